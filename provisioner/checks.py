@@ -1,0 +1,52 @@
+"""Checks that span files: one identity declared twice, a declared object that is also ignored."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from provisioner.errors import Diagnostic
+from provisioner.loader import Loaded
+from provisioner.model import GuidebookFile, ResponsesFile, RostersFile
+
+
+def cross_file_checks(files: list[Loaded]) -> list[Diagnostic]:
+    """Every identity must be declared once across all files."""
+    seen: dict[tuple[object, ...], str] = {}
+    diags: list[Diagnostic] = []
+
+    def claim(identity: tuple[object, ...], item: Loaded, loc: tuple[str | int, ...], what: str) -> None:
+        first = seen.setdefault(identity, item.where(*loc))
+        if first != item.where(*loc):
+            diags.append(item.diagnostic(loc, f"{what} is declared twice (first at {first})"))
+
+    for item in files:
+        doc = item.doc
+        if isinstance(doc, GuidebookFile):
+            diags += _guidebook(item, doc, claim)
+        elif isinstance(doc, RostersFile):
+            for r, roster in enumerate(doc.rosters):
+                claim(("roster", roster.plan), item, ("rosters", r), f"roster of plan {roster.plan}")
+                for m, member in enumerate(roster.team_members):
+                    claim(("member", roster.plan, member.person, member.team), item,
+                          ("rosters", r, "team_members", m),
+                          f"person {member.person} on team {member.team} of plan {roster.plan}")
+        elif isinstance(doc, ResponsesFile):
+            claim(("person", doc.person), item, ("person",), f"responses of person {doc.person}")
+            for i, resp in enumerate(doc.responses):
+                claim(("response", doc.person, resp.plan, resp.team), item, ("responses", i),
+                      f"response of person {doc.person} to plan {resp.plan}"
+                      + (f" team {resp.team}" if resp.team else ""))
+    return diags
+
+
+def _guidebook(item: Loaded, doc: GuidebookFile, claim: object) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    for i, schedule in enumerate(doc.schedules):
+        claim(("schedule", doc.guide, schedule.name), item, ("schedules", i, "name"),  # type: ignore[operator]
+              f"schedule {schedule.name!r} of guide {doc.guide}")
+        for pattern in doc.ignore:
+            if fnmatchcase(schedule.name, pattern):
+                diags.append(item.diagnostic(("schedules", i, "name"),
+                                             f"schedule {schedule.name!r} matches ignore pattern {pattern!r}: "
+                                             "an ignored schedule cannot be managed; remove one of them"))
+    return diags

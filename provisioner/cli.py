@@ -1,0 +1,211 @@
+"""Command line: the only module that prints and picks exit codes (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+from provisioner import __version__
+from provisioner.engine import ApplyReport, Engine, Run, load_saved
+from provisioner.errors import DiagnosticsError, ProvisionerError, StalePlanError
+from provisioner.loader import Workspace, load_workspace
+from provisioner.plan import Plan
+from provisioner.providers import registry
+from provisioner.render import FORMATS, render
+
+log = logging.getLogger("provisioner")
+PATHS = click.argument("paths", nargs=-1, type=click.Path())
+FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+PARALLELISM = click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
+                           help="Concurrent requests for reads and writes.")
+
+
+class Fail(click.ClickException):
+    """A ProvisionerError on its way out: message to stderr, exit 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+def _fail(e: ProvisionerError) -> NoReturn:
+    if isinstance(e, DiagnosticsError):
+        n = len(e.diagnostics)
+        raise Fail(f"{e}\n{n} error{'s' if n != 1 else ''} found.") from e
+    raise Fail(f"error: {e}") from e
+
+
+def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn every expected error into one clear message; tracebacks are for bugs only."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ProvisionerError as e:
+            _fail(e)
+
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provisioner")
+@click.option("-v", "--verbose", count=True, help="-v for progress, -vv for every request (never secrets).")
+def main(verbose: int) -> None:
+    """Keep people's schedules in git; make Guidebook and Planning Center match."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+
+
+def _paths(paths: tuple[str, ...]) -> list[str]:
+    return list(paths) or ["schedules"]
+
+
+def _engine(workspace: Workspace, parallelism: int) -> Engine:
+    return Engine(registry.build(workspace, os.environ), parallelism=parallelism)
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _show(plan: Plan, fmt: str, title: str = "Plan") -> None:
+    render(plan, fmt, sys.stdout, color=fmt == "text" and _color(), title=title)
+
+
+@main.command()
+@PATHS
+@_guard
+def validate(paths: tuple[str, ...]) -> None:
+    """Check the YAML offline: exit 0 valid, 1 invalid."""
+    workspace = load_workspace(_paths(paths))
+    n = len(workspace.files)
+    click.echo(f"{n} file{'s' if n != 1 else ''} valid.")
+
+
+@main.command()
+@PATHS
+@FORMAT
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write the JSON plan for apply --plan.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
+@PARALLELISM
+@_guard
+def plan(paths: tuple[str, ...], fmt: str, out: str | None, detailed_exitcode: bool, parallelism: int) -> None:
+    """Read live state and show the changes apply would make."""
+    workspace = load_workspace(_paths(paths))
+    run = _engine(workspace, parallelism).plan(workspace, want_labels=fmt != "json")
+    _show(run.plan, fmt)
+    if out:
+        _write_plan(run.plan, out)
+    if detailed_exitcode and not run.plan.empty:
+        sys.exit(2)
+
+
+def _write_plan(plan: Plan, path: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(plan.to_json(), fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    click.echo(f"Plan written to {path} ({plan.fingerprint[:19]}…).", err=True)
+
+
+@main.command()
+@PATHS
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply exactly this plan.")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Override the safety guards (mass deletes, protected objects).")
+@PARALLELISM
+@_guard
+def apply(paths: tuple[str, ...], plan_file: str | None, auto_approve: bool, force: bool, parallelism: int) -> None:
+    """Apply a fresh plan, or exactly a saved one."""
+    workspace = load_workspace(_paths(paths))
+    engine = _engine(workspace, parallelism)
+    run = engine.plan(workspace, want_labels=True)
+    changes = run.plan.changes
+    if plan_file:
+        changes = _saved_changes(engine, run, plan_file)
+    shown = run.plan.with_changes(tuple(changes))
+    _show(shown, "text")
+    if shown.empty:
+        return
+    if not auto_approve:
+        _confirm()
+    report = engine.apply(run, force=force, changes=changes)
+    _report(report)
+
+
+def _saved_changes(engine: Engine, run: Run, path: str) -> tuple[Any, ...]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            saved = load_saved(json.load(fh))
+    except (OSError, ValueError) as e:
+        raise StalePlanError(f"cannot read plan file {path}: {e}") from e
+    problems = engine.check_saved(saved, run)
+    if problems:
+        raise StalePlanError("refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems))
+    return saved.changes
+
+
+def _confirm() -> None:
+    if not sys.stdin.isatty():
+        raise Fail("refusing to apply without confirmation: no terminal to ask on; pass --auto-approve")
+    if not click.confirm("Apply these changes?", default=False):
+        raise Fail("apply cancelled; nothing was written")
+
+
+def _report(report: ApplyReport) -> None:
+    click.echo("")
+    for o in report.outcomes:
+        mark = {"applied": "ok    ", "failed": "FAILED", "skipped": "skip  "}[o.status]
+        click.echo(f"  {mark} {o.change.action:<6} {o.change.scope} {o.change.key!r}" +
+                   (f": {o.error}" if o.error else ""))
+    for note in report.notes:
+        click.echo(note)
+    for warning in report.unconverged:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"Applied {report.count('applied')}, failed {report.count('failed')}, "
+               f"skipped {report.count('skipped')}.")
+    if not report.ok:
+        raise Fail("some changes failed; fix the cause and run apply again (it converges)")
+
+
+@main.command()
+@PATHS
+@FORMAT
+@PARALLELISM
+@_guard
+def drift(paths: tuple[str, ...], fmt: str, parallelism: int) -> None:
+    """Like plan, for scheduled runs: exit 0 in sync, 2 drift, 1 error."""
+    workspace = load_workspace(_paths(paths))
+    run = _engine(workspace, parallelism).plan(workspace, want_labels=fmt != "json")
+    _show(run.plan, fmt, title="Drift")
+    sys.exit(2 if not run.plan.empty else 0)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the YAML files."""
+    from provisioner.schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+@main.command()
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--data", type=click.Path(dir_okay=False), help="SQLite file holding the state.")
+@click.option("--seed", help="Load data first: demo, empty, or bench:guides=N,schedules=N,...")
+@click.option("--latency", type=float, default=0.0, help="Seconds added to every API request.")
+@click.option("--faults", "faults_file", type=click.Path(exists=True, dir_okay=False), help="JSON list of faults.")
+@click.option("--pco-rate-limit", type=int, default=100, show_default=True)
+@click.option("--pco-rate-period", type=int, default=20, show_default=True)
+def sandbox(port: int, data: str | None, seed: str | None, latency: float, faults_file: str | None,
+            pco_rate_limit: int, pco_rate_period: int) -> None:
+    """Run the local emulator of both APIs."""
+    from provisioner.sandbox import serve
+
+    serve(port=port, data=data, seed=seed, latency=latency, faults_file=faults_file,
+          pco_rate_limit=pco_rate_limit, pco_rate_period=pco_rate_period)

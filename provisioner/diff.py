@@ -1,0 +1,103 @@
+"""Compare declared and live records of one scope: identity by key (set arithmetic), then values."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from typing import Any
+
+from provisioner.plan import Change
+from provisioner.providers.base import Record, Scope
+
+
+def matches(key: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(key, p) for p in patterns)
+
+
+def field_diff(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+    """Only fields present in ``desired`` are managed; lists compare as sets."""
+    out: dict[str, Any] = {}
+    for name, want in desired.items():
+        have = live.get(name)
+        if isinstance(want, list):
+            have_set, want_set = set(have or ()), set(want)
+            if have_set != want_set:
+                out[name] = {"add": sorted(want_set - have_set), "remove": sorted(have_set - want_set)}
+        elif want != have:
+            out[name] = {"from": have, "to": want}
+    return out
+
+
+def diff_scope(scope: Scope, desired: dict[str, Record], live: dict[str, Record],
+               labels: dict[str, dict[str, str]] | None = None) -> list[Change]:
+    """The fewest creates, updates and deletes that make ``live`` match ``desired``."""
+    labels = labels or {}
+    live = {k: r for k, r in live.items() if not matches(k, scope.ignore) or k in desired}
+    changes = [_create(scope, r, labels) for k, r in desired.items() if k not in live]
+    changes += [c for k in desired.keys() & live.keys() if (c := _update(scope, desired[k], live[k], labels))]
+    if scope.prune:
+        changes += [_delete(scope, r, labels) for k, r in live.items() if k not in desired]
+    return _note_renames(changes)
+
+
+def _change(scope: Scope, action: str, key: str, fields: dict[str, Any], reason: str, *,
+            desired: Record | None, live: Record | None, labels: dict[str, dict[str, str]]) -> Change:
+    target = {**scope.target}
+    if live is not None:
+        target["id"] = live.id
+    return Change(action=action, provider=scope.provider, scope=scope.name, key=key,  # type: ignore[arg-type]
+                  fields=fields, reason=reason,
+                  source=desired.source if desired else None, target=target,
+                  before=live.snapshot() if live else None,
+                  after=dict(desired.values) if desired else None,
+                  labels=_used_labels(fields, labels))
+
+
+def _create(scope: Scope, rec: Record, labels: dict[str, dict[str, str]]) -> Change:
+    fields = field_diff(rec.values, {})
+    return _change(scope, "create", rec.key, fields, "missing in live", desired=rec, live=None, labels=labels)
+
+
+def _update(scope: Scope, want: Record, have: Record, labels: dict[str, dict[str, str]]) -> Change | None:
+    fields = field_diff(want.values, have.values)
+    if not fields:
+        return None
+    reason = f"{', '.join(sorted(fields))} differ" if len(fields) > 1 else f"{next(iter(fields))} differs"
+    return _change(scope, "update", want.key, fields, reason, desired=want, live=have, labels=labels)
+
+
+def _delete(scope: Scope, rec: Record, labels: dict[str, dict[str, str]]) -> Change:
+    fields = {n: {"add": [], "remove": sorted(set(v))} if isinstance(v, list) else {"from": v, "to": None}
+              for n, v in rec.values.items() if v not in (None, [], "")}
+    reason = "duplicate name in live (prune)" if rec.key.endswith(f"#{rec.id})") else "not declared (prune)"
+    return _change(scope, "delete", rec.key, fields, reason, desired=None, live=rec, labels=labels)
+
+
+def _note_renames(changes: list[Change]) -> list[Change]:
+    """The APIs cannot rename: say so when a delete and a create carry the same values."""
+    deletes = {_values_key(c.before): c for c in changes if c.action == "delete" and c.before}
+    out = []
+    for c in changes:
+        old = deletes.get(_values_key(c.after)) if c.action == "create" and c.after else None
+        if old is not None:
+            c = Change(**{**c.__dict__, "reason": f"missing in live; same content as {old.key!r}, which is "
+                          "deleted: the API cannot rename, so a rename is a delete plus a create"})
+        out.append(c)
+    return out
+
+
+def _values_key(values: dict[str, Any] | None) -> str:
+    if not values:
+        return ""
+    return repr(sorted((k, sorted(v) if isinstance(v, list) else v) for k, v in values.items() if k != "id"))
+
+
+def _used_labels(fields: dict[str, Any], labels: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for name, diff in fields.items():
+        table = labels.get(name)
+        if not table or "add" not in diff:
+            continue
+        used = {str(i): table[str(i)] for i in [*diff["add"], *diff["remove"]] if str(i) in table}
+        if used:
+            out[name] = used
+    return out

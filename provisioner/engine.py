@@ -1,0 +1,192 @@
+"""The orchestrator: load → read live → resolve → diff → safety → (render by the CLI) → apply → verify."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from provisioner.diff import diff_scope
+from provisioner.errors import ApiError, Diagnostic, PlanError, SafetyError, StalePlanError
+from provisioner.loader import Workspace
+from provisioner.plan import FORMAT_VERSION, Change, Plan
+from provisioner.providers.base import Provider, Record, Scope
+from provisioner.safety import assess
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class Run:
+    """One planning pass: the plan plus the live and desired records it was computed from."""
+
+    plan: Plan
+    scopes: list[Scope]
+    live: dict[tuple[str, str], dict[str, Record]]
+    desired: dict[tuple[str, str], dict[str, Record]]
+
+
+@dataclass
+class Outcome:
+    change: Change
+    status: Literal["applied", "failed", "skipped"]
+    error: str | None = None
+
+
+@dataclass
+class ApplyReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unconverged: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status == "applied" for o in self.outcomes)
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+
+@dataclass
+class Engine:
+    """Holds the providers for one run. ``providers`` maps a provider name to a built provider."""
+
+    providers: Mapping[str, Provider]
+    parallelism: int = 8
+    progress: Progress | None = None
+
+    def plan(self, workspace: Workspace, *, want_labels: bool = False) -> Run:
+        scopes = [s for p in self.providers.values() for s in p.scopes(workspace.files)]
+        live = dict(zip(_keys(scopes), self._map("read", self._read, scopes), strict=True))
+        desired, diags = self._resolve(scopes, live, want_labels)
+        if diags:
+            raise PlanError(diags)
+        changes, reports, warnings = [], [], []
+        for scope in scopes:
+            provider, k = self.providers[scope.provider], (scope.provider, scope.name)
+            found = diff_scope(scope, desired[k], live[k], provider.labels(scope))
+            changes += found
+            reports.append(assess(scope, live[k], found))
+            warnings += provider.warnings(scope, desired=desired[k])
+        plan = Plan(tuple(changes), tuple(reports), tuple(warnings), workspace.digest)
+        log.info("%s", plan.summary_line())
+        return Run(plan, scopes, live, desired)
+
+    def _read(self, scope: Scope) -> dict[str, Record]:
+        return self.providers[scope.provider].read(scope)
+
+    def _resolve(self, scopes: list[Scope], live: dict[tuple[str, str], dict[str, Record]],
+                 want_labels: bool) -> tuple[dict[tuple[str, str], dict[str, Record]], list[Diagnostic]]:
+        def one(scope: Scope) -> dict[str, Record] | PlanError:
+            try:
+                return self.providers[scope.provider].desired(scope, live[(scope.provider, scope.name)],
+                                                              want_labels=want_labels)
+            except PlanError as e:
+                return e
+
+        results = self._map("resolve", one, scopes)
+        diags = [d for r in results if isinstance(r, PlanError) for d in r.diagnostics]
+        return {k: r for k, r in zip(_keys(scopes), results, strict=True) if not isinstance(r, PlanError)}, diags
+
+    def apply(self, run: Run, *, force: bool = False, changes: Sequence[Change] | None = None) -> ApplyReport:
+        """Carry out ``changes`` (default: the run's plan); refuse unsafe plans without ``force``."""
+        todo = list(run.plan.changes if changes is None else changes)
+        if run.plan.violations and not force:
+            raise SafetyError("refusing to apply: " + "; ".join(run.plan.violations) +
+                              ". Review the plan, then re-run with --force to override.")
+        report = ApplyReport(outcomes=self._map("apply", self._apply_one, todo))
+        report.notes = self._after_apply(run, report)
+        report.unconverged = self._verify(run, report)
+        return report
+
+    def _apply_one(self, change: Change) -> Outcome:
+        try:
+            self.providers[change.provider].apply(change)
+        except ApiError as e:
+            log.error("%s %s %r failed: %s", change.action, change.scope, change.key, e)
+            return Outcome(change, "failed", str(e))
+        log.info("%s %s %r done", change.action, change.scope, change.key)
+        return Outcome(change, "applied")
+
+    def _after_apply(self, run: Run, report: ApplyReport) -> list[str]:
+        notes: list[str] = []
+        for scope in run.scopes:
+            done = [o.change for o in report.outcomes
+                    if o.status == "applied" and (o.change.provider, o.change.scope) == (scope.provider, scope.name)]
+            if not done:
+                continue
+            scope_failed = any(o.status != "applied" and o.change.scope == scope.name for o in report.outcomes)
+            if scope_failed:
+                notes.append(f"{scope.name}: not published because some changes failed")
+                continue
+            try:
+                notes += self.providers[scope.provider].after_apply(scope, applied=done)
+            except ApiError as e:
+                notes.append(f"{scope.name}: post-apply step failed: {e}")
+        return notes
+
+    def _verify(self, run: Run, report: ApplyReport) -> list[str]:
+        """Re-read the scopes we wrote to and name every field that still differs."""
+        applied = {(o.change.provider, o.change.scope): o.change for o in report.outcomes if o.status == "applied"}
+        touched = [s for s in run.scopes if (s.provider, s.name) in applied]
+        fresh = self._map("verify", self._read, touched)
+        out = []
+        for scope, live in zip(touched, fresh, strict=True):
+            want = run.desired[(scope.provider, scope.name)]
+            for c in diff_scope(scope, want, live):
+                if any(o.change.ident == c.ident and o.status == "applied" for o in report.outcomes):
+                    what = ", ".join(sorted(c.fields)) or c.action
+                    out.append(f"{scope.name} {c.key!r}: {what} did not converge after apply")
+        return out
+
+    def check_saved(self, saved: Plan, run: Run) -> list[str]:
+        """Every reason the saved plan may no longer be applied as reviewed."""
+        if saved.inputs_digest != run.plan.inputs_digest:
+            return ["the YAML on disk differs from the YAML the plan was made from; make a new plan"]
+        problems = []
+        for c in saved.changes:
+            live = run.live.get((c.provider, c.scope), {}).get(c.key)
+            now = live.snapshot() if live else None
+            if _norm(now) != _norm(c.before):
+                problems.append(f"{c.action} {c.scope} {c.key!r}: live state changed since the plan was made")
+        return problems
+
+    def _map(self, what: str, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        todo = list(items)
+        if not todo:
+            return []
+        done: list[R] = []
+        with ThreadPoolExecutor(max_workers=max(1, self.parallelism), thread_name_prefix=what) as pool:
+            for result in pool.map(fn, todo):
+                done.append(result)
+                if self.progress:
+                    self.progress(what, len(done), len(todo))
+        return done
+
+
+def load_saved(data: dict[str, Any]) -> Plan:
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise StalePlanError(f"plan file has format_version {version!r}; this provisioner reads {FORMAT_VERSION}")
+    plan = Plan.from_json(data)
+    if data.get("fingerprint") != plan.fingerprint:
+        raise StalePlanError("plan file was edited after it was written (fingerprint mismatch)")
+    return plan
+
+
+def _keys(scopes: list[Scope]) -> list[tuple[str, str]]:
+    return [(s.provider, s.name) for s in scopes]
+
+
+def _norm(value: Any) -> Any:
+    """Compare snapshots the way JSON stored them (ids may come back as str or int, lists sorted)."""
+    if isinstance(value, dict):
+        return {k: _norm(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return sorted((_norm(v) for v in value), key=repr)
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value

@@ -1,0 +1,253 @@
+"""The single HTTP choke point: URL policy, auth, pacing, timeouts, bounded retries, typed errors.
+
+Each layer adds one concern (after pypco's pipeline): ``request`` checks the URL and retries;
+``_attempt`` paces, sends once and turns the answer into a value or a typed error.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import random
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from provisioner.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    AuthError,
+    BadRequestError,
+    ConfigError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+
+log = logging.getLogger(__name__)
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def check_base_url(url: str, variable: str) -> str:
+    """Refuse cleartext to anything but loopback: the key would travel in clear."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url if url.endswith("/") else url + "/"
+    if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
+        return url if url.endswith("/") else url + "/"
+    raise ConfigError(f"{variable}={url!r} refused: use https://, or http:// only for a loopback host "
+                      "(127.0.0.0/8, localhost, ::1), because the API key would travel in clear")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter; ``Retry-After`` wins when the server sends one."""
+
+    attempts: int = 5
+    base: float = 0.5
+    cap: float = 30.0
+    total: float = 120.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after + random.uniform(0, 0.1)
+        return min(self.cap, self.base * 2**attempt) * random.uniform(0.5, 1.0)
+
+
+class RatePacer:
+    """Waits before a request when the server's rate-limit headers say the window is full.
+
+    Keeps its own log of send times in the window, so pacing works before the first answer and between
+    concurrent threads; the server's count corrects it when other clients share the budget.
+    """
+
+    def __init__(self, limit_header: str, count_header: str, period_header: str,
+                 limit: int = 100, period: float = 20.0, margin: int = 2) -> None:
+        self.headers = (limit_header, count_header, period_header)
+        self.limit, self.period, self.margin = limit, period, margin
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+        self.waited = 0.0
+
+    def before(self) -> None:
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                while self._sent and now - self._sent[0] >= self.period:
+                    self._sent.popleft()
+                if len(self._sent) < max(1, self.limit - self.margin):
+                    self._sent.append(now)
+                    return
+                wait = self.period - (now - self._sent[0]) + 0.05
+            self.waited += wait
+            log.info("rate limit: %d requests in %.0fs window, waiting %.1fs", self.limit, self.period, wait)
+            time.sleep(wait)
+
+    def observe(self, headers: Any) -> None:
+        limit, count, period = (headers.get(h) for h in self.headers)
+        with self._lock:
+            if limit and str(limit).strip().isdigit():
+                self.limit = int(limit)
+            if period:
+                # The period arrives as "20" or "20 seconds" depending on the endpoint.
+                head = str(period).strip().split(" ")[0]
+                if head.isdigit():
+                    self.period = float(head)
+            if count and str(count).strip().isdigit():
+                self._catch_up(int(count))
+
+    def _catch_up(self, count: int) -> None:
+        """Someone else used part of the budget: pretend we sent those requests just now."""
+        missing = min(count, self.limit) - len(self._sent)
+        now = time.monotonic()
+        for _ in range(max(0, missing)):
+            self._sent.append(now)
+
+
+@dataclass
+class Response:
+    status: int
+    data: Any
+    headers: Any
+    url: str
+
+
+ErrorDetail = Callable[[Any], str]
+
+
+@dataclass
+class HttpClient:
+    """One service's client. ``auth`` returns the Authorization header value; it is never logged."""
+
+    base_url: str
+    auth: Callable[[], str]
+    service: str
+    detail: ErrorDetail = lambda body: str(body)[:500]
+    timeout: tuple[float, float] = (5.0, 30.0)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    pacer: RatePacer | None = None
+    user_agent: str = "provisioner/0.1"
+    stats: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._local = threading.local()
+        self._stats_lock = threading.Lock()
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else urljoin(self.base_url, path.lstrip("/"))
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                json: Any = None, idempotent: bool | None = None) -> Response:
+        """Send with retries. Non-idempotent writes are never resent after an ambiguous failure."""
+        url = self.url(path)
+        safe = method in IDEMPOTENT if idempotent is None else idempotent
+        started = time.monotonic()
+        for attempt in range(self.retry.attempts):
+            try:
+                return self._attempt(method, url, params, json, safe)
+            except (RateLimitedError, ServerError, TransportError) as e:
+                if isinstance(e, AmbiguousWriteError) or attempt + 1 >= self.retry.attempts:
+                    raise
+                wait = self.retry.delay(attempt, e.retry_after)
+                if time.monotonic() - started + wait > self.retry.total:
+                    raise
+                log.warning("%s %s: %s; retry %d in %.1fs", method, _path(url), e, attempt + 1, wait)
+                time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def iterate(self, path: str, params: dict[str, Any] | None, *,
+                items: Callable[[Any], list[Any]], next_url: Callable[[Any], str | None]) -> Iterator[Any]:
+        """Follow ``next`` links until there is none; callers never see pages."""
+        url: str | None = path
+        while url:
+            page = self.request("GET", url, params=params)
+            yield from items(page.data)
+            url, params = next_url(page.data), None
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = self.user_agent
+            self._local.session = session
+        return session
+
+    def _attempt(self, method: str, url: str, params: dict[str, Any] | None, body: Any, safe: bool) -> Response:
+        if self.pacer:
+            self.pacer.before()
+        with self._stats_lock:
+            self.stats[method] += 1
+        headers = {"Authorization": self.auth(), "Accept": "application/json"}
+        try:
+            raw = self._session().request(method, url, params=params, json=body, headers=headers,
+                                          timeout=self.timeout, verify=True)
+        except requests.RequestException as e:
+            raise self._transport_error(method, url, e, safe) from None
+        if self.pacer:
+            self.pacer.observe(raw.headers)
+        log.debug("%s %s -> %d", method, _path(raw.url), raw.status_code)
+        data = _body(raw)
+        if raw.status_code < 400:
+            return Response(raw.status_code, data, raw.headers, raw.url)
+        raise self._status_error(method, url, raw, data, safe)
+
+    def _transport_error(self, method: str, url: str, e: requests.RequestException, safe: bool) -> ApiError:
+        # Refused connections and connect timeouts never reached the server: safe to resend even a POST.
+        unsent = isinstance(e, requests.ConnectTimeout) or "NewConnectionError" in repr(e)
+        kind = TransportError if safe or unsent else AmbiguousWriteError
+        what = "timed out" if isinstance(e, requests.Timeout) else "connection failed"
+        # Only the exception's class goes into the message: its text can carry the full URL and query.
+        return kind(f"{self.service}: {method} {_path(url)} {what} ({type(e).__name__})", method=method, url=url)
+
+    def _status_error(self, method: str, url: str, raw: requests.Response, data: Any, safe: bool) -> ApiError:
+        status = raw.status_code
+        retry_after = _retry_after(raw.headers.get("Retry-After"))
+        message = f"{self.service}: {method} {_path(url)} answered {status}: {self.detail(data)}"
+        kinds: dict[int, type[ApiError]] = {400: BadRequestError, 401: AuthError, 403: AuthError,
+                                            404: NotFoundError, 409: BadRequestError, 422: BadRequestError,
+                                            429: RateLimitedError}
+        kind = kinds.get(status) or (ServerError if status >= 500 else ApiError)
+        if kind is ServerError and not safe:
+            kind = AmbiguousWriteError
+        return kind(message, status=status, body=data, method=method, url=url, retry_after=retry_after)
+
+
+def _body(raw: requests.Response) -> Any:
+    if raw.status_code == 204 or not raw.content:
+        return None
+    if "json" in raw.headers.get("Content-Type", ""):
+        try:
+            return raw.json()
+        except ValueError:
+            pass
+    return raw.text[:2000]
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: rare; fall back to our own backoff
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path

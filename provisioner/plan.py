@@ -1,0 +1,125 @@
+"""Changes and plans: plain values with a JSON form and no I/O (DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+FORMAT_VERSION = 1
+Action = Literal["create", "update", "delete"]
+ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write that brings one live object to its declared state.
+
+    ``fields`` is the user-facing diff: list fields as ``{"add": [...], "remove": [...]}``, scalars as
+    ``{"from": old, "to": new}``. ``before`` is the live state the change was computed from (its precondition;
+    ``None`` for a create), ``after`` the declared values (``None`` for a delete). ``target`` holds the ids a
+    provider needs to carry the change out; ``labels`` maps ids to human names for review output.
+    """
+
+    action: Action
+    provider: str
+    scope: str
+    key: str
+    fields: dict[str, Any]
+    reason: str
+    source: str | None = None
+    target: dict[str, Any] = field(default_factory=dict)
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def ident(self) -> tuple[str, str, str]:
+        return (self.provider, self.scope, self.key)
+
+    def sort_key(self) -> tuple[str, str, int, str]:
+        return (self.provider, self.scope, ACTION_ORDER[self.action], self.key)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Change:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class ScopeReport:
+    """What the safety step needs and reports per scope."""
+
+    provider: str
+    scope: str
+    live_count: int
+    deletes: int
+    violations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The ordered changes plus what review needs: warnings, safety verdicts, the inputs' digest."""
+
+    changes: tuple[Change, ...] = ()
+    scopes: tuple[ScopeReport, ...] = ()
+    warnings: tuple[str, ...] = ()
+    inputs_digest: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "changes", tuple(sorted(self.changes, key=Change.sort_key)))
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = Counter(c.action for c in self.changes)
+        return {"create": counts["create"], "update": counts["update"], "delete": counts["delete"]}
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    @property
+    def violations(self) -> list[str]:
+        return [v for s in self.scopes for v in s.violations]
+
+    def summary_line(self) -> str:
+        s = self.summary
+        if self.empty:
+            return "No changes. Live state matches the YAML."
+        return f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete."
+
+    @property
+    def fingerprint(self) -> str:
+        body = {"format_version": FORMAT_VERSION, "inputs_digest": self.inputs_digest,
+                "changes": [c.to_json() for c in self.changes]}
+        return "sha256:" + hashlib.sha256(_canonical(body).encode()).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "summary": self.summary,
+            "changes": [c.to_json() for c in self.changes],
+            "scopes": [asdict(s) for s in self.scopes],
+            "warnings": list(self.warnings),
+            "inputs_digest": self.inputs_digest,
+            "fingerprint": self.fingerprint,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        scopes = tuple(ScopeReport(**{**s, "violations": tuple(s.get("violations", ()))})
+                       for s in data.get("scopes", []))
+        return cls(changes=tuple(Change.from_json(c) for c in data.get("changes", [])), scopes=scopes,
+                   warnings=tuple(data.get("warnings", [])), inputs_digest=data.get("inputs_digest", ""))
+
+    def with_changes(self, changes: tuple[Change, ...]) -> Plan:
+        return replace(self, changes=changes)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

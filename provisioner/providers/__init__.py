@@ -1,0 +1,1 @@
+"""Providers: one per live service. Each holds every API-specific translation."""

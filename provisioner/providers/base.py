@@ -1,0 +1,86 @@
+"""The provider contract: read live state, resolve declarations, apply one change.
+
+The engine owns the flow (read → resolve → diff → safety → apply → verify); a provider only translates
+between the service's API and plain :class:`Record` values, so the diff and the plan stay generic.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from provisioner.loader import Loaded
+from provisioner.model import Safety
+from provisioner.plan import Change
+
+
+@dataclass(frozen=True)
+class Record:
+    """One object in comparable form. List values are sets, kept as sorted unique lists."""
+
+    key: str
+    values: dict[str, Any]
+    id: Any = None
+    source: str | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The precondition form stored in a saved plan."""
+        return {"id": self.id, **self.values}
+
+
+@dataclass
+class Scope:
+    """A unit of ownership (a guide, a plan, a person): declared items plus the policy for the rest."""
+
+    provider: str
+    name: str
+    target: dict[str, Any]
+    items: list[tuple[Loaded, tuple[str | int, ...], Any]] = field(default_factory=list)
+    prune: bool = True
+    ignore: tuple[str, ...] = ()
+    protect: tuple[str, ...] = ()
+    safety: Safety = field(default_factory=Safety)
+    creatable: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Provider(ABC):
+    """Subclasses implement the four abstract methods; every keyword argument is keyword-only.
+
+    Contract:
+    - ``scopes`` groups validated files into scopes. No I/O.
+    - ``read`` returns the live records of one scope, keyed like ``desired`` keys them. Reads use list
+      endpoints with pagination, never one request per object. Must be safe to call from several threads.
+    - ``desired`` turns a scope's declarations into records, resolving references against live data; it
+      raises :class:`~provisioner.errors.PlanError` naming file:line for anything unresolvable.
+    - ``apply`` carries out exactly one change and raises an ``ApiError`` on failure. It must not duplicate:
+      a create that failed ambiguously is re-read and adopted before any retry.
+    """
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def scopes(self, files: Sequence[Loaded]) -> list[Scope]: ...
+
+    @abstractmethod
+    def read(self, scope: Scope) -> dict[str, Record]: ...
+
+    @abstractmethod
+    def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]: ...
+
+    @abstractmethod
+    def apply(self, change: Change) -> None: ...
+
+    def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
+        """Human names for ids in changes, by field; filled only when ``desired(want_labels=True)`` ran."""
+        return {}
+
+    def after_apply(self, scope: Scope, *, applied: Sequence[Change]) -> list[str]:
+        """Post-apply hook (e.g. publishing); returns notes for the user."""
+        return []
+
+    def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
+        """Sanity warnings shown with the plan (overlapping sessions, double-booked people...)."""
+        return []

@@ -1,0 +1,214 @@
+"""Guidebook Open API: personalized schedules of a guide (API facts: shared/api/guidebook.md)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from provisioner.errors import AmbiguousWriteError, ConfigError, Diagnostic, NotFoundError, PlanError
+from provisioner.http import HttpClient, RetryPolicy, check_base_url
+from provisioner.loader import Loaded
+from provisioner.model import GuidebookFile, GuidebookSchedule, Ref, Safety
+from provisioner.plan import Change
+from provisioner.providers.base import Provider, Record, Scope
+from provisioner.providers.guidebook_refs import GuideIndex, overlap_warnings
+
+log = logging.getLogger(__name__)
+DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"
+SCHEDULES = "personalized-schedules/"
+# page_size is documented only for one v1.1 endpoint [G]; we ask for 100 and follow `next` regardless.
+PAGE_SIZE = 100
+CREATE_TRIES = 3
+
+
+def drf_detail(body: Any) -> str:
+    """DRF bodies are {"detail": ...} or {field: [messages]} [G]; anything else is shown as is."""
+    if isinstance(body, dict):
+        if "detail" in body:
+            return str(body["detail"])
+        return "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body.items())
+    return str(body)[:500]
+
+
+class GuidebookProvider(Provider):
+    name = "guidebook"
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+        self._indexes: dict[int, GuideIndex] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None) -> GuidebookProvider:
+        key = env.get("GUIDEBOOK_API_KEY", "").strip()
+        if not key:
+            raise ConfigError("GUIDEBOOK_API_KEY is not set; export your Guidebook Open API key "
+                              "(Builder → Account → API) to plan or apply Guidebook files")
+        url = check_base_url(env.get("GUIDEBOOK_API_URL") or DEFAULT_URL, "GUIDEBOOK_API_URL")
+        client = HttpClient(url, auth=lambda: f"JWT {key}", service="Guidebook", detail=drf_detail,
+                            retry=retry or RetryPolicy())
+        return cls(client)
+
+    # -- scopes -------------------------------------------------------------------------------------------
+
+    def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
+        by_guide: dict[int, Scope] = {}
+        for item in files:
+            doc = item.doc
+            if not isinstance(doc, GuidebookFile):
+                continue
+            scope = by_guide.setdefault(doc.guide, Scope(self.name, f"guide {doc.guide}", {"guide": doc.guide}))
+            _merge_policy(scope, doc)
+            scope.items += [(item, ("schedules", i), s) for i, s in enumerate(doc.schedules)]
+        return [by_guide[g] for g in sorted(by_guide)]
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    def read(self, scope: Scope) -> dict[str, Record]:
+        guide = scope.target["guide"]
+        rows = self._list(SCHEDULES, {"guide": guide})
+        records: dict[str, Record] = {}
+        for row in sorted(rows, key=lambda r: r["id"]):
+            if int(row.get("guide", guide)) != guide:
+                continue  # defensive: a server that ignores the filter must not leak other guides in
+            name = str(row["name"])
+            key = name if name not in records else f"{name} (#{row['id']})"
+            records[key] = Record(key, {"attendees": sorted(set(row.get("attendees") or [])),
+                                        "sessions": sorted(set(row.get("sessions") or []))}, id=row["id"])
+        return records
+
+    def _list(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(self.client.iterate(path, {**params, "page_size": PAGE_SIZE},
+                                        items=lambda page: page.get("results") or [],
+                                        next_url=lambda page: page.get("next")))
+
+    def index(self, guide: int) -> GuideIndex:
+        """The guide's sessions and attendees, read once per run and only when asked for."""
+        with self._lock:
+            if guide not in self._indexes:
+                self._indexes[guide] = GuideIndex(guide, self._list("sessions/", {"guide": guide}),
+                                                  self._list("attendees/", {"guide": guide}))
+            return self._indexes[guide]
+
+    # -- resolving ----------------------------------------------------------------------------------------
+
+    def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]:
+        guide = scope.target["guide"]
+        schedules: list[tuple[Loaded, tuple[str | int, ...], GuidebookSchedule]] = scope.items
+        needs_index = want_labels or any(r.kind != "id" for _, _, s in schedules for r in [*s.attendees, *s.sessions])
+        index = self.index(guide) if needs_index else None
+        diags: list[Diagnostic] = []
+        out: dict[str, Record] = {}
+        for item, loc, schedule in schedules:
+            attendees = self._resolve(item, loc, "attendees", schedule.attendees, index, diags)
+            sessions = self._resolve(item, loc, "sessions", schedule.sessions, index, diags)
+            out[schedule.name] = Record(schedule.name, {"attendees": attendees, "sessions": sessions},
+                                        source=item.where(*loc))
+        if diags:
+            raise PlanError(diags)
+        return out
+
+    def _resolve(self, item: Loaded, loc: tuple[str | int, ...], field: str, refs: list[Ref],
+                 index: GuideIndex | None, diags: list[Diagnostic]) -> list[int]:
+        ids: set[int] = set()
+        for i, ref in enumerate(refs):
+            if index is None:
+                ids.add(int(ref.value))
+                continue
+            found, problem = index.resolve(field, ref)
+            if problem:
+                diags.append(item.diagnostic((*loc, field, i), problem))
+            elif found is not None:
+                ids.add(found)
+        return sorted(ids)
+
+    def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
+        index = self._indexes.get(scope.target["guide"])
+        return index.labels() if index else {}
+
+    def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
+        index = self._indexes.get(scope.target["guide"])
+        return overlap_warnings(scope.name, desired, index) if index else []
+
+    # -- writing ------------------------------------------------------------------------------------------
+
+    def apply(self, change: Change) -> None:
+        if change.action == "create":
+            self._create(change)
+        elif change.action == "update":
+            body = {name: change.after[name] for name in change.fields} if change.after else {}
+            self.client.request("PATCH", f"{SCHEDULES}{change.target['id']}/", json=body)
+        else:
+            try:
+                self.client.request("DELETE", f"{SCHEDULES}{change.target['id']}/")
+            except NotFoundError:
+                log.info("%s %r was already deleted", change.scope, change.key)
+
+    def _create(self, change: Change) -> None:
+        assert change.after is not None
+        body = {"guide": change.target["guide"], "name": change.key, **change.after}
+        for attempt in range(CREATE_TRIES):
+            try:
+                self.client.request("POST", SCHEDULES, json=body)
+                return
+            except AmbiguousWriteError:
+                if self._adopt(change):
+                    return
+                if attempt + 1 == CREATE_TRIES:
+                    raise
+
+    def _adopt(self, change: Change) -> bool:
+        """After an ambiguous POST: if the server did create the schedule, finish it instead of duplicating."""
+        scope = Scope(self.name, change.scope, {"guide": change.target["guide"]})
+        live = self.read(scope).get(change.key)
+        if live is None:
+            log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
+            return False
+        log.warning("%s: create of %r committed despite the error; adopting id %s", change.scope, change.key, live.id)
+        stale = {k: v for k, v in (change.after or {}).items() if sorted(live.values.get(k, [])) != sorted(v)}
+        if stale:
+            self.client.request("PATCH", f"{SCHEDULES}{live.id}/", json=stale)
+        return True
+
+    def after_apply(self, scope: Scope, *, applied: Sequence[Change]) -> list[str]:
+        mode = scope.options.get("publish", "none")
+        if mode == "none" or not applied:
+            return []
+        if mode == "guide":
+            self.client.request("POST", f"guides/{scope.target['guide']}/publish-personalized-schedules/",
+                                idempotent=True)
+            return [f"{scope.name}: published personalized schedules"]
+        people = sorted(_affected_attendees(applied))
+        for attendee in people:
+            self.client.request("POST", f"attendees/{attendee}/publish-personalized-schedules/", idempotent=True)
+        return [f"{scope.name}: published personalized schedules for {len(people)} attendees"]
+
+
+def _affected_attendees(changes: Sequence[Change]) -> set[int]:
+    """Who sees a different schedule: everyone on a schedule whose sessions changed, plus joiners and leavers."""
+    people: set[int] = set()
+    for c in changes:
+        fields = c.fields
+        if c.action != "update" or "sessions" in fields:
+            people |= set((c.after or c.before or {}).get("attendees", []))
+            people |= set((c.before or {}).get("attendees", []))
+        if "attendees" in fields:
+            people |= set(fields["attendees"]["add"]) | set(fields["attendees"]["remove"])
+    return people
+
+
+def _merge_policy(scope: Scope, doc: GuidebookFile) -> None:
+    """Several files may share a guide: the most careful setting wins."""
+    first = "files" not in scope.options
+    scope.options["files"] = scope.options.get("files", 0) + 1
+    scope.prune = doc.prune if first else scope.prune and doc.prune
+    scope.ignore = tuple(sorted({*scope.ignore, *doc.ignore}))
+    scope.protect = tuple(sorted({*scope.protect, *doc.protect}))
+    rank = {"none": 0, "attendees": 1, "guide": 2}
+    current = scope.options.get("publish", "none")
+    scope.options["publish"] = max(current, doc.publish, key=rank.__getitem__)
+    scope.safety = doc.safety if first else Safety(
+        max_delete_percent=min(scope.safety.max_delete_percent, doc.safety.max_delete_percent),
+        min_existing=min(scope.safety.min_existing, doc.safety.min_existing))

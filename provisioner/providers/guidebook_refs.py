@@ -1,0 +1,90 @@
+"""Resolving YAML references against a guide's sessions and attendees, and schedule sanity checks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from provisioner.model import Ref
+from provisioner.providers.base import Record
+
+_LOOKUPS = {"attendees": ("id", "email", "import_id"), "sessions": ("id", "import_id", "name")}
+
+
+class GuideIndex:
+    """Lookup tables over one guide's sessions and attendees."""
+
+    def __init__(self, guide: int, sessions: list[dict[str, Any]], attendees: list[dict[str, Any]]) -> None:
+        self.guide = guide
+        self.rows = {"sessions": {int(s["id"]): s for s in sessions}, "attendees": {int(a["id"]): a for a in attendees}}
+        self.by: dict[tuple[str, str], dict[str, list[int]]] = {}
+        for field, kinds in _LOOKUPS.items():
+            for kind in kinds[1:]:
+                table: dict[str, list[int]] = defaultdict(list)
+                for rid, row in self.rows[field].items():
+                    value = row.get(kind)
+                    if value not in (None, ""):
+                        table[_norm(kind, str(value))].append(rid)
+                self.by[(field, kind)] = table
+
+    def resolve(self, field: str, ref: Ref) -> tuple[int | None, str | None]:
+        """The id a reference names, or a message saying why it names none or several."""
+        noun = field[:-1]
+        if ref.kind == "id":
+            rid = int(ref.value)
+            if rid in self.rows[field]:
+                return rid, None
+            return None, f"{noun} {rid} does not exist in guide {self.guide}"
+        found = sorted(self.by[(field, ref.kind)].get(_norm(ref.kind, str(ref.value)), []))
+        if len(found) == 1:
+            return found[0], None
+        if not found:
+            return None, f"no {noun} of guide {self.guide} has {ref.kind} {ref.value!r}{self._hint(field, ref)}"
+        listed = ", ".join(f"{i} ({self.describe(field, i)})" for i in found[:5])
+        return None, f"{ref.kind} {ref.value!r} matches {len(found)} {field} of guide {self.guide}: {listed}; use an id"
+
+    def _hint(self, field: str, ref: Ref) -> str:
+        import difflib
+
+        close = difflib.get_close_matches(_norm(ref.kind, str(ref.value)), list(self.by[(field, ref.kind)]), n=3)
+        return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+    def describe(self, field: str, rid: int) -> str:
+        row = self.rows[field].get(rid, {})
+        if field == "sessions":
+            return str(row.get("name") or rid)
+        return str(row.get("email") or " ".join(filter(None, [row.get("first_name"), row.get("last_name")])) or rid)
+
+    def labels(self) -> dict[str, dict[str, str]]:
+        return {field: {str(rid): self.describe(field, rid) for rid in rows} for field, rows in self.rows.items()}
+
+
+def _norm(kind: str, value: str) -> str:
+    return value.strip().lower() if kind == "email" else value
+
+
+def _span(row: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    try:
+        start = _time(row["start_time"])
+        end = _time(row.get("end_time") or row["start_time"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (start, end) if end > start and not row.get("all_day") else None
+
+
+def _time(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def overlap_warnings(scope: str, desired: dict[str, Record], index: GuideIndex) -> list[str]:
+    """A personalized schedule whose sessions overlap in time is probably a mistake."""
+    out = []
+    for key, rec in sorted(desired.items()):
+        spans = sorted((s, rid) for rid in rec.values.get("sessions", [])
+                       if (s := _span(index.rows["sessions"].get(rid, {}))))
+        for (a, ida), (b, idb) in zip(spans, spans[1:], strict=False):
+            if b[0] < a[1]:
+                out.append(f"{scope}: schedule {key!r} has overlapping sessions "
+                           f"{index.describe('sessions', ida)!r} and {index.describe('sessions', idb)!r}")
+    return out

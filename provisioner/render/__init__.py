@@ -1,0 +1,24 @@
+"""Renderers of a Plan. Each writes to a file handle, so tests render into io.StringIO."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from provisioner.plan import Plan
+
+FORMATS = ("text", "markdown", "json")
+
+
+def render(plan: Plan, fmt: str, out: TextIO, *, color: bool = False, title: str = "Plan") -> None:
+    if fmt == "json":
+        from provisioner.render.json import render_json
+
+        render_json(plan, out)
+    elif fmt == "markdown":
+        from provisioner.render.markdown import render_markdown
+
+        render_markdown(plan, out, title=title)
+    else:
+        from provisioner.render.text import render_text
+
+        render_text(plan, out, color=color)

@@ -1,0 +1,6 @@
+"""Credentials the sandbox accepts. They are public on purpose: the sandbox guards nothing real."""
+
+GUIDEBOOK_KEY = "gb-sandbox-key-7f3a"
+PCO_APP_ID = "pco-sandbox-app"
+PCO_SECRET = "pco-sandbox-secret-91c2"
+PCO_TOKEN = "pco-sandbox-token-4d8e"

@@ -1,0 +1,297 @@
+"""Emulation of the Guidebook Open API v1 (see shared/api/guidebook.md): auth, throttling, routing, paging.
+
+The API is Django REST Framework underneath, so error bodies follow DRF conventions ([G] in the notes):
+``{"detail": ...}`` for auth/404/405/429 and ``{"field": ["message"]}`` for validation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from . import guidebook_resources as res
+from .credentials import GUIDEBOOK_KEY
+from .guidebook_resources import GbError, detail
+from .store import Store, gb_now
+from .web import Request, Response, empty_response, json_response
+
+PREFIX = "/open-api/v1/"
+Handler = Callable[[Request, int | None], Response]
+
+
+class GuidebookApi:
+    def __init__(self, store: Store, page_size: int = 25, max_page_size: int = 100,
+                 daily_limit: int = 10000) -> None:  # fmt: skip
+        self.store = store
+        self.page_size, self.max_page_size, self.daily_limit = page_size, max_page_size, daily_limit
+        self._budget_lock = threading.Lock()
+        self._budget: dict[str, tuple[str, int]] = {}  # key -> (UTC date, requests used that day)
+        specs: list[tuple[str, dict[str, Handler]]] = [
+            (r"guides/", {"GET": self.list_guides}),
+            (r"guides/(\d+)/", {"GET": self.get_guide, "PATCH": self.patch_guide}),
+            (r"guides/(\d+)/publish-personalized-schedules/", {"POST": self.publish_guide}),
+            (r"sessions/", {"GET": self.list_sessions, "POST": self.create_session}),
+            (r"sessions/(\d+)/", {"GET": self.get_session, "PATCH": self.patch_session,
+                                  "DELETE": self.delete_session}),
+            (r"attendees/", {"GET": self.list_attendees, "POST": self.create_attendee}),
+            (r"attendees/(\d+)/", {"GET": self.get_attendee, "PATCH": self.patch_attendee}),
+            (r"attendees/(\d+)/publish-personalized-schedules/", {"POST": self.publish_attendee}),
+            (r"personalized-schedules/", {"GET": self.list_schedules, "POST": self.create_schedule}),
+            (r"personalized-schedules/(\d+)/", {"GET": self.get_schedule, "PATCH": self.patch_schedule,
+                                                "DELETE": self.delete_schedule}),
+        ]  # fmt: skip
+        self.routes = [(re.compile(re.escape(PREFIX) + p + "$"), h) for p, h in specs]
+
+    # ---- pipeline ------------------------------------------------------------------------------
+
+    def preflight(self, req: Request) -> Response | None:
+        """Authentication and the daily budget, answered before any state is touched."""
+        scheme, _, key = req.headers.get("authorization", "").partition(" ")
+        if scheme != "JWT" or not key:
+            return self._unauthorized("Authentication credentials were not provided.")
+        if key.strip() != GUIDEBOOK_KEY:
+            return self._unauthorized("Invalid signature.")
+        return self._spend_budget(key.strip())
+
+    def _unauthorized(self, message: str) -> Response:
+        resp = json_response(401, {"detail": message})
+        resp.headers["WWW-Authenticate"] = 'JWT realm="api"'
+        return resp
+
+    def _spend_budget(self, key: str) -> Response | None:
+        now = datetime.now(UTC)
+        today = now.date().isoformat()
+        with self._budget_lock:
+            day, used = self._budget.get(key, (today, 0))
+            if day != today:
+                used = 0
+            if used >= self.daily_limit:
+                # [G] "10000 per day" read as a UTC calendar day; throttled requests are not counted (DRF).
+                midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+                wait = max(1, math.ceil((midnight - now).total_seconds()))
+                resp = json_response(429, {"detail": f"Request was throttled. Expected available in {wait} seconds."})
+                resp.headers["Retry-After"] = str(wait)
+                return resp
+            self._budget[key] = (today, used + 1)
+        return None
+
+    def reset_budget(self) -> None:
+        with self._budget_lock:
+            self._budget.clear()
+
+    def fault_response(self, status: int) -> Response:
+        messages = {429: "Request was throttled.", 500: "A server error occurred.", 502: "Bad gateway.",
+                    503: "Service temporarily unavailable, try again later.", 504: "Gateway timeout."}  # fmt: skip
+        return json_response(status, {"detail": messages.get(status, "Injected fault.")})
+
+    def handle(self, req: Request) -> Response:
+        """Route and run one request inside a store transaction (rolled back on any error answer)."""
+        for pattern, handlers in self.routes:
+            match = pattern.match(req.path)
+            if not match:
+                continue
+            handler = handlers.get(req.method)
+            if handler is None:
+                resp = json_response(405, {"detail": f'Method "{req.method}" not allowed.'})
+                resp.headers["Allow"] = ", ".join([*handlers, "OPTIONS"])
+                return resp
+            if req.body_error is not None:
+                return json_response(400, {"detail": f"JSON parse error - {req.body_error}"})
+            if req.body is not None and not isinstance(req.body, dict):
+                return json_response(400, {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]})
+            obj_id = int(match.group(1)) if match.groups() else None
+            try:
+                with self.store.transaction():
+                    return handler(req, obj_id)
+            except GbError as err:
+                return json_response(err.status, err.body)
+        return json_response(404, {"detail": "Not found."})
+
+    # ---- paging and lists ----------------------------------------------------------------------
+
+    def page(self, req: Request, table: str, where: list[str], params: list[Any], order: str,
+             serialize: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> Response:  # fmt: skip
+        """DRF page-number pagination over `SELECT * FROM table WHERE ... ORDER BY order`."""
+        size = self.page_size
+        raw_size = req.q("page_size")
+        if raw_size and raw_size.isdigit() and int(raw_size) > 0:
+            size = min(int(raw_size), self.max_page_size)  # silently capped, as DRF does
+        clause = " WHERE " + " AND ".join(where) if where else ""
+        total = self.store.rows(f"SELECT COUNT(*) AS n FROM {table}{clause}", params)[0]["n"]
+        pages = max(1, math.ceil(total / size))
+        raw_page = req.q("page") or "1"
+        number = pages if raw_page == "last" else int(raw_page) if raw_page.isdigit() else 0
+        if not 1 <= number <= pages:
+            raise detail(404, "Invalid page.")
+        rows = self.store.rows(f"SELECT * FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+                               [*params, size, (number - 1) * size])  # fmt: skip
+        previous = None
+        if number > 1:  # DRF drops the page param when linking back to page 1
+            previous = req.url_with(page=None if number == 2 else number - 1)
+        return json_response(200, {
+            "count": total,
+            "next": req.url_with(page=number + 1) if number < pages else None,
+            "previous": previous,
+            "results": serialize(rows),
+        })  # fmt: skip
+
+    def _get(self, table: str, obj_id: int | None) -> dict[str, Any]:
+        found = self.store.rows(f"SELECT * FROM {table} WHERE id = ?", (obj_id,))
+        if not found:
+            raise detail(404, "Not found.")
+        return found[0]
+
+    # ---- guides and publishing -----------------------------------------------------------------
+
+    def list_guides(self, req: Request, _: int | None) -> Response:
+        where, params = res.int_filters(req, {"owner": "owner", "id": "id"})
+        return self.page(req, "gb_guides", where, params, "id", lambda rows: [res.guide_json(r) for r in rows])
+
+    def get_guide(self, req: Request, guide: int | None) -> Response:
+        return json_response(200, res.guide_json(self._get("gb_guides", guide)))
+
+    def patch_guide(self, req: Request, guide: int | None) -> Response:
+        self._get("gb_guides", guide)
+        changes = res.guide_changes(req.body or {})
+        if changes:
+            cols = ", ".join(f"{k} = ?" for k in changes)
+            self.store.conn.execute(f"UPDATE gb_guides SET {cols} WHERE id = ?", (*changes.values(), guide))
+        return json_response(200, res.guide_json(self._get("gb_guides", guide)))
+
+    def _publish(self, guide: dict[str, Any], attendee: int | None) -> Response:
+        if not (guide["premium"] and guide["published"]):
+            raise detail(403, "The guide must be on a Premium service level and must already be published "
+                              "to publish personalized schedules.")  # fmt: skip
+        self.store.conn.execute(
+            "INSERT INTO gb_publishes(scope, guide, attendee, at) VALUES (?, ?, ?, ?)",
+            ("attendee" if attendee else "guide", guide["id"], attendee, gb_now()),
+        )
+        # [G] the response body is undocumented; an empty 202 keeps clients from depending on one.
+        return empty_response(202)
+
+    def publish_guide(self, req: Request, guide: int | None) -> Response:
+        return self._publish(self._get("gb_guides", guide), None)
+
+    def publish_attendee(self, req: Request, attendee: int | None) -> Response:
+        row = self._get("gb_attendees", attendee)
+        return self._publish(self._get("gb_guides", row["guide"]), row["id"])
+
+    # ---- sessions ------------------------------------------------------------------------------
+
+    def list_sessions(self, req: Request, _: int | None) -> Response:
+        where, params = res.int_filters(req, {"guide": "guide", "id": "id"})
+        if req.q("import_id") is not None:
+            where.append("import_id = ?")
+            params.append(req.q("import_id"))
+        order = res.ordering(req, {"id", "start_time", "end_time", "name"})
+        return self.page(req, "gb_sessions", where, params, order, lambda rows: [res.session_json(r) for r in rows])
+
+    def get_session(self, req: Request, session: int | None) -> Response:
+        return json_response(200, res.session_json(self._get("gb_sessions", session)))
+
+    def create_session(self, req: Request, _: int | None) -> Response:
+        cols = res.validate_session(self.store, req.body or {}, creating=True)
+        cols.setdefault("created_at", gb_now())
+        marks = ", ".join("?" * len(cols))
+        cur = self.store.conn.execute(f"INSERT INTO gb_sessions({', '.join(cols)}) VALUES ({marks})",
+                                      tuple(cols.values()))  # fmt: skip
+        return json_response(201, res.session_json(self._get("gb_sessions", cur.lastrowid)))
+
+    def patch_session(self, req: Request, session: int | None) -> Response:
+        current = self._get("gb_sessions", session)
+        cols = res.validate_session(self.store, req.body or {}, creating=False, current=current)
+        if cols:
+            sets = ", ".join(f"{k} = ?" for k in cols)
+            self.store.conn.execute(f"UPDATE gb_sessions SET {sets} WHERE id = ?", (*cols.values(), session))
+        return json_response(200, res.session_json(self._get("gb_sessions", session)))
+
+    def delete_session(self, req: Request, session: int | None) -> Response:
+        self._get("gb_sessions", session)
+        self.store.conn.execute("DELETE FROM gb_schedule_sessions WHERE session = ?", (session,))
+        self.store.conn.execute("DELETE FROM gb_sessions WHERE id = ?", (session,))
+        return empty_response(204)
+
+    # ---- attendees -----------------------------------------------------------------------------
+
+    def list_attendees(self, req: Request, _: int | None) -> Response:
+        where, params = res.int_filters(req, {"guide": "guide", "id": "id", "status": "status"})
+        for key, col in (("import_id", "import_id = ?"), ("account__email", "lower(email) = lower(?)")):
+            if req.q(key) is not None:
+                where.append(col)
+                params.append(req.q(key))
+        revoked = res.parse_bool(req.q("revoked"))
+        if revoked is not None:
+            where.append("revoked = ?")
+            params.append(int(revoked))
+        order = res.ordering(req, {"id", "email", "first_name", "last_name", "revoked", "status"})
+        return self.page(req, "gb_attendees", where, params, order, lambda rows: [res.attendee_json(r) for r in rows])
+
+    def get_attendee(self, req: Request, attendee: int | None) -> Response:
+        return json_response(200, res.attendee_json(self._get("gb_attendees", attendee)))
+
+    def create_attendee(self, req: Request, _: int | None) -> Response:
+        data = req.body or {}
+        cols = res.validate_attendee(self.store, data)
+        existing = self.store.rows("SELECT * FROM gb_attendees WHERE guide = ? AND lower(email) = lower(?)",
+                                   (cols["guide"], cols["email"]))  # fmt: skip
+        if existing:  # documented idempotency: the POST data is ignored; [G] 200 rather than 201
+            return json_response(200, res.attendee_json(existing[0]))
+        cols["created_at"] = gb_now()
+        marks = ", ".join("?" * len(cols))
+        cur = self.store.conn.execute(f"INSERT INTO gb_attendees({', '.join(cols)}) VALUES ({marks})",
+                                      tuple(cols.values()))  # fmt: skip
+        self.store.conn.execute("UPDATE gb_attendees SET account_id = id + 5000 WHERE id = ?", (cur.lastrowid,))
+        return json_response(201, res.attendee_json(self._get("gb_attendees", cur.lastrowid)))
+
+    def patch_attendee(self, req: Request, attendee: int | None) -> Response:
+        self._get("gb_attendees", attendee)
+        changes = res.attendee_changes(req.body or {})
+        if changes:
+            sets = ", ".join(f"{k} = ?" for k in changes)
+            self.store.conn.execute(f"UPDATE gb_attendees SET {sets} WHERE id = ?", (*changes.values(), attendee))
+        return json_response(200, res.attendee_json(self._get("gb_attendees", attendee)))
+
+    # ---- personalized schedules ----------------------------------------------------------------
+
+    def _schedules_json(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        links = self.store.schedule_links([r["id"] for r in rows])
+        return [res.schedule_json(r, *links[r["id"]]) for r in rows]
+
+    def _schedule_response(self, status: int, schedule: int) -> Response:
+        return json_response(status, self._schedules_json([self._get("gb_schedules", schedule)])[0])
+
+    def list_schedules(self, req: Request, _: int | None) -> Response:
+        where, params = res.int_filters(req, {"guide": "guide", "id": "id"})
+        if req.q("attendees__id") is not None:
+            where.append("id IN (SELECT schedule FROM gb_schedule_attendees WHERE attendee = ?)")
+            params.append(res.int_param("attendees__id", req.q("attendees__id")))
+        if req.q("attendees__import_id") is not None:
+            where.append("id IN (SELECT sa.schedule FROM gb_schedule_attendees sa JOIN gb_attendees a"
+                         " ON a.id = sa.attendee WHERE a.import_id = ?)")  # fmt: skip
+            params.append(req.q("attendees__import_id"))
+        return self.page(req, "gb_schedules", where, params, "id", self._schedules_json)
+
+    def get_schedule(self, req: Request, schedule: int | None) -> Response:
+        return self._schedule_response(200, self._get("gb_schedules", schedule)["id"])
+
+    def create_schedule(self, req: Request, _: int | None) -> Response:
+        guide, name, attendees, sessions = res.validate_new_schedule(self.store, req.body or {})
+        cur = self.store.conn.execute("INSERT INTO gb_schedules(guide, name, created_at) VALUES (?, ?, ?)",
+                                      (guide, name, gb_now()))  # fmt: skip
+        sid = int(cur.lastrowid or 0)
+        self.store.set_schedule_links(sid, attendees=attendees, sessions=sessions)
+        return self._schedule_response(201, sid)
+
+    def patch_schedule(self, req: Request, schedule: int | None) -> Response:
+        row = self._get("gb_schedules", schedule)
+        attendees, sessions = res.validate_schedule_patch(self.store, row["guide"], req.body or {})
+        self.store.set_schedule_links(row["id"], attendees=attendees, sessions=sessions)
+        return self._schedule_response(200, row["id"])
+
+    def delete_schedule(self, req: Request, schedule: int | None) -> Response:
+        self.store.delete_guidebook_schedule(self._get("gb_schedules", schedule)["id"])
+        return empty_response(204)
