@@ -1,0 +1,163 @@
+"""Loading: every error as FILE:LINE:COL, all collected, never a traceback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from provisioner.errors import ValidationError
+from provisioner.loader import load_workspace
+from provisioner.model import GuidebookFile, Ref
+
+Write = Callable[[str, str], Path]
+
+
+def errors(paths: list[str]) -> list[str]:
+    with pytest.raises(ValidationError) as info:
+        load_workspace(paths)
+    return [str(d) for d in info.value.diagnostics]
+
+
+def rel(path: Path) -> str:
+    return os.path.relpath(path)
+
+
+def test_valid_file_loads_with_refs_and_sources(write: Write) -> None:
+    d = write("summit.yaml", """
+        provider: guidebook
+        guide: "47"
+        schedules:
+          - name: Sales Team
+            attendees: [6, {email: alice@example.com}, {import_id: crm-1001}]
+            sessions: ["13", {import_id: sess-keynote}, {name: Opening Keynote}]
+    """)
+    ws = load_workspace([str(d)])
+    (item,) = ws.files
+    assert isinstance(item.doc, GuidebookFile)
+    assert item.doc.guide == 47
+    schedule = item.doc.schedules[0]
+    assert schedule.attendees == [Ref("id", 6), Ref("email", "alice@example.com"), Ref("import_id", "crm-1001")]
+    assert schedule.sessions[0] == Ref("id", 13)
+    assert item.where("schedules", 0) == f"{rel(d / 'summit.yaml')}:4"
+    assert ws.digest.startswith("sha256:")
+
+
+def test_all_errors_collected_across_files(write: Write) -> None:
+    write("a.yaml", """
+        provider: guidebook
+        guide: 47
+        schedules:
+          - name: X
+            atendees: []
+            sessions: [true]
+    """)
+    d = write("b.yaml", "a: 1\na: 2\n")
+    write("c.yaml", "")
+    f = {n: rel(d / n) for n in ("a.yaml", "b.yaml", "c.yaml")}
+    assert errors([str(d)]) == [
+        f"{f['a.yaml']}:5:5: unknown key `atendees`; did you mean `attendees`?",
+        f"{f['a.yaml']}:6:16: schedules.0.sessions.0: session reference must be an id or one of "
+        "{import_id: ...}, {name: ...}, got True",
+        f"{f['b.yaml']}:2:1: found duplicate key \"a\" with value \"2\" (original value: \"1\"): "
+        "each key may appear once in a mapping",
+        f"{f['c.yaml']}:1:1: file is empty; an empty file never means 'delete everything' "
+        "(write `schedules: []` with its provider and scope to say so)",
+    ]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("null\n", "file is empty"),
+    ("- 1\n- 2\n", "expected a mapping with a `provider` key, got CommentedSeq"),
+    ("provider: nope\n", "`provider` must be guidebook or planning_center, got 'nope'"),
+    ("provider: guidebook\n", "missing required key `guide`"),
+    ("provider: guidebook\nguide: 0\n", "guide: an id must be a positive whole number, got 0"),
+    ("provider: guidebook\nguide: 4.5\n", "guide: an id must be a whole number or a string of digits, got 4.5"),
+    ("provider: guidebook\nguide: abc\n", "guide: an id must be a whole number or a string of digits, got 'abc'"),
+    ("provider: guidebook\nguide: 1\nschedules:\n  - name: \"a\\x07b\"\n", "control characters are not allowed"),
+    ("provider: guidebook\nguide: 1\n---\nprovider: guidebook\nguide: 2\n", "more than one YAML document"),
+    ("provider: guidebook\nguide: [1\n", "expected ',' or ']'"),
+    ("provider: planning_center\nservice_type: 1\nrosters:\n  - plan: 2\n    team_members:\n"
+     "      - {person: 3, team: 4, status: maybe}\n", "status must be C, U, D, confirmed, unconfirmed or declined"),
+    ("provider: planning_center\nperson: 1\nresponses:\n  - {plan: 2, response: maybe}\n",
+     "responses.0.response: Input should be 'accepted' or 'declined'"),
+])
+def test_single_file_errors(write: Write, text: str, message: str) -> None:
+    d = write("f.yaml", text)
+    (error,) = errors([str(d)])
+    assert error.startswith(rel(d / "f.yaml") + ":")
+    assert message in error
+
+
+def test_duplicate_schedule_across_files_names_both(write: Write) -> None:
+    write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - name: Sales\n")
+    d = write("b.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - {name: Other}\n  - name: Sales\n")
+    assert errors([str(d)]) == [f"{rel(d / 'b.yaml')}:5:11: schedule 'Sales' of guide 47 is declared twice "
+                                f"(first at {rel(d / 'a.yaml')}:4)"]
+
+
+def test_declared_schedule_matching_ignore_is_an_error(write: Write) -> None:
+    d = write("a.yaml", "provider: guidebook\nguide: 47\nignore: ['Manual *']\nschedules:\n  - name: Manual X\n")
+    (error,) = errors([str(d)])
+    assert "matches ignore pattern 'Manual *'" in error
+
+
+def test_yaml_bomb_is_refused(write: Write) -> None:
+    lines = ["provider: guidebook", "guide: 1", "a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
+    d = write("bomb.yaml", "\n".join(lines) + "\n")
+    (error,) = errors([str(d)])
+    assert "expands to more than 1000000 values through anchors and aliases" in error
+
+
+def test_deep_nesting_is_refused(write: Write) -> None:
+    d = write("deep.yaml", "provider: guidebook\nguide: 1\nschedules: " + "[" * 500 + "]" * 500 + "\n")
+    (error,) = errors([str(d)])
+    assert "nested deeper than" in error or "cannot parse YAML" in error
+
+
+def test_binary_and_non_utf8(tmp_path: Path) -> None:
+    (tmp_path / "bin.yaml").write_bytes(b"\x00\x01\x02binary")
+    (tmp_path / "latin.yaml").write_bytes(b"provider: guidebook\nguide: 1\n# caf\xe9\n")
+    assert errors([str(tmp_path)]) == [
+        f"{rel(tmp_path / 'bin.yaml')}:1:1: binary file, not YAML text",
+        f"{rel(tmp_path / 'latin.yaml')}:3:6: not UTF-8 text (byte 0xe9); save the file as UTF-8",
+    ]
+
+
+def test_large_file_refused(tmp_path: Path) -> None:
+    (tmp_path / "big.yaml").write_bytes(b"#" * (5 * 1024 * 1024 + 1))
+    (error,) = errors([str(tmp_path)])
+    assert "the limit is 5242880" in error
+
+
+def test_symlink_outside_directory_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("provider: guidebook\nguide: 1\n")
+    inside = tmp_path / "schedules"
+    inside.mkdir()
+    (inside / "link.yaml").symlink_to(outside)
+    (error,) = errors([str(inside)])
+    assert "symlink points outside" in error
+
+
+def test_anchors_share_lists(write: Write) -> None:
+    d = write("a.yaml", """
+        provider: guidebook
+        guide: 47
+        schedules:
+          - name: A
+            sessions: &core [13, 14]
+          - name: B
+            sessions: *core
+    """)
+    doc = load_workspace([str(d)]).files[0].doc
+    assert isinstance(doc, GuidebookFile)
+    assert doc.schedules[1].sessions == [Ref("id", 13), Ref("id", 14)]
+
+
+def test_missing_path_and_no_files(tmp_path: Path) -> None:
+    assert errors([str(tmp_path / "nope")]) == [f"{tmp_path / 'nope'}:0:0: no such file or directory"]
+    assert errors([str(tmp_path)]) == [f"{tmp_path}:0:0: no *.yaml or *.yml files found"]
