@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -49,7 +50,7 @@ def _change(scope: Scope, action: str, key: str, fields: dict[str, Any], reason:
                   source=desired.source if desired else None, target=target,
                   before=live.snapshot() if live else None,
                   after=dict(desired.values) if desired else None,
-                  labels=_used_labels(fields, labels))
+                  labels=_used_labels(fields, labels, key, *target.values()))
 
 
 def _create(scope: Scope, rec: Record, labels: dict[str, dict[str, str]]) -> Change:
@@ -91,13 +92,17 @@ def _values_key(values: dict[str, Any] | None) -> str:
     return repr(sorted((k, sorted(v) if isinstance(v, list) else v) for k, v in values.items() if k != "id"))
 
 
-def _used_labels(fields: dict[str, Any], labels: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+def _used_labels(fields: dict[str, Any], labels: dict[str, dict[str, str]], *context: Any) -> dict[str, dict[str, str]]:
+    """The names a reviewer needs for this change: ids in list fields, plus ids named by its key or target."""
     out: dict[str, dict[str, str]] = {}
-    for name, diff in fields.items():
-        table = labels.get(name)
-        if not table or "add" not in diff:
-            continue
-        used = {str(i): table[str(i)] for i in [*diff["add"], *diff["remove"]] if str(i) in table}
+    mentioned = set(re.findall(r"\d+", " ".join(map(str, context))))
+    for name, table in labels.items():
+        diff = fields.get(name)
+        if diff and "add" in diff:
+            ids = {str(i) for i in [*diff["add"], *diff["remove"]]}
+        else:
+            ids = mentioned
+        used = {i: table[i] for i in sorted(ids) if i in table}
         if used:
             out[name] = used
     return out
