@@ -50,7 +50,8 @@ def _change(scope: Scope, action: str, key: str, fields: dict[str, Any], reason:
                   source=desired.source if desired else None, target=target,
                   before=live.snapshot() if live else None,
                   after=dict(desired.values) if desired else None,
-                  labels=_used_labels(fields, labels, key, *target.values()))
+                  labels=_used_labels(labels, (desired.values if desired else None, live.values if live else None),
+                                      (key, *target.values())))
 
 
 def _create(scope: Scope, rec: Record, labels: dict[str, dict[str, str]]) -> Change:
@@ -92,16 +93,14 @@ def _values_key(values: dict[str, Any] | None) -> str:
     return repr(sorted((k, sorted(v) if isinstance(v, list) else v) for k, v in values.items() if k != "id"))
 
 
-def _used_labels(fields: dict[str, Any], labels: dict[str, dict[str, str]], *context: Any) -> dict[str, dict[str, str]]:
-    """The names a reviewer needs for this change: ids in list fields, plus ids named by its key or target."""
+def _used_labels(labels: dict[str, dict[str, str]], lists: tuple[dict[str, Any] | None, ...],
+                 context: tuple[Any, ...]) -> dict[str, dict[str, str]]:
+    """The names a reviewer needs: ids in the change's list values, else ids named by its key or target."""
     out: dict[str, dict[str, str]] = {}
     mentioned = set(re.findall(r"\d+", " ".join(map(str, context))))
     for name, table in labels.items():
-        diff = fields.get(name)
-        if diff and "add" in diff:
-            ids = {str(i) for i in [*diff["add"], *diff["remove"]]}
-        else:
-            ids = mentioned
+        listed = [v for values in lists for v in (values or {}).get(name, [])]
+        ids = {str(i) for i in listed} if listed else mentioned
         used = {i: table[i] for i in sorted(ids) if i in table}
         if used:
             out[name] = used
