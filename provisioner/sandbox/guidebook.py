@@ -24,8 +24,7 @@ Handler = Callable[[Request, int | None], Response]
 
 
 class GuidebookApi:
-    def __init__(self, store: Store, page_size: int = 25, max_page_size: int = 100,
-                 daily_limit: int = 10000) -> None:  # fmt: skip
+    def __init__(self, store: Store, page_size: int = 25, max_page_size: int = 100, daily_limit: int = 10000) -> None:
         self.store = store
         self.page_size, self.max_page_size, self.daily_limit = page_size, max_page_size, daily_limit
         self._budget_lock = threading.Lock()
@@ -35,15 +34,16 @@ class GuidebookApi:
             (r"guides/(\d+)/", {"GET": self.get_guide, "PATCH": self.patch_guide}),
             (r"guides/(\d+)/publish-personalized-schedules/", {"POST": self.publish_guide}),
             (r"sessions/", {"GET": self.list_sessions, "POST": self.create_session}),
-            (r"sessions/(\d+)/", {"GET": self.get_session, "PATCH": self.patch_session,
-                                  "DELETE": self.delete_session}),
+            (r"sessions/(\d+)/", {"GET": self.get_session, "PATCH": self.patch_session, "DELETE": self.delete_session}),
             (r"attendees/", {"GET": self.list_attendees, "POST": self.create_attendee}),
             (r"attendees/(\d+)/", {"GET": self.get_attendee, "PATCH": self.patch_attendee}),
             (r"attendees/(\d+)/publish-personalized-schedules/", {"POST": self.publish_attendee}),
             (r"personalized-schedules/", {"GET": self.list_schedules, "POST": self.create_schedule}),
-            (r"personalized-schedules/(\d+)/", {"GET": self.get_schedule, "PATCH": self.patch_schedule,
-                                                "DELETE": self.delete_schedule}),
-        ]  # fmt: skip
+            (
+                r"personalized-schedules/(\d+)/",
+                {"GET": self.get_schedule, "PATCH": self.patch_schedule, "DELETE": self.delete_schedule},
+            ),
+        ]
         self.routes = [(re.compile(re.escape(PREFIX) + p + "$"), h) for p, h in specs]
 
     # ---- pipeline ------------------------------------------------------------------------------
@@ -83,9 +83,17 @@ class GuidebookApi:
         with self._budget_lock:
             self._budget.clear()
 
+    def decorate(self, req: Request, resp: Response) -> None:
+        """Guidebook documents no rate-limit headers, so nothing is added."""
+
     def fault_response(self, status: int) -> Response:
-        messages = {429: "Request was throttled.", 500: "A server error occurred.", 502: "Bad gateway.",
-                    503: "Service temporarily unavailable, try again later.", 504: "Gateway timeout."}  # fmt: skip
+        messages = {
+            429: "Request was throttled.",
+            500: "A server error occurred.",
+            502: "Bad gateway.",
+            503: "Service temporarily unavailable, try again later.",
+            504: "Gateway timeout.",
+        }
         return json_response(status, {"detail": messages.get(status, "Injected fault.")})
 
     def handle(self, req: Request) -> Response:
@@ -113,8 +121,15 @@ class GuidebookApi:
 
     # ---- paging and lists ----------------------------------------------------------------------
 
-    def page(self, req: Request, table: str, where: list[str], params: list[Any], order: str,
-             serialize: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> Response:  # fmt: skip
+    def page(
+        self,
+        req: Request,
+        table: str,
+        where: list[str],
+        params: list[Any],
+        order: str,
+        serialize: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+    ) -> Response:
         """DRF page-number pagination over `SELECT * FROM table WHERE ... ORDER BY order`."""
         size = self.page_size
         raw_size = req.q("page_size")
@@ -127,17 +142,21 @@ class GuidebookApi:
         number = pages if raw_page == "last" else int(raw_page) if raw_page.isdigit() else 0
         if not 1 <= number <= pages:
             raise detail(404, "Invalid page.")
-        rows = self.store.rows(f"SELECT * FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
-                               [*params, size, (number - 1) * size])  # fmt: skip
+        rows = self.store.rows(
+            f"SELECT * FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, size, (number - 1) * size]
+        )
         previous = None
         if number > 1:  # DRF drops the page param when linking back to page 1
             previous = req.url_with(page=None if number == 2 else number - 1)
-        return json_response(200, {
-            "count": total,
-            "next": req.url_with(page=number + 1) if number < pages else None,
-            "previous": previous,
-            "results": serialize(rows),
-        })  # fmt: skip
+        return json_response(
+            200,
+            {
+                "count": total,
+                "next": req.url_with(page=number + 1) if number < pages else None,
+                "previous": previous,
+                "results": serialize(rows),
+            },
+        )
 
     def _get(self, table: str, obj_id: int | None) -> dict[str, Any]:
         found = self.store.rows(f"SELECT * FROM {table} WHERE id = ?", (obj_id,))
@@ -164,8 +183,11 @@ class GuidebookApi:
 
     def _publish(self, guide: dict[str, Any], attendee: int | None) -> Response:
         if not (guide["premium"] and guide["published"]):
-            raise detail(403, "The guide must be on a Premium service level and must already be published "
-                              "to publish personalized schedules.")  # fmt: skip
+            raise detail(
+                403,
+                "The guide must be on a Premium service level and must already be published "
+                "to publish personalized schedules.",
+            )
         self.store.conn.execute(
             "INSERT INTO gb_publishes(scope, guide, attendee, at) VALUES (?, ?, ?, ?)",
             ("attendee" if attendee else "guide", guide["id"], attendee, gb_now()),
@@ -197,8 +219,9 @@ class GuidebookApi:
         cols = res.validate_session(self.store, req.body or {}, creating=True)
         cols.setdefault("created_at", gb_now())
         marks = ", ".join("?" * len(cols))
-        cur = self.store.conn.execute(f"INSERT INTO gb_sessions({', '.join(cols)}) VALUES ({marks})",
-                                      tuple(cols.values()))  # fmt: skip
+        cur = self.store.conn.execute(
+            f"INSERT INTO gb_sessions({', '.join(cols)}) VALUES ({marks})", tuple(cols.values())
+        )
         return json_response(201, res.session_json(self._get("gb_sessions", cur.lastrowid)))
 
     def patch_session(self, req: Request, session: int | None) -> Response:
@@ -236,14 +259,16 @@ class GuidebookApi:
     def create_attendee(self, req: Request, _: int | None) -> Response:
         data = req.body or {}
         cols = res.validate_attendee(self.store, data)
-        existing = self.store.rows("SELECT * FROM gb_attendees WHERE guide = ? AND lower(email) = lower(?)",
-                                   (cols["guide"], cols["email"]))  # fmt: skip
+        existing = self.store.rows(
+            "SELECT * FROM gb_attendees WHERE guide = ? AND lower(email) = lower(?)", (cols["guide"], cols["email"])
+        )
         if existing:  # documented idempotency: the POST data is ignored; [G] 200 rather than 201
             return json_response(200, res.attendee_json(existing[0]))
         cols["created_at"] = gb_now()
         marks = ", ".join("?" * len(cols))
-        cur = self.store.conn.execute(f"INSERT INTO gb_attendees({', '.join(cols)}) VALUES ({marks})",
-                                      tuple(cols.values()))  # fmt: skip
+        cur = self.store.conn.execute(
+            f"INSERT INTO gb_attendees({', '.join(cols)}) VALUES ({marks})", tuple(cols.values())
+        )
         self.store.conn.execute("UPDATE gb_attendees SET account_id = id + 5000 WHERE id = ?", (cur.lastrowid,))
         return json_response(201, res.attendee_json(self._get("gb_attendees", cur.lastrowid)))
 
@@ -270,8 +295,10 @@ class GuidebookApi:
             where.append("id IN (SELECT schedule FROM gb_schedule_attendees WHERE attendee = ?)")
             params.append(res.int_param("attendees__id", req.q("attendees__id")))
         if req.q("attendees__import_id") is not None:
-            where.append("id IN (SELECT sa.schedule FROM gb_schedule_attendees sa JOIN gb_attendees a"
-                         " ON a.id = sa.attendee WHERE a.import_id = ?)")  # fmt: skip
+            where.append(
+                "id IN (SELECT sa.schedule FROM gb_schedule_attendees sa JOIN gb_attendees a"
+                " ON a.id = sa.attendee WHERE a.import_id = ?)"
+            )
             params.append(req.q("attendees__import_id"))
         return self.page(req, "gb_schedules", where, params, "id", self._schedules_json)
 
@@ -280,8 +307,9 @@ class GuidebookApi:
 
     def create_schedule(self, req: Request, _: int | None) -> Response:
         guide, name, attendees, sessions = res.validate_new_schedule(self.store, req.body or {})
-        cur = self.store.conn.execute("INSERT INTO gb_schedules(guide, name, created_at) VALUES (?, ?, ?)",
-                                      (guide, name, gb_now()))  # fmt: skip
+        cur = self.store.conn.execute(
+            "INSERT INTO gb_schedules(guide, name, created_at) VALUES (?, ?, ?)", (guide, name, gb_now())
+        )
         sid = int(cur.lastrowid or 0)
         self.store.set_schedule_links(sid, attendees=attendees, sessions=sessions)
         return self._schedule_response(201, sid)

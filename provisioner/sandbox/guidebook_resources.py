@@ -11,15 +11,32 @@ from .web import Request
 
 REQUIRED = "This field is required."
 NOT_UPDATABLE = "This field cannot be updated."
-BAD_DATETIME = ("Datetime has wrong format. Use one of these formats instead: "
-                "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].")  # fmt: skip
+BAD_DATETIME = (
+    "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+)
 SESSION_EXTRA_DEFAULTS: dict[str, Any] = {
-    "allow_rating": True, "add_to_schedule": True, "locations": [], "schedule_tracks": [], "image": None,
-    "rank": 0.0, "waitlist": False, "require_login": False, "max_capacity": None,
-    "registration_start_date": None, "registration_end_date": None,
-}  # fmt: skip
-GUIDE_UPDATABLE = {"name", "start_date", "end_date", "attendees_estimate", "description_html", "timezone",
-                   "privacy", "short_name"}  # fmt: skip
+    "allow_rating": True,
+    "add_to_schedule": True,
+    "locations": [],
+    "schedule_tracks": [],
+    "image": None,
+    "rank": 0.0,
+    "waitlist": False,
+    "require_login": False,
+    "max_capacity": None,
+    "registration_start_date": None,
+    "registration_end_date": None,
+}
+GUIDE_UPDATABLE = {
+    "name",
+    "start_date",
+    "end_date",
+    "attendees_estimate",
+    "description_html",
+    "timezone",
+    "privacy",
+    "short_name",
+}
 ATTENDEE_UPDATABLE = {"revoked", "email_opt_out", "import_id"}
 
 
@@ -76,20 +93,35 @@ def ordering(req: Request, allowed: set[str]) -> str:
 
 def guide_json(row: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": row["id"], "created_at": row["created_at"], "owner": row["owner"], "name": row["name"],
-        "start_date": row["start_date"], "end_date": row["end_date"],
-        "attendees_estimate": row["attendees_estimate"], "description_html": row["description_html"] or "",
-        "timezone": row["timezone"], "home_screen_menuitem": None, "privacy": row["privacy"],
-        "redeem_code": "", "short_name": row["short_name"], "category": [],
-    }  # fmt: skip
+        "id": row["id"],
+        "created_at": row["created_at"],
+        "owner": row["owner"],
+        "name": row["name"],
+        "start_date": row["start_date"],
+        "end_date": row["end_date"],
+        "attendees_estimate": row["attendees_estimate"],
+        "description_html": row["description_html"] or "",
+        "timezone": row["timezone"],
+        "home_screen_menuitem": None,
+        "privacy": row["privacy"],
+        "redeem_code": "",
+        "short_name": row["short_name"],
+        "category": [],
+    }
 
 
 def session_json(row: dict[str, Any]) -> dict[str, Any]:
     out = {
-        "id": row["id"], "created_at": row["created_at"], "start_time": row["start_time"],
-        "end_time": row["end_time"], "all_day": bool(row["all_day"]), "name": row["name"],
-        "description_html": row["description_html"] or "", "import_id": row["import_id"], "guide": row["guide"],
-    }  # fmt: skip
+        "id": row["id"],
+        "created_at": row["created_at"],
+        "start_time": row["start_time"],
+        "end_time": row["end_time"],
+        "all_day": bool(row["all_day"]),
+        "name": row["name"],
+        "description_html": row["description_html"] or "",
+        "import_id": row["import_id"],
+        "guide": row["guide"],
+    }
     out.update(SESSION_EXTRA_DEFAULTS)
     out.update(json.loads(row["extra"] or "{}"))
     return out
@@ -98,17 +130,34 @@ def session_json(row: dict[str, Any]) -> dict[str, Any]:
 def attendee_json(row: dict[str, Any]) -> dict[str, Any]:
     first, last = row["first_name"] or "", row["last_name"] or ""
     return {
-        "id": row["id"], "guide_id": row["guide"], "import_id": row["import_id"], "account_id": row["account_id"],
-        "first_name": first, "last_name": last, "email": row["email"], "avatar": None, "cover": None,
+        "id": row["id"],
+        "guide_id": row["guide"],
+        "import_id": row["import_id"],
+        "account_id": row["account_id"],
+        "first_name": first,
+        "last_name": last,
+        "email": row["email"],
+        "avatar": None,
+        "cover": None,
         "app_profile": {"website": "", "position": "", "company": "", "contact_email": ""},
-        "revoked": bool(row["revoked"]), "email_opt_out": bool(row["email_opt_out"]), "status": row["status"],
-        "last_email_send": None, "qr_badge": f"f={first}&l={last}", "created_at": row["created_at"],
-    }  # fmt: skip
+        "revoked": bool(row["revoked"]),
+        "email_opt_out": bool(row["email_opt_out"]),
+        "status": row["status"],
+        "last_email_send": None,
+        "qr_badge": f"f={first}&l={last}",
+        "created_at": row["created_at"],
+    }
 
 
 def schedule_json(row: dict[str, Any], attendees: list[int], sessions: list[int]) -> dict[str, Any]:
-    return {"id": row["id"], "guide": row["guide"], "name": row["name"], "attendees": attendees,
-            "sessions": sessions, "created_at": row["created_at"]}  # fmt: skip
+    return {
+        "id": row["id"],
+        "guide": row["guide"],
+        "name": row["name"],
+        "attendees": attendees,
+        "sessions": sessions,
+        "created_at": row["created_at"],
+    }
 
 
 # ---- field validation --------------------------------------------------------------------------
@@ -160,8 +209,9 @@ def _datetime(value: Any) -> str:
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
 
 
-def _id_list(store: Store, table: str, guide: int | None, data: dict[str, Any], name: str,
-             errors: dict[str, list[str]]) -> list[int] | None:  # fmt: skip
+def _id_list(
+    store: Store, table: str, guide: int | None, data: dict[str, Any], name: str, errors: dict[str, list[str]]
+) -> list[int] | None:
     """A list of pks that must exist in `guide`; form encoding sends one value as a bare string."""
     value = data[name]
     if isinstance(value, str):
@@ -178,8 +228,9 @@ def _id_list(store: Store, table: str, guide: int | None, data: dict[str, Any], 
         ids.append(pk)
     if guide is not None and ids:
         marks = ",".join("?" * len(ids))
-        found = {r["id"] for r in store.rows(f"SELECT id FROM {table} WHERE guide = ? AND id IN ({marks})",
-                                             [guide, *ids])}  # fmt: skip
+        found = {
+            r["id"] for r in store.rows(f"SELECT id FROM {table} WHERE guide = ? AND id IN ({marks})", [guide, *ids])
+        }
         missing = [i for i in ids if i not in found]
         if missing:  # another guide's id is as unknown as a made-up one
             errors[name] = [f'Invalid pk "{missing[0]}" - object does not exist.']
@@ -215,8 +266,9 @@ def validate_schedule_patch(store: Store, guide: int, data: dict[str, Any]) -> t
     return tuple(result)
 
 
-def validate_session(store: Store, data: dict[str, Any], creating: bool,
-                     current: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+def validate_session(
+    store: Store, data: dict[str, Any], creating: bool, current: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Columns to write for a session POST (all required fields) or PATCH (partial)."""
     errors: dict[str, list[str]] = {}
     cols: dict[str, Any] = {}

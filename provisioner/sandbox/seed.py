@@ -44,6 +44,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from .store import Store
@@ -60,15 +61,43 @@ _NAMED_SESSIONS = {
     40: ("Closing Panel", "sess-close", 2, "20:00", 60),
 }
 _TOPICS = [
-    "Registration", "Welcome Breakfast", "Cloud Costs 101", "Data Mesh in Practice", "Design Systems",
-    "Security Basics", "Lightning Talks I", "Lunch Day 1", "Observability Deep Dive", "Hiring Panel",
-    "Edge Computing", "Accessibility Clinic", "Sponsor Expo", "Rust for Pythonistas", "Customer Stories",
-    "Lightning Talks II", "Welcome Reception", "Morning Yoga", "Breakfast Day 2", "Scaling Postgres",
-    "Product Roadmap", "Incident Reviews", "Mobile Offline Sync", "Lunch Day 2", "AI in Operations",
-    "Community Roundtable", "Leadership Forum", "Testing Strategies", "Career Clinic", "Demo Hour",
-    "Open Source Fair", "Analytics Lab", "Pricing Workshop", "Partner Showcase", "Office Hours",
+    "Registration",
+    "Welcome Breakfast",
+    "Cloud Costs 101",
+    "Data Mesh in Practice",
+    "Design Systems",
+    "Security Basics",
+    "Lightning Talks I",
+    "Lunch Day 1",
+    "Observability Deep Dive",
+    "Hiring Panel",
+    "Edge Computing",
+    "Accessibility Clinic",
+    "Sponsor Expo",
+    "Rust for Pythonistas",
+    "Customer Stories",
+    "Lightning Talks II",
+    "Welcome Reception",
+    "Morning Yoga",
+    "Breakfast Day 2",
+    "Scaling Postgres",
+    "Product Roadmap",
+    "Incident Reviews",
+    "Mobile Offline Sync",
+    "Lunch Day 2",
+    "AI in Operations",
+    "Community Roundtable",
+    "Leadership Forum",
+    "Testing Strategies",
+    "Career Clinic",
+    "Demo Hour",
+    "Open Source Fair",
+    "Analytics Lab",
+    "Pricing Workshop",
+    "Partner Showcase",
+    "Office Hours",
     "Wrap-up Drinks",
-]  # fmt: skip
+]
 
 _DEMO_SCHEDULES: list[tuple[str, list[int], list[int]]] = [
     ("Sales Team", [6, 7, 10, 11, 12], [13, 14, 40]),
@@ -81,15 +110,34 @@ _DEMO_SCHEDULES: list[tuple[str, list[int], list[int]]] = [
 _MORE_SCHEDULES = ["Product", "Support", "Executive Briefing", "Partners", "Volunteers", "Press"]
 
 _PEOPLE = [
-    (111, "Jane", "Doe"), (112, "John", "Smith"), (113, "Maria", "Garcia"), (114, "David", "Kim"),
-    (115, "Sarah", "Johnson"), (116, "Michael", "Brown"), (117, "Emily", "Davis"), (118, "Daniel", "Lee"),
-    (119, "Grace", "Wilson"), (120, "Samuel", "Moore"), (121, "Hannah", "Taylor"), (122, "Joshua", "White"),
-    (123, "Ruth", "Harris"), (124, "Peter", "Clark"), (125, "Lydia", "Lewis"), (126, "Caleb", "Walker"),
-    (127, "Naomi", "Hall"), (128, "Isaac", "Young"), (129, "Esther", "King"), (130, "Levi", "Wright"),
-]  # fmt: skip
+    (111, "Jane", "Doe"),
+    (112, "John", "Smith"),
+    (113, "Maria", "Garcia"),
+    (114, "David", "Kim"),
+    (115, "Sarah", "Johnson"),
+    (116, "Michael", "Brown"),
+    (117, "Emily", "Davis"),
+    (118, "Daniel", "Lee"),
+    (119, "Grace", "Wilson"),
+    (120, "Samuel", "Moore"),
+    (121, "Hannah", "Taylor"),
+    (122, "Joshua", "White"),
+    (123, "Ruth", "Harris"),
+    (124, "Peter", "Clark"),
+    (125, "Lydia", "Lewis"),
+    (126, "Caleb", "Walker"),
+    (127, "Naomi", "Hall"),
+    (128, "Isaac", "Young"),
+    (129, "Esther", "King"),
+    (130, "Levi", "Wright"),
+]
 
-_TEAMS = [(22, 1234, "Band", ["Vocals", "Guitar", "Keys", "Drums"]), (23, 1234, "Tech", ["Audio", "Video", "Lighting"]),
-          (24, 1234, "Hospitality", ["Greeter", "Coffee"]), (31, 99, "Youth Band", ["Leader"])]  # fmt: skip
+_TEAMS = [
+    (22, 1234, "Band", ["Vocals", "Guitar", "Keys", "Drums"]),
+    (23, 1234, "Tech", ["Audio", "Video", "Lighting"]),
+    (24, 1234, "Hospitality", ["Greeter", "Coffee"]),
+    (31, 99, "Youth Band", ["Leader"]),
+]
 _PLANS = [
     (5678, 1234, "Advent 2", "December 6, 2026", "Dec 6", "2026-12-06T15:00:00Z"),
     (5679, 1234, "Advent 3", "December 13, 2026", "Dec 13", "2026-12-13T15:00:00Z"),
@@ -98,20 +146,33 @@ _PLANS = [
 ]
 # (plan, person, team, position, status, decline_reason)
 _MEMBERS: list[tuple[int, int, int, str, str, str | None]] = [
-    (5678, 111, 22, "Vocals", "U", None), (5678, 112, 23, "Audio", "C", None),
-    (5678, 113, 22, "Guitar", "C", None), (5678, 114, 22, "Keys", "D", "Traveling"),
-    (5678, 115, 22, "Drums", "C", None), (5678, 116, 23, "Video", "U", None),
-    (5678, 117, 24, "Greeter", "C", None), (5678, 118, 24, "Coffee", "U", None),
-    (5679, 111, 22, "Vocals", "U", None), (5679, 112, 23, "Audio", "U", None),
-    (5679, 119, 22, "Guitar", "C", None), (5679, 120, 22, "Keys", "C", None),
-    (5679, 121, 22, "Drums", "D", "Sick"), (5679, 122, 23, "Lighting", "C", None),
-    (5679, 123, 24, "Greeter", "U", None), (5679, 124, 24, "Coffee", "C", None),
-    (5680, 113, 22, "Vocals", "C", None), (5680, 125, 22, "Guitar", "U", None),
-    (5680, 126, 22, "Keys", "C", None), (5680, 127, 22, "Drums", "U", None),
-    (5680, 128, 23, "Audio", "C", None), (5680, 129, 23, "Video", "D", "Family event"),
-    (5680, 130, 24, "Greeter", "C", None), (5680, 114, 24, "Coffee", "U", None),
-    (7001, 130, 31, "Leader", "C", None), (7001, 129, 31, "Leader", "U", None),
-]  # fmt: skip
+    (5678, 111, 22, "Vocals", "U", None),
+    (5678, 112, 23, "Audio", "C", None),
+    (5678, 113, 22, "Guitar", "C", None),
+    (5678, 114, 22, "Keys", "D", "Traveling"),
+    (5678, 115, 22, "Drums", "C", None),
+    (5678, 116, 23, "Video", "U", None),
+    (5678, 117, 24, "Greeter", "C", None),
+    (5678, 118, 24, "Coffee", "U", None),
+    (5679, 111, 22, "Vocals", "U", None),
+    (5679, 112, 23, "Audio", "U", None),
+    (5679, 119, 22, "Guitar", "C", None),
+    (5679, 120, 22, "Keys", "C", None),
+    (5679, 121, 22, "Drums", "D", "Sick"),
+    (5679, 122, 23, "Lighting", "C", None),
+    (5679, 123, 24, "Greeter", "U", None),
+    (5679, 124, 24, "Coffee", "C", None),
+    (5680, 113, 22, "Vocals", "C", None),
+    (5680, 125, 22, "Guitar", "U", None),
+    (5680, 126, 22, "Keys", "C", None),
+    (5680, 127, 22, "Drums", "U", None),
+    (5680, 128, 23, "Audio", "C", None),
+    (5680, 129, 23, "Video", "D", "Family event"),
+    (5680, 130, 24, "Greeter", "C", None),
+    (5680, 114, 24, "Coffee", "U", None),
+    (7001, 130, 31, "Leader", "C", None),
+    (7001, 129, 31, "Leader", "U", None),
+]
 
 
 def apply_seed(store: Store, seed: str | None) -> None:
@@ -142,8 +203,9 @@ def parse_bench(seed: str) -> dict[str, int]:
     return opts
 
 
-def _session_rows(guide: int, first_id: int, count: int, names: dict[int, tuple[str, str | None, int, str, int]],
-                  topics: list[str]) -> list[tuple[Any, ...]]:  # fmt: skip
+def _session_rows(
+    guide: int, first_id: int, count: int, names: dict[int, tuple[str, str | None, int, str, int]], topics: list[str]
+) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     it = iter(topics)
     for n in range(count):
@@ -167,7 +229,9 @@ def _session_rows(guide: int, first_id: int, count: int, names: dict[int, tuple[
 def _insert_sessions(store: Store, rows: list[tuple[Any, ...]]) -> None:
     store.conn.executemany(
         "INSERT INTO gb_sessions(id, guide, name, import_id, start_time, end_time, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)  # fmt: skip
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 def _insert_attendees(store: Store, rows: list[tuple[Any, ...]]) -> None:
@@ -180,12 +244,18 @@ def _insert_attendees(store: Store, rows: list[tuple[Any, ...]]) -> None:
 
 def _insert_schedules(store: Store, rows: list[tuple[int, int, str, list[int], list[int]]]) -> None:
     c = store.conn
-    c.executemany("INSERT INTO gb_schedules(id, guide, name, created_at) VALUES (?, ?, ?, ?)",
-                  [(sid, guide, name, GB_CREATED) for sid, guide, name, _, _ in rows])  # fmt: skip
-    c.executemany("INSERT INTO gb_schedule_attendees(schedule, attendee) VALUES (?, ?)",
-                  [(r[0], a) for r in rows for a in sorted(set(r[3]))])  # fmt: skip
-    c.executemany("INSERT INTO gb_schedule_sessions(schedule, session) VALUES (?, ?)",
-                  [(r[0], s) for r in rows for s in sorted(set(r[4]))])  # fmt: skip
+    c.executemany(
+        "INSERT INTO gb_schedules(id, guide, name, created_at) VALUES (?, ?, ?, ?)",
+        [(sid, guide, name, GB_CREATED) for sid, guide, name, _, _ in rows],
+    )
+    c.executemany(
+        "INSERT INTO gb_schedule_attendees(schedule, attendee) VALUES (?, ?)",
+        [(r[0], a) for r in rows for a in sorted(set(r[3]))],
+    )
+    c.executemany(
+        "INSERT INTO gb_schedule_sessions(schedule, session) VALUES (?, ?)",
+        [(r[0], s) for r in rows for s in sorted(set(r[4]))],
+    )
 
 
 def _guidebook_demo(store: Store) -> None:
@@ -194,48 +264,83 @@ def _guidebook_demo(store: Store) -> None:
             "INSERT INTO gb_guides(id, name, owner, created_at, start_date, end_date, timezone, short_name,"
             " description_html, attendees_estimate, privacy, premium, published)"
             " VALUES (?, ?, 1, ?, ?, ?, 'America/New_York', ?, '', ?, 1, ?, 1)",
-            [(47, "Summit 2026", GB_CREATED, "2026-06-10", "2026-06-11", "summit2026", 100, 1),
-             (48, "Partner Day", GB_CREATED, "2026-06-12", "2026-06-12", "partnerday", 10, 0)],
-        )  # fmt: skip
+            [
+                (47, "Summit 2026", GB_CREATED, "2026-06-10", "2026-06-11", "summit2026", 100, 1),
+                (48, "Partner Day", GB_CREATED, "2026-06-12", "2026-06-12", "partnerday", 10, 0),
+            ],
+        )
         _insert_sessions(store, _session_rows(47, 1, 40, dict(_NAMED_SESSIONS), _TOPICS))
         partner = ["Partner Welcome", "Integration Lab", "Partner Lunch", "Roadmap Preview", "Partner Awards"]
-        _insert_sessions(store, [(41 + i, 48, name, f"partner-{i + 1}", f"2026-06-12T{13 + i}:00:00.000000+0000",
-                                  f"2026-06-12T{14 + i}:00:00.000000+0000", GB_CREATED)
-                                 for i, name in enumerate(partner)])  # fmt: skip
-        special = {6: ("alice@example.com", "crm-1001", "Alice", "Archer"),
-                   7: ("bob@example.com", "crm-1002", "Bob", "Baker"),
-                   8: ("carol@example.com", "crm-1003", "Carol", "Chen")}  # fmt: skip
-        rows = [(n, 47, *special.get(n, (f"attendee{n:03d}@example.com", f"crm-{n:04d}", "Attendee", f"{n:03d}")),
-                 int(n == 100)) for n in range(1, 101)]  # fmt: skip
+        _insert_sessions(
+            store,
+            [
+                (
+                    41 + i,
+                    48,
+                    name,
+                    f"partner-{i + 1}",
+                    f"2026-06-12T{13 + i}:00:00.000000+0000",
+                    f"2026-06-12T{14 + i}:00:00.000000+0000",
+                    GB_CREATED,
+                )
+                for i, name in enumerate(partner)
+            ],
+        )
+        special = {
+            6: ("alice@example.com", "crm-1001", "Alice", "Archer"),
+            7: ("bob@example.com", "crm-1002", "Bob", "Baker"),
+            8: ("carol@example.com", "crm-1003", "Carol", "Chen"),
+        }
+        rows = [
+            (
+                n,
+                47,
+                *special.get(n, (f"attendee{n:03d}@example.com", f"crm-{n:04d}", "Attendee", f"{n:03d}")),
+                int(n == 100),
+            )
+            for n in range(1, 101)
+        ]
         rows.append((101, 48, "alice@example.com", "crm-1001", "Alice", "Archer", 0))
-        rows += [(n, 48, f"partner{n - 100:02d}@example.com", f"prt-{n}", "Partner", f"{n - 100:02d}", 0)
-                 for n in range(102, 111)]  # fmt: skip
+        rows += [
+            (n, 48, f"partner{n - 100:02d}@example.com", f"prt-{n}", "Partner", f"{n - 100:02d}", 0)
+            for n in range(102, 111)
+        ]
         _insert_attendees(store, rows)
         rng = random.Random(47)
         schedules = [(i + 1, 47, name, att, ses) for i, (name, att, ses) in enumerate(_DEMO_SCHEDULES)]
         for i, name in enumerate(_MORE_SCHEDULES, start=len(schedules) + 1):
             schedules.append((i, 47, name, rng.sample(range(1, 100), 6), rng.sample(range(1, 41), 5)))
-        schedules += [(13, 48, "Partner Track", [101, 102, 103], [41, 42, 44]),
-                      (14, 48, "Partner VIP", [104, 105], [41, 45])]  # fmt: skip
+        schedules += [
+            (13, 48, "Partner Track", [101, 102, 103], [41, 42, 44]),
+            (14, 48, "Partner VIP", [104, 105], [41, 45]),
+        ]
         _insert_schedules(store, schedules)
 
 
 def _pco_demo(store: Store) -> None:
     with store.transaction() as c:
-        c.executemany("INSERT INTO pco_service_types(id, name) VALUES (?, ?)",
-                      [(1234, "Sunday Services"), (99, "Youth")])  # fmt: skip
-        c.executemany("INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, sort_date)"
-                      " VALUES (?, ?, ?, 'Advent', ?, ?, ?)", _PLANS)  # fmt: skip
-        c.executemany("INSERT INTO pco_teams(id, service_type, name) VALUES (?, ?, ?)",
-                      [(t, st, name) for t, st, name, _ in _TEAMS])  # fmt: skip
+        c.executemany(
+            "INSERT INTO pco_service_types(id, name) VALUES (?, ?)", [(1234, "Sunday Services"), (99, "Youth")]
+        )
+        c.executemany(
+            "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, sort_date)"
+            " VALUES (?, ?, ?, 'Advent', ?, ?, ?)",
+            _PLANS,
+        )
+        c.executemany(
+            "INSERT INTO pco_teams(id, service_type, name) VALUES (?, ?, ?)",
+            [(t, st, name) for t, st, name, _ in _TEAMS],
+        )
         positions = [(team, name) for team, _, _, names in _TEAMS for name in names]
-        c.executemany("INSERT INTO pco_positions(id, team, name) VALUES (?, ?, ?)",
-                      [(301 + i, team, name) for i, (team, name) in enumerate(positions)])  # fmt: skip
+        c.executemany(
+            "INSERT INTO pco_positions(id, team, name) VALUES (?, ?, ?)",
+            [(301 + i, team, name) for i, (team, name) in enumerate(positions)],
+        )
         c.executemany("INSERT INTO pco_people(id, first_name, last_name) VALUES (?, ?, ?)", _PEOPLE)
         _insert_members(store, FIRST_PLAN_PERSON_ID, _MEMBERS)
 
 
-def _insert_members(store: Store, first_id: int, members: list[tuple[int, int, int, str, str, str | None]]) -> None:
+def _insert_members(store: Store, first_id: int, members: Sequence[tuple[int, int, int, str, str, str | None]]) -> None:
     store.conn.executemany(
         "INSERT INTO pco_plan_people(id, plan, person, team, team_position_name, status, decline_reason,"
         " notes, prepare_notification, created_at, updated_at, status_updated_at)"
@@ -250,25 +355,48 @@ def _bench(store: Store, opts: dict[str, int]) -> None:
     with store.transaction() as c:
         for g in range(opts["guides"]):
             guide = 1001 + g
-            c.execute("INSERT INTO gb_guides(id, name, owner, created_at, timezone, premium, published)"
-                      " VALUES (?, ?, 1, ?, 'UTC', 1, 1)", (guide, f"Bench Guide {guide}", GB_CREATED))  # fmt: skip
+            c.execute(
+                "INSERT INTO gb_guides(id, name, owner, created_at, timezone, premium, published)"
+                " VALUES (?, ?, 1, ?, 'UTC', 1, 1)",
+                (guide, f"Bench Guide {guide}", GB_CREATED),
+            )
             s0, a0, sch0 = g * n_ses + 1, g * n_att + 1, g * opts["schedules"] + 1
             topics = [f"Session {guide}-{n:04d}" for n in range(n_ses)]
             _insert_sessions(store, _session_rows(guide, s0, n_ses, {}, topics))
-            _insert_attendees(store, [(a0 + n, guide, f"user{n:05d}.g{guide}@example.com", f"crm-{guide}-{n:05d}",
-                                       "User", f"{n:05d}", 0) for n in range(n_att)])  # fmt: skip
+            _insert_attendees(
+                store,
+                [
+                    (a0 + n, guide, f"user{n:05d}.g{guide}@example.com", f"crm-{guide}-{n:05d}", "User", f"{n:05d}", 0)
+                    for n in range(n_att)
+                ],
+            )
             ses_ids, att_ids = range(s0, s0 + n_ses), range(a0, a0 + n_att)
-            _insert_schedules(store, [(sch0 + k, guide, f"Schedule {k + 1:04d}",
-                                       rng.sample(att_ids, n_att // 2), rng.sample(ses_ids, n_ses // 2))
-                                      for k in range(opts["schedules"])])  # fmt: skip
+            _insert_schedules(
+                store,
+                [
+                    (
+                        sch0 + k,
+                        guide,
+                        f"Schedule {k + 1:04d}",
+                        rng.sample(att_ids, n_att // 2),
+                        rng.sample(ses_ids, n_ses // 2),
+                    )
+                    for k in range(opts["schedules"])
+                ],
+            )
     _pco_demo(store)
     if opts["plans"] <= 0:
         return
     with store.transaction() as c:
-        plans = [(10001 + p, 1234, f"Bench {p + 1}", f"Bench date {p + 1}", "", f"2027-01-01T{p % 24:02d}:00:00Z")
-                 for p in range(opts["plans"])]  # fmt: skip
-        c.executemany("INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, sort_date)"
-                      " VALUES (?, ?, ?, 'Bench', ?, ?, ?)", plans)  # fmt: skip
+        plans = [
+            (10001 + p, 1234, f"Bench {p + 1}", f"Bench date {p + 1}", "", f"2027-01-01T{p % 24:02d}:00:00Z")
+            for p in range(opts["plans"])
+        ]
+        c.executemany(
+            "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, sort_date)"
+            " VALUES (?, ?, ?, 'Bench', ?, ?, ?)",
+            plans,
+        )
         teams = [(22, "Vocals"), (23, "Audio"), (24, "Greeter")]
         members = [(plan[0], 111 + m % 20, *teams[m % 3], "U", None) for plan in plans for m in range(opts["members"])]
         _insert_members(store, FIRST_PLAN_PERSON_ID + len(_MEMBERS), members)

@@ -56,17 +56,35 @@ CREATE INDEX IF NOT EXISTS pco_plan_people_person ON pco_plan_people(person);
 """
 
 TABLES = [
-    "gb_guides", "gb_sessions", "gb_attendees", "gb_schedules", "gb_schedule_sessions",
-    "gb_schedule_attendees", "gb_publishes", "pco_service_types", "pco_plans", "pco_teams",
-    "pco_positions", "pco_people", "pco_plan_people",
-]  # fmt: skip
+    "gb_guides",
+    "gb_sessions",
+    "gb_attendees",
+    "gb_schedules",
+    "gb_schedule_sessions",
+    "gb_schedule_attendees",
+    "gb_publishes",
+    "pco_service_types",
+    "pco_plans",
+    "pco_teams",
+    "pco_positions",
+    "pco_people",
+    "pco_plan_people",
+]
 
 # Offset that turns a PlanPerson id into its Schedule id: the two resources must never share ids,
 # so a client that confuses them fails loudly against the sandbox.
 SCHEDULE_ID_OFFSET = 500_000_000
 
-TEAM_MEMBER_FIELDS = ("status", "notes", "decline_reason", "team_position_name", "team", "person",
-                      "prepare_notification", "plan")  # fmt: skip
+TEAM_MEMBER_FIELDS = (
+    "status",
+    "notes",
+    "decline_reason",
+    "team_position_name",
+    "team",
+    "person",
+    "prepare_notification",
+    "plan",
+)
 
 
 def gb_now() -> str:
@@ -146,8 +164,14 @@ class Store:
         """Change guide columns, e.g. `premium=False` or `published=False` to test publish errors."""
         self._update("gb_guides", guide, attrs)
 
-    def add_session(self, guide: int, name: str, import_id: str | None = None,
-                    start_time: str | None = None, end_time: str | None = None) -> int:  # fmt: skip
+    def add_session(
+        self,
+        guide: int,
+        name: str,
+        import_id: str | None = None,
+        start_time: str | None = None,
+        end_time: str | None = None,
+    ) -> int:
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT INTO gb_sessions(guide, name, import_id, start_time, end_time, created_at)"
@@ -159,8 +183,9 @@ class Store:
     def sessions(self, guide: int) -> list[dict[str, Any]]:
         return self.rows("SELECT * FROM gb_sessions WHERE guide = ? ORDER BY id", (guide,))
 
-    def add_attendee(self, guide: int, email: str, import_id: str | None = None,
-                     first_name: str = "", last_name: str = "") -> int:  # fmt: skip
+    def add_attendee(
+        self, guide: int, email: str, import_id: str | None = None, first_name: str = "", last_name: str = ""
+    ) -> int:
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT INTO gb_attendees(guide, email, import_id, first_name, last_name, created_at)"
@@ -172,8 +197,7 @@ class Store:
     def attendees(self, guide: int) -> list[dict[str, Any]]:
         return self.rows("SELECT * FROM gb_attendees WHERE guide = ? ORDER BY id", (guide,))
 
-    def add_guidebook_schedule(self, guide: int, name: str, attendees: Iterable[int],
-                               sessions: Iterable[int]) -> int:  # fmt: skip
+    def add_guidebook_schedule(self, guide: int, name: str, attendees: Iterable[int], sessions: Iterable[int]) -> int:
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT INTO gb_schedules(guide, name, created_at) VALUES (?, ?, ?)", (guide, name, gb_now())
@@ -182,17 +206,21 @@ class Store:
             self.set_schedule_links(sid, attendees=attendees, sessions=sessions)
         return sid
 
-    def set_schedule_links(self, schedule: int, attendees: Iterable[int] | None = None,
-                           sessions: Iterable[int] | None = None) -> None:  # fmt: skip
+    def set_schedule_links(
+        self, schedule: int, attendees: Iterable[int] | None = None, sessions: Iterable[int] | None = None
+    ) -> None:
         """Replace a personalized schedule's attendee and/or session lists wholesale (PATCH semantics)."""
         with self.transaction() as c:
-            for table, col, ids in (("gb_schedule_attendees", "attendee", attendees),
-                                    ("gb_schedule_sessions", "session", sessions)):  # fmt: skip
+            for table, col, ids in (
+                ("gb_schedule_attendees", "attendee", attendees),
+                ("gb_schedule_sessions", "session", sessions),
+            ):
                 if ids is None:
                     continue
                 c.execute(f"DELETE FROM {table} WHERE schedule = ?", (schedule,))
-                c.executemany(f"INSERT OR IGNORE INTO {table}(schedule, {col}) VALUES (?, ?)",
-                              [(schedule, int(i)) for i in ids])  # fmt: skip
+                c.executemany(
+                    f"INSERT OR IGNORE INTO {table}(schedule, {col}) VALUES (?, ?)", [(schedule, int(i)) for i in ids]
+                )
 
     def delete_guidebook_schedule(self, schedule: int) -> None:
         with self.transaction() as c:
@@ -206,8 +234,7 @@ class Store:
         if not ids:
             return out
         marks = ",".join("?" * len(ids))
-        for index, table, col in ((0, "gb_schedule_attendees", "attendee"),
-                                  (1, "gb_schedule_sessions", "session")):  # fmt: skip
+        for index, table, col in ((0, "gb_schedule_attendees", "attendee"), (1, "gb_schedule_sessions", "session")):
             sql = f"SELECT schedule, {col} FROM {table} WHERE schedule IN ({marks}) ORDER BY schedule, {col}"
             for row in self.rows(sql, ids):
                 out[row["schedule"]][index].append(row[col])
@@ -232,12 +259,14 @@ class Store:
 
     def add_person(self, person: int, first_name: str, last_name: str) -> int:
         with self.transaction() as c:
-            c.execute("INSERT INTO pco_people(id, first_name, last_name) VALUES (?, ?, ?)",
-                      (person, first_name, last_name))  # fmt: skip
+            c.execute(
+                "INSERT INTO pco_people(id, first_name, last_name) VALUES (?, ?, ?)", (person, first_name, last_name)
+            )
         return person
 
-    def add_plan(self, plan: int, service_type: int, sort_date: str, dates: str = "",
-                 title: str = "", short_dates: str = "") -> int:  # fmt: skip
+    def add_plan(
+        self, plan: int, service_type: int, sort_date: str, dates: str = "", title: str = "", short_dates: str = ""
+    ) -> int:
         """Add a plan; `sort_date` like "2026-12-06T15:00:00Z" drives the future/past filters."""
         with self.transaction() as c:
             c.execute(
@@ -247,9 +276,16 @@ class Store:
             )
         return plan
 
-    def add_team_member(self, plan: int, person: int, team: int, status: str = "U",
-                        position: str | None = None, notes: str | None = None,
-                        decline_reason: str | None = None) -> int:  # fmt: skip
+    def add_team_member(
+        self,
+        plan: int,
+        person: int,
+        team: int,
+        status: str = "U",
+        position: str | None = None,
+        notes: str | None = None,
+        decline_reason: str | None = None,
+    ) -> int:
         now = pco_now()
         with self.transaction() as c:
             cur = c.execute(
@@ -285,9 +321,7 @@ class Store:
 
     def schedules(self, person: int) -> list[dict[str, Any]]:
         """A person's Schedules as the API derives them (declined ones included), by date then id."""
-        return self.rows(
-            SCHEDULE_SELECT + " WHERE pp.person = ? ORDER BY pl.sort_date, pp.id", (person,)
-        )
+        return self.rows(SCHEDULE_SELECT + " WHERE pp.person = ? ORDER BY pl.sort_date, pp.id", (person,))
 
     # ---- whole state -------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ class Request:
     body: Any  # parsed JSON, a form dict (repeated keys -> list), or None
     body_error: str | None  # set when a JSON body could not be parsed
     base_url: str  # "http://host:port/" as the client addressed us, for absolute links
+    extras: dict[str, Any] = field(default_factory=dict)  # per-request notes between pipeline steps
 
     def q(self, key: str) -> str | None:
         values = self.query.get(key)

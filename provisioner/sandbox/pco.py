@@ -1,0 +1,260 @@
+"""Emulation of Planning Center Services v2 (see shared/api/planning_center.md): auth, rate limit, routing,
+JSON:API paging, and the read-only resources (service types, plans, teams, positions, people).
+
+PlanPerson and Schedule live in pco_members.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import pco_members as members
+from .credentials import PCO_APP_ID, PCO_SECRET, PCO_TOKEN
+from .pco_common import (
+    PcoError,
+    collection,
+    error_response,
+    not_found,
+    org_parent,
+    person_json,
+    plan_json,
+    position_json,
+    service_type_json,
+    single,
+    team_json,
+)
+from .store import Store
+from .web import Request, Response
+
+# Rails answers unrouted paths (and any PUT) with its HTML error page, not JSON. [R] test_put.yaml
+HTML_404 = (
+    b"<!DOCTYPE html>\n<html>\n<head>\n  <title>The page you were looking for doesn't exist (404)</title>\n"
+    b"</head>\n<body>\n  <h1>The page you were looking for doesn't exist.</h1>\n</body>\n</html>\n"
+)
+Handler = Callable[[Request, tuple[int, ...]], Response]
+
+
+class PcoApi:
+    def __init__(self, store: Store, rate_limit: int = 100, rate_period: int = 20) -> None:
+        self.store = store
+        self.rate_limit, self.rate_period = rate_limit, rate_period
+        self._rate_lock = threading.Lock()
+        self._windows: dict[str, tuple[float, int]] = {}  # credential -> (window start, requests in it)
+        m = members.MemberHandlers(store)
+        st, plan = r"/services/v2/service_types/(\d+)", r"/services/v2/service_types/(\d+)/plans/(\d+)"
+        specs: list[tuple[str, dict[str, Handler]]] = [
+            (r"/services/v2/service_types", {"GET": self.list_service_types}),
+            (st, {"GET": self.get_service_type}),
+            (st + "/plans", {"GET": self.list_plans}),
+            (plan, {"GET": self.get_plan}),
+            (st + "/teams", {"GET": self.list_teams}),
+            (st + "/team_positions", {"GET": self.list_positions}),
+            (plan + "/team_members", {"GET": m.list_plan_members, "POST": m.create_member}),
+            (
+                plan + r"/team_members/(\d+)",
+                {"GET": m.get_plan_member, "PATCH": m.patch_plan_member, "DELETE": m.delete_plan_member},
+            ),
+            (r"/services/v2/people", {"GET": self.list_people}),
+            (r"/services/v2/people/(\d+)", {"GET": self.get_person}),
+            (r"/services/v2/people/(\d+)/plan_people", {"GET": m.list_person_members}),
+            (
+                r"/services/v2/people/(\d+)/plan_people/(\d+)",
+                {"GET": m.get_person_member, "PATCH": m.patch_person_member, "DELETE": m.delete_person_member},
+            ),
+            (r"/services/v2/people/(\d+)/schedules", {"GET": m.list_schedules}),
+            (r"/services/v2/people/(\d+)/schedules/(\d+)", {"GET": m.get_schedule}),
+            (r"/services/v2/people/(\d+)/schedules/(\d+)/accept", {"POST": m.accept}),
+            (r"/services/v2/people/(\d+)/schedules/(\d+)/decline", {"POST": m.decline}),
+        ]
+        self.routes = [(re.compile(p + "/?$"), h) for p, h in specs]
+
+    # ---- pipeline ------------------------------------------------------------------------------
+
+    def _credential(self, req: Request) -> str | None:
+        scheme, _, value = req.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and value.strip() == PCO_TOKEN:
+            return "token"
+        if scheme.lower() == "basic":
+            try:
+                pair = base64.b64decode(value.strip(), validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+            if pair == f"{PCO_APP_ID}:{PCO_SECRET}":
+                return "basic"
+        return None
+
+    def preflight(self, req: Request) -> Response | None:
+        """Authenticate, then count the request in its credential's fixed window (429 past the limit)."""
+        credential = self._credential(req)
+        if credential is None:
+            req.extras["rate"] = self._peek("anonymous")
+            return error_response(
+                401,
+                [
+                    {
+                        "status": "401",
+                        "title": "Unauthorized",
+                        "detail": "Please provide valid credentials: HTTP Basic or a Bearer token.",
+                    }
+                ],
+            )
+        now = time.monotonic()
+        with self._rate_lock:
+            start, count = self._windows.get(credential, (now, 0))
+            if now - start >= self.rate_period:
+                start, count = now, 0
+            count += 1  # rejected requests count too: the documented 429 says "118 of 100"
+            self._windows[credential] = (start, count)
+        req.extras["rate"] = count
+        if count <= self.rate_limit:
+            return None
+        resp = error_response(
+            429,
+            [
+                {
+                    "code": "429",
+                    "detail": f"Rate limit exceeded: {count} of "
+                    f"{self.rate_limit} requests per {self.rate_period} seconds",
+                }
+            ],
+        )
+        resp.headers["Retry-After"] = str(max(1, math.ceil(start + self.rate_period - now)))
+        return resp
+
+    def _peek(self, credential: str) -> int:
+        with self._rate_lock:
+            start, count = self._windows.get(credential, (0.0, 0))
+        return count if time.monotonic() - start < self.rate_period else 0
+
+    def reset_rate(self) -> None:
+        with self._rate_lock:
+            self._windows.clear()
+
+    def decorate(self, req: Request, resp: Response) -> None:
+        """Rate headers on every response; the period reads "20" on success, "20 seconds" on errors. [R]"""
+        if "rate" not in req.extras:
+            req.extras["rate"] = self._peek(self._credential(req) or "anonymous")
+        resp.headers["X-PCO-API-Request-Rate-Limit"] = str(self.rate_limit)
+        resp.headers["X-PCO-API-Request-Rate-Count"] = str(req.extras["rate"])
+        ok = resp.status < 400
+        resp.headers["X-PCO-API-Request-Rate-Period"] = str(self.rate_period) + ("" if ok else " seconds")
+
+    def fault_response(self, status: int) -> Response:
+        if status == 429:
+            return error_response(
+                429,
+                [
+                    {
+                        "code": "429",
+                        "detail": f"Rate limit exceeded: {self.rate_limit + 1} of "
+                        f"{self.rate_limit} requests per {self.rate_period} seconds",
+                    }
+                ],
+            )
+        from http import HTTPStatus
+
+        title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        return error_response(status, [{"status": str(status), "title": title, "detail": "Injected fault."}])
+
+    def handle(self, req: Request) -> Response:
+        for pattern, handlers in self.routes:
+            match = pattern.match(req.path)
+            if match and req.method in handlers:
+                ids = tuple(int(g) for g in match.groups())
+                try:
+                    with self.store.transaction():
+                        return handlers[req.method](req, ids)
+                except PcoError as err:
+                    return error_response(err.status, err.errors)
+        return Response(404, HTML_404, "text/html; charset=utf-8")
+
+    # ---- read-only resources -------------------------------------------------------------------
+
+    def list_service_types(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return collection(
+            self.store,
+            req,
+            "SELECT * FROM pco_service_types",
+            [],
+            "id",
+            lambda r: service_type_json(req, r),
+            {"parent": org_parent()},
+        )
+
+    def get_service_type(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return single(service_type_json(req, self._one("pco_service_types", "id = ?", ids)))
+
+    def list_plans(self, req: Request, ids: tuple[int, ...]) -> Response:
+        self._one("pco_service_types", "id = ?", ids)
+        sql, params = "SELECT * FROM pco_plans WHERE service_type = ?", list[Any]([ids[0]])
+        filters = members.filter_names(req)
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        if "future" in filters:
+            sql, params = sql + " AND sort_date >= ?", [*params, now]
+        if "past" in filters:
+            sql, params = sql + " AND sort_date < ?", [*params, now]
+        order = "sort_date DESC, id" if req.q("order") == "-sort_date" else "sort_date, id"
+        return collection(
+            self.store,
+            req,
+            sql,
+            params,
+            order,
+            lambda r: plan_json(req, r),
+            {"parent": {"id": str(ids[0]), "type": "ServiceType"}},
+        )
+
+    def get_plan(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return single(plan_json(req, self._one("pco_plans", "service_type = ? AND id = ?", ids)))
+
+    def list_teams(self, req: Request, ids: tuple[int, ...]) -> Response:
+        self._one("pco_service_types", "id = ?", ids)
+        return collection(
+            self.store,
+            req,
+            "SELECT * FROM pco_teams WHERE service_type = ?",
+            [ids[0]],
+            "id",
+            lambda r: team_json(req, r),
+            {"parent": {"id": str(ids[0]), "type": "ServiceType"}},
+        )
+
+    def list_positions(self, req: Request, ids: tuple[int, ...]) -> Response:
+        self._one("pco_service_types", "id = ?", ids)
+        sql = "SELECT p.* FROM pco_positions p JOIN pco_teams t ON t.id = p.team WHERE t.service_type = ?"
+        return collection(
+            self.store,
+            req,
+            sql,
+            [ids[0]],
+            "p.id",
+            lambda r: position_json(req, r),
+            {"parent": {"id": str(ids[0]), "type": "ServiceType"}},
+        )
+
+    def list_people(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return collection(
+            self.store,
+            req,
+            "SELECT * FROM pco_people",
+            [],
+            "id",
+            lambda r: person_json(req, r),
+            {"parent": org_parent()},
+        )
+
+    def get_person(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return single(person_json(req, self._one("pco_people", "id = ?", ids)))
+
+    def _one(self, table: str, where: str, params: tuple[int, ...]) -> dict[str, Any]:
+        found = self.store.rows(f"SELECT * FROM {table} WHERE {where}", params)
+        if not found:
+            raise not_found()
+        return found[0]

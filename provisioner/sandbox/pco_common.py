@@ -1,0 +1,167 @@
+"""JSON:API building blocks shared by the Planning Center emulation: errors, resources, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .store import Store
+from .web import Request, Response, json_response
+
+ERROR_TYPE = "application/json; charset=utf-8"
+SUCCESS_TYPE = "application/vnd.api+json; charset=utf-8"
+
+
+class PcoError(Exception):
+    """A JSON:API error answer; raising it inside a handler also rolls the transaction back."""
+
+    def __init__(self, status: int, errors: list[dict[str, Any]]) -> None:
+        super().__init__(status)
+        self.status, self.errors = status, errors
+
+
+def not_found() -> PcoError:
+    return PcoError(
+        404, [{"status": "404", "title": "Not Found", "detail": "The resource you requested could not be found"}]
+    )
+
+
+def resource(
+    req: Request,
+    rtype: str,
+    rid: int,
+    attrs: dict[str, Any],
+    rels: Mapping[str, tuple[str, int | None] | None],
+    path: str,
+) -> dict[str, Any]:
+    """One JSON:API resource object; ids (own and related) are strings, as the real API sends them."""
+    relationships = {
+        name: {"data": None if ref is None or ref[1] is None else {"type": ref[0], "id": str(ref[1])}}
+        for name, ref in rels.items()
+    }
+    return {
+        "type": rtype,
+        "id": str(rid),
+        "attributes": attrs,
+        "relationships": relationships,
+        "links": {"self": f"{req.base_url}services/v2/{path}"},
+    }
+
+
+# ---- JSON:API helpers --------------------------------------------------------------------------
+
+
+def error_response(status: int, errors: list[dict[str, Any]]) -> Response:
+    return json_response(status, {"errors": errors}, ERROR_TYPE)
+
+
+def single(data: dict[str, Any], status: int = 200, included: list[dict[str, Any]] | None = None) -> Response:
+    return json_response(status, {"data": data, "included": included or [], "meta": {}}, SUCCESS_TYPE)
+
+
+def org_parent() -> dict[str, str]:
+    return {"id": "1", "type": "Organization"}
+
+
+def collection(
+    store: Store,
+    req: Request,
+    sql: str,
+    params: list[Any],
+    order: str,
+    serialize: Callable[[dict[str, Any]], dict[str, Any]],
+    meta: dict[str, Any],
+    include: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+) -> Response:
+    """Offset pagination: `links.next`/`meta.next` only when another page exists, `prev` after the first."""
+    raw = req.q("per_page")
+    per_page = min(100, max(1, int(raw))) if raw and raw.lstrip("-").isdigit() else 25
+    raw = req.q("offset")
+    offset = max(0, int(raw)) if raw and raw.lstrip("-").isdigit() else 0
+    total = store.rows(f"SELECT COUNT(*) AS n FROM ({sql})", params)[0]["n"]
+    rows = store.rows(f"{sql} ORDER BY {order} LIMIT ? OFFSET ?", [*params, per_page, offset])
+    links = {"self": req.url_with(offset=offset, per_page=per_page)}
+    page_meta: dict[str, Any] = {"total_count": total, "count": len(rows)}
+    if offset + per_page < total:
+        links["next"] = req.url_with(offset=offset + per_page, per_page=per_page)
+        page_meta["next"] = {"offset": offset + per_page}
+    if offset > 0:
+        links["prev"] = req.url_with(offset=max(0, offset - per_page), per_page=per_page)
+        page_meta["prev"] = {"offset": max(0, offset - per_page)}
+    body = {
+        "links": links,
+        "data": [serialize(r) for r in rows],
+        "included": include(rows) if include else [],
+        "meta": {**page_meta, **meta},
+    }
+    return json_response(200, body, SUCCESS_TYPE)
+
+
+def service_type_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    attrs = {
+        "name": r["name"],
+        "sequence": 0,
+        "frequency": "Weekly",
+        "archived_at": None,
+        "deleted_at": None,
+        "permissions": "Administrator",
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+    return resource(req, "ServiceType", r["id"], attrs, {"parent": None}, f"service_types/{r['id']}")
+
+
+def plan_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    attrs = {
+        "title": r["title"],
+        "series_title": r["series_title"],
+        "dates": r["dates"],
+        "short_dates": r["short_dates"],
+        "sort_date": r["sort_date"],
+        "last_time_at": r["sort_date"],
+        "public": False,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+    return resource(
+        req,
+        "Plan",
+        r["id"],
+        attrs,
+        {"service_type": ("ServiceType", r["service_type"])},
+        f"service_types/{r['service_type']}/plans/{r['id']}",
+    )
+
+
+def team_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    attrs = {
+        "name": r["name"],
+        "schedule_to": "plan",
+        "default_status": "U",
+        "default_prepare_notifications": True,
+        "archived_at": None,
+        "deleted_at": None,
+        "rehearsal_team": False,
+        "secure_team": False,
+        "sequence": r["id"],
+    }
+    return resource(
+        req, "Team", r["id"], attrs, {"service_type": ("ServiceType", r["service_type"])}, f"teams/{r['id']}"
+    )
+
+
+def position_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    attrs = {"name": r["name"], "sequence": r["id"], "tags": [], "tag_groups": [], "negative_tag_groups": []}
+    return resource(req, "TeamPosition", r["id"], attrs, {"team": ("Team", r["team"])}, f"team_positions/{r['id']}")
+
+
+def person_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    attrs = {
+        "first_name": r["first_name"],
+        "last_name": r["last_name"],
+        "full_name": f"{r['first_name']} {r['last_name']}",
+        "status": "active",
+        "archived": False,
+        "permissions": "Scheduled Viewer",
+    }
+    return resource(req, "Person", r["id"], attrs, {}, f"people/{r['id']}")

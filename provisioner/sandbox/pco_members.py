@@ -1,0 +1,415 @@
+"""PlanPerson ("team members") and Schedule endpoints of the Planning Center emulation.
+
+A Schedule is never stored: it is read from the same pco_plan_people row (SCHEDULE_SELECT), so a decline
+through the schedule shows up on the team member and a PATCH of the team member shows up on the schedule.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from .pco_common import PcoError, collection, not_found, org_parent, person_json, plan_json, resource, single, team_json
+from .store import SCHEDULE_ID_OFFSET, SCHEDULE_SELECT, Store, pco_now
+from .web import Request, Response, empty_response
+
+ASSIGNABLE = {
+    "person_id",
+    "team_id",
+    "status",
+    "decline_reason",
+    "notes",
+    "team_position_name",
+    "responds_to_id",
+    "prepare_notification",
+    "notification_prepared_at",
+}
+STATUSES = {"C": "C", "U": "U", "D": "D", "CONFIRMED": "C", "UNCONFIRMED": "U", "DECLINED": "D"}
+MEMBER_SELECT = """
+SELECT pp.*, pl.service_type, pe.first_name || ' ' || pe.last_name AS name
+FROM pco_plan_people pp JOIN pco_plans pl ON pl.id = pp.plan LEFT JOIN pco_people pe ON pe.id = pp.person
+"""
+
+
+def filter_names(req: Request) -> set[str]:
+    """`filter=a,b` and repeated `filter=` params both name several filters."""
+    return {f.strip() for v in req.query.get("filter", []) for f in v.split(",") if f.strip()}
+
+
+def _iso(value: str | None) -> str | None:
+    """Normalise an after/before parameter to the stored sort_date format so strings compare as times."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise PcoError(400, [{"status": "400", "title": "Bad Request", "detail": f"invalid date {value!r}"}]) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def member_json(req: Request, r: dict[str, Any], via_person: bool = False) -> dict[str, Any]:
+    attrs = {
+        "status": r["status"],
+        "notes": r["notes"],
+        "decline_reason": r["decline_reason"],
+        "name": r["name"],
+        "team_position_name": r["team_position_name"],
+        "created_at": r["created_at"],
+        "updated_at": r["updated_at"],
+        "status_updated_at": r["status_updated_at"],
+        "prepare_notification": bool(r["prepare_notification"]),
+        "notification_changed_by_name": None,
+        "notification_sender_name": None,
+        "photo_thumbnail": None,
+        "notification_changed_at": None,
+        "notification_prepared_at": None,
+        "notification_read_at": None,
+        "notification_sent_at": None,
+        "can_accept_partial": False,
+    }
+    rels = {
+        "person": ("Person", r["person"]),
+        "plan": ("Plan", r["plan"]),
+        "team": ("Team", r["team"]),
+        "service_type": ("ServiceType", r["service_type"]),
+    }
+    path = (
+        f"people/{r['person']}/plan_people/{r['id']}"
+        if via_person
+        else f"service_types/{r['service_type']}/plans/{r['plan']}/team_members/{r['id']}"
+    )
+    return resource(req, "PlanPerson", r["id"], attrs, rels, path)
+
+
+def schedule_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    attrs = {
+        "sort_date": r["sort_date"],
+        "dates": r["dates"],
+        "short_dates": r["short_dates"],
+        "decline_reason": r["decline_reason"],
+        "organization_name": "Sandbox Church",
+        "organization_time_zone": "America/New_York",
+        "organization_twenty_four_hour_time": False,
+        "person_name": r["person_name"],
+        "position_display_times": None,
+        "responds_to_name": None,
+        "service_type_name": r["service_type_name"],
+        "status": r["status"],
+        "team_name": r["team_name"],
+        "team_position_name": r["team_position_name"],
+        "can_accept_partial": False,
+        "can_accept_partial_one_time": False,
+        "can_rehearse": True,
+        "plan_visible": True,
+        "plan_visible_to_me": True,
+    }
+    rels: dict[str, tuple[str, int | None] | None] = {
+        "person": ("Person", r["person"]),
+        "service_type": ("ServiceType", r["service_type"]),
+        "organization": ("Organization", 1),
+        "plan_person": ("PlanPerson", r["plan_person"]),
+        "plan": ("Plan", r["plan"]),
+        "team": ("Team", r["team"]),
+        "responds_to_person": None,
+    }
+    out = resource(req, "Schedule", r["id"], attrs, rels, f"people/{r['person']}/schedules/{r['id']}")
+    out["relationships"]["times"] = {"data": []}
+    return out
+
+
+def _validation(param: str, message: str, title: str = "Validation Error") -> dict[str, Any]:
+    return {
+        "status": "422",
+        "title": title,
+        "detail": message,
+        "source": {"parameter": param},
+        "meta": {"resource": "PlanPerson", "associated_resources": []},
+    }
+
+
+def _rel_id(rels: Any, name: str) -> Any:
+    rel = rels.get(name) if isinstance(rels, dict) else None
+    data = rel.get("data") if isinstance(rel, dict) else None
+    return data.get("id") if isinstance(data, dict) else None
+
+
+class MemberHandlers:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ---- lookups -------------------------------------------------------------------------------
+
+    def _plan(self, st: int, plan: int) -> dict[str, Any]:
+        found = self.store.rows("SELECT * FROM pco_plans WHERE id = ? AND service_type = ?", (plan, st))
+        if not found:
+            raise not_found()
+        return found[0]
+
+    def _member(self, where: str, params: tuple[int, ...]) -> dict[str, Any]:
+        found = self.store.rows(MEMBER_SELECT + " WHERE " + where, params)
+        if not found:
+            raise not_found()
+        return found[0]
+
+    def _included(self, req: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Sideload the people, teams and plans a page refers to (`include=person,team,plan`)."""
+        wanted = {i.strip() for i in (req.q("include") or "").split(",")}
+        out: list[dict[str, Any]] = []
+        for name, table, serialize in (
+            ("person", "pco_people", person_json),
+            ("team", "pco_teams", team_json),
+            ("plan", "pco_plans", plan_json),
+        ):
+            ids = sorted({r[name] for r in rows})
+            if name in wanted and ids:
+                marks = ",".join("?" * len(ids))
+                found = self.store.rows(f"SELECT * FROM {table} WHERE id IN ({marks}) ORDER BY id", ids)
+                out += [serialize(req, r) for r in found]
+        return out
+
+    def _one(self, req: Request, row: dict[str, Any], status: int = 200, via_person: bool = False) -> Response:
+        return single(member_json(req, row, via_person), status, self._included(req, [row]))
+
+    # ---- reads ---------------------------------------------------------------------------------
+
+    def list_plan_members(self, req: Request, ids: tuple[int, ...]) -> Response:
+        st, plan = ids
+        self._plan(st, plan)
+        sql, params = MEMBER_SELECT + " WHERE pp.plan = ?", [plan]
+        filters = filter_names(req)
+        if "confirmed" in filters:
+            sql += " AND pp.status = 'C'"
+        if "not_declined" in filters:
+            sql += " AND pp.status != 'D'"
+        if req.q("where[team_id]"):
+            sql, params = sql + " AND pp.team = ?", [*params, int(req.q("where[team_id]") or 0)]
+        return collection(
+            self.store,
+            req,
+            sql,
+            params,
+            "pp.id",
+            lambda r: member_json(req, r),
+            {
+                "parent": {"id": str(plan), "type": "Plan"},
+                "can_include": ["declined_plan_times", "person", "plan", "team"],
+            },
+            lambda rows: self._included(req, rows),
+        )
+
+    def list_person_members(self, req: Request, ids: tuple[int, ...]) -> Response:
+        self._person(ids[0])
+        return collection(
+            self.store,
+            req,
+            MEMBER_SELECT + " WHERE pp.person = ?",
+            [ids[0]],
+            "pp.id",
+            lambda r: member_json(req, r, via_person=True),
+            {"parent": {"id": str(ids[0]), "type": "Person"}},
+            lambda rows: self._included(req, rows),
+        )
+
+    def get_plan_member(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return self._one(req, self._member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids))
+
+    def get_person_member(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return self._one(req, self._member("pp.person = ? AND pp.id = ?", ids), via_person=True)
+
+    def _person(self, person: int) -> None:
+        if not self.store.rows("SELECT id FROM pco_people WHERE id = ?", (person,)):
+            raise not_found()
+
+    # ---- writes --------------------------------------------------------------------------------
+
+    def _payload(self, req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
+        body = req.body
+        if req.body_error is not None or not isinstance(body, dict) or "data" not in body:
+            raise PcoError(
+                400,
+                [
+                    {
+                        "status": "400",
+                        "title": "Bad Request",
+                        "code": "invalid_resource_payload",
+                        "detail": "The payload given does not contain a 'data' key.",
+                    }
+                ],
+            )
+        data = body["data"]
+        attrs = data.get("attributes") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or not isinstance(attrs if attrs is not None else {}, dict):
+            raise PcoError(
+                422,
+                [
+                    {
+                        "status": "422",
+                        "title": "Invalid Payload",
+                        "code": "invalid_payload",
+                        "detail": "The top level data object must be an array or hash.",
+                    }
+                ],
+            )
+        attrs = attrs or {}
+        forbidden = [
+            {"status": "422", "title": "Forbidden Attribute", "detail": f"{k} cannot be assigned"}
+            for k in attrs
+            if k not in ASSIGNABLE
+        ]
+        if forbidden:
+            raise PcoError(422, forbidden)
+        rels = data.get("relationships") or {}
+        return attrs, rels if isinstance(rels, dict) else {}
+
+    def _columns(self, attrs: dict[str, Any], rels: dict[str, Any], st: int, creating: bool) -> dict[str, Any]:
+        """Validate a PlanPerson payload into column values; every problem becomes one 422 error."""
+        errors: list[dict[str, Any]] = []
+        cols: dict[str, Any] = {}
+        person = _rel_id(rels, "person") or attrs.get("person_id")
+        if person is not None or creating:
+            if not str(person or "").isdigit() or not self.store.rows(
+                "SELECT id FROM pco_people WHERE id = ?", (int(str(person)),)
+            ):
+                errors.append(_validation("person_id", "can't be blank" if person is None else "must exist"))
+            else:
+                cols["person"] = int(str(person))
+        team = _rel_id(rels, "team") or attrs.get("team_id")
+        if team is None and creating:  # the real API falls back to the first available team [3P ISSUE#659]
+            first = self.store.rows("SELECT id FROM pco_teams WHERE service_type = ? ORDER BY id LIMIT 1", (st,))
+            if not first:
+                raise PcoError(400, [{"status": "400", "title": "Bad Request", "detail": "No teams available"}])
+            team = first[0]["id"]
+        if team is not None:
+            if not str(team).isdigit() or not self.store.rows(
+                "SELECT id FROM pco_teams WHERE id = ? AND service_type = ?", (int(str(team)), st)
+            ):
+                errors.append(_validation("team_id", "invalid for plan"))
+            else:
+                cols["team"] = int(str(team))
+        if "status" in attrs:
+            status = STATUSES.get(str(attrs["status"]).strip().upper())
+            if status is None:
+                errors.append(_validation("status", "is not included in the list"))
+            cols["status"] = status
+        for key in ("notes", "decline_reason", "team_position_name"):
+            if key in attrs:
+                cols[key] = None if attrs[key] is None else str(attrs[key])
+        if "prepare_notification" in attrs:
+            cols["prepare_notification"] = int(bool(attrs["prepare_notification"]))
+        if errors:
+            raise PcoError(422, errors)
+        return cols
+
+    def create_member(self, req: Request, ids: tuple[int, ...]) -> Response:
+        st, plan = ids
+        self._plan(st, plan)
+        attrs, rels = self._payload(req)
+        cols = self._columns(attrs, rels, st, creating=True)
+        now = pco_now()
+        cols = {"status": "U", **cols, "plan": plan, "created_at": now, "updated_at": now, "status_updated_at": now}
+        marks = ", ".join("?" * len(cols))
+        cur = self.store.conn.execute(
+            f"INSERT INTO pco_plan_people({', '.join(cols)}) VALUES ({marks})", tuple(cols.values())
+        )
+        return self._one(req, self._member("pp.id = ?", (int(cur.lastrowid or 0),)), status=201)
+
+    def _patch(self, req: Request, row: dict[str, Any], via_person: bool) -> Response:
+        attrs, rels = self._payload(req)
+        cols = self._columns(attrs, rels, row["service_type"], creating=False)
+        if cols.get("status") not in (None, row["status"]):
+            cols["status_updated_at"] = pco_now()
+            if cols["status"] != "D" and "decline_reason" not in cols:
+                cols["decline_reason"] = None  # a reason only makes sense on a declined member
+        if cols:
+            cols["updated_at"] = pco_now()
+            sets = ", ".join(f"{k} = ?" for k in cols)
+            self.store.conn.execute(f"UPDATE pco_plan_people SET {sets} WHERE id = ?", (*cols.values(), row["id"]))
+        return self._one(req, self._member("pp.id = ?", (row["id"],)), via_person=via_person)
+
+    def patch_plan_member(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return self._patch(req, self._member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids), False)
+
+    def patch_person_member(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return self._patch(req, self._member("pp.person = ? AND pp.id = ?", ids), True)
+
+    def _delete(self, row: dict[str, Any]) -> Response:
+        self.store.conn.execute("DELETE FROM pco_plan_people WHERE id = ?", (row["id"],))
+        return empty_response(204)
+
+    def delete_plan_member(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return self._delete(self._member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids))
+
+    def delete_person_member(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return self._delete(self._member("pp.person = ? AND pp.id = ?", ids))
+
+    # ---- schedules -----------------------------------------------------------------------------
+
+    def list_schedules(self, req: Request, ids: tuple[int, ...]) -> Response:
+        person = ids[0]
+        self._person(person)
+        sql, params = SCHEDULE_SELECT + " WHERE pp.person = ?", list[Any]([person])
+        filters = filter_names(req)
+        if "with_declined" not in filters:  # declined schedules vanish from the list [3P ISSUE#1121]
+            sql += " AND pp.status != 'D'"
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        bounds = {
+            "future": (">=", now),
+            "past": ("<", now),
+            "after": (">", _iso(req.q("after"))),
+            "before": ("<", _iso(req.q("before"))),
+        }
+        for name, (op, value) in bounds.items():
+            if name in filters and value is not None:
+                sql, params = sql + f" AND pl.sort_date {op} ?", [*params, value]
+        if req.q("where[plan_id]"):
+            sql, params = sql + " AND pp.plan = ?", [*params, int(req.q("where[plan_id]") or 0)]
+        order = "pl.sort_date DESC, pp.id" if req.q("order") == "-starts_at" else "pl.sort_date, pp.id"
+        return collection(
+            self.store,
+            req,
+            sql,
+            params,
+            order,
+            lambda r: schedule_json(req, r),
+            {
+                "parent": org_parent(),
+                "can_include": ["plan_times"],
+                "can_filter": ["after", "all", "before", "future", "not_across_organizations", "past", "with_declined"],
+            },
+        )
+
+    def _schedule(self, person: int, schedule: int) -> dict[str, Any]:
+        found = self.store.rows(
+            SCHEDULE_SELECT + " WHERE pp.person = ? AND pp.id = ?", (person, schedule - SCHEDULE_ID_OFFSET)
+        )
+        if not found:
+            raise not_found()
+        return found[0]
+
+    def get_schedule(self, req: Request, ids: tuple[int, ...]) -> Response:
+        # A single GET returns the schedule even when declined: only lists hide declined ones.
+        return single(schedule_json(req, self._schedule(*ids)))
+
+    def _respond(self, ids: tuple[int, ...], status: str, reason: str | None) -> Response:
+        row = self._schedule(*ids)
+        now = pco_now()
+        self.store.conn.execute(
+            "UPDATE pco_plan_people SET status = ?, decline_reason = ?, updated_at = ?, status_updated_at = ?"
+            " WHERE id = ?",
+            (status, reason, now, now, row["plan_person"]),
+        )
+        # [G] the real response is undocumented; 204 No Content, clients re-GET to read the new status.
+        return empty_response(204)
+
+    def accept(self, req: Request, ids: tuple[int, ...]) -> Response:
+        return self._respond(ids, "C", None)
+
+    def decline(self, req: Request, ids: tuple[int, ...]) -> Response:
+        reason: Any = None
+        data = req.body.get("data") if isinstance(req.body, dict) else None
+        if isinstance(data, dict) and isinstance(data.get("attributes"), dict):
+            reason = data["attributes"].get("reason")
+        return self._respond(ids, "D", "" if reason is None else str(reason))
