@@ -143,6 +143,7 @@ class HttpClient:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     pacer: RatePacer | None = None
     user_agent: str = "provisioner/0.1"
+    extra_headers: dict[str, str] = field(default_factory=dict)  # sent on every request (e.g. API version pins)
     stats: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -193,7 +194,7 @@ class HttpClient:
             self.pacer.before()
         with self._stats_lock:
             self.stats[method] += 1
-        headers = {"Authorization": self.auth(), "Accept": "application/json"}
+        headers = {**self.extra_headers, "Authorization": self.auth(), "Accept": "application/json"}
         try:
             raw = self._session().request(method, url, params=params, json=body, headers=headers,
                                           timeout=self.timeout, verify=True)

@@ -1,0 +1,266 @@
+"""Planning Center Services: plan rosters (PlanPerson) and people's responses (Schedule accept / decline).
+
+API facts: shared/api/planning_center.md. HTTP, pagination and payload shapes: planning_center_client.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from provisioner.errors import AmbiguousWriteError, ApiError, Diagnostic, NotFoundError, PlanError, ProvisionerError
+from provisioner.http import HttpClient, RetryPolicy
+from provisioner.loader import Loaded
+from provisioner.model import ResponseDecl, ResponsesFile, RostersFile, TeamMember
+from provisioner.plan import Change
+from provisioner.providers.base import Provider, Record, Scope
+from provisioner.providers.planning_center_client import (
+    SERVICES,
+    STATUS_WORDS,
+    accept_body,
+    attributes,
+    client_from_env,
+    decline_body,
+    iterate,
+    plan_person_body,
+    rel_id,
+)
+
+log = logging.getLogger(__name__)
+CREATE_TRIES = 3
+# Fields of a PlanPerson the YAML can manage, by YAML name; a desired record holds only those the YAML sets.
+MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
+_STATUS = {"c": "C", "u": "U", "d": "D", "confirmed": "C", "unconfirmed": "U", "declined": "D"}
+_MEMBER_KEY = re.compile(r"^person (\d+) / team (\d+)(?: \(#\S+\))?$")
+_RESPONSE_KEY = re.compile(r"^plan (\d+)(?: / team (\d+))?(?: \(#\S+\))?$")
+
+
+def member_key(person: object, team: object) -> str:
+    return f"person {person} / team {team}"
+
+
+def response_key(plan: object, team: object | None) -> str:
+    return f"plan {plan}" + (f" / team {team}" if team is not None else "")
+
+
+class PlanningCenterProvider(Provider):
+    name = "planning_center"
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None) -> PlanningCenterProvider:
+        return cls(client_from_env(env, retry))
+
+    # -- scopes -------------------------------------------------------------------------------------------
+
+    def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
+        out: list[Scope] = []
+        for item in files:
+            doc = item.doc
+            if isinstance(doc, RostersFile):
+                out += [Scope(self.name, f"plan {roster.plan}", {"service_type": doc.service_type, "plan": roster.plan},
+                              items=[(item, ("rosters", r, "team_members", m), member)
+                                     for m, member in enumerate(roster.team_members)],
+                              prune=roster.prune, safety=doc.safety)
+                        for r, roster in enumerate(doc.rosters)]
+            elif isinstance(doc, ResponsesFile):
+                out.append(Scope(self.name, f"person {doc.person}", {"person": doc.person},
+                                 items=[(item, ("responses", i), r) for i, r in enumerate(doc.responses)],
+                                 prune=False, creatable=False))
+        return sorted(out, key=lambda s: (s.name.split()[0], *(int(v) for v in s.target.values())))
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    def read(self, scope: Scope) -> dict[str, Record]:
+        return self._read_responses(scope) if "person" in scope.target else self._read_roster(scope)
+
+    def _read_roster(self, scope: Scope) -> dict[str, Record]:
+        st, plan = scope.target["service_type"], scope.target["plan"]
+        records: dict[str, Record] = {}
+        for row in sorted(iterate(self.client, f"service_types/{st}/plans/{plan}/team_members"), key=_id_order):
+            person, team = rel_id(row, "person"), rel_id(row, "team")
+            if person is None or team is None:
+                # Never guess an identity: an unidentifiable member would be pruned as "not declared".
+                raise ApiError(f"Planning Center: team member {row.get('id')} of plan {plan} names no person "
+                               "or team; refusing to plan against a roster that cannot be identified")
+            key = member_key(person, team)
+            if key in records:  # the same person twice on one team: keep the first, the others get pruned
+                key = f"{key} (#{row['id']})"
+            attrs = attributes(row)
+            records[key] = Record(key, {"team_position_name": attrs.get("team_position_name"),
+                                        "status": _status_letter(attrs.get("status")),
+                                        "notes": attrs.get("notes") or ""}, id=str(row["id"]))
+        return records
+
+    def _read_responses(self, scope: Scope) -> dict[str, Record]:
+        person = scope.target["person"]
+        # Declined schedules vanish from the list without this filter [3P ISSUE#1121]; `with_declined` is only
+        # in the newest docs [G].
+        rows = iterate(self.client, f"people/{person}/schedules", {"filter": "with_declined"})
+        records: dict[str, Record] = {}
+        for row in sorted(rows, key=_id_order):
+            plan = rel_id(row, "plan")
+            if plan is None:
+                raise ApiError(f"Planning Center: schedule {row.get('id')} of person {person} names no plan")
+            key = response_key(plan, rel_id(row, "team"))
+            if key in records:
+                key = f"{key} (#{row['id']})"
+            attrs = attributes(row)
+            status = _status_letter(attrs.get("status"))
+            records[key] = Record(key, {"response": STATUS_WORDS.get(str(status), str(status).lower()),
+                                        "decline_reason": attrs.get("decline_reason") or None}, id=str(row["id"]))
+        return records
+
+    # -- resolving ----------------------------------------------------------------------------------------
+
+    def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]:
+        if "person" in scope.target:
+            return self._desired_responses(scope, live)
+        out: dict[str, Record] = {}
+        members: list[tuple[Loaded, tuple[str | int, ...], TeamMember]] = scope.items
+        for item, loc, member in members:
+            key = member_key(member.person, member.team)
+            values = {api: getattr(member, yaml) for yaml, api in MEMBER_FIELDS.items()
+                      if getattr(member, yaml) is not None}  # absent = not managed: never reverted, never drift
+            out[key] = Record(key, values, source=item.where(*loc))
+        return out
+
+    def _desired_responses(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
+        person = scope.target["person"]
+        parsed = {key: m.groups() for key in live if (m := _RESPONSE_KEY.match(key))}
+        decls: list[tuple[Loaded, tuple[str | int, ...], ResponseDecl]] = scope.items
+        diags: list[Diagnostic] = []
+        claimed: dict[str, str] = {}
+        out: dict[str, Record] = {}
+        for item, loc, decl in decls:
+            found = [k for k, (plan, team) in parsed.items()
+                     if plan == str(decl.plan) and (decl.team is None or team == str(decl.team))]
+            problem = _match_problem(person, decl, found, parsed)
+            if not problem and found[0] in claimed:
+                problem = f"answers the same schedule as the response at {claimed[found[0]]}"
+            if problem:
+                diags.append(item.diagnostic(loc, problem))
+                continue
+            key = found[0]
+            claimed[key] = item.where(*loc)
+            out[key] = Record(key, _response_values(decl, live[key]), source=item.where(*loc))
+        if diags:
+            raise PlanError(diags)
+        return out
+
+    def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
+        if "plan" not in scope.target:
+            return []
+        teams: dict[int, list[int]] = defaultdict(list)
+        for key in desired:
+            if m := _MEMBER_KEY.match(key):
+                teams[int(m[1])].append(int(m[2]))
+        return [f"{scope.name}: person {p} is on teams {_and(sorted(t))}"
+                for p, t in sorted(teams.items()) if len(t) > 1]
+
+    # -- writing ------------------------------------------------------------------------------------------
+
+    def apply(self, change: Change) -> None:
+        if "person" in change.target:
+            self._respond(change)
+        elif change.action == "create":
+            self._create(change)
+        elif change.action == "update":
+            attrs = {name: (change.after or {})[name] for name in change.fields}
+            self.client.request("PATCH", f"{_members_path(change.target)}/{change.target['id']}",
+                                json=plan_person_body(attrs, rid=str(change.target["id"])))
+        else:
+            try:
+                self.client.request("DELETE", f"{_members_path(change.target)}/{change.target['id']}")
+            except NotFoundError:
+                log.info("%s %r was already removed", change.scope, change.key)
+
+    def _create(self, change: Change) -> None:
+        m = _MEMBER_KEY.match(change.key)
+        if m is None:
+            raise ProvisionerError(f"{change.scope}: cannot create {change.key!r}: not a `person P / team T` key")
+        body = plan_person_body(dict(change.after or {}), person=m[1], team=m[2])
+        for attempt in range(CREATE_TRIES):
+            try:
+                self.client.request("POST", _members_path(change.target), json=body)
+                return
+            except AmbiguousWriteError:
+                if self._adopt(change):
+                    return
+                if attempt + 1 == CREATE_TRIES:
+                    raise
+
+    def _adopt(self, change: Change) -> bool:
+        """After an ambiguous POST: if the member did get created, finish it instead of adding a duplicate."""
+        target = {"service_type": change.target["service_type"], "plan": change.target["plan"]}
+        live = self._read_roster(Scope(self.name, change.scope, target)).get(change.key)
+        if live is None:
+            log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
+            return False
+        log.warning("%s: create of %r committed despite the error; adopting id %s", change.scope, change.key, live.id)
+        stale = {k: v for k, v in (change.after or {}).items() if live.values.get(k) != v}
+        if stale:
+            self.client.request("PATCH", f"{_members_path(target)}/{live.id}",
+                                json=plan_person_body(stale, rid=str(live.id)))
+        return True
+
+    def _respond(self, change: Change) -> None:
+        """A changed response is an update of the schedule: POST accept or decline (idempotent actions)."""
+        want = (change.after or {}).get("response")
+        if change.action != "update" or want not in ("accepted", "declined"):
+            raise ProvisionerError(f"{change.scope} {change.key!r}: a Schedule cannot be {change.action}d "
+                                   f"(only accepted or declined); this plan was not made by this provisioner")
+        path = f"{SERVICES}people/{change.target['person']}/schedules/{change.target['id']}/"
+        if want == "accepted":
+            self.client.request("POST", path + "accept", json=accept_body(), idempotent=True)
+        else:
+            reason = (change.after or {}).get("decline_reason")
+            self.client.request("POST", path + "decline", json=decline_body(reason), idempotent=True)
+
+
+def _response_values(decl: ResponseDecl, live: Record) -> dict[str, Any]:
+    """The declared response. A reason rides along only with a decline that changes the response: PCO has no
+    way to edit a reason except declining again, and re-declining only to reword it would re-notify the
+    scheduler, so a differing reason on an already declined schedule is deliberately not a change."""
+    values: dict[str, Any] = {"response": decl.response}
+    if decl.response == "declined" and decl.reason and live.values.get("response") != "declined":
+        values["decline_reason"] = decl.reason
+    return values
+
+
+def _match_problem(person: int, decl: ResponseDecl, found: list[str],
+                   parsed: dict[str, tuple[str | Any, ...]]) -> str | None:
+    where = f"plan {decl.plan}" + (f" team {decl.team}" if decl.team is not None else "")
+    if not found:
+        return (f"person {person} has no schedule on {where} "
+                "(a Schedule cannot be created; add them to the roster first)")
+    if len(found) == 1:
+        return None
+    if decl.team is None:
+        teams = sorted({str(parsed[k][1]) for k in found}, key=lambda t: (len(t), t))
+        return f"person {person} has {len(found)} schedules on {where} (teams {', '.join(teams)}): add `team:`"
+    return f"person {person} has {len(found)} schedules on {where}; cannot tell which one to answer"
+
+
+def _members_path(target: Mapping[str, Any]) -> str:
+    return f"{SERVICES}service_types/{target['service_type']}/plans/{target['plan']}/team_members"
+
+
+def _status_letter(value: Any) -> Any:
+    """Responses carry single letters [R]; tolerate the long words the API also accepts on input [C]."""
+    return _STATUS.get(value.strip().lower(), value) if isinstance(value, str) else value
+
+
+def _id_order(row: dict[str, Any]) -> tuple[int, int, str]:
+    rid = str(row.get("id"))
+    return (0, int(rid), "") if rid.isdigit() else (1, 0, rid)
+
+
+def _and(items: Sequence[object]) -> str:
+    words = [str(i) for i in items]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"

@@ -1,0 +1,138 @@
+"""Planning Center Services v2 over HTTP: credentials, JSON:API errors and pagination, request bodies.
+
+API facts (tags [C]/[R]/[G]) are in shared/api/planning_center.md; nothing here knows about the YAML.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from provisioner.errors import ApiError, ConfigError
+from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url
+
+log = logging.getLogger(__name__)
+DEFAULT_URL = "https://api.planningcenteronline.com/"
+SERVICES = "services/v2/"
+PER_PAGE = 100  # the documented maximum [C]
+# [G] The header pins the documented version; the server lists it in its CORS allow-list [R], and recordings
+# without it were processed as 2018-08-01. Sending it costs nothing.
+API_VERSION = "2018-11-01"
+RATE_HEADERS = ("X-PCO-API-Request-Rate-Limit", "X-PCO-API-Request-Rate-Count", "X-PCO-API-Request-Rate-Period")
+STATUS_WORDS = {"C": "accepted", "D": "declined", "U": "pending"}
+
+
+def client_from_env(env: Mapping[str, str], retry: RetryPolicy | None = None) -> HttpClient:
+    """A Services client: a bearer token wins over HTTP Basic (DESIGN.md section 3); no secret is ever logged."""
+    url = check_base_url(env.get("PCO_API_URL") or DEFAULT_URL, "PCO_API_URL")
+    return HttpClient(url, auth=_auth(env), service="Planning Center", detail=jsonapi_detail,
+                      retry=retry or RetryPolicy(), pacer=RatePacer(*RATE_HEADERS),
+                      extra_headers={"X-PCO-API-Version": API_VERSION})
+
+
+def _auth(env: Mapping[str, str]) -> Any:
+    token = env.get("PCO_ACCESS_TOKEN", "").strip()
+    if token:
+        header = f"Bearer {token}"
+        return lambda: header
+    app_id, secret = env.get("PCO_APPLICATION_ID", "").strip(), env.get("PCO_SECRET", "").strip()
+    if app_id and secret:
+        basic = "Basic " + base64.b64encode(f"{app_id}:{secret}".encode()).decode("ascii")
+        return lambda: basic
+    missing = " and ".join(n for n, v in (("PCO_APPLICATION_ID", app_id), ("PCO_SECRET", secret)) if not v)
+    raise ConfigError(f"Planning Center credentials are incomplete ({missing} not set): export "
+                      "PCO_APPLICATION_ID and PCO_SECRET (a personal access token from "
+                      "api.planningcenteronline.com/oauth/applications), or PCO_ACCESS_TOKEN (OAuth)")
+
+
+def jsonapi_detail(body: Any) -> str:
+    """One line from a JSON:API ``errors`` array; HTML or text bodies (routing 404s [R]) are summarised."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors:
+        return "; ".join(_one_error(e) for e in errors[:5]) + (f" (+{len(errors) - 5} more)" if len(errors) > 5 else "")
+    if isinstance(body, str):
+        if "<html" in body[:500].lower():
+            return "HTML error page (no JSON body; the path or method is probably not routed)"
+        return " ".join(body.split())[:300] or "(empty body)"
+    return "(empty body)" if body is None else str(body)[:300]
+
+
+def _one_error(err: Any) -> str:
+    if not isinstance(err, dict):
+        return str(err)[:200]
+    # 429 errors carry only code + detail; others status/title/detail, sometimes a null title [R]/[3P].
+    title = str(err.get("title") or "")
+    detail = " ".join(str(err.get("detail") or "").split())
+    text = ": ".join(p for p in (title, detail) if p) or "unknown error"
+    source = err.get("source")
+    if isinstance(source, dict) and source.get("parameter"):
+        text += f" (parameter {source['parameter']})"
+    code = str(err.get("code") or "")
+    return text + (f" [{code}]" if code and not code.isdigit() else "")
+
+
+def iterate(client: HttpClient, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """Every resource of a collection: ``per_page=100`` then ``links.next`` until it is absent [R]."""
+    return client.iterate(SERVICES + path, {**(params or {}), "per_page": PER_PAGE, "offset": 0},
+                          items=_page_items, next_url=lambda page: _next(client, page))
+
+
+def _page_items(page: Any) -> list[dict[str, Any]]:
+    data = page.get("data") if isinstance(page, dict) else None
+    if not isinstance(data, list):
+        raise ApiError(f"Planning Center: expected a JSON:API collection, got {type(page).__name__}")
+    return data
+
+
+def _next(client: HttpClient, page: Any) -> str | None:
+    links = page.get("links") if isinstance(page, dict) else None
+    link = links.get("next") if isinstance(links, dict) else None
+    if not link:
+        return None
+    # links.next keeps our params and can be followed verbatim [R]; but never send the credentials to another
+    # host: a link elsewhere is re-rooted on our own base URL.
+    base, parts = urlsplit(client.base_url), urlsplit(str(link))
+    if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+        log.warning("Planning Center: next link points at %s; following it on %s", parts.netloc, base.netloc)
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+    return str(link)
+
+
+def rel_id(resource: dict[str, Any], name: str) -> str | None:
+    """The id of a to-one relationship, as a string, or None when absent or null."""
+    rels = resource.get("relationships")
+    rel = rels.get(name) if isinstance(rels, dict) else None
+    data = rel.get("data") if isinstance(rel, dict) else None
+    rid = data.get("id") if isinstance(data, dict) else None
+    return None if rid is None else str(rid)
+
+
+def attributes(resource: dict[str, Any]) -> dict[str, Any]:
+    attrs = resource.get("attributes")
+    return attrs if isinstance(attrs, dict) else {}
+
+
+def plan_person_body(attrs: dict[str, Any], *, person: str | None = None, team: str | None = None,
+                     rid: str | None = None) -> dict[str, Any]:
+    """A PlanPerson payload. The team goes as a relationship: the form confirmed by third-party code and a staff
+    answer [3P]; attributes-only bodies were reported to fail (ISSUE#1251)."""
+    data: dict[str, Any] = {"type": "PlanPerson", "attributes": attrs}
+    if rid is not None:
+        data["id"] = rid
+    if person is not None and team is not None:
+        data["relationships"] = {"person": {"data": {"type": "Person", "id": person}},
+                                 "team": {"data": {"type": "Team", "id": team}}}
+    return {"data": data}
+
+
+def accept_body() -> dict[str, Any]:
+    # The docs say an "empty JSON body" is accepted [C]; a bare {} was answered 400 "does not contain a 'data'
+    # key" on another endpoint [R], so we send an empty but well-formed JSON:API resource instead.
+    return {"data": {"type": "ScheduleAccept", "attributes": {}}}
+
+
+def decline_body(reason: str | None) -> dict[str, Any]:
+    return {"data": {"type": "ScheduleDecline", "attributes": {"reason": reason or ""}}}
