@@ -13,7 +13,8 @@
     5 Marketing, 6 Legacy Track, 7 Product, 8 Support, 9 Executive Briefing, 10 Partners, 11 Volunteers,
     12 Press.  Sales Team = attendees [6, 7, 10, 11, 12], sessions [13, 14, 40];
     VIP Speakers = attendees [8, 20, 21], sessions [13, 15, 40]; Engineering = attendees [7, 30-39],
-    sessions [13, 15, 16, 17]; the rest are generated (see `_DEMO_SCHEDULES`).
+    sessions [13, 15, 16, 17]; the rest are generated (see `_DEMO_SCHEDULES`) and never
+    include attendees 6-8, so alice/bob/carol are only in the schedules listed here.
   Guide 48 "Partner Day" (published but NOT premium: publishing answers 403): sessions 41-45
     ("Partner Welcome", ...), attendees 101-110 (101 is alice@example.com again, crm-1001, so lookups
     must be scoped by guide; 102-110 partnerNN@example.com), schedules 13 "Partner Track", 14 "Partner VIP".
@@ -58,7 +59,7 @@ _NAMED_SESSIONS = {
     13: ("Opening Keynote", "sess-keynote", 1, "13:00", 60),
     14: ("Workshop A", "sess-wa", 1, "15:00", 90),
     15: ("Workshop B", "sess-wb", 1, "15:00", 90),
-    40: ("Closing Panel", "sess-close", 2, "20:00", 60),
+    40: ("Closing Panel", "sess-close", 2, "21:30", 60),
 }
 _TOPICS = [
     "Registration",
@@ -309,7 +310,7 @@ def _guidebook_demo(store: Store) -> None:
         rng = random.Random(47)
         schedules = [(i + 1, 47, name, att, ses) for i, (name, att, ses) in enumerate(_DEMO_SCHEDULES)]
         for i, name in enumerate(_MORE_SCHEDULES, start=len(schedules) + 1):
-            schedules.append((i, 47, name, rng.sample(range(1, 100), 6), rng.sample(range(1, 41), 5)))
+            schedules.append((i, 47, name, rng.sample(range(9, 100), 6), rng.sample(range(1, 41), 5)))
         schedules += [
             (13, 48, "Partner Track", [101, 102, 103], [41, 42, 44]),
             (14, 48, "Partner VIP", [104, 105], [41, 45]),
