@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -51,6 +52,8 @@ class PlanningCenterProvider(Provider):
 
     def __init__(self, client: HttpClient) -> None:
         self.client = client
+        self._labels: dict[str, dict[str, dict[str, str]]] = {}  # scope name -> kind -> id -> name
+        self._lock = threading.Lock()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None) -> PlanningCenterProvider:
@@ -82,7 +85,10 @@ class PlanningCenterProvider(Provider):
     def _read_roster(self, scope: Scope) -> dict[str, Record]:
         st, plan = scope.target["service_type"], scope.target["plan"]
         records: dict[str, Record] = {}
-        for row in sorted(iterate(self.client, f"service_types/{st}/plans/{plan}/team_members"), key=_id_order):
+        names: dict[str, dict[str, str]] = {"person": {}, "team": {}}
+        pages = iterate(self.client, f"service_types/{st}/plans/{plan}/team_members", {"include": "team"},
+                        included=lambda res: _remember(names, res, {"Team": ("team", "name")}))
+        for row in sorted(pages, key=_id_order):
             person, team = rel_id(row, "person"), rel_id(row, "team")
             if person is None or team is None:
                 # Never guess an identity: an unidentifiable member would be pruned as "not declared".
@@ -92,9 +98,12 @@ class PlanningCenterProvider(Provider):
             if key in records:  # the same person twice on one team: keep the first, the others get pruned
                 key = f"{key} (#{row['id']})"
             attrs = attributes(row)
+            if attrs.get("name"):
+                names["person"][person] = str(attrs["name"])
             records[key] = Record(key, {"team_position_name": attrs.get("team_position_name"),
                                         "status": _status_letter(attrs.get("status")),
                                         "notes": attrs.get("notes") or ""}, id=str(row["id"]))
+        self._keep_labels(scope, names)
         return records
 
     def _read_responses(self, scope: Scope) -> dict[str, Record]:
@@ -103,18 +112,31 @@ class PlanningCenterProvider(Provider):
         # in the newest docs [G].
         rows = iterate(self.client, f"people/{person}/schedules", {"filter": "with_declined"})
         records: dict[str, Record] = {}
+        names: dict[str, dict[str, str]] = {"plan": {}, "team": {}}
         for row in sorted(rows, key=_id_order):
-            plan = rel_id(row, "plan")
+            plan, team, attrs = rel_id(row, "plan"), rel_id(row, "team"), attributes(row)
             if plan is None:
                 raise ApiError(f"Planning Center: schedule {row.get('id')} of person {person} names no plan")
-            key = response_key(plan, rel_id(row, "team"))
+            key = response_key(plan, team)
             if key in records:
                 key = f"{key} (#{row['id']})"
-            attrs = attributes(row)
+            for kind, rid, name in (("plan", plan, attrs.get("dates")), ("team", team, attrs.get("team_name"))):
+                if rid and name:
+                    names[kind][rid] = str(name)
             status = _status_letter(attrs.get("status"))
             records[key] = Record(key, {"response": STATUS_WORDS.get(str(status), str(status).lower()),
                                         "decline_reason": attrs.get("decline_reason") or None}, id=str(row["id"]))
+        self._keep_labels(scope, names)
         return records
+
+    def _keep_labels(self, scope: Scope, names: dict[str, dict[str, str]]) -> None:
+        with self._lock:
+            self._labels[scope.name] = {kind: table for kind, table in names.items() if table}
+
+    def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
+        """Names of the people, teams and plans that keys mention, as read with the live state (no extra request)."""
+        with self._lock:
+            return dict(self._labels.get(scope.name, {}))
 
     # -- resolving ----------------------------------------------------------------------------------------
 
@@ -254,6 +276,14 @@ def _members_path(target: Mapping[str, Any]) -> str:
 def _status_letter(value: Any) -> Any:
     """Responses carry single letters [R]; tolerate the long words the API also accepts on input [C]."""
     return _STATUS.get(value.strip().lower(), value) if isinstance(value, str) else value
+
+
+def _remember(names: dict[str, dict[str, str]], resource: dict[str, Any], kinds: dict[str, tuple[str, str]]) -> None:
+    """Keep the name of a sideloaded (``included``) resource."""
+    kind = kinds.get(str(resource.get("type")))
+    name = attributes(resource).get(kind[1]) if kind else None
+    if kind and name and resource.get("id") is not None:
+        names[kind[0]][str(resource["id"])] = str(name)
 
 
 def _id_order(row: dict[str, Any]) -> tuple[int, int, str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -74,16 +74,22 @@ def _one_error(err: Any) -> str:
     return text + (f" [{code}]" if code and not code.isdigit() else "")
 
 
-def iterate(client: HttpClient, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-    """Every resource of a collection: ``per_page=100`` then ``links.next`` until it is absent [R]."""
+def iterate(client: HttpClient, path: str, params: dict[str, Any] | None = None, *,
+            included: Callable[[dict[str, Any]], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Every resource of a collection: ``per_page=100`` then ``links.next`` until it is absent [R].
+    ``included`` is called with each sideloaded resource of each page."""
     return client.iterate(SERVICES + path, {**(params or {}), "per_page": PER_PAGE, "offset": 0},
-                          items=_page_items, next_url=lambda page: _next(client, page))
+                          items=lambda page: _page_items(page, included), next_url=lambda page: _next(client, page))
 
 
-def _page_items(page: Any) -> list[dict[str, Any]]:
+def _page_items(page: Any, included: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
     data = page.get("data") if isinstance(page, dict) else None
     if not isinstance(data, list):
         raise ApiError(f"Planning Center: expected a JSON:API collection, got {type(page).__name__}")
+    if included is not None:
+        for resource in page.get("included") or []:
+            if isinstance(resource, dict):
+                included(resource)
     return data
 
 
