@@ -94,23 +94,23 @@ def test_pagination_follows_next_and_keeps_filters(sb: SandboxServer, http: requ
 def test_page_size_is_capped_and_bad_page_is_404(sb: SandboxServer, http: requests.Session) -> None:
     body = http.get(url(sb, "attendees/"), params={"page_size": 1000}).json()
     assert body["count"] == 110 and len(body["results"]) == 100 and body["next"]
-    r = http.get(url(sb, "sessions/"), params={"guide": 47, "page": 99})
+    r = http.get(url(sb, "sessions/"), params={"guide": "47", "page": "99"})
     assert (r.status_code, r.json()) == (404, {"detail": "Invalid page."})
     assert http.get(url(sb, "sessions/"), params={"page": "x"}).status_code == 404
 
 
 def test_filters_and_ordering(sb: SandboxServer, http: requests.Session) -> None:
-    keynote = http.get(url(sb, "sessions/"), params={"guide": 47, "import_id": "sess-keynote"}).json()
+    keynote = http.get(url(sb, "sessions/"), params={"guide": "47", "import_id": "sess-keynote"}).json()
     assert [(s["id"], s["name"]) for s in keynote["results"]] == [(13, "Opening Keynote")]
     alice = http.get(url(sb, "attendees/"), params={"account__email": "alice@example.com"}).json()["results"]
     assert sorted((a["id"], a["guide_id"]) for a in alice) == [(6, 47), (101, 48)]
-    scheds = http.get(url(sb, "personalized-schedules/"), params={"guide": 47, "attendees__id": 6}).json()
+    scheds = http.get(url(sb, "personalized-schedules/"), params={"guide": "47", "attendees__id": "6"}).json()
     assert [s["name"] for s in scheds["results"]] == ["Sales Team"]
     by_crm = http.get(url(sb, "personalized-schedules/"), params={"attendees__import_id": "crm-1001"}).json()
     assert {s["guide"] for s in by_crm["results"]} == {47, 48}
-    latest = http.get(url(sb, "sessions/"), params={"guide": 47, "ordering": "-start_time"}).json()["results"][0]
+    latest = http.get(url(sb, "sessions/"), params={"guide": "47", "ordering": "-start_time"}).json()["results"][0]
     assert latest["name"] == "Closing Panel"
-    revoked = http.get(url(sb, "attendees/"), params={"guide": 47, "revoked": "True"}).json()["results"]
+    revoked = http.get(url(sb, "attendees/"), params={"guide": "47", "revoked": "True"}).json()["results"]
     assert [a["id"] for a in revoked] == [100]
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import pco_members as members
+from . import pco_schedules as schedules
 from .credentials import PCO_APP_ID, PCO_SECRET, PCO_TOKEN
 from .pco_common import (
     PcoError,
@@ -48,6 +49,7 @@ class PcoApi:
         self._rate_lock = threading.Lock()
         self._windows: dict[str, tuple[float, int]] = {}  # credential -> (window start, requests in it)
         m = members.MemberHandlers(store)
+        s = schedules.ScheduleHandlers(store)
         st, plan = r"/services/v2/service_types/(\d+)", r"/services/v2/service_types/(\d+)/plans/(\d+)"
         specs: list[tuple[str, dict[str, Handler]]] = [
             (r"/services/v2/service_types", {"GET": self.list_service_types}),
@@ -68,10 +70,10 @@ class PcoApi:
                 r"/services/v2/people/(\d+)/plan_people/(\d+)",
                 {"GET": m.get_person_member, "PATCH": m.patch_person_member, "DELETE": m.delete_person_member},
             ),
-            (r"/services/v2/people/(\d+)/schedules", {"GET": m.list_schedules}),
-            (r"/services/v2/people/(\d+)/schedules/(\d+)", {"GET": m.get_schedule}),
-            (r"/services/v2/people/(\d+)/schedules/(\d+)/accept", {"POST": m.accept}),
-            (r"/services/v2/people/(\d+)/schedules/(\d+)/decline", {"POST": m.decline}),
+            (r"/services/v2/people/(\d+)/schedules", {"GET": s.list_schedules}),
+            (r"/services/v2/people/(\d+)/schedules/(\d+)", {"GET": s.get_schedule}),
+            (r"/services/v2/people/(\d+)/schedules/(\d+)/accept", {"POST": s.accept}),
+            (r"/services/v2/people/(\d+)/schedules/(\d+)/decline", {"POST": s.decline}),
         ]
         self.routes = [(re.compile(p + "/?$"), h) for p, h in specs]
 

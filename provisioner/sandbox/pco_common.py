@@ -26,6 +26,11 @@ def not_found() -> PcoError:
     )
 
 
+def require_person(store: Store, person: int) -> None:
+    if not store.rows("SELECT id FROM pco_people WHERE id = ?", (person,)):
+        raise not_found()
+
+
 def resource(
     req: Request,
     rtype: str,
