@@ -1,51 +1,75 @@
-"""Terminal output: `+ ~ -` lines per scope, names next to ids, a one-line summary."""
+"""Terminal output: `+ ~ -` lines per scope, names next to ids, impact, warnings, unsafe scopes, a summary.
+
+Colour only when the caller asks (the CLI does on a TTY without NO_COLOR); without it the output is plain.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import groupby
-from typing import Any, TextIO
+from typing import TextIO
 
 from provisioner.plan import Change, Plan
+from provisioner.render.common import by_scope, describe_field, scope_title, unsafe_scopes
+from provisioner.render.impact import named_key, plan_impact
 
 SIGNS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
+IMPACT_LINES = 20  # the terminal gets a short impact; --format markdown has all of it
 _ANSI = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2"}
 
 
-def _paint(text: str, style: str, color: bool) -> str:
-    return f"\x1b[{_ANSI[style]}m{text}\x1b[0m" if color else text
+def paint(text: str, *styles: str, color: bool) -> str:
+    return f"\x1b[{';'.join(_ANSI[s] for s in styles)}m{text}\x1b[0m" if color and styles else text
 
 
 def render_text(plan: Plan, out: TextIO, *, color: bool = False) -> None:
-    for scope, changes in groupby(plan.changes, key=lambda c: (c.provider, c.scope)):
-        out.write(_paint(f"{scope[0]} · {scope[1]}", "bold", color) + "\n")
-        for change in changes:
-            for line in change_lines(change, color):
-                out.write(line + "\n")
-        out.write("\n")
+    for line in text_lines(plan, color=color):
+        out.write(line + "\n")
+
+
+def text_lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
+    yield from _changes(plan, color)
+    yield from impact_lines(plan, color=color)
     for warning in plan.warnings:
-        out.write(_paint(f"warning: {warning}", "yellow", color) + "\n")
+        yield paint(f"warning: {warning}", "yellow", color=color)
     for violation in plan.violations:
-        out.write(_paint(f"UNSAFE: {violation} (apply needs --force)", "red", color) + "\n")
-    out.write(_paint(plan.summary_line(), "bold", color) + "\n")
+        yield paint(f"UNSAFE: {violation} (apply needs --force)", "bold", "red", color=color)
+    yield paint(plan.summary_line(), "bold", color=color)
+
+
+def _changes(plan: Plan, color: bool) -> Iterator[str]:
+    unsafe = unsafe_scopes(plan)
+    for scope, changes in by_scope(plan):
+        flag = "  " + paint("UNSAFE", "bold", "red", color=color) if scope in unsafe else ""
+        yield paint(scope_title(scope), "bold", color=color) + flag
+        for change in changes:
+            yield from change_lines(change, color)
+        yield ""
 
 
 def change_lines(change: Change, color: bool = False) -> Iterator[str]:
     sign, style = SIGNS[change.action]
+    styles = (style, "bold") if change.action == "delete" else (style,)
     where = f"  ({change.source})" if change.source else ""
-    yield _paint(f"  {sign} {change.action} {change.key!r}", style, color) + f"  # {change.reason}{where}"
+    head = paint(f"  {sign} {change.action} {named_key(change)!r}", *styles, color=color)
+    yield head + paint(f"  # {change.reason}{where}", "dim", color=color)
     for name, diff in change.fields.items():
         yield f"      {name}: {describe_field(name, diff, change.labels)}"
 
 
-def describe_field(name: str, diff: dict[str, Any], labels: dict[str, dict[str, str]]) -> str:
-    if "add" in diff:
-        table = labels.get(name, {})
-        parts = [f"+{_label(i, table)}" for i in diff["add"]] + [f"-{_label(i, table)}" for i in diff["remove"]]
-        return " ".join(parts) or "(empty)"
-    return f"{diff.get('from')!r} → {diff.get('to')!r}"
-
-
-def _label(value: Any, table: dict[str, str]) -> str:
-    name = table.get(str(value))
-    return f"{name} ({value})" if name else str(value)
+def impact_lines(plan: Plan, *, color: bool = False, limit: int = IMPACT_LINES) -> Iterator[str]:
+    impacts = plan_impact(plan)
+    if not impacts:
+        return
+    yield paint("Impact", "bold", color=color)
+    shown = 0
+    total = sum(len(i.lines) for i in impacts)
+    for impact in impacts:
+        if shown >= limit:
+            break
+        yield f"  {scope_title(impact.scope)}"
+        for line in impact.lines[: limit - shown]:
+            yield f"    {line}"
+        shown += min(len(impact.lines), limit - shown)
+    if total > shown:
+        yield f"  … {total - shown} more impact lines (--format markdown shows more)"
+    yield ""
