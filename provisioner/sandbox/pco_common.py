@@ -26,6 +26,11 @@ def not_found() -> PcoError:
     )
 
 
+def int_or_none(value: str | None) -> int | None:
+    """A `where[...]` id; a malformed one matches nothing (SQL NULL) instead of failing the request."""
+    return int(value) if value is not None and value.strip().isdigit() else None
+
+
 def require_person(store: Store, person: int) -> None:
     if not store.rows("SELECT id FROM pco_people WHERE id = ?", (person,)):
         raise not_found()

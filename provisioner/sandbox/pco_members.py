@@ -7,6 +7,7 @@ from typing import Any
 from .pco_common import (
     PcoError,
     collection,
+    int_or_none,
     not_found,
     person_json,
     plan_json,
@@ -133,14 +134,14 @@ class MemberHandlers:
     def list_plan_members(self, req: Request, ids: tuple[int, ...]) -> Response:
         st, plan = ids
         self._plan(st, plan)
-        sql, params = MEMBER_SELECT + " WHERE pp.plan = ?", [plan]
+        sql, params = MEMBER_SELECT + " WHERE pp.plan = ?", list[Any]([plan])
         filters = filter_names(req)
         if "confirmed" in filters:
             sql += " AND pp.status = 'C'"
         if "not_declined" in filters:
             sql += " AND pp.status != 'D'"
-        if req.q("where[team_id]"):
-            sql, params = sql + " AND pp.team = ?", [*params, int(req.q("where[team_id]") or 0)]
+        if req.q("where[team_id]") is not None:
+            sql, params = sql + " AND pp.team = ?", [*params, int_or_none(req.q("where[team_id]"))]
         return collection(
             self.store,
             req,

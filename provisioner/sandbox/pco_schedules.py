@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from .pco_common import PcoError, collection, not_found, org_parent, require_person, resource, single
+from .pco_common import PcoError, collection, int_or_none, not_found, org_parent, require_person, resource, single
 from .pco_members import filter_names
 from .store import SCHEDULE_ID_OFFSET, SCHEDULE_SELECT, Store, pco_now
 from .web import Request, Response, empty_response
@@ -86,8 +86,8 @@ class ScheduleHandlers:
         for name, (op, value) in bounds.items():
             if name in filters and value is not None:
                 sql, params = sql + f" AND pl.sort_date {op} ?", [*params, value]
-        if req.q("where[plan_id]"):
-            sql, params = sql + " AND pp.plan = ?", [*params, int(req.q("where[plan_id]") or 0)]
+        if req.q("where[plan_id]") is not None:
+            sql, params = sql + " AND pp.plan = ?", [*params, int_or_none(req.q("where[plan_id]"))]
         order = "pl.sort_date DESC, pp.id" if req.q("order") == "-starts_at" else "pl.sort_date, pp.id"
         return collection(
             self.store,

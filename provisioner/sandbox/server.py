@@ -164,12 +164,15 @@ class SandboxServer:
         self.app = SandboxApp(self.store, gb, PcoApi(self.store, pco_rate_limit, pco_rate_period), latency)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> SandboxServer:
         if self._httpd is not None:
             return self
+        if self._stopped:
+            raise RuntimeError("a stopped SandboxServer cannot restart; create a new one on the same data file")
         self.app.stopping.clear()
         self._httpd = _HTTPServer((self.host, self.port), self.app)
         self.port = self._httpd.server_address[1]
@@ -192,6 +195,7 @@ class SandboxServer:
                 time.sleep(0.01)
             if self._thread is not None:
                 self._thread.join(timeout=2.0)
+        self._stopped = True
         self.store.close()
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
