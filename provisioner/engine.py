@@ -72,7 +72,9 @@ class Engine:
             found = diff_scope(scope, desired[k], live[k], provider.labels(scope))
             changes += found
             reports.append(assess(scope, live[k], found))
-            warnings += provider.warnings(scope, desired=desired[k])
+            # Sanity warnings only for what this plan writes: the reviewer is approving those.
+            touched = {c.key for c in found if c.action != "delete"}
+            warnings += provider.warnings(scope, desired={n: r for n, r in desired[k].items() if n in touched})
         plan = Plan(tuple(changes), tuple(reports), tuple(warnings), workspace.digest)
         log.info("%s", plan.summary_line())
         return Run(plan, scopes, live, desired)

@@ -1,0 +1,195 @@
+"""Guidebook end to end: the CLI against the sandbox over loopback, asserting the exact requests sent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import Cli
+
+Write = Callable[[str, str], Path]
+API = "/open-api/v1/"
+SMALL = """
+    provider: guidebook
+    guide: 47
+    prune: false
+    schedules:
+      - name: Sales Team
+        attendees: [6, 7, 10, 11, 12, 8]
+        sessions: [13, 15, 40]
+      - name: Newcomers
+        attendees: [50, 51]
+        sessions: [13]
+"""
+
+
+def writes(sb: object) -> list[tuple[str, str, object]]:
+    return [(r["method"], r["path"], r["body"]) for r in sb.requests() if r["method"] != "GET"]  # type: ignore[attr-defined]
+
+
+def gets(sb: object) -> list[tuple[str, dict]]:
+    return [(r["path"], r["query"]) for r in sb.requests() if r["method"] == "GET"]  # type: ignore[attr-defined]
+
+
+def test_plan_json_with_id_references_costs_one_list_request(cli: Cli, sb: object, write: Write) -> None:
+    d = write("s.yaml", SMALL)
+    result = cli("plan", str(d), "--format", "json")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert plan["summary"] == {"create": 1, "update": 1, "delete": 0}
+    assert [(c["action"], c["key"], c["fields"]) for c in plan["changes"]] == [
+        ("update", "Sales Team", {"attendees": {"add": [8], "remove": []},
+                                  "sessions": {"add": [15], "remove": [14]}}),
+        ("create", "Newcomers", {"attendees": {"add": [50, 51], "remove": []},
+                                 "sessions": {"add": [13], "remove": []}}),
+    ]
+    assert plan["changes"][0]["source"].endswith("s.yaml:5")
+    assert plan["changes"][0]["before"] == {"id": 1, "attendees": [6, 7, 10, 11, 12], "sessions": [13, 14, 40]}
+    assert gets(sb) == [(API + "personalized-schedules/", {"guide": "47", "page_size": "100"})]
+    assert writes(sb) == []
+
+
+def test_apply_sends_minimal_writes_and_replan_is_empty(cli: Cli, sb: object, write: Write) -> None:
+    d = write("s.yaml", SMALL)
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "Applied 2, failed 0, skipped 0." in result.stdout
+    assert sorted(writes(sb), key=str) == [
+        ("PATCH", API + "personalized-schedules/1/", {"attendees": [6, 7, 8, 10, 11, 12], "sessions": [13, 15, 40]}),
+        ("POST", API + "personalized-schedules/", {"guide": 47, "name": "Newcomers", "attendees": [50, 51],
+                                                    "sessions": [13]}),
+    ]
+    sb.clear_requests()  # type: ignore[attr-defined]
+    again = cli("plan", str(d), "--detailed-exitcode", "--format", "json")
+    assert again.exit_code == 0 and json.loads(again.stdout)["changes"] == []
+    assert writes(sb) == []
+
+
+def test_patch_carries_only_the_changed_field(cli: Cli, sb: object, write: Write) -> None:
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+                        "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12], sessions: [13, 40]}\n")
+    assert cli("apply", str(d), "--auto-approve").exit_code == 0
+    assert writes(sb) == [("PATCH", API + "personalized-schedules/1/", {"sessions": [13, 40]})]
+
+
+def test_prune_deletes_undeclared_and_ignore_protects(cli: Cli, sb: object, write: Write) -> None:
+    store = sb.store  # type: ignore[attr-defined]
+    keep = [s for s in store.guidebook_schedules(47) if s["name"] not in ("Legacy Track", "Manual Adjustments")]
+    body = "provider: guidebook\nguide: 47\nignore: ['Manual *']\nschedules:\n" + "".join(
+        f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n" for s in keep)
+    d = write("s.yaml", body)
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert writes(sb) == [("DELETE", API + "personalized-schedules/6/", None)]
+    names = {s["name"] for s in store.guidebook_schedules(47)}
+    assert "Manual Adjustments" in names and "Legacy Track" not in names
+
+
+def test_readable_references_resolve_once_per_run(cli: Cli, sb: object, write: Write) -> None:
+    d = write("s.yaml", """
+        provider: guidebook
+        guide: 47
+        prune: false
+        schedules:
+          - name: A
+            attendees: [{email: Alice@Example.com}, {import_id: crm-1002}]
+            sessions: [{name: Opening Keynote}, {import_id: sess-wa}]
+          - name: B
+            attendees: [{email: carol@example.com}]
+            sessions: [{name: Closing Panel}]
+    """)
+    result = cli("plan", str(d), "--format", "json")
+    assert result.exit_code == 0, result.output
+    after = {c["key"]: c["after"] for c in json.loads(result.stdout)["changes"]}
+    assert after == {"A": {"attendees": [6, 7], "sessions": [13, 14]}, "B": {"attendees": [8], "sessions": [40]}}
+    assert sorted(p for p, _ in gets(sb)) == sorted([API + "personalized-schedules/", API + "sessions/",
+                                                     API + "attendees/"])
+
+
+def test_unresolvable_references_name_file_line_and_candidates(cli: Cli, sb: object, write: Write) -> None:
+    sb.store.add_session(47, "Workshop A")  # type: ignore[attr-defined]  # now two sessions share the name
+    d = write("s.yaml", """
+        provider: guidebook
+        guide: 47
+        schedules:
+          - name: A
+            attendees: [{email: nobody@example.com}, 999]
+            sessions: [{name: Workshop A}, {import_id: sess-nope}]
+    """)
+    result = cli("plan", str(d))
+    assert result.exit_code == 1
+    f = str(d / "s.yaml")
+    lines = result.stderr.strip().splitlines()
+    assert any("s.yaml:5:17: no attendee of guide 47 has email 'nobody@example.com'" in line
+               for line in lines), lines
+    assert any("s.yaml:5:46: attendee 999 does not exist in guide 47" in line for line in lines), lines
+    assert any("s.yaml:6:16: name 'Workshop A' matches 2 sessions of guide 47: 14 (Workshop A), 46 (Workshop A)" in line
+               and line.endswith("; use an id") for line in lines), lines
+    assert any("s.yaml:6:36: no session of guide 47 has import_id 'sess-nope'" in line for line in lines), lines
+    assert lines[-1] == "4 errors found."
+    assert "Traceback" not in result.output and f
+
+
+def test_foreign_session_id_is_a_plan_error(cli: Cli, sb: object, write: Write) -> None:
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+                        "  - {name: Bad, attendees: [6], sessions: [41]}\n")
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 1
+    assert "s.yaml:5:44: session 41 does not exist in guide 47" in result.stderr
+    assert writes(sb) == []
+
+
+def test_one_failed_change_does_not_stop_the_others(cli: Cli, sb: object, write: Write) -> None:
+    sb.add_fault(method="POST", path=r".*/personalized-schedules/$", status=400, times=1)  # type: ignore[attr-defined]
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+                        "  - {name: A, attendees: [6], sessions: [13]}\n"
+                        "  - {name: Sales Team, attendees: [6], sessions: [13]}\n")
+    result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
+    assert result.exit_code == 1
+    assert "FAILED create guide 47 'A': Guidebook: POST /open-api/v1/personalized-schedules/ answered 400" in result.stdout
+    assert "ok     update guide 47 'Sales Team'" in result.stdout
+    assert "Applied 1, failed 1, skipped 0." in result.stdout
+    assert "some changes failed; fix the cause and run apply again (it converges)" in result.stderr
+    again = cli("apply", str(d), "--auto-approve")
+    assert again.exit_code == 0 and "Applied 1, failed 0" in again.stdout
+    assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
+
+
+def test_publish_guide_and_attendees(cli: Cli, sb: object, write: Write) -> None:
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: guide\nschedules:\n"
+                        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n")
+    assert cli("apply", str(d), "--auto-approve").exit_code == 0
+    assert writes(sb)[-1] == ("POST", API + "guides/47/publish-personalized-schedules/", None)
+    sb.clear_requests()  # type: ignore[attr-defined]
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
+                        "  - {name: Sales Team, attendees: [6, 8], sessions: [13, 14, 40]}\n")
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert writes(sb)[1:] == [("POST", API + f"attendees/{a}/publish-personalized-schedules/", None) for a in (7, 8)]
+    assert "published personalized schedules for 2 attendees" in result.stdout
+
+
+def test_publish_refused_by_server_is_a_note_not_a_crash(cli: Cli, sb: object, write: Write) -> None:
+    d = write("s.yaml", "provider: guidebook\nguide: 48\nprune: false\npublish: guide\nschedules:\n"
+                        "  - {name: Partner Track, attendees: [102], sessions: [41]}\n")
+    result = cli("apply", str(d), "--auto-approve")
+    assert "guide 48: post-apply step failed" in result.stdout and "answered 403" in result.stdout
+
+
+def test_ambiguous_create_is_adopted_not_duplicated(cli: Cli, sb: object, write: Write) -> None:
+    sb.add_fault(method="POST", path=r".*/personalized-schedules/$", mode="drop_after_commit")  # type: ignore[attr-defined]
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+                        "  - {name: New, attendees: [6], sessions: [13]}\n")
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert [s["name"] for s in sb.store.guidebook_schedules(47)].count("New") == 1  # type: ignore[attr-defined]
+    assert [m for m, _, _ in writes(sb)] == ["POST"]  # committed once, adopted on re-read, never re-sent
+
+
+def test_confirmation_required_without_a_terminal(cli: Cli, sb: object, write: Write) -> None:
+    d = write("s.yaml", SMALL)
+    result = cli("apply", str(d))
+    assert result.exit_code == 1
+    assert "no terminal to ask on; pass --auto-approve" in result.stderr
+    assert writes(sb) == []
