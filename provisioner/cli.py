@@ -209,3 +209,43 @@ def sandbox(port: int, data: str | None, seed: str | None, latency: float, fault
 
     serve(port=port, data=data, seed=seed, latency=latency, faults_file=faults_file,
           pco_rate_limit=pco_rate_limit, pco_rate_period=pco_rate_period)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Write YAML for live state; with -o FILE, merge into it when it exists (keeping its comments)."""
+
+
+IMPORT_OUT = click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write or merge into FILE, not stdout.")
+
+
+@import_group.command("guidebook")
+@click.option("--guide", type=click.IntRange(min=1), required=True, help="Guide id.")
+@IMPORT_OUT
+@_guard
+def import_guidebook(guide: int, out: str | None) -> None:
+    """Import a guide's personalized schedules."""
+    from provisioner.importer import import_guidebook as run
+
+    _imported(run(os.environ, guide=guide, out=out))
+
+
+@import_group.command("planning-center")
+@click.option("--service-type", type=click.IntRange(min=1), help="Import the rosters of this service type.")
+@click.option("--plan", "plans", type=click.IntRange(min=1), multiple=True, help="Only these plans (repeatable).")
+@click.option("--person", type=click.IntRange(min=1), help="Import this person's accept/decline responses.")
+@IMPORT_OUT
+@_guard
+def import_planning_center(service_type: int | None, plans: tuple[int, ...], person: int | None,
+                           out: str | None) -> None:
+    """Import Planning Center rosters (--service-type) or a person's responses (--person)."""
+    from provisioner.importer import import_planning_center as run
+
+    _imported(run(os.environ, service_type=service_type, plans=plans, person=person, out=out))
+
+
+def _imported(result: Any) -> None:
+    if result.path is None:
+        click.echo(result.text, nl=False)
+    for line in result.messages():
+        click.echo(line, err=True)

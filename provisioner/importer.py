@@ -1,0 +1,122 @@
+"""Import live state as YAML (DESIGN.md section 2), or merge it into an existing file keeping its comments.
+
+A *source* (``importer_guidebook``, ``importer_pco``) reads live state through a provider's reads and builds
+a fresh document; this module writes it, or merges it (``importer_merge``) into the file already on disk with
+ruamel.yaml round-trip so the user's comments, key order, anchors and aliases survive. Nothing here prints:
+the CLI shows the :class:`ImportResult`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.util import load_yaml_guess_indent
+
+from provisioner.errors import ConfigError
+from provisioner.importer_guidebook import GuidebookSource
+from provisioner.importer_merge import ImportResult, Source, merge
+from provisioner.importer_pco import ResponsesSource, RostersSource
+from provisioner.providers.guidebook import GuidebookProvider
+from provisioner.providers.planning_center import PlanningCenterProvider
+from provisioner.schema import SCHEMA_ID
+
+__all__ = ["ImportResult", "import_guidebook", "import_planning_center", "run_import"]
+
+SCHEMA_FILE = Path("schema") / "provisioner.schema.json"
+
+
+def import_guidebook(env: Mapping[str, str], *, guide: int, out: str | None) -> ImportResult:
+    """``provisioner import guidebook``: one guide's personalized schedules."""
+    return run_import(GuidebookSource(GuidebookProvider.from_env(env), guide), out)
+
+
+def import_planning_center(env: Mapping[str, str], *, service_type: int | None = None, plans: Sequence[int] = (),
+                           person: int | None = None, out: str | None) -> ImportResult:
+    """``provisioner import planning-center``: a service type's rosters, or one person's responses."""
+    if (service_type is None) == (person is None) or (plans and person is not None):
+        raise ConfigError("give --service-type ID (optionally with --plan ID ...) or --person ID")
+    provider = PlanningCenterProvider.from_env(env)
+    source: Source = (ResponsesSource(provider, person) if person is not None
+                      else RostersSource(provider, service_type or 0, plans))
+    return run_import(source, out)
+
+
+def run_import(source: Source, out: str | None) -> ImportResult:
+    """Import into ``out`` (merging when it exists) or, without ``out``, return the text to print."""
+    target = Path(out) if out else None
+    if target is not None and target.exists():
+        result = merge_file(source, target)
+    else:
+        doc = source.fresh()
+        doc.yaml_set_start_comment(f"yaml-language-server: $schema={schema_ref(target)}")
+        items = doc.get(source.list_key) or []
+        result = ImportResult(dump(doc), added=[source.label(i) for i in items], notes=list(source.notes))
+    if target is not None:
+        result.path = str(target)
+        write_atomic(target, result.text)
+    return result
+
+
+def merge_file(source: Source, path: Path) -> ImportResult:
+    """Merge live state into the file at ``path``; raises ConfigError when it is not a matching YAML file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        existing, indent, block_seq_indent = load_yaml_guess_indent(text, typ="rt")
+    except (OSError, UnicodeDecodeError, YAMLError) as e:
+        raise ConfigError(f"{path}: cannot merge into this file: {str(e).splitlines()[0]}") from e
+    if not isinstance(existing, CommentedMap):
+        raise ConfigError(f"{path}: cannot merge into this file: expected a mapping with a `provider` key")
+    problem = source.header_problem(existing)
+    if problem:
+        raise ConfigError(f"{path}: cannot merge into this file: {problem}")
+    result = merge(source, existing)
+    result.text = dump(existing, indent=indent or 2, block_seq_indent=block_seq_indent)
+    return result
+
+
+def _yaml(indent: int = 2, block_seq_indent: int | None = 2) -> YAML:
+    yaml = YAML(typ="rt")
+    offset = 2 if block_seq_indent is None else block_seq_indent
+    yaml.indent(mapping=indent, sequence=max(indent, offset + 2), offset=offset)
+    yaml.width = 120
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def dump(doc: Any, *, indent: int = 2, block_seq_indent: int | None = 2) -> str:
+    buf = io.StringIO()
+    _yaml(indent, block_seq_indent).dump(doc, buf)
+    return buf.getvalue()
+
+
+def schema_ref(target: Path | None) -> str:
+    """Where the editor finds the schema: a path relative to the new file when the repository has
+    ``schema/provisioner.schema.json`` above it, else the schema's URL. Printed output is assumed to be
+    saved under ``schedules/`` of the current directory."""
+    start = (target.parent if target is not None else Path("schedules")).absolute()
+    for folder in [start, *start.parents]:
+        if (folder / SCHEMA_FILE).is_file():
+            return Path(os.path.relpath(folder / SCHEMA_FILE, start)).as_posix()
+    return SCHEMA_ID
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so an interrupted import never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,169 @@
+"""Import a guide's personalized schedules (DESIGN.md section 2.1) through :class:`GuidebookProvider`.
+
+References are written in the most readable form that is unambiguous within the guide: attendees by
+``email``, else ``import_id``; sessions by ``import_id``, else ``name``; else the bare id with the human
+name as an end-of-line comment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable
+from fnmatch import fnmatchcase
+from typing import Any
+
+from pydantic import TypeAdapter
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from provisioner.errors import ConfigError, NotFoundError
+from provisioner.importer_merge import eol_comment, merge_list
+from provisioner.model import AttendeeRef, Ref, SessionRef, _text
+from provisioner.providers.base import Record, Scope
+from provisioner.providers.guidebook import GuidebookProvider
+from provisioner.providers.guidebook_refs import GuideIndex, _norm
+
+log = logging.getLogger(__name__)
+PREFERRED = {"attendees": ("email", "import_id"), "sessions": ("import_id", "name")}
+FIELDS = ("attendees", "sessions")
+_PARSERS: dict[str, TypeAdapter[Any]] = {"attendees": TypeAdapter(AttendeeRef), "sessions": TypeAdapter(SessionRef)}
+
+
+class GuideRefs:
+    """Writes ids as readable references and reads the user's references back as ids."""
+
+    def __init__(self, index: GuideIndex) -> None:
+        self.index = index
+
+    def ref(self, field: str, rid: int) -> tuple[Any, str | None]:
+        """The YAML node for one id, and the comment to put next to it (for bare ids only)."""
+        row = self.index.rows[field].get(rid)
+        if row is None:
+            return rid, f"not found in guide {self.index.guide}"
+        for kind in PREFERRED[field]:
+            value = row.get(kind)
+            if _usable(value) and len(self.index.by[(field, kind)].get(_norm(kind, str(value)), [])) == 1:
+                return CommentedMap([(kind, str(value))]), None
+        return rid, self.label(field, rid)
+
+    def label(self, field: str, rid: int) -> str:
+        row = self.index.rows[field].get(rid, {})
+        if field == "sessions":
+            return str(row.get("name") or f"session {rid}")
+        name = " ".join(str(p) for p in (row.get("first_name"), row.get("last_name")) if p)
+        email = row.get("email")
+        return " ".join(filter(None, [name, f"<{email}>" if email else ""])) or f"attendee {rid}"
+
+    def seq(self, field: str, ids: list[int]) -> CommentedSeq:
+        out = CommentedSeq()
+        for rid in ids:
+            self.append(out, field, rid)
+        return out
+
+    def append(self, seq: CommentedSeq, field: str, rid: int) -> None:
+        node, comment = self.ref(field, rid)
+        seq.append(node)
+        if comment:
+            eol_comment(seq, len(seq) - 1, comment)
+
+    def resolve(self, field: str, entry: Any) -> int | None:
+        """The id the user's entry names, or None when it names nothing (or several things)."""
+        try:
+            ref: Ref = _PARSERS[field].validate_python(dict(entry) if isinstance(entry, dict) else entry)
+        except ValueError:
+            return None
+        found, problem = self.index.resolve(field, ref)
+        return None if problem else found
+
+
+def _usable(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        _text(value)
+    except ValueError:
+        return False
+    return True
+
+
+class GuidebookSource:
+    """The :class:`~provisioner.importer.Source` of one guide."""
+
+    list_key = "schedules"
+    noun = "schedule"
+
+    def __init__(self, provider: GuidebookProvider, guide: int) -> None:
+        self.guide = guide
+        self.notes: list[str] = []
+        self.title = _guide_title(provider, guide)
+        live = provider.read(Scope(provider.name, f"guide {guide}", {"guide": guide}, creatable=False))
+        self.live = self._unique(live)
+        self.refs = GuideRefs(provider.index(guide))
+
+    def _unique(self, live: dict[str, Record]) -> dict[str, Record]:
+        """Guidebook allows two schedules with one name; a file cannot say that, so import the first only."""
+        out: dict[str, Record] = {}
+        for key, rec in live.items():
+            if key.endswith(f" (#{rec.id})"):
+                name = key.removesuffix(f" (#{rec.id})")
+                first = live.get(name)
+                self.notes.append(f"guide {self.guide} has several schedules named {name!r}: imported id "
+                                  f"{first.id if first else '?'}, skipped id {rec.id} (rename or delete it)")
+                continue
+            out[key] = rec
+        return out
+
+    def fresh(self) -> CommentedMap:
+        doc = CommentedMap()
+        doc["provider"] = "guidebook"
+        doc["guide"] = self.guide
+        if self.title:
+            eol_comment(doc, "guide", self.title)
+        doc["schedules"] = CommentedSeq(self._schedule(name) for name in self.live)
+        return doc
+
+    def _schedule(self, name: str) -> CommentedMap:
+        item = CommentedMap([("name", name)])
+        for field in FIELDS:
+            item[field] = self.refs.seq(field, self.live[name].values[field])
+        return item
+
+    def header_problem(self, existing: CommentedMap) -> str | None:
+        if existing.get("provider") != "guidebook":
+            return f"it is a {existing.get('provider')!r} file, not a guidebook one"
+        if str(existing.get("guide", "")).strip() != str(self.guide):
+            return f"it declares guide {existing.get('guide')!r}, not {self.guide}"
+        return None
+
+    def identity(self, item: Any) -> Hashable | None:
+        name = item.get("name") if isinstance(item, dict) else None
+        return str(name) if isinstance(name, str) else None
+
+    def label(self, item: Any) -> str:
+        return repr(str(item.get("name")))
+
+    def wanted(self, existing: CommentedMap, live_item: CommentedMap) -> bool:
+        patterns = existing.get("ignore") or []
+        if any(fnmatchcase(live_item["name"], str(p)) for p in patterns):
+            self.notes.append(f"skipped schedule {live_item['name']!r}: the file ignores it")
+            return False
+        return True
+
+    def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool:
+        live = self.live[live_item["name"]]
+        changed = False
+        for field in FIELDS:
+            changed |= self._merge_list(existing_item, field, live.values[field], shared)
+        return changed
+
+    def _merge_list(self, item: CommentedMap, field: str, want: list[int], shared: set[int]) -> bool:
+        return merge_list(item, field, self.refs.seq(field, want), list(want), shared=shared,
+                          key=lambda entry: self.refs.resolve(field, entry))
+
+
+def _guide_title(provider: GuidebookProvider, guide: int) -> str | None:
+    """The guide's name for a comment; also a clear error when the guide does not exist."""
+    try:
+        data = provider.client.request("GET", f"guides/{guide}/").data
+    except NotFoundError as e:
+        raise ConfigError(f"guide {guide} was not found (or this API key cannot see it)") from e
+    return str(data.get("name")) if isinstance(data, dict) and data.get("name") else None

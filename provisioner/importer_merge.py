@@ -1,0 +1,165 @@
+"""The merge half of importing: fold live items into the user's round-trip YAML tree, touching little.
+
+Items found in both are updated in place (their comments, order and anchors survive), live-only items are
+appended, file-only items are kept and reported. A list reached through an alias is never edited in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+
+@dataclass
+class ImportResult:
+    """What an import did. ``text`` is the YAML written (or to print when there is no ``path``)."""
+
+    text: str
+    path: str | None = None
+    merged: bool = False
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def messages(self) -> list[str]:
+        """One-line summaries for stderr."""
+        out = list(self.notes)
+        if self.kept:
+            out.append(f"kept {len(self.kept)} {_noun(self.kept)} not in live: {', '.join(self.kept)}")
+        if self.path:
+            verb = "merged into" if self.merged else "wrote"
+            out.append(f"{verb} {self.path}: {len(self.added)} added, {len(self.updated)} updated")
+        return out
+
+
+def _noun(kept: list[str]) -> str:
+    return "item" if len(kept) == 1 else "items"
+
+
+class Source(Protocol):
+    """One kind of file to import. ``fresh`` holds live state; the rest steer the merge.
+
+    - ``list_key``: the top-level list holding the items (``schedules``, ``rosters``, ``responses``).
+    - ``noun``: what an item is called in messages.
+    - ``header_problem(existing)``: why the file cannot take this import (another guide...), or None.
+    - ``identity(item)``: the item's identity, the same for a live item and the user's spelling of it.
+    - ``label(item)``: the item in messages.
+    - ``update(existing_item, live_item)``: make the user's item match live, touching as little as possible;
+      True when something changed.
+    - ``wanted(existing, live_item)``: False for live items the file says to leave alone (``ignore``).
+    """
+
+    list_key: str
+    noun: str
+    notes: list[str]
+
+    def fresh(self) -> CommentedMap: ...
+
+    def header_problem(self, existing: CommentedMap) -> str | None: ...
+
+    def identity(self, item: Any) -> Hashable | None: ...
+
+    def label(self, item: Any) -> str: ...
+
+    def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool: ...
+
+    def wanted(self, existing: CommentedMap, live_item: CommentedMap) -> bool: ...
+
+
+def merge(source: Source, existing: CommentedMap) -> ImportResult:
+    """Update items found in both, append live-only items, keep (and report) file-only items."""
+    items = existing.get(source.list_key)
+    if not isinstance(items, list):
+        items = existing[source.list_key] = CommentedSeq()
+    shared = shared_nodes(existing)
+    by_identity: dict[Hashable, Any] = {}
+    for item in items:
+        key = source.identity(item)
+        if key is not None:
+            by_identity.setdefault(key, item)
+    result = ImportResult("", merged=True)
+    seen: set[Hashable] = set()
+    for live in source.fresh().get(source.list_key) or []:
+        key = source.identity(live)
+        seen.add(key)
+        mine = by_identity.get(key)
+        if mine is None:
+            if source.wanted(existing, live):
+                items.append(live)
+                result.added.append(source.label(live))
+        elif source.update(mine, live, shared=shared):
+            result.updated.append(source.label(live))
+    result.kept = [source.label(item) for key, item in by_identity.items() if key not in seen]
+    result.notes = list(source.notes)
+    return result
+
+
+def shared_nodes(doc: Any) -> set[int]:
+    """ids of the lists and mappings reached more than once (through aliases): editing them in place would
+    change every place that refers to them."""
+    counts: dict[int, int] = {}
+
+    def walk(node: Any) -> None:
+        if not isinstance(node, dict | list):
+            return
+        counts[id(node)] = counts.get(id(node), 0) + 1
+        if counts[id(node)] == 1:
+            for child in node.values() if isinstance(node, dict) else node:
+                walk(child)
+
+    walk(doc)
+    return {k for k, n in counts.items() if n > 1}
+
+
+def merge_list(parent: CommentedMap, field: str, fresh: CommentedSeq, live_keys: list[Hashable], *,
+               key: Callable[[Any], Hashable | None], shared: set[int],
+               same: Callable[[Any, Any], bool] = lambda mine, live: True,
+               update: Callable[[Any, Any], None] = lambda mine, live: None) -> bool:
+    """Make ``parent[field]`` hold the live items of ``fresh`` (whose identities are ``live_keys``) while
+    touching as little of the user's list as possible: entries still live stay where they are with their
+    comments (``update`` brings their fields up to date), the others are dropped and new ones appended with
+    ``fresh``'s comments. A list reached through an alias is left alone when it matches and otherwise
+    replaced, so the other places that share it do not change. True when something changed."""
+    node = parent.get(field)
+    if not isinstance(node, CommentedSeq):
+        if node is None and not fresh:
+            return False
+        parent[field] = fresh
+        return True
+    live = dict(zip(live_keys, fresh, strict=True))
+    mine = [key(entry) for entry in node]
+    if (None not in mine and len(set(mine)) == len(mine) and set(mine) == set(live)
+            and all(same(entry, live[k]) for entry, k in zip(node, mine, strict=True))):
+        return False
+    if id(node) in shared:
+        parent[field] = fresh
+        return True
+    present: set[Hashable] = set()
+    drop = []
+    for i, k in enumerate(mine):
+        if k is None or k not in live or k in present:
+            drop.append(i)
+        else:
+            present.add(k)
+            if not same(node[i], live[k]):
+                update(node[i], live[k])
+    for i in reversed(drop):
+        del node[i]
+    for i, k in enumerate(live_keys):
+        if k not in present:
+            node.append(fresh[i])
+            if i in fresh.ca.items:
+                node.ca.items[len(node) - 1] = fresh.ca.items[i]
+    return True
+
+
+def eol_comment(node: CommentedMap | CommentedSeq, key: Any, text: str) -> None:
+    """``value  # text`` with two spaces, as ruff and PEP 8 write it; ruamel's default depends on neighbours."""
+    node.yaml_add_eol_comment(f"# {text}", key, column=0)
+    entry = node.ca.items[key]
+    token = entry[2] if isinstance(node, dict) else entry[0]
+    token.value = f" # {text}"

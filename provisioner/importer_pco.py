@@ -1,0 +1,284 @@
+"""Import Planning Center rosters (DESIGN.md 2.2) and a person's responses (2.3) through the provider's reads.
+
+Ids are the only references Planning Center files have, so every id gets the human name as an end-of-line
+comment. Fields the user removed from an item in an existing file are "not managed" and stay removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from provisioner.errors import ConfigError, NotFoundError
+from provisioner.importer_merge import eol_comment, merge_list
+from provisioner.model import _int_id, _status
+from provisioner.providers.base import Record, Scope
+from provisioner.providers.planning_center import PlanningCenterProvider
+from provisioner.providers.planning_center_client import SERVICES, attributes, iterate
+
+_MEMBER = re.compile(r"^person (\d+) / team (\d+)$")
+_RESPONSE = re.compile(r"^plan (\d+)(?: / team (\d+))?$")
+MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
+_WORDS = {"C": "confirmed", "U": "unconfirmed", "D": "declined"}
+_ABSENT = object()
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return _int_id(value)
+    except ValueError:
+        return None
+
+
+def _get(provider: PlanningCenterProvider, path: str, what: str) -> dict[str, Any]:
+    """One resource's attributes; a clear error when it does not exist."""
+    try:
+        body = provider.client.request("GET", SERVICES + path).data
+    except NotFoundError as e:
+        raise ConfigError(f"{what} was not found (or these credentials cannot see it)") from e
+    data = body.get("data") if isinstance(body, dict) else None
+    return attributes(data) if isinstance(data, dict) else {}
+
+
+def _commented(pairs: Sequence[tuple[str, Any, str | None]]) -> CommentedMap:
+    out = CommentedMap()
+    for key, value, comment in pairs:
+        out[key] = value
+        if comment:
+            eol_comment(out, key, comment)
+    return out
+
+
+class RostersSource:
+    """The :class:`~provisioner.importer.Source` of a service type's plans (all of them, or the given ones)."""
+
+    list_key = "rosters"
+    noun = "roster"
+
+    def __init__(self, provider: PlanningCenterProvider, service_type: int, plans: Sequence[int] = ()) -> None:
+        self.service_type = service_type
+        self.notes: list[str] = []
+        self.title = _get(provider, f"service_types/{service_type}", f"service type {service_type}").get("name")
+        listed = {int(p["id"]): attributes(p) for p in iterate(provider.client, f"service_types/{service_type}/plans")}
+        unknown = [p for p in plans if p not in listed]
+        if unknown:
+            raise ConfigError(f"plan {', '.join(map(str, unknown))} is not a plan of service type {service_type}")
+        self.plans = {p: _plan_label(listed[p]) for p in (dict.fromkeys(plans) if plans else listed)}
+        self.members: dict[int, dict[tuple[int, int], CommentedMap]] = {}
+        for plan in self.plans:
+            scope = Scope(provider.name, f"plan {plan}", {"service_type": service_type, "plan": plan})
+            records = provider.read(scope)
+            self.members[plan] = self._members(plan, records, provider.labels(scope))
+
+    def _members(self, plan: int, records: dict[str, Record],
+                 labels: dict[str, dict[str, str]]) -> dict[tuple[int, int], CommentedMap]:
+        out: dict[tuple[int, int], CommentedMap] = {}
+        for key, rec in records.items():
+            m = _MEMBER.match(key)
+            if m is None:
+                self.notes.append(f"plan {plan}: skipped team member {rec.id} ({key}): the same person is on "
+                                  "that team twice; a file can declare one")
+                continue
+            person, team = m[1], m[2]
+            values = rec.values
+            pairs: list[tuple[str, Any, str | None]] = [
+                ("person", int(person), labels.get("person", {}).get(person)),
+                ("team", int(team), labels.get("team", {}).get(team))]
+            if values.get("team_position_name"):
+                pairs.append(("position", str(values["team_position_name"]), None))
+            if values.get("status") in _WORDS:
+                pairs.append(("status", values["status"], None))
+            if values.get("notes"):
+                pairs.append(("notes", str(values["notes"]), None))
+            out[(int(person), int(team))] = _commented(pairs)
+        return out
+
+    def fresh(self) -> CommentedMap:
+        return _commented([("provider", "planning_center", None),
+                           ("service_type", self.service_type, self.title),
+                           ("rosters", CommentedSeq(self._roster(p) for p in self.plans), None)])
+
+    def _roster(self, plan: int) -> CommentedMap:
+        return _commented([("plan", plan, self.plans[plan]),
+                           ("team_members", CommentedSeq(self.members[plan].values()), None)])
+
+    def header_problem(self, existing: CommentedMap) -> str | None:
+        if existing.get("provider") != "planning_center":
+            return f"it is a {existing.get('provider')!r} file, not a planning_center one"
+        if "rosters" not in existing:
+            return "it is not a rosters file (it has no `rosters` key)"
+        if _int(existing.get("service_type")) != self.service_type:
+            return f"it declares service_type {existing.get('service_type')!r}, not {self.service_type}"
+        return None
+
+    def identity(self, item: Any) -> Hashable | None:
+        return _int(item.get("plan")) if isinstance(item, dict) else None
+
+    def label(self, item: Any) -> str:
+        return f"plan {item.get('plan')}"
+
+    def wanted(self, existing: CommentedMap, live_item: CommentedMap) -> bool:
+        return True
+
+    def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool:
+        members = self.members[int(live_item["plan"])]
+        return merge_list(existing_item, "team_members", live_item["team_members"], list(members),
+                          key=_member_identity, shared=shared,
+                          same=lambda mine, live: not _member_changes(mine, live),
+                          update=lambda mine, live: _apply(mine, _member_changes(mine, live)))
+
+
+def _plan_label(attrs: dict[str, Any]) -> str | None:
+    title, dates = attrs.get("title"), attrs.get("dates")
+    return f"{title} ({dates})" if title and dates else (title or dates or None)
+
+
+def _member_identity(item: Any) -> Hashable | None:
+    if not isinstance(item, dict):
+        return None
+    person, team = _int(item.get("person")), _int(item.get("team"))
+    return None if person is None or team is None else (person, team)
+
+
+def _member_changes(mine: CommentedMap, live: CommentedMap) -> dict[str, Any]:
+    """The user's managed fields (those present) that differ from live; ``_ABSENT`` means remove the key."""
+    changes: dict[str, Any] = {}
+    for field in MEMBER_FIELDS:
+        if field not in mine:
+            continue  # absent = not managed: the user chose not to track it
+        if field not in live:
+            changes[field] = _ABSENT
+        elif field == "status":
+            if _same_status(mine[field], live[field]):
+                continue
+            words = isinstance(mine[field], str) and len(mine[field].strip()) > 1
+            changes[field] = _WORDS[live[field]] if words else live[field]
+        elif mine[field] != live[field]:
+            changes[field] = live[field]
+    return changes
+
+
+def _same_status(mine: Any, live: str) -> bool:
+    try:
+        return _status(mine) == live
+    except ValueError:
+        return False
+
+
+def _apply(item: CommentedMap, changes: dict[str, Any]) -> None:
+    for field, value in changes.items():
+        if value is _ABSENT:
+            del item[field]
+        else:
+            item[field] = value
+
+
+class ResponsesSource:
+    """The :class:`~provisioner.importer.Source` of one person's answers: accepted (C) and declined (D)
+    schedules; pending ones are listed in a comment, since a file cannot say "not answered"."""
+
+    list_key = "responses"
+    noun = "response"
+
+    def __init__(self, provider: PlanningCenterProvider, person: int) -> None:
+        self.person = person
+        self.notes: list[str] = []
+        attrs = _get(provider, f"people/{person}", f"person {person}")
+        self.name = attrs.get("full_name") or " ".join(filter(None, [attrs.get("first_name"), attrs.get("last_name")]))
+        scope = Scope(provider.name, f"person {person}", {"person": person}, prune=False, creatable=False)
+        records = provider.read(scope)
+        labels = provider.labels(scope)
+        self.plan_names, self.team_names = labels.get("plan", {}), labels.get("team", {})
+        self.answered: dict[tuple[int, int | None], CommentedMap] = {}
+        self.pending: list[tuple[int, int | None]] = []
+        self.teams: dict[int, set[int | None]] = {}
+        for key, rec in records.items():
+            self._add(key, rec)
+        if self.pending:
+            self.notes.append(f"skipped {len(self.pending)} pending schedule{'s' if len(self.pending) != 1 else ''}"
+                              f" of person {person} (not answered yet): {', '.join(map(_where, self.pending))}")
+
+    def _add(self, key: str, rec: Record) -> None:
+        m = _RESPONSE.match(key)
+        if m is None:
+            self.notes.append(f"skipped schedule {rec.id} ({key}): several schedules on one plan and team")
+            return
+        where = (int(m[1]), int(m[2]) if m[2] else None)
+        self.teams.setdefault(where[0], set()).add(where[1])
+        response = rec.values.get("response")
+        if response not in ("accepted", "declined"):
+            self.pending.append(where)
+            return
+        plan, team = where
+        pairs: list[tuple[str, Any, str | None]] = [("plan", plan, self.plan_names.get(str(plan)))]
+        if team is not None:
+            pairs.append(("team", team, self.team_names.get(str(team))))
+        pairs.append(("response", response, None))
+        if response == "declined" and rec.values.get("decline_reason"):
+            pairs.append(("reason", str(rec.values["decline_reason"]), None))
+        self.answered[where] = _commented(pairs)
+
+    def fresh(self) -> CommentedMap:
+        doc = _commented([("provider", "planning_center", None), ("person", self.person, self.name or None),
+                          ("responses", CommentedSeq(self.answered.values()), None)])
+        if self.pending:
+            lines = [f"  plan {plan}" + (f" team {team}" if team else "") + f"  ({self._describe(plan, team)})"
+                     for plan, team in self.pending]
+            doc.yaml_set_comment_before_after_key(
+                "responses", before="Pending (not answered yet), so not listed; add one to accept or decline:\n"
+                + "\n".join(lines))
+        return doc
+
+    def _describe(self, plan: int, team: int | None) -> str:
+        parts = [self.plan_names.get(str(plan)), self.team_names.get(str(team)) if team else None]
+        return ", ".join(p for p in parts if p) or "no name"
+
+    def header_problem(self, existing: CommentedMap) -> str | None:
+        if existing.get("provider") != "planning_center":
+            return f"it is a {existing.get('provider')!r} file, not a planning_center one"
+        if "responses" not in existing:
+            return "it is not a responses file (it has no `responses` key)"
+        if _int(existing.get("person")) != self.person:
+            return f"it declares person {existing.get('person')!r}, not {self.person}"
+        return None
+
+    def identity(self, item: Any) -> Hashable | None:
+        if not isinstance(item, dict):
+            return None
+        plan = _int(item.get("plan"))
+        if plan is None:
+            return None
+        if item.get("team") is not None:
+            return (plan, _int(item.get("team")))
+        teams = self.teams.get(plan, set())
+        return (plan, next(iter(teams))) if len(teams) == 1 else (plan, None)  # `team:` may be left out
+
+    def label(self, item: Any) -> str:
+        where = self.identity(item)
+        text = f"plan {item.get('plan')}" + (f" team {item.get('team')}" if item.get("team") is not None else "")
+        return text + (" (pending in live)" if where in self.pending else "")
+
+    def wanted(self, existing: CommentedMap, live_item: CommentedMap) -> bool:
+        return True
+
+    def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool:
+        changes: dict[str, Any] = {}
+        flipped = existing_item.get("response") != live_item["response"]
+        if flipped:
+            changes["response"] = live_item["response"]
+        # A reason is refreshed where the user keeps one, added when the answer flipped to a decline, and
+        # dropped when it no longer applies (PCO ignores a reason on an already declined schedule).
+        mine, live = existing_item.get("reason", _ABSENT), live_item.get("reason", _ABSENT)
+        if live is not _ABSENT and (flipped or mine is not _ABSENT) and mine != live:
+            changes["reason"] = live
+        elif live is _ABSENT and mine is not _ABSENT and (flipped or live_item["response"] != "declined"):
+            changes["reason"] = _ABSENT
+        _apply(existing_item, changes)
+        return bool(changes)
+
+
+def _where(where: tuple[int, int | None]) -> str:
+    return f"plan {where[0]}" + (f" team {where[1]}" if where[1] is not None else "")
