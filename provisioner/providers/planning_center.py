@@ -176,14 +176,16 @@ class PlanningCenterProvider(Provider):
         return out
 
     def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
+        """A person on several teams of one plan, when ``desired`` (the records being written) involves them.
+        The teams come from the whole declared roster, so adding a second team warns about the first too."""
         if "plan" not in scope.target:
             return []
-        teams: dict[int, list[int]] = defaultdict(list)
-        for key in desired:
-            if m := _MEMBER_KEY.match(key):
-                teams[int(m[1])].append(int(m[2]))
-        return [f"{scope.name}: person {p} is on teams {_and(sorted(t))}"
-                for p, t in sorted(teams.items()) if len(t) > 1]
+        teams: dict[int, set[int]] = defaultdict(set)
+        for _, _, member in scope.items:
+            teams[member.person].add(member.team)
+        involved = {int(m[1]) for key in desired if (m := _MEMBER_KEY.match(key))}
+        return [f"{scope.name}: person {p} is on teams {_and(sorted(teams[p]))}"
+                for p in sorted(involved) if len(teams[p]) > 1]
 
     # -- writing ------------------------------------------------------------------------------------------
 

@@ -1,0 +1,379 @@
+"""Planning Center end to end: the CLI against the sandbox (demo seed), asserting the exact requests sent.
+
+Demo seed used here: service type 1234, plan 5678 with members 111/22 Vocals U, 112/23 Audio C, 113/22 Guitar C,
+114/22 Keys D "Traveling", 115/22 Drums C, 116/23 Video U, 117/24 Greeter C, 118/24 Coffee U; person 111 is also
+on plan 5679 team 22 (U).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from provisioner.cli import main
+from provisioner.errors import ProvisionerError
+from provisioner.plan import Change
+from provisioner.providers.base import Scope
+from provisioner.providers.planning_center import PlanningCenterProvider
+from provisioner.sandbox import PCO_APP_ID, PCO_SECRET, PCO_TOKEN, SandboxServer
+from tests.conftest import Cli
+
+Write = Callable[[str, str], Path]
+PLAN = "/services/v2/service_types/1234/plans/5678/team_members"
+
+ROSTER = """
+    provider: planning_center
+    service_type: 1234
+    rosters:
+      - plan: 5678
+        team_members:
+          - {person: 111, team: 22, position: Keys}     # position changes; status U is not managed
+          - {person: 112, team: 23, status: C}          # already C: nothing to do
+          - {person: 113, team: 22}                     # nothing managed
+          - {person: 114, team: 22, notes: ""}          # notes "" equals live null
+          - {person: 115, team: 22, position: Drums, status: confirmed}
+          - {person: 116, team: 23, status: confirmed}  # U -> C
+          - {person: 117, team: 24}
+          - {person: 119, team: 22, position: Guitar, status: U, notes: Bring a capo}
+"""  # 118/24 Coffee is not declared: pruned
+
+JANE = """
+    provider: planning_center
+    person: 111
+    responses:
+      - plan: 5678
+        team: 22
+        response: declined
+        reason: Out of town
+      - plan: 5679
+        response: accepted
+"""
+
+
+def members(sb: SandboxServer, plan: int = 5678) -> dict[tuple[int, int], dict[str, Any]]:
+    return {(m["person"], m["team"]): m for m in sb.store.team_members(plan)}
+
+
+def writes(sb: SandboxServer) -> list[tuple[str, str, Any]]:
+    """Every non-GET request, sorted (apply runs changes concurrently)."""
+    return sorted(((r["method"], r["path"], r["body"]) for r in sb.requests() if r["method"] != "GET"),
+                  key=lambda w: json.dumps(w, sort_keys=True))
+
+
+def plan_json(cli: Cli, path: Path) -> dict[str, Any]:
+    result = cli("plan", "--format", "json", str(path))
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def brief(changes: list[dict[str, Any]]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    return [(c["action"], c["scope"], c["key"], c["fields"]) for c in changes]
+
+
+# -- rosters ----------------------------------------------------------------------------------------------------
+
+
+def test_roster_plan_lists_exactly_the_needed_changes(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    data = plan_json(cli, write("roster.yaml", ROSTER))
+    assert data["summary"] == {"create": 1, "update": 2, "delete": 1}
+    assert brief(data["changes"]) == [
+        ("delete", "plan 5678", "person 118 / team 24",
+         {"team_position_name": {"from": "Coffee", "to": None}, "status": {"from": "U", "to": None}}),
+        ("update", "plan 5678", "person 111 / team 22", {"team_position_name": {"from": "Vocals", "to": "Keys"}}),
+        ("update", "plan 5678", "person 116 / team 23", {"status": {"from": "U", "to": "C"}}),
+        ("create", "plan 5678", "person 119 / team 22",
+         {"team_position_name": {"from": None, "to": "Guitar"}, "status": {"from": None, "to": "U"},
+          "notes": {"from": None, "to": "Bring a capo"}}),
+    ]
+    assert data["changes"][0]["source"] is None
+    assert [c["source"].rsplit("/", 1)[-1] for c in data["changes"][1:]] == [
+        "roster.yaml:6", "roster.yaml:11", "roster.yaml:13"]
+
+
+def test_roster_apply_sends_exactly_the_minimal_requests_then_converges(
+        sb: SandboxServer, cli: Cli, write: Write) -> None:
+    path = write("roster.yaml", ROSTER)
+    ids = {k: str(m["id"]) for k, m in members(sb).items()}
+    sb.clear_requests()
+    result = cli("apply", "--auto-approve", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "Applied 4, failed 0, skipped 0." in result.stdout
+    assert writes(sb) == sorted([
+        ("DELETE", f"{PLAN}/{ids[(118, 24)]}", None),
+        ("PATCH", f"{PLAN}/{ids[(111, 22)]}",  # only the changed attribute
+         {"data": {"type": "PlanPerson", "id": ids[(111, 22)], "attributes": {"team_position_name": "Keys"}}}),
+        ("PATCH", f"{PLAN}/{ids[(116, 23)]}",
+         {"data": {"type": "PlanPerson", "id": ids[(116, 23)], "attributes": {"status": "C"}}}),
+        ("POST", PLAN, {"data": {"type": "PlanPerson",
+                                 "attributes": {"team_position_name": "Guitar", "status": "U", "notes": "Bring a capo"},
+                                 "relationships": {"person": {"data": {"type": "Person", "id": "119"}},
+                                                   "team": {"data": {"type": "Team", "id": "22"}}}}}),
+    ], key=lambda w: json.dumps(w, sort_keys=True))
+    reads = [(r["method"], r["path"], r["query"]) for r in sb.requests() if r["method"] == "GET"]
+    assert reads == [("GET", PLAN, {"include": "team", "per_page": "100", "offset": "0"})] * 2  # plan, verify
+    live = members(sb)
+    assert (118, 24) not in live
+    assert (live[(111, 22)]["team_position_name"], live[(111, 22)]["status"]) == ("Keys", "U")
+    assert (live[(119, 22)]["team_position_name"], live[(119, 22)]["notes"]) == ("Guitar", "Bring a capo")
+    sb.clear_requests()
+    assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
+    assert writes(sb) == []
+
+
+def test_unmanaged_fields_are_neither_reverted_nor_drift(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    path = write("roster.yaml", """
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5678
+            prune: false
+            team_members:
+              - {person: 111, team: 22, position: Vocals}
+    """)
+    member = members(sb)[(111, 22)]["id"]
+    sb.store.set_team_member(member, status="C", notes="changed by hand in PCO")
+    result = cli("drift", str(path))
+    assert result.exit_code == 0, result.stdout  # status and notes are not managed; prune is off
+    sb.store.set_team_member(member, team_position_name="Keys")
+    result = cli("drift", str(path))
+    assert result.exit_code == 2 and "team_position_name" in result.stdout
+
+
+def test_prune_removes_undeclared_members_and_same_person_twice_on_a_team(
+        sb: SandboxServer, cli: Cli, write: Write) -> None:
+    duplicate = sb.store.add_team_member(5680, 113, 22, status="U", position="Keys")
+    path = write("roster.yaml", """
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5680
+            team_members:
+              - {person: 113, team: 22}
+              - {person: 125, team: 22}
+              - {person: 126, team: 22}
+              - {person: 127, team: 22}
+              - {person: 128, team: 23}
+              - {person: 129, team: 23}
+              - {person: 130, team: 24}
+    """)  # 114/24 is not declared
+    gone = members(sb, 5680)[(114, 24)]["id"]
+    data = plan_json(cli, path)
+    assert [(c["action"], c["key"], c["reason"]) for c in data["changes"]] == [
+        ("delete", f"person 113 / team 22 (#{duplicate})", "duplicate name in live (prune)"),
+        ("delete", "person 114 / team 24", "not declared (prune)"),
+    ]
+    sb.clear_requests()
+    assert cli("apply", "--auto-approve", str(path)).exit_code == 0
+    assert writes(sb) == sorted(("DELETE", f"/services/v2/service_types/1234/plans/5680/team_members/{i}", None)
+                                for i in (duplicate, gone))
+    assert len([m for m in sb.store.team_members(5680) if m["person"] == 113]) == 1
+    assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
+
+
+def test_person_on_two_teams_of_a_plan_is_a_warning(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    path = write("roster.yaml", """
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5679
+            prune: false
+            team_members:
+              - {person: 111, team: 22}
+              - {person: 111, team: 23, position: Audio}
+              - {person: 111, team: 24}
+    """)
+    result = cli("plan", str(path))
+    assert result.exit_code == 0
+    assert "plan 5679: person 111 is on teams 22, 23 and 24" in result.stdout + result.stderr
+
+
+def test_ambiguous_create_is_adopted_not_duplicated(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    path = write("roster.yaml", """
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5680
+            prune: false
+            team_members:
+              - {person: 111, team: 23, position: Video, notes: first time}
+    """)
+    sb.add_fault("POST", "team_members$", mode="drop_after_commit")
+    sb.clear_requests()
+    result = cli("apply", "--auto-approve", str(path))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert [(r["method"], r["status"]) for r in sb.requests()] == [
+        ("GET", 200),   # plan
+        ("POST", 201),  # committed, but the connection was dropped before the answer
+        ("GET", 200),   # re-read: the member exists, so it is adopted instead of posted again
+        ("GET", 200),   # verify
+    ]
+    created = [m for m in sb.store.team_members(5680) if (m["person"], m["team"]) == (111, 23)]
+    assert [(m["team_position_name"], m["notes"]) for m in created] == [("Video", "first time")]
+    assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
+
+
+def test_create_that_did_not_commit_is_retried_once_reread(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    path = write("roster.yaml", """
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5680
+            prune: false
+            team_members:
+              - {person: 111, team: 23}
+    """)
+    sb.add_fault("POST", "team_members$", status=502)  # a 5xx on a POST is ambiguous too
+    sb.clear_requests()
+    assert cli("apply", "--auto-approve", str(path)).exit_code == 0
+    assert [(r["method"], r["status"]) for r in sb.requests()] == [
+        ("GET", 200), ("POST", 502), ("GET", 200), ("POST", 201), ("GET", 200)]
+    assert len([m for m in sb.store.team_members(5680) if (m["person"], m["team"]) == (111, 23)]) == 1
+
+
+# -- responses --------------------------------------------------------------------------------------------------
+
+
+def test_responses_accept_and_decline_with_reason(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    path = write("jane.yaml", JANE)
+    schedules = {(s["plan"], s["team"]): str(s["id"]) for s in sb.store.schedules(111)}
+    data = plan_json(cli, path)
+    assert brief(data["changes"]) == [
+        ("update", "person 111", "plan 5678 / team 22",
+         {"response": {"from": "pending", "to": "declined"}, "decline_reason": {"from": None, "to": "Out of town"}}),
+        ("update", "person 111", "plan 5679 / team 22", {"response": {"from": "pending", "to": "accepted"}}),
+    ]
+    sb.clear_requests()
+    result = cli("apply", "--auto-approve", str(path))
+    assert result.exit_code == 0, result.stderr
+    base = "/services/v2/people/111/schedules"
+    assert writes(sb) == sorted([
+        ("POST", f"{base}/{schedules[(5678, 22)]}/decline",
+         {"data": {"type": "ScheduleDecline", "attributes": {"reason": "Out of town"}}}),
+        ("POST", f"{base}/{schedules[(5679, 22)]}/accept", {"data": {"type": "ScheduleAccept", "attributes": {}}}),
+    ], key=lambda w: json.dumps(w, sort_keys=True))
+    reads = [(r["path"], r["query"]) for r in sb.requests() if r["method"] == "GET"]
+    assert reads == [(base, {"filter": "with_declined", "per_page": "100", "offset": "0"})] * 2
+    live = members(sb)
+    assert (live[(111, 22)]["status"], live[(111, 22)]["decline_reason"]) == ("D", "Out of town")
+    assert members(sb, 5679)[(111, 22)]["status"] == "C"
+    assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
+    # A different reason on an already declined schedule is deliberately not a change (it would re-decline).
+    path = write("jane.yaml", JANE.replace("Out of town", "Visiting family"))
+    assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
+
+
+def test_accepting_a_declined_schedule(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    path = write("david.yaml", """
+        provider: planning_center
+        person: 114
+        responses:
+          - {plan: 5678, response: accepted}
+    """)  # 114 declined plan 5678 ("Traveling"); only `with_declined` lists that schedule
+    data = plan_json(cli, path)
+    assert brief(data["changes"]) == [
+        ("update", "person 114", "plan 5678 / team 22", {"response": {"from": "declined", "to": "accepted"}})]
+    assert data["changes"][0]["before"]["decline_reason"] == "Traveling"
+    assert cli("apply", "--auto-approve", str(path)).exit_code == 0
+    assert members(sb)[(114, 22)]["status"] == "C"
+    assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
+
+
+def test_response_without_a_schedule_is_a_plan_error_at_its_line(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    path = write("jane.yaml", """
+        provider: planning_center
+        person: 111
+        responses:
+          - plan: 5678
+            response: accepted
+          - plan: 5680
+            response: declined
+          - plan: 5679
+            team: 23
+            response: accepted
+    """)
+    sb.clear_requests()
+    result = cli("plan", str(path))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert [line.rsplit("/", 1)[-1] for line in lines[:2]] == [
+        "jane.yaml:6:5: person 111 has no schedule on plan 5680 "
+        "(a Schedule cannot be created; add them to the roster first)",
+        "jane.yaml:8:5: person 111 has no schedule on plan 5679 team 23 "
+        "(a Schedule cannot be created; add them to the roster first)",
+    ]
+    assert lines[2:] == ["2 errors found."] and "Traceback" not in result.output
+    assert writes(sb) == []
+
+
+def test_person_with_two_schedules_on_a_plan_must_name_the_team(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    sb.store.add_team_member(5678, 111, 23, position="Audio")
+    path = write("jane.yaml", """
+        provider: planning_center
+        person: 111
+        responses:
+          - plan: 5678
+            response: accepted
+    """)
+    result = cli("plan", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].rsplit("/", 1)[-1] == (
+        "jane.yaml:4:5: person 111 has 2 schedules on plan 5678 (teams 22, 23): add `team:`")
+    path = write("jane.yaml", """
+        provider: planning_center
+        person: 111
+        responses:
+          - {plan: 5678, team: 23, response: accepted}
+    """)
+    data = plan_json(cli, path)
+    assert brief(data["changes"]) == [
+        ("update", "person 111", "plan 5678 / team 23", {"response": {"from": "pending", "to": "accepted"}})]
+
+
+def test_a_schedule_is_never_created_or_deleted(sb: SandboxServer) -> None:
+    provider = PlanningCenterProvider.from_env({"PCO_API_URL": sb.pco_url, "PCO_ACCESS_TOKEN": PCO_TOKEN})
+    change = Change("delete", "planning_center", "person 111", "plan 5678 / team 22", {}, "x",
+                    target={"person": 111, "id": "1"}, before={"response": "pending"})
+    with pytest.raises(ProvisionerError, match="a Schedule cannot be deleted"):
+        provider.apply(change)
+    live = provider.read(Scope("planning_center", "person 111", {"person": 111}))  # bearer token works too
+    assert sorted(live) == ["plan 5678 / team 22", "plan 5679 / team 22"]
+    assert [r for r in sb.requests() if r["method"] != "GET"] == []
+
+
+# -- rate limits ------------------------------------------------------------------------------------------------
+
+
+def test_long_apply_is_paced_below_the_rate_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """30 changes against 10 requests per 2 s: paced from the rate headers, so no 429 ever happens."""
+    people = [(p, t) for p in range(119, 131) for t in (22, 23)]  # 24 creates
+    lines = [f"      - {{person: {p}, team: {t}}}" for p, t in people]
+    lines += [f"      - {{person: {p}, team: {t}, notes: paced}}"
+              for p, t in ((111, 22), (112, 23), (113, 22), (114, 22), (115, 22), (116, 23))]  # 6 updates
+    (tmp_path / "roster.yaml").write_text(
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
+        "    team_members:\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    with SandboxServer(seed="demo", pco_rate_limit=10, pco_rate_period=2) as sb:
+        for key, value in {"PCO_API_URL": sb.pco_url, "PCO_APPLICATION_ID": PCO_APP_ID, "PCO_SECRET": PCO_SECRET,
+                           "PCO_ACCESS_TOKEN": ""}.items():
+            monkeypatch.setenv(key, value)
+        result = CliRunner().invoke(main, ["apply", "--auto-approve", "--parallelism", "8", str(tmp_path)],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        assert "Applied 30, failed 0, skipped 0." in result.stdout and result.stderr == ""
+        statuses = [r["status"] for r in sb.requests()]
+        assert len(statuses) == 32 and 429 not in statuses  # plan read, 30 writes, verify read
+        assert len(sb.store.team_members(5678)) == 8 + 24
+
+
+def test_a_429_that_slips_through_is_retried_after_retry_after(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    path = write("jane.yaml", JANE)
+    sb.add_fault("POST", "/decline$", status=429, retry_after=0.2)
+    sb.clear_requests()
+    result = cli("apply", "--auto-approve", str(path))
+    assert result.exit_code == 0 and "Applied 2, failed 0" in result.stdout
+    assert [r["status"] for r in sb.requests() if r["path"].endswith("/decline")] == [429, 204]
