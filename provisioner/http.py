@@ -55,6 +55,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def timeout_from_env(env: Any) -> tuple[float, float]:
+    """(connect, read) seconds; PROVISIONER_TIMEOUT sets the read timeout (default 30)."""
+    raw = (env.get("PROVISIONER_TIMEOUT") or "").strip()
+    try:
+        read = float(raw) if raw else 30.0
+    except ValueError:
+        raise ConfigError(f"PROVISIONER_TIMEOUT={raw!r} is not a number of seconds") from None
+    return (min(5.0, read), read)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Bounded exponential backoff with jitter; ``Retry-After`` wins when the server sends one."""

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from provisioner.errors import AmbiguousWriteError, ConfigError, Diagnostic, NotFoundError, PlanError
-from provisioner.http import HttpClient, RetryPolicy, check_base_url
+from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
 from provisioner.loader import Loaded
 from provisioner.model import GuidebookFile, GuidebookSchedule, Ref, Safety
 from provisioner.plan import Change
@@ -48,7 +48,7 @@ class GuidebookProvider(Provider):
                               "(Builder → Account → API) to plan or apply Guidebook files")
         url = check_base_url(env.get("GUIDEBOOK_API_URL") or DEFAULT_URL, "GUIDEBOOK_API_URL")
         client = HttpClient(url, auth=lambda: f"JWT {key}", service="Guidebook", detail=drf_detail,
-                            retry=retry or RetryPolicy())
+                            retry=retry or RetryPolicy(), timeout=timeout_from_env(env))
         return cls(client)
 
     # -- scopes -------------------------------------------------------------------------------------------
