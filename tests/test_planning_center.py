@@ -377,3 +377,23 @@ def test_a_429_that_slips_through_is_retried_after_retry_after(sb: SandboxServer
     result = cli("apply", "--auto-approve", str(path))
     assert result.exit_code == 0 and "Applied 2, failed 0" in result.stdout
     assert [r["status"] for r in sb.requests() if r["path"].endswith("/decline")] == [429, 204]
+
+
+def test_unknown_plan_or_person_is_a_plan_error_at_its_line(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    folder = write("roster.yaml", """
+        provider: planning_center
+        service_type: 99
+        rosters:
+          - plan: 5678
+            team_members: []
+    """)
+    write("nobody.yaml", "provider: planning_center\nperson: 999\nresponses: []\n")
+    for name, expected in [
+        ("roster.yaml", "roster.yaml:4:11: plan 5678 does not exist in service type 99 "
+                        "(or these credentials cannot see it)"),
+        ("nobody.yaml", "nobody.yaml:2:9: person 999 does not exist in Planning Center Services "
+                        "(or these credentials cannot see it)"),
+    ]:
+        result = cli("plan", str(folder / name))
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert result.stderr.splitlines()[0].rsplit("/", 1)[-1] == expected

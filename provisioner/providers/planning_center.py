@@ -69,18 +69,29 @@ class PlanningCenterProvider(Provider):
                 out += [Scope(self.name, f"plan {roster.plan}", {"service_type": doc.service_type, "plan": roster.plan},
                               items=[(item, ("rosters", r, "team_members", m), member)
                                      for m, member in enumerate(roster.team_members)],
-                              prune=roster.prune, safety=doc.safety)
+                              prune=roster.prune, safety=doc.safety, options={"at": (item, ("rosters", r, "plan"))})
                         for r, roster in enumerate(doc.rosters)]
             elif isinstance(doc, ResponsesFile):
                 out.append(Scope(self.name, f"person {doc.person}", {"person": doc.person},
                                  items=[(item, ("responses", i), r) for i, r in enumerate(doc.responses)],
-                                 prune=False, creatable=False))
+                                 prune=False, creatable=False, options={"at": (item, ("person",))}))
         return sorted(out, key=lambda s: (s.name.split()[0], *(int(v) for v in s.target.values())))
 
     # -- reading ------------------------------------------------------------------------------------------
 
     def read(self, scope: Scope) -> dict[str, Record]:
-        return self._read_responses(scope) if "person" in scope.target else self._read_roster(scope)
+        try:
+            return self._read_responses(scope) if "person" in scope.target else self._read_roster(scope)
+        except NotFoundError as e:
+            # A JSON:API 404 on the scope's own list means the plan or person id is wrong: say where it is written.
+            # An HTML 404 is a routing problem (a wrong PCO_API_URL) and stays an API error.
+            if "at" not in scope.options or not isinstance(e.body, dict):
+                raise
+            item, loc = scope.options["at"]
+            t = scope.target
+            what = (f"person {t['person']} does not exist in Planning Center Services" if "person" in t
+                    else f"plan {t['plan']} does not exist in service type {t['service_type']}")
+            raise PlanError([item.diagnostic(loc, f"{what} (or these credentials cannot see it)")]) from e
 
     def _read_roster(self, scope: Scope) -> dict[str, Record]:
         st, plan = scope.target["service_type"], scope.target["plan"]
