@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 from typing import Any
 
@@ -47,3 +48,8 @@ def describe_field(
     if limit is not None and len(parts) > limit:
         parts = [*parts[:limit], f"… {len(parts) - limit} more"]
     return " ".join(parts) or "(empty)"
+
+
+def natural(text: str) -> tuple[str | int, ...]:
+    """A sort key that orders ``attendee 2`` before ``attendee 10`` and ``Dec 6`` before ``Dec 13``."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.casefold()))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provisioner.plan import Change, Plan
-from provisioner.render.common import ScopeId, by_scope, value_text
+from provisioner.render.common import ScopeId, by_scope, natural, value_text
 
 MAX_ITEMS = 12  # sessions named per impact line before "… N more"
 STATUS = {"C": "confirmed", "U": "unconfirmed", "D": "declined"}
@@ -70,7 +70,7 @@ def guidebook_impact(changes: list[Change]) -> list[str]:
         gains, losses = delta.gains - delta.losses, delta.losses - delta.gains
         if gains or losses:
             person = attendees.get(pid) or f"attendee {pid}"
-            rows.append(((person.casefold(), _num(pid)), f"{person}: {_sessions(gains, losses, sessions)}"))
+            rows.append(((natural(person), pid), f"{person}: {_sessions(gains, losses, sessions)}"))
     return [line for _, line in sorted(rows)]
 
 
@@ -101,16 +101,12 @@ def _merged(changes: list[Change], table: str) -> dict[str, str]:
 
 def _sessions(gains: set[str], losses: set[str], names: dict[str, str]) -> str:
     def ordered(ids: set[str]) -> list[str]:
-        return sorted((names.get(i) or f"session {i}" for i in ids), key=lambda n: (n.casefold(), n))
+        return sorted((names.get(i) or f"session {i}" for i in ids), key=lambda n: (natural(n), n))
 
     parts = [f"+{n}" for n in ordered(gains)] + [f"−{n}" for n in ordered(losses)]
     if len(parts) > MAX_ITEMS:
         parts = [*parts[:MAX_ITEMS], f"… {len(parts) - MAX_ITEMS} more"]
     return ", ".join(parts)
-
-
-def _num(text: str) -> tuple[int, str]:
-    return (int(text), "") if text.isdigit() else (0, text)
 
 
 # --- Planning Center ---------------------------------------------------------------------------------------
@@ -135,7 +131,7 @@ def planning_center_impact(changes: list[Change]) -> list[str]:
             if change.scope.startswith("person")
             else _roster_line(change, ids, person)
         )
-        rows.append(((person.casefold(), line), line))
+        rows.append(((natural(person), natural(line)), line))
     return [line for _, line in sorted(rows)]
 
 
