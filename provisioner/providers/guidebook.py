@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -154,6 +155,8 @@ class GuidebookProvider(Provider):
                 self.client.request("POST", SCHEDULES, json=body)
                 return
             except AmbiguousWriteError:
+                # A write can land after the client gave up on it: give it a moment before looking.
+                time.sleep(self.client.retry.delay(attempt, None))
                 if self._adopt(change):
                     return
                 if attempt + 1 == CREATE_TRIES:

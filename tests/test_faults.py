@@ -1,0 +1,99 @@
+"""Apply under injected faults: retries, adoption of ambiguous creates, partial failure that converges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+
+Write = Callable[[str, str], Path]
+API = "/open-api/v1/personalized-schedules/"
+CHANGES = """
+    provider: guidebook
+    guide: 47
+    prune: false
+    schedules:
+      - {name: Sales Team, attendees: [6, 7], sessions: [13]}
+      - {name: VIP Speakers, attendees: [8], sessions: [13]}
+      - {name: Brand New, attendees: [9], sessions: [14]}
+"""
+
+
+def log(sb: object) -> list[tuple[str, str, int | None]]:
+    return [(r["method"], r["path"], r["status"]) for r in sb.requests()]  # type: ignore[attr-defined]
+
+
+def converged(cli: Cli, d: Path) -> bool:
+    return cli("plan", str(d), "--detailed-exitcode").exit_code == 0
+
+
+def names(sb: object) -> list[str]:
+    return [s["name"] for s in sb.store.guidebook_schedules(47)]  # type: ignore[attr-defined]
+
+
+def test_5xx_bursts_on_reads_and_writes_are_retried(cli: Cli, sb: object, write: Write) -> None:
+    sb.add_fault(method="GET", path=API, status=503, times=2)  # type: ignore[attr-defined]
+    sb.add_fault(method="PATCH", path=API, status=500, times=2)  # type: ignore[attr-defined]
+    d = write("s.yaml", CHANGES)
+    result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
+    assert result.exit_code == 0, result.output
+    assert [s for m, _, s in log(sb) if m == "PATCH"] == [500, 500, 200, 200]
+    assert converged(cli, d)
+
+
+def test_dropped_answer_to_a_delete_counts_as_done(cli: Cli, sb: object, write: Write) -> None:
+    sb.add_fault(method="DELETE", path=API, mode="drop_after_commit")  # type: ignore[attr-defined]
+    keep = [s for s in sb.store.guidebook_schedules(47) if s["name"] != "Legacy Track"]  # type: ignore[attr-defined]
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nschedules:\n" + "".join(
+        f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n" for s in keep))
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert [(m, s) for m, _, s in log(sb) if m == "DELETE"] == [("DELETE", 204), ("DELETE", 404)]
+    assert "Legacy Track" not in names(sb)
+
+
+def test_create_that_commits_then_times_out_is_adopted(cli: Cli, sb: object, write: Write,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.3")
+    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.5)  # type: ignore[attr-defined]
+    d = write("s.yaml", CHANGES)
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert names(sb).count("Brand New") == 1
+    assert [m for m, _, _ in log(sb)].count("POST") == 1
+    assert converged(cli, d)
+
+
+def test_create_that_never_committed_is_sent_again(cli: Cli, sb: object, write: Write) -> None:
+    sb.add_fault(method="POST", path=API, mode="drop_before")  # type: ignore[attr-defined]
+    d = write("s.yaml", CHANGES)
+    assert cli("apply", str(d), "--auto-approve").exit_code == 0
+    assert [s for m, _, s in log(sb) if m == "POST"] == [None, 201]
+    assert names(sb).count("Brand New") == 1
+
+
+def test_persistent_failure_of_one_change_leaves_the_others_applied_and_rerun_converges(
+        cli: Cli, sb: object, write: Write) -> None:
+    sb.add_fault(method="PATCH", path=API + "3/", status=503, times=-1)  # type: ignore[attr-defined]
+    d = write("s.yaml", CHANGES)
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 1
+    assert "FAILED update guide 47 'VIP Speakers'" in result.stdout
+    assert "ok     update guide 47 'Sales Team'" in result.stdout
+    assert "ok     create guide 47 'Brand New'" in result.stdout
+    assert "Applied 2, failed 1, skipped 0." in result.stdout
+    assert "Traceback" not in result.output
+    sb.clear_faults()  # type: ignore[attr-defined]
+    again = cli("apply", str(d), "--auto-approve")
+    assert again.exit_code == 0 and "Applied 1, failed 0" in again.stdout
+    assert converged(cli, d)
+
+
+def test_latency_does_not_change_the_outcome(cli: Cli, sb: object, write: Write) -> None:
+    sb.add_fault(method="*", path=".*", mode="delay", delay=0.05, times=-1)  # type: ignore[attr-defined]
+    d = write("s.yaml", CHANGES)
+    assert cli("apply", str(d), "--auto-approve").exit_code == 0
+    assert converged(cli, d)
