@@ -58,7 +58,8 @@ def run_import(source: Source, out: str | None) -> ImportResult:
         doc = source.fresh()
         doc.yaml_set_start_comment(f"yaml-language-server: $schema={schema_ref(target)}")
         items = doc.get(source.list_key) or []
-        result = ImportResult(dump(doc), added=[source.label(i) for i in items], notes=list(source.notes))
+        result = ImportResult(dump(doc), added=[source.label(i) for i in items], notes=list(source.notes),
+                              noun=source.noun)
     if target is not None:
         result.path = str(target)
         write_atomic(target, result.text)
@@ -69,7 +70,7 @@ def merge_file(source: Source, path: Path) -> ImportResult:
     """Merge live state into the file at ``path``; raises ConfigError when it is not a matching YAML file."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-        existing, indent, block_seq_indent = load_yaml_guess_indent(text, typ="rt")
+        existing, sequence, offset = load_yaml_guess_indent(text, yaml=_round_trip())
     except (OSError, UnicodeDecodeError, YAMLError) as e:
         raise ConfigError(f"{path}: cannot merge into this file: {str(e).splitlines()[0]}") from e
     if not isinstance(existing, CommentedMap):
@@ -78,22 +79,24 @@ def merge_file(source: Source, path: Path) -> ImportResult:
     if problem:
         raise ConfigError(f"{path}: cannot merge into this file: {problem}")
     result = merge(source, existing)
-    result.text = dump(existing, indent=indent or 2, block_seq_indent=block_seq_indent)
+    result.text = dump(existing, sequence=sequence or 4, offset=2 if offset is None else offset)
     return result
 
 
-def _yaml(indent: int = 2, block_seq_indent: int | None = 2) -> YAML:
+def _round_trip() -> YAML:
     yaml = YAML(typ="rt")
-    offset = 2 if block_seq_indent is None else block_seq_indent
-    yaml.indent(mapping=indent, sequence=max(indent, offset + 2), offset=offset)
     yaml.width = 120
-    yaml.preserve_quotes = True
+    yaml.preserve_quotes = True  # "007" stays a string, 'quoted' stays quoted
     return yaml
 
 
-def dump(doc: Any, *, indent: int = 2, block_seq_indent: int | None = 2) -> str:
+def dump(doc: Any, *, sequence: int = 4, offset: int = 2) -> str:
+    """Block style, two-space mappings; ``sequence`` and ``offset`` as guessed from the user's file, so a merge
+    keeps their "- " placement."""
+    yaml = _round_trip()
+    yaml.indent(mapping=2, sequence=max(sequence, offset + 2), offset=offset)
     buf = io.StringIO()
-    _yaml(indent, block_seq_indent).dump(doc, buf)
+    yaml.dump(doc, buf)
     return buf.getvalue()
 
 

@@ -24,20 +24,18 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    noun: str = "item"
 
     def messages(self) -> list[str]:
         """One-line summaries for stderr."""
         out = list(self.notes)
         if self.kept:
-            out.append(f"kept {len(self.kept)} {_noun(self.kept)} not in live: {', '.join(self.kept)}")
+            plural = "" if len(self.kept) == 1 else "s"
+            out.append(f"kept {len(self.kept)} {self.noun}{plural} not in live: {', '.join(self.kept)}")
         if self.path:
             verb = "merged into" if self.merged else "wrote"
             out.append(f"{verb} {self.path}: {len(self.added)} added, {len(self.updated)} updated")
         return out
-
-
-def _noun(kept: list[str]) -> str:
-    return "item" if len(kept) == 1 else "items"
 
 
 class Source(Protocol):
@@ -81,7 +79,7 @@ def merge(source: Source, existing: CommentedMap) -> ImportResult:
         key = source.identity(item)
         if key is not None:
             by_identity.setdefault(key, item)
-    result = ImportResult("", merged=True)
+    result = ImportResult("", merged=True, noun=source.noun)
     seen: set[Hashable] = set()
     for live in source.fresh().get(source.list_key) or []:
         key = source.identity(live)
@@ -136,6 +134,7 @@ def merge_list(parent: CommentedMap, field: str, fresh: CommentedSeq, live_keys:
             and all(same(entry, live[k]) for entry, k in zip(node, mine, strict=True))):
         return False
     if id(node) in shared:
+        _keep_anchor(node)
         parent[field] = fresh
         return True
     present: set[Hashable] = set()
@@ -163,3 +162,10 @@ def eol_comment(node: CommentedMap | CommentedSeq, key: Any, text: str) -> None:
     entry = node.ca.items[key]
     token = entry[2] if isinstance(node, dict) else entry[0]
     token.value = f" # {text}"
+
+
+def _keep_anchor(node: Any) -> None:
+    """ruamel drops an anchor that ends up used once; the user named it, so it stays for their next alias."""
+    anchor = getattr(node, "anchor", None)
+    if anchor is not None and anchor.value:
+        node.yaml_set_anchor(anchor.value, always_dump=True)

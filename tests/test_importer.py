@@ -1,0 +1,308 @@
+"""`provisioner import`: live state → YAML that plans empty; merging into a user's file keeps their work."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from provisioner.importer_merge import ImportResult
+from tests.conftest import Cli
+
+SCHEMA_LINE = "# yaml-language-server: $schema="
+
+
+def load(path: Path) -> Any:
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+
+
+def import_plan_empty(cli: Cli, path: Path, *args: str) -> str:
+    """Import into a new file, then check it validates and plans empty; return the text."""
+    done = cli("import", *args, "-o", str(path))
+    assert done.exit_code == 0, done.stderr
+    assert cli("validate", str(path)).exit_code == 0
+    planned = cli("plan", "--detailed-exitcode", str(path))
+    assert planned.exit_code == 0, planned.output + planned.stderr
+    assert "No changes" in planned.output
+    return path.read_text(encoding="utf-8")
+
+
+# -- round trips against the sandbox --------------------------------------------------------------------
+
+
+def test_guidebook_round_trip_plans_empty(cli: Cli, tmp_path: Path) -> None:
+    text = import_plan_empty(cli, tmp_path / "schedules" / "summit.yaml", "guidebook", "--guide", "47")
+    assert text.startswith(SCHEMA_LINE)
+    doc = load(tmp_path / "schedules" / "summit.yaml")
+    assert (doc["provider"], doc["guide"]) == ("guidebook", 47)
+    assert "guide: 47  # Summit 2026\n" in text
+    assert len(doc["schedules"]) == 12
+    sales = doc["schedules"][0]
+    assert sales == {"name": "Sales Team",
+                     "attendees": [{"email": "alice@example.com"}, {"email": "bob@example.com"},
+                                   {"email": "attendee010@example.com"}, {"email": "attendee011@example.com"},
+                                   {"email": "attendee012@example.com"}],
+                     "sessions": [{"import_id": "sess-keynote"}, {"import_id": "sess-wa"}, {"import_id": "sess-close"}]}
+
+
+def test_guidebook_import_is_idempotent(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "summit.yaml"
+    first = import_plan_empty(cli, path, "guidebook", "--guide", "47")
+    again = cli("import", "guidebook", "--guide", "47", "-o", str(path))
+    assert again.exit_code == 0
+    assert path.read_text(encoding="utf-8") == first
+    assert "0 added, 0 updated" in again.stderr
+
+
+def test_without_out_prints_yaml_and_reports_on_stderr(cli: Cli, sb: Any) -> None:
+    done = cli("import", "guidebook", "--guide", "48")
+    assert done.exit_code == 0
+    assert done.stdout.startswith(SCHEMA_LINE)
+    doc = YAML(typ="safe").load(done.stdout)
+    assert [s["name"] for s in doc["schedules"]] == ["Partner Track", "Partner VIP"]
+    # alice@example.com is attendee 6 in guide 47 and 101 in guide 48: lookups are per guide, so email is fine.
+    assert doc["schedules"][0]["attendees"][0] == {"email": "alice@example.com"}
+    assert "yaml-language-server" not in done.stderr
+
+
+def test_unknown_guide_is_a_clear_error(cli: Cli) -> None:
+    done = cli("import", "guidebook", "--guide", "999")
+    assert done.exit_code == 1
+    assert "guide 999 was not found" in done.stderr
+
+
+def test_rosters_round_trip_plans_empty(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "sunday.yaml"
+    text = import_plan_empty(cli, path, "planning-center", "--service-type", "1234")
+    doc = load(path)
+    assert doc["provider"] == "planning_center" and doc["service_type"] == 1234
+    assert [r["plan"] for r in doc["rosters"]] == [5678, 5679, 5680]
+    assert doc["rosters"][0]["team_members"][0] == {"person": 111, "team": 22, "position": "Vocals", "status": "U"}
+    assert "service_type: 1234  # Sunday Services\n" in text
+    assert "  - plan: 5678  # Advent 2 (December 6, 2026)\n" in text
+    assert "      - person: 111  # Jane Doe\n        team: 22  # Band\n" in text
+
+
+def test_rosters_of_chosen_plans_keep_notes(cli: Cli, sb: Any, tmp_path: Path) -> None:
+    member = sb.store.team_members(5679)[0]["id"]
+    sb.store.set_team_member(member, notes="Bring in-ears")
+    path = tmp_path / "advent3.yaml"
+    import_plan_empty(cli, path, "planning-center", "--service-type", "1234", "--plan", "5679")
+    rosters = load(path)["rosters"]
+    assert [r["plan"] for r in rosters] == [5679]
+    assert rosters[0]["team_members"][0]["notes"] == "Bring in-ears"
+    assert "notes" not in rosters[0]["team_members"][1]
+
+
+def test_plan_of_another_service_type_is_refused(cli: Cli) -> None:
+    done = cli("import", "planning-center", "--service-type", "1234", "--plan", "7001")
+    assert done.exit_code == 1
+    assert "plan 7001 is not a plan of service type 1234" in done.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("--service-type", "1234", "--person", "111"),
+                                  ("--person", "111", "--plan", "5678")])
+def test_planning_center_needs_one_mode(cli: Cli, args: tuple[str, ...]) -> None:
+    done = cli("import", "planning-center", *args)
+    assert done.exit_code == 1
+    assert "give --service-type ID" in done.stderr
+
+
+def test_responses_round_trip_plans_empty(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "david.yaml"
+    text = import_plan_empty(cli, path, "planning-center", "--person", "114")
+    assert load(path) == {"provider": "planning_center", "person": 114,
+                          "responses": [{"plan": 5678, "team": 22, "response": "declined", "reason": "Traveling"}]}
+    assert "person: 114  # David Kim\n" in text
+    assert "# Pending (not answered yet)" in text and "#   plan 5680 team 24" in text
+
+
+def test_person_with_only_pending_schedules(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "jane.yaml"
+    text = import_plan_empty(cli, path, "planning-center", "--person", "111")
+    assert load(path)["responses"] == []
+    assert "#   plan 5678 team 22" in text and "#   plan 5679 team 22" in text
+    done = cli("import", "planning-center", "--person", "111")
+    assert "skipped 2 pending schedules of person 111" in done.stderr
+
+
+# -- references -----------------------------------------------------------------------------------------
+
+
+def test_references_fall_back_to_ids_with_comments(cli: Cli, sb: Any, tmp_path: Path) -> None:
+    conn = sb.store.conn
+    conn.execute("UPDATE gb_attendees SET email = '', import_id = NULL WHERE id = 10")  # nothing readable
+    conn.execute("UPDATE gb_attendees SET email = 'attendee011@example.com' WHERE id = 12")  # email shared
+    conn.execute("UPDATE gb_sessions SET name = 'Lightning Talks' WHERE id IN (38, 39)")  # no import_id, same name
+    conn.execute("UPDATE gb_sessions SET import_id = 'sess-keynote' WHERE id = 2")  # import_id shared
+    schedule = sb.store.guidebook_schedules(47)[0]
+    assert schedule["name"] == "Sales Team"
+    sb.store.set_schedule_links(schedule["id"], sessions=[13, 14, 38, 39, 40])
+
+    path = tmp_path / "summit.yaml"
+    text = import_plan_empty(cli, path, "guidebook", "--guide", "47")
+    sales = load(path)["schedules"][0]
+    assert sales["attendees"] == [{"email": "alice@example.com"}, {"email": "bob@example.com"}, 10,
+                                  {"import_id": "crm-0011"}, {"import_id": "crm-0012"}]
+    assert sales["sessions"] == [{"name": "Opening Keynote"}, {"import_id": "sess-wa"}, 38, 39,
+                                 {"import_id": "sess-close"}]
+    assert "      - 10  # Attendee 010\n" in text
+    assert "      - 38  # Lightning Talks\n      - 39  # Lightning Talks\n" in text
+
+
+# -- merging into an existing file ----------------------------------------------------------------------
+
+SUMMIT = """\
+# Summit 2026: owned by the events team. Keep this header.
+provider: guidebook
+guide: 47
+ignore: ["Manual *"]
+schedules:
+  # The sales crowd, curated by hand.
+  - name: Sales Team
+    attendees:
+      - email: alice@example.com  # team lead
+      - 7  # Bob
+      - import_id: crm-0010
+      - email: attendee011@example.com
+      - email: attendee012@example.com
+    sessions: &core
+      - name: Opening Keynote
+      - import_id: sess-wa
+      - 40
+  - name: VIP Speakers
+    attendees: &speakers
+      - email: carol@example.com
+      - 20
+      - 21
+    sessions:
+      - 13
+      - 15
+      - 40
+  - name: Speaker Dinner  # not created yet
+    attendees: *speakers
+    sessions: *core
+"""
+
+
+def merge_into(cli: Cli, tmp_path: Path, text: str, *args: str) -> tuple[Path, Any]:
+    path = tmp_path / "schedules" / "summit.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path, cli("import", *args, "-o", str(path))
+
+
+def test_merge_keeps_comments_anchors_and_file_only_schedules(cli: Cli, tmp_path: Path) -> None:
+    path, done = merge_into(cli, tmp_path, SUMMIT, "guidebook", "--guide", "47")
+    assert done.exit_code == 0, done.stderr
+    assert "kept 1 schedule not in live: 'Speaker Dinner'" in done.stderr
+    assert "skipped schedule 'Manual Adjustments': the file ignores it" in done.stderr
+    text = path.read_text(encoding="utf-8")
+    # Everything the user wrote is still there, byte for byte: the two live schedules already matched.
+    assert text.startswith(SUMMIT)
+    names = [s["name"] for s in load(path)["schedules"]]
+    assert names[:3] == ["Sales Team", "VIP Speakers", "Speaker Dinner"]
+    assert "Manual Adjustments" not in names and len(names) == 3 + 9
+    planned = cli("plan", "--format", "json", str(path.parent))
+    changes = json.loads(planned.output)["changes"]
+    assert [(c["action"], c["key"]) for c in changes] == [("create", "Speaker Dinner")]
+
+
+def test_merge_updates_changed_lists_without_breaking_aliases(cli: Cli, sb: Any, tmp_path: Path) -> None:
+    by_name = {s["name"]: s for s in sb.store.guidebook_schedules(47)}
+    sb.store.set_schedule_links(by_name["Sales Team"]["id"], attendees=[6, 7, 10, 11, 42], sessions=[13, 15, 40])
+    path, done = merge_into(cli, tmp_path, SUMMIT, "guidebook", "--guide", "47")
+    assert done.exit_code == 0, done.stderr
+    assert "1 updated" in done.stderr
+    text = path.read_text(encoding="utf-8")
+    # The unshared attendee list was edited in place: comments stay, 12 goes, 42 comes.
+    assert "      - email: alice@example.com  # team lead\n      - 7  # Bob\n" in text
+    sales_text = text[text.index("- name: Sales Team"):text.index("- name: VIP Speakers")]
+    assert "attendee012@example.com" not in sales_text
+    assert "      - email: attendee042@example.com\n" in text
+    # The shared session list changed only for Sales Team; Speaker Dinner still refers to the anchor.
+    doc = load(path)
+    sales, dinner = doc["schedules"][0], doc["schedules"][2]
+    assert sales["sessions"] == [{"import_id": "sess-keynote"}, {"import_id": "sess-wb"}, {"import_id": "sess-close"}]
+    assert dinner["sessions"] == [{"name": "Opening Keynote"}, {"import_id": "sess-wa"}, 40]
+    assert "sessions: &core" in text and "attendees: *speakers" in text  # the anchor outlives its last alias
+    assert "# Summit 2026: owned by the events team. Keep this header.\n" in text
+    assert "  # The sales crowd, curated by hand.\n" in text
+    planned = cli("plan", "--format", "json", str(path.parent))
+    changes = json.loads(planned.output)["changes"]
+    assert [(c["action"], c["key"]) for c in changes] == [("create", "Speaker Dinner")]
+
+
+def test_merge_refuses_a_file_of_another_guide(cli: Cli, tmp_path: Path) -> None:
+    path, done = merge_into(cli, tmp_path, SUMMIT.replace("guide: 47", "guide: 48"), "guidebook", "--guide", "47")
+    assert done.exit_code == 1
+    assert "declares guide 48, not 47" in done.stderr
+    assert path.read_text(encoding="utf-8") == SUMMIT.replace("guide: 47", "guide: 48")
+
+
+ROSTER = """\
+provider: planning_center
+service_type: 1234
+rosters:
+  - plan: 5678  # Advent 2
+    prune: false
+    team_members:
+      - person: 111  # Jane
+        team: 22
+        status: unconfirmed   # words are fine
+      - person: 112
+        team: 23
+        position: Audio
+        status: C
+        notes: Old note
+      - person: 999  # left the church
+        team: 22
+  - plan: 9999  # a plan made later by hand
+    team_members: []
+"""
+
+
+def test_merge_rosters_respects_unmanaged_fields(cli: Cli, sb: Any, tmp_path: Path) -> None:
+    members = {(m["person"], m["team"]): m["id"] for m in sb.store.team_members(5678)}
+    sb.store.set_team_member(members[(111, 22)], status="C")
+    path, done = merge_into(cli, tmp_path, ROSTER, "planning-center", "--service-type", "1234", "--plan", "5678")
+    assert done.exit_code == 0, done.stderr
+    assert "kept 1 roster not in live: plan 9999" in done.stderr
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"\n        status: confirmed +# words are fine\n", text)  # the user's spelling, updated
+    roster = load(path)["rosters"][0]
+    assert roster["prune"] is False
+    people = {m["person"]: m for m in roster["team_members"]}
+    assert "position" not in people[111]  # the user does not manage Jane's position: still not managed
+    assert "notes" not in people[112]  # live has no notes: a present key is dropped
+    assert 999 not in people and set(people) == {111, 112, 113, 114, 115, 116, 117, 118}
+
+
+def test_merge_responses_matches_entries_without_team(cli: Cli, sb: Any, tmp_path: Path) -> None:
+    text = textwrap.dedent("""\
+        provider: planning_center
+        person: 114
+        responses:
+          # Declined, then changed his mind.
+          - plan: 5678
+            response: accepted
+          - plan: 5680
+            response: declined
+            reason: Away
+        """)
+    path, done = merge_into(cli, tmp_path, text, "planning-center", "--person", "114")
+    assert done.exit_code == 0, done.stderr
+    assert "kept 1 response not in live: plan 5680 (pending in live)" in done.stderr
+    out = path.read_text(encoding="utf-8")
+    assert "  # Declined, then changed his mind.\n  - plan: 5678\n    response: declined\n" in out
+    assert load(path)["responses"][0] == {"plan": 5678, "response": "declined", "reason": "Traveling"}
+
+
+def test_result_messages() -> None:
+    result = ImportResult("", path="s.yaml", merged=True, added=["'A'"], kept=["'B'", "'C'"], noun="schedule")
+    assert result.messages() == ["kept 2 schedules not in live: 'B', 'C'", "merged into s.yaml: 1 added, 0 updated"]
