@@ -49,7 +49,7 @@ def small_plan() -> Plan:
         pco("delete", "plan 5678", "person 222 / team 23", {"status": {"from": "C", "to": None}},
             reason="not declared (prune)"),
         pco("update", "person 111", "plan 5678 / team 22", {"response": {"from": "pending", "to": "declined"}},
-            source="schedules/jane.yaml:4", after={"response": "declined", "reason": "Out of town"},
+            source="schedules/jane.yaml:4", after={"response": "declined", "decline_reason": "Out of town"},
             reason="response differs"),
     )
     scopes = (ScopeReport("guidebook", "guide 47", 3, 1, ("guide 47: 'VIP Team' is protected",)),)

@@ -36,7 +36,7 @@ def roster(action: str, key: str, fields: dict[str, Any], plan: int = 5678, afte
 
 def response(to: str, reason: str | None = None, labels: dict[str, dict[str, str]] | None = None,
              key: str = "plan 5678 / team 22") -> Change:
-    after = {"response": to, **({"reason": reason} if reason else {})}
+    after = {"response": to, **({"decline_reason": reason} if reason else {})}
     return Change(action="update", provider="planning_center", scope="person 111", key=key,
                   fields={"response": {"from": "pending", "to": to}}, reason="response differs",
                   target={"person": 111}, before={"id": 9, "response": "pending"}, after=after,
@@ -98,7 +98,7 @@ def test_roster_lines() -> None:
         roster("delete", "person 222 / team 23", {"status": {"from": "C", "to": None}}),
         roster("update", "person 111 / team 22", {"status": {"from": "U", "to": "C"}}, plan=5679),
         roster("update", "person 222 / team 22",
-               {"team_position_name": {"from": "Keys", "to": "Vocals"}, "notes": {"from": None, "to": "In-ears"}}),
+               {"team_position_name": {"from": "Keys", "to": "Vocals"}, "notes": {"from": "", "to": "In-ears"}}),
     ]
     assert planning_center_impact(changes) == [
         "Jane Doe on Dec 6 Band: added as Vocals (unconfirmed)",
@@ -125,6 +125,13 @@ def test_response_lines() -> None:
     assert planning_center_impact([response("accepted")]) == ["Jane Doe: accepts Dec 6 Band"]
     assert planning_center_impact([response("declined", labels={})]) == ["person 111: declines plan 5678 team 22"]
     assert planning_center_impact([response("maybe")]) == ["Jane Doe: response pending → maybe for Dec 6 Band"]
+
+
+def test_decline_reason_from_fields_or_after() -> None:
+    c = Change(action="update", provider="planning_center", scope="person 111", key="plan 5678 / team 22",
+               fields={"decline_reason": {"from": None, "to": "Sick"}}, reason="decline_reason differs",
+               after={"response": "declined"}, labels=NAMES)
+    assert planning_center_impact([c]) == ["Jane Doe: declines Dec 6 Band (Sick)"]
 
 
 def test_ids_come_from_scope_key_and_target() -> None:

@@ -23,6 +23,7 @@ from provisioner.render.common import ScopeId, by_scope, natural, value_text
 MAX_ITEMS = 12  # sessions named per impact line before "… N more"
 STATUS = {"C": "confirmed", "U": "unconfirmed", "D": "declined"}
 ROSTER_FIELDS = {"team_position_name": "position", "status": "status", "notes": "notes"}
+REASON_FIELDS = ("decline_reason", "reason")
 RESPONSE_VERBS = {"accepted": "accepts", "declined": "declines"}
 _ID = re.compile(r"\b(person|team|plan)\s+(\d+)\b")
 
@@ -173,13 +174,23 @@ def _added(change: Change) -> str:
 
 
 def _shown(name: str, value: Any) -> str:
-    return STATUS.get(str(value).upper(), str(value)) if name == "status" and value else value_text(value)
+    if not value:
+        return "(none)"
+    return STATUS.get(str(value).upper(), str(value)) if name == "status" else str(value)
+
+
+def _decline_reason(change: Change) -> str | None:
+    for name in REASON_FIELDS:
+        value = (change.after or {}).get(name) or change.fields.get(name, {}).get("to")
+        if value:
+            return str(value)
+    return None
 
 
 def _response_line(change: Change, ids: dict[str, str], person: str) -> str:
     where = _where(change, ids) or change.key
     diff = change.fields.get("response", {})
-    reason = (change.after or {}).get("reason") or change.fields.get("reason", {}).get("to")
+    reason = _decline_reason(change)
     verb = RESPONSE_VERBS.get(str(diff.get("to") or (change.after or {}).get("response")))
     if verb is None:
         return (
