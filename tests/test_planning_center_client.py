@@ -226,6 +226,7 @@ def test_cleartext_url_to_a_remote_host_is_refused_and_the_default_is_https() ->
     c = pcc.client_from_env({"PCO_ACCESS_TOKEN": "t"})
     assert c.base_url == "https://api.planningcenteronline.com/"
     assert c.pacer is not None and c.pacer.headers[2] == "X-PCO-API-Request-Rate-Period"
+    assert pcc.client_from_env({"PCO_ACCESS_TOKEN": "t", "PROVISIONER_TIMEOUT": "7"}).timeout == (5.0, 7.0)
 
 
 def test_next_link_to_another_host_is_rerooted_on_the_base_url() -> None:

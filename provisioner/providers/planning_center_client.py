@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from provisioner.errors import ApiError, ConfigError
-from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url
+from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url, timeout_from_env
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "https://api.planningcenteronline.com/"
@@ -29,7 +29,7 @@ def client_from_env(env: Mapping[str, str], retry: RetryPolicy | None = None) ->
     """A Services client: a bearer token wins over HTTP Basic (DESIGN.md section 3); no secret is ever logged."""
     url = check_base_url(env.get("PCO_API_URL") or DEFAULT_URL, "PCO_API_URL")
     return HttpClient(url, auth=_auth(env), service="Planning Center", detail=jsonapi_detail,
-                      retry=retry or RetryPolicy(), pacer=RatePacer(*RATE_HEADERS),
+                      retry=retry or RetryPolicy(), pacer=RatePacer(*RATE_HEADERS), timeout=timeout_from_env(env),
                       extra_headers={"X-PCO-API-Version": API_VERSION})
 
 
