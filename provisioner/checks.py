@@ -36,6 +36,28 @@ def cross_file_checks(files: list[Loaded]) -> list[Diagnostic]:
                 claim(("response", doc.person, resp.plan, resp.team), item, ("responses", i),
                       f"response of person {doc.person} to plan {resp.plan}"
                       + (f" team {resp.team}" if resp.team else ""))
+    return diags + _status_conflicts(files)
+
+
+def _status_conflicts(files: list[Loaded]) -> list[Diagnostic]:
+    """A roster `status` and a response for the same schedule would fight: each apply would undo the other."""
+    statuses: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    for item in files:
+        if isinstance(item.doc, RostersFile):
+            for r, roster in enumerate(item.doc.rosters):
+                for m, member in enumerate(roster.team_members):
+                    if member.status is not None:
+                        where = item.where("rosters", r, "team_members", m)
+                        statuses.setdefault((member.person, roster.plan), []).append((member.team, where))
+    diags = []
+    for item in files:
+        if isinstance(item.doc, ResponsesFile):
+            for i, resp in enumerate(item.doc.responses):
+                for team, where in statuses.get((item.doc.person, resp.plan), []):
+                    if resp.team in (None, team):
+                        diags.append(item.diagnostic(("responses", i), (
+                            f"person {item.doc.person}'s response to plan {resp.plan} team {team} is also set by the "
+                            f"roster `status` at {where}; declare it in one place only")))
     return diags
 
 

@@ -161,3 +161,12 @@ def test_anchors_share_lists(write: Write) -> None:
 def test_missing_path_and_no_files(tmp_path: Path) -> None:
     assert errors([str(tmp_path / "nope")]) == [f"{tmp_path / 'nope'}:0:0: no such file or directory"]
     assert errors([str(tmp_path)]) == [f"{tmp_path}:0:0: no *.yaml or *.yml files found"]
+
+
+def test_roster_status_and_response_for_the_same_schedule_conflict(write: Write) -> None:
+    write("roster.yaml", "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n"
+                         "    team_members:\n      - {person: 111, team: 22, status: C}\n")
+    d = write("resp.yaml", "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: declined}\n")
+    assert errors([str(d)]) == [
+        f"{rel(d / 'resp.yaml')}:4:5: person 111's response to plan 5678 team 22 is also set by the roster `status` "
+        f"at {rel(d / 'roster.yaml')}:6; declare it in one place only"]
