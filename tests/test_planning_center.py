@@ -397,3 +397,19 @@ def test_unknown_plan_or_person_is_a_plan_error_at_its_line(sb: SandboxServer, c
         result = cli("plan", str(folder / name))
         assert result.exit_code == 1 and "Traceback" not in result.output
         assert result.stderr.splitlines()[0].rsplit("/", 1)[-1] == expected
+
+
+def test_two_responses_for_one_schedule_are_an_error(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    path = write("jane.yaml", """
+        provider: planning_center
+        person: 111
+        responses:
+          - {plan: 5678, response: accepted}
+          - {plan: 5678, team: 22, response: declined}
+    """)
+    result = cli("plan", str(path))
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    file = first.split(":", 1)[0]
+    assert file.endswith("jane.yaml")
+    assert first == f"{file}:5:5: answers the same schedule as the response at {file}:4"
