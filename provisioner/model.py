@@ -43,7 +43,8 @@ IntId = Annotated[
     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\s*\d+\s*$"}],
                     "description": "A numeric id, as an integer or a string of digits."}),
 ]
-Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME})]
+Text = Annotated[str, BeforeValidator(_text),
+                 WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": r"\S"})]
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,24 @@ def _ref_parser(noun: str, kinds: tuple[str, ...]) -> BeforeValidator:
     return BeforeValidator(parse)
 
 
+_REF_HELP = {"email": "the attendee's email address (case-insensitive), unique within the guide",
+             "import_id": "the {noun}'s import_id (your CRM or agenda tool's id), unique within the guide",
+             "name": "the session's exact name; must match exactly one session of the guide"}
+_REF_EXAMPLES = {"email": "alice@example.com", "import_id": "crm-1001", "name": "Opening Keynote"}
+
+
 def _ref_schema(noun: str, kinds: tuple[str, ...]) -> WithJsonSchema:
-    options: list[dict[str, Any]] = [{"type": "integer", "minimum": 1, "description": f"{noun} id"}]
-    options += [{"type": "object", "additionalProperties": False, "required": [k],
-                 "properties": {k: {"type": "string", "minLength": 1}}} for k in kinds]
+    # JSON Schema only (editors): mirrors what the parser accepts, including ids written as digit strings.
+    options: list[dict[str, Any]] = [
+        {"type": "integer", "minimum": 1, "description": f"{noun} id"},
+        {"type": "string", "pattern": r"^\s*\d+\s*$", "description": f"{noun} id as a string of digits"}]
+    for k in kinds:
+        value: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": r"\S",
+                                 "description": _REF_HELP[k].format(noun=noun), "examples": [_REF_EXAMPLES[k]]}
+        if k == "import_id":
+            value = {"anyOf": [value, {"type": "integer"}], "description": value["description"]}
+        options.append({"type": "object", "additionalProperties": False, "required": [k], "properties": {k: value},
+                        "description": f"{noun} by {k}"})
     return WithJsonSchema({"anyOf": options})
 
 
@@ -99,7 +114,12 @@ def _status(value: Any) -> str:
 
 Status = Annotated[
     str, BeforeValidator(_status),
-    WithJsonSchema({"enum": ["C", "U", "D", "confirmed", "unconfirmed", "declined"]}),
+    # The enum is for completion; the pattern accepts what the parser does (any case, surrounding spaces).
+    WithJsonSchema({"anyOf": [
+        {"enum": ["C", "U", "D", "confirmed", "unconfirmed", "declined"]},
+        {"type": "string", "pattern": r"^\s*([cC]|[uU]|[dD]|[cC][oO][nN][fF][iI][rR][mM][eE][dD]"
+                                      r"|[uU][nN][cC][oO][nN][fF][iI][rR][mM][eE][dD]|[dD][eE][cC][lL][iI][nN][eE][dD])\s*$"},
+    ]}),
 ]
 
 
@@ -110,59 +130,85 @@ class Strict(BaseModel):
 class Safety(Strict):
     """Per-file override of the mass-delete guard."""
 
-    max_delete_percent: float = Field(30.0, ge=0, le=100, description="Refuse deleting more than this share.")
-    min_existing: int = Field(10, ge=0, description="Apply the percentage only from this many live objects.")
+    max_delete_percent: float = Field(
+        30.0, ge=0, le=100, examples=[30],
+        description="apply refuses (without --force) to delete more than this percentage of a scope's live objects.")
+    min_existing: int = Field(
+        10, ge=0, examples=[10],
+        description="The percentage applies only when the scope has at least this many live objects.")
 
 
 class GuidebookSchedule(Strict):
-    name: Text = Field(description="Identity within the guide; the API cannot rename.")
-    attendees: list[AttendeeRef] = Field(default_factory=list, description="A set of attendees.")
-    sessions: list[SessionRef] = Field(default_factory=list, description="A set of sessions.")
+    name: Text = Field(
+        examples=["Sales Team"],
+        description="The schedule's identity within the guide. The API cannot rename: a new name is a new schedule.")
+    attendees: list[AttendeeRef] = Field(
+        default_factory=list, examples=[[6, {"email": "alice@example.com"}, {"import_id": "crm-1001"}]],
+        description="Who gets this schedule: a set of attendee ids, {email: ...} or {import_id: ...}; "
+                    "order and duplicates do not matter.")
+    sessions: list[SessionRef] = Field(
+        default_factory=list, examples=[[13, {"import_id": "sess-keynote"}, {"name": "Opening Keynote"}]],
+        description="The sessions on it: a set of session ids, {import_id: ...} or {name: ...}.")
 
 
 class GuidebookFile(Strict):
-    provider: Literal["guidebook"]
-    guide: IntId
-    prune: bool = True
-    ignore: list[Text] = Field(default_factory=list, description="fnmatch patterns of schedules never touched.")
-    protect: list[Text] = Field(default_factory=list, description="Patterns never deleted without --force.")
-    publish: Literal["none", "guide", "attendees"] = "none"
-    safety: Safety = Field(default_factory=Safety)
-    schedules: list[GuidebookSchedule] = Field(default_factory=list)
+    provider: Literal["guidebook"] = Field(description="This file holds Guidebook personalized schedules.")
+    guide: IntId = Field(examples=[47], description="Guidebook guide id: the scope this file manages.")
+    prune: bool = Field(True, description="Delete live schedules of this guide that no file declares (default true).")
+    ignore: list[Text] = Field(
+        default_factory=list, examples=[["Manual *"]],
+        description="fnmatch patterns: live schedules whose name matches are never touched.")
+    protect: list[Text] = Field(
+        default_factory=list, examples=[["VIP*"]],
+        description="fnmatch patterns: matching live schedules are never deleted without --force.")
+    publish: Literal["none", "guide", "attendees"] = Field(
+        "none", description="After a successful apply, publish personalized schedules: none, the whole guide, "
+                            "or only the attendees whose schedule changed (Premium guides).")
+    safety: Safety = Field(default_factory=Safety, description="Override of the mass-delete guard for this file.")
+    schedules: list[GuidebookSchedule] = Field(
+        default_factory=list, description="The guide's personalized schedules; names are unique across files.")
 
 
 class TeamMember(Strict):
-    person: IntId
-    team: IntId
-    position: Text | None = Field(None, description="team_position_name; absent = not managed.")
-    status: Status | None = Field(None, description="C/U/D; absent = not managed.")
-    notes: str | None = Field(None, description="Absent = not managed.")
+    person: IntId = Field(examples=[111], description="Planning Center person id.")
+    team: IntId = Field(examples=[22], description="Team id; with the person, the member's identity on the plan.")
+    position: Text | None = Field(
+        None, examples=["Vocals"], description="The team position name (team_position_name); absent = not managed.")
+    status: Status | None = Field(
+        None, examples=["C"], description="C (confirmed), U (unconfirmed) or D (declined), or those words; "
+                                          "absent = not managed.")
+    notes: str | None = Field(
+        None, examples=["Bring in-ears"], description="Notes for this person on this plan; absent = not managed.")
 
 
 class Roster(Strict):
-    plan: IntId
-    prune: bool = True
-    team_members: list[TeamMember] = Field(default_factory=list)
+    plan: IntId = Field(examples=[5678], description="Plan id (of the file's service type).")
+    prune: bool = Field(True, description="Remove team members of this plan that no file declares (default true).")
+    team_members: list[TeamMember] = Field(
+        default_factory=list, description="Who serves on this plan; identity is (person, team).")
 
 
 class RostersFile(Strict):
-    provider: Literal["planning_center"]
-    service_type: IntId
-    safety: Safety = Field(default_factory=Safety)
-    rosters: list[Roster]
+    provider: Literal["planning_center"] = Field(description="This file holds Planning Center Services data.")
+    service_type: IntId = Field(examples=[1234], description="Service type id the plans belong to.")
+    safety: Safety = Field(default_factory=Safety, description="Override of the mass-delete guard for this file.")
+    rosters: list[Roster] = Field(description="The managed plans, one entry per plan.")
 
 
 class ResponseDecl(Strict):
-    plan: IntId
-    team: IntId | None = None
-    response: Literal["accepted", "declined"]
-    reason: str | None = Field(None, description="Sent with a decline.")
+    plan: IntId = Field(examples=[5678], description="Plan id.")
+    team: IntId | None = Field(
+        None, examples=[22], description="Team id; optional when the person has one schedule on that plan.")
+    response: Literal["accepted", "declined"] = Field(description="The answer to the scheduling request.")
+    reason: str | None = Field(
+        None, examples=["Out of town"], description="Sent with a decline; the scheduler sees it.")
 
 
 class ResponsesFile(Strict):
-    provider: Literal["planning_center"]
-    person: IntId
-    responses: list[ResponseDecl]
+    provider: Literal["planning_center"] = Field(description="This file holds Planning Center Services data.")
+    person: IntId = Field(examples=[111], description="Planning Center person id whose answers these are.")
+    responses: list[ResponseDecl] = Field(
+        description="Answers to this person's scheduling requests (a schedule cannot be created, only answered).")
 
 
 Document = GuidebookFile | RostersFile | ResponsesFile

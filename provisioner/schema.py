@@ -13,13 +13,37 @@ SCHEMA_ID = "https://github.com/provisioner/provisioner/schema/provisioner.schem
 
 
 def json_schema() -> dict[str, Any]:
+    """The schema editors use. The root picks the file kind the way the loader does (``model.model_for``):
+    by ``provider``, then ``person``/``responses`` against ``rosters``, so an editor reports the errors of
+    the right kind of file instead of those of every alternative."""
     adapter: TypeAdapter[Any] = TypeAdapter(GuidebookFile | RostersFile | ResponsesFile)
-    schema = adapter.json_schema()
+    defs = adapter.json_schema(ref_template="#/$defs/{model}")["$defs"]
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
             "title": "provisioner schedule file",
             "description": "One file under schedules/: Guidebook schedules, Planning Center rosters or responses.",
-            **schema}
+            "type": "object",
+            "required": ["provider"],
+            "properties": {"provider": {
+                "enum": ["guidebook", "planning_center"],
+                "description": "guidebook: personalized schedules of a guide; planning_center: a service type's "
+                               "rosters (service_type + rosters) or one person's responses (person + responses)."}},
+            "allOf": [
+                {"if": _provider("guidebook"), "then": _ref("GuidebookFile")},
+                {"if": _provider("planning_center"),
+                 "then": {"if": {"anyOf": [{"required": ["person"]}, {"required": ["responses"]}]},
+                          "then": _ref("ResponsesFile"), "else": _ref("RostersFile")}},
+            ],
+            "$defs": defs}
+
+
+def _provider(name: str) -> dict[str, Any]:
+    return {"properties": {"provider": {"const": name}}, "required": ["provider"]}
+
+
+def _ref(model: str) -> dict[str, Any]:
+    return {"$ref": f"#/$defs/{model}"}
 
 
 def schema_text() -> str:
+    """The schema as committed in ``schema/provisioner.schema.json`` (a test keeps the two equal)."""
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"

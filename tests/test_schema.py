@@ -1,0 +1,184 @@
+"""The JSON Schema for editors: committed copy up to date, valid, and in agreement with the loader."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from provisioner.errors import Diagnostic
+from provisioner.loader import load_bytes
+from provisioner.schema import json_schema, schema_text
+from tests.conftest import Cli
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMITTED = ROOT / "schema" / "provisioner.schema.json"
+EXAMPLES = sorted((ROOT / "schedules").glob("*.y*ml"))
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def errors(validator: jsonschema.Draft202012Validator, text: str) -> list[str]:
+    data = YAML(typ="safe").load(textwrap.dedent(text))
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)]
+
+
+def loader_accepts(text: str) -> bool:
+    diags: list[Diagnostic] = []
+    return load_bytes("case.yaml", textwrap.dedent(text).encode(), diags) is not None and not diags
+
+
+def test_committed_schema_is_up_to_date() -> None:
+    assert COMMITTED.read_text(encoding="utf-8") == schema_text(), (
+        "schema/provisioner.schema.json is stale: run `provisioner schema > schema/provisioner.schema.json`")
+
+
+def test_schema_command_prints_it(cli: Cli) -> None:
+    done = cli("schema")
+    assert done.exit_code == 0 and done.output == schema_text()
+
+
+def test_fields_carry_descriptions_and_examples() -> None:
+    defs = json_schema()["$defs"]
+    for model in ("GuidebookFile", "GuidebookSchedule", "RostersFile", "Roster", "TeamMember", "ResponsesFile",
+                  "ResponseDecl", "Safety"):
+        for name, prop in defs[model]["properties"].items():
+            assert prop.get("description"), f"{model}.{name} has no description"
+    assert defs["GuidebookFile"]["properties"]["guide"]["examples"] == [47]
+    assert defs["TeamMember"]["properties"]["status"]["examples"] == ["C"]
+
+
+@pytest.mark.skipif(not EXAMPLES, reason="no example files in schedules/ yet")
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_files_validate(validator: jsonschema.Draft202012Validator, path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=../schema/provisioner.schema.json")
+    assert errors(validator, text) == []
+    assert loader_accepts(text)
+
+
+# Files the loader accepts, in every spelling it allows: the schema must accept them too, or editors would
+# underline valid files.
+VALID = {
+    "guidebook-every-reference": """\
+        provider: guidebook
+        guide: "47"
+        prune: false
+        ignore: ["Manual *"]
+        protect: [VIP*]
+        publish: attendees
+        safety: {max_delete_percent: 50, min_existing: 5}
+        schedules:
+          - name: Sales Team
+            attendees: [6, "7", {email: alice@example.com}, {import_id: crm-1001}, {import_id: 1001}]
+            sessions: [13, " 14 ", {import_id: sess-keynote}, {name: Opening Keynote}]
+          - name: Empty
+        """,
+    "guidebook-anchors": """\
+        provider: guidebook
+        guide: 47
+        schedules:
+          - name: A
+            attendees: &people [6, 7]
+            sessions: &talks [{name: Opening Keynote}]
+          - name: B
+            attendees: *people
+            sessions: *talks
+        """,
+    "guidebook-nothing-declared": """\
+        provider: guidebook
+        guide: 47
+        schedules: []
+        """,
+    "rosters-status-spellings": """\
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5678
+            prune: false
+            team_members:
+              - {person: 111, team: 22, position: Vocals, status: C, notes: Bring in-ears}
+              - {person: "112", team: 23, status: confirmed}
+              - {person: 113, team: 22, status: " d "}
+              - {person: 114, team: 22, status: Unconfirmed, position: null, notes: null}
+          - plan: "5679"
+        """,
+    "responses-with-and-without-team": """\
+        provider: planning_center
+        person: 111
+        responses:
+          - {plan: 5678, response: accepted}
+          - {plan: 5679, team: 22, response: declined, reason: Out of town}
+          - {plan: 5680, team: null, response: declined, reason: null}
+        """,
+}
+
+# Files the loader rejects and the schema can tell are wrong.
+INVALID = {
+    "unknown-key": ("provider: guidebook\nguide: 47\nschedules: [{name: A, atendees: []}]\n", "atendees"),
+    "unknown-provider": ("provider: pco\nservice_type: 1\nrosters: []\n", "provider"),
+    "missing-guide": ("provider: guidebook\nschedules: []\n", "guide"),
+    "zero-id": ("provider: guidebook\nguide: 0\n", "guide: 0 is not valid"),
+    "bad-attendee-reference": ("provider: guidebook\nguide: 47\nschedules: [{name: A, attendees: [{name: x}]}]\n",
+                               "attendees/0"),
+    "empty-name": ("provider: guidebook\nguide: 47\nschedules: [{name: ''}]\n", "name"),
+    "bad-status": ("provider: planning_center\nservice_type: 1\nrosters: [{plan: 2, team_members: "
+                   "[{person: 3, team: 4, status: maybe}]}]\n", "status"),
+    "bad-response": ("provider: planning_center\nperson: 1\nresponses: [{plan: 2, response: maybe}]\n", "response"),
+    "rosters-in-a-responses-file": ("provider: planning_center\nperson: 1\nresponses: []\nrosters: []\n", "rosters"),
+    "missing-rosters": ("provider: planning_center\nservice_type: 1234\n", "rosters"),
+}
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_schema_accepts_what_the_loader_accepts(validator: jsonschema.Draft202012Validator, name: str) -> None:
+    assert loader_accepts(VALID[name])
+    assert errors(validator, VALID[name]) == []
+
+
+@pytest.mark.parametrize("name", INVALID)
+def test_schema_rejects_what_the_loader_rejects(validator: jsonschema.Draft202012Validator, name: str) -> None:
+    text, hint = INVALID[name]
+    assert not loader_accepts(text)
+    found = errors(validator, text)
+    assert found and any(hint in e for e in found), found
+
+
+@pytest.mark.parametrize("args", [("guidebook", "--guide", "47"), ("guidebook", "--guide", "48"),
+                                  ("planning-center", "--service-type", "1234"),
+                                  ("planning-center", "--service-type", "99"),
+                                  ("planning-center", "--person", "114")])
+def test_imported_files_validate(validator: jsonschema.Draft202012Validator, cli: Cli, args: tuple[str, ...]) -> None:
+    done = cli("import", *args)
+    assert done.exit_code == 0, done.stderr
+    assert errors(validator, done.stdout) == []
+
+
+def test_schema_points_editors_at_the_right_kind_of_file(validator: jsonschema.Draft202012Validator) -> None:
+    # A rosters file's mistake is reported against the rosters model only, not against all three kinds.
+    found = errors(validator, "provider: planning_center\nservice_type: 1234\nrosters: [{plan: 1, prune: 3}]\n")
+    assert found == ["rosters/0/prune: 3 is not of type 'boolean'"]
+
+
+def _walk(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        return [node, *(x for v in node.values() for x in _walk(v))]
+    if isinstance(node, list):
+        return [x for v in node for x in _walk(v)]
+    return []
+
+
+def test_every_ref_resolves() -> None:
+    schema = json_schema()
+    refs = {n["$ref"] for n in _walk(schema) if "$ref" in n}
+    assert refs and all(r.removeprefix("#/$defs/") in schema["$defs"] for r in refs)
