@@ -37,7 +37,7 @@ def diff_scope(scope: Scope, desired: dict[str, Record], live: dict[str, Record]
     changes += [c for k in desired.keys() & live.keys() if (c := _update(scope, desired[k], live[k], labels))]
     if scope.prune:
         changes += [_delete(scope, r, labels) for k, r in live.items() if k not in desired]
-    return _note_renames(changes)
+    return _note_renames(changes) if scope.options.get("note_renames") else changes
 
 
 def _change(scope: Scope, action: str, key: str, fields: dict[str, Any], reason: str, *,

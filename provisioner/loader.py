@@ -301,11 +301,12 @@ def position(tree: Any, loc: Sequence[Any], key: bool = False) -> tuple[int, int
         last = i == len(loc) - 1
         try:
             if isinstance(node, dict) and part in node:
-                pos = node.lc.key(part) if key and last else node.lc.value(part)
+                lc: Any = node.lc  # type: ignore[attr-defined]  # ruamel's CommentedMap
+                pos = lc.key(part) if key and last else lc.value(part)
                 line, col = pos[0] + 1, pos[1] + 1
                 node = node[part]
             elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                pos = node.lc.item(part)
+                pos = node.lc.item(part)  # type: ignore[attr-defined]
                 line, col = pos[0] + 1, pos[1] + 1
                 node = node[part]
             else:

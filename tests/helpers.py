@@ -12,7 +12,7 @@ from provisioner.providers.base import Record, Scope
 def scope(prune: bool = True, ignore: tuple[str, ...] = (), protect: tuple[str, ...] = (),
           max_pct: float = 30, min_existing: int = 10) -> Scope:
     return Scope("guidebook", "guide 47", {"guide": 47}, prune=prune, ignore=ignore, protect=protect,
-                 safety=Safety(max_delete_percent=max_pct, min_existing=min_existing))
+                 safety=Safety(max_delete_percent=max_pct, min_existing=min_existing), options={"note_renames": True})
 
 
 def rec(key: str, id: Any = None, source: str | None = None, **values: Any) -> Record:

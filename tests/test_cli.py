@@ -12,7 +12,8 @@ from provisioner.sandbox import GUIDEBOOK_KEY, PCO_SECRET
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
-ONE = "provider: guidebook\nguide: 47\nprune: false\nschedules:\n  - {name: Sales Team, attendees: [6], sessions: [13]}\n"
+ONE = ("provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+       "  - {name: Sales Team, attendees: [6], sessions: [13]}\n")
 
 
 def writes(sb: object) -> list[tuple[str, str]]:

@@ -147,7 +147,8 @@ def test_one_failed_change_does_not_stop_the_others(cli: Cli, sb: object, write:
                         "  - {name: Sales Team, attendees: [6], sessions: [13]}\n")
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 1
-    assert "FAILED create guide 47 'A': Guidebook: POST /open-api/v1/personalized-schedules/ answered 400" in result.stdout
+    assert ("FAILED create guide 47 'A': Guidebook: POST /open-api/v1/personalized-schedules/ answered 400"
+            in result.stdout)
     assert "ok     update guide 47 'Sales Team'" in result.stdout
     assert "Applied 1, failed 1, skipped 0." in result.stdout
     assert "some changes failed; fix the cause and run apply again (it converges)" in result.stderr

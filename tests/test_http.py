@@ -65,7 +65,7 @@ def test_client_errors_are_typed_and_not_retried(sb: object, status: int, kind: 
 
 
 def test_wrong_key_is_an_auth_error_with_the_server_detail(sb: object) -> None:
-    with pytest.raises(AuthError, match="answered 401: Invalid signature."):
+    with pytest.raises(AuthError, match=r"answered 401: Invalid signature\."):
         client(sb, key="wrong").request("GET", LIST)
 
 

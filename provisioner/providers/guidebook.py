@@ -60,7 +60,8 @@ class GuidebookProvider(Provider):
             doc = item.doc
             if not isinstance(doc, GuidebookFile):
                 continue
-            scope = by_guide.setdefault(doc.guide, Scope(self.name, f"guide {doc.guide}", {"guide": doc.guide}))
+            scope = by_guide.setdefault(doc.guide, Scope(self.name, f"guide {doc.guide}", {"guide": doc.guide},
+                                                         options={"note_renames": True}))
             _merge_policy(scope, doc)
             scope.items += [(item, ("schedules", i), s) for i, s in enumerate(doc.schedules)]
         return [by_guide[g] for g in sorted(by_guide)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from provisioner.model import Ref
@@ -83,7 +84,7 @@ def overlap_warnings(scope: str, desired: dict[str, Record], index: GuideIndex) 
     for key, rec in sorted(desired.items()):
         spans = sorted((s, rid) for rid in rec.values.get("sessions", [])
                        if (s := _span(index.rows["sessions"].get(rid, {}))))
-        for (a, ida), (b, idb) in zip(spans, spans[1:], strict=False):
+        for (a, ida), (b, idb) in pairwise(spans):
             if b[0] < a[1]:
                 out.append(f"{scope}: schedule {key!r} has overlapping sessions "
                            f"{index.describe('sessions', ida)!r} and {index.describe('sessions', idb)!r}")
