@@ -144,7 +144,12 @@ def merge_list(parent: CommentedMap, field: str, fresh: CommentedSeq, live_keys:
             drop.append(i)
         else:
             present.add(k)
-            if not same(node[i], live[k]):
+            if same(node[i], live[k]):
+                continue
+            if id(node[i]) in shared:  # an aliased entry: change this place only
+                _keep_anchor(node[i])
+                node[i] = live[k]
+            else:
                 update(node[i], live[k])
     for i in reversed(drop):
         del node[i]

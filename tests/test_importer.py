@@ -306,3 +306,34 @@ def test_merge_responses_matches_entries_without_team(cli: Cli, sb: Any, tmp_pat
 def test_result_messages() -> None:
     result = ImportResult("", path="s.yaml", merged=True, added=["'A'"], kept=["'B'", "'C'"], noun="schedule")
     assert result.messages() == ["kept 2 schedules not in live: 'B', 'C'", "merged into s.yaml: 1 added, 0 updated"]
+
+
+def test_merge_never_edits_a_shared_team_member_in_place(cli: Cli, sb: Any, tmp_path: Path) -> None:
+    members = {(m["person"], m["team"]): m["id"] for m in sb.store.team_members(5679)}
+    sb.store.set_team_member(members[(111, 22)], status="D", decline_reason="Away")
+    text = textwrap.dedent("""\
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5678
+            team_members:
+              - &jane {person: 111, team: 22, position: Vocals, status: U}
+          - plan: 5679
+            team_members:
+              - *jane
+        """)
+    path, done = merge_into(cli, tmp_path, text, "planning-center", "--service-type", "1234",
+                            "--plan", "5678", "--plan", "5679")
+    assert done.exit_code == 0, done.stderr
+    rosters = load(path)["rosters"]
+    assert rosters[0]["team_members"][0] == {"person": 111, "team": 22, "position": "Vocals", "status": "U"}
+    assert rosters[1]["team_members"][0] == {"person": 111, "team": 22, "position": "Vocals", "status": "D"}
+    assert "&jane" in path.read_text(encoding="utf-8")
+    assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
+
+
+def test_merge_refuses_a_file_that_is_not_yaml(cli: Cli, tmp_path: Path) -> None:
+    path, done = merge_into(cli, tmp_path, "provider: [unclosed\n", "guidebook", "--guide", "47")
+    assert done.exit_code == 1
+    assert "cannot merge into this file" in done.stderr
+    assert path.read_text(encoding="utf-8") == "provider: [unclosed\n"
