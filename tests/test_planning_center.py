@@ -115,7 +115,7 @@ def test_roster_apply_sends_exactly_the_minimal_requests_then_converges(
                                                    "team": {"data": {"type": "Team", "id": "22"}}}}}),
     ], key=lambda w: json.dumps(w, sort_keys=True))
     reads = [(r["method"], r["path"], r["query"]) for r in sb.requests() if r["method"] == "GET"]
-    assert reads == [("GET", PLAN, {"include": "team", "per_page": "100", "offset": "0"})] * 2  # plan, verify
+    assert reads == [("GET", PLAN, {"include": "team,plan", "per_page": "100", "offset": "0"})] * 2  # plan, verify
     live = members(sb)
     assert (118, 24) not in live
     assert (live[(111, 22)]["team_position_name"], live[(111, 22)]["status"]) == ("Keys", "U")

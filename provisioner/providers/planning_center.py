@@ -96,9 +96,11 @@ class PlanningCenterProvider(Provider):
     def _read_roster(self, scope: Scope) -> dict[str, Record]:
         st, plan = scope.target["service_type"], scope.target["plan"]
         records: dict[str, Record] = {}
-        names: dict[str, dict[str, str]] = {"person": {}, "team": {}}
-        pages = iterate(self.client, f"service_types/{st}/plans/{plan}/team_members", {"include": "team"},
-                        included=lambda res: _remember(names, res, {"Team": ("team", "name")}))
+        names: dict[str, dict[str, str]] = {"person": {}, "team": {}, "plan": {}}
+        # Sideloading team and plan names costs no extra request; they only label review output.
+        pages = iterate(self.client, f"service_types/{st}/plans/{plan}/team_members", {"include": "team,plan"},
+                        included=lambda res: _remember(names, res, {"Team": ("team", "name"),
+                                                                    "Plan": ("plan", "short_dates")}))
         for row in sorted(pages, key=_id_order):
             person, team = rel_id(row, "person"), rel_id(row, "team")
             if person is None or team is None:
@@ -123,7 +125,7 @@ class PlanningCenterProvider(Provider):
         # in the newest docs [G].
         rows = iterate(self.client, f"people/{person}/schedules", {"filter": "with_declined"})
         records: dict[str, Record] = {}
-        names: dict[str, dict[str, str]] = {"plan": {}, "team": {}}
+        names: dict[str, dict[str, str]] = {"plan": {}, "team": {}, "person": {}}
         for row in sorted(rows, key=_id_order):
             plan, team, attrs = rel_id(row, "plan"), rel_id(row, "team"), attributes(row)
             if plan is None:
@@ -131,7 +133,9 @@ class PlanningCenterProvider(Provider):
             key = response_key(plan, team)
             if key in records:
                 key = f"{key} (#{row['id']})"
-            for kind, rid, name in (("plan", plan, attrs.get("dates")), ("team", team, attrs.get("team_name"))):
+            for kind, rid, name in (("plan", plan, attrs.get("short_dates") or attrs.get("dates")),
+                                    ("team", team, attrs.get("team_name")),
+                                    ("person", str(person), attrs.get("person_name"))):
                 if rid and name:
                     names[kind][rid] = str(name)
             status = _status_letter(attrs.get("status"))
