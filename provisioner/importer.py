@@ -87,6 +87,7 @@ def _round_trip() -> YAML:
     yaml = YAML(typ="rt")
     yaml.width = 120
     yaml.preserve_quotes = True  # "007" stays a string, 'quoted' stays quoted
+    yaml.brace_single_entry_mapping_in_flow_sequence = True  # [{name: A}] stays so, not [name: A]
     return yaml
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.tokens import CommentToken
 
 
 @dataclass
@@ -74,6 +76,7 @@ def merge(source: Source, existing: CommentedMap) -> ImportResult:
     if not isinstance(items, list):
         items = existing[source.list_key] = CommentedSeq()
     shared = shared_nodes(existing)
+    _pin_anchors(existing)
     by_identity: dict[Hashable, Any] = {}
     for item in items:
         key = source.identity(item)
@@ -87,7 +90,7 @@ def merge(source: Source, existing: CommentedMap) -> ImportResult:
         mine = by_identity.get(key)
         if mine is None:
             if source.wanted(existing, live):
-                items.append(live)
+                append(items, live)
                 result.added.append(source.label(live))
         elif source.update(mine, live, shared=shared):
             result.updated.append(source.label(live))
@@ -111,6 +114,17 @@ def shared_nodes(doc: Any) -> set[int]:
 
     walk(doc)
     return {k for k, n in counts.items() if n > 1}
+
+
+def _pin_anchors(node: Any, seen: set[int] | None = None) -> None:
+    """ruamel writes an anchor only while something aliases it; the user named it, so it stays."""
+    seen = set() if seen is None else seen
+    if not isinstance(node, dict | list) or id(node) in seen:
+        return
+    seen.add(id(node))
+    _keep_anchor(node)
+    for child in node.values() if isinstance(node, dict) else node:
+        _pin_anchors(child, seen)
 
 
 def merge_list(parent: CommentedMap, field: str, fresh: CommentedSeq, live_keys: list[Hashable], *,
@@ -152,13 +166,69 @@ def merge_list(parent: CommentedMap, field: str, fresh: CommentedSeq, live_keys:
             else:
                 update(node[i], live[k])
     for i in reversed(drop):
-        del node[i]
+        delete(node, i)
     for i, k in enumerate(live_keys):
         if k not in present:
-            node.append(fresh[i])
-            if i in fresh.ca.items:
-                node.ca.items[len(node) - 1] = fresh.ca.items[i]
+            append(node, fresh[i], fresh.ca.items.get(i))
     return True
+
+
+# ruamel keeps the blank lines and comment lines that follow an entry in the end-of-line comment of that entry's
+# last scalar. Deleting or appending at the end would carry them away or strand them mid-list; these helpers
+# move the lines after the first one (the entry's own end-of-line comment) to the new neighbour.
+
+
+def append(seq: CommentedSeq, item: Any, comment: Any = None) -> None:
+    """Append ``item`` (with ``comment``, a ruamel ``ca.items`` entry) after what used to follow the list."""
+    tail = _detach_tail(seq, len(seq) - 1) if seq else ""
+    seq.append(item)
+    if comment is not None:
+        seq.ca.items[len(seq) - 1] = comment
+    _attach_tail(seq, len(seq) - 1, tail)
+
+
+def delete(seq: CommentedSeq, index: int) -> None:
+    """Delete one entry; the comment lines that followed it now follow the entry before it."""
+    tail = _detach_tail(seq, index)
+    del seq[index]
+    if index > 0:
+        _attach_tail(seq, index - 1, tail)
+
+
+def _slots(container: Any, key: Any) -> list[tuple[Any, Any, int]]:
+    """Where the comment after the last line of ``container[key]`` may live, outermost first."""
+    out = [(container, key, 2 if isinstance(container, dict) else 0)]
+    child = container[key]
+    if isinstance(child, CommentedMap | CommentedSeq) and child and not child.fa.flow_style():
+        out += _slots(child, next(reversed(child)) if isinstance(child, dict) else len(child) - 1)
+    return out
+
+
+def _token(container: Any, key: Any, slot: int) -> Any:
+    entry = container.ca.items.get(key)
+    return entry[slot] if entry and len(entry) > slot else None
+
+
+def _detach_tail(seq: CommentedSeq, index: int) -> str:
+    for container, key, slot in reversed(_slots(seq, index)):
+        token = _token(container, key, slot)
+        if token is not None and isinstance(getattr(token, "value", None), str):
+            first, newline, rest = token.value.partition("\n")
+            token.value = first + newline
+            return rest
+    return ""
+
+
+def _attach_tail(seq: CommentedSeq, index: int, tail: str) -> None:
+    if not tail:
+        return
+    container, key, slot = _slots(seq, index)[-1]
+    token = _token(container, key, slot)
+    if token is None:
+        entry = container.ca.items.setdefault(key, [None] * (4 if isinstance(container, dict) else 2))
+        entry[slot] = CommentToken("\n" + tail, CommentMark(0), None)
+    else:
+        token.value = token.value.rstrip("\n") + "\n" + tail
 
 
 def eol_comment(node: CommentedMap | CommentedSeq, key: Any, text: str) -> None:

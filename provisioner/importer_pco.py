@@ -124,8 +124,18 @@ class RostersSource:
         return True
 
     def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool:
-        members = self.members[int(live_item["plan"])]
-        return merge_list(existing_item, "team_members", live_item["team_members"], list(members),
+        plan = int(live_item["plan"])
+        members = self.members[plan]
+        if existing_item.get("prune") is False:
+            # "Only manage the people listed here": live members the roster does not list stay unlisted.
+            listed = {_member_identity(m) for m in existing_item.get("team_members") or []}
+            skipped = [k for k in members if k not in listed]
+            if skipped:
+                self.notes.append(f"plan {plan}: {len(skipped)} live team member{'s' if len(skipped) != 1 else ''} "
+                                  "not added (the roster has prune: false)")
+            members = {k: v for k, v in members.items() if k in listed}
+        # The members carry their own comments (on person and team), so a new list of them loses nothing.
+        return merge_list(existing_item, "team_members", CommentedSeq(members.values()), list(members),
                           key=_member_identity, shared=shared,
                           same=lambda mine, live: not _member_changes(mine, live),
                           update=lambda mine, live: _apply(mine, _member_changes(mine, live)))

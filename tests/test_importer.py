@@ -250,7 +250,7 @@ provider: planning_center
 service_type: 1234
 rosters:
   - plan: 5678  # Advent 2
-    prune: false
+    prune: true
     team_members:
       - person: 111  # Jane
         team: 22
@@ -276,7 +276,7 @@ def test_merge_rosters_respects_unmanaged_fields(cli: Cli, sb: Any, tmp_path: Pa
     text = path.read_text(encoding="utf-8")
     assert re.search(r"\n        status: confirmed +# words are fine\n", text)  # the user's spelling, updated
     roster = load(path)["rosters"][0]
-    assert roster["prune"] is False
+    assert roster["prune"] is True
     people = {m["person"]: m for m in roster["team_members"]}
     assert "position" not in people[111]  # the user does not manage Jane's position: still not managed
     assert "notes" not in people[112]  # live has no notes: a present key is dropped
@@ -337,3 +337,52 @@ def test_merge_refuses_a_file_that_is_not_yaml(cli: Cli, tmp_path: Path) -> None
     assert done.exit_code == 1
     assert "cannot merge into this file" in done.stderr
     assert path.read_text(encoding="utf-8") == "provider: [unclosed\n"
+
+
+def test_merge_keeps_blank_lines_and_comments_around_removed_and_added_entries(cli: Cli, sb: Any,
+                                                                               tmp_path: Path) -> None:
+    by_name = {s["name"]: s for s in sb.store.guidebook_schedules(47)}
+    sb.store.set_schedule_links(by_name["Sales Team"]["id"], attendees=[6, 7, 10, 11, 42])
+    text = textwrap.dedent("""\
+        provider: guidebook
+        guide: 47
+        prune: false
+        schedules:
+          - name: Sales Team
+            attendees:
+              - 6
+              - 7
+              - 10
+              - 11
+              - 12  # leaves in June
+              # 13 joins later
+
+            sessions: [{name: Opening Keynote}, 14, 40]
+
+          # Support is managed here too.
+          - name: Support
+            attendees: []
+        """)
+    path, done = merge_into(cli, tmp_path, text, "guidebook", "--guide", "47")
+    assert done.exit_code == 0, done.stderr
+    out = path.read_text(encoding="utf-8")
+    assert "      - 11\n      - email: attendee042@example.com\n      # 13 joins later\n\n    sessions:" in out
+    assert "    sessions: [{name: Opening Keynote}, 14, 40]\n\n  # Support is managed here too.\n" in out
+
+
+def test_merge_into_a_roster_that_does_not_prune_adds_nobody(cli: Cli, tmp_path: Path) -> None:
+    text = textwrap.dedent("""\
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5679
+            prune: false  # only manage the people listed here
+            team_members:
+              - {person: 112, team: 23, position: Audio, status: C}
+        """)
+    path, done = merge_into(cli, tmp_path, text, "planning-center", "--service-type", "1234", "--plan", "5679")
+    assert done.exit_code == 0, done.stderr
+    assert "plan 5679: 7 live team members not added (the roster has prune: false)" in done.stderr
+    assert load(path)["rosters"][0]["team_members"] == [{"person": 112, "team": 23, "position": "Audio",
+                                                         "status": "U"}]
+    assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
