@@ -386,3 +386,18 @@ def test_merge_into_a_roster_that_does_not_prune_adds_nobody(cli: Cli, tmp_path:
     assert load(path)["rosters"][0]["team_members"] == [{"person": 112, "team": 23, "position": "Audio",
                                                          "status": "U"}]
     assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
+
+
+def test_schema_line_points_at_the_repository_schema(cli: Cli, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    outside = tmp_path / "elsewhere" / "summit.yaml"
+    assert cli("import", "guidebook", "--guide", "48", "-o", str(outside)).exit_code == 0
+    assert outside.read_text(encoding="utf-8").startswith(SCHEMA_LINE + "https://")  # no schema in reach: the URL
+    (tmp_path / "repo" / "schema").mkdir(parents=True)
+    (tmp_path / "repo" / "schema" / "provisioner.schema.json").write_text("{}", encoding="utf-8")
+    nested = tmp_path / "repo" / "schedules" / "events" / "partner-day.yaml"
+    assert cli("import", "guidebook", "--guide", "48", "-o", str(nested)).exit_code == 0
+    assert nested.read_text(encoding="utf-8").startswith(SCHEMA_LINE + "../../schema/provisioner.schema.json\n")
+    monkeypatch.chdir(tmp_path / "repo")
+    printed = cli("import", "guidebook", "--guide", "48").stdout
+    assert printed.startswith(SCHEMA_LINE + "../schema/provisioner.schema.json\n")  # as if saved in schedules/
