@@ -105,3 +105,17 @@ def _used_labels(labels: dict[str, dict[str, str]], lists: tuple[dict[str, Any] 
         if used:
             out[name] = used
     return out
+
+
+def apply_changes(live: dict[str, Record], changes: list[Change]) -> dict[str, Record]:
+    """The records a faithful server would hold after ``changes``: used to explain a plan, never to apply it."""
+    out = dict(live)
+    for c in changes:
+        if c.action == "delete":
+            out.pop(c.key, None)
+        elif c.action == "create":
+            out[c.key] = Record(c.key, dict(c.after or {}))
+        elif c.key in out:
+            old = out[c.key]
+            out[c.key] = Record(c.key, {**old.values, **{k: (c.after or {})[k] for k in c.fields}}, id=old.id)
+    return out

@@ -66,16 +66,18 @@ class Engine:
         desired, diags = self._resolve(scopes, live, want_labels)
         if diags:
             raise PlanError(diags)
-        changes, reports, warnings = [], [], []
+        changes, reports, warnings, impact = [], [], [], []
         for scope in scopes:
             provider, k = self.providers[scope.provider], (scope.provider, scope.name)
             found = diff_scope(scope, desired[k], live[k], provider.labels(scope))
             changes += found
             reports.append(assess(scope, live[k], found))
+            impact += [{"provider": scope.provider, "scope": scope.name, **row}
+                       for row in provider.impact(scope, live=live[k], changes=found)]
             # Sanity warnings only for what this plan writes: the reviewer is approving those.
             touched = {c.key for c in found if c.action != "delete"}
             warnings += provider.warnings(scope, desired={n: r for n, r in desired[k].items() if n in touched})
-        plan = Plan(tuple(changes), tuple(reports), tuple(warnings), workspace.digest)
+        plan = Plan(tuple(changes), tuple(reports), tuple(warnings), workspace.digest, tuple(impact))
         log.info("%s", plan.summary_line())
         return Run(plan, scopes, live, desired)
 

@@ -70,6 +70,9 @@ class Plan:
     scopes: tuple[ScopeReport, ...] = ()
     warnings: tuple[str, ...] = ()
     inputs_digest: str = ""
+    # Per person, what the changes mean as a whole ({"provider", "scope", "person", "gain", "lose"}), when a
+    # provider can compute it exactly from the whole live scope; renderers fall back to the changes alone.
+    impact: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", tuple(sorted(self.changes, key=Change.sort_key)))
@@ -107,6 +110,7 @@ class Plan:
             "scopes": [asdict(s) for s in self.scopes],
             "warnings": list(self.warnings),
             "inputs_digest": self.inputs_digest,
+            "impact": list(self.impact),
             "fingerprint": self.fingerprint,
         }
 
@@ -115,7 +119,8 @@ class Plan:
         scopes = tuple(ScopeReport(**{**s, "violations": tuple(s.get("violations", ()))})
                        for s in data.get("scopes", []))
         return cls(changes=tuple(Change.from_json(c) for c in data.get("changes", [])), scopes=scopes,
-                   warnings=tuple(data.get("warnings", [])), inputs_digest=data.get("inputs_digest", ""))
+                   warnings=tuple(data.get("warnings", [])), inputs_digest=data.get("inputs_digest", ""),
+                   impact=tuple(data.get("impact", [])))
 
     def with_changes(self, changes: tuple[Change, ...]) -> Plan:
         return replace(self, changes=changes)

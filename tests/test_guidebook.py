@@ -194,3 +194,17 @@ def test_confirmation_required_without_a_terminal(cli: Cli, sb: object, write: W
     assert result.exit_code == 1
     assert "no terminal to ask on; pass --auto-approve" in result.stderr
     assert writes(sb) == []
+
+
+def test_impact_is_exact_over_the_whole_guide(cli: Cli, sb: object, write: Write) -> None:
+    # Carol (8) already sees 13, 15, 40 through VIP Speakers; Bob (7) already sees 13, 14, 40 through Sales Team
+    # and 15 through Engineering: adding him to VIP Speakers changes nothing he sees.
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+                        "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12, 8], sessions: [13, 14, 40]}\n"
+                        "  - {name: VIP Speakers, attendees: [8, 20, 21, 7], sessions: [13, 15, 40]}\n")
+    result = cli("plan", str(d), "--format", "json")
+    assert json.loads(result.stdout)["impact"] == [
+        {"provider": "guidebook", "scope": "guide 47", "person": 8, "gain": [14], "lose": []},
+    ]
+    markdown = cli("plan", str(d), "--format", "markdown").stdout
+    assert "- carol@example.com: +Workshop A\n" in markdown and "bob@example.com:" not in markdown

@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from provisioner.diff import apply_changes
 from provisioner.errors import AmbiguousWriteError, ConfigError, Diagnostic, NotFoundError, PlanError
 from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
 from provisioner.loader import Loaded
@@ -176,6 +177,21 @@ class GuidebookProvider(Provider):
             self.client.request("PATCH", f"{SCHEDULES}{live.id}/", json=stale)
         return True
 
+    def impact(self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]) -> list[dict[str, Any]]:
+        """Exactly which sessions each attendee gains and loses: the union over ALL the guide's schedules
+        (ignored and unchanged ones included) before and after, so a session still reached through another
+        schedule is neither a gain nor a loss."""
+        if not changes:
+            return []
+        before, after = _sessions_by_attendee(live), _sessions_by_attendee(apply_changes(live, list(changes)))
+        rows = []
+        for person in sorted(before.keys() | after.keys()):
+            gain, lose = after.get(person, set()) - before.get(person, set()), before.get(person, set()) - after.get(
+                person, set())
+            if gain or lose:
+                rows.append({"person": person, "gain": sorted(gain), "lose": sorted(lose)})
+        return rows
+
     def after_apply(self, scope: Scope, *, applied: Sequence[Change]) -> list[str]:
         mode = scope.options.get("publish", "none")
         if mode == "none" or not applied:
@@ -188,6 +204,14 @@ class GuidebookProvider(Provider):
         for attendee in people:
             self.client.request("POST", f"attendees/{attendee}/publish-personalized-schedules/", idempotent=True)
         return [f"{scope.name}: published personalized schedules for {len(people)} attendees"]
+
+
+def _sessions_by_attendee(records: dict[str, Record]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    for rec in records.values():
+        for attendee in rec.values.get("attendees", []):
+            out.setdefault(attendee, set()).update(rec.values.get("sessions", []))
+    return out
 
 
 def _affected_attendees(changes: Sequence[Change]) -> set[int]:

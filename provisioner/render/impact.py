@@ -39,7 +39,8 @@ class ScopeImpact:
 def plan_impact(plan: Plan) -> list[ScopeImpact]:
     out = []
     for scope, changes in by_scope(plan):
-        lines = IMPACT.get(scope[0], _no_impact)(changes)
+        exact = [row for row in plan.impact if (row.get("provider"), row.get("scope")) == scope]
+        lines = guidebook_exact(changes, exact) if exact else IMPACT.get(scope[0], _no_impact)(changes)
         if lines:
             out.append(ScopeImpact(scope, tuple(lines)))
     return out
@@ -73,6 +74,18 @@ def guidebook_impact(changes: list[Change]) -> list[str]:
             person = attendees.get(pid) or f"attendee {pid}"
             rows.append(((natural(person), pid), f"{person}: {_sessions(gains, losses, sessions)}"))
     return [line for _, line in sorted(rows)]
+
+
+def guidebook_exact(changes: list[Change], rows: list[dict[str, Any]]) -> list[str]:
+    """Lines from the provider's exact per-attendee delta (computed over the whole guide)."""
+    attendees, sessions = _merged(changes, "attendees"), _merged(changes, "sessions")
+    out = []
+    for row in rows:
+        pid = str(row["person"])
+        person = attendees.get(pid) or f"attendee {pid}"
+        gains, losses = {str(i) for i in row.get("gain", [])}, {str(i) for i in row.get("lose", [])}
+        out.append(((natural(person), pid), f"{person}: {_sessions(gains, losses, sessions)}"))
+    return [line for _, line in sorted(out)]
 
 
 def _schedule_effects(change: Change) -> Iterable[tuple[str, set[str], set[str]]]:
