@@ -97,3 +97,13 @@ def test_latency_does_not_change_the_outcome(cli: Cli, sb: object, write: Write)
     d = write("s.yaml", CHANGES)
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
     assert converged(cli, d)
+
+
+def test_a_write_the_server_acknowledged_but_did_not_keep_is_named_after_apply(cli: Cli, sb: object,
+                                                                               write: Write) -> None:
+    sb.add_fault(method="PATCH", path=API + "1/", status=200)  # type: ignore[attr-defined]  # 200, nothing written
+    d = write("s.yaml", CHANGES)
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0
+    assert "warning: guide 47 'Sales Team': attendees, sessions did not converge after apply" in result.stderr
+    assert not converged(cli, d)
