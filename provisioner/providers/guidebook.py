@@ -41,6 +41,7 @@ class GuidebookProvider(Provider):
         self.client = client
         self._indexes: dict[int, GuideIndex] = {}
         self._lock = threading.Lock()
+        self._guide_locks: dict[int, threading.Lock] = {}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None) -> GuidebookProvider:
@@ -89,7 +90,9 @@ class GuidebookProvider(Provider):
 
     def index(self, guide: int) -> GuideIndex:
         """The guide's sessions and attendees, read once per run and only when asked for."""
-        with self._lock:
+        with self._lock:  # one lock per guide: guides are resolved concurrently, each read only once
+            lock = self._guide_locks.setdefault(guide, threading.Lock())
+        with lock:
             if guide not in self._indexes:
                 self._indexes[guide] = GuideIndex(guide, self._list("sessions/", {"guide": guide}),
                                                   self._list("attendees/", {"guide": guide}))
