@@ -16,6 +16,7 @@ from provisioner.engine import ApplyReport, Engine, Run, load_saved
 from provisioner.errors import DiagnosticsError, ProvisionerError, StalePlanError
 from provisioner.loader import Workspace, load_workspace
 from provisioner.plan import Plan
+from provisioner.progress import ProgressReporter
 from provisioner.providers import registry
 from provisioner.render import FORMATS, render
 
@@ -67,7 +68,9 @@ def _paths(paths: tuple[str, ...]) -> list[str]:
 
 
 def _engine(workspace: Workspace, parallelism: int) -> Engine:
-    return Engine(registry.build(workspace, os.environ), parallelism=parallelism)
+    progress = ProgressReporter(sys.stderr)  # silent for short runs; a bar on a terminal, else plain lines
+    click.get_current_context().call_on_close(progress.close)
+    return Engine(registry.build(workspace, os.environ), parallelism=parallelism, progress=progress)
 
 
 def _color() -> bool:
