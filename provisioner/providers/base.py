@@ -6,11 +6,14 @@ between the service's API and plain :class:`Record` values, so the diff and the 
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from provisioner.errors import AmbiguousWriteError
+from provisioner.http import RetryPolicy
 from provisioner.loader import Loaded
 from provisioner.model import Safety
 from provisioner.plan import Change
@@ -88,3 +91,20 @@ class Provider(ABC):
     def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
         """Sanity warnings shown with the plan (overlapping sessions, double-booked people...)."""
         return []
+
+
+def create_adopting(post: Callable[[], object], adopt: Callable[[], bool], *, retry: RetryPolicy,
+                    tries: int = 3) -> None:
+    """POST a create; after an ambiguous failure re-read (``adopt`` returns True when the object is there and
+    finished) and only then send it again. Never a blind retry, so never a duplicate."""
+    for attempt in range(tries):
+        try:
+            post()
+            return
+        except AmbiguousWriteError:
+            # A write can land after the client gave up on it: give it a moment before looking.
+            time.sleep(retry.delay(attempt, None))
+            if adopt():
+                return
+            if attempt + 1 == tries:
+                raise

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from provisioner.diff import apply_changes
-from provisioner.errors import AmbiguousWriteError, ConfigError, Diagnostic, NotFoundError, PlanError
+from provisioner.errors import ConfigError, Diagnostic, NotFoundError, PlanError
 from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
 from provisioner.loader import Loaded
 from provisioner.model import GuidebookFile, GuidebookSchedule, Ref, Safety
 from provisioner.plan import Change
-from provisioner.providers.base import Provider, Record, Scope
+from provisioner.providers.base import Provider, Record, Scope, create_adopting
 from provisioner.providers.guidebook_refs import GuideIndex, overlap_warnings
 
 log = logging.getLogger(__name__)
@@ -154,17 +153,8 @@ class GuidebookProvider(Provider):
     def _create(self, change: Change) -> None:
         assert change.after is not None
         body = {"guide": change.target["guide"], "name": change.key, **change.after}
-        for attempt in range(CREATE_TRIES):
-            try:
-                self.client.request("POST", SCHEDULES, json=body)
-                return
-            except AmbiguousWriteError:
-                # A write can land after the client gave up on it: give it a moment before looking.
-                time.sleep(self.client.retry.delay(attempt, None))
-                if self._adopt(change):
-                    return
-                if attempt + 1 == CREATE_TRIES:
-                    raise
+        create_adopting(lambda: self.client.request("POST", SCHEDULES, json=body), lambda: self._adopt(change),
+                        retry=self.client.retry, tries=CREATE_TRIES)
 
     def _adopt(self, change: Change) -> bool:
         """After an ambiguous POST: if the server did create the schedule, finish it instead of duplicating."""

@@ -12,12 +12,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from provisioner.errors import AmbiguousWriteError, ApiError, Diagnostic, NotFoundError, PlanError, ProvisionerError
+from provisioner.errors import ApiError, Diagnostic, NotFoundError, PlanError, ProvisionerError
 from provisioner.http import HttpClient, RetryPolicy
 from provisioner.loader import Loaded
 from provisioner.model import ResponseDecl, ResponsesFile, RostersFile, TeamMember
 from provisioner.plan import Change
-from provisioner.providers.base import Provider, Record, Scope
+from provisioner.providers.base import Provider, Record, Scope, create_adopting
 from provisioner.providers.planning_center_client import (
     SERVICES,
     STATUS_WORDS,
@@ -224,15 +224,8 @@ class PlanningCenterProvider(Provider):
         if m is None:
             raise ProvisionerError(f"{change.scope}: cannot create {change.key!r}: not a `person P / team T` key")
         body = plan_person_body(dict(change.after or {}), person=m[1], team=m[2])
-        for attempt in range(CREATE_TRIES):
-            try:
-                self.client.request("POST", _members_path(change.target), json=body)
-                return
-            except AmbiguousWriteError:
-                if self._adopt(change):
-                    return
-                if attempt + 1 == CREATE_TRIES:
-                    raise
+        create_adopting(lambda: self.client.request("POST", _members_path(change.target), json=body),
+                        lambda: self._adopt(change), retry=self.client.retry, tries=CREATE_TRIES)
 
     def _adopt(self, change: Change) -> bool:
         """After an ambiguous POST: if the member did get created, finish it instead of adding a duplicate."""
