@@ -208,3 +208,12 @@ def test_impact_is_exact_over_the_whole_guide(cli: Cli, sb: object, write: Write
     ]
     markdown = cli("plan", str(d), "--format", "markdown").stdout
     assert "- carol@example.com: +Workshop A\n" in markdown and "bob@example.com:" not in markdown
+
+
+def test_one_list_request_per_page_of_schedules(cli: Cli, sb: object, write: Write) -> None:
+    for i in range(150):  # 162 schedules in guide 47: two pages of 100
+        sb.store.add_guidebook_schedule(47, f"Extra {i:03}", [6], [13])  # type: ignore[attr-defined]
+    d = write("s.yaml", SMALL)
+    assert cli("plan", str(d), "--format", "json").exit_code == 0
+    assert gets(sb) == [(API + "personalized-schedules/", {"guide": "47", "page_size": "100"}),
+                        (API + "personalized-schedules/", {"guide": "47", "page": "2", "page_size": "100"})]
