@@ -13,7 +13,7 @@ import click
 
 from provisioner import __version__
 from provisioner.engine import ApplyReport, Engine, Run, load_saved
-from provisioner.errors import DiagnosticsError, ProvisionerError, StalePlanError
+from provisioner.errors import DiagnosticsError, ProvisionerError, SafetyError, StalePlanError
 from provisioner.loader import Workspace, load_workspace
 from provisioner.plan import Plan
 from provisioner.progress import ProgressReporter
@@ -101,8 +101,11 @@ def validate(paths: tuple[str, ...]) -> None:
 def plan(paths: tuple[str, ...], fmt: str, out: str | None, detailed_exitcode: bool, parallelism: int) -> None:
     """Read live state and show the changes apply would make."""
     workspace = load_workspace(_paths(paths))
-    run = _engine(workspace, parallelism).plan(workspace, want_labels=fmt != "json")
+    engine = _engine(workspace, parallelism)
+    run = engine.plan(workspace, want_labels=fmt != "json")
     _show(run.plan, fmt)
+    if fmt == "text":
+        _guidebook_budget(engine, run, run.plan.changes)
     if out:
         _write_plan(run.plan, out)
     if detailed_exitcode and not run.plan.empty:
@@ -135,6 +138,7 @@ def apply(paths: tuple[str, ...], plan_file: str | None, auto_approve: bool, for
     _show(shown, "text")
     if shown.empty:
         return
+    _guidebook_budget(engine, run, changes, force=force)
     if not auto_approve:
         _confirm()
     report = engine.apply(run, force=force, changes=changes)
@@ -151,6 +155,19 @@ def _saved_changes(engine: Engine, run: Run, path: str) -> tuple[Any, ...]:
     if problems:
         raise StalePlanError("refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems))
     return saved.changes
+
+
+def _guidebook_budget(engine: Engine, run: Run, changes: Any, *, force: bool | None = None) -> None:
+    """Say how much of Guidebook's daily request budget the apply uses; from apply (force given), refuse past it."""
+    if not any(c.provider == "guidebook" for c in changes):
+        return
+    from provisioner.providers.guidebook import budget_from_env
+
+    used, budget = engine.request_estimate(run, changes).get("guidebook", 0), budget_from_env(os.environ)
+    click.echo(f"This apply will use about {used} Guidebook requests (budget {budget}/day).", err=True)
+    if force is False and used > budget:
+        raise SafetyError(f"refusing to apply: about {used} Guidebook requests is more than the budget of {budget} "
+                          "a day (PROVISIONER_GUIDEBOOK_BUDGET); apply in smaller steps, or re-run with --force")
 
 
 def _confirm() -> None:

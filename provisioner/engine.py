@@ -160,6 +160,18 @@ class Engine:
                 problems.append(f"{c.action} {c.scope} {c.key!r}: live state changed since the plan was made")
         return problems
 
+    def request_estimate(self, run: Run, changes: Sequence[Change] | None = None) -> dict[str, int]:
+        """About how many requests applying ``changes`` (default: the plan's) costs, by provider name."""
+        mine: dict[tuple[str, str], list[Change]] = {}
+        for c in run.plan.changes if changes is None else changes:
+            mine.setdefault((c.provider, c.scope), []).append(c)
+        out: dict[str, int] = {}
+        for scope in run.scopes:
+            k = (scope.provider, scope.name)
+            n = self.providers[scope.provider].request_estimate(scope, live=run.live[k], changes=mine.get(k, []))
+            out[scope.provider] = out.get(scope.provider, 0) + n
+        return out
+
     def _map(self, what: str, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         todo = list(items)
         if not todo:

@@ -92,6 +92,11 @@ class Provider(ABC):
         """Sanity warnings shown with the plan (overlapping sessions, double-booked people...)."""
         return []
 
+    def request_estimate(self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]) -> int:
+        """About how many requests ``apply`` of ``changes`` spends on this scope (its re-read, one write per
+        change, post-apply calls, the verify re-read); 0 for a service without a request budget to check."""
+        return 0
+
 
 def create_adopting(post: Callable[[], object], adopt: Callable[[], bool], *, retry: RetryPolicy,
                     tries: int = 3) -> None:

@@ -21,6 +21,7 @@ DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"
 SCHEDULES = "personalized-schedules/"
 # page_size is documented only for one v1.1 endpoint [G]; we ask for 100 and follow `next` regardless.
 PAGE_SIZE = 100
+DAILY_BUDGET = 10_000  # requests per account per day [C]; PROVISIONER_GUIDEBOOK_BUDGET overrides
 CREATE_TRIES = 3
 
 
@@ -184,6 +185,19 @@ class GuidebookProvider(Provider):
                 rows.append({"person": person, "gain": sorted(gain), "lose": sorted(lose)})
         return rows
 
+    def request_estimate(self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]) -> int:
+        """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when this run
+        did not read them), then writes once per change, publishes and re-reads the schedules to verify."""
+        index = self._indexes.get(scope.target["guide"])
+        names = _pages(len(index.rows["sessions"])) + _pages(len(index.rows["attendees"])) if index else 2
+        reads = _pages(len(live)) + names
+        if not changes:
+            return reads
+        mode = scope.options.get("publish", "none")
+        publish = 0 if mode == "none" else 1 if mode == "guide" else len(_affected_attendees(changes))
+        after = len(live) + sum(c.action == "create" for c in changes) - sum(c.action == "delete" for c in changes)
+        return reads + len(changes) + publish + _pages(after)
+
     def after_apply(self, scope: Scope, *, applied: Sequence[Change]) -> list[str]:
         mode = scope.options.get("publish", "none")
         if mode == "none" or not applied:
@@ -204,6 +218,17 @@ def _sessions_by_attendee(records: dict[str, Record]) -> dict[int, set[int]]:
         for attendee in rec.values.get("attendees", []):
             out.setdefault(attendee, set()).update(rec.values.get("sessions", []))
     return out
+
+
+def budget_from_env(env: Mapping[str, str]) -> int:
+    raw = (env.get("PROVISIONER_GUIDEBOOK_BUDGET") or "").strip()
+    if raw and not raw.isdigit():
+        raise ConfigError(f"PROVISIONER_GUIDEBOOK_BUDGET={raw!r} is not a whole number of requests per day")
+    return int(raw) if raw else DAILY_BUDGET
+
+
+def _pages(items: int) -> int:
+    return max(1, -(-items // PAGE_SIZE))
 
 
 def _affected_attendees(changes: Sequence[Change]) -> set[int]:
