@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from provisioner.errors import Diagnostic, ValidationError
 from provisioner.model import Document, Strict, model_for
+from provisioner.yamlnodes import Pos, ShapeError, parse
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,11 @@ SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class Loaded:
-    """One validated file: the model plus the parsed tree, to point back at lines."""
+    """One validated file: the model plus the positions of its nodes, to point back at lines."""
 
     path: str
     doc: Document
-    tree: Any
+    tree: Pos
 
     def where(self, *loc: str | int) -> str:
         line, _ = position(self.tree, loc)
@@ -131,14 +131,10 @@ def load_bytes(name: str, raw: bytes, diags: list[Diagnostic]) -> Loaded | None:
     text = _decode(name, raw, diags)
     if text is None:
         return None
-    tree = _parse(name, text, diags)
-    if tree is None:
+    parsed = _parse(name, text, diags)
+    if parsed is None:
         return None
-    problem = _shape_problem(tree)
-    if problem:
-        diags.append(Diagnostic(name, 1, 1, problem))
-        return None
-    return _validate(name, tree, diags)
+    return _validate(name, *parsed, diags)
 
 
 def _decode(name: str, raw: bytes, diags: list[Diagnostic]) -> str | None:
@@ -154,89 +150,41 @@ def _decode(name: str, raw: bytes, diags: list[Diagnostic]) -> str | None:
         return None
 
 
-def _parse(name: str, text: str, diags: list[Diagnostic]) -> Any:
-    yaml = YAML(typ="rt")
+def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any], Pos] | None:
     try:
-        docs = list(yaml.load_all(text))
+        docs = parse(text, max_nodes=MAX_NODES, max_depth=MAX_DEPTH)
+    except ShapeError as e:
+        diags.append(Diagnostic(name, e.line, e.col, str(e)))
+        return None
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         diags.append(Diagnostic(name, line, col, _yaml_message(e)))
         return None
-    except (YAMLError, RecursionError, ValueError) as e:
+    except (YAMLError, RecursionError, ValueError, TypeError) as e:
         diags.append(Diagnostic(name, 1, 1, f"cannot parse YAML: {type(e).__name__}: {str(e)[:200]}"))
         return None
     if len(docs) > 1:
         diags.append(Diagnostic(name, 1, 1, "more than one YAML document (---); use one document per file"))
         return None
-    if not docs or docs[0] is None:
+    if not docs or docs[0][0] is None:
         diags.append(Diagnostic(name, 1, 1, "file is empty; an empty file never means 'delete everything' "
                                             "(write `schedules: []` with its provider and scope to say so)"))
         return None
-    if not isinstance(docs[0], dict):
-        diags.append(Diagnostic(name, 1, 1, f"expected a mapping with a `provider` key, got {type(docs[0]).__name__}"))
+    data, pos = docs[0]
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else type(data).__name__
+        diags.append(Diagnostic(name, pos.line, pos.col, f"expected a mapping with a `provider` key, got {kind}"))
         return None
-    return docs[0]
+    return data, pos
 
 
 def _yaml_message(e: MarkedYAMLError) -> str:
     text = " ".join(str(p) for p in (e.context, e.problem) if p)
-    if "duplicate key" in text:
-        return f"{e.problem.split(chr(10))[0]}: each key may appear once in a mapping"
     return text.split("\n")[0] or "invalid YAML"
 
 
-def _shape_problem(tree: Any) -> str | None:
-    """Catch alias bombs and absurd nesting before anything walks the expanded tree."""
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
-
-    def size(node: Any, depth: int) -> int:
-        if not isinstance(node, dict | list):
-            return 1
-        if depth > MAX_DEPTH:
-            raise _Shape(f"nested deeper than {MAX_DEPTH} levels")
-        key = id(node)
-        if key in active:
-            raise _Shape("an alias refers to its own anchor (a cycle)")
-        if key not in sizes:
-            active.add(key)
-            children = node.values() if isinstance(node, dict) else node
-            sizes[key] = 1 + sum(size(c, depth + 1) for c in children)
-            active.discard(key)
-        if sizes[key] > MAX_NODES:
-            raise _Shape(f"expands to more than {MAX_NODES} values through anchors and aliases (a YAML bomb?)")
-        return sizes[key]
-
-    try:
-        size(tree, 0)
-    except _Shape as e:
-        return str(e)
-    return None
-
-
-class _Shape(Exception):
-    pass
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k) if not isinstance(k, str | int) else k: _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
-
-
-def _validate(name: str, tree: Any, diags: list[Diagnostic]) -> Loaded | None:
-    data = _plain(tree)
+def _validate(name: str, data: dict[str, Any], tree: Pos, diags: list[Diagnostic]) -> Loaded | None:
     provider = data.get("provider")
     if provider not in ("guidebook", "planning_center"):
         loc: tuple[str, ...] = ("provider",) if "provider" in data else ()
@@ -293,33 +241,17 @@ def _inner_model(annotation: Any) -> Any:
     return annotation
 
 
-def position(tree: Any, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:
+def position(tree: Pos, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:
     """1-based (line, col) of the node at ``loc``; the nearest existing ancestor when it is missing."""
     node = tree
-    line, col = _lc(tree)
     for i, part in enumerate(loc):
-        last = i == len(loc) - 1
-        try:
-            if isinstance(node, dict) and part in node:
-                lc: Any = node.lc  # type: ignore[attr-defined]  # ruamel's CommentedMap
-                pos = lc.key(part) if key and last else lc.value(part)
-                line, col = pos[0] + 1, pos[1] + 1
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                pos = node.lc.item(part)  # type: ignore[attr-defined]
-                line, col = pos[0] + 1, pos[1] + 1
-                node = node[part]
-            else:
-                break
-        except (AttributeError, KeyError, TypeError):
+        if isinstance(node.values, dict) and not isinstance(part, bool) and part in node.values:
+            if key and i == len(loc) - 1:
+                found = node.keys[part]
+                return found.line, found.col
+            node = node.values[part]
+        elif isinstance(node.values, list) and isinstance(part, int) and 0 <= part < len(node.values):
+            node = node.values[part]
+        else:
             break
-        if isinstance(node, dict | list) and not (key and last):
-            line, col = _lc(node, (line, col))
-    return line, col
-
-
-def _lc(node: Any, default: tuple[int, int] = (1, 1)) -> tuple[int, int]:
-    lc = getattr(node, "lc", None)
-    if lc is None or lc.line is None:
-        return default
-    return lc.line + 1, lc.col + 1
+    return node.line, node.col

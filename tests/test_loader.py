@@ -61,8 +61,7 @@ def test_all_errors_collected_across_files(write: Write) -> None:
         f"{f['a.yaml']}:5:5: unknown key `atendees`; did you mean `attendees`?",
         f"{f['a.yaml']}:6:16: schedules.0.sessions.0: session reference must be an id or one of "
         "{import_id: ...}, {name: ...}, got True",
-        f"{f['b.yaml']}:2:1: found duplicate key \"a\" with value \"2\" (original value: \"1\"): "
-        "each key may appear once in a mapping",
+        f"{f['b.yaml']}:2:1: duplicate key 'a' (first at line 1): each key may appear once in a mapping",
         f"{f['c.yaml']}:1:1: file is empty; an empty file never means 'delete everything' "
         "(write `schedules: []` with its provider and scope to say so)",
     ]
@@ -70,7 +69,7 @@ def test_all_errors_collected_across_files(write: Write) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("null\n", "file is empty"),
-    ("- 1\n- 2\n", "expected a mapping with a `provider` key, got CommentedSeq"),
+    ("- 1\n- 2\n", "expected a mapping with a `provider` key, got a list"),
     ("provider: nope\n", "`provider` must be guidebook or planning_center, got 'nope'"),
     ("provider: guidebook\n", "missing required key `guide`"),
     ("provider: guidebook\nguide: 0\n", "guide: an id must be a positive whole number, got 0"),
@@ -141,6 +140,25 @@ def test_symlink_outside_directory_refused(tmp_path: Path) -> None:
     (inside / "link.yaml").symlink_to(outside)
     (error,) = errors([str(inside)])
     assert "symlink points outside" in error
+
+
+def test_merge_keys_and_unsupported_shapes(write: Write) -> None:
+    d = write("a.yaml", """
+        provider: guidebook
+        guide: 47
+        schedules:
+          - &base {name: A, attendees: [6], sessions: [13]}
+          - <<: *base
+            name: B
+    """)
+    doc = load_workspace([str(d)]).files[0].doc
+    assert isinstance(doc, GuidebookFile)
+    assert (doc.schedules[1].name, doc.schedules[1].attendees) == ("B", [Ref("id", 6)])
+    d = write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - {name: A, sessions: [13], ? [1]: 2}\n")
+    (error,) = errors([str(d)])
+    assert "a mapping key must be a plain value" in error
+    d = write("a.yaml", "provider: guidebook\nguide: &g [*g]\n")
+    assert len(errors([str(d)])) == 1
 
 
 def test_anchors_share_lists(write: Write) -> None:
