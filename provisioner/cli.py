@@ -74,7 +74,7 @@ def _engine(workspace: Workspace, parallelism: int) -> Engine:
 
 
 def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: only a non-empty value
 
 
 def _show(plan: Plan, fmt: str, title: str = "Plan") -> None:
