@@ -15,7 +15,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -189,7 +189,17 @@ class HttpClient:
         while url:
             page = self.request("GET", url, params=params)
             yield from items(page.data)
-            url, params = next_url(page.data), None
+            link = next_url(page.data)
+            url, params = (self._same_origin(link) if link else None), None
+
+    def _same_origin(self, link: str) -> str:
+        """Never send the credentials to a host a server-supplied link names (a proxy that builds http:// or
+        internal-host `next` links is common): the link's path and query are re-rooted on our own base URL."""
+        base, parts = urlsplit(self.base_url), urlsplit(urljoin(self.base_url, str(link)))
+        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+            log.warning("%s: next link points at %s://%s; following it on %s://%s", self.service, parts.scheme,
+                        parts.netloc, base.scheme, base.netloc)
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)

@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
@@ -217,3 +219,25 @@ def test_one_list_request_per_page_of_schedules(cli: Cli, sb: object, write: Wri
     assert cli("plan", str(d), "--format", "json").exit_code == 0
     assert gets(sb) == [(API + "personalized-schedules/", {"guide": "47", "page_size": "100"}),
                         (API + "personalized-schedules/", {"guide": "47", "page": "2", "page_size": "100"})]
+
+
+def test_a_non_api_answer_is_one_clear_error(cli: Cli, write: Write, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import http.server
+    import threading
+    from functools import partial
+
+    (tmp_path / "www" / "personalized-schedules").mkdir(parents=True)
+    (tmp_path / "www" / "personalized-schedules" / "index.html").write_text("<html>hello</html>")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "www")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("GUIDEBOOK_API_URL", f"http://127.0.0.1:{server.server_port}/")
+    try:
+        result = cli("plan", str(write("s.yaml", SMALL)), "--format", "json")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 1
+    assert "Guidebook: expected a page with `results`, got str" in result.stderr
+    assert "Traceback" not in result.output

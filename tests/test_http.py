@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -126,3 +130,38 @@ def test_pacer_reads_both_period_forms_and_waits_when_the_window_is_full() -> No
     for _ in range(4):
         pacer.before()
     assert 0.3 <= time.monotonic() - started < 1.0
+
+
+class _Pages(BaseHTTPRequestHandler):
+    """Page 1 names a foreign host in `next`; page 2 exists only on this server."""
+
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).seen.append(f"{self.headers.get('Host')} {self.path}")
+        page2 = self.path.startswith("/steal/")
+        body = {"count": 2, "next": None if page2 else "http://127.0.0.2:9/steal/?page=2",
+                "results": [{"id": 2 if page2 else 1}]}
+        raw = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_next_links_to_another_host_are_followed_on_our_own_host() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}/"
+        c = HttpClient(base, auth=lambda: "JWT secret", service="Guidebook", retry=FAST)
+        rows = list(c.iterate("x/", None, items=lambda p: p["results"], next_url=lambda p: p["next"]))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert rows == [{"id": 1}, {"id": 2}]
+    assert _Pages.seen == [f"127.0.0.1:{server.server_port} /x/", f"127.0.0.1:{server.server_port} /steal/?page=2"]

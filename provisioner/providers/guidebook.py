@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from provisioner.diff import apply_changes
-from provisioner.errors import ConfigError, Diagnostic, NotFoundError, PlanError
+from provisioner.errors import ApiError, ConfigError, Diagnostic, NotFoundError, PlanError
 from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
 from provisioner.loader import Loaded
 from provisioner.model import GuidebookFile, GuidebookSchedule, Ref, Safety
@@ -84,8 +84,7 @@ class GuidebookProvider(Provider):
         return records
 
     def _list(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return list(self.client.iterate(path, {**params, "page_size": PAGE_SIZE},
-                                        items=lambda page: page.get("results") or [],
+        return list(self.client.iterate(path, {**params, "page_size": PAGE_SIZE}, items=_results,
                                         next_url=lambda page: page.get("next")))
 
     def index(self, guide: int) -> GuideIndex:
@@ -210,6 +209,15 @@ class GuidebookProvider(Provider):
         for attendee in people:
             self.client.request("POST", f"attendees/{attendee}/publish-personalized-schedules/", idempotent=True)
         return [f"{scope.name}: published personalized schedules for {len(people)} attendees"]
+
+
+def _results(page: Any) -> list[dict[str, Any]]:
+    """A DRF page's results; anything else (an HTML page from a proxy, a bare list) is an API error."""
+    results = page.get("results") if isinstance(page, dict) else None
+    if not isinstance(results, list):
+        raise ApiError(f"Guidebook: expected a page with `results`, got {type(page).__name__}: "
+                       f"{str(page)[:120]!r} (is GUIDEBOOK_API_URL the Open API base URL?)")
+    return results
 
 
 def _sessions_by_attendee(records: dict[str, Record]) -> dict[int, set[int]]:

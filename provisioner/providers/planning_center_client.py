@@ -9,7 +9,6 @@ import base64
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from provisioner.errors import ApiError, ConfigError
 from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url, timeout_from_env
@@ -98,12 +97,7 @@ def _next(client: HttpClient, page: Any) -> str | None:
     link = links.get("next") if isinstance(links, dict) else None
     if not link:
         return None
-    # links.next keeps our params and can be followed verbatim [R]; but never send the credentials to another
-    # host: a link elsewhere is re-rooted on our own base URL.
-    base, parts = urlsplit(client.base_url), urlsplit(str(link))
-    if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
-        log.warning("Planning Center: next link points at %s; following it on %s", parts.netloc, base.netloc)
-        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+    # links.next keeps our params and can be followed verbatim [R]; HttpClient keeps it on our own host.
     return str(link)
 
 
