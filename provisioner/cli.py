@@ -113,9 +113,12 @@ def plan(paths: tuple[str, ...], fmt: str, out: str | None, detailed_exitcode: b
 
 
 def _write_plan(plan: Plan, path: str) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(plan.to_json(), fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(plan.to_json(), fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+    except OSError as e:
+        raise Fail(f"error: cannot write the plan file {path}: {e.strerror or e}") from e
     click.echo(f"Plan written to {path} ({plan.fingerprint[:19]}…).", err=True)
 
 
@@ -139,6 +142,7 @@ def apply(paths: tuple[str, ...], plan_file: str | None, auto_approve: bool, for
     if shown.empty:
         return
     _guidebook_budget(engine, run, changes, force=force)
+    engine.check_safety(run, force=force)  # before asking: a "yes" must not be followed by a refusal
     if not auto_approve:
         _confirm()
     report = engine.apply(run, force=force, changes=changes)
@@ -172,25 +176,28 @@ def _guidebook_budget(engine: Engine, run: Run, changes: Any, *, force: bool | N
 
 def _confirm() -> None:
     if not sys.stdin.isatty():
-        raise Fail("refusing to apply without confirmation: no terminal to ask on; pass --auto-approve")
+        raise Fail("error: refusing to apply without confirmation: no terminal to ask on; pass --auto-approve")
     if not click.confirm("Apply these changes?", default=False):
-        raise Fail("apply cancelled; nothing was written")
+        raise Fail("error: apply cancelled; nothing was written")
 
 
 def _report(report: ApplyReport) -> None:
     click.echo("")
     for o in report.outcomes:
         mark = {"applied": "ok    ", "failed": "FAILED", "skipped": "skip  "}[o.status]
-        click.echo(f"  {mark} {o.change.action:<6} {o.change.scope} {o.change.key!r}" +
+        where = f" ({o.change.source})" if o.change.source and o.status != "applied" else ""
+        click.echo(f"  {mark} {o.change.action:<6} {o.change.scope} {o.change.key!r}{where}" +
                    (f": {o.error}" if o.error else ""))
     for note in report.notes:
         click.echo(note)
+    for step in report.failed_steps:
+        click.echo(f"FAILED {step}")
     for warning in report.unconverged:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"Applied {report.count('applied')}, failed {report.count('failed')}, "
                f"skipped {report.count('skipped')}.")
     if not report.ok:
-        raise Fail("some changes failed; fix the cause and run apply again (it converges)")
+        raise Fail("error: some changes or steps failed; fix the cause and run apply again (it converges)")
 
 
 @main.command()

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from provisioner.diff import diff_scope
-from provisioner.errors import ApiError, Diagnostic, PlanError, SafetyError, StalePlanError
+from provisioner.errors import (
+    Diagnostic,
+    PlanError,
+    ProvisionerError,
+    RateLimitedError,
+    SafetyError,
+    StalePlanError,
+)
 from provisioner.loader import Workspace
 from provisioner.plan import FORMAT_VERSION, Change, Plan
 from provisioner.providers.base import Provider, Record, Scope
@@ -42,11 +49,12 @@ class Outcome:
 class ApplyReport:
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
     unconverged: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(o.status == "applied" for o in self.outcomes)
+        return all(o.status == "applied" for o in self.outcomes) and not self.failed_steps
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -59,13 +67,16 @@ class Engine:
     providers: Mapping[str, Provider]
     parallelism: int = 8
     progress: Progress | None = None
+    _exhausted: dict[str, str] = field(default_factory=dict, init=False)  # provider -> why its changes skip
 
     def plan(self, workspace: Workspace, *, want_labels: bool = False) -> Run:
         scopes = [s for p in self.providers.values() for s in p.scopes(workspace.files)]
-        live = dict(zip(_keys(scopes), self._map("read", self._read, scopes), strict=True))
-        desired, diags = self._resolve(scopes, live, want_labels)
-        if diags:
-            raise PlanError(diags)
+        read = self._map("read", self._read, scopes)
+        diags = [d for r in read if isinstance(r, PlanError) for d in r.diagnostics]
+        live = {k: r for k, r in zip(_keys(scopes), read, strict=True) if not isinstance(r, PlanError)}
+        desired, more = self._resolve([s for s in scopes if (s.provider, s.name) in live], live, want_labels)
+        if diags or more:
+            raise PlanError([*diags, *more])
         changes, reports, warnings, impact = [], [], [], []
         for scope in scopes:
             provider, k = self.providers[scope.provider], (scope.provider, scope.name)
@@ -81,7 +92,14 @@ class Engine:
         log.info("%s", plan.summary_line())
         return Run(plan, scopes, live, desired)
 
-    def _read(self, scope: Scope) -> dict[str, Record]:
+    def _read(self, scope: Scope) -> dict[str, Record] | PlanError:
+        """A scope that cannot be read because of the YAML (an unknown plan...) is collected, not fatal."""
+        try:
+            return self.providers[scope.provider].read(scope)
+        except PlanError as e:
+            return e
+
+    def _reread(self, scope: Scope) -> dict[str, Record]:
         return self.providers[scope.provider].read(scope)
 
     def _resolve(self, scopes: list[Scope], live: dict[tuple[str, str], dict[str, Record]],
@@ -97,48 +115,62 @@ class Engine:
         diags = [d for r in results if isinstance(r, PlanError) for d in r.diagnostics]
         return {k: r for k, r in zip(_keys(scopes), results, strict=True) if not isinstance(r, PlanError)}, diags
 
-    def apply(self, run: Run, *, force: bool = False, changes: Sequence[Change] | None = None) -> ApplyReport:
-        """Carry out ``changes`` (default: the run's plan); refuse unsafe plans without ``force``."""
-        todo = list(run.plan.changes if changes is None else changes)
+    def check_safety(self, run: Run, *, force: bool = False) -> None:
+        """Refuse an unsafe plan unless forced; called before anything is written (and before asking)."""
         if run.plan.violations and not force:
             raise SafetyError("refusing to apply: " + "; ".join(run.plan.violations) +
                               ". Review the plan, then re-run with --force to override.")
+
+    def apply(self, run: Run, *, force: bool = False, changes: Sequence[Change] | None = None) -> ApplyReport:
+        """Carry out ``changes`` (default: the run's plan); refuse unsafe plans without ``force``."""
+        todo = list(run.plan.changes if changes is None else changes)
+        self.check_safety(run, force=force)
+        self._exhausted.clear()
         report = ApplyReport(outcomes=self._map("apply", self._apply_one, todo))
-        report.notes = self._after_apply(run, report)
+        report.notes, report.failed_steps = self._after_apply(run, report)
         report.unconverged = self._verify(run, report)
         return report
 
     def _apply_one(self, change: Change) -> Outcome:
+        if change.provider in self._exhausted:
+            return Outcome(change, "skipped", self._exhausted[change.provider])
         try:
             self.providers[change.provider].apply(change)
-        except ApiError as e:
-            log.error("%s %s %r failed: %s", change.action, change.scope, change.key, e)
+        except RateLimitedError as e:
+            # The service's budget is spent (Guidebook counts per day): the rest would only fail the same way.
+            self._exhausted.setdefault(change.provider, f"not attempted: {change.provider} rate limit exhausted")
+            log.info("%s %s %r failed: %s", change.action, change.scope, change.key, e)
+            return Outcome(change, "failed", str(e))
+        except ProvisionerError as e:
+            log.info("%s %s %r failed: %s", change.action, change.scope, change.key, e)
             return Outcome(change, "failed", str(e))
         log.info("%s %s %r done", change.action, change.scope, change.key)
         return Outcome(change, "applied")
 
-    def _after_apply(self, run: Run, report: ApplyReport) -> list[str]:
+    def _after_apply(self, run: Run, report: ApplyReport) -> tuple[list[str], list[str]]:
+        """Post-apply steps (publishing) per scope: notes for the user, and the steps that failed."""
         notes: list[str] = []
+        failed: list[str] = []
         for scope in run.scopes:
-            done = [o.change for o in report.outcomes
-                    if o.status == "applied" and (o.change.provider, o.change.scope) == (scope.provider, scope.name)]
-            if not done:
+            mine = [o for o in report.outcomes if (o.change.provider, o.change.scope) == (scope.provider, scope.name)]
+            done = [o.change for o in mine if o.status == "applied"]
+            step = self.providers[scope.provider].post_apply_step(scope)
+            if not done or step is None:
                 continue
-            scope_failed = any(o.status != "applied" and o.change.scope == scope.name for o in report.outcomes)
-            if scope_failed:
-                notes.append(f"{scope.name}: not published because some changes failed")
+            if len(done) < len(mine):
+                failed.append(f"{scope.name}: {step} not run because some changes failed")
                 continue
             try:
                 notes += self.providers[scope.provider].after_apply(scope, applied=done)
-            except ApiError as e:
-                notes.append(f"{scope.name}: post-apply step failed: {e}")
-        return notes
+            except ProvisionerError as e:
+                failed.append(f"{scope.name}: post-apply step failed: {e}")
+        return notes, failed
 
     def _verify(self, run: Run, report: ApplyReport) -> list[str]:
         """Re-read the scopes we wrote to and name every field that still differs."""
         applied = {(o.change.provider, o.change.scope): o.change for o in report.outcomes if o.status == "applied"}
         touched = [s for s in run.scopes if (s.provider, s.name) in applied]
-        fresh = self._map("verify", self._read, touched)
+        fresh = self._map("verify", self._reread, touched)
         out = []
         for scope, live in zip(touched, fresh, strict=True):
             want = run.desired[(scope.provider, scope.name)]
@@ -185,11 +217,16 @@ class Engine:
         return done
 
 
-def load_saved(data: dict[str, Any]) -> Plan:
+def load_saved(data: Any) -> Plan:
+    if not isinstance(data, dict):
+        raise StalePlanError(f"not a provisioner plan file (a JSON {type(data).__name__}, not an object)")
     version = data.get("format_version")
     if version != FORMAT_VERSION:
         raise StalePlanError(f"plan file has format_version {version!r}; this provisioner reads {FORMAT_VERSION}")
-    plan = Plan.from_json(data)
+    try:
+        plan = Plan.from_json(data)
+    except (TypeError, AttributeError, KeyError, ValueError) as e:
+        raise StalePlanError(f"not a provisioner plan file ({type(e).__name__}: {e})") from e
     if data.get("fingerprint") != plan.fingerprint:
         raise StalePlanError("plan file was edited after it was written (fingerprint mismatch)")
     return plan

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import random
 import threading
 import time
@@ -61,7 +62,9 @@ def timeout_from_env(env: Any) -> tuple[float, float]:
     try:
         read = float(raw) if raw else 30.0
     except ValueError:
-        raise ConfigError(f"PROVISIONER_TIMEOUT={raw!r} is not a number of seconds") from None
+        read = math.nan
+    if not 0 < read <= 3600:  # also refuses nan and inf, which requests cannot use
+        raise ConfigError(f"PROVISIONER_TIMEOUT={raw!r} must be a number of seconds between 0 and 3600")
     return (min(5.0, read), read)
 
 

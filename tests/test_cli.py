@@ -176,3 +176,32 @@ def test_schema_command_prints_json_schema(cli: Cli) -> None:
     result = cli("schema")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["$schema"].startswith("https://json-schema.org/")
+
+
+@pytest.mark.parametrize("content", ["[]", '{"format_version": 1, "changes": [1, 2]}',
+                                     '{"format_version": 1, "changes": [{"action": "update"}]}'])
+def test_malformed_plan_files_are_refused_clearly(cli: Cli, sb: object, write: Write, tmp_path: Path,
+                                                  content: str) -> None:
+    (tmp_path / "plan.json").write_text(content)
+    result = cli("apply", str(write("s.yaml", ONE)), "--plan", str(tmp_path / "plan.json"), "--auto-approve")
+    assert result.exit_code == 1 and "not a provisioner plan file" in result.stderr
+    assert "Traceback" not in result.output and writes(sb) == []
+
+
+def test_unwritable_plan_out_is_one_clear_error(cli: Cli, write: Write, tmp_path: Path) -> None:
+    result = cli("plan", str(write("s.yaml", ONE)), "--out", str(tmp_path / "missing" / "plan.json"))
+    assert result.exit_code == 1 and "error: cannot write the plan file" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+def test_bad_timeout_is_a_config_error(cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("PROVISIONER_TIMEOUT", value)
+    result = cli("plan", str(write("s.yaml", ONE)))
+    assert result.exit_code == 1 and "PROVISIONER_TIMEOUT" in result.stderr and "Traceback" not in result.output
+
+
+def test_unsafe_plan_is_refused_before_asking(cli: Cli, sb: object, write: Write) -> None:
+    result = cli("apply", str(write("s.yaml", "provider: guidebook\nguide: 48\nschedules: []\n")), input="y\n")
+    assert result.exit_code == 1
+    assert "refusing to apply: guide 48: would delete all 2 live objects" in result.stderr
+    assert "Apply these changes?" not in result.output and writes(sb) == []

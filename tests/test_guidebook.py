@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -149,11 +150,11 @@ def test_one_failed_change_does_not_stop_the_others(cli: Cli, sb: object, write:
                         "  - {name: Sales Team, attendees: [6], sessions: [13]}\n")
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 1
-    assert ("FAILED create guide 47 'A': Guidebook: POST /open-api/v1/personalized-schedules/ answered 400"
-            in result.stdout)
+    assert re.search(r"FAILED create guide 47 'A' \(.*s\.yaml:5\): Guidebook: POST "
+                     r"/open-api/v1/personalized-schedules/ answered 400", result.stdout)
     assert "ok     update guide 47 'Sales Team'" in result.stdout
     assert "Applied 1, failed 1, skipped 0." in result.stdout
-    assert "some changes failed; fix the cause and run apply again (it converges)" in result.stderr
+    assert "some changes or steps failed; fix the cause and run apply again (it converges)" in result.stderr
     again = cli("apply", str(d), "--auto-approve")
     assert again.exit_code == 0 and "Applied 1, failed 0" in again.stdout
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
@@ -173,11 +174,18 @@ def test_publish_guide_and_attendees(cli: Cli, sb: object, write: Write) -> None
     assert "published personalized schedules for 2 attendees" in result.stdout
 
 
-def test_publish_refused_by_server_is_a_note_not_a_crash(cli: Cli, sb: object, write: Write) -> None:
-    d = write("s.yaml", "provider: guidebook\nguide: 48\nprune: false\npublish: guide\nschedules:\n"
-                        "  - {name: Partner Track, attendees: [102], sessions: [41]}\n")
+@pytest.mark.parametrize("mode", ["guide", "attendees"])
+def test_publish_refused_by_server_fails_the_run_without_a_crash(cli: Cli, sb: object, write: Write,
+                                                                 mode: str) -> None:
+    d = write("s.yaml", f"provider: guidebook\nguide: 48\nprune: false\npublish: {mode}\nschedules:\n"
+                        "  - {name: Partner Track, attendees: [102, 103], sessions: [41]}\n")
     result = cli("apply", str(d), "--auto-approve")
-    assert "guide 48: post-apply step failed" in result.stdout and "answered 403" in result.stdout
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "FAILED guide 48: post-apply step failed" in result.stdout
+    assert "answered 403" in result.stdout if mode == "guide" else "publishing failed for" in result.stdout
+    if mode == "attendees":  # every attendee was tried, not just the first
+        publishes = [r["path"] for r in sb.requests() if r["path"].endswith("publish-personalized-schedules/")]  # type: ignore[attr-defined]
+        assert len(publishes) >= 2
 
 
 def test_ambiguous_create_is_adopted_not_duplicated(cli: Cli, sb: object, write: Write) -> None:

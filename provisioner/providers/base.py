@@ -80,6 +80,10 @@ class Provider(ABC):
         """Human names for ids in changes, by field; filled only when ``desired(want_labels=True)`` ran."""
         return {}
 
+    def post_apply_step(self, scope: Scope) -> str | None:
+        """What ``after_apply`` does for this scope (e.g. "publish"), or None when nothing."""
+        return None
+
     def after_apply(self, scope: Scope, *, applied: Sequence[Change]) -> list[str]:
         """Post-apply hook (e.g. publishing); returns notes for the user."""
         return []

@@ -197,6 +197,10 @@ class GuidebookProvider(Provider):
         after = len(live) + sum(c.action == "create" for c in changes) - sum(c.action == "delete" for c in changes)
         return reads + len(changes) + publish + _pages(after)
 
+    def post_apply_step(self, scope: Scope) -> str | None:
+        mode = scope.options.get("publish", "none")
+        return None if mode == "none" else f"publish ({mode})"
+
     def after_apply(self, scope: Scope, *, applied: Sequence[Change]) -> list[str]:
         mode = scope.options.get("publish", "none")
         if mode == "none" or not applied:
@@ -206,8 +210,15 @@ class GuidebookProvider(Provider):
                                 idempotent=True)
             return [f"{scope.name}: published personalized schedules"]
         people = sorted(_affected_attendees(applied))
-        for attendee in people:
-            self.client.request("POST", f"attendees/{attendee}/publish-personalized-schedules/", idempotent=True)
+        refused: list[str] = []
+        for attendee in people:  # one refusal must not keep the others from seeing their schedule
+            try:
+                self.client.request("POST", f"attendees/{attendee}/publish-personalized-schedules/", idempotent=True)
+            except ApiError as e:
+                refused.append(f"attendee {attendee} ({e.status or e})")
+        if refused:
+            raise ApiError(f"publishing failed for {len(refused)} of {len(people)} attendees: {', '.join(refused[:10])}"
+                           " — publish from Builder, or fix the cause and publish again")
         return [f"{scope.name}: published personalized schedules for {len(people)} attendees"]
 
 
