@@ -26,11 +26,12 @@ from provisioner.importer_merge import ImportResult, Source, merge
 from provisioner.importer_pco import ResponsesSource, RostersSource
 from provisioner.providers.guidebook import GuidebookProvider
 from provisioner.providers.planning_center import PlanningCenterProvider
-from provisioner.schema import SCHEMA_ID
 
 __all__ = ["ImportResult", "import_guidebook", "import_planning_center", "run_import"]
 
 SCHEMA_FILE = Path("schema") / "provisioner.schema.json"
+SCHEMA_TIP = ("tip: run `provisioner schema > schema/provisioner.schema.json` and add a "
+              "`# yaml-language-server: $schema=...` line for editor completion")
 
 
 def import_guidebook(env: Mapping[str, str], *, guide: int, out: str | None) -> ImportResult:
@@ -56,13 +57,23 @@ def run_import(source: Source, out: str | None) -> ImportResult:
         result = merge_file(source, target)
     else:
         doc = source.fresh()
-        doc.yaml_set_start_comment(f"yaml-language-server: $schema={schema_ref(target)}")
+        ref = schema_ref(target)
+        if ref is not None:
+            doc.yaml_set_start_comment(f"yaml-language-server: $schema={ref}")
         items = doc.get(source.list_key) or []
         result = ImportResult(dump(doc), added=[source.label(i) for i in items], notes=list(source.notes),
                               noun=source.noun)
+        if ref is None:  # there is no published schema URL: say how to get one, never invent one
+            result.notes.append(SCHEMA_TIP)
     if target is not None:
         result.path = str(target)
-        write_atomic(target, result.text)
+        created = not target.parent.exists()
+        try:
+            write_atomic(target, result.text)
+        except OSError as e:
+            raise ConfigError(f"{target}: cannot write: {e.strerror or e}") from e
+        if created:
+            result.notes.append(f"created directory {target.parent}")
     return result
 
 
@@ -101,15 +112,15 @@ def dump(doc: Any, *, sequence: int = 4, offset: int = 2) -> str:
     return buf.getvalue()
 
 
-def schema_ref(target: Path | None) -> str:
+def schema_ref(target: Path | None) -> str | None:
     """Where the editor finds the schema: a path relative to the new file when the repository has
-    ``schema/provisioner.schema.json`` above it, else the schema's URL. Printed output is assumed to be
-    saved under ``schedules/`` of the current directory."""
+    ``schema/provisioner.schema.json`` above it, else None (the schema has no published URL). Printed output
+    is assumed to be saved under ``schedules/`` of the current directory."""
     start = (target.parent if target is not None else Path("schedules")).absolute()
     for folder in [start, *start.parents]:
         if (folder / SCHEMA_FILE).is_file():
             return Path(os.path.relpath(folder / SCHEMA_FILE, start)).as_posix()
-    return SCHEMA_ID
+    return None
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -148,6 +148,9 @@ class GuidebookSource:
             return False
         return True
 
+    def selected(self, item: Any) -> bool:
+        return True  # an import reads the whole guide
+
     def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool:
         live = self.live[live_item["name"]]
         changed = False

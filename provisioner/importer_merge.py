@@ -1,11 +1,13 @@
 """The merge half of importing: fold live items into the user's round-trip YAML tree, touching little.
 
 Items found in both are updated in place (their comments, order and anchors survive), live-only items are
-appended, file-only items are kept and reported. A list reached through an alias is never edited in place.
+appended, file-only items are kept and reported; items outside the import's selection (``--plan``) are left
+alone. A list reached through an alias is never edited in place.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -51,6 +53,8 @@ class Source(Protocol):
     - ``update(existing_item, live_item)``: make the user's item match live, touching as little as possible;
       True when something changed.
     - ``wanted(existing, live_item)``: False for live items the file says to leave alone (``ignore``).
+    - ``selected(item)``: False for the user's items that this import did not read (a plan left out by
+      ``--plan``): they are left unchanged, not reported as missing from live.
     """
 
     list_key: str
@@ -69,9 +73,12 @@ class Source(Protocol):
 
     def wanted(self, existing: CommentedMap, live_item: CommentedMap) -> bool: ...
 
+    def selected(self, item: Any) -> bool: ...
+
 
 def merge(source: Source, existing: CommentedMap) -> ImportResult:
-    """Update items found in both, append live-only items, keep (and report) file-only items."""
+    """Update items found in both, append live-only items, keep (and report) file-only items; items outside the
+    selection are left unchanged."""
     items = existing.get(source.list_key)
     if not isinstance(items, list):
         items = existing[source.list_key] = CommentedSeq()
@@ -94,8 +101,12 @@ def merge(source: Source, existing: CommentedMap) -> ImportResult:
                 result.added.append(source.label(live))
         elif source.update(mine, live, shared=shared):
             result.updated.append(source.label(live))
-    result.kept = [source.label(item) for key, item in by_identity.items() if key not in seen]
+    missing = [item for key, item in by_identity.items() if key not in seen]
+    result.kept = [source.label(item) for item in missing if source.selected(item)]
+    unselected = [source.label(item) for item in missing if not source.selected(item)]
     result.notes = list(source.notes)
+    if unselected:
+        result.notes.append(f"left unchanged: {', '.join(unselected)} (not selected)")
     return result
 
 
@@ -130,12 +141,15 @@ def _pin_anchors(node: Any, seen: set[int] | None = None) -> None:
 def merge_list(parent: CommentedMap, field: str, fresh: CommentedSeq, live_keys: list[Hashable], *,
                key: Callable[[Any], Hashable | None], shared: set[int],
                same: Callable[[Any, Any], bool] = lambda mine, live: True,
-               update: Callable[[Any, Any], None] = lambda mine, live: None) -> bool:
+               update: Callable[[Any, Any], None] = lambda mine, live: None,
+               kept: list[Hashable] | None = None) -> bool:
     """Make ``parent[field]`` hold the live items of ``fresh`` (whose identities are ``live_keys``) while
     touching as little of the user's list as possible: entries still live stay where they are with their
     comments (``update`` brings their fields up to date), the others are dropped and new ones appended with
-    ``fresh``'s comments. A list reached through an alias is left alone when it matches and otherwise
-    replaced, so the other places that share it do not change. True when something changed."""
+    ``fresh``'s comments. With ``kept`` (a list to fill), the user's entries that are not live are kept instead
+    of dropped, and their identities added to ``kept``. A list reached through an alias is left alone when it
+    matches and otherwise replaced, so the other places that share it do not change. True when something
+    changed."""
     node = parent.get(field)
     if not isinstance(node, CommentedSeq):
         if node is None and not fresh:
@@ -144,21 +158,31 @@ def merge_list(parent: CommentedMap, field: str, fresh: CommentedSeq, live_keys:
         return True
     live = dict(zip(live_keys, fresh, strict=True))
     mine = [key(entry) for entry in node]
-    if (None not in mine and len(set(mine)) == len(mine) and set(mine) == set(live)
-            and all(same(entry, live[k]) for entry, k in zip(node, mine, strict=True))):
+    extra: dict[Hashable, int] = {}  # file-only entries to keep: identity -> index of the first one
+    if kept is not None:
+        for i, k in enumerate(mine):
+            if k is not None and k not in live:
+                extra.setdefault(k, i)
+        kept.extend(extra)
+    if (None not in mine and len(set(mine)) == len(mine) and set(mine) == set(live) | set(extra)
+            and all(k in extra or same(entry, live[k]) for entry, k in zip(node, mine, strict=True))):
         return False
     if id(node) in shared:
         _keep_anchor(node)
+        for i in extra.values():  # into the plain list that replaces the shared one for this place only
+            entry = node[i]
+            anchored = getattr(getattr(entry, "anchor", None), "value", None)
+            fresh.append(entry if anchored else copy.deepcopy(entry))  # the user's anchor: an alias to it
         parent[field] = fresh
         return True
     present: set[Hashable] = set()
     drop = []
     for i, k in enumerate(mine):
-        if k is None or k not in live or k in present:
+        if k is None or k in present or (k not in live and extra.get(k) != i):
             drop.append(i)
         else:
             present.add(k)
-            if same(node[i], live[k]):
+            if k in extra or same(node[i], live[k]):
                 continue
             if id(node[i]) in shared:  # an aliased entry: change this place only
                 _keep_anchor(node[i])

@@ -1,7 +1,9 @@
 """Import Planning Center rosters (DESIGN.md 2.2) and a person's responses (2.3) through the provider's reads.
 
 Ids are the only references Planning Center files have, so every id gets the human name as an end-of-line
-comment. Fields the user removed from an item in an existing file are "not managed" and stay removed.
+comment. Fields the user removed from an item in an existing file are "not managed" and stay removed; fields
+the user kept stay, with the live value (``notes: ""`` when live has none). Team members the file declares and
+live lacks are kept and reported, like file-only rosters.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from provisioner.errors import ConfigError, NotFoundError
 from provisioner.importer_merge import eol_comment, merge_list
@@ -20,8 +23,11 @@ from provisioner.providers.planning_center import PlanningCenterProvider
 from provisioner.providers.planning_center_client import SERVICES, attributes, iterate
 
 _MEMBER = re.compile(r"^person (\d+) / team (\d+)$")
+_MEMBER_LABEL = "person {} / team {}"  # as the provider keys a team member
 _RESPONSE = re.compile(r"^plan (\d+)(?: / team (\d+))?$")
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
+# What a kept field says when live has no value: notes may be empty; a position or status cannot, so null.
+_LIVE_EMPTY: dict[str, Any] = {"position": None, "status": None, "notes": DoubleQuotedScalarString("")}
 _WORDS = {"C": "confirmed", "U": "unconfirmed", "D": "declined"}
 _ABSENT = object()
 
@@ -66,6 +72,7 @@ class RostersSource:
         unknown = [p for p in plans if p not in listed]
         if unknown:
             raise ConfigError(f"plan {', '.join(map(str, unknown))} is not a plan of service type {service_type}")
+        self.listed = set(listed)
         self.plans = {p: _plan_label(listed[p]) for p in (dict.fromkeys(plans) if plans else listed)}
         self.members: dict[int, dict[tuple[int, int], CommentedMap]] = {}
         for plan in self.plans:
@@ -123,6 +130,11 @@ class RostersSource:
     def wanted(self, existing: CommentedMap, live_item: CommentedMap) -> bool:
         return True
 
+    def selected(self, item: Any) -> bool:
+        """A live plan left out by ``--plan`` was not read: its roster is left as it is."""
+        plan = self.identity(item)
+        return plan in self.plans or plan not in self.listed
+
     def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool:
         plan = int(live_item["plan"])
         members = self.members[plan]
@@ -135,10 +147,17 @@ class RostersSource:
                                   "not added (the roster has prune: false)")
             members = {k: v for k, v in members.items() if k in listed}
         # The members carry their own comments (on person and team), so a new list of them loses nothing.
-        return merge_list(existing_item, "team_members", CommentedSeq(members.values()), list(members),
-                          key=_member_identity, shared=shared,
-                          same=lambda mine, live: not _member_changes(mine, live),
-                          update=lambda mine, live: _apply(mine, _member_changes(mine, live)))
+        # Members only the file declares stay (they may be about to be added) and are reported, like rosters.
+        kept: list[Hashable] = []
+        changed = merge_list(existing_item, "team_members", CommentedSeq(members.values()), list(members),
+                             key=_member_identity, shared=shared, kept=kept,
+                             same=lambda mine, live: not _member_changes(mine, live),
+                             update=lambda mine, live: _apply(mine, _member_changes(mine, live)))
+        if kept:
+            who = ", ".join(_MEMBER_LABEL.format(*key) for key in kept if isinstance(key, tuple))
+            self.notes.append(f"kept {len(kept)} team member{'s' if len(kept) != 1 else ''} not in live: "
+                              f"{who} on plan {plan}")
+        return changed
 
 
 def _plan_label(attrs: dict[str, Any]) -> str | None:
@@ -154,13 +173,16 @@ def _member_identity(item: Any) -> Hashable | None:
 
 
 def _member_changes(mine: CommentedMap, live: CommentedMap) -> dict[str, Any]:
-    """The user's managed fields (those present) that differ from live; ``_ABSENT`` means remove the key."""
+    """The user's managed fields (those present) that differ from live. A key the user wrote is never removed:
+    when live has no value it becomes ``""`` (notes) or null (position, status)."""
     changes: dict[str, Any] = {}
     for field in MEMBER_FIELDS:
         if field not in mine:
             continue  # absent = not managed: the user chose not to track it
         if field not in live:
-            changes[field] = _ABSENT
+            empty = _LIVE_EMPTY[field]
+            if mine[field] != empty:
+                changes[field] = empty
         elif field == "status":
             if _same_status(mine[field], live[field]):
                 continue
@@ -272,6 +294,9 @@ class ResponsesSource:
         return text + (" (pending in live)" if where in self.pending else "")
 
     def wanted(self, existing: CommentedMap, live_item: CommentedMap) -> bool:
+        return True
+
+    def selected(self, item: Any) -> bool:
         return True
 
     def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool:

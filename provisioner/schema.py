@@ -9,7 +9,9 @@ from pydantic import TypeAdapter
 
 from provisioner.model import GuidebookFile, ResponsesFile, RostersFile
 
-SCHEMA_ID = "https://github.com/provisioner/provisioner/schema/provisioner.schema.json"
+# The schema has no published URL: a URN names it without pretending to be a place to download it from.
+# Editors find it through the `# yaml-language-server: $schema=<relative path>` line or `yaml.schemas`.
+SCHEMA_ID = "urn:provisioner:schedule-file"
 
 
 def json_schema() -> dict[str, Any]:

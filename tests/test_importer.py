@@ -36,8 +36,10 @@ def import_plan_empty(cli: Cli, path: Path, *args: str) -> str:
 
 
 def test_guidebook_round_trip_plans_empty(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "provisioner.schema.json").write_text("{}", encoding="utf-8")
     text = import_plan_empty(cli, tmp_path / "schedules" / "summit.yaml", "guidebook", "--guide", "47")
-    assert text.startswith(SCHEMA_LINE)
+    assert text.startswith(SCHEMA_LINE + "../schema/provisioner.schema.json\n")
     doc = load(tmp_path / "schedules" / "summit.yaml")
     assert (doc["provider"], doc["guide"]) == ("guidebook", 47)
     assert "guide: 47  # Summit 2026\n" in text
@@ -272,15 +274,17 @@ def test_merge_rosters_respects_unmanaged_fields(cli: Cli, sb: Any, tmp_path: Pa
     sb.store.set_team_member(members[(111, 22)], status="C")
     path, done = merge_into(cli, tmp_path, ROSTER, "planning-center", "--service-type", "1234", "--plan", "5678")
     assert done.exit_code == 0, done.stderr
-    assert "kept 1 roster not in live: plan 9999" in done.stderr
+    assert "kept 1 roster not in live: plan 9999" in done.stderr  # not a plan of the service type at all
+    assert "kept 1 team member not in live: person 999 / team 22 on plan 5678" in done.stderr
     text = path.read_text(encoding="utf-8")
     assert re.search(r"\n        status: confirmed +# words are fine\n", text)  # the user's spelling, updated
+    assert "      - person: 999  # left the church\n        team: 22\n" in text  # kept, with its comment
     roster = load(path)["rosters"][0]
     assert roster["prune"] is True
     people = {m["person"]: m for m in roster["team_members"]}
     assert "position" not in people[111]  # the user does not manage Jane's position: still not managed
-    assert "notes" not in people[112]  # live has no notes: a present key is dropped
-    assert 999 not in people and set(people) == {111, 112, 113, 114, 115, 116, 117, 118}
+    assert people[112]["notes"] == ""  # live has no notes: the key the user manages stays, empty
+    assert set(people) == {111, 112, 113, 114, 115, 116, 117, 118, 999}
 
 
 def test_merge_responses_matches_entries_without_team(cli: Cli, sb: Any, tmp_path: Path) -> None:
@@ -391,13 +395,119 @@ def test_merge_into_a_roster_that_does_not_prune_adds_nobody(cli: Cli, tmp_path:
 def test_schema_line_points_at_the_repository_schema(cli: Cli, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     outside = tmp_path / "elsewhere" / "summit.yaml"
-    assert cli("import", "guidebook", "--guide", "48", "-o", str(outside)).exit_code == 0
-    assert outside.read_text(encoding="utf-8").startswith(SCHEMA_LINE + "https://")  # no schema in reach: the URL
+    done = cli("import", "guidebook", "--guide", "48", "-o", str(outside))
+    assert done.exit_code == 0
+    # No schema in reach and no published URL: no line (never a made-up URL), and a hint on stderr.
+    assert outside.read_text(encoding="utf-8").startswith("provider: guidebook\n")
+    assert "yaml-language-server" not in outside.read_text(encoding="utf-8")
+    assert "tip: run `provisioner schema > schema/provisioner.schema.json` and add a " \
+           "`# yaml-language-server: $schema=...` line for editor completion" in done.stderr
     (tmp_path / "repo" / "schema").mkdir(parents=True)
     (tmp_path / "repo" / "schema" / "provisioner.schema.json").write_text("{}", encoding="utf-8")
     nested = tmp_path / "repo" / "schedules" / "events" / "partner-day.yaml"
     assert cli("import", "guidebook", "--guide", "48", "-o", str(nested)).exit_code == 0
     assert nested.read_text(encoding="utf-8").startswith(SCHEMA_LINE + "../../schema/provisioner.schema.json\n")
     monkeypatch.chdir(tmp_path / "repo")
-    printed = cli("import", "guidebook", "--guide", "48").stdout
-    assert printed.startswith(SCHEMA_LINE + "../schema/provisioner.schema.json\n")  # as if saved in schedules/
+    printed = cli("import", "guidebook", "--guide", "48")
+    assert printed.stdout.startswith(SCHEMA_LINE + "../schema/provisioner.schema.json\n")  # as if in schedules/
+    assert "tip:" not in printed.stderr
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    printed = cli("import", "guidebook", "--guide", "48")
+    assert printed.stdout.startswith("provider: guidebook\n") and "tip: run `provisioner schema" in printed.stderr
+
+
+# -- the example file, merging with --plan, directories --------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "schedules" / "sunday-services.yaml"
+
+
+def test_merge_into_the_example_keeps_file_only_members_managed_notes_and_unselected_plans(
+        cli: Cli, tmp_path: Path) -> None:
+    original = EXAMPLE.read_text(encoding="utf-8")
+    assert "{person: 119, team: 22, position: Keys, status: U}" in original  # in the file, not in live
+    assert "{person: 111, team: 22, position: Vocals, notes: Bring in-ears}" in original  # live notes are ""
+    path, done = merge_into(cli, tmp_path, original, "planning-center", "--service-type", "1234", "--plan", "5678")
+    assert done.exit_code == 0, done.stderr
+    assert "kept 1 team member not in live: person 119 / team 22 on plan 5678" in done.stderr
+    # Plan 5679 is live; --plan 5678 only left it out of this import.
+    assert "not in live: plan 5679" not in done.stderr
+    assert "left unchanged: plan 5679 (not selected)" in done.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "      - {person: 119, team: 22, position: Keys, status: U}  " \
+           "              # Grace replaces David on keys\n" in text
+    assert '      - {person: 111, team: 22, position: Vocals, notes: ""}              # Jane Doe, Band\n' in text
+    assert text[text.index("  - plan: 5679"):] == original[original.index("  - plan: 5679"):]
+    rosters = load(path)["rosters"]
+    assert rosters[0]["team_members"][0] == {"person": 111, "team": 22, "position": "Vocals", "notes": ""}
+    planned = cli("plan", "--format", "json", str(path))
+    changes = json.loads(planned.output)["changes"]
+    assert ("create", "person 119 / team 22") in [(c["action"], c["key"]) for c in changes]
+    assert not [c for c in changes if "person 111 " in c["key"]]  # notes "" is what live has
+
+
+def test_merge_keeps_managed_keys_null_when_live_has_no_value(cli: Cli, sb: Any, tmp_path: Path) -> None:
+    members = {(m["person"], m["team"]): m["id"] for m in sb.store.team_members(5678)}
+    sb.store.set_team_member(members[(113, 22)], position=None, notes="")
+    text = textwrap.dedent("""\
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5678
+            prune: false
+            team_members:
+              - person: 113
+                team: 22
+                position: Guitar  # may move to bass
+                notes: Tune down
+        """)
+    path, done = merge_into(cli, tmp_path, text, "planning-center", "--service-type", "1234", "--plan", "5678")
+    assert done.exit_code == 0, done.stderr
+    out = path.read_text(encoding="utf-8")
+    assert re.search(r"\n        position: +# may move to bass\n", out) and '        notes: ""\n' in out
+    assert load(path)["rosters"][0]["team_members"] == [{"person": 113, "team": 22, "position": None, "notes": ""}]
+    assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
+
+
+def test_merge_keeps_file_only_members_of_a_shared_list(cli: Cli, tmp_path: Path) -> None:
+    text = textwrap.dedent("""\
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5678
+            prune: false
+            team_members: &band
+              - {person: 111, team: 22, position: Vocals, status: C}  # live: U on both plans
+              - &new {person: 999, team: 22, position: Keys}
+          - plan: 5679
+            prune: false
+            team_members: *band
+        """)
+    path, done = merge_into(cli, tmp_path, text, "planning-center", "--service-type", "1234",
+                            "--plan", "5678", "--plan", "5679")
+    assert done.exit_code == 0, done.stderr
+    # The shared list differs from live on both plans, so each gets a plain list of its own: the live
+    # members plus the file-only one, still the user's anchored mapping.
+    assert "kept 1 team member not in live: person 999 / team 22 on plan 5678" in done.stderr
+    assert "kept 1 team member not in live: person 999 / team 22 on plan 5679" in done.stderr
+    for roster in load(path)["rosters"]:
+        assert roster["team_members"] == [{"person": 111, "team": 22, "position": "Vocals", "status": "U"},
+                                          {"person": 999, "team": 22, "position": "Keys"}]
+    out = path.read_text(encoding="utf-8")
+    assert "&new" in out and "*new" in out
+
+
+def test_import_into_a_new_directory_says_so(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "new" / "dir" / "partner.yaml"
+    done = cli("import", "guidebook", "--guide", "48", "-o", str(path))
+    assert done.exit_code == 0, done.stderr
+    assert f"created directory {path.parent}\n" in done.stderr
+    assert path.is_file()
+    again = cli("import", "guidebook", "--guide", "48", "-o", str(tmp_path / "new" / "dir" / "other.yaml"))
+    assert again.exit_code == 0 and "created directory" not in again.stderr
+
+
+def test_import_into_an_unwritable_place_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "file.txt").write_text("", encoding="utf-8")
+    done = cli("import", "guidebook", "--guide", "48", "-o", str(tmp_path / "file.txt" / "x.yaml"))
+    assert done.exit_code == 1
+    assert "cannot write" in done.stderr and "Traceback" not in done.stderr
