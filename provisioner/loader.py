@@ -51,10 +51,10 @@ class Workspace:
     digest: str
 
 
-def discover(paths: Iterable[str]) -> list[Path]:
-    """Expand directories into their YAML files, sorted; explicit files are taken as given."""
+def discover(paths: Iterable[str], diags: list[Diagnostic]) -> list[Path]:
+    """Expand directories into their YAML files, sorted; explicit files are taken as given. Problems (missing
+    paths, symlinks leading out) go to ``diags`` so the other files are still checked."""
     found: list[Path] = []
-    diags: list[Diagnostic] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -62,9 +62,7 @@ def discover(paths: Iterable[str]) -> list[Path]:
         elif path.exists():
             found.append(path)
         else:
-            diags.append(Diagnostic(str(path), 0, 0, "no such file or directory"))
-    if diags:
-        raise ValidationError(diags)
+            diags.append(Diagnostic(str(path), 1, 1, "no such file or directory"))
     return found
 
 
@@ -76,7 +74,7 @@ def _walk(root: Path, diags: list[Diagnostic]) -> list[Path]:
             continue
         target = path.resolve()
         if not target.is_relative_to(base):
-            diags.append(Diagnostic(str(path), 0, 0, f"symlink points outside {root} (to {target}); refusing"))
+            diags.append(Diagnostic(str(path), 1, 1, f"symlink points outside {root} (to {target}); refusing"))
             continue
         out.append(path)
     return out
@@ -84,8 +82,8 @@ def _walk(root: Path, diags: list[Diagnostic]) -> list[Path]:
 
 def load_workspace(paths: Iterable[str]) -> Workspace:
     """Load and validate every file, collecting every error before raising."""
-    files = discover(paths)
     diags: list[Diagnostic] = []
+    files = discover(paths, diags)
     loaded: list[Loaded] = []
     digest = hashlib.sha256()
     for path in files:
@@ -97,8 +95,8 @@ def load_workspace(paths: Iterable[str]) -> Workspace:
         item = load_bytes(_display(path), raw, diags)
         if item is not None:
             loaded.append(item)
-    if not files:
-        diags.append(Diagnostic(", ".join(paths) or ".", 0, 0, "no *.yaml or *.yml files found"))
+    if not files and not diags:
+        diags.append(Diagnostic(", ".join(paths) or ".", 1, 1, "no *.yaml or *.yml files found"))
     from provisioner.checks import cross_file_checks  # late: checks imports Loaded
 
     diags += cross_file_checks(loaded)
@@ -118,11 +116,11 @@ def _read(path: Path, diags: list[Diagnostic]) -> bytes | None:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            diags.append(Diagnostic(_display(path), 0, 0, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}"))
+            diags.append(Diagnostic(_display(path), 1, 1, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}"))
             return None
         return path.read_bytes()
     except OSError as e:
-        diags.append(Diagnostic(_display(path), 0, 0, f"cannot read: {e.strerror or e}"))
+        diags.append(Diagnostic(_display(path), 1, 1, f"cannot read: {e.strerror or e}"))
         return None
 
 
@@ -151,8 +149,9 @@ def _decode(name: str, raw: bytes, diags: list[Diagnostic]) -> str | None:
 
 
 def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any], Pos] | None:
+    problems: list[ShapeError] = []
     try:
-        docs = parse(text, max_nodes=MAX_NODES, max_depth=MAX_DEPTH)
+        docs = parse(text, max_nodes=MAX_NODES, max_depth=MAX_DEPTH, problems=problems)
     except ShapeError as e:
         diags.append(Diagnostic(name, e.line, e.col, str(e)))
         return None
@@ -161,7 +160,10 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         diags.append(Diagnostic(name, line, col, _yaml_message(e)))
         return None
-    except (YAMLError, RecursionError, ValueError, TypeError) as e:
+    except RecursionError:
+        diags.append(Diagnostic(name, 1, 1, f"nested deeper than {MAX_DEPTH} levels"))
+        return None
+    except (YAMLError, ValueError, TypeError) as e:
         diags.append(Diagnostic(name, 1, 1, f"cannot parse YAML: {type(e).__name__}: {str(e)[:200]}"))
         return None
     if len(docs) > 1:
@@ -171,6 +173,7 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
         diags.append(Diagnostic(name, 1, 1, "file is empty; an empty file never means 'delete everything' "
                                             "(write `schedules: []` with its provider and scope to say so)"))
         return None
+    diags += [Diagnostic(name, p.line, p.col, str(p)) for p in problems]
     data, pos = docs[0]
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
@@ -186,6 +189,10 @@ def _yaml_message(e: MarkedYAMLError) -> str:
 
 def _validate(name: str, data: dict[str, Any], tree: Pos, diags: list[Diagnostic]) -> Loaded | None:
     provider = data.get("provider")
+    if "provider" not in data:
+        diags.append(Diagnostic(name, tree.line, tree.col, "missing required key `provider` (guidebook or "
+                                                           "planning_center)"))
+        return None
     if provider not in ("guidebook", "planning_center"):
         loc: tuple[str, ...] = ("provider",) if "provider" in data else ()
         line, col = position(tree, loc)

@@ -8,7 +8,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters (tabs and newlines included) and bidirectional overrides: in review output they hide or
+# rewrite what a name says.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+MAX_ID = 2**63 - 1
 MAX_NAME = 255
 
 
@@ -17,8 +20,8 @@ def _int_id(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("an id must be a whole number, not true/false")
     if isinstance(value, int):
-        if value < 1:
-            raise ValueError(f"an id must be a positive whole number, got {value}")
+        if not 1 <= value <= MAX_ID:
+            raise ValueError(f"an id must be a whole number from 1 to {MAX_ID}, got {value}")
         return value
     if isinstance(value, str) and value.strip().isdigit():
         return _int_id(int(value.strip()))
@@ -29,7 +32,7 @@ def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected text, got {type(value).__name__} {value!r}")
     if _CONTROL.search(value):
-        raise ValueError(f"control characters are not allowed in {value!r}")
+        raise ValueError(f"control characters (tabs, newlines, direction overrides) are not allowed in {value!r}")
     if not value.strip():
         raise ValueError("must not be empty")
     if len(value) > MAX_NAME:

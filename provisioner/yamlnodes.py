@@ -38,10 +38,16 @@ class ShapeError(Exception):
         self.line, self.col = line, col
 
 
-def parse(text: str, *, max_nodes: int, max_depth: int) -> list[tuple[Any, Pos]]:
-    """Every document of ``text`` as (data, positions). Raises MarkedYAMLError or ShapeError."""
+def parse(text: str, *, max_nodes: int, max_depth: int,
+          problems: list[ShapeError] | None = None) -> list[tuple[Any, Pos]]:
+    """Every document of ``text`` as (data, positions). Raises MarkedYAMLError or ShapeError; duplicate keys
+    are appended to ``problems`` (the first value kept) so the rest of the file is still checked."""
     yaml = YAML(typ="safe", pure=False)
-    return [_Builder(yaml, max_nodes, max_depth).build(node) for node in yaml.compose_all(text)]
+    found = problems if problems is not None else []
+    docs = [_Builder(yaml, max_nodes, max_depth, found).build(node) for node in yaml.compose_all(text)]
+    if problems is None and found:
+        raise found[0]
+    return docs
 
 
 def _at(node: Node) -> tuple[int, int]:
@@ -49,8 +55,9 @@ def _at(node: Node) -> tuple[int, int]:
 
 
 class _Builder:
-    def __init__(self, yaml: YAML, max_nodes: int, max_depth: int) -> None:
+    def __init__(self, yaml: YAML, max_nodes: int, max_depth: int, problems: list[ShapeError]) -> None:
         self.constructor = yaml.constructor
+        self.problems = problems
         self.max_nodes, self.max_depth = max_nodes, max_depth
         self.total = 0
         self.memo: dict[int, tuple[Any, Pos, int]] = {}
@@ -131,8 +138,9 @@ class _Builder:
             key = self.constructor.construct_object(key_node, deep=True)
             if key in data:
                 first = pos.keys[key]
-                raise ShapeError(f"duplicate key {key!r} (first at line {first.line}): each key may appear once "
-                                 "in a mapping", *_at(key_node))
+                self.problems.append(ShapeError(f"duplicate key {key!r} (first at line {first.line}): each key may "
+                                                "appear once in a mapping", *_at(key_node)))
+                continue
             value, value_pos, value_size = self._node(value_node, depth + 1)
             data[key], pos.keys[key], pos.values[key] = value, Pos(*_at(key_node)), value_pos
             size += value_size

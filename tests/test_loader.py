@@ -61,6 +61,7 @@ def test_all_errors_collected_across_files(write: Write) -> None:
         f"{f['a.yaml']}:5:5: unknown key `atendees`; did you mean `attendees`?",
         f"{f['a.yaml']}:6:16: schedules.0.sessions.0: session reference must be an id or one of "
         "{import_id: ...}, {name: ...}, got True",
+        f"{f['b.yaml']}:1:1: missing required key `provider` (guidebook or planning_center)",
         f"{f['b.yaml']}:2:1: duplicate key 'a' (first at line 1): each key may appear once in a mapping",
         f"{f['c.yaml']}:1:1: file is empty; an empty file never means 'delete everything' "
         "(write `schedules: []` with its provider and scope to say so)",
@@ -72,10 +73,14 @@ def test_all_errors_collected_across_files(write: Write) -> None:
     ("- 1\n- 2\n", "expected a mapping with a `provider` key, got a list"),
     ("provider: nope\n", "`provider` must be guidebook or planning_center, got 'nope'"),
     ("provider: guidebook\n", "missing required key `guide`"),
-    ("provider: guidebook\nguide: 0\n", "guide: an id must be a positive whole number, got 0"),
+    ("provider: guidebook\nguide: 0\n", "guide: an id must be a whole number from 1 to 9223372036854775807, got 0"),
     ("provider: guidebook\nguide: 4.5\n", "guide: an id must be a whole number or a string of digits, got 4.5"),
     ("provider: guidebook\nguide: abc\n", "guide: an id must be a whole number or a string of digits, got 'abc'"),
-    ("provider: guidebook\nguide: 1\nschedules:\n  - name: \"a\\x07b\"\n", "control characters are not allowed"),
+    ("provider: guidebook\nguide: 1\nschedules:\n  - name: \"a\\x07b\"\n", "control characters (tabs, newlines"),
+    ("provider: guidebook\nguide: 1\nschedules:\n  - name: \"a\\nb\"\n", "control characters (tabs, newlines"),
+    ("provider: guidebook\nguide: 1\nschedules:\n  - name: \"a\\u202eb\"\n", "direction overrides) are not allowed"),
+    ("provider: guidebook\nguide: 99999999999999999999999\n", "an id must be a whole number from 1 to"),
+    ("guide: 1\n", "missing required key `provider`"),
     ("provider: guidebook\nguide: 1\n---\nprovider: guidebook\nguide: 2\n", "more than one YAML document"),
     ("provider: guidebook\nguide: [1\n", "expected ',' or ']'"),
     ("provider: planning_center\nservice_type: 1\nrosters:\n  - plan: 2\n    team_members:\n"
@@ -177,8 +182,20 @@ def test_anchors_share_lists(write: Write) -> None:
 
 
 def test_missing_path_and_no_files(tmp_path: Path) -> None:
-    assert errors([str(tmp_path / "nope")]) == [f"{tmp_path / 'nope'}:0:0: no such file or directory"]
-    assert errors([str(tmp_path)]) == [f"{tmp_path}:0:0: no *.yaml or *.yml files found"]
+    assert errors([str(tmp_path / "nope")]) == [f"{tmp_path / 'nope'}:1:1: no such file or directory"]
+    assert errors([str(tmp_path)]) == [f"{tmp_path}:1:1: no *.yaml or *.yml files found"]
+
+
+def test_a_bad_path_does_not_hide_errors_in_other_files(write: Write, tmp_path: Path) -> None:
+    d = write("a.yaml", "provider: guidebook\n")
+    found = errors([str(d), str(tmp_path / "nope")])
+    assert sorted(e.split(": ", 1)[1] for e in found) == ["missing required key `guide`", "no such file or directory"]
+
+
+def test_thousand_levels_deep_is_a_nesting_error(write: Write) -> None:
+    d = write("deep.yaml", "provider: guidebook\nguide: 1\nschedules: " + "[" * 1000 + "]" * 1000 + "\n")
+    (error,) = errors([str(d)])
+    assert error.endswith("nested deeper than 40 levels")
 
 
 def test_roster_status_and_response_for_the_same_schedule_conflict(write: Write) -> None:
