@@ -9,9 +9,13 @@ from typing import Any
 from provisioner.plan import Change
 from provisioner.providers.base import Record, Scope
 
+_DUPLICATE = re.compile(r" \(#[^)]*\)\Z")
+
 
 def matches(key: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatchcase(key, p) for p in patterns)
+    """Patterns match the name; a live duplicate keyed "Name (#id)" matches as "Name" does."""
+    name = _DUPLICATE.sub("", key)
+    return any(fnmatchcase(key, p) or fnmatchcase(name, p) for p in patterns)
 
 
 def field_diff(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
@@ -75,14 +79,19 @@ def _delete(scope: Scope, rec: Record, labels: dict[str, dict[str, str]]) -> Cha
 
 
 def _note_renames(changes: list[Change]) -> list[Change]:
-    """The APIs cannot rename: say so when a delete and a create carry the same values."""
-    deletes = {_values_key(c.before): c for c in changes if c.action == "delete" and c.before}
+    """The API cannot rename: say so where a create looks like a renamed delete (same content, or the only
+    create and the only delete of the scope)."""
+    deletes = [c for c in changes if c.action == "delete" and c.before]
+    creates = [c for c in changes if c.action == "create" and c.after]
+    same = {_values_key(c.before): c for c in deletes}
     out = []
     for c in changes:
-        old = deletes.get(_values_key(c.after)) if c.action == "create" and c.after else None
+        old = same.get(_values_key(c.after)) if c in creates else None
+        if old is None and c in creates and len(creates) == len(deletes) == 1:
+            old = deletes[0]
         if old is not None:
-            c = Change(**{**c.__dict__, "reason": f"missing in live; same content as {old.key!r}, which is "
-                          "deleted: the API cannot rename, so a rename is a delete plus a create"})
+            c = Change(**{**c.__dict__, "reason": f"missing in live; if this renames {old.key!r} (deleted here): "
+                          "the API cannot rename, so a rename is a delete plus a create"})
         out.append(c)
     return out
 

@@ -23,7 +23,7 @@ def test_create_update_delete_with_reasons_and_sources() -> None:
     live = {"B": rec("B", id=2, sessions=[3, 4], attendees=[]), "C": rec("C", id=3, sessions=[5], attendees=[7])}
     changes = diff_scope(scope(), desired, live, {"sessions": {"1": "Keynote"}})
     by = {c.key: c for c in changes}
-    assert by["A"].action == "create" and by["A"].reason == "missing in live" and by["A"].source == "s.yaml:4"
+    assert by["A"].action == "create" and by["A"].reason.startswith("missing in live; if this renames 'C'") and by["A"].source == "s.yaml:4"
     assert by["A"].fields == {"sessions": {"add": [1, 2], "remove": []}, "attendees": {"add": [6], "remove": []}}
     assert by["A"].labels == {"sessions": {"1": "Keynote"}}
     assert by["A"].before is None and by["A"].after == {"sessions": [1, 2], "attendees": [6]}
@@ -46,12 +46,19 @@ def test_rename_is_delete_plus_create_and_says_so() -> None:
     changes = diff_scope(scope(), {"New": rec("New", s=[1, 2])}, {"Old": rec("Old", id=1, s=[2, 1])})
     assert [c.action for c in changes] == ["create", "delete"]
     assert "the API cannot rename" in changes[0].reason and "'Old'" in changes[0].reason
+    renamed_and_edited = diff_scope(scope(), {"New": rec("New", s=[1, 3])}, {"Old": rec("Old", id=1, s=[2, 1])})
+    assert "if this renames 'Old'" in renamed_and_edited[0].reason
+    two = diff_scope(scope(), {"N1": rec("N1", s=[1]), "N2": rec("N2", s=[2])}, {"Old": rec("Old", id=1, s=[3])})
+    assert all(c.reason == "missing in live" for c in two if c.action == "create")
 
 
 def test_live_duplicates_are_pruned_by_their_suffixed_key() -> None:
     live = {"A": rec("A", id=1, s=[1]), "A (#7)": rec("A (#7)", id=7, s=[1])}
     (change,) = diff_scope(scope(), {"A": rec("A", s=[1])}, live)
     assert (change.action, change.key, change.reason) == ("delete", "A (#7)", "duplicate name in live (prune)")
+    # an ignored name stays ignored for its live duplicates too
+    twins = {"B": rec("B", id=1, s=[1]), "B (#7)": rec("B (#7)", id=7, s=[1])}
+    assert diff_scope(scope(ignore=("B",)), {}, twins) == []
 
 
 ids = st.lists(st.integers(1, 12), max_size=6)
