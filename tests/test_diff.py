@@ -23,7 +23,8 @@ def test_create_update_delete_with_reasons_and_sources() -> None:
     live = {"B": rec("B", id=2, sessions=[3, 4], attendees=[]), "C": rec("C", id=3, sessions=[5], attendees=[7])}
     changes = diff_scope(scope(), desired, live, {"sessions": {"1": "Keynote"}})
     by = {c.key: c for c in changes}
-    assert by["A"].action == "create" and by["A"].reason.startswith("missing in live; if this renames 'C'") and by["A"].source == "s.yaml:4"
+    assert by["A"].action == "create" and by["A"].source == "s.yaml:4"
+    assert by["A"].reason.startswith("missing in live; if this renames 'C'")
     assert by["A"].fields == {"sessions": {"add": [1, 2], "remove": []}, "attendees": {"add": [6], "remove": []}}
     assert by["A"].labels == {"sessions": {"1": "Keynote"}}
     assert by["A"].before is None and by["A"].after == {"sessions": [1, 2], "attendees": [6]}
