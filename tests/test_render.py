@@ -80,10 +80,6 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 > [!WARNING]
 > **2 deletes:** guide 47: Old Team; plan 5678: John Smith (person 222) / Tech (team 23)
 
-**Warnings**
-
-- ⚠️ session 13 overlaps session 14
-
 #### guidebook · guide 47 — ⛔ unsafe
 
 | action | key | changes | reason | source |
@@ -122,6 +118,10 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 
 - Jane Doe on Dec 6 Band: added as Vocals (unconfirmed)
 - John Smith on Dec 6 Tech: removed
+
+**Warnings**
+
+- ⚠️ session 13 overlaps session 14
 
 <details><summary>Change detail (6 changes)</summary>
 
@@ -226,7 +226,8 @@ def test_render_dispatches_by_format_and_title() -> None:
     assert out.getvalue() == SMALL_MARKDOWN
     out = io.StringIO()
     render(Plan(), "markdown", out, title="Drift")
-    assert out.getvalue() == f"{MARKER}\n### provisioner drift\n\n**No changes. Live state matches the YAML.**\n\n"
+    assert out.getvalue() == ("<!-- provisioner-drift -->\n### provisioner drift\n\n"
+                              "**No drift: live state matches the YAML.**\n\n")
     out = io.StringIO()
     render(small_plan(), "text", out)
     assert out.getvalue() == SMALL_TEXT
@@ -311,13 +312,13 @@ SMALL_TRUNCATED_TAIL = """\
 
 > [!NOTE]
 > **Truncated to fit a comment.** Left out: 3 of 6 table rows (changes); 7 per-person impact lines; \
-6 change details. The full plan is in the JSON artifact (`plan --out plan.json`).
+6 change details; 1 warnings. The full plan is in the JSON artifact (`plan --out plan.json`).
 """
 
 
 def test_markdown_truncates_at_a_row_boundary_with_a_note() -> None:
-    out = md(small_plan(), limit=1500)
-    assert len(out) <= 1500
+    out = md(small_plan(), limit=1450)
+    assert len(out) <= 1450
     assert out.endswith(SMALL_TRUNCATED_TAIL)
     kept = SMALL_MARKDOWN[: SMALL_MARKDOWN.index("#### planning")]
     assert out == kept + "\n" + SMALL_TRUNCATED_TAIL[SMALL_TRUNCATED_TAIL.index("> [!NOTE]") :]
@@ -369,3 +370,194 @@ def test_budget_closes_open_blocks_and_counts_what_it_drops() -> None:
     b.close()
     assert b.text() == "<d>01234567890123456789</d>"
     assert b.stopped and b.left_out == {"row": 2, "item": 1}
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("no_color", "expected"), [(None, True), ("", True), ("1", False), ("0", False)])
+def test_cli_color_only_a_non_empty_no_color_disables_it(
+        monkeypatch: pytest.MonkeyPatch, no_color: str | None, expected: bool) -> None:
+    from provisioner import cli  # no-color.org: "when present and not an empty string"
+
+    monkeypatch.setattr("sys.stdout", _Tty())
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    assert cli._color() is expected
+
+
+# --- untrusted text: names, keys, reasons, sources and warnings from YAML or a live service -----------------
+
+INJECTED = "x\n```\n</details>\n# Injected heading"
+
+
+def hostile_plan() -> Plan:
+    """Text that would close the fence, the <details> or a table row, start a heading or a list, or act."""
+    labels = {"sessions": {"13": "````` <!-- hide", "14": "Lunch\tbreak"},
+              "attendees": {"6": "- nested\n# heading", "7": "@octocat #1", "8": "1. ordered"}}
+    schedule = Change(action="create", provider="guidebook", scope="guide 47", key=INJECTED,
+                      fields={"sessions": {"add": [13, 14], "remove": []}, "attendees": {"add": [6], "remove": []}},
+                      reason="missing\n- injected item\r\n<!--", source="s.yaml:1\n| x | `y`",
+                      after={"attendees": [6, 7, 8], "sessions": [13, 14]}, labels=labels)
+    person = Change(action="update", provider="planning_center", scope="person 111", key="plan 5678 / team 22",
+                    fields={"response": {"from": "pending", "to": "declined"}}, reason="response differs",
+                    target={"person": 111}, after={"response": "declined", "decline_reason": "Sick\n</details>"},
+                    labels={"person": {"111": "Jane\n# Doe"}, "team": {"22": "Band</summary>"}})
+    rows = tuple(gb("create", f"T{i:02d}", {}, reason="r") for i in range(TABLE_ROWS))
+    tail = Change(action="create", provider="guidebook", scope="guide 47", key="last", fields={}, reason="r")
+    scopes = (ScopeReport("guidebook", "guide 47", 3, 1, ("- caution\n# heading",)),)
+    return Plan((schedule, *rows, tail, person), scopes, ("w\n```\n</details>\n# W", "- item <!--"))
+
+
+def test_markdown_untrusted_text_cannot_break_out_anywhere() -> None:
+    out = md(hostile_plan())
+    lines = out.splitlines()
+    # the diff fence is longer than any backtick run inside; outside it, no "<!--", "<details>" but the own
+    fence, body = re.search(r"\n(`{3,})diff\n(.*?)\n\1\n\n</details>\n$", out, re.S).groups()  # type: ignore[union-attr]
+    assert fence == "``````"
+    outside = out.replace(body, "")
+    assert outside.count("<!--") == 1
+    assert outside.count("<details>") == outside.count("</details>") == 2
+    assert outside.count("<summary>") == outside.count("</summary>") == 2
+    # headings, HTML comments and <details> are only the renderer's own
+    assert [line for line in lines if line.startswith("#")] == [
+        "### provisioner plan", "#### guidebook · guide 47 — ⛔ unsafe", "#### planning\\_center · person 111",
+        "#### Per-person impact"]
+    # table rows: one line each, exactly five cells
+    rows = [line for line in lines if line.startswith("|")]
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 6 for row in rows), rows
+    assert ("| ➕ create | x \\`\\`\\` &lt;/details&gt; \\# Injected heading | "
+            "sessions: +\\`\\`\\`\\`\\` &lt;!-- hide (13) +Lunch break (14)<br>attendees: +- nested \\# heading (6) | "
+            "missing - injected item &lt;!-- | `s.yaml:1 \\| x \\| 'y'` |") in rows
+    # list items: one line each, no nested list, heading or mention
+    assert "> - \\- caution \\# heading\n" in out
+    assert "- \\- nested \\# heading: +\\`\\`\\`\\`\\` &lt;!-- hide, +Lunch break\n" in out
+    assert "- 1\\. ordered: +\\`\\`\\`\\`\\` &lt;!-- hide, +Lunch break\n" in out
+    assert "- @\u200boctocat \\#\u200b1: +\\`\\`\\`\\`\\` &lt;!-- hide, +Lunch break\n" in out
+    assert "- Jane \\# Doe: declines plan 5678 Band&lt;/summary&gt; (Sick &lt;/details&gt;)\n" in out
+    assert "- ⚠️ w \\`\\`\\` &lt;/details&gt; \\# W\n- ⚠️ - item &lt;!--\n" in out
+    # <summary> is HTML, where markdown escapes would show: HTML-escaped only
+    assert "<details><summary>2 more changes in guidebook · guide 47 — ⛔ unsafe</summary>" in out
+    # inside the fence: one line per item, nothing that could close it
+    assert f"+ create {INJECTED.replace(chr(10), ' ')}  [guidebook · guide 47, s.yaml:1 | x | `y`]" in body
+    assert "  # missing - injected item <!--\n" in body and "+   Lunch break (14)\n" in body
+    assert not any(line.startswith("`" * 6) for line in body.splitlines())
+
+
+def test_markdown_summary_is_html_not_markdown() -> None:
+    changes = tuple(pco("delete", "plan 5678", f"person {i} / team 22", {}) for i in range(TABLE_ROWS + 1))
+    assert "<summary>1 more changes in planning_center · plan 5678</summary>" in md(Plan(changes))
+
+
+def test_markdown_control_characters_are_visible() -> None:
+    c = gb("create", "a\x1b[31mb\x00\u202ec", {}, reason="r\x7f")
+    out = md(Plan((c,)))
+    assert "\x1b" not in out and "\x00" not in out and "\u202e" not in out and "\x7f" not in out
+    assert "| ➕ create | a\\\\x1b\\[31mb\\\\x00\\\\u202ec |  | r\\\\x7f |  |\n" in out
+    assert "+ create a\\x1b[31mb\\x00\\u202ec  [guidebook · guide 47]\n  # r\\x7f\n" in out
+
+
+def test_text_untrusted_text_reaches_the_terminal_as_visible_escapes() -> None:
+    labels = {"attendees": {"6": "eve\x1b]0;pwned\x07"}, "sessions": {"13": "Keynote\x1b[2J"}}
+    c = Change(action="create", provider="guidebook", scope="guide\x1b[8m 47", key="x\n\x1b[31mInjected",
+               fields={"sessions": {"add": [13], "remove": []}}, reason="r\ny", source="s.yaml\r:1",
+               after={"attendees": [6], "sessions": [13]}, labels=labels)
+    plan = Plan((c,), (ScopeReport("guidebook", "guide 47", 1, 0, ("v\x1b[0m",)),), ("w\x1b[1m\nfake: line",))
+    for color in (False, True):
+        out = text(plan, color=color)
+        assert all(part not in out for part in ("\x1b[31mInjected", "\x1b[2J", "\x1b]0;", "\x07", "\x1b[8m",
+                                                  "\x1b[1m\n", "\r", "\nfake", "\ny"))
+    assert "\x1b" not in text(plan)
+    assert text(plan) == (
+        "guidebook · guide\\x1b[8m 47\n"
+        "  + create 'x\\n\\x1b[31mInjected'  # r\\ny  (s.yaml\\r:1)\n"
+        "      sessions: +Keynote\\x1b[2J (13)\n"
+        "\n"
+        "Impact\n"
+        "  guidebook · guide\\x1b[8m 47\n"
+        "    eve\\x1b]0;pwned\\x07: +Keynote\\x1b[2J\n"
+        "\n"
+        "warning: w\\x1b[1m\\nfake: line\n"
+        "UNSAFE: v\\x1b[0m (apply needs --force)\n"
+        "Plan: 1 to create, 0 to update, 0 to delete.\n")
+
+
+# --- many warnings ----------------------------------------------------------------------------------------
+
+
+def overlapping_plan(n: int = 300, per: int = 25) -> Plan:
+    """``n`` new schedules, each with ``per`` pairs of overlapping sessions: many more warnings than changes."""
+    changes = tuple(gb("create", f"Schedule {i:03d}", {"sessions": {"add": [13, 14], "remove": []}},
+                       source=f"schedules/s.yaml:{i}", after={"attendees": [6], "sessions": [13, 14]},
+                       reason="missing in live") for i in range(n))
+    warnings = tuple(f"guide 47 'Schedule {i:03d}': session {j} overlaps session {j + 1}"
+                     for i in range(n) for j in range(per))
+    return Plan(changes, (), (*warnings, *(f"extra {k}" for k in range(6))))
+
+
+def test_markdown_changes_and_impact_come_before_a_capped_list_of_warnings() -> None:
+    plan = overlapping_plan()
+    assert len(plan.warnings) == 7506
+    out = md(plan)
+    assert len(out) <= LIMIT
+    assert out.count("| ➕ create | Schedule ") == 300  # every change, none crowded out
+    assert "table rows" not in out and "per-person impact" not in out
+    changes, rest = out.split("#### Per-person impact\n\n")
+    assert "⚠️" not in changes
+    impact, warnings = rest.split("**Warnings**\n\n")
+    assert "- alice@example.com: +Lunch, +Opening Keynote\n" in impact
+    visible, folded = warnings.split("\n<details><summary>… and 7,486 more warnings</summary>\n\n")
+    assert visible.splitlines() == [f"- ⚠️ guide 47 'Schedule 000': session {j} overlaps session {j + 1}"
+                                    for j in range(20)]
+    assert folded.count("- ⚠️ ") <= 200
+
+
+def test_markdown_warnings_fold_beyond_twenty() -> None:
+    plan = Plan(warnings=tuple(f"w{i}" for i in range(23)))
+    out = md(plan)
+    assert out.endswith("**Warnings**\n\n" + "".join(f"- ⚠️ w{i}\n" for i in range(20)) +
+                        "\n<details><summary>… and 3 more warnings</summary>\n\n- ⚠️ w20\n- ⚠️ w21\n- ⚠️ w22\n\n"
+                        "</details>\n\n")
+    out = md(Plan(warnings=tuple(f"w{i}" for i in range(1000))))
+    assert "<summary>… and 980 more warnings</summary>" in out
+    assert out.count("- ⚠️ w") == 220 and "- … and 780 more (in the JSON plan)\n" in out
+
+
+def test_text_lists_at_most_twenty_warnings() -> None:
+    lines = text(overlapping_plan(n=2)).splitlines()
+    warnings = [line for line in lines if line.startswith("warning:")]
+    assert len(warnings) == 21
+    assert warnings[-1] == "warning: … and 36 more warnings (--format json lists them all)"
+    assert text(Plan(warnings=tuple(f"w{i}" for i in range(20)))).count("warning:") == 20
+
+
+# --- one way to show a value ------------------------------------------------------------------------------
+
+
+def test_empty_string_and_none_read_the_same_everywhere() -> None:
+    c = pco("update", "plan 5678", "person 222 / team 22", {"notes": {"from": "", "to": "Bring in-ears"},
+                                                             "team_position_name": {"from": None, "to": ""}})
+    plan = Plan((c,))
+    assert "      notes: (none) → Bring in-ears\n      team_position_name: (none) → (none)\n" in text(plan)
+    assert "    John Smith on Dec 6 Band: notes (none) → Bring in-ears; position (none) → (none)\n" in text(plan)
+    out = md(plan)
+    assert "notes: (none) → Bring in-ears<br>team\\_position\\_name: (none) → (none) |" in out
+    assert "  notes:\n-   (none)\n+   Bring in-ears\n  team_position_name:\n-   (none)\n+   (none)\n" in out
+    assert '""' not in text(plan) + out
+
+
+# --- drift ------------------------------------------------------------------------------------------------
+
+
+def test_drift_markdown_has_its_own_marker_and_words() -> None:
+    out = md(small_plan(), title="Drift")
+    assert out.startswith("<!-- provisioner-drift -->\n### provisioner drift\n\n"
+                          "**Drift: 2 to create, 2 to update, 2 to delete.**\n\n")
+    assert MARKER not in out and "Plan:" not in out
+    short = md(small_plan(), title="Drift", limit=1450)
+    assert short.endswith("The full report is in `provisioner drift --format json`.\n")
+    assert md(small_plan()).startswith(f"{MARKER}\n### provisioner plan\n\n**Plan: 2 to create")

@@ -32,9 +32,31 @@ def label(value: Any, table: dict[str, str]) -> str:
 
 
 def value_text(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    return '""' if value == "" else str(value)
+    """A field value for people: None and the empty string both read ``(none)``, in every renderer."""
+    return "(none)" if value is None or value == "" else str(value)
+
+
+# Text from YAML or a live service may hold anything. Line breaks would break a table row, a list item or a
+# code fence; other control characters (ESC starts a terminal escape sequence) and bidi overrides would be
+# invisible or act on the terminal. Renderers pass such text through ``visible`` or ``one_line``.
+_BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(m: re.Match[str]) -> str:
+    char = m[0]
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def visible(text: str) -> str:
+    """Control characters as visible escapes (``\\x1b``, ``\\n``): data never moves the cursor or breaks a line."""
+    return _CONTROL.sub(_escape, text)
+
+
+def one_line(text: str) -> str:
+    """Line breaks and tabs collapsed to one space, other control characters as visible escapes."""
+    return visible(_BREAKS.sub(" ", text))
 
 
 def describe_field(

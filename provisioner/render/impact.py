@@ -187,9 +187,8 @@ def _added(change: Change) -> str:
 
 
 def _shown(name: str, value: Any) -> str:
-    if not value:
-        return "(none)"
-    return STATUS.get(str(value).upper(), str(value)) if name == "status" else str(value)
+    text = value_text(value)  # None and "" both read "(none)", as in the text and markdown renderers
+    return STATUS.get(text.upper(), text) if name == "status" else text
 
 
 def _decline_reason(change: Change) -> str | None:

@@ -1,9 +1,15 @@
 """Markdown for pull-request comments and drift issues (DESIGN.md section 6, "Review").
 
 Order, most important first, so that truncation drops the least useful part: hidden marker, heading, summary,
-unsafe changes, deletes, warnings, one table per scope, per-person impact, per-change detail. Long lists go
-into ``<details>`` blocks. The whole stays under ``LIMIT`` characters: past it, output stops at a row or item
-boundary, open tables and blocks are closed, and a note says what was left out.
+unsafe changes, deletes, one table per scope, per-person impact, warnings (the first ``WARNINGS``, then a
+``<details>`` with more), per-change detail. Long lists go into ``<details>`` blocks. The whole stays under
+``LIMIT`` characters: past it, output stops at a row or item boundary, open tables and blocks are closed, and a
+note says what was left out.
+
+Every piece of text from YAML or a live service (names, keys, reasons, sources, warnings) is made inert for
+where it goes: ``md`` for markdown (table cells, list items, headings), ``html_text`` inside HTML
+(``<summary>``), ``_code`` for a code span, and one line each inside a code fence longer than any backtick run
+in its content. None of them can end a table row, a list item, a ``<details>`` or a fence early.
 """
 
 from __future__ import annotations
@@ -15,14 +21,25 @@ from typing import TextIO
 
 from provisioner.plan import Change, Plan
 from provisioner.render.budget import Budget
-from provisioner.render.common import ScopeId, by_scope, describe_field, label, scope_title, unsafe_scopes, value_text
+from provisioner.render.common import (
+    ScopeId,
+    by_scope,
+    describe_field,
+    label,
+    one_line,
+    scope_title,
+    unsafe_scopes,
+    value_text,
+)
 from provisioner.render.impact import named_key, plan_impact
 
 MARKER = "<!-- provisioner-plan -->"  # plan.yml finds its sticky comment by this exact line
+DRIFT_MARKER = "<!-- provisioner-drift -->"  # drift output (title="Drift") must not pass for a plan comment
 LIMIT = 60_000  # GitHub comments hold 65,536 characters; plan.yml adds a short header and footer
 TABLE_ROWS = 25  # rows shown per scope before the rest folds into <details>
 IMPACT_LINES = 25  # people shown per scope before the rest folds into <details>
-WARNINGS = 20
+WARNINGS = 20  # warnings listed before "… and N more warnings"
+FOLDED_WARNINGS = 200  # more warnings inside that <details>; the JSON has all of them
 CALLOUT_ITEMS = 10
 CELL_ITEMS = 10  # ids listed per field in a table cell; the change detail lists more
 DETAIL_ITEMS = 200
@@ -35,47 +52,70 @@ UNITS = {
     "detail": "change details",
     "warning": "warnings",
 }
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-_MENTION = re.compile(r"(?<![\w.])@(?=\w)")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#$])")
+_BLOCK_START = re.compile(r"^([-+])|^(\d+)([.)])")  # would start a nested list in a list item
+_REFERENCE = re.compile(r"(?<![\w.])([@#])(?=\w)")  # @mention, #123 issue reference
+_BACKTICKS = re.compile(r"`+")
 
 
 def render_markdown(plan: Plan, out: TextIO, *, title: str = "Plan", limit: int = LIMIT) -> None:
+    drift = title == "Drift"
     b = Budget(limit)
-    b.add(f"{MARKER}\n### provisioner {title.lower()}\n\n**{plan.summary_line()}**\n\n")
+    marker = DRIFT_MARKER if drift else MARKER
+    b.add(f"{marker}\n### provisioner {title.lower()}\n\n**{_summary(plan, drift)}**\n\n")
     _violations(b, plan)
     _deletes(b, plan)
-    _warnings(b, plan)
     unsafe = unsafe_scopes(plan)
     for scope, changes in by_scope(plan):
         _scope_table(b, scope, changes, scope in unsafe)
     _impact(b, plan)
+    _warnings(b, plan)
     _detail(b, plan)
     out.write(b.text())
     if b.stopped:
-        out.write(truncation_note(b, len(plan.changes)))
+        out.write(truncation_note(b, len(plan.changes), drift=drift))
 
 
-def md(text: str) -> str:
-    """Text from YAML or a live service, made inert: no HTML, no markdown syntax, no @mentions, one line."""
-    text = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", " ")
-    return _MENTION.sub("@\u200b", text)
+def _summary(plan: Plan, drift: bool) -> str:
+    if not drift:
+        return plan.summary_line()
+    if plan.empty:
+        return "No drift: live state matches the YAML."
+    s = plan.summary
+    return f"Drift: {s['create']} to create, {s['update']} to update, {s['delete']} to delete."
 
 
-def truncation_note(b: Budget, total: int) -> str:
+def md(text: str, *, item: bool = False) -> str:
+    """Text from YAML or a live service, made inert for markdown: one line, no HTML, no markdown syntax, no
+    @mentions or #references. ``item``: the text starts a list item, so it must not start a nested list."""
+    text = _MD_SPECIAL.sub(r"\\\1", html.escape(one_line(text).strip(), quote=False))
+    if item:
+        text = _BLOCK_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+    return _REFERENCE.sub("\\1\u200b", text)
+
+
+def html_text(text: str) -> str:
+    """Text from YAML or a live service inside an HTML element (``<summary>``), where markdown is not parsed."""
+    return _REFERENCE.sub("\\1\u200b", html.escape(one_line(text), quote=False))
+
+
+def truncation_note(b: Budget, total: int, *, drift: bool = False) -> str:
     counts = [
         f"{n:,} of {total:,} {UNITS[k]}" if k == "change" else f"{n:,} {UNITS.get(k, k)}"
         for k, n in sorted(b.left_out.items(), key=lambda kv: list(UNITS).index(kv[0]))
     ]
     left = "; ".join(counts) if counts else "the rest"
-    return (
-        f"\n> [!NOTE]\n> **Truncated to fit a comment.** Left out: {left}. "
-        "The full plan is in the JSON artifact (`plan --out plan.json`).\n"
+    full = (
+        "The full report is in `provisioner drift --format json`."
+        if drift
+        else "The full plan is in the JSON artifact (`plan --out plan.json`)."
     )
+    return f"\n> [!NOTE]\n> **Truncated to fit a comment.** Left out: {left}. {full}\n"
 
 
 def _violations(b: Budget, plan: Plan) -> None:
     if plan.violations:
-        items = "".join(f"> - {md(v)}\n" for v in plan.violations)
+        items = "".join(f"> - {md(v, item=True)}\n" for v in plan.violations)
         b.add(f"> [!CAUTION]\n> **Unsafe: `apply` refuses this plan without `--force`.**\n{items}\n")
 
 
@@ -90,17 +130,22 @@ def _deletes(b: Budget, plan: Plan) -> None:
 
 
 def _warnings(b: Budget, plan: Plan) -> None:
+    """After the changes and the impact, so that many warnings never crowd them out; at most ``WARNINGS``
+    visible, up to ``FOLDED_WARNINGS`` more in a <details>, and a count of the rest."""
     if not plan.warnings:
         return
     b.add("**Warnings**\n\n")
-    _folded(b, [f"- ⚠️ {md(w)}\n" for w in plan.warnings], WARNINGS, "more warnings", "warning")
+    items = [f"- ⚠️ {md(w)}\n" for w in plan.warnings[: WARNINGS + FOLDED_WARNINGS]]
+    if len(plan.warnings) > len(items):
+        items.append(f"- … and {len(plan.warnings) - len(items):,} more (in the JSON plan)\n")
+    _folded(b, items, WARNINGS, f"… and {len(plan.warnings) - WARNINGS:,} more warnings", "warning")
 
 
-def _folded(b: Budget, items: list[str], shown: int, what: str, kind: str) -> None:
-    """A list whose first ``shown`` items are visible and the rest folded into <details>."""
+def _folded(b: Budget, items: list[str], shown: int, summary: str, kind: str) -> None:
+    """A list whose first ``shown`` items are visible and the rest folded into <details>; ``summary`` is HTML."""
     _block(b, items[:shown], "", "\n", kind)
     if len(items) > shown:
-        b.open(f"<details><summary>{len(items) - shown} {what}</summary>\n\n", "</details>\n\n")
+        b.open(f"<details><summary>{summary}</summary>\n\n", "</details>\n\n")
         _block(b, items[shown:], "", "\n", kind)
         b.close()
 
@@ -113,12 +158,13 @@ def _block(b: Budget, items: list[str], head: str, closer: str, kind: str) -> No
 
 
 def _scope_table(b: Budget, scope: ScopeId, changes: list[Change], unsafe: bool) -> None:
-    title = md(scope_title(scope)) + (" — ⛔ unsafe" if unsafe else "")
-    b.add(f"#### {title}\n\n")
+    flag = " — ⛔ unsafe" if unsafe else ""
+    b.add(f"#### {md(scope_title(scope))}{flag}\n\n")
     rows = [_row(c) for c in changes]
     _block(b, rows[:TABLE_ROWS], TABLE_HEAD, "\n", "change")
     if len(rows) > TABLE_ROWS:
-        b.open(f"<details><summary>{len(rows) - TABLE_ROWS} more changes in {title}</summary>\n\n", "</details>\n\n")
+        summary = f"{len(rows) - TABLE_ROWS} more changes in {html_text(scope_title(scope))}{flag}"
+        b.open(f"<details><summary>{summary}</summary>\n\n", "</details>\n\n")
         _block(b, rows[TABLE_ROWS:], TABLE_HEAD, "\n", "change")
         b.close()
 
@@ -131,7 +177,8 @@ def _row(c: Change) -> str:
 
 
 def _code(text: str | None) -> str:
-    return "`" + text.replace("`", "'").replace("|", "\\|") + "`" if text else ""
+    """A code span in a table cell: one line, no backtick to end it, pipes escaped for the table."""
+    return "`" + one_line(text).replace("`", "'").replace("|", "\\|") + "`" if text else ""
 
 
 def _impact(b: Budget, plan: Plan) -> None:
@@ -140,26 +187,40 @@ def _impact(b: Budget, plan: Plan) -> None:
         return
     b.add("#### Per-person impact\n\n")
     for impact in impacts:
-        title = md(scope_title(impact.scope))
-        b.add(f"**{title}**\n\n")
-        _folded(b, [f"- {md(line)}\n" for line in impact.lines], IMPACT_LINES, f"more people in {title}", "person")
+        title = scope_title(impact.scope)
+        b.add(f"**{md(title)}**\n\n")
+        more = f"{len(impact.lines) - IMPACT_LINES} more people in {html_text(title)}"
+        _folded(b, [f"- {md(line, item=True)}\n" for line in impact.lines], IMPACT_LINES, more, "person")
 
 
 def _detail(b: Budget, plan: Plan) -> None:
     if plan.empty:
         return
     n = len(plan.changes)
+    details = ["".join(f"{line}\n" for line in detail_lines(change)) for change in plan.changes]
+    fence = fence_for(details)
     b.open(
-        f"<details><summary>Change detail ({n} change{'s' if n != 1 else ''})</summary>\n\n```diff\n",
-        "```\n\n</details>\n",
+        f"<details><summary>Change detail ({n} change{'s' if n != 1 else ''})</summary>\n\n{fence}diff\n",
+        f"{fence}\n\n</details>\n",
     )
-    for change in plan.changes:
-        b.add("".join(f"{line}\n" for line in detail_lines(change)), "detail")
+    for detail in details:
+        b.add(detail, "detail")
     b.close()
 
 
+def fence_for(texts: list[str]) -> str:
+    """A backtick fence longer than any backtick run in ``texts``, so nothing inside can close it."""
+    longest = max((len(run) for text in texts for run in _BACKTICKS.findall(text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def detail_lines(c: Change) -> Iterator[str]:
-    """One change as diff-colored lines: ``+`` what is added or set, ``-`` what is removed or replaced."""
+    """One change as diff-colored lines: ``+`` what is added or set, ``-`` what is removed or replaced. Each
+    line is one line however the data reads (line breaks collapsed, control characters made visible)."""
+    return (one_line(line) for line in _detail_lines(c))
+
+
+def _detail_lines(c: Change) -> Iterator[str]:
     source = f", {c.source}" if c.source else ""
     yield f"{SIGNS[c.action]} {c.action} {named_key(c)}  [{scope_title((c.provider, c.scope))}{source}]"
     yield f"  # {c.reason}"

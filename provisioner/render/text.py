@@ -1,6 +1,8 @@
 """Terminal output: `+ ~ -` lines per scope, names next to ids, impact, warnings, unsafe scopes, a summary.
 
-Colour only when the caller asks (the CLI does on a TTY without NO_COLOR); without it the output is plain.
+Colour only when the caller asks (the CLI does on a TTY without a non-empty NO_COLOR); without it the output is
+plain. Text from YAML or a live service reaches the terminal through ``visible``: a control character in a name
+shows as ``\x1b`` instead of acting on the terminal. At most ``WARNINGS`` warnings are listed.
 """
 
 from __future__ import annotations
@@ -9,15 +11,18 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from provisioner.plan import Change, Plan
-from provisioner.render.common import by_scope, describe_field, scope_title, unsafe_scopes
+from provisioner.render.common import by_scope, describe_field, scope_title, unsafe_scopes, visible
 from provisioner.render.impact import named_key, plan_impact
 
 SIGNS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
 IMPACT_LINES = 20  # the terminal gets a short impact; --format markdown has all of it
+WARNINGS = 20  # warnings listed before "… and N more warnings"; --format json has all of them
 _ANSI = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2"}
 
 
 def paint(text: str, *styles: str, color: bool) -> str:
+    """``text`` with control characters made visible, in the given styles when ``color``."""
+    text = visible(text)
     return f"\x1b[{';'.join(_ANSI[s] for s in styles)}m{text}\x1b[0m" if color and styles else text
 
 
@@ -29,8 +34,7 @@ def render_text(plan: Plan, out: TextIO, *, color: bool = False) -> None:
 def text_lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
     yield from _changes(plan, color)
     yield from impact_lines(plan, color=color)
-    for warning in plan.warnings:
-        yield paint(f"warning: {warning}", "yellow", color=color)
+    yield from warning_lines(plan, color=color)
     for violation in plan.violations:
         yield paint(f"UNSAFE: {violation} (apply needs --force)", "bold", "red", color=color)
     yield paint(plan.summary_line(), "bold", color=color)
@@ -53,7 +57,15 @@ def change_lines(change: Change, color: bool = False) -> Iterator[str]:
     head = paint(f"  {sign} {change.action} {named_key(change)!r}", *styles, color=color)
     yield head + paint(f"  # {change.reason}{where}", "dim", color=color)
     for name, diff in change.fields.items():
-        yield f"      {name}: {describe_field(name, diff, change.labels)}"
+        yield visible(f"      {name}: {describe_field(name, diff, change.labels)}")
+
+
+def warning_lines(plan: Plan, *, color: bool = False, limit: int = WARNINGS) -> Iterator[str]:
+    for warning in plan.warnings[:limit]:
+        yield paint(f"warning: {warning}", "yellow", color=color)
+    if len(plan.warnings) > limit:
+        more = len(plan.warnings) - limit
+        yield paint(f"warning: … and {more:,} more warnings (--format json lists them all)", "yellow", color=color)
 
 
 def impact_lines(plan: Plan, *, color: bool = False, limit: int = IMPACT_LINES) -> Iterator[str]:
@@ -66,9 +78,9 @@ def impact_lines(plan: Plan, *, color: bool = False, limit: int = IMPACT_LINES) 
     for impact in impacts:
         if shown >= limit:
             break
-        yield f"  {scope_title(impact.scope)}"
+        yield visible(f"  {scope_title(impact.scope)}")
         for line in impact.lines[: limit - shown]:
-            yield f"    {line}"
+            yield visible(f"    {line}")
         shown += min(len(impact.lines), limit - shown)
     if total > shown:
         yield f"  … {total - shown} more impact lines (--format markdown shows more)"
