@@ -115,7 +115,13 @@ def test_roster_apply_sends_exactly_the_minimal_requests_then_converges(
                                                    "team": {"data": {"type": "Team", "id": "22"}}}}}),
     ], key=lambda w: json.dumps(w, sort_keys=True))
     reads = [(r["method"], r["path"], r["query"]) for r in sb.requests() if r["method"] == "GET"]
-    assert reads == [("GET", PLAN, {"include": "team,plan", "per_page": "100", "offset": "0"})] * 2  # plan, verify
+    page = {"per_page": "100", "offset": "0"}
+    assert reads == [
+        ("GET", PLAN, {"include": "team,plan", **page}),             # live roster
+        ("GET", "/services/v2/service_types/1234/teams", page),      # the added member's team is the service type's
+        ("GET", "/services/v2/people/119", {}),                       # the added person exists (and their name)
+        ("GET", PLAN, {"include": "team,plan", **page}),             # verify
+    ]
     live = members(sb)
     assert (118, 24) not in live
     assert (live[(111, 22)]["team_position_name"], live[(111, 22)]["status"]) == ("Keys", "U")
@@ -208,6 +214,8 @@ def test_ambiguous_create_is_adopted_not_duplicated(sb: SandboxServer, cli: Cli,
     assert result.exit_code == 0, result.stdout + result.stderr
     assert [(r["method"], r["status"]) for r in sb.requests()] == [
         ("GET", 200),   # plan
+        ("GET", 200),   # the service type's teams (team 23 is one of them)
+        ("GET", 200),   # person 111 exists
         ("POST", 201),  # committed, but the connection was dropped before the answer
         ("GET", 200),   # re-read: the member exists, so it is adopted instead of posted again
         ("GET", 200),   # verify
@@ -231,7 +239,8 @@ def test_create_that_did_not_commit_is_retried_once_reread(sb: SandboxServer, cl
     sb.clear_requests()
     assert cli("apply", "--auto-approve", str(path)).exit_code == 0
     assert [(r["method"], r["status"]) for r in sb.requests()] == [
-        ("GET", 200), ("POST", 502), ("GET", 200), ("POST", 201), ("GET", 200)]
+        ("GET", 200), ("GET", 200), ("GET", 200),  # plan: roster, teams, person 111
+        ("POST", 502), ("GET", 200), ("POST", 201), ("GET", 200)]
     assert len([m for m in sb.store.team_members(5680) if (m["person"], m["team"]) == (111, 23)]) == 1
 
 
@@ -345,6 +354,40 @@ def test_a_schedule_is_never_created_or_deleted(sb: SandboxServer) -> None:
     assert [r for r in sb.requests() if r["method"] != "GET"] == []
 
 
+def test_unknown_person_or_foreign_team_is_a_plan_error_naming_the_line(sb: SandboxServer, cli: Cli,
+                                                                        write: Write) -> None:
+    path = write("roster.yaml", """
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5678
+            prune: false
+            team_members:
+              - {person: 99999, team: 22}
+              - {person: 111, team: 31}
+    """)
+    result = cli("plan", str(path))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "roster.yaml:7:18: person 99999 does not exist in Planning Center Services" in result.stderr
+    assert ("roster.yaml:8:29: team 31 is not a team of service type 1234; its teams are 22 (Band), 23 (Tech), "
+            "24 (Hospitality)") in result.stderr
+    assert writes(sb) == []
+
+
+def test_an_added_person_is_named_in_review_output(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    path = write("roster.yaml", """
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5678
+            prune: false
+            team_members:
+              - {person: 119, team: 22, position: Keys}
+    """)
+    result = cli("plan", str(path), "--format", "markdown")
+    assert "Grace Wilson on Dec 6 Band: added as Keys" in result.stdout
+
+
 # -- rate limits ------------------------------------------------------------------------------------------------
 
 
@@ -366,7 +409,8 @@ def test_long_apply_is_paced_below_the_rate_limit(tmp_path: Path, monkeypatch: p
         assert result.exit_code == 0, result.stderr
         assert "Applied 30, failed 0, skipped 0." in result.stdout and result.stderr == ""
         statuses = [r["status"] for r in sb.requests()]
-        assert len(statuses) == 32 and 429 not in statuses  # plan read, 30 writes, verify read
+        # plan read, the teams and the 12 new people checked once each, 30 writes, verify read
+        assert len(statuses) == 1 + 1 + 12 + 30 + 1 and 429 not in statuses
         assert len(sb.store.team_members(5678)) == 8 + 24
 
 

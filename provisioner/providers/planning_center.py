@@ -29,6 +29,7 @@ from provisioner.providers.planning_center_client import (
     plan_person_body,
     rel_id,
 )
+from provisioner.providers.planning_center_refs import MISSING, Directory
 
 log = logging.getLogger(__name__)
 CREATE_TRIES = 3
@@ -54,6 +55,7 @@ class PlanningCenterProvider(Provider):
         self.client = client
         self._labels: dict[str, dict[str, dict[str, str]]] = {}  # scope name -> kind -> id -> name
         self._lock = threading.Lock()
+        self.directory = Directory(client)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None) -> PlanningCenterProvider:
@@ -165,7 +167,33 @@ class PlanningCenterProvider(Provider):
             values = {api: getattr(member, yaml) for yaml, api in MEMBER_FIELDS.items()
                       if getattr(member, yaml) is not None}  # absent = not managed: never reverted, never drift
             out[key] = Record(key, values, source=item.where(*loc))
+        self._check_new_members(scope, [m for m in members if member_key(m[2].person, m[2].team) not in live])
         return out
+
+    def _check_new_members(self, scope: Scope, new: list[tuple[Loaded, tuple[str | int, ...], TeamMember]]) -> None:
+        """People and teams a roster adds must exist (and the team be the service type's) before apply."""
+        if not new:
+            return
+        st = scope.target["service_type"]
+        teams, diags, people = self.directory.teams(st), [], {}
+        for item, loc, member in new:
+            if str(member.team) not in teams:
+                known = ", ".join(f"{t} ({n})" for t, n in sorted(teams.items()))
+                diags.append(item.diagnostic((*loc, "team"), f"team {member.team} is not a team of service type "
+                                                               f"{st}; its teams are {known or 'none'}"))
+            name = self.directory.person(member.person)
+            if name == MISSING:
+                diags.append(item.diagnostic((*loc, "person"), f"person {member.person} does not exist in "
+                                                                "Planning Center Services (or these credentials "
+                                                                "cannot see them)"))
+            elif name:
+                people[str(member.person)] = name
+        if diags:
+            raise PlanError(diags)
+        with self._lock:
+            labels = self._labels.setdefault(scope.name, {})
+            labels["person"] = {**people, **labels.get("person", {})}
+            labels["team"] = {**teams, **labels.get("team", {})}
 
     def _desired_responses(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
         person = scope.target["person"]
