@@ -424,3 +424,14 @@ def test_docs_describe_workflows_and_secrets():
     text = (ROOT / "docs" / "workflows.md").read_text(encoding="utf-8")
     for needle in (*WORKFLOW_NAMES, *sorted(SECRET_NAMES), "production", "provisioner-validate", "fork"):
         assert needle in text, f"docs/workflows.md must mention {needle!r}"
+
+
+def test_apply_force_only_from_a_manual_run_and_never_interpolated_into_the_script() -> None:
+    wf = workflow("apply.yml")
+    force = wf["on"]["workflow_dispatch"]["inputs"]["force"]
+    assert (force["type"], force["default"]) == ("boolean", False), "force must be an opt-in boolean input"
+    job = wf["jobs"]["apply"]
+    apply_step = step_running(job, "provisioner apply")
+    assert "workflow_dispatch" in apply_step["env"]["FORCE"], "only a manual run may pass --force"
+    assert "${{" not in apply_step["run"], "inputs reach the script through env, never by ${{ }} interpolation"
+    assert '"${extra[@]}"' in apply_step["run"] and "extra+=(--force)" in apply_step["run"]
