@@ -99,8 +99,11 @@ class Engine:
         except PlanError as e:
             return e
 
-    def _reread(self, scope: Scope) -> dict[str, Record]:
-        return self.providers[scope.provider].read(scope)
+    def _reread(self, scope: Scope) -> dict[str, Record] | ProvisionerError:
+        try:
+            return self.providers[scope.provider].read(scope)
+        except ProvisionerError as e:
+            return e
 
     def _resolve(self, scopes: list[Scope], live: dict[tuple[str, str], dict[str, Record]],
                  want_labels: bool) -> tuple[dict[tuple[str, str], dict[str, Record]], list[Diagnostic]]:
@@ -173,6 +176,9 @@ class Engine:
         fresh = self._map("verify", self._reread, touched)
         out = []
         for scope, live in zip(touched, fresh, strict=True):
+            if isinstance(live, ProvisionerError):  # the writes happened; only the check could not run
+                out.append(f"{scope.name}: could not re-read to verify the apply: {live}")
+                continue
             want = run.desired[(scope.provider, scope.name)]
             for c in diff_scope(scope, want, live):
                 if any(o.change.ident == c.ident and o.status == "applied" for o in report.outcomes):

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 # Control characters (tabs and newlines included) and bidirectional overrides: in review output they hide or
 # rewrite what a name says.
@@ -205,6 +205,13 @@ class ResponseDecl(Strict):
     response: Literal["accepted", "declined"] = Field(description="The answer to the scheduling request.")
     reason: str | None = Field(
         None, examples=["Out of town"], description="Sent with a decline; the scheduler sees it.")
+
+    @model_validator(mode="after")
+    def _reason_only_with_decline(self) -> ResponseDecl:
+        # An accept carries no reason in the API: a reason here would be silently dropped.
+        if self.reason is not None and self.response != "declined":
+            raise ValueError("`reason` is sent only with `response: declined`; remove it or decline")
+        return self
 
 
 class ResponsesFile(Strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -107,3 +108,23 @@ def test_a_write_the_server_acknowledged_but_did_not_keep_is_named_after_apply(c
     assert result.exit_code == 0
     assert "warning: guide 47 'Sales Team': attendees, sessions did not converge after apply" in result.stderr
     assert not converged(cli, d)
+
+
+def test_spent_daily_budget_skips_the_rest_instead_of_failing_each(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from provisioner.cli import main
+    from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
+
+    (tmp_path / "s.yaml").write_text(textwrap.dedent(CHANGES), encoding="utf-8")
+    with SandboxServer(seed="demo", guidebook_daily_limit=4) as sb:  # plan reads 3, one write, then 429
+        monkeypatch.setenv("GUIDEBOOK_API_KEY", GUIDEBOOK_KEY)
+        monkeypatch.setenv("GUIDEBOOK_API_URL", sb.guidebook_url)
+        result = CliRunner().invoke(main, ["apply", str(tmp_path), "--auto-approve", "--parallelism", "1"])
+        writes = [r["status"] for r in sb.requests() if r["method"] != "GET"]
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.stderr
+    assert "Applied 1, failed 1, skipped 1." in result.stdout, result.stderr
+    assert "not attempted: guidebook rate limit exhausted" in result.stdout
+    assert writes == [200, 429]  # the skipped change was never sent
+    assert "guide 47: could not re-read to verify the apply" in result.stderr
