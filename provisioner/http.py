@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
+import os
 import random
 import threading
 import time
@@ -209,6 +210,12 @@ class HttpClient:
         if session is None:
             session = requests.Session()
             session.headers["User-Agent"] = self.user_agent
+            # Every request goes to base_url's host, so the environment's proxy settings (and a custom CA
+            # bundle) are resolved once here; left to requests they are re-read from os.environ per request,
+            # which cost more CPU than parsing a page of results. .netrc is deliberately not consulted.
+            session.trust_env = False
+            session.proxies = requests.utils.get_environ_proxies(self.base_url)
+            session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
             self._local.session = session
         return session
 
@@ -220,7 +227,7 @@ class HttpClient:
         headers = {**self.extra_headers, "Authorization": self.auth(), "Accept": "application/json"}
         try:
             raw = self._session().request(method, url, params=params, json=body, headers=headers,
-                                          timeout=self.timeout, verify=True)
+                                          timeout=self.timeout)
         except requests.RequestException as e:
             raise self._transport_error(method, url, e, safe) from None
         if self.pacer:
