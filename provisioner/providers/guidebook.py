@@ -102,31 +102,21 @@ class GuidebookProvider(Provider):
     def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]:
         guide = scope.target["guide"]
         schedules: list[tuple[Loaded, tuple[str | int, ...], GuidebookSchedule]] = scope.items
-        needs_index = want_labels or any(r.kind != "id" for _, _, s in schedules for r in [*s.attendees, *s.sessions])
+        # One pass over the references (a guide can hold hundreds of thousands): ids apart, readable ones kept
+        # with their position for error messages.
+        split = [(item, loc, s, _split(s.attendees), _split(s.sessions)) for item, loc, s in schedules]
+        needs_index = want_labels or any(a[1] or ss[1] for *_, a, ss in split)
         index = self.index(guide) if needs_index else None
         diags: list[Diagnostic] = []
         out: dict[str, Record] = {}
-        for item, loc, schedule in schedules:
-            attendees = self._resolve(item, loc, "attendees", schedule.attendees, index, diags)
-            sessions = self._resolve(item, loc, "sessions", schedule.sessions, index, diags)
+        for item, loc, schedule, attendee_refs, session_refs in split:
+            attendees = _resolve(item, (*loc, "attendees"), schedule.attendees, attendee_refs, index, diags)
+            sessions = _resolve(item, (*loc, "sessions"), schedule.sessions, session_refs, index, diags)
             out[schedule.name] = Record(schedule.name, {"attendees": attendees, "sessions": sessions},
                                         source=item.where(*loc))
         if diags:
             raise PlanError(diags)
         return out
-
-    def _resolve(self, item: Loaded, loc: tuple[str | int, ...], field: str, refs: list[Ref],
-                 index: GuideIndex | None, diags: list[Diagnostic]) -> list[int]:
-        if index is None:  # only ids, none checked against the guide: the common case, kept cheap at scale
-            return sorted({int(ref.value) for ref in refs})
-        ids: set[int] = set()
-        for i, ref in enumerate(refs):
-            found, problem = index.resolve(field, ref)
-            if problem:
-                diags.append(item.diagnostic((*loc, field, i), problem))
-            elif found is not None:
-                ids.add(found)
-        return sorted(ids)
 
     def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
         index = self._indexes.get(scope.target["guide"])
@@ -220,6 +210,34 @@ class GuidebookProvider(Provider):
             raise ApiError(f"publishing failed for {len(refused)} of {len(people)} attendees: {', '.join(refused[:10])}"
                            " — publish from Builder, or fix the cause and publish again")
         return [f"{scope.name}: published personalized schedules for {len(people)} attendees"]
+
+
+Split = tuple[set[int], list[tuple[int, Ref]]]
+
+
+def _split(refs: list[Ref]) -> Split:
+    """(the ids, the readable references with their position)."""
+    return {int(r.value) for r in refs if r.kind == "id"}, [(i, r) for i, r in enumerate(refs) if r.kind != "id"]
+
+
+def _resolve(item: Loaded, loc: tuple[str | int, ...], refs: list[Ref], split: Split, index: GuideIndex | None,
+             diags: list[Diagnostic]) -> list[int]:
+    ids, readable = split
+    if index is None:  # only ids, none checked against the guide: the common case, kept cheap at scale
+        return sorted(ids)
+    field = str(loc[-1])
+    found = set(ids)
+    for unknown in sorted(ids - index.rows[field].keys()):  # rare: an id the guide does not have
+        found.discard(unknown)
+        position = next(i for i, r in enumerate(refs) if r.kind == "id" and int(r.value) == unknown)
+        diags.append(item.diagnostic((*loc, position), f"{field[:-1]} {unknown} does not exist in guide {index.guide}"))
+    for i, ref in readable:
+        resolved, problem = index.resolve(field, ref)
+        if problem:
+            diags.append(item.diagnostic((*loc, i), problem))
+        elif resolved is not None:
+            found.add(resolved)
+    return sorted(found)
 
 
 def _results(page: Any) -> list[dict[str, Any]]:
