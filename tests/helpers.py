@@ -33,3 +33,51 @@ def simulate(live: dict[str, Record], changes: list[Change]) -> dict[str, Record
             old = out[c.key]
             out[c.key] = Record(c.key, {**old.values, **{k: (c.after or {})[k] for k in c.fields}}, id=old.id)
     return out
+
+
+class FakeProvider:
+    """An in-memory provider for engine tests: scopes come from the test, not from files."""
+
+    name = "fake"
+
+    def __init__(self, scopes: list[Scope], live: dict[str, dict[str, Record]],
+                 desired: dict[str, dict[str, Record]]) -> None:
+        self._scopes, self.live, self._desired = scopes, live, desired
+        self.applied: list[tuple[str, str]] = []
+        self.fail: dict[str, Exception] = {}  # key -> error its change raises
+        self.unreadable: dict[str, Exception] = {}  # scope name -> error its read raises
+
+    def scopes(self, files: object) -> list[Scope]:
+        return self._scopes
+
+    def read(self, scope: Scope) -> dict[str, Record]:
+        if scope.name in self.unreadable:
+            raise self.unreadable[scope.name]
+        return dict(self.live[scope.name])
+
+    def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]:
+        return self._desired[scope.name]
+
+    def apply(self, change: Change) -> None:
+        if change.key in self.fail:
+            raise self.fail[change.key]
+        self.applied.append((change.action, change.key))
+        self.live[change.scope] = simulate(self.live[change.scope], [change])
+
+    def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
+        return {}
+
+    def impact(self, scope: Scope, *, live: dict[str, Record], changes: object) -> list[dict[str, Any]]:
+        return []
+
+    def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
+        return []
+
+    def post_apply_step(self, scope: Scope) -> str | None:
+        return None
+
+    def after_apply(self, scope: Scope, *, applied: object) -> list[str]:
+        return []
+
+    def request_estimate(self, *args: object, **kwargs: object) -> int:
+        return 0

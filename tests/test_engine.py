@@ -1,0 +1,92 @@
+"""The orchestrator with an in-memory provider: plan, safety, partial failure, skip, verify, saved plans."""
+
+from __future__ import annotations
+
+import pytest
+
+from provisioner.engine import Engine
+from provisioner.errors import PlanError, RateLimitedError, SafetyError, ServerError
+from provisioner.loader import Workspace
+from provisioner.providers.base import Scope
+from tests.helpers import FakeProvider, rec
+
+WS = Workspace((), "sha256:inputs")
+
+
+def scope(name: str, **kw: object) -> Scope:
+    return Scope("fake", name, {"scope": name}, **kw)  # type: ignore[arg-type]
+
+
+def engine(provider: FakeProvider) -> Engine:
+    return Engine({"fake": provider}, parallelism=4)  # type: ignore[dict-item]
+
+
+def two_scopes() -> FakeProvider:
+    live = {"a": {"x": rec("x", id=1, s=[1]), "gone": rec("gone", id=2, s=[2])}, "b": {"y": rec("y", id=3, s=[3])}}
+    desired = {"a": {"x": rec("x", s=[1, 9]), "new": rec("new", s=[4])}, "b": {"y": rec("y", s=[3])}}
+    return FakeProvider([scope("a"), scope("b")], live, desired)
+
+
+def test_plan_diffs_every_scope_and_reports_safety() -> None:
+    run = engine(two_scopes()).plan(WS)
+    assert [(c.scope, c.action, c.key) for c in run.plan.changes] == [
+        ("a", "delete", "gone"), ("a", "update", "x"), ("a", "create", "new")]
+    assert [(s.scope, s.live_count, s.deletes) for s in run.plan.scopes] == [("a", 2, 1), ("b", 1, 0)]
+    assert run.plan.inputs_digest == "sha256:inputs"
+
+
+def test_read_errors_of_every_scope_are_collected() -> None:
+    provider = two_scopes()
+    from provisioner.errors import Diagnostic
+
+    provider.unreadable = {"a": PlanError([Diagnostic("f.yaml", 1, 1, "no plan a")]),
+                           "b": PlanError([Diagnostic("f.yaml", 2, 1, "no plan b")])}
+    with pytest.raises(PlanError) as info:
+        engine(provider).plan(WS)
+    assert [d.message for d in info.value.diagnostics] == ["no plan a", "no plan b"]
+
+
+def test_apply_converges_and_verify_finds_nothing() -> None:
+    provider = two_scopes()
+    eng = engine(provider)
+    report = eng.apply(eng.plan(WS))
+    assert report.ok and report.unconverged == [] and sorted(provider.applied) == [
+        ("create", "new"), ("delete", "gone"), ("update", "x")]
+    assert eng.plan(WS).plan.empty
+
+
+def test_one_failure_does_not_stop_the_others_and_rate_exhaustion_skips() -> None:
+    provider = two_scopes()
+    provider.fail = {"x": ServerError("boom")}
+    report = engine(provider).apply(engine(provider).plan(WS))
+    assert {(o.change.key, o.status) for o in report.outcomes} == {("gone", "applied"), ("x", "failed"),
+                                                                   ("new", "applied")}
+    assert not report.ok
+    provider = two_scopes()
+    provider.fail = {"gone": RateLimitedError("daily budget spent")}
+    eng = Engine({"fake": provider}, parallelism=1)  # type: ignore[dict-item]
+    report = eng.apply(eng.plan(WS))
+    assert [(o.change.key, o.status) for o in report.outcomes] == [("gone", "failed"), ("x", "skipped"),
+                                                                   ("new", "skipped")]
+
+
+def test_unsafe_plan_is_refused_unless_forced() -> None:
+    live = {"a": {f"k{i}": rec(f"k{i}", id=i, s=[i]) for i in range(10)}}
+    provider = FakeProvider([scope("a")], live, {"a": {}})
+    eng = engine(provider)
+    run = eng.plan(WS)
+    with pytest.raises(SafetyError, match="would delete all 10 live objects"):
+        eng.apply(run)
+    assert provider.applied == []
+    assert eng.apply(run, force=True).ok
+
+
+def test_saved_plan_preconditions() -> None:
+    provider = two_scopes()
+    eng = engine(provider)
+    saved = eng.plan(WS).plan
+    assert eng.check_saved(saved, eng.plan(WS)) == []
+    provider.live["a"]["x"] = rec("x", id=1, s=[1, 5])  # someone edited live in between
+    assert eng.check_saved(saved, eng.plan(WS)) == ["update a 'x': live state changed since the plan was made"]
+    other = Workspace((), "sha256:other")
+    assert "the YAML on disk differs" in eng.check_saved(saved, eng.plan(other))[0]
