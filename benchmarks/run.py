@@ -373,10 +373,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes and a 10-per-2-s PCO limit: seconds")
     parser.add_argument("--skip-pco", action="store_true", help="skip the rate-limited Planning Center apply")
     parser.add_argument("--naive-guides", type=int, help="guides the naive baseline is measured on (0 = all)")
+    parser.add_argument("--sessions", type=int, help="sessions per guide (a schedule holds about half)")
+    parser.add_argument("--attendees", type=int, help="attendees per guide (a schedule holds about half)")
     args = parser.parse_args(argv)
     cfg = QUICK if args.quick else Config()
-    if args.naive_guides is not None:
-        cfg = Config(**{**cfg.__dict__, "naive_guides": args.naive_guides})
+    overrides = {k: getattr(args, k) for k in ("naive_guides", "sessions", "attendees") if getattr(args, k) is not None}
+    cfg = Config(**{**cfg.__dict__, **overrides})
     print(f"provisioner benchmarks ({'quick' if args.quick else 'full'}; python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs)")
     started = time.perf_counter()
