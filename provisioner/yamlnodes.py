@@ -14,6 +14,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 STR, INT, NULL, BOOL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "null", "bool"))
@@ -43,11 +44,29 @@ def parse(text: str, *, max_nodes: int, max_depth: int,
     """Every document of ``text`` as (data, positions). Raises MarkedYAMLError or ShapeError; duplicate keys
     are appended to ``problems`` (the first value kept) so the rest of the file is still checked."""
     yaml = YAML(typ="safe", pure=False)
+    yaml.Resolver = _MemoResolver
     found = problems if problems is not None else []
     docs = [_Builder(yaml, max_nodes, max_depth, found).build(node) for node in yaml.compose_all(text)]
     if problems is None and found:
         raise found[0]
     return docs
+
+
+class _MemoResolver(VersionedResolver):
+    """Resolves each distinct plain scalar once: files repeat the same ids thousands of times, and ruamel's
+    resolver (regexes per call, the YAML version looked up per call) was most of the load time."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._memo: dict[str, Any] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            tag = self._memo.get(value)
+            if tag is None:
+                tag = self._memo[value] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
 
 
 def _at(node: Node) -> tuple[int, int]:
