@@ -11,12 +11,14 @@ from provisioner.model import GuidebookFile, ResponsesFile, RostersFile
 
 def cross_file_checks(files: list[Loaded]) -> list[Diagnostic]:
     """Every identity must be declared once across all files."""
-    seen: dict[tuple[object, ...], str] = {}
+    seen: dict[tuple[object, ...], tuple[str, tuple[str | int, ...], str]] = {}
     diags: list[Diagnostic] = []
 
     def claim(identity: tuple[object, ...], item: Loaded, loc: tuple[str | int, ...], what: str) -> None:
-        first = seen.setdefault(identity, item.where(*loc))
-        if first != item.where(*loc):
+        # Declarations are told apart by where they sit in the document, not by the line of their text: a `<<`
+        # merge copies a name whose text stands on another item's line.
+        path, first_loc, first = seen.setdefault(identity, (item.path, loc, item.where(*loc)))
+        if (path, first_loc) != (item.path, loc):
             diags.append(item.diagnostic(loc, f"{what} is declared twice (first at {first})"))
 
     for item in files:

@@ -150,7 +150,10 @@ class _Builder:
         merged: list[tuple[dict[Any, Any], Pos]] = []
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
-                merged += self._merge_sources(value_node, depth)
+                sources = self._merge_sources(value_node, depth)
+                merged += [(value, source_pos) for value, source_pos, _ in sources]
+                # Merged keys are copies: they count towards the expanded size, or chained merges are a bomb.
+                size += sum(source_size for _, _, source_size in sources)
                 continue
             if not isinstance(key_node, ScalarNode):
                 raise ShapeError("a mapping key must be a plain value, not a list or mapping", *_at(key_node))
@@ -170,14 +173,14 @@ class _Builder:
                     pos.values[key] = source_pos.values[key]
         return data, pos, size
 
-    def _merge_sources(self, node: Node, depth: int) -> list[tuple[dict[Any, Any], Pos]]:
+    def _merge_sources(self, node: Node, depth: int) -> list[tuple[dict[Any, Any], Pos, int]]:
         nodes = node.value if isinstance(node, SequenceNode) else [node]
         out = []
         for child in nodes:
-            value, pos, _ = self._node(child, depth + 1)
+            value, pos, size = self._node(child, depth + 1)
             if not isinstance(value, dict):
                 raise ShapeError("`<<` must merge a mapping", *_at(child))
-            out.append((value, pos))
+            out.append((value, pos, size))
         return out
 
 

@@ -207,3 +207,17 @@ def test_roster_status_and_response_for_the_same_schedule_conflict(write: Write)
     assert errors([str(d)]) == [
         f"{rel(d / 'resp.yaml')}:4:5: person 111's response to plan 5678 team 22 is also set by the roster `status` "
         f"at {rel(d / 'roster.yaml')}:6; declare it in one place only"]
+
+
+def test_a_schedule_declared_twice_through_a_merge_key_is_caught(write: Write) -> None:
+    d = write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - &s1 {name: X, attendees: [6]}\n"
+                        "  - <<: *s1\n    sessions: [13]\n")
+    (error,) = errors([str(d)])
+    assert "schedule 'X' of guide 47 is declared twice (first at" in error
+
+
+def test_chained_merge_keys_are_bounded_like_aliases(write: Write) -> None:
+    lines = ["provider: guidebook", "guide: 47", "schedules:", "  - &m0 {name: m0}"]
+    lines += [f"  - &m{i} {{<<: *m{i - 1}, k{i}: 1}}" for i in range(1, 3000)]
+    (error,) = errors([str(write("a.yaml", "\n".join(lines) + "\n"))])
+    assert "expands to more than 1000000 values" in error
