@@ -83,8 +83,9 @@ class Engine:
             found = diff_scope(scope, desired[k], live[k], provider.labels(scope))
             changes += found
             reports.append(assess(scope, live[k], found))
-            impact += [{"provider": scope.provider, "scope": scope.name, **row}
-                       for row in provider.impact(scope, live=live[k], changes=found)]
+            people = provider.impact(scope, live=live[k], changes=found)
+            if people is not None:
+                impact.append({"provider": scope.provider, "scope": scope.name, "people": people})
             # Sanity warnings only for what this plan writes: the reviewer is approving those.
             touched = {c.key for c in found if c.action != "delete"}
             warnings += provider.warnings(scope, desired={n: r for n, r in desired[k].items() if n in touched})

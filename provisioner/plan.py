@@ -70,8 +70,9 @@ class Plan:
     scopes: tuple[ScopeReport, ...] = ()
     warnings: tuple[str, ...] = ()
     inputs_digest: str = ""
-    # Per person, what the changes mean as a whole ({"provider", "scope", "person", "gain", "lose"}), when a
-    # provider can compute it exactly from the whole live scope; renderers fall back to the changes alone.
+    # Per scope, what the changes mean for each person as a whole ({"provider", "scope", "people": [{"person",
+    # "gain", "lose"}]}), when a provider computes it exactly from the whole live scope; for other scopes
+    # renderers fall back to the changes alone.
     impact: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:

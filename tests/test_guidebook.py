@@ -214,7 +214,7 @@ def test_impact_is_exact_over_the_whole_guide(cli: Cli, sb: object, write: Write
                         "  - {name: VIP Speakers, attendees: [8, 20, 21, 7], sessions: [13, 15, 40]}\n")
     result = cli("plan", str(d), "--format", "json")
     assert json.loads(result.stdout)["impact"] == [
-        {"provider": "guidebook", "scope": "guide 47", "person": 8, "gain": [14], "lose": []},
+        {"provider": "guidebook", "scope": "guide 47", "people": [{"person": 8, "gain": [14], "lose": []}]},
     ]
     markdown = cli("plan", str(d), "--format", "markdown").stdout
     assert "- carol@example.com: +Workshop A\n" in markdown and "bob@example.com:" not in markdown
@@ -249,3 +249,13 @@ def test_a_non_api_answer_is_one_clear_error(cli: Cli, write: Write, tmp_path: P
     assert result.exit_code == 1
     assert "Guidebook: expected a page with `results`, got str" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_nobody_affected_is_said_exactly_not_guessed(cli: Cli, sb: object, write: Write) -> None:
+    sb.store.add_guidebook_schedule(47, "Copy of Sales", [6], [13])  # type: ignore[attr-defined]
+    rows = [s for s in sb.store.guidebook_schedules(47) if s["name"] != "Copy of Sales"]  # type: ignore[attr-defined]
+    body = "provider: guidebook\nguide: 47\nschedules:\n" + "".join(
+        f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n" for s in rows)
+    result = cli("plan", str(write("s.yaml", body)), "--format", "markdown")
+    assert "Copy of Sales" in result.stdout  # deleted...
+    assert "alice@example.com: −Opening Keynote" not in result.stdout  # ...but Alice keeps it via Sales Team

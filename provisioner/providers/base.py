@@ -88,9 +88,11 @@ class Provider(ABC):
         """Post-apply hook (e.g. publishing); returns notes for the user."""
         return []
 
-    def impact(self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]) -> list[dict[str, Any]]:
-        """Per-person meaning of the changes (``{"person", "gain", "lose"}``), when it needs the whole scope."""
-        return []
+    def impact(self, scope: Scope, *, live: dict[str, Record],
+               changes: Sequence[Change]) -> list[dict[str, Any]] | None:
+        """Per-person meaning of the changes (``{"person", "gain", "lose"}``) when it needs the whole scope;
+        None when this provider does not compute it (an empty list means: computed, nobody affected)."""
+        return None
 
     def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
         """Sanity warnings shown with the plan (overlapping sessions, double-booked people...)."""

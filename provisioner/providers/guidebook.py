@@ -159,12 +159,13 @@ class GuidebookProvider(Provider):
             self.client.request("PATCH", f"{SCHEDULES}{live.id}/", json=stale)
         return True
 
-    def impact(self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]) -> list[dict[str, Any]]:
+    def impact(self, scope: Scope, *, live: dict[str, Record],
+               changes: Sequence[Change]) -> list[dict[str, Any]] | None:
         """Exactly which sessions each attendee gains and loses: the union over ALL the guide's schedules
         (ignored and unchanged ones included) before and after, so a session still reached through another
         schedule is neither a gain nor a loss."""
         if not changes:
-            return []
+            return None
         before, after = _sessions_by_attendee(live), _sessions_by_attendee(apply_changes(live, list(changes)))
         rows = []
         for person in sorted(before.keys() | after.keys()):

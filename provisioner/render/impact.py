@@ -39,8 +39,11 @@ class ScopeImpact:
 def plan_impact(plan: Plan) -> list[ScopeImpact]:
     out = []
     for scope, changes in by_scope(plan):
-        exact = [row for row in plan.impact if (row.get("provider"), row.get("scope")) == scope]
-        lines = guidebook_exact(changes, exact) if exact else IMPACT.get(scope[0], _no_impact)(changes)
+        exact = [e for e in plan.impact if (e.get("provider"), e.get("scope")) == scope]
+        if exact:  # computed over the whole scope; an empty list means nobody's view changes
+            lines = guidebook_exact(changes, [row for e in exact for row in e.get("people", [])])
+        else:
+            lines = IMPACT.get(scope[0], _no_impact)(changes)
         if lines:
             out.append(ScopeImpact(scope, tuple(lines)))
     return out
