@@ -41,25 +41,30 @@ def cross_file_checks(files: list[Loaded]) -> list[Diagnostic]:
     return diags + _status_conflicts(files)
 
 
+AGREES = {"C": "accepted", "D": "declined"}  # a roster status that says the same as a response
+
+
 def _status_conflicts(files: list[Loaded]) -> list[Diagnostic]:
-    """A roster `status` and a response for the same schedule would fight: each apply would undo the other."""
-    statuses: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    """A roster `status` and a response for the same schedule that disagree would fight: each apply would undo
+    the other. Agreeing ones (C with accepted, D with declined, as an import of live state writes) are fine."""
+    statuses: dict[tuple[int, int], list[tuple[int, str, str]]] = {}
     for item in files:
         if isinstance(item.doc, RostersFile):
             for r, roster in enumerate(item.doc.rosters):
                 for m, member in enumerate(roster.team_members):
                     if member.status is not None:
                         where = item.where("rosters", r, "team_members", m)
-                        statuses.setdefault((member.person, roster.plan), []).append((member.team, where))
+                        statuses.setdefault((member.person, roster.plan), []).append(
+                            (member.team, member.status, where))
     diags = []
     for item in files:
         if isinstance(item.doc, ResponsesFile):
             for i, resp in enumerate(item.doc.responses):
-                for team, where in statuses.get((item.doc.person, resp.plan), []):
-                    if resp.team in (None, team):
+                for team, status, where in statuses.get((item.doc.person, resp.plan), []):
+                    if resp.team in (None, team) and AGREES.get(status) != resp.response:
                         diags.append(item.diagnostic(("responses", i), (
-                            f"person {item.doc.person}'s response to plan {resp.plan} team {team} is also set by the "
-                            f"roster `status` at {where}; declare it in one place only")))
+                            f"person {item.doc.person}'s response to plan {resp.plan} team {team} ({resp.response}) "
+                            f"contradicts the roster `status: {status}` at {where}; declare it in one place only")))
     return diags
 
 

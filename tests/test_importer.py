@@ -511,3 +511,12 @@ def test_import_into_an_unwritable_place_is_a_clear_error(cli: Cli, tmp_path: Pa
     done = cli("import", "guidebook", "--guide", "48", "-o", str(tmp_path / "file.txt" / "x.yaml"))
     assert done.exit_code == 1
     assert "cannot write" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_rosters_and_responses_imported_together_plan_empty(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "imp"
+    assert cli("import", "planning-center", "--service-type", "1234", "-o", str(out / "pc.yaml")).exit_code == 0
+    for person in ("114", "113"):  # a declined and a confirmed person: their roster status agrees with the answer
+        assert cli("import", "planning-center", "--person", person, "-o", str(out / f"p{person}.yaml")).exit_code == 0
+    result = cli("plan", str(out), "--detailed-exitcode")
+    assert result.exit_code == 0, result.output

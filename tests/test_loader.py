@@ -205,8 +205,10 @@ def test_roster_status_and_response_for_the_same_schedule_conflict(write: Write)
                          "    team_members:\n      - {person: 111, team: 22, status: C}\n")
     d = write("resp.yaml", "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: declined}\n")
     assert errors([str(d)]) == [
-        f"{rel(d / 'resp.yaml')}:4:5: person 111's response to plan 5678 team 22 is also set by the roster `status` "
-        f"at {rel(d / 'roster.yaml')}:6; declare it in one place only"]
+        f"{rel(d / 'resp.yaml')}:4:5: person 111's response to plan 5678 team 22 (declined) contradicts the roster "
+        f"`status: C` at {rel(d / 'roster.yaml')}:6; declare it in one place only"]
+    write("resp.yaml", "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: accepted}\n")
+    assert len(load_workspace([str(d)]).files) == 2  # saying the same thing twice is fine
 
 
 def test_a_schedule_declared_twice_through_a_merge_key_is_caught(write: Write) -> None:
