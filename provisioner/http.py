@@ -182,28 +182,40 @@ class HttpClient:
                 wait = self.retry.delay(attempt, e.retry_after)
                 if time.monotonic() - started + wait > self.retry.total:
                     raise
-                log.warning("%s %s: %s; retry %d in %.1fs", method, _path(url), e, attempt + 1, wait)
+                log.warning("%s; retry %d in %.1fs", e, attempt + 1, wait)
                 time.sleep(wait)
         raise AssertionError("unreachable")
 
     def iterate(self, path: str, params: dict[str, Any] | None, *,
                 items: Callable[[Any], list[Any]], next_url: Callable[[Any], str | None]) -> Iterator[Any]:
         """Follow ``next`` links until there is none; callers never see pages."""
-        url: str | None = path
+        url: str | None = self.url(path)
+        warned, seen = False, set()
         while url:
+            if (url, repr(params)) in seen:  # a server whose `next` leads back would page forever
+                raise ApiError(f"{self.service}: pagination loops back to {_path(url)}; giving up")
+            seen.add((url, repr(params)))
             page = self.request("GET", url, params=params)
             yield from items(page.data)
             link = next_url(page.data)
-            url, params = (self._same_origin(link) if link else None), None
+            if link and not warned and not self._same_origin(link):
+                log.warning("%s: a next link points at another host (%s); following it on %s", self.service,
+                            urlsplit(link).netloc, urlsplit(self.base_url).netloc)
+                warned = True
+            url, params = (self._follow(url, link) if link else None), None
 
-    def _same_origin(self, link: str) -> str:
-        """Never send the credentials to a host a server-supplied link names (a proxy that builds http:// or
-        internal-host `next` links is common): the link's path and query are re-rooted on our own base URL."""
+    def _same_origin(self, link: str) -> bool:
         base, parts = urlsplit(self.base_url), urlsplit(urljoin(self.base_url, str(link)))
-        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
-            log.warning("%s: next link points at %s://%s; following it on %s://%s", self.service, parts.scheme,
-                        parts.netloc, base.scheme, base.netloc)
-        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+        return (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
+
+    def _follow(self, current: str, link: str) -> str:
+        """Never send the credentials to a host a server-supplied link names (a proxy that builds http:// or
+        internal-host `next` links is common). Both APIs page by query (`page`, `offset`) on the same path, so a
+        link elsewhere keeps our own URL and takes only its query; that also survives a proxy path prefix."""
+        if self._same_origin(link):
+            return urljoin(self.base_url, str(link))
+        ours = urlsplit(current)
+        return urlunsplit((ours.scheme, ours.netloc, ours.path, urlsplit(str(link)).query, ""))
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
@@ -228,8 +240,12 @@ class HttpClient:
         try:
             raw = self._session().request(method, url, params=params, json=body, headers=headers,
                                           timeout=self.timeout)
+        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as e:
+            raise self._setup_error(method, url, e) from None
         except requests.RequestException as e:
             raise self._transport_error(method, url, e, safe) from None
+        except OSError as e:  # e.g. REQUESTS_CA_BUNDLE naming no file: requests raises a bare OSError
+            raise self._setup_error(method, url, e) from None
         if self.pacer:
             self.pacer.observe(raw.headers)
         log.debug("%s %s -> %d", method, _path(raw.url), raw.status_code)
@@ -237,6 +253,11 @@ class HttpClient:
         if raw.status_code < 400:
             return Response(raw.status_code, data, raw.headers, raw.url)
         raise self._status_error(method, url, raw, data, safe)
+
+    def _setup_error(self, method: str, url: str, e: Exception) -> ConfigError:
+        """Not the network but our own setup (a proxy URL, a CA bundle path): retrying cannot help."""
+        return ConfigError(f"{self.service}: cannot send {method} {_path(url)}: {type(e).__name__}: {e} "
+                           "(check HTTPS_PROXY / HTTP_PROXY and REQUESTS_CA_BUNDLE)")
 
     def _transport_error(self, method: str, url: str, e: requests.RequestException, safe: bool) -> ApiError:
         # Refused connections and connect timeouts never reached the server: safe to resend even a POST.

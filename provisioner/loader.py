@@ -85,13 +85,12 @@ def load_workspace(paths: Iterable[str]) -> Workspace:
     diags: list[Diagnostic] = []
     files = discover(paths, diags)
     loaded: list[Loaded] = []
-    digest = hashlib.sha256()
+    contents: list[bytes] = []
     for path in files:
         raw = _read(path, diags)
         if raw is None:
             continue
-        digest.update(f"{_display(path)}\0{len(raw)}\0".encode())
-        digest.update(raw)
+        contents.append(hashlib.sha256(raw).digest())
         item = load_bytes(_display(path), raw, diags)
         if item is not None:
             loaded.append(item)
@@ -102,7 +101,9 @@ def load_workspace(paths: Iterable[str]) -> Workspace:
     diags += cross_file_checks(loaded)
     if diags:
         raise ValidationError(diags)
-    return Workspace(tuple(loaded), "sha256:" + digest.hexdigest())
+    # The bytes alone, in a fixed order: the same YAML gives the same digest from any directory and whatever
+    # order the paths were given in (a saved plan is checked against it).
+    return Workspace(tuple(loaded), "sha256:" + hashlib.sha256(b"".join(sorted(contents))).hexdigest())
 
 
 def _display(path: Path) -> str:

@@ -35,6 +35,10 @@ def _text(value: Any) -> str:
         raise ValueError(f"control characters (tabs, newlines, direction overrides) are not allowed in {value!r}")
     if not value.strip():
         raise ValueError("must not be empty")
+    if value != value.strip():
+        # The services trim names (Django REST Framework's CharField does by default [G]): a padded name would
+        # never match live and every plan would try again.
+        raise ValueError(f"{value!r} has leading or trailing spaces; remove them")
     if len(value) > MAX_NAME:
         raise ValueError(f"longer than {MAX_NAME} characters")
     return value

@@ -205,3 +205,13 @@ def test_unsafe_plan_is_refused_before_asking(cli: Cli, sb: object, write: Write
     assert result.exit_code == 1
     assert "refusing to apply: guide 48: would delete all 2 live objects" in result.stderr
     assert "Apply these changes?" not in result.output and writes(sb) == []
+
+
+def test_saved_plan_does_not_depend_on_the_directory_or_path_spelling(cli: Cli, sb: object, write: Write,
+                                                                       tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    d = write("s.yaml", ONE)
+    assert cli("plan", str(d), "--out", str(tmp_path / "plan.json")).exit_code == 0
+    monkeypatch.chdir(d)
+    result = cli("apply", "s.yaml", "--plan", str(tmp_path / "plan.json"), "--auto-approve")
+    assert result.exit_code == 0, result.output

@@ -12,6 +12,7 @@ import pytest
 
 from provisioner.errors import (
     AmbiguousWriteError,
+    ApiError,
     AuthError,
     BadRequestError,
     ConfigError,
@@ -139,7 +140,7 @@ class _Pages(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         type(self).seen.append(f"{self.headers.get('Host')} {self.path}")
-        page2 = self.path.startswith("/steal/")
+        page2 = "page=2" in self.path
         body = {"count": 2, "next": None if page2 else "http://127.0.0.2:9/steal/?page=2",
                 "results": [{"id": 2 if page2 else 1}]}
         raw = json.dumps(body).encode()
@@ -164,4 +165,26 @@ def test_next_links_to_another_host_are_followed_on_our_own_host() -> None:
         server.shutdown()
         server.server_close()
     assert rows == [{"id": 1}, {"id": 2}]
-    assert _Pages.seen == [f"127.0.0.1:{server.server_port} /x/", f"127.0.0.1:{server.server_port} /steal/?page=2"]
+    # the foreign link's query is followed on our own host and path (its path is the other host's business)
+    assert _Pages.seen == [f"127.0.0.1:{server.server_port} /x/", f"127.0.0.1:{server.server_port} /x/?page=2"]
+
+
+def test_a_next_link_that_loops_back_is_an_error_not_a_hang() -> None:
+    class Loop(_Pages):
+        def do_GET(self) -> None:
+            raw = json.dumps({"next": "/x/?page=2", "results": [1]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Loop)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        c = HttpClient(f"http://127.0.0.1:{server.server_port}/", auth=lambda: "JWT k", service="Guidebook", retry=FAST)
+        with pytest.raises(ApiError, match="pagination loops back"):
+            list(c.iterate("x/", None, items=lambda p: p["results"], next_url=lambda p: p["next"]))
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -81,6 +81,7 @@ def test_all_errors_collected_across_files(write: Write) -> None:
     ("provider: guidebook\nguide: 1\nschedules:\n  - name: \"a\\u202eb\"\n", "direction overrides) are not allowed"),
     ("provider: guidebook\nguide: 99999999999999999999999\n", "an id must be a whole number from 1 to"),
     ("guide: 1\n", "missing required key `provider`"),
+    ("provider: guidebook\nguide: 1\nschedules:\n  - name: 'Sales '\n", "has leading or trailing spaces"),
     ("provider: planning_center\nperson: 1\nresponses:\n  - {plan: 2, response: accepted, reason: x}\n",
      "`reason` is sent only with `response: declined`"),
     ("provider: guidebook\nguide: 1\n---\nprovider: guidebook\nguide: 2\n", "more than one YAML document"),
