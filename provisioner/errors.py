@@ -88,6 +88,8 @@ class ServerError(ApiError):
 class TransportError(ApiError):
     """No usable answer at all: connection refused or dropped, timeout."""
 
+    timed_out: bool = False  # the request may still be running on the server
+
 
 class AmbiguousWriteError(TransportError):
     """A non-idempotent write (POST) failed in a way that may or may not have committed."""

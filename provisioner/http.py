@@ -265,7 +265,9 @@ class HttpClient:
         kind = TransportError if safe or unsent else AmbiguousWriteError
         what = "timed out" if isinstance(e, requests.Timeout) else "connection failed"
         # Only the exception's class goes into the message: its text can carry the full URL and query.
-        return kind(f"{self.service}: {method} {_path(url)} {what} ({type(e).__name__})", method=method, url=url)
+        error = kind(f"{self.service}: {method} {_path(url)} {what} ({type(e).__name__})", method=method, url=url)
+        error.timed_out = isinstance(e, requests.ReadTimeout)
+        return error
 
     def _status_error(self, method: str, url: str, raw: requests.Response, data: Any, safe: bool) -> ApiError:
         status = raw.status_code

@@ -90,3 +90,20 @@ def test_saved_plan_preconditions() -> None:
     assert eng.check_saved(saved, eng.plan(WS)) == ["update a 'x': live state changed since the plan was made"]
     other = Workspace((), "sha256:other")
     assert "the YAML on disk differs" in eng.check_saved(saved, eng.plan(other))[0]
+
+
+def test_verify_names_a_create_that_the_server_committed_twice() -> None:
+    provider = two_scopes()
+    eng = engine(provider)
+    run = eng.plan(WS)
+    real_apply = provider.apply
+
+    def late_twin(change):  # type: ignore[no-untyped-def]
+        real_apply(change)
+        if change.action == "create":
+            provider.live["a"][f"{change.key} (#99)"] = rec(f"{change.key} (#99)", id=99, s=[4])
+
+    provider.apply = late_twin  # type: ignore[method-assign]
+    report = eng.apply(run)
+    assert report.unconverged == ["a 'new' exists twice: the server committed a create it had not answered "
+                                  "(new (#99)); the next plan deletes the extra one (with prune)"]

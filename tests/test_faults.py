@@ -68,6 +68,17 @@ def test_create_that_commits_then_times_out_is_adopted(cli: Cli, sb: object, wri
     assert converged(cli, d)
 
 
+def test_create_the_server_commits_well_after_the_timeout_is_still_adopted(
+        cli: Cli, sb: object, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.3")
+    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.8)  # type: ignore[attr-defined]  # ~3x the timeout
+    d = write("s.yaml", CHANGES)
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert names(sb).count("Brand New") == 1 and [m for m, _, _ in log(sb)].count("POST") == 1
+    assert converged(cli, d)
+
+
 def test_create_that_never_committed_is_sent_again(cli: Cli, sb: object, write: Write) -> None:
     sb.add_fault(method="POST", path=API, mode="drop_before")  # type: ignore[attr-defined]
     d = write("s.yaml", CHANGES)

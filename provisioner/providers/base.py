@@ -105,17 +105,21 @@ class Provider(ABC):
 
 
 def create_adopting(post: Callable[[], object], adopt: Callable[[], bool], *, retry: RetryPolicy,
-                    tries: int = 3) -> None:
+                    timeout: float, tries: int = 3) -> None:
     """POST a create; after an ambiguous failure re-read (``adopt`` returns True when the object is there and
-    finished) and only then send it again. Never a blind retry, so never a duplicate."""
+    finished) and only then send it again. Never a blind retry, so never a duplicate.
+
+    A request that timed out may still be running on the server, so it gets up to three times the request
+    ``timeout`` to show up before it is sent again; a dropped connection is looked for once, shortly after."""
     for attempt in range(tries):
         try:
             post()
             return
-        except AmbiguousWriteError:
-            # A write can land after the client gave up on it: give it a moment before looking.
-            time.sleep(retry.delay(attempt, None))
-            if adopt():
-                return
+        except AmbiguousWriteError as e:
+            waits = [timeout] * 3 if e.timed_out else [retry.delay(attempt, None)]
+            for wait in waits:
+                time.sleep(wait)
+                if adopt():
+                    return
             if attempt + 1 == tries:
                 raise

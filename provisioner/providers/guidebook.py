@@ -144,7 +144,8 @@ class GuidebookProvider(Provider):
         assert change.after is not None
         body = {"guide": change.target["guide"], "name": change.key, **change.after}
         create_adopting(lambda: self.client.request("POST", SCHEDULES, json=body), lambda: self._adopt(change),
-                        retry=self.client.retry, tries=CREATE_TRIES)
+                        retry=self.client.retry, timeout=self.client.timeout[1],
+                        tries=CREATE_TRIES)
 
     def _adopt(self, change: Change) -> bool:
         """After an ambiguous POST: if the server did create the schedule, finish it instead of duplicating."""

@@ -253,7 +253,8 @@ class PlanningCenterProvider(Provider):
             raise ProvisionerError(f"{change.scope}: cannot create {change.key!r}: not a `person P / team T` key")
         body = plan_person_body(dict(change.after or {}), person=m[1], team=m[2])
         create_adopting(lambda: self.client.request("POST", _members_path(change.target), json=body),
-                        lambda: self._adopt(change), retry=self.client.retry, tries=CREATE_TRIES)
+                        lambda: self._adopt(change), retry=self.client.retry, timeout=self.client.timeout[1],
+                        tries=CREATE_TRIES)
 
     def _adopt(self, change: Change) -> bool:
         """After an ambiguous POST: if the member did get created, finish it instead of adding a duplicate."""
