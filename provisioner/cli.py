@@ -127,9 +127,11 @@ def _write_plan(plan: Plan, path: str) -> None:
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply exactly this plan.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Override the safety guards (mass deletes, protected objects).")
+@click.option("--republish", is_flag=True, help="Afterwards, publish every guide with `publish:` again in full.")
 @PARALLELISM
 @_guard
-def apply(paths: tuple[str, ...], plan_file: str | None, auto_approve: bool, force: bool, parallelism: int) -> None:
+def apply(paths: tuple[str, ...], plan_file: str | None, auto_approve: bool, force: bool, republish: bool,
+          parallelism: int) -> None:
     """Apply a fresh plan, or exactly a saved one."""
     workspace = load_workspace(_paths(paths))
     engine = _engine(workspace, parallelism)
@@ -140,12 +142,18 @@ def apply(paths: tuple[str, ...], plan_file: str | None, auto_approve: bool, for
     shown = run.plan.with_changes(tuple(changes))
     _show(shown, "text")
     if shown.empty:
+        if republish:
+            _report(engine.republish(run))
         return
     _guidebook_budget(engine, run, changes, force=force)
     engine.check_safety(run, force=force)  # before asking: a "yes" must not be followed by a refusal
     if not auto_approve:
         _confirm()
     report = engine.apply(run, force=force, changes=changes)
+    if republish:
+        again = engine.republish(run)
+        report.notes += again.notes
+        report.failed_steps += again.failed_steps
     _report(report)
 
 

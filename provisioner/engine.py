@@ -161,14 +161,26 @@ class Engine:
             step = self.providers[scope.provider].post_apply_step(scope)
             if not done or step is None:
                 continue
-            if len(done) < len(mine):
-                failed.append(f"{scope.name}: {step} not run because some changes failed")
-                continue
+            if len(done) < len(mine):  # what did change is live: people should see it, the rest follows later
+                notes.append(f"{scope.name}: {step} covers the {len(done)} changes that succeeded")
             try:
                 notes += self.providers[scope.provider].after_apply(scope, applied=done)
             except ProvisionerError as e:
                 failed.append(f"{scope.name}: post-apply step failed: {e}")
         return notes, failed
+
+    def republish(self, run: Run) -> ApplyReport:
+        """The post-apply step of every scope that has one, as if everything had changed."""
+        report = ApplyReport()
+        for scope in run.scopes:
+            provider = self.providers[scope.provider]
+            if provider.post_apply_step(scope) is None:
+                continue
+            try:
+                report.notes += provider.publish_all(scope, desired=run.desired[(scope.provider, scope.name)])
+            except ProvisionerError as e:
+                report.failed_steps.append(f"{scope.name}: post-apply step failed: {e}")
+        return report
 
     def _verify(self, run: Run, report: ApplyReport) -> list[str]:
         """Re-read the scopes we wrote to and name every field that still differs."""

@@ -259,3 +259,29 @@ def test_nobody_affected_is_said_exactly_not_guessed(cli: Cli, sb: object, write
     result = cli("plan", str(write("s.yaml", body)), "--format", "markdown")
     assert "Copy of Sales" in result.stdout  # deleted...
     assert "alice@example.com: −Opening Keynote" not in result.stdout  # ...but Alice keeps it via Sales Team
+
+
+def test_a_failed_publish_can_be_run_again_with_republish(cli: Cli, sb: object, write: Write) -> None:
+    sb.add_fault(method="POST", path="publish-personalized-schedules", status=400, times=-1)  # type: ignore[attr-defined]
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: guide\nschedules:\n"
+                        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n")
+    assert cli("apply", str(d), "--auto-approve").exit_code == 1
+    sb.clear_faults()  # type: ignore[attr-defined]
+    sb.clear_requests()  # type: ignore[attr-defined]
+    assert cli("apply", str(d), "--auto-approve").stdout.endswith("No changes. Live state matches the YAML.\n")
+    result = cli("apply", str(d), "--auto-approve", "--republish")
+    assert result.exit_code == 0, result.output
+    assert "guide 47: published personalized schedules" in result.stdout
+    assert writes(sb) == [("POST", API + "guides/47/publish-personalized-schedules/", None)]
+
+
+def test_publish_covers_what_succeeded_when_other_changes_failed(cli: Cli, sb: object, write: Write) -> None:
+    sb.add_fault(method="PATCH", path="personalized-schedules/3/", status=400, times=-1)  # type: ignore[attr-defined]
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
+                        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n"
+                        "  - {name: VIP Speakers, attendees: [8], sessions: [13]}\n")
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 1
+    assert "publish (attendees) covers the 1 changes that succeeded" in result.stdout
+    published = [p for _, p, _ in writes(sb) if p.endswith("publish-personalized-schedules/")]
+    assert published == [API + f"attendees/{a}/publish-personalized-schedules/" for a in (10, 11, 12)]

@@ -94,6 +94,10 @@ class Provider(ABC):
         None when this provider does not compute it (an empty list means: computed, nobody affected)."""
         return None
 
+    def publish_all(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
+        """Run the post-apply step as if every declared object had changed (``apply --republish``)."""
+        return []
+
     def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
         """Sanity warnings shown with the plan (overlapping sessions, double-booked people...)."""
         return []

@@ -194,14 +194,22 @@ class GuidebookProvider(Provider):
         return None if mode == "none" else f"publish ({mode})"
 
     def after_apply(self, scope: Scope, *, applied: Sequence[Change]) -> list[str]:
+        """Publish what this apply changed: the guide, or each attendee whose schedule changed."""
+        return self._publish(scope, _affected_attendees(applied)) if applied else []
+
+    def publish_all(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
+        """Publish again as if everything had changed (after a publish that failed)."""
+        return self._publish(scope, {a for rec in desired.values() for a in rec.values.get("attendees", [])})
+
+    def _publish(self, scope: Scope, attendees: set[int]) -> list[str]:
         mode = scope.options.get("publish", "none")
-        if mode == "none" or not applied:
+        if mode == "none":
             return []
         if mode == "guide":
             self.client.request("POST", f"guides/{scope.target['guide']}/publish-personalized-schedules/",
                                 idempotent=True)
             return [f"{scope.name}: published personalized schedules"]
-        people = sorted(_affected_attendees(applied))
+        people = sorted(attendees)
         refused: list[str] = []
         for attendee in people:  # one refusal must not keep the others from seeing their schedule
             try:
@@ -210,7 +218,7 @@ class GuidebookProvider(Provider):
                 refused.append(f"attendee {attendee} ({e.status or e})")
         if refused:
             raise ApiError(f"publishing failed for {len(refused)} of {len(people)} attendees: {', '.join(refused[:10])}"
-                           " — publish from Builder, or fix the cause and publish again")
+                           " — fix the cause, then `provisioner apply --republish` (or publish from Builder)")
         return [f"{scope.name}: published personalized schedules for {len(people)} attendees"]
 
 
