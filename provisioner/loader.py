@@ -159,7 +159,10 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        diags.append(Diagnostic(name, line, col, _yaml_message(e)))
+        hint = ""
+        if mark and _char_at(text, mark.line, mark.column) == "\t":
+            hint = " (a tab: YAML indents with spaces only)"
+        diags.append(Diagnostic(name, line, col, _yaml_message(e) + hint))
         return None
     except RecursionError:
         diags.append(Diagnostic(name, 1, 1, f"nested deeper than {MAX_DEPTH} levels"))
@@ -181,6 +184,11 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
         diags.append(Diagnostic(name, pos.line, pos.col, f"expected a mapping with a `provider` key, got {kind}"))
         return None
     return data, pos
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column:column + 1] if 0 <= line < len(lines) else ""
 
 
 def _yaml_message(e: MarkedYAMLError) -> str:

@@ -224,3 +224,8 @@ def test_chained_merge_keys_are_bounded_like_aliases(write: Write) -> None:
     lines += [f"  - &m{i} {{<<: *m{i - 1}, k{i}: 1}}" for i in range(1, 3000)]
     (error,) = errors([str(write("a.yaml", "\n".join(lines) + "\n"))])
     assert "expands to more than 1000000 values" in error
+
+
+def test_a_tab_used_for_indentation_is_named(write: Write) -> None:
+    (error,) = errors([str(write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n\t- name: x\n"))])
+    assert error.endswith("(a tab: YAML indents with spaces only)")
