@@ -335,3 +335,17 @@ def test_bench_seed_shape() -> None:
         assert len(bench.store.sessions(1001)) == 10 and len(bench.store.attendees(1002)) == 8
         assert len(schedules) == 5 and all(len(s["sessions"]) == 5 and len(s["attendees"]) == 4 for s in schedules)
         assert {a for s in schedules for a in s["attendees"]} <= {a["id"] for a in bench.store.attendees(1002)}
+
+
+def test_control_endpoints_take_json_whatever_the_content_type() -> None:
+    import json as _json
+    import urllib.request
+
+    from provisioner.sandbox import SandboxServer
+
+    with SandboxServer(seed="empty") as server:
+        req = urllib.request.Request(server.url + "_sandbox/faults", method="POST",
+                                     data=_json.dumps([{"method": "GET", "path": "x", "status": 503}]).encode())
+        req.add_header("Content-Type", "application/x-www-form-urlencoded")  # what curl -d sends
+        with urllib.request.urlopen(req) as answer:
+            assert answer.status == 201

@@ -6,6 +6,7 @@ Kept free of socket code so the order of those steps is readable in one place (`
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from typing import Any, Protocol
 
@@ -79,6 +80,11 @@ class SandboxApp:
 
     def control(self, req: Request) -> Response:
         route = (req.method, req.path.rstrip("/"))
+        if req.raw_body and "json" not in req.headers.get("content-type", ""):
+            try:  # control bodies are always JSON, whatever Content-Type curl sent
+                req.body = json.loads(req.raw_body)
+            except ValueError:
+                return json_response(400, {"error": "control endpoints take a JSON body"})
         try:
             if route == ("GET", "/_sandbox/requests"):
                 return json_response(200, self.requests())
