@@ -19,7 +19,8 @@ export GUIDEBOOK_API_URL="http://127.0.0.1:$port/open-api/v1/" PCO_API_URL="http
 eval "$(python -c 'from provisioner.sandbox.credentials import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET
 print(f"export GUIDEBOOK_API_KEY={GUIDEBOOK_KEY} PCO_APPLICATION_ID={PCO_APP_ID} PCO_SECRET={PCO_SECRET}")')"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 step provisioner validate schedules/
 provisioner validate schedules/
 step provisioner plan schedules/ --out .demo/plan.json

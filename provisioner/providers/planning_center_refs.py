@@ -35,17 +35,19 @@ class Directory:
 
     def person(self, person: int) -> str | None:
         """The person's name, MISSING when the server says there is no such person, None when not looked up."""
-        with self._lock:
+        with self._lock:  # the lock guards the cache only: lookups of different people run concurrently
             if person in self._people:
                 return self._people[person]
             if len(self._people) >= MAX_PERSON_LOOKUPS:
                 return None
-            try:
-                data = self.client.request("GET", f"{SERVICES}people/{person}").data
-                attrs = attributes(data.get("data", {})) if isinstance(data, dict) else {}
-                name = attrs.get("full_name") or " ".join(filter(None, [attrs.get("first_name"),
-                                                                        attrs.get("last_name")])) or None
-            except NotFoundError as e:
-                name = MISSING if isinstance(e.body, dict) else None  # an HTML 404 is routing, not an answer
+            self._people[person] = None  # claimed: counts towards the cap, and nobody looks it up twice
+        try:
+            data = self.client.request("GET", f"{SERVICES}people/{person}").data
+            attrs = attributes(data.get("data", {})) if isinstance(data, dict) else {}
+            name = attrs.get("full_name") or " ".join(filter(None, [attrs.get("first_name"),
+                                                                    attrs.get("last_name")])) or None
+        except NotFoundError as e:
+            name = MISSING if isinstance(e.body, dict) else None  # an HTML 404 is routing, not an answer
+        with self._lock:
             self._people[person] = name
-            return name
+        return name
