@@ -97,7 +97,6 @@ class RatePacer:
         self.limit, self.period, self.margin = limit, period, margin
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
-        self.waited = 0.0
 
     def before(self) -> None:
         while True:
@@ -109,7 +108,6 @@ class RatePacer:
                     self._sent.append(now)
                     return
                 wait = self.period - (now - self._sent[0]) + 0.05
-            self.waited += wait
             log.info("rate limit: %d requests in %.0fs window, waiting %.1fs", self.limit, self.period, wait)
             time.sleep(wait)
 

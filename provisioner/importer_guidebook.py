@@ -95,7 +95,7 @@ class GuidebookSource:
         self.guide = guide
         self.notes: list[str] = []
         self.title = _guide_title(provider, guide)
-        live = provider.read(Scope(provider.name, f"guide {guide}", {"guide": guide}, creatable=False))
+        live = provider.read(Scope(provider.name, f"guide {guide}", {"guide": guide}))
         self.live = self._unique(live)
         self.refs = GuideRefs(provider.index(guide))
 

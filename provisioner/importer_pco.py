@@ -220,7 +220,7 @@ class ResponsesSource:
         self.notes: list[str] = []
         attrs = _get(provider, f"people/{person}", f"person {person}")
         self.name = attrs.get("full_name") or " ".join(filter(None, [attrs.get("first_name"), attrs.get("last_name")]))
-        scope = Scope(provider.name, f"person {person}", {"person": person}, prune=False, creatable=False)
+        scope = Scope(provider.name, f"person {person}", {"person": person}, prune=False)
         records = provider.read(scope)
         labels = provider.labels(scope)
         self.plan_names, self.team_names = labels.get("plan", {}), labels.get("team", {})

@@ -45,7 +45,6 @@ class Scope:
     ignore: tuple[str, ...] = ()
     protect: tuple[str, ...] = ()
     safety: Safety = field(default_factory=Safety)
-    creatable: bool = True
     options: dict[str, Any] = field(default_factory=dict)
 
 

@@ -76,7 +76,7 @@ class PlanningCenterProvider(Provider):
             elif isinstance(doc, ResponsesFile):
                 out.append(Scope(self.name, f"person {doc.person}", {"person": doc.person},
                                  items=[(item, ("responses", i), r) for i, r in enumerate(doc.responses)],
-                                 prune=False, creatable=False, options={"at": (item, ("person",))}))
+                                 prune=False, options={"at": (item, ("person",))}))
         return sorted(out, key=lambda s: (s.name.split()[0], *(int(v) for v in s.target.values())))
 
     # -- reading ------------------------------------------------------------------------------------------
