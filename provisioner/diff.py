@@ -87,13 +87,26 @@ def _note_renames(changes: list[Change]) -> list[Change]:
     out = []
     for c in changes:
         old = same.get(_values_key(c.after)) if c in creates else None
-        if old is None and c in creates and len(creates) == len(deletes) == 1:
+        if old is None and c in creates and len(creates) == len(deletes) == 1 and _similar(c.after, deletes[0].before):
             old = deletes[0]
         if old is not None:
             c = Change(**{**c.__dict__, "reason": f"missing in live; if this renames {old.key!r} (deleted here): "
                           "the API cannot rename, so a rename is a delete plus a create"})
         out.append(c)
     return out
+
+
+def _similar(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    """At least half of the two objects' values in common: a rename that was also edited, not a stranger."""
+    def items(values: dict[str, Any] | None) -> set[tuple[str, Any]]:
+        out: set[tuple[str, Any]] = set()
+        for name, value in (values or {}).items():
+            if name != "id":
+                out |= {(name, v) for v in value} if isinstance(value, list) else {(name, value)}
+        return out
+
+    left, right = items(a), items(b)
+    return bool(left | right) and len(left & right) * 2 >= len(left | right)
 
 
 def _values_key(values: dict[str, Any] | None) -> str:

@@ -24,7 +24,7 @@ def test_create_update_delete_with_reasons_and_sources() -> None:
     changes = diff_scope(scope(), desired, live, {"sessions": {"1": "Keynote"}})
     by = {c.key: c for c in changes}
     assert by["A"].action == "create" and by["A"].source == "s.yaml:4"
-    assert by["A"].reason.startswith("missing in live; if this renames 'C'")
+    assert by["A"].reason == "missing in live"  # nothing in common with the deleted 'C': not a rename
     assert by["A"].fields == {"sessions": {"add": [1, 2], "remove": []}, "attendees": {"add": [6], "remove": []}}
     assert by["A"].labels == {"sessions": {"1": "Keynote"}}
     assert by["A"].before is None and by["A"].after == {"sessions": [1, 2], "attendees": [6]}
@@ -47,8 +47,10 @@ def test_rename_is_delete_plus_create_and_says_so() -> None:
     changes = diff_scope(scope(), {"New": rec("New", s=[1, 2])}, {"Old": rec("Old", id=1, s=[2, 1])})
     assert [c.action for c in changes] == ["create", "delete"]
     assert "the API cannot rename" in changes[0].reason and "'Old'" in changes[0].reason
-    renamed_and_edited = diff_scope(scope(), {"New": rec("New", s=[1, 3])}, {"Old": rec("Old", id=1, s=[2, 1])})
+    renamed_and_edited = diff_scope(scope(), {"New": rec("New", s=[1, 2, 3])}, {"Old": rec("Old", id=1, s=[2, 1])})
     assert "if this renames 'Old'" in renamed_and_edited[0].reason
+    stranger = diff_scope(scope(), {"New": rec("New", s=[7, 8])}, {"Old": rec("Old", id=1, s=[2, 1])})
+    assert stranger[0].reason == "missing in live"
     two = diff_scope(scope(), {"N1": rec("N1", s=[1]), "N2": rec("N2", s=[2])}, {"Old": rec("Old", id=1, s=[3])})
     assert all(c.reason == "missing in live" for c in two if c.action == "create")
 
