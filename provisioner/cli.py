@@ -268,15 +268,16 @@ def import_guidebook(guide: int, out: str | None) -> None:
 @import_group.command("planning-center")
 @click.option("--service-type", type=click.IntRange(min=1), help="Import the rosters of this service type.")
 @click.option("--plan", "plans", type=click.IntRange(min=1), multiple=True, help="Only these plans (repeatable).")
+@click.option("--future", is_flag=True, help="Only the service type's plans still to come.")
 @click.option("--person", type=click.IntRange(min=1), help="Import this person's accept/decline responses.")
 @IMPORT_OUT
 @_guard
-def import_planning_center(service_type: int | None, plans: tuple[int, ...], person: int | None,
+def import_planning_center(service_type: int | None, plans: tuple[int, ...], future: bool, person: int | None,
                            out: str | None) -> None:
     """Import Planning Center rosters (--service-type) or a person's responses (--person)."""
     from provisioner.importer import import_planning_center as run
 
-    _imported(run(os.environ, service_type=service_type, plans=plans, person=person, out=out))
+    _imported(run(os.environ, service_type=service_type, plans=plans, person=person, out=out, future=future))
 
 
 def _imported(result: Any) -> None:

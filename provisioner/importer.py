@@ -40,13 +40,13 @@ def import_guidebook(env: Mapping[str, str], *, guide: int, out: str | None) -> 
 
 
 def import_planning_center(env: Mapping[str, str], *, service_type: int | None = None, plans: Sequence[int] = (),
-                           person: int | None = None, out: str | None) -> ImportResult:
+                           person: int | None = None, out: str | None, future: bool = False) -> ImportResult:
     """``provisioner import planning-center``: a service type's rosters, or one person's responses."""
     if (service_type is None) == (person is None) or (plans and person is not None):
         raise ConfigError("give --service-type ID (optionally with --plan ID ...) or --person ID")
     provider = PlanningCenterProvider.from_env(env)
     source: Source = (ResponsesSource(provider, person) if person is not None
-                      else RostersSource(provider, service_type or 0, plans))
+                      else RostersSource(provider, service_type or 0, plans, future))
     return run_import(source, out)
 
 

@@ -64,11 +64,16 @@ class RostersSource:
     list_key = "rosters"
     noun = "roster"
 
-    def __init__(self, provider: PlanningCenterProvider, service_type: int, plans: Sequence[int] = ()) -> None:
+    def __init__(self, provider: PlanningCenterProvider, service_type: int, plans: Sequence[int] = (),
+                 future: bool = False) -> None:
         self.service_type = service_type
         self.notes: list[str] = []
         self.title = _get(provider, f"service_types/{service_type}", f"service type {service_type}").get("name")
-        listed = {int(p["id"]): attributes(p) for p in iterate(provider.client, f"service_types/{service_type}/plans")}
+        # A service type with years of history has hundreds of plans, each one roster read: `future` keeps to
+        # the plans still to come (the documented `filter=future`).
+        query = {"filter": "future"} if future else None
+        listed = {int(p["id"]): attributes(p)
+                  for p in iterate(provider.client, f"service_types/{service_type}/plans", query)}
         unknown = [p for p in plans if p not in listed]
         if unknown:
             raise ConfigError(f"plan {', '.join(map(str, unknown))} is not a plan of service type {service_type}")

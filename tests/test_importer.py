@@ -520,3 +520,12 @@ def test_rosters_and_responses_imported_together_plan_empty(cli: Cli, tmp_path: 
         assert cli("import", "planning-center", "--person", person, "-o", str(out / f"p{person}.yaml")).exit_code == 0
     result = cli("plan", str(out), "--detailed-exitcode")
     assert result.exit_code == 0, result.output
+
+
+def test_future_keeps_to_plans_still_to_come(cli: Cli, sb: Any, tmp_path: Path) -> None:
+    sb.store.add_plan(5600, 1234, "2025-12-01T15:00:00Z", dates="December 1, 2025", title="Last Year")
+    assert cli("import", "planning-center", "--service-type", "1234", "--future", "-o",
+               str(tmp_path / "f.yaml")).exit_code == 0
+    assert [r["plan"] for r in load(tmp_path / "f.yaml")["rosters"]] == [5678, 5679, 5680]
+    paths = [r["query"] for r in sb.requests() if r["path"].endswith("/service_types/1234/plans")]
+    assert paths and all(q.get("filter") == "future" for q in paths)
