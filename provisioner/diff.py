@@ -7,14 +7,12 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from provisioner.plan import Change
-from provisioner.providers.base import Record, Scope
-
-_DUPLICATE = re.compile(r" \(#[^)]*\)\Z")
+from provisioner.providers.base import Record, Scope, duplicate_of
 
 
 def matches(key: str, patterns: tuple[str, ...]) -> bool:
     """Patterns match the name; a live duplicate keyed "Name (#id)" matches as "Name" does."""
-    name = _DUPLICATE.sub("", key)
+    name = duplicate_of(key) or key
     return any(fnmatchcase(key, p) or fnmatchcase(name, p) for p in patterns)
 
 
@@ -74,7 +72,7 @@ def _update(scope: Scope, want: Record, have: Record, labels: dict[str, dict[str
 def _delete(scope: Scope, rec: Record, labels: dict[str, dict[str, str]]) -> Change:
     fields = {n: {"add": [], "remove": sorted(set(v))} if isinstance(v, list) else {"from": v, "to": None}
               for n, v in rec.values.items() if v not in (None, [], "")}
-    reason = "duplicate name in live (prune)" if rec.key.endswith(f"#{rec.id})") else "not declared (prune)"
+    reason = "duplicate name in live (prune)" if duplicate_of(rec.key) else "not declared (prune)"
     return _change(scope, "delete", rec.key, fields, reason, desired=None, live=rec, labels=labels)
 
 

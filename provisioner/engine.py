@@ -19,7 +19,7 @@ from provisioner.errors import (
 )
 from provisioner.loader import Workspace
 from provisioner.plan import FORMAT_VERSION, Change, Plan
-from provisioner.providers.base import Provider, Record, Scope
+from provisioner.providers.base import Provider, Record, Scope, duplicate_of
 from provisioner.safety import assess
 
 log = logging.getLogger(__name__)
@@ -195,8 +195,8 @@ class Engine:
             want = run.desired[(scope.provider, scope.name)]
             created = {o.change.key for o in report.outcomes
                        if o.status == "applied" and o.change.action == "create" and o.change.scope == scope.name}
-            for key in sorted(k for k in live if _duplicate_of(k) in created):
-                out.append(f"{scope.name} {_duplicate_of(key)!r} exists twice: the server committed a create it "
+            for key in sorted(k for k in live if duplicate_of(k) in created):
+                out.append(f"{scope.name} {duplicate_of(key)!r} exists twice: the server committed a create it "
                            f"had not answered ({key}); the next plan deletes the extra one (with prune)")
             for c in diff_scope(scope, want, live):
                 if any(o.change.ident == c.ident and o.status == "applied" for o in report.outcomes):
@@ -254,12 +254,6 @@ def load_saved(data: Any) -> Plan:
     if data.get("fingerprint") != plan.fingerprint:
         raise StalePlanError("plan file was edited after it was written (fingerprint mismatch)")
     return plan
-
-
-def _duplicate_of(key: str) -> str | None:
-    """"Name (#12)" is how providers key a second live object of the same identity."""
-    head, sep, tail = key.rpartition(" (#")
-    return head if sep and tail.endswith(")") else None
 
 
 def _keys(scopes: list[Scope]) -> list[tuple[str, str]]:

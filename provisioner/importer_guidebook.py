@@ -18,7 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from provisioner.errors import ConfigError, NotFoundError
 from provisioner.importer_merge import eol_comment, merge_list
 from provisioner.model import AttendeeRef, Ref, SessionRef, _text
-from provisioner.providers.base import Record, Scope
+from provisioner.providers.base import Record, Scope, duplicate_of
 from provisioner.providers.guidebook import GuidebookProvider
 from provisioner.providers.guidebook_refs import GuideIndex, _norm
 
@@ -103,8 +103,8 @@ class GuidebookSource:
         """Guidebook allows two schedules with one name; a file cannot say that, so import the first only."""
         out: dict[str, Record] = {}
         for key, rec in live.items():
-            if key.endswith(f" (#{rec.id})"):
-                name = key.removesuffix(f" (#{rec.id})")
+            name = duplicate_of(key)
+            if name is not None:
                 first = live.get(name)
                 self.notes.append(f"guide {self.guide} has several schedules named {name!r}: imported id "
                                   f"{first.id if first else '?'}, skipped id {rec.id} (rename or delete it)")

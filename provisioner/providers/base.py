@@ -6,6 +6,7 @@ between the service's API and plain :class:`Record` values, so the diff and the 
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -17,6 +18,20 @@ from provisioner.http import RetryPolicy
 from provisioner.loader import Loaded
 from provisioner.model import Safety
 from provisioner.plan import Change
+
+_DUPLICATE = re.compile(r" \(#[^)]*\)\Z")
+
+
+def live_key(records: dict[str, Record], key: str, rid: Any) -> str:
+    """The key of a live object: its identity, or "identity (#id)" when an earlier object already holds it.
+    Services allow two objects with one identity; the extras are never declared, so prune removes them."""
+    return key if key not in records else f"{key} (#{rid})"
+
+
+def duplicate_of(key: str) -> str | None:
+    """The identity a "identity (#id)" key duplicates, or None for an ordinary key."""
+    found = _DUPLICATE.search(key)
+    return key[:found.start()] if found else None
 
 
 @dataclass(frozen=True)

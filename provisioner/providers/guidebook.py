@@ -13,7 +13,7 @@ from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_fr
 from provisioner.loader import Loaded
 from provisioner.model import GuidebookFile, GuidebookSchedule, Ref, Safety
 from provisioner.plan import Change
-from provisioner.providers.base import Provider, Record, Scope, create_adopting
+from provisioner.providers.base import Provider, Record, Scope, create_adopting, live_key
 from provisioner.providers.guidebook_refs import GuideIndex, overlap_warnings
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class GuidebookProvider(Provider):
             if int(row.get("guide", guide)) != guide:
                 continue  # defensive: a server that ignores the filter must not leak other guides in
             name = str(row["name"])
-            key = name if name not in records else f"{name} (#{row['id']})"
+            key = live_key(records, name, row["id"])
             records[key] = Record(key, {"attendees": sorted(set(row.get("attendees") or [])),
                                         "sessions": sorted(set(row.get("sessions") or []))}, id=row["id"])
         return records

@@ -17,7 +17,7 @@ from provisioner.http import HttpClient, RetryPolicy
 from provisioner.loader import Loaded
 from provisioner.model import ResponseDecl, ResponsesFile, RostersFile, TeamMember
 from provisioner.plan import Change
-from provisioner.providers.base import Provider, Record, Scope, create_adopting
+from provisioner.providers.base import Provider, Record, Scope, create_adopting, live_key
 from provisioner.providers.planning_center_client import (
     SERVICES,
     STATUS_WORDS,
@@ -109,9 +109,7 @@ class PlanningCenterProvider(Provider):
                 # Never guess an identity: an unidentifiable member would be pruned as "not declared".
                 raise ApiError(f"Planning Center: team member {row.get('id')} of plan {plan} names no person "
                                "or team; refusing to plan against a roster that cannot be identified")
-            key = member_key(person, team)
-            if key in records:  # the same person twice on one team: keep the first, the others get pruned
-                key = f"{key} (#{row['id']})"
+            key = live_key(records, member_key(person, team), row["id"])  # the same person twice on one team
             attrs = attributes(row)
             if attrs.get("name"):
                 names["person"][person] = str(attrs["name"])
@@ -132,9 +130,7 @@ class PlanningCenterProvider(Provider):
             plan, team, attrs = rel_id(row, "plan"), rel_id(row, "team"), attributes(row)
             if plan is None:
                 raise ApiError(f"Planning Center: schedule {row.get('id')} of person {person} names no plan")
-            key = response_key(plan, team)
-            if key in records:
-                key = f"{key} (#{row['id']})"
+            key = live_key(records, response_key(plan, team), row["id"])
             for kind, rid, name in (("plan", plan, attrs.get("short_dates") or attrs.get("dates")),
                                     ("team", team, attrs.get("team_name")),
                                     ("person", str(person), attrs.get("person_name"))):
