@@ -12,8 +12,8 @@ from typing import Any, NoReturn
 import click
 
 from provisioner import __version__
-from provisioner.engine import ApplyReport, Engine, Run, load_saved
-from provisioner.errors import DiagnosticsError, ProvisionerError, SafetyError, StalePlanError
+from provisioner.engine import ApplyReport, Budget, Engine, Run, load_saved
+from provisioner.errors import DiagnosticsError, ProvisionerError, StalePlanError
 from provisioner.loader import Workspace, load_workspace
 from provisioner.plan import Plan
 from provisioner.progress import ProgressReporter
@@ -105,7 +105,7 @@ def plan(paths: tuple[str, ...], fmt: str, out: str | None, detailed_exitcode: b
     run = engine.plan(workspace, want_labels=fmt != "json")
     _show(run.plan, fmt)
     if fmt == "text":
-        _guidebook_budget(engine, run, run.plan.changes)
+        _budgets(engine, run, run.plan.changes)
     if out:
         _write_plan(run.plan, out)
     if detailed_exitcode and not run.plan.empty:
@@ -145,7 +145,7 @@ def apply(paths: tuple[str, ...], plan_file: str | None, auto_approve: bool, for
         if republish:
             _report(engine.republish(run))
         return
-    _guidebook_budget(engine, run, changes, force=force)
+    engine.check_budgets(_budgets(engine, run, changes), force=force)
     engine.check_safety(run, force=force)  # before asking: a "yes" must not be followed by a refusal
     if not auto_approve:
         _confirm()
@@ -169,17 +169,12 @@ def _saved_changes(engine: Engine, run: Run, path: str) -> tuple[Any, ...]:
     return saved.changes
 
 
-def _guidebook_budget(engine: Engine, run: Run, changes: Any, *, force: bool | None = None) -> None:
-    """Say how much of Guidebook's daily request budget the apply uses; from apply (force given), refuse past it."""
-    if not any(c.provider == "guidebook" for c in changes):
-        return
-    from provisioner.providers.guidebook import budget_from_env
-
-    used, budget = engine.request_estimate(run, changes).get("guidebook", 0), budget_from_env(os.environ)
-    click.echo(f"This apply will use about {used} Guidebook requests (budget {budget}/day).", err=True)
-    if force is False and used > budget:
-        raise SafetyError(f"refusing to apply: about {used} Guidebook requests is more than the budget of {budget} "
-                          "a day (PROVISIONER_GUIDEBOOK_BUDGET); apply in smaller steps, or re-run with --force")
+def _budgets(engine: Engine, run: Run, changes: Any) -> list[Budget]:
+    """Say how much of each service's daily request cap the apply would use."""
+    budgets = engine.budgets(run, changes)
+    for b in budgets:
+        click.echo(f"This apply will use about {b.used} {b.service} requests (budget {b.limit}/day).", err=True)
+    return budgets
 
 
 def _confirm() -> None:

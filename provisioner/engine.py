@@ -60,6 +60,20 @@ class ApplyReport:
         return sum(o.status == status for o in self.outcomes)
 
 
+@dataclass(frozen=True)
+class Budget:
+    """Requests an apply will use against a service's daily cap."""
+
+    service: str
+    used: int
+    limit: int
+    setting: str
+
+    @property
+    def exceeded(self) -> bool:
+        return self.used > self.limit
+
+
 @dataclass
 class Engine:
     """Holds the providers for one run. ``providers`` maps a provider name to a built provider."""
@@ -227,6 +241,23 @@ class Engine:
             n = self.providers[scope.provider].request_estimate(scope, live=run.live[k], changes=mine.get(k, []))
             out[scope.provider] = out.get(scope.provider, 0) + n
         return out
+
+    def budgets(self, run: Run, changes: Sequence[Change]) -> list[Budget]:
+        """For each service with a daily request cap that ``changes`` touch: what applying them would use."""
+        used = self.request_estimate(run, changes)
+        out = []
+        for name, provider in self.providers.items():
+            cap = provider.request_budget()
+            if cap is not None and any(c.provider == name for c in changes):
+                out.append(Budget(provider.title or name, used.get(name, 0), *cap))
+        return out
+
+    def check_budgets(self, budgets: Sequence[Budget], *, force: bool = False) -> None:
+        """Refuse an apply that would spend more of a service's daily cap than allowed, unless forced."""
+        for b in budgets:
+            if b.exceeded and not force:
+                raise SafetyError(f"refusing to apply: about {b.used} {b.service} requests is more than the budget "
+                                  f"of {b.limit} a day ({b.setting}); apply in smaller steps, or re-run with --force")
 
     def _map(self, what: str, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         todo = list(items)

@@ -39,6 +39,7 @@ class FakeProvider:
     """An in-memory provider for engine tests: scopes come from the test, not from files."""
 
     name = "fake"
+    title = "Fake"
 
     def __init__(self, scopes: list[Scope], live: dict[str, dict[str, Record]],
                  desired: dict[str, dict[str, Record]]) -> None:
@@ -81,3 +82,6 @@ class FakeProvider:
 
     def request_estimate(self, *args: object, **kwargs: object) -> int:
         return 0
+
+    def request_budget(self) -> tuple[int, str] | None:
+        return None

@@ -77,6 +77,7 @@ class Provider(ABC):
     """
 
     name: ClassVar[str]
+    title: ClassVar[str] = ""  # the service's name in messages
 
     @abstractmethod
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]: ...
@@ -93,6 +94,10 @@ class Provider(ABC):
     def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
         """Human names for ids in changes, by field; filled only when ``desired(want_labels=True)`` ran."""
         return {}
+
+    def request_budget(self) -> tuple[int, str] | None:
+        """(requests one apply may use, the setting that changes it) for a service that caps requests per day."""
+        return None
 
     def post_apply_step(self, scope: Scope) -> str | None:
         """What ``after_apply`` does for this scope (e.g. "publish"), or None when nothing."""

@@ -36,9 +36,11 @@ def drf_detail(body: Any) -> str:
 
 class GuidebookProvider(Provider):
     name = "guidebook"
+    title = "Guidebook"
 
-    def __init__(self, client: HttpClient) -> None:
+    def __init__(self, client: HttpClient, budget: int = DAILY_BUDGET) -> None:
         self.client = client
+        self.budget = budget
         self._indexes: dict[int, GuideIndex] = {}
         self._lock = threading.Lock()
         self._guide_locks: dict[int, threading.Lock] = {}
@@ -52,7 +54,7 @@ class GuidebookProvider(Provider):
         url = check_base_url(env.get("GUIDEBOOK_API_URL") or DEFAULT_URL, "GUIDEBOOK_API_URL")
         client = HttpClient(url, auth=lambda: f"JWT {key}", service="Guidebook", detail=drf_detail,
                             retry=retry or RetryPolicy(), timeout=timeout_from_env(env))
-        return cls(client)
+        return cls(client, budget_from_env(env))
 
     # -- scopes -------------------------------------------------------------------------------------------
 
@@ -188,6 +190,9 @@ class GuidebookProvider(Provider):
         publish = 0 if mode == "none" else 1 if mode == "guide" else len(_affected_attendees(changes))
         after = len(live) + sum(c.action == "create" for c in changes) - sum(c.action == "delete" for c in changes)
         return reads + len(changes) + publish + _pages(after)
+
+    def request_budget(self) -> tuple[int, str] | None:
+        return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET"
 
     def post_apply_step(self, scope: Scope) -> str | None:
         mode = scope.options.get("publish", "none")

@@ -50,6 +50,7 @@ def response_key(plan: object, team: object | None) -> str:
 
 class PlanningCenterProvider(Provider):
     name = "planning_center"
+    title = "Planning Center"
 
     def __init__(self, client: HttpClient) -> None:
         self.client = client
