@@ -86,8 +86,11 @@ class Engine:
     def plan(self, workspace: Workspace, *, want_labels: bool = False) -> Run:
         scopes = [s for p in self.providers.values() for s in p.scopes(workspace.files)]
         read = self._map("read", self._read, scopes)
+        fatal = next((r for r in read if isinstance(r, ProvisionerError) and not isinstance(r, PlanError)), None)
+        if fatal is not None:
+            raise fatal
         diags = [d for r in read if isinstance(r, PlanError) for d in r.diagnostics]
-        live = {k: r for k, r in zip(_keys(scopes), read, strict=True) if not isinstance(r, PlanError)}
+        live = {k: r for k, r in zip(_keys(scopes), read, strict=True) if not isinstance(r, ProvisionerError)}
         desired, more = self._resolve([s for s in scopes if (s.provider, s.name) in live], live, want_labels)
         if diags or more:
             raise PlanError([*diags, *more])
@@ -107,14 +110,9 @@ class Engine:
         log.info("%s", plan.summary_line())
         return Run(plan, scopes, live, desired)
 
-    def _read(self, scope: Scope) -> dict[str, Record] | PlanError:
-        """A scope that cannot be read because of the YAML (an unknown plan...) is collected, not fatal."""
-        try:
-            return self.providers[scope.provider].read(scope)
-        except PlanError as e:
-            return e
-
-    def _reread(self, scope: Scope) -> dict[str, Record] | ProvisionerError:
+    def _read(self, scope: Scope) -> dict[str, Record] | ProvisionerError:
+        """The error instead of the records, so one scope's failure does not hide the others' (plan collects the
+        YAML's mistakes such as an unknown plan; verify reports a failed re-read without undoing the apply)."""
         try:
             return self.providers[scope.provider].read(scope)
         except ProvisionerError as e:
@@ -200,7 +198,7 @@ class Engine:
         """Re-read the scopes we wrote to and name every field that still differs."""
         applied = {(o.change.provider, o.change.scope): o.change for o in report.outcomes if o.status == "applied"}
         touched = [s for s in run.scopes if (s.provider, s.name) in applied]
-        fresh = self._map("verify", self._reread, touched)
+        fresh = self._map("verify", self._read, touched)
         out = []
         for scope, live in zip(touched, fresh, strict=True):
             if isinstance(live, ProvisionerError):  # the writes happened; only the check could not run
