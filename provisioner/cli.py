@@ -149,11 +149,7 @@ def apply(paths: tuple[str, ...], plan_file: str | None, auto_approve: bool, for
     engine.check_safety(run, force=force)  # before asking: a "yes" must not be followed by a refusal
     if not auto_approve:
         _confirm()
-    report = engine.apply(run, force=force, changes=changes)
-    if republish:
-        again = engine.republish(run)
-        report.notes += again.notes
-        report.failed_steps += again.failed_steps
+    report = engine.apply(run, force=force, changes=changes, republish=republish)
     _report(report)
 
 

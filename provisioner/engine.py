@@ -137,13 +137,19 @@ class Engine:
             raise SafetyError("refusing to apply: " + "; ".join(run.plan.violations) +
                               ". Review the plan, then re-run with --force to override.")
 
-    def apply(self, run: Run, *, force: bool = False, changes: Sequence[Change] | None = None) -> ApplyReport:
-        """Carry out ``changes`` (default: the run's plan); refuse unsafe plans without ``force``."""
+    def apply(self, run: Run, *, force: bool = False, changes: Sequence[Change] | None = None,
+              republish: bool = False) -> ApplyReport:
+        """Carry out ``changes`` (default: the run's plan); refuse unsafe plans without ``force``. With
+        ``republish`` the post-apply step covers everything declared, not just what changed."""
         todo = list(run.plan.changes if changes is None else changes)
         self.check_safety(run, force=force)
         self._exhausted.clear()
         report = ApplyReport(outcomes=self._map("apply", self._apply_one, todo))
-        report.notes, report.failed_steps = self._after_apply(run, report)
+        if republish:  # covers what changed too: publishing it twice would only spend requests
+            steps = self.republish(run)
+            report.notes, report.failed_steps = steps.notes, steps.failed_steps
+        else:
+            report.notes, report.failed_steps = self._after_apply(run, report)
         report.unconverged = self._verify(run, report)
         return report
 

@@ -285,3 +285,11 @@ def test_publish_covers_what_succeeded_when_other_changes_failed(cli: Cli, sb: o
     assert "publish (attendees) covers the 1 changes that succeeded" in result.stdout
     published = [p for _, p, _ in writes(sb) if p.endswith("publish-personalized-schedules/")]
     assert published == [API + f"attendees/{a}/publish-personalized-schedules/" for a in (10, 11, 12)]
+
+
+def test_republish_with_changes_publishes_once(cli: Cli, sb: object, write: Write) -> None:
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
+                        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n")
+    assert cli("apply", str(d), "--auto-approve", "--republish").exit_code == 0
+    published = [p for _, p, _ in writes(sb) if p.endswith("publish-personalized-schedules/")]
+    assert published == [API + f"attendees/{a}/publish-personalized-schedules/" for a in (6, 7)]  # all, each once
