@@ -54,7 +54,18 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Main(click.Group):
+    """The top-level group; its help lists the environment variables every registered service reads."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, meaning) for service in registry.services() for name, meaning in service.env_vars]
+        rows += [("PROVISIONER_TIMEOUT", "read timeout of one request in seconds (default 30)"),
+                 ("NO_COLOR", "any non-empty value turns colour off")]
+        with formatter.section("Environment"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="provisioner")
 @click.option("-v", "--verbose", count=True, help="-v for progress, -vv for every request (never secrets).")
 def main(verbose: int) -> None:
@@ -237,38 +248,37 @@ def sandbox(port: int, data: str | None, seed: str | None, latency: float, fault
           pco_rate_limit=pco_rate_limit, pco_rate_period=pco_rate_period)
 
 
-@main.group("import")
+class ImportGroup(click.Group):
+    """`provisioner import <service>`: one subcommand per registered service that has an importer. Each returns
+    an ImportResult; this group prints it and turns expected errors into one message."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(c.name for c in self._commands().values() if c.name)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._commands().get(cmd_name)
+
+    def _commands(self) -> dict[str, click.Command]:
+        out = {}
+        for service in registry.services():
+            command = service.import_command()
+            if command is not None and command.name:
+                out[command.name] = command
+        return out
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            result = super().invoke(ctx)
+        except ProvisionerError as e:
+            _fail(e)
+        if result is not None:
+            _imported(result)
+        return result
+
+
+@main.group("import", cls=ImportGroup)
 def import_group() -> None:
     """Write YAML for live state; with -o FILE, merge into it when it exists (keeping its comments)."""
-
-
-IMPORT_OUT = click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write or merge into FILE, not stdout.")
-
-
-@import_group.command("guidebook")
-@click.option("--guide", type=click.IntRange(min=1), required=True, help="Guide id.")
-@IMPORT_OUT
-@_guard
-def import_guidebook(guide: int, out: str | None) -> None:
-    """Import a guide's personalized schedules."""
-    from provisioner.importer import import_guidebook as run
-
-    _imported(run(os.environ, guide=guide, out=out))
-
-
-@import_group.command("planning-center")
-@click.option("--service-type", type=click.IntRange(min=1), help="Import the rosters of this service type.")
-@click.option("--plan", "plans", type=click.IntRange(min=1), multiple=True, help="Only these plans (repeatable).")
-@click.option("--future", is_flag=True, help="Only the service type's plans still to come.")
-@click.option("--person", type=click.IntRange(min=1), help="Import this person's accept/decline responses.")
-@IMPORT_OUT
-@_guard
-def import_planning_center(service_type: int | None, plans: tuple[int, ...], future: bool, person: int | None,
-                           out: str | None) -> None:
-    """Import Planning Center rosters (--service-type) or a person's responses (--person)."""
-    from provisioner.importer import import_planning_center as run
-
-    _imported(run(os.environ, service_type=service_type, plans=plans, person=person, out=out, future=future))
 
 
 def _imported(result: Any) -> None:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from fnmatch import fnmatchcase
 from typing import Any
 
-from provisioner.plan import Change
-from provisioner.providers.base import Record, Scope, duplicate_of
+from provisioner.core import Change, Record, Scope
 
 
-def matches(key: str, patterns: tuple[str, ...]) -> bool:
+def matches(key: str, patterns: tuple[str, ...], twin_of: str | None = None) -> bool:
     """Patterns match the name; a live duplicate keyed "Name (#id)" matches as "Name" does."""
-    name = duplicate_of(key) or key
-    return any(fnmatchcase(key, p) or fnmatchcase(name, p) for p in patterns)
+    return any(fnmatchcase(key, p) or (twin_of is not None and fnmatchcase(twin_of, p)) for p in patterns)
 
 
 def field_diff(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
@@ -34,12 +31,12 @@ def diff_scope(scope: Scope, desired: dict[str, Record], live: dict[str, Record]
                labels: dict[str, dict[str, str]] | None = None) -> list[Change]:
     """The fewest creates, updates and deletes that make ``live`` match ``desired``."""
     labels = labels or {}
-    live = {k: r for k, r in live.items() if not matches(k, scope.ignore) or k in desired}
+    live = {k: r for k, r in live.items() if not matches(k, scope.ignore, r.twin_of) or k in desired}
     changes = [_create(scope, r, labels) for k, r in desired.items() if k not in live]
     changes += [c for k in desired.keys() & live.keys() if (c := _update(scope, desired[k], live[k], labels))]
     if scope.prune:
         changes += [_delete(scope, r, labels) for k, r in live.items() if k not in desired]
-    return _note_renames(changes) if scope.options.get("note_renames") else changes
+    return _note_renames(changes) if scope.note_renames else changes
 
 
 def _change(scope: Scope, action: str, key: str, fields: dict[str, Any], reason: str, *,
@@ -47,13 +44,15 @@ def _change(scope: Scope, action: str, key: str, fields: dict[str, Any], reason:
     target = {**scope.target}
     if live is not None:
         target["id"] = live.id
+    rec = desired or live
     return Change(action=action, provider=scope.provider, scope=scope.name, key=key,  # type: ignore[arg-type]
-                  fields=fields, reason=reason,
+                  fields=fields, reason=reason, identity=dict(rec.identity) if rec else {},
+                  twin_of=live.twin_of if live is not None and desired is None else None,
                   source=desired.source if desired else None, target=target,
                   before=live.snapshot() if live else None,
                   after=dict(desired.values) if desired else None,
                   labels=_used_labels(labels, (desired.values if desired else None, live.values if live else None),
-                                      (key, *target.values())))
+                                      (*(rec.identity.values() if rec else ()), *target.values())))
 
 
 def _create(scope: Scope, rec: Record, labels: dict[str, dict[str, str]]) -> Change:
@@ -72,7 +71,7 @@ def _update(scope: Scope, want: Record, have: Record, labels: dict[str, dict[str
 def _delete(scope: Scope, rec: Record, labels: dict[str, dict[str, str]]) -> Change:
     fields = {n: {"add": [], "remove": sorted(set(v))} if isinstance(v, list) else {"from": v, "to": None}
               for n, v in rec.values.items() if v not in (None, [], "")}
-    reason = "duplicate name in live (prune)" if duplicate_of(rec.key) else "not declared (prune)"
+    reason = "duplicate name in live (prune)" if rec.twin_of else "not declared (prune)"
     return _change(scope, "delete", rec.key, fields, reason, desired=None, live=rec, labels=labels)
 
 
@@ -115,9 +114,9 @@ def _values_key(values: dict[str, Any] | None) -> str:
 
 def _used_labels(labels: dict[str, dict[str, str]], lists: tuple[dict[str, Any] | None, ...],
                  context: tuple[Any, ...]) -> dict[str, dict[str, str]]:
-    """The names a reviewer needs: ids in the change's list values, else ids named by its key or target."""
+    """The names a reviewer needs: ids in the change's list values, else ids named by its identity or target."""
     out: dict[str, dict[str, str]] = {}
-    mentioned = set(re.findall(r"\d+", " ".join(map(str, context))))
+    mentioned = {str(v) for v in context if isinstance(v, int) and not isinstance(v, bool)}
     for name, table in labels.items():
         listed = [v for values in lists for v in (values or {}).get(name, [])]
         ids = {str(i) for i in listed} if listed else mentioned
@@ -127,7 +126,7 @@ def _used_labels(labels: dict[str, dict[str, str]], lists: tuple[dict[str, Any] 
     return out
 
 
-def apply_changes(live: dict[str, Record], changes: list[Change]) -> dict[str, Record]:
+def simulate(live: dict[str, Record], changes: list[Change]) -> dict[str, Record]:
     """The records a faithful server would hold after ``changes``: used to explain a plan, never to apply it."""
     out = dict(live)
     for c in changes:

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from provisioner.core import Change, Plan, Record, Scope, Workspace
 from provisioner.diff import diff_scope
 from provisioner.errors import (
     Diagnostic,
@@ -17,9 +18,8 @@ from provisioner.errors import (
     SafetyError,
     StalePlanError,
 )
-from provisioner.loader import Workspace
-from provisioner.plan import FORMAT_VERSION, Change, Plan
-from provisioner.providers.base import Provider, Record, Scope, duplicate_of
+from provisioner.plan import FORMAT_VERSION
+from provisioner.providers.base import Provider
 from provisioner.safety import assess
 
 log = logging.getLogger(__name__)
@@ -213,9 +213,9 @@ class Engine:
             want = run.desired[(scope.provider, scope.name)]
             created = {o.change.key for o in report.outcomes
                        if o.status == "applied" and o.change.action == "create" and o.change.scope == scope.name}
-            for key in sorted(k for k in live if duplicate_of(k) in created):
-                out.append(f"{scope.name} {duplicate_of(key)!r} exists twice: the server committed a create it "
-                           f"had not answered ({key}); the next plan deletes the extra one (with prune)")
+            for rec in sorted((r for r in live.values() if r.twin_of in created), key=lambda r: r.key):
+                out.append(f"{scope.name} {rec.twin_of!r} exists twice: the server committed a create it "
+                           f"had not answered ({rec.key}); the next plan deletes the extra one (with prune)")
             for c in diff_scope(scope, want, live):
                 if any(o.change.ident == c.ident and o.status == "applied" for o in report.outcomes):
                     what = ", ".join(sorted(c.fields)) or c.action

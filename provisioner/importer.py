@@ -1,6 +1,6 @@
 """Import live state as YAML (DESIGN.md section 2), or merge it into an existing file keeping its comments.
 
-A *source* (``importer_guidebook``, ``importer_pco``) reads live state through a provider's reads and builds
+A *source* (each service's ``importer`` module) reads live state through a provider's reads and builds
 a fresh document; this module writes it, or merges it (``importer_merge``) into the file already on disk with
 ruamel.yaml round-trip so the user's comments, key order, anchors and aliases survive. Nothing here prints:
 the CLI shows the :class:`ImportResult`.
@@ -11,43 +11,31 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import click
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from provisioner.errors import ConfigError
-from provisioner.importer_guidebook import GuidebookSource
 from provisioner.importer_merge import ImportResult, Source, merge
-from provisioner.importer_pco import ResponsesSource, RostersSource
-from provisioner.providers.guidebook import GuidebookProvider
-from provisioner.providers.planning_center import PlanningCenterProvider
 
-__all__ = ["ImportResult", "import_guidebook", "import_planning_center", "run_import"]
+__all__ = ["ImportResult", "Source", "out_option", "run_import"]
+F = TypeVar("F", bound=Callable[..., Any])
 
 SCHEMA_FILE = Path("schema") / "provisioner.schema.json"
 SCHEMA_TIP = ("tip: run `provisioner schema > schema/provisioner.schema.json` and add a "
               "`# yaml-language-server: $schema=...` line for editor completion")
 
 
-def import_guidebook(env: Mapping[str, str], *, guide: int, out: str | None) -> ImportResult:
-    """``provisioner import guidebook``: one guide's personalized schedules."""
-    return run_import(GuidebookSource(GuidebookProvider.from_env(env), guide), out)
-
-
-def import_planning_center(env: Mapping[str, str], *, service_type: int | None = None, plans: Sequence[int] = (),
-                           person: int | None = None, out: str | None, future: bool = False) -> ImportResult:
-    """``provisioner import planning-center``: a service type's rosters, or one person's responses."""
-    if (service_type is None) == (person is None) or (plans and person is not None):
-        raise ConfigError("give --service-type ID (optionally with --plan ID ...) or --person ID")
-    provider = PlanningCenterProvider.from_env(env)
-    source: Source = (ResponsesSource(provider, person) if person is not None
-                      else RostersSource(provider, service_type or 0, plans, future))
-    return run_import(source, out)
+def out_option() -> Callable[[F], F]:
+    """The ``-o/--out`` option every ``import`` subcommand takes."""
+    return click.option("-o", "--out", type=click.Path(dir_okay=False),
+                        help="Write or merge into FILE (keeping its comments), not stdout.")
 
 
 def run_import(source: Source, out: str | None) -> ImportResult:

@@ -6,16 +6,18 @@ import difflib
 import hashlib
 import logging
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pydantic
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from provisioner.errors import Diagnostic, ValidationError
-from provisioner.model import Document, Strict, model_for
+from provisioner.checks import cross_file_checks
+from provisioner.core import Loaded, Workspace, position
+from provisioner.errors import ConfigError, Diagnostic, ValidationError
+from provisioner.model import Strict
+from provisioner.providers import registry
 from provisioner.yamlnodes import Pos, ShapeError, parse
 
 log = logging.getLogger(__name__)
@@ -24,31 +26,6 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NODES = 1_000_000  # after alias expansion: what validation would have to walk
 MAX_DEPTH = 40
 SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """One validated file: the model plus the positions of its nodes, to point back at lines."""
-
-    path: str
-    doc: Document
-    tree: Pos
-
-    def where(self, *loc: str | int) -> str:
-        line, _ = position(self.tree, loc)
-        return f"{self.path}:{line}"
-
-    def diagnostic(self, loc: Sequence[str | int], message: str) -> Diagnostic:
-        line, col = position(self.tree, loc)
-        return Diagnostic(self.path, line, col, message)
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """Every file under the given paths, validated, with a digest of their bytes."""
-
-    files: tuple[Loaded, ...]
-    digest: str
 
 
 def discover(paths: Iterable[str], diags: list[Diagnostic]) -> list[Path]:
@@ -96,8 +73,6 @@ def load_workspace(paths: Iterable[str]) -> Workspace:
             loaded.append(item)
     if not files and not diags:
         diags.append(Diagnostic(", ".join(paths) or ".", 1, 1, "no *.yaml or *.yml files found"))
-    from provisioner.checks import cross_file_checks  # late: checks imports Loaded
-
     diags += cross_file_checks(loaded)
     if diags:
         raise ValidationError(diags)
@@ -198,23 +173,30 @@ def _yaml_message(e: MarkedYAMLError) -> str:
 
 def _validate(name: str, data: dict[str, Any], tree: Pos, diags: list[Diagnostic]) -> Loaded | None:
     provider = data.get("provider")
+    known = registry.names()
     if "provider" not in data:
-        diags.append(Diagnostic(name, tree.line, tree.col, "missing required key `provider` (guidebook or "
-                                                           "planning_center)"))
+        diags.append(Diagnostic(name, tree.line, tree.col, f"missing required key `provider` ({_either(known)})"))
         return None
-    if provider not in ("guidebook", "planning_center"):
-        loc: tuple[str, ...] = ("provider",) if "provider" in data else ()
-        line, col = position(tree, loc)
-        diags.append(Diagnostic(name, line, col, f"`provider` must be guidebook or planning_center, got {provider!r}"))
+    try:
+        service = registry.get(provider) if isinstance(provider, str) else None
+    except ConfigError:
+        service = None
+    if service is None:
+        line, col = position(tree, ("provider",))
+        diags.append(Diagnostic(name, line, col, f"`provider` must be {_either(known)}, got {provider!r}"))
         return None
-    model = model_for(data)
+    model = service.model_for(data)
     try:
         doc = model.model_validate(data)
     except pydantic.ValidationError as e:
         for err in e.errors():
             diags.append(_diagnostic(name, tree, model, err))
         return None
-    return Loaded(name, doc, tree)  # type: ignore[arg-type]
+    return Loaded(name, doc, tree)
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _diagnostic(name: str, tree: Any, model: type[Strict], err: Any) -> Diagnostic:
@@ -255,19 +237,3 @@ def _inner_model(annotation: Any) -> Any:
         if isinstance(arg, type) and issubclass(arg, pydantic.BaseModel):
             return arg
     return annotation
-
-
-def position(tree: Pos, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:
-    """1-based (line, col) of the node at ``loc``; the nearest existing ancestor when it is missing."""
-    node = tree
-    for i, part in enumerate(loc):
-        if isinstance(node.values, dict) and not isinstance(part, bool) and part in node.values:
-            if key and i == len(loc) - 1:
-                found = node.keys[part]
-                return found.line, found.col
-            node = node.values[part]
-        elif isinstance(node.values, list) and isinstance(part, int) and 0 <= part < len(node.values):
-            node = node.values[part]
-        else:
-            break
-    return node.line, node.col

@@ -34,6 +34,9 @@ class Change:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The object's identity as typed fields (``key`` is its display form): providers read these, never the key.
+    identity: dict[str, Any] = field(default_factory=dict)
+    twin_of: str | None = None  # a delete of a live duplicate: the key of the object it repeats
 
     @property
     def ident(self) -> tuple[str, str, str]:
@@ -43,12 +46,21 @@ class Change:
         return (self.provider, self.scope, ACTION_ORDER[self.action], self.key)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        # Fields added after format 1.0 are left out at their default, so a plan file written before them
+        # keeps its fingerprint.
+        for name, default in _LATER_DEFAULTS.items():
+            if out.get(name) == default:
+                del out[name]
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Change:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         return cls(**known)
+
+
+_LATER_DEFAULTS: dict[str, Any] = {"identity": {}, "twin_of": None}
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from provisioner.core import Record, Scope
 from provisioner.diff import matches
 from provisioner.plan import Change, ScopeReport
-from provisioner.providers.base import Record, Scope
 
 
 def assess(scope: Scope, live: dict[str, Record], changes: list[Change]) -> ScopeReport:
     """Judge one scope's changes against its thresholds and ``protect`` patterns."""
-    counted = [k for k in live if not matches(k, scope.ignore)]
+    counted = [k for k, r in live.items() if not matches(k, scope.ignore, r.twin_of)]
     deletes = [c for c in changes if c.action == "delete"]
     violations = [f"{scope.name}: {c.key!r} is protected (pattern in `protect`) and would be deleted"
-                  for c in deletes if matches(c.key, scope.protect)]
+                  for c in deletes if matches(c.key, scope.protect, c.twin_of)]
     total, n = len(counted), len(deletes)
     if n and n == total:
         violations.append(f"{scope.name}: would delete all {total} live objects")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Union
 
 from pydantic import TypeAdapter
 
-from provisioner.model import GuidebookFile, ResponsesFile, RostersFile
+from provisioner.providers import registry
 
 # The schema has no published URL: a URN names it without pretending to be a place to download it from.
 # Editors find it through the `# yaml-language-server: $schema=<relative path>` line or `yaml.schemas`.
@@ -15,35 +15,27 @@ SCHEMA_ID = "urn:provisioner:schedule-file"
 
 
 def json_schema() -> dict[str, Any]:
-    """The schema editors use. The root picks the file kind the way the loader does (``model.model_for``):
-    by ``provider``, then ``person``/``responses`` against ``rosters``, so an editor reports the errors of
-    the right kind of file instead of those of every alternative."""
-    adapter: TypeAdapter[Any] = TypeAdapter(GuidebookFile | RostersFile | ResponsesFile)
+    """The schema editors use. The root picks the file kind the way the loader does (each service's
+    ``model_for``), so an editor reports the errors of the right kind of file instead of those of every
+    alternative."""
+    services = registry.services()
+    models = [m for service in services for m in service.file_models()]
+    adapter: TypeAdapter[Any] = TypeAdapter(Union[tuple(models)])  # type: ignore[arg-type]  # noqa: UP007
     defs = adapter.json_schema(ref_template="#/$defs/{model}")["$defs"]
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
             "title": "provisioner schedule file",
-            "description": "One file under schedules/: Guidebook schedules, Planning Center rosters or responses.",
+            "description": "One file under schedules/: " + "; ".join(s.describe for s in services) + ".",
             "type": "object",
             "required": ["provider"],
             "properties": {"provider": {
-                "enum": ["guidebook", "planning_center"],
-                "description": "guidebook: personalized schedules of a guide; planning_center: a service type's "
-                               "rosters (service_type + rosters) or one person's responses (person + responses)."}},
-            "allOf": [
-                {"if": _provider("guidebook"), "then": _ref("GuidebookFile")},
-                {"if": _provider("planning_center"),
-                 "then": {"if": {"anyOf": [{"required": ["person"]}, {"required": ["responses"]}]},
-                          "then": _ref("ResponsesFile"), "else": _ref("RostersFile")}},
-            ],
+                "enum": [s.name for s in services],
+                "description": "; ".join(f"{s.name}: {s.describe}" for s in services) + "."}},
+            "allOf": [{"if": _provider(s.name), "then": s.schema_rule()} for s in services],
             "$defs": defs}
 
 
 def _provider(name: str) -> dict[str, Any]:
     return {"properties": {"provider": {"const": name}}, "required": ["provider"]}
-
-
-def _ref(model: str) -> dict[str, Any]:
-    return {"$ref": f"#/$defs/{model}"}
 
 
 def schema_text() -> str:

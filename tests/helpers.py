@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from provisioner.core import Record, Scope
 from provisioner.model import Safety
 from provisioner.plan import Change
-from provisioner.providers.base import Record, Scope
 
 
 def scope(prune: bool = True, ignore: tuple[str, ...] = (), protect: tuple[str, ...] = (),
           max_pct: float = 30, min_existing: int = 10) -> Scope:
     return Scope("guidebook", "guide 47", {"guide": 47}, prune=prune, ignore=ignore, protect=protect,
-                 safety=Safety(max_delete_percent=max_pct, min_existing=min_existing), options={"note_renames": True})
+                 safety=Safety(max_delete_percent=max_pct, min_existing=min_existing), note_renames=True)
 
 
 def rec(key: str, id: Any = None, source: str | None = None, **values: Any) -> Record:
-    return Record(key, values, id=id, source=source)
+    """A record; a key written "Name (#id)" is a live twin of "Name", as providers' ``add_live`` makes it."""
+    twin = re.fullmatch(r"(.*) \(#[^)]*\)", key)
+    return Record(key, values, id=id, source=source, twin_of=twin[1] if twin else None)
+
+
+def ident(key: str) -> dict[str, Any]:
+    """The typed identity a Planning Center provider gives a key like "person 111 / team 22" (test shorthand)."""
+    return {kind: int(n) for kind, n in re.findall(r"(person|team|plan) (\d+)", key)}
 
 
 def simulate(live: dict[str, Record], changes: list[Change]) -> dict[str, Record]:

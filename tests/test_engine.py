@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from provisioner.core import Scope, Workspace
 from provisioner.engine import Engine
 from provisioner.errors import PlanError, RateLimitedError, SafetyError, ServerError
-from provisioner.loader import Workspace
-from provisioner.providers.base import Scope
 from tests.helpers import FakeProvider, rec
 
 WS = Workspace((), "sha256:inputs")

@@ -21,7 +21,7 @@ from provisioner.errors import (
     TransportError,
 )
 from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url
-from provisioner.providers.guidebook import drf_detail
+from provisioner.providers.guidebook.provider import drf_detail
 from provisioner.sandbox import GUIDEBOOK_KEY
 
 FAST = RetryPolicy(attempts=3, base=0.01, cap=0.05, total=5)

@@ -10,7 +10,8 @@ import pytest
 
 from provisioner.errors import ValidationError
 from provisioner.loader import load_workspace
-from provisioner.model import GuidebookFile, Ref
+from provisioner.model import Ref
+from provisioner.providers.guidebook.models import GuidebookFile
 
 Write = Callable[[str, str], Path]
 

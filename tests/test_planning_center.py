@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import main
+from provisioner.core import Scope
 from provisioner.errors import ProvisionerError
 from provisioner.plan import Change
-from provisioner.providers.base import Scope
-from provisioner.providers.planning_center import PlanningCenterProvider
+from provisioner.providers.planning_center.provider import PlanningCenterProvider
 from provisioner.sandbox import PCO_APP_ID, PCO_SECRET, PCO_TOKEN, SandboxServer
 from tests.conftest import Cli
 

@@ -21,7 +21,7 @@ from ruamel.yaml import YAML
 
 from provisioner.errors import ApiError, ConfigError, NotFoundError
 from provisioner.http import HttpClient, RetryPolicy
-from provisioner.providers import planning_center_client as pcc
+from provisioner.providers.planning_center import client as pcc
 
 CASSETTES = Path(__file__).parent / "fixtures" / "pco-recorded"
 REAL_BASE = "https://api.planningcenteronline.com/"

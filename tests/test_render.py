@@ -13,6 +13,7 @@ from provisioner.render import render
 from provisioner.render.budget import Budget
 from provisioner.render.markdown import LIMIT, MARKER, TABLE_ROWS, render_markdown
 from provisioner.render.text import render_text
+from tests.helpers import ident
 
 GB_LABELS = {"sessions": {"13": "Opening Keynote", "2": "Workshop B", "14": "Lunch"},
              "attendees": {"6": "alice@example.com", "7": "bob@example.com", "8": "carol@example.com"}}
@@ -28,9 +29,11 @@ def gb(action: str, key: str, fields: dict[str, Any], *, source: str | None = No
 
 def pco(action: str, scope: str, key: str, fields: dict[str, Any], *, source: str | None = None,
         after: dict[str, Any] | None = None, reason: str = "r") -> Change:
+    target = ({"person": int(scope.split()[1])} if scope.startswith("person ")
+              else {"service_type": 1234, "plan": int(scope.split()[1])})
     return Change(action=action, provider="planning_center", scope=scope, key=key, fields=fields,  # type: ignore[arg-type]
-                  reason=reason, source=source, target={"service_type": 1234, "plan": 5678}, after=after,
-                  labels=PCO_LABELS)
+                  reason=reason, source=source, target=target, after=after,
+                  labels=PCO_LABELS, identity=ident(key))
 
 
 def small_plan() -> Plan:
@@ -406,7 +409,8 @@ def hostile_plan() -> Plan:
     person = Change(action="update", provider="planning_center", scope="person 111", key="plan 5678 / team 22",
                     fields={"response": {"from": "pending", "to": "declined"}}, reason="response differs",
                     target={"person": 111}, after={"response": "declined", "decline_reason": "Sick\n</details>"},
-                    labels={"person": {"111": "Jane\n# Doe"}, "team": {"22": "Band</summary>"}})
+                    labels={"person": {"111": "Jane\n# Doe"}, "team": {"22": "Band</summary>"}},
+                    identity={"plan": 5678, "team": 22})
     rows = tuple(gb("create", f"T{i:02d}", {}, reason="r") for i in range(TABLE_ROWS))
     tail = Change(action="create", provider="guidebook", scope="guide 47", key="last", fields={}, reason="r")
     scopes = (ScopeReport("guidebook", "guide 47", 3, 1, ("- caution\n# heading",)),)

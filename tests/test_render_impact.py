@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from provisioner.plan import Change, Plan
-from provisioner.render.impact import (
-    ScopeImpact,
-    change_ids,
-    guidebook_impact,
-    named_key,
-    plan_impact,
-    planning_center_impact,
-)
+from provisioner.providers.guidebook.impact import guidebook_impact
+from provisioner.providers.planning_center.impact import change_ids, planning_center_impact
+from provisioner.render.impact import ScopeImpact, named_key, plan_impact
+from tests.helpers import ident
 
 SESSIONS = {"1": "Opening Keynote", "2": "Workshop B", "3": "Lunch"}
 ATTENDEES = {"6": "alice@example.com", "7": "bob@example.com", "8": "carol@example.com"}
@@ -31,7 +27,7 @@ def roster(action: str, key: str, fields: dict[str, Any], plan: int = 5678, afte
            labels: dict[str, dict[str, str]] | None = None) -> Change:
     return Change(action=action, provider="planning_center", scope=f"plan {plan}", key=key,  # type: ignore[arg-type]
                   fields=fields, reason="r", target={"service_type": 1234, "plan": plan}, after=after,
-                  labels=NAMES if labels is None else labels)
+                  labels=NAMES if labels is None else labels, identity=ident(key))
 
 
 def response(to: str, reason: str | None = None, labels: dict[str, dict[str, str]] | None = None,
@@ -40,7 +36,7 @@ def response(to: str, reason: str | None = None, labels: dict[str, dict[str, str
     return Change(action="update", provider="planning_center", scope="person 111", key=key,
                   fields={"response": {"from": "pending", "to": to}}, reason="response differs",
                   target={"person": 111}, before={"id": 9, "response": "pending"}, after=after,
-                  labels=NAMES if labels is None else labels)
+                  labels=NAMES if labels is None else labels, identity=ident(key))
 
 
 def test_created_schedule_gives_its_attendees_its_sessions() -> None:
@@ -130,11 +126,11 @@ def test_response_lines() -> None:
 def test_decline_reason_from_fields_or_after() -> None:
     c = Change(action="update", provider="planning_center", scope="person 111", key="plan 5678 / team 22",
                fields={"decline_reason": {"from": None, "to": "Sick"}}, reason="decline_reason differs",
-               after={"response": "declined"}, labels=NAMES)
+               target={"person": 111}, after={"response": "declined"}, labels=NAMES, identity={"plan": 5678, "team": 22})
     assert planning_center_impact([c]) == ["Jane Doe: declines Dec 6 Band (Sick)"]
 
 
-def test_ids_come_from_scope_key_and_target() -> None:
+def test_ids_come_from_identity_and_target() -> None:
     assert change_ids(roster("delete", "person 222 / team 23", {})) == {"plan": "5678", "person": "222", "team": "23"}
     assert change_ids(response("declined")) == {"person": "111", "plan": "5678", "team": "22"}
     no_team = response("declined", key="plan 5678")

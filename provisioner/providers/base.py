@@ -1,4 +1,6 @@
-"""The provider contract: read live state, resolve declarations, apply one change.
+"""The plug-in contract: a :class:`Service` describes one service to the generic modules (its file models,
+checks, impact wording, import command); its :class:`Provider` reads live state, resolves declarations and
+applies one change.
 
 The engine owns the flow (read → resolve → diff → safety → apply → verify); a provider only translates
 between the service's API and plain :class:`Record` values, so the diff and the plan stay generic.
@@ -6,62 +8,19 @@ between the service's API and plain :class:`Record` values, so the diff and the 
 
 from __future__ import annotations
 
-import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from provisioner.errors import AmbiguousWriteError
-from provisioner.http import RetryPolicy
-from provisioner.loader import Loaded
-from provisioner.model import Safety
-from provisioner.plan import Change
+from provisioner.core import Change, Loaded, Record, Scope
+from provisioner.errors import AmbiguousWriteError, Diagnostic
+from provisioner.model import Strict
 
-_DUPLICATE = re.compile(r" \(#[^)]*\)\Z")
+if TYPE_CHECKING:
+    import click
 
-
-def live_key(records: dict[str, Record], key: str, rid: Any) -> str:
-    """The key of a live object: its identity, or "identity (#id)" when an earlier object already holds it.
-    Services allow two objects with one identity; the extras are never declared, so prune removes them."""
-    return key if key not in records else f"{key} (#{rid})"
-
-
-def duplicate_of(key: str) -> str | None:
-    """The identity a "identity (#id)" key duplicates, or None for an ordinary key."""
-    found = _DUPLICATE.search(key)
-    return key[:found.start()] if found else None
-
-
-@dataclass(frozen=True)
-class Record:
-    """One object in comparable form. List values are sets, kept as sorted unique lists."""
-
-    key: str
-    values: dict[str, Any]
-    id: Any = None
-    source: str | None = None
-
-    def snapshot(self) -> dict[str, Any]:
-        """The precondition form stored in a saved plan."""
-        return {"id": self.id, **self.values}
-
-
-@dataclass
-class Scope:
-    """A unit of ownership (a guide, a plan, a person): declared items plus the policy for the rest."""
-
-    provider: str
-    name: str
-    target: dict[str, Any]
-    items: list[tuple[Loaded, tuple[str | int, ...], Any]] = field(default_factory=list)
-    prune: bool = True
-    ignore: tuple[str, ...] = ()
-    protect: tuple[str, ...] = ()
-    safety: Safety = field(default_factory=Safety)
-    options: dict[str, Any] = field(default_factory=dict)
-
+    from provisioner.http import RetryPolicy
 
 class Provider(ABC):
     """Subclasses implement the four abstract methods; every keyword argument is keyword-only.
@@ -146,3 +105,52 @@ def create_adopting(post: Callable[[], object], adopt: Callable[[], bool], *, re
                     return
             if attempt + 1 == tries:
                 raise
+
+
+Claim = Callable[[tuple[object, ...], Loaded, tuple[str | int, ...], str], None]
+
+
+class Service(ABC):
+    """What a service registers (built in, or from another package through the ``provisioner.services``
+    entry-point group). Everything the generic modules need to know about a service is asked here, so the
+    loader, schema, checks, renderers and CLI never name one.
+
+    Keep the module defining a Service light: it is imported to validate files; the provider, client and
+    importer are imported only by the methods that need them.
+    """
+
+    name: ClassVar[str]  # the `provider:` value of its files
+    title: ClassVar[str]  # the service's name in messages
+    describe: ClassVar[str] = ""  # what its files hold, for the schema and help
+    # (variable, meaning) for `provisioner --help`; secrets are read from these and nowhere else.
+    env_vars: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    @abstractmethod
+    def file_models(self) -> Sequence[type[Strict]]:
+        """Every model a file of this service may be."""
+
+    def model_for(self, data: Mapping[str, Any]) -> type[Strict]:
+        """The model of one file, picked from its keys so errors speak of the right kind of file."""
+        return self.file_models()[0]
+
+    def schema_rule(self) -> dict[str, Any]:
+        """The JSON Schema applied to a file of this service (references into ``#/$defs/<Model>``)."""
+        return {"$ref": f"#/$defs/{self.file_models()[0].__name__}"}
+
+    @abstractmethod
+    def provider(self, env: Mapping[str, str]) -> Provider:
+        """Build the provider; credentials come from ``env`` only."""
+
+    def checks(self, files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
+        """Checks across this service's files; ``claim(identity, item, loc, what)`` reports an identity
+        declared twice (across every file of every service)."""
+        return []
+
+    def impact_lines(self, changes: Sequence[Change], exact: list[dict[str, Any]] | None) -> list[str]:
+        """Per-person lines for review output of one scope's changes; ``exact`` holds the provider's rows
+        (``{"person", "gain", "lose"}``) when its ``impact`` computed them over the whole scope."""
+        return []
+
+    def import_command(self) -> click.Command | None:
+        """The `provisioner import <name>` subcommand, if the service has one."""
+        return None

@@ -1,20 +1,21 @@
-"""Guidebook Open API: personalized schedules of a guide (API facts: shared/api/guidebook.md)."""
+"""Guidebook Open API: personalized schedules of a guide (API facts: docs/api-notes.md)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from provisioner.diff import apply_changes
+from provisioner.core import Change, Loaded, Record, Scope, add_live
+from provisioner.diff import simulate
 from provisioner.errors import ApiError, ConfigError, Diagnostic, NotFoundError, PlanError
 from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
-from provisioner.loader import Loaded
-from provisioner.model import GuidebookFile, GuidebookSchedule, Ref, Safety
-from provisioner.plan import Change
-from provisioner.providers.base import Provider, Record, Scope, create_adopting, live_key
-from provisioner.providers.guidebook_refs import GuideIndex, overlap_warnings
+from provisioner.model import Ref, Safety
+from provisioner.providers.base import Provider, create_adopting
+from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
+from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"
@@ -32,6 +33,17 @@ def drf_detail(body: Any) -> str:
             return str(body["detail"])
         return "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body.items())
     return str(body)[:500]
+
+
+@dataclass
+class GuideScope(Scope):
+    """A guide: the generic scope plus its publish mode (the most thorough of its files' ``publish``)."""
+
+    publish: str = "none"
+
+
+def _publish_mode(scope: Scope) -> str:
+    return scope.publish if isinstance(scope, GuideScope) else "none"
 
 
 class GuidebookProvider(Provider):
@@ -59,13 +71,13 @@ class GuidebookProvider(Provider):
     # -- scopes -------------------------------------------------------------------------------------------
 
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
-        by_guide: dict[int, Scope] = {}
+        by_guide: dict[int, GuideScope] = {}
         for item in files:
             doc = item.doc
             if not isinstance(doc, GuidebookFile):
                 continue
-            scope = by_guide.setdefault(doc.guide, Scope(self.name, f"guide {doc.guide}", {"guide": doc.guide},
-                                                         options={"note_renames": True}))
+            scope = by_guide.setdefault(doc.guide, GuideScope(self.name, f"guide {doc.guide}", {"guide": doc.guide},
+                                                              note_renames=True))
             _merge_policy(scope, doc)
             scope.items += [(item, ("schedules", i), s) for i, s in enumerate(doc.schedules)]
         return [by_guide[g] for g in sorted(by_guide)]
@@ -80,9 +92,9 @@ class GuidebookProvider(Provider):
             if int(row.get("guide", guide)) != guide:
                 continue  # defensive: a server that ignores the filter must not leak other guides in
             name = str(row["name"])
-            key = live_key(records, name, row["id"])
-            records[key] = Record(key, {"attendees": sorted(set(row.get("attendees") or [])),
-                                        "sessions": sorted(set(row.get("sessions") or []))}, id=row["id"])
+            add_live(records, Record(name, {"attendees": sorted(set(row.get("attendees") or [])),
+                                            "sessions": sorted(set(row.get("sessions") or []))},
+                                     id=row["id"], identity={"name": name}))
         return records
 
     def _list(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -115,7 +127,7 @@ class GuidebookProvider(Provider):
             attendees = _resolve(item, (*loc, "attendees"), schedule.attendees, attendee_refs, index, diags)
             sessions = _resolve(item, (*loc, "sessions"), schedule.sessions, session_refs, index, diags)
             out[schedule.name] = Record(schedule.name, {"attendees": attendees, "sessions": sessions},
-                                        source=item.where(*loc))
+                                        source=item.where(*loc), identity={"name": schedule.name})
         if diags:
             raise PlanError(diags)
         return out
@@ -169,7 +181,7 @@ class GuidebookProvider(Provider):
         schedule is neither a gain nor a loss."""
         if not changes:
             return None
-        before, after = _sessions_by_attendee(live), _sessions_by_attendee(apply_changes(live, list(changes)))
+        before, after = _sessions_by_attendee(live), _sessions_by_attendee(simulate(live, list(changes)))
         rows = []
         for person in sorted(before.keys() | after.keys()):
             gain, lose = after.get(person, set()) - before.get(person, set()), before.get(person, set()) - after.get(
@@ -186,7 +198,7 @@ class GuidebookProvider(Provider):
         reads = _pages(len(live)) + names
         if not changes:
             return reads
-        mode = scope.options.get("publish", "none")
+        mode = _publish_mode(scope)
         publish = 0 if mode == "none" else 1 if mode == "guide" else len(_affected_attendees(changes))
         after = len(live) + sum(c.action == "create" for c in changes) - sum(c.action == "delete" for c in changes)
         return reads + len(changes) + publish + _pages(after)
@@ -195,7 +207,7 @@ class GuidebookProvider(Provider):
         return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET"
 
     def post_apply_step(self, scope: Scope) -> str | None:
-        mode = scope.options.get("publish", "none")
+        mode = _publish_mode(scope)
         return None if mode == "none" else f"publish ({mode})"
 
     def after_apply(self, scope: Scope, *, applied: Sequence[Change]) -> list[str]:
@@ -207,7 +219,7 @@ class GuidebookProvider(Provider):
         return self._publish(scope, {a for rec in desired.values() for a in rec.values.get("attendees", [])})
 
     def _publish(self, scope: Scope, attendees: set[int]) -> list[str]:
-        mode = scope.options.get("publish", "none")
+        mode = _publish_mode(scope)
         if mode == "none":
             return []
         if mode == "guide":
@@ -296,16 +308,15 @@ def _affected_attendees(changes: Sequence[Change]) -> set[int]:
     return people
 
 
-def _merge_policy(scope: Scope, doc: GuidebookFile) -> None:
+def _merge_policy(scope: GuideScope, doc: GuidebookFile) -> None:
     """Several files may share a guide: the most careful setting wins."""
-    first = "files" not in scope.options
-    scope.options["files"] = scope.options.get("files", 0) + 1
+    first = scope.files == 0
+    scope.files += 1
     scope.prune = doc.prune if first else scope.prune and doc.prune
     scope.ignore = tuple(sorted({*scope.ignore, *doc.ignore}))
     scope.protect = tuple(sorted({*scope.protect, *doc.protect}))
     rank = {"none": 0, "attendees": 1, "guide": 2}
-    current = scope.options.get("publish", "none")
-    scope.options["publish"] = max(current, doc.publish, key=rank.__getitem__)
+    scope.publish = max(scope.publish, doc.publish, key=rank.__getitem__)
     scope.safety = doc.safety if first else Safety(
         max_delete_percent=min(scope.safety.max_delete_percent, doc.safety.max_delete_percent),
         min_existing=min(scope.safety.min_existing, doc.safety.min_existing))

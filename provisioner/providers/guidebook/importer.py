@@ -15,12 +15,13 @@ from typing import Any
 from pydantic import TypeAdapter
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from provisioner.core import Record, Scope
 from provisioner.errors import ConfigError, NotFoundError
 from provisioner.importer_merge import eol_comment, merge_list
-from provisioner.model import AttendeeRef, Ref, SessionRef, _text
-from provisioner.providers.base import Record, Scope, duplicate_of
-from provisioner.providers.guidebook import GuidebookProvider
-from provisioner.providers.guidebook_refs import GuideIndex, _norm
+from provisioner.model import Ref, text
+from provisioner.providers.guidebook.models import AttendeeRef, SessionRef
+from provisioner.providers.guidebook.provider import GuidebookProvider
+from provisioner.providers.guidebook.refs import GuideIndex, norm
 
 log = logging.getLogger(__name__)
 PREFERRED = {"attendees": ("email", "import_id"), "sessions": ("import_id", "name")}
@@ -41,7 +42,7 @@ class GuideRefs:
             return rid, f"not found in guide {self.index.guide}"
         for kind in PREFERRED[field]:
             value = row.get(kind)
-            if _usable(value) and len(self.index.by[(field, kind)].get(_norm(kind, str(value)), [])) == 1:
+            if _usable(value) and len(self.index.by[(field, kind)].get(norm(kind, str(value)), [])) == 1:
                 return CommentedMap([(kind, str(value))]), None
         return rid, self.label(field, rid)
 
@@ -79,7 +80,7 @@ def _usable(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     try:
-        _text(value)
+        text(value)
     except ValueError:
         return False
     return True
@@ -103,7 +104,7 @@ class GuidebookSource:
         """Guidebook allows two schedules with one name; a file cannot say that, so import the first only."""
         out: dict[str, Record] = {}
         for key, rec in live.items():
-            name = duplicate_of(key)
+            name = rec.twin_of
             if name is not None:
                 first = live.get(name)
                 self.notes.append(f"guide {self.guide} has several schedules named {name!r}: imported id "

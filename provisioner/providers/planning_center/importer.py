@@ -8,23 +8,21 @@ live lacks are kept and reported, like file-only rosters.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable, Sequence
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from provisioner.core import Record, Scope
 from provisioner.errors import ConfigError, NotFoundError
 from provisioner.importer_merge import eol_comment, merge_list
-from provisioner.model import _int_id, _status
-from provisioner.providers.base import Record, Scope
-from provisioner.providers.planning_center import PlanningCenterProvider
-from provisioner.providers.planning_center_client import SERVICES, attributes, iterate
+from provisioner.model import int_id
+from provisioner.providers.planning_center.client import SERVICES, attributes, iterate
+from provisioner.providers.planning_center.models import parse_status
+from provisioner.providers.planning_center.provider import PlanningCenterProvider
 
-_MEMBER = re.compile(r"^person (\d+) / team (\d+)$")
 _MEMBER_LABEL = "person {} / team {}"  # as the provider keys a team member
-_RESPONSE = re.compile(r"^plan (\d+)(?: / team (\d+))?$")
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
 # What a kept field says when live has no value: notes may be empty; a position or status cannot, so null.
 _LIVE_EMPTY: dict[str, Any] = {"position": None, "status": None, "notes": DoubleQuotedScalarString("")}
@@ -34,7 +32,7 @@ _ABSENT = object()
 
 def _int(value: Any) -> int | None:
     try:
-        return _int_id(value)
+        return int_id(value)
     except ValueError:
         return None
 
@@ -89,12 +87,11 @@ class RostersSource:
                  labels: dict[str, dict[str, str]]) -> dict[tuple[int, int], CommentedMap]:
         out: dict[tuple[int, int], CommentedMap] = {}
         for key, rec in records.items():
-            m = _MEMBER.match(key)
-            if m is None:
+            if rec.twin_of is not None:
                 self.notes.append(f"plan {plan}: skipped team member {rec.id} ({key}): the same person is on "
                                   "that team twice; a file can declare one")
                 continue
-            person, team = m[1], m[2]
+            person, team = str(rec.identity["person"]), str(rec.identity["team"])
             values = rec.values
             pairs: list[tuple[str, Any, str | None]] = [
                 ("person", int(person), labels.get("person", {}).get(person)),
@@ -200,7 +197,7 @@ def _member_changes(mine: CommentedMap, live: CommentedMap) -> dict[str, Any]:
 
 def _same_status(mine: Any, live: str) -> bool:
     try:
-        return _status(mine) == live
+        return parse_status(mine) == live
     except ValueError:
         return False
 
@@ -239,11 +236,11 @@ class ResponsesSource:
                               f" of person {person} (not answered yet): {', '.join(map(_where, self.pending))}")
 
     def _add(self, key: str, rec: Record) -> None:
-        m = _RESPONSE.match(key)
-        if m is None:
+        if rec.twin_of is not None:
             self.notes.append(f"skipped schedule {rec.id} ({key}): several schedules on one plan and team")
             return
-        where = (int(m[1]), int(m[2]) if m[2] else None)
+        team_id = rec.identity.get("team")
+        where = (int(rec.identity["plan"]), int(team_id) if team_id is not None else None)
         self.teams.setdefault(where[0], set()).add(where[1])
         response = rec.values.get("response")
         if response not in ("accepted", "declined"):

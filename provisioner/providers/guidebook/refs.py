@@ -7,8 +7,8 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
+from provisioner.core import Record
 from provisioner.model import Ref
-from provisioner.providers.base import Record
 
 _LOOKUPS = {"attendees": ("id", "email", "import_id"), "sessions": ("id", "import_id", "name")}
 
@@ -26,7 +26,7 @@ class GuideIndex:
                 for rid, row in self.rows[field].items():
                     value = row.get(kind)
                     if value not in (None, ""):
-                        table[_norm(kind, str(value))].append(rid)
+                        table[norm(kind, str(value))].append(rid)
                 self.by[(field, kind)] = table
 
     def resolve(self, field: str, ref: Ref) -> tuple[int | None, str | None]:
@@ -37,7 +37,7 @@ class GuideIndex:
             if rid in self.rows[field]:
                 return rid, None
             return None, f"{noun} {rid} does not exist in guide {self.guide}"
-        found = sorted(self.by[(field, ref.kind)].get(_norm(ref.kind, str(ref.value)), []))
+        found = sorted(self.by[(field, ref.kind)].get(norm(ref.kind, str(ref.value)), []))
         if len(found) == 1:
             return found[0], None
         if not found:
@@ -48,7 +48,7 @@ class GuideIndex:
     def _hint(self, field: str, ref: Ref) -> str:
         import difflib
 
-        close = difflib.get_close_matches(_norm(ref.kind, str(ref.value)), list(self.by[(field, ref.kind)]), n=3)
+        close = difflib.get_close_matches(norm(ref.kind, str(ref.value)), list(self.by[(field, ref.kind)]), n=3)
         return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
     def describe(self, field: str, rid: int) -> str:
@@ -61,7 +61,7 @@ class GuideIndex:
         return {field: {str(rid): self.describe(field, rid) for rid in rows} for field, rows in self.rows.items()}
 
 
-def _norm(kind: str, value: str) -> str:
+def norm(kind: str, value: str) -> str:
     return value.strip().lower() if kind == "email" else value
 
 

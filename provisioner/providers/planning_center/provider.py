@@ -1,24 +1,21 @@
 """Planning Center Services: plan rosters (PlanPerson) and people's responses (Schedule accept / decline).
 
-API facts: shared/api/planning_center.md. HTTP, pagination and payload shapes: planning_center_client.py.
+API facts: docs/api-notes.md. HTTP, pagination and payload shapes: client.py.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from provisioner.core import Change, Loaded, Record, Scope, add_live
 from provisioner.errors import ApiError, Diagnostic, NotFoundError, PlanError, ProvisionerError
 from provisioner.http import HttpClient, RetryPolicy
-from provisioner.loader import Loaded
-from provisioner.model import ResponseDecl, ResponsesFile, RostersFile, TeamMember
-from provisioner.plan import Change
-from provisioner.providers.base import Provider, Record, Scope, create_adopting, live_key
-from provisioner.providers.planning_center_client import (
+from provisioner.providers.base import Provider, create_adopting
+from provisioner.providers.planning_center.client import (
     SERVICES,
     STATUS_WORDS,
     accept_body,
@@ -29,23 +26,41 @@ from provisioner.providers.planning_center_client import (
     plan_person_body,
     rel_id,
 )
-from provisioner.providers.planning_center_refs import MISSING, Directory
+from provisioner.providers.planning_center.models import ResponseDecl, ResponsesFile, RostersFile, TeamMember
+from provisioner.providers.planning_center.refs import MISSING, PeopleAndTeams
 
 log = logging.getLogger(__name__)
 CREATE_TRIES = 3
 # Fields of a PlanPerson the YAML can manage, by YAML name; a desired record holds only those the YAML sets.
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
 _STATUS = {"c": "C", "u": "U", "d": "D", "confirmed": "C", "unconfirmed": "U", "declined": "D"}
-_MEMBER_KEY = re.compile(r"^person (\d+) / team (\d+)(?: \(#\S+\))?$")
-_RESPONSE_KEY = re.compile(r"^plan (\d+)(?: / team (\d+))?(?: \(#\S+\))?$")
 
 
 def member_key(person: object, team: object) -> str:
+    """A team member's display key (its identity is :func:`member_identity`)."""
     return f"person {person} / team {team}"
+
+
+def member_identity(person: object, team: object) -> dict[str, Any]:
+    return {"person": _id_value(person), "team": _id_value(team)}
 
 
 def response_key(plan: object, team: object | None) -> str:
     return f"plan {plan}" + (f" / team {team}" if team is not None else "")
+
+
+def response_identity(plan: object, team: object | None) -> dict[str, Any]:
+    return {"plan": _id_value(plan), "team": _id_value(team) if team is not None else None}
+
+
+def _id_value(value: object) -> int | str:
+    """Ids are digit strings in JSON:API [C]; anything else is kept as text rather than refused here."""
+    text = str(value)
+    return int(text) if text.isdigit() else text
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 class PlanningCenterProvider(Provider):
@@ -56,7 +71,7 @@ class PlanningCenterProvider(Provider):
         self.client = client
         self._labels: dict[str, dict[str, dict[str, str]]] = {}  # scope name -> kind -> id -> name
         self._lock = threading.Lock()
-        self.directory = Directory(client)
+        self.directory = PeopleAndTeams(client)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None) -> PlanningCenterProvider:
@@ -72,12 +87,12 @@ class PlanningCenterProvider(Provider):
                 out += [Scope(self.name, f"plan {roster.plan}", {"service_type": doc.service_type, "plan": roster.plan},
                               items=[(item, ("rosters", r, "team_members", m), member)
                                      for m, member in enumerate(roster.team_members)],
-                              prune=roster.prune, safety=doc.safety, options={"at": (item, ("rosters", r, "plan"))})
+                              prune=roster.prune, safety=doc.safety, anchor=(item, ("rosters", r, "plan")))
                         for r, roster in enumerate(doc.rosters)]
             elif isinstance(doc, ResponsesFile):
                 out.append(Scope(self.name, f"person {doc.person}", {"person": doc.person},
                                  items=[(item, ("responses", i), r) for i, r in enumerate(doc.responses)],
-                                 prune=False, options={"at": (item, ("person",))}))
+                                 prune=False, anchor=(item, ("person",))))
         return sorted(out, key=lambda s: (s.name.split()[0], *(int(v) for v in s.target.values())))
 
     # -- reading ------------------------------------------------------------------------------------------
@@ -88,9 +103,9 @@ class PlanningCenterProvider(Provider):
         except NotFoundError as e:
             # A JSON:API 404 on the scope's own list means the plan or person id is wrong: say where it is written.
             # An HTML 404 is a routing problem (a wrong PCO_API_URL) and stays an API error.
-            if "at" not in scope.options or not isinstance(e.body, dict):
+            if scope.anchor is None or not isinstance(e.body, dict):
                 raise
-            item, loc = scope.options["at"]
+            item, loc = scope.anchor
             t = scope.target
             what = (f"person {t['person']} does not exist in Planning Center Services" if "person" in t
                     else f"plan {t['plan']} does not exist in service type {t['service_type']}")
@@ -110,13 +125,13 @@ class PlanningCenterProvider(Provider):
                 # Never guess an identity: an unidentifiable member would be pruned as "not declared".
                 raise ApiError(f"Planning Center: team member {row.get('id')} of plan {plan} names no person "
                                "or team; refusing to plan against a roster that cannot be identified")
-            key = live_key(records, member_key(person, team), row["id"])  # the same person twice on one team
             attrs = attributes(row)
             if attrs.get("name"):
                 names["person"][person] = str(attrs["name"])
-            records[key] = Record(key, {"team_position_name": attrs.get("team_position_name"),
-                                        "status": _status_letter(attrs.get("status")),
-                                        "notes": attrs.get("notes") or ""}, id=str(row["id"]))
+            add_live(records, Record(member_key(person, team), {"team_position_name": attrs.get("team_position_name"),
+                                                                "status": _status_letter(attrs.get("status")),
+                                                                "notes": attrs.get("notes") or ""},
+                                     id=str(row["id"]), identity=member_identity(person, team)))
         self._keep_labels(scope, names)
         return records
 
@@ -131,15 +146,16 @@ class PlanningCenterProvider(Provider):
             plan, team, attrs = rel_id(row, "plan"), rel_id(row, "team"), attributes(row)
             if plan is None:
                 raise ApiError(f"Planning Center: schedule {row.get('id')} of person {person} names no plan")
-            key = live_key(records, response_key(plan, team), row["id"])
             for kind, rid, name in (("plan", plan, attrs.get("short_dates") or attrs.get("dates")),
                                     ("team", team, attrs.get("team_name")),
                                     ("person", str(person), attrs.get("person_name"))):
                 if rid and name:
                     names[kind][rid] = str(name)
             status = _status_letter(attrs.get("status"))
-            records[key] = Record(key, {"response": STATUS_WORDS.get(str(status), str(status).lower()),
-                                        "decline_reason": attrs.get("decline_reason") or None}, id=str(row["id"]))
+            add_live(records, Record(response_key(plan, team),
+                                     {"response": STATUS_WORDS.get(str(status), str(status).lower()),
+                                      "decline_reason": attrs.get("decline_reason") or None},
+                                     id=str(row["id"]), identity=response_identity(plan, team)))
         self._keep_labels(scope, names)
         return records
 
@@ -163,7 +179,8 @@ class PlanningCenterProvider(Provider):
             key = member_key(member.person, member.team)
             values = {api: getattr(member, yaml) for yaml, api in MEMBER_FIELDS.items()
                       if getattr(member, yaml) is not None}  # absent = not managed: never reverted, never drift
-            out[key] = Record(key, values, source=item.where(*loc))
+            out[key] = Record(key, values, source=item.where(*loc),
+                              identity=member_identity(member.person, member.team))
         self._check_new_members(scope, [m for m in members if member_key(m[2].person, m[2].team) not in live])
         return out
 
@@ -194,7 +211,8 @@ class PlanningCenterProvider(Provider):
 
     def _desired_responses(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
         person = scope.target["person"]
-        parsed = {key: m.groups() for key in live if (m := _RESPONSE_KEY.match(key))}
+        parsed = {key: (str(r.identity["plan"]), _str_or_none(r.identity.get("team")))
+                  for key, r in live.items() if r.twin_of is None}
         decls: list[tuple[Loaded, tuple[str | int, ...], ResponseDecl]] = scope.items
         diags: list[Diagnostic] = []
         claimed: dict[str, str] = {}
@@ -210,7 +228,8 @@ class PlanningCenterProvider(Provider):
                 continue
             key = found[0]
             claimed[key] = item.where(*loc)
-            out[key] = Record(key, _response_values(decl, live[key]), source=item.where(*loc))
+            out[key] = Record(key, _response_values(decl, live[key]), source=item.where(*loc),
+                              identity=live[key].identity)
         if diags:
             raise PlanError(diags)
         return out
@@ -223,7 +242,7 @@ class PlanningCenterProvider(Provider):
         teams: dict[int, set[int]] = defaultdict(set)
         for _, _, member in scope.items:
             teams[member.person].add(member.team)
-        involved = {int(m[1]) for key in desired if (m := _MEMBER_KEY.match(key))}
+        involved = {int(r.identity["person"]) for r in desired.values() if "person" in r.identity}
         return [f"{scope.name}: person {p} is on teams {_and(sorted(teams[p]))}"
                 for p in sorted(involved) if len(teams[p]) > 1]
 
@@ -245,10 +264,11 @@ class PlanningCenterProvider(Provider):
                 log.info("%s %r was already removed", change.scope, change.key)
 
     def _create(self, change: Change) -> None:
-        m = _MEMBER_KEY.match(change.key)
-        if m is None:
-            raise ProvisionerError(f"{change.scope}: cannot create {change.key!r}: not a `person P / team T` key")
-        body = plan_person_body(dict(change.after or {}), person=m[1], team=m[2])
+        person, team = change.identity.get("person"), change.identity.get("team")
+        if person is None or team is None:
+            raise ProvisionerError(f"{change.scope}: cannot create {change.key!r}: the change names no person and "
+                                   "team (a plan file from another tool?); make a new plan")
+        body = plan_person_body(dict(change.after or {}), person=str(person), team=str(team))
         create_adopting(lambda: self.client.request("POST", _members_path(change.target), json=body),
                         lambda: self._adopt(change), retry=self.client.retry, timeout=self.client.timeout[1],
                         tries=CREATE_TRIES)
@@ -292,7 +312,7 @@ def _response_values(decl: ResponseDecl, live: Record) -> dict[str, Any]:
 
 
 def _match_problem(person: int, decl: ResponseDecl, found: list[str],
-                   parsed: dict[str, tuple[str | Any, ...]]) -> str | None:
+                   parsed: Mapping[str, tuple[str, str | None]]) -> str | None:
     where = f"plan {decl.plan}" + (f" team {decl.team}" if decl.team is not None else "")
     if not found:
         return (f"person {person} has no schedule on {where} "

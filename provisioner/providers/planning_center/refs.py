@@ -7,7 +7,7 @@ import threading
 
 from provisioner.errors import NotFoundError
 from provisioner.http import HttpClient
-from provisioner.providers.planning_center_client import SERVICES, attributes, iterate
+from provisioner.providers.planning_center.client import SERVICES, attributes, iterate
 
 log = logging.getLogger(__name__)
 # Each new person costs one GET (the API has no documented way to fetch several people by id in one request),
@@ -16,7 +16,7 @@ MAX_PERSON_LOOKUPS = 25
 MISSING = "\0missing"
 
 
-class Directory:
+class PeopleAndTeams:
     """Teams per service type and people by id, each read at most once per run; safe across threads."""
 
     def __init__(self, client: HttpClient) -> None:

@@ -1,0 +1,122 @@
+"""Core values shared by every layer: loaded files, records, scopes (and, from ``plan``, changes and plans).
+
+Nothing here does I/O or knows a service; ``diff``, ``safety``, the engine and every provider import these
+types, and this module imports nothing of theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from provisioner.errors import Diagnostic
+from provisioner.model import Safety, Strict
+from provisioner.plan import Change, Plan
+
+if TYPE_CHECKING:
+    from provisioner.yamlnodes import Pos
+
+__all__ = ["Change", "Loaded", "Plan", "Record", "Scope", "Workspace", "add_live", "position"]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One validated file: the model plus the positions of its nodes, to point back at lines."""
+
+    path: str
+    doc: Strict
+    tree: Pos
+
+    @property
+    def provider(self) -> str:
+        return str(getattr(self.doc, "provider", ""))
+
+    def where(self, *loc: str | int) -> str:
+        line, _ = position(self.tree, loc)
+        return f"{self.path}:{line}"
+
+    def diagnostic(self, loc: Sequence[str | int], message: str) -> Diagnostic:
+        line, col = position(self.tree, loc)
+        return Diagnostic(self.path, line, col, message)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Every file under the given paths, validated, with a digest of their bytes."""
+
+    files: tuple[Loaded, ...]
+    digest: str
+
+
+def position(tree: Pos, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:
+    """1-based (line, col) of the node at ``loc``; the nearest existing ancestor when it is missing."""
+    node = tree
+    for i, part in enumerate(loc):
+        if isinstance(node.values, dict) and not isinstance(part, bool) and part in node.values:
+            if key and i == len(loc) - 1:
+                found = node.keys[part]
+                return found.line, found.col
+            node = node.values[part]
+        elif isinstance(node.values, list) and isinstance(part, int) and 0 <= part < len(node.values):
+            node = node.values[part]
+        else:
+            break
+    return node.line, node.col
+
+
+@dataclass(frozen=True)
+class Record:
+    """One object in comparable form. List values are sets, kept as sorted unique lists.
+
+    ``key`` names the object for display and keys the dicts the diff compares; ``identity`` holds the same
+    identity as typed fields (a schedule's name; a team member's person, team and position), which is what code
+    reads. ``twin_of`` is set on a live object that repeats the identity of another one (the key of that one).
+    """
+
+    key: str
+    values: dict[str, Any]
+    id: Any = None
+    source: str | None = None
+    identity: dict[str, Any] = field(default_factory=dict)
+    twin_of: str | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The precondition form stored in a saved plan."""
+        return {"id": self.id, **self.values}
+
+
+def add_live(records: dict[str, Record], record: Record) -> Record:
+    """Add a live record. Services allow two objects with one identity: the second is keyed "key (#id)" and
+    marked as a twin, so it is never matched to a declaration (prune removes it)."""
+    if record.key in records:
+        twin = Record(f"{record.key} (#{record.id})", record.values, id=record.id, source=record.source,
+                      identity=record.identity, twin_of=record.key)
+        records[twin.key] = twin
+        return twin
+    records[record.key] = record
+    return record
+
+
+@dataclass
+class Scope:
+    """A unit of ownership (a guide, a plan, a person): declared items plus the policy for the rest.
+
+    Providers subclass it for what only they need (a guide's publish mode); the fields here are what the
+    generic diff, safety and engine read."""
+
+    provider: str
+    name: str
+    target: dict[str, Any]
+    items: list[tuple[Loaded, tuple[str | int, ...], Any]] = field(default_factory=list)
+    prune: bool = True
+    ignore: tuple[str, ...] = ()
+    protect: tuple[str, ...] = ()
+    safety: Safety = field(default_factory=Safety)
+    note_renames: bool = False  # the service cannot rename: say so where a create looks like a renamed delete
+    files: int = 0  # how many files declare this scope
+    anchor: tuple[Loaded, tuple[str | int, ...]] | None = None  # where the scope is declared, for errors
+
+    @property
+    def ident(self) -> tuple[str, str]:
+        return (self.provider, self.name)

@@ -1,0 +1,53 @@
+"""Guidebook Open API: personalized schedules of a guide. Everything that knows Guidebook lives in this package;
+this module is what the registry imports, so it stays light (models only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from provisioner.core import Change, Loaded
+from provisioner.errors import Diagnostic
+from provisioner.model import Strict
+from provisioner.providers.base import Claim, Provider, Service
+from provisioner.providers.guidebook.models import GuidebookFile
+
+if TYPE_CHECKING:
+    import click
+
+
+class GuidebookService(Service):
+    name = "guidebook"
+    title = "Guidebook"
+    describe = "personalized schedules of a Guidebook guide"
+    env_vars = (
+        ("GUIDEBOOK_API_KEY", "Guidebook Open API key (sent as `Authorization: JWT <key>`)"),
+        ("GUIDEBOOK_API_URL", "Guidebook API base URL (default https://builder.guidebook.com/open-api/v1/)"),
+        ("PROVISIONER_GUIDEBOOK_BUDGET", "Guidebook requests one apply may use (default 10000 a day)"),
+    )
+
+    def file_models(self) -> Sequence[type[Strict]]:
+        return (GuidebookFile,)
+
+    def provider(self, env: Mapping[str, str]) -> Provider:
+        from provisioner.providers.guidebook.provider import GuidebookProvider
+
+        return GuidebookProvider.from_env(env)
+
+    def checks(self, files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
+        from provisioner.providers.guidebook.checks import checks
+
+        return checks(files, claim)
+
+    def impact_lines(self, changes: Sequence[Change], exact: list[dict[str, Any]] | None) -> list[str]:
+        from provisioner.providers.guidebook.impact import impact_lines
+
+        return impact_lines(changes, exact)
+
+    def import_command(self) -> click.Command:
+        from provisioner.providers.guidebook.cli import import_command
+
+        return import_command
+
+
+SERVICE = GuidebookService()

@@ -1,0 +1,20 @@
+"""`provisioner import guidebook`: the command returns an ImportResult; the generic CLI prints it."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from provisioner.importer import ImportResult, out_option, run_import
+
+
+@click.command("guidebook")
+@click.option("--guide", type=click.IntRange(min=1), required=True, help="Guide id.")
+@out_option()
+def import_command(guide: int, out: str | None) -> ImportResult:
+    """Import a guide's personalized schedules."""
+    from provisioner.providers.guidebook.importer import GuidebookSource
+    from provisioner.providers.guidebook.provider import GuidebookProvider
+
+    return run_import(GuidebookSource(GuidebookProvider.from_env(os.environ), guide), out)

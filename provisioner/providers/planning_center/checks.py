@@ -1,0 +1,57 @@
+"""Checks across Planning Center files: a roster, member or response declared twice, and a roster status
+that contradicts a response."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from provisioner.core import Loaded
+from provisioner.errors import Diagnostic
+from provisioner.providers.base import Claim
+from provisioner.providers.planning_center.models import ResponsesFile, RostersFile
+
+
+def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
+    for item in files:
+        doc = item.doc
+        if isinstance(doc, RostersFile):
+            for r, roster in enumerate(doc.rosters):
+                claim(("roster", roster.plan), item, ("rosters", r), f"roster of plan {roster.plan}")
+                for m, member in enumerate(roster.team_members):
+                    claim(("member", roster.plan, member.person, member.team), item,
+                          ("rosters", r, "team_members", m),
+                          f"person {member.person} on team {member.team} of plan {roster.plan}")
+        elif isinstance(doc, ResponsesFile):
+            claim(("person", doc.person), item, ("person",), f"responses of person {doc.person}")
+            for i, resp in enumerate(doc.responses):
+                claim(("response", doc.person, resp.plan, resp.team), item, ("responses", i),
+                      f"response of person {doc.person} to plan {resp.plan}"
+                      + (f" team {resp.team}" if resp.team else ""))
+    return _status_conflicts(files)
+
+
+AGREES = {"C": "accepted", "D": "declined"}  # a roster status that says the same as a response
+
+
+def _status_conflicts(files: Sequence[Loaded]) -> list[Diagnostic]:
+    """A roster `status` and a response for the same schedule that disagree would fight: each apply would undo
+    the other. Agreeing ones (C with accepted, D with declined, as an import of live state writes) are fine."""
+    statuses: dict[tuple[int, int], list[tuple[int, str, str]]] = {}
+    for item in files:
+        if isinstance(item.doc, RostersFile):
+            for r, roster in enumerate(item.doc.rosters):
+                for m, member in enumerate(roster.team_members):
+                    if member.status is not None:
+                        where = item.where("rosters", r, "team_members", m)
+                        statuses.setdefault((member.person, roster.plan), []).append(
+                            (member.team, member.status, where))
+    diags = []
+    for item in files:
+        if isinstance(item.doc, ResponsesFile):
+            for i, resp in enumerate(item.doc.responses):
+                for team, status, where in statuses.get((item.doc.person, resp.plan), []):
+                    if resp.team in (None, team) and AGREES.get(status) != resp.response:
+                        diags.append(item.diagnostic(("responses", i), (
+                            f"person {item.doc.person}'s response to plan {resp.plan} team {team} ({resp.response}) "
+                            f"contradicts the roster `status: {status}` at {where}; declare it in one place only")))
+    return diags

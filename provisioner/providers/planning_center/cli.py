@@ -1,0 +1,30 @@
+"""`provisioner import planning-center`: the command returns an ImportResult; the generic CLI prints it."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from provisioner.errors import ConfigError
+from provisioner.importer import ImportResult, Source, out_option, run_import
+
+
+@click.command("planning-center")
+@click.option("--service-type", type=click.IntRange(min=1), help="Import the rosters of this service type.")
+@click.option("--plan", "plans", type=click.IntRange(min=1), multiple=True, help="Only these plans (repeatable).")
+@click.option("--future", is_flag=True, help="Only the service type's plans still to come.")
+@click.option("--person", type=click.IntRange(min=1), help="Import this person's accept/decline responses.")
+@out_option()
+def import_command(service_type: int | None, plans: tuple[int, ...], future: bool, person: int | None,
+                   out: str | None) -> ImportResult:
+    """Import Planning Center rosters (--service-type) or a person's responses (--person)."""
+    from provisioner.providers.planning_center.importer import ResponsesSource, RostersSource
+    from provisioner.providers.planning_center.provider import PlanningCenterProvider
+
+    if (service_type is None) == (person is None) or (plans and person is not None):
+        raise ConfigError("give --service-type ID (optionally with --plan ID ...) or --person ID")
+    provider = PlanningCenterProvider.from_env(os.environ)
+    source: Source = (ResponsesSource(provider, person) if person is not None
+                      else RostersSource(provider, service_type or 0, plans, future))
+    return run_import(source, out)
