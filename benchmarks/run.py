@@ -35,12 +35,11 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sandbox_proc import SandboxProcess
 
+from provisioner.core import Record, Scope, Workspace
 from provisioner.diff import diff_scope
 from provisioner.engine import Engine, Run
-from provisioner.core import Workspace
 from provisioner.loader import load_workspace
 from provisioner.providers import registry
-from provisioner.core import Record, Scope
 from provisioner.sandbox import GUIDEBOOK_KEY
 
 PAGE = 100  # the most items a list page holds (the sandbox's max page_size, our PAGE_SIZE and PER_PAGE)

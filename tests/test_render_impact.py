@@ -126,7 +126,8 @@ def test_response_lines() -> None:
 def test_decline_reason_from_fields_or_after() -> None:
     c = Change(action="update", provider="planning_center", scope="person 111", key="plan 5678 / team 22",
                fields={"decline_reason": {"from": None, "to": "Sick"}}, reason="decline_reason differs",
-               target={"person": 111}, after={"response": "declined"}, labels=NAMES, identity={"plan": 5678, "team": 22})
+               target={"person": 111}, after={"response": "declined"}, labels=NAMES,
+               identity={"plan": 5678, "team": 22})
     assert planning_center_impact([c]) == ["Jane Doe: declines Dec 6 Band (Sick)"]
 
 
