@@ -69,7 +69,7 @@ class Main(click.Group):
 @click.version_option(__version__, prog_name="provisioner")
 @click.option("-v", "--verbose", count=True, help="-v for progress, -vv for every request (never secrets).")
 def main(verbose: int) -> None:
-    """Keep people's schedules in git; make Guidebook and Planning Center match."""
+    """Keep people's schedules in git; make the live services match."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
 

@@ -159,7 +159,7 @@ class Engine:
         try:
             self.providers[change.provider].apply(change)
         except RateLimitedError as e:
-            # The service's budget is spent (Guidebook counts per day): the rest would only fail the same way.
+            # The service's budget is spent (some services count per day): the rest would only fail the same way.
             self._exhausted.setdefault(change.provider, f"not attempted: {change.provider} rate limit exhausted")
             log.info("%s %s %r failed: %s", change.action, change.scope, change.key, e)
             return Outcome(change, "failed", str(e))

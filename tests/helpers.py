@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from provisioner.core import Record, Scope
+from provisioner.core import Loaded, Record, Scope
 from provisioner.model import Safety
 from provisioner.plan import Change
+from provisioner.providers.base import Provider
 
 
 def scope(prune: bool = True, ignore: tuple[str, ...] = (), protect: tuple[str, ...] = (),
@@ -43,8 +45,9 @@ def simulate(live: dict[str, Record], changes: list[Change]) -> dict[str, Record
     return out
 
 
-class FakeProvider:
-    """An in-memory provider for engine tests: scopes come from the test, not from files."""
+class FakeProvider(Provider):
+    """An in-memory provider for engine tests: scopes come from the test, not from files. Only the contract's
+    abstract methods are implemented; everything else is the real default behaviour."""
 
     name = "fake"
     title = "Fake"
@@ -56,7 +59,7 @@ class FakeProvider:
         self.fail: dict[str, Exception] = {}  # key -> error its change raises
         self.unreadable: dict[str, Exception] = {}  # scope name -> error its read raises
 
-    def scopes(self, files: object) -> list[Scope]:
+    def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
         return self._scopes
 
     def read(self, scope: Scope) -> dict[str, Record]:
@@ -72,24 +75,3 @@ class FakeProvider:
             raise self.fail[change.key]
         self.applied.append((change.action, change.key))
         self.live[change.scope] = simulate(self.live[change.scope], [change])
-
-    def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
-        return {}
-
-    def impact(self, scope: Scope, *, live: dict[str, Record], changes: object) -> list[dict[str, Any]]:
-        return []
-
-    def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
-        return []
-
-    def post_apply_step(self, scope: Scope) -> str | None:
-        return None
-
-    def after_apply(self, scope: Scope, *, applied: object) -> list[str]:
-        return []
-
-    def request_estimate(self, *args: object, **kwargs: object) -> int:
-        return 0
-
-    def request_budget(self) -> tuple[int, str] | None:
-        return None
