@@ -167,7 +167,7 @@ class GuidebookSource:
 def _guide_title(provider: GuidebookProvider, guide: int) -> str | None:
     """The guide's name for a comment; also a clear error when the guide does not exist."""
     try:
-        data = provider.client.request("GET", f"guides/{guide}/").data
+        data = provider.guide(guide)
     except NotFoundError as e:
         raise ConfigError(f"guide {guide} was not found (or this API key cannot see it)") from e
     return str(data.get("name")) if isinstance(data, dict) and data.get("name") else None

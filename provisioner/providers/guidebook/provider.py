@@ -101,6 +101,10 @@ class GuidebookProvider(Provider):
         return list(self.client.iterate(path, {**params, "page_size": PAGE_SIZE}, items=_results,
                                         next_url=lambda page: page.get("next")))
 
+    def guide(self, guide: int) -> Any:
+        """The guide resource itself (import names it in a comment); NotFoundError when it does not exist."""
+        return self.client.request("GET", f"guides/{guide}/").data
+
     def index(self, guide: int) -> GuideIndex:
         """The guide's sessions and attendees, read once per run and only when asked for."""
         with self._lock:  # one lock per guide: guides are resolved concurrently, each read only once

@@ -18,7 +18,7 @@ from provisioner.core import Record, Scope
 from provisioner.errors import ConfigError, NotFoundError
 from provisioner.importer_merge import eol_comment, merge_list
 from provisioner.model import int_id
-from provisioner.providers.planning_center.client import SERVICES, attributes, iterate
+from provisioner.providers.planning_center.client import attributes
 from provisioner.providers.planning_center.models import parse_status
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
 
@@ -40,7 +40,7 @@ def _int(value: Any) -> int | None:
 def _get(provider: PlanningCenterProvider, path: str, what: str) -> dict[str, Any]:
     """One resource's attributes; a clear error when it does not exist."""
     try:
-        body = provider.client.request("GET", SERVICES + path).data
+        body = provider.resource(path)
     except NotFoundError as e:
         raise ConfigError(f"{what} was not found (or these credentials cannot see it)") from e
     data = body.get("data") if isinstance(body, dict) else None
@@ -71,7 +71,7 @@ class RostersSource:
         # the plans still to come (the documented `filter=future`).
         query = {"filter": "future"} if future else None
         listed = {int(p["id"]): attributes(p)
-                  for p in iterate(provider.client, f"service_types/{service_type}/plans", query)}
+                  for p in provider.listing(f"service_types/{service_type}/plans", query)}
         unknown = [p for p in plans if p not in listed]
         if unknown:
             raise ConfigError(f"plan {', '.join(map(str, unknown))} is not a plan of service type {service_type}")

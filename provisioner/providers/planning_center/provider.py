@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from provisioner.core import Change, Loaded, Record, Scope, add_live
@@ -76,6 +76,14 @@ class PlanningCenterProvider(Provider):
     @classmethod
     def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None) -> PlanningCenterProvider:
         return cls(client_from_env(env, retry))
+
+    def resource(self, path: str) -> Any:
+        """One Services resource's body (path below services/v2/); NotFoundError when it does not exist."""
+        return self.client.request("GET", SERVICES + path).data
+
+    def listing(self, path: str, query: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Every row of a Services list endpoint (path below services/v2/), page by page."""
+        return iterate(self.client, path, dict(query) if query else None)
 
     # -- scopes -------------------------------------------------------------------------------------------
 
