@@ -231,21 +231,13 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
-@main.command()
-@click.option("--port", type=int, default=8765, show_default=True)
-@click.option("--data", type=click.Path(dir_okay=False), help="SQLite file holding the state.")
-@click.option("--seed", help="Load data first: demo, empty, or bench:guides=N,schedules=N,...")
-@click.option("--latency", type=float, default=0.0, help="Seconds added to every API request.")
-@click.option("--faults", "faults_file", type=click.Path(exists=True, dir_okay=False), help="JSON list of faults.")
-@click.option("--pco-rate-limit", type=int, default=100, show_default=True)
-@click.option("--pco-rate-period", type=int, default=20, show_default=True)
-def sandbox(port: int, data: str | None, seed: str | None, latency: float, faults_file: str | None,
-            pco_rate_limit: int, pco_rate_period: int) -> None:
-    """Run the local emulator of both APIs."""
-    from provisioner.sandbox import serve
+def _add_sandbox() -> None:
+    from provisioner.sandbox.cli import sandbox
 
-    serve(port=port, data=data, seed=seed, latency=latency, faults_file=faults_file,
-          pco_rate_limit=pco_rate_limit, pco_rate_period=pco_rate_period)
+    main.add_command(sandbox)
+
+
+_add_sandbox()
 
 
 class ImportGroup(click.Group):

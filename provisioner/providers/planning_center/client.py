@@ -21,7 +21,6 @@ PER_PAGE = 100  # the documented maximum [C]
 # without it were processed as 2018-08-01. Sending it costs nothing.
 API_VERSION = "2018-11-01"
 RATE_HEADERS = ("X-PCO-API-Request-Rate-Limit", "X-PCO-API-Request-Rate-Count", "X-PCO-API-Request-Rate-Period")
-STATUS_WORDS = {"C": "accepted", "D": "declined", "U": "pending"}
 
 
 def client_from_env(env: Mapping[str, str], retry: RetryPolicy | None = None) -> HttpClient:

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from provisioner.core import Change
+from provisioner.providers.planning_center.models import ROSTER_WORDS as STATUS
 from provisioner.render.common import natural, value_text
 
-STATUS = {"C": "confirmed", "U": "unconfirmed", "D": "declined"}
 ROSTER_FIELDS = {"team_position_name": "position", "status": "status", "notes": "notes"}
 REASON_FIELDS = ("decline_reason", "reason")
 RESPONSE_VERBS = {"accepted": "accepts", "declined": "declines"}

@@ -19,14 +19,14 @@ from provisioner.errors import ConfigError, NotFoundError
 from provisioner.importer_merge import eol_comment, merge_list
 from provisioner.model import int_id
 from provisioner.providers.planning_center.client import attributes
-from provisioner.providers.planning_center.models import parse_status
+from provisioner.providers.planning_center.models import ROSTER_WORDS, parse_status
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
 
 _MEMBER_LABEL = "person {} / team {}"  # as the provider keys a team member
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
 # What a kept field says when live has no value: notes may be empty; a position or status cannot, so null.
 _LIVE_EMPTY: dict[str, Any] = {"position": None, "status": None, "notes": DoubleQuotedScalarString("")}
-_WORDS = {"C": "confirmed", "U": "unconfirmed", "D": "declined"}
+_WORDS = ROSTER_WORDS
 _ABSENT = object()
 
 

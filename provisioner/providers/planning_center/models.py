@@ -8,7 +8,11 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from provisioner.model import IntId, Safety, Strict, Text
 
-_STATUS = {"c": "C", "u": "U", "d": "D", "confirmed": "C", "unconfirmed": "U", "declined": "D"}
+# One table for the status letters: a roster reads them as confirmed/unconfirmed/declined; the Schedule resource
+# (a person's answer) reads the same letters as accepted/pending/declined.
+ROSTER_WORDS = {"C": "confirmed", "U": "unconfirmed", "D": "declined"}
+RESPONSE_WORDS = {"C": "accepted", "U": "pending", "D": "declined"}
+_STATUS = {**{k.lower(): k for k in ROSTER_WORDS}, **{w: k for k, w in ROSTER_WORDS.items()}}
 
 
 def parse_status(value: Any) -> str:

@@ -17,7 +17,6 @@ from provisioner.http import HttpClient, RetryPolicy
 from provisioner.providers.base import Provider, create_adopting
 from provisioner.providers.planning_center.client import (
     SERVICES,
-    STATUS_WORDS,
     accept_body,
     attributes,
     client_from_env,
@@ -26,14 +25,20 @@ from provisioner.providers.planning_center.client import (
     plan_person_body,
     rel_id,
 )
-from provisioner.providers.planning_center.models import ResponseDecl, ResponsesFile, RostersFile, TeamMember
+from provisioner.providers.planning_center.models import (
+    RESPONSE_WORDS,
+    ResponseDecl,
+    ResponsesFile,
+    RostersFile,
+    TeamMember,
+    parse_status,
+)
 from provisioner.providers.planning_center.refs import MISSING, PeopleAndTeams
 
 log = logging.getLogger(__name__)
 CREATE_TRIES = 3
 # Fields of a PlanPerson the YAML can manage, by YAML name; a desired record holds only those the YAML sets.
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
-_STATUS = {"c": "C", "u": "U", "d": "D", "confirmed": "C", "unconfirmed": "U", "declined": "D"}
 
 
 def member_key(person: object, team: object) -> str:
@@ -161,7 +166,7 @@ class PlanningCenterProvider(Provider):
                     names[kind][rid] = str(name)
             status = _status_letter(attrs.get("status"))
             add_live(records, Record(response_key(plan, team),
-                                     {"response": STATUS_WORDS.get(str(status), str(status).lower()),
+                                     {"response": RESPONSE_WORDS.get(str(status), str(status).lower()),
                                       "decline_reason": attrs.get("decline_reason") or None},
                                      id=str(row["id"]), identity=response_identity(plan, team)))
         self._keep_labels(scope, names)
@@ -339,7 +344,10 @@ def _members_path(target: Mapping[str, Any]) -> str:
 
 def _status_letter(value: Any) -> Any:
     """Responses carry single letters [R]; tolerate the long words the API also accepts on input [C]."""
-    return _STATUS.get(value.strip().lower(), value) if isinstance(value, str) else value
+    try:
+        return parse_status(value)
+    except ValueError:
+        return value
 
 
 def _remember(names: dict[str, dict[str, str]], resource: dict[str, Any], kinds: dict[str, tuple[str, str]]) -> None:
