@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 
+from provisioner import __version__
 from provisioner.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -154,7 +155,7 @@ class HttpClient:
     timeout: tuple[float, float] = (5.0, 30.0)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     pacer: RatePacer | None = None
-    user_agent: str = "provisioner/0.1"
+    user_agent: str = f"provisioner/{__version__}"
     extra_headers: dict[str, str] = field(default_factory=dict)  # sent on every request (e.g. API version pins)
     stats: Counter[str] = field(default_factory=Counter)
 
