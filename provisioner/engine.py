@@ -18,7 +18,7 @@ from provisioner.errors import (
     SafetyError,
     StalePlanError,
 )
-from provisioner.plan import FORMAT_VERSION
+from provisioner.plan import FORMAT_VERSION, fingerprint
 from provisioner.providers.base import Provider
 from provisioner.safety import assess
 
@@ -280,13 +280,14 @@ def load_saved(data: Any) -> Plan:
     if not isinstance(data, dict):
         raise StalePlanError(f"not a provisioner plan file (a JSON {type(data).__name__}, not an object)")
     version = data.get("format_version")
-    if version != FORMAT_VERSION:
+    if version != FORMAT_VERSION:  # any format_minor of it is read: minors only add fields
         raise StalePlanError(f"plan file has format_version {version!r}; this provisioner reads {FORMAT_VERSION}")
     try:
         plan = Plan.from_json(data)
+        stored = fingerprint(data.get("inputs_digest", ""), list(data.get("changes", [])))
     except (TypeError, AttributeError, KeyError, ValueError) as e:
         raise StalePlanError(f"not a provisioner plan file ({type(e).__name__}: {e})") from e
-    if data.get("fingerprint") != plan.fingerprint:
+    if data.get("fingerprint") != stored:
         raise StalePlanError("plan file was edited after it was written (fingerprint mismatch)")
     return plan
 

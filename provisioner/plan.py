@@ -8,7 +8,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-FORMAT_VERSION = 1
+from provisioner import __version__
+
+FORMAT_VERSION = 1  # stays 1 while the file only grows (DESIGN.md section 5)
+FORMAT_MINOR = 1  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
 Action = Literal["create", "update", "delete"]
 ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
 
@@ -111,13 +114,13 @@ class Plan:
 
     @property
     def fingerprint(self) -> str:
-        body = {"format_version": FORMAT_VERSION, "inputs_digest": self.inputs_digest,
-                "changes": [c.to_json() for c in self.changes]}
-        return "sha256:" + hashlib.sha256(_canonical(body).encode()).hexdigest()
+        return fingerprint(self.inputs_digest, [c.to_json() for c in self.changes])
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
+            "format_minor": FORMAT_MINOR,
+            "tool_version": __version__,
             "summary": self.summary,
             "changes": [c.to_json() for c in self.changes],
             "scopes": [asdict(s) for s in self.scopes],
@@ -137,6 +140,13 @@ class Plan:
 
     def with_changes(self, changes: tuple[Change, ...]) -> Plan:
         return replace(self, changes=changes)
+
+
+def fingerprint(inputs_digest: str, changes: list[Any]) -> str:
+    """The digest of what a plan does, over its changes as stored. A reader checks a saved plan against the
+    changes it read, not against its own re-serialisation, so the fields a later minor adds are covered too."""
+    body = {"format_version": FORMAT_VERSION, "inputs_digest": inputs_digest, "changes": changes}
+    return "sha256:" + hashlib.sha256(_canonical(body).encode()).hexdigest()
 
 
 def _canonical(value: Any) -> str:
