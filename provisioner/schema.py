@@ -7,11 +7,12 @@ from typing import Any, Union
 
 from pydantic import TypeAdapter
 
+from provisioner import __version__
 from provisioner.providers import registry
 
-# The schema has no published URL: a URN names it without pretending to be a place to download it from.
-# Editors find it through the `# yaml-language-server: $schema=<relative path>` line or `yaml.schemas`.
-SCHEMA_ID = "urn:provisioner:schedule-file"
+# Versioned with the release whose tag serves it, so an editor can fetch exactly the schema of the tool in use;
+# files in a repository still point at their committed copy (`# yaml-language-server: $schema=<relative path>`).
+SCHEMA_ID = f"https://raw.githubusercontent.com/schedule-provisioner/provisioner/v{__version__}/schema/provisioner.schema.json"
 
 
 def json_schema() -> dict[str, Any]:

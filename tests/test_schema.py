@@ -43,10 +43,12 @@ def test_committed_schema_is_up_to_date() -> None:
         "schema/provisioner.schema.json is stale: run `provisioner schema > schema/provisioner.schema.json`")
 
 
-def test_schema_id_is_a_name_not_a_made_up_url() -> None:
-    # The schema is not published anywhere: its $id names it (a URN) and files point at a local copy.
-    assert json_schema()["$id"] == "urn:provisioner:schedule-file"
-    assert "github.com/provisioner" not in schema_text()
+def test_schema_id_is_the_versioned_https_url_of_this_release() -> None:
+    # The tag vX.Y.Z serves the schema of that release; files in a repository point at their committed copy.
+    from provisioner import __version__
+
+    schema_id = json_schema()["$id"]
+    assert schema_id.startswith("https://") and schema_id.endswith(f"/v{__version__}/schema/provisioner.schema.json")
 
 
 def test_schema_command_prints_it(cli: Cli) -> None:
