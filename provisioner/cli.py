@@ -13,7 +13,7 @@ import click
 
 from provisioner import __version__
 from provisioner.engine import ApplyReport, Budget, Engine, Run, load_saved
-from provisioner.errors import DiagnosticsError, ProvisionerError, StalePlanError
+from provisioner.errors import Diagnostic, DiagnosticsError, ProvisionerError, StalePlanError
 from provisioner.loader import Workspace, load_workspace
 from provisioner.plan import Plan
 from provisioner.progress import ProgressReporter
@@ -22,7 +22,8 @@ from provisioner.render import FORMATS, render
 
 log = logging.getLogger("provisioner")
 PATHS = click.argument("paths", nargs=-1, type=click.Path())
-FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                      help="text for a terminal, markdown for a pull-request comment, json for machines.")
 PARALLELISM = click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
                            help="Concurrent requests for reads and writes.")
 
@@ -36,9 +37,29 @@ class Fail(click.ClickException):
 
 def _fail(e: ProvisionerError) -> NoReturn:
     if isinstance(e, DiagnosticsError):
+        if os.environ.get("GITHUB_ACTIONS") == "true":  # annotations on the pull request's diff (DESIGN.md section 4)
+            for d in e.diagnostics:
+                click.echo(github_annotation(d), err=True)
         n = len(e.diagnostics)
         raise Fail(f"{e}\n{n} error{'s' if n != 1 else ''} found.") from e
     raise Fail(f"error: {e}") from e
+
+
+def github_annotation(d: Diagnostic) -> str:
+    """``::error file=F,line=L,col=C::message``, escaped as GitHub's workflow commands require; the path is made
+    relative to the checkout (GITHUB_WORKSPACE) so that the annotation lands on the file in the diff."""
+    root = os.environ.get("GITHUB_WORKSPACE")
+    path = os.path.relpath(os.path.abspath(d.file), root) if root else d.file
+    if path.startswith(".."):
+        path = d.file
+
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    return f"::error file={prop(path)},line={d.line},col={d.col}::{data(d.message)}"
 
 
 def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
