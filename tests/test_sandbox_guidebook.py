@@ -232,14 +232,18 @@ def test_request_log(sb: SandboxServer, http: requests.Session) -> None:
             "path": "/open-api/v1/sessions/",
             "query": {"guide": "47", "id": ["1", "2"]},
             "body": None,
+            "content_type": None,
             "status": 200,
+            "fault": None,
         },
         {
             "method": "PATCH",
             "path": "/open-api/v1/personalized-schedules/3/",
             "query": {},
             "body": {"sessions": ["13", "15"]},
+            "content_type": "application/x-www-form-urlencoded",
             "status": 200,
+            "fault": None,
         },
     ]
     assert requests.get(sb.url + "_sandbox/requests").json() == sb.requests()

@@ -1,24 +1,58 @@
-"""`provisioner sandbox`: the click command that runs the emulator (the generic CLI only adds it)."""
+"""`provisioner sandbox` (and `python -m provisioner.sandbox`): the one command line of the emulator.
+
+Every mistake in its options or set-up (a port in use or out of range, an unknown seed or reading, a faults
+file that is not valid, a --data file that is not SQLite) is one line on stderr and exit 1, never a traceback:
+exit 2 means "changes" elsewhere in provisioner (DESIGN.md section 4), so click's usage errors are turned into
+exit 1 here too. The server is imported only when the command runs, to keep `provisioner --help` fast.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+from .readings import Reading
+from .services import READINGS
 
-@click.command("sandbox")
-@click.option("--port", type=int, default=8765, show_default=True, help="Loopback port to listen on.")
-@click.option("--data", type=click.Path(dir_okay=False), help="SQLite file holding the state.")
-@click.option("--seed", help="Load data first: demo, empty, or bench:guides=N,schedules=N,...")
-@click.option("--latency", type=float, default=0.0, help="Seconds added to every API request.")
-@click.option("--faults", "faults_file", type=click.Path(exists=True, dir_okay=False), help="JSON list of faults.")
-@click.option("--pco-rate-limit", type=int, default=100, show_default=True,
-              help="Planning Center requests allowed per period.")
-@click.option("--pco-rate-period", type=int, default=20, show_default=True,
-              help="Planning Center rate-limit period in seconds.")
-def sandbox(port: int, data: str | None, seed: str | None, latency: float, faults_file: str | None,
-            pco_rate_limit: int, pco_rate_period: int) -> None:
-    """Run the local emulator of both APIs."""
-    from provisioner.sandbox import serve
 
-    serve(port=port, data=data, seed=seed, latency=latency, faults_file=faults_file,
-          pco_rate_limit=pco_rate_limit, pco_rate_period=pco_rate_period)
+def _readings_help(readings: tuple[Reading, ...]) -> str:
+    listed = "; ".join(f"{r.name}={'|'.join(r.values)}{'|N' if r.numeric else ''}" for r in readings)
+    return f"How to answer where the real API is undocumented (repeatable; first value = default): {listed}."
+
+
+class _Exit1Command(click.Command):
+    """A click command whose usage errors exit 1 (a bad option is an error, not "changes")."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise click.ClickException(exc.format_message()) from None
+
+
+@click.command("sandbox", cls=_Exit1Command)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 picks a free port.")
+@click.option("--data", type=click.Path(dir_okay=False), help="SQLite file holding the state (default: temporary).")
+@click.option("--seed", help="Load data first: demo, empty, or bench:guides=N,schedules=N,... (default: keep data).")
+@click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every API request.")
+@click.option("--faults", "faults_file", type=click.Path(dir_okay=False), help="JSON list of faults (see faults.py).")
+@click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE", help=_readings_help(READINGS))
+@click.option("--pco-rate-limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--pco-rate-period", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--guidebook-daily-limit", type=click.IntRange(min=1), default=10000, show_default=True)
+def sandbox(readings: tuple[str, ...], **options: Any) -> None:
+    """Run the local emulator of both APIs (Guidebook and Planning Center) until Ctrl-C."""
+    from .errors import SandboxError
+    from .readings import parse_assignments
+    from .server import serve
+
+    try:
+        serve(readings=parse_assignments(readings), **options)
+    except SandboxError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def main() -> None:
+    """`python -m provisioner.sandbox`: the same command, standalone."""
+    sandbox(prog_name="python -m provisioner.sandbox")

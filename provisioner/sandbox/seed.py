@@ -1,403 +1,59 @@
-"""Deterministic seed data for the sandbox. Example YAML and tests are written against these exact items.
+"""Named seeds for the whole sandbox. The data of each service is documented in its own seed module:
+`guidebook/seed.py` and `planning_center/seed.py`.
 
-``demo`` — Guidebook
-  Guide 47 "Summit 2026" (premium, published, timezone America/New_York), 40 sessions, ids 1-40, over
-  2026-06-10 and 2026-06-11 (UTC times; some overlap). Named ones:
-    13 "Opening Keynote" (import_id sess-keynote), 14 "Workshop A" (sess-wa), 15 "Workshop B" (sess-wb,
-    same slot as Workshop A), 40 "Closing Panel" (sess-close). Sessions 38 and 39 have no import_id;
-    every other session has import_id "sess-NNN" (its id, three digits).
-  100 attendees, ids 1-100: 6 alice@example.com (crm-1001, Alice Archer), 7 bob@example.com (crm-1002,
-    Bob Baker), 8 carol@example.com (crm-1003, Carol Chen); every other id N is attendeeNNN@example.com
-    with import_id crm-0NNN (e.g. 42 -> attendee042@example.com, crm-0042). Attendee 100 is revoked.
-  12 personalized schedules, ids 1-12: 1 Sales Team, 2 Engineering, 3 VIP Speakers, 4 Manual Adjustments,
-    5 Marketing, 6 Legacy Track, 7 Product, 8 Support, 9 Executive Briefing, 10 Partners, 11 Volunteers,
-    12 Press.  Sales Team = attendees [6, 7, 10, 11, 12], sessions [13, 14, 40];
-    VIP Speakers = attendees [8, 20, 21], sessions [13, 15, 40]; Engineering = attendees [7, 30-39],
-    sessions [13, 15, 16, 17]; the rest are generated (see `_DEMO_SCHEDULES`) and never
-    include attendees 6-8, so alice/bob/carol are only in the schedules listed here.
-  Guide 48 "Partner Day" (published but NOT premium: publishing answers 403): sessions 41-45
-    ("Partner Welcome", ...), attendees 101-110 (101 is alice@example.com again, crm-1001, so lookups
-    must be scoped by guide; 102-110 partnerNN@example.com), schedules 13 "Partner Track", 14 "Partner VIP".
-
-``demo`` — Planning Center
-  Service type 1234 "Sunday Services": plans 5678 "Advent 2" (December 6, 2026), 5679 "Advent 3"
-    (December 13, 2026), 5680 "Advent 4" (December 20, 2026); teams 22 Band (positions Vocals, Guitar,
-    Keys, Drums), 23 Tech (Audio, Video, Lighting), 24 Hospitality (Greeter, Coffee).
-  Service type 99 "Youth": plan 7001 "Youth Night" (December 11, 2026); team 31 "Youth Band" (Leader).
-  People 111 Jane Doe, 112 John Smith, 113-130 (see `_PEOPLE`).
-  8 team members per Sunday plan (2 on 7001), PlanPerson ids from 800000001 (Schedule id = +500000000):
-    5678: 111/22 Vocals U, 112/23 Audio C, 113/22 Guitar C, 114/22 Keys D ("Traveling"), 115/22 Drums C,
-          116/23 Video U, 117/24 Greeter C, 118/24 Coffee U
-    5679: 111/22 Vocals U, 112/23 Audio U, 119/22 Guitar C, 120/22 Keys C, 121/22 Drums D ("Sick"),
-          122/23 Lighting C, 123/24 Greeter U, 124/24 Coffee C
-    5680: 113/22 Vocals C, 125/22 Guitar U, 126/22 Keys C, 127/22 Drums U, 128/23 Audio C,
-          129/23 Video D ("Family event"), 130/24 Greeter C, 114/24 Coffee U
-    7001: 130/31 Leader C, 129/31 Leader U
-
+``demo``  — the demo event of both services (example YAML and tests are written against it).
 ``empty`` — the schema only.
-
-``bench:guides=G,schedules=S,sessions=N,attendees=A[,plans=P,members=M]`` — G premium guides with ids
-  1001.., each with N sessions, A attendees and S schedules ("Schedule 0001"..) holding ~N/2 sessions and
-  ~A/2 attendees each, plus the Planning Center demo data and, if P > 0, P extra plans (ids 10001..) in
-  service type 1234 with M team members each.
+``bench:guides=G,schedules=S,sessions=N,attendees=A[,plans=P,members=M]`` — generated Guidebook guides for
+  benchmarks, plus the Planning Center demo data and P extra plans of M team members each.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
-from typing import Any
-
+from .errors import SandboxError
+from .guidebook import seed as guidebook
+from .planning_center import seed as planning_center
 from .store import Store
 
-GB_CREATED = "2026-01-15T10:00:00.000000+0000"
-PCO_CREATED = "2026-10-01T12:00:00Z"
-FIRST_PLAN_PERSON_ID = 800_000_001
+BENCH_DEFAULTS = {"guides": 30, "schedules": 200, "sessions": 100, "attendees": 100, "plans": 0, "members": 8}
+USAGE = "use demo, empty or bench:guides=G,schedules=S,sessions=N,attendees=A[,plans=P,members=M]"
 
-# (id, name, import_id, day, "HH:MM" UTC start, minutes)
-_NAMED_SESSIONS = {
-    13: ("Opening Keynote", "sess-keynote", 1, "13:00", 60),
-    14: ("Workshop A", "sess-wa", 1, "15:00", 90),
-    15: ("Workshop B", "sess-wb", 1, "15:00", 90),
-    40: ("Closing Panel", "sess-close", 2, "21:30", 60),
-}
-_TOPICS = [
-    "Registration",
-    "Welcome Breakfast",
-    "Cloud Costs 101",
-    "Data Mesh in Practice",
-    "Design Systems",
-    "Security Basics",
-    "Lightning Talks I",
-    "Lunch Day 1",
-    "Observability Deep Dive",
-    "Hiring Panel",
-    "Edge Computing",
-    "Accessibility Clinic",
-    "Sponsor Expo",
-    "Rust for Pythonistas",
-    "Customer Stories",
-    "Lightning Talks II",
-    "Welcome Reception",
-    "Morning Yoga",
-    "Breakfast Day 2",
-    "Scaling Postgres",
-    "Product Roadmap",
-    "Incident Reviews",
-    "Mobile Offline Sync",
-    "Lunch Day 2",
-    "AI in Operations",
-    "Community Roundtable",
-    "Leadership Forum",
-    "Testing Strategies",
-    "Career Clinic",
-    "Demo Hour",
-    "Open Source Fair",
-    "Analytics Lab",
-    "Pricing Workshop",
-    "Partner Showcase",
-    "Office Hours",
-    "Wrap-up Drinks",
-]
 
-_DEMO_SCHEDULES: list[tuple[str, list[int], list[int]]] = [
-    ("Sales Team", [6, 7, 10, 11, 12], [13, 14, 40]),
-    ("Engineering", [7, *range(30, 40)], [13, 15, 16, 17]),
-    ("VIP Speakers", [8, 20, 21], [13, 15, 40]),
-    ("Manual Adjustments", [9, 50], [22, 23]),
-    ("Marketing", [40, 41, 42, 43], [13, 14, 18, 19]),
-    ("Legacy Track", [60, 61], [1, 2, 3]),
-]
-_MORE_SCHEDULES = ["Product", "Support", "Executive Briefing", "Partners", "Volunteers", "Press"]
-
-_PEOPLE = [
-    (111, "Jane", "Doe"),
-    (112, "John", "Smith"),
-    (113, "Maria", "Garcia"),
-    (114, "David", "Kim"),
-    (115, "Sarah", "Johnson"),
-    (116, "Michael", "Brown"),
-    (117, "Emily", "Davis"),
-    (118, "Daniel", "Lee"),
-    (119, "Grace", "Wilson"),
-    (120, "Samuel", "Moore"),
-    (121, "Hannah", "Taylor"),
-    (122, "Joshua", "White"),
-    (123, "Ruth", "Harris"),
-    (124, "Peter", "Clark"),
-    (125, "Lydia", "Lewis"),
-    (126, "Caleb", "Walker"),
-    (127, "Naomi", "Hall"),
-    (128, "Isaac", "Young"),
-    (129, "Esther", "King"),
-    (130, "Levi", "Wright"),
-]
-
-_TEAMS = [
-    (22, 1234, "Band", ["Vocals", "Guitar", "Keys", "Drums"]),
-    (23, 1234, "Tech", ["Audio", "Video", "Lighting"]),
-    (24, 1234, "Hospitality", ["Greeter", "Coffee"]),
-    (31, 99, "Youth Band", ["Leader"]),
-]
-_PLANS = [
-    (5678, 1234, "Advent 2", "December 6, 2026", "Dec 6", "2026-12-06T15:00:00Z"),
-    (5679, 1234, "Advent 3", "December 13, 2026", "Dec 13", "2026-12-13T15:00:00Z"),
-    (5680, 1234, "Advent 4", "December 20, 2026", "Dec 20", "2026-12-20T15:00:00Z"),
-    (7001, 99, "Youth Night", "December 11, 2026", "Dec 11", "2026-12-11T23:00:00Z"),
-]
-# (plan, person, team, position, status, decline_reason)
-_MEMBERS: list[tuple[int, int, int, str, str, str | None]] = [
-    (5678, 111, 22, "Vocals", "U", None),
-    (5678, 112, 23, "Audio", "C", None),
-    (5678, 113, 22, "Guitar", "C", None),
-    (5678, 114, 22, "Keys", "D", "Traveling"),
-    (5678, 115, 22, "Drums", "C", None),
-    (5678, 116, 23, "Video", "U", None),
-    (5678, 117, 24, "Greeter", "C", None),
-    (5678, 118, 24, "Coffee", "U", None),
-    (5679, 111, 22, "Vocals", "U", None),
-    (5679, 112, 23, "Audio", "U", None),
-    (5679, 119, 22, "Guitar", "C", None),
-    (5679, 120, 22, "Keys", "C", None),
-    (5679, 121, 22, "Drums", "D", "Sick"),
-    (5679, 122, 23, "Lighting", "C", None),
-    (5679, 123, 24, "Greeter", "U", None),
-    (5679, 124, 24, "Coffee", "C", None),
-    (5680, 113, 22, "Vocals", "C", None),
-    (5680, 125, 22, "Guitar", "U", None),
-    (5680, 126, 22, "Keys", "C", None),
-    (5680, 127, 22, "Drums", "U", None),
-    (5680, 128, 23, "Audio", "C", None),
-    (5680, 129, 23, "Video", "D", "Family event"),
-    (5680, 130, 24, "Greeter", "C", None),
-    (5680, 114, 24, "Coffee", "U", None),
-    (7001, 130, 31, "Leader", "C", None),
-    (7001, 129, 31, "Leader", "U", None),
-]
+def check_seed(seed: str | None) -> None:
+    """Refuse an unknown seed before anything is wiped (a typo must not empty someone's --data file)."""
+    if seed is None or seed in ("demo", "empty"):
+        return
+    if seed == "bench" or seed.startswith("bench:"):
+        parse_bench(seed)
+        return
+    raise SandboxError(f"unknown seed {seed!r}: {USAGE}")
 
 
 def apply_seed(store: Store, seed: str | None) -> None:
     """Apply a named seed. None keeps existing data, but a never-seeded database gets ``demo``."""
+    check_seed(seed)
     if seed is None:
         if store.get_meta("seed") is not None:
             return
         seed = "demo"
     store.wipe()
     if seed == "demo":
-        _guidebook_demo(store)
-        _pco_demo(store)
+        guidebook.demo(store)
+        planning_center.demo(store)
     elif seed.startswith("bench"):
-        _bench(store, parse_bench(seed))
-    elif seed != "empty":
-        raise ValueError(f"unknown seed {seed!r}: use demo, empty or bench:guides=G,schedules=S,...")
+        opts = parse_bench(seed)
+        guidebook.bench(store, opts)
+        planning_center.bench(store, opts)
     store.set_meta("seed", seed)
 
 
 def parse_bench(seed: str) -> dict[str, int]:
-    opts = {"guides": 30, "schedules": 200, "sessions": 100, "attendees": 100, "plans": 0, "members": 8}
+    opts = dict(BENCH_DEFAULTS)
     _, _, spec = seed.partition(":")
     for part in filter(None, spec.split(",")):
         key, _, value = part.partition("=")
         if key.strip() not in opts:
-            raise ValueError(f"unknown bench option {key!r}; known: {', '.join(opts)}")
+            raise SandboxError(f"unknown bench option {key.strip()!r} in seed {seed!r}; known: {', '.join(opts)}")
+        if not value.strip().isdigit():
+            raise SandboxError(f"bench option {key.strip()} needs a whole number, got {value!r}")
         opts[key.strip()] = int(value)
     return opts
-
-
-def _session_rows(
-    guide: int, first_id: int, count: int, names: dict[int, tuple[str, str | None, int, str, int]], topics: list[str]
-) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = []
-    it = iter(topics)
-    for n in range(count):
-        sid = first_id + n
-        if sid in names:
-            name, import_id, day, hhmm, minutes = names[sid]
-        else:
-            # Filler sessions fill hourly slots over two days; slots repeat, so some overlap.
-            name, import_id = next(it), f"sess-{sid:03d}"
-            day, hhmm, minutes = 1 + (n * 2) // count, f"{12 + n % 9:02d}:{'30' if n % 3 == 0 else '00'}", 60
-            if sid in (38, 39):
-                import_id = None
-        hour, minute = map(int, hhmm.split(":"))
-        start = f"2026-06-{9 + day:02d}T{hour:02d}:{minute:02d}:00.000000+0000"
-        end_h, end_m = divmod(hour * 60 + minute + minutes, 60)
-        end = f"2026-06-{9 + day:02d}T{end_h:02d}:{end_m:02d}:00.000000+0000"
-        rows.append((sid, guide, name, import_id, start, end, GB_CREATED))
-    return rows
-
-
-def _insert_sessions(store: Store, rows: list[tuple[Any, ...]]) -> None:
-    store.conn.executemany(
-        "INSERT INTO gb_sessions(id, guide, name, import_id, start_time, end_time, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-
-
-def _insert_attendees(store: Store, rows: list[tuple[Any, ...]]) -> None:
-    store.conn.executemany(
-        "INSERT INTO gb_attendees(id, guide, email, import_id, first_name, last_name, revoked, status,"
-        " account_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-        [(*r, 5000 + r[0], GB_CREATED) for r in rows],
-    )
-
-
-def _insert_schedules(store: Store, rows: list[tuple[int, int, str, list[int], list[int]]]) -> None:
-    c = store.conn
-    c.executemany(
-        "INSERT INTO gb_schedules(id, guide, name, created_at) VALUES (?, ?, ?, ?)",
-        [(sid, guide, name, GB_CREATED) for sid, guide, name, _, _ in rows],
-    )
-    c.executemany(
-        "INSERT INTO gb_schedule_attendees(schedule, attendee) VALUES (?, ?)",
-        [(r[0], a) for r in rows for a in sorted(set(r[3]))],
-    )
-    c.executemany(
-        "INSERT INTO gb_schedule_sessions(schedule, session) VALUES (?, ?)",
-        [(r[0], s) for r in rows for s in sorted(set(r[4]))],
-    )
-
-
-def _guidebook_demo(store: Store) -> None:
-    with store.transaction() as c:
-        c.executemany(
-            "INSERT INTO gb_guides(id, name, owner, created_at, start_date, end_date, timezone, short_name,"
-            " description_html, attendees_estimate, privacy, premium, published)"
-            " VALUES (?, ?, 1, ?, ?, ?, 'America/New_York', ?, '', ?, 1, ?, 1)",
-            [
-                (47, "Summit 2026", GB_CREATED, "2026-06-10", "2026-06-11", "summit2026", 100, 1),
-                (48, "Partner Day", GB_CREATED, "2026-06-12", "2026-06-12", "partnerday", 10, 0),
-            ],
-        )
-        _insert_sessions(store, _session_rows(47, 1, 40, dict(_NAMED_SESSIONS), _TOPICS))
-        partner = ["Partner Welcome", "Integration Lab", "Partner Lunch", "Roadmap Preview", "Partner Awards"]
-        _insert_sessions(
-            store,
-            [
-                (
-                    41 + i,
-                    48,
-                    name,
-                    f"partner-{i + 1}",
-                    f"2026-06-12T{13 + i}:00:00.000000+0000",
-                    f"2026-06-12T{14 + i}:00:00.000000+0000",
-                    GB_CREATED,
-                )
-                for i, name in enumerate(partner)
-            ],
-        )
-        special = {
-            6: ("alice@example.com", "crm-1001", "Alice", "Archer"),
-            7: ("bob@example.com", "crm-1002", "Bob", "Baker"),
-            8: ("carol@example.com", "crm-1003", "Carol", "Chen"),
-        }
-        rows = [
-            (
-                n,
-                47,
-                *special.get(n, (f"attendee{n:03d}@example.com", f"crm-{n:04d}", "Attendee", f"{n:03d}")),
-                int(n == 100),
-            )
-            for n in range(1, 101)
-        ]
-        rows.append((101, 48, "alice@example.com", "crm-1001", "Alice", "Archer", 0))
-        rows += [
-            (n, 48, f"partner{n - 100:02d}@example.com", f"prt-{n}", "Partner", f"{n - 100:02d}", 0)
-            for n in range(102, 111)
-        ]
-        _insert_attendees(store, rows)
-        rng = random.Random(47)
-        schedules = [(i + 1, 47, name, att, ses) for i, (name, att, ses) in enumerate(_DEMO_SCHEDULES)]
-        for i, name in enumerate(_MORE_SCHEDULES, start=len(schedules) + 1):
-            schedules.append((i, 47, name, rng.sample(range(9, 100), 6), rng.sample(range(1, 41), 5)))
-        schedules += [
-            (13, 48, "Partner Track", [101, 102, 103], [41, 42, 44]),
-            (14, 48, "Partner VIP", [104, 105], [41, 45]),
-        ]
-        _insert_schedules(store, schedules)
-
-
-def _pco_demo(store: Store) -> None:
-    with store.transaction() as c:
-        c.executemany(
-            "INSERT INTO pco_service_types(id, name) VALUES (?, ?)", [(1234, "Sunday Services"), (99, "Youth")]
-        )
-        c.executemany(
-            "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, sort_date)"
-            " VALUES (?, ?, ?, 'Advent', ?, ?, ?)",
-            _PLANS,
-        )
-        c.executemany(
-            "INSERT INTO pco_teams(id, service_type, name) VALUES (?, ?, ?)",
-            [(t, st, name) for t, st, name, _ in _TEAMS],
-        )
-        positions = [(team, name) for team, _, _, names in _TEAMS for name in names]
-        c.executemany(
-            "INSERT INTO pco_positions(id, team, name) VALUES (?, ?, ?)",
-            [(301 + i, team, name) for i, (team, name) in enumerate(positions)],
-        )
-        c.executemany("INSERT INTO pco_people(id, first_name, last_name) VALUES (?, ?, ?)", _PEOPLE)
-        _insert_members(store, FIRST_PLAN_PERSON_ID, _MEMBERS)
-
-
-def _insert_members(store: Store, first_id: int, members: Sequence[tuple[int, int, int, str, str, str | None]]) -> None:
-    store.conn.executemany(
-        "INSERT INTO pco_plan_people(id, plan, person, team, team_position_name, status, decline_reason,"
-        " notes, prepare_notification, created_at, updated_at, status_updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?)",
-        [(first_id + i, *m, PCO_CREATED, PCO_CREATED, PCO_CREATED) for i, m in enumerate(members)],
-    )
-
-
-def _bench(store: Store, opts: dict[str, int]) -> None:
-    rng = random.Random(1001)
-    n_ses, n_att = opts["sessions"], opts["attendees"]
-    with store.transaction() as c:
-        for g in range(opts["guides"]):
-            guide = 1001 + g
-            c.execute(
-                "INSERT INTO gb_guides(id, name, owner, created_at, timezone, premium, published)"
-                " VALUES (?, ?, 1, ?, 'UTC', 1, 1)",
-                (guide, f"Bench Guide {guide}", GB_CREATED),
-            )
-            s0, a0, sch0 = g * n_ses + 1, g * n_att + 1, g * opts["schedules"] + 1
-            topics = [f"Session {guide}-{n:04d}" for n in range(n_ses)]
-            _insert_sessions(store, _session_rows(guide, s0, n_ses, {}, topics))
-            _insert_attendees(
-                store,
-                [
-                    (a0 + n, guide, f"user{n:05d}.g{guide}@example.com", f"crm-{guide}-{n:05d}", "User", f"{n:05d}", 0)
-                    for n in range(n_att)
-                ],
-            )
-            ses_ids, att_ids = range(s0, s0 + n_ses), range(a0, a0 + n_att)
-            _insert_schedules(
-                store,
-                [
-                    (
-                        sch0 + k,
-                        guide,
-                        f"Schedule {k + 1:04d}",
-                        rng.sample(att_ids, n_att // 2),
-                        rng.sample(ses_ids, n_ses // 2),
-                    )
-                    for k in range(opts["schedules"])
-                ],
-            )
-    _pco_demo(store)
-    if opts["plans"] <= 0:
-        return
-    with store.transaction() as c:
-        plans = [
-            (10001 + p, 1234, f"Bench {p + 1}", f"Bench date {p + 1}", "", f"2027-01-01T{p % 24:02d}:00:00Z")
-            for p in range(opts["plans"])
-        ]
-        c.executemany(
-            "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, sort_date)"
-            " VALUES (?, ?, ?, 'Bench', ?, ?, ?)",
-            plans,
-        )
-        teams = [(22, "Vocals"), (23, "Audio"), (24, "Greeter")]
-        members = [(plan[0], 111 + m % 20, *teams[m % 3], "U", None) for plan in plans for m in range(opts["members"])]
-        _insert_members(store, FIRST_PLAN_PERSON_ID + len(_MEMBERS), members)

@@ -26,6 +26,12 @@ class Request:
         values = self.query.get(key)
         return values[-1] if values else None
 
+    @property
+    def media_type(self) -> str | None:
+        """The Content-Type without parameters, lower-cased ("application/json"); None when absent."""
+        value = self.headers.get("content-type", "").split(";")[0].strip().lower()
+        return value or None
+
     def log_query(self) -> dict[str, str | list[str]]:
         return {k: v[0] if len(v) == 1 else list(v) for k, v in self.query.items()}
 

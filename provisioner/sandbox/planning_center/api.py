@@ -1,7 +1,7 @@
 """Emulation of Planning Center Services v2 (see shared/api/planning_center.md): auth, rate limit, routing,
 JSON:API paging, and the read-only resources (service types, plans, teams, positions, people).
 
-PlanPerson and Schedule live in pco_members.py.
+PlanPerson lives in members.py, Schedule in schedules.py, PlanTime in plan_times.py.
 """
 
 from __future__ import annotations
@@ -13,15 +13,18 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
-from . import pco_members as members
-from . import pco_schedules as schedules
-from .credentials import PCO_APP_ID, PCO_SECRET, PCO_TOKEN
-from .pco_common import (
+from ..credentials import PCO_APP_ID, PCO_PERSON, PCO_SECRET, PCO_TOKEN
+from ..readings import Readings
+from ..web import Request, Response, json_response
+from . import members, schedules
+from .common import (
     PcoError,
     collection,
     error_response,
+    filter_names,
     not_found,
     org_parent,
     person_json,
@@ -31,8 +34,9 @@ from .pco_common import (
     single,
     team_json,
 )
-from .store import Store
-from .web import Request, Response
+from .plan_times import PlanTimeHandlers
+from .readings import MEMBER_PATH, RESPOND_OTHERS
+from .store import PlanningCenterStore
 
 # Rails answers unrouted paths (and any PUT) with its HTML error page, not JSON. [R] test_put.yaml
 HTML_404 = (
@@ -42,40 +46,68 @@ HTML_404 = (
 Handler = Callable[[Request, tuple[int, ...]], Response]
 
 
+def html_404() -> Response:
+    return Response(404, HTML_404, "text/html; charset=utf-8")
+
+
 class PcoApi:
-    def __init__(self, store: Store, rate_limit: int = 100, rate_period: int = 20) -> None:
-        self.store = store
+    def __init__(
+        self, store: PlanningCenterStore, readings: Readings, rate_limit: int = 100, rate_period: int = 20
+    ) -> None:
+        self.store, self.readings = store, readings
         self.rate_limit, self.rate_period = rate_limit, rate_period
         self._rate_lock = threading.Lock()
         self._windows: dict[str, tuple[float, int]] = {}  # credential -> (window start, requests in it)
-        m = members.MemberHandlers(store)
-        s = schedules.ScheduleHandlers(store)
+        m = members.MemberHandlers(store, readings)
+        s = schedules.ScheduleHandlers(store, readings)
+        t = PlanTimeHandlers(store)
         st, plan = r"/services/v2/service_types/(\d+)", r"/services/v2/service_types/(\d+)/plans/(\d+)"
+        person, schedule = r"/services/v2/people/(\d+)", r"/services/v2/people/(\d+)/schedules/(\d+)"
         specs: list[tuple[str, dict[str, Handler]]] = [
             (r"/services/v2/service_types", {"GET": self.list_service_types}),
             (st, {"GET": self.get_service_type}),
             (st + "/plans", {"GET": self.list_plans}),
             (plan, {"GET": self.get_plan}),
+            (plan + "/plan_times", {"GET": t.list_plan_times}),
             (st + "/teams", {"GET": self.list_teams}),
             (st + "/team_positions", {"GET": self.list_positions}),
             (plan + "/team_members", {"GET": m.list_plan_members, "POST": m.create_member}),
             (
                 plan + r"/team_members/(\d+)",
-                {"GET": m.get_plan_member, "PATCH": m.patch_plan_member, "DELETE": m.delete_plan_member},
+                {
+                    "GET": m.get_plan_member,
+                    "PATCH": self._undocumented(m.patch_plan_member),
+                    "DELETE": self._undocumented(m.delete_plan_member),
+                },
             ),
             (r"/services/v2/people", {"GET": self.list_people}),
-            (r"/services/v2/people/(\d+)", {"GET": self.get_person}),
-            (r"/services/v2/people/(\d+)/plan_people", {"GET": m.list_person_members}),
+            (person, {"GET": self.get_person}),
+            (r"/people/v2/me", {"GET": self.get_me}),
+            (person + "/plan_people", {"GET": m.list_person_members}),
             (
-                r"/services/v2/people/(\d+)/plan_people/(\d+)",
+                person + r"/plan_people/(\d+)",
                 {"GET": m.get_person_member, "PATCH": m.patch_person_member, "DELETE": m.delete_person_member},
             ),
-            (r"/services/v2/people/(\d+)/schedules", {"GET": s.list_schedules}),
-            (r"/services/v2/people/(\d+)/schedules/(\d+)", {"GET": s.get_schedule}),
-            (r"/services/v2/people/(\d+)/schedules/(\d+)/accept", {"POST": s.accept}),
-            (r"/services/v2/people/(\d+)/schedules/(\d+)/decline", {"POST": s.decline}),
+            (person + r"/plan_people/(\d+)/plan_times", {"GET": m.person_member_times}),
+            (person + r"/plan_people/(\d+)/declined_plan_times", {"GET": m.person_member_declined_times}),
+            (person + "/schedules", {"GET": s.list_schedules}),
+            (schedule, {"GET": s.get_schedule}),
+            (schedule + "/plan_times", {"GET": s.schedule_times}),
+            (schedule + "/declined_plan_times", {"GET": s.schedule_declined_times}),
+            (schedule + "/accept", {"POST": s.accept}),
+            (schedule + "/decline", {"POST": s.decline}),
         ]
         self.routes = [(re.compile(p + "/?$"), h) for p, h in specs]
+
+    def _undocumented(self, handler: Handler) -> Handler:
+        """A route the docs do not list: under pco.member_path=documented-only it does not exist (Rails HTML 404)."""
+
+        def routed(req: Request, ids: tuple[int, ...]) -> Response:
+            if self.readings.get(MEMBER_PATH.name) == "documented-only":
+                return html_404()
+            return handler(req, ids)
+
+        return routed
 
     # ---- pipeline ------------------------------------------------------------------------------
 
@@ -135,7 +167,7 @@ class PcoApi:
             start, count = self._windows.get(credential, (0.0, 0))
         return count if time.monotonic() - start < self.rate_period else 0
 
-    def reset_rate(self) -> None:
+    def reset(self) -> None:
         with self._rate_lock:
             self._windows.clear()
 
@@ -160,8 +192,6 @@ class PcoApi:
                     }
                 ],
             )
-        from http import HTTPStatus
-
         title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
         return error_response(status, [{"status": str(status), "title": title, "detail": "Injected fault."}])
 
@@ -171,11 +201,11 @@ class PcoApi:
             if match and req.method in handlers:
                 ids = tuple(int(g) for g in match.groups())
                 try:
-                    with self.store.transaction():
+                    with self.store.transaction(keep=req.extras.get("keep", True)):
                         return handlers[req.method](req, ids)
                 except PcoError as err:
                     return error_response(err.status, err.errors)
-        return Response(404, HTML_404, "text/html; charset=utf-8")
+        return html_404()
 
     # ---- read-only resources -------------------------------------------------------------------
 
@@ -196,7 +226,7 @@ class PcoApi:
     def list_plans(self, req: Request, ids: tuple[int, ...]) -> Response:
         self._one("pco_service_types", "id = ?", ids)
         sql, params = "SELECT * FROM pco_plans WHERE service_type = ?", list[Any]([ids[0]])
-        filters = members.filter_names(req)
+        filters = filter_names(req)
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         if "future" in filters:
             sql, params = sql + " AND sort_date >= ?", [*params, now]
@@ -254,6 +284,22 @@ class PcoApi:
 
     def get_person(self, req: Request, ids: tuple[int, ...]) -> Response:
         return single(person_json(req, self._one("pco_people", "id = ?", ids)))
+
+    def get_me(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """The People API's current user: the person the sandbox's credentials act as (an administrator unless
+        pco.respond_others=forbidden says the token is not one)."""
+        row = self._one("pco_people", "id = ?", (PCO_PERSON,))
+        admin = self.readings.get(RESPOND_OTHERS.name) == "allowed"
+        attrs = {
+            "first_name": row["first_name"],
+            "last_name": row["last_name"],
+            "name": f"{row['first_name']} {row['last_name']}",
+            "status": "active",
+            "site_administrator": admin,
+        }
+        data = {"type": "Person", "id": str(row["id"]), "attributes": attrs,
+                "links": {"self": f"{req.base_url}people/v2/people/{row['id']}"}}
+        return json_response(200, {"data": data, "included": [], "meta": {}}, "application/vnd.api+json; charset=utf-8")
 
     def _one(self, table: str, where: str, params: tuple[int, ...]) -> dict[str, Any]:
         found = self.store.rows(f"SELECT * FROM {table} WHERE {where}", params)

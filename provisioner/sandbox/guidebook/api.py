@@ -1,7 +1,8 @@
 """Emulation of the Guidebook Open API v1 (see shared/api/guidebook.md): auth, throttling, routing, paging.
 
 The API is Django REST Framework underneath, so error bodies follow DRF conventions ([G] in the notes):
-``{"detail": ...}`` for auth/404/405/429 and ``{"field": ["message"]}`` for validation.
+``{"detail": ...}`` for auth/404/405/429 and ``{"field": ["message"]}`` for validation. Undocumented points
+follow the current readings (readings.py).
 """
 
 from __future__ import annotations
@@ -13,20 +14,31 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import guidebook_resources as res
-from .credentials import GUIDEBOOK_KEY
-from .guidebook_resources import GbError, detail
-from .store import Store, gb_now
-from .web import Request, Response, empty_response, json_response
+from ..credentials import GUIDEBOOK_KEY
+from ..readings import Readings
+from ..web import Request, Response, empty_response, json_response
+from . import resources as res
+from .readings import BODY, COUNT, EMPTY_LIST, ORDERING, PAGE_SIZE, PATCH_LISTS
+from .resources import GbError, detail
+from .store import GuidebookStore, gb_now
 
 PREFIX = "/open-api/v1/"
 Handler = Callable[[Request, int | None], Response]
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class GuidebookApi:
-    def __init__(self, store: Store, page_size: int = 25, max_page_size: int = 100, daily_limit: int = 10000) -> None:
-        self.store = store
+    def __init__(
+        self,
+        store: GuidebookStore,
+        readings: Readings,
+        page_size: int = 25,
+        max_page_size: int = 100,
+        daily_limit: int = 10000,
+    ) -> None:
+        self.store, self.readings = store, readings
         self.page_size, self.max_page_size, self.daily_limit = page_size, max_page_size, daily_limit
+        self._writes = 0  # successful writes so far: reshuffles the storage order under guidebook.ordering=ignored
         self._budget_lock = threading.Lock()
         self._budget: dict[str, tuple[str, int]] = {}  # key -> (UTC date, requests used that day)
         specs: list[tuple[str, dict[str, Handler]]] = [
@@ -79,7 +91,7 @@ class GuidebookApi:
             self._budget[key] = (today, used + 1)
         return None
 
-    def reset_budget(self) -> None:
+    def reset(self) -> None:
         with self._budget_lock:
             self._budget.clear()
 
@@ -107,17 +119,31 @@ class GuidebookApi:
                 resp = json_response(405, {"detail": f'Method "{req.method}" not allowed.'})
                 resp.headers["Allow"] = ", ".join([*handlers, "OPTIONS"])
                 return resp
+            refused = self._unsupported_media(req)
+            if refused is not None:
+                return refused
             if req.body_error is not None:
                 return json_response(400, {"detail": f"JSON parse error - {req.body_error}"})
             if req.body is not None and not isinstance(req.body, dict):
                 return json_response(400, {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]})
             obj_id = int(match.group(1)) if match.groups() else None
+            keep = req.extras.get("keep", True)
             try:
-                with self.store.transaction():
-                    return handler(req, obj_id)
+                with self.store.transaction(keep=keep):
+                    resp = handler(req, obj_id)
+                    self._writes += int(keep and req.method != "GET")  # under the store lock
             except GbError as err:
                 return json_response(err.status, err.body)
+            return resp
         return json_response(404, {"detail": "Not found."})
+
+    def _unsupported_media(self, req: Request) -> Response | None:
+        """Under guidebook.body=form-only, a non-form body is DRF's 415 (an empty body is never parsed)."""
+        if self.readings.get(BODY.name) != "form-only" or not req.raw_body.strip():
+            return None
+        if req.media_type in FORM_TYPES:
+            return None
+        return json_response(415, {"detail": f'Unsupported media type "{req.media_type or ""}" in request.'})
 
     # ---- paging and lists ----------------------------------------------------------------------
 
@@ -131,10 +157,11 @@ class GuidebookApi:
         serialize: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
     ) -> Response:
         """DRF page-number pagination over `SELECT * FROM table WHERE ... ORDER BY order`."""
-        size = self.page_size
-        raw_size = req.q("page_size")
-        if raw_size and raw_size.isdigit() and int(raw_size) > 0:
-            size = min(int(raw_size), self.max_page_size)  # silently capped, as DRF does
+        size = self._page_size(req)
+        if self.readings.get(ORDERING.name) == "ignored":
+            # No stable order: a scramble of the id that changes with every write, as an unordered queryset
+            # may come back differently once rows have moved. Pages read between two writes still agree.
+            order = f"(id * 2654435761 + {self._writes} * 40503) % 4294967291, id"
         clause = " WHERE " + " AND ".join(where) if where else ""
         total = self.store.rows(f"SELECT COUNT(*) AS n FROM {table}{clause}", params)[0]["n"]
         pages = max(1, math.ceil(total / size))
@@ -148,15 +175,24 @@ class GuidebookApi:
         previous = None
         if number > 1:  # DRF drops the page param when linking back to page 1
             previous = req.url_with(page=None if number == 2 else number - 1)
-        return json_response(
-            200,
-            {
-                "count": total,
-                "next": req.url_with(page=number + 1) if number < pages else None,
-                "previous": previous,
-                "results": serialize(rows),
-            },
-        )
+        body: dict[str, Any] = {
+            "count": total,
+            "next": req.url_with(page=number + 1) if number < pages else None,
+            "previous": previous,
+            "results": serialize(rows),
+        }
+        if self.readings.get(COUNT.name) == "absent":
+            del body["count"]
+        return json_response(200, body)
+
+    def _page_size(self, req: Request) -> int:
+        fixed = self.readings.get(PAGE_SIZE.name)
+        if fixed.isdigit():  # the server decides, whatever page_size asks for
+            return int(fixed)
+        raw_size = req.q("page_size")
+        if raw_size and raw_size.isdigit() and int(raw_size) > 0:
+            return min(int(raw_size), self.max_page_size)  # silently capped, as DRF does
+        return self.page_size
 
     def _get(self, table: str, obj_id: int | None) -> dict[str, Any]:
         found = self.store.rows(f"SELECT * FROM {table} WHERE id = ?", (obj_id,))
@@ -300,13 +336,15 @@ class GuidebookApi:
                 " ON a.id = sa.attendee WHERE a.import_id = ?)"
             )
             params.append(req.q("attendees__import_id"))
-        return self.page(req, "gb_schedules", where, params, "id", self._schedules_json)
+        order = res.ordering(req, {"id", "name"})
+        return self.page(req, "gb_schedules", where, params, order, self._schedules_json)
 
     def get_schedule(self, req: Request, schedule: int | None) -> Response:
         return self._schedule_response(200, self._get("gb_schedules", schedule)["id"])
 
     def create_schedule(self, req: Request, _: int | None) -> Response:
-        guide, name, attendees, sessions = res.validate_new_schedule(self.store, req.body or {})
+        empty = self.readings.get(EMPTY_LIST.name)
+        guide, name, attendees, sessions = res.validate_new_schedule(self.store, req.body or {}, empty != "accepted")
         cur = self.store.conn.execute(
             "INSERT INTO gb_schedules(guide, name, created_at) VALUES (?, ?, ?)", (guide, name, gb_now())
         )
@@ -316,7 +354,12 @@ class GuidebookApi:
 
     def patch_schedule(self, req: Request, schedule: int | None) -> Response:
         row = self._get("gb_schedules", schedule)
-        attendees, sessions = res.validate_schedule_patch(self.store, row["guide"], req.body or {})
+        refuse_empty = self.readings.get(EMPTY_LIST.name) == "refused"
+        attendees, sessions = res.validate_schedule_patch(self.store, row["guide"], req.body or {}, refuse_empty)
+        if self.readings.get(PATCH_LISTS.name) == "merge":  # the old ids stay: removals do nothing
+            old_attendees, old_sessions = self.store.schedule_links([row["id"]])[row["id"]]
+            attendees = None if attendees is None else sorted({*old_attendees, *attendees})
+            sessions = None if sessions is None else sorted({*old_sessions, *sessions})
         self.store.set_schedule_links(row["id"], attendees=attendees, sessions=sessions)
         return self._schedule_response(200, row["id"])
 

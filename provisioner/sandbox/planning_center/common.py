@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .store import Store
-from .web import Request, Response, json_response
+from ..web import Request, Response, json_response
+from .store import PlanningCenterStore
 
 ERROR_TYPE = "application/json; charset=utf-8"
 SUCCESS_TYPE = "application/vnd.api+json; charset=utf-8"
@@ -26,14 +26,39 @@ def not_found() -> PcoError:
     )
 
 
+def forbidden_attribute(name: str) -> dict[str, Any]:
+    """The documented 422 for an attribute the endpoint does not accept [C] pypco apitour.md."""
+    return {"status": "422", "title": "Forbidden Attribute", "detail": f"{name} cannot be assigned"}
+
+
+def validation_error(param: str, message: str, resource_type: str = "PlanPerson") -> dict[str, Any]:
+    """A 422 naming the invalid parameter, shaped like the one in ISSUE#453 [3P]."""
+    return {
+        "status": "422",
+        "title": "Validation Error",
+        "detail": message,
+        "source": {"parameter": param},
+        "meta": {"resource": resource_type, "associated_resources": []},
+    }
+
+
+def filter_names(req: Request) -> set[str]:
+    """`filter=a,b` and repeated `filter=` params both name several filters."""
+    return {f.strip() for v in req.query.get("filter", []) for f in v.split(",") if f.strip()}
+
+
 def int_or_none(value: str | None) -> int | None:
     """A `where[...]` id; a malformed one matches nothing (SQL NULL) instead of failing the request."""
     return int(value) if value is not None and value.strip().isdigit() else None
 
 
-def require_person(store: Store, person: int) -> None:
+def require_person(store: PlanningCenterStore, person: int) -> None:
     if not store.rows("SELECT id FROM pco_people WHERE id = ?", (person,)):
         raise not_found()
+
+
+Ref = tuple[str, int | None] | None  # a to-one relationship: (type, id), or None for no related object
+Refs = tuple[str, list[int]]  # a to-many relationship: (type, ids)
 
 
 def resource(
@@ -41,14 +66,18 @@ def resource(
     rtype: str,
     rid: int,
     attrs: dict[str, Any],
-    rels: Mapping[str, tuple[str, int | None] | None],
+    rels: Mapping[str, Ref | Refs],
     path: str,
 ) -> dict[str, Any]:
     """One JSON:API resource object; ids (own and related) are strings, as the real API sends them."""
-    relationships = {
-        name: {"data": None if ref is None or ref[1] is None else {"type": ref[0], "id": str(ref[1])}}
-        for name, ref in rels.items()
-    }
+    relationships: dict[str, Any] = {}
+    for name, ref in rels.items():
+        if ref is not None and isinstance(ref[1], list):
+            relationships[name] = {"data": [{"type": ref[0], "id": str(i)} for i in ref[1]]}
+        elif ref is None or ref[1] is None:
+            relationships[name] = {"data": None}
+        else:
+            relationships[name] = {"data": {"type": ref[0], "id": str(ref[1])}}
     return {
         "type": rtype,
         "id": str(rid),
@@ -74,7 +103,7 @@ def org_parent() -> dict[str, str]:
 
 
 def collection(
-    store: Store,
+    store: PlanningCenterStore,
     req: Request,
     sql: str,
     params: list[Any],
@@ -175,3 +204,22 @@ def person_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
         "permissions": "Scheduled Viewer",
     }
     return resource(req, "Person", r["id"], attrs, {}, f"people/{r['id']}")
+
+
+def plan_time_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    """A PlanTime; `r` needs the plan's service_type for the self link. time_type is sent as the word the docs
+    list (rehearsal | service | other) although the vertex types it "integer" [C: PCO-JSON plan_time]."""
+    attrs = {
+        "name": r["name"],
+        "time_type": r["time_type"],
+        "starts_at": r["starts_at"],
+        "ends_at": r["ends_at"],
+        "live_starts_at": None,
+        "live_ends_at": None,
+        "recorded": False,
+        "team_reminders": [],
+        "created_at": "2026-10-01T12:00:00Z",
+        "updated_at": "2026-10-01T12:00:00Z",
+    }
+    path = f"service_types/{r['service_type']}/plans/{r['plan']}/plan_times/{r['id']}"
+    return resource(req, "PlanTime", r["id"], attrs, {"assigned_teams": ("Team", [])}, path)

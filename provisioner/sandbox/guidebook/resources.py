@@ -6,10 +6,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from .store import Store
-from .web import Request
+from ..web import Request
+from .store import GuidebookStore
 
 REQUIRED = "This field is required."
+EMPTY = "This list may not be empty."
 NOT_UPDATABLE = "This field cannot be updated."
 BAD_DATETIME = (
     "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
@@ -174,7 +175,7 @@ def _pk(value: Any) -> int | None:
     return None
 
 
-def _guide(store: Store, data: dict[str, Any], errors: dict[str, list[str]]) -> int | None:
+def _guide(store: GuidebookStore, data: dict[str, Any], errors: dict[str, list[str]]) -> int | None:
     if "guide" not in data:
         errors["guide"] = [REQUIRED]
         return None
@@ -210,7 +211,7 @@ def _datetime(value: Any) -> str:
 
 
 def _id_list(
-    store: Store, table: str, guide: int | None, data: dict[str, Any], name: str, errors: dict[str, list[str]]
+    store: GuidebookStore, table: str, guide: int | None, data: dict[str, Any], name: str, errors: dict[str, list[str]]
 ) -> list[int] | None:
     """A list of pks that must exist in `guide`; form encoding sends one value as a bare string."""
     value = data[name]
@@ -238,7 +239,10 @@ def _id_list(
     return sorted(set(ids))
 
 
-def validate_new_schedule(store: Store, data: dict[str, Any]) -> tuple[int, str, list[int], list[int]]:
+def validate_new_schedule(
+    store: GuidebookStore, data: dict[str, Any], refuse_empty: bool = False
+) -> tuple[int, str, list[int], list[int]]:
+    """All four fields are required; `refuse_empty` is the reading where [] is refused (allow_empty=False)."""
     errors: dict[str, list[str]] = {}
     guide = _guide(store, data, errors)
     name = _text(data, "name", errors, required=True)
@@ -248,26 +252,32 @@ def validate_new_schedule(store: Store, data: dict[str, Any]) -> tuple[int, str,
             errors[field] = [REQUIRED]
         else:
             lists[field] = _id_list(store, table, guide, data, field, errors)
+            if refuse_empty and lists[field] == []:
+                errors[field] = [EMPTY]
     if errors:
         raise GbError(400, errors)
     assert guide is not None and name is not None
     return guide, name, lists["attendees"] or [], lists["sessions"] or []
 
 
-def validate_schedule_patch(store: Store, guide: int, data: dict[str, Any]) -> tuple[list[int] | None, ...]:
-    """Only `attendees` and `sessions` may change; each given list replaces the old one wholesale."""
+def validate_schedule_patch(
+    store: GuidebookStore, guide: int, data: dict[str, Any], refuse_empty: bool = False
+) -> tuple[list[int] | None, ...]:
+    """Only `attendees` and `sessions` may change; each given list replaces (or, merged, joins) the old one."""
     errors: dict[str, list[str]] = {k: [NOT_UPDATABLE] for k in data if k not in ("attendees", "sessions")}
     result: list[list[int] | None] = [None, None]
     for index, (field, table) in enumerate((("attendees", "gb_attendees"), ("sessions", "gb_sessions"))):
         if field in data:
             result[index] = _id_list(store, table, guide, data, field, errors)
+            if refuse_empty and result[index] == []:
+                errors[field] = [EMPTY]
     if errors:
         raise GbError(400, errors)
     return tuple(result)
 
 
 def validate_session(
-    store: Store, data: dict[str, Any], creating: bool, current: dict[str, Any] | None = None
+    store: GuidebookStore, data: dict[str, Any], creating: bool, current: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Columns to write for a session POST (all required fields) or PATCH (partial)."""
     errors: dict[str, list[str]] = {}
@@ -304,7 +314,7 @@ def validate_session(
     return cols
 
 
-def validate_attendee(store: Store, data: dict[str, Any]) -> dict[str, Any]:
+def validate_attendee(store: GuidebookStore, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     guide = _guide(store, data, errors)
     email = _text(data, "email", errors, required=True)

@@ -1,12 +1,21 @@
-"""PlanPerson ("team members") endpoints of the Planning Center emulation (Schedules: pco_schedules.py)."""
+"""PlanPerson ("team members") endpoints of the Planning Center emulation (Schedules: schedules.py).
+
+Which create body is accepted and which lists show declined members follow the readings `pco.member_create`
+and `pco.declined` (readings.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .pco_common import (
+from ..readings import Readings
+from ..web import Request, Response, empty_response
+from . import plan_times as times
+from .common import (
     PcoError,
     collection,
+    filter_names,
+    forbidden_attribute,
     int_or_none,
     not_found,
     person_json,
@@ -15,9 +24,10 @@ from .pco_common import (
     resource,
     single,
     team_json,
+    validation_error,
 )
-from .store import Store, pco_now
-from .web import Request, Response, empty_response
+from .readings import DECLINED, MEMBER_CREATE
+from .store import MEMBER_SELECT, PlanningCenterStore, pco_now
 
 ASSIGNABLE = {
     "person_id",
@@ -30,19 +40,11 @@ ASSIGNABLE = {
     "prepare_notification",
     "notification_prepared_at",
 }
+REFERENCES = ("person_id", "team_id")  # the attributes pco.member_create=relationships refuses
 STATUSES = {"C": "C", "U": "U", "D": "D", "CONFIRMED": "C", "UNCONFIRMED": "U", "DECLINED": "D"}
-MEMBER_SELECT = """
-SELECT pp.*, pl.service_type, pe.first_name || ' ' || pe.last_name AS name
-FROM pco_plan_people pp JOIN pco_plans pl ON pl.id = pp.plan LEFT JOIN pco_people pe ON pe.id = pp.person
-"""
 
 
-def filter_names(req: Request) -> set[str]:
-    """`filter=a,b` and repeated `filter=` params both name several filters."""
-    return {f.strip() for v in req.query.get("filter", []) for f in v.split(",") if f.strip()}
-
-
-def member_json(req: Request, r: dict[str, Any], via_person: bool = False) -> dict[str, Any]:
+def member_json(req: Request, r: dict[str, Any], via_person: bool = False, declined: list[int] | None = None) -> Any:
     attrs = {
         "status": r["status"],
         "notes": r["notes"],
@@ -60,30 +62,22 @@ def member_json(req: Request, r: dict[str, Any], via_person: bool = False) -> di
         "notification_prepared_at": None,
         "notification_read_at": None,
         "notification_sent_at": None,
-        "can_accept_partial": False,
+        "can_accept_partial": r["time_count"] > 1,
     }
-    rels = {
+    rels: dict[str, Any] = {
         "person": ("Person", r["person"]),
         "plan": ("Plan", r["plan"]),
         "team": ("Team", r["team"]),
         "service_type": ("ServiceType", r["service_type"]),
     }
+    if declined is not None:  # only when included: JSON:API links what `included` holds
+        rels["declined_plan_times"] = ("PlanTime", declined)
     path = (
         f"people/{r['person']}/plan_people/{r['id']}"
         if via_person
         else f"service_types/{r['service_type']}/plans/{r['plan']}/team_members/{r['id']}"
     )
     return resource(req, "PlanPerson", r["id"], attrs, rels, path)
-
-
-def _validation(param: str, message: str, title: str = "Validation Error") -> dict[str, Any]:
-    return {
-        "status": "422",
-        "title": title,
-        "detail": message,
-        "source": {"parameter": param},
-        "meta": {"resource": "PlanPerson", "associated_resources": []},
-    }
 
 
 def _rel_id(rels: Any, name: str) -> Any:
@@ -93,8 +87,8 @@ def _rel_id(rels: Any, name: str) -> Any:
 
 
 class MemberHandlers:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: PlanningCenterStore, readings: Readings) -> None:
+        self.store, self.readings = store, readings
 
     # ---- lookups -------------------------------------------------------------------------------
 
@@ -104,14 +98,14 @@ class MemberHandlers:
             raise not_found()
         return found[0]
 
-    def _member(self, where: str, params: tuple[int, ...]) -> dict[str, Any]:
+    def member(self, where: str, params: tuple[int, ...]) -> dict[str, Any]:
         found = self.store.rows(MEMBER_SELECT + " WHERE " + where, params)
         if not found:
             raise not_found()
         return found[0]
 
-    def _included(self, req: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Sideload the people, teams and plans a page refers to (`include=person,team,plan`)."""
+    def _included(self, req: Request, rows: list[dict[str, Any]], declined: dict[int, list[int]] | None) -> Any:
+        """Sideload what a page refers to (`include=person,team,plan,declined_plan_times`)."""
         wanted = {i.strip() for i in (req.q("include") or "").split(",")}
         out: list[dict[str, Any]] = []
         for name, table, serialize in (
@@ -124,14 +118,36 @@ class MemberHandlers:
                 marks = ",".join("?" * len(ids))
                 found = self.store.rows(f"SELECT * FROM {table} WHERE id IN ({marks}) ORDER BY id", ids)
                 out += [serialize(req, r) for r in found]
+        if declined is not None:
+            out += times.times_json(req, self.store, [t for ids in declined.values() for t in ids])
         return out
 
+    def _page(self, req: Request, sql: str, params: list[Any], parent: dict[str, str], via_person: bool) -> Response:
+        wants_declined = "declined_plan_times" in (req.q("include") or "")
+        declined: dict[int, list[int]] = {}  # filled as the page's rows are serialized, then used for `included`
+
+        def serialize(r: dict[str, Any]) -> Any:
+            if wants_declined:
+                declined.update(times.declined_ids(self.store, [r]))
+            return member_json(req, r, via_person, declined.get(r["id"]) if wants_declined else None)
+
+        def include(rows: list[dict[str, Any]]) -> Any:
+            return self._included(req, rows, declined if wants_declined else None)
+
+        meta = {"parent": parent, "can_include": ["declined_plan_times", "person", "plan", "team"]}
+        return collection(self.store, req, sql, params, "pp.id", serialize, meta, include)
+
     def _one(self, req: Request, row: dict[str, Any], status: int = 200, via_person: bool = False) -> Response:
-        return single(member_json(req, row, via_person), status, self._included(req, [row]))
+        declined = None
+        if "declined_plan_times" in (req.q("include") or ""):
+            declined = times.declined_ids(self.store, [row])
+        resource_json = member_json(req, row, via_person, declined[row["id"]] if declined else None)
+        return single(resource_json, status, self._included(req, [row], declined))
 
     # ---- reads ---------------------------------------------------------------------------------
 
     def list_plan_members(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """A plan's members, declined ones included whatever pco.declined says [3P ISSUE#1464, PCO staff]."""
         st, plan = ids
         self._plan(st, plan)
         sql, params = MEMBER_SELECT + " WHERE pp.plan = ?", list[Any]([plan])
@@ -142,38 +158,29 @@ class MemberHandlers:
             sql += " AND pp.status != 'D'"
         if req.q("where[team_id]") is not None:
             sql, params = sql + " AND pp.team = ?", [*params, int_or_none(req.q("where[team_id]"))]
-        return collection(
-            self.store,
-            req,
-            sql,
-            params,
-            "pp.id",
-            lambda r: member_json(req, r),
-            {
-                "parent": {"id": str(plan), "type": "Plan"},
-                "can_include": ["declined_plan_times", "person", "plan", "team"],
-            },
-            lambda rows: self._included(req, rows),
-        )
+        return self._page(req, sql, params, {"id": str(plan), "type": "Plan"}, via_person=False)
 
     def list_person_members(self, req: Request, ids: tuple[int, ...]) -> Response:
         require_person(self.store, ids[0])
-        return collection(
-            self.store,
-            req,
-            MEMBER_SELECT + " WHERE pp.person = ?",
-            [ids[0]],
-            "pp.id",
-            lambda r: member_json(req, r, via_person=True),
-            {"parent": {"id": str(ids[0]), "type": "Person"}},
-            lambda rows: self._included(req, rows),
-        )
+        sql = MEMBER_SELECT + " WHERE pp.person = ?"
+        if self.readings.get(DECLINED.name) == "hidden":  # "as well as their PlanPeople list" [3P ISSUE#1121]
+            sql += " AND pp.status != 'D'"
+        return self._page(req, sql, [ids[0]], {"id": str(ids[0]), "type": "Person"}, via_person=True)
 
     def get_plan_member(self, req: Request, ids: tuple[int, ...]) -> Response:
-        return self._one(req, self._member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids))
+        return self._one(req, self.member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids))
 
     def get_person_member(self, req: Request, ids: tuple[int, ...]) -> Response:
-        return self._one(req, self._member("pp.person = ? AND pp.id = ?", ids), via_person=True)
+        return self._one(req, self.member("pp.person = ? AND pp.id = ?", ids), via_person=True)
+
+    def person_member_times(self, req: Request, ids: tuple[int, ...]) -> Response:
+        member = self.member("pp.person = ? AND pp.id = ?", ids)
+        return times.times_collection(req, self.store, "t.plan = ?", [member["plan"]], _parent(member))
+
+    def person_member_declined_times(self, req: Request, ids: tuple[int, ...]) -> Response:
+        member = self.member("pp.person = ? AND pp.id = ?", ids)
+        where, params = times.declined_where(member)
+        return times.times_collection(req, self.store, where, params, _parent(member))
 
     # ---- writes --------------------------------------------------------------------------------
 
@@ -206,29 +213,36 @@ class MemberHandlers:
                 ],
             )
         attrs = attrs or {}
-        forbidden = [
-            {"status": "422", "title": "Forbidden Attribute", "detail": f"{k} cannot be assigned"}
-            for k in attrs
-            if k not in ASSIGNABLE
-        ]
+        assignable = ASSIGNABLE
+        if self.readings.get(MEMBER_CREATE.name) == "relationships":
+            assignable = ASSIGNABLE - set(REFERENCES)
+        forbidden = [forbidden_attribute(k) for k in attrs if k not in assignable]
         if forbidden:
             raise PcoError(422, forbidden)
         rels = data.get("relationships") or {}
         return attrs, rels if isinstance(rels, dict) else {}
 
+    def _references(self, attrs: dict[str, Any], rels: dict[str, Any]) -> tuple[Any, Any]:
+        """(person, team) as the current reading of the create body finds them."""
+        form = self.readings.get(MEMBER_CREATE.name)
+        if form == "attributes":  # relationships are not looked at [G ISSUE#1251]
+            return attrs.get("person_id"), attrs.get("team_id")
+        if form == "relationships":
+            return _rel_id(rels, "person"), _rel_id(rels, "team")
+        return _rel_id(rels, "person") or attrs.get("person_id"), _rel_id(rels, "team") or attrs.get("team_id")
+
     def _columns(self, attrs: dict[str, Any], rels: dict[str, Any], st: int, creating: bool) -> dict[str, Any]:
         """Validate a PlanPerson payload into column values; every problem becomes one 422 error."""
         errors: list[dict[str, Any]] = []
         cols: dict[str, Any] = {}
-        person = _rel_id(rels, "person") or attrs.get("person_id")
+        person, team = self._references(attrs, rels)
         if person is not None or creating:
             if not str(person or "").isdigit() or not self.store.rows(
                 "SELECT id FROM pco_people WHERE id = ?", (int(str(person)),)
             ):
-                errors.append(_validation("person_id", "can't be blank" if person is None else "must exist"))
+                errors.append(validation_error("person_id", "can't be blank" if person is None else "must exist"))
             else:
                 cols["person"] = int(str(person))
-        team = _rel_id(rels, "team") or attrs.get("team_id")
         if team is None and creating:  # the real API falls back to the first available team [3P ISSUE#659]
             first = self.store.rows("SELECT id FROM pco_teams WHERE service_type = ? ORDER BY id LIMIT 1", (st,))
             if not first:
@@ -238,13 +252,13 @@ class MemberHandlers:
             if not str(team).isdigit() or not self.store.rows(
                 "SELECT id FROM pco_teams WHERE id = ? AND service_type = ?", (int(str(team)), st)
             ):
-                errors.append(_validation("team_id", "invalid for plan"))
+                errors.append(validation_error("team_id", "invalid for plan"))
             else:
                 cols["team"] = int(str(team))
         if "status" in attrs:
             status = STATUSES.get(str(attrs["status"]).strip().upper())
             if status is None:
-                errors.append(_validation("status", "is not included in the list"))
+                errors.append(validation_error("status", "is not included in the list"))
             cols["status"] = status
         for key in ("notes", "decline_reason", "team_position_name"):
             if key in attrs:
@@ -266,7 +280,7 @@ class MemberHandlers:
         cur = self.store.conn.execute(
             f"INSERT INTO pco_plan_people({', '.join(cols)}) VALUES ({marks})", tuple(cols.values())
         )
-        return self._one(req, self._member("pp.id = ?", (int(cur.lastrowid or 0),)), status=201)
+        return self._one(req, self.member("pp.id = ?", (int(cur.lastrowid or 0),)), status=201)
 
     def _patch(self, req: Request, row: dict[str, Any], via_person: bool) -> Response:
         attrs, rels = self._payload(req)
@@ -275,24 +289,30 @@ class MemberHandlers:
             cols["status_updated_at"] = pco_now()
             if cols["status"] != "D" and "decline_reason" not in cols:
                 cols["decline_reason"] = None  # a reason only makes sense on a declined member
+            self.store.set_declined_times(row["id"], [])  # a new answer replaces a partial accept
         if cols:
             cols["updated_at"] = pco_now()
             sets = ", ".join(f"{k} = ?" for k in cols)
             self.store.conn.execute(f"UPDATE pco_plan_people SET {sets} WHERE id = ?", (*cols.values(), row["id"]))
-        return self._one(req, self._member("pp.id = ?", (row["id"],)), via_person=via_person)
+        return self._one(req, self.member("pp.id = ?", (row["id"],)), via_person=via_person)
 
     def patch_plan_member(self, req: Request, ids: tuple[int, ...]) -> Response:
-        return self._patch(req, self._member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids), False)
+        return self._patch(req, self.member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids), False)
 
     def patch_person_member(self, req: Request, ids: tuple[int, ...]) -> Response:
-        return self._patch(req, self._member("pp.person = ? AND pp.id = ?", ids), True)
+        return self._patch(req, self.member("pp.person = ? AND pp.id = ?", ids), True)
 
     def _delete(self, row: dict[str, Any]) -> Response:
+        self.store.set_declined_times(row["id"], [])
         self.store.conn.execute("DELETE FROM pco_plan_people WHERE id = ?", (row["id"],))
         return empty_response(204)
 
     def delete_plan_member(self, req: Request, ids: tuple[int, ...]) -> Response:
-        return self._delete(self._member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids))
+        return self._delete(self.member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids))
 
     def delete_person_member(self, req: Request, ids: tuple[int, ...]) -> Response:
-        return self._delete(self._member("pp.person = ? AND pp.id = ?", ids))
+        return self._delete(self.member("pp.person = ? AND pp.id = ?", ids))
+
+
+def _parent(member: dict[str, Any]) -> dict[str, str]:
+    return {"id": str(member["id"]), "type": "PlanPerson"}

@@ -1,0 +1,44 @@
+"""Readings of the Guidebook Open API: undocumented points ([G] in shared/api/guidebook.md) the sandbox can take
+either way. The first value is the default (the reading the notes call most likely)."""
+
+from __future__ import annotations
+
+from ..readings import Reading
+
+BODY = Reading(
+    "guidebook.body",
+    ("json", "form-only"),
+    "json: JSON and form-encoded writes both accepted (DRF's default parsers); "
+    "form-only: a JSON write body is answered 415, as every official example posts form data [G, part 3 #4]",
+)
+PATCH_LISTS = Reading(
+    "guidebook.patch_lists",
+    ("replace", "merge"),
+    "replace: a PATCHed attendees/sessions list replaces the old one (DRF's M2M default); "
+    "merge: it is unioned with the old one, so removals silently do nothing [G, part 3 #6]",
+)
+EMPTY_LIST = Reading(
+    "guidebook.empty_list",
+    ("accepted", "refused", "refused-on-create"),
+    "accepted: attendees/sessions may be []; refused: [] is a 400 'This list may not be empty.' on create and "
+    "PATCH (DRF allow_empty=False); refused-on-create: only on create [G, part 3 #14]",
+)
+PAGE_SIZE = Reading(
+    "guidebook.page_size",
+    ("honoured",),
+    "honoured: ?page_size= is honoured up to 100 (else the server's default page size); "
+    "a number N: every page holds N whatever page_size says (the server decides) [G, part 3 #3]",
+    numeric=True,
+)
+ORDERING = Reading(
+    "guidebook.ordering",
+    ("honoured", "ignored"),
+    "honoured: ?ordering= (e.g. id) orders every list, id breaks ties; ignored: lists come in a storage order "
+    "that is not by id and reshuffles after every write (an unordered queryset) [G]",
+)
+COUNT = Reading(
+    "guidebook.count",
+    ("present", "absent"),
+    "present: DRF pages carry count [C]; absent: no count in pages (as with cursor pagination)",
+)
+READINGS = (BODY, PATCH_LISTS, EMPTY_LIST, PAGE_SIZE, ORDERING, COUNT)

@@ -1,0 +1,35 @@
+"""Readings of Planning Center Services: undocumented points ([G] in shared/api/planning_center.md) the sandbox can
+take either way. The first value is the default (the reading the notes call most likely)."""
+
+from __future__ import annotations
+
+from ..readings import Reading
+
+MEMBER_CREATE = Reading(
+    "pco.member_create",
+    ("both", "attributes", "relationships"),
+    "both: person/team as relationships or as person_id/team_id attributes; attributes: only the attributes "
+    "count (relationships ignored, no team_id = the first available team); relationships: person_id/team_id "
+    "attributes are a 422 Forbidden Attribute [G, part 3 #11]",
+)
+MEMBER_PATH = Reading(
+    "pco.member_path",
+    ("both", "documented-only"),
+    "both: PATCH/DELETE work on people/{p}/plan_people/{id} and on plans/{plan}/team_members/{id}; "
+    "documented-only: the team_members/{id} path is a Rails HTML route 404 for PATCH/DELETE [G, part 3 #10]",
+)
+DECLINED = Reading(
+    "pco.declined",
+    ("with-declined", "hidden", "shown"),
+    "with-declined: a person's schedules list hides declined ones unless filter=with_declined, plan_people shows "
+    "them; hidden: declined vanish from schedules (even with with_declined; filter=all shows confirmed only) and "
+    "from people/{p}/plan_people; shown: every list shows them. A plan's team_members and a single GET always "
+    "show them [3P ISSUE#1121, #1361, #1464]",
+)
+RESPOND_OTHERS = Reading(
+    "pco.respond_others",
+    ("allowed", "forbidden"),
+    "allowed: the credentials (an administrator's) may accept/decline anyone's schedule; forbidden: only their "
+    "own person's (111), another person's answers 403 [G, part 3 #15]",
+)
+READINGS = (MEMBER_CREATE, MEMBER_PATH, DECLINED, RESPOND_OTHERS)
