@@ -10,38 +10,34 @@ import pytest
 from click.testing import CliRunner, Result
 
 from provisioner.cli import main
+from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[object]:
-    from provisioner.sandbox import SandboxServer
-
-    with SandboxServer(seed="demo") as sb:
-        yield sb
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(seed="demo") as server:
+        yield server
 
 
 @pytest.fixture
-def sb(sandbox: object) -> Iterator[object]:
-    """The module's sandbox, reset to the demo seed with an empty request log and no faults."""
-    sandbox.reset("demo")  # type: ignore[attr-defined]
-    sandbox.clear_faults()  # type: ignore[attr-defined]
-    sandbox.clear_requests()  # type: ignore[attr-defined]
-    yield sandbox
+def sb(sandbox: SandboxServer) -> SandboxServer:
+    """The module's sandbox, back to the demo seed and its starting readings, with an empty request log and no
+    faults or hooks (reset does all of that)."""
+    sandbox.reset("demo")
+    return sandbox
 
 
-def sandbox_env(sb: object) -> dict[str, str]:
-    from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET
-
-    return {"GUIDEBOOK_API_KEY": GUIDEBOOK_KEY, "GUIDEBOOK_API_URL": sb.guidebook_url,  # type: ignore[attr-defined]
+def sandbox_env(sb: SandboxServer) -> dict[str, str]:
+    return {"GUIDEBOOK_API_KEY": GUIDEBOOK_KEY, "GUIDEBOOK_API_URL": sb.guidebook_url,
             "PCO_APPLICATION_ID": PCO_APP_ID, "PCO_SECRET": PCO_SECRET,
-            "PCO_API_URL": sb.pco_url, "PCO_ACCESS_TOKEN": ""}  # type: ignore[attr-defined]
+            "PCO_API_URL": sb.pco_url, "PCO_ACCESS_TOKEN": ""}
 
 
 Cli = Callable[..., Result]
 
 
 @pytest.fixture
-def cli(sb: object, monkeypatch: pytest.MonkeyPatch) -> Cli:
+def cli(sb: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Cli:
     """Run the CLI as a user would, against the sandbox; stderr is kept apart from stdout."""
     for key, value in sandbox_env(sb).items():
         monkeypatch.setenv(key, value)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
@@ -23,21 +24,21 @@ CHANGES = """
 """
 
 
-def log(sb: object) -> list[tuple[str, str, int | None]]:
-    return [(r["method"], r["path"], r["status"]) for r in sb.requests()]  # type: ignore[attr-defined]
+def log(sb: SandboxServer) -> list[tuple[str, str, int | None]]:
+    return [(r["method"], r["path"], r["status"]) for r in sb.requests()]
 
 
 def converged(cli: Cli, d: Path) -> bool:
     return cli("plan", str(d), "--detailed-exitcode").exit_code == 0
 
 
-def names(sb: object) -> list[str]:
-    return [s["name"] for s in sb.store.guidebook_schedules(47)]  # type: ignore[attr-defined]
+def names(sb: SandboxServer) -> list[str]:
+    return [s["name"] for s in sb.store.guidebook_schedules(47)]
 
 
-def test_5xx_bursts_on_reads_and_writes_are_retried(cli: Cli, sb: object, write: Write) -> None:
-    sb.add_fault(method="GET", path=API, status=503, times=2)  # type: ignore[attr-defined]
-    sb.add_fault(method="PATCH", path=API, status=500, times=2)  # type: ignore[attr-defined]
+def test_5xx_bursts_on_reads_and_writes_are_retried(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    sb.add_fault(method="GET", path=API, status=503, times=2)
+    sb.add_fault(method="PATCH", path=API, status=500, times=2)
     d = write("s.yaml", CHANGES)
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 0, result.output
@@ -45,9 +46,9 @@ def test_5xx_bursts_on_reads_and_writes_are_retried(cli: Cli, sb: object, write:
     assert converged(cli, d)
 
 
-def test_dropped_answer_to_a_delete_counts_as_done(cli: Cli, sb: object, write: Write) -> None:
-    sb.add_fault(method="DELETE", path=API, mode="drop_after_commit")  # type: ignore[attr-defined]
-    keep = [s for s in sb.store.guidebook_schedules(47) if s["name"] != "Legacy Track"]  # type: ignore[attr-defined]
+def test_dropped_answer_to_a_delete_counts_as_done(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    sb.add_fault(method="DELETE", path=API, mode="drop_after_commit")
+    keep = [s for s in sb.store.guidebook_schedules(47) if s["name"] != "Legacy Track"]
     d = write("s.yaml", "provider: guidebook\nguide: 47\nschedules:\n" + "".join(
         f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n" for s in keep))
     result = cli("apply", str(d), "--auto-approve")
@@ -56,10 +57,10 @@ def test_dropped_answer_to_a_delete_counts_as_done(cli: Cli, sb: object, write: 
     assert "Legacy Track" not in names(sb)
 
 
-def test_create_that_commits_then_times_out_is_adopted(cli: Cli, sb: object, write: Write,
+def test_create_that_commits_then_times_out_is_adopted(cli: Cli, sb: SandboxServer, write: Write,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.3")
-    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.5)  # type: ignore[attr-defined]
+    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.5)
     d = write("s.yaml", CHANGES)
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
@@ -69,9 +70,9 @@ def test_create_that_commits_then_times_out_is_adopted(cli: Cli, sb: object, wri
 
 
 def test_create_the_server_commits_well_after_the_timeout_is_still_adopted(
-        cli: Cli, sb: object, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+        cli: Cli, sb: SandboxServer, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.3")
-    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.8)  # type: ignore[attr-defined]  # ~3x the timeout
+    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.8)  # ~3x the timeout
     d = write("s.yaml", CHANGES)
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
@@ -79,8 +80,8 @@ def test_create_the_server_commits_well_after_the_timeout_is_still_adopted(
     assert converged(cli, d)
 
 
-def test_create_that_never_committed_is_sent_again(cli: Cli, sb: object, write: Write) -> None:
-    sb.add_fault(method="POST", path=API, mode="drop_before")  # type: ignore[attr-defined]
+def test_create_that_never_committed_is_sent_again(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    sb.add_fault(method="POST", path=API, mode="drop_before")
     d = write("s.yaml", CHANGES)
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
     assert [s for m, _, s in log(sb) if m == "POST"] == [None, 201]
@@ -88,8 +89,8 @@ def test_create_that_never_committed_is_sent_again(cli: Cli, sb: object, write: 
 
 
 def test_persistent_failure_of_one_change_leaves_the_others_applied_and_rerun_converges(
-        cli: Cli, sb: object, write: Write) -> None:
-    sb.add_fault(method="PATCH", path=API + "3/", status=503, times=-1)  # type: ignore[attr-defined]
+        cli: Cli, sb: SandboxServer, write: Write) -> None:
+    sb.add_fault(method="PATCH", path=API + "3/", status=503, times=-1)
     d = write("s.yaml", CHANGES)
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1
@@ -98,22 +99,22 @@ def test_persistent_failure_of_one_change_leaves_the_others_applied_and_rerun_co
     assert "ok     create guide 47 'Brand New'" in result.stdout
     assert "Applied 2, failed 1, skipped 0." in result.stdout
     assert "Traceback" not in result.output
-    sb.clear_faults()  # type: ignore[attr-defined]
+    sb.clear_faults()
     again = cli("apply", str(d), "--auto-approve")
     assert again.exit_code == 0 and "Applied 1, failed 0" in again.stdout
     assert converged(cli, d)
 
 
-def test_latency_does_not_change_the_outcome(cli: Cli, sb: object, write: Write) -> None:
-    sb.add_fault(method="*", path=".*", mode="delay", delay=0.05, times=-1)  # type: ignore[attr-defined]
+def test_latency_does_not_change_the_outcome(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    sb.add_fault(method="*", path=".*", mode="delay", delay=0.05, times=-1)
     d = write("s.yaml", CHANGES)
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
     assert converged(cli, d)
 
 
-def test_a_write_the_server_acknowledged_but_did_not_keep_is_named_after_apply(cli: Cli, sb: object,
+def test_a_write_the_server_acknowledged_but_did_not_keep_is_named_after_apply(cli: Cli, sb: SandboxServer,
                                                                                write: Write) -> None:
-    sb.add_fault(method="PATCH", path=API + "1/", status=200)  # type: ignore[attr-defined]  # 200, nothing written
+    sb.add_fault(method="PATCH", path=API + "1/", mode="ack_without_commit")  # a 200 as for a success, nothing kept
     d = write("s.yaml", CHANGES)
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0
@@ -126,7 +127,6 @@ def test_spent_daily_budget_skips_the_rest_instead_of_failing_each(tmp_path: Pat
     from click.testing import CliRunner
 
     from provisioner.cli import main
-    from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
 
     (tmp_path / "s.yaml").write_text(textwrap.dedent(CHANGES), encoding="utf-8")
     with SandboxServer(seed="demo", guidebook_daily_limit=4) as sb:  # plan reads 3, one write, then 429

@@ -1,4 +1,4 @@
-"""`serve()` as a separate process: banner, credentials, --faults file, control endpoints, clean SIGTERM."""
+"""`serve()` as a separate process: banner, credentials, --faults file, --reading, control endpoints, clean SIGTERM."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def test_serve_banner_faults_file_and_sigterm(tmp_path: Path) -> None:
         "demo",
         "--faults",
         str(faults),
+        "--reading",
+        "guidebook.body=form-only",
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
@@ -36,6 +38,9 @@ def test_serve_banner_faults_file_and_sigterm(tmp_path: Path) -> None:
         assert banner.startswith("sandbox listening on http://127.0.0.1:")
         url = banner.rsplit(" ", 1)[1]
         assert GUIDEBOOK_KEY in proc.stdout.readline()
+        banner_rest = [proc.stdout.readline().strip() for _ in range(3)]
+        assert banner_rest[-1] == "# readings: guidebook.body=form-only"
+        assert requests.get(url + "_sandbox/readings").json()["readings"]["guidebook.body"] == "form-only"
         headers = {"Authorization": f"JWT {GUIDEBOOK_KEY}"}
         assert requests.get(url + "open-api/v1/guides/47/", headers=headers).status_code == 502
         assert requests.get(url + "open-api/v1/guides/47/", headers=headers).json()["name"] == "Summit 2026"

@@ -161,7 +161,7 @@ class GuidebookApi:
         if self.readings.get(ORDERING.name) == "ignored":
             # No stable order: a scramble of the id that changes with every write, as an unordered queryset
             # may come back differently once rows have moved. Pages read between two writes still agree.
-            order = f"(id * 2654435761 + {self._writes} * 40503) % 4294967291, id"
+            order = f"((id + {self._writes}) * 2654435761) % 4294967291, id"
         clause = " WHERE " + " AND ".join(where) if where else ""
         total = self.store.rows(f"SELECT COUNT(*) AS n FROM {table}{clause}", params)[0]["n"]
         pages = max(1, math.ceil(total / size))
