@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,11 +12,15 @@ from click.testing import CliRunner, Result
 
 from provisioner.cli import main
 from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
+from provisioner.sandbox.readings import parse_assignments
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(seed="demo") as server:
+    """One sandbox per test module. SANDBOX_READINGS="guidebook.body=form-only,pco.declined=hidden" starts it
+    with other readings, to see which end-to-end tests depend on an undocumented API behaviour."""
+    readings = parse_assignments(filter(None, os.environ.get("SANDBOX_READINGS", "").split(",")))
+    with SandboxServer(seed="demo", readings=readings) as server:
         yield server
 
 
