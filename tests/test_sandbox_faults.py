@@ -142,6 +142,8 @@ def test_request_log_filters(sb: SandboxServer) -> None:
         ({"times": 0}, "fault times must be a positive whole number"),
         ({"delay": -1}, "fault delay must be a number of seconds >= 0"),
         ({"colour": "red"}, "unknown fault field 'colour'"),
+        ({"status": "503"}, "fault status must be an HTTP status 100-599"),
+        ({"retry_after": "soon"}, "fault retry_after must be a number of seconds"),
     ],
 )
 def test_bad_fault_rules_are_one_clear_error(sb: SandboxServer, spec: dict[str, object], message: str) -> None:

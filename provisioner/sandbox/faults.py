@@ -59,6 +59,10 @@ class FaultRule:
             raise SandboxError(f"fault times must be a positive whole number, or -1 for forever (got {self.times!r})")
         if self.mode == "barrier" and self.times < 2:
             raise SandboxError("a barrier fault needs times >= 2 (how many requests meet)")
+        if isinstance(self.status, bool) or not isinstance(self.status, int) or not 100 <= self.status <= 599:
+            raise SandboxError(f"fault status must be an HTTP status 100-599 (got {self.status!r})")
+        if self.retry_after is not None and (not isinstance(self.retry_after, int | float) or self.retry_after < 0):
+            raise SandboxError(f"fault retry_after must be a number of seconds >= 0 (got {self.retry_after!r})")
         if not isinstance(self.delay, int | float) or self.delay < 0:
             raise SandboxError(f"fault delay must be a number of seconds >= 0 (got {self.delay!r})")
         try:

@@ -21,6 +21,7 @@ from ..readings import Readings
 from ..web import Request, Response, json_response
 from . import members, schedules
 from .common import (
+    SUCCESS_TYPE,
     PcoError,
     collection,
     error_response,
@@ -297,9 +298,9 @@ class PcoApi:
             "status": "active",
             "site_administrator": admin,
         }
-        data = {"type": "Person", "id": str(row["id"]), "attributes": attrs,
-                "links": {"self": f"{req.base_url}people/v2/people/{row['id']}"}}
-        return json_response(200, {"data": data, "included": [], "meta": {}}, "application/vnd.api+json; charset=utf-8")
+        links = {"self": f"{req.base_url}people/v2/people/{row['id']}"}  # a People API resource, not a Services one
+        data = {"type": "Person", "id": str(row["id"]), "attributes": attrs, "links": links}
+        return json_response(200, {"data": data, "included": [], "meta": {}}, SUCCESS_TYPE)
 
     def _one(self, table: str, where: str, params: tuple[int, ...]) -> dict[str, Any]:
         found = self.store.rows(f"SELECT * FROM {table} WHERE {where}", params)
