@@ -38,9 +38,12 @@ class _Exit1Command(click.Command):
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every API request.")
 @click.option("--faults", "faults_file", type=click.Path(dir_okay=False), help="JSON list of faults (see faults.py).")
 @click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE", help=_readings_help(READINGS))
-@click.option("--pco-rate-limit", type=click.IntRange(min=1), default=100, show_default=True)
-@click.option("--pco-rate-period", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--guidebook-daily-limit", type=click.IntRange(min=1), default=10000, show_default=True)
+@click.option("--pco-rate-limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Planning Center requests allowed per period.")
+@click.option("--pco-rate-period", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Planning Center rate-limit period in seconds.")
+@click.option("--guidebook-daily-limit", type=click.IntRange(min=1), default=10000, show_default=True,
+              help="Guidebook requests allowed per UTC day.")
 def sandbox(readings: tuple[str, ...], **options: Any) -> None:
     """Run the local emulator of both APIs (Guidebook and Planning Center) until Ctrl-C."""
     from .errors import SandboxError
