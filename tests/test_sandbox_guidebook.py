@@ -272,13 +272,13 @@ def test_fault_drop_before_and_after_commit(sb: SandboxServer, http: requests.Se
 
 
 def test_fault_delay_and_timeout(sb: SandboxServer, http: requests.Session) -> None:
-    sb.add_fault(path="guides/47/$", mode="delay", delay=0.2)
+    sb.add_fault(path="guides/47/$", mode="delay", delay=0.1)
     started = time.monotonic()
     assert http.get(url(sb, "guides/47/")).status_code == 200
-    assert time.monotonic() - started >= 0.2
-    sb.add_fault(method="DELETE", mode="timeout", delay=0.5)
+    assert time.monotonic() - started >= 0.1
+    sb.add_fault(method="DELETE", mode="timeout", delay=0.3)
     with pytest.raises(requests.Timeout):
-        http.delete(url(sb, "personalized-schedules/2/"), timeout=0.15)
+        http.delete(url(sb, "personalized-schedules/2/"), timeout=0.1)
     deadline = time.monotonic() + 3
     while sb.requests()[-1]["status"] is None and time.monotonic() < deadline:
         time.sleep(0.02)
