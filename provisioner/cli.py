@@ -11,7 +11,8 @@ from typing import Any, NoReturn
 
 import click
 
-from provisioner import __version__
+from provisioner import __version__, select
+from provisioner.causes import load_base
 from provisioner.engine import ApplyReport, Budget, Engine, Run, load_saved
 from provisioner.errors import Diagnostic, DiagnosticsError, ProvisionerError, StalePlanError
 from provisioner.loader import Workspace, load_workspace
@@ -19,11 +20,21 @@ from provisioner.plan import Plan
 from provisioner.progress import ProgressReporter
 from provisioner.providers import registry
 from provisioner.render import FORMATS, render
+from provisioner.select import SHOWN, Selection
 
 log = logging.getLogger("provisioner")
 PATHS = click.argument("paths", nargs=-1, type=click.Path())
 FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
                       help="text for a terminal, markdown for a pull-request comment, json for machines.")
+TARGET = click.option("--target", "targets", multiple=True, metavar="KIND:ID",
+                       help="Only this scope (repeatable): guide:47, plan:5678, person:111; ACCOUNT/KIND:ID for an "
+                            "account. Other scopes are not read.")
+CHANGED_SINCE = click.option("--changed-since", metavar="REF",
+                             help="Only the scopes declared in files that differ between git REF and the working "
+                                  "tree (added to --target).")
+BASE = click.option("--base", metavar="REF",
+                    help='Label each change "change" (from the YAML\'s difference to REF) or "drift" (REF\'s YAML '
+                         "would plan it too).")
 PARALLELISM = click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
                            help="Concurrent requests for reads and writes.")
 
@@ -126,15 +137,19 @@ def validate(paths: tuple[str, ...]) -> None:
 @main.command()
 @PATHS
 @FORMAT
+@TARGET
+@CHANGED_SINCE
+@BASE
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write the JSON plan for apply --plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
 @PARALLELISM
 @_guard
-def plan(paths: tuple[str, ...], fmt: str, out: str | None, detailed_exitcode: bool, parallelism: int) -> None:
+def plan(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_since: str | None, base: str | None,
+         out: str | None, detailed_exitcode: bool, parallelism: int) -> None:
     """Read live state and show the changes apply would make."""
     workspace = load_workspace(_paths(paths))
     engine = _engine(workspace, parallelism)
-    run = engine.plan(workspace, want_labels=fmt != "json")
+    run = _planned(engine, workspace, _paths(paths), targets, changed_since, base, want_labels=fmt != "json")
     _show(run.plan, fmt)
     if fmt == "text":
         _budgets(engine, run, run.plan.changes)
@@ -142,6 +157,22 @@ def plan(paths: tuple[str, ...], fmt: str, out: str | None, detailed_exitcode: b
         _write_plan(run.plan, out)
     if detailed_exitcode and not run.plan.empty:
         sys.exit(2)
+
+
+def _planned(engine: Engine, workspace: Workspace, paths: list[str], targets: tuple[str, ...],
+             changed_since: str | None, base: str | None, *, want_labels: bool) -> Run:
+    """Plan the scopes --target / --changed-since select, labelled against --base when given."""
+    selection = select.from_options(targets, changed_since, paths, workspace, engine.scopes)
+    run = engine.plan(workspace, want_labels=want_labels, only=selection.pick)
+    if not selection.everything:
+        names = ", ".join(s.name for s in run.scopes[:SHOWN]) + (" …" if len(run.scopes) > SHOWN else "")
+        why = f"changed since {changed_since}" if changed_since else "--target"
+        click.echo(f"Planned {len(run.scopes)} of {len(engine.scopes(workspace.files))} scopes ({why}): "
+                   f"{names or 'none'}.", err=True)
+    if base is not None:
+        files, notes = load_base(base, paths)
+        run = engine.with_causes(run, files, base, notes)
+    return run
 
 
 def _write_plan(plan: Plan, path: str) -> None:
@@ -156,24 +187,28 @@ def _write_plan(plan: Plan, path: str) -> None:
 
 @main.command()
 @PATHS
+@TARGET
+@CHANGED_SINCE
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply exactly this plan.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Override the safety guards (mass deletes, protected objects).")
 @click.option("--republish", is_flag=True, help="Afterwards, publish every guide with `publish:` again in full.")
 @PARALLELISM
 @_guard
-def apply(paths: tuple[str, ...], plan_file: str | None, auto_approve: bool, force: bool, republish: bool,
-          parallelism: int) -> None:
+def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str | None, plan_file: str | None,
+          auto_approve: bool, force: bool, republish: bool, parallelism: int) -> None:
     """Apply a fresh plan, or exactly a saved one."""
     workspace = load_workspace(_paths(paths))
     engine = _engine(workspace, parallelism)
-    run = engine.plan(workspace, want_labels=True)
-    changes = run.plan.changes
     if plan_file:
-        changes = _saved_changes(engine, run, plan_file)
-    shown = run.plan.with_changes(tuple(changes))
-    _show(shown, "text")
-    if shown.empty:
+        if targets or changed_since:
+            raise Fail("error: --plan applies the saved plan's own scopes; leave out --target and --changed-since")
+        run = _saved_run(engine, workspace, plan_file)
+    else:
+        run = _planned(engine, workspace, _paths(paths), targets, changed_since, None, want_labels=True)
+    changes = run.plan.changes
+    _show(run.plan, "text")
+    if run.plan.empty:
         if republish:
             _report(engine.republish(run))
         return
@@ -185,16 +220,25 @@ def apply(paths: tuple[str, ...], plan_file: str | None, auto_approve: bool, for
     _report(report)
 
 
-def _saved_changes(engine: Engine, run: Run, path: str) -> tuple[Any, ...]:
+def _saved_run(engine: Engine, workspace: Workspace, path: str) -> Run:
+    """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
+    everything shown, checked and applied is the saved plan's."""
     try:
         with open(path, encoding="utf-8") as fh:
             saved = load_saved(json.load(fh))
     except (OSError, ValueError) as e:
         raise StalePlanError(f"cannot read plan file {path}: {e}") from e
-    problems = engine.check_saved(saved, run)
+    fresh = engine.plan(workspace, only=Selection(scopes=frozenset((c.provider, c.scope) for c in saved.changes)).pick)
+    problems = engine.check_saved(saved, fresh)
     if problems:
         raise StalePlanError("refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems))
-    return saved.changes
+    run, done = engine.adopt_saved(saved, fresh)
+    if done and run.plan.empty:
+        click.echo(f"The saved plan is already applied: live state holds all {len(done)} of its changes.", err=True)
+    elif done:
+        click.echo(f"{len(done)} of the saved plan's {len(saved.changes)} changes are already applied; "
+                   f"applying the other {len(run.plan.changes)}.", err=True)
+    return run
 
 
 def _budgets(engine: Engine, run: Run, changes: Any) -> list[Budget]:
@@ -234,12 +278,17 @@ def _report(report: ApplyReport) -> None:
 @main.command()
 @PATHS
 @FORMAT
+@TARGET
+@CHANGED_SINCE
+@BASE
 @PARALLELISM
 @_guard
-def drift(paths: tuple[str, ...], fmt: str, parallelism: int) -> None:
+def drift(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_since: str | None, base: str | None,
+          parallelism: int) -> None:
     """Like plan, for scheduled runs: exit 0 in sync, 2 drift, 1 error."""
     workspace = load_workspace(_paths(paths))
-    run = _engine(workspace, parallelism).plan(workspace, want_labels=fmt != "json")
+    engine = _engine(workspace, parallelism)
+    run = _planned(engine, workspace, _paths(paths), targets, changed_since, base, want_labels=fmt != "json")
     _show(run.plan, fmt, title="Drift")
     sys.exit(2 if not run.plan.empty else 0)
 

@@ -116,6 +116,9 @@ class Scope:
     note_renames: bool = False  # the service cannot rename: say so where a create looks like a renamed delete
     files: int = 0  # how many files declare this scope
     anchor: tuple[Loaded, tuple[str | int, ...]] | None = None  # where the scope is declared, for errors
+    # The `--target KIND:ID` kind this scope answers to (one of its Service's ``target_kinds``); its id is
+    # ``target[kind]``. Empty: the scope cannot be picked by --target (only by --changed-since or a saved plan).
+    kind: str = ""
 
     @property
     def ident(self) -> tuple[str, str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-from provisioner.core import Change, Plan, Record, Scope, Workspace
+from provisioner.causes import label_causes
+from provisioner.core import Change, Loaded, Plan, Record, Scope, Workspace
 from provisioner.diff import diff_scope
 from provisioner.errors import (
     Diagnostic,
@@ -83,8 +84,13 @@ class Engine:
     progress: Progress | None = None
     _exhausted: dict[str, str] = field(default_factory=dict, init=False)  # provider -> why its changes skip
 
-    def plan(self, workspace: Workspace, *, want_labels: bool = False) -> Run:
-        scopes = [s for p in self.providers.values() for s in p.scopes(workspace.files)]
+    def plan(self, workspace: Workspace, *, want_labels: bool = False,
+             only: Callable[[list[Scope]], list[Scope]] | None = None) -> Run:
+        """Read, resolve and diff every scope the files declare, or those ``only`` picks (the others cost no
+        request)."""
+        scopes = self.scopes(workspace.files)
+        if only is not None:
+            scopes = only(scopes)
         read = self._map("read", self._read, scopes)
         fatal = next((r for r in read if isinstance(r, ProvisionerError) and not isinstance(r, PlanError)), None)
         if fatal is not None:
@@ -109,6 +115,15 @@ class Engine:
         plan = Plan(tuple(changes), tuple(reports), tuple(warnings), workspace.digest, tuple(impact))
         log.info("%s", plan.summary_line())
         return Run(plan, scopes, live, desired)
+
+    def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
+        """The scopes ``files`` declare (no I/O)."""
+        return [s for p in self.providers.values() for s in p.scopes(files)]
+
+    def with_causes(self, run: Run, base: Sequence[Loaded], ref: str, notes: Sequence[str] = ()) -> Run:
+        """The run with each change labelled "change" or "drift" against the YAML at ``ref`` (``base``)."""
+        plan = label_causes(run.plan, run.scopes, run.live, self.providers, base, ref, notes)
+        return replace(run, plan=plan)
 
     def _read(self, scope: Scope) -> dict[str, Record] | ProvisionerError:
         """The error instead of the records, so one scope's failure does not hide the others' (plan collects the
@@ -223,16 +238,22 @@ class Engine:
         return out
 
     def check_saved(self, saved: Plan, run: Run) -> list[str]:
-        """Every reason the saved plan may no longer be applied as reviewed."""
+        """Every reason the saved plan may no longer be applied as reviewed. A change already made (live holds
+        what it would write) is not a reason: :meth:`adopt_saved` leaves it out."""
         if saved.inputs_digest != run.plan.inputs_digest:
             return ["the YAML on disk differs from the YAML the plan was made from; make a new plan"]
-        problems = []
-        for c in saved.changes:
-            live = run.live.get((c.provider, c.scope), {}).get(c.key)
-            now = live.snapshot() if live else None
-            if _norm(now) != _norm(c.before):
-                problems.append(f"{c.action} {c.scope} {c.key!r}: live state changed since the plan was made")
-        return problems
+        return [f"{c.action} {c.scope} {c.key!r}: live state changed since the plan was made"
+                for c in saved.changes if _saved_state(c, run) == "stale"]
+
+    def adopt_saved(self, saved: Plan, run: Run) -> tuple[Run, list[Change]]:
+        """The run that applies the saved plan itself (its changes, safety verdicts, warnings, impact) over the
+        fresh read of its scopes, and the saved changes live already holds (a plan applied before, or an apply
+        that stopped half-way), which are left out."""
+        done = [c for c in saved.changes if _saved_state(c, run) == "applied"]
+        plan = saved
+        if done:  # the exact per-person rows cover every saved change: fall back to the changes' own lines
+            plan = replace(saved, changes=tuple(c for c in saved.changes if c not in done), impact=())
+        return replace(run, plan=plan), done
 
     def request_estimate(self, run: Run, changes: Sequence[Change] | None = None) -> dict[str, int]:
         """About how many requests applying ``changes`` (default: the plan's) costs, by provider name."""
@@ -290,6 +311,22 @@ def load_saved(data: Any) -> Plan:
     if data.get("fingerprint") != stored:
         raise StalePlanError("plan file was edited after it was written (fingerprint mismatch)")
     return plan
+
+
+def _saved_state(c: Change, run: Run) -> Literal["pending", "applied", "stale"]:
+    """Whether live still holds what a saved change was computed from, already holds what it writes, or
+    neither (someone else changed it: the plan is stale)."""
+    live = run.live.get((c.provider, c.scope), {}).get(c.key)
+    if _norm(live.snapshot() if live else None) == _norm(c.before):
+        return "pending"
+    if c.action == "delete":
+        return "applied" if live is None else "stale"
+    after = c.after or {}
+    wrote = c.fields if c.action == "update" else after
+    same_object = c.action == "create" or (live is not None and _norm(live.id) == _norm((c.before or {}).get("id")))
+    if live is not None and same_object and all(_norm(live.values.get(f)) == _norm(after.get(f)) for f in wrote):
+        return "applied"
+    return "stale"
 
 
 def _keys(scopes: list[Scope]) -> list[tuple[str, str]]:

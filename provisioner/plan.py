@@ -40,6 +40,9 @@ class Change:
     # The object's identity as typed fields (``key`` is its display form): providers read these, never the key.
     identity: dict[str, Any] = field(default_factory=dict)
     twin_of: str | None = None  # a delete of a live duplicate: the key of the object it repeats
+    # With `--base REF`: "change" when the YAML's difference to REF makes it, "drift" when REF's YAML would
+    # plan it too (live moved away from what REF declares); None without --base.
+    cause: str | None = None
 
     @property
     def ident(self) -> tuple[str, str, str]:
@@ -63,7 +66,7 @@ class Change:
         return cls(**known)
 
 
-_LATER_DEFAULTS: dict[str, Any] = {"identity": {}, "twin_of": None}
+_LATER_DEFAULTS: dict[str, Any] = {"identity": {}, "twin_of": None, "cause": None}
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,8 @@ class Service(ABC):
     describe: ClassVar[str] = ""  # what its files hold, for the schema and help
     # (variable, meaning) for `provisioner --help`; secrets are read from these and nowhere else.
     env_vars: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # The KINDs of `--target KIND:ID` its scopes answer to (each scope says which in ``Scope.kind``).
+    target_kinds: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def file_models(self) -> Sequence[type[Strict]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from itertools import groupby
 from typing import Any
 
@@ -15,6 +16,29 @@ Labels = dict[str, dict[str, str]]
 def by_scope(plan: Plan) -> list[tuple[ScopeId, list[Change]]]:
     """The plan's changes grouped by (provider, scope), in plan order (the plan is already sorted)."""
     return [(scope, list(changes)) for scope, changes in groupby(plan.changes, key=lambda c: (c.provider, c.scope))]
+
+
+# With `--base`, the changes are shown in two groups (DESIGN.md section 4), the pull request's first.
+CAUSE_TITLES = {"change": "Changes from this pull request",
+                "drift": "Drift already in live (would be corrected too)"}
+CAUSE_TAGS = {"change": "this PR", "drift": "drift"}
+
+
+def by_cause(plan: Plan) -> list[tuple[str | None, Plan]]:
+    """The plan as one part (None) without causes, else one part per cause, each with its own impact rows."""
+    if not any(c.cause for c in plan.changes):
+        return [(None, plan)]
+    return [(cause, replace(plan, changes=tuple(c for c in plan.changes if (c.cause or "change") == cause),
+                            impact=tuple(e for e in plan.impact if e.get("cause") == cause)))
+            for cause in CAUSE_TITLES]
+
+
+def cause_counts(plan: Plan) -> str:
+    """``2 from this pull request, 1 drift already in live`` when the changes carry causes, else empty."""
+    if not any(c.cause for c in plan.changes):
+        return ""
+    drift = sum(c.cause == "drift" for c in plan.changes)
+    return f"{len(plan.changes) - drift} from this pull request, {drift} drift already in live"
 
 
 def scope_title(scope: ScopeId) -> str:

@@ -22,8 +22,12 @@ from typing import TextIO
 from provisioner.plan import Change, Plan
 from provisioner.render.budget import Budget
 from provisioner.render.common import (
+    CAUSE_TAGS,
+    CAUSE_TITLES,
     ScopeId,
+    by_cause,
     by_scope,
+    cause_counts,
     describe_field,
     label,
     one_line,
@@ -62,13 +66,17 @@ def render_markdown(plan: Plan, out: TextIO, *, title: str = "Plan", limit: int 
     drift = title == "Drift"
     b = Budget(limit)
     marker = DRIFT_MARKER if drift else MARKER
-    b.add(f"{marker}\n### provisioner {title.lower()}\n\n**{_summary(plan, drift)}**\n\n")
+    counts = f" ({cause_counts(plan)})" if cause_counts(plan) else ""
+    b.add(f"{marker}\n### provisioner {title.lower()}\n\n**{_summary(plan, drift)}**{counts}\n\n")
     _violations(b, plan)
     _deletes(b, plan)
     unsafe = unsafe_scopes(plan)
-    for scope, changes in by_scope(plan):
-        _scope_table(b, scope, changes, scope in unsafe)
-    _impact(b, plan)
+    for cause, part in by_cause(plan):
+        if cause is not None:
+            b.add(f"### {CAUSE_TITLES[cause]}\n\n" + ("" if part.changes else "None.\n\n"))
+        for scope, changes in by_scope(part):
+            _scope_table(b, scope, changes, scope in unsafe)
+        _impact(b, part)
     _warnings(b, plan)
     _detail(b, plan)
     out.write(b.text())
@@ -222,7 +230,8 @@ def detail_lines(c: Change) -> Iterator[str]:
 
 def _detail_lines(c: Change) -> Iterator[str]:
     source = f", {c.source}" if c.source else ""
-    yield f"{SIGNS[c.action]} {c.action} {named_key(c)}  [{scope_title((c.provider, c.scope))}{source}]"
+    tag = f", {CAUSE_TAGS[c.cause]}" if c.cause in CAUSE_TAGS else ""
+    yield f"{SIGNS[c.action]} {c.action} {named_key(c)}  [{scope_title((c.provider, c.scope))}{source}{tag}]"
     yield f"  # {c.reason}"
     for name, diff in c.fields.items():
         yield f"  {name}:"

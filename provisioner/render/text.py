@@ -11,7 +11,17 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from provisioner.plan import Change, Plan
-from provisioner.render.common import by_scope, describe_field, scope_title, unsafe_scopes, visible
+from provisioner.render.common import (
+    CAUSE_TAGS,
+    CAUSE_TITLES,
+    by_cause,
+    by_scope,
+    cause_counts,
+    describe_field,
+    scope_title,
+    unsafe_scopes,
+    visible,
+)
 from provisioner.render.impact import named_key, plan_impact
 
 SIGNS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
@@ -32,12 +42,18 @@ def render_text(plan: Plan, out: TextIO, *, color: bool = False) -> None:
 
 
 def text_lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
-    yield from _changes(plan, color)
-    yield from impact_lines(plan, color=color)
+    for cause, part in by_cause(plan):
+        if cause is not None:
+            yield paint(f"{CAUSE_TITLES[cause]}: {len(part.changes) or 'none'}", "bold", color=color)
+            yield ""
+        yield from _changes(part, color)
+        yield from impact_lines(part, color=color)
     yield from warning_lines(plan, color=color)
     for violation in plan.violations:
         yield paint(f"UNSAFE: {violation} (apply needs --force)", "bold", "red", color=color)
     yield paint(plan.summary_line(), "bold", color=color)
+    if cause_counts(plan):
+        yield f"Of these: {cause_counts(plan)}."
 
 
 def _changes(plan: Plan, color: bool) -> Iterator[str]:
@@ -55,7 +71,8 @@ def change_lines(change: Change, color: bool = False) -> Iterator[str]:
     styles = (style, "bold") if change.action == "delete" else (style,)
     where = f"  ({change.source})" if change.source else ""
     head = paint(f"  {sign} {change.action} {named_key(change)!r}", *styles, color=color)
-    yield head + paint(f"  # {change.reason}{where}", "dim", color=color)
+    tag = paint(f"  [{CAUSE_TAGS[change.cause]}]", "bold", color=color) if change.cause in CAUSE_TAGS else ""
+    yield head + tag + paint(f"  # {change.reason}{where}", "dim", color=color)
     for name, diff in change.fields.items():
         yield visible(f"      {name}: {describe_field(name, diff, change.labels)}")
 

@@ -20,6 +20,7 @@ class GuidebookService(Service):
     name = "guidebook"
     title = "Guidebook"
     describe = "personalized schedules of a Guidebook guide"
+    target_kinds = ("guide",)
     env_vars = (
         ("GUIDEBOOK_API_KEY", "Guidebook Open API key (sent as `Authorization: JWT <key>`)"),
         ("GUIDEBOOK_API_URL", "Guidebook API base URL (default https://builder.guidebook.com/open-api/v1/)"),

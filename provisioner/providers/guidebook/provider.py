@@ -77,7 +77,7 @@ class GuidebookProvider(Provider):
             if not isinstance(doc, GuidebookFile):
                 continue
             scope = by_guide.setdefault(doc.guide, GuideScope(self.name, f"guide {doc.guide}", {"guide": doc.guide},
-                                                              note_renames=True))
+                                                              note_renames=True, kind="guide"))
             _merge_policy(scope, doc)
             scope.items += [(item, ("schedules", i), s) for i, s in enumerate(doc.schedules)]
         return [by_guide[g] for g in sorted(by_guide)]

@@ -22,6 +22,7 @@ class PlanningCenterService(Service):
     title = "Planning Center"
     describe = ("a service type's rosters (service_type + rosters) or one person's responses "
                 "(person + responses) in Planning Center Services")
+    target_kinds = ("plan", "person")
     env_vars = (
         ("PCO_APPLICATION_ID", "Planning Center personal access token: application id (HTTP Basic user)"),
         ("PCO_SECRET", "Planning Center personal access token: secret"),

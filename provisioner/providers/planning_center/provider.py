@@ -100,12 +100,13 @@ class PlanningCenterProvider(Provider):
                 out += [Scope(self.name, f"plan {roster.plan}", {"service_type": doc.service_type, "plan": roster.plan},
                               items=[(item, ("rosters", r, "team_members", m), member)
                                      for m, member in enumerate(roster.team_members)],
-                              prune=roster.prune, safety=doc.safety, anchor=(item, ("rosters", r, "plan")))
+                              prune=roster.prune, safety=doc.safety, anchor=(item, ("rosters", r, "plan")),
+                              kind="plan")
                         for r, roster in enumerate(doc.rosters)]
             elif isinstance(doc, ResponsesFile):
                 out.append(Scope(self.name, f"person {doc.person}", {"person": doc.person},
                                  items=[(item, ("responses", i), r) for i, r in enumerate(doc.responses)],
-                                 prune=False, anchor=(item, ("person",))))
+                                 prune=False, anchor=(item, ("person",)), kind="person"))
         return sorted(out, key=lambda s: (s.name.split()[0], *(int(v) for v in s.target.values())))
 
     # -- reading ------------------------------------------------------------------------------------------

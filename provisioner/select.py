@@ -1,0 +1,134 @@
+"""Which scopes a run covers (DESIGN.md section 4): `--target KIND:ID`, `--changed-since REF`, a saved plan.
+
+A :class:`Selection` is a plain value the engine applies to the scopes the providers found, before anything is
+read: a scope left out costs no request. The kinds a target may name come from the services
+(``Service.target_kinds``), and each scope says which kind it answers to (``Scope.kind``), so nothing here names
+a service.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from provisioner.core import Loaded, Scope, Workspace
+from provisioner.errors import ConfigError, Diagnostic
+from provisioner.gitref import Snapshot, snapshot
+from provisioner.loader import SUFFIXES, load_bytes
+from provisioner.providers import registry
+
+ScopeIdent = tuple[str, str]
+_TARGET = re.compile(r"^(?:(?P<account>[A-Za-z0-9_-]+)/)?(?P<kind>[a-z_]+):(?P<id>[^\s/:]+)$")
+SHOWN = 12  # declared scopes listed in an "unknown target" message
+
+
+@dataclass(frozen=True)
+class Target:
+    """One `--target`: ``account/kind:id``; no account means the default account."""
+
+    kind: str
+    id: str
+    account: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.account + '/' if self.account else ''}{self.kind}:{self.id}"
+
+    def matches(self, scope: Scope) -> bool:
+        if scope.kind != self.kind or self.kind not in scope.target:
+            return False
+        # Scopes gain an account with several accounts per repository; until then every scope is the default one.
+        account = getattr(scope, "account", None) or None
+        return _id(scope.target[self.kind]) == _id(self.id) and account == self.account
+
+
+def target_kinds() -> list[str]:
+    """Every kind a registered service's scopes answer to."""
+    return sorted({kind for service in registry.services() for kind in service.target_kinds})
+
+
+def parse_target(text: str, kinds: Collection[str]) -> Target:
+    """``guide:47``, ``east/guide:47``; a ConfigError that shows the form for anything else."""
+    m = _TARGET.match(text.strip())
+    if m is None:
+        raise ConfigError(f"--target {text!r}: expected KIND:ID such as guide:47, or ACCOUNT/KIND:ID such as "
+                          f"east/guide:47 (kinds: {', '.join(kinds)})")
+    if m["kind"] not in kinds:
+        raise ConfigError(f"--target {text}: unknown kind {m['kind']!r}; the kinds are {', '.join(kinds)}")
+    return Target(m["kind"], m["id"], m["account"])
+
+
+@dataclass(frozen=True)
+class Selection:
+    """``targets`` and ``scopes`` (picked by changed files or a saved plan) add up; neither given means all."""
+
+    targets: tuple[Target, ...] = ()
+    scopes: frozenset[ScopeIdent] | None = None
+
+    @property
+    def everything(self) -> bool:
+        return not self.targets and self.scopes is None
+
+    def pick(self, scopes: Sequence[Scope]) -> list[Scope]:
+        """The selected scopes, in their order; a target that matches no declared scope is an error."""
+        if self.everything:
+            return list(scopes)
+        unmatched = [t for t in self.targets if not any(t.matches(s) for s in scopes)]
+        if unmatched:
+            declared = [_as_target(s) for s in scopes]
+            more = f" and {len(declared) - SHOWN} more" if len(declared) > SHOWN else ""
+            listed = ", ".join(declared[:SHOWN]) + more
+            raise ConfigError(f"--target {', '.join(map(str, unmatched))}: no file given declares "
+                              f"{'it' if len(unmatched) == 1 else 'them'}; the files declare "
+                              f"{listed or 'no scope'}")
+        chosen = self.scopes or frozenset()
+        return [s for s in scopes if s.ident in chosen or any(t.matches(s) for t in self.targets)]
+
+
+ScopesOf = Callable[[Sequence[Loaded]], list[Scope]]
+
+
+def changed_scopes(snap: Snapshot, workspace: Workspace, scopes_of: ScopesOf) -> set[ScopeIdent]:
+    """The scopes declared in files that differ between the snapshot and the working tree: changed and new files,
+    and files deleted since (as the snapshot holds them: their scopes may still be declared elsewhere, and lose
+    what the deleted file declared). A file's scopes are found from that file alone, with no I/O."""
+    changed = [f for f in workspace.files if _differs(snap, Path(f.path))]
+    here = {Path(f.path).resolve() for f in workspace.files}
+    gone = [p for p in snap.files() if p.suffix in SUFFIXES and snap.working_path(p) not in here]
+    diags: list[Diagnostic] = []
+    # A deleted file that no longer validates (an older schema) cannot name its scopes; the rest still count.
+    old = [f for f in (load_bytes(str(p), p.read_bytes(), diags) for p in gone) if f is not None]
+    known = {f.provider for f in workspace.files}
+    return {s.ident for f in [*changed, *old] if f.provider in known for s in scopes_of([f])}
+
+
+def _differs(snap: Snapshot, path: Path) -> bool:
+    copy = snap.copy_of(path)
+    try:
+        return not copy.is_file() or copy.read_bytes() != path.read_bytes()
+    except OSError:
+        return True
+
+
+def _as_target(scope: Scope) -> str:
+    if not scope.kind:
+        return scope.name
+    account = getattr(scope, "account", None)
+    return f"{account + '/' if account else ''}{scope.kind}:{scope.target.get(scope.kind)}"
+
+
+def _id(value: object) -> str:
+    text = str(value).strip()
+    return str(int(text)) if text.isdigit() else text
+
+
+def from_options(targets: Sequence[str], changed_since: str | None, paths: Sequence[str], workspace: Workspace,
+                 scopes_of: ScopesOf) -> Selection:
+    """The selection `--target` and `--changed-since` ask for (all scopes when neither is given)."""
+    kinds = target_kinds()
+    parsed = tuple(parse_target(t, kinds) for t in targets)
+    if changed_since is None:
+        return Selection(targets=parsed)
+    with snapshot(changed_since, paths, "--changed-since") as snap:
+        return Selection(targets=parsed, scopes=frozenset(changed_scopes(snap, workspace, scopes_of)))
