@@ -1,0 +1,179 @@
+"""What the reviewer approved is what is applied: `--base` tells the pull request's changes from drift, and
+`apply --plan` shows, safety-checks and applies the saved plan itself, reading only its scopes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+
+from provisioner.sandbox import GUIDEBOOK_KEY
+from tests.conftest import Cli
+from tests.test_targeting import GUIDE_48, ROSTERS, committed, git, scopes_read  # noqa: F401  (a fixture)
+
+Write = Callable[[str, str], Path]
+DROPPED = ("Legacy Track", "Press")  # schedules 6 and 12 of guide 47's 12
+
+
+def pruning(sb: object) -> str:
+    """Guide 47 as live has it, less two schedules: the plan deletes 2 of 12 (17%, safe)."""
+    url = sb.guidebook_url + "personalized-schedules/?guide=47"  # type: ignore[attr-defined]
+    rows = requests.get(url, headers={"Authorization": f"JWT {GUIDEBOOK_KEY}"}, timeout=5).json()["results"]
+    return "provider: guidebook\nguide: 47\nschedules:\n" + "".join(
+        f"  - {{name: {r['name']}, attendees: {r['attendees']}, sessions: {r['sessions']}}}\n"
+        for r in rows if r["name"] not in DROPPED)
+BASE_47 = ("provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+           "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12], sessions: [13, 14, 40]}\n"
+           "  - {name: VIP Speakers, attendees: [8, 20, 21], sessions: [13, 15, 40]}\n")
+
+
+def gb(sb: object, method: str, path: str, **body: object) -> None:
+    """A second writer (someone in Builder) changing live state behind the tool's back."""
+    url = sb.guidebook_url + path  # type: ignore[attr-defined]
+    requests.request(method, url, json=body or None, headers={"Authorization": f"JWT {GUIDEBOOK_KEY}"},
+                     timeout=5).raise_for_status()
+
+
+def writes(sb: object) -> list[tuple[str, str]]:
+    return [(r["method"], r["path"]) for r in sb.requests() if r["method"] != "GET"]  # type: ignore[attr-defined]
+
+
+# -- apply --plan: the saved plan is the unit of apply ---------------------------------------------------------
+
+
+def test_a_safe_saved_plan_is_applied_even_when_the_fresh_plan_would_be_unsafe(cli: Cli, sb: object, write: Write,
+                                                                              tmp_path: Path) -> None:
+    d = write("summit.yaml", pruning(sb))
+    plan = tmp_path / "plan.json"
+    made = cli("plan", str(d), "--out", str(plan))
+    assert "Plan: 0 to create, 0 to update, 2 to delete." in made.stdout and "UNSAFE" not in made.stdout
+    for name in ("Hand-made 1", "Hand-made 2", "Hand-made 3"):  # fresh plan: 5 of 15 deletes, over 30%
+        gb(sb, "POST", "personalized-schedules/", guide=47, name=name, attendees=[], sessions=[])
+    assert "UNSAFE" in cli("plan", str(d)).stdout
+    sb.clear_requests()  # type: ignore[attr-defined]
+
+    result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
+    assert result.exit_code == 0, result.stderr
+    assert "Plan: 0 to create, 0 to update, 2 to delete." in result.stdout and "UNSAFE" not in result.stdout
+    assert "Hand-made" not in result.stdout
+    assert writes(sb) == [("DELETE", "/open-api/v1/personalized-schedules/6/"),
+                          ("DELETE", "/open-api/v1/personalized-schedules/12/")]
+    assert result.stdout.endswith("Applied 2, failed 0, skipped 0.\n")
+
+
+def test_a_stale_saved_plan_is_refused_with_nothing_written(cli: Cli, sb: object, write: Write,
+                                                            tmp_path: Path) -> None:
+    d = write("summit.yaml", pruning(sb))
+    plan = tmp_path / "plan.json"
+    cli("plan", str(d), "--out", str(plan))
+    gb(sb, "PATCH", "personalized-schedules/12/", attendees=[1, 2])  # someone edits what the plan deletes
+    sb.clear_requests()  # type: ignore[attr-defined]
+    result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: refusing to apply a stale plan, nothing was written:\n"
+                             "  delete guide 47 'Press': live state changed since the plan was made\n")
+    assert writes(sb) == []
+
+
+def test_apply_plan_reads_only_the_scopes_the_saved_plan_changes(cli: Cli, sb: object, write: Write,
+                                                                 tmp_path: Path) -> None:
+    d = write("summit.yaml", pruning(sb))
+    write("partner.yaml", GUIDE_48)
+    write("sunday.yaml", ROSTERS)
+    plan = tmp_path / "plan.json"
+    cli("plan", str(d), "--target", "guide:47", "--out", str(plan))
+    sb.clear_requests()  # type: ignore[attr-defined]
+    result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
+    assert result.exit_code == 0, result.stderr
+    assert scopes_read(sb) == {"guide:47"}
+
+
+def test_reapplying_an_applied_plan_says_so(cli: Cli, sb: object, write: Write, tmp_path: Path) -> None:
+    d = write("summit.yaml", pruning(sb))
+    plan = tmp_path / "plan.json"
+    cli("plan", str(d), "--out", str(plan))
+    assert cli("apply", str(d), "--plan", str(plan), "--auto-approve").exit_code == 0
+    sb.clear_requests()  # type: ignore[attr-defined]
+    again = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
+    assert again.exit_code == 0
+    assert again.stderr == "The saved plan is already applied: live state holds all 2 of its changes.\n"
+    assert again.stdout == "No changes. Live state matches the YAML.\n"
+    assert writes(sb) == []
+
+
+def test_apply_plan_with_a_target_is_refused(cli: Cli, sb: object, write: Write, tmp_path: Path) -> None:
+    d = write("summit.yaml", pruning(sb))
+    plan = tmp_path / "plan.json"
+    cli("plan", str(d), "--out", str(plan))
+    result = cli("apply", str(d), "--plan", str(plan), "--target", "guide:47", "--auto-approve")
+    assert (result.exit_code, result.stderr) == (
+        1, "error: --plan applies the saved plan's own scopes; leave out --target and --changed-since\n")
+
+
+# -- --base: the pull request's changes apart from drift --------------------------------------------------------
+
+
+@pytest.fixture
+def pr(write: Write, sb: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A repository whose `base` declares guide 47's Sales Team and VIP Speakers as live has them; then the pull
+    request adds session 15 to Sales Team, and someone removes attendee 21 from VIP Speakers in Builder."""
+    d = write("summit.yaml", BASE_47)
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    git(tmp_path, "tag", "base")
+    write("summit.yaml", BASE_47.replace("sessions: [13, 14, 40]", "sessions: [13, 14, 15, 40]"))
+    gb(sb, "PATCH", "personalized-schedules/3/", attendees=[8, 20])
+    monkeypatch.chdir(tmp_path)
+    return Path("schedules") if d else d
+
+
+def test_base_labels_the_pull_requests_edit_and_the_out_of_band_edit(cli: Cli, pr: Path) -> None:
+    result = cli("plan", str(pr), "--base", "base", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    causes = {c["key"]: (c["cause"], c["fields"]) for c in json.loads(result.stdout)["changes"]}
+    assert causes == {"Sales Team": ("change", {"sessions": {"add": [15], "remove": []}}),
+                      "VIP Speakers": ("drift", {"attendees": {"add": [21], "remove": []}})}
+    impact = {(i["scope"], i["cause"]): i["people"] for i in json.loads(result.stdout)["impact"]}
+    assert impact[("guide 47", "drift")] == [{"person": 21, "gain": [13, 40], "lose": []}]
+    # bob (7) already reaches Workshop B through Engineering: no gain for him
+    assert [row["person"] for row in impact[("guide 47", "change")]] == [6, 10, 11, 12]
+
+
+def test_base_groups_markdown_and_marks_text(cli: Cli, pr: Path) -> None:
+    md = cli("plan", str(pr), "--base", "base", "--format", "markdown").stdout
+    assert "**Plan: 0 to create, 2 to update, 0 to delete.** (1 from this pull request, 1 drift already in live)" in md
+    mine, drift = md.split("### Changes from this pull request\n")[1].split(
+        "### Drift already in live (would be corrected too)\n")
+    assert "Sales Team" in mine and "VIP Speakers" not in mine and "Per-person impact" in mine
+    assert "alice@example.com" in mine  # the PR's own impact: Sales Team's people gain Workshop B
+    drift = drift.split("**Warnings**")[0]
+    assert "VIP Speakers" in drift and "Sales Team" not in drift
+    assert "attendee021@example.com" in drift and "Per-person impact" in drift
+    text = cli("plan", str(pr), "--base", "base").stdout
+    assert "Changes from this pull request: 1" in text and "Drift already in live (would be corrected too): 1" in text
+    assert "  ~ update 'Sales Team'  [this PR]" in text and "  ~ update 'VIP Speakers'  [drift]" in text
+    assert text.endswith("Plan: 0 to create, 2 to update, 0 to delete.\n"
+                         "Of these: 1 from this pull request, 1 drift already in live.\n")
+
+
+def test_drift_with_base_and_a_base_that_does_not_resolve(cli: Cli, pr: Path) -> None:
+    result = cli("drift", str(pr), "--base", "base", "--format", "json")
+    assert result.exit_code == 2
+    assert {c["cause"] for c in json.loads(result.stdout)["changes"]} == {"change", "drift"}
+    bad = cli("plan", str(pr), "--base", "no-such-ref")
+    assert (bad.exit_code, bad.stderr) == (1, "error: --base no-such-ref: git cannot resolve 'no-such-ref' to a "
+                                              "commit; in CI fetch it first (actions/checkout with fetch-depth: 0)\n")
+
+
+def test_a_saved_plan_keeps_its_causes_and_without_base_there_are_none(cli: Cli, pr: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    assert cli("plan", str(pr), "--base", "base", "--out", str(out)).exit_code == 0
+    assert [c["cause"] for c in json.loads(out.read_text())["changes"]] == ["change", "drift"]
+    applied = cli("apply", str(pr), "--plan", str(out), "--auto-approve")
+    assert applied.exit_code == 0 and "  ~ update 'VIP Speakers'  [drift]" in applied.stdout
+    plain = json.loads(cli("plan", str(pr), "--format", "json").stdout)
+    assert plain["changes"] == [] and "cause" not in json.dumps(plain)
