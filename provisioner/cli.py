@@ -234,7 +234,9 @@ def _saved_run(engine: Engine, workspace: Workspace, path: str) -> Run:
         raise StalePlanError("refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems))
     run, done = engine.adopt_saved(saved, fresh)
     if done and run.plan.empty:
-        click.echo(f"The saved plan is already applied: live state holds all {len(done)} of its changes.", err=True)
+        n = len(done)
+        click.echo(f"The saved plan is already applied: live state holds its {n} change{'s' if n != 1 else ''}.",
+                   err=True)
     elif done:
         click.echo(f"{len(done)} of the saved plan's {len(saved.changes)} changes are already applied; "
                    f"applying the other {len(run.plan.changes)}.", err=True)

@@ -21,3 +21,17 @@ def test_quick_benchmark_prints_its_figures(capsys: pytest.CaptureFixture[str],
     assert "changes applied / failed                     2 / 0" in out
     assert "plan right after apply                       No changes." in out
     assert "CPU time of diff_scope" in out and "Planning Center" not in out
+
+
+def test_ci_budget_model_measures_each_step_and_adds_up_a_day(capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    script = SCRIPT.parent / "ci_budget.py"
+    monkeypatch.setattr(sys, "argv", [str(script), "--quick"])
+    runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr().out
+    # 4 guides: schedules 2 pages, sessions 1, attendees 2 -> 5 requests a guide with names, 2 without
+    assert "PR plan, every guide (before)                            20" in out
+    assert "PR plan, the PR's guides (after)                         10" in out  # the 2 guides the PR edits
+    assert "merge: apply --plan, saved plan's scopes (after)         12" in out  # 2x2 reads, 4 writes, 2x2 verify
+    assert "drift --format json, every guide (after: detect)          8" in out
+    assert "before      256 requests" in out and "after       136 requests" in out

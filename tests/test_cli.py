@@ -80,7 +80,7 @@ def test_saved_plan_applies_exactly_and_only_once(cli: Cli, sb: object, write: W
     # The same plan again: live already holds what it writes, so it says so and writes nothing.
     again = cli("apply", str(d), "--plan", str(out), "--auto-approve")
     assert again.exit_code == 0
-    assert again.stderr == "The saved plan is already applied: live state holds all 1 of its changes.\n"
+    assert again.stderr == "The saved plan is already applied: live state holds its 1 change.\n"
     assert writes(sb) == []
 
 

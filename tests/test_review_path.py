@@ -99,7 +99,7 @@ def test_reapplying_an_applied_plan_says_so(cli: Cli, sb: object, write: Write, 
     sb.clear_requests()  # type: ignore[attr-defined]
     again = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
     assert again.exit_code == 0
-    assert again.stderr == "The saved plan is already applied: live state holds all 2 of its changes.\n"
+    assert again.stderr == "The saved plan is already applied: live state holds its 2 changes.\n"
     assert again.stdout == "No changes. Live state matches the YAML.\n"
     assert writes(sb) == []
 
@@ -177,3 +177,16 @@ def test_a_saved_plan_keeps_its_causes_and_without_base_there_are_none(cli: Cli,
     assert applied.exit_code == 0 and "  ~ update 'VIP Speakers'  [drift]" in applied.stdout
     plain = json.loads(cli("plan", str(pr), "--format", "json").stdout)
     assert plain["changes"] == [] and "cause" not in json.dumps(plain)
+
+
+def test_after_an_apply_that_stopped_half_way_the_rest_is_applied(cli: Cli, sb: object, write: Write,
+                                                                   tmp_path: Path) -> None:
+    d = write("summit.yaml", pruning(sb))
+    plan = tmp_path / "plan.json"
+    cli("plan", str(d), "--out", str(plan))
+    gb(sb, "DELETE", "personalized-schedules/6/")  # the first of the two deletes went through before a failure
+    sb.clear_requests()  # type: ignore[attr-defined]
+    result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith("1 of the saved plan's 2 changes are already applied; applying the other 1.\n")
+    assert writes(sb) == [("DELETE", "/open-api/v1/personalized-schedules/12/")]
