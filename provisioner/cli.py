@@ -120,8 +120,8 @@ def _color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: only a non-empty value
 
 
-def _show(plan: Plan, fmt: str, title: str = "Plan") -> None:
-    render(plan, fmt, sys.stdout, color=fmt == "text" and _color(), title=title)
+def _show(plan: Plan, fmt: str, title: str = "Plan", note: str = "") -> None:
+    render(plan, fmt, sys.stdout, color=fmt == "text" and _color(), title=title, note=note)
 
 
 @main.command()
@@ -149,8 +149,8 @@ def plan(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_sin
     """Read live state and show the changes apply would make."""
     workspace = load_workspace(_paths(paths))
     engine = _engine(workspace, parallelism)
-    run = _planned(engine, workspace, _paths(paths), targets, changed_since, base, want_labels=fmt != "json")
-    _show(run.plan, fmt)
+    run, note = _planned(engine, workspace, _paths(paths), targets, changed_since, base, want_labels=fmt != "json")
+    _show(run.plan, fmt, note=note)
     if fmt == "text":
         _budgets(engine, run, run.plan.changes)
     if out:
@@ -160,19 +160,21 @@ def plan(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_sin
 
 
 def _planned(engine: Engine, workspace: Workspace, paths: list[str], targets: tuple[str, ...],
-             changed_since: str | None, base: str | None, *, want_labels: bool) -> Run:
-    """Plan the scopes --target / --changed-since select, labelled against --base when given."""
+             changed_since: str | None, base: str | None, *, want_labels: bool) -> tuple[Run, str]:
+    """Plan the scopes --target / --changed-since select, labelled against --base when given; and, when only
+    some scopes were planned, a note saying which (on stderr, and in markdown for the reviewer)."""
     selection = select.from_options(targets, changed_since, paths, workspace, engine.scopes)
     run = engine.plan(workspace, want_labels=want_labels, only=selection.pick)
+    note = ""
     if not selection.everything:
         names = ", ".join(s.name for s in run.scopes[:SHOWN]) + (" …" if len(run.scopes) > SHOWN else "")
         why = f"changed since {changed_since}" if changed_since else "--target"
-        click.echo(f"Planned {len(run.scopes)} of {len(engine.scopes(workspace.files))} scopes ({why}): "
-                   f"{names or 'none'}.", err=True)
+        note = f"Planned {len(run.scopes)} of {len(engine.scopes(workspace.files))} scopes ({why}): {names or 'none'}."
+        click.echo(note, err=True)
     if base is not None:
         files, notes = load_base(base, paths)
         run = engine.with_causes(run, files, base, notes)
-    return run
+    return run, note
 
 
 def _write_plan(plan: Plan, path: str) -> None:
@@ -205,7 +207,7 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
             raise Fail("error: --plan applies the saved plan's own scopes; leave out --target and --changed-since")
         run = _saved_run(engine, workspace, plan_file)
     else:
-        run = _planned(engine, workspace, _paths(paths), targets, changed_since, None, want_labels=True)
+        run, _ = _planned(engine, workspace, _paths(paths), targets, changed_since, None, want_labels=True)
     changes = run.plan.changes
     _show(run.plan, "text")
     if run.plan.empty:
@@ -290,8 +292,8 @@ def drift(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_si
     """Like plan, for scheduled runs: exit 0 in sync, 2 drift, 1 error."""
     workspace = load_workspace(_paths(paths))
     engine = _engine(workspace, parallelism)
-    run = _planned(engine, workspace, _paths(paths), targets, changed_since, base, want_labels=fmt != "json")
-    _show(run.plan, fmt, title="Drift")
+    run, note = _planned(engine, workspace, _paths(paths), targets, changed_since, base, want_labels=fmt != "json")
+    _show(run.plan, fmt, title="Drift", note=note)
     sys.exit(2 if not run.plan.empty else 0)
 
 

@@ -3,6 +3,7 @@ base branch declares). One ``git archive`` of the given paths at REF, unpacked i
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import tarfile
@@ -97,7 +98,18 @@ def _exists(commit: str, rel: str) -> bool:
 
 
 def _unpack(data: bytes, dest: Path) -> None:
-    import io
-
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")  # no links out, no absolute paths
+    """Unpack git's tar: regular files and directories only, nothing outside ``dest``."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            members = tar.getmembers()
+            bad = [m.name for m in members if not (m.isfile() or m.isdir()) or m.name.startswith("/")
+                   or ".." in Path(m.name).parts]
+            if bad:  # a symlink in the YAML folder would be refused by the loader too
+                raise ConfigError(f"the YAML at this ref holds links or unsafe paths ({', '.join(bad[:3])}); "
+                                  "refusing to unpack it")
+            if hasattr(tarfile, "data_filter"):  # Python 3.11.4+; 3.14 filters by default and 3.12 warns without
+                tar.extractall(dest, members=members, filter="data")
+            else:
+                tar.extractall(dest, members=members)
+    except tarfile.TarError as e:
+        raise ConfigError(f"cannot unpack the YAML at this ref: {e}") from e

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import jsonschema
 import pytest
 import requests
 
@@ -172,7 +173,10 @@ def test_drift_with_base_and_a_base_that_does_not_resolve(cli: Cli, pr: Path) ->
 def test_a_saved_plan_keeps_its_causes_and_without_base_there_are_none(cli: Cli, pr: Path, tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
     assert cli("plan", str(pr), "--base", "base", "--out", str(out)).exit_code == 0
-    assert [c["cause"] for c in json.loads(out.read_text())["changes"]] == ["change", "drift"]
+    saved = json.loads(out.read_text())
+    assert [c["cause"] for c in saved["changes"]] == ["change", "drift"]
+    schema = json.loads((Path(__file__).resolve().parent.parent / "schema" / "plan.schema.json").read_text())
+    assert [e.message for e in jsonschema.validators.validator_for(schema)(schema).iter_errors(saved)] == []
     applied = cli("apply", str(pr), "--plan", str(out), "--auto-approve")
     assert applied.exit_code == 0 and "  ~ update 'VIP Speakers'  [drift]" in applied.stdout
     plain = json.loads(cli("plan", str(pr), "--format", "json").stdout)

@@ -117,6 +117,8 @@ def test_changed_since_plans_only_the_scopes_of_changed_files(cli: Cli, sb: obje
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"guide:48", "person:112"}
     assert "Planned 2 of 6 scopes (changed since base): guide 48, person 112." in result.stderr
+    md = cli("plan", str(committed), "--changed-since", "base", "--format", "markdown").stdout
+    assert "_Planned 2 of 6 scopes (changed since base): guide 48, person 112. Other scopes were not read._" in md
 
 
 def test_changed_since_covers_a_deleted_file_whose_scope_another_file_still_declares(

@@ -9,7 +9,9 @@ from provisioner.plan import Plan
 FORMATS = ("text", "markdown", "json")
 
 
-def render(plan: Plan, fmt: str, out: TextIO, *, color: bool = False, title: str = "Plan") -> None:
+def render(plan: Plan, fmt: str, out: TextIO, *, color: bool = False, title: str = "Plan", note: str = "") -> None:
+    """``note`` (which scopes were planned, when not all) goes into markdown, where the reviewer reads; text
+    output has it on stderr and JSON has the scopes themselves."""
     if fmt == "json":
         from provisioner.render.json import render_json
 
@@ -17,7 +19,7 @@ def render(plan: Plan, fmt: str, out: TextIO, *, color: bool = False, title: str
     elif fmt == "markdown":
         from provisioner.render.markdown import render_markdown
 
-        render_markdown(plan, out, title=title)
+        render_markdown(plan, out, title=title, note=note)
     else:
         from provisioner.render.text import render_text
 

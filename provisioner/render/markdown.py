@@ -62,12 +62,14 @@ _REFERENCE = re.compile(r"(?<![\w.])([@#])(?=\w)")  # @mention, #123 issue refer
 _BACKTICKS = re.compile(r"`+")
 
 
-def render_markdown(plan: Plan, out: TextIO, *, title: str = "Plan", limit: int = LIMIT) -> None:
+def render_markdown(plan: Plan, out: TextIO, *, title: str = "Plan", limit: int = LIMIT, note: str = "") -> None:
     drift = title == "Drift"
     b = Budget(limit)
     marker = DRIFT_MARKER if drift else MARKER
     counts = f" ({cause_counts(plan)})" if cause_counts(plan) else ""
     b.add(f"{marker}\n### provisioner {title.lower()}\n\n**{_summary(plan, drift)}**{counts}\n\n")
+    if note:
+        b.add(f"_{md(note)} Other scopes were not read._\n\n")
     _violations(b, plan)
     _deletes(b, plan)
     unsafe = unsafe_scopes(plan)
