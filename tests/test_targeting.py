@@ -165,3 +165,23 @@ def test_changed_since_outside_a_repository_is_a_clear_error(cli: Cli, sb: objec
     assert result.exit_code == 1
     assert result.stderr.startswith("error: --changed-since needs a git repository: ")
     assert sb.requests() == []  # type: ignore[attr-defined]
+
+
+def test_a_target_matches_kind_id_and_account() -> None:
+    from dataclasses import dataclass
+
+    from provisioner.core import Scope
+    from provisioner.select import Selection, parse_target
+
+    @dataclass
+    class AccountScope(Scope):  # scopes gain an account with several accounts per repository
+        account: str | None = None
+
+    default = Scope("guidebook", "guide 47", {"guide": 47}, kind="guide")
+    east = AccountScope("guidebook", "east/guide 47", {"guide": 47}, kind="guide", account="east")
+    kinds = ("guide", "plan", "person")
+    assert [t.matches(default) for t in (parse_target("guide:47", kinds), parse_target("guide:047", kinds),
+                                         parse_target("east/guide:47", kinds), parse_target("plan:47", kinds))] \
+        == [True, True, False, False]
+    assert Selection((parse_target("east/guide:47", kinds),)).pick([default, east]) == [east]
+    assert Selection((parse_target("guide:47", kinds),)).pick([default, east]) == [default]
