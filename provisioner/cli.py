@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, NoReturn
 
 import click
@@ -110,10 +110,11 @@ def _paths(paths: tuple[str, ...]) -> list[str]:
     return list(paths) or ["schedules"]
 
 
-def _engine(workspace: Workspace, parallelism: int) -> Engine:
+def _engine(workspace: Workspace, parallelism: int, services: Collection[str] | None = None) -> Engine:
+    """The engine with a provider for each service the files use (of ``services``, when given)."""
     progress = ProgressReporter(sys.stderr)  # silent for short runs; a bar on a terminal, else plain lines
     click.get_current_context().call_on_close(progress.close)
-    return Engine(registry.build(workspace, os.environ), parallelism=parallelism, progress=progress)
+    return Engine(registry.build(workspace, os.environ, services), parallelism=parallelism, progress=progress)
 
 
 def _color() -> bool:
@@ -148,8 +149,9 @@ def plan(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_sin
          out: str | None, detailed_exitcode: bool, parallelism: int) -> None:
     """Read live state and show the changes apply would make."""
     workspace = load_workspace(_paths(paths))
-    engine = _engine(workspace, parallelism)
-    run, note = _planned(engine, workspace, _paths(paths), targets, changed_since, base, want_labels=fmt != "json")
+    wanted = select.wanted(targets, changed_since, _paths(paths), workspace)
+    engine = _engine(workspace, parallelism, wanted.services())
+    run, note = _planned(engine, workspace, wanted, _paths(paths), base, want_labels=fmt != "json")
     _show(run.plan, fmt, note=note)
     if fmt == "text":
         _budgets(engine, run, run.plan.changes)
@@ -159,17 +161,17 @@ def plan(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_sin
         sys.exit(2)
 
 
-def _planned(engine: Engine, workspace: Workspace, paths: list[str], targets: tuple[str, ...],
-             changed_since: str | None, base: str | None, *, want_labels: bool) -> tuple[Run, str]:
+def _planned(engine: Engine, workspace: Workspace, wanted: select.Wanted, paths: list[str], base: str | None, *,
+             want_labels: bool) -> tuple[Run, str]:
     """Plan the scopes --target / --changed-since select, labelled against --base when given; and, when only
     some scopes were planned, a note saying which (on stderr, and in markdown for the reviewer)."""
-    selection = select.from_options(targets, changed_since, paths, workspace, engine.scopes)
+    selection = wanted.selection(engine.scopes)
     run = engine.plan(workspace, want_labels=want_labels, only=selection.pick)
     note = ""
     if not selection.everything:
-        names = ", ".join(s.name for s in run.scopes[:SHOWN]) + (" …" if len(run.scopes) > SHOWN else "")
-        why = f"changed since {changed_since}" if changed_since else "--target"
-        note = f"Planned {len(run.scopes)} of {len(engine.scopes(workspace.files))} scopes ({why}): {names or 'none'}."
+        n = len(run.scopes)
+        names = ", ".join(s.name for s in run.scopes[:SHOWN]) + (" …" if n > SHOWN else "")
+        note = f"Planned {n} scope{'s' if n != 1 else ''} ({wanted.why}): {names or 'none'}."
         click.echo(note, err=True)
     if base is not None:
         files, notes = load_base(base, paths)
@@ -201,13 +203,16 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
           auto_approve: bool, force: bool, republish: bool, parallelism: int) -> None:
     """Apply a fresh plan, or exactly a saved one."""
     workspace = load_workspace(_paths(paths))
-    engine = _engine(workspace, parallelism)
     if plan_file:
         if targets or changed_since:
             raise Fail("error: --plan applies the saved plan's own scopes; leave out --target and --changed-since")
-        run = _saved_run(engine, workspace, plan_file)
+        saved = _load_plan(plan_file)
+        engine = _engine(workspace, parallelism, {c.provider for c in saved.changes})
+        run = _saved_run(engine, workspace, saved)
     else:
-        run, _ = _planned(engine, workspace, _paths(paths), targets, changed_since, None, want_labels=True)
+        wanted = select.wanted(targets, changed_since, _paths(paths), workspace)
+        engine = _engine(workspace, parallelism, wanted.services())
+        run, _ = _planned(engine, workspace, wanted, _paths(paths), None, want_labels=True)
     changes = run.plan.changes
     _show(run.plan, "text")
     if run.plan.empty:
@@ -222,14 +227,17 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
     _report(report)
 
 
-def _saved_run(engine: Engine, workspace: Workspace, path: str) -> Run:
-    """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
-    everything shown, checked and applied is the saved plan's."""
+def _load_plan(path: str) -> Plan:
     try:
         with open(path, encoding="utf-8") as fh:
-            saved = load_saved(json.load(fh))
+            return load_saved(json.load(fh))
     except (OSError, ValueError) as e:
         raise StalePlanError(f"cannot read plan file {path}: {e}") from e
+
+
+def _saved_run(engine: Engine, workspace: Workspace, saved: Plan) -> Run:
+    """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
+    everything shown, checked and applied is the saved plan's."""
     fresh = engine.plan(workspace, only=Selection(scopes=frozenset((c.provider, c.scope) for c in saved.changes)).pick)
     problems = engine.check_saved(saved, fresh)
     if problems:
@@ -291,8 +299,9 @@ def drift(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_si
           parallelism: int) -> None:
     """Like plan, for scheduled runs: exit 0 in sync, 2 drift, 1 error."""
     workspace = load_workspace(_paths(paths))
-    engine = _engine(workspace, parallelism)
-    run, note = _planned(engine, workspace, _paths(paths), targets, changed_since, base, want_labels=fmt != "json")
+    wanted = select.wanted(targets, changed_since, _paths(paths), workspace)
+    engine = _engine(workspace, parallelism, wanted.services())
+    run, note = _planned(engine, workspace, wanted, _paths(paths), base, want_labels=fmt != "json")
     _show(run.plan, fmt, title="Drift", note=note)
     sys.exit(2 if not run.plan.empty else 0)
 

@@ -76,12 +76,12 @@ class Selection:
             return list(scopes)
         unmatched = [t for t in self.targets if not any(t.matches(s) for s in scopes)]
         if unmatched:
-            declared = [_as_target(s) for s in scopes]
+            kinds = sorted({t.kind for t in unmatched})
+            declared = [_as_target(s) for s in scopes if s.kind in kinds]
             more = f" and {len(declared) - SHOWN} more" if len(declared) > SHOWN else ""
-            listed = ", ".join(declared[:SHOWN]) + more
+            listed = ", ".join(declared[:SHOWN]) + more if declared else f"no {' or '.join(kinds)}"
             raise ConfigError(f"--target {', '.join(map(str, unmatched))}: no file given declares "
-                              f"{'it' if len(unmatched) == 1 else 'them'}; the files declare "
-                              f"{listed or 'no scope'}")
+                              f"{'it' if len(unmatched) == 1 else 'them'}; the files declare {listed}")
         chosen = self.scopes or frozenset()
         return [s for s in scopes if s.ident in chosen or any(t.matches(s) for t in self.targets)]
 
@@ -89,10 +89,44 @@ class Selection:
 ScopesOf = Callable[[Sequence[Loaded]], list[Scope]]
 
 
-def changed_scopes(snap: Snapshot, workspace: Workspace, scopes_of: ScopesOf) -> set[ScopeIdent]:
-    """The scopes declared in files that differ between the snapshot and the working tree: changed and new files,
-    and files deleted since (as the snapshot holds them: their scopes may still be declared elsewhere, and lose
-    what the deleted file declared). A file's scopes are found from that file alone, with no I/O."""
+@dataclass(frozen=True)
+class Wanted:
+    """What `--target` and `--changed-since` ask for, known before any provider is built: so only the services
+    it can concern are set up (a targeted guide needs no Planning Center credentials)."""
+
+    targets: tuple[Target, ...] = ()
+    changed: tuple[Loaded, ...] | None = None  # files that differ from REF (deleted ones as REF held them)
+    why: str = ""
+
+    def services(self) -> set[str] | None:
+        """The services whose scopes may be selected; None for all."""
+        if not self.targets and self.changed is None:
+            return None
+        kinds = {t.kind for t in self.targets}
+        by_kind = {s.name for s in registry.services() if kinds & set(s.target_kinds)}
+        return by_kind | {f.provider for f in self.changed or ()}
+
+    def selection(self, scopes_of: ScopesOf) -> Selection:
+        """The selection, once providers exist: a changed file's scopes are found from that file alone."""
+        if self.changed is None:
+            return Selection(self.targets)
+        return Selection(self.targets, frozenset(s.ident for f in self.changed for s in scopes_of([f])))
+
+
+def wanted(targets: Sequence[str], changed_since: str | None, paths: Sequence[str], workspace: Workspace) -> Wanted:
+    """Parse `--target` values and find the files changed since `--changed-since` (a git snapshot of REF)."""
+    parsed = tuple(parse_target(t, target_kinds()) for t in targets)
+    why = f"changed since {changed_since}" if changed_since else "--target" if targets else ""
+    if changed_since is None:
+        return Wanted(parsed, None, why)
+    with snapshot(changed_since, paths, "--changed-since") as snap:
+        return Wanted(parsed, tuple(changed_files(snap, workspace)), why)
+
+
+def changed_files(snap: Snapshot, workspace: Workspace) -> list[Loaded]:
+    """Files that differ between the snapshot and the working tree: changed and new files, and files deleted
+    since, as the snapshot holds them (their scopes may still be declared elsewhere, and lose what the deleted
+    file declared)."""
     changed = [f for f in workspace.files if _differs(snap, Path(f.path))]
     here = {Path(f.path).resolve() for f in workspace.files}
     gone = [p for p in snap.files() if p.suffix in SUFFIXES and snap.working_path(p) not in here]
@@ -100,7 +134,7 @@ def changed_scopes(snap: Snapshot, workspace: Workspace, scopes_of: ScopesOf) ->
     # A deleted file that no longer validates (an older schema) cannot name its scopes; the rest still count.
     old = [f for f in (load_bytes(str(p), p.read_bytes(), diags) for p in gone) if f is not None]
     known = {f.provider for f in workspace.files}
-    return {s.ident for f in [*changed, *old] if f.provider in known for s in scopes_of([f])}
+    return [*changed, *(f for f in old if f.provider in known)]
 
 
 def _differs(snap: Snapshot, path: Path) -> bool:
@@ -121,14 +155,3 @@ def _as_target(scope: Scope) -> str:
 def _id(value: object) -> str:
     text = str(value).strip()
     return str(int(text)) if text.isdigit() else text
-
-
-def from_options(targets: Sequence[str], changed_since: str | None, paths: Sequence[str], workspace: Workspace,
-                 scopes_of: ScopesOf) -> Selection:
-    """The selection `--target` and `--changed-since` ask for (all scopes when neither is given)."""
-    kinds = target_kinds()
-    parsed = tuple(parse_target(t, kinds) for t in targets)
-    if changed_since is None:
-        return Selection(targets=parsed)
-    with snapshot(changed_since, paths, "--changed-since") as snap:
-        return Selection(targets=parsed, scopes=frozenset(changed_scopes(snap, workspace, scopes_of)))

@@ -69,7 +69,7 @@ def test_plan_with_targets_reads_only_those_scopes(cli: Cli, sb: object, repo: P
     result = cli("plan", str(repo), "--target", "guide:48", "--target", "person:111")
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"guide:48", "person:111"}
-    assert "Planned 2 of 5 scopes (--target): guide 48, person 111." in result.stderr
+    assert "Planned 2 scopes (--target): guide 48, person 111." in result.stderr
     titles = [line for line in result.stdout.splitlines() if " · " in line and not line.startswith(" ")]
     assert titles == ["guidebook · guide 48", "planning_center · person 111"]
 
@@ -85,6 +85,16 @@ def test_apply_with_a_target_writes_only_that_scope(cli: Cli, sb: object, repo: 
     assert again.exit_code == 2 and "· plan 5679" not in again.stdout and "· guide 48" in again.stdout
 
 
+def test_a_target_needs_only_its_services_credentials(cli: Cli, sb: object, repo: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PCO_APPLICATION_ID", "PCO_SECRET", "PCO_ACCESS_TOKEN"):
+        monkeypatch.delenv(name)
+    assert cli("plan", str(repo), "--target", "guide:48").exit_code == 0
+    assert scopes_read(sb) == {"guide:48"}
+    result = cli("plan", str(repo), "--target", "plan:5678")
+    assert (result.exit_code, result.stderr[:51]) == (1, "error: Planning Center credentials are incomplete (")
+
+
 def test_drift_with_a_target(cli: Cli, sb: object, repo: Path) -> None:
     result = cli("drift", str(repo), "--target", "guide:47", "--format", "json")
     assert result.exit_code == 0  # guide 47 matches the YAML; the other scopes, which drifted, were not read
@@ -92,8 +102,7 @@ def test_drift_with_a_target(cli: Cli, sb: object, repo: Path) -> None:
 
 
 @pytest.mark.parametrize(("target", "message"), [
-    ("guide:99", "error: --target guide:99: no file given declares it; the files declare guide:47, guide:48, "
-                 "person:111, plan:5678, plan:5679\n"),
+    ("guide:99", "error: --target guide:99: no file given declares it; the files declare guide:47, guide:48\n"),
     ("guid:47", "error: --target guid:47: unknown kind 'guid'; the kinds are guide, person, plan\n"),
     ("47", "error: --target '47': expected KIND:ID such as guide:47, or ACCOUNT/KIND:ID such as east/guide:47 "
            "(kinds: guide, person, plan)\n"),
@@ -116,9 +125,9 @@ def test_changed_since_plans_only_the_scopes_of_changed_files(cli: Cli, sb: obje
     result = cli("plan", str(committed), "--changed-since", "base")
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"guide:48", "person:112"}
-    assert "Planned 2 of 6 scopes (changed since base): guide 48, person 112." in result.stderr
+    assert "Planned 2 scopes (changed since base): guide 48, person 112." in result.stderr
     md = cli("plan", str(committed), "--changed-since", "base", "--format", "markdown").stdout
-    assert "_Planned 2 of 6 scopes (changed since base): guide 48, person 112. Other scopes were not read._" in md
+    assert "_Planned 2 scopes (changed since base): guide 48, person 112. Other scopes were not read._" in md
 
 
 def test_changed_since_covers_a_deleted_file_whose_scope_another_file_still_declares(
@@ -137,7 +146,7 @@ def test_changed_since_covers_a_deleted_file_whose_scope_another_file_still_decl
 def test_changed_since_with_nothing_changed_reads_nothing(cli: Cli, sb: object, committed: Path) -> None:
     result = cli("plan", str(committed), "--changed-since", "base", "--detailed-exitcode")
     assert (result.exit_code, sb.requests()) == (0, [])  # type: ignore[attr-defined]
-    assert "Planned 0 of 5 scopes (changed since base): none." in result.stderr
+    assert "Planned 0 scopes (changed since base): none." in result.stderr
     assert result.stdout == "No changes. Live state matches the YAML.\n"
 
 

@@ -4,7 +4,7 @@ entry-point group, and any registered at run time (tests). The only generic modu
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from importlib import import_module
 from importlib.metadata import entry_points
 
@@ -69,6 +69,7 @@ def needed(workspace: Workspace) -> list[str]:
     return sorted({f.provider for f in workspace.files})
 
 
-def build(workspace: Workspace, env: Mapping[str, str]) -> dict[str, Provider]:
-    """One provider per service the files use; credentials are read here, from the environment only."""
-    return {name: get(name).provider(env) for name in needed(workspace)}
+def build(workspace: Workspace, env: Mapping[str, str], only: Collection[str] | None = None) -> dict[str, Provider]:
+    """One provider per service the files use (of those in ``only``, when given); credentials are read here,
+    from the environment only."""
+    return {name: get(name).provider(env) for name in needed(workspace) if only is None or name in only}
