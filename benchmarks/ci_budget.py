@@ -35,7 +35,6 @@ from click.testing import CliRunner
 
 from provisioner.cli import main as cli_main
 from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
-from provisioner.sandbox.seed import _insert_schedules
 
 ON_SCHEDULE = (5, 3)  # attendees and sessions per schedule: request counts do not depend on them, load time does
 
@@ -214,10 +213,11 @@ def _ids(day: Day, g: int, k: int) -> tuple[list[int], list[int]]:
 
 
 def _add_schedules(sb: SandboxServer, day: Day) -> None:
-    rows = [(g * day.schedules + k + 1, 1001 + g, f"Schedule {k + 1:04d}", *_ids(day, g, k))
-            for g in range(day.guides) for k in range(day.schedules)]
-    with sb.store.transaction():
-        _insert_schedules(sb.store, rows)
+    """Schedule k of the g-th guide gets id g * schedules + k + 1 (the store numbers them in order)."""
+    with sb.store.transaction():  # one transaction: the helpers join it
+        for g in range(day.guides):
+            for k in range(day.schedules):
+                sb.store.add_guidebook_schedule(1001 + g, f"Schedule {k + 1:04d}", *_ids(day, g, k))
 
 
 def _write_yaml(day: Day, folder: Path, *, edited: int) -> None:
