@@ -157,7 +157,7 @@ def plan(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_sin
         _budgets(engine, run, run.plan.changes)
     if out:
         _write_plan(run.plan, out)
-    if detailed_exitcode and not run.plan.empty:
+    if detailed_exitcode and run.plan.differs:
         sys.exit(2)
 
 
@@ -273,8 +273,9 @@ def _report(report: ApplyReport) -> None:
     for o in report.outcomes:
         mark = {"applied": "ok    ", "failed": "FAILED", "skipped": "skip  "}[o.status]
         where = f" ({o.change.source})" if o.change.source and o.status != "applied" else ""
+        said = o.error or (o.written.note if o.written else None)
         click.echo(f"  {mark} {o.change.action:<6} {o.change.scope} {o.change.key!r}{where}" +
-                   (f": {o.error}" if o.error else ""))
+                   (f": {said}" if said else ""))
     for note in report.notes:
         click.echo(note)
     for step in report.failed_steps:
@@ -283,8 +284,16 @@ def _report(report: ApplyReport) -> None:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"Applied {report.count('applied')}, failed {report.count('failed')}, "
                f"skipped {report.count('skipped')}.")
+    if report.failed_steps and report.count("failed") == 0 and report.count("skipped") == 0:
+        # Plain apply finds no changes after a failed publish, so it would never publish again.
+        raise Fail("error: the changes were applied but a post-apply step failed; fix the cause, then run "
+                   "`provisioner apply --republish`")
+    if report.failed_steps:
+        raise Fail("error: some changes or steps failed; fix the cause and run apply again, then "
+                   "`provisioner apply --republish` if a publish failed")
     if not report.ok:
-        raise Fail("error: some changes or steps failed; fix the cause and run apply again (it converges)")
+        raise Fail("error: some changes failed or were skipped; fix the cause (for a stale change: review a new "
+                   "plan) and run apply again (it converges)")
 
 
 @main.command()
@@ -303,7 +312,7 @@ def drift(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_si
     engine = _engine(workspace, parallelism, wanted.services())
     run, note = _planned(engine, workspace, wanted, _paths(paths), base, want_labels=fmt != "json")
     _show(run.plan, fmt, title="Drift", note=note)
-    sys.exit(2 if not run.plan.empty else 0)
+    sys.exit(2 if run.plan.differs else 0)
 
 
 @main.command()

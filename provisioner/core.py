@@ -47,6 +47,9 @@ class Workspace:
 
     files: tuple[Loaded, ...]
     digest: str
+    # Files the run was not given that sit beside the ones it was (and in schedules/): a scope they also
+    # declare is not pruned by this run (it would delete what they declare).
+    siblings: tuple[Loaded, ...] = ()
 
 
 def position(tree: Pos, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:
@@ -119,6 +122,9 @@ class Scope:
     # The `--target KIND:ID` kind this scope answers to (one of its Service's ``target_kinds``); its id is
     # ``target[kind]``. Empty: the scope cannot be picked by --target (only by --changed-since or a saved plan).
     kind: str = ""
+    # Live duplicates of declared objects are ours to report (off where the service owns the objects and
+    # two of them with one identity are normal, such as a person's schedules).
+    dedupe: bool = True
 
     @property
     def ident(self) -> tuple[str, str]:

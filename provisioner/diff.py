@@ -69,10 +69,15 @@ def _update(scope: Scope, want: Record, have: Record, labels: dict[str, dict[str
 
 
 def _delete(scope: Scope, rec: Record, labels: dict[str, dict[str, str]]) -> Change:
+    reason = "duplicate in live: the lowest id is kept (prune)" if rec.twin_of else "not declared (prune)"
+    return delete_change(scope, rec, reason=reason, labels=labels)
+
+
+def delete_change(scope: Scope, rec: Record, *, reason: str, labels: dict[str, dict[str, str]] | None = None) -> Change:
+    """The delete of one live record (prune, or a run removing its own duplicate)."""
     fields = {n: {"add": [], "remove": sorted(set(v))} if isinstance(v, list) else {"from": v, "to": None}
               for n, v in rec.values.items() if v not in (None, [], "")}
-    reason = "duplicate name in live (prune)" if rec.twin_of else "not declared (prune)"
-    return _change(scope, "delete", rec.key, fields, reason, desired=None, live=rec, labels=labels)
+    return _change(scope, "delete", rec.key, fields, reason, desired=None, live=rec, labels=labels or {})
 
 
 def _note_renames(changes: list[Change]) -> list[Change]:

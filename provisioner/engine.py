@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -20,8 +21,11 @@ from provisioner.errors import (
     StalePlanError,
 )
 from provisioner.plan import FORMAT_VERSION, fingerprint
-from provisioner.providers.base import Provider
-from provisioner.safety import assess
+from provisioner.preconditions import Preconditions
+from provisioner.providers.base import Provider, Written
+from provisioner.reconcile import Created, id_order
+from provisioner.reconcile import resolve as resolve_twins
+from provisioner.safety import assess, duplicates
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -37,6 +41,7 @@ class Run:
     scopes: list[Scope]
     live: dict[tuple[str, str], dict[str, Record]]
     desired: dict[tuple[str, str], dict[str, Record]]
+    read_at: float = 0.0  # monotonic time of the live read, for fresh preconditions
 
 
 @dataclass
@@ -44,6 +49,7 @@ class Outcome:
     change: Change
     status: Literal["applied", "failed", "skipped"]
     error: str | None = None
+    written: Written | None = None  # what the provider reported (a created id, a note)
 
 
 @dataclass
@@ -82,6 +88,8 @@ class Engine:
     providers: Mapping[str, Provider]
     parallelism: int = 8
     progress: Progress | None = None
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
     _exhausted: dict[str, str] = field(default_factory=dict, init=False)  # provider -> why its changes skip
 
     def plan(self, workspace: Workspace, *, want_labels: bool = False,
@@ -91,6 +99,8 @@ class Engine:
         scopes = self.scopes(workspace.files)
         if only is not None:
             scopes = only(scopes)
+        notes = self._subset_guard(workspace, scopes)
+        read_at = self.clock()
         read = self._map("read", self._read, scopes)
         fatal = next((r for r in read if isinstance(r, ProvisionerError) and not isinstance(r, PlanError)), None)
         if fatal is not None:
@@ -100,21 +110,44 @@ class Engine:
         desired, more = self._resolve([s for s in scopes if (s.provider, s.name) in live], live, want_labels)
         if diags or more:
             raise PlanError([*diags, *more])
-        changes, reports, warnings, impact = [], [], [], []
+        changes, reports, warnings, impact, twins = [], [], list(notes), [], []
         for scope in scopes:
             provider, k = self.providers[scope.provider], (scope.provider, scope.name)
             found = diff_scope(scope, desired[k], live[k], provider.labels(scope))
             changes += found
             reports.append(assess(scope, live[k], found))
+            twins += duplicates(scope, desired[k], live[k], found)
             people = provider.impact(scope, live=live[k], changes=found)
             if people is not None:
                 impact.append({"provider": scope.provider, "scope": scope.name, "people": people})
             # Sanity warnings only for what this plan writes: the reviewer is approving those.
             touched = {c.key for c in found if c.action != "delete"}
             warnings += provider.warnings(scope, desired={n: r for n, r in desired[k].items() if n in touched})
-        plan = Plan(tuple(changes), tuple(reports), tuple(warnings), workspace.digest, tuple(impact))
+        plan = Plan(tuple(changes), tuple(reports), tuple(warnings + twins), workspace.digest, tuple(impact),
+                    tuple(twins))
         log.info("%s", plan.summary_line())
-        return Run(plan, scopes, live, desired)
+        return Run(plan, scopes, live, desired, read_at)
+
+    def _subset_guard(self, workspace: Workspace, scopes: list[Scope]) -> list[str]:
+        """A run given only some of the files that declare a scope must not prune that scope (it would delete
+        what the other files declare): turn its prune off and say why."""
+        if not workspace.siblings:
+            return []
+        elsewhere: dict[tuple[str, str], list[str]] = {}
+        for item in workspace.siblings:
+            provider = self.providers.get(item.provider)
+            for other in provider.scopes([item]) if provider else ():
+                elsewhere.setdefault(other.ident, []).append(item.path)
+        notes = []
+        for scope in scopes:
+            paths = sorted(set(elsewhere.get(scope.ident, [])))
+            if paths and scope.prune:
+                scope.prune = False
+                one = len(paths) == 1
+                notes.append(f"{scope.name}: not pruned: {', '.join(paths)} also declare{'s' if one else ''} it and "
+                             f"this run was not given {'it' if one else 'them'}; pass every file of the scope (or "
+                             "the directory) to prune it")
+        return notes
 
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
         """The scopes ``files`` declare (no I/O)."""
@@ -155,24 +188,36 @@ class Engine:
     def apply(self, run: Run, *, force: bool = False, changes: Sequence[Change] | None = None,
               republish: bool = False) -> ApplyReport:
         """Carry out ``changes`` (default: the run's plan); refuse unsafe plans without ``force``. With
-        ``republish`` the post-apply step covers everything declared, not just what changed."""
+        ``republish`` the post-apply step covers everything declared, not just what changed.
+
+        Updates and deletes go before creates (an object's old copy is gone or changed before a new one
+        appears), and each change's precondition is confirmed against a fresh read of its scope first."""
         todo = list(run.plan.changes if changes is None else changes)
         self.check_safety(run, force=force)
         self._exhausted.clear()
-        report = ApplyReport(outcomes=self._map("apply", self._apply_one, todo))
+        checks = Preconditions(self._read, run.scopes, run.live, run.read_at, clock=self.clock)
+        first = [c for c in todo if c.action != "create"]
+        outcomes = self._map("apply", lambda c: self._apply_one(c, checks), first)
+        outcomes += self._map("apply", lambda c: self._apply_one(c, checks), [c for c in todo if c not in first])
+        report = ApplyReport(outcomes=outcomes)
         if republish:  # covers what changed too: publishing it twice would only spend requests
             steps = self.republish(run)
             report.notes, report.failed_steps = steps.notes, steps.failed_steps
         else:
             report.notes, report.failed_steps = self._after_apply(run, report)
-        report.unconverged = self._verify(run, report)
+        self._verify(run, report)
         return report
 
-    def _apply_one(self, change: Change) -> Outcome:
+    def _apply_one(self, change: Change, checks: Preconditions) -> Outcome:
         if change.provider in self._exhausted:
             return Outcome(change, "skipped", self._exhausted[change.provider])
+        verdict = checks.check(change)
+        if verdict.stale:
+            return Outcome(change, "skipped", verdict.stale)
+        if verdict.gone:
+            return Outcome(change, "applied", written=Written(note="already gone (deleted meanwhile)"))
         try:
-            self.providers[change.provider].apply(change)
+            written = self.providers[change.provider].apply(change)
         except RateLimitedError as e:
             # The service's budget is spent (some services count per day): the rest would only fail the same way.
             self._exhausted.setdefault(change.provider, f"not attempted: {change.provider} rate limit exhausted")
@@ -182,7 +227,7 @@ class Engine:
             log.info("%s %s %r failed: %s", change.action, change.scope, change.key, e)
             return Outcome(change, "failed", str(e))
         log.info("%s %s %r done", change.action, change.scope, change.key)
-        return Outcome(change, "applied")
+        return Outcome(change, "applied", written=written if isinstance(written, Written) else None)
 
     def _after_apply(self, run: Run, report: ApplyReport) -> tuple[list[str], list[str]]:
         """Post-apply steps (publishing) per scope: notes for the user, and the steps that failed."""
@@ -210,32 +255,73 @@ class Engine:
             if provider.post_apply_step(scope) is None:
                 continue
             try:
-                report.notes += provider.publish_all(scope, desired=run.desired[(scope.provider, scope.name)])
+                report.notes += provider.publish_all(scope, desired=_filled(run, scope))
             except ProvisionerError as e:
                 report.failed_steps.append(f"{scope.name}: post-apply step failed: {e}")
         return report
 
-    def _verify(self, run: Run, report: ApplyReport) -> list[str]:
-        """Re-read the scopes we wrote to and name every field that still differs."""
-        applied = {(o.change.provider, o.change.scope): o.change for o in report.outcomes if o.status == "applied"}
+    def _verify(self, run: Run, report: ApplyReport) -> None:
+        """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
+        every applied change that did not take effect into a failure naming the object and field."""
+        self._settle(report)
+        applied = {(o.change.provider, o.change.scope) for o in report.outcomes if o.status == "applied"}
         touched = [s for s in run.scopes if (s.provider, s.name) in applied]
-        fresh = self._map("verify", self._read, touched)
-        out = []
-        for scope, live in zip(touched, fresh, strict=True):
+        for scope, live in zip(touched, self._map("verify", self._read, touched), strict=True):
             if isinstance(live, ProvisionerError):  # the writes happened; only the check could not run
-                out.append(f"{scope.name}: could not re-read to verify the apply: {live}")
+                report.unconverged.append(f"{scope.name}: could not re-read to verify the apply: {live}")
                 continue
+            k = (scope.provider, scope.name)
+            mine = [o for o in report.outcomes if (o.change.provider, o.change.scope) == k and o.status == "applied"]
+            live = self._dedupe(scope, live, mine, {str(r.id) for r in run.live[k].values()}, report)
+            self._check_effect(scope, run, live, mine)
+
+    def _settle(self, report: ApplyReport) -> None:
+        """A create whose POST went unanswered may still commit: wait out its window before looking for it."""
+        until = [o.written.settle_until for o in report.outcomes
+                 if o.status == "applied" and o.written and o.written.settle_until and o.written.unanswered]
+        if until:
+            self.sleep(max(0.0, max(until) - self.clock()))
+
+    def _dedupe(self, scope: Scope, live: dict[str, Record], mine: list[Outcome], before: set[str],
+                report: ApplyReport) -> dict[str, Record]:
+        created = [Created(o.change, o.written.id if o.written else None, o.written.unanswered if o.written else 0)
+                   for o in mine if o.change.action == "create"]
+        twins = resolve_twins(scope, live, created, before)
+        report.notes += twins.notes
+        gone = set()
+        errors = self._map("dedupe", self._apply_plain, twins.removals)
+        for removal, error in zip(twins.removals, errors, strict=True):
+            if error is None:
+                gone.add(removal.key)
+            else:
+                report.failed_steps.append(f"{scope.name}: could not remove this run's duplicate {removal.key!r}: "
+                                           f"{error}; the next plan shows it")
+        return _rekeyed({k: r for k, r in live.items() if k not in gone})
+
+    def _apply_plain(self, change: Change) -> str | None:
+        try:
+            self.providers[change.provider].apply(change)
+        except ProvisionerError as e:
+            return str(e)
+        return None
+
+    def _check_effect(self, scope: Scope, run: Run, live: dict[str, Record], mine: list[Outcome]) -> None:
+        """An applied change whose object still differs was accepted but not kept: a failure, not a warning."""
+        try:  # resolved again against the new live state: a changed position pairs with its new key
+            want = self.providers[scope.provider].desired(scope, live)
+        except ProvisionerError:
             want = run.desired[(scope.provider, scope.name)]
-            created = {o.change.key for o in report.outcomes
-                       if o.status == "applied" and o.change.action == "create" and o.change.scope == scope.name}
-            for rec in sorted((r for r in live.values() if r.twin_of in created), key=lambda r: r.key):
-                out.append(f"{scope.name} {rec.twin_of!r} exists twice: the server committed a create it "
-                           f"had not answered ({rec.key}); the next plan deletes the extra one (with prune)")
-            for c in diff_scope(scope, want, live):
-                if any(o.change.ident == c.ident and o.status == "applied" for o in report.outcomes):
-                    what = ", ".join(sorted(c.fields)) or c.action
-                    out.append(f"{scope.name} {c.key!r}: {what} did not converge after apply")
-        return out
+        left = {c.key: c for c in diff_scope(scope, want, live)}
+        ids = {str(r.id) for r in live.values()}
+        for o in mine:
+            c = o.change
+            if c.action == "delete" and str((c.before or {}).get("id")) in ids and not (o.written and o.written.note):
+                o.status, o.error = "failed", "the server accepted the delete but the object is still there"
+            elif c.action != "delete" and c.key in left and left[c.key].action != "delete":
+                what = left[c.key]
+                detail = "it is not there" if what.action == "create" else \
+                    f"{', '.join(sorted(what.fields))} still differ{'s' if len(what.fields) == 1 else ''}"
+                o.status, o.error = "failed", f"the server accepted the {c.action} but it did not take effect: {detail}"
 
     def check_saved(self, saved: Plan, run: Run) -> list[str]:
         """Every reason the saved plan may no longer be applied as reviewed. A change already made (live holds
@@ -327,6 +413,27 @@ def _saved_state(c: Change, run: Run) -> Literal["pending", "applied", "stale"]:
     if live is not None and same_object and all(_norm(live.values.get(f)) == _norm(after.get(f)) for f in wrote):
         return "applied"
     return "stale"
+
+
+def _filled(run: Run, scope: Scope) -> dict[str, Record]:
+    """The declared records with the fields they leave unmanaged taken from live (what the object holds)."""
+    k = (scope.provider, scope.name)
+    live = run.live[k]
+    return {key: replace(rec, values={**(live[key].values if key in live else {}), **rec.values})
+            for key, rec in run.desired[k].items()}
+
+
+def _rekeyed(live: dict[str, Record]) -> dict[str, Record]:
+    """Live records keyed again after some copies were removed: the lowest id left takes the plain key."""
+    out: dict[str, Record] = {}
+    for rec in sorted(live.values(), key=lambda r: id_order(r.id)):
+        base = rec.twin_of or rec.key
+        if base in out:
+            twin = f"{base} (#{rec.id})"
+            out[twin] = Record(twin, rec.values, rec.id, rec.source, rec.identity, base)
+        else:
+            out[base] = Record(base, rec.values, rec.id, rec.source, rec.identity)
+    return out
 
 
 def _keys(scopes: list[Scope]) -> list[tuple[str, str]]:

@@ -92,6 +92,8 @@ class Plan:
     # "gain", "lose"}]}), when a provider computes it exactly from the whole live scope; for other scopes
     # renderers fall back to the changes alone.
     impact: tuple[dict[str, Any], ...] = ()
+    # Live duplicates this plan leaves in place (prune off): a difference for drift, though not a change.
+    duplicates: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", tuple(sorted(self.changes, key=Change.sort_key)))
@@ -106,11 +108,19 @@ class Plan:
         return not self.changes
 
     @property
+    def differs(self) -> bool:
+        """Live differs from the YAML: changes to make, or duplicates left in place (drift exits 2)."""
+        return bool(self.changes or self.duplicates)
+
+    @property
     def violations(self) -> list[str]:
         return [v for s in self.scopes for v in s.violations]
 
     def summary_line(self) -> str:
         s = self.summary
+        if self.empty and self.duplicates:
+            n = len(self.duplicates)
+            return f"No changes, but {n} duplicate{'s' if n != 1 else ''} in live (see the warnings)."
         if self.empty:
             return "No changes. Live state matches the YAML."
         return f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete."
@@ -128,6 +138,7 @@ class Plan:
             "changes": [c.to_json() for c in self.changes],
             "scopes": [asdict(s) for s in self.scopes],
             "warnings": list(self.warnings),
+            "duplicates": list(self.duplicates),
             "inputs_digest": self.inputs_digest,
             "impact": list(self.impact),
             "fingerprint": self.fingerprint,
@@ -139,7 +150,7 @@ class Plan:
                        for s in data.get("scopes", []))
         return cls(changes=tuple(Change.from_json(c) for c in data.get("changes", [])), scopes=scopes,
                    warnings=tuple(data.get("warnings", [])), inputs_digest=data.get("inputs_digest", ""),
-                   impact=tuple(data.get("impact", [])))
+                   impact=tuple(data.get("impact", [])), duplicates=tuple(data.get("duplicates", [])))
 
     def with_changes(self, changes: tuple[Change, ...]) -> Plan:
         return replace(self, changes=changes)

@@ -11,16 +11,32 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from provisioner.core import Change, Loaded, Record, Scope
-from provisioner.errors import AmbiguousWriteError, Diagnostic
+from provisioner.errors import AmbiguousWriteError, ApiError, Diagnostic, NotFoundError
 from provisioner.model import Strict
 
 if TYPE_CHECKING:
     import click
 
-    from provisioner.http import RetryPolicy
+    from provisioner.http import HttpClient, RetryPolicy
+
+@dataclass(frozen=True)
+class Written:
+    """What ``Provider.apply`` may report about one write (every field optional; returning None is fine).
+
+    ``id`` is the id the server gave a created object (answered, or found and adopted): the engine keeps the
+    lowest id of duplicated creates and removes only copies it knows are its own. ``unanswered`` counts POSTs of
+    this create whose answer never came (they may still commit); ``settle_until`` is the monotonic time until
+    which such a POST is waited for before the check after apply. ``note`` is said next to the change."""
+
+    id: Any = None
+    note: str | None = None
+    unanswered: int = 0
+    settle_until: float | None = None
+
 
 class Provider(ABC):
     """Subclasses implement the four abstract methods; every keyword argument is keyword-only.
@@ -32,7 +48,10 @@ class Provider(ABC):
     - ``desired`` turns a scope's declarations into records, resolving references against live data; it
       raises :class:`~provisioner.errors.PlanError` naming file:line for anything unresolvable.
     - ``apply`` carries out exactly one change and raises an ``ApiError`` on failure. It must not duplicate:
-      a create that failed ambiguously is re-read and adopted before any retry.
+      a create that failed ambiguously is re-read and adopted before any retry. It may return a
+      :class:`Written` (the created id, a note such as "already gone"); None means nothing to add.
+      A DELETE answered 404 by the object's own URL in the service's error format is "already gone" (a note);
+      any other 404 (an HTML page: no such route) is a failure.
     """
 
     name: ClassVar[str]
@@ -48,7 +67,7 @@ class Provider(ABC):
     def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]: ...
 
     @abstractmethod
-    def apply(self, change: Change) -> None: ...
+    def apply(self, change: Change) -> Written | None: ...
 
     def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
         """Human names for ids in changes, by field; filled only when ``desired(want_labels=True)`` ran."""
@@ -86,25 +105,46 @@ class Provider(ABC):
         return 0
 
 
-def create_adopting(post: Callable[[], object], adopt: Callable[[], bool], *, retry: RetryPolicy,
-                    timeout: float, tries: int = 3) -> None:
-    """POST a create; after an ambiguous failure re-read (``adopt`` returns True when the object is there and
-    finished) and only then send it again. Never a blind retry, so never a duplicate.
+def create_adopting(post: Callable[[], Any], adopt: Callable[[], Any], *, retry: RetryPolicy,
+                    timeout: float, tries: int = 3) -> Written:
+    """POST a create (``post`` returns the new id); after an ambiguous failure re-read (``adopt`` returns the id
+    of the object when it is there and finished, else None) and only then send it again. Never a blind retry.
 
     A request that timed out may still be running on the server, so it gets up to three times the request
-    ``timeout`` to show up before it is sent again; a dropped connection is looked for once, shortly after."""
+    ``timeout`` to show up before it is sent again; a dropped connection is looked for once, shortly after.
+    An unanswered POST may still commit after that: the result says how many there were and until when to
+    wait for them (3x ``timeout`` after the last), so the check after apply can find and remove a late copy."""
+    unanswered, settle = 0, None
     for attempt in range(tries):
         try:
-            post()
-            return
+            return Written(id=post(), unanswered=unanswered, settle_until=settle)
         except AmbiguousWriteError as e:
+            unanswered += 1
+            settle = time.monotonic() + 3 * timeout
             waits = [timeout] * 3 if e.timed_out else [retry.delay(attempt, None)]
             for wait in waits:
                 time.sleep(wait)
-                if adopt():
-                    return
+                found = adopt()
+                if found is not None:  # one of the unanswered POSTs did commit: that one is accounted for
+                    left = unanswered - 1
+                    return Written(id=found, unanswered=left, settle_until=settle if left else None)
             if attempt + 1 == tries:
                 raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def delete_once(client: HttpClient, path: str) -> Written | None:
+    """DELETE one object. A 404 in the service's own (JSON) error format from the object's own URL means it is
+    already gone: a note, not a failure. A 404 without one (an HTML page: no such route, so the delete may never
+    have happened) stays an error."""
+    try:
+        client.request("DELETE", path)
+    except NotFoundError as e:
+        if not isinstance(e.body, dict):
+            raise ApiError(f"{e} — a 404 that is not the API's own answer (no such route?); the delete may not "
+                           "have happened", status=e.status, body=e.body) from e
+        return Written(note="already gone (404 from its own URL)")
+    return None
 
 
 Claim = Callable[[tuple[object, ...], Loaded, tuple[str | int, ...], str], None]

@@ -89,6 +89,8 @@ def render_markdown(plan: Plan, out: TextIO, *, title: str = "Plan", limit: int 
 def _summary(plan: Plan, drift: bool) -> str:
     if not drift:
         return plan.summary_line()
+    if plan.empty and plan.duplicates:
+        return f"Drift: duplicates in live ({len(plan.duplicates)}; see the warnings)."
     if plan.empty:
         return "No drift: live state matches the YAML."
     s = plan.summary

@@ -27,13 +27,16 @@ class GuidebookSchedule(Strict):
     name: Text = Field(
         examples=["Sales Team"],
         description="The schedule's identity within the guide. The API cannot rename: a new name is a new schedule.")
-    attendees: list[AttendeeRef] = Field(
-        default_factory=list, examples=[[6, {"email": "alice@example.com"}, {"import_id": "crm-1001"}]],
+    # Left out = not managed (its live value is kept), as in Planning Center files; a create needs both.
+    attendees: list[AttendeeRef] | None = Field(
+        None, examples=[[6, {"email": "alice@example.com"}, {"import_id": "crm-1001"}]],
         description="Who gets this schedule: a set of attendee ids, {email: ...} or {import_id: ...}; "
-                    "order and duplicates do not matter.")
-    sessions: list[SessionRef] = Field(
-        default_factory=list, examples=[[13, {"import_id": "sess-keynote"}, {"name": "Opening Keynote"}]],
-        description="The sessions on it: a set of session ids, {import_id: ...} or {name: ...}.")
+                    "order and duplicates do not matter. Left out: not managed (creating a schedule needs it; "
+                    "[] for nobody).")
+    sessions: list[SessionRef] | None = Field(
+        None, examples=[[13, {"import_id": "sess-keynote"}, {"name": "Opening Keynote"}]],
+        description="The sessions on it: a set of session ids, {import_id: ...} or {name: ...}. Left out: not "
+                    "managed (creating a schedule needs it; [] for none).")
 
 
 class GuidebookFile(Strict):

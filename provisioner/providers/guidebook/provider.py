@@ -10,10 +10,10 @@ from typing import Any
 
 from provisioner.core import Change, Loaded, Record, Scope, add_live
 from provisioner.diff import simulate
-from provisioner.errors import ApiError, ConfigError, Diagnostic, NotFoundError, PlanError
+from provisioner.errors import ApiError, ConfigError, Diagnostic, PlanError
 from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
 from provisioner.model import Ref, Safety
-from provisioner.providers.base import Provider, create_adopting
+from provisioner.providers.base import Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
 from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
 
@@ -122,16 +122,24 @@ class GuidebookProvider(Provider):
         schedules: list[tuple[Loaded, tuple[str | int, ...], GuidebookSchedule]] = scope.items
         # One pass over the references (a guide can hold hundreds of thousands): ids apart, readable ones kept
         # with their position for error messages.
-        split = [(item, loc, s, _split(s.attendees), _split(s.sessions)) for item, loc, s in schedules]
+        split = [(item, loc, s, _split(s.attendees or []), _split(s.sessions or [])) for item, loc, s in schedules]
         needs_index = want_labels or any(a[1] or ss[1] for *_, a, ss in split)
         index = self.index(guide) if needs_index else None
         diags: list[Diagnostic] = []
         out: dict[str, Record] = {}
         for item, loc, schedule, attendee_refs, session_refs in split:
-            attendees = _resolve(item, (*loc, "attendees"), schedule.attendees, attendee_refs, index, diags)
-            sessions = _resolve(item, (*loc, "sessions"), schedule.sessions, session_refs, index, diags)
-            out[schedule.name] = Record(schedule.name, {"attendees": attendees, "sessions": sessions},
-                                        source=item.where(*loc), identity={"name": schedule.name})
+            values: dict[str, Any] = {}
+            for field, refs, found in (("attendees", schedule.attendees, attendee_refs),
+                                       ("sessions", schedule.sessions, session_refs)):
+                if refs is not None:  # left out = not managed: the live value stays
+                    values[field] = _resolve(item, (*loc, field), refs, found, index, diags)
+            missing = [f for f in ("attendees", "sessions") if f not in values]
+            if missing and schedule.name not in live:
+                diags.append(item.diagnostic(loc, f"schedule {schedule.name!r} does not exist yet, and creating it "
+                                                  f"needs both attendees and sessions: add {' and '.join(missing)} "
+                                                  "(`[]` for none)"))
+            out[schedule.name] = Record(schedule.name, values, source=item.where(*loc),
+                                        identity={"name": schedule.name})
         if diags:
             raise PlanError(diags)
         return out
@@ -146,37 +154,38 @@ class GuidebookProvider(Provider):
 
     # -- writing ------------------------------------------------------------------------------------------
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change) -> Written | None:
         if change.action == "create":
-            self._create(change)
-        elif change.action == "update":
+            return self._create(change)
+        if change.action == "update":
             body = {name: change.after[name] for name in change.fields} if change.after else {}
             self.client.request("PATCH", f"{SCHEDULES}{change.target['id']}/", json=body)
-        else:
-            try:
-                self.client.request("DELETE", f"{SCHEDULES}{change.target['id']}/")
-            except NotFoundError:
-                log.info("%s %r was already deleted", change.scope, change.key)
+            return None
+        return delete_once(self.client, f"{SCHEDULES}{change.target['id']}/")
 
-    def _create(self, change: Change) -> None:
+    def _create(self, change: Change) -> Written:
         assert change.after is not None
         body = {"guide": change.target["guide"], "name": change.key, **change.after}
-        create_adopting(lambda: self.client.request("POST", SCHEDULES, json=body), lambda: self._adopt(change),
-                        retry=self.client.retry, timeout=self.client.timeout[1],
-                        tries=CREATE_TRIES)
 
-    def _adopt(self, change: Change) -> bool:
+        def post() -> Any:
+            data = self.client.request("POST", SCHEDULES, json=body).data
+            return data.get("id") if isinstance(data, dict) else None
+
+        return create_adopting(post, lambda: self._adopt(change), retry=self.client.retry,
+                               timeout=self.client.timeout[1], tries=CREATE_TRIES)
+
+    def _adopt(self, change: Change) -> Any:
         """After an ambiguous POST: if the server did create the schedule, finish it instead of duplicating."""
         scope = Scope(self.name, change.scope, {"guide": change.target["guide"]})
         live = self.read(scope).get(change.key)
         if live is None:
             log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
-            return False
+            return None
         log.warning("%s: create of %r committed despite the error; adopting id %s", change.scope, change.key, live.id)
         stale = {k: v for k, v in (change.after or {}).items() if sorted(live.values.get(k, [])) != sorted(v)}
         if stale:
             self.client.request("PATCH", f"{SCHEDULES}{live.id}/", json=stale)
-        return True
+        return live.id
 
     def impact(self, scope: Scope, *, live: dict[str, Record],
                changes: Sequence[Change]) -> list[dict[str, Any]] | None:
@@ -305,8 +314,8 @@ def _affected_attendees(changes: Sequence[Change]) -> set[int]:
     for c in changes:
         fields = c.fields
         if c.action != "update" or "sessions" in fields:
-            people |= set((c.after or c.before or {}).get("attendees", []))
-            people |= set((c.before or {}).get("attendees", []))
+            before = (c.before or {}).get("attendees", [])
+            people |= set((c.after or {}).get("attendees", before)) | set(before)
         if "attendees" in fields:
             people |= set(fields["attendees"]["add"]) | set(fields["attendees"]["remove"])
     return people

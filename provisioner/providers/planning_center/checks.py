@@ -18,9 +18,11 @@ def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
             for r, roster in enumerate(doc.rosters):
                 claim(("roster", roster.plan), item, ("rosters", r), f"roster of plan {roster.plan}")
                 for m, member in enumerate(roster.team_members):
-                    claim(("member", roster.plan, member.person, member.team), item,
+                    # One person may hold several positions on a team (section 2.2): each is its own member.
+                    claim(("member", roster.plan, member.person, member.team, member.position or None), item,
                           ("rosters", r, "team_members", m),
-                          f"person {member.person} on team {member.team} of plan {roster.plan}")
+                          f"person {member.person} on team {member.team} of plan {roster.plan}"
+                          + (f" as {member.position}" if member.position else ""))
         elif isinstance(doc, ResponsesFile):
             claim(("person", doc.person), item, ("person",), f"responses of person {doc.person}")
             for i, resp in enumerate(doc.responses):

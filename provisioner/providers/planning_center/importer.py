@@ -18,14 +18,16 @@ from provisioner.core import Record, Scope
 from provisioner.errors import ConfigError, NotFoundError
 from provisioner.importer_merge import eol_comment, merge_list
 from provisioner.model import int_id
+from provisioner.providers.planning_center import matching
 from provisioner.providers.planning_center.client import attributes
 from provisioner.providers.planning_center.models import ROSTER_WORDS, parse_status
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
 
-_MEMBER_LABEL = "person {} / team {}"  # as the provider keys a team member
+_MEMBER_LABEL = "person {} / team {}"  # as the provider keys a team member (its position follows)
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
 # What a kept field says when live has no value: notes may be empty; a position or status cannot, so null.
 _LIVE_EMPTY: dict[str, Any] = {"position": None, "status": None, "notes": DoubleQuotedScalarString("")}
+MemberKey = tuple[int, int, str | None]  # (person, team, position)
 _WORDS = ROSTER_WORDS
 _ABSENT = object()
 
@@ -77,19 +79,19 @@ class RostersSource:
             raise ConfigError(f"plan {', '.join(map(str, unknown))} is not a plan of service type {service_type}")
         self.listed = set(listed)
         self.plans = {p: _plan_label(listed[p]) for p in (dict.fromkeys(plans) if plans else listed)}
-        self.members: dict[int, dict[tuple[int, int], CommentedMap]] = {}
+        self.members: dict[int, dict[MemberKey, CommentedMap]] = {}
         for plan in self.plans:
             scope = Scope(provider.name, f"plan {plan}", {"service_type": service_type, "plan": plan})
             records = provider.read(scope)
             self.members[plan] = self._members(plan, records, provider.labels(scope))
 
     def _members(self, plan: int, records: dict[str, Record],
-                 labels: dict[str, dict[str, str]]) -> dict[tuple[int, int], CommentedMap]:
-        out: dict[tuple[int, int], CommentedMap] = {}
+                 labels: dict[str, dict[str, str]]) -> dict[MemberKey, CommentedMap]:
+        out: dict[MemberKey, CommentedMap] = {}
         for key, rec in records.items():
             if rec.twin_of is not None:
-                self.notes.append(f"plan {plan}: skipped team member {rec.id} ({key}): the same person is on "
-                                  "that team twice; a file can declare one")
+                self.notes.append(f"plan {plan}: skipped team member {rec.id} ({key}): the same person holds "
+                                  "that position on that team twice; a file can declare it once")
                 continue
             person, team = str(rec.identity["person"]), str(rec.identity["team"])
             values = rec.values
@@ -102,7 +104,7 @@ class RostersSource:
                 pairs.append(("status", values["status"], None))
             if values.get("notes"):
                 pairs.append(("notes", str(values["notes"]), None))
-            out[(int(person), int(team))] = _commented(pairs)
+            out[(int(person), int(team), _position(values.get("team_position_name")))] = _commented(pairs)
         return out
 
     def fresh(self) -> CommentedMap:
@@ -139,7 +141,7 @@ class RostersSource:
 
     def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool:
         plan = int(live_item["plan"])
-        members = self.members[plan]
+        members = _paired(existing_item.get("team_members") or [], self.members[plan])
         if existing_item.get("prune") is False:
             # "Only manage the people listed here": live members the roster does not list stay unlisted.
             listed = {_member_identity(m) for m in existing_item.get("team_members") or []}
@@ -156,7 +158,8 @@ class RostersSource:
                              same=lambda mine, live: not _member_changes(mine, live),
                              update=lambda mine, live: _apply(mine, _member_changes(mine, live)))
         if kept:
-            who = ", ".join(_MEMBER_LABEL.format(*key) for key in kept if isinstance(key, tuple))
+            who = ", ".join(_MEMBER_LABEL.format(*key[:2]) + (f" / {key[2]}" if key[2] else "")
+                            for key in kept if isinstance(key, tuple))
             self.notes.append(f"kept {len(kept)} team member{'s' if len(kept) != 1 else ''} not in live: "
                               f"{who} on plan {plan}")
         return changed
@@ -167,11 +170,25 @@ def _plan_label(attrs: dict[str, Any]) -> str | None:
     return f"{title} ({dates})" if title and dates else (title or dates or None)
 
 
+def _position(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
 def _member_identity(item: Any) -> Hashable | None:
     if not isinstance(item, dict):
         return None
     person, team = _int(item.get("person")), _int(item.get("team"))
-    return None if person is None or team is None else (person, team)
+    return None if person is None or team is None else (person, team, _position(item.get("position")))
+
+
+def _paired(existing: Sequence[Any], members: dict[MemberKey, CommentedMap]) -> dict[MemberKey, CommentedMap]:
+    """Live members keyed as the file's entries they match (section 2.2), so a changed position updates the
+    entry it belongs to, and an entry without `position` keeps matching the member whatever its position."""
+    mine = [i for i in (_member_identity(m) for m in existing) if isinstance(i, tuple)]
+    live = list(members)
+    paired = matching.pair([matching.norm(*i) for i in mine], [matching.norm(*k) for k in live])
+    rekey = {live[j]: mine[i] for i, j in paired.items()}
+    return {rekey.get(k, k): v for k, v in members.items()}
 
 
 def _member_changes(mine: CommentedMap, live: CommentedMap) -> dict[str, Any]:

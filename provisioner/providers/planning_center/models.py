@@ -48,7 +48,7 @@ class Roster(Strict):
     plan: IntId = Field(examples=[5678], description="Plan id (of the file's service type).")
     prune: bool = Field(True, description="Remove team members of this plan that no file declares (default true).")
     team_members: list[TeamMember] = Field(
-        default_factory=list, description="Who serves on this plan; identity is (person, team).")
+        default_factory=list, description="Who serves on this plan; identity is (person, team, position).")
 
 
 class RostersFile(Strict):

@@ -14,7 +14,8 @@ from typing import Any
 from provisioner.core import Change, Loaded, Record, Scope, add_live
 from provisioner.errors import ApiError, Diagnostic, NotFoundError, PlanError, ProvisionerError
 from provisioner.http import HttpClient, RetryPolicy
-from provisioner.providers.base import Provider, create_adopting
+from provisioner.providers.base import Provider, Written, create_adopting, delete_once
+from provisioner.providers.planning_center import matching
 from provisioner.providers.planning_center.client import (
     SERVICES,
     accept_body,
@@ -41,13 +42,14 @@ CREATE_TRIES = 3
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
 
 
-def member_key(person: object, team: object) -> str:
+def member_key(person: object, team: object, position: object = None) -> str:
     """A team member's display key (its identity is :func:`member_identity`)."""
-    return f"person {person} / team {team}"
+    return f"person {person} / team {team}" + (f" / {position}" if position not in (None, "") else "")
 
 
-def member_identity(person: object, team: object) -> dict[str, Any]:
-    return {"person": _id_value(person), "team": _id_value(team)}
+def member_identity(person: object, team: object, position: object = None) -> dict[str, Any]:
+    return {"person": _id_value(person), "team": _id_value(team),
+            "position": None if position in (None, "") else str(position)}
 
 
 def response_key(plan: object, team: object | None) -> str:
@@ -106,7 +108,7 @@ class PlanningCenterProvider(Provider):
             elif isinstance(doc, ResponsesFile):
                 out.append(Scope(self.name, f"person {doc.person}", {"person": doc.person},
                                  items=[(item, ("responses", i), r) for i, r in enumerate(doc.responses)],
-                                 prune=False, anchor=(item, ("person",)), kind="person"))
+                                 prune=False, anchor=(item, ("person",)), kind="person", dedupe=False))
         return sorted(out, key=lambda s: (s.name.split()[0], *(int(v) for v in s.target.values())))
 
     # -- reading ------------------------------------------------------------------------------------------
@@ -142,10 +144,11 @@ class PlanningCenterProvider(Provider):
             attrs = attributes(row)
             if attrs.get("name"):
                 names["person"][person] = str(attrs["name"])
-            add_live(records, Record(member_key(person, team), {"team_position_name": attrs.get("team_position_name"),
-                                                                "status": _status_letter(attrs.get("status")),
-                                                                "notes": attrs.get("notes") or ""},
-                                     id=str(row["id"]), identity=member_identity(person, team)))
+            position = attrs.get("team_position_name")
+            add_live(records, Record(member_key(person, team, position),
+                                     {"team_position_name": position, "status": _status_letter(attrs.get("status")),
+                                      "notes": attrs.get("notes") or ""},
+                                     id=str(row["id"]), identity=member_identity(person, team, position)))
         self._keep_labels(scope, names)
         return records
 
@@ -189,13 +192,23 @@ class PlanningCenterProvider(Provider):
             return self._desired_responses(scope, live)
         out: dict[str, Record] = {}
         members: list[tuple[Loaded, tuple[str | int, ...], TeamMember]] = scope.items
-        for item, loc, member in members:
-            key = member_key(member.person, member.team)
+        # Exact (person, team, position) first, then leftovers of one (person, team) pair up (section 2.2):
+        # a paired declaration takes the live member's key, so the diff sees an update, not a delete and a create.
+        mine = [r for r in live.values() if r.twin_of is None]
+        paired = matching.pair([matching.norm(m.person, m.team, m.position) for _, _, m in members],
+                               [matching.norm(r.identity["person"], r.identity["team"], r.identity.get("position"))
+                                for r in mine])
+        new = []
+        for i, (item, loc, member) in enumerate(members):
             values = {api: getattr(member, yaml) for yaml, api in MEMBER_FIELDS.items()
                       if getattr(member, yaml) is not None}  # absent = not managed: never reverted, never drift
-            out[key] = Record(key, values, source=item.where(*loc),
-                              identity=member_identity(member.person, member.team))
-        self._check_new_members(scope, [m for m in members if member_key(m[2].person, m[2].team) not in live])
+            match = mine[paired[i]] if i in paired else None
+            key = match.key if match else member_key(member.person, member.team, member.position)
+            identity = match.identity if match else member_identity(member.person, member.team, member.position)
+            out[key] = Record(key, values, source=item.where(*loc), identity=identity)
+            if match is None:
+                new.append((item, loc, member))
+        self._check_new_members(scope, new)
         return out
 
     def _check_new_members(self, scope: Scope, new: list[tuple[Loaded, tuple[str | int, ...], TeamMember]]) -> None:
@@ -262,44 +275,42 @@ class PlanningCenterProvider(Provider):
 
     # -- writing ------------------------------------------------------------------------------------------
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change) -> Written | None:
         if "person" in change.target:
             self._respond(change)
         elif change.action == "create":
-            self._create(change)
+            return self._create(change)
         elif change.action == "update":
             attrs = {name: (change.after or {})[name] for name in change.fields}
             self.client.request("PATCH", f"{_members_path(change.target)}/{change.target['id']}",
                                 json=plan_person_body(attrs, rid=str(change.target["id"])))
         else:
-            try:
-                self.client.request("DELETE", f"{_members_path(change.target)}/{change.target['id']}")
-            except NotFoundError:
-                log.info("%s %r was already removed", change.scope, change.key)
+            return delete_once(self.client, f"{_members_path(change.target)}/{change.target['id']}")
+        return None
 
-    def _create(self, change: Change) -> None:
+    def _create(self, change: Change) -> Written:
         person, team = change.identity.get("person"), change.identity.get("team")
         if person is None or team is None:
             raise ProvisionerError(f"{change.scope}: cannot create {change.key!r}: the change names no person and "
                                    "team (a plan file from another tool?); make a new plan")
         body = plan_person_body(dict(change.after or {}), person=str(person), team=str(team))
-        create_adopting(lambda: self.client.request("POST", _members_path(change.target), json=body),
-                        lambda: self._adopt(change), retry=self.client.retry, timeout=self.client.timeout[1],
-                        tries=CREATE_TRIES)
+        return create_adopting(lambda: _new_id(self.client.request("POST", _members_path(change.target), json=body)),
+                               lambda: self._adopt(change), retry=self.client.retry, timeout=self.client.timeout[1],
+                               tries=CREATE_TRIES)
 
-    def _adopt(self, change: Change) -> bool:
+    def _adopt(self, change: Change) -> Any:
         """After an ambiguous POST: if the member did get created, finish it instead of adding a duplicate."""
         target = {"service_type": change.target["service_type"], "plan": change.target["plan"]}
         live = self._read_roster(Scope(self.name, change.scope, target)).get(change.key)
         if live is None:
             log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
-            return False
+            return None
         log.warning("%s: create of %r committed despite the error; adopting id %s", change.scope, change.key, live.id)
         stale = {k: v for k, v in (change.after or {}).items() if live.values.get(k) != v}
         if stale:
             self.client.request("PATCH", f"{_members_path(target)}/{live.id}",
                                 json=plan_person_body(stale, rid=str(live.id)))
-        return True
+        return live.id
 
     def _respond(self, change: Change) -> None:
         """A changed response is an update of the schedule: POST accept or decline (idempotent actions)."""
@@ -337,6 +348,11 @@ def _match_problem(person: int, decl: ResponseDecl, found: list[str],
         teams = sorted({str(parsed[k][1]) for k in found}, key=lambda t: (len(t), t))
         return f"person {person} has {len(found)} schedules on {where} (teams {', '.join(teams)}): add `team:`"
     return f"person {person} has {len(found)} schedules on {where}; cannot tell which one to answer"
+
+
+def _new_id(response: Any) -> Any:
+    data = response.data.get("data") if isinstance(response.data, dict) else None
+    return str(data["id"]) if isinstance(data, dict) and data.get("id") is not None else None
 
 
 def _members_path(target: Mapping[str, Any]) -> str:
