@@ -9,7 +9,7 @@ from typing import Any
 from provisioner.core import Loaded, Record, Scope
 from provisioner.model import Safety
 from provisioner.plan import Change
-from provisioner.providers.base import Provider
+from provisioner.providers.base import Provider, Written
 
 
 def scope(prune: bool = True, ignore: tuple[str, ...] = (), protect: tuple[str, ...] = (),
@@ -70,8 +70,10 @@ class FakeProvider(Provider):
     def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]:
         return self._desired[scope.name]
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change) -> Written | None:
         if change.key in self.fail:
             raise self.fail[change.key]
         self.applied.append((change.action, change.key))
         self.live[change.scope] = simulate(self.live[change.scope], [change])
+        made = self.live[change.scope].get(change.key) if change.action == "create" else None
+        return Written(id=made.id) if made else None

@@ -91,18 +91,43 @@ def test_saved_plan_preconditions() -> None:
     assert "the YAML on disk differs" in eng.check_saved(saved, eng.plan(other))[0]
 
 
-def test_verify_names_a_create_that_the_server_committed_twice() -> None:
+def test_a_run_removes_its_own_copy_when_an_older_one_exists() -> None:
     provider = two_scopes()
     eng = engine(provider)
     run = eng.plan(WS)
     real_apply = provider.apply
 
     def late_twin(change):  # type: ignore[no-untyped-def]
-        real_apply(change)
+        written = real_apply(change)
         if change.action == "create":
             provider.live["a"][f"{change.key} (#99)"] = rec(f"{change.key} (#99)", id=99, s=[4])
+        return written
 
     provider.apply = late_twin  # type: ignore[method-assign]
     report = eng.apply(run)
-    assert report.unconverged == ["a 'new' exists twice: the server committed a create it had not answered "
-                                  "(new (#99)); the next plan deletes the extra one (with prune)"]
+    # Lowest id wins: #99 came first, so this run removes the copy it made itself (#10001), and nothing else.
+    assert report.ok and report.notes == [
+        "a 'new' was created twice (another writer, or a create the server committed late): kept #99, the lowest "
+        "id; removing this run's copy #10001"]
+    assert provider.applied[-1] == ("delete", "new") and [r.id for r in provider.live["a"].values()
+                                                          if "new" in r.key] == [99]
+
+
+def test_a_later_copy_made_by_another_writer_is_left_to_that_writer() -> None:
+    provider = two_scopes()
+    eng = engine(provider)
+    run = eng.plan(WS)
+    real_apply = provider.apply
+
+    def other_writer(change):  # type: ignore[no-untyped-def]
+        written = real_apply(change)
+        if change.action == "create":
+            provider.live["a"][f"{change.key} (#20000)"] = rec(f"{change.key} (#20000)", id=20000, s=[4])
+        return written
+
+    provider.apply = other_writer  # type: ignore[method-assign]
+    report = eng.apply(run)
+    assert report.ok and report.notes == [
+        "a 'new' also exists as #20000, not created by this run (another writer?): #10001 stays as the lowest id; "
+        "that writer removes its copy, or the next plan shows it"]
+    assert ("delete", "new (#20000)") not in provider.applied

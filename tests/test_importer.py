@@ -428,7 +428,7 @@ def test_merge_into_the_example_keeps_file_only_members_managed_notes_and_unsele
     assert "{person: 111, team: 22, position: Vocals, notes: Bring in-ears}" in original  # live notes are ""
     path, done = merge_into(cli, tmp_path, original, "planning-center", "--service-type", "1234", "--plan", "5678")
     assert done.exit_code == 0, done.stderr
-    assert "kept 1 team member not in live: person 119 / team 22 on plan 5678" in done.stderr
+    assert "kept 1 team member not in live: person 119 / team 22 / Keys on plan 5678" in done.stderr
     # Plan 5679 is live; --plan 5678 only left it out of this import.
     assert "not in live: plan 5679" not in done.stderr
     assert "left unchanged: plan 5679 (not selected)" in done.stderr
@@ -441,7 +441,7 @@ def test_merge_into_the_example_keeps_file_only_members_managed_notes_and_unsele
     assert rosters[0]["team_members"][0] == {"person": 111, "team": 22, "position": "Vocals", "notes": ""}
     planned = cli("plan", "--format", "json", str(path))
     changes = json.loads(planned.output)["changes"]
-    assert ("create", "person 119 / team 22") in [(c["action"], c["key"]) for c in changes]
+    assert ("create", "person 119 / team 22 / Keys") in [(c["action"], c["key"]) for c in changes]
     assert not [c for c in changes if "person 111 " in c["key"]]  # notes "" is what live has
 
 
@@ -487,8 +487,8 @@ def test_merge_keeps_file_only_members_of_a_shared_list(cli: Cli, tmp_path: Path
     assert done.exit_code == 0, done.stderr
     # The shared list differs from live on both plans, so each gets a plain list of its own: the live
     # members plus the file-only one, still the user's anchored mapping.
-    assert "kept 1 team member not in live: person 999 / team 22 on plan 5678" in done.stderr
-    assert "kept 1 team member not in live: person 999 / team 22 on plan 5679" in done.stderr
+    assert "kept 1 team member not in live: person 999 / team 22 / Keys on plan 5678" in done.stderr
+    assert "kept 1 team member not in live: person 999 / team 22 / Keys on plan 5679" in done.stderr
     for roster in load(path)["rosters"]:
         assert roster["team_members"] == [{"person": 111, "team": 22, "position": "Vocals", "status": "U"},
                                           {"person": 999, "team": 22, "position": "Keys"}]

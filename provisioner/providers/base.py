@@ -113,20 +113,22 @@ def create_adopting(post: Callable[[], Any], adopt: Callable[[], Any], *, retry:
     A request that timed out may still be running on the server, so it gets up to three times the request
     ``timeout`` to show up before it is sent again; a dropped connection is looked for once, shortly after.
     An unanswered POST may still commit after that: the result says how many there were and until when to
-    wait for them (3x ``timeout`` after the last), so the check after apply can find and remove a late copy."""
+    wait for them (one more ``timeout`` after the last: the server gives up on a request about when a client
+    would), so the check after apply can find and remove a late copy."""
     unanswered, settle = 0, None
     for attempt in range(tries):
         try:
             return Written(id=post(), unanswered=unanswered, settle_until=settle)
         except AmbiguousWriteError as e:
-            unanswered += 1
-            settle = time.monotonic() + 3 * timeout
+            if e.status is None:  # no answer at all (a 5xx is an answer: that request is over)
+                unanswered += 1
+                settle = time.monotonic() + timeout
             waits = [timeout] * 3 if e.timed_out else [retry.delay(attempt, None)]
             for wait in waits:
                 time.sleep(wait)
                 found = adopt()
-                if found is not None:  # one of the unanswered POSTs did commit: that one is accounted for
-                    left = unanswered - 1
+                if found is not None:  # one of the POSTs did commit: that one is accounted for
+                    left = max(0, unanswered - 1)
                     return Written(id=found, unanswered=left, settle_until=settle if left else None)
             if attempt + 1 == tries:
                 raise
