@@ -121,7 +121,7 @@ def test_a_write_the_server_acknowledged_but_did_not_keep_fails_the_apply(cli: C
     d = write("s.yaml", CHANGES)
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1
-    assert ("FAILED update guide 47 'Sales Team' (" in result.stdout and "s.yaml:4): the server accepted the update "
+    assert ("FAILED update guide 47 'Sales Team' (" in result.stdout and "s.yaml:5): the server accepted the update "
             "but it did not take effect: attendees, sessions still differ" in result.stdout)
     assert not converged(cli, d)
 

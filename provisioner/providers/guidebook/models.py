@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from provisioner.model import IntId, Ref, Safety, Strict, Text, ref_parser, ref_schema
 
@@ -28,12 +29,12 @@ class GuidebookSchedule(Strict):
         examples=["Sales Team"],
         description="The schedule's identity within the guide. The API cannot rename: a new name is a new schedule.")
     # Left out = not managed (its live value is kept), as in Planning Center files; a create needs both.
-    attendees: list[AttendeeRef] | None = Field(
+    attendees: list[AttendeeRef] | SkipJsonSchema[None] = Field(
         None, examples=[[6, {"email": "alice@example.com"}, {"import_id": "crm-1001"}]],
         description="Who gets this schedule: a set of attendee ids, {email: ...} or {import_id: ...}; "
                     "order and duplicates do not matter. Left out: not managed (creating a schedule needs it; "
                     "[] for nobody).")
-    sessions: list[SessionRef] | None = Field(
+    sessions: list[SessionRef] | SkipJsonSchema[None] = Field(
         None, examples=[[13, {"import_id": "sess-keynote"}, {"name": "Opening Keynote"}]],
         description="The sessions on it: a set of session ids, {import_id: ...} or {name: ...}. Left out: not "
                     "managed (creating a schedule needs it; [] for none).")
