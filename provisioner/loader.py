@@ -78,7 +78,33 @@ def load_workspace(paths: Iterable[str]) -> Workspace:
         raise ValidationError(diags)
     # The bytes alone, in a fixed order: the same YAML gives the same digest from any directory and whatever
     # order the paths were given in (a saved plan is checked against it).
-    return Workspace(tuple(loaded), "sha256:" + hashlib.sha256(b"".join(sorted(contents))).hexdigest())
+    digest = "sha256:" + hashlib.sha256(b"".join(sorted(contents))).hexdigest()
+    return Workspace(tuple(loaded), digest, siblings(paths, files))
+
+
+def siblings(paths: Iterable[str], given: list[Path]) -> tuple[Loaded, ...]:
+    """When files (not directories) were given: the other valid YAML files beside them and under schedules/.
+    A scope they declare too is not pruned by this run (DESIGN.md section 6); a file that does not load is
+    not one of ours and is left out quietly."""
+    files = [Path(p) for p in paths if Path(p).is_file()]
+    if not files:
+        return ()
+    places = {f.parent for f in files}
+    candidates = [p for d in sorted(places) for p in sorted(d.iterdir()) if p.suffix in SUFFIXES and p.is_file()]
+    if Path("schedules").is_dir():
+        candidates += _walk(Path("schedules"), [])
+    seen = {p.resolve() for p in given}
+    out: list[Loaded] = []
+    for path in candidates:
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        quiet: list[Diagnostic] = []
+        raw = _read(path, quiet)
+        item = load_bytes(_display(path), raw, quiet) if raw is not None else None
+        if item is not None and not quiet:
+            out.append(item)
+    return tuple(out)
 
 
 def _display(path: Path) -> str:
