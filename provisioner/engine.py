@@ -90,6 +90,7 @@ class Engine:
     progress: Progress | None = None
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    fresh_for: float | None = None  # seconds a read confirms preconditions for (None: preconditions.MAX_AGE)
     _exhausted: dict[str, str] = field(default_factory=dict, init=False)  # provider -> why its changes skip
 
     def plan(self, workspace: Workspace, *, want_labels: bool = False,
@@ -195,7 +196,7 @@ class Engine:
         todo = list(run.plan.changes if changes is None else changes)
         self.check_safety(run, force=force)
         self._exhausted.clear()
-        checks = Preconditions(self._read, run.scopes, run.live, run.read_at, clock=self.clock)
+        checks = Preconditions(self._read, run.scopes, run.live, run.read_at, max_age=self.fresh_for, clock=self.clock)
         first = [c for c in todo if c.action != "create"]
         outcomes = self._map("apply", lambda c: self._apply_one(c, checks), first)
         outcomes += self._map("apply", lambda c: self._apply_one(c, checks), [c for c in todo if c not in first])

@@ -32,8 +32,8 @@ class Verdict:
 
 class Preconditions:
     def __init__(self, read: Reader, scopes: list[Scope], live: dict[tuple[str, str], dict[str, Record]],
-                 read_at: float, *, max_age: float = MAX_AGE, clock: Callable[[], float] = time.monotonic) -> None:
-        self._read, self._max_age, self._clock = read, max_age, clock
+                 read_at: float, *, max_age: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self._read, self._max_age, self._clock = read, MAX_AGE if max_age is None else max_age, clock
         self._scopes = {(s.provider, s.name): s for s in scopes}
         self._live = dict(live)
         self._at = dict.fromkeys(live, read_at)

@@ -58,6 +58,8 @@ def _where(change: Change, ids: dict[str, str]) -> str:
 
 def _roster_line(change: Change, ids: dict[str, str], person: str) -> str:
     head = f"{person or change.key} on {_where(change, ids)}"
+    if change.action == "delete" and change.twin_of:
+        return f"{head}: duplicate entry removed (still on the team)"
     if change.action == "delete":
         return f"{head}: removed"
     if change.action == "create":

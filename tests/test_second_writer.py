@@ -1,0 +1,205 @@
+"""Trust with a second writer (issue 11): late and duplicated creates, out-of-band edits during a long apply,
+writes acknowledged but not kept, DELETE 404s, and two applies at once. End to end against the sandbox."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from provisioner import preconditions
+from provisioner.core import Scope
+from provisioner.errors import ApiError
+from provisioner.plan import Change
+from provisioner.providers.planning_center.provider import PlanningCenterProvider
+from tests.conftest import Cli, sandbox_env
+
+Write = Callable[[str, str], Path]
+GB = "/open-api/v1/personalized-schedules/"
+MEMBERS = "/services/v2/service_types/1234/plans/5678/team_members"
+
+
+def requests(sb: Any, method: str) -> list[dict[str, Any]]:
+    return [r for r in sb.requests() if r["method"] == method]
+
+
+def names(sb: Any, guide: int = 47) -> Counter[str]:
+    return Counter(s["name"] for s in sb.store.guidebook_schedules(guide))
+
+
+# -- 3. a create the server commits after the client gave up ---------------------------------------------------
+
+
+def test_a_create_committed_late_is_waited_for_and_the_runs_extra_copy_removed(
+        cli: Cli, sb: Any, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first POST's connection drops at once and the server performs it 1 s later: after the adoption check
+    # (which finds nothing, so the create is sent again) but within the wait before the check after apply.
+    monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
+    sb.add_fault(method="POST", path=GB + "$", mode="commit_later", delay=1.0)
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+                        "  - {name: Crew, attendees: [6], sessions: [13]}\n")
+    result = cli("apply", str(d), "--auto-approve")
+    sb.wait_for_late_commits()
+    assert result.exit_code == 0, result.output
+    posts = requests(sb, "POST")
+    assert [p["status"] for p in posts] == [201, 201]  # the second answered, the first performed late
+    crew = [s["id"] for s in sb.store.guidebook_schedules(47) if s["name"] == "Crew"]
+    deleted = [r["path"] for r in requests(sb, "DELETE")]
+    assert len(crew) == 1 and len(deleted) == 1 and deleted[0] != f"{GB}{crew[0]}/"
+    assert (f"guide 47 'Crew' was created twice (another writer, or a create the server committed late): kept "
+            f"#{crew[0]}, the lowest id; removing this run's copy #{deleted[0].split('/')[-2]}") in result.stdout
+    assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
+
+
+# -- 4. a long apply must not overwrite what changed meanwhile -------------------------------------------------
+
+
+ROSTER = """
+    provider: planning_center
+    service_type: 1234
+    rosters:
+      - plan: 5678
+        prune: false
+        team_members:
+          - {person: 111, team: 22, status: C}
+          - {person: 116, team: 23, status: C}
+          - {person: 119, team: 22, position: Guitar}
+"""
+
+
+def test_changes_whose_object_changed_meanwhile_are_skipped_as_stale(
+        cli: Cli, sb: Any, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preconditions, "MAX_AGE", 0.0)  # every change confirms against a new read
+    member_116 = next(m["id"] for m in sb.store.team_members(5678) if m["person"] == 116)
+
+    def someone_else(store: Any) -> None:  # while the first PATCH is on its way: a decline, and an addition
+        store.set_team_member(member_116, status="D")
+        store.add_team_member(5678, 119, 22, status="U", position="Guitar")
+
+    sb.add_hook(someone_else, method="PATCH", path=MEMBERS)
+    d = write("roster.yaml", ROSTER)
+    result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
+    assert result.exit_code == 1
+    out = result.stdout
+    assert "ok     update plan 5678 'person 111 / team 22 / Vocals'" in out
+    assert ("skip   update plan 5678 'person 116 / team 23 / Video' (" in out and
+            "stale: 'person 116 / team 23 / Video' was changed meanwhile (status; another writer?); not updated — "
+            "make a new plan to review it" in out)
+    assert ("skip   create plan 5678 'person 119 / team 22 / Guitar' (" in out and
+            "stale: 'person 119 / team 22 / Guitar' was created meanwhile (#" in out)
+    assert "Applied 1, failed 0, skipped 2." in out
+    assert [r["path"] for r in requests(sb, "PATCH")] == [f"{MEMBERS}/800000001"] and not requests(sb, "POST")
+    assert {m["person"]: m["status"] for m in sb.store.team_members(5678)}[116] == "D"  # their decline stands
+    assert [m["person"] for m in sb.store.team_members(5678)].count(119) == 1
+
+
+def test_preconditions_are_read_again_only_when_the_last_read_is_old(cli: Cli, sb: Any, write: Write) -> None:
+    d = write("roster.yaml", ROSTER)
+    assert cli("apply", str(d), "--auto-approve").exit_code == 0
+    # plan read, teams, person 119, two PATCHes, one POST, the check after apply: no extra read in a quick apply
+    assert [r["method"] for r in sb.requests()].count("GET") == 4
+
+
+# -- 6. acknowledged but not kept ------------------------------------------------------------------------------
+
+
+def test_a_write_acknowledged_but_not_kept_fails_naming_object_and_field(cli: Cli, sb: Any, write: Write) -> None:
+    sb.add_fault(method="PATCH", path=MEMBERS, mode="ack_without_commit")
+    sb.add_fault(method="POST", path=MEMBERS, mode="ack_without_commit")
+    d = write("roster.yaml", ROSTER)
+    result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
+    assert result.exit_code == 1
+    assert ("FAILED update plan 5678 'person 111 / team 22 / Vocals' (" in result.stdout and
+            "the server accepted the update but it did not take effect: status still differs" in result.stdout)
+    assert ("FAILED create plan 5678 'person 119 / team 22 / Guitar' (" in result.stdout and
+            "the server accepted the create but it did not take effect: it is not there" in result.stdout)
+    assert "Applied 1, failed 2, skipped 0." in result.stdout
+    assert cli("apply", str(d), "--auto-approve").exit_code == 0  # and running again converges
+
+
+# -- 7. DELETE answered 404 -------------------------------------------------------------------------------------
+
+
+def test_a_delete_answered_json_404_by_its_own_url_is_already_gone(cli: Cli, sb: Any, write: Write) -> None:
+    member_118 = next(m["id"] for m in sb.store.team_members(5678) if m["person"] == 118)
+    def removed_meanwhile(store: Any) -> None:
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM pco_plan_people WHERE id = ?", (member_118,))
+
+    sb.add_hook(removed_meanwhile, method="DELETE", path=MEMBERS)
+    d = write("roster.yaml", "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n"
+                             "    team_members:\n" + "".join(
+                                 f"      - {{person: {p}, team: {t}}}\n"
+                                 for p, t in ((111, 22), (112, 23), (113, 22), (114, 22), (115, 22), (116, 23),
+                                              (117, 24))))
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert [r["status"] for r in requests(sb, "DELETE")] == [404]
+    assert ("ok     delete plan 5678 'person 118 / team 24 / Coffee': already gone (404 from its own URL)"
+            in result.stdout)
+
+
+def test_a_route_404_on_delete_is_a_failure(sb: Any) -> None:
+    """An HTML 404 means no such route: the delete may never have happened."""
+    provider = PlanningCenterProvider.from_env(sandbox_env(sb))
+    scope = Scope("planning_center", "plan 5678", {"service_type": 1234, "plan": 5678})
+    change = Change("delete", "planning_center", scope.name, "person 118 / team 24", {}, "x",
+                    target={**scope.target, "id": "not-a-member"}, before={"id": "not-a-member"})
+    with pytest.raises(ApiError, match="not the API's own answer"):
+        provider.apply(change)
+
+
+# -- 1. two applies at once -------------------------------------------------------------------------------------
+
+
+TWO_WRITERS = """
+    provider: guidebook
+    guide: 47
+    prune: false
+    schedules:
+      - {name: Crew A, attendees: [6], sessions: [13]}
+      - {name: Crew B, attendees: [7], sessions: [14]}
+      - {name: Crew C, attendees: [8], sessions: [15]}
+"""
+
+
+def test_two_applies_at_once_leave_no_duplicate_and_both_report_sensibly(sb: Any, write: Write) -> None:
+    def meet(store: Any) -> None:
+        """Hold the first create until the other run has sent one too (a barrier with a bounded wait), so both
+        runs surely create the same schedule."""
+        deadline = time.monotonic() + 10
+        while len([r for r in sb.requests() if r["method"] == "POST"]) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    sb.add_hook(meet, method="POST", path=GB)
+    sb.app.latency = 0.05  # every request takes a while, so the two runs overlap
+    try:
+        d = write("s.yaml", TWO_WRITERS)
+        env = {**os.environ, **sandbox_env(sb), "NO_COLOR": "1"}
+        main = "import sys; from provisioner.cli import main; sys.exit(main())"
+        runs = [subprocess.Popen([sys.executable, "-c", main, "apply", str(d), "--auto-approve"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                for _ in range(2)]
+        done = [(p.wait(timeout=60), *p.communicate()) for p in runs]
+    finally:
+        sb.app.latency = 0.0
+    counts = names(sb)
+    assert all(counts[n] == 1 for n in ("Crew A", "Crew B", "Crew C")), counts
+    for code, out, err in done:
+        assert "Traceback" not in err
+        # Each run either did the work, found it done, removed its own copies of the other's creates, or
+        # skipped creates it found made meanwhile (and said so, exit 1).
+        assert code == 0 or (code == 1 and "was created meanwhile" in out), (out, err)
+        assert "committed a create it had not answered" not in out + err
+    created = [r for r in requests(sb, "POST") if r["status"] == 201]
+    removed = requests(sb, "DELETE")
+    assert len(created) - len(removed) == 3 and removed
+    said = "".join(out for _, out, _ in done)
+    assert said.count("was created twice (another writer, or a create the server committed late)") == len(removed)
