@@ -58,7 +58,8 @@ def test_rename_is_delete_plus_create_and_says_so() -> None:
 def test_live_duplicates_are_pruned_by_their_suffixed_key() -> None:
     live = {"A": rec("A", id=1, s=[1]), "A (#7)": rec("A (#7)", id=7, s=[1])}
     (change,) = diff_scope(scope(), {"A": rec("A", s=[1])}, live)
-    assert (change.action, change.key, change.reason) == ("delete", "A (#7)", "duplicate in live: the lowest id is kept (prune)")
+    assert (change.action, change.key, change.reason) == (
+        "delete", "A (#7)", "duplicate in live: the lowest id is kept (prune)")
     # an ignored name stays ignored for its live duplicates too
     twins = {"B": rec("B", id=1, s=[1]), "B (#7)": rec("B (#7)", id=7, s=[1])}
     assert diff_scope(scope(ignore=("B",)), {}, twins) == []
