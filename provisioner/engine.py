@@ -23,7 +23,7 @@ from provisioner.errors import (
 from provisioner.plan import FORMAT_VERSION, fingerprint
 from provisioner.preconditions import Preconditions
 from provisioner.providers.base import Provider, Written
-from provisioner.reconcile import Created, id_order
+from provisioner.reconcile import Created, rekeyed
 from provisioner.reconcile import resolve as resolve_twins
 from provisioner.safety import assess, duplicates
 
@@ -297,7 +297,7 @@ class Engine:
             else:
                 report.failed_steps.append(f"{scope.name}: could not remove this run's duplicate {removal.key!r}: "
                                            f"{error}; the next plan shows it")
-        return _rekeyed({k: r for k, r in live.items() if k not in gone})
+        return rekeyed({k: r for k, r in live.items() if k not in gone})
 
     def _apply_plain(self, change: Change) -> str | None:
         try:
@@ -422,19 +422,6 @@ def _filled(run: Run, scope: Scope) -> dict[str, Record]:
     live = run.live[k]
     return {key: replace(rec, values={**(live[key].values if key in live else {}), **rec.values})
             for key, rec in run.desired[k].items()}
-
-
-def _rekeyed(live: dict[str, Record]) -> dict[str, Record]:
-    """Live records keyed again after some copies were removed: the lowest id left takes the plain key."""
-    out: dict[str, Record] = {}
-    for rec in sorted(live.values(), key=lambda r: id_order(r.id)):
-        base = rec.twin_of or rec.key
-        if base in out:
-            twin = f"{base} (#{rec.id})"
-            out[twin] = Record(twin, rec.values, rec.id, rec.source, rec.identity, base)
-        else:
-            out[base] = Record(base, rec.values, rec.id, rec.source, rec.identity)
-    return out
 
 
 def _keys(scopes: list[Scope]) -> list[tuple[str, str]]:

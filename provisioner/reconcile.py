@@ -69,3 +69,16 @@ def _mine(c: Created, rest: list[Record], before: set[str]) -> list[Record]:
     mine = [r for r in rest if c.id is not None and str(r.id) == str(c.id)]
     unknown = [r for r in reversed(rest) if r not in mine and str(r.id) not in before]
     return mine + unknown[:c.unanswered]
+
+
+def rekeyed(live: dict[str, Record]) -> dict[str, Record]:
+    """Live records keyed again after some copies were removed: the lowest id left takes the plain key."""
+    out: dict[str, Record] = {}
+    for rec in sorted(live.values(), key=lambda r: id_order(r.id)):
+        base = rec.twin_of or rec.key
+        if base in out:
+            twin = f"{base} (#{rec.id})"
+            out[twin] = Record(twin, rec.values, rec.id, rec.source, rec.identity, base)
+        else:
+            out[base] = Record(base, rec.values, rec.id, rec.source, rec.identity)
+    return out
