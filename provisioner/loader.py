@@ -216,7 +216,8 @@ def _validate(name: str, data: dict[str, Any], tree: Pos, diags: list[Diagnostic
         doc = model.model_validate(data)
     except pydantic.ValidationError as e:
         for err in e.errors():
-            diags.append(_diagnostic(name, tree, model, err))
+            if err["type"] != "none_required":  # the "left out" branch of an optional list: the list error says it
+                diags.append(_diagnostic(name, tree, model, err))
         return None
     return Loaded(name, doc, tree)
 
@@ -226,7 +227,8 @@ def _either(names: list[str]) -> str:
 
 
 def _diagnostic(name: str, tree: Any, model: type[Strict], err: Any) -> Diagnostic:
-    loc = tuple(err["loc"])
+    # An optional field's errors name the union branch too ("list[...]"): not a place in the file.
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
     kind = err["type"]
     if kind == "extra_forbidden":
         line, col = position(tree, loc, key=True)
