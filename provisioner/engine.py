@@ -197,9 +197,8 @@ class Engine:
         self.check_safety(run, force=force)
         self._exhausted.clear()
         checks = Preconditions(self._read, run.scopes, run.live, run.read_at, max_age=self.fresh_for, clock=self.clock)
-        first = [c for c in todo if c.action != "create"]
-        outcomes = self._map("apply", lambda c: self._apply_one(c, checks), first)
-        outcomes += self._map("apply", lambda c: self._apply_one(c, checks), [c for c in todo if c not in first])
+        outcomes = self._map("apply", lambda c: self._apply_one(c, checks), [c for c in todo if c.action != "create"])
+        outcomes += self._map("apply", lambda c: self._apply_one(c, checks), [c for c in todo if c.action == "create"])
         report = ApplyReport(outcomes=outcomes)
         if republish:  # covers what changed too: publishing it twice would only spend requests
             steps = self.republish(run)
@@ -369,7 +368,8 @@ class Engine:
         for b in budgets:
             if b.exceeded and not force:
                 raise SafetyError(f"refusing to apply: about {b.used} {b.service} requests is more than the budget "
-                                  f"of {b.limit} a day ({b.setting}); apply in smaller steps, or re-run with --force")
+                                  f"of {b.limit} a day ({b.setting}); apply in smaller steps (some files at a time: a "
+                                  "scope is not pruned by a run given only some of its files), or re-run with --force")
 
     def _map(self, what: str, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         todo = list(items)

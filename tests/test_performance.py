@@ -58,7 +58,8 @@ def test_apply_over_the_budget_is_refused_unless_forced(sb: SandboxServer, cli: 
     assert refused.exit_code == 1
     assert refused.stderr == BUDGET_LINE.format(4) + (
         "error: refusing to apply: about 5 Guidebook requests is more than the budget of 4 a day "
-        "(PROVISIONER_GUIDEBOOK_BUDGET); apply in smaller steps, or re-run with --force\n")
+        "(PROVISIONER_GUIDEBOOK_BUDGET); apply in smaller steps (some files at a time: a scope is not pruned by a "
+        "run given only some of its files), or re-run with --force\n")
     assert [r["method"] for r in sb.requests()] == ["GET"] * 3  # nothing written
     forced = cli("apply", str(path), "--auto-approve", "--force")
     assert forced.exit_code == 0 and "Applied 1, failed 0, skipped 0." in forced.stdout

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -171,20 +170,15 @@ TWO_WRITERS = """
 
 
 def test_two_applies_at_once_leave_no_duplicate_and_both_report_sensibly(sb: Any, write: Write) -> None:
-    def meet(store: Any) -> None:
-        """Hold the first create until the other run has sent one too (a barrier with a bounded wait), so both
-        runs surely create the same schedule."""
-        deadline = time.monotonic() + 10
-        while len([r for r in sb.requests() if r["method"] == "POST"]) < 4 and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-    sb.add_hook(meet, method="POST", path=GB)
+    # The runs' first creates meet at a barrier (each is held until the other's arrives), so both runs surely
+    # create the same schedule; one at a time each, so those first creates are both of 'Crew A'.
+    sb.add_fault(method="POST", path=GB + "$", mode="barrier", times=2)
     sb.app.latency = 0.05  # every request takes a while, so the two runs overlap
     try:
         d = write("s.yaml", TWO_WRITERS)
         env = {**os.environ, **sandbox_env(sb), "NO_COLOR": "1"}
         main = "import sys; from provisioner.cli import main; sys.exit(main())"
-        runs = [subprocess.Popen([sys.executable, "-c", main, "apply", str(d), "--auto-approve"],
+        runs = [subprocess.Popen([sys.executable, "-c", main, "apply", str(d), "--auto-approve", "--parallelism", "1"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
                 for _ in range(2)]
         done = [(p.wait(timeout=60), *p.communicate()) for p in runs]
