@@ -1,0 +1,92 @@
+"""The check after apply: re-read what was written, keep the lowest id of duplicated creates (removing only this
+run's own copies), and turn every change the server accepted but did not keep into a failure (DESIGN.md 4, 6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from provisioner.core import Change, Record, Scope
+from provisioner.diff import diff_scope
+from provisioner.errors import ProvisionerError
+from provisioner.providers.base import Provider
+from provisioner.reconcile import Created, rekeyed
+from provisioner.reconcile import resolve as resolve_twins
+
+if TYPE_CHECKING:
+    from provisioner.engine import ApplyReport, Outcome, Run
+
+
+@dataclass
+class Verifier:
+    """The engine's providers and tools, for one check after apply."""
+
+    providers: Mapping[str, Provider]
+    read: Callable[[Scope], dict[str, Record] | ProvisionerError]
+    map: Callable[[str, Callable[[Any], Any], Iterable[Any]], list[Any]]
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+
+    def check(self, run: Run, report: ApplyReport) -> None:
+        """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
+        every applied change that did not take effect into a failure naming the object and field."""
+        self._settle(report)
+        applied = {(o.change.provider, o.change.scope) for o in report.outcomes if o.status == "applied"}
+        touched = [s for s in run.scopes if (s.provider, s.name) in applied]
+        for scope, live in zip(touched, self.map("verify", self.read, touched), strict=True):
+            if isinstance(live, ProvisionerError):  # the writes happened; only the check could not run
+                report.unconverged.append(f"{scope.name}: could not re-read to verify the apply: {live}")
+                continue
+            k = (scope.provider, scope.name)
+            mine = [o for o in report.outcomes if (o.change.provider, o.change.scope) == k and o.status == "applied"]
+            live = self._dedupe(scope, live, mine, {str(r.id) for r in run.live[k].values()}, report)
+            self._check_effect(scope, run, live, mine)
+
+    def _settle(self, report: ApplyReport) -> None:
+        """A create whose POST went unanswered may still commit: wait out its window before looking for it."""
+        until = [o.written.settle_until for o in report.outcomes
+                 if o.status == "applied" and o.written and o.written.settle_until and o.written.unanswered]
+        if until:
+            self.sleep(max(0.0, max(until) - self.clock()))
+
+    def _dedupe(self, scope: Scope, live: dict[str, Record], mine: list[Outcome], before: set[str],
+                report: ApplyReport) -> dict[str, Record]:
+        created = [Created(o.change, o.written.id if o.written else None, o.written.unanswered if o.written else 0)
+                   for o in mine if o.change.action == "create"]
+        twins = resolve_twins(scope, live, created, before)
+        report.notes += twins.notes
+        gone = set()
+        errors = self.map("dedupe", self._apply_plain, twins.removals)
+        for removal, error in zip(twins.removals, errors, strict=True):
+            if error is None:
+                gone.add(removal.key)
+            else:
+                report.failed_steps.append(f"{scope.name}: could not remove this run's duplicate {removal.key!r}: "
+                                           f"{error}; the next plan shows it")
+        return rekeyed({k: r for k, r in live.items() if k not in gone})
+
+    def _apply_plain(self, change: Change) -> str | None:
+        try:
+            self.providers[change.provider].apply(change)
+        except ProvisionerError as e:
+            return str(e)
+        return None
+
+    def _check_effect(self, scope: Scope, run: Run, live: dict[str, Record], mine: list[Outcome]) -> None:
+        """An applied change whose object still differs was accepted but not kept: a failure, not a warning."""
+        try:  # resolved again against the new live state: a changed position pairs with its new key
+            want = self.providers[scope.provider].desired(scope, live)
+        except ProvisionerError:
+            want = run.desired[(scope.provider, scope.name)]
+        left = {c.key: c for c in diff_scope(scope, want, live)}
+        ids = {str(r.id) for r in live.values()}
+        for o in mine:
+            c = o.change
+            if c.action == "delete" and str((c.before or {}).get("id")) in ids and not (o.written and o.written.note):
+                o.status, o.error = "failed", "the server accepted the delete but the object is still there"
+            elif c.action != "delete" and c.key in left and left[c.key].action != "delete":
+                what = left[c.key]
+                detail = "it is not there" if what.action == "create" else \
+                    f"{', '.join(sorted(what.fields))} still differ{'s' if len(what.fields) == 1 else ''}"
+                o.status, o.error = "failed", f"the server accepted the {c.action} but it did not take effect: {detail}"
