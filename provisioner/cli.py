@@ -7,22 +7,33 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Collection
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 import click
 
 from provisioner import __version__, select
 from provisioner.causes import load_base
-from provisioner.engine import ApplyReport, Budget, Engine, Run, load_saved
+from provisioner.engine import ApplyReport, Budget, Engine, Interrupted, Run, load_saved
 from provisioner.errors import Diagnostic, DiagnosticsError, ProvisionerError, StalePlanError
+from provisioner.files import FileProblem, read_bounded
 from provisioner.loader import Workspace, load_workspace
 from provisioner.plan import Plan
 from provisioner.progress import ProgressReporter
 from provisioner.providers import registry
 from provisioner.render import FORMATS, render
+from provisioner.render.impact import named_key
 from provisioner.select import SHOWN, Selection
+from provisioner.verbosity import (
+    QUIET_HELP,
+    VERBOSE_HELP,
+    configure_logging,
+    quiet,
+    set_verbosity,
+    verbosity_options,
+)
 
 log = logging.getLogger("provisioner")
+MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger than this is not one we wrote
 PATHS = click.argument("paths", nargs=-1, type=click.Path())
 FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
                       help="text for a terminal, markdown for a pull-request comment, json for machines.")
@@ -81,13 +92,51 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except ProvisionerError as e:
             _fail(e)
+        except KeyboardInterrupt:
+            _interrupted()
 
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
     return wrapper
 
 
+def _interrupted(report: ApplyReport | None = None) -> NoReturn:
+    """Ctrl-C: say what happened, exit 130 (DESIGN.md section 4)."""
+    if report is None:
+        click.echo("\ninterrupted; nothing was written.", err=True)
+    else:
+        _outcome_lines(report)
+        for step in report.failed_steps:
+            click.echo(f"FAILED {step}", err=True)
+        click.echo(f"interrupted: {report.count('applied')} applied, {report.count('failed')} failed, "
+                   f"{report.count('skipped')} not started. Re-running apply converges (it plans again from "
+                   "live state).", err=True)
+    sys.exit(130)
+
+
+def _usage_exits_1(e: click.UsageError) -> NoReturn:
+    """Exit 2 means "changes" or "drift" (DESIGN.md section 4): a mistyped option must not look like drift."""
+    e.exit_code = 1  # type: ignore[misc]
+    raise e
+
+
 class Main(click.Group):
     """The top-level group; its help lists the environment variables every registered service reads."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as e:
+            _usage_exits_1(e)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as e:
+            _usage_exits_1(e)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        return verbosity_options(command) if command is not None else None
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, meaning) for service in registry.services() for name, meaning in service.env_vars]
@@ -99,11 +148,23 @@ class Main(click.Group):
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="provisioner")
-@click.option("-v", "--verbose", count=True, help="-v for progress, -vv for every request (never secrets).")
-def main(verbose: int) -> None:
+@click.option("-v", "--verbose", count=True, expose_value=False, callback=set_verbosity,
+              help=VERBOSE_HELP)
+@click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=set_verbosity,
+              help=QUIET_HELP)
+def main() -> None:
     """Keep people's schedules in git; make the live services match."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    _tolerant_streams()
+    configure_logging(click.get_current_context().meta)
+
+
+def _tolerant_streams() -> None:
+    """A terminal or CI log in a non-UTF-8 encoding (LANG=C on old systems, PYTHONIOENCODING=latin-1) gets
+    ``\u2192`` for what it cannot show, instead of a UnicodeEncodeError traceback half-way through a plan."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            reconfigure(errors="backslashreplace")
 
 
 def _paths(paths: tuple[str, ...]) -> list[str]:
@@ -114,15 +175,17 @@ def _engine(workspace: Workspace, parallelism: int, services: Collection[str] | 
     """The engine with a provider for each service the files use (of ``services``, when given)."""
     progress = ProgressReporter(sys.stderr)  # silent for short runs; a bar on a terminal, else plain lines
     click.get_current_context().call_on_close(progress.close)
-    return Engine(registry.build(workspace, os.environ, services), parallelism=parallelism, progress=progress)
+    return Engine(registry.build(workspace, os.environ, services), parallelism=parallelism,
+                  progress=None if quiet() else progress)
 
 
 def _color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: only a non-empty value
 
 
-def _show(plan: Plan, fmt: str, title: str = "Plan", note: str = "") -> None:
-    render(plan, fmt, sys.stdout, color=fmt == "text" and _color(), title=title, note=note)
+def _show(plan: Plan, fmt: str, title: str = "Plan", note: str = "", out: TextIO | None = None) -> None:
+    stream = out or sys.stdout
+    render(plan, fmt, stream, color=fmt == "text" and stream.isatty() and _color(), title=title, note=note)
 
 
 @main.command()
@@ -141,7 +204,8 @@ def validate(paths: tuple[str, ...]) -> None:
 @TARGET
 @CHANGED_SINCE
 @BASE
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write the JSON plan for apply --plan.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              help="Write the JSON plan for apply --plan (`-`: to stdout, the readable plan then goes to stderr).")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
 @PARALLELISM
 @_guard
@@ -152,7 +216,11 @@ def plan(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_sin
     wanted = select.wanted(targets, changed_since, _paths(paths), workspace)
     engine = _engine(workspace, parallelism, wanted.services())
     run, note = _planned(engine, workspace, wanted, _paths(paths), base, want_labels=fmt != "json")
-    _show(run.plan, fmt, note=note)
+    if out == "-":  # stdout carries the plan file alone, so it can be piped or redirected
+        if fmt != "json":
+            _show(run.plan, fmt, note=note, out=sys.stderr)
+    else:
+        _show(run.plan, fmt, note=note)
     if fmt == "text":
         _budgets(engine, run, run.plan.changes)
     if out:
@@ -180,13 +248,17 @@ def _planned(engine: Engine, workspace: Workspace, wanted: select.Wanted, paths:
 
 
 def _write_plan(plan: Plan, path: str) -> None:
+    if path == "-":
+        click.echo(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
+        return
     try:
         with open(path, "w", encoding="utf-8") as fh:
             json.dump(plan.to_json(), fh, indent=2, ensure_ascii=False)
             fh.write("\n")
     except OSError as e:
-        raise Fail(f"error: cannot write the plan file {path}: {e.strerror or e}") from e
-    click.echo(f"Plan written to {path} ({plan.fingerprint[:19]}…).", err=True)
+        raise Fail(f"error: cannot write the plan file {path}: {e.strerror or type(e).__name__}") from e
+    if not quiet():
+        click.echo(f"Plan written to {path} ({plan.fingerprint[:19]}…).", err=True)
 
 
 @main.command()
@@ -217,22 +289,29 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
     _show(run.plan, "text")
     if run.plan.empty:
         if republish:
-            _report(engine.republish(run))
+            try:
+                _report(engine.republish(run))
+            except KeyboardInterrupt:
+                _interrupted(ApplyReport(failed_steps=["interrupted while publishing"]))
         return
     engine.check_budgets(_budgets(engine, run, changes), force=force)
     engine.check_safety(run, force=force)  # before asking: a "yes" must not be followed by a refusal
     if not auto_approve:
         _confirm()
-    report = engine.apply(run, force=force, changes=changes, republish=republish)
+    try:
+        report = engine.apply(run, force=force, changes=changes, republish=republish)
+    except Interrupted as e:
+        _interrupted(e.report)
     _report(report)
 
 
 def _load_plan(path: str) -> Plan:
     try:
-        with open(path, encoding="utf-8") as fh:
-            return load_saved(json.load(fh))
-    except (OSError, ValueError) as e:
+        return load_saved(json.loads(read_bounded(path, MAX_PLAN_BYTES)))
+    except FileProblem as e:
         raise StalePlanError(f"cannot read plan file {path}: {e}") from e
+    except (ValueError, RecursionError) as e:
+        raise StalePlanError(f"cannot read plan file {path}: not JSON ({e})") from e
 
 
 def _saved_run(engine: Engine, workspace: Workspace, saved: Plan) -> Run:
@@ -256,7 +335,7 @@ def _saved_run(engine: Engine, workspace: Workspace, saved: Plan) -> Run:
 def _budgets(engine: Engine, run: Run, changes: Any) -> list[Budget]:
     """Say how much of each service's daily request cap the apply would use."""
     budgets = engine.budgets(run, changes)
-    for b in budgets:
+    for b in budgets if not quiet() else ():
         click.echo(f"This apply will use about {b.used} {b.service} requests (budget {b.limit}/day).", err=True)
     return budgets
 
@@ -268,14 +347,18 @@ def _confirm() -> None:
         raise Fail("error: apply cancelled; nothing was written")
 
 
-def _report(report: ApplyReport) -> None:
+def _outcome_lines(report: ApplyReport) -> None:
     click.echo("")
     for o in report.outcomes:
         mark = {"applied": "ok    ", "failed": "FAILED", "skipped": "skip  "}[o.status]
         where = f" ({o.change.source})" if o.change.source and o.status != "applied" else ""
         said = o.error or (o.written.note if o.written else None)
-        click.echo(f"  {mark} {o.change.action:<6} {o.change.scope} {o.change.key!r}{where}" +
+        click.echo(f"  {mark} {o.change.action:<6} {o.change.scope} {named_key(o.change)!r}{where}" +
                    (f": {said}" if said else ""))
+
+
+def _report(report: ApplyReport) -> None:
+    _outcome_lines(report)
     for note in report.notes:
         click.echo(note)
     for step in report.failed_steps:
@@ -347,7 +430,7 @@ class ImportGroup(click.Group):
         for service in registry.services():
             command = service.import_command()
             if command is not None and command.name:
-                out[command.name] = command
+                out[command.name] = verbosity_options(command)
         return out
 
     def invoke(self, ctx: click.Context) -> Any:

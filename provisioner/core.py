@@ -56,6 +56,8 @@ def position(tree: Pos, loc: Sequence[Any], key: bool = False) -> tuple[int, int
     """1-based (line, col) of the node at ``loc``; the nearest existing ancestor when it is missing."""
     node = tree
     for i, part in enumerate(loc):
+        if node.alias:  # the same node is written elsewhere too: this use is where the alias stands
+            break
         if isinstance(node.values, dict) and not isinstance(part, bool) and part in node.values:
             if key and i == len(loc) - 1:
                 found = node.keys[part]

@@ -143,3 +143,18 @@ def simulate(live: dict[str, Record], changes: list[Change]) -> dict[str, Record
             old = out[c.key]
             out[c.key] = Record(c.key, {**old.values, **{k: (c.after or {})[k] for k in c.fields}}, id=old.id)
     return out
+
+
+def case_twins(scope: Scope, desired: dict[str, Record], live: dict[str, Record]) -> list[str]:
+    """Warnings for declared keys that differ from another declared or live key only in case: the services
+    compare names exactly, so `Sales team` next to live `Sales Team` is a new object, rarely what was meant."""
+    seen: dict[str, str] = {}
+    out = []
+    for key in [*sorted(desired), *sorted(k for k, r in live.items() if r.twin_of is None and k not in desired)]:
+        folded = key.casefold()
+        other = seen.setdefault(folded, key)
+        if other != key and (other in desired or key in desired):
+            where = "declared and live" if (other in desired) != (key in desired) else "both declared"
+            out.append(f"{scope.name}: {other!r} and {key!r} differ only in case ({where}); they are two "
+                       "different names to the service. Use one spelling.")
+    return out

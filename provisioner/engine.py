@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar
 
 from provisioner.causes import label_causes
 from provisioner.core import Change, Loaded, Plan, Record, Scope, Workspace
-from provisioner.diff import diff_scope
+from provisioner.diff import case_twins, diff_scope
 from provisioner.errors import (
     Diagnostic,
     PlanError,
@@ -20,6 +20,7 @@ from provisioner.errors import (
     SafetyError,
     StalePlanError,
 )
+from provisioner.interruptible import NOT_STARTED, Stopped, run_all
 from provisioner.plan import FORMAT_VERSION, fingerprint
 from provisioner.preconditions import Preconditions
 from provisioner.providers.base import Provider, Written
@@ -64,6 +65,15 @@ class ApplyReport:
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
+
+
+class Interrupted(Exception):
+    """Ctrl-C during apply: ``report`` holds what was applied, failed and (as skipped) not started. Not a
+    ProvisionerError: the CLI exits 130 for it, not 1."""
+
+    def __init__(self, report: ApplyReport) -> None:
+        super().__init__("interrupted")
+        self.report = report
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,7 @@ class Engine:
             # Sanity warnings only for what this plan writes: the reviewer is approving those.
             touched = {c.key for c in found if c.action != "delete"}
             warnings += provider.warnings(scope, desired={n: r for n, r in desired[k].items() if n in touched})
+            warnings += case_twins(scope, desired[k], live[k])
         plan = Plan(tuple(changes), tuple(reports), tuple(warnings + twins), workspace.digest, tuple(impact),
                     tuple(twins))
         log.info("%s", plan.summary_line())
@@ -196,16 +207,39 @@ class Engine:
         self.check_safety(run, force=force)
         self._exhausted.clear()
         checks = Preconditions(self._read, run.scopes, run.live, run.read_at, max_age=self.fresh_for, clock=self.clock)
-        outcomes = self._map("apply", lambda c: self._apply_one(c, checks), [c for c in todo if c.action != "create"])
-        outcomes += self._map("apply", lambda c: self._apply_one(c, checks), [c for c in todo if c.action == "create"])
-        report = ApplyReport(outcomes=outcomes)
-        if republish:  # covers what changed too: publishing it twice would only spend requests
-            steps = self.republish(run)
-            report.notes, report.failed_steps = steps.notes, steps.failed_steps
-        else:
-            report.notes, report.failed_steps = self._after_apply(run, report)
-        self._verify(run, report)
+        report = ApplyReport(outcomes=self._apply_all(todo, checks))
+        try:
+            if republish:  # covers what changed too: publishing it twice would only spend requests
+                steps = self.republish(run)
+                report.notes, report.failed_steps = steps.notes, steps.failed_steps
+            else:
+                report.notes, report.failed_steps = self._after_apply(run, report)
+            self._verify(run, report)
+        except KeyboardInterrupt:  # the changes are done; only publishing or the check after them was cut short
+            report.failed_steps.append("interrupted before the post-apply steps and the check after apply finished")
+            raise Interrupted(report) from None
         return report
+
+    def _apply_all(self, todo: list[Change], checks: Preconditions) -> list[Outcome]:
+        """Updates and deletes, then creates, each phase concurrently. On Ctrl-C nothing new starts and the writes
+        in flight finish; Interrupted then says what happened to every change."""
+        phases = [[c for c in todo if c.action != "create"], [c for c in todo if c.action == "create"]]
+        outcomes: list[Outcome] = []
+        for i, phase in enumerate(phases):
+            try:
+                outcomes += run_all(lambda c: self._apply_one(c, checks), phase, workers=self.parallelism,
+                                    progress=self._apply_progress(len(outcomes), len(todo)))
+            except Stopped as e:
+                outcomes += [r if isinstance(r, Outcome) else Outcome(c, "skipped" if r == NOT_STARTED else "failed", r)
+                             for c, r in zip(phase, e.results, strict=True)]
+                outcomes += [Outcome(c, "skipped", NOT_STARTED) for later in phases[i + 1:] for c in later]
+                raise Interrupted(ApplyReport(outcomes=outcomes)) from None
+        return outcomes
+
+    def _apply_progress(self, before: int, total: int) -> Callable[[int, int], None] | None:
+        """One count across both phases: the user sees 30 changes, not 6 and then 24."""
+        progress = self.progress
+        return None if progress is None else lambda done, _: progress("apply", before + done, total)
 
     def _apply_one(self, change: Change, checks: Preconditions) -> Outcome:
         if change.provider in self._exhausted:
@@ -317,6 +351,8 @@ class Engine:
         if not todo:
             return []
         done: list[R] = []
+        if self.progress:  # the start of the phase: progress can then be shown by how long it takes
+            self.progress(what, 0, len(todo))
         with ThreadPoolExecutor(max_workers=max(1, self.parallelism), thread_name_prefix=what) as pool:
             for result in pool.map(fn, todo):
                 done.append(result)

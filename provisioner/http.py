@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 
 from provisioner import __version__
+from provisioner.credentials import redact_text, redact_url
 from provisioner.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -39,13 +40,21 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def check_base_url(url: str, variable: str) -> str:
-    """Refuse cleartext to anything but loopback: the key would travel in clear."""
-    parts = urlsplit(url)
+    """Refuse cleartext to anything but loopback: the key would travel in clear. User info in the URL is refused
+    (requests would send it as Basic auth in place of the key) and never echoed."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
+    except ValueError as e:
+        raise ConfigError(f"{variable}={redact_url(url)!r} is not a usable URL ({e})") from None
+    if "@" in parts.netloc:
+        raise ConfigError(f"{variable}={redact_url(url)!r} refused: it holds a user name or password; "
+                          "credentials go in their own variables, never in the URL")
     if parts.scheme == "https" and parts.hostname:
         return url if url.endswith("/") else url + "/"
     if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
         return url if url.endswith("/") else url + "/"
-    raise ConfigError(f"{variable}={url!r} refused: use https://, or http:// only for a loopback host "
+    raise ConfigError(f"{variable}={redact_url(url)!r} refused: use https://, or http:// only for a loopback host "
                       "(127.0.0.0/8, localhost, ::1), because the API key would travel in clear")
 
 
@@ -157,6 +166,7 @@ class HttpClient:
     pacer: RatePacer | None = None
     user_agent: str = f"provisioner/{__version__}"
     extra_headers: dict[str, str] = field(default_factory=dict)  # sent on every request (e.g. API version pins)
+    auth_hint: str = ""  # what to check after a 401/403, naming the variables (e.g. "check GUIDEBOOK_API_KEY")
     stats: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -199,7 +209,7 @@ class HttpClient:
             link = next_url(page.data)
             if link and not warned and not self._same_origin(link):
                 log.warning("%s: a next link points at another host (%s); following it on %s", self.service,
-                            urlsplit(link).netloc, urlsplit(self.base_url).netloc)
+                            urlsplit(redact_url(str(link))).netloc, urlsplit(self.base_url).netloc)
                 warned = True
             url, params = (self._follow(url, link) if link else None), None
 
@@ -225,7 +235,10 @@ class HttpClient:
             # bundle) are resolved once here; left to requests they are re-read from os.environ per request,
             # which cost more CPU than parsing a page of results. .netrc is deliberately not consulted.
             session.trust_env = False
-            session.proxies = requests.utils.get_environ_proxies(self.base_url)
+            # Never a proxy for http://: it is only allowed for loopback, and a proxy would see the
+            # Authorization header in clear (HTTP_PROXY / ALL_PROXY apply to http:// URLs too).
+            cleartext = urlsplit(self.base_url).scheme == "http"
+            session.proxies = {} if cleartext else requests.utils.get_environ_proxies(self.base_url)
             session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
             self._local.session = session
         return session
@@ -255,7 +268,8 @@ class HttpClient:
 
     def _setup_error(self, method: str, url: str, e: Exception) -> ConfigError:
         """Not the network but our own setup (a proxy URL, a CA bundle path): retrying cannot help."""
-        return ConfigError(f"{self.service}: cannot send {method} {_path(url)}: {type(e).__name__}: {e} "
+        said = redact_text(str(e))  # a proxy URL in the message may carry a password
+        return ConfigError(f"{self.service}: cannot send {method} {_path(url)}: {type(e).__name__}: {said} "
                            "(check HTTPS_PROXY / HTTP_PROXY and REQUESTS_CA_BUNDLE)")
 
     def _transport_error(self, method: str, url: str, e: requests.RequestException, safe: bool) -> ApiError:
@@ -264,14 +278,21 @@ class HttpClient:
         kind = TransportError if safe or unsent else AmbiguousWriteError
         what = "timed out" if isinstance(e, requests.Timeout) else "connection failed"
         # Only the exception's class goes into the message: its text can carry the full URL and query.
-        error = kind(f"{self.service}: {method} {_path(url)} {what} ({type(e).__name__})", method=method, url=url)
+        error = kind(f"{self.service}: {method} {_path(url)} {what} ({type(e).__name__}) talking to "
+                     f"{_host_port(url)}", method=method, url=url)
         error.timed_out = isinstance(e, requests.ReadTimeout)
         return error
 
     def _status_error(self, method: str, url: str, raw: requests.Response, data: Any, safe: bool) -> ApiError:
         status = raw.status_code
         retry_after = _retry_after(raw.headers.get("Retry-After"))
-        message = f"{self.service}: {method} {_path(url)} answered {status}: {self.detail(data)}"
+        if data is None or data == "":  # say so, rather than "answered 502: None"
+            reason = f" {raw.reason}" if raw.reason else ""
+            message = f"{self.service}: {method} {_path(url)} answered {status}{reason} with an empty body"
+        else:
+            message = f"{self.service}: {method} {_path(url)} answered {status}: {self.detail(data)}"
+        if status in (401, 403) and self.auth_hint:
+            message += f" ({self.auth_hint})"
         kinds: dict[int, type[ApiError]] = {400: BadRequestError, 401: AuthError, 403: AuthError,
                                             404: NotFoundError, 409: BadRequestError, 422: BadRequestError,
                                             429: RateLimitedError}
@@ -299,6 +320,13 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None  # an HTTP date: rare; fall back to our own backoff
+
+
+def _host_port(url: str) -> str:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    return f"{host}:{port}"
 
 
 def _path(url: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +21,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from provisioner.errors import ConfigError
+from provisioner.files import MAX_YAML_BYTES, STDIO, FileProblem, read_bounded, regular_or_absent, write_text
 from provisioner.importer_merge import ImportResult, Source, merge
 
 __all__ = ["ImportResult", "Source", "out_option", "run_import"]
@@ -34,14 +34,15 @@ SCHEMA_TIP = ("tip: run `provisioner schema > schema/provisioner.schema.json` an
 
 def out_option() -> Callable[[F], F]:
     """The ``-o/--out`` option every ``import`` subcommand takes."""
-    return click.option("-o", "--out", type=click.Path(dir_okay=False),
-                        help="Write or merge into FILE (keeping its comments), not stdout.")
+    return click.option("-o", "--out", type=click.Path(dir_okay=False, allow_dash=True),
+                        help="Write or merge into FILE (keeping its comments), not stdout; `-` is stdout.")
 
 
 def run_import(source: Source, out: str | None) -> ImportResult:
-    """Import into ``out`` (merging when it exists) or, without ``out``, return the text to print."""
-    target = Path(out) if out else None
-    if target is not None and target.exists():
+    """Import into ``out`` (merging when it is an existing file) or, without ``out`` or with ``-``, return the
+    text to print. A symlink is written through; a device or FIFO (``/dev/stdout``) is written to, never read."""
+    target = Path(out) if out and out != STDIO else None
+    if target is not None and target.exists() and regular_or_absent(target):
         result = merge_file(source, target)
     else:
         doc = source.fresh()
@@ -57,9 +58,9 @@ def run_import(source: Source, out: str | None) -> ImportResult:
         result.path = str(target)
         created = not target.parent.exists()
         try:
-            write_atomic(target, result.text)
+            write_text(target, result.text)
         except OSError as e:
-            raise ConfigError(f"{target}: cannot write: {e.strerror or e}") from e
+            raise ConfigError(f"{target}: cannot write: {e.strerror or type(e).__name__}") from e
         if created:
             result.notes.append(f"created directory {target.parent}")
     return result
@@ -68,9 +69,9 @@ def run_import(source: Source, out: str | None) -> ImportResult:
 def merge_file(source: Source, path: Path) -> ImportResult:
     """Merge live state into the file at ``path``; raises ConfigError when it is not a matching YAML file."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_bounded(path, MAX_YAML_BYTES).decode("utf-8-sig")
         existing, sequence, offset = load_yaml_guess_indent(text, yaml=_round_trip())
-    except (OSError, UnicodeDecodeError, YAMLError) as e:
+    except (FileProblem, UnicodeDecodeError, YAMLError) as e:
         raise ConfigError(f"{path}: cannot merge into this file: {str(e).splitlines()[0]}") from e
     if not isinstance(existing, CommentedMap):
         raise ConfigError(f"{path}: cannot merge into this file: expected a mapping with a `provider` key")
@@ -111,15 +112,3 @@ def schema_ref(target: Path | None) -> str | None:
     return None
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file and rename, so an interrupted import never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import logging
@@ -16,13 +17,14 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from provisioner.checks import cross_file_checks
 from provisioner.core import Loaded, Workspace, position
 from provisioner.errors import ConfigError, Diagnostic, ValidationError
+from provisioner.files import MAX_YAML_BYTES, STDIO, FileProblem, read_bounded
 from provisioner.model import Strict
 from provisioner.providers import registry
 from provisioner.yamlnodes import Pos, ShapeError, parse
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = MAX_YAML_BYTES
 MAX_NODES = 1_000_000  # after alias expansion: what validation would have to walk
 MAX_DEPTH = 40
 SUFFIXES = (".yaml", ".yml")
@@ -34,22 +36,39 @@ def discover(paths: Iterable[str], diags: list[Diagnostic]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if raw == STDIO:
+            found.append(path)
+        elif path.is_dir():
             found += _walk(path, diags)
         elif path.exists():
             found.append(path)
+        elif path.is_symlink():
+            diags.append(Diagnostic(_display(path), 1, 1, "a symlink that leads nowhere (or to itself)"))
         else:
-            diags.append(Diagnostic(str(path), 1, 1, "no such file or directory"))
-    return found
+            diags.append(Diagnostic(_display(path), 1, 1, "no such file or directory"))
+    return _once(found)
+
+
+def _once(paths: list[Path]) -> list[Path]:
+    """Each file once, however often it was named (``a.yaml a.yaml``, or a file and its directory): a file given
+    twice is not two declarations of the same things."""
+    seen: set[str] = set()
+    out = []
+    for path in paths:
+        real = str(path) if str(path) == STDIO else os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
+            out.append(path)
+    return out
 
 
 def _walk(root: Path, diags: list[Diagnostic]) -> list[Path]:
-    base = root.resolve()
+    base = Path(os.path.realpath(root))
     out = []
     for path in sorted(root.rglob("*")):
         if path.suffix not in SUFFIXES or path.is_dir():
             continue
-        target = path.resolve()
+        target = Path(os.path.realpath(path))  # never raises, even for a symlink loop (read then says why)
         if not target.is_relative_to(base):
             diags.append(Diagnostic(str(path), 1, 1, f"symlink points outside {root} (to {target}); refusing"))
             continue
@@ -62,18 +81,19 @@ def load_workspace(paths: Iterable[str]) -> Workspace:
     diags: list[Diagnostic] = []
     files = discover(paths, diags)
     loaded: list[Loaded] = []
+    partial: list[Loaded] = []  # invalid files minus their invalid items: still checked across files
     contents: list[bytes] = []
     for path in files:
         raw = _read(path, diags)
         if raw is None:
             continue
         contents.append(hashlib.sha256(raw).digest())
-        item = load_bytes(_display(path), raw, diags)
+        item = load_bytes(_display(path), raw, diags, partial=partial)
         if item is not None:
             loaded.append(item)
     if not files and not diags:
         diags.append(Diagnostic(", ".join(paths) or ".", 1, 1, "no *.yaml or *.yml files found"))
-    diags += cross_file_checks(loaded)
+    diags += cross_file_checks(loaded + partial)
     if diags:
         raise ValidationError(diags)
     # The bytes alone, in a fixed order: the same YAML gives the same digest from any directory and whatever
@@ -108,36 +128,41 @@ def siblings(paths: Iterable[str], given: list[Path]) -> tuple[Loaded, ...]:
 
 
 def _display(path: Path) -> str:
+    """Relative to the current directory when the file is below it; otherwise as given (``/dev/null``, not
+    ``../../../dev/null``)."""
+    if str(path) == STDIO:
+        return "<stdin>"
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(path) if rel == ".." or rel.startswith(".." + os.sep) else rel
 
 
 def _read(path: Path, diags: list[Diagnostic]) -> bytes | None:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            diags.append(Diagnostic(_display(path), 1, 1, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}"))
-            return None
-        return path.read_bytes()
-    except OSError as e:
-        diags.append(Diagnostic(_display(path), 1, 1, f"cannot read: {e.strerror or e}"))
+        return read_bounded(path, MAX_FILE_BYTES)
+    except FileProblem as e:
+        diags.append(Diagnostic(_display(path), 1, 1, str(e)))
         return None
 
 
-def load_bytes(name: str, raw: bytes, diags: list[Diagnostic]) -> Loaded | None:
-    """Parse and validate one file's bytes; problems go to ``diags``."""
+def load_bytes(name: str, raw: bytes, diags: list[Diagnostic], *, partial: list[Loaded] | None = None) -> Loaded | None:
+    """Parse and validate one file's bytes; problems go to ``diags``. When the file is invalid only in some list
+    items, the rest of it goes to ``partial`` (if given), so the cross-file checks report their errors too."""
     text = _decode(name, raw, diags)
     if text is None:
         return None
     parsed = _parse(name, text, diags)
     if parsed is None:
         return None
-    return _validate(name, *parsed, diags)
+    return _validate(name, *parsed, diags, partial)
 
 
 def _decode(name: str, raw: bytes, diags: list[Diagnostic]) -> str | None:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # what Windows editors write as "Unicode"
+        diags.append(Diagnostic(name, 1, 1, "UTF-16 text; save the file as UTF-8"))
+        return None
     if b"\x00" in raw[:8192]:
         diags.append(Diagnostic(name, 1, 1, "binary file, not YAML text"))
         return None
@@ -158,12 +183,7 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
         diags.append(Diagnostic(name, e.line, e.col, str(e)))
         return None
     except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        hint = ""
-        if mark and _char_at(text, mark.line, mark.column) == "\t":
-            hint = " (a tab: YAML indents with spaces only)"
-        diags.append(Diagnostic(name, line, col, _yaml_message(e) + hint))
+        diags.append(_syntax_error(name, text, e))
         return None
     except RecursionError:
         diags.append(Diagnostic(name, 1, 1, f"nested deeper than {MAX_DEPTH} levels"))
@@ -172,7 +192,9 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
         diags.append(Diagnostic(name, 1, 1, f"cannot parse YAML: {type(e).__name__}: {str(e)[:200]}"))
         return None
     if len(docs) > 1:
-        diags.append(Diagnostic(name, 1, 1, "more than one YAML document (---); use one document per file"))
+        second = docs[1][1]
+        diags.append(Diagnostic(name, second.line, second.col, "a second YAML document starts here (after `---`); "
+                                                               "use one document per file"))
         return None
     if not docs or docs[0][0] is None:
         diags.append(Diagnostic(name, 1, 1, "file is empty; an empty file never means 'delete everything' "
@@ -187,6 +209,21 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
     return data, pos
 
 
+def _syntax_error(name: str, text: str, e: MarkedYAMLError) -> Diagnostic:
+    """Where the mistake is: a quote or bracket left open is reported where it opened (the parser only notices
+    at the end of the file), anything else where the parser stopped."""
+    mark, message = e.problem_mark or e.context_mark, _yaml_message(e)
+    at_end = e.problem_mark is not None and getattr(e.problem_mark, "index", 0) >= len(text.rstrip())
+    if e.context_mark and e.problem_mark and (at_end or "end of stream" in str(e.problem or "")):
+        mark = e.context_mark
+        message = ("this quoted value is never closed (a missing closing quote)" if "quoted" in str(e.context)
+                   else f"{str(e.context or 'this').split(chr(10))[0]}: it is never closed before the file ends")
+    if mark and _char_at(text, mark.line, mark.column) == "\t":
+        message += " (a tab: YAML indents with spaces only)"
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Diagnostic(name, line, col, message)
+
+
 def _char_at(text: str, line: int, column: int) -> str:
     lines = text.split("\n")
     return lines[line][column:column + 1] if 0 <= line < len(lines) else ""
@@ -197,7 +234,8 @@ def _yaml_message(e: MarkedYAMLError) -> str:
     return text.split("\n")[0] or "invalid YAML"
 
 
-def _validate(name: str, data: dict[str, Any], tree: Pos, diags: list[Diagnostic]) -> Loaded | None:
+def _validate(name: str, data: dict[str, Any], tree: Pos, diags: list[Diagnostic],
+              partial: list[Loaded] | None = None) -> Loaded | None:
     provider = data.get("provider")
     known = registry.names()
     if "provider" not in data:
@@ -218,8 +256,48 @@ def _validate(name: str, data: dict[str, Any], tree: Pos, diags: list[Diagnostic
         for err in e.errors():
             if err["type"] != "none_required":  # the "left out" branch of an optional list: the list error says it
                 diags.append(_diagnostic(name, tree, model, err))
+        rest = _without_bad_items(data, tree, model, e.errors()) if partial is not None else None
+        if rest is not None and partial is not None:
+            partial.append(Loaded(name, *rest))
         return None
     return Loaded(name, doc, tree)
+
+
+def _without_bad_items(data: dict[str, Any], tree: Pos, model: type[Strict],
+                       errors: list[Any]) -> tuple[Any, Pos] | None:
+    """The document validated without the list items that hold errors (and their positions), or None when an
+    error is not inside a list item. Type errors then no longer hide the duplicates among the other items."""
+    drops: dict[tuple[Any, ...], set[int]] = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        last = max((i for i, part in enumerate(loc) if isinstance(part, int)), default=None)
+        if last is None:
+            return None
+        drops.setdefault(loc[:last], set()).add(loc[last])
+    data, tree = copy.deepcopy(data), copy.deepcopy(tree)
+    for path, indexes in sorted(drops.items(), key=lambda kv: len(kv[0]), reverse=True):
+        items, places = _at_path(data, tree, path)
+        if items is None or places is None:
+            return None
+        for i in sorted(indexes, reverse=True):
+            if i < len(items) and i < len(places):
+                del items[i], places[i]
+    try:
+        return model.model_validate(data), tree
+    except pydantic.ValidationError:
+        return None
+
+
+def _at_path(data: Any, tree: Pos, path: tuple[Any, ...]) -> tuple[list[Any] | None, list[Pos] | None]:
+    for part in path:
+        try:
+            data = data[part]
+            tree = tree.values[part]
+        except (KeyError, IndexError, TypeError):
+            return None, None
+    if isinstance(data, list) and isinstance(tree.values, list):
+        return data, tree.values
+    return None, None
 
 
 def _either(names: list[str]) -> str:

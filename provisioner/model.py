@@ -7,6 +7,7 @@ errors everywhere.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -45,7 +46,13 @@ def text(value: Any) -> str:
         raise ValueError(f"{value!r} has leading or trailing spaces; remove them")
     if len(value) > MAX_NAME:
         raise ValueError(f"longer than {MAX_NAME} characters")
-    return value
+    return nfc(value)
+
+
+def nfc(value: str) -> str:
+    """Names compared as people see them: "Café" typed with a combining accent (NFD, as macOS file names and
+    some editors write it) is the same name as the precomposed one. Live names go through this too."""
+    return unicodedata.normalize("NFC", value)
 
 
 IntId = Annotated[

@@ -8,13 +8,14 @@ and lets us bound alias expansion (YAML bombs), nesting and duplicate keys in on
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tokens import AliasToken
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 STR, INT, NULL, BOOL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "null", "bool"))
@@ -29,6 +30,7 @@ class Pos:
     col: int
     keys: dict[Any, Pos] = field(default_factory=dict)
     values: dict[Any, Pos] | list[Pos] = field(default_factory=dict)
+    alias: bool = False  # written as `*alias` here: what is inside is reported at the alias
 
 
 class ShapeError(Exception):
@@ -46,7 +48,7 @@ def parse(text: str, *, max_nodes: int, max_depth: int,
     yaml = YAML(typ="safe", pure=False)
     yaml.Resolver = _MemoResolver
     found = problems if problems is not None else []
-    docs = [_Builder(yaml, max_nodes, max_depth, found).build(node) for node in yaml.compose_all(text)]
+    docs = [_Builder(yaml, max_nodes, max_depth, found, text).build(node) for node in yaml.compose_all(text)]
     if problems is None and found:
         raise found[0]
     return docs
@@ -69,13 +71,30 @@ class _MemoResolver(VersionedResolver):
         return super().resolve(kind, value, implicit)
 
 
+def _alias_marks(text: str) -> list[tuple[int, int]]:
+    """Where each alias is written, in document order. The C composer resolves an alias to the anchored node
+    and keeps no trace of where the alias was (nor the anchor's name), so the tokens are scanned again, only
+    for a file that uses aliases."""
+    out: list[tuple[int, int]] = []
+    try:
+        for token in YAML(typ="safe", pure=True).scan(text):
+            if isinstance(token, AliasToken):
+                out.append((token.start_mark.line + 1, token.start_mark.column + 1))
+    except MarkedYAMLError:
+        pass  # the composer accepted the text; positions stay those of the anchor
+    return out
+
+
 def _at(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 class _Builder:
-    def __init__(self, yaml: YAML, max_nodes: int, max_depth: int, problems: list[ShapeError]) -> None:
+    def __init__(self, yaml: YAML, max_nodes: int, max_depth: int, problems: list[ShapeError], text: str) -> None:
         self.constructor = yaml.constructor
+        self.text = text
+        self.aliases: list[tuple[int, int]] | None = None  # where each `*alias` is written, in order
+        self.alias_uses = 0
         self.problems = problems
         self.max_nodes, self.max_depth = max_nodes, max_depth
         self.total = 0
@@ -91,7 +110,7 @@ class _Builder:
         if key in self.memo:  # an alias: shared, but it counts again towards the expanded size
             value, pos, size = self.memo[key]
             self._count(size, node)
-            return value, pos, size
+            return value, self._alias_pos(pos), size
         if key in self.active:
             raise ShapeError("an alias refers to its own anchor (a cycle)", *_at(node))
         if depth > self.max_depth:
@@ -103,6 +122,18 @@ class _Builder:
             self.active.discard(key)
         self.memo[key] = built
         return built
+
+    def _alias_pos(self, pos: Pos) -> Pos:
+        """The anchored node's positions, but its own line and column where the alias is written, so an error
+        about this use (a duplicate made through an alias) points at the alias, not at the anchor. The builder
+        meets aliases in document order, so the n-th one met is the n-th alias token."""
+        if self.aliases is None:
+            self.aliases = _alias_marks(self.text)
+        self.alias_uses += 1
+        if self.alias_uses > len(self.aliases):
+            return pos
+        line, col = self.aliases[self.alias_uses - 1]
+        return replace(pos, line=line, col=col, alias=True)
 
     def _count(self, size: int, node: Node) -> None:
         self.total += size
@@ -158,6 +189,10 @@ class _Builder:
             if not isinstance(key_node, ScalarNode):
                 raise ShapeError("a mapping key must be a plain value, not a list or mapping", *_at(key_node))
             key = self.constructor.construct_object(key_node, deep=True)
+            if key is None:
+                self.problems.append(ShapeError("a key is empty (null): write the key's name before the colon",
+                                                *_at(key_node)))
+                continue
             if key in data:
                 first = pos.keys[key]
                 self.problems.append(ShapeError(f"duplicate key {key!r} (first at line {first.line}): each key may "

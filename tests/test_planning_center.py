@@ -8,6 +8,7 @@ on plan 5679 team 22 (U).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -410,7 +411,11 @@ def test_long_apply_is_paced_below_the_rate_limit(tmp_path: Path, monkeypatch: p
         result = CliRunner().invoke(main, ["apply", "--auto-approve", "--parallelism", "8", str(tmp_path)],
                                     catch_exceptions=False)
         assert result.exit_code == 0, result.stderr
-        assert "Applied 30, failed 0, skipped 0." in result.stdout and result.stderr == ""
+        assert "Applied 30, failed 0, skipped 0." in result.stdout
+        # A run this long shows its progress (on stderr, and nothing else there).
+        progress = result.stderr.splitlines()
+        assert progress[-1] == "applying changes: 30/30 changes (100%)"
+        assert all(re.fullmatch(r"[a-z ]+: \d+/\d+ [a-z]+ \(\d+%\)", line) for line in progress), progress
         statuses = [r["status"] for r in sb.requests()]
         rereads = [r for r in sb.requests() if r["method"] == "GET" and r["path"].endswith("/plans/5678/team_members")]
         # plan read, the teams and the 12 new people checked once each, 30 writes, verify read, and a re-read of

@@ -102,7 +102,7 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 | action | key | changes | reason | source |
 |---|---|---|---|---|
 | 🗑️ **delete** | John Smith (person 222) / Tech (team 23) | status: C → (none) | not declared (prune) |  |
-| ➕ create | Jane Doe (person 111) / Band (team 22) | team\_position\_name: (none) → Vocals<br>status: (none) → U | missing in live | `schedules/band.yaml:7` |
+| ➕ create | Jane Doe (person 111) / Band (team 22) | position: (none) → Vocals<br>status: (none) → U | missing in live | `schedules/band.yaml:7` |
 
 #### Per-person impact
 
@@ -165,7 +165,7 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 
 + create Jane Doe (person 111) / Band (team 22)  [planning_center · plan 5678, schedules/band.yaml:7]
   # missing in live
-  team_position_name:
+  position:
 +   Vocals
   status:
 +   U
@@ -194,7 +194,7 @@ planning_center · plan 5678
   - delete 'John Smith (person 222) / Tech (team 23)'  # not declared (prune)
       status: C → (none)
   + create 'Jane Doe (person 111) / Band (team 22)'  # missing in live  (schedules/band.yaml:7)
-      team_position_name: (none) → Vocals
+      position: (none) → Vocals
       status: (none) → U
 
 Impact
@@ -315,7 +315,7 @@ SMALL_TRUNCATED_TAIL = """\
 
 > [!NOTE]
 > **Truncated to fit a comment.** Left out: 3 of 6 table rows (changes); 7 per-person impact lines; \
-6 change details; 1 warnings. The full plan is in the JSON artifact (`plan --out plan.json`).
+6 change details; 1 warning. The full plan is in the JSON artifact (`plan --out plan.json`).
 """
 
 
@@ -454,7 +454,7 @@ def test_markdown_untrusted_text_cannot_break_out_anywhere() -> None:
 
 def test_markdown_summary_is_html_not_markdown() -> None:
     changes = tuple(pco("delete", "plan 5678", f"person {i} / team 22", {}) for i in range(TABLE_ROWS + 1))
-    assert "<summary>1 more changes in planning_center · plan 5678</summary>" in md(Plan(changes))
+    assert "<summary>1 more change in planning_center · plan 5678</summary>" in md(Plan(changes))
 
 
 def test_markdown_control_characters_are_visible() -> None:
@@ -546,11 +546,11 @@ def test_empty_string_and_none_read_the_same_everywhere() -> None:
     c = pco("update", "plan 5678", "person 222 / team 22", {"notes": {"from": "", "to": "Bring in-ears"},
                                                              "team_position_name": {"from": None, "to": ""}})
     plan = Plan((c,))
-    assert "      notes: (none) → Bring in-ears\n      team_position_name: (none) → (none)\n" in text(plan)
+    assert "      notes: (none) → Bring in-ears\n      position: (none) → (none)\n" in text(plan)
     assert "    John Smith on Dec 6 Band: notes (none) → Bring in-ears; position (none) → (none)\n" in text(plan)
     out = md(plan)
-    assert "notes: (none) → Bring in-ears<br>team\\_position\\_name: (none) → (none) |" in out
-    assert "  notes:\n-   (none)\n+   Bring in-ears\n  team_position_name:\n-   (none)\n+   (none)\n" in out
+    assert "notes: (none) → Bring in-ears<br>position: (none) → (none) |" in out
+    assert "  notes:\n-   (none)\n+   Bring in-ears\n  position:\n-   (none)\n+   (none)\n" in out
     assert '""' not in text(plan) + out
 
 

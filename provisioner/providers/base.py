@@ -12,6 +12,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from provisioner.core import Change, Loaded, Record, Scope
@@ -168,6 +169,9 @@ class Service(ABC):
     env_vars: ClassVar[tuple[tuple[str, str], ...]] = ()
     # The KINDs of `--target KIND:ID` its scopes answer to (each scope says which in ``Scope.kind``).
     target_kinds: ClassVar[tuple[str, ...]] = ()
+    # A change's field under the name the YAML gives it, where the API's differs ({"decline_reason": "reason"}):
+    # review output speaks the YAML's words; the plan file keeps the API's.
+    field_names: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     @abstractmethod
     def file_models(self) -> Sequence[type[Strict]]:

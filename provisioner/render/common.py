@@ -96,6 +96,11 @@ def describe_field(
     return " ".join(parts) or "(empty)"
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """``1 warning``, ``2 warnings``, ``1 person``, ``3 people``."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
 def natural(text: str) -> tuple[str | int, ...]:
     """A sort key that orders ``attendee 2`` before ``attendee 10`` and ``Dec 6`` before ``Dec 13``."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.casefold()))

@@ -35,6 +35,14 @@ def plan_impact(plan: Plan) -> list[ScopeImpact]:
     return out
 
 
+def field_name(change: Change, name: str) -> str:
+    """A field as the YAML calls it (``position``, not the API's ``team_position_name``), in the service's words."""
+    try:
+        return registry.get(change.provider).field_names.get(name, name)
+    except ConfigError:  # a saved plan of a service this installation lacks
+        return name
+
+
 def named_key(change: Change) -> str:
     """The key with names before the ids its identity holds: ``Jane Doe (person 111) / Band (team 22)``."""
     key = change.key

@@ -28,6 +28,7 @@ from provisioner.render.common import (
     by_cause,
     by_scope,
     cause_counts,
+    count,
     describe_field,
     label,
     one_line,
@@ -35,7 +36,7 @@ from provisioner.render.common import (
     unsafe_scopes,
     value_text,
 )
-from provisioner.render.impact import named_key, plan_impact
+from provisioner.render.impact import field_name, named_key, plan_impact
 
 MARKER = "<!-- provisioner-plan -->"  # plan.yml finds its sticky comment by this exact line
 DRIFT_MARKER = "<!-- provisioner-drift -->"  # drift output (title="Drift") must not pass for a plan comment
@@ -111,9 +112,15 @@ def html_text(text: str) -> str:
     return _REFERENCE.sub("\\1\u200b", html.escape(one_line(text), quote=False))
 
 
+def _unit(kind: str, n: int) -> str:
+    """``1 per-person impact line``, ``2 per-person impact lines``."""
+    words = UNITS.get(kind, kind)
+    return words.removesuffix("s") if n == 1 else words
+
+
 def truncation_note(b: Budget, total: int, *, drift: bool = False) -> str:
     counts = [
-        f"{n:,} of {total:,} {UNITS[k]}" if k == "change" else f"{n:,} {UNITS.get(k, k)}"
+        f"{n:,} of {total:,} {UNITS[k]}" if k == "change" else f"{n:,} {_unit(k, n)}"
         for k, n in sorted(b.left_out.items(), key=lambda kv: list(UNITS).index(kv[0]))
     ]
     left = "; ".join(counts) if counts else "the rest"
@@ -150,7 +157,7 @@ def _warnings(b: Budget, plan: Plan) -> None:
     items = [f"- ⚠️ {md(w)}\n" for w in plan.warnings[: WARNINGS + FOLDED_WARNINGS]]
     if len(plan.warnings) > len(items):
         items.append(f"- … and {len(plan.warnings) - len(items):,} more (in the JSON plan)\n")
-    _folded(b, items, WARNINGS, f"… and {len(plan.warnings) - WARNINGS:,} more warnings", "warning")
+    _folded(b, items, WARNINGS, f"… and {count(len(plan.warnings) - WARNINGS, 'more warning')}", "warning")
 
 
 def _folded(b: Budget, items: list[str], shown: int, summary: str, kind: str) -> None:
@@ -175,7 +182,7 @@ def _scope_table(b: Budget, scope: ScopeId, changes: list[Change], unsafe: bool)
     rows = [_row(c) for c in changes]
     _block(b, rows[:TABLE_ROWS], TABLE_HEAD, "\n", "change")
     if len(rows) > TABLE_ROWS:
-        summary = f"{len(rows) - TABLE_ROWS} more changes in {html_text(scope_title(scope))}{flag}"
+        summary = f"{count(len(rows) - TABLE_ROWS, 'more change')} in {html_text(scope_title(scope))}{flag}"
         b.open(f"<details><summary>{summary}</summary>\n\n", "</details>\n\n")
         _block(b, rows[TABLE_ROWS:], TABLE_HEAD, "\n", "change")
         b.close()
@@ -183,7 +190,8 @@ def _scope_table(b: Budget, scope: ScopeId, changes: list[Change], unsafe: bool)
 
 def _row(c: Change) -> str:
     changes = "<br>".join(
-        f"{md(n)}: {md(describe_field(n, d, c.labels, minus='−', limit=CELL_ITEMS))}" for n, d in c.fields.items()
+        f"{md(field_name(c, n))}: {md(describe_field(n, d, c.labels, minus='−', limit=CELL_ITEMS))}"
+        for n, d in c.fields.items()
     )
     return f"| {ACTIONS[c.action]} | {md(named_key(c))} | {changes} | {md(c.reason)} | {_code(c.source)} |\n"
 
@@ -201,7 +209,7 @@ def _impact(b: Budget, plan: Plan) -> None:
     for impact in impacts:
         title = scope_title(impact.scope)
         b.add(f"**{md(title)}**\n\n")
-        more = f"{len(impact.lines) - IMPACT_LINES} more people in {html_text(title)}"
+        more = f"{count(len(impact.lines) - IMPACT_LINES, 'more person', 'more people')} in {html_text(title)}"
         _folded(b, [f"- {md(line, item=True)}\n" for line in impact.lines], IMPACT_LINES, more, "person")
 
 
@@ -238,7 +246,7 @@ def _detail_lines(c: Change) -> Iterator[str]:
     yield f"{SIGNS[c.action]} {c.action} {named_key(c)}  [{scope_title((c.provider, c.scope))}{source}{tag}]"
     yield f"  # {c.reason}"
     for name, diff in c.fields.items():
-        yield f"  {name}:"
+        yield f"  {field_name(c, name)}:"
         if "add" in diff:
             table = c.labels.get(name, {})
             items = [f"+   {label(i, table)}" for i in diff["add"]] + [f"-   {label(i, table)}" for i in diff["remove"]]

@@ -17,12 +17,13 @@ from provisioner.render.common import (
     by_cause,
     by_scope,
     cause_counts,
+    count,
     describe_field,
     scope_title,
     unsafe_scopes,
     visible,
 )
-from provisioner.render.impact import named_key, plan_impact
+from provisioner.render.impact import field_name, named_key, plan_impact
 
 SIGNS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
 IMPACT_LINES = 20  # the terminal gets a short impact; --format markdown has all of it
@@ -74,15 +75,15 @@ def change_lines(change: Change, color: bool = False) -> Iterator[str]:
     tag = paint(f"  [{CAUSE_TAGS[change.cause]}]", "bold", color=color) if change.cause in CAUSE_TAGS else ""
     yield head + tag + paint(f"  # {change.reason}{where}", "dim", color=color)
     for name, diff in change.fields.items():
-        yield visible(f"      {name}: {describe_field(name, diff, change.labels)}")
+        yield visible(f"      {field_name(change, name)}: {describe_field(name, diff, change.labels)}")
 
 
 def warning_lines(plan: Plan, *, color: bool = False, limit: int = WARNINGS) -> Iterator[str]:
     for warning in plan.warnings[:limit]:
         yield paint(f"warning: {warning}", "yellow", color=color)
     if len(plan.warnings) > limit:
-        more = len(plan.warnings) - limit
-        yield paint(f"warning: … and {more:,} more warnings (--format json lists them all)", "yellow", color=color)
+        more = count(len(plan.warnings) - limit, "more warning")
+        yield paint(f"warning: … and {more} (--format json lists them all)", "yellow", color=color)
 
 
 def impact_lines(plan: Plan, *, color: bool = False, limit: int = IMPACT_LINES) -> Iterator[str]:
@@ -100,5 +101,5 @@ def impact_lines(plan: Plan, *, color: bool = False, limit: int = IMPACT_LINES) 
             yield visible(f"    {line}")
         shown += min(len(impact.lines), limit - shown)
     if total > shown:
-        yield f"  … {total - shown} more impact lines (--format markdown shows more)"
+        yield f"  … {count(total - shown, 'more impact line')} (--format markdown shows more)"
     yield ""

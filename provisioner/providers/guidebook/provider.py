@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from provisioner.core import Change, Loaded, Record, Scope, add_live
+from provisioner.credentials import credential
 from provisioner.diff import simulate
 from provisioner.errors import ApiError, ConfigError, Diagnostic, PlanError
 from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
-from provisioner.model import Ref, Safety
+from provisioner.model import Ref, Safety, nfc
 from provisioner.providers.base import Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
 from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
@@ -27,12 +28,23 @@ CREATE_TRIES = 3
 
 
 def drf_detail(body: Any) -> str:
-    """DRF bodies are {"detail": ...} or {field: [messages]} [G]; anything else is shown as is."""
+    """DRF bodies are {"detail": ...} or {field: [messages]} [G]; something else answering on the URL (a proxy,
+    another API under a path prefix) is flattened to its words, never shown as a raw dict."""
     if isinstance(body, dict):
-        if "detail" in body:
-            return str(body["detail"])
-        return "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body.items())
-    return str(body)[:500]
+        body = {k: v for k, v in body.items() if v not in (None, "", [], {})}  # {"detail": null} says nothing
+        if isinstance(body.get("detail"), str):
+            return body["detail"]
+        return "; ".join(f"{k}: {_words(v)}" for k, v in body.items())[:500] or "(empty body)"
+    return " ".join(str(body).split())[:500] if body not in (None, "") else "(empty body)"
+
+
+def _words(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(_words(v) for v in value)
+    if isinstance(value, dict):  # e.g. a JSON:API error object: its title and detail say it all
+        said = [str(value[k]) for k in ("title", "detail", "message") if value.get(k)]
+        return ": ".join(said) if said else "; ".join(f"{k} {_words(v)}" for k, v in value.items())
+    return str(value)
 
 
 @dataclass
@@ -59,13 +71,15 @@ class GuidebookProvider(Provider):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None) -> GuidebookProvider:
-        key = env.get("GUIDEBOOK_API_KEY", "").strip()
+        key = credential(env, "GUIDEBOOK_API_KEY")
         if not key:
             raise ConfigError("GUIDEBOOK_API_KEY is not set; export your Guidebook Open API key "
                               "(Builder → Account → API) to plan or apply Guidebook files")
         url = check_base_url(env.get("GUIDEBOOK_API_URL") or DEFAULT_URL, "GUIDEBOOK_API_URL")
         client = HttpClient(url, auth=lambda: f"JWT {key}", service="Guidebook", detail=drf_detail,
-                            retry=retry or RetryPolicy(), timeout=timeout_from_env(env))
+                            retry=retry or RetryPolicy(), timeout=timeout_from_env(env),
+                            auth_hint="check GUIDEBOOK_API_KEY: is it the current key of the account that owns "
+                                      "this guide?")
         return cls(client, budget_from_env(env))
 
     # -- scopes -------------------------------------------------------------------------------------------
@@ -91,7 +105,7 @@ class GuidebookProvider(Provider):
         for row in sorted(rows, key=lambda r: r["id"]):
             if int(row.get("guide", guide)) != guide:
                 continue  # defensive: a server that ignores the filter must not leak other guides in
-            name = str(row["name"])
+            name = nfc(str(row["name"]))
             add_live(records, Record(name, {"attendees": sorted(set(row.get("attendees") or [])),
                                             "sessions": sorted(set(row.get("sessions") or []))},
                                      id=row["id"], identity={"name": name}))

@@ -8,7 +8,7 @@ from itertools import pairwise
 from typing import Any
 
 from provisioner.core import Record
-from provisioner.model import Ref
+from provisioner.model import Ref, nfc
 
 _LOOKUPS = {"attendees": ("id", "email", "import_id"), "sessions": ("id", "import_id", "name")}
 
@@ -46,10 +46,16 @@ class GuideIndex:
         return None, f"{ref.kind} {ref.value!r} matches {len(found)} {field} of guide {self.guide}: {listed}; use an id"
 
     def _hint(self, field: str, ref: Ref) -> str:
+        """Close matches, ranked without regard to case: for `workshop a`, `Workshop A` comes before
+        `Workshop B`."""
         import difflib
 
-        close = difflib.get_close_matches(norm(ref.kind, str(ref.value)), list(self.by[(field, ref.kind)]), n=3)
-        return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        folded: dict[str, list[str]] = defaultdict(list)
+        for known in sorted(self.by[(field, ref.kind)]):
+            folded[known.casefold()].append(known)
+        close = difflib.get_close_matches(norm(ref.kind, str(ref.value)).casefold(), list(folded), n=3)
+        names = [known for c in close for known in folded[c]][:3]
+        return f"; did you mean {', '.join(repr(c) for c in names)}?" if names else ""
 
     def describe(self, field: str, rid: int) -> str:
         row = self.rows[field].get(rid, {})
@@ -62,7 +68,7 @@ class GuideIndex:
 
 
 def norm(kind: str, value: str) -> str:
-    return value.strip().lower() if kind == "email" else value
+    return value.strip().lower() if kind == "email" else nfc(value)
 
 
 def _span(row: dict[str, Any]) -> tuple[datetime, datetime] | None:

@@ -5,6 +5,7 @@ stays light (models only)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from provisioner.core import Change, Loaded
@@ -29,6 +30,7 @@ class PlanningCenterService(Service):
         ("PCO_ACCESS_TOKEN", "Planning Center OAuth bearer token, used instead of the two above when set"),
         ("PCO_API_URL", "Planning Center API base URL (default https://api.planningcenteronline.com/)"),
     )
+    field_names = MappingProxyType({"team_position_name": "position", "decline_reason": "reason"})
 
     def file_models(self) -> Sequence[type[Strict]]:
         return (RostersFile, ResponsesFile)

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from provisioner.credentials import credential
 from provisioner.errors import ApiError, ConfigError
 from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url, timeout_from_env
 
@@ -26,17 +27,20 @@ RATE_HEADERS = ("X-PCO-API-Request-Rate-Limit", "X-PCO-API-Request-Rate-Count", 
 def client_from_env(env: Mapping[str, str], retry: RetryPolicy | None = None) -> HttpClient:
     """A Services client: a bearer token wins over HTTP Basic (DESIGN.md section 3); no secret is ever logged."""
     url = check_base_url(env.get("PCO_API_URL") or DEFAULT_URL, "PCO_API_URL")
-    return HttpClient(url, auth=_auth(env), service="Planning Center", detail=jsonapi_detail,
+    auth = _auth(env)
+    names = "PCO_ACCESS_TOKEN" if credential(env, "PCO_ACCESS_TOKEN") else "PCO_APPLICATION_ID and PCO_SECRET"
+    return HttpClient(url, auth=auth, service="Planning Center", detail=jsonapi_detail,
                       retry=retry or RetryPolicy(), pacer=RatePacer(*RATE_HEADERS), timeout=timeout_from_env(env),
-                      extra_headers={"X-PCO-API-Version": API_VERSION})
+                      extra_headers={"X-PCO-API-Version": API_VERSION},
+                      auth_hint=f"check {names}: are they current, with access to Services?")
 
 
 def _auth(env: Mapping[str, str]) -> Any:
-    token = env.get("PCO_ACCESS_TOKEN", "").strip()
+    token = credential(env, "PCO_ACCESS_TOKEN")
     if token:
         header = f"Bearer {token}"
         return lambda: header
-    app_id, secret = env.get("PCO_APPLICATION_ID", "").strip(), env.get("PCO_SECRET", "").strip()
+    app_id, secret = credential(env, "PCO_APPLICATION_ID"), credential(env, "PCO_SECRET")
     if app_id and secret:
         basic = "Basic " + base64.b64encode(f"{app_id}:{secret}".encode()).decode("ascii")
         return lambda: basic
@@ -55,6 +59,10 @@ def jsonapi_detail(body: Any) -> str:
         if "<html" in body[:500].lower():
             return "HTML error page (no JSON body; the path or method is probably not routed)"
         return " ".join(body.split())[:300] or "(empty body)"
+    if isinstance(body, dict):  # not JSON:API (a proxy, or another API under a path prefix): its words only
+        if isinstance(body.get("detail"), str):
+            return body["detail"][:300]
+        return "; ".join(f"{k}: {v if isinstance(v, str | int) else '…'}" for k, v in body.items())[:300]
     return "(empty body)" if body is None else str(body)[:300]
 
 

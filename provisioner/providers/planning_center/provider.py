@@ -14,6 +14,7 @@ from typing import Any
 from provisioner.core import Change, Loaded, Record, Scope, add_live
 from provisioner.errors import ApiError, Diagnostic, NotFoundError, PlanError, ProvisionerError
 from provisioner.http import HttpClient, RetryPolicy
+from provisioner.model import nfc
 from provisioner.providers.base import Provider, Written, create_adopting, delete_once
 from provisioner.providers.planning_center import matching
 from provisioner.providers.planning_center.client import (
@@ -64,6 +65,11 @@ def _id_value(value: object) -> int | str:
     """Ids are digit strings in JSON:API [C]; anything else is kept as text rather than refused here."""
     text = str(value)
     return int(text) if text.isdigit() else text
+
+
+def _nfc_or_none(value: Any) -> Any:
+    """Positions compared as the YAML's are (NFC): the same name typed two ways is not a change."""
+    return nfc(value) if isinstance(value, str) else value
 
 
 def _str_or_none(value: object) -> str | None:
@@ -144,7 +150,7 @@ class PlanningCenterProvider(Provider):
             attrs = attributes(row)
             if attrs.get("name"):
                 names["person"][person] = str(attrs["name"])
-            position = attrs.get("team_position_name")
+            position = _nfc_or_none(attrs.get("team_position_name"))
             add_live(records, Record(member_key(person, team, position),
                                      {"team_position_name": position, "status": _status_letter(attrs.get("status")),
                                       "notes": attrs.get("notes") or ""},
@@ -217,12 +223,13 @@ class PlanningCenterProvider(Provider):
             return
         st = scope.target["service_type"]
         teams, diags, people = self.directory.teams(st), [], {}
+        names = self.directory.people(m.person for _, _, m in new)  # all at once: every unknown one reported
         for item, loc, member in new:
             if str(member.team) not in teams:
                 known = ", ".join(f"{t} ({n})" for t, n in sorted(teams.items()))
                 diags.append(item.diagnostic((*loc, "team"), f"team {member.team} is not a team of service type "
                                                                f"{st}; its teams are {known or 'none'}"))
-            name = self.directory.person(member.person)
+            name = names.get(member.person)
             if name == MISSING:
                 diags.append(item.diagnostic((*loc, "person"), f"person {member.person} does not exist in "
                                                                 "Planning Center Services (or these credentials "

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 
 from provisioner.errors import NotFoundError
 from provisioner.http import HttpClient
 from provisioner.providers.planning_center.client import SERVICES, attributes, iterate
 
 log = logging.getLogger(__name__)
-# Each new person costs one GET (the API has no documented way to fetch several people by id in one request),
-# so a roster that adds hundreds of people is checked by the server at apply instead (its 422 names the line).
+# Up to this many people are looked up one GET each (the API has no documented way to fetch several people by
+# id); more than that, and the organisation's people list is read in pages of 100 instead, stopping once every
+# wanted person is found. Either way every unknown person is reported in the same run.
 MAX_PERSON_LOOKUPS = 25
 MISSING = "\0missing"
 
@@ -33,21 +35,49 @@ class PeopleAndTeams:
                 self._teams[service_type] = {str(r["id"]): str(attributes(r).get("name") or r["id"]) for r in rows}
             return self._teams[service_type]
 
+    def people(self, wanted: Iterable[int]) -> dict[int, str | None]:
+        """Each wanted person's name; MISSING for one the server says does not exist (or these credentials cannot
+        see), None for one whose existence could not be told (an HTML 404 is routing, not an answer)."""
+        ids = sorted(set(wanted))
+        with self._lock:
+            todo = [p for p in ids if p not in self._people]
+        if len(todo) > MAX_PERSON_LOOKUPS:
+            self._list_people(set(todo))
+        else:
+            for person in todo:
+                self.person(person)
+        with self._lock:
+            return {p: self._people.get(p) for p in ids}
+
+    def _list_people(self, todo: set[int]) -> None:
+        """Page through the people list until every id in ``todo`` is seen; the rest do not exist."""
+        found: dict[int, str | None] = {}
+        for row in iterate(self.client, "people"):
+            rid = int(row["id"]) if str(row.get("id", "")).isdigit() else None
+            if rid in todo:
+                found[rid] = _name(attributes(row)) or str(rid)
+                if len(found) == len(todo):
+                    break
+        with self._lock:
+            for person in todo:
+                self._people[person] = found.get(person, MISSING)
+
     def person(self, person: int) -> str | None:
-        """The person's name, MISSING when the server says there is no such person, None when not looked up."""
+        """The person's name, MISSING when the server says there is no such person, None when it cannot be told."""
         with self._lock:  # the lock guards the cache only: lookups of different people run concurrently
             if person in self._people:
                 return self._people[person]
-            if len(self._people) >= MAX_PERSON_LOOKUPS:
-                return None
-            self._people[person] = None  # claimed: counts towards the cap, and nobody looks it up twice
+            self._people[person] = None  # claimed: nobody looks it up twice
         try:
             data = self.client.request("GET", f"{SERVICES}people/{person}").data
-            attrs = attributes(data.get("data", {})) if isinstance(data, dict) else {}
-            name = attrs.get("full_name") or " ".join(filter(None, [attrs.get("first_name"),
-                                                                    attrs.get("last_name")])) or None
+            name = _name(attributes(data.get("data", {}))) if isinstance(data, dict) else None
         except NotFoundError as e:
             name = MISSING if isinstance(e.body, dict) else None  # an HTML 404 is routing, not an answer
         with self._lock:
             self._people[person] = name
         return name
+
+
+def _name(attrs: dict[str, object]) -> str | None:
+    return str(attrs.get("full_name") or " ".join(
+        str(p) for p in (attrs.get("first_name"), attrs.get("last_name")) if p) or "") or None

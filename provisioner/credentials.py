@@ -1,0 +1,51 @@
+"""Credentials from the environment, checked before any request, and URLs made safe to show.
+
+A key pasted with a zero-width space, a non-breaking space or a line break cannot go into an HTTP header:
+``requests`` fails deep inside ``http.client`` (a UnicodeEncodeError, or a "connection failed" retried five
+times). Checked here, the user learns which variable to fix and where in it the bad character is, and the
+value itself is never shown.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from provisioner.errors import ConfigError
+
+
+def credential(env: Mapping[str, str], name: str) -> str:
+    """The variable's value without surrounding whitespace ("" when unset); ConfigError naming the variable when
+    it holds a character a header cannot carry (anything outside printable ASCII, or inner whitespace)."""
+    value = (env.get(name) or "").strip()
+    for i, char in enumerate(value):
+        if " " < char < "\x7f":
+            continue
+        what = unicodedata.name(char, "") or {"\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\t": "TAB"}.get(
+            char, "a control character")
+        raise ConfigError(f"{name} contains U+{ord(char):04X} ({what}) at character {i + 1} of {len(value)}, "
+                          "which cannot be sent in an HTTP header; copy the value again (pasting can add "
+                          "invisible characters) and re-export it")
+    return value
+
+
+_USER_INFO = re.compile(r"//[^/@\s'\"]+@")
+
+
+def redact_text(text: str) -> str:
+    """Every ``//user:password@`` inside ``text`` (an exception's message naming a proxy URL) as ``//***@``."""
+    return _USER_INFO.sub("//***@", text)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@``: fit for messages and logs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an unparsable URL)"
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))

@@ -1,0 +1,45 @@
+"""-v, -vv and -q: accepted before the subcommand (on the group) and after it (on every subcommand, the import
+ones included), counted together in the root context's ``meta``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+VERBOSE_HELP = "-v for progress, -vv for every request (never secrets)."
+QUIET_HELP = "Only errors and the output itself: no warnings or progress on stderr."
+
+
+def set_verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """-v/-vv/-q, before or after the subcommand: -v counts add up; -q wins over any -v."""
+    if not value:
+        return
+    meta = ctx.find_root().meta
+    if param.name == "quiet":
+        meta["quiet"] = True
+    else:
+        meta["verbose"] = meta.get("verbose", 0) + value
+    configure_logging(meta)
+
+
+def configure_logging(meta: dict[str, Any]) -> None:
+    level = logging.ERROR if meta.get("quiet") else logging.WARNING - 10 * min(meta.get("verbose", 0), 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+
+
+def quiet() -> bool:
+    return bool(click.get_current_context().find_root().meta.get("quiet"))
+
+
+def verbosity_options(command: click.Command) -> click.Command:
+    """Give a command -v and -q of its own, so they work after the subcommand too."""
+    if not any(p.name == "quiet" for p in command.params):
+        command.params += [
+            click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=set_verbosity,
+                         help=VERBOSE_HELP),
+            click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=set_verbosity,
+                         help=QUIET_HELP)]
+    return command
