@@ -87,11 +87,11 @@ def test_changes_whose_object_changed_meanwhile_are_skipped_as_stale(
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 1
     out = result.stdout
-    assert "ok     update plan 5678 'person 111 / team 22 / Vocals'" in out
-    assert ("skip   update plan 5678 'person 116 / team 23 / Video' (" in out and
+    assert "ok     update plan 5678 'Jane Doe (person 111) / Band (team 22) / Vocals'" in out
+    assert ("skip   update plan 5678 'Michael Brown (person 116) / Tech (team 23) / Video' (" in out and
             "stale: 'person 116 / team 23 / Video' was changed meanwhile (status; another writer?); not updated — "
             "make a new plan to review it" in out)
-    assert ("skip   create plan 5678 'person 119 / team 22 / Guitar' (" in out and
+    assert ("skip   create plan 5678 'Grace Wilson (person 119) / Band (team 22) / Guitar' (" in out and
             "stale: 'person 119 / team 22 / Guitar' was created meanwhile (#" in out)
     assert "Applied 1, failed 0, skipped 2." in out
     assert [r["path"] for r in requests(sb, "PATCH")] == [f"{MEMBERS}/800000001"] and not requests(sb, "POST")
@@ -115,9 +115,9 @@ def test_a_write_acknowledged_but_not_kept_fails_naming_object_and_field(cli: Cl
     d = write("roster.yaml", ROSTER)
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 1
-    assert ("FAILED update plan 5678 'person 111 / team 22 / Vocals' (" in result.stdout and
+    assert ("FAILED update plan 5678 'Jane Doe (person 111) / Band (team 22) / Vocals' (" in result.stdout and
             "the server accepted the update but it did not take effect: status still differs" in result.stdout)
-    assert ("FAILED create plan 5678 'person 119 / team 22 / Guitar' (" in result.stdout and
+    assert ("FAILED create plan 5678 'Grace Wilson (person 119) / Band (team 22) / Guitar' (" in result.stdout and
             "the server accepted the create but it did not take effect: it is not there" in result.stdout)
     assert "Applied 1, failed 2, skipped 0." in result.stdout
     assert cli("apply", str(d), "--auto-approve").exit_code == 0  # and running again converges
@@ -141,8 +141,8 @@ def test_a_delete_answered_json_404_by_its_own_url_is_already_gone(cli: Cli, sb:
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert [r["status"] for r in requests(sb, "DELETE")] == [404]
-    assert ("ok     delete plan 5678 'person 118 / team 24 / Coffee': already gone (404 from its own URL)"
-            in result.stdout)
+    assert ("ok     delete plan 5678 'Daniel Lee (person 118) / Hospitality (team 24) / Coffee': already gone "
+            "(404 from its own URL)" in result.stdout)
 
 
 def test_a_route_404_on_delete_is_a_failure(sb: Any) -> None:
