@@ -61,6 +61,7 @@ class Row:
     setup: Callable[[Ctx], object] | None = None
     check: Callable[[Ctx, str], None] | None = None
     subprocess: bool = False
+    charset: str = "utf-8"  # the encoding of the terminal the command writes to
 
 
 @dataclass
@@ -230,7 +231,7 @@ ROWS = [
     Row("import-merge-into-huge-file", ("import", "guidebook", "--guide", "47", "-o", "{tmp}/huge.yaml"), 1,
         "cannot merge into this file: larger than the limit", setup=_huge),
     Row("non-utf8-terminal", ("plan", "{tmp}/s"), 0, "position: (none) \\u2192 Vocals", files={"s/a.yaml": ROSTER},
-        env={"PYTHONIOENCODING": "ascii"}, subprocess=True),
+        charset="ascii"),
     # Credentials are checked before any request and named; user info never shown.
     Row("key-zero-width-space", ("plan", "{tmp}/s"), 1, "GUIDEBOOK_API_KEY contains U+200B (ZERO WIDTH SPACE)",
         files={"s/a.yaml": GUIDE}, env={"GUIDEBOOK_API_KEY": GUIDEBOOK_KEY[:4] + "\u200b" + GUIDEBOOK_KEY[4:]}),
@@ -336,7 +337,8 @@ def test_hostile(row: Row, sb: Any, bad_gateway: BadGateway, tmp_path: Path, mon
         row.setup(ctx)
     args = [ctx.fill(a) for a in row.args]
     env = _env(ctx, row.env)
-    code, out = _run_subprocess(args, env, row.stdin) if row.subprocess else _run_in_process(args, env, row.stdin)
+    code, out = (_run_subprocess(args, env, row.stdin) if row.subprocess
+                 else _run_in_process(args, env, row.stdin, row.charset))
     assert code == row.exit, out
     assert ctx.fill(row.fragment) in out, out
     assert "Traceback" not in out, out
@@ -348,8 +350,9 @@ def test_hostile(row: Row, sb: Any, bad_gateway: BadGateway, tmp_path: Path, mon
         row.check(ctx, out)
 
 
-def _run_in_process(args: list[str], env: dict[str, str | None], stdin: str | None) -> tuple[int, str]:
-    result = CliRunner().invoke(main, args, env=env, input=stdin)
+def _run_in_process(args: list[str], env: dict[str, str | None], stdin: str | None,
+                    charset: str = "utf-8") -> tuple[int, str]:
+    result = CliRunner(charset=charset).invoke(main, args, env=env, input=stdin)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
     return result.exit_code, result.stdout + result.stderr
 
