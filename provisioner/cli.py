@@ -13,6 +13,7 @@ import click
 
 from provisioner import __version__, select
 from provisioner.causes import load_base
+from provisioner.clock import SYSTEM, Clock
 from provisioner.engine import ApplyReport, Budget, Engine, Interrupted, Run, load_saved
 from provisioner.errors import Diagnostic, DiagnosticsError, ProvisionerError, StalePlanError
 from provisioner.files import FileProblem, read_bounded
@@ -171,12 +172,20 @@ def _paths(paths: tuple[str, ...]) -> list[str]:
     return list(paths) or ["schedules"]
 
 
+def _clock() -> Clock:
+    """What retries, rate pacing, waits and progress use: the real clock, unless the caller passed a clock as the
+    context object (tests: ``CliRunner().invoke(main, args, obj=FakeClock())``)."""
+    obj = click.get_current_context().obj
+    return obj if isinstance(obj, Clock) else SYSTEM
+
+
 def _engine(workspace: Workspace, parallelism: int, services: Collection[str] | None = None) -> Engine:
     """The engine with a provider for each service the files use (of ``services``, when given)."""
-    progress = ProgressReporter(sys.stderr)  # silent for short runs; a bar on a terminal, else plain lines
+    clock = _clock()
+    progress = ProgressReporter(sys.stderr, clock=clock)  # silent for short runs; a bar on a terminal, else lines
     click.get_current_context().call_on_close(progress.close)
-    return Engine(registry.build(workspace, os.environ, services), parallelism=parallelism,
-                  progress=None if quiet() else progress)
+    return Engine(registry.build(workspace, os.environ, services, clock=clock), parallelism=parallelism,
+                  progress=None if quiet() else progress, clock=clock)
 
 
 def _color() -> bool:

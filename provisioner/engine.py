@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 from provisioner.causes import label_causes
+from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded, Plan, Record, Scope, Workspace
 from provisioner.diff import case_twins, diff_scope
 from provisioner.errors import (
@@ -97,8 +97,7 @@ class Engine:
     providers: Mapping[str, Provider]
     parallelism: int = 8
     progress: Progress | None = None
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    clock: Clock = SYSTEM  # what reads are timed and the wait for late commits sleeps on (tests: a FakeClock)
     fresh_for: float | None = None  # seconds a read confirms preconditions for (None: preconditions.MAX_AGE)
     _exhausted: dict[str, str] = field(default_factory=dict, init=False)  # provider -> why its changes skip
 
@@ -110,7 +109,7 @@ class Engine:
         if only is not None:
             scopes = only(scopes)
         notes = self._subset_guard(workspace, scopes)
-        read_at = self.clock()
+        read_at = self.clock.monotonic()
         read = self._map("read", self._read, scopes)
         fatal = next((r for r in read if isinstance(r, ProvisionerError) and not isinstance(r, PlanError)), None)
         if fatal is not None:
@@ -206,7 +205,8 @@ class Engine:
         todo = list(run.plan.changes if changes is None else changes)
         self.check_safety(run, force=force)
         self._exhausted.clear()
-        checks = Preconditions(self._read, run.scopes, run.live, run.read_at, max_age=self.fresh_for, clock=self.clock)
+        checks = Preconditions(self._read, run.scopes, run.live, run.read_at, max_age=self.fresh_for,
+                               clock=self.clock.monotonic)
         report = ApplyReport(outcomes=self._apply_all(todo, checks))
         try:
             if republish:  # covers what changed too: publishing it twice would only spend requests
@@ -296,7 +296,7 @@ class Engine:
     def _verify(self, run: Run, report: ApplyReport) -> None:
         """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
         every applied change that did not take effect into a failure naming the object and field."""
-        Verifier(self.providers, self._read, self._map, self.clock, self.sleep).check(run, report)
+        Verifier(self.providers, self._read, self._map, self.clock.monotonic, self.clock.sleep).check(run, report)
 
     def check_saved(self, saved: Plan, run: Run) -> list[str]:
         """Every reason the saved plan may no longer be applied as reviewed. A change already made (live holds

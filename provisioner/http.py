@@ -12,7 +12,6 @@ import math
 import os
 import random
 import threading
-import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 
 from provisioner import __version__
+from provisioner.clock import SYSTEM, Clock
 from provisioner.credentials import redact_text, redact_url
 from provisioner.errors import (
     AmbiguousWriteError,
@@ -81,17 +81,20 @@ def timeout_from_env(env: Any) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounded exponential backoff with jitter; ``Retry-After`` wins when the server sends one."""
+    """Bounded exponential backoff with jitter; ``Retry-After`` wins when the server sends one.
+
+    ``jitter(low, high)`` draws the random part (tests pass ``min`` to get exact delays)."""
 
     attempts: int = 5
     base: float = 0.5
     cap: float = 30.0
     total: float = 120.0
+    jitter: Callable[[float, float], float] = field(default=random.uniform, compare=False, repr=False)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
-            return retry_after + random.uniform(0, 0.1)
-        return min(self.cap, self.base * 2**attempt) * random.uniform(0.5, 1.0)
+            return retry_after + self.jitter(0, 0.1)
+        return min(self.cap, self.base * 2**attempt) * self.jitter(0.5, 1.0)
 
 
 class RatePacer:
@@ -102,24 +105,26 @@ class RatePacer:
     """
 
     def __init__(self, limit_header: str, count_header: str, period_header: str,
-                 limit: int = 100, period: float = 20.0, margin: int = 2) -> None:
+                 limit: int = 100, period: float = 20.0, margin: int = 2, *, clock: Clock = SYSTEM) -> None:
         self.headers = (limit_header, count_header, period_header)
         self.limit, self.period, self.margin = limit, period, margin
+        self.clock = clock
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
 
-    def before(self) -> None:
+    def before(self) -> float:
+        """Wait until the window has room for one more request; returns the time the request is counted at."""
         while True:
             with self._lock:
-                now = time.monotonic()
+                now = self.clock.monotonic()
                 while self._sent and now - self._sent[0] >= self.period:
                     self._sent.popleft()
                 if len(self._sent) < max(1, self.limit - self.margin):
                     self._sent.append(now)
-                    return
+                    return now
                 wait = self.period - (now - self._sent[0]) + 0.05
             log.info("rate limit: %d requests in %.0fs window, waiting %.1fs", self.limit, self.period, wait)
-            time.sleep(wait)
+            self.clock.sleep(wait)
 
     def observe(self, headers: Any) -> None:
         limit, count, period = (headers.get(h) for h in self.headers)
@@ -137,7 +142,7 @@ class RatePacer:
     def _catch_up(self, count: int) -> None:
         """Someone else used part of the budget: pretend we sent those requests just now."""
         missing = min(count, self.limit) - len(self._sent)
-        now = time.monotonic()
+        now = self.clock.monotonic()
         for _ in range(max(0, missing)):
             self._sent.append(now)
 
@@ -155,7 +160,9 @@ ErrorDetail = Callable[[Any], str]
 
 @dataclass
 class HttpClient:
-    """One service's client. ``auth`` returns the Authorization header value; it is never logged."""
+    """One service's client. ``auth`` returns the Authorization header value; it is never logged.
+
+    ``clock`` times and sleeps the retries (give the pacer the same one)."""
 
     base_url: str
     auth: Callable[[], str]
@@ -168,6 +175,7 @@ class HttpClient:
     extra_headers: dict[str, str] = field(default_factory=dict)  # sent on every request (e.g. API version pins)
     auth_hint: str = ""  # what to check after a 401/403, naming the variables (e.g. "check GUIDEBOOK_API_KEY")
     stats: Counter[str] = field(default_factory=Counter)
+    clock: Clock = SYSTEM
 
     def __post_init__(self) -> None:
         self._local = threading.local()
@@ -181,7 +189,7 @@ class HttpClient:
         """Send with retries. Non-idempotent writes are never resent after an ambiguous failure."""
         url = self.url(path)
         safe = method in IDEMPOTENT if idempotent is None else idempotent
-        started = time.monotonic()
+        started = self.clock.monotonic()
         for attempt in range(self.retry.attempts):
             try:
                 return self._attempt(method, url, params, json, safe)
@@ -189,10 +197,10 @@ class HttpClient:
                 if isinstance(e, AmbiguousWriteError) or attempt + 1 >= self.retry.attempts:
                     raise
                 wait = self.retry.delay(attempt, e.retry_after)
-                if time.monotonic() - started + wait > self.retry.total:
+                if self.clock.monotonic() - started + wait > self.retry.total:
                     raise
                 log.warning("%s; retry %d in %.1fs", e, attempt + 1, wait)
-                time.sleep(wait)
+                self.clock.sleep(wait)
         raise AssertionError("unreachable")
 
     def iterate(self, path: str, params: dict[str, Any] | None, *,

@@ -1,4 +1,4 @@
-"""Shared fixtures: a sandbox per test module, the CLI runner with sandbox credentials, YAML writers."""
+"""Shared fixtures: a sandbox per test module, a fake clock, the CLI runner with sandbox credentials, YAML writers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from provisioner.cli import main
+from provisioner.clock import FakeClock
 from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
 from provisioner.sandbox.readings import parse_assignments
 
@@ -42,14 +43,20 @@ Cli = Callable[..., Result]
 
 
 @pytest.fixture
-def cli(sb: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Run the CLI as a user would, against the sandbox; stderr is kept apart from stdout."""
+def clock() -> FakeClock:
+    """The time the CLI and clients wait on in a test: sleeps return at once and are recorded."""
+    return FakeClock()
+
+
+@pytest.fixture
+def cli(sb: SandboxServer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """Run the CLI as a user would, against the sandbox, on the fake ``clock``; stderr is kept apart from stdout."""
     for key, value in sandbox_env(sb).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("NO_COLOR", "1")
 
     def run(*args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False, obj=clock)
 
     return run
 

@@ -1,13 +1,17 @@
-"""Apply under injected faults: retries, adoption of ambiguous creates, partial failure that converges."""
+"""Apply under injected faults: retries, adoption of ambiguous creates, partial failure that converges.
+
+The CLI runs on a fake clock: retry and adoption waits are asserted, not waited out."""
 
 from __future__ import annotations
 
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from provisioner.clock import FakeClock
 from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
 from tests.conftest import Cli
 
@@ -36,13 +40,25 @@ def names(sb: SandboxServer) -> list[str]:
     return [s["name"] for s in sb.store.guidebook_schedules(47)]
 
 
-def test_5xx_bursts_on_reads_and_writes_are_retried(cli: Cli, sb: SandboxServer, write: Write) -> None:
+def held_post_commits(sb: SandboxServer) -> None:
+    """Wait (for real: the sandbox holds it) until the POST that outlasted the client's timeout has committed."""
+    deadline = time.monotonic() + 10
+    while not [r for r in sb.requests() if r["method"] == "POST" and r["status"]]:
+        assert time.monotonic() < deadline, "the held POST never committed"
+        time.sleep(0.01)
+
+
+def test_5xx_bursts_on_reads_and_writes_are_retried(cli: Cli, sb: SandboxServer, write: Write,
+                                                    clock: FakeClock) -> None:
     sb.add_fault(method="GET", path=API, status=503, times=2)
     sb.add_fault(method="PATCH", path=API, status=500, times=2)
     d = write("s.yaml", CHANGES)
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 0, result.output
     assert [s for m, _, s in log(sb) if m == "PATCH"] == [500, 500, 200, 200]
+    # each burst (the read's, then the write's): a backoff of 0.5 s then 1 s, each times a random 0.5..1
+    assert len(clock.sleeps) == 4
+    assert all(0.25 <= s <= 0.5 for s in clock.sleeps[::2]) and all(0.5 <= s <= 1 for s in clock.sleeps[1::2])
     assert converged(cli, d)
 
 
@@ -57,46 +73,53 @@ def test_dropped_answer_to_a_delete_counts_as_done(cli: Cli, sb: SandboxServer, 
     assert "Legacy Track" not in names(sb)
 
 
-def test_create_that_commits_then_times_out_is_adopted(cli: Cli, sb: SandboxServer, write: Write,
+def test_create_that_commits_then_times_out_is_adopted(cli: Cli, sb: SandboxServer, write: Write, clock: FakeClock,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.3")
-    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.5)
+    monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.2")
+    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.3)
+    clock.call_at(0.2, lambda: held_post_commits(sb))  # committed by the end of the first wait
     d = write("s.yaml", CHANGES)
-    result = cli("apply", str(d), "--auto-approve")
+    result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 0, result.output
     assert names(sb).count("Brand New") == 1
     assert [m for m, _, _ in log(sb)].count("POST") == 1
+    assert clock.sleeps == [0.2]  # one wait of the request timeout, then the re-read found it
     assert converged(cli, d)
 
 
 def test_create_the_server_commits_well_after_the_timeout_is_still_adopted(
-        cli: Cli, sb: SandboxServer, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.3")
-    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.8)  # ~3x the timeout
+        cli: Cli, sb: SandboxServer, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.2")
+    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.5)
+    clock.call_at(0.5, lambda: held_post_commits(sb))  # 2.5x the timeout: after the second re-read
     d = write("s.yaml", CHANGES)
-    result = cli("apply", str(d), "--auto-approve")
+    result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 0, result.output
     assert names(sb).count("Brand New") == 1 and [m for m, _, _ in log(sb)].count("POST") == 1
+    assert clock.sleeps == [0.2, 0.2, 0.2]  # up to three timeouts' worth of waiting before a new POST
+    assert [m for m, _, _ in log(sb)][-5:] == ["POST", "GET", "GET", "GET", "GET"]  # 3 re-reads, the verify
     assert converged(cli, d)
 
 
 def test_create_that_never_committed_is_sent_again(cli: Cli, sb: SandboxServer, write: Write,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    # The dropped POST is waited for one request timeout before the check after apply (it might commit late).
-    monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.3")
+                                                   clock: FakeClock) -> None:
     sb.add_fault(method="POST", path=API, mode="drop_before")
     d = write("s.yaml", CHANGES)
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
     assert [s for m, _, s in log(sb) if m == "POST"] == [None, 201]
     assert names(sb).count("Brand New") == 1
+    # one backoff before the re-read; then, since the dropped POST might still commit, the check after apply
+    # waits until one request timeout (30 s by default) has passed since it
+    assert len(clock.sleeps) == 2 and 0.25 <= clock.sleeps[0] <= 0.5 and clock.slept == pytest.approx(30)
 
 
 def test_persistent_failure_of_one_change_leaves_the_others_applied_and_rerun_converges(
-        cli: Cli, sb: SandboxServer, write: Write) -> None:
+        cli: Cli, sb: SandboxServer, write: Write, clock: FakeClock) -> None:
     sb.add_fault(method="PATCH", path=API + "3/", status=503, times=-1)
     d = write("s.yaml", CHANGES)
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1
+    assert len(clock.sleeps) == 4 and [m for m, p, _ in log(sb) if p == API + "3/"] == ["PATCH"] * 5  # 5 attempts
     assert "FAILED update guide 47 'VIP Speakers'" in result.stdout
     assert "ok     update guide 47 'Sales Team'" in result.stdout
     assert "ok     create guide 47 'Brand New'" in result.stdout
@@ -109,7 +132,7 @@ def test_persistent_failure_of_one_change_leaves_the_others_applied_and_rerun_co
 
 
 def test_latency_does_not_change_the_outcome(cli: Cli, sb: SandboxServer, write: Write) -> None:
-    sb.add_fault(method="*", path=".*", mode="delay", delay=0.05, times=-1)
+    sb.add_fault(method="*", path=".*", mode="delay", delay=0.01, times=-1)
     d = write("s.yaml", CHANGES)
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
     assert converged(cli, d)
@@ -126,7 +149,7 @@ def test_a_write_the_server_acknowledged_but_did_not_keep_fails_the_apply(cli: C
     assert not converged(cli, d)
 
 
-def test_spent_daily_budget_skips_the_rest_instead_of_failing_each(tmp_path: Path,
+def test_spent_daily_budget_skips_the_rest_instead_of_failing_each(tmp_path: Path, clock: FakeClock,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
@@ -136,10 +159,12 @@ def test_spent_daily_budget_skips_the_rest_instead_of_failing_each(tmp_path: Pat
     with SandboxServer(seed="demo", guidebook_daily_limit=4) as sb:  # plan reads 3, one write, then 429
         monkeypatch.setenv("GUIDEBOOK_API_KEY", GUIDEBOOK_KEY)
         monkeypatch.setenv("GUIDEBOOK_API_URL", sb.guidebook_url)
-        result = CliRunner().invoke(main, ["apply", str(tmp_path), "--auto-approve", "--parallelism", "1"])
+        result = CliRunner().invoke(main, ["apply", str(tmp_path), "--auto-approve", "--parallelism", "1"],
+                                    obj=clock)
         writes = [r["status"] for r in sb.requests() if r["method"] != "GET"]
     assert result.exit_code == 1 and "Traceback" not in result.output, result.stderr
     assert "Applied 1, failed 1, skipped 1." in result.stdout, result.stderr
     assert "not attempted: guidebook rate limit exhausted" in result.stdout
     assert writes == [200, 429]  # the skipped change was never sent
+    assert clock.sleeps == []  # a Retry-After beyond the retry budget is not waited for
     assert "guide 47: could not re-read to verify the apply" in result.stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from provisioner.clock import FakeClock
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
@@ -189,7 +190,7 @@ def test_publish_refused_by_server_fails_the_run_without_a_crash(cli: Cli, sb: o
         assert len(publishes) >= 2
 
 
-def test_ambiguous_create_is_adopted_not_duplicated(cli: Cli, sb: object, write: Write) -> None:
+def test_ambiguous_create_is_adopted_not_duplicated(cli: Cli, sb: object, write: Write, clock: FakeClock) -> None:
     sb.add_fault(method="POST", path=r".*/personalized-schedules/$", mode="drop_after_commit")  # type: ignore[attr-defined]
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
                         "  - {name: New, attendees: [6], sessions: [13]}\n")
@@ -197,6 +198,7 @@ def test_ambiguous_create_is_adopted_not_duplicated(cli: Cli, sb: object, write:
     assert result.exit_code == 0, result.output
     assert [s["name"] for s in sb.store.guidebook_schedules(47)].count("New") == 1  # type: ignore[attr-defined]
     assert [m for m, _, _ in writes(sb)] == ["POST"]  # committed once, adopted on re-read, never re-sent
+    assert len(clock.sleeps) == 1 and 0.25 <= clock.sleeps[0] <= 0.5  # one backoff before the re-read
 
 
 def test_confirmation_required_without_a_terminal(cli: Cli, sb: object, write: Write) -> None:
@@ -240,7 +242,7 @@ def test_a_non_api_answer_is_one_clear_error(cli: Cli, write: Write, tmp_path: P
     (tmp_path / "www" / "personalized-schedules" / "index.html").write_text("<html>hello</html>")
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "www")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     monkeypatch.setenv("GUIDEBOOK_API_URL", f"http://127.0.0.1:{server.server_port}/")
     try:
         result = cli("plan", str(write("s.yaml", SMALL)), "--format", "json")

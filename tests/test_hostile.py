@@ -410,19 +410,20 @@ def test_ctrl_c_during_apply_says_what_happened_and_exits_130(sb: Any, tmp_path:
 def test_progress_shows_for_a_slow_phase_of_few_items() -> None:
     import io
 
+    from provisioner.clock import FakeClock
     from provisioner.progress import ProgressReporter
 
-    now = [0.0]
+    clock = FakeClock()
     out = io.StringIO()
-    progress = ProgressReporter(out, tty=False, clock=lambda: now[0])
+    progress = ProgressReporter(out, tty=False, clock=clock)
     progress("apply", 0, 30)
     for done in range(1, 31):
-        now[0] += 0.3  # 0.3 s a change: silent for the first seconds, then lines
+        clock.advance(0.3)  # 0.3 s a change: silent for the first seconds, then lines
         progress("apply", done, 30)
     lines = out.getvalue().splitlines()
     assert lines[0] == "applying changes: 11/30 changes (36%)" and lines[-1] == "applying changes: 30/30 changes (100%)"
     quick = io.StringIO()
-    fast = ProgressReporter(quick, tty=False, clock=lambda: 0.0)
+    fast = ProgressReporter(quick, tty=False, clock=FakeClock())
     for done in range(31):
         fast("apply", done, 30)
     assert quick.getvalue() == ""

@@ -1,15 +1,19 @@
-"""The HTTP choke point against the sandbox: retries, backoff bounds, typed errors, no blind POST retries."""
+"""The HTTP choke point against the sandbox: retries, backoff bounds, typed errors, no blind POST retries.
+
+Clients wait on a fake clock and draw no jitter (``jitter=min``), so every wait is asserted exactly."""
 
 from __future__ import annotations
 
 import json
 import threading
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
 
+from provisioner.clock import FakeClock
 from provisioner.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -24,89 +28,108 @@ from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url
 from provisioner.providers.guidebook.provider import drf_detail
 from provisioner.sandbox import GUIDEBOOK_KEY
 
-FAST = RetryPolicy(attempts=3, base=0.01, cap=0.05, total=5)
+RETRY = RetryPolicy(attempts=3, jitter=min)  # backoff 0.5 s x 2**attempt, times 0.5 (the least jitter)
 LIST = "personalized-schedules/"
 
 
-def client(sb: object, key: str = GUIDEBOOK_KEY, retry: RetryPolicy = FAST, timeout: float = 5.0) -> HttpClient:
+def client(sb: object, clock: FakeClock, key: str = GUIDEBOOK_KEY, retry: RetryPolicy = RETRY,
+           timeout: float = 5.0) -> HttpClient:
     return HttpClient(sb.guidebook_url, auth=lambda: f"JWT {key}", service="Guidebook",  # type: ignore[attr-defined]
-                      detail=drf_detail, retry=retry, timeout=(1.0, timeout))
+                      detail=drf_detail, retry=retry, timeout=(1.0, timeout), clock=clock)
 
 
 def statuses(sb: object) -> list[tuple[str, int | None]]:
     return [(r["method"], r["status"]) for r in sb.requests()]  # type: ignore[attr-defined]
 
 
-def test_get_retries_5xx_and_429_honouring_retry_after(sb: object) -> None:
+def test_get_retries_5xx_and_429_honouring_retry_after(sb: object, clock: FakeClock) -> None:
     sb.add_fault(method="GET", path=LIST, status=503, times=1)  # type: ignore[attr-defined]
-    sb.add_fault(method="GET", path=LIST, status=429, times=1, retry_after=0.3)  # type: ignore[attr-defined]
-    started = time.monotonic()
-    assert client(sb).request("GET", LIST, params={"guide": 47}).status == 200
-    assert time.monotonic() - started >= 0.3
+    sb.add_fault(method="GET", path=LIST, status=429, times=1, retry_after=7)  # type: ignore[attr-defined]
+    assert client(sb, clock).request("GET", LIST, params={"guide": 47}).status == 200
+    assert clock.sleeps == [0.25, 7.0]  # our backoff after the 503, the server's Retry-After after the 429
     assert statuses(sb) == [("GET", 503), ("GET", 429), ("GET", 200)]
 
 
-def test_attempts_are_capped(sb: object) -> None:
+def test_retry_after_gets_up_to_a_tenth_of_a_second_of_jitter(sb: object, clock: FakeClock) -> None:
+    sb.add_fault(method="GET", path=LIST, status=429, times=1, retry_after=7)  # type: ignore[attr-defined]
+    client(sb, clock, retry=RetryPolicy(jitter=max)).request("GET", LIST)
+    assert clock.sleeps == [7.1]
+
+
+def test_backoff_doubles_up_to_the_cap(clock: FakeClock) -> None:
+    retry = RetryPolicy(base=0.5, cap=3, jitter=max)
+    assert [retry.delay(attempt, None) for attempt in range(5)] == [0.5, 1, 2, 3, 3]
+    assert RetryPolicy(jitter=min).delay(3, None) == 2  # the random factor is at least 0.5
+
+
+def test_attempts_are_capped(sb: object, clock: FakeClock) -> None:
     sb.add_fault(method="GET", path=LIST, status=500, times=-1)  # type: ignore[attr-defined]
     with pytest.raises(ServerError, match="answered 500"):
-        client(sb).request("GET", LIST)
+        client(sb, clock).request("GET", LIST)
     assert len(statuses(sb)) == 3
+    assert clock.sleeps == [0.25, 0.5]  # none after the last attempt
 
 
-def test_total_time_is_capped(sb: object) -> None:
-    sb.add_fault(method="GET", path=LIST, status=429, times=-1, retry_after=10)  # type: ignore[attr-defined]
-    started = time.monotonic()
+@pytest.mark.parametrize(("retry_after", "sent", "sleeps"), [(10, 1, []), (1, 3, [1.0, 1.0])])
+def test_total_time_is_capped(sb: object, clock: FakeClock, retry_after: float, sent: int,
+                              sleeps: list[float]) -> None:
+    """A retry whose wait would end past ``total`` seconds after the first attempt is not made."""
+    sb.add_fault(method="GET", path=LIST, status=429, times=-1, retry_after=retry_after)  # type: ignore[attr-defined]
     with pytest.raises(Exception, match="answered 429"):
-        client(sb, retry=RetryPolicy(attempts=5, total=2)).request("GET", LIST)
-    assert time.monotonic() - started < 1 and len(statuses(sb)) == 1
+        client(sb, clock, retry=RetryPolicy(attempts=5, total=2.5, jitter=min)).request("GET", LIST)
+    assert len(statuses(sb)) == sent and clock.sleeps == sleeps
 
 
 @pytest.mark.parametrize(("status", "kind"), [(400, BadRequestError), (401, AuthError), (404, NotFoundError)])
-def test_client_errors_are_typed_and_not_retried(sb: object, status: int, kind: type) -> None:
+def test_client_errors_are_typed_and_not_retried(sb: object, clock: FakeClock, status: int, kind: type) -> None:
     sb.add_fault(method="PATCH", path=LIST, status=status, times=-1)  # type: ignore[attr-defined]
     with pytest.raises(kind):
-        client(sb).request("PATCH", LIST + "1/", json={"sessions": [13]})
-    assert statuses(sb) == [("PATCH", status)]
+        client(sb, clock).request("PATCH", LIST + "1/", json={"sessions": [13]})
+    assert statuses(sb) == [("PATCH", status)] and clock.sleeps == []
 
 
-def test_wrong_key_is_an_auth_error_with_the_server_detail(sb: object) -> None:
+def test_wrong_key_is_an_auth_error_with_the_server_detail(sb: object, clock: FakeClock) -> None:
     with pytest.raises(AuthError, match=r"answered 401: Invalid signature\."):
-        client(sb, key="wrong").request("GET", LIST)
+        client(sb, clock, key="wrong").request("GET", LIST)
 
 
-def test_post_is_never_resent_after_an_ambiguous_failure(sb: object) -> None:
+def test_post_is_never_resent_after_an_ambiguous_failure(sb: object, clock: FakeClock) -> None:
     sb.add_fault(method="POST", path=LIST, mode="drop_after_commit")  # type: ignore[attr-defined]
     body = {"guide": 47, "name": "X", "attendees": [6], "sessions": [13]}
     with pytest.raises(AmbiguousWriteError):
-        client(sb).request("POST", LIST, json=body)
+        client(sb, clock).request("POST", LIST, json=body)
     assert statuses(sb) == [("POST", 201)]  # committed, but the client never saw the answer
     sb.add_fault(method="POST", path=LIST, status=503)  # type: ignore[attr-defined]
     with pytest.raises(AmbiguousWriteError):
-        client(sb).request("POST", LIST, json=body)
+        client(sb, clock).request("POST", LIST, json=body)
+    assert clock.sleeps == []
 
 
-def test_post_is_retried_on_429_because_nothing_was_done(sb: object) -> None:
+def test_post_is_retried_on_429_because_nothing_was_done(sb: object, clock: FakeClock) -> None:
     sb.add_fault(method="POST", path=LIST, status=429, retry_after=0.01)  # type: ignore[attr-defined]
     body = {"guide": 47, "name": "X", "attendees": [6], "sessions": [13]}
-    assert client(sb).request("POST", LIST, json=body).status == 201
+    assert client(sb, clock).request("POST", LIST, json=body).status == 201
     assert statuses(sb) == [("POST", 429), ("POST", 201)]
+    assert clock.sleeps == [0.01]
 
 
-def test_timeouts_and_dropped_connections_are_retried_for_reads(sb: object) -> None:
-    sb.add_fault(method="GET", path=LIST, mode="timeout", delay=0.6)  # type: ignore[attr-defined]
+def test_timeouts_and_dropped_connections_are_retried_for_reads(sb: object, clock: FakeClock) -> None:
+    sb.add_fault(method="GET", path=LIST, mode="timeout", delay=0.3)  # type: ignore[attr-defined]
     sb.add_fault(method="GET", path=LIST, mode="drop_before")  # type: ignore[attr-defined]
-    assert client(sb, timeout=0.3).request("GET", LIST).status == 200
+    assert client(sb, clock, timeout=0.15).request("GET", LIST).status == 200
+    assert len(statuses(sb)) == 3 and clock.sleeps == [0.25, 0.5]
 
 
-def test_204_delete_is_success_with_no_body(sb: object) -> None:
-    response = client(sb).request("DELETE", LIST + "6/")
+def test_204_delete_is_success_with_no_body(sb: object, clock: FakeClock) -> None:
+    response = client(sb, clock).request("DELETE", LIST + "6/")
     assert (response.status, response.data) == (204, None)
 
 
-def test_connection_refused_is_a_transport_error() -> None:
-    c = HttpClient("http://127.0.0.1:9/", auth=lambda: "JWT x", service="Guidebook", retry=FAST)
+def test_connection_refused_is_a_transport_error(clock: FakeClock) -> None:
+    c = HttpClient("http://127.0.0.1:9/", auth=lambda: "JWT x", service="Guidebook", retry=RETRY, clock=clock)
     with pytest.raises(TransportError, match=r"GET /x connection failed \(ConnectionError\)"):
         c.request("GET", "x")
+    assert clock.sleeps == [0.25, 0.5]  # retried: nothing reached a server
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:1/", "http://localhost/", "http://[::1]:80/", "https://x.org"])
@@ -120,17 +143,49 @@ def test_base_url_policy_refuses(url: str) -> None:
         check_base_url(url, "X")
 
 
-def test_pacer_reads_both_period_forms_and_waits_when_the_window_is_full() -> None:
-    pacer = RatePacer("L", "C", "P", margin=0)
+def test_pacer_reads_both_period_forms_and_waits_when_the_window_is_full(clock: FakeClock) -> None:
+    pacer = RatePacer("L", "C", "P", margin=0, clock=clock)
     pacer.observe({"L": "3", "C": "1", "P": "1 seconds"})
     assert (pacer.limit, pacer.period) == (3, 1.0)
     pacer.observe({"L": "3", "C": "1", "P": "20"})
     assert pacer.period == 20.0
-    pacer = RatePacer("L", "C", "P", limit=2, period=0.3, margin=0)
-    started = time.monotonic()
-    for _ in range(4):
+    pacer = RatePacer("L", "C", "P", limit=2, period=20, margin=0, clock=clock)
+    for _ in range(5):
         pacer.before()
-    assert 0.3 <= time.monotonic() - started < 1.0
+    # two sends a window: the 3rd waits for the window to pass (plus 0.05 s), the 5th as well
+    assert clock.sleeps == [20.05, 20.05]
+
+
+def test_pacer_keeps_a_margin_and_counts_what_the_server_says_others_sent(clock: FakeClock) -> None:
+    pacer = RatePacer("L", "C", "P", clock=clock)
+    pacer.observe({"L": "10", "C": "5", "P": "20"})  # other clients sent 5 in this window
+    for _ in range(3):  # 10 - margin 2 - 5 = 3 free
+        pacer.before()
+    assert clock.sleeps == []
+    pacer.before()
+    assert clock.sleeps == [20.05]
+    clock.advance(5)
+    for _ in range(8):  # 7 fit beside the one sent at 20.05; the 8th waits until that one is 20 s old
+        pacer.before()
+    assert clock.sleeps == [20.05, 15.05]
+
+
+def test_pacer_paces_concurrent_callers_together(clock: FakeClock) -> None:
+    pacer = RatePacer("L", "C", "P", limit=4, period=10, margin=0, clock=clock)
+    sent: list[float] = []
+
+    def send() -> None:
+        for _ in range(5):
+            sent.append(pacer.before())
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sent.sort()
+    assert len(sent) == 20
+    assert all(later - earlier >= 10 for earlier, later in zip(sent, sent[4:], strict=False))  # never 5 in 10 s
 
 
 class _Pages(BaseHTTPRequestHandler):
@@ -154,16 +209,23 @@ class _Pages(BaseHTTPRequestHandler):
         pass
 
 
-def test_next_links_to_another_host_are_followed_on_our_own_host() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
+    """A throwaway local server; it polls for shutdown every 10 ms (the default 0.5 s made each test wait)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     try:
-        base = f"http://127.0.0.1:{server.server_port}/"
-        c = HttpClient(base, auth=lambda: "JWT secret", service="Guidebook", retry=FAST)
-        rows = list(c.iterate("x/", None, items=lambda p: p["results"], next_url=lambda p: p["next"]))
+        yield server
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_next_links_to_another_host_are_followed_on_our_own_host() -> None:
+    with serving(_Pages) as server:
+        base = f"http://127.0.0.1:{server.server_port}/"
+        c = HttpClient(base, auth=lambda: "JWT secret", service="Guidebook", retry=RETRY)
+        rows = list(c.iterate("x/", None, items=lambda p: p["results"], next_url=lambda p: p["next"]))
     assert rows == [{"id": 1}, {"id": 2}]
     # the foreign link's query is followed on our own host and path (its path is the other host's business)
     assert _Pages.seen == [f"127.0.0.1:{server.server_port} /x/", f"127.0.0.1:{server.server_port} /x/?page=2"]
@@ -179,12 +241,8 @@ def test_a_next_link_that_loops_back_is_an_error_not_a_hang() -> None:
             self.end_headers()
             self.wfile.write(raw)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Loop)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        c = HttpClient(f"http://127.0.0.1:{server.server_port}/", auth=lambda: "JWT k", service="Guidebook", retry=FAST)
+    with serving(Loop) as server:
+        c = HttpClient(f"http://127.0.0.1:{server.server_port}/", auth=lambda: "JWT k", service="Guidebook",
+                       retry=RETRY)
         with pytest.raises(ApiError, match="pagination loops back"):
             list(c.iterate("x/", None, items=lambda p: p["results"], next_url=lambda p: p["next"]))
-    finally:
-        server.shutdown()
-        server.server_close()

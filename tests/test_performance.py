@@ -123,8 +123,8 @@ def test_plan_sends_exactly_one_request_per_page(bench: SandboxServer, bench_dir
 
 def test_plan_reads_guides_concurrently(bench: SandboxServer, bench_dir: Path, cli: Cli,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every list request is held 0.2 s by the server; the client must have several in flight at once."""
-    bench.add_fault(path="personalized-schedules", mode="delay", delay=0.2, times=-1)
+    """Every list request is held 50 ms by the server; the client must have several in flight at once."""
+    bench.add_fault(path="personalized-schedules", mode="delay", delay=0.05, times=-1)
     lock, state = threading.Lock(), {"now": 0, "max": 0}
     original = HttpClient.request
 
@@ -141,6 +141,6 @@ def test_plan_reads_guides_concurrently(bench: SandboxServer, bench_dir: Path, c
     monkeypatch.setattr(HttpClient, "request", counting)
     result = cli("plan", str(bench_dir), "--format", "json", "--parallelism", "8")
     assert result.exit_code == 0, result.stderr
-    # 8 guides, 8 workers, each request held 0.2 s: in practice all 8 overlap (no wall-clock assertion: the
+    # 8 guides, 8 workers, each request held 50 ms: in practice all 8 overlap (no wall-clock assertion: the
     # run also loads YAML, and timings are fragile on a busy machine)
     assert state["max"] >= 4, state

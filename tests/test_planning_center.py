@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import main
+from provisioner.clock import FakeClock
 from provisioner.core import Scope
 from provisioner.errors import ProvisionerError
 from provisioner.plan import Change
@@ -202,7 +203,8 @@ def test_person_on_two_teams_of_a_plan_is_a_warning(sb: SandboxServer, cli: Cli,
     assert "plan 5679: person 111 is on teams 22, 23 and 24" in result.stdout + result.stderr
 
 
-def test_ambiguous_create_is_adopted_not_duplicated(sb: SandboxServer, cli: Cli, write: Write) -> None:
+def test_ambiguous_create_is_adopted_not_duplicated(sb: SandboxServer, cli: Cli, write: Write,
+                                                    clock: FakeClock) -> None:
     path = write("roster.yaml", """
         provider: planning_center
         service_type: 1234
@@ -226,10 +228,12 @@ def test_ambiguous_create_is_adopted_not_duplicated(sb: SandboxServer, cli: Cli,
     ]
     created = [m for m in sb.store.team_members(5680) if (m["person"], m["team"]) == (111, 23)]
     assert [(m["team_position_name"], m["notes"]) for m in created] == [("Video", "first time")]
+    assert len(clock.sleeps) == 1 and 0.25 <= clock.sleeps[0] <= 0.5  # one backoff before the re-read
     assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
 
 
-def test_create_that_did_not_commit_is_retried_once_reread(sb: SandboxServer, cli: Cli, write: Write) -> None:
+def test_create_that_did_not_commit_is_retried_once_reread(sb: SandboxServer, cli: Cli, write: Write,
+                                                           clock: FakeClock) -> None:
     path = write("roster.yaml", """
         provider: planning_center
         service_type: 1234
@@ -246,6 +250,7 @@ def test_create_that_did_not_commit_is_retried_once_reread(sb: SandboxServer, cl
         ("GET", 200), ("GET", 200), ("GET", 200),  # plan: roster, teams, person 111
         ("POST", 502), ("GET", 200), ("POST", 201), ("GET", 200)]
     assert len([m for m in sb.store.team_members(5680) if (m["person"], m["team"]) == (111, 23)]) == 1
+    assert len(clock.sleeps) == 1 and 0.25 <= clock.sleeps[0] <= 0.5  # one backoff before the re-read
 
 
 # -- responses --------------------------------------------------------------------------------------------------
@@ -395,8 +400,11 @@ def test_an_added_person_is_named_in_review_output(sb: SandboxServer, cli: Cli, 
 # -- rate limits ------------------------------------------------------------------------------------------------
 
 
-def test_long_apply_is_paced_below_the_rate_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """30 changes against 10 requests per 2 s: paced from the rate headers, so no 429 ever happens."""
+def test_long_apply_is_paced_below_the_rate_limit(tmp_path: Path, clock: FakeClock,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """30 changes against 10 requests per 2 s: paced from the rate headers, so no 429 ever happens.
+
+    The sandbox's rate window runs on the client's fake clock, so the pacing waits are asserted, not waited."""
     people = [(p, t) for p in range(119, 131) for t in (22, 23)]  # 24 creates
     lines = [f"      - {{person: {p}, team: {t}}}" for p, t in people]
     lines += [f"      - {{person: {p}, team: {t}, notes: paced}}"
@@ -404,12 +412,13 @@ def test_long_apply_is_paced_below_the_rate_limit(tmp_path: Path, monkeypatch: p
     (tmp_path / "roster.yaml").write_text(
         "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
         "    team_members:\n" + "\n".join(lines) + "\n", encoding="utf-8")
-    with SandboxServer(seed="demo", pco_rate_limit=10, pco_rate_period=2) as sb:
+    with SandboxServer(seed="demo", pco_rate_limit=10, pco_rate_period=2, monotonic=clock.monotonic) as sb:
         for key, value in {"PCO_API_URL": sb.pco_url, "PCO_APPLICATION_ID": PCO_APP_ID, "PCO_SECRET": PCO_SECRET,
                            "PCO_ACCESS_TOKEN": ""}.items():
             monkeypatch.setenv(key, value)
-        result = CliRunner().invoke(main, ["apply", "--auto-approve", "--parallelism", "8", str(tmp_path)],
-                                    catch_exceptions=False)
+        # One request at a time: a fake clock jumps while others are in flight, which a real one never does.
+        result = CliRunner().invoke(main, ["apply", "--auto-approve", "--parallelism", "1", str(tmp_path)],
+                                    catch_exceptions=False, obj=clock)
         assert result.exit_code == 0, result.stderr
         assert "Applied 30, failed 0, skipped 0." in result.stdout
         # A run this long shows its progress (on stderr, and nothing else there).
@@ -424,15 +433,19 @@ def test_long_apply_is_paced_below_the_rate_limit(tmp_path: Path, monkeypatch: p
         assert 1 <= len(rereads) - 2 <= 2
         assert len(statuses) == 1 + 1 + 12 + 30 + 1 + len(rereads) - 2 and 429 not in statuses
         assert len(sb.store.team_members(5678)) == 8 + 24
+    # 45 requests, 8 a window (limit 10, margin 2): 5 full windows waited out, each 2 s + 0.05 s
+    assert clock.sleeps == [2.05] * 5
 
 
-def test_a_429_that_slips_through_is_retried_after_retry_after(sb: SandboxServer, cli: Cli, write: Write) -> None:
+def test_a_429_that_slips_through_is_retried_after_retry_after(sb: SandboxServer, cli: Cli, write: Write,
+                                                               clock: FakeClock) -> None:
     path = write("jane.yaml", JANE)
-    sb.add_fault("POST", "/decline$", status=429, retry_after=0.2)
+    sb.add_fault("POST", "/decline$", status=429, retry_after=3)
     sb.clear_requests()
     result = cli("apply", "--auto-approve", str(path))
     assert result.exit_code == 0 and "Applied 2, failed 0" in result.stdout
     assert [r["status"] for r in sb.requests() if r["path"].endswith("/decline")] == [429, 204]
+    assert len(clock.sleeps) == 1 and 3 <= clock.sleeps[0] <= 3.1  # Retry-After, plus up to 0.1 s of jitter
 
 
 def test_unknown_plan_or_person_is_a_plan_error_at_its_line(sb: SandboxServer, cli: Cli, write: Write) -> None:

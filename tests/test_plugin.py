@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from pydantic import Field
 
 from provisioner.cli import main
+from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded, Record, Scope, add_live
 from provisioner.errors import Diagnostic
 from provisioner.model import IntId, Strict, Text
@@ -92,7 +93,7 @@ class ToyService(Service):
     def file_models(self) -> Sequence[type[Strict]]:
         return (ToyFile,)
 
-    def provider(self, env: Mapping[str, str]) -> Provider:
+    def provider(self, env: Mapping[str, str], *, clock: Clock = SYSTEM) -> Provider:
         return ToyProvider(self.backend)
 
     def checks(self, files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:

@@ -8,13 +8,13 @@ between the service's API and plain :class:`Record` values, so the diff and the 
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded, Record, Scope
 from provisioner.errors import AmbiguousWriteError, ApiError, Diagnostic, NotFoundError
 from provisioner.model import Strict
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import click
 
     from provisioner.http import HttpClient, RetryPolicy
+
 
 @dataclass(frozen=True)
 class Written:
@@ -107,7 +108,7 @@ class Provider(ABC):
 
 
 def create_adopting(post: Callable[[], Any], adopt: Callable[[], Any], *, retry: RetryPolicy,
-                    timeout: float, tries: int = 3) -> Written:
+                    timeout: float, tries: int = 3, clock: Clock = SYSTEM) -> Written:
     """POST a create (``post`` returns the new id); after an ambiguous failure re-read (``adopt`` returns the id
     of the object when it is there and finished, else None) and only then send it again. Never a blind retry.
 
@@ -115,7 +116,8 @@ def create_adopting(post: Callable[[], Any], adopt: Callable[[], Any], *, retry:
     ``timeout`` to show up before it is sent again; a dropped connection is looked for once, shortly after.
     An unanswered POST may still commit after that: the result says how many there were and until when to
     wait for them (one more ``timeout`` after the last: the server gives up on a request about when a client
-    would), so the check after apply can find and remove a late copy."""
+    would), so the check after apply can find and remove a late copy. The waits are slept, and ``settle_until``
+    is read, on ``clock`` (the engine's, which waits for it)."""
     unanswered, settle = 0, None
     for attempt in range(tries):
         try:
@@ -123,10 +125,10 @@ def create_adopting(post: Callable[[], Any], adopt: Callable[[], Any], *, retry:
         except AmbiguousWriteError as e:
             if e.status is None:  # no answer at all (a 5xx is an answer: that request is over)
                 unanswered += 1
-                settle = time.monotonic() + timeout
+                settle = clock.monotonic() + timeout
             waits = [timeout] * 3 if e.timed_out else [retry.delay(attempt, None)]
             for wait in waits:
-                time.sleep(wait)
+                clock.sleep(wait)
                 found = adopt()
                 if found is not None:  # one of the POSTs did commit: that one is accounted for
                     left = max(0, unanswered - 1)
@@ -186,8 +188,9 @@ class Service(ABC):
         return {"$ref": f"#/$defs/{self.file_models()[0].__name__}"}
 
     @abstractmethod
-    def provider(self, env: Mapping[str, str]) -> Provider:
-        """Build the provider; credentials come from ``env`` only."""
+    def provider(self, env: Mapping[str, str], *, clock: Clock = SYSTEM) -> Provider:
+        """Build the provider; credentials come from ``env`` only. Whatever it waits for (retries, rate
+        pacing, adoption of an ambiguous create) it waits on ``clock``: tests pass a fake one."""
 
     def checks(self, files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
         """Checks across this service's files; ``claim(identity, item, loc, what)`` reports an identity

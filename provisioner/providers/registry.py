@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping
 from importlib import import_module
 from importlib.metadata import entry_points
 
+from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Workspace
 from provisioner.errors import ConfigError
 from provisioner.providers.base import Provider, Service
@@ -69,7 +70,9 @@ def needed(workspace: Workspace) -> list[str]:
     return sorted({f.provider for f in workspace.files})
 
 
-def build(workspace: Workspace, env: Mapping[str, str], only: Collection[str] | None = None) -> dict[str, Provider]:
+def build(workspace: Workspace, env: Mapping[str, str], only: Collection[str] | None = None, *,
+          clock: Clock = SYSTEM) -> dict[str, Provider]:
     """One provider per service the files use (of those in ``only``, when given); credentials are read here,
-    from the environment only."""
-    return {name: get(name).provider(env) for name in needed(workspace) if only is None or name in only}
+    from the environment only. Providers wait (retries, rate pacing, adoption of ambiguous creates) on
+    ``clock``."""
+    return {name: get(name).provider(env, clock=clock) for name in needed(workspace) if only is None or name in only}

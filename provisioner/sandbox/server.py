@@ -146,7 +146,8 @@ class SandboxServer:
 
     `seed`: "demo", "empty", "bench:guides=G,schedules=S,sessions=N,attendees=A", or None to keep the data
     already in `data` (a database that was never seeded gets "demo"). `readings`: how to answer where the real
-    APIs are undocumented, e.g. {"guidebook.body": "form-only"} (see `readings()` and README.md).
+    APIs are undocumented, e.g. {"guidebook.body": "form-only"} (see `readings()` and README.md). `monotonic`
+    times the Planning Center rate window: a test whose client sleeps on a fake clock passes that clock's here.
 
     The port is bound here, before the seed touches `data`, so a port in use costs nothing. Every set-up problem
     (unknown seed or reading, a data file that is not SQLite, a port in use or out of range) is a SandboxError.
@@ -165,6 +166,7 @@ class SandboxServer:
         guidebook_page_size: int = 25,
         guidebook_max_page_size: int = 100,
         readings: Mapping[str, object] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         check_seed(seed)  # before anything is opened or wiped
         current = Readings(READINGS, readings)
@@ -181,7 +183,7 @@ class SandboxServer:
             self._remove_tmpdir()
             raise
         gb = GuidebookApi(self.store, current, guidebook_page_size, guidebook_max_page_size, guidebook_daily_limit)
-        pco = PcoApi(self.store, current, pco_rate_limit, pco_rate_period)
+        pco = PcoApi(self.store, current, pco_rate_limit, pco_rate_period, monotonic)
         self.app = SandboxApp(self.store, gb, pco, current, latency)
         self._httpd: _HTTPServer | None = None
         try:

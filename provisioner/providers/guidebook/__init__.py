@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded
 from provisioner.errors import Diagnostic
 from provisioner.model import Strict
@@ -30,10 +31,10 @@ class GuidebookService(Service):
     def file_models(self) -> Sequence[type[Strict]]:
         return (GuidebookFile,)
 
-    def provider(self, env: Mapping[str, str]) -> Provider:
+    def provider(self, env: Mapping[str, str], *, clock: Clock = SYSTEM) -> Provider:
         from provisioner.providers.guidebook.provider import GuidebookProvider
 
-        return GuidebookProvider.from_env(env)
+        return GuidebookProvider.from_env(env, clock=clock)
 
     def checks(self, files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
         from provisioner.providers.guidebook.checks import checks

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded, Record, Scope, add_live
 from provisioner.credentials import credential
 from provisioner.diff import simulate
@@ -70,14 +71,15 @@ class GuidebookProvider(Provider):
         self._guide_locks: dict[int, threading.Lock] = {}
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None) -> GuidebookProvider:
+    def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None, *,
+                 clock: Clock = SYSTEM) -> GuidebookProvider:
         key = credential(env, "GUIDEBOOK_API_KEY")
         if not key:
             raise ConfigError("GUIDEBOOK_API_KEY is not set; export your Guidebook Open API key "
                               "(Builder → Account → API) to plan or apply Guidebook files")
         url = check_base_url(env.get("GUIDEBOOK_API_URL") or DEFAULT_URL, "GUIDEBOOK_API_URL")
         client = HttpClient(url, auth=lambda: f"JWT {key}", service="Guidebook", detail=drf_detail,
-                            retry=retry or RetryPolicy(), timeout=timeout_from_env(env),
+                            retry=retry or RetryPolicy(), timeout=timeout_from_env(env), clock=clock,
                             auth_hint="check GUIDEBOOK_API_KEY: is it the current key of the account that owns "
                                       "this guide?")
         return cls(client, budget_from_env(env))
@@ -186,7 +188,7 @@ class GuidebookProvider(Provider):
             return data.get("id") if isinstance(data, dict) else None
 
         return create_adopting(post, lambda: self._adopt(change), retry=self.client.retry,
-                               timeout=self.client.timeout[1], tries=CREATE_TRIES)
+                               timeout=self.client.timeout[1], tries=CREATE_TRIES, clock=self.client.clock)
 
     def _adopt(self, change: Change) -> Any:
         """After an ambiguous POST: if the server did create the schedule, finish it instead of duplicating."""

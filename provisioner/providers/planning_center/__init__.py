@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded
 from provisioner.errors import Diagnostic
 from provisioner.model import Strict
@@ -42,10 +43,10 @@ class PlanningCenterService(Service):
         return {"if": {"anyOf": [{"required": ["person"]}, {"required": ["responses"]}]},
                 "then": {"$ref": "#/$defs/ResponsesFile"}, "else": {"$ref": "#/$defs/RostersFile"}}
 
-    def provider(self, env: Mapping[str, str]) -> Provider:
+    def provider(self, env: Mapping[str, str], *, clock: Clock = SYSTEM) -> Provider:
         from provisioner.providers.planning_center.provider import PlanningCenterProvider
 
-        return PlanningCenterProvider.from_env(env)
+        return PlanningCenterProvider.from_env(env, clock=clock)
 
     def checks(self, files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
         from provisioner.providers.planning_center.checks import checks

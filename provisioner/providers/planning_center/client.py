@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from provisioner.clock import SYSTEM, Clock
 from provisioner.credentials import credential
 from provisioner.errors import ApiError, ConfigError
 from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url, timeout_from_env
@@ -24,15 +25,16 @@ API_VERSION = "2018-11-01"
 RATE_HEADERS = ("X-PCO-API-Request-Rate-Limit", "X-PCO-API-Request-Rate-Count", "X-PCO-API-Request-Rate-Period")
 
 
-def client_from_env(env: Mapping[str, str], retry: RetryPolicy | None = None) -> HttpClient:
-    """A Services client: a bearer token wins over HTTP Basic (DESIGN.md section 3); no secret is ever logged."""
+def client_from_env(env: Mapping[str, str], retry: RetryPolicy | None = None, *, clock: Clock = SYSTEM) -> HttpClient:
+    """A Services client: a bearer token wins over HTTP Basic (DESIGN.md section 3); no secret is ever logged.
+    Its retries and its rate pacer wait on ``clock``."""
     url = check_base_url(env.get("PCO_API_URL") or DEFAULT_URL, "PCO_API_URL")
     auth = _auth(env)
     names = "PCO_ACCESS_TOKEN" if credential(env, "PCO_ACCESS_TOKEN") else "PCO_APPLICATION_ID and PCO_SECRET"
     return HttpClient(url, auth=auth, service="Planning Center", detail=jsonapi_detail,
-                      retry=retry or RetryPolicy(), pacer=RatePacer(*RATE_HEADERS), timeout=timeout_from_env(env),
-                      extra_headers={"X-PCO-API-Version": API_VERSION},
-                      auth_hint=f"check {names}: are they current, with access to Services?")
+                      retry=retry or RetryPolicy(), pacer=RatePacer(*RATE_HEADERS, clock=clock),
+                      timeout=timeout_from_env(env), extra_headers={"X-PCO-API-Version": API_VERSION},
+                      auth_hint=f"check {names}: are they current, with access to Services?", clock=clock)
 
 
 def _auth(env: Mapping[str, str]) -> Any:

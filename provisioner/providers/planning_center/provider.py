@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded, Record, Scope, add_live
 from provisioner.errors import ApiError, Diagnostic, NotFoundError, PlanError, ProvisionerError
 from provisioner.http import HttpClient, RetryPolicy
@@ -87,8 +88,9 @@ class PlanningCenterProvider(Provider):
         self.directory = PeopleAndTeams(client)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None) -> PlanningCenterProvider:
-        return cls(client_from_env(env, retry))
+    def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None, *,
+                 clock: Clock = SYSTEM) -> PlanningCenterProvider:
+        return cls(client_from_env(env, retry, clock=clock))
 
     def resource(self, path: str) -> Any:
         """One Services resource's body (path below services/v2/); NotFoundError when it does not exist."""
@@ -303,7 +305,7 @@ class PlanningCenterProvider(Provider):
         body = plan_person_body(dict(change.after or {}), person=str(person), team=str(team))
         return create_adopting(lambda: _new_id(self.client.request("POST", _members_path(change.target), json=body)),
                                lambda: self._adopt(change), retry=self.client.retry, timeout=self.client.timeout[1],
-                               tries=CREATE_TRIES)
+                               tries=CREATE_TRIES, clock=self.client.clock)
 
     def _adopt(self, change: Change) -> Any:
         """After an ambiguous POST: if the member did get created, finish it instead of adding a duplicate."""

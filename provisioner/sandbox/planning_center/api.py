@@ -53,10 +53,16 @@ def html_404() -> Response:
 
 class PcoApi:
     def __init__(
-        self, store: PlanningCenterStore, readings: Readings, rate_limit: int = 100, rate_period: int = 20
+        self,
+        store: PlanningCenterStore,
+        readings: Readings,
+        rate_limit: int = 100,
+        rate_period: int = 20,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store, self.readings = store, readings
         self.rate_limit, self.rate_period = rate_limit, rate_period
+        self.monotonic = monotonic  # the rate window's time (tests share the client's fake clock)
         self._rate_lock = threading.Lock()
         self._windows: dict[str, tuple[float, int]] = {}  # credential -> (window start, requests in it)
         m = members.MemberHandlers(store, readings)
@@ -140,7 +146,7 @@ class PcoApi:
                     }
                 ],
             )
-        now = time.monotonic()
+        now = self.monotonic()
         with self._rate_lock:
             start, count = self._windows.get(credential, (now, 0))
             if now - start >= self.rate_period:
@@ -166,7 +172,7 @@ class PcoApi:
     def _peek(self, credential: str) -> int:
         with self._rate_lock:
             start, count = self._windows.get(credential, (0.0, 0))
-        return count if time.monotonic() - start < self.rate_period else 0
+        return count if self.monotonic() - start < self.rate_period else 0
 
     def reset(self) -> None:
         with self._rate_lock:
