@@ -375,9 +375,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--naive-guides", type=int, help="guides the naive baseline is measured on (0 = all)")
     parser.add_argument("--sessions", type=int, help="sessions per guide (a schedule holds about half)")
     parser.add_argument("--attendees", type=int, help="attendees per guide (a schedule holds about half)")
+    parser.add_argument("--latency", type=float, help="seconds the sandbox adds to each request (default 0.02)")
     args = parser.parse_args(argv)
     cfg = QUICK if args.quick else Config()
-    overrides = {k: getattr(args, k) for k in ("naive_guides", "sessions", "attendees") if getattr(args, k) is not None}
+    overrides = {k: getattr(args, k) for k in ("naive_guides", "sessions", "attendees", "latency")
+                 if getattr(args, k) is not None}
     cfg = Config(**{**cfg.__dict__, **overrides})
     print(f"provisioner benchmarks ({'quick' if args.quick else 'full'}; python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs)")
