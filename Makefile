@@ -36,9 +36,10 @@ dev: $(VENV)/.installed-dev
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-## test: lint (ruff, mypy, actionlint), then the whole test suite
+## test: lint (ruff, mypy, actionlint), then the whole test suite on every CPU (pytest-xdist; a test file stays
+## on one worker, so its sandbox starts once; a plain `pytest` runs serially)
 test: dev lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint: dev
 	$(BIN)/ruff check provisioner tests benchmarks
