@@ -75,28 +75,29 @@ def test_dropped_answer_to_a_delete_counts_as_done(cli: Cli, sb: SandboxServer, 
 
 def test_create_that_commits_then_times_out_is_adopted(cli: Cli, sb: SandboxServer, write: Write, clock: FakeClock,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.2")
-    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.3)
-    clock.call_at(0.2, lambda: held_post_commits(sb))  # committed by the end of the first wait
+    monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.3")
+    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.4)
+    clock.call_at(0.3, lambda: held_post_commits(sb))  # committed by the end of the first wait
     d = write("s.yaml", CHANGES)
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 0, result.output
     assert names(sb).count("Brand New") == 1
     assert [m for m, _, _ in log(sb)].count("POST") == 1
-    assert clock.sleeps == [0.2]  # one wait of the request timeout, then the re-read found it
+    assert clock.sleeps == [0.3]  # one wait of the request timeout, then the re-read found it
     assert converged(cli, d)
 
 
 def test_create_the_server_commits_well_after_the_timeout_is_still_adopted(
         cli: Cli, sb: SandboxServer, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.2")
-    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.5)
-    clock.call_at(0.5, lambda: held_post_commits(sb))  # 2.5x the timeout: after the second re-read
+    monkeypatch.setenv("PROVISIONER_TIMEOUT", "0.3")
+    # held 0.3 s past the client's timeout: both early re-reads (right after it) miss it for real
+    sb.add_fault(method="POST", path=API, mode="timeout", delay=0.6)
+    clock.call_at(0.75, lambda: held_post_commits(sb))  # on the client's clock: 2.5x the timeout
     d = write("s.yaml", CHANGES)
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 0, result.output
     assert names(sb).count("Brand New") == 1 and [m for m, _, _ in log(sb)].count("POST") == 1
-    assert clock.sleeps == [0.2, 0.2, 0.2]  # up to three timeouts' worth of waiting before a new POST
+    assert clock.sleeps == [0.3, 0.3, 0.3]  # up to three timeouts' worth of waiting before a new POST
     assert [m for m, _, _ in log(sb)][-5:] == ["POST", "GET", "GET", "GET", "GET"]  # 3 re-reads, the verify
     assert converged(cli, d)
 

@@ -26,32 +26,32 @@ from provisioner.errors import (
 )
 from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url
 from provisioner.providers.guidebook.provider import drf_detail
-from provisioner.sandbox import GUIDEBOOK_KEY
+from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
 
 RETRY = RetryPolicy(attempts=3, jitter=min)  # backoff 0.5 s x 2**attempt, times 0.5 (the least jitter)
 LIST = "personalized-schedules/"
 
 
-def client(sb: object, clock: FakeClock, key: str = GUIDEBOOK_KEY, retry: RetryPolicy = RETRY,
+def client(sb: SandboxServer, clock: FakeClock, key: str = GUIDEBOOK_KEY, retry: RetryPolicy = RETRY,
            timeout: float = 5.0) -> HttpClient:
-    return HttpClient(sb.guidebook_url, auth=lambda: f"JWT {key}", service="Guidebook",  # type: ignore[attr-defined]
+    return HttpClient(sb.guidebook_url, auth=lambda: f"JWT {key}", service="Guidebook",
                       detail=drf_detail, retry=retry, timeout=(1.0, timeout), clock=clock)
 
 
-def statuses(sb: object) -> list[tuple[str, int | None]]:
-    return [(r["method"], r["status"]) for r in sb.requests()]  # type: ignore[attr-defined]
+def statuses(sb: SandboxServer) -> list[tuple[str, int | None]]:
+    return [(r["method"], r["status"]) for r in sb.requests()]
 
 
-def test_get_retries_5xx_and_429_honouring_retry_after(sb: object, clock: FakeClock) -> None:
-    sb.add_fault(method="GET", path=LIST, status=503, times=1)  # type: ignore[attr-defined]
-    sb.add_fault(method="GET", path=LIST, status=429, times=1, retry_after=7)  # type: ignore[attr-defined]
+def test_get_retries_5xx_and_429_honouring_retry_after(sb: SandboxServer, clock: FakeClock) -> None:
+    sb.add_fault(method="GET", path=LIST, status=503, times=1)
+    sb.add_fault(method="GET", path=LIST, status=429, times=1, retry_after=7)
     assert client(sb, clock).request("GET", LIST, params={"guide": 47}).status == 200
     assert clock.sleeps == [0.25, 7.0]  # our backoff after the 503, the server's Retry-After after the 429
     assert statuses(sb) == [("GET", 503), ("GET", 429), ("GET", 200)]
 
 
-def test_retry_after_gets_up_to_a_tenth_of_a_second_of_jitter(sb: object, clock: FakeClock) -> None:
-    sb.add_fault(method="GET", path=LIST, status=429, times=1, retry_after=7)  # type: ignore[attr-defined]
+def test_retry_after_gets_up_to_a_tenth_of_a_second_of_jitter(sb: SandboxServer, clock: FakeClock) -> None:
+    sb.add_fault(method="GET", path=LIST, status=429, times=1, retry_after=7)
     client(sb, clock, retry=RetryPolicy(jitter=max)).request("GET", LIST)
     assert clock.sleeps == [7.1]
 
@@ -62,8 +62,8 @@ def test_backoff_doubles_up_to_the_cap(clock: FakeClock) -> None:
     assert RetryPolicy(jitter=min).delay(3, None) == 2  # the random factor is at least 0.5
 
 
-def test_attempts_are_capped(sb: object, clock: FakeClock) -> None:
-    sb.add_fault(method="GET", path=LIST, status=500, times=-1)  # type: ignore[attr-defined]
+def test_attempts_are_capped(sb: SandboxServer, clock: FakeClock) -> None:
+    sb.add_fault(method="GET", path=LIST, status=500, times=-1)
     with pytest.raises(ServerError, match="answered 500"):
         client(sb, clock).request("GET", LIST)
     assert len(statuses(sb)) == 3
@@ -71,56 +71,56 @@ def test_attempts_are_capped(sb: object, clock: FakeClock) -> None:
 
 
 @pytest.mark.parametrize(("retry_after", "sent", "sleeps"), [(10, 1, []), (1, 3, [1.0, 1.0])])
-def test_total_time_is_capped(sb: object, clock: FakeClock, retry_after: float, sent: int,
+def test_total_time_is_capped(sb: SandboxServer, clock: FakeClock, retry_after: float, sent: int,
                               sleeps: list[float]) -> None:
     """A retry whose wait would end past ``total`` seconds after the first attempt is not made."""
-    sb.add_fault(method="GET", path=LIST, status=429, times=-1, retry_after=retry_after)  # type: ignore[attr-defined]
+    sb.add_fault(method="GET", path=LIST, status=429, times=-1, retry_after=retry_after)
     with pytest.raises(Exception, match="answered 429"):
         client(sb, clock, retry=RetryPolicy(attempts=5, total=2.5, jitter=min)).request("GET", LIST)
     assert len(statuses(sb)) == sent and clock.sleeps == sleeps
 
 
 @pytest.mark.parametrize(("status", "kind"), [(400, BadRequestError), (401, AuthError), (404, NotFoundError)])
-def test_client_errors_are_typed_and_not_retried(sb: object, clock: FakeClock, status: int, kind: type) -> None:
-    sb.add_fault(method="PATCH", path=LIST, status=status, times=-1)  # type: ignore[attr-defined]
+def test_client_errors_are_typed_and_not_retried(sb: SandboxServer, clock: FakeClock, status: int, kind: type) -> None:
+    sb.add_fault(method="PATCH", path=LIST, status=status, times=-1)
     with pytest.raises(kind):
         client(sb, clock).request("PATCH", LIST + "1/", json={"sessions": [13]})
     assert statuses(sb) == [("PATCH", status)] and clock.sleeps == []
 
 
-def test_wrong_key_is_an_auth_error_with_the_server_detail(sb: object, clock: FakeClock) -> None:
+def test_wrong_key_is_an_auth_error_with_the_server_detail(sb: SandboxServer, clock: FakeClock) -> None:
     with pytest.raises(AuthError, match=r"answered 401: Invalid signature\."):
         client(sb, clock, key="wrong").request("GET", LIST)
 
 
-def test_post_is_never_resent_after_an_ambiguous_failure(sb: object, clock: FakeClock) -> None:
-    sb.add_fault(method="POST", path=LIST, mode="drop_after_commit")  # type: ignore[attr-defined]
+def test_post_is_never_resent_after_an_ambiguous_failure(sb: SandboxServer, clock: FakeClock) -> None:
+    sb.add_fault(method="POST", path=LIST, mode="drop_after_commit")
     body = {"guide": 47, "name": "X", "attendees": [6], "sessions": [13]}
     with pytest.raises(AmbiguousWriteError):
         client(sb, clock).request("POST", LIST, json=body)
     assert statuses(sb) == [("POST", 201)]  # committed, but the client never saw the answer
-    sb.add_fault(method="POST", path=LIST, status=503)  # type: ignore[attr-defined]
+    sb.add_fault(method="POST", path=LIST, status=503)
     with pytest.raises(AmbiguousWriteError):
         client(sb, clock).request("POST", LIST, json=body)
     assert clock.sleeps == []
 
 
-def test_post_is_retried_on_429_because_nothing_was_done(sb: object, clock: FakeClock) -> None:
-    sb.add_fault(method="POST", path=LIST, status=429, retry_after=0.01)  # type: ignore[attr-defined]
+def test_post_is_retried_on_429_because_nothing_was_done(sb: SandboxServer, clock: FakeClock) -> None:
+    sb.add_fault(method="POST", path=LIST, status=429, retry_after=0.01)
     body = {"guide": 47, "name": "X", "attendees": [6], "sessions": [13]}
     assert client(sb, clock).request("POST", LIST, json=body).status == 201
     assert statuses(sb) == [("POST", 429), ("POST", 201)]
     assert clock.sleeps == [0.01]
 
 
-def test_timeouts_and_dropped_connections_are_retried_for_reads(sb: object, clock: FakeClock) -> None:
-    sb.add_fault(method="GET", path=LIST, mode="timeout", delay=0.3)  # type: ignore[attr-defined]
-    sb.add_fault(method="GET", path=LIST, mode="drop_before")  # type: ignore[attr-defined]
-    assert client(sb, clock, timeout=0.15).request("GET", LIST).status == 200
+def test_timeouts_and_dropped_connections_are_retried_for_reads(sb: SandboxServer, clock: FakeClock) -> None:
+    sb.add_fault(method="GET", path=LIST, mode="timeout", delay=0.5)
+    sb.add_fault(method="GET", path=LIST, mode="drop_before")
+    assert client(sb, clock, timeout=0.3).request("GET", LIST).status == 200
     assert len(statuses(sb)) == 3 and clock.sleeps == [0.25, 0.5]
 
 
-def test_204_delete_is_success_with_no_body(sb: object, clock: FakeClock) -> None:
+def test_204_delete_is_success_with_no_body(sb: SandboxServer, clock: FakeClock) -> None:
     response = client(sb, clock).request("DELETE", LIST + "6/")
     assert (response.status, response.data) == (204, None)
 
