@@ -44,7 +44,7 @@ class Preconditions:
         if k not in self._scopes:
             return Verdict()
         with self._locks[k]:
-            if k not in self._live or self._clock() - self._at[k] > self._max_age:
+            if k not in self._live or self._clock() - self._at[k] >= self._max_age:  # 0: always read again
                 fresh = self._read(self._scopes[k])
                 if isinstance(fresh, ProvisionerError):
                     return Verdict(stale=f"could not re-read {change.scope} to confirm it is unchanged: {fresh}")

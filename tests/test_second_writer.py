@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from provisioner import preconditions
+from provisioner.clock import FakeClock
 from provisioner.core import Scope
 from provisioner.errors import ApiError
 from provisioner.plan import Change
@@ -37,11 +38,13 @@ def names(sb: Any, guide: int = 47) -> Counter[str]:
 
 
 def test_a_create_committed_late_is_waited_for_and_the_runs_extra_copy_removed(
-        cli: Cli, sb: Any, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The first POST's connection drops at once and the server performs it 1 s later: after the adoption check
-    # (which finds nothing, so the create is sent again) but within the wait before the check after apply.
+        cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first POST's connection drops at once and the server performs it 0.3 s later (for real): after the
+    # adoption check (which finds nothing, so the create is sent again) but within the wait before the check after
+    # apply, which lasts until one request timeout after the dropped POST (1.5 s on the CLI's fake clock).
     monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
-    sb.add_fault(method="POST", path=GB + "$", mode="commit_later", delay=1.0)
+    sb.add_fault(method="POST", path=GB + "$", mode="commit_later", delay=0.3)
+    clock.call_at(1.5, sb.wait_for_late_commits)  # the late commit has landed by the end of that wait
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
                         "  - {name: Crew, attendees: [6], sessions: [13]}\n")
     result = cli("apply", str(d), "--auto-approve")
@@ -54,6 +57,7 @@ def test_a_create_committed_late_is_waited_for_and_the_runs_extra_copy_removed(
     assert len(crew) == 1 and len(deleted) == 1 and deleted[0] != f"{GB}{crew[0]}/"
     assert (f"guide 47 'Crew' was created twice (another writer, or a create the server committed late): kept "
             f"#{crew[0]}, the lowest id; removing this run's copy #{deleted[0].split('/')[-2]}") in result.stdout
+    assert clock.slept == pytest.approx(1.5)  # a backoff before the adoption check, then the rest of the wait
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
 
 
