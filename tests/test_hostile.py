@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import main
-from provisioner.http import RetryPolicy
+from provisioner.clock import FakeClock
 from provisioner.sandbox import GUIDEBOOK_KEY, PCO_SECRET, PCO_TOKEN
 from tests.conftest import sandbox_env
 
@@ -142,8 +142,9 @@ def _huge(ctx: Ctx) -> None:
 
 def _saved_plan(ctx: Ctx) -> None:
     runner, env = CliRunner(), _env(ctx, {})
-    runner.invoke(main, ["plan", str(ctx.tmp / "s"), "--out", str(ctx.tmp / "p.json")], env=env)
-    runner.invoke(main, ["apply", str(ctx.tmp / "s"), "--plan", str(ctx.tmp / "p.json"), "--auto-approve"], env=env)
+    runner.invoke(main, ["plan", str(ctx.tmp / "s"), "--out", str(ctx.tmp / "p.json")], env=env, obj=FakeClock())
+    runner.invoke(main, ["apply", str(ctx.tmp / "s"), "--plan", str(ctx.tmp / "p.json"), "--auto-approve"], env=env,
+                  obj=FakeClock())
 
 
 def _nfc_live(ctx: Ctx) -> None:
@@ -318,15 +319,8 @@ def bad_gateway() -> Iterator[BadGateway]:
     server.server.server_close()
 
 
-@pytest.fixture
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retries happen (their count is part of the behaviour) without waiting between them."""
-    monkeypatch.setattr(RetryPolicy, "delay", lambda self, attempt, retry_after: 0.0)
-
-
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
-def test_hostile(row: Row, sb: Any, bad_gateway: BadGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                 no_backoff: None) -> None:
+def test_hostile(row: Row, sb: Any, bad_gateway: BadGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = Ctx(tmp_path, sb, bad_gateway)
     bad_gateway.hits = 0
     monkeypatch.chdir(tmp_path)
@@ -352,7 +346,8 @@ def test_hostile(row: Row, sb: Any, bad_gateway: BadGateway, tmp_path: Path, mon
 
 def _run_in_process(args: list[str], env: dict[str, str | None], stdin: str | None,
                     charset: str = "utf-8") -> tuple[int, str]:
-    result = CliRunner(charset=charset).invoke(main, args, env=env, input=stdin)
+    # on a fake clock: retries happen (their count is part of the behaviour) without waiting between them
+    result = CliRunner(charset=charset).invoke(main, args, env=env, input=stdin, obj=FakeClock())
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
     return result.exit_code, result.stdout + result.stderr
 
@@ -410,7 +405,6 @@ def test_ctrl_c_during_apply_says_what_happened_and_exits_130(sb: Any, tmp_path:
 def test_progress_shows_for_a_slow_phase_of_few_items() -> None:
     import io
 
-    from provisioner.clock import FakeClock
     from provisioner.progress import ProgressReporter
 
     clock = FakeClock()
