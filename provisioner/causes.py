@@ -1,4 +1,4 @@
-"""`--base REF`: tell a pull request's own changes from drift already in live (DESIGN.md section 4).
+"""`--base REF`: tell a pull request's own changes from drift already in live (docs/api-notes.md, contract §4).
 
 The base branch's YAML is planned against the same live records the plan was computed from (no request: the
 scopes were just read). A change that plan would make too, identically, is ``"drift"``: live moved away from
@@ -19,7 +19,7 @@ from provisioner.diff import diff_scope
 from provisioner.errors import PlanError, ValidationError
 from provisioner.gitref import snapshot
 from provisioner.loader import SUFFIXES, load_workspace
-from provisioner.providers.base import Provider
+from provisioner.providers.base import Provider, scopes_of
 
 CHANGE, DRIFT = "change", "drift"
 CAUSES = (CHANGE, DRIFT)
@@ -29,12 +29,11 @@ def label_causes(plan: Plan, scopes: Sequence[Scope], live: Mapping[tuple[str, s
                  providers: Mapping[str, Provider], base: Sequence[Loaded], ref: str,
                  notes: Sequence[str] = ()) -> Plan:
     """``plan`` with each change's ``cause`` set and the per-person impact computed per cause."""
-    declared = {s.ident: s for name, p in providers.items()
-                for s in p.scopes([f for f in base if f.provider == name])}
+    declared = {s.ident: s for key, p in providers.items() for s in scopes_of(key, p, base)}
     drift: set[str] = set()
     warnings: list[str] = list(notes)
     for scope in scopes:
-        found, problem = _base_changes(declared.get(scope.ident), live[scope.ident], providers[scope.provider])
+        found, problem = _base_changes(declared.get(scope.ident), live[scope.ident], providers[scope.provider_key])
         drift |= {_signature(c) for c in found}
         if problem:
             warnings.append(f"{scope.name}: cannot tell drift from this pull request's changes: the YAML at {ref} "
@@ -67,7 +66,7 @@ def _impact(changes: Sequence[Change], scopes: Sequence[Scope], live: Mapping[tu
     for scope in scopes:
         for cause in CAUSES:
             mine = [c for c in changes if (c.provider, c.scope) == scope.ident and c.cause == cause]
-            people = providers[scope.provider].impact(scope, live=live[scope.ident], changes=mine) if mine else None
+            people = providers[scope.provider_key].impact(scope, live=live[scope.ident], changes=mine) if mine else None
             if people is not None:
                 out.append({"provider": scope.provider, "scope": scope.name, "cause": cause, "people": people})
     return tuple(out)

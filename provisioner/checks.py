@@ -17,7 +17,8 @@ def cross_file_checks(files: list[Loaded]) -> list[Diagnostic]:
     def claim(identity: tuple[object, ...], item: Loaded, loc: tuple[str | int, ...], what: str) -> None:
         # Declarations are told apart by where they sit in the document, not by the line of their text: a `<<`
         # merge copies a name whose text stands on another item's line.
-        path, first_loc, first = seen.setdefault(identity, (item.path, loc, item.where(*loc)))
+        # Scopes of different accounts are different scopes, even with the same ids (docs/api-notes.md, contract §2.1).
+        path, first_loc, first = seen.setdefault((item.account, *identity), (item.path, loc, item.where(*loc)))
         if (path, first_loc) != (item.path, loc):
             diags.append(item.diagnostic(loc, f"{what} is declared twice (first at {first})"))
 

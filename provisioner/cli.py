@@ -1,4 +1,4 @@
-"""Command line: the only module that prints and picks exit codes (DESIGN.md section 4)."""
+"""Command line: the only module that prints and picks exit codes (docs/api-notes.md, contract §4)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from provisioner.loader import Workspace, load_workspace
 from provisioner.plan import Plan
 from provisioner.progress import ProgressReporter
 from provisioner.providers import registry
+from provisioner.recording import recording
 from provisioner.render import FORMATS, render
 from provisioner.render.impact import named_key
 from provisioner.select import SHOWN, Selection
@@ -49,6 +50,8 @@ BASE = click.option("--base", metavar="REF",
                          "would plan it too).")
 PARALLELISM = click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
                            help="Concurrent requests for reads and writes.")
+RECORD = click.option("--record", "record_dir", type=click.Path(file_okay=False),
+                      help="Write each request and response to DIR as JSON (credentials removed).")
 
 
 class Fail(click.ClickException):
@@ -60,7 +63,8 @@ class Fail(click.ClickException):
 
 def _fail(e: ProvisionerError) -> NoReturn:
     if isinstance(e, DiagnosticsError):
-        if os.environ.get("GITHUB_ACTIONS") == "true":  # annotations on the pull request's diff (DESIGN.md section 4)
+        # annotations on the pull request's diff (docs/api-notes.md, contract §4)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
             for d in e.diagnostics:
                 click.echo(github_annotation(d), err=True)
         n = len(e.diagnostics)
@@ -101,7 +105,7 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _interrupted(report: ApplyReport | None = None) -> NoReturn:
-    """Ctrl-C: say what happened, exit 130 (DESIGN.md section 4)."""
+    """Ctrl-C: say what happened, exit 130 (docs/api-notes.md, contract §4)."""
     if report is None:
         click.echo("\ninterrupted; nothing was written.", err=True)
     else:
@@ -115,7 +119,8 @@ def _interrupted(report: ApplyReport | None = None) -> NoReturn:
 
 
 def _usage_exits_1(e: click.UsageError) -> NoReturn:
-    """Exit 2 means "changes" or "drift" (DESIGN.md section 4): a mistyped option must not look like drift."""
+    """Exit 2 means "changes" or "drift" (docs/api-notes.md, contract §4): a mistyped option must not look like
+    drift."""
     e.exit_code = 1  # type: ignore[misc]
     raise e
 
@@ -179,6 +184,12 @@ def _clock() -> Clock:
     return obj if isinstance(obj, Clock) else SYSTEM
 
 
+def _record(directory: str | None) -> None:
+    """Record every exchange of this command into ``directory`` (``--record``) until the command ends."""
+    if directory:
+        click.get_current_context().with_resource(recording(directory))
+
+
 def _engine(workspace: Workspace, parallelism: int, services: Collection[str] | None = None) -> Engine:
     """The engine with a provider for each service the files use (of ``services``, when given)."""
     clock = _clock()
@@ -217,10 +228,12 @@ def validate(paths: tuple[str, ...]) -> None:
               help="Write the JSON plan for apply --plan (`-`: to stdout, the readable plan then goes to stderr).")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
 @PARALLELISM
+@RECORD
 @_guard
 def plan(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_since: str | None, base: str | None,
-         out: str | None, detailed_exitcode: bool, parallelism: int) -> None:
+         out: str | None, detailed_exitcode: bool, parallelism: int, record_dir: str | None) -> None:
     """Read live state and show the changes apply would make."""
+    _record(record_dir)
     workspace = load_workspace(_paths(paths))
     wanted = select.wanted(targets, changed_since, _paths(paths), workspace)
     engine = _engine(workspace, parallelism, wanted.services())
@@ -279,10 +292,12 @@ def _write_plan(plan: Plan, path: str) -> None:
 @click.option("--force", is_flag=True, help="Override the safety guards (mass deletes, protected objects).")
 @click.option("--republish", is_flag=True, help="Afterwards, publish every guide with `publish:` again in full.")
 @PARALLELISM
+@RECORD
 @_guard
 def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str | None, plan_file: str | None,
-          auto_approve: bool, force: bool, republish: bool, parallelism: int) -> None:
+          auto_approve: bool, force: bool, republish: bool, parallelism: int, record_dir: str | None) -> None:
     """Apply a fresh plan, or exactly a saved one."""
+    _record(record_dir)
     workspace = load_workspace(_paths(paths))
     if plan_file:
         if targets or changed_since:
@@ -395,16 +410,38 @@ def _report(report: ApplyReport) -> None:
 @CHANGED_SINCE
 @BASE
 @PARALLELISM
+@RECORD
 @_guard
 def drift(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_since: str | None, base: str | None,
-          parallelism: int) -> None:
+          parallelism: int, record_dir: str | None) -> None:
     """Like plan, for scheduled runs: exit 0 in sync, 2 drift, 1 error."""
+    _record(record_dir)
     workspace = load_workspace(_paths(paths))
     wanted = select.wanted(targets, changed_since, _paths(paths), workspace)
     engine = _engine(workspace, parallelism, wanted.services())
     run, note = _planned(engine, workspace, wanted, _paths(paths), base, want_labels=fmt != "json")
     _show(run.plan, fmt, title="Drift", note=note)
     sys.exit(2 if run.plan.differs else 0)
+
+
+@main.command()
+@PATHS
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="A table (text) or the same findings as data (json).")
+@RECORD
+@_guard
+def doctor(paths: tuple[str, ...], fmt: str, record_dir: str | None) -> None:
+    """Check read-only every service and account the files use: exit 1 only for a problem that stops a run."""
+    from provisioner import doctor as checks
+
+    _record(record_dir)
+    rows = checks.run(load_workspace(_paths(paths)), os.environ, clock=_clock())
+    if fmt == "json":
+        click.echo(json.dumps({"ok": not checks.failed(rows), "checks": [r.to_json() for r in rows]}, indent=2))
+    else:
+        click.echo(checks.table(rows), nl=False)
+    if checks.failed(rows):
+        sys.exit(1)
 
 
 @main.command()

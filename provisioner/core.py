@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import Diagnostic
 from provisioner.model import Safety, Strict
-from provisioner.plan import Change, Plan
+from provisioner.plan import Change, Plan, provider_key
 
 if TYPE_CHECKING:
     from provisioner.yamlnodes import Pos
 
-__all__ = ["Change", "Loaded", "Plan", "Record", "Scope", "Workspace", "add_live", "position"]
+__all__ = ["Change", "Loaded", "Plan", "Record", "Scope", "Workspace", "add_live", "position", "provider_key"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,11 @@ class Loaded:
     @property
     def provider(self) -> str:
         return str(getattr(self.doc, "provider", ""))
+
+    @property
+    def account(self) -> str | None:
+        """The file's ``account:`` (docs/api-notes.md, contract §2.1), None for the default account."""
+        return getattr(self.doc, "account", None)
 
     def where(self, *loc: str | int) -> str:
         line, _ = position(self.tree, loc)
@@ -127,7 +132,14 @@ class Scope:
     # Live duplicates of declared objects are ours to report (off where the service owns the objects and
     # two of them with one identity are normal, such as a person's schedules).
     dedupe: bool = True
+    account: str | None = None  # set by the engine from the provider that made the scope
 
     @property
     def ident(self) -> tuple[str, str]:
         return (self.provider, self.name)
+
+    @property
+    def provider_key(self) -> str:
+        """Which built provider serves this scope: one per (service, account)."""
+        return provider_key(self.provider, self.account)
+

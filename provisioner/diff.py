@@ -46,6 +46,7 @@ def _change(scope: Scope, action: str, key: str, fields: dict[str, Any], reason:
         target["id"] = live.id
     rec = desired or live
     return Change(action=action, provider=scope.provider, scope=scope.name, key=key,  # type: ignore[arg-type]
+                  account=scope.account,
                   fields=fields, reason=reason, identity=dict(rec.identity) if rec else {},
                   twin_of=live.twin_of if live is not None and desired is None else None,
                   source=desired.source if desired else None, target=target,

@@ -23,7 +23,7 @@ from provisioner.errors import (
 from provisioner.interruptible import NOT_STARTED, Stopped, run_all
 from provisioner.plan import FORMAT_VERSION, fingerprint
 from provisioner.preconditions import Preconditions
-from provisioner.providers.base import Provider, Written
+from provisioner.providers.base import Provider, Written, scopes_of
 from provisioner.safety import assess, duplicates
 from provisioner.verify import Verifier
 
@@ -121,7 +121,7 @@ class Engine:
             raise PlanError([*diags, *more])
         changes, reports, warnings, impact, twins = [], [], list(notes), [], []
         for scope in scopes:
-            provider, k = self.providers[scope.provider], (scope.provider, scope.name)
+            provider, k = self.providers[scope.provider_key], (scope.provider, scope.name)
             found = diff_scope(scope, desired[k], live[k], provider.labels(scope))
             changes += found
             reports.append(assess(scope, live[k], found))
@@ -145,8 +145,7 @@ class Engine:
             return []
         elsewhere: dict[tuple[str, str], list[str]] = {}
         for item in workspace.siblings:
-            provider = self.providers.get(item.provider)
-            for other in provider.scopes([item]) if provider else ():
+            for other in self.scopes([item]):
                 elsewhere.setdefault(other.ident, []).append(item.path)
         notes = []
         for scope in scopes:
@@ -160,8 +159,9 @@ class Engine:
         return notes
 
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
-        """The scopes ``files`` declare (no I/O)."""
-        return [s for p in self.providers.values() for s in p.scopes(files)]
+        """The scopes ``files`` declare (no I/O). With ``account:`` (docs/api-notes.md, contract §2.1) there is one
+        provider per (service, account): each gets only its account's files, its scopes named after the account."""
+        return [s for key, p in self.providers.items() for s in scopes_of(key, p, files)]
 
     def with_causes(self, run: Run, base: Sequence[Loaded], ref: str, notes: Sequence[str] = ()) -> Run:
         """The run with each change labelled "change" or "drift" against the YAML at ``ref`` (``base``)."""
@@ -172,7 +172,7 @@ class Engine:
         """The error instead of the records, so one scope's failure does not hide the others' (plan collects the
         YAML's mistakes such as an unknown plan; verify reports a failed re-read without undoing the apply)."""
         try:
-            return self.providers[scope.provider].read(scope)
+            return self.providers[scope.provider_key].read(scope)
         except ProvisionerError as e:
             return e
 
@@ -180,7 +180,7 @@ class Engine:
                  want_labels: bool) -> tuple[dict[tuple[str, str], dict[str, Record]], list[Diagnostic]]:
         def one(scope: Scope) -> dict[str, Record] | PlanError:
             try:
-                return self.providers[scope.provider].desired(scope, live[(scope.provider, scope.name)],
+                return self.providers[scope.provider_key].desired(scope, live[(scope.provider, scope.name)],
                                                               want_labels=want_labels)
             except PlanError as e:
                 return e
@@ -242,18 +242,19 @@ class Engine:
         return None if progress is None else lambda done, _: progress("apply", before + done, total)
 
     def _apply_one(self, change: Change, checks: Preconditions) -> Outcome:
-        if change.provider in self._exhausted:
-            return Outcome(change, "skipped", self._exhausted[change.provider])
+        if change.provider_key in self._exhausted:
+            return Outcome(change, "skipped", self._exhausted[change.provider_key])
         verdict = checks.check(change)
         if verdict.stale:
             return Outcome(change, "skipped", verdict.stale)
         if verdict.gone:
             return Outcome(change, "applied", written=Written(note="already gone (deleted meanwhile)"))
         try:
-            written = self.providers[change.provider].apply(change)
+            written = self.providers[change.provider_key].apply(change)
         except RateLimitedError as e:
             # The service's budget is spent (some services count per day): the rest would only fail the same way.
-            self._exhausted.setdefault(change.provider, f"not attempted: {change.provider} rate limit exhausted")
+            self._exhausted.setdefault(change.provider_key,
+                                       f"not attempted: {change.provider_key} rate limit exhausted")
             log.info("%s %s %r failed: %s", change.action, change.scope, change.key, e)
             return Outcome(change, "failed", str(e))
         except ProvisionerError as e:
@@ -269,13 +270,13 @@ class Engine:
         for scope in run.scopes:
             mine = [o for o in report.outcomes if (o.change.provider, o.change.scope) == (scope.provider, scope.name)]
             done = [o.change for o in mine if o.status == "applied"]
-            step = self.providers[scope.provider].post_apply_step(scope)
+            step = self.providers[scope.provider_key].post_apply_step(scope)
             if not done or step is None:
                 continue
             if len(done) < len(mine):  # what did change is live: people should see it, the rest follows later
                 notes.append(f"{scope.name}: {step} covers the {len(done)} changes that succeeded")
             try:
-                notes += self.providers[scope.provider].after_apply(scope, applied=done)
+                notes += self.providers[scope.provider_key].after_apply(scope, applied=done)
             except ProvisionerError as e:
                 failed.append(f"{scope.name}: post-apply step failed: {e}")
         return notes, failed
@@ -284,7 +285,7 @@ class Engine:
         """The post-apply step of every scope that has one, as if everything had changed."""
         report = ApplyReport()
         for scope in run.scopes:
-            provider = self.providers[scope.provider]
+            provider = self.providers[scope.provider_key]
             if provider.post_apply_step(scope) is None:
                 continue
             try:
@@ -324,8 +325,8 @@ class Engine:
         out: dict[str, int] = {}
         for scope in run.scopes:
             k = (scope.provider, scope.name)
-            n = self.providers[scope.provider].request_estimate(scope, live=run.live[k], changes=mine.get(k, []))
-            out[scope.provider] = out.get(scope.provider, 0) + n
+            n = self.providers[scope.provider_key].request_estimate(scope, live=run.live[k], changes=mine.get(k, []))
+            out[scope.provider_key] = out.get(scope.provider_key, 0) + n
         return out
 
     def budgets(self, run: Run, changes: Sequence[Change]) -> list[Budget]:
@@ -334,8 +335,9 @@ class Engine:
         out = []
         for name, provider in self.providers.items():
             cap = provider.request_budget()
-            if cap is not None and any(c.provider == name for c in changes):
-                out.append(Budget(provider.title or name, used.get(name, 0), *cap))
+            if cap is not None and any(c.provider_key == name for c in changes):
+                title = (provider.title or name) + (f" ({name.partition('/')[2]})" if "/" in name else "")
+                out.append(Budget(title, used.get(name, 0), *cap))
         return out
 
     def check_budgets(self, budgets: Sequence[Budget], *, force: bool = False) -> None:

@@ -37,6 +37,8 @@ from provisioner.errors import (
 
 log = logging.getLogger(__name__)
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Called with every answered request/response pair (``--record``); see provisioner/recording.py.
+EXCHANGE_HOOKS: list[Callable[[requests.Response], None]] = []
 
 
 def check_base_url(url: str, variable: str) -> str:
@@ -185,14 +187,15 @@ class HttpClient:
         return path if path.startswith(("http://", "https://")) else urljoin(self.base_url, path.lstrip("/"))
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                json: Any = None, idempotent: bool | None = None) -> Response:
-        """Send with retries. Non-idempotent writes are never resent after an ambiguous failure."""
+                json: Any = None, idempotent: bool | None = None, form: Any = None) -> Response:
+        """Send with retries. Non-idempotent writes are never resent after an ambiguous failure. ``form`` sends
+        a form-encoded body instead of ``json`` (lists become repeated keys: ``a=1&a=5``)."""
         url = self.url(path)
         safe = method in IDEMPOTENT if idempotent is None else idempotent
         started = self.clock.monotonic()
         for attempt in range(self.retry.attempts):
             try:
-                return self._attempt(method, url, params, json, safe)
+                return self._attempt(method, url, params, json, safe, form)
             except (RateLimitedError, ServerError, TransportError) as e:
                 if isinstance(e, AmbiguousWriteError) or attempt + 1 >= self.retry.attempts:
                     raise
@@ -251,14 +254,15 @@ class HttpClient:
             self._local.session = session
         return session
 
-    def _attempt(self, method: str, url: str, params: dict[str, Any] | None, body: Any, safe: bool) -> Response:
+    def _attempt(self, method: str, url: str, params: dict[str, Any] | None, body: Any, safe: bool,
+                 form: Any = None) -> Response:
         if self.pacer:
             self.pacer.before()
         with self._stats_lock:
             self.stats[method] += 1
         headers = {**self.extra_headers, "Authorization": self.auth(), "Accept": "application/json"}
         try:
-            raw = self._session().request(method, url, params=params, json=body, headers=headers,
+            raw = self._session().request(method, url, params=params, json=body, data=form, headers=headers,
                                           timeout=self.timeout)
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as e:
             raise self._setup_error(method, url, e) from None
@@ -269,6 +273,8 @@ class HttpClient:
         if self.pacer:
             self.pacer.observe(raw.headers)
         log.debug("%s %s -> %d", method, _path(raw.url), raw.status_code)
+        for hook in EXCHANGE_HOOKS:
+            hook(raw)
         data = _body(raw)
         if raw.status_code < 400:
             return Response(raw.status_code, data, raw.headers, raw.url)

@@ -1,4 +1,4 @@
-"""Import live state as YAML (DESIGN.md section 2), or merge it into an existing file keeping its comments.
+"""Import live state as YAML (docs/api-notes.md, contract §2), or merge it into an existing file keeping its comments.
 
 A *source* (each service's ``importer`` module) reads live state through a provider's reads and builds
 a fresh document; this module writes it, or merges it (``importer_merge``) into the file already on disk with

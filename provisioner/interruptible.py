@@ -1,6 +1,6 @@
 """Running writes concurrently so that Ctrl-C stops cleanly: nothing new starts, what is in flight finishes, and
-the caller learns what happened to each item (DESIGN.md section 4: apply says what was applied, failed and not
-started, and exits 130)."""
+the caller learns what happened to each item (docs/api-notes.md, contract §4: apply says what was applied, failed
+and not started, and exits 130)."""
 
 from __future__ import annotations
 

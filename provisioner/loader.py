@@ -104,7 +104,7 @@ def load_workspace(paths: Iterable[str]) -> Workspace:
 
 def siblings(paths: Iterable[str], given: list[Path]) -> tuple[Loaded, ...]:
     """When files (not directories) were given: the other valid YAML files beside them and under schedules/.
-    A scope they declare too is not pruned by this run (DESIGN.md section 6); a file that does not load is
+    A scope they declare too is not pruned by this run (docs/api-notes.md, contract §6); a file that does not load is
     not one of ours and is left out quietly."""
     files = [Path(p) for p in paths if Path(p).is_file()]
     if not files:

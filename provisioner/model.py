@@ -55,6 +55,21 @@ def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+def account_name(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,39}", value):
+        raise ValueError(f"an account is a name of letters, digits and _ starting with a letter (it becomes the "
+                         f"suffix of the service's environment variables, e.g. ..._EAST), got {value!r}")
+    return value
+
+
+Account = Annotated[
+    str, BeforeValidator(account_name),
+    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_]{0,39}$", "examples": ["east"],
+                    "description": "The service account of this file: credentials and URL come from the same "
+                                   "variables with _ACCOUNT appended (e.g. ..._API_KEY_EAST); "
+                                   "scopes of different accounts are different scopes, even with the same ids."}),
+]
+
 IntId = Annotated[
     int,
     BeforeValidator(int_id),

@@ -1,4 +1,4 @@
-"""Changes and plans: plain values with a JSON form and no I/O (DESIGN.md section 5)."""
+"""Changes and plans: plain values with a JSON form and no I/O (docs/api-notes.md, contract §5)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from provisioner import __version__
 
-FORMAT_VERSION = 1  # stays 1 while the file only grows (DESIGN.md section 5)
+FORMAT_VERSION = 1  # stays 1 while the file only grows (docs/api-notes.md, contract §5)
 FORMAT_MINOR = 1  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
 Action = Literal["create", "update", "delete"]
 ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
@@ -43,10 +43,16 @@ class Change:
     # With `--base REF`: "change" when the YAML's difference to REF makes it, "drift" when REF's YAML would
     # plan it too (live moved away from what REF declares); None without --base.
     cause: str | None = None
+    account: str | None = None  # the service account (``account:`` of its file); None for the default one
 
     @property
     def ident(self) -> tuple[str, str, str]:
         return (self.provider, self.scope, self.key)
+
+    @property
+    def provider_key(self) -> str:
+        """Which built provider carries this change out: one per (service, account)."""
+        return provider_key(self.provider, self.account)
 
     def sort_key(self) -> tuple[str, str, int, str]:
         return (self.provider, self.scope, ACTION_ORDER[self.action], self.key)
@@ -66,7 +72,11 @@ class Change:
         return cls(**known)
 
 
-_LATER_DEFAULTS: dict[str, Any] = {"identity": {}, "twin_of": None, "cause": None}
+_LATER_DEFAULTS: dict[str, Any] = {"identity": {}, "twin_of": None, "cause": None, "account": None}
+
+
+def provider_key(service: str, account: str | None) -> str:
+    return service if account is None else f"{service}/{account}"
 
 
 @dataclass(frozen=True)

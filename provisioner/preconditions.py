@@ -4,7 +4,7 @@ A long apply (Planning Center pacing makes 40 changes take tens of seconds) must
 the meantime, nor create a second copy of an object someone else created meanwhile. Each change is compared
 against a read of its scope at most ``max_age`` seconds old; an older read is refreshed first (one read per
 scope at a time, shared by the changes waiting on it). A change whose precondition fails is skipped as stale,
-never forced (DESIGN.md section 5).
+never forced (docs/api-notes.md, contract §5).
 """
 
 from __future__ import annotations

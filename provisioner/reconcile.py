@@ -1,4 +1,4 @@
-"""After the writes: "lowest id wins" for creates that turn out duplicated (DESIGN.md section 6).
+"""After the writes: "lowest id wins" for creates that turn out duplicated (docs/api-notes.md, contract §6).
 
 Two writers (a local apply racing CI), or a create the server committed after its answer was lost, can leave
 an object twice. Ids grow with time, so whichever writer holds the higher id sees the lower one when it re-reads:

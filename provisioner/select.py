@@ -1,4 +1,4 @@
-"""Which scopes a run covers (DESIGN.md section 4): `--target KIND:ID`, `--changed-since REF`, a saved plan.
+"""Which scopes a run covers (docs/api-notes.md, contract §4): `--target KIND:ID`, `--changed-since REF`, a saved plan.
 
 A :class:`Selection` is a plain value the engine applies to the scopes the providers found, before anything is
 read: a scope left out costs no request. The kinds a target may name come from the services

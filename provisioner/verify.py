@@ -1,5 +1,6 @@
 """The check after apply: re-read what was written, keep the lowest id of duplicated creates (removing only this
-run's own copies), and turn every change the server accepted but did not keep into a failure (DESIGN.md 4, 6)."""
+run's own copies), and turn every change the server accepted but did not keep into a failure (docs/api-notes.md,
+contract §4, §6)."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ class Verifier:
 
     def _apply_plain(self, change: Change) -> str | None:
         try:
-            self.providers[change.provider].apply(change)
+            self.providers[change.provider_key].apply(change)
         except ProvisionerError as e:
             return str(e)
         return None
@@ -76,7 +77,7 @@ class Verifier:
     def _check_effect(self, scope: Scope, run: Run, live: dict[str, Record], mine: list[Outcome]) -> None:
         """An applied change whose object still differs was accepted but not kept: a failure, not a warning."""
         try:  # resolved again against the new live state: a changed position pairs with its new key
-            want = self.providers[scope.provider].desired(scope, live)
+            want = self.providers[scope.provider_key].desired(scope, live)
         except ProvisionerError:
             want = run.desired[(scope.provider, scope.name)]
         left = {c.key: c for c in diff_scope(scope, want, live)}
@@ -89,4 +90,6 @@ class Verifier:
                 what = left[c.key]
                 detail = "it is not there" if what.action == "create" else \
                     f"{', '.join(sorted(what.fields))} still differ{'s' if len(what.fields) == 1 else ''}"
+                hint = self.providers[scope.provider_key].explain_unconverged(c, live=live.get(c.key))
+                detail += f" — {hint}" if hint else ""
                 o.status, o.error = "failed", f"the server accepted the {c.action} but it did not take effect: {detail}"

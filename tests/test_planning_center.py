@@ -107,14 +107,16 @@ def test_roster_apply_sends_exactly_the_minimal_requests_then_converges(
     result = cli("apply", "--auto-approve", str(path))
     assert result.exit_code == 0, result.stderr
     assert "Applied 4, failed 0, skipped 0." in result.stdout
-    assert writes(sb) == sorted([
-        ("DELETE", f"{PLAN}/{ids[(118, 24)]}", None),
-        ("PATCH", f"{PLAN}/{ids[(111, 22)]}",  # only the changed attribute
+    people = "/services/v2/people"
+    assert writes(sb) == sorted([  # PATCH and DELETE on the documented path; a create names person and team twice
+        ("DELETE", f"{people}/118/plan_people/{ids[(118, 24)]}", None),
+        ("PATCH", f"{people}/111/plan_people/{ids[(111, 22)]}",  # only the changed attribute
          {"data": {"type": "PlanPerson", "id": ids[(111, 22)], "attributes": {"team_position_name": "Keys"}}}),
-        ("PATCH", f"{PLAN}/{ids[(116, 23)]}",
+        ("PATCH", f"{people}/116/plan_people/{ids[(116, 23)]}",
          {"data": {"type": "PlanPerson", "id": ids[(116, 23)], "attributes": {"status": "C"}}}),
         ("POST", PLAN, {"data": {"type": "PlanPerson",
-                                 "attributes": {"team_position_name": "Guitar", "status": "U", "notes": "Bring a capo"},
+                                 "attributes": {"team_position_name": "Guitar", "status": "U", "notes": "Bring a capo",
+                                                "person_id": "119", "team_id": "22"},
                                  "relationships": {"person": {"data": {"type": "Person", "id": "119"}},
                                                    "team": {"data": {"type": "Team", "id": "22"}}}}}),
     ], key=lambda w: json.dumps(w, sort_keys=True))
@@ -180,8 +182,8 @@ def test_prune_removes_undeclared_members_and_same_person_twice_on_a_team(
     ]
     sb.clear_requests()
     assert cli("apply", "--auto-approve", str(path)).exit_code == 0
-    assert writes(sb) == sorted(("DELETE", f"/services/v2/service_types/1234/plans/5680/team_members/{i}", None)
-                                for i in (duplicate, gone))
+    assert writes(sb) == sorted(("DELETE", f"/services/v2/people/{p}/plan_people/{i}", None)
+                                for p, i in ((113, duplicate), (114, gone)))
     assert len([m for m in sb.store.team_members(5680) if m["person"] == 113]) == 1
     assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
 
@@ -319,8 +321,8 @@ def test_response_without_a_schedule_is_a_plan_error_at_its_line(sb: SandboxServ
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert [line.rsplit("/", 1)[-1] for line in lines[:2]] == [
-        "jane.yaml:6:5: person 111 has no schedule on plan 5680 "
-        "(a Schedule cannot be created; add them to the roster first)",
+        "jane.yaml:6:5: person 111 has no schedule on plan 5680 (a Schedule cannot be created; add them to the "
+        "roster first; neither their schedules nor the plan's team members show one)",
         "jane.yaml:8:5: person 111 has no schedule on plan 5679 team 23 "
         "(a Schedule cannot be created; add them to the roster first)",
     ]

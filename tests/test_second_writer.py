@@ -24,6 +24,7 @@ from tests.conftest import Cli, sandbox_env
 Write = Callable[[str, str], Path]
 GB = "/open-api/v1/personalized-schedules/"
 MEMBERS = "/services/v2/service_types/1234/plans/5678/team_members"
+MEMBER = "/plan_people/"  # PATCH and DELETE go to the documented people/{person}/plan_people/{id}
 
 
 def requests(sb: Any, method: str) -> list[dict[str, Any]]:
@@ -86,7 +87,7 @@ def test_changes_whose_object_changed_meanwhile_are_skipped_as_stale(
         store.set_team_member(member_116, status="D")
         store.add_team_member(5678, 119, 22, status="U", position="Guitar")
 
-    sb.add_hook(someone_else, method="PATCH", path=MEMBERS)
+    sb.add_hook(someone_else, method="PATCH", path=MEMBER)
     d = write("roster.yaml", ROSTER)
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 1
@@ -98,7 +99,8 @@ def test_changes_whose_object_changed_meanwhile_are_skipped_as_stale(
     assert ("skip   create plan 5678 'Grace Wilson (person 119) / Band (team 22) / Guitar' (" in out and
             "stale: 'person 119 / team 22 / Guitar' was created meanwhile (#" in out)
     assert "Applied 1, failed 0, skipped 2." in out
-    assert [r["path"] for r in requests(sb, "PATCH")] == [f"{MEMBERS}/800000001"] and not requests(sb, "POST")
+    assert [r["path"] for r in requests(sb, "PATCH")] == ["/services/v2/people/111/plan_people/800000001"]
+    assert not requests(sb, "POST")
     assert {m["person"]: m["status"] for m in sb.store.team_members(5678)}[116] == "D"  # their decline stands
     assert [m["person"] for m in sb.store.team_members(5678)].count(119) == 1
 
@@ -114,7 +116,7 @@ def test_preconditions_are_read_again_only_when_the_last_read_is_old(cli: Cli, s
 
 
 def test_a_write_acknowledged_but_not_kept_fails_naming_object_and_field(cli: Cli, sb: Any, write: Write) -> None:
-    sb.add_fault(method="PATCH", path=MEMBERS, mode="ack_without_commit")
+    sb.add_fault(method="PATCH", path=MEMBER, mode="ack_without_commit")
     sb.add_fault(method="POST", path=MEMBERS, mode="ack_without_commit")
     d = write("roster.yaml", ROSTER)
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
@@ -136,7 +138,7 @@ def test_a_delete_answered_json_404_by_its_own_url_is_already_gone(cli: Cli, sb:
         with store.transaction() as conn:
             conn.execute("DELETE FROM pco_plan_people WHERE id = ?", (member_118,))
 
-    sb.add_hook(removed_meanwhile, method="DELETE", path=MEMBERS)
+    sb.add_hook(removed_meanwhile, method="DELETE", path=MEMBER)
     d = write("roster.yaml", "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n"
                              "    team_members:\n" + "".join(
                                  f"      - {{person: {p}, team: {t}}}\n"
@@ -154,7 +156,8 @@ def test_a_route_404_on_delete_is_a_failure(sb: Any) -> None:
     provider = PlanningCenterProvider.from_env(sandbox_env(sb))
     scope = Scope("planning_center", "plan 5678", {"service_type": 1234, "plan": 5678})
     change = Change("delete", "planning_center", scope.name, "person 118 / team 24", {}, "x",
-                    target={**scope.target, "id": "not-a-member"}, before={"id": "not-a-member"})
+                    target={**scope.target, "id": "not-a-member"}, before={"id": "not-a-member"},
+                    identity={"person": 118, "team": 24})  # both item paths answer HTML 404s
     with pytest.raises(ApiError, match="not the API's own answer"):
         provider.apply(change)
 

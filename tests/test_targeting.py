@@ -79,7 +79,7 @@ def test_apply_with_a_target_writes_only_that_scope(cli: Cli, sb: object, repo: 
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"plan:5679"}
     assert [(r["method"], r["path"]) for r in sb.requests() if r["method"] != "GET"] == [  # type: ignore[attr-defined]
-        ("PATCH", "/services/v2/service_types/1234/plans/5679/team_members/800000010")]
+        ("PATCH", "/services/v2/people/112/plan_people/800000010")]  # the documented path
     sb.clear_requests()  # type: ignore[attr-defined]
     again = cli("plan", str(repo), "--detailed-exitcode")
     assert again.exit_code == 2 and "· plan 5679" not in again.stdout and "· guide 48" in again.stdout

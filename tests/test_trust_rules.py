@@ -105,7 +105,7 @@ def test_a_change_of_position_is_one_patch(cli: Cli, sb: Any, write: Write) -> N
     d = write("r.yaml", "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
                         "    team_members:\n      - {person: 113, team: 22, position: Bass}\n")
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
-    assert writes(sb) == [("PATCH", f"{MEMBERS}/800000003", {"data": {
+    assert writes(sb) == [("PATCH", "/services/v2/people/113/plan_people/800000003", {"data": {
         "type": "PlanPerson", "attributes": {"team_position_name": "Bass"}, "id": "800000003"}})]
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
 

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded, Record, Scope
@@ -40,6 +40,17 @@ class Written:
     settle_until: float | None = None
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One line of ``provisioner doctor``: ``status`` is ok, note (worth knowing, never stops a run) or problem
+    (a plan or apply would fail); ``todo`` says what to do about a note or a problem."""
+
+    check: str
+    status: Literal["ok", "note", "problem"]
+    detail: str
+    todo: str = ""
+
+
 class Provider(ABC):
     """Subclasses implement the four abstract methods; every keyword argument is keyword-only.
 
@@ -58,6 +69,7 @@ class Provider(ABC):
 
     name: ClassVar[str]
     title: ClassVar[str] = ""  # the service's name in messages
+    account: str | None = None  # set by the registry: the ``account:`` this instance serves (None: the default)
 
     @abstractmethod
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]: ...
@@ -100,6 +112,16 @@ class Provider(ABC):
     def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
         """Sanity warnings shown with the plan (overlapping sessions, double-booked people...)."""
         return []
+
+    def doctor(self, scopes: Sequence[Scope]) -> list[Finding]:
+        """Read-only first-contact checks of the service and of the scopes the files name (``provisioner
+        doctor``): credentials, reachability, pagination, rate-limit headers, the ids. Never writes."""
+        return []
+
+    def explain_unconverged(self, change: Change, *, live: Record | None) -> str | None:
+        """The likely cause when ``change`` was applied but the re-read after apply still differs (``live`` is
+        the re-read record, None when it is gone), for the message; None when there is nothing to add."""
+        return None
 
     def request_estimate(self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]) -> int:
         """About how many requests ``apply`` of ``changes`` spends on this scope (its re-read, one write per
@@ -150,6 +172,17 @@ def delete_once(client: HttpClient, path: str) -> Written | None:
                            "have happened", status=e.status, body=e.body) from e
         return Written(note="already gone (404 from its own URL)")
     return None
+
+
+def scopes_of(key: str, provider: Provider, files: Sequence[Loaded]) -> list[Scope]:
+    """The scopes of one built provider (``key`` is "service" or "service/account"), from its account's files;
+    scopes of an account are named after it (``east/guide 47``)."""
+    account = key.partition("/")[2] or None
+    out = provider.scopes([f for f in files if f.account == account])
+    for scope in out:
+        if account is not None:
+            scope.account, scope.name = account, f"{account}/{scope.name}"
+    return out
 
 
 Claim = Callable[[tuple[object, ...], Loaded, tuple[str | int, ...], str], None]

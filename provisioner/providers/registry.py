@@ -9,7 +9,7 @@ from importlib import import_module
 from importlib.metadata import entry_points
 
 from provisioner.clock import SYSTEM, Clock
-from provisioner.core import Workspace
+from provisioner.core import Workspace, provider_key
 from provisioner.errors import ConfigError
 from provisioner.providers.base import Provider, Service
 
@@ -66,13 +66,55 @@ def services() -> list[Service]:
     return [get(n) for n in names()]
 
 
-def needed(workspace: Workspace) -> list[str]:
-    return sorted({f.provider for f in workspace.files})
+def needed(workspace: Workspace) -> list[tuple[str, str | None]]:
+    """The (service, account) pairs the files use, sorted (the default account first)."""
+    return sorted({(f.provider, f.account) for f in workspace.files}, key=lambda p: (p[0], p[1] or ""))
+
+
+def account_env(env: Mapping[str, str], service: Service, account: str | None) -> Mapping[str, str]:
+    """The environment a service's provider reads for one account (docs/api-notes.md, contract §2.1): each of its
+    variables taken from the same name with ``_ACCOUNT`` appended; never from the plain one, so one account's key
+    is never sent to another account's scopes. Variables the service does not declare (PROVISIONER_TIMEOUT) pass
+    through."""
+    if account is None:
+        return env
+    suffix = "_" + account.upper()
+    own = {name for name, _ in service.env_vars}
+    out = {k: v for k, v in env.items() if k not in own}
+    out.update({name: env[name + suffix] for name in own if name + suffix in env})
+    return out
+
+
+def _build(name: str, account: str | None, env: Mapping[str, str], clock: Clock) -> Provider:
+    service = get(name)
+    try:
+        provider = service.provider(account_env(env, service, account), clock=clock)
+    except ConfigError as e:
+        if account is None:
+            raise
+        raise ConfigError(f"account {account!r} ({service.title or name}): {e} — with `account: {account}` every "
+                          f"variable takes the suffix _{account.upper()}") from e
+    provider.account = account
+    return provider
 
 
 def build(workspace: Workspace, env: Mapping[str, str], only: Collection[str] | None = None, *,
           clock: Clock = SYSTEM) -> dict[str, Provider]:
-    """One provider per service the files use (of those in ``only``, when given); credentials are read here,
-    from the environment only. Providers wait (retries, rate pacing, adoption of ambiguous creates) on
-    ``clock``."""
-    return {name: get(name).provider(env, clock=clock) for name in needed(workspace) if only is None or name in only}
+    """One provider per (service, account) the files use (of the services in ``only``, when given), keyed
+    "service" or "service/account"; credentials are read here, from the environment only. Providers wait
+    (retries, rate pacing, adoption of ambiguous creates) on ``clock``."""
+    return {provider_key(name, account): _build(name, account, env, clock) for name, account in needed(workspace)
+            if only is None or name in only}
+
+
+def build_each(workspace: Workspace, env: Mapping[str, str], *, clock: Clock = SYSTEM
+               ) -> dict[str, Provider | ConfigError]:
+    """Like :func:`build`, but a service whose set-up fails (missing credentials) gets its error instead, so a
+    report can cover every service (``provisioner doctor``)."""
+    out: dict[str, Provider | ConfigError] = {}
+    for name, account in needed(workspace):
+        try:
+            out[provider_key(name, account)] = _build(name, account, env, clock)
+        except ConfigError as e:
+            out[provider_key(name, account)] = e
+    return out

@@ -18,7 +18,7 @@ def by_scope(plan: Plan) -> list[tuple[ScopeId, list[Change]]]:
     return [(scope, list(changes)) for scope, changes in groupby(plan.changes, key=lambda c: (c.provider, c.scope))]
 
 
-# With `--base`, the changes are shown in two groups (DESIGN.md section 4), the pull request's first.
+# With `--base`, the changes are shown in two groups (docs/api-notes.md, contract §4), the pull request's first.
 CAUSE_TITLES = {"change": "Changes from this pull request",
                 "drift": "Drift already in live (would be corrected too)"}
 CAUSE_TAGS = {"change": "this PR", "drift": "drift"}

@@ -1,4 +1,4 @@
-"""The JSON plan (DESIGN.md section 5): also the saved-plan file format."""
+"""The JSON plan (docs/api-notes.md, contract §5): also the saved-plan file format."""
 
 from __future__ import annotations
 

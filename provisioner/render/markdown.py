@@ -1,4 +1,4 @@
-"""Markdown for pull-request comments and drift issues (DESIGN.md section 6, "Review").
+"""Markdown for pull-request comments and drift issues (docs/api-notes.md, contract §6, "Review").
 
 Order, most important first, so that truncation drops the least useful part: hidden marker, heading, summary,
 unsafe changes, deletes, one table per scope, per-person impact, warnings (the first ``WARNINGS``, then a

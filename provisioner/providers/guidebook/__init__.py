@@ -26,6 +26,7 @@ class GuidebookService(Service):
         ("GUIDEBOOK_API_KEY", "Guidebook Open API key (sent as `Authorization: JWT <key>`)"),
         ("GUIDEBOOK_API_URL", "Guidebook API base URL (default https://builder.guidebook.com/open-api/v1/)"),
         ("PROVISIONER_GUIDEBOOK_BUDGET", "Guidebook requests one apply may use (default 10000 a day)"),
+        ("PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL", "seconds between two per-attendee publish calls (default 2)"),
     )
 
     def file_models(self) -> Sequence[type[Strict]]:

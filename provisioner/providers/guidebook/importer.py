@@ -1,4 +1,4 @@
-"""Import a guide's personalized schedules (DESIGN.md section 2.1) through :class:`GuidebookProvider`.
+"""Import a guide's personalized schedules (docs/api-notes.md, contract §2.1) through :class:`GuidebookProvider`.
 
 References are written in the most readable form that is unambiguous within the guide: attendees by
 ``email``, else ``import_id``; sessions by ``import_id``, else ``name``; else the bare id with the human

@@ -1,4 +1,4 @@
-"""Pydantic models of Guidebook files (DESIGN.md section 2.1)."""
+"""Pydantic models of Guidebook files (docs/api-notes.md, contract §2.1)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from provisioner.model import IntId, Ref, Safety, Strict, Text, ref_parser, ref_schema
+from provisioner.model import Account, IntId, Ref, Safety, Strict, Text, ref_parser, ref_schema
 
 _REF_HELP = {"email": "the attendee's email address (case-insensitive), unique within the guide",
              "import_id": "the {noun}'s import_id (your CRM or agenda tool's id), unique within the guide",
@@ -43,6 +43,7 @@ class GuidebookSchedule(Strict):
 class GuidebookFile(Strict):
     provider: Literal["guidebook"] = Field(description="This file holds Guidebook personalized schedules.")
     guide: IntId = Field(examples=[47], description="Guidebook guide id: the scope this file manages.")
+    account: Account | None = Field(None, description="The service account (default: the plain variables).")
     prune: bool = Field(True, description="Delete live schedules of this guide that no file declares (default true).")
     ignore: list[Text] = Field(
         default_factory=list, examples=[["Manual *"]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Mapping, Sequence
@@ -12,18 +13,23 @@ from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded, Record, Scope, add_live
 from provisioner.credentials import credential
 from provisioner.diff import simulate
-from provisioner.errors import ApiError, ConfigError, Diagnostic, PlanError
+from provisioner.errors import ApiError, ConfigError, Diagnostic, PlanError, RateLimitedError
 from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
 from provisioner.model import Ref, Safety, nfc
-from provisioner.providers.base import Provider, Written, create_adopting, delete_once
+from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
 from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
+from provisioner.providers.guidebook.writes import Writer
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"
 SCHEDULES = "personalized-schedules/"
-# page_size is documented only for one v1.1 endpoint [G]; we ask for 100 and follow `next` regardless.
+# page_size is documented only for one v1.1 endpoint [G]; we ask for 100 and follow `next` regardless, and the
+# request estimate uses the size of the full pages the server actually sent (docs/api-notes.md).
 PAGE_SIZE = 100
+# The publish endpoints' limits are undocumented (the guide's own publish: 2 a minute [C]): per-attendee publish
+# calls are spaced by this many seconds unless PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL says otherwise.
+PUBLISH_INTERVAL = 2.0
 DAILY_BUDGET = 10_000  # requests per account per day [C]; PROVISIONER_GUIDEBOOK_BUDGET overrides
 CREATE_TRIES = 3
 
@@ -63,9 +69,13 @@ class GuidebookProvider(Provider):
     name = "guidebook"
     title = "Guidebook"
 
-    def __init__(self, client: HttpClient, budget: int = DAILY_BUDGET) -> None:
+    def __init__(self, client: HttpClient, budget: int = DAILY_BUDGET, publish_interval: float = PUBLISH_INTERVAL
+                 ) -> None:
         self.client = client
         self.budget = budget
+        self.writer = Writer(client)
+        self.publish_interval = publish_interval
+        self.page_size: int | None = None  # the size of a full page, as the server sent it
         self._indexes: dict[int, GuideIndex] = {}
         self._lock = threading.Lock()
         self._guide_locks: dict[int, threading.Lock] = {}
@@ -82,7 +92,7 @@ class GuidebookProvider(Provider):
                             retry=retry or RetryPolicy(), timeout=timeout_from_env(env), clock=clock,
                             auth_hint="check GUIDEBOOK_API_KEY: is it the current key of the account that owns "
                                       "this guide?")
-        return cls(client, budget_from_env(env))
+        return cls(client, budget_from_env(env), publish_interval_from_env(env))
 
     # -- scopes -------------------------------------------------------------------------------------------
 
@@ -95,6 +105,7 @@ class GuidebookProvider(Provider):
             scope = by_guide.setdefault(doc.guide, GuideScope(self.name, f"guide {doc.guide}", {"guide": doc.guide},
                                                               note_renames=True, kind="guide"))
             _merge_policy(scope, doc)
+            scope.anchor = scope.anchor or (item, ("guide",))
             scope.items += [(item, ("schedules", i), s) for i, s in enumerate(doc.schedules)]
         return [by_guide[g] for g in sorted(by_guide)]
 
@@ -114,12 +125,22 @@ class GuidebookProvider(Provider):
         return records
 
     def _list(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return list(self.client.iterate(path, {**params, "page_size": PAGE_SIZE}, items=_results,
+        return list(self.client.iterate(path, {**params, "page_size": PAGE_SIZE}, items=self._page_results,
                                         next_url=lambda page: page.get("next")))
 
     def guide(self, guide: int) -> Any:
         """The guide resource itself (import names it in a comment); NotFoundError when it does not exist."""
         return self.client.request("GET", f"guides/{guide}/").data
+
+    def _page_results(self, page: Any) -> list[dict[str, Any]]:
+        results = _results(page)
+        if page.get("next") and results:  # a full page: this is the server's page size, whatever we asked
+            with self._lock:
+                self.page_size = max(self.page_size or 0, len(results))
+        return results
+
+    def _pages(self, items: int) -> int:
+        return max(1, -(-items // (self.page_size or PAGE_SIZE)))
 
     def index(self, guide: int) -> GuideIndex:
         """The guide's sessions and attendees, read once per run and only when asked for."""
@@ -175,7 +196,7 @@ class GuidebookProvider(Provider):
             return self._create(change)
         if change.action == "update":
             body = {name: change.after[name] for name in change.fields} if change.after else {}
-            self.client.request("PATCH", f"{SCHEDULES}{change.target['id']}/", json=body)
+            self.writer.send("PATCH", f"{SCHEDULES}{change.target['id']}/", body, what=f"schedule {change.key!r}")
             return None
         return delete_once(self.client, f"{SCHEDULES}{change.target['id']}/")
 
@@ -183,8 +204,10 @@ class GuidebookProvider(Provider):
         assert change.after is not None
         body = {"guide": change.target["guide"], "name": change.key, **change.after}
 
+        send = self.writer.sender("POST", SCHEDULES, body, what=f"schedule {change.key!r}")
+
         def post() -> Any:
-            data = self.client.request("POST", SCHEDULES, json=body).data
+            data = send().data
             return data.get("id") if isinstance(data, dict) else None
 
         return create_adopting(post, lambda: self._adopt(change), retry=self.client.retry,
@@ -200,8 +223,26 @@ class GuidebookProvider(Provider):
         log.warning("%s: create of %r committed despite the error; adopting id %s", change.scope, change.key, live.id)
         stale = {k: v for k, v in (change.after or {}).items() if sorted(live.values.get(k, [])) != sorted(v)}
         if stale:
-            self.client.request("PATCH", f"{SCHEDULES}{live.id}/", json=stale)
+            self.writer.send("PATCH", f"{SCHEDULES}{live.id}/", stale, what=f"schedule {change.key!r}")
         return live.id
+
+    def doctor(self, scopes: Sequence[Scope]) -> list[Finding]:
+        from provisioner.providers.guidebook.doctor import doctor
+
+        return doctor(self, scopes)
+
+    def explain_unconverged(self, change: Change, *, live: Record | None) -> str | None:
+        """Removals that did not happen while the additions did: the server merged the PATCHed lists."""
+        if change.action != "update" or live is None:
+            return None
+        kept = [name for name, diff in change.fields.items() if isinstance(diff, dict) and diff.get("remove")
+                and set(diff["remove"]) & set(live.values.get(name, []))
+                and set(diff.get("add", [])) <= set(live.values.get(name, []))]
+        if not kept:
+            return None
+        return (f"the {' and '.join(kept)} removed are still there while the additions took: this Guidebook server "
+                "seems to merge PATCHed lists instead of replacing them (docs/api-notes.md); remove them in Builder, "
+                "or delete and re-create the schedule")
 
     def impact(self, scope: Scope, *, live: dict[str, Record],
                changes: Sequence[Change]) -> list[dict[str, Any]] | None:
@@ -223,17 +264,17 @@ class GuidebookProvider(Provider):
         """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when this run
         did not read them), then writes once per change, publishes and re-reads the schedules to verify."""
         index = self._indexes.get(scope.target["guide"])
-        names = _pages(len(index.rows["sessions"])) + _pages(len(index.rows["attendees"])) if index else 2
-        reads = _pages(len(live)) + names
+        names = self._pages(len(index.rows["sessions"])) + self._pages(len(index.rows["attendees"])) if index else 2
+        reads = self._pages(len(live)) + names
         if not changes:
             return reads
         mode = _publish_mode(scope)
         publish = 0 if mode == "none" else 1 if mode == "guide" else len(_affected_attendees(changes))
         after = len(live) + sum(c.action == "create" for c in changes) - sum(c.action == "delete" for c in changes)
-        return reads + len(changes) + publish + _pages(after)
+        return reads + len(changes) + publish + self._pages(after)
 
     def request_budget(self) -> tuple[int, str] | None:
-        return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET"
+        return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET" + (f"_{self.account.upper()}" if self.account else "")
 
     def post_apply_step(self, scope: Scope) -> str | None:
         mode = _publish_mode(scope)
@@ -257,9 +298,15 @@ class GuidebookProvider(Provider):
             return [f"{scope.name}: published personalized schedules"]
         people = sorted(attendees)
         refused: list[str] = []
-        for attendee in people:  # one refusal must not keep the others from seeing their schedule
+        # A 429 is not waited out: the limit is unknown and may be per minute or per day (see PUBLISH_INTERVAL).
+        once = dataclasses.replace(self.client, retry=RetryPolicy(attempts=1))
+        for n, attendee in enumerate(people):  # one refusal must not keep the others from seeing their schedule
+            if n and self.publish_interval:
+                self.client.clock.sleep(self.publish_interval)
             try:
-                self.client.request("POST", f"attendees/{attendee}/publish-personalized-schedules/", idempotent=True)
+                once.request("POST", f"attendees/{attendee}/publish-personalized-schedules/", idempotent=True)
+            except RateLimitedError as e:
+                raise ApiError(_publish_stopped(people, n, refused)) from e
             except ApiError as e:
                 refused.append(f"attendee {attendee} ({e.status or e})")
         if refused:
@@ -320,8 +367,26 @@ def budget_from_env(env: Mapping[str, str]) -> int:
     return int(raw) if raw else DAILY_BUDGET
 
 
-def _pages(items: int) -> int:
-    return max(1, -(-items // PAGE_SIZE))
+def publish_interval_from_env(env: Mapping[str, str]) -> float:
+    raw = (env.get("PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL") or "").strip()
+    try:
+        value = float(raw) if raw else PUBLISH_INTERVAL
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise ConfigError(f"PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL={raw!r} must be a number of seconds between "
+                          "0 and 3600 (the pause between two per-attendee publish calls)")
+    return value
+
+
+def _publish_stopped(people: list[int], done: int, refused: list[str]) -> str:
+    left = people[done:]
+    shown = ", ".join(map(str, left[:20])) + (f" and {len(left) - 20} more" if len(left) > 20 else "")
+    failed = f"; {len(refused)} refused before that" if refused else ""
+    return (f"publishing stopped: Guidebook answered 429 (too many requests) after {done - len(refused)} of "
+            f"{len(people)} attendees were published{failed}; not published: {len(left)} attendee"
+            f"{'s' if len(left) != 1 else ''} ({shown}). Wait, or raise PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL, "
+            "then `provisioner apply --republish`")
 
 
 def _affected_attendees(changes: Sequence[Change]) -> set[int]:

@@ -1,6 +1,6 @@
 """Planning Center Services v2 over HTTP: credentials, JSON:API errors and pagination, request bodies.
 
-API facts (tags [C]/[R]/[G]) are in shared/api/planning_center.md; nothing here knows about the YAML.
+API facts (documented / recorded / assumed) are in docs/api-notes.md; nothing here knows about the YAML.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ RATE_HEADERS = ("X-PCO-API-Request-Rate-Limit", "X-PCO-API-Request-Rate-Count", 
 
 
 def client_from_env(env: Mapping[str, str], retry: RetryPolicy | None = None, *, clock: Clock = SYSTEM) -> HttpClient:
-    """A Services client: a bearer token wins over HTTP Basic (DESIGN.md section 3); no secret is ever logged.
+    """A Services client: a bearer token wins over HTTP Basic (docs/api-notes.md, contract §3); no secret is ever
+    logged.
     Its retries and its rate pacer wait on ``clock``."""
     url = check_base_url(env.get("PCO_API_URL") or DEFAULT_URL, "PCO_API_URL")
     auth = _auth(env)
@@ -137,10 +138,67 @@ def plan_person_body(attrs: dict[str, Any], *, person: str | None = None, team: 
     return {"data": data}
 
 
-def accept_body() -> dict[str, Any]:
+def member_create_body(attrs: dict[str, Any], *, person: str, team: str, forms: str = "both") -> dict[str, Any]:
+    """A PlanPerson create. ``forms="both"`` names person and team twice: as the documented ``person_id`` /
+    ``team_id`` attributes [C] and as the relationships third-party code and a staff answer use [3P], so either
+    reading of the API finds them; ``"relationships"`` leaves the attributes out (after a 422 refusing them)."""
+    body = plan_person_body(attrs, person=person, team=team)
+    if forms == "both":
+        body["data"]["attributes"] = {**attrs, "person_id": person, "team_id": team}
+    return body
+
+
+REFERENCE_ATTRIBUTES = ("person_id", "team_id")
+
+
+def refuses_reference_attributes(body: Any) -> bool:
+    """A 422 naming ``person_id`` or ``team_id`` as an attribute the endpoint does not take ("Forbidden
+    Attribute" [C]); a validation error about the value (``source.parameter: team_id``, "invalid for plan" [3P])
+    is not one: the same team would be refused in any form."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    for err in errors if isinstance(errors, list) else []:
+        if not isinstance(err, dict) or str(err.get("title") or "") == "Validation Error":
+            continue
+        text = f"{err.get('title') or ''} {err.get('detail') or ''} {err.get('source') or ''}"
+        if any(name in text for name in REFERENCE_ATTRIBUTES):
+            return True
+    return False
+
+
+def person_member_path(person: object, member: object) -> str:
+    """The documented path of one PlanPerson for PATCH and DELETE [C]."""
+    return f"{SERVICES}people/{person}/plan_people/{member}"
+
+
+def plan_member_path(service_type: object, plan: object, member: object | None = None) -> str:
+    """A plan's team members (list, create [C]); with ``member``, the undocumented item path [3P/R]."""
+    path = f"{SERVICES}service_types/{service_type}/plans/{plan}/team_members"
+    return path if member is None else f"{path}/{member}"
+
+
+def is_route_404(body: Any) -> bool:
+    """A routing 404 is an HTML page (Rails) [R]; a JSON:API ``errors`` body means the object is not there."""
+    return not (isinstance(body, dict) and "errors" in body)
+
+
+def rel_ids(resource: dict[str, Any], name: str) -> list[str]:
+    """The ids of a to-many relationship, as strings (empty when absent)."""
+    rels = resource.get("relationships")
+    rel = rels.get(name) if isinstance(rels, dict) else None
+    data = rel.get("data") if isinstance(rel, dict) else None
+    return [str(d["id"]) for d in data if isinstance(d, dict) and d.get("id") is not None] if isinstance(data, list) \
+        else []
+
+
+def accept_body(declined_times: list[int] | None = None, reason: str | None = None) -> dict[str, Any]:
+    """Accept every time, or (a partial accept) all but ``declined_times``, with a reason [C]."""
     # The docs say an "empty JSON body" is accepted [C]; a bare {} was answered 400 "does not contain a 'data'
     # key" on another endpoint [R], so we send an empty but well-formed JSON:API resource instead.
-    return {"data": {"type": "ScheduleAccept", "attributes": {}}}
+    if not declined_times:
+        return {"data": {"type": "ScheduleAccept", "attributes": {}}}
+    return {"data": {"type": "ScheduleAccept", "attributes": {"reason": reason or ""},
+                     "relationships": {"declined_plan_times": {
+                         "data": [{"type": "PlanTime", "id": str(t)} for t in declined_times]}}}}
 
 
 def decline_body(reason: str | None) -> dict[str, Any]:

@@ -107,4 +107,16 @@ def _response_line(change: Change, ids: dict[str, str], person: str) -> str:
             f"{person or change.scope}: response {value_text(diff.get('from'))} → {value_text(diff.get('to'))} "
             f"for {where}"
         )
-    return f"{person or change.scope}: {verb} {where}" + (f" ({reason})" if reason else "")
+    return f"{person or change.scope}: {verb} {where}{_declined_times(change)}" + (f" ({reason})" if reason else "")
+
+
+def _declined_times(change: Change) -> str:
+    """", declines the rehearsal" for a partial accept; ", every time" when one goes back to accepting all."""
+    if "declined_times" not in change.fields:
+        return ""
+    declined = (change.after or {}).get("declined_times") or []
+    if not declined:
+        return ", every time"
+    names = change.labels.get("declined_times", {})
+    words = [names.get(str(t), f"plan time {t}") for t in declined]
+    return ", declines " + (words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}")

@@ -1,4 +1,5 @@
-"""Import Planning Center rosters (DESIGN.md 2.2) and a person's responses (2.3) through the provider's reads.
+"""Import Planning Center rosters (docs/api-notes.md, contract §2.2) and a person's responses (§2.3) through the
+provider's reads.
 
 Ids are the only references Planning Center files have, so every id gets the human name as an end-of-line
 comment. Fields the user removed from an item in an existing file are "not managed" and stay removed; fields
@@ -22,6 +23,7 @@ from provisioner.providers.planning_center import matching
 from provisioner.providers.planning_center.client import attributes
 from provisioner.providers.planning_center.models import ROSTER_WORDS, parse_status
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
+from provisioner.providers.planning_center.responses import PersonScope
 
 _MEMBER_LABEL = "person {} / team {}"  # as the provider keys a team member (its position follows)
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
@@ -239,10 +241,12 @@ class ResponsesSource:
         self.notes: list[str] = []
         attrs = _get(provider, f"people/{person}", f"person {person}")
         self.name = attrs.get("full_name") or " ".join(filter(None, [attrs.get("first_name"), attrs.get("last_name")]))
-        scope = Scope(provider.name, f"person {person}", {"person": person}, prune=False)
+        # Every accepted schedule's declined times are read back (one request each): a partial accept is kept.
+        scope = PersonScope(provider.name, f"person {person}", {"person": person}, prune=False, all_times=True)
         records = provider.read(scope)
         labels = provider.labels(scope)
         self.plan_names, self.team_names = labels.get("plan", {}), labels.get("team", {})
+        self.time_names = labels.get("declined_times", {})
         self.answered: dict[tuple[int, int | None], CommentedMap] = {}
         self.pending: list[tuple[int, int | None]] = []
         self.teams: dict[int, set[int | None]] = {}
@@ -268,9 +272,19 @@ class ResponsesSource:
         if team is not None:
             pairs.append(("team", team, self.team_names.get(str(team))))
         pairs.append(("response", response, None))
-        if response == "declined" and rec.values.get("decline_reason"):
+        declined = rec.values.get("declined_times") or []
+        if response == "accepted" and declined:
+            pairs.append(("declined_times", self._times(declined), None))
+        if (response == "declined" or declined) and rec.values.get("decline_reason"):
             pairs.append(("reason", str(rec.values["decline_reason"]), None))
         self.answered[where] = _commented(pairs)
+
+    def _times(self, ids: Sequence[int]) -> CommentedSeq:
+        seq = CommentedSeq(ids)
+        for i, tid in enumerate(ids):
+            if self.time_names.get(str(tid)):
+                seq.yaml_add_eol_comment(self.time_names[str(tid)], i)
+        return seq
 
     def fresh(self) -> CommentedMap:
         doc = _commented([("provider", "planning_center", None), ("person", self.person, self.name or None),
@@ -323,6 +337,11 @@ class ResponsesSource:
         flipped = existing_item.get("response") != live_item["response"]
         if flipped:
             changes["response"] = live_item["response"]
+        live_times = live_item.get("declined_times", _ABSENT)
+        if live_times is not _ABSENT and list(existing_item.get("declined_times") or []) != list(live_times):
+            changes["declined_times"] = live_times
+        elif live_times is _ABSENT and "declined_times" in existing_item and live_item["response"] != "accepted":
+            changes["declined_times"] = _ABSENT
         # A reason is refreshed where the user keeps one, added when the answer flipped to a decline, and
         # dropped when it no longer applies (PCO ignores a reason on an already declined schedule).
         mine, live = existing_item.get("reason", _ABSENT), live_item.get("reason", _ABSENT)

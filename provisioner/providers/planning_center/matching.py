@@ -1,4 +1,4 @@
-"""Which declared team member is which live one (DESIGN.md section 2.2).
+"""Which declared team member is which live one (docs/api-notes.md, contract §2.2).
 
 A person may hold several positions on one team of one plan, so a member's identity is (person, team, position).
 Matching is exact first; a declared and a live member of the same (person, team) left over after that pair up,

@@ -13,33 +13,29 @@ from typing import Any
 
 from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded, Record, Scope, add_live
-from provisioner.errors import ApiError, Diagnostic, NotFoundError, PlanError, ProvisionerError
+from provisioner.errors import ApiError, NotFoundError, PlanError
 from provisioner.http import HttpClient, RetryPolicy
 from provisioner.model import nfc
-from provisioner.providers.base import Provider, Written, create_adopting, delete_once
+from provisioner.providers.base import Finding, Provider, Written
 from provisioner.providers.planning_center import matching
 from provisioner.providers.planning_center.client import (
     SERVICES,
-    accept_body,
     attributes,
     client_from_env,
-    decline_body,
     iterate,
-    plan_person_body,
     rel_id,
 )
+from provisioner.providers.planning_center.members import MemberWriter
 from provisioner.providers.planning_center.models import (
-    RESPONSE_WORDS,
-    ResponseDecl,
     ResponsesFile,
     RostersFile,
     TeamMember,
     parse_status,
 )
 from provisioner.providers.planning_center.refs import MISSING, PeopleAndTeams
+from provisioner.providers.planning_center.responses import Responses
 
 log = logging.getLogger(__name__)
-CREATE_TRIES = 3
 # Fields of a PlanPerson the YAML can manage, by YAML name; a desired record holds only those the YAML sets.
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
 
@@ -73,10 +69,6 @@ def _nfc_or_none(value: Any) -> Any:
     return nfc(value) if isinstance(value, str) else value
 
 
-def _str_or_none(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
 class PlanningCenterProvider(Provider):
     name = "planning_center"
     title = "Planning Center"
@@ -86,11 +78,19 @@ class PlanningCenterProvider(Provider):
         self._labels: dict[str, dict[str, dict[str, str]]] = {}  # scope name -> kind -> id -> name
         self._lock = threading.Lock()
         self.directory = PeopleAndTeams(client)
+        self.members = MemberWriter(client)
+        self.responses = Responses(client, lambda plan, team: (response_key(plan, team),
+                                                               response_identity(plan, team)), self._keep_labels)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None, *,
                  clock: Clock = SYSTEM) -> PlanningCenterProvider:
         return cls(client_from_env(env, retry, clock=clock))
+
+    def doctor(self, scopes: Sequence[Scope]) -> list[Finding]:
+        from provisioner.providers.planning_center.doctor import doctor
+
+        return doctor(self, scopes)
 
     def resource(self, path: str) -> Any:
         """One Services resource's body (path below services/v2/); NotFoundError when it does not exist."""
@@ -161,28 +161,7 @@ class PlanningCenterProvider(Provider):
         return records
 
     def _read_responses(self, scope: Scope) -> dict[str, Record]:
-        person = scope.target["person"]
-        # Declined schedules vanish from the list without this filter [3P ISSUE#1121]; `with_declined` is only
-        # in the newest docs [G].
-        rows = iterate(self.client, f"people/{person}/schedules", {"filter": "with_declined"})
-        records: dict[str, Record] = {}
-        names: dict[str, dict[str, str]] = {"plan": {}, "team": {}, "person": {}}
-        for row in sorted(rows, key=_id_order):
-            plan, team, attrs = rel_id(row, "plan"), rel_id(row, "team"), attributes(row)
-            if plan is None:
-                raise ApiError(f"Planning Center: schedule {row.get('id')} of person {person} names no plan")
-            for kind, rid, name in (("plan", plan, attrs.get("short_dates") or attrs.get("dates")),
-                                    ("team", team, attrs.get("team_name")),
-                                    ("person", str(person), attrs.get("person_name"))):
-                if rid and name:
-                    names[kind][rid] = str(name)
-            status = _status_letter(attrs.get("status"))
-            add_live(records, Record(response_key(plan, team),
-                                     {"response": RESPONSE_WORDS.get(str(status), str(status).lower()),
-                                      "decline_reason": attrs.get("decline_reason") or None},
-                                     id=str(row["id"]), identity=response_identity(plan, team)))
-        self._keep_labels(scope, names)
-        return records
+        return self.responses.read(scope)
 
     def _keep_labels(self, scope: Scope, names: dict[str, dict[str, str]]) -> None:
         with self._lock:
@@ -246,29 +225,7 @@ class PlanningCenterProvider(Provider):
             labels["team"] = {**teams, **labels.get("team", {})}
 
     def _desired_responses(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
-        person = scope.target["person"]
-        parsed = {key: (str(r.identity["plan"]), _str_or_none(r.identity.get("team")))
-                  for key, r in live.items() if r.twin_of is None}
-        decls: list[tuple[Loaded, tuple[str | int, ...], ResponseDecl]] = scope.items
-        diags: list[Diagnostic] = []
-        claimed: dict[str, str] = {}
-        out: dict[str, Record] = {}
-        for item, loc, decl in decls:
-            found = [k for k, (plan, team) in parsed.items()
-                     if plan == str(decl.plan) and (decl.team is None or team == str(decl.team))]
-            problem = _match_problem(person, decl, found, parsed)
-            if not problem and found[0] in claimed:
-                problem = f"answers the same schedule as the response at {claimed[found[0]]}"
-            if problem:
-                diags.append(item.diagnostic(loc, problem))
-                continue
-            key = found[0]
-            claimed[key] = item.where(*loc)
-            out[key] = Record(key, _response_values(decl, live[key]), source=item.where(*loc),
-                              identity=live[key].identity)
-        if diags:
-            raise PlanError(diags)
-        return out
+        return self.responses.desired(scope, live)
 
     def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
         """A person on several teams of one plan, when ``desired`` (the records being written) involves them.
@@ -288,24 +245,12 @@ class PlanningCenterProvider(Provider):
         if "person" in change.target:
             self._respond(change)
         elif change.action == "create":
-            return self._create(change)
+            return self.members.create(change, lambda: self._adopt(change))
         elif change.action == "update":
-            attrs = {name: (change.after or {})[name] for name in change.fields}
-            self.client.request("PATCH", f"{_members_path(change.target)}/{change.target['id']}",
-                                json=plan_person_body(attrs, rid=str(change.target["id"])))
+            self.members.update(change, {name: (change.after or {})[name] for name in change.fields})
         else:
-            return delete_once(self.client, f"{_members_path(change.target)}/{change.target['id']}")
+            return self.members.delete(change)
         return None
-
-    def _create(self, change: Change) -> Written:
-        person, team = change.identity.get("person"), change.identity.get("team")
-        if person is None or team is None:
-            raise ProvisionerError(f"{change.scope}: cannot create {change.key!r}: the change names no person and "
-                                   "team (a plan file from another tool?); make a new plan")
-        body = plan_person_body(dict(change.after or {}), person=str(person), team=str(team))
-        return create_adopting(lambda: _new_id(self.client.request("POST", _members_path(change.target), json=body)),
-                               lambda: self._adopt(change), retry=self.client.retry, timeout=self.client.timeout[1],
-                               tries=CREATE_TRIES, clock=self.client.clock)
 
     def _adopt(self, change: Change) -> Any:
         """After an ambiguous POST: if the member did get created, finish it instead of adding a duplicate."""
@@ -317,55 +262,11 @@ class PlanningCenterProvider(Provider):
         log.warning("%s: create of %r committed despite the error; adopting id %s", change.scope, change.key, live.id)
         stale = {k: v for k, v in (change.after or {}).items() if live.values.get(k) != v}
         if stale:
-            self.client.request("PATCH", f"{_members_path(target)}/{live.id}",
-                                json=plan_person_body(stale, rid=str(live.id)))
+            self.members.update(change, stale, member=str(live.id))
         return live.id
 
     def _respond(self, change: Change) -> None:
-        """A changed response is an update of the schedule: POST accept or decline (idempotent actions)."""
-        want = (change.after or {}).get("response")
-        if change.action != "update" or want not in ("accepted", "declined"):
-            raise ProvisionerError(f"{change.scope} {change.key!r}: a Schedule cannot be {change.action}d "
-                                   f"(only accepted or declined); this plan was not made by this provisioner")
-        path = f"{SERVICES}people/{change.target['person']}/schedules/{change.target['id']}/"
-        if want == "accepted":
-            self.client.request("POST", path + "accept", json=accept_body(), idempotent=True)
-        else:
-            reason = (change.after or {}).get("decline_reason")
-            self.client.request("POST", path + "decline", json=decline_body(reason), idempotent=True)
-
-
-def _response_values(decl: ResponseDecl, live: Record) -> dict[str, Any]:
-    """The declared response. A reason rides along only with a decline that changes the response: PCO has no
-    way to edit a reason except declining again, and re-declining only to reword it would re-notify the
-    scheduler, so a differing reason on an already declined schedule is deliberately not a change."""
-    values: dict[str, Any] = {"response": decl.response}
-    if decl.response == "declined" and decl.reason and live.values.get("response") != "declined":
-        values["decline_reason"] = decl.reason
-    return values
-
-
-def _match_problem(person: int, decl: ResponseDecl, found: list[str],
-                   parsed: Mapping[str, tuple[str, str | None]]) -> str | None:
-    where = f"plan {decl.plan}" + (f" team {decl.team}" if decl.team is not None else "")
-    if not found:
-        return (f"person {person} has no schedule on {where} "
-                "(a Schedule cannot be created; add them to the roster first)")
-    if len(found) == 1:
-        return None
-    if decl.team is None:
-        teams = sorted({str(parsed[k][1]) for k in found}, key=lambda t: (len(t), t))
-        return f"person {person} has {len(found)} schedules on {where} (teams {', '.join(teams)}): add `team:`"
-    return f"person {person} has {len(found)} schedules on {where}; cannot tell which one to answer"
-
-
-def _new_id(response: Any) -> Any:
-    data = response.data.get("data") if isinstance(response.data, dict) else None
-    return str(data["id"]) if isinstance(data, dict) and data.get("id") is not None else None
-
-
-def _members_path(target: Mapping[str, Any]) -> str:
-    return f"{SERVICES}service_types/{target['service_type']}/plans/{target['plan']}/team_members"
+        self.responses.respond(change)
 
 
 def _status_letter(value: Any) -> Any:

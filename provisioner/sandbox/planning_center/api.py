@@ -93,7 +93,11 @@ class PcoApi:
             (person + "/plan_people", {"GET": m.list_person_members}),
             (
                 person + r"/plan_people/(\d+)",
-                {"GET": m.get_person_member, "PATCH": m.patch_person_member, "DELETE": m.delete_person_member},
+                {
+                    "GET": m.get_person_member,
+                    "PATCH": self._documented(m.patch_person_member),
+                    "DELETE": self._documented(m.delete_person_member),
+                },
             ),
             (person + r"/plan_people/(\d+)/plan_times", {"GET": m.person_member_times}),
             (person + r"/plan_people/(\d+)/declined_plan_times", {"GET": m.person_member_declined_times}),
@@ -105,6 +109,16 @@ class PcoApi:
             (schedule + "/decline", {"POST": s.decline}),
         ]
         self.routes = [(re.compile(p + "/?$"), h) for p, h in specs]
+
+    def _documented(self, handler: Handler) -> Handler:
+        """The documented item path; under pco.member_path=team-members-only it is a Rails HTML 404 instead."""
+
+        def routed(req: Request, ids: tuple[int, ...]) -> Response:
+            if self.readings.get(MEMBER_PATH.name) == "team-members-only":
+                return html_404()
+            return handler(req, ids)
+
+        return routed
 
     def _undocumented(self, handler: Handler) -> Handler:
         """A route the docs do not list: under pco.member_path=documented-only it does not exist (Rails HTML 404)."""

@@ -229,6 +229,8 @@ class MemberHandlers:
             return attrs.get("person_id"), attrs.get("team_id")
         if form == "relationships":
             return _rel_id(rels, "person"), _rel_id(rels, "team")
+        if form == "team-lost":  # the team is read from neither form: the first available team [3P ISSUE#659]
+            return _rel_id(rels, "person") or attrs.get("person_id"), None
         return _rel_id(rels, "person") or attrs.get("person_id"), _rel_id(rels, "team") or attrs.get("team_id")
 
     def _columns(self, attrs: dict[str, Any], rels: dict[str, Any], st: int, creating: bool) -> dict[str, Any]:

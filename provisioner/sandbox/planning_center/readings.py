@@ -7,16 +7,18 @@ from ..readings import Reading
 
 MEMBER_CREATE = Reading(
     "pco.member_create",
-    ("both", "attributes", "relationships"),
+    ("both", "attributes", "relationships", "team-lost"),
     "both: person/team as relationships or as person_id/team_id attributes; attributes: only the attributes "
     "count (relationships ignored, no team_id = the first available team); relationships: person_id/team_id "
-    "attributes are a 422 Forbidden Attribute [G, part 3 #11]",
+    "attributes are a 422 Forbidden Attribute; team-lost: the person is read, the team from neither form (the "
+    "member lands on the first available team) [G, part 3 #11]",
 )
 MEMBER_PATH = Reading(
     "pco.member_path",
-    ("both", "documented-only"),
+    ("both", "documented-only", "team-members-only"),
     "both: PATCH/DELETE work on people/{p}/plan_people/{id} and on plans/{plan}/team_members/{id}; "
-    "documented-only: the team_members/{id} path is a Rails HTML route 404 for PATCH/DELETE [G, part 3 #10]",
+    "documented-only: the team_members/{id} path is a Rails HTML route 404 for PATCH/DELETE [G, part 3 #10]; "
+    "team-members-only: the other way round (the documented path is the HTML 404)",
 )
 DECLINED = Reading(
     "pco.declined",

@@ -1,0 +1,331 @@
+"""A person's responses (the Schedule resource): reading them, partial accepts, and answering
+(docs/api-notes.md, Planning Center).
+
+- Declined schedules may be missing from ``people/{p}/schedules`` even with ``filter=with_declined`` [3P]. A
+  declared plan the list does not show is looked up in the plan's ``team_members`` (which lists declined
+  members [3P ISSUE#1464]) before it is called missing; such a schedule is answered through its PlanPerson's
+  documented ``status`` (PATCH ``people/{p}/plan_people/{id}``), since the Schedule's id is not known.
+- A partial accept is the accept action with ``relationships.declined_plan_times`` [C]; the declined times are
+  read back from ``.../schedules/{id}/declined_plan_times`` [C], only for the schedules a file manages them on.
+- Answering another person's schedule may be refused (403) to a non-administrator: the error names the person
+  and the access needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from provisioner.core import Change, Loaded, Record, Scope, add_live
+from provisioner.errors import ApiError, AuthError, Diagnostic, NotFoundError, PlanError, ProvisionerError
+from provisioner.http import HttpClient
+from provisioner.model import Ref
+from provisioner.providers.planning_center.client import (
+    SERVICES,
+    accept_body,
+    attributes,
+    decline_body,
+    iterate,
+    jsonapi_detail,
+    person_member_path,
+    plan_person_body,
+    rel_id,
+    rel_ids,
+)
+from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
+
+log = logging.getLogger(__name__)
+VIA_MEMBER = "plan_person/"  # id prefix of a schedule found through its PlanPerson (the list hid it)
+Keys = Callable[[object, object | None], tuple[str, dict[str, Any]]]  # (plan, team) -> (key, identity)
+
+
+@dataclass
+class PersonScope(Scope):
+    """A person's responses; ``all_times`` reads the declined times of every accepted schedule (import)."""
+
+    all_times: bool = False
+
+
+class Responses:
+    """Reads and answers one client's schedules; remembers plan times and service types for the run."""
+
+    def __init__(self, client: HttpClient, keys: Keys, keep_labels: Callable[[Scope, dict[str, dict[str, str]]], None]
+                 ) -> None:
+        self.client, self.keys, self.keep_labels = client, keys, keep_labels
+        self._times: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}  # scope -> key -> time id -> attrs
+        self._plan_service_type: dict[str, str | None] = {}
+        self._service_types: list[str] | None = None
+        self._lock = threading.Lock()
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    def read(self, scope: Scope) -> dict[str, Record]:
+        person = scope.target["person"]
+        decls: list[ResponseDecl] = [d for _, _, d in scope.items]
+        everything = isinstance(scope, PersonScope) and scope.all_times
+        partial = {str(d.plan) for d in decls if d.declined_times is not None}
+        # Declined schedules vanish from the list without this filter [3P ISSUE#1121]; `with_declined` is only
+        # in the newest docs [G]. The plan times come sideloaded (no extra request) when a file declines some.
+        params = {"filter": "with_declined", **({"include": "plan_times"} if partial or everything else {})}
+        times: dict[str, dict[str, Any]] = {}
+        rows = iterate(self.client, f"people/{person}/schedules", params,
+                       included=lambda res: _keep_time(times, res))
+        records: dict[str, Record] = {}
+        names: dict[str, dict[str, str]] = {"plan": {}, "team": {}, "person": {}, "declined_times": {}}
+        by_key: dict[str, dict[str, dict[str, Any]]] = {}
+        for row in sorted(rows, key=_id_order):
+            rec = self._schedule_record(person, row, names)
+            rec = add_live(records, rec)
+            by_key[rec.key] = {t: times[t] for t in rel_ids(row, "times") if t in times}
+        for rec in list(records.values()):
+            plan = str(rec.identity["plan"])
+            if rec.values["response"] == "accepted" and (everything or plan in partial) and rec.twin_of is None:
+                rec.values["declined_times"] = self._declined(person, str(rec.id))
+        seen = {str(r.identity["plan"]) for r in records.values()}
+        for plan in sorted({str(d.plan) for d in decls} - seen, key=int):
+            for rec in self._lookup(person, plan, names):
+                add_live(records, rec)
+        for table in by_key.values():
+            names["declined_times"].update(describe_times(table))
+        with self._lock:
+            self._times[scope.name] = by_key
+        self.keep_labels(scope, names)
+        return records
+
+    def _schedule_record(self, person: object, row: dict[str, Any], names: dict[str, dict[str, str]]) -> Record:
+        plan, team, attrs = rel_id(row, "plan"), rel_id(row, "team"), attributes(row)
+        if plan is None:
+            raise ApiError(f"Planning Center: schedule {row.get('id')} of person {person} names no plan")
+        for kind, rid, name in (("plan", plan, attrs.get("short_dates") or attrs.get("dates")),
+                                ("team", team, attrs.get("team_name")),
+                                ("person", str(person), attrs.get("person_name"))):
+            if rid and name:
+                names[kind][rid] = str(name)
+        key, identity = self.keys(plan, team)
+        return Record(key, _values(attrs), id=str(row["id"]), identity=identity)
+
+    def _declined(self, person: object, schedule: str) -> list[int]:
+        rows = iterate(self.client, f"people/{person}/schedules/{schedule}/declined_plan_times")
+        return sorted(int(r["id"]) for r in rows if str(r.get("id")).isdigit())
+
+    def _lookup(self, person: object, plan: str, names: dict[str, dict[str, str]]) -> list[Record]:
+        """The person's PlanPeople on a plan the schedules list did not show (it hides declined ones [3P])."""
+        st = self._service_type_of(plan)
+        if st is None:
+            return []
+        teams: dict[str, str] = {}
+        rows = iterate(self.client, f"service_types/{st}/plans/{plan}/team_members", {"include": "team"},
+                       included=lambda res: _keep_name(teams, res, "Team", "name"))
+        mine = [r for r in rows if rel_id(r, "person") == str(person)]
+        out = []
+        for row in sorted(mine, key=_id_order):
+            team = rel_id(row, "team")
+            if team and team in teams:
+                names["team"][team] = teams[team]
+            key, identity = self.keys(plan, team)
+            log.info("person %s: plan %s is not in the schedules list; found PlanPerson %s on its roster",
+                     person, plan, row.get("id"))
+            out.append(Record(key, _values(attributes(row)), id=VIA_MEMBER + str(row["id"]), identity=identity))
+        return out
+
+    def _service_type_of(self, plan: str) -> str | None:
+        """Which service type holds ``plan``: the service types are listed once, then asked in turn."""
+        with self._lock:
+            if plan in self._plan_service_type:
+                return self._plan_service_type[plan]
+            if self._service_types is None:
+                self._service_types = [str(r["id"]) for r in iterate(self.client, "service_types")]
+            candidates = list(self._service_types)
+        found = None
+        for st in candidates:
+            try:
+                self.client.request("GET", f"{SERVICES}service_types/{st}/plans/{plan}")
+            except NotFoundError:
+                continue
+            found = st
+            break
+        with self._lock:
+            self._plan_service_type[plan] = found
+        return found
+
+    # -- resolving ----------------------------------------------------------------------------------------
+
+    def desired(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
+        person = scope.target["person"]
+        parsed = {key: (str(r.identity["plan"]), _str_or_none(r.identity.get("team")))
+                  for key, r in live.items() if r.twin_of is None}
+        decls: list[tuple[Loaded, tuple[str | int, ...], ResponseDecl]] = scope.items
+        with self._lock:
+            times = self._times.get(scope.name, {})
+        diags: list[Diagnostic] = []
+        claimed: dict[str, str] = {}
+        out: dict[str, Record] = {}
+        for item, loc, decl in decls:
+            found = [k for k, (plan, team) in parsed.items()
+                     if plan == str(decl.plan) and (decl.team is None or team == str(decl.team))]
+            problem = _match_problem(person, decl, found, parsed)
+            if not problem and found[0] in claimed:
+                problem = f"answers the same schedule as the response at {claimed[found[0]]}"
+            if problem:
+                diags.append(item.diagnostic(loc, problem))
+                continue
+            key = found[0]
+            claimed[key] = item.where(*loc)
+            declined = self._declined_ids(item, loc, decl, live[key], times.get(key, {}), diags)
+            out[key] = Record(key, response_values(decl, live[key], declined), source=item.where(*loc),
+                              identity=live[key].identity)
+        if diags:
+            raise PlanError(diags)
+        return out
+
+    def _declined_ids(self, item: Loaded, loc: tuple[str | int, ...], decl: ResponseDecl, live: Record,
+                      table: Mapping[str, dict[str, Any]], diags: list[Diagnostic]) -> list[int] | None:
+        if decl.declined_times is None:
+            return None
+        if not decl.declined_times:
+            return []
+        if str(live.id).startswith(VIA_MEMBER):
+            diags.append(item.diagnostic((*loc, "declined_times"), f"plan {decl.plan}: this schedule is hidden from "
+                                         "the person's schedules list, so it cannot be accepted partially; accept "
+                                         "it first (without declined_times), then add them"))
+            return None
+        ids: set[int] = set()
+        for i, ref in enumerate(decl.declined_times):
+            matched = match_times(ref, table)
+            if not matched:
+                known = "; ".join(describe_time(t, table) for t in sorted(table, key=int)) or "none"
+                diags.append(item.diagnostic((*loc, "declined_times", i),
+                                             f"no time of plan {decl.plan} matches {ref}; its times: {known}"))
+            ids |= matched
+        if table and ids and ids >= {int(t) for t in table}:
+            diags.append(item.diagnostic((*loc, "declined_times"), f"declines every time of plan {decl.plan}: "
+                                         "write `response: declined` instead"))
+        return sorted(ids)
+
+    # -- answering ----------------------------------------------------------------------------------------
+
+    def respond(self, change: Change) -> None:
+        """A changed response is an update of the schedule: POST accept or decline (idempotent actions)."""
+        after = change.after or {}
+        want = after.get("response")
+        if change.action != "update" or want not in ("accepted", "declined"):
+            raise ProvisionerError(f"{change.scope} {change.key!r}: a Schedule cannot be {change.action}d "
+                                   f"(only accepted or declined); this plan was not made by this provisioner")
+        person, rid = change.target["person"], str(change.target["id"])
+        try:
+            if rid.startswith(VIA_MEMBER):
+                self._answer_member(person, rid.removeprefix(VIA_MEMBER), want, after.get("decline_reason"))
+                return
+            path = f"{SERVICES}people/{person}/schedules/{rid}/"
+            if want == "accepted":
+                body = accept_body(after.get("declined_times") or [], after.get("decline_reason"))
+                self.client.request("POST", path + "accept", json=body, idempotent=True)
+            else:
+                self.client.request("POST", path + "decline", json=decline_body(after.get("decline_reason")),
+                                    idempotent=True)
+        except AuthError as e:
+            if e.status != 403:
+                raise
+            raise AuthError(f"{change.scope} {change.key!r}: Planning Center refused (403) to let these credentials "
+                            f"answer person {person}'s schedule. Answering for another person needs an account "
+                            "with Administrator (or Editor on that team) permission in Services — or that person's "
+                            f"own credentials (then use `account:`). Server said: {jsonapi_detail(e.body)}",
+                            status=403, body=e.body, method=e.method, url=e.url) from e
+
+    def _answer_member(self, person: object, member: str, want: str, reason: Any) -> None:
+        attrs: dict[str, Any] = {"status": "C" if want == "accepted" else "D"}
+        if want == "declined":
+            attrs["decline_reason"] = reason or ""
+        self.client.request("PATCH", person_member_path(person, member), json=plan_person_body(attrs, rid=member))
+
+
+def response_values(decl: ResponseDecl, live: Record, declined: list[int] | None) -> dict[str, Any]:
+    """The declared response. A reason rides along only with an answer that changes something: PCO has no way to
+    edit a reason except answering again, and answering again only to reword it would re-notify the scheduler,
+    so a differing reason alone is deliberately not a change."""
+    values: dict[str, Any] = {"response": decl.response}
+    if declined is not None:
+        values["declined_times"] = declined
+    changing = live.values.get("response") != decl.response or (
+        declined is not None and sorted(live.values.get("declined_times") or []) != declined)
+    if decl.reason and changing and (decl.response == "declined" or declined):
+        values["decline_reason"] = decl.reason
+    return values
+
+
+def match_times(ref: Ref, table: Mapping[str, dict[str, Any]]) -> set[int]:
+    """The plan time ids a ``declined_times`` entry names: by id, kind (time_type), name or start."""
+    if ref.kind == "id":
+        return {int(ref.value)} if str(ref.value) in table else set()
+    if ref.kind == "starts_at":
+        want = _instant(str(ref.value))
+        return {int(t) for t, a in table.items() if want is not None and _instant(str(a.get("starts_at"))) == want}
+    field = "time_type" if ref.kind == "type" else "name"
+    return {int(t) for t, a in table.items() if str(a.get(field) or "").lower() == str(ref.value).lower()}
+
+
+def describe_times(table: Mapping[str, dict[str, Any]]) -> dict[str, str]:
+    return {t: describe_time(t, table) for t in table}
+
+
+def describe_time(tid: str, table: Mapping[str, dict[str, Any]]) -> str:
+    """'the rehearsal' when it is the plan's only one of its kind, else 'the 10am service'."""
+    attrs = table[tid]
+    kind = str(attrs.get("time_type") or "time")
+    if sum(str(a.get("time_type")) == kind for a in table.values()) == 1:
+        return f"the {kind}"
+    label = attrs.get("name") or attrs.get("starts_at") or tid
+    return f"the {label} {kind}"
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _values(attrs: dict[str, Any]) -> dict[str, Any]:
+    status = attrs.get("status")
+    letter = str(status).strip()[:1].upper() if isinstance(status, str) and status.strip() else status
+    return {"response": RESPONSE_WORDS.get(str(letter), str(letter).lower()),
+            "decline_reason": attrs.get("decline_reason") or None}
+
+
+def _keep_time(times: dict[str, dict[str, Any]], resource: dict[str, Any]) -> None:
+    if resource.get("type") == "PlanTime" and resource.get("id") is not None:
+        times[str(resource["id"])] = attributes(resource)
+
+
+def _keep_name(names: dict[str, str], resource: dict[str, Any], kind: str, attr: str) -> None:
+    if resource.get("type") == kind and resource.get("id") is not None and attributes(resource).get(attr):
+        names[str(resource["id"])] = str(attributes(resource)[attr])
+
+
+def _match_problem(person: int, decl: ResponseDecl, found: list[str],
+                   parsed: Mapping[str, tuple[str, str | None]]) -> str | None:
+    where = f"plan {decl.plan}" + (f" team {decl.team}" if decl.team is not None else "")
+    if not found:
+        looked = "" if any(plan == str(decl.plan) for plan, _ in parsed.values()) else \
+            "; neither their schedules nor the plan's team members show one"
+        return (f"person {person} has no schedule on {where} (a Schedule cannot be created; add them to the roster "
+                f"first{looked})")
+    if len(found) == 1:
+        return None
+    if decl.team is None:
+        teams = sorted({str(parsed[k][1]) for k in found}, key=lambda t: (len(t), t))
+        return f"person {person} has {len(found)} schedules on {where} (teams {', '.join(teams)}): add `team:`"
+    return f"person {person} has {len(found)} schedules on {where}; cannot tell which one to answer"
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _id_order(row: dict[str, Any]) -> tuple[int, int, str]:
+    rid = str(row.get("id"))
+    return (0, int(rid), "") if rid.isdigit() else (1, 0, rid)

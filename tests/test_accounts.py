@@ -1,0 +1,105 @@
+"""`account: NAME` (DESIGN.md §2.1): per-account credentials, scopes and daily budgets, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
+from tests.conftest import Cli
+
+Write = Callable[[str, str], Path]
+SALES = """
+    provider: guidebook
+    {account}guide: 47
+    prune: false
+    schedules:
+      - name: Sales Team
+        attendees: [6, 7, 10, 11, 12, 8]
+        sessions: [13, 14, 40]
+"""
+JANE = """
+    provider: planning_center
+    account: east
+    person: 111
+    responses:
+      - plan: 5679
+        response: accepted
+"""
+
+
+@pytest.fixture
+def east(sb: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Account `east` has its own variables; the plain ones are unset, so nothing can fall back to them."""
+    for name, value in {"GUIDEBOOK_API_KEY_EAST": GUIDEBOOK_KEY, "GUIDEBOOK_API_URL_EAST": sb.guidebook_url,
+                        "PCO_APPLICATION_ID_EAST": PCO_APP_ID, "PCO_SECRET_EAST": PCO_SECRET,
+                        "PCO_API_URL_EAST": sb.pco_url}.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_same_guide_in_two_accounts_is_two_scopes(cli: Cli, sb: SandboxServer, write: Write, east: None) -> None:
+    write("default.yaml", SALES.format(account=""))
+    d = write("east.yaml", SALES.format(account="account: east\n    "))
+    result = cli("plan", "--format", "json", str(d))
+    assert result.exit_code == 0, result.output  # the same schedule name twice is no duplicate across accounts
+    changes = json.loads(result.stdout)["changes"]
+    assert [(c["scope"], c.get("account"), c["key"]) for c in changes] == [
+        ("east/guide 47", "east", "Sales Team"), ("guide 47", None, "Sales Team")]
+    assert "guidebook · east/guide 47" in cli("plan", str(d)).stdout
+
+
+def test_an_account_reads_only_its_suffixed_variables(cli: Cli, sb: SandboxServer, write: Write, east: None,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    d = write("jane.yaml", JANE)
+    for name in ("GUIDEBOOK_API_KEY", "PCO_APPLICATION_ID", "PCO_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli("apply", "--auto-approve", str(d)).exit_code == 0
+    assert cli("plan", "--detailed-exitcode", str(d)).exit_code == 0
+    monkeypatch.delenv("PCO_SECRET_EAST")
+    monkeypatch.setenv("PCO_SECRET", PCO_SECRET)  # the plain variable is never used for an account
+    result = cli("plan", str(d))
+    assert result.exit_code == 1
+    assert ("error: account 'east' (Planning Center): Planning Center credentials are incomplete (PCO_SECRET not set)"
+            in result.stderr and "with `account: east` every variable takes the suffix _EAST" in result.stderr)
+
+
+def test_daily_budgets_are_per_account(cli: Cli, sb: SandboxServer, write: Write, east: None,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    write("default.yaml", SALES.format(account=""))
+    d = write("east.yaml", SALES.format(account="account: east\n    "))
+    monkeypatch.setenv("PROVISIONER_GUIDEBOOK_BUDGET_EAST", "2")
+    result = cli("apply", "--auto-approve", str(d))
+    assert result.exit_code == 1
+    assert "This apply will use about 5 Guidebook requests (budget 10000/day)." in result.stderr
+    assert "This apply will use about 5 Guidebook (east) requests (budget 2/day)." in result.stderr
+    assert ("refusing to apply: about 5 Guidebook (east) requests is more than the budget of 2 a day "
+            "(PROVISIONER_GUIDEBOOK_BUDGET_EAST)") in result.stderr
+    assert [r for r in sb.requests() if r["method"] != "GET"] == []
+
+
+def test_doctor_checks_each_account(cli: Cli, sb: SandboxServer, write: Write, east: None,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    write("default.yaml", SALES.format(account=""))
+    d = write("east.yaml", SALES.format(account="account: east\n    "))
+    monkeypatch.setenv("GUIDEBOOK_API_KEY", "wrong")
+    result = cli("doctor", str(d))
+    assert result.exit_code == 1
+    assert "Guidebook         credentials         problem  the API key was refused (401)" in result.stdout
+    assert "Guidebook (east)  guide 47            ok" in result.stdout
+
+
+def test_an_account_name_must_fit_a_variable_suffix(cli: Cli, write: Write) -> None:
+    result = cli("validate", str(write("bad.yaml", SALES.format(account="account: east-1\n    "))))
+    assert result.exit_code == 1
+    assert "an account is a name of letters, digits and _ starting with a letter" in result.stderr
+
+
+def test_a_target_names_an_account(cli: Cli, sb: SandboxServer, write: Write, east: None) -> None:
+    write("default.yaml", SALES.format(account=""))
+    d = write("east.yaml", SALES.format(account="account: east\n    "))
+    result = cli("plan", "--format", "json", "--target", "east/guide:47", str(d))
+    assert result.exit_code == 0, result.output
+    assert {c["scope"] for c in json.loads(result.stdout)["changes"]} == {"east/guide 47"}

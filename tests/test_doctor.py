@@ -1,0 +1,99 @@
+"""`provisioner doctor`: read-only first-contact checks through the CLI against the sandbox."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from provisioner.sandbox import SandboxServer
+from tests.conftest import Cli
+
+Write = Callable[[str, str], Path]
+GUIDE = """
+    provider: guidebook
+    guide: {guide}
+    schedules:
+      - name: Sales Team
+        attendees: [6, {{email: alice@example.com}}]
+        sessions: [13]
+"""
+ROSTER = """
+    provider: planning_center
+    service_type: 1234
+    rosters:
+      - plan: {plan}
+        team_members:
+          - {{person: 111, team: 22}}
+"""
+PERSON = """
+    provider: planning_center
+    person: {person}
+    responses:
+      - plan: 5678
+        response: accepted
+"""
+
+
+def files(write: Write, guide: int = 47, plan: int = 5678, person: int = 112) -> Path:
+    write("g.yaml", GUIDE.format(guide=guide))
+    write("p.yaml", PERSON.format(person=person))
+    return write("r.yaml", ROSTER.format(plan=plan))
+
+
+def test_doctor_checks_every_service_read_only(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    result = cli("doctor", str(files(write)))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for line in ("Guidebook        credentials         ok       the API key is accepted",
+                 "Guidebook        rate-limit headers  note     none sent",
+                 "Guidebook        guide 47            ok       exists; 12 schedules, 40 sessions, 100 attendees",
+                 "Planning Center  credentials         ok       accepted; acting as Jane Doe (person 111)",
+                 "Planning Center  rate-limit headers  ok       100 requests per 20 s",
+                 "Planning Center  plan 5678           ok       December 6, 2026",
+                 "Planning Center  team-member routes  ok       documented people/{p}/plan_people/{id} answers",
+                 "Planning Center  person 112 answers  note     these credentials act as Jane Doe (person 111): "
+                 "answering someone else's schedules needs Administrator"):
+        assert line in out, out
+    assert "checks: 0 problems, 2 notes." in out
+    assert {r["method"] for r in sb.requests()} == {"GET"}  # never a write
+
+
+def test_doctor_json_and_problems_that_would_stop_a_run_exit_1(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    result = cli("doctor", "--format", "json", str(files(write, guide=999, plan=9999)))
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["ok"] is False
+    problems = {(c["service"], c["check"]): c for c in data["checks"] if c["status"] == "problem"}
+    assert set(problems) == {("Guidebook", "guide 999"), ("Planning Center", "plan 9999")}
+    assert problems[("Guidebook", "guide 999")]["detail"].startswith("guide 999 (")
+    assert "does not exist or this key cannot see it" in problems[("Guidebook", "guide 999")]["detail"]
+    assert problems[("Planning Center", "plan 9999")]["todo"] == "fix the plan id in the file"
+    assert {r["method"] for r in sb.requests()} == {"GET"}
+
+
+def test_doctor_reports_refused_and_missing_credentials(cli: Cli, sb: SandboxServer, write: Write,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GUIDEBOOK_API_KEY", "wrong")
+    monkeypatch.delenv("PCO_SECRET")
+    result = cli("doctor", str(files(write)))
+    assert result.exit_code == 1
+    assert "Guidebook        credentials  problem  the API key was refused (401)" in result.stdout
+    assert "Planning Center  credentials  problem  Planning Center credentials are incomplete (PCO_SECRET not set)" \
+        in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_doctor_notes_a_page_size_the_server_chose(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    sb.set_readings({"guidebook.page_size": "5"})
+    result = cli("doctor", str(write("g.yaml", GUIDE.format(guide=47))))
+    assert result.exit_code == 0, result.output
+    assert "pagination          note     page size 5 (100 asked for): page_size is not honoured" in result.stdout
+
+
+def test_doctor_can_record(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:
+    result = cli("doctor", "--record", str(tmp_path / "rec"), str(write("g.yaml", GUIDE.format(guide=47))))
+    assert result.exit_code == 0
+    assert len(list((tmp_path / "rec").iterdir())) == len(sb.requests()) > 0
