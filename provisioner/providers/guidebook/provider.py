@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 from collections.abc import Mapping, Sequence
@@ -13,11 +12,12 @@ from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded, Record, Scope, add_live
 from provisioner.credentials import credential
 from provisioner.diff import simulate
-from provisioner.errors import ApiError, ConfigError, Diagnostic, PlanError, RateLimitedError
+from provisioner.errors import ApiError, ConfigError, Diagnostic, PlanError
 from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
 from provisioner.model import Ref, Safety, nfc
 from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
+from provisioner.providers.guidebook.publish import PUBLISH_INTERVAL, publish, publish_interval_from_env
 from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
 from provisioner.providers.guidebook.writes import Writer
 
@@ -27,9 +27,6 @@ SCHEDULES = "personalized-schedules/"
 # page_size is documented only for one v1.1 endpoint [G]; we ask for 100 and follow `next` regardless, and the
 # request estimate uses the size of the full pages the server actually sent (docs/api-notes.md).
 PAGE_SIZE = 100
-# The publish endpoints' limits are undocumented (the guide's own publish: 2 a minute [C]): per-attendee publish
-# calls are spaced by this many seconds unless PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL says otherwise.
-PUBLISH_INTERVAL = 2.0
 DAILY_BUDGET = 10_000  # requests per account per day [C]; PROVISIONER_GUIDEBOOK_BUDGET overrides
 CREATE_TRIES = 3
 
@@ -289,30 +286,8 @@ class GuidebookProvider(Provider):
         return self._publish(scope, {a for rec in desired.values() for a in rec.values.get("attendees", [])})
 
     def _publish(self, scope: Scope, attendees: set[int]) -> list[str]:
-        mode = _publish_mode(scope)
-        if mode == "none":
-            return []
-        if mode == "guide":
-            self.client.request("POST", f"guides/{scope.target['guide']}/publish-personalized-schedules/",
-                                idempotent=True)
-            return [f"{scope.name}: published personalized schedules"]
-        people = sorted(attendees)
-        refused: list[str] = []
-        # A 429 is not waited out: the limit is unknown and may be per minute or per day (see PUBLISH_INTERVAL).
-        once = dataclasses.replace(self.client, retry=RetryPolicy(attempts=1))
-        for n, attendee in enumerate(people):  # one refusal must not keep the others from seeing their schedule
-            if n and self.publish_interval:
-                self.client.clock.sleep(self.publish_interval)
-            try:
-                once.request("POST", f"attendees/{attendee}/publish-personalized-schedules/", idempotent=True)
-            except RateLimitedError as e:
-                raise ApiError(_publish_stopped(people, n, refused)) from e
-            except ApiError as e:
-                refused.append(f"attendee {attendee} ({e.status or e})")
-        if refused:
-            raise ApiError(f"publishing failed for {len(refused)} of {len(people)} attendees: {', '.join(refused[:10])}"
-                           " — fix the cause, then `provisioner apply --republish` (or publish from Builder)")
-        return [f"{scope.name}: published personalized schedules for {len(people)} attendees"]
+        return publish(self.client, scope.name, scope.target["guide"], _publish_mode(scope), attendees,
+                       self.publish_interval)
 
 
 Split = tuple[set[int], list[tuple[int, Ref]]]
@@ -365,28 +340,6 @@ def budget_from_env(env: Mapping[str, str]) -> int:
     if raw and not raw.isdigit():
         raise ConfigError(f"PROVISIONER_GUIDEBOOK_BUDGET={raw!r} is not a whole number of requests per day")
     return int(raw) if raw else DAILY_BUDGET
-
-
-def publish_interval_from_env(env: Mapping[str, str]) -> float:
-    raw = (env.get("PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL") or "").strip()
-    try:
-        value = float(raw) if raw else PUBLISH_INTERVAL
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 3600:
-        raise ConfigError(f"PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL={raw!r} must be a number of seconds between "
-                          "0 and 3600 (the pause between two per-attendee publish calls)")
-    return value
-
-
-def _publish_stopped(people: list[int], done: int, refused: list[str]) -> str:
-    left = people[done:]
-    shown = ", ".join(map(str, left[:20])) + (f" and {len(left) - 20} more" if len(left) > 20 else "")
-    failed = f"; {len(refused)} refused before that" if refused else ""
-    return (f"publishing stopped: Guidebook answered 429 (too many requests) after {done - len(refused)} of "
-            f"{len(people)} attendees were published{failed}; not published: {len(left)} attendee"
-            f"{'s' if len(left) != 1 else ''} ({shown}). Wait, or raise PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL, "
-            "then `provisioner apply --republish`")
 
 
 def _affected_attendees(changes: Sequence[Change]) -> set[int]:
