@@ -38,14 +38,23 @@ def out_option() -> Callable[[F], F]:
                         help="Write or merge into FILE (keeping its comments), not stdout; `-` is stdout.")
 
 
-def run_import(source: Source, out: str | None) -> ImportResult:
+def account_option() -> Callable[[F], F]:
+    """The ``--account`` option every ``import`` subcommand takes (``account:`` of the file, docs/api-notes.md)."""
+    return click.option("--account", metavar="NAME", help="Read with the variables of this account (..._NAME) and "
+                                                          "write `account: NAME` into the file.")
+
+
+def run_import(source: Source, out: str | None, account: str | None = None) -> ImportResult:
     """Import into ``out`` (merging when it is an existing file) or, without ``out`` or with ``-``, return the
-    text to print. A symlink is written through; a device or FIFO (``/dev/stdout``) is written to, never read."""
+    text to print. A symlink is written through; a device or FIFO (``/dev/stdout``) is written to, never read.
+    With ``account`` the file says ``account: NAME`` (and a file of another account is not merged into)."""
     target = Path(out) if out and out != STDIO else None
     if target is not None and target.exists() and regular_or_absent(target):
-        result = merge_file(source, target)
+        result = merge_file(source, target, account)
     else:
         doc = source.fresh()
+        if account:
+            doc.insert(1, "account", account)
         ref = schema_ref(target)
         if ref is not None:
             doc.yaml_set_start_comment(f"yaml-language-server: $schema={ref}")
@@ -66,7 +75,7 @@ def run_import(source: Source, out: str | None) -> ImportResult:
     return result
 
 
-def merge_file(source: Source, path: Path) -> ImportResult:
+def merge_file(source: Source, path: Path, account: str | None = None) -> ImportResult:
     """Merge live state into the file at ``path``; raises ConfigError when it is not a matching YAML file."""
     try:
         text = read_bounded(path, MAX_YAML_BYTES).decode("utf-8-sig")
@@ -76,6 +85,8 @@ def merge_file(source: Source, path: Path) -> ImportResult:
     if not isinstance(existing, CommentedMap):
         raise ConfigError(f"{path}: cannot merge into this file: expected a mapping with a `provider` key")
     problem = source.header_problem(existing)
+    if not problem and (existing.get("account") or None) != account:
+        problem = f"it is for account {existing.get('account') or '(default)'!r}, not {account or '(default)'!r}"
     if problem:
         raise ConfigError(f"{path}: cannot merge into this file: {problem}")
     result = merge(source, existing)

@@ -103,3 +103,19 @@ def test_a_target_names_an_account(cli: Cli, sb: SandboxServer, write: Write, ea
     result = cli("plan", "--format", "json", "--target", "east/guide:47", str(d))
     assert result.exit_code == 0, result.output
     assert {c["scope"] for c in json.loads(result.stdout)["changes"]} == {"east/guide 47"}
+
+
+def test_import_for_an_account_writes_it_and_plans_empty(cli: Cli, sb: SandboxServer, east: None, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GUIDEBOOK_API_KEY")  # only the account's variables are read
+    out = tmp_path / "east.yaml"
+    done = cli("import", "guidebook", "--guide", "47", "--account", "east", "-o", str(out))
+    assert done.exit_code == 0, done.stderr
+    assert out.read_text(encoding="utf-8").startswith("provider: guidebook\naccount: east\nguide: 47")
+    assert cli("plan", "--detailed-exitcode", str(out)).exit_code == 0
+    monkeypatch.setenv("GUIDEBOOK_API_KEY", GUIDEBOOK_KEY)
+    again = cli("import", "guidebook", "--guide", "47", "-o", str(out))  # the default account's import
+    assert again.exit_code == 1
+    assert "cannot merge into this file: it is for account 'east', not '(default)'" in again.stderr
+    assert "provider: planning_center\naccount: east\nperson: 111" in cli(
+        "import", "planning-center", "--person", "111", "--account", "east").stdout

@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Workspace, provider_key
 from provisioner.errors import ConfigError
+from provisioner.model import account_name as account_name_check
 from provisioner.providers.base import Provider, Service
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,16 @@ def services() -> list[Service]:
 def needed(workspace: Workspace) -> list[tuple[str, str | None]]:
     """The (service, account) pairs the files use, sorted (the default account first)."""
     return sorted({(f.provider, f.account) for f in workspace.files}, key=lambda p: (p[0], p[1] or ""))
+
+
+def account_name(account: str | None) -> str | None:
+    """``--account`` checked as ``account:`` is (a ConfigError for a name that cannot suffix a variable)."""
+    if account is None:
+        return None
+    try:
+        return account_name_check(account)
+    except ValueError as e:
+        raise ConfigError(f"--account: {e}") from e
 
 
 def account_env(env: Mapping[str, str], service: Service, account: str | None) -> Mapping[str, str]:

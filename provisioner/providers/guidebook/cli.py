@@ -6,15 +6,18 @@ import os
 
 import click
 
-from provisioner.importer import ImportResult, out_option, run_import
+from provisioner.importer import ImportResult, account_option, out_option, run_import
 
 
 @click.command("guidebook")
 @click.option("--guide", type=click.IntRange(min=1), required=True, help="Guide id.")
 @out_option()
-def import_command(guide: int, out: str | None) -> ImportResult:
+@account_option()
+def import_command(guide: int, out: str | None, account: str | None) -> ImportResult:
     """Import a guide's personalized schedules."""
+    from provisioner.providers import registry
     from provisioner.providers.guidebook.importer import GuidebookSource
     from provisioner.providers.guidebook.provider import GuidebookProvider
 
-    return run_import(GuidebookSource(GuidebookProvider.from_env(os.environ), guide), out)
+    env = registry.account_env(os.environ, registry.get("guidebook"), registry.account_name(account))
+    return run_import(GuidebookSource(GuidebookProvider.from_env(env), guide), out, account)
