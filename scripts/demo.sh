@@ -23,6 +23,8 @@ if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; el
 step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 step provisioner validate schedules/
 provisioner validate schedules/
+step provisioner doctor schedules/
+provisioner doctor schedules/
 step provisioner plan schedules/ --out .demo/plan.json
 provisioner plan schedules/ --out .demo/plan.json
 step provisioner apply schedules/ --plan .demo/plan.json --auto-approve
