@@ -37,7 +37,7 @@ from sandbox_proc import SandboxProcess
 
 from provisioner.core import Record, Scope, Workspace
 from provisioner.diff import diff_scope
-from provisioner.engine import Engine, Run
+from provisioner.engine import Engine, Survey
 from provisioner.loader import load_workspace
 from provisioner.providers import registry
 from provisioner.sandbox import GUIDEBOOK_KEY
@@ -148,14 +148,14 @@ def pages(items: int) -> int:
     return max(1, math.ceil(items / PAGE))
 
 
-def plan_once(env: dict[str, str], ws: Workspace, parallelism: int, *, labels: bool) -> tuple[Run, dict[str, float]]:
+def plan_once(env: dict[str, str], ws: Workspace, parallelism: int, *, labels: bool) -> tuple[Survey, dict[str, float]]:
     engine = Engine(registry.build(ws, env), parallelism=parallelism)
     with timed() as t:
-        run = engine.plan(ws, want_labels=labels)
+        run = engine.survey(ws, want_labels=labels)
     return run, t
 
 
-def diff_cpu(run: Run) -> float:
+def diff_cpu(run: Survey) -> float:
     """CPU seconds of the diff step alone, over the records the plan was computed from."""
     cpu = time.process_time()
     for scope in run.scopes:
@@ -232,7 +232,7 @@ def bench_apply(cfg: Config, sb: SandboxProcess, ws: Workspace,
     sb.clear_requests()
     engine = Engine(registry.build(ws, sb.env()), parallelism=cfg.parallelism)
     with timed() as t:
-        run = engine.plan(ws, want_labels=True)
+        run = engine.survey(ws, want_labels=True)
         report = engine.apply(run)
     log = sb.requests()
     count = methods(log)
@@ -247,7 +247,7 @@ def bench_apply(cfg: Config, sb: SandboxProcess, ws: Workspace,
                                                         f"by design = {bound + verify})")
     seq = len(log) * cfg.latency
     show("wall time", f"{t['wall']:.2f} s; sequential bound {seq:.2f} s -> {ratio(seq, t['wall'])} faster")
-    again = Engine(registry.build(ws, sb.env())).plan(ws)
+    again = Engine(registry.build(ws, sb.env())).survey(ws)
     show("plan right after apply", again.plan.summary_line())
 
 

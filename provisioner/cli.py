@@ -12,9 +12,10 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from provisioner import __version__, select
+from provisioner.budgets import RequestBudget, budgets, check_budgets
 from provisioner.causes import load_base
 from provisioner.clock import SYSTEM, Clock
-from provisioner.engine import ApplyReport, Budget, Engine, Interrupted, Run, load_saved
+from provisioner.engine import ApplyReport, Engine, Interrupted, Survey
 from provisioner.errors import Diagnostic, DiagnosticsError, ProvisionerError, StalePlanError
 from provisioner.files import FileProblem, read_bounded
 from provisioner.loader import Workspace, load_workspace
@@ -24,6 +25,7 @@ from provisioner.providers import registry
 from provisioner.recording import recording
 from provisioner.render import FORMATS, render
 from provisioner.render.impact import named_key
+from provisioner.saved import adopt_saved, check_saved, load_saved
 from provisioner.select import SHOWN, Selection
 from provisioner.verbosity import (
     QUIET_HELP,
@@ -252,11 +254,11 @@ def plan(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_sin
 
 
 def _planned(engine: Engine, workspace: Workspace, wanted: select.Wanted, paths: list[str], base: str | None, *,
-             want_labels: bool) -> tuple[Run, str]:
+             want_labels: bool) -> tuple[Survey, str]:
     """Plan the scopes --target / --changed-since select, labelled against --base when given; and, when only
     some scopes were planned, a note saying which (on stderr, and in markdown for the reviewer)."""
     selection = wanted.selection(engine.scopes)
-    run = engine.plan(workspace, want_labels=want_labels, only=selection.pick)
+    run = engine.survey(workspace, want_labels=want_labels, only=selection.pick)
     note = ""
     if not selection.everything:
         n = len(run.scopes)
@@ -318,7 +320,7 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
             except KeyboardInterrupt:
                 _interrupted(ApplyReport(failed_steps=["interrupted while publishing"]))
         return
-    engine.check_budgets(_budgets(engine, run, changes), force=force)
+    check_budgets(_budgets(engine, run, changes), force=force)
     engine.check_safety(run, force=force)  # before asking: a "yes" must not be followed by a refusal
     if not auto_approve:
         _confirm()
@@ -338,14 +340,15 @@ def _load_plan(path: str) -> Plan:
         raise StalePlanError(f"cannot read plan file {path}: not JSON ({e})") from e
 
 
-def _saved_run(engine: Engine, workspace: Workspace, saved: Plan) -> Run:
+def _saved_run(engine: Engine, workspace: Workspace, saved: Plan) -> Survey:
     """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
     everything shown, checked and applied is the saved plan's."""
-    fresh = engine.plan(workspace, only=Selection(scopes=frozenset((c.provider, c.scope) for c in saved.changes)).pick)
-    problems = engine.check_saved(saved, fresh)
+    scopes = frozenset((c.provider, c.scope) for c in saved.changes)
+    fresh = engine.survey(workspace, only=Selection(scopes=scopes).pick)
+    problems = check_saved(saved, fresh)
     if problems:
         raise StalePlanError("refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems))
-    run, done = engine.adopt_saved(saved, fresh)
+    run, done = adopt_saved(saved, fresh)
     if done and run.plan.empty:
         n = len(done)
         click.echo(f"The saved plan is already applied: live state holds its {n} change{'s' if n != 1 else ''}.",
@@ -356,12 +359,12 @@ def _saved_run(engine: Engine, workspace: Workspace, saved: Plan) -> Run:
     return run
 
 
-def _budgets(engine: Engine, run: Run, changes: Any) -> list[Budget]:
+def _budgets(engine: Engine, run: Survey, changes: Any) -> list[RequestBudget]:
     """Say how much of each service's daily request cap the apply would use."""
-    budgets = engine.budgets(run, changes)
-    for b in budgets if not quiet() else ():
+    found = budgets(engine.providers, run, changes)
+    for b in found if not quiet() else ():
         click.echo(f"This apply will use about {b.used} {b.service} requests (budget {b.limit}/day).", err=True)
-    return budgets
+    return found
 
 
 def _confirm() -> None:

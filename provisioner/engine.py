@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from provisioner.causes import label_causes
 from provisioner.clock import SYSTEM, Clock
@@ -18,10 +18,8 @@ from provisioner.errors import (
     ProvisionerError,
     RateLimitedError,
     SafetyError,
-    StalePlanError,
 )
 from provisioner.interruptible import NOT_STARTED, Stopped, run_all
-from provisioner.plan import FORMAT_VERSION, fingerprint
 from provisioner.preconditions import Preconditions
 from provisioner.providers.base import Provider, Written, scopes_of
 from provisioner.safety import assess, duplicates
@@ -34,7 +32,7 @@ R = TypeVar("R")
 
 
 @dataclass
-class Run:
+class Survey:
     """One planning pass: the plan plus the live and desired records it was computed from."""
 
     plan: Plan
@@ -76,20 +74,6 @@ class Interrupted(Exception):
         self.report = report
 
 
-@dataclass(frozen=True)
-class Budget:
-    """Requests an apply will use against a service's daily cap."""
-
-    service: str
-    used: int
-    limit: int
-    setting: str
-
-    @property
-    def exceeded(self) -> bool:
-        return self.used > self.limit
-
-
 @dataclass
 class Engine:
     """Holds the providers for one run. ``providers`` maps a provider name to a built provider."""
@@ -101,8 +85,8 @@ class Engine:
     fresh_for: float | None = None  # seconds a read confirms preconditions for (None: preconditions.MAX_AGE)
     _exhausted: dict[str, str] = field(default_factory=dict, init=False)  # provider -> why its changes skip
 
-    def plan(self, workspace: Workspace, *, want_labels: bool = False,
-             only: Callable[[list[Scope]], list[Scope]] | None = None) -> Run:
+    def survey(self, workspace: Workspace, *, want_labels: bool = False,
+             only: Callable[[list[Scope]], list[Scope]] | None = None) -> Survey:
         """Read, resolve and diff every scope the files declare, or those ``only`` picks (the others cost no
         request)."""
         scopes = self.scopes(workspace.files)
@@ -136,7 +120,7 @@ class Engine:
         plan = Plan(tuple(changes), tuple(reports), tuple(warnings + twins), workspace.digest, tuple(impact),
                     tuple(twins))
         log.info("%s", plan.summary_line())
-        return Run(plan, scopes, live, desired, read_at)
+        return Survey(plan, scopes, live, desired, read_at)
 
     def _subset_guard(self, workspace: Workspace, scopes: list[Scope]) -> list[str]:
         """A run given only some of the files that declare a scope must not prune that scope (it would delete
@@ -163,7 +147,7 @@ class Engine:
         provider per (service, account): each gets only its account's files, its scopes named after the account."""
         return [s for key, p in self.providers.items() for s in scopes_of(key, p, files)]
 
-    def with_causes(self, run: Run, base: Sequence[Loaded], ref: str, notes: Sequence[str] = ()) -> Run:
+    def with_causes(self, run: Survey, base: Sequence[Loaded], ref: str, notes: Sequence[str] = ()) -> Survey:
         """The run with each change labelled "change" or "drift" against the YAML at ``ref`` (``base``)."""
         plan = label_causes(run.plan, run.scopes, run.live, self.providers, base, ref, notes)
         return replace(run, plan=plan)
@@ -189,13 +173,13 @@ class Engine:
         diags = [d for r in results if isinstance(r, PlanError) for d in r.diagnostics]
         return {k: r for k, r in zip(_keys(scopes), results, strict=True) if not isinstance(r, PlanError)}, diags
 
-    def check_safety(self, run: Run, *, force: bool = False) -> None:
+    def check_safety(self, run: Survey, *, force: bool = False) -> None:
         """Refuse an unsafe plan unless forced; called before anything is written (and before asking)."""
         if run.plan.violations and not force:
             raise SafetyError("refusing to apply: " + "; ".join(run.plan.violations) +
                               ". Review the plan, then re-run with --force to override.")
 
-    def apply(self, run: Run, *, force: bool = False, changes: Sequence[Change] | None = None,
+    def apply(self, run: Survey, *, force: bool = False, changes: Sequence[Change] | None = None,
               republish: bool = False) -> ApplyReport:
         """Carry out ``changes`` (default: the run's plan); refuse unsafe plans without ``force``. With
         ``republish`` the post-apply step covers everything declared, not just what changed.
@@ -263,7 +247,7 @@ class Engine:
         log.info("%s %s %r done", change.action, change.scope, change.key)
         return Outcome(change, "applied", written=written if isinstance(written, Written) else None)
 
-    def _after_apply(self, run: Run, report: ApplyReport) -> tuple[list[str], list[str]]:
+    def _after_apply(self, run: Survey, report: ApplyReport) -> tuple[list[str], list[str]]:
         """Post-apply steps (publishing) per scope: notes for the user, and the steps that failed."""
         notes: list[str] = []
         failed: list[str] = []
@@ -281,7 +265,7 @@ class Engine:
                 failed.append(f"{scope.name}: post-apply step failed: {e}")
         return notes, failed
 
-    def republish(self, run: Run) -> ApplyReport:
+    def republish(self, run: Survey) -> ApplyReport:
         """The post-apply step of every scope that has one, as if everything had changed."""
         report = ApplyReport()
         for scope in run.scopes:
@@ -294,59 +278,10 @@ class Engine:
                 report.failed_steps.append(f"{scope.name}: post-apply step failed: {e}")
         return report
 
-    def _verify(self, run: Run, report: ApplyReport) -> None:
+    def _verify(self, run: Survey, report: ApplyReport) -> None:
         """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
         every applied change that did not take effect into a failure naming the object and field."""
         Verifier(self.providers, self._read, self._map, self.clock.monotonic, self.clock.sleep).check(run, report)
-
-    def check_saved(self, saved: Plan, run: Run) -> list[str]:
-        """Every reason the saved plan may no longer be applied as reviewed. A change already made (live holds
-        what it would write) is not a reason: :meth:`adopt_saved` leaves it out."""
-        if saved.inputs_digest != run.plan.inputs_digest:
-            return ["the YAML on disk differs from the YAML the plan was made from; make a new plan"]
-        return [f"{c.action} {c.scope} {c.key!r}: live state changed since the plan was made"
-                for c in saved.changes if _saved_state(c, run) == "stale"]
-
-    def adopt_saved(self, saved: Plan, run: Run) -> tuple[Run, list[Change]]:
-        """The run that applies the saved plan itself (its changes, safety verdicts, warnings, impact) over the
-        fresh read of its scopes, and the saved changes live already holds (a plan applied before, or an apply
-        that stopped half-way), which are left out."""
-        done = [c for c in saved.changes if _saved_state(c, run) == "applied"]
-        plan = saved
-        if done:  # the exact per-person rows cover every saved change: fall back to the changes' own lines
-            plan = replace(saved, changes=tuple(c for c in saved.changes if c not in done), impact=())
-        return replace(run, plan=plan), done
-
-    def request_estimate(self, run: Run, changes: Sequence[Change] | None = None) -> dict[str, int]:
-        """About how many requests applying ``changes`` (default: the plan's) costs, by provider name."""
-        mine: dict[tuple[str, str], list[Change]] = {}
-        for c in run.plan.changes if changes is None else changes:
-            mine.setdefault((c.provider, c.scope), []).append(c)
-        out: dict[str, int] = {}
-        for scope in run.scopes:
-            k = (scope.provider, scope.name)
-            n = self.providers[scope.provider_key].request_estimate(scope, live=run.live[k], changes=mine.get(k, []))
-            out[scope.provider_key] = out.get(scope.provider_key, 0) + n
-        return out
-
-    def budgets(self, run: Run, changes: Sequence[Change]) -> list[Budget]:
-        """For each service with a daily request cap that ``changes`` touch: what applying them would use."""
-        used = self.request_estimate(run, changes)
-        out = []
-        for name, provider in self.providers.items():
-            cap = provider.request_budget()
-            if cap is not None and any(c.provider_key == name for c in changes):
-                title = (provider.title or name) + (f" ({name.partition('/')[2]})" if "/" in name else "")
-                out.append(Budget(title, used.get(name, 0), *cap))
-        return out
-
-    def check_budgets(self, budgets: Sequence[Budget], *, force: bool = False) -> None:
-        """Refuse an apply that would spend more of a service's daily cap than allowed, unless forced."""
-        for b in budgets:
-            if b.exceeded and not force:
-                raise SafetyError(f"refusing to apply: about {b.used} {b.service} requests is more than the budget "
-                                  f"of {b.limit} a day ({b.setting}); apply in smaller steps (some files at a time: a "
-                                  "scope is not pruned by a run given only some of its files), or re-run with --force")
 
     def _map(self, what: str, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         todo = list(items)
@@ -363,39 +298,7 @@ class Engine:
         return done
 
 
-def load_saved(data: Any) -> Plan:
-    if not isinstance(data, dict):
-        raise StalePlanError(f"not a provisioner plan file (a JSON {type(data).__name__}, not an object)")
-    version = data.get("format_version")
-    if version != FORMAT_VERSION:  # any format_minor of it is read: minors only add fields
-        raise StalePlanError(f"plan file has format_version {version!r}; this provisioner reads {FORMAT_VERSION}")
-    try:
-        plan = Plan.from_json(data)
-        stored = fingerprint(data.get("inputs_digest", ""), list(data.get("changes", [])))
-    except (TypeError, AttributeError, KeyError, ValueError) as e:
-        raise StalePlanError(f"not a provisioner plan file ({type(e).__name__}: {e})") from e
-    if data.get("fingerprint") != stored:
-        raise StalePlanError("plan file was edited after it was written (fingerprint mismatch)")
-    return plan
-
-
-def _saved_state(c: Change, run: Run) -> Literal["pending", "applied", "stale"]:
-    """Whether live still holds what a saved change was computed from, already holds what it writes, or
-    neither (someone else changed it: the plan is stale)."""
-    live = run.live.get((c.provider, c.scope), {}).get(c.key)
-    if _norm(live.snapshot() if live else None) == _norm(c.before):
-        return "pending"
-    if c.action == "delete":
-        return "applied" if live is None else "stale"
-    after = c.after or {}
-    wrote = c.fields if c.action == "update" else after
-    same_object = c.action == "create" or (live is not None and _norm(live.id) == _norm((c.before or {}).get("id")))
-    if live is not None and same_object and all(_norm(live.values.get(f)) == _norm(after.get(f)) for f in wrote):
-        return "applied"
-    return "stale"
-
-
-def _filled(run: Run, scope: Scope) -> dict[str, Record]:
+def _filled(run: Survey, scope: Scope) -> dict[str, Record]:
     """The declared records with the fields they leave unmanaged taken from live (what the object holds)."""
     k = (scope.provider, scope.name)
     live = run.live[k]
@@ -407,10 +310,3 @@ def _keys(scopes: list[Scope]) -> list[tuple[str, str]]:
     return [(s.provider, s.name) for s in scopes]
 
 
-def _norm(value: Any) -> Any:
-    """Compare snapshots the way JSON stored them (ids may come back as str or int, lists sorted)."""
-    if isinstance(value, dict):
-        return {k: _norm(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return sorted((_norm(v) for v in value), key=repr)
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value

@@ -16,7 +16,7 @@ from provisioner.reconcile import Created, rekeyed
 from provisioner.reconcile import resolve as resolve_twins
 
 if TYPE_CHECKING:
-    from provisioner.engine import ApplyReport, Outcome, Run
+    from provisioner.engine import ApplyReport, Outcome, Survey
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Verifier:
     clock: Callable[[], float]
     sleep: Callable[[float], None]
 
-    def check(self, run: Run, report: ApplyReport) -> None:
+    def check(self, run: Survey, report: ApplyReport) -> None:
         """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
         every applied change that did not take effect into a failure naming the object and field."""
         self._settle(report)
@@ -74,7 +74,7 @@ class Verifier:
             return str(e)
         return None
 
-    def _check_effect(self, scope: Scope, run: Run, live: dict[str, Record], mine: list[Outcome]) -> None:
+    def _check_effect(self, scope: Scope, run: Survey, live: dict[str, Record], mine: list[Outcome]) -> None:
         """An applied change whose object still differs was accepted but not kept: a failure, not a warning."""
         try:  # resolved again against the new live state: a changed position pairs with its new key
             want = self.providers[scope.provider_key].desired(scope, live)

@@ -50,7 +50,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def cli(sb: SandboxServer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Run the CLI as a user would, against the sandbox, on the fake ``clock``; stderr is kept apart from stdout."""
+    """Survey the CLI as a user would, against the sandbox, on the fake ``clock``; stderr is kept apart from stdout."""
     for key, value in sandbox_env(sb).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("NO_COLOR", "1")

@@ -7,6 +7,7 @@ import pytest
 from provisioner.core import Scope, Workspace
 from provisioner.engine import Engine
 from provisioner.errors import PlanError, RateLimitedError, SafetyError, ServerError
+from provisioner.saved import check_saved
 from tests.helpers import FakeProvider, rec
 
 WS = Workspace((), "sha256:inputs")
@@ -27,7 +28,7 @@ def two_scopes() -> FakeProvider:
 
 
 def test_plan_diffs_every_scope_and_reports_safety() -> None:
-    run = engine(two_scopes()).plan(WS)
+    run = engine(two_scopes()).survey(WS)
     assert [(c.scope, c.action, c.key) for c in run.plan.changes] == [
         ("a", "delete", "gone"), ("a", "update", "x"), ("a", "create", "new")]
     assert [(s.scope, s.live_count, s.deletes) for s in run.plan.scopes] == [("a", 2, 1), ("b", 1, 0)]
@@ -41,30 +42,30 @@ def test_read_errors_of_every_scope_are_collected() -> None:
     provider.unreadable = {"a": PlanError([Diagnostic("f.yaml", 1, 1, "no plan a")]),
                            "b": PlanError([Diagnostic("f.yaml", 2, 1, "no plan b")])}
     with pytest.raises(PlanError) as info:
-        engine(provider).plan(WS)
+        engine(provider).survey(WS)
     assert [d.message for d in info.value.diagnostics] == ["no plan a", "no plan b"]
 
 
 def test_apply_converges_and_verify_finds_nothing() -> None:
     provider = two_scopes()
     eng = engine(provider)
-    report = eng.apply(eng.plan(WS))
+    report = eng.apply(eng.survey(WS))
     assert report.ok and report.unconverged == [] and sorted(provider.applied) == [
         ("create", "new"), ("delete", "gone"), ("update", "x")]
-    assert eng.plan(WS).plan.empty
+    assert eng.survey(WS).plan.empty
 
 
 def test_one_failure_does_not_stop_the_others_and_rate_exhaustion_skips() -> None:
     provider = two_scopes()
     provider.fail = {"x": ServerError("boom")}
-    report = engine(provider).apply(engine(provider).plan(WS))
+    report = engine(provider).apply(engine(provider).survey(WS))
     assert {(o.change.key, o.status) for o in report.outcomes} == {("gone", "applied"), ("x", "failed"),
                                                                    ("new", "applied")}
     assert not report.ok
     provider = two_scopes()
     provider.fail = {"gone": RateLimitedError("daily budget spent")}
     eng = Engine({"fake": provider}, parallelism=1)  # type: ignore[dict-item]
-    report = eng.apply(eng.plan(WS))
+    report = eng.apply(eng.survey(WS))
     assert [(o.change.key, o.status) for o in report.outcomes] == [("gone", "failed"), ("x", "skipped"),
                                                                    ("new", "skipped")]
 
@@ -73,7 +74,7 @@ def test_unsafe_plan_is_refused_unless_forced() -> None:
     live = {"a": {f"k{i}": rec(f"k{i}", id=i, s=[i]) for i in range(10)}}
     provider = FakeProvider([scope("a")], live, {"a": {}})
     eng = engine(provider)
-    run = eng.plan(WS)
+    run = eng.survey(WS)
     with pytest.raises(SafetyError, match="would delete all 10 live objects"):
         eng.apply(run)
     assert provider.applied == []
@@ -83,18 +84,18 @@ def test_unsafe_plan_is_refused_unless_forced() -> None:
 def test_saved_plan_preconditions() -> None:
     provider = two_scopes()
     eng = engine(provider)
-    saved = eng.plan(WS).plan
-    assert eng.check_saved(saved, eng.plan(WS)) == []
+    saved = eng.survey(WS).plan
+    assert check_saved(saved, eng.survey(WS)) == []
     provider.live["a"]["x"] = rec("x", id=1, s=[1, 5])  # someone edited live in between
-    assert eng.check_saved(saved, eng.plan(WS)) == ["update a 'x': live state changed since the plan was made"]
+    assert check_saved(saved, eng.survey(WS)) == ["update a 'x': live state changed since the plan was made"]
     other = Workspace((), "sha256:other")
-    assert "the YAML on disk differs" in eng.check_saved(saved, eng.plan(other))[0]
+    assert "the YAML on disk differs" in check_saved(saved, eng.survey(other))[0]
 
 
 def test_a_run_removes_its_own_copy_when_an_older_one_exists() -> None:
     provider = two_scopes()
     eng = engine(provider)
-    run = eng.plan(WS)
+    run = eng.survey(WS)
     real_apply = provider.apply
 
     def late_twin(change):  # type: ignore[no-untyped-def]
@@ -116,7 +117,7 @@ def test_a_run_removes_its_own_copy_when_an_older_one_exists() -> None:
 def test_a_later_copy_made_by_another_writer_is_left_to_that_writer() -> None:
     provider = two_scopes()
     eng = engine(provider)
-    run = eng.plan(WS)
+    run = eng.survey(WS)
     real_apply = provider.apply
 
     def other_writer(change):  # type: ignore[no-untyped-def]

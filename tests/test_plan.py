@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from provisioner.engine import load_saved
 from provisioner.errors import StalePlanError
 from provisioner.plan import Change, Plan, ScopeReport
+from provisioner.saved import load_saved
 
 
 def change(action: str, key: str, scope: str = "guide 47") -> Change:

@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 
 from provisioner import __version__
-from provisioner.engine import load_saved
 from provisioner.errors import StalePlanError
 from provisioner.plan import FORMAT_MINOR, fingerprint
+from provisioner.saved import load_saved
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]

@@ -156,7 +156,7 @@ def test_full_schedule_objects_feed_responses_and_partial_accepts(tmp_path: Path
         "  - plan: 5679\n    response: declined\n", encoding="utf-8")
     with ReplayServer(exchanges=exchanges, by_path=True) as server:
         engine = Engine({"planning_center": pco(server.url)}, parallelism=1)
-        run = engine.plan(load_workspace([str(tmp_path)]))
+        run = engine.survey(load_workspace([str(tmp_path)]))
     assert run.plan.empty  # accepted with the rehearsal declined, and declined: exactly what the file says
     live = run.live[("planning_center", "person 111")]
     assert {k: r.values for k, r in live.items()} == {

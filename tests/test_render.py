@@ -10,7 +10,7 @@ import pytest
 
 from provisioner.plan import Change, Plan, ScopeReport
 from provisioner.render import render
-from provisioner.render.budget import Budget
+from provisioner.render.buffer import SizedBuffer
 from provisioner.render.markdown import LIMIT, MARKER, TABLE_ROWS, render_markdown
 from provisioner.render.text import render_text
 from tests.helpers import ident
@@ -365,7 +365,7 @@ def test_any_limit_closes_every_block(limit: int) -> None:
 
 
 def test_budget_closes_open_blocks_and_counts_what_it_drops() -> None:
-    b = Budget(50, reserve=10)
+    b = SizedBuffer(50, reserve=10)
     b.open("<d>", "</d>")
     assert b.add("0123456789", "row") and b.add("0123456789", "row")
     assert not b.add("0123456789" * 2, "row")

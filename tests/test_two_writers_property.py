@@ -104,7 +104,7 @@ def test_two_writers_converge_on_the_lowest_ids(names: list[str], turns: list[in
         try:
             # A writer either trusts its plan's read for the whole apply or re-reads before every change.
             eng = Engine({"fake": Writer(me, service, desired)}, parallelism=1, fresh_for=0.0 if fresh[me] else None)
-            reports[me] = eng.apply(eng.plan(WS))
+            reports[me] = eng.apply(eng.survey(WS))
         finally:
             service.finish(me)
 

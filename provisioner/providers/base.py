@@ -106,7 +106,7 @@ class Provider(ABC):
         return None
 
     def publish_all(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
-        """Run the post-apply step as if every declared object had changed (``apply --republish``)."""
+        """Survey the post-apply step as if every declared object had changed (``apply --republish``)."""
         return []
 
     def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from provisioner.plan import Change, Plan
-from provisioner.render.budget import Budget
+from provisioner.render.buffer import SizedBuffer
 from provisioner.render.common import (
     CAUSE_TAGS,
     CAUSE_TITLES,
@@ -65,7 +65,7 @@ _BACKTICKS = re.compile(r"`+")
 
 def render_markdown(plan: Plan, out: TextIO, *, title: str = "Plan", limit: int = LIMIT, note: str = "") -> None:
     drift = title == "Drift"
-    b = Budget(limit)
+    b = SizedBuffer(limit)
     marker = DRIFT_MARKER if drift else MARKER
     counts = f" ({cause_counts(plan)})" if cause_counts(plan) else ""
     b.add(f"{marker}\n### provisioner {title.lower()}\n\n**{_summary(plan, drift)}**{counts}\n\n")
@@ -118,7 +118,7 @@ def _unit(kind: str, n: int) -> str:
     return words.removesuffix("s") if n == 1 else words
 
 
-def truncation_note(b: Budget, total: int, *, drift: bool = False) -> str:
+def truncation_note(b: SizedBuffer, total: int, *, drift: bool = False) -> str:
     counts = [
         f"{n:,} of {total:,} {UNITS[k]}" if k == "change" else f"{n:,} {_unit(k, n)}"
         for k, n in sorted(b.left_out.items(), key=lambda kv: list(UNITS).index(kv[0]))
@@ -132,13 +132,13 @@ def truncation_note(b: Budget, total: int, *, drift: bool = False) -> str:
     return f"\n> [!NOTE]\n> **Truncated to fit a comment.** Left out: {left}. {full}\n"
 
 
-def _violations(b: Budget, plan: Plan) -> None:
+def _violations(b: SizedBuffer, plan: Plan) -> None:
     if plan.violations:
         items = "".join(f"> - {md(v, item=True)}\n" for v in plan.violations)
         b.add(f"> [!CAUTION]\n> **Unsafe: `apply` refuses this plan without `--force`.**\n{items}\n")
 
 
-def _deletes(b: Budget, plan: Plan) -> None:
+def _deletes(b: SizedBuffer, plan: Plan) -> None:
     deletes = [c for c in plan.changes if c.action == "delete"]
     if not deletes:
         return
@@ -148,7 +148,7 @@ def _deletes(b: Budget, plan: Plan) -> None:
     b.add(f"> [!WARNING]\n> **{len(deletes)} {noun}:** {'; '.join(names)}{more}\n\n")
 
 
-def _warnings(b: Budget, plan: Plan) -> None:
+def _warnings(b: SizedBuffer, plan: Plan) -> None:
     """After the changes and the impact, so that many warnings never crowd them out; at most ``WARNINGS``
     visible, up to ``FOLDED_WARNINGS`` more in a <details>, and a count of the rest."""
     if not plan.warnings:
@@ -160,7 +160,7 @@ def _warnings(b: Budget, plan: Plan) -> None:
     _folded(b, items, WARNINGS, f"… and {count(len(plan.warnings) - WARNINGS, 'more warning')}", "warning")
 
 
-def _folded(b: Budget, items: list[str], shown: int, summary: str, kind: str) -> None:
+def _folded(b: SizedBuffer, items: list[str], shown: int, summary: str, kind: str) -> None:
     """A list whose first ``shown`` items are visible and the rest folded into <details>; ``summary`` is HTML."""
     _block(b, items[:shown], "", "\n", kind)
     if len(items) > shown:
@@ -169,14 +169,14 @@ def _folded(b: Budget, items: list[str], shown: int, summary: str, kind: str) ->
         b.close()
 
 
-def _block(b: Budget, items: list[str], head: str, closer: str, kind: str) -> None:
+def _block(b: SizedBuffer, items: list[str], head: str, closer: str, kind: str) -> None:
     b.open(head, closer)
     for item in items:
         b.add(item, kind)
     b.close()
 
 
-def _scope_table(b: Budget, scope: ScopeId, changes: list[Change], unsafe: bool) -> None:
+def _scope_table(b: SizedBuffer, scope: ScopeId, changes: list[Change], unsafe: bool) -> None:
     flag = " — ⛔ unsafe" if unsafe else ""
     b.add(f"#### {md(scope_title(scope))}{flag}\n\n")
     rows = [_row(c) for c in changes]
@@ -201,7 +201,7 @@ def _code(text: str | None) -> str:
     return "`" + one_line(text).replace("`", "'").replace("|", "\\|") + "`" if text else ""
 
 
-def _impact(b: Budget, plan: Plan) -> None:
+def _impact(b: SizedBuffer, plan: Plan) -> None:
     impacts = plan_impact(plan)
     if not impacts:
         return
@@ -213,7 +213,7 @@ def _impact(b: Budget, plan: Plan) -> None:
         _folded(b, [f"- {md(line, item=True)}\n" for line in impact.lines], IMPACT_LINES, more, "person")
 
 
-def _detail(b: Budget, plan: Plan) -> None:
+def _detail(b: SizedBuffer, plan: Plan) -> None:
     if plan.empty:
         return
     n = len(plan.changes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 
-class Budget:
+class SizedBuffer:
     """Collects text up to ``limit`` characters.
 
     Contract: ``add`` takes one whole unit (a table row, a list item, a block) or nothing. ``open`` starts a
