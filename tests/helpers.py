@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -77,3 +78,26 @@ class FakeProvider(Provider):
         self.live[change.scope] = simulate(self.live[change.scope], [change])
         made = self.live[change.scope].get(change.key) if change.action == "create" else None
         return Written(id=made.id) if made else None
+
+
+def roster_yaml(plan: int, members: Sequence[dict[str, Any]], *, prune: bool | None = None,
+                service_type: int = 1234) -> str:
+    """A Planning Center roster file of one plan, laid out as users write it: `provider` on line 1, the plan on
+    line 4, `prune` (when given) on line 5, and the team members from line 6 or 7, one flow mapping a line."""
+    lines = ["provider: planning_center", f"service_type: {service_type}", "rosters:", f"  - plan: {plan}"]
+    if prune is not None:
+        lines.append(f"    prune: {'true' if prune else 'false'}")
+    lines.append("    team_members:")
+    lines += ["      - {" + ", ".join(f"{k}: {_scalar(v)}" for k, v in m.items()) + "}" for m in members]
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str) and not re.fullmatch(r"[A-Za-z][\w .'-]*", value):
+        return json.dumps(value)  # a JSON string is a YAML double-quoted scalar
+    return str(value)
+
+
+def on_team(person: int, team: int, **fields: Any) -> dict[str, Any]:
+    """One team-member entry for :func:`roster_yaml`."""
+    return {"person": person, "team": team, **fields}

@@ -24,6 +24,7 @@ from provisioner.plan import Change
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
 from provisioner.sandbox import PCO_APP_ID, PCO_SECRET, PCO_TOKEN, SandboxServer
 from tests.conftest import Cli
+from tests.helpers import on_team, roster_yaml
 
 Write = Callable[[str, str], Path]
 PLAN = "/services/v2/service_types/1234/plans/5678/team_members"
@@ -138,15 +139,7 @@ def test_roster_apply_sends_exactly_the_minimal_requests_then_converges(
 
 
 def test_unmanaged_fields_are_neither_reverted_nor_drift(sb: SandboxServer, cli: Cli, write: Write) -> None:
-    path = write("roster.yaml", """
-        provider: planning_center
-        service_type: 1234
-        rosters:
-          - plan: 5678
-            prune: false
-            team_members:
-              - {person: 111, team: 22, position: Vocals}
-    """)
+    path = write("roster.yaml", roster_yaml(5678, [on_team(111, 22, position="Vocals")], prune=False))
     member = members(sb)[(111, 22)]["id"]
     sb.store.set_team_member(member, status="C", notes="changed by hand in PCO")
     result = cli("drift", str(path))
@@ -159,20 +152,13 @@ def test_unmanaged_fields_are_neither_reverted_nor_drift(sb: SandboxServer, cli:
 def test_prune_removes_undeclared_members_and_same_person_twice_on_a_team(
         sb: SandboxServer, cli: Cli, write: Write) -> None:
     duplicate = sb.store.add_team_member(5680, 113, 22, status="U", position="Keys")
-    path = write("roster.yaml", """
-        provider: planning_center
-        service_type: 1234
-        rosters:
-          - plan: 5680
-            team_members:
-              - {person: 113, team: 22}
-              - {person: 125, team: 22}
-              - {person: 126, team: 22}
-              - {person: 127, team: 22}
-              - {person: 128, team: 23}
-              - {person: 129, team: 23}
-              - {person: 130, team: 24}
-    """)  # 114/24 is not declared
+    path = write("roster.yaml", roster_yaml(5680, [on_team(113, 22),
+                                                   on_team(125, 22),
+                                                   on_team(126, 22),
+                                                   on_team(127, 22),
+                                                   on_team(128, 23),
+                                                   on_team(129, 23),
+                                                   on_team(130, 24)]))  # 114/24 is not declared
     gone = members(sb, 5680)[(114, 24)]["id"]
     data = plan_json(cli, path)
     assert [(c["action"], c["key"], c["reason"]) for c in data["changes"]] == [
@@ -189,17 +175,9 @@ def test_prune_removes_undeclared_members_and_same_person_twice_on_a_team(
 
 
 def test_person_on_two_teams_of_a_plan_is_a_warning(sb: SandboxServer, cli: Cli, write: Write) -> None:
-    path = write("roster.yaml", """
-        provider: planning_center
-        service_type: 1234
-        rosters:
-          - plan: 5679
-            prune: false
-            team_members:
-              - {person: 111, team: 22}
-              - {person: 111, team: 23, position: Audio}
-              - {person: 111, team: 24}
-    """)
+    path = write("roster.yaml", roster_yaml(5679, [on_team(111, 22),
+                                                   on_team(111, 23, position="Audio"),
+                                                   on_team(111, 24)], prune=False))
     result = cli("plan", str(path))
     assert result.exit_code == 0
     assert "plan 5679: person 111 is on teams 22, 23 and 24" in result.stdout + result.stderr
@@ -207,15 +185,8 @@ def test_person_on_two_teams_of_a_plan_is_a_warning(sb: SandboxServer, cli: Cli,
 
 def test_ambiguous_create_is_adopted_not_duplicated(sb: SandboxServer, cli: Cli, write: Write,
                                                     clock: FakeClock) -> None:
-    path = write("roster.yaml", """
-        provider: planning_center
-        service_type: 1234
-        rosters:
-          - plan: 5680
-            prune: false
-            team_members:
-              - {person: 111, team: 23, position: Video, notes: first time}
-    """)
+    path = write("roster.yaml", roster_yaml(5680, [on_team(111, 23, position="Video", notes="first time")],
+                                            prune=False))
     sb.add_fault("POST", "team_members$", mode="drop_after_commit")
     sb.clear_requests()
     result = cli("apply", "--auto-approve", str(path))
@@ -236,15 +207,7 @@ def test_ambiguous_create_is_adopted_not_duplicated(sb: SandboxServer, cli: Cli,
 
 def test_create_that_did_not_commit_is_retried_once_reread(sb: SandboxServer, cli: Cli, write: Write,
                                                            clock: FakeClock) -> None:
-    path = write("roster.yaml", """
-        provider: planning_center
-        service_type: 1234
-        rosters:
-          - plan: 5680
-            prune: false
-            team_members:
-              - {person: 111, team: 23}
-    """)
+    path = write("roster.yaml", roster_yaml(5680, [on_team(111, 23)], prune=False))
     sb.add_fault("POST", "team_members$", status=502)  # a 5xx on a POST is ambiguous too
     sb.clear_requests()
     assert cli("apply", "--auto-approve", str(path)).exit_code == 0
@@ -367,16 +330,7 @@ def test_a_schedule_is_never_created_or_deleted(sb: SandboxServer) -> None:
 
 def test_unknown_person_or_foreign_team_is_a_plan_error_naming_the_line(sb: SandboxServer, cli: Cli,
                                                                         write: Write) -> None:
-    path = write("roster.yaml", """
-        provider: planning_center
-        service_type: 1234
-        rosters:
-          - plan: 5678
-            prune: false
-            team_members:
-              - {person: 99999, team: 22}
-              - {person: 111, team: 31}
-    """)
+    path = write("roster.yaml", roster_yaml(5678, [on_team(99999, 22), on_team(111, 31)], prune=False))
     result = cli("plan", str(path))
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "roster.yaml:7:18: person 99999 does not exist in Planning Center Services" in result.stderr
@@ -386,15 +340,7 @@ def test_unknown_person_or_foreign_team_is_a_plan_error_naming_the_line(sb: Sand
 
 
 def test_an_added_person_is_named_in_review_output(sb: SandboxServer, cli: Cli, write: Write) -> None:
-    path = write("roster.yaml", """
-        provider: planning_center
-        service_type: 1234
-        rosters:
-          - plan: 5678
-            prune: false
-            team_members:
-              - {person: 119, team: 22, position: Keys}
-    """)
+    path = write("roster.yaml", roster_yaml(5678, [on_team(119, 22, position="Keys")], prune=False))
     result = cli("plan", str(path), "--format", "markdown")
     assert "Grace Wilson on Dec 6 Band: added as Keys" in result.stdout
 
