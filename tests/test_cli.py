@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.sandbox import GUIDEBOOK_KEY, PCO_SECRET
+from provisioner.sandbox import GUIDEBOOK_KEY, PCO_SECRET, SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
@@ -16,8 +16,8 @@ ONE = ("provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
        "  - {name: Sales Team, attendees: [6], sessions: [13]}\n")
 
 
-def writes(sb: object) -> list[tuple[str, str]]:
-    return [(r["method"], r["path"]) for r in sb.requests() if r["method"] != "GET"]  # type: ignore[attr-defined]
+def writes(sb: SandboxServer) -> list[tuple[str, str]]:
+    return [(r["method"], r["path"]) for r in sb.requests() if r["method"] != "GET"]
 
 
 def test_validate_exit_codes(cli: Cli, write: Write) -> None:
@@ -43,16 +43,16 @@ def test_missing_key_is_one_clear_message(cli: Cli, write: Write, monkeypatch: p
 
 
 @pytest.mark.parametrize("url", ["http://example.com/open-api/v1/", "http://10.0.0.1:8080/", "ftp://127.0.0.1/"])
-def test_cleartext_to_non_loopback_is_refused_before_any_request(cli: Cli, sb: object, write: Write,
+def test_cleartext_to_non_loopback_is_refused_before_any_request(cli: Cli, sb: SandboxServer, write: Write,
                                                                   monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("GUIDEBOOK_API_URL", url)
     result = cli("plan", str(write("ok.yaml", ONE)))
     assert result.exit_code == 1
     assert f"GUIDEBOOK_API_URL={url!r} refused" in result.stderr
-    assert sb.requests() == []  # type: ignore[attr-defined]
+    assert sb.requests() == []
 
 
-def test_detailed_exitcode_and_drift_codes(cli: Cli, sb: object, write: Write) -> None:
+def test_detailed_exitcode_and_drift_codes(cli: Cli, sb: SandboxServer, write: Write) -> None:
     d = write("s.yaml", ONE)
     assert cli("plan", str(d)).exit_code == 0
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 2
@@ -66,7 +66,7 @@ def test_detailed_exitcode_and_drift_codes(cli: Cli, sb: object, write: Write) -
     assert cli("drift", str(d)).exit_code == 1
 
 
-def test_saved_plan_applies_exactly_and_only_once(cli: Cli, sb: object, write: Write, tmp_path: Path) -> None:
+def test_saved_plan_applies_exactly_and_only_once(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:
     d, out = write("s.yaml", ONE), tmp_path / "plan.json"
     result = cli("plan", str(d), "--out", str(out))
     assert result.exit_code == 0 and "Plan written to" in result.stderr
@@ -76,7 +76,7 @@ def test_saved_plan_applies_exactly_and_only_once(cli: Cli, sb: object, write: W
     applied = cli("apply", str(d), "--plan", str(out), "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert writes(sb) == [("PATCH", "/open-api/v1/personalized-schedules/1/")]
-    sb.clear_requests()  # type: ignore[attr-defined]
+    sb.clear_requests()
     # The same plan again: live already holds what it writes, so it says so and writes nothing.
     again = cli("apply", str(d), "--plan", str(out), "--auto-approve")
     assert again.exit_code == 0
@@ -84,19 +84,21 @@ def test_saved_plan_applies_exactly_and_only_once(cli: Cli, sb: object, write: W
     assert writes(sb) == []
 
 
-def test_stale_plan_after_someone_edits_live_is_refused(cli: Cli, sb: object, write: Write, tmp_path: Path) -> None:
+def test_stale_plan_after_someone_edits_live_is_refused(cli: Cli, sb: SandboxServer, write: Write,
+                                                        tmp_path: Path) -> None:
     d, out = write("s.yaml", ONE), tmp_path / "plan.json"
     assert cli("plan", str(d), "--out", str(out)).exit_code == 0
-    sb.store.add_guidebook_schedule(47, "Sneaky", [6], [13])  # type: ignore[attr-defined]  # other scope objects: fine
-    sb.store.set_schedule_links(1, sessions=[13, 14])  # type: ignore[attr-defined]
-    sb.clear_requests()  # type: ignore[attr-defined]
+    sb.store.add_guidebook_schedule(47, "Sneaky", [6], [13])  # other scope objects: fine
+    sb.store.set_schedule_links(1, sessions=[13, 14])
+    sb.clear_requests()
     result = cli("apply", str(d), "--plan", str(out), "--auto-approve")
     assert result.exit_code == 1
     assert "'Sales Team': live state changed since the plan was made" in result.stderr
     assert writes(sb) == []
 
 
-def test_plan_from_other_yaml_or_edited_file_is_refused(cli: Cli, sb: object, write: Write, tmp_path: Path) -> None:
+def test_plan_from_other_yaml_or_edited_file_is_refused(cli: Cli, sb: SandboxServer, write: Write,
+                                                        tmp_path: Path) -> None:
     d, out = write("s.yaml", ONE), tmp_path / "plan.json"
     assert cli("plan", str(d), "--out", str(out)).exit_code == 0
     write("s.yaml", ONE.replace("[13]", "[13, 14]"))
@@ -112,13 +114,14 @@ def test_plan_from_other_yaml_or_edited_file_is_refused(cli: Cli, sb: object, wr
     assert writes(sb) == []
 
 
-def _everything_but(keep: int, sb: object) -> str:
-    rows = sb.store.guidebook_schedules(47)[:keep]  # type: ignore[attr-defined]
+def _everything_but(keep: int, sb: SandboxServer) -> str:
+    rows = sb.store.guidebook_schedules(47)[:keep]
     return "provider: guidebook\nguide: 47\nschedules:\n" + "".join(
         f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n" for s in rows)
 
 
-def test_mass_delete_is_flagged_by_plan_and_refused_by_apply_without_force(cli: Cli, sb: object, write: Write) -> None:
+def test_mass_delete_is_flagged_by_plan_and_refused_by_apply_without_force(cli: Cli, sb: SandboxServer,
+                                                                           write: Write) -> None:
     d = write("s.yaml", _everything_but(8, sb))  # deletes 4 of 12 = 33% > 30%
     plan = cli("plan", str(d))
     assert plan.exit_code == 0
@@ -131,13 +134,13 @@ def test_mass_delete_is_flagged_by_plan_and_refused_by_apply_without_force(cli: 
     assert forced.exit_code == 0 and len(writes(sb)) == 4
 
 
-def test_threshold_per_file(cli: Cli, sb: object, write: Write) -> None:
+def test_threshold_per_file(cli: Cli, sb: SandboxServer, write: Write) -> None:
     body = _everything_but(8, sb).replace("schedules:\n", "safety: {max_delete_percent: 40}\nschedules:\n", 1)
     assert cli("apply", str(write("s.yaml", body)), "--auto-approve").exit_code == 0
 
 
-def test_protect_blocks_deletes_without_force(cli: Cli, sb: object, write: Write) -> None:
-    rows = [s for s in sb.store.guidebook_schedules(47) if s["name"] != "VIP Speakers"]  # type: ignore[attr-defined]
+def test_protect_blocks_deletes_without_force(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    rows = [s for s in sb.store.guidebook_schedules(47) if s["name"] != "VIP Speakers"]
     body = "provider: guidebook\nguide: 47\nprotect: ['VIP*']\nschedules:\n" + "".join(
         f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n" for s in rows)
     result = cli("apply", str(write("s.yaml", body)), "--auto-approve")
@@ -145,22 +148,23 @@ def test_protect_blocks_deletes_without_force(cli: Cli, sb: object, write: Write
     assert writes(sb) == []
 
 
-def test_deleting_everything_needs_force_even_in_a_small_scope(cli: Cli, sb: object, write: Write) -> None:
+def test_deleting_everything_needs_force_even_in_a_small_scope(cli: Cli, sb: SandboxServer, write: Write) -> None:
     result = cli("apply", str(write("s.yaml", "provider: guidebook\nguide: 48\nschedules: []\n")), "--auto-approve")
     assert result.exit_code == 1 and "guide 48: would delete all 2 live objects" in result.stderr
 
 
-def test_removed_file_means_unmanaged_not_pruned(cli: Cli, sb: object, write: Write, tmp_path: Path) -> None:
+def test_removed_file_means_unmanaged_not_pruned(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:
     write("pco.yaml", "provider: planning_center\nperson: 111\nresponses: []\n")
     result = cli("plan", str(tmp_path / "schedules"), "--format", "json")
     assert result.exit_code == 0 and json.loads(result.stdout)["changes"] == []
-    assert not any("open-api" in r["path"] for r in sb.requests())  # type: ignore[attr-defined]
+    assert not any("open-api" in r["path"] for r in sb.requests())
 
 
-def test_secrets_never_appear_in_output_logs_or_plan_files(cli: Cli, sb: object, write: Write, tmp_path: Path) -> None:
+def test_secrets_never_appear_in_output_logs_or_plan_files(cli: Cli, sb: SandboxServer, write: Write,
+                                                           tmp_path: Path) -> None:
     write("pco.yaml", "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: accepted}\n")
     d, out = write("s.yaml", ONE), tmp_path / "plan.json"
-    sb.add_fault(method="GET", path=".*", status=503, times=1)  # type: ignore[attr-defined]  # errors are logged too
+    sb.add_fault(method="GET", path=".*", status=503, times=1)  # errors are logged too
     results = [cli("-vv", "plan", str(d), "--out", str(out)), cli("-vv", "apply", str(d), "--auto-approve"),
                cli("-vv", "drift", str(d), "--format", "json")]
     texts = [r.stdout + r.stderr for r in results] + [out.read_text()]
@@ -179,7 +183,7 @@ def test_schema_command_prints_json_schema(cli: Cli) -> None:
 
 @pytest.mark.parametrize("content", ["[]", '{"format_version": 1, "changes": [1, 2]}',
                                      '{"format_version": 1, "changes": [{"action": "update"}]}'])
-def test_malformed_plan_files_are_refused_clearly(cli: Cli, sb: object, write: Write, tmp_path: Path,
+def test_malformed_plan_files_are_refused_clearly(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path,
                                                   content: str) -> None:
     (tmp_path / "plan.json").write_text(content)
     result = cli("apply", str(write("s.yaml", ONE)), "--plan", str(tmp_path / "plan.json"), "--auto-approve")
@@ -199,14 +203,14 @@ def test_bad_timeout_is_a_config_error(cli: Cli, write: Write, monkeypatch: pyte
     assert result.exit_code == 1 and "PROVISIONER_TIMEOUT" in result.stderr and "Traceback" not in result.output
 
 
-def test_unsafe_plan_is_refused_before_asking(cli: Cli, sb: object, write: Write) -> None:
+def test_unsafe_plan_is_refused_before_asking(cli: Cli, sb: SandboxServer, write: Write) -> None:
     result = cli("apply", str(write("s.yaml", "provider: guidebook\nguide: 48\nschedules: []\n")), input="y\n")
     assert result.exit_code == 1
     assert "refusing to apply: guide 48: would delete all 2 live objects" in result.stderr
     assert "Apply these changes?" not in result.output and writes(sb) == []
 
 
-def test_saved_plan_does_not_depend_on_the_directory_or_path_spelling(cli: Cli, sb: object, write: Write,
+def test_saved_plan_does_not_depend_on_the_directory_or_path_spelling(cli: Cli, sb: SandboxServer, write: Write,
                                                                        tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     d = write("s.yaml", ONE)

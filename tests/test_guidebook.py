@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from provisioner.clock import FakeClock
+from provisioner.sandbox import SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
@@ -28,15 +29,15 @@ SMALL = """
 """
 
 
-def writes(sb: object) -> list[tuple[str, str, object]]:
-    return [(r["method"], r["path"], r["body"]) for r in sb.requests() if r["method"] != "GET"]  # type: ignore[attr-defined]
+def writes(sb: SandboxServer) -> list[tuple[str, str, object]]:
+    return [(r["method"], r["path"], r["body"]) for r in sb.requests() if r["method"] != "GET"]
 
 
-def gets(sb: object) -> list[tuple[str, dict]]:
-    return [(r["path"], r["query"]) for r in sb.requests() if r["method"] == "GET"]  # type: ignore[attr-defined]
+def gets(sb: SandboxServer) -> list[tuple[str, dict]]:
+    return [(r["path"], r["query"]) for r in sb.requests() if r["method"] == "GET"]
 
 
-def test_plan_json_with_id_references_costs_one_list_request(cli: Cli, sb: object, write: Write) -> None:
+def test_plan_json_with_id_references_costs_one_list_request(cli: Cli, sb: SandboxServer, write: Write) -> None:
     d = write("s.yaml", SMALL)
     result = cli("plan", str(d), "--format", "json")
     assert result.exit_code == 0, result.output
@@ -54,7 +55,7 @@ def test_plan_json_with_id_references_costs_one_list_request(cli: Cli, sb: objec
     assert writes(sb) == []
 
 
-def test_apply_sends_minimal_writes_and_replan_is_empty(cli: Cli, sb: object, write: Write) -> None:
+def test_apply_sends_minimal_writes_and_replan_is_empty(cli: Cli, sb: SandboxServer, write: Write) -> None:
     d = write("s.yaml", SMALL)
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
@@ -64,21 +65,21 @@ def test_apply_sends_minimal_writes_and_replan_is_empty(cli: Cli, sb: object, wr
         ("POST", API + "personalized-schedules/", {"guide": 47, "name": "Newcomers", "attendees": [50, 51],
                                                     "sessions": [13]}),
     ]
-    sb.clear_requests()  # type: ignore[attr-defined]
+    sb.clear_requests()
     again = cli("plan", str(d), "--detailed-exitcode", "--format", "json")
     assert again.exit_code == 0 and json.loads(again.stdout)["changes"] == []
     assert writes(sb) == []
 
 
-def test_patch_carries_only_the_changed_field(cli: Cli, sb: object, write: Write) -> None:
+def test_patch_carries_only_the_changed_field(cli: Cli, sb: SandboxServer, write: Write) -> None:
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
                         "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12], sessions: [13, 40]}\n")
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
     assert writes(sb) == [("PATCH", API + "personalized-schedules/1/", {"sessions": [13, 40]})]
 
 
-def test_prune_deletes_undeclared_and_ignore_protects(cli: Cli, sb: object, write: Write) -> None:
-    store = sb.store  # type: ignore[attr-defined]
+def test_prune_deletes_undeclared_and_ignore_protects(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    store = sb.store
     keep = [s for s in store.guidebook_schedules(47) if s["name"] not in ("Legacy Track", "Manual Adjustments")]
     body = "provider: guidebook\nguide: 47\nignore: ['Manual *']\nschedules:\n" + "".join(
         f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n" for s in keep)
@@ -90,7 +91,7 @@ def test_prune_deletes_undeclared_and_ignore_protects(cli: Cli, sb: object, writ
     assert "Manual Adjustments" in names and "Legacy Track" not in names
 
 
-def test_readable_references_resolve_once_per_run(cli: Cli, sb: object, write: Write) -> None:
+def test_readable_references_resolve_once_per_run(cli: Cli, sb: SandboxServer, write: Write) -> None:
     d = write("s.yaml", """
         provider: guidebook
         guide: 47
@@ -111,8 +112,8 @@ def test_readable_references_resolve_once_per_run(cli: Cli, sb: object, write: W
                                                      API + "attendees/"])
 
 
-def test_unresolvable_references_name_file_line_and_candidates(cli: Cli, sb: object, write: Write) -> None:
-    sb.store.add_session(47, "Workshop A")  # type: ignore[attr-defined]  # now two sessions share the name
+def test_unresolvable_references_name_file_line_and_candidates(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    sb.store.add_session(47, "Workshop A")  # now two sessions share the name
     d = write("s.yaml", """
         provider: guidebook
         guide: 47
@@ -135,7 +136,7 @@ def test_unresolvable_references_name_file_line_and_candidates(cli: Cli, sb: obj
     assert "Traceback" not in result.output and f
 
 
-def test_foreign_session_id_is_a_plan_error(cli: Cli, sb: object, write: Write) -> None:
+def test_foreign_session_id_is_a_plan_error(cli: Cli, sb: SandboxServer, write: Write) -> None:
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
                         "  - {name: Bad, attendees: [6], sessions: [41]}\n")
     result = cli("apply", str(d), "--auto-approve")
@@ -144,8 +145,8 @@ def test_foreign_session_id_is_a_plan_error(cli: Cli, sb: object, write: Write) 
     assert writes(sb) == []
 
 
-def test_one_failed_change_does_not_stop_the_others(cli: Cli, sb: object, write: Write) -> None:
-    sb.add_fault(method="POST", path=r".*/personalized-schedules/$", status=400, times=1)  # type: ignore[attr-defined]
+def test_one_failed_change_does_not_stop_the_others(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    sb.add_fault(method="POST", path=r".*/personalized-schedules/$", status=400, times=1)
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
                         "  - {name: A, attendees: [6], sessions: [13]}\n"
                         "  - {name: Sales Team, attendees: [6], sessions: [13]}\n")
@@ -162,12 +163,12 @@ def test_one_failed_change_does_not_stop_the_others(cli: Cli, sb: object, write:
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
 
 
-def test_publish_guide_and_attendees(cli: Cli, sb: object, write: Write) -> None:
+def test_publish_guide_and_attendees(cli: Cli, sb: SandboxServer, write: Write) -> None:
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: guide\nschedules:\n"
                         "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n")
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
     assert writes(sb)[-1] == ("POST", API + "guides/47/publish-personalized-schedules/", None)
-    sb.clear_requests()  # type: ignore[attr-defined]
+    sb.clear_requests()
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
                         "  - {name: Sales Team, attendees: [6, 8], sessions: [13, 14, 40]}\n")
     result = cli("apply", str(d), "--auto-approve")
@@ -177,7 +178,7 @@ def test_publish_guide_and_attendees(cli: Cli, sb: object, write: Write) -> None
 
 
 @pytest.mark.parametrize("mode", ["guide", "attendees"])
-def test_publish_refused_by_server_fails_the_run_without_a_crash(cli: Cli, sb: object, write: Write,
+def test_publish_refused_by_server_fails_the_run_without_a_crash(cli: Cli, sb: SandboxServer, write: Write,
                                                                  mode: str) -> None:
     d = write("s.yaml", f"provider: guidebook\nguide: 48\nprune: false\npublish: {mode}\nschedules:\n"
                         "  - {name: Partner Track, attendees: [102, 103], sessions: [41]}\n")
@@ -186,22 +187,23 @@ def test_publish_refused_by_server_fails_the_run_without_a_crash(cli: Cli, sb: o
     assert "FAILED guide 48: post-apply step failed" in result.stdout
     assert "answered 403" in result.stdout if mode == "guide" else "publishing failed for" in result.stdout
     if mode == "attendees":  # every attendee was tried, not just the first
-        publishes = [r["path"] for r in sb.requests() if r["path"].endswith("publish-personalized-schedules/")]  # type: ignore[attr-defined]
+        publishes = [r["path"] for r in sb.requests() if r["path"].endswith("publish-personalized-schedules/")]
         assert len(publishes) >= 2
 
 
-def test_ambiguous_create_is_adopted_not_duplicated(cli: Cli, sb: object, write: Write, clock: FakeClock) -> None:
-    sb.add_fault(method="POST", path=r".*/personalized-schedules/$", mode="drop_after_commit")  # type: ignore[attr-defined]
+def test_ambiguous_create_is_adopted_not_duplicated(cli: Cli, sb: SandboxServer, write: Write,
+                                                    clock: FakeClock) -> None:
+    sb.add_fault(method="POST", path=r".*/personalized-schedules/$", mode="drop_after_commit")
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
                         "  - {name: New, attendees: [6], sessions: [13]}\n")
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
-    assert [s["name"] for s in sb.store.guidebook_schedules(47)].count("New") == 1  # type: ignore[attr-defined]
+    assert [s["name"] for s in sb.store.guidebook_schedules(47)].count("New") == 1
     assert [m for m, _, _ in writes(sb)] == ["POST"]  # committed once, adopted on re-read, never re-sent
     assert len(clock.sleeps) == 1 and 0.25 <= clock.sleeps[0] <= 0.5  # one backoff before the re-read
 
 
-def test_confirmation_required_without_a_terminal(cli: Cli, sb: object, write: Write) -> None:
+def test_confirmation_required_without_a_terminal(cli: Cli, sb: SandboxServer, write: Write) -> None:
     d = write("s.yaml", SMALL)
     result = cli("apply", str(d))
     assert result.exit_code == 1
@@ -209,7 +211,7 @@ def test_confirmation_required_without_a_terminal(cli: Cli, sb: object, write: W
     assert writes(sb) == []
 
 
-def test_impact_is_exact_over_the_whole_guide(cli: Cli, sb: object, write: Write) -> None:
+def test_impact_is_exact_over_the_whole_guide(cli: Cli, sb: SandboxServer, write: Write) -> None:
     # Carol (8) already sees 13, 15, 40 through VIP Speakers; Bob (7) already sees 13, 14, 40 through Sales Team
     # and 15 through Engineering: adding him to VIP Speakers changes nothing he sees.
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
@@ -223,9 +225,9 @@ def test_impact_is_exact_over_the_whole_guide(cli: Cli, sb: object, write: Write
     assert "- carol@example.com: +Workshop A\n" in markdown and "bob@example.com:" not in markdown
 
 
-def test_one_list_request_per_page_of_schedules(cli: Cli, sb: object, write: Write) -> None:
+def test_one_list_request_per_page_of_schedules(cli: Cli, sb: SandboxServer, write: Write) -> None:
     for i in range(150):  # 162 schedules in guide 47: two pages of 100
-        sb.store.add_guidebook_schedule(47, f"Extra {i:03}", [6], [13])  # type: ignore[attr-defined]
+        sb.store.add_guidebook_schedule(47, f"Extra {i:03}", [6], [13])
     d = write("s.yaml", SMALL)
     assert cli("plan", str(d), "--format", "json").exit_code == 0
     assert gets(sb) == [(API + "personalized-schedules/", {"guide": "47", "page_size": "100"}),
@@ -254,9 +256,9 @@ def test_a_non_api_answer_is_one_clear_error(cli: Cli, write: Write, tmp_path: P
     assert "Traceback" not in result.output
 
 
-def test_nobody_affected_is_said_exactly_not_guessed(cli: Cli, sb: object, write: Write) -> None:
-    sb.store.add_guidebook_schedule(47, "Copy of Sales", [6], [13])  # type: ignore[attr-defined]
-    rows = [s for s in sb.store.guidebook_schedules(47) if s["name"] != "Copy of Sales"]  # type: ignore[attr-defined]
+def test_nobody_affected_is_said_exactly_not_guessed(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    sb.store.add_guidebook_schedule(47, "Copy of Sales", [6], [13])
+    rows = [s for s in sb.store.guidebook_schedules(47) if s["name"] != "Copy of Sales"]
     body = "provider: guidebook\nguide: 47\nschedules:\n" + "".join(
         f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n" for s in rows)
     result = cli("plan", str(write("s.yaml", body)), "--format", "markdown")
@@ -264,13 +266,13 @@ def test_nobody_affected_is_said_exactly_not_guessed(cli: Cli, sb: object, write
     assert "alice@example.com: −Opening Keynote" not in result.stdout  # ...but Alice keeps it via Sales Team
 
 
-def test_a_failed_publish_can_be_run_again_with_republish(cli: Cli, sb: object, write: Write) -> None:
-    sb.add_fault(method="POST", path="publish-personalized-schedules", status=400, times=-1)  # type: ignore[attr-defined]
+def test_a_failed_publish_can_be_run_again_with_republish(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    sb.add_fault(method="POST", path="publish-personalized-schedules", status=400, times=-1)
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: guide\nschedules:\n"
                         "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n")
     assert cli("apply", str(d), "--auto-approve").exit_code == 1
-    sb.clear_faults()  # type: ignore[attr-defined]
-    sb.clear_requests()  # type: ignore[attr-defined]
+    sb.clear_faults()
+    sb.clear_requests()
     assert cli("apply", str(d), "--auto-approve").stdout.endswith("No changes. Live state matches the YAML.\n")
     result = cli("apply", str(d), "--auto-approve", "--republish")
     assert result.exit_code == 0, result.output
@@ -278,8 +280,8 @@ def test_a_failed_publish_can_be_run_again_with_republish(cli: Cli, sb: object, 
     assert writes(sb) == [("POST", API + "guides/47/publish-personalized-schedules/", None)]
 
 
-def test_publish_covers_what_succeeded_when_other_changes_failed(cli: Cli, sb: object, write: Write) -> None:
-    sb.add_fault(method="PATCH", path="personalized-schedules/3/", status=400, times=-1)  # type: ignore[attr-defined]
+def test_publish_covers_what_succeeded_when_other_changes_failed(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    sb.add_fault(method="PATCH", path="personalized-schedules/3/", status=400, times=-1)
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
                         "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n"
                         "  - {name: VIP Speakers, attendees: [8], sessions: [13]}\n")
@@ -290,7 +292,7 @@ def test_publish_covers_what_succeeded_when_other_changes_failed(cli: Cli, sb: o
     assert published == [API + f"attendees/{a}/publish-personalized-schedules/" for a in (10, 11, 12)]
 
 
-def test_republish_with_changes_publishes_once(cli: Cli, sb: object, write: Write) -> None:
+def test_republish_with_changes_publishes_once(cli: Cli, sb: SandboxServer, write: Write) -> None:
     d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
                         "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n")
     assert cli("apply", str(d), "--auto-approve", "--republish").exit_code == 0

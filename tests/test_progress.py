@@ -64,7 +64,8 @@ def test_a_new_phase_erases_the_bar_of_the_last_one() -> None:
     assert "reading live state: " not in out.getvalue()  # no plain lines on a terminal
 
 
-def test_cli_wires_progress_and_stays_quiet_for_the_demo(cli, write, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_wires_progress_and_stays_quiet_for_the_demo(cli, write,
+                                                         monkeypatch) -> None:  # type: ignore[no-untyped-def]
     seen: list[tuple[str, int, int]] = []
 
     class Recording(ProgressReporter):

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import requests
 
-from provisioner.sandbox import GUIDEBOOK_KEY
+from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
 from tests.conftest import Cli
 from tests.test_targeting import GUIDE_48, ROSTERS, committed, git, scopes_read  # noqa: F401  (a fixture)
 
@@ -19,9 +19,9 @@ Write = Callable[[str, str], Path]
 DROPPED = ("Legacy Track", "Press")  # schedules 6 and 12 of guide 47's 12
 
 
-def pruning(sb: object) -> str:
+def pruning(sb: SandboxServer) -> str:
     """Guide 47 as live has it, less two schedules: the plan deletes 2 of 12 (17%, safe)."""
-    url = sb.guidebook_url + "personalized-schedules/?guide=47"  # type: ignore[attr-defined]
+    url = sb.guidebook_url + "personalized-schedules/?guide=47"
     rows = requests.get(url, headers={"Authorization": f"JWT {GUIDEBOOK_KEY}"}, timeout=5).json()["results"]
     return "provider: guidebook\nguide: 47\nschedules:\n" + "".join(
         f"  - {{name: {r['name']}, attendees: {r['attendees']}, sessions: {r['sessions']}}}\n"
@@ -31,21 +31,22 @@ BASE_47 = ("provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
            "  - {name: VIP Speakers, attendees: [8, 20, 21], sessions: [13, 15, 40]}\n")
 
 
-def gb(sb: object, method: str, path: str, **body: object) -> None:
+def gb(sb: SandboxServer, method: str, path: str, **body: object) -> None:
     """A second writer (someone in Builder) changing live state behind the tool's back."""
-    url = sb.guidebook_url + path  # type: ignore[attr-defined]
+    url = sb.guidebook_url + path
     requests.request(method, url, json=body or None, headers={"Authorization": f"JWT {GUIDEBOOK_KEY}"},
                      timeout=5).raise_for_status()
 
 
-def writes(sb: object) -> list[tuple[str, str]]:
-    return [(r["method"], r["path"]) for r in sb.requests() if r["method"] != "GET"]  # type: ignore[attr-defined]
+def writes(sb: SandboxServer) -> list[tuple[str, str]]:
+    return [(r["method"], r["path"]) for r in sb.requests() if r["method"] != "GET"]
 
 
 # -- apply --plan: the saved plan is the unit of apply ---------------------------------------------------------
 
 
-def test_a_safe_saved_plan_is_applied_even_when_the_fresh_plan_would_be_unsafe(cli: Cli, sb: object, write: Write,
+def test_a_safe_saved_plan_is_applied_even_when_the_fresh_plan_would_be_unsafe(cli: Cli, sb: SandboxServer,
+                                                                               write: Write,
                                                                               tmp_path: Path) -> None:
     d = write("summit.yaml", pruning(sb))
     plan = tmp_path / "plan.json"
@@ -54,7 +55,7 @@ def test_a_safe_saved_plan_is_applied_even_when_the_fresh_plan_would_be_unsafe(c
     for name in ("Hand-made 1", "Hand-made 2", "Hand-made 3"):  # fresh plan: 5 of 15 deletes, over 30%
         gb(sb, "POST", "personalized-schedules/", guide=47, name=name, attendees=[], sessions=[])
     assert "UNSAFE" in cli("plan", str(d)).stdout
-    sb.clear_requests()  # type: ignore[attr-defined]
+    sb.clear_requests()
 
     result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
     assert result.exit_code == 0, result.stderr
@@ -65,13 +66,13 @@ def test_a_safe_saved_plan_is_applied_even_when_the_fresh_plan_would_be_unsafe(c
     assert result.stdout.endswith("Applied 2, failed 0, skipped 0.\n")
 
 
-def test_a_stale_saved_plan_is_refused_with_nothing_written(cli: Cli, sb: object, write: Write,
+def test_a_stale_saved_plan_is_refused_with_nothing_written(cli: Cli, sb: SandboxServer, write: Write,
                                                             tmp_path: Path) -> None:
     d = write("summit.yaml", pruning(sb))
     plan = tmp_path / "plan.json"
     cli("plan", str(d), "--out", str(plan))
     gb(sb, "PATCH", "personalized-schedules/12/", attendees=[1, 2])  # someone edits what the plan deletes
-    sb.clear_requests()  # type: ignore[attr-defined]
+    sb.clear_requests()
     result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
     assert result.exit_code == 1
     assert result.stderr == ("error: refusing to apply a stale plan, nothing was written:\n"
@@ -79,25 +80,25 @@ def test_a_stale_saved_plan_is_refused_with_nothing_written(cli: Cli, sb: object
     assert writes(sb) == []
 
 
-def test_apply_plan_reads_only_the_scopes_the_saved_plan_changes(cli: Cli, sb: object, write: Write,
+def test_apply_plan_reads_only_the_scopes_the_saved_plan_changes(cli: Cli, sb: SandboxServer, write: Write,
                                                                  tmp_path: Path) -> None:
     d = write("summit.yaml", pruning(sb))
     write("partner.yaml", GUIDE_48)
     write("sunday.yaml", ROSTERS)
     plan = tmp_path / "plan.json"
     cli("plan", str(d), "--target", "guide:47", "--out", str(plan))
-    sb.clear_requests()  # type: ignore[attr-defined]
+    sb.clear_requests()
     result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"guide:47"}
 
 
-def test_reapplying_an_applied_plan_says_so(cli: Cli, sb: object, write: Write, tmp_path: Path) -> None:
+def test_reapplying_an_applied_plan_says_so(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:
     d = write("summit.yaml", pruning(sb))
     plan = tmp_path / "plan.json"
     cli("plan", str(d), "--out", str(plan))
     assert cli("apply", str(d), "--plan", str(plan), "--auto-approve").exit_code == 0
-    sb.clear_requests()  # type: ignore[attr-defined]
+    sb.clear_requests()
     again = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
     assert again.exit_code == 0
     assert again.stderr == "The saved plan is already applied: live state holds its 2 changes.\n"
@@ -105,7 +106,7 @@ def test_reapplying_an_applied_plan_says_so(cli: Cli, sb: object, write: Write, 
     assert writes(sb) == []
 
 
-def test_apply_plan_with_a_target_is_refused(cli: Cli, sb: object, write: Write, tmp_path: Path) -> None:
+def test_apply_plan_with_a_target_is_refused(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:
     d = write("summit.yaml", pruning(sb))
     plan = tmp_path / "plan.json"
     cli("plan", str(d), "--out", str(plan))
@@ -118,7 +119,7 @@ def test_apply_plan_with_a_target_is_refused(cli: Cli, sb: object, write: Write,
 
 
 @pytest.fixture
-def pr(write: Write, sb: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def pr(write: Write, sb: SandboxServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A repository whose `base` declares guide 47's Sales Team and VIP Speakers as live has them; then the pull
     request adds session 15 to Sales Team, and someone removes attendee 21 from VIP Speakers in Builder."""
     d = write("summit.yaml", BASE_47)
@@ -183,13 +184,13 @@ def test_a_saved_plan_keeps_its_causes_and_without_base_there_are_none(cli: Cli,
     assert plain["changes"] == [] and "cause" not in json.dumps(plain)
 
 
-def test_after_an_apply_that_stopped_half_way_the_rest_is_applied(cli: Cli, sb: object, write: Write,
+def test_after_an_apply_that_stopped_half_way_the_rest_is_applied(cli: Cli, sb: SandboxServer, write: Write,
                                                                    tmp_path: Path) -> None:
     d = write("summit.yaml", pruning(sb))
     plan = tmp_path / "plan.json"
     cli("plan", str(d), "--out", str(plan))
     gb(sb, "DELETE", "personalized-schedules/6/")  # the first of the two deletes went through before a failure
-    sb.clear_requests()  # type: ignore[attr-defined]
+    sb.clear_requests()
     result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
     assert result.exit_code == 0, result.stderr
     assert result.stderr.startswith("1 of the saved plan's 2 changes are already applied; applying the other 1.\n")

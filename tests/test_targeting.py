@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from provisioner.sandbox import SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
@@ -23,10 +24,10 @@ ROSTERS = ("provider: planning_center\nservice_type: 1234\nrosters:\n"
 PERSON = "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: declined}\n"
 
 
-def scopes_read(sb: object) -> set[str]:
+def scopes_read(sb: SandboxServer) -> set[str]:
     """Which scopes the requests touched, named as --target names them."""
     out = set()
-    for r in sb.requests():  # type: ignore[attr-defined]
+    for r in sb.requests():
         path, query = r["path"], r["query"]
         if "guide" in query:
             out.add(f"guide:{query['guide']}")
@@ -65,7 +66,7 @@ def committed(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return Path("schedules")
 
 
-def test_plan_with_targets_reads_only_those_scopes(cli: Cli, sb: object, repo: Path) -> None:
+def test_plan_with_targets_reads_only_those_scopes(cli: Cli, sb: SandboxServer, repo: Path) -> None:
     result = cli("plan", str(repo), "--target", "guide:48", "--target", "person:111")
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"guide:48", "person:111"}
@@ -74,18 +75,18 @@ def test_plan_with_targets_reads_only_those_scopes(cli: Cli, sb: object, repo: P
     assert titles == ["guidebook · guide 48", "planning_center · person 111"]
 
 
-def test_apply_with_a_target_writes_only_that_scope(cli: Cli, sb: object, repo: Path) -> None:
+def test_apply_with_a_target_writes_only_that_scope(cli: Cli, sb: SandboxServer, repo: Path) -> None:
     result = cli("apply", str(repo), "--target", "plan:5679", "--auto-approve")
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"plan:5679"}
-    assert [(r["method"], r["path"]) for r in sb.requests() if r["method"] != "GET"] == [  # type: ignore[attr-defined]
+    assert [(r["method"], r["path"]) for r in sb.requests() if r["method"] != "GET"] == [
         ("PATCH", "/services/v2/people/112/plan_people/800000010")]  # the documented path
-    sb.clear_requests()  # type: ignore[attr-defined]
+    sb.clear_requests()
     again = cli("plan", str(repo), "--detailed-exitcode")
     assert again.exit_code == 2 and "· plan 5679" not in again.stdout and "· guide 48" in again.stdout
 
 
-def test_a_target_needs_only_its_services_credentials(cli: Cli, sb: object, repo: Path,
+def test_a_target_needs_only_its_services_credentials(cli: Cli, sb: SandboxServer, repo: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("PCO_APPLICATION_ID", "PCO_SECRET", "PCO_ACCESS_TOKEN"):
         monkeypatch.delenv(name)
@@ -95,7 +96,7 @@ def test_a_target_needs_only_its_services_credentials(cli: Cli, sb: object, repo
     assert (result.exit_code, result.stderr[:51]) == (1, "error: Planning Center credentials are incomplete (")
 
 
-def test_drift_with_a_target(cli: Cli, sb: object, repo: Path) -> None:
+def test_drift_with_a_target(cli: Cli, sb: SandboxServer, repo: Path) -> None:
     result = cli("drift", str(repo), "--target", "guide:47", "--format", "json")
     assert result.exit_code == 0  # guide 47 matches the YAML; the other scopes, which drifted, were not read
     assert scopes_read(sb) == {"guide:47"}
@@ -108,17 +109,17 @@ def test_drift_with_a_target(cli: Cli, sb: object, repo: Path) -> None:
            "(kinds: guide, person, plan)\n"),
     ("east/guide:47", "error: --target east/guide:47: no file given declares it;"),
 ])
-def test_unknown_targets_are_clear_errors_before_any_request(cli: Cli, sb: object, repo: Path, target: str,
+def test_unknown_targets_are_clear_errors_before_any_request(cli: Cli, sb: SandboxServer, repo: Path, target: str,
                                                              message: str) -> None:
     for command in ("plan", "apply", "drift"):
         extra = ["--auto-approve"] if command == "apply" else []
         result = cli(command, str(repo), "--target", target, *extra)
         assert result.exit_code == 1, (command, result.stdout)
         assert result.stderr.startswith(message), result.stderr
-    assert sb.requests() == []  # type: ignore[attr-defined]
+    assert sb.requests() == []
 
 
-def test_changed_since_plans_only_the_scopes_of_changed_files(cli: Cli, sb: object, committed: Path,
+def test_changed_since_plans_only_the_scopes_of_changed_files(cli: Cli, sb: SandboxServer, committed: Path,
                                                               write: Write) -> None:
     write("partner.yaml", GUIDE_48.replace("[101]", "[101, 102]"))  # edited
     write("youth.yaml", "provider: planning_center\nperson: 112\nresponses: []\n")  # new, not yet committed
@@ -131,7 +132,7 @@ def test_changed_since_plans_only_the_scopes_of_changed_files(cli: Cli, sb: obje
 
 
 def test_changed_since_covers_a_deleted_file_whose_scope_another_file_still_declares(
-        cli: Cli, sb: object, committed: Path, write: Write) -> None:
+        cli: Cli, sb: SandboxServer, committed: Path, write: Write) -> None:
     write("partner-extra.yaml", GUIDE_48.replace("Partner Track", "Partner VIP").replace("[101]", "[102]"))
     root = committed.parent
     git(root, "add", ".")
@@ -143,37 +144,37 @@ def test_changed_since_covers_a_deleted_file_whose_scope_another_file_still_decl
     assert scopes_read(sb) == {"guide:48"}
 
 
-def test_changed_since_with_nothing_changed_reads_nothing(cli: Cli, sb: object, committed: Path) -> None:
+def test_changed_since_with_nothing_changed_reads_nothing(cli: Cli, sb: SandboxServer, committed: Path) -> None:
     result = cli("plan", str(committed), "--changed-since", "base", "--detailed-exitcode")
-    assert (result.exit_code, sb.requests()) == (0, [])  # type: ignore[attr-defined]
+    assert (result.exit_code, sb.requests()) == (0, [])
     assert "Planned 0 scopes (changed since base): none." in result.stderr
     assert result.stdout == "No changes. Live state matches the YAML.\n"
 
 
-def test_changed_since_and_target_add_up(cli: Cli, sb: object, committed: Path, write: Write) -> None:
+def test_changed_since_and_target_add_up(cli: Cli, sb: SandboxServer, committed: Path, write: Write) -> None:
     write("summit.yaml", GUIDE_47 + "  - {name: Extra, attendees: [], sessions: []}\n")
     result = cli("drift", str(committed), "--changed-since", "base", "--target", "plan:5678", "--format", "json")
     assert result.exit_code == 2
     assert scopes_read(sb) == {"guide:47", "plan:5678"}
 
 
-def test_a_ref_git_cannot_resolve_is_a_clear_error(cli: Cli, sb: object, committed: Path) -> None:
+def test_a_ref_git_cannot_resolve_is_a_clear_error(cli: Cli, sb: SandboxServer, committed: Path) -> None:
     for command in ("plan", "drift", "apply"):
         result = cli(command, str(committed), "--changed-since", "origin/nope")
         assert result.exit_code == 1
         assert result.stderr == ("error: --changed-since origin/nope: git cannot resolve 'origin/nope' to a commit; "
                                  "in CI fetch it first (actions/checkout with fetch-depth: 0)\n")
-    assert sb.requests() == []  # type: ignore[attr-defined]
+    assert sb.requests() == []
 
 
-def test_changed_since_outside_a_repository_is_a_clear_error(cli: Cli, sb: object, repo: Path,
+def test_changed_since_outside_a_repository_is_a_clear_error(cli: Cli, sb: SandboxServer, repo: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(repo.parent)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(repo.parent.parent))
     result = cli("plan", "schedules", "--changed-since", "main")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: --changed-since needs a git repository: ")
-    assert sb.requests() == []  # type: ignore[attr-defined]
+    assert sb.requests() == []
 
 
 def test_a_target_matches_kind_id_and_account() -> None:
