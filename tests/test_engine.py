@@ -18,7 +18,7 @@ def scope(name: str, **kw: object) -> Scope:
 
 
 def engine(provider: FakeProvider) -> Engine:
-    return Engine({"fake": provider}, parallelism=4)  # type: ignore[dict-item]
+    return Engine({"fake": provider}, parallelism=4)
 
 
 def two_scopes() -> FakeProvider:
@@ -64,7 +64,7 @@ def test_one_failure_does_not_stop_the_others_and_rate_exhaustion_skips() -> Non
     assert not report.ok
     provider = two_scopes()
     provider.fail = {"gone": RateLimitedError("daily budget spent")}
-    eng = Engine({"fake": provider}, parallelism=1)  # type: ignore[dict-item]
+    eng = Engine({"fake": provider}, parallelism=1)
     report = eng.apply(eng.survey(WS))
     assert [(o.change.key, o.status) for o in report.outcomes] == [("gone", "failed"), ("x", "skipped"),
                                                                    ("new", "skipped")]
