@@ -1,4 +1,4 @@
-"""`account: NAME` (DESIGN.md §2.1): per-account credentials, scopes and daily budgets, through the CLI."""
+"""`account: NAME` (README: several accounts): per-account credentials, scopes and daily budgets, through the CLI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the CLI gives GitHub Actions and shells: error annotations (DESIGN.md section 4), help on every option,
+"""What the CLI gives GitHub Actions and shells: error annotations (README: Commands), help on every option,
 click's shell completion."""
 
 from __future__ import annotations

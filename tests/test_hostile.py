@@ -171,7 +171,7 @@ def _no_raw_dict(ctx: Ctx, out: str) -> None:
 # -- the table -----------------------------------------------------------------------------------------------
 
 ROWS = [
-    # Usage errors exit 1 on every command: 2 means "changes" or "drift" (DESIGN.md section 4).
+    # Usage errors exit 1 on every command: 2 means "changes" or "drift" (README: Commands and exit codes).
     Row("drift-mistyped-option", ("drift", "--formt", "markdown"), 1, "No such option '--formt'"),
     Row("drift-bad-format", ("drift", "--format", "yaml"), 1, "Invalid value for '--format'"),
     Row("plan-parallelism-0", ("plan", "--parallelism", "0"), 1, "Invalid value for '--parallelism'"),

@@ -1,5 +1,5 @@
 """Team members are (person, team, position); matching is exact first, then leftovers of one (person, team)
-pair up (DESIGN.md 2.2). And the verdict of a change's precondition against a fresh read."""
+pair up (README: Planning Center rosters). And the verdict of a change's precondition against a fresh read."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The plan file's contract (DESIGN.md section 5): real plans validate against schema/plan.schema.json, and a
+"""The plan file's contract (schema/plan.schema.json): real plans validate against schema/plan.schema.json, and a
 plan of a later format_minor, with fields this version does not know, is still read and applied."""
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def test_roster_plan_lists_exactly_the_needed_changes(sb: SandboxServer, cli: Cl
     assert brief(data["changes"]) == [
         ("delete", "plan 5678", "person 118 / team 24 / Coffee",
          {"team_position_name": {"from": "Coffee", "to": None}, "status": {"from": "U", "to": None}}),
-        # a change of position for someone holding one position is one PATCH (DESIGN.md 2.2)
+        # a change of position for someone holding one position is one PATCH (README: Planning Center rosters)
         ("update", "plan 5678", "person 111 / team 22 / Vocals",
          {"team_position_name": {"from": "Vocals", "to": "Keys"}}),
         ("update", "plan 5678", "person 116 / team 23 / Video", {"status": {"from": "U", "to": "C"}}),

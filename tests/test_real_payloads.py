@@ -1,5 +1,5 @@
 """Real-shaped payloads fed to the providers, not only to the HTTP client: the recorded Planning Center
-responses in ../shared/fixtures/pco-recorded/, and pages shaped exactly like the documentation's examples
+responses in tests/fixtures/pco-recorded/, and pages shaped exactly like the documentation's examples
 (docs/api-notes.md says where each shape comes from)."""
 
 from __future__ import annotations

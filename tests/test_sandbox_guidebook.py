@@ -1,4 +1,4 @@
-"""The sandbox's Guidebook Open API emulation, over real HTTP (shared/api/guidebook.md is the reference)."""
+"""The sandbox's Guidebook Open API emulation, over real HTTP (docs/api-notes.md is the reference)."""
 
 from __future__ import annotations
 

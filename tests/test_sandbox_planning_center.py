@@ -1,4 +1,4 @@
-"""The sandbox's Planning Center Services emulation, over real HTTP (shared/api/planning_center.md)."""
+"""The sandbox's Planning Center Services emulation, over real HTTP (docs/api-notes.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Each Guidebook reading of the sandbox, over raw HTTP: both sides of every undocumented point in
-shared/api/guidebook.md part 3, so client tests can run against each."""
+docs/api-notes.md, so client tests can run against each."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Each Planning Center reading of the sandbox, plan times and partial accepts, over raw HTTP (the undocumented
-points of shared/api/planning_center.md part 3, both ways)."""
+points of docs/api-notes.md, both ways)."""
 
 from __future__ import annotations
 

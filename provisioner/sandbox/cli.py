@@ -2,7 +2,7 @@
 
 Every mistake in its options or set-up (a port in use or out of range, an unknown seed or reading, a faults
 file that is not valid, a --data file that is not SQLite) is one line on stderr and exit 1, never a traceback:
-exit 2 means "changes" elsewhere in provisioner (DESIGN.md section 4), so click's usage errors are turned into
+exit 2 means "changes" elsewhere in provisioner (README: Commands), so click's usage errors are turned into
 exit 1 here too. The server is imported only when the command runs, to keep `provisioner --help` fast.
 """
 

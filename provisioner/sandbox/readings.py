@@ -1,6 +1,6 @@
 """Readings: named switches for API behaviour the real services leave undocumented.
 
-Where shared/api marks a behaviour [G] (a guess), the sandbox can take each plausible reading, so a test of the
+Where docs/api-notes.md marks a behaviour [G] (a guess), the sandbox can take each plausible reading, so a test of the
 client can run against all of them. The first value of each reading is its default: the reading the API notes
 call most likely, and what the sandbox did before readings existed. Each service declares its readings in its
 own package (`guidebook/readings.py`, `planning_center/readings.py`); `services.py` lists them all.

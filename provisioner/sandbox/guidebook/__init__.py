@@ -1,1 +1,1 @@
-"""Emulation of the Guidebook Open API v1 (shared/api/guidebook.md): api.py routes, resources.py validates."""
+"""Emulation of the Guidebook Open API v1 (docs/api-notes.md): api.py routes, resources.py validates."""

@@ -1,4 +1,4 @@
-"""Emulation of the Guidebook Open API v1 (see shared/api/guidebook.md): auth, throttling, routing, paging.
+"""Emulation of the Guidebook Open API v1 (see docs/api-notes.md): auth, throttling, routing, paging.
 
 The API is Django REST Framework underneath, so error bodies follow DRF conventions ([G] in the notes):
 ``{"detail": ...}`` for auth/404/405/429 and ``{"field": ["message"]}`` for validation. Undocumented points

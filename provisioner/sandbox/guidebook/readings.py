@@ -1,4 +1,4 @@
-"""Readings of the Guidebook Open API: undocumented points ([G] in shared/api/guidebook.md) the sandbox can take
+"""Readings of the Guidebook Open API: undocumented points ([G] in docs/api-notes.md) the sandbox can take
 either way. The first value is the default (the reading the notes call most likely)."""
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Emulation of Planning Center Services v2 (shared/api/planning_center.md): api.py routes, the rest handles."""
+"""Emulation of Planning Center Services v2 (docs/api-notes.md): api.py routes, the rest handles."""

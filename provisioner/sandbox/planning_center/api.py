@@ -1,4 +1,4 @@
-"""Emulation of Planning Center Services v2 (see shared/api/planning_center.md): auth, rate limit, routing,
+"""Emulation of Planning Center Services v2 (see docs/api-notes.md): auth, rate limit, routing,
 JSON:API paging, and the read-only resources (service types, plans, teams, positions, people).
 
 PlanPerson lives in members.py, Schedule in schedules.py, PlanTime in plan_times.py.
