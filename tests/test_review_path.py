@@ -16,6 +16,8 @@ from tests.conftest import Cli
 from tests.test_targeting import GUIDE_48, ROSTERS, committed, git, scopes_read  # noqa: F401  (a fixture)
 
 Write = Callable[[str, str], Path]
+GB_LIST = "/open-api/v1/personalized-schedules/"
+MEMBERS_5678 = "/services/v2/service_types/1234/plans/5678/team_members"
 DROPPED = ("Legacy Track", "Press")  # schedules 6 and 12 of guide 47's 12
 
 
@@ -91,6 +93,49 @@ def test_apply_plan_reads_only_the_scopes_the_saved_plan_changes(cli: Cli, sb: S
     result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"guide:47"}
+
+
+READABLE = ("provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+            "  - name: Sales Team\n    attendees: [{email: alice@example.com}, {email: bob@example.com}, 10, 11, 12,"
+            " {email: carol@example.com}]\n    sessions: [{import_id: sess-keynote}, {name: Workshop B}, 40]\n")
+MOVES = ("provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
+         "    team_members:\n      - {person: 113, team: 22, position: Bass}\n"
+         "      - {person: 119, team: 22, position: Keys}\n")
+
+
+def test_apply_plan_reads_no_names_again(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:
+    # The saved changes carry ids and names: applying them needs each scope's objects, not the guide's session
+    # and attendee lists (which `email:` and `name:` references need to resolve, and which cost Guidebook more
+    # pages than the schedules), nor the teams and people a roster adds.
+    d = write("summit.yaml", READABLE)
+    write("roster.yaml", MOVES)
+    plan = tmp_path / "plan.json"
+    made = cli("plan", str(d), "--out", str(plan))
+    assert "Plan: 1 to create, 2 to update, 0 to delete." in made.stdout, made.output
+    sb.clear_requests()
+    result = cli("apply", str(d), "--plan", str(plan), "--auto-approve", "--parallelism", "1")
+    assert result.exit_code == 0, result.output
+    assert "carol@example.com (8)" in result.stdout and "Workshop B (15)" in result.stdout  # the saved names
+    reads = [r["path"] for r in sb.requests() if r["method"] == "GET"]
+    assert sorted(reads) == sorted([GB_LIST, GB_LIST, MEMBERS_5678, MEMBERS_5678])  # before and after the writes
+    assert result.stdout.endswith("Applied 3, failed 0, skipped 0.\n")
+    assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_saved_change_not_kept_fails_naming_the_field(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:
+    d = write("summit.yaml", READABLE)
+    write("roster.yaml", MOVES)
+    plan = tmp_path / "plan.json"
+    cli("plan", str(d), "--out", str(plan))
+    sb.add_fault(method="PATCH", path="personalized-schedules/1/", mode="ack_without_commit")
+    sb.add_fault(method="PATCH", path="plan_people", mode="ack_without_commit")
+    result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
+    assert result.exit_code == 1
+    assert ("FAILED update guide 47 'Sales Team' (" in result.stdout and "the server accepted the update but it did "
+            "not take effect: attendees, sessions still differ" in result.stdout)
+    assert ("FAILED update plan 5678 'Maria Garcia (person 113) / Band (team 22) / Guitar' (" in
+            result.stdout and "did not take effect: team_position_name still differs" in result.stdout)
+    assert "Applied 1, failed 2, skipped 0." in result.stdout
 
 
 def test_reapplying_an_applied_plan_says_so(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:
