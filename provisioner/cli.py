@@ -306,7 +306,7 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
             raise Fail("error: --plan applies the saved plan's own scopes; leave out --target and --changed-since")
         saved = _load_plan(plan_file)
         engine = _engine(workspace, parallelism, {c.provider for c in saved.changes})
-        run = _saved_run(engine, workspace, saved)
+        run = _saved_run(engine, workspace, saved, resolve=republish)
     else:
         wanted = select.wanted(targets, changed_since, _paths(paths), workspace)
         engine = _engine(workspace, parallelism, wanted.services())
@@ -340,11 +340,15 @@ def _load_plan(path: str) -> Plan:
         raise StalePlanError(f"cannot read plan file {path}: not JSON ({e})") from e
 
 
-def _saved_run(engine: Engine, workspace: Workspace, saved: Plan) -> Survey:
+def _saved_run(engine: Engine, workspace: Workspace, saved: Plan, *, resolve: bool) -> Survey:
     """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
-    everything shown, checked and applied is the saved plan's."""
-    scopes = frozenset((c.provider, c.scope) for c in saved.changes)
-    fresh = engine.survey(workspace, only=Selection(scopes=scopes).pick)
+    everything shown, checked and applied is the saved plan's. Only ``--republish`` (which publishes everyone the
+    YAML declares) resolves the YAML again; otherwise no name is read."""
+    if resolve:
+        scopes = frozenset((c.provider, c.scope) for c in saved.changes)
+        fresh = engine.survey(workspace, only=Selection(scopes=scopes).pick)
+    else:
+        fresh = engine.read_saved(workspace, saved)
     problems = check_saved(saved, fresh)
     if problems:
         raise StalePlanError("refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems))

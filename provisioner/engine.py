@@ -40,6 +40,7 @@ class Survey:
     live: dict[tuple[str, str], dict[str, Record]]
     desired: dict[tuple[str, str], dict[str, Record]]
     read_at: float = 0.0  # monotonic time of the live read, for fresh preconditions
+    resolved: bool = True  # False: a saved plan's run, whose ``desired`` is empty (the YAML was not resolved)
 
 
 @dataclass
@@ -94,12 +95,7 @@ class Engine:
             scopes = only(scopes)
         notes = self._subset_guard(workspace, scopes)
         read_at = self.clock.monotonic()
-        read = self._map("read", self._read, scopes)
-        fatal = next((r for r in read if isinstance(r, ProvisionerError) and not isinstance(r, PlanError)), None)
-        if fatal is not None:
-            raise fatal
-        diags = [d for r in read if isinstance(r, PlanError) for d in r.diagnostics]
-        live = {k: r for k, r in zip(_keys(scopes), read, strict=True) if not isinstance(r, ProvisionerError)}
+        live, diags = self._read_all(scopes)
         desired, more = self._resolve([s for s in scopes if (s.provider, s.name) in live], live, want_labels)
         if diags or more:
             raise PlanError([*diags, *more])
@@ -121,6 +117,27 @@ class Engine:
                     tuple(twins))
         log.info("%s", plan.summary_line())
         return Survey(plan, scopes, live, desired, read_at)
+
+    def read_saved(self, workspace: Workspace, saved: Plan) -> Survey:
+        """apply --plan's fresh read: the live objects of the scopes the saved plan changes, and nothing else. The
+        YAML is not resolved again (its digest is compared instead, and the saved changes carry ids and names), so
+        no name is read: a guide's attendee and session lists cost more pages than its schedules."""
+        wanted = {(c.provider, c.scope) for c in saved.changes}
+        scopes = [s for s in self.scopes(workspace.files) if (s.provider, s.name) in wanted]
+        read_at = self.clock.monotonic()
+        live, diags = self._read_all(scopes)
+        if diags:
+            raise PlanError(diags)
+        return Survey(Plan(inputs_digest=workspace.digest), scopes, live, {}, read_at, resolved=False)
+
+    def _read_all(self, scopes: list[Scope]) -> tuple[dict[tuple[str, str], dict[str, Record]], list[Diagnostic]]:
+        """Each scope's live records; the YAML's mistakes a read reveals (an unknown plan) are collected."""
+        read = self._map("read", self._read, scopes)
+        fatal = next((r for r in read if isinstance(r, ProvisionerError) and not isinstance(r, PlanError)), None)
+        if fatal is not None:
+            raise fatal
+        diags = [d for r in read if isinstance(r, PlanError) for d in r.diagnostics]
+        return {k: r for k, r in zip(_keys(scopes), read, strict=True) if not isinstance(r, ProvisionerError)}, diags
 
     def _subset_guard(self, workspace: Workspace, scopes: list[Scope]) -> list[str]:
         """A run given only some of the files that declare a scope must not prune that scope (it would delete

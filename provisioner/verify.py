@@ -5,11 +5,11 @@ contract §4, §6)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from provisioner.core import Change, Record, Scope
-from provisioner.diff import diff_scope
+from provisioner.diff import diff_scope, field_diff
 from provisioner.errors import ProvisionerError
 from provisioner.providers.base import Provider
 from provisioner.reconcile import Created, rekeyed
@@ -76,20 +76,41 @@ class Verifier:
 
     def _check_effect(self, scope: Scope, run: Survey, live: dict[str, Record], mine: list[Outcome]) -> None:
         """An applied change whose object still differs was accepted but not kept: a failure, not a warning."""
-        try:  # resolved again against the new live state: a changed position pairs with its new key
-            want = self.providers[scope.provider_key].desired(scope, live)
-        except ProvisionerError:
-            want = run.desired[(scope.provider, scope.name)]
-        left = {c.key: c for c in diff_scope(scope, want, live)}
+        left = self._left(scope, run, live) if run.resolved else {}
         ids = {str(r.id) for r in live.values()}
         for o in mine:
             c = o.change
+            what = left.get(c.key) if run.resolved else _unkept(c, live)
             if c.action == "delete" and str((c.before or {}).get("id")) in ids and not (o.written and o.written.note):
                 o.status, o.error = "failed", "the server accepted the delete but the object is still there"
-            elif c.action != "delete" and c.key in left and left[c.key].action != "delete":
-                what = left[c.key]
+            elif c.action != "delete" and what is not None and what.action != "delete":
                 detail = "it is not there" if what.action == "create" else \
                     f"{', '.join(sorted(what.fields))} still differ{'s' if len(what.fields) == 1 else ''}"
                 hint = self.providers[scope.provider_key].explain_unconverged(c, live=live.get(c.key))
                 detail += f" — {hint}" if hint else ""
                 o.status, o.error = "failed", f"the server accepted the {c.action} but it did not take effect: {detail}"
+
+    def _left(self, scope: Scope, run: Survey, live: dict[str, Record]) -> dict[str, Change]:
+        """What a fresh plan would still do, by key."""
+        try:  # resolved again against the new live state: a changed position pairs with its new key
+            want = self.providers[scope.provider_key].desired(scope, live)
+        except ProvisionerError:
+            want = run.desired[(scope.provider, scope.name)]
+        return {c.key: c for c in diff_scope(scope, want, live)}
+
+
+def _unkept(change: Change, live: dict[str, Record]) -> Change | None:
+    """For a saved plan (its YAML not resolved again, so its names not read): what of ``change`` live does not
+    hold. A create is found by its key, an update by the id it was computed from (a changed position changes the
+    key); the fields compare as the diff compares them."""
+    if change.action == "delete":
+        return None
+    if change.action == "create":
+        now = live.get(change.key)
+    else:
+        now = next((r for r in live.values() if str(r.id) == str((change.before or {}).get("id"))), None)
+    if now is None:
+        return replace(change, action="create")
+    after = change.after or {}
+    fields = field_diff({f: after.get(f) for f in (change.fields if change.action == "update" else after)}, now.values)
+    return replace(change, action="update", fields=fields) if fields else None

@@ -122,7 +122,8 @@ def test_apply_plan_reads_no_names_again(cli: Cli, sb: SandboxServer, write: Wri
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
 
 
-def test_a_saved_change_not_kept_fails_naming_the_field(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:
+def test_a_saved_change_not_kept_fails_naming_the_field(cli: Cli, sb: SandboxServer, write: Write,
+                                                        tmp_path: Path) -> None:
     d = write("summit.yaml", READABLE)
     write("roster.yaml", MOVES)
     plan = tmp_path / "plan.json"
