@@ -55,6 +55,7 @@ class Day:
     guides_per_merge: int = 2
     drift_runs: int = 4  # every 6 hours
     drift_found: int = 1  # drift runs that find drift and render it
+    readable: bool = False  # attendees written as `email:` references, as `provisioner import` writes them
     limit: int = 10_000  # Guidebook requests per account per day
     target: float = 0.25  # the share of the limit CI may use
 
@@ -75,6 +76,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a small day in seconds")
     parser.add_argument("--heavy", action="store_true",
                         help="also the day where every merge changes all the day's guides at once")
+    parser.add_argument("--readable", action="store_true",
+                        help="also the reference day with attendees as email references (as import writes them)")
     parser.add_argument("--write", metavar="FILE", help="also write the output as a markdown page to FILE")
     args = parser.parse_args(argv)
     out = io.StringIO()
@@ -105,6 +108,10 @@ def _run(args: argparse.Namespace) -> None:
                         guides_per_merge=min(day.guides, day.guides_per_merge * day.merges))
         print("\n# sensitivity: every merge (and so every PR) makes all the day's changes at once")
         report(heavy, measure(heavy))
+    if args.readable:
+        print("\n# sensitivity: attendees as `email:` references (as `provisioner import` writes them), which every "
+              "plan and drift must resolve against the guide's attendee list")
+        report(replace(day, readable=True), measure(replace(day, readable=True)))
 
 
 def report(day: Day, steps: dict[str, Step]) -> None:
@@ -112,7 +119,8 @@ def report(day: Day, steps: dict[str, Step]) -> None:
           f"{day.attendees} attendees per guide")
     print(f"# a day: {day.pushes} PR pushes; {day.merges} merges of {day.changes_per_merge} changes over "
           f"{day.guides_per_merge} guides each; drift every "
-          f"{24 // day.drift_runs} h, finding drift {day.drift_found} time(s); publish: none")
+          f"{24 // day.drift_runs} h, finding drift {day.drift_found} time(s); publish: none; attendees as "
+          f"{'email references' if day.readable else 'ids'}")
     print("\n## measured Guidebook requests per step (sandbox request log)")
     for step in steps.values():
         print(f"  {step.label:<52} {step.requests:>6}   {step.command}")
@@ -233,7 +241,9 @@ def _write_yaml(day: Day, folder: Path, *, edited: int) -> None:
             if g < edited and k < per_guide and left > 0:
                 sessions = [*sessions, g * day.sessions + 1 + (k * 3 + len(sessions)) % day.sessions]
                 left -= 1
-            lines.append(f"  - {{name: Schedule {k + 1:04d}, attendees: {attendees}, sessions: {sessions}}}")
+            listed = [f"{{email: user{a - g * day.attendees - 1:05d}.g{1001 + g}@example.com}}" for a in attendees]
+            shown = f"[{', '.join(listed)}]" if day.readable else str(attendees)
+            lines.append(f"  - {{name: Schedule {k + 1:04d}, attendees: {shown}, sessions: {sessions}}}")
         (folder / f"guide-{1001 + g}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

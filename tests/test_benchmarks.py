@@ -36,3 +36,16 @@ def test_ci_budget_model_measures_each_step_and_adds_up_a_day(capsys: pytest.Cap
     assert "merge: apply --plan, saved plan's scopes (after)         12" in out  # 2x2 reads, 4 writes, 2x2 verify
     assert "drift --format json, every guide (after: detect)          8" in out
     assert "before      256 requests" in out and "after       136 requests" in out
+
+
+def test_ci_budget_with_email_references_apply_plan_reads_no_names(capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    script = SCRIPT.parent / "ci_budget.py"
+    monkeypatch.setattr(sys, "argv", [str(script), "--quick", "--readable"])
+    runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr().out.split("# sensitivity: attendees as `email:` references")[1]
+    # every plan and drift resolves the emails (5 requests a guide), but apply --plan reads no name again: still
+    # 2x2 reads, 4 writes, 2x2 verify (it read both guides' sessions and attendees too, 18, before)
+    assert "merge: apply --plan, saved plan's scopes (after)         12" in out
+    assert "drift --format json, every guide (after: detect)         20" in out
+    assert "after       184 requests" in out
