@@ -8,11 +8,11 @@ sandbox's request log, then adds up a day of CI:
     PR push:  plan --format markdown              plan --format markdown --changed-since B --base B
     merge:    plan --format markdown --out        plan --format markdown --changed-since B --out
               apply (a fresh plan of everything)  apply --plan (reads only the saved plan's scopes)
-    drift:    drift --format markdown             drift --format json; markdown only when it finds drift
+    drift:    drift --format markdown             drift --format json; only on drift, markdown of its scopes
 
     python benchmarks/ci_budget.py              # the reference day (about a minute)
     python benchmarks/ci_budget.py --quick      # a small day in seconds (tests/test_benchmarks.py runs it)
-    python benchmarks/ci_budget.py --heavy --write benchmarks/CI_BUDGET.md   # regenerate the committed results
+    python benchmarks/ci_budget.py --heavy --readable --write benchmarks/CI_BUDGET.md   # the committed results
 
 Nothing here is estimated: every count is a measured CLI run; only the day's sum multiplies them.
 """
@@ -127,7 +127,7 @@ def report(day: Day, steps: dict[str, Step]) -> None:
     before = [(day.pushes, "pr_all"), (day.merges, "merge_plan_all"), (day.merges, "apply_all"),
               (day.drift_runs, "drift_md")]
     after = [(day.pushes, "pr_targeted"), (day.merges, "merge_plan_targeted"), (day.merges, "apply_saved"),
-             (day.drift_runs, "drift_json"), (day.drift_found, "drift_md")]
+             (day.drift_runs, "drift_json"), (day.drift_found, "drift_md_drifted")]
     print("\n## per day")
     totals = {name: _day(name, rows, steps) for name, rows in (("before", before), ("after", after))}
     print()
@@ -192,6 +192,8 @@ def measure(day: Day) -> dict[str, Step]:
         run("drift_md", "drift --format markdown, every guide", "drift", "schedules", "--format", "markdown")
         run("drift_json", "drift --format json, every guide (after: detect)", "drift", "schedules", "--format",
             "json")
+        run("drift_md_drifted", "drift --format markdown, drifted guides (after)", "drift", "schedules", "--format",
+            "markdown", "--target", f"guide:{1000 + day.guides}")  # the guide _drift edits
         return steps
 
 

@@ -35,7 +35,7 @@ def test_ci_budget_model_measures_each_step_and_adds_up_a_day(capsys: pytest.Cap
     assert "PR plan, the PR's guides (after)                         10" in out  # the 2 guides the PR edits
     assert "merge: apply --plan, saved plan's scopes (after)         12" in out  # 2x2 reads, 4 writes, 2x2 verify
     assert "drift --format json, every guide (after: detect)          8" in out
-    assert "before      256 requests" in out and "after       136 requests" in out
+    assert "before      256 requests" in out and "after       121 requests" in out
 
 
 def test_ci_budget_with_email_references_apply_plan_reads_no_names(capsys: pytest.CaptureFixture[str],
@@ -48,4 +48,4 @@ def test_ci_budget_with_email_references_apply_plan_reads_no_names(capsys: pytes
     # 2x2 reads, 4 writes, 2x2 verify (it read both guides' sessions and attendees too, 18, before)
     assert "merge: apply --plan, saved plan's scopes (after)         12" in out
     assert "drift --format json, every guide (after: detect)         20" in out
-    assert "after       184 requests" in out
+    assert "after       169 requests" in out
