@@ -139,6 +139,27 @@ def test_a_saved_change_not_kept_fails_naming_the_field(cli: Cli, sb: SandboxSer
     assert "Applied 1, failed 2, skipped 0." in result.stdout
 
 
+PUBLISHING = ("provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
+              "  - {name: Sales Team, attendees: [{email: alice@example.com}, 7], sessions: [13, 14, 40]}\n")
+
+
+@pytest.mark.parametrize(("extra", "names_read"), [((), False), (("--republish",), True)])
+def test_apply_plan_publishes_the_saved_changes_and_republish_everyone(
+        cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path, extra: tuple[str, ...], names_read: bool) -> None:
+    # Publishing what changed needs only the saved changes; --republish publishes everyone the YAML declares, so
+    # it resolves the YAML (and reads the attendees its email references name).
+    d = write("summit.yaml", PUBLISHING)
+    plan = tmp_path / "plan.json"
+    cli("plan", str(d), "--out", str(plan))
+    sb.clear_requests()
+    result = cli("apply", str(d), "--plan", str(plan), "--auto-approve", *extra)
+    assert result.exit_code == 0, result.output
+    published = [p for _, p in writes(sb) if p.endswith("publish-personalized-schedules/")]
+    people = (6, 7) if names_read else (10, 11, 12)  # everyone declared / the three who left the schedule
+    assert published == [f"/open-api/v1/attendees/{a}/publish-personalized-schedules/" for a in people]
+    assert any(r["path"] == "/open-api/v1/attendees/" for r in sb.requests()) is names_read
+
+
 def test_reapplying_an_applied_plan_says_so(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:
     d = write("summit.yaml", pruning(sb))
     plan = tmp_path / "plan.json"
