@@ -69,6 +69,25 @@ def test_writes_are_json_and_switch_to_form_encoding_on_415(cli: Cli, sb: Sandbo
     assert converged(cli, d)
 
 
+def test_writes_already_in_flight_when_json_is_refused_are_sent_again_as_forms(cli: Cli, sb: SandboxServer,
+                                                                              write: Write) -> None:
+    """Two PATCHes sent as JSON at once both get a 415: the one answered after the switch is sent again as a form
+    too (measured: it failed with the 415 while the other succeeded)."""
+    sb.set_readings({"guidebook.body": "form-only"})
+    sb.add_fault(method="PATCH", path="personalized-schedules", mode="barrier", times=2, delay=10)
+    d = write("s.yaml", CHANGES.replace("      - name: Newcomers\n        attendees: [50, 51]\n        sessions: [13]\n",
+                                        "      - name: VIP Speakers\n        attendees: [8, 20, 21, 7]\n"
+                                        "        sessions: [13, 15, 40]\n"))
+    result = cli("apply", str(d), "--auto-approve", "--parallelism", "2")
+    assert result.exit_code == 0, result.output
+    assert "Applied 2, failed 0, skipped 0." in result.stdout
+    json_type, form = "application/json", "application/x-www-form-urlencoded"
+    assert sorted(writes(sb)) == [("PATCH", SCHEDULES + "1/", json_type, 415), ("PATCH", SCHEDULES + "1/", form, 200),
+                                  ("PATCH", SCHEDULES + "3/", json_type, 415), ("PATCH", SCHEDULES + "3/", form, 200)]
+    assert result.stderr.count("sending form-encoded bodies for the rest of the run") == 1
+    assert converged(cli, d)
+
+
 @pytest.mark.parametrize("reading", ["json", "form-only"])
 def test_an_empty_list_under_form_encoding_fails_only_that_schedule(cli: Cli, sb: SandboxServer, write: Write,
                                                                     reading: str) -> None:

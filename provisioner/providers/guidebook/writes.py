@@ -52,14 +52,15 @@ class Writer:
         """The write as a callable, for ``create_adopting``."""
 
         def go() -> Response:
+            form = self.form  # what this attempt sends: another thread may switch while it is in flight
             try:
-                return self._send_once(method, path, body, what)
+                return self._send_once(method, path, body, what, form=form)
             except ApiError as e:
-                if self.form or not names_media_type(e):
+                if form or not names_media_type(e):
                     raise self._explain(e, body, what) from e
                 self._switch(e)
             try:
-                return self._send_once(method, path, body, what)
+                return self._send_once(method, path, body, what, form=True)
             except ApiError as e:
                 raise self._explain(e, body, what) from e
 
@@ -72,8 +73,8 @@ class Writer:
                             "run", error.status)
                 self.form = True
 
-    def _send_once(self, method: str, path: str, body: dict[str, Any], what: str) -> Response:
-        if not self.form:
+    def _send_once(self, method: str, path: str, body: dict[str, Any], what: str, *, form: bool) -> Response:
+        if not form:
             return self.client.request(method, path, json=body, idempotent=method != "POST")
         empty = [f for f in LIST_FIELDS if body.get(f) == []]
         if empty:
