@@ -269,7 +269,9 @@ def _without_bad_items(data: dict[str, Any], tree: Pos, model: type[Strict],
     error is not inside a list item. Type errors then no longer hide the duplicates among the other items."""
     drops: dict[tuple[Any, ...], set[int]] = {}
     for err in errors:
-        loc = tuple(err["loc"])
+        if err["type"] == "none_required":  # the "left out" branch of an optional list: its list error is enough
+            continue
+        loc = _data_loc(data, err["loc"])
         last = max((i for i, part in enumerate(loc) if isinstance(part, int)), default=None)
         if last is None:
             return None
@@ -286,6 +288,20 @@ def _without_bad_items(data: dict[str, Any], tree: Pos, model: type[Strict],
         return model.model_validate(data), tree
     except pydantic.ValidationError:
         return None
+
+
+def _data_loc(data: Any, loc: Any) -> tuple[Any, ...]:
+    """An error's location as keys and indexes of the document: a union's branch label (pydantic's
+    ``list[...]`` of an optional list) is not one, and would hide the item that holds the error."""
+    out: list[Any] = []
+    for part in loc:
+        in_dict = isinstance(data, dict) and part in data
+        if in_dict or (isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)):
+            data = data[part]
+            out.append(part)
+        elif not isinstance(part, str):
+            break
+    return tuple(out)
 
 
 def _at_path(data: Any, tree: Pos, path: tuple[Any, ...]) -> tuple[list[Any] | None, list[Pos] | None]:

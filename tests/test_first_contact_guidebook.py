@@ -75,9 +75,9 @@ def test_writes_already_in_flight_when_json_is_refused_are_sent_again_as_forms(c
     too (measured: it failed with the 415 while the other succeeded)."""
     sb.set_readings({"guidebook.body": "form-only"})
     sb.add_fault(method="PATCH", path="personalized-schedules", mode="barrier", times=2, delay=10)
-    d = write("s.yaml", CHANGES.replace("      - name: Newcomers\n        attendees: [50, 51]\n        sessions: [13]\n",
-                                        "      - name: VIP Speakers\n        attendees: [8, 20, 21, 7]\n"
-                                        "        sessions: [13, 15, 40]\n"))
+    newcomers = "      - name: Newcomers\n        attendees: [50, 51]\n        sessions: [13]\n"
+    d = write("s.yaml", CHANGES.replace(newcomers, "      - name: VIP Speakers\n        attendees: [8, 20, 21, 7]\n"
+                                                   "        sessions: [13, 15, 40]\n"))
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "2")
     assert result.exit_code == 0, result.output
     assert "Applied 2, failed 0, skipped 0." in result.stdout

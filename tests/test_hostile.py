@@ -38,6 +38,11 @@ ROSTER = ("provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 56
 BAD_TYPE_AND_DUPLICATE = ("provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n"
                           "    team_members:\n      - {person: abc, team: 22}\n      - {person: 111, team: 22}\n"
                           "      - {person: 111, team: 22}\n")
+BAD_SESSION_AND_DUPLICATE = ("provider: guidebook\nguide: 47\nschedules:\n"
+                             "  - {name: Y, attendees: [6], sessions: [13, oops]}\n"
+                             "  - {name: X, attendees: [6], sessions: [13]}\n"
+                             "  - {name: Z, attendees: [7], sessions: [14]}\n"
+                             "  - {name: X, attendees: [6], sessions: [13]}\n")
 UNKNOWN_PEOPLE = tuple(range(901, 921))  # with the 12 known ones, more people than one GET each would check
 MANY_PEOPLE = ("provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
                "    team_members:\n" + "".join(f"      - {{person: {p}, team: {t}}}\n"
@@ -273,6 +278,9 @@ ROWS = [
     Row("type-error-and-duplicate", ("validate", "{tmp}/s"), 1, "a.yaml:8:9: person 111 on team 22 of plan 5678 "
         "is declared twice", files={"s/a.yaml": BAD_TYPE_AND_DUPLICATE},
         check=lambda ctx, out: _has(out, "a.yaml:6:18: rosters.0.team_members.0.person: an id must be")),
+    Row("type-error-in-optional-list-and-duplicate", ("validate", "{tmp}/s"), 1, "a.yaml:7:12: schedule 'X' of "
+        "guide 47 is declared twice", files={"s/a.yaml": BAD_SESSION_AND_DUPLICATE},
+        check=lambda ctx, out: _has(out, "a.yaml:4:46: schedules.0.sessions.1: session reference must be")),
     Row("every-unknown-person", ("plan", "{tmp}/s"), 1, "40 errors found.", files={"s/a.yaml": MANY_PEOPLE},
         check=_all_unknown_people),
     Row("yaml-unclosed-quote", ("validate", "{tmp}/a.yaml"), 1, "a.yaml:4:11: this quoted value is never closed",
