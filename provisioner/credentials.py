@@ -15,6 +15,20 @@ from urllib.parse import urlsplit, urlunsplit
 
 from provisioner.errors import ConfigError
 
+# account_env() leaves the account's name under this key (no shell variable can be called so), so a message
+# names the variable the user must fix (GUIDEBOOK_API_KEY_EAST), not the default account's.
+ACCOUNT_KEY = "provisioner.account"
+
+
+def account_var(name: str, account: str | None) -> str:
+    """The variable ``name`` as one account reads it: ``GUIDEBOOK_API_KEY_EAST`` for ``account: east``."""
+    return f"{name}_{account.upper()}" if account else name
+
+
+def var(env: Mapping[str, str], name: str) -> str:
+    """The variable ``name`` as the account ``env`` belongs to reads it (see ACCOUNT_KEY)."""
+    return account_var(name, env.get(ACCOUNT_KEY))
+
 
 def credential(env: Mapping[str, str], name: str) -> str:
     """The variable's value without surrounding whitespace ("" when unset); ConfigError naming the variable when
@@ -25,7 +39,7 @@ def credential(env: Mapping[str, str], name: str) -> str:
             continue
         what = unicodedata.name(char, "") or {"\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\t": "TAB"}.get(
             char, "a control character")
-        raise ConfigError(f"{name} contains U+{ord(char):04X} ({what}) at character {i + 1} of {len(value)}, "
+        raise ConfigError(f"{var(env, name)} contains U+{ord(char):04X} ({what}) at character {i + 1} of {len(value)}, "
                           "which cannot be sent in an HTTP header; copy the value again (pasting can add "
                           "invisible characters) and re-export it")
     return value

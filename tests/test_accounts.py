@@ -62,8 +62,9 @@ def test_an_account_reads_only_its_suffixed_variables(cli: Cli, sb: SandboxServe
     monkeypatch.setenv("PCO_SECRET", PCO_SECRET)  # the plain variable is never used for an account
     result = cli("plan", str(d))
     assert result.exit_code == 1
-    assert ("error: account 'east' (Planning Center): Planning Center credentials are incomplete (PCO_SECRET not set)"
-            in result.stderr and "with `account: east` every variable takes the suffix _EAST" in result.stderr)
+    assert ("error: account 'east' (Planning Center): Planning Center credentials are incomplete "
+            "(PCO_SECRET_EAST not set)" in result.stderr)
+    assert "with `account: east` every variable takes the suffix _EAST" in result.stderr
 
 
 def test_daily_budgets_are_per_account(cli: Cli, sb: SandboxServer, write: Write, east: None,
@@ -119,3 +120,24 @@ def test_import_for_an_account_writes_it_and_plans_empty(cli: Cli, sb: SandboxSe
     assert "cannot merge into this file: it is for account 'east', not '(default)'" in again.stderr
     assert "provider: planning_center\naccount: east\nperson: 111" in cli(
         "import", "planning-center", "--person", "111", "--account", "east").stdout
+
+
+def test_a_refused_account_key_names_the_account_s_variable(cli: Cli, sb: SandboxServer, write: Write, east: None,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Measured: a 401 for `account: east` said "check GUIDEBOOK_API_KEY", the default account's (correct) key."""
+    d = write("east.yaml", SALES.format(account="account: east\n    "))
+    write("jane.yaml", JANE)
+    monkeypatch.setenv("GUIDEBOOK_API_KEY_EAST", "wrong")
+    monkeypatch.setenv("PCO_SECRET_EAST", "wrong")
+    guide = cli("plan", str(d), "--target", "east/guide:47")
+    assert guide.exit_code == 1
+    assert "answered 401: Invalid signature. (check GUIDEBOOK_API_KEY_EAST: is it" in guide.stderr, guide.stderr
+    person = cli("plan", str(d), "--target", "east/person:111")
+    assert person.exit_code == 1
+    assert "(check PCO_APPLICATION_ID_EAST and PCO_SECRET_EAST: are they" in person.stderr, person.stderr
+    doctor = cli("doctor", str(d))
+    assert doctor.exit_code == 1
+    assert "→ check GUIDEBOOK_API_KEY_EAST (Builder" in doctor.stdout, doctor.stdout
+    assert "→ check PCO_APPLICATION_ID_EAST / PCO_SECRET_EAST, or PCO_ACCESS_TOKEN_EAST" in doctor.stdout
+    monkeypatch.setenv("GUIDEBOOK_API_KEY_EAST", "x\u200by")
+    assert "GUIDEBOOK_API_KEY_EAST contains U+200B" in cli("plan", str(d)).stderr

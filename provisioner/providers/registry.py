@@ -10,6 +10,7 @@ from importlib.metadata import entry_points
 
 from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Workspace, provider_key
+from provisioner.credentials import ACCOUNT_KEY
 from provisioner.errors import ConfigError
 from provisioner.model import account_name as account_name_check
 from provisioner.providers.base import Provider, Service
@@ -93,6 +94,7 @@ def account_env(env: Mapping[str, str], service: Service, account: str | None) -
     own = {name for name, _ in service.env_vars}
     out = {k: v for k, v in env.items() if k not in own}
     out.update({name: env[name + suffix] for name in own if name + suffix in env})
+    out[ACCOUNT_KEY] = account
     return out
 
 

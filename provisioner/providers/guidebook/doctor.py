@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from provisioner.core import Scope
+from provisioner.credentials import account_var
 from provisioner.errors import ApiError, AuthError, NotFoundError, PlanError, TransportError
 from provisioner.providers.base import Finding
 
@@ -23,13 +24,13 @@ def doctor(provider: GuidebookProvider, scopes: Sequence[Scope]) -> list[Finding
                                        params={**({"guide": first} if first else {}), "page_size": 100})
     except AuthError as e:
         return [Finding("credentials", "problem", f"the API key was refused ({e.status})",
-                        "check GUIDEBOOK_API_KEY (Builder → Account → API)")]
+                        f"check {account_var('GUIDEBOOK_API_KEY', provider.account)} (Builder → Account → API)")]
     except TransportError as e:
         return [Finding("base URL", "problem", f"{provider.client.base_url} cannot be reached: {e}",
-                        "check GUIDEBOOK_API_URL, the network and HTTPS_PROXY")]
+                        f"check {account_var('GUIDEBOOK_API_URL', provider.account)}, the network and HTTPS_PROXY")]
     except ApiError as e:
         return [Finding("base URL", "problem", f"the schedules list answered {e.status}: {e}",
-                        "check GUIDEBOOK_API_URL: it should end in /open-api/v1/")]
+                        f"check {account_var('GUIDEBOOK_API_URL', provider.account)}: it should end in /open-api/v1/")]
     found = [Finding("credentials", "ok", "the API key is accepted"),
              Finding("base URL", "ok", f"{provider.client.base_url} answers")]
     found += [_pages(page.data), _rate_headers(page.headers)]

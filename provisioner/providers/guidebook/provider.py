@@ -10,7 +10,7 @@ from typing import Any
 
 from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded, Record, Scope, add_live
-from provisioner.credentials import credential
+from provisioner.credentials import credential, var
 from provisioner.diff import simulate
 from provisioner.errors import ApiError, ConfigError, Diagnostic, PlanError
 from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
@@ -82,13 +82,13 @@ class GuidebookProvider(Provider):
                  clock: Clock = SYSTEM) -> GuidebookProvider:
         key = credential(env, "GUIDEBOOK_API_KEY")
         if not key:
-            raise ConfigError("GUIDEBOOK_API_KEY is not set; export your Guidebook Open API key "
+            raise ConfigError(f"{var(env, 'GUIDEBOOK_API_KEY')} is not set; export your Guidebook Open API key "
                               "(Builder → Account → API) to plan or apply Guidebook files")
-        url = check_base_url(env.get("GUIDEBOOK_API_URL") or DEFAULT_URL, "GUIDEBOOK_API_URL")
+        url = check_base_url(env.get("GUIDEBOOK_API_URL") or DEFAULT_URL, var(env, "GUIDEBOOK_API_URL"))
         client = HttpClient(url, auth=lambda: f"JWT {key}", service="Guidebook", detail=drf_detail,
                             retry=retry or RetryPolicy(), timeout=timeout_from_env(env), clock=clock,
-                            auth_hint="check GUIDEBOOK_API_KEY: is it the current key of the account that owns "
-                                      "this guide?")
+                            auth_hint=f"check {var(env, 'GUIDEBOOK_API_KEY')}: is it the current key of the account "
+                                      "that owns this guide?")
         return cls(client, budget_from_env(env), publish_interval_from_env(env))
 
     # -- scopes -------------------------------------------------------------------------------------------

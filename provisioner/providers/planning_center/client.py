@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from provisioner.clock import SYSTEM, Clock
-from provisioner.credentials import credential
+from provisioner.credentials import credential, var
 from provisioner.errors import ApiError, ConfigError
 from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url, timeout_from_env
 
@@ -29,9 +29,10 @@ def client_from_env(env: Mapping[str, str], retry: RetryPolicy | None = None, *,
     """A Services client: a bearer token wins over HTTP Basic (docs/api-notes.md, contract §3); no secret is ever
     logged.
     Its retries and its rate pacer wait on ``clock``."""
-    url = check_base_url(env.get("PCO_API_URL") or DEFAULT_URL, "PCO_API_URL")
+    url = check_base_url(env.get("PCO_API_URL") or DEFAULT_URL, var(env, "PCO_API_URL"))
     auth = _auth(env)
-    names = "PCO_ACCESS_TOKEN" if credential(env, "PCO_ACCESS_TOKEN") else "PCO_APPLICATION_ID and PCO_SECRET"
+    names = (var(env, "PCO_ACCESS_TOKEN") if credential(env, "PCO_ACCESS_TOKEN")
+             else f"{var(env, 'PCO_APPLICATION_ID')} and {var(env, 'PCO_SECRET')}")
     return HttpClient(url, auth=auth, service="Planning Center", detail=jsonapi_detail,
                       retry=retry or RetryPolicy(), pacer=RatePacer(*RATE_HEADERS, clock=clock),
                       timeout=timeout_from_env(env), extra_headers={"X-PCO-API-Version": API_VERSION},
@@ -47,7 +48,7 @@ def _auth(env: Mapping[str, str]) -> Any:
     if app_id and secret:
         basic = "Basic " + base64.b64encode(f"{app_id}:{secret}".encode()).decode("ascii")
         return lambda: basic
-    missing = " and ".join(n for n, v in (("PCO_APPLICATION_ID", app_id), ("PCO_SECRET", secret)) if not v)
+    missing = " and ".join(var(env, n) for n, v in (("PCO_APPLICATION_ID", app_id), ("PCO_SECRET", secret)) if not v)
     raise ConfigError(f"Planning Center credentials are incomplete ({missing} not set): export "
                       "PCO_APPLICATION_ID and PCO_SECRET (a personal access token from "
                       "api.planningcenteronline.com/oauth/applications), or PCO_ACCESS_TOKEN (OAuth)")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from provisioner.core import Scope
+from provisioner.credentials import account_var
 from provisioner.errors import ApiError, AuthError, NotFoundError, TransportError
 from provisioner.providers.base import Finding
 from provisioner.providers.planning_center.client import (
@@ -28,17 +29,22 @@ if TYPE_CHECKING:
 
 def doctor(provider: PlanningCenterProvider, scopes: Sequence[Scope]) -> list[Finding]:
     client = provider.client
+
+    def v(name: str) -> str:  # the variable as this account reads it (PCO_SECRET_EAST for `account: east`)
+        return account_var(name, provider.account)
+
     try:
         page = client.request("GET", f"{SERVICES}service_types", params={"per_page": PER_PAGE, "offset": 0})
     except AuthError as e:
         return [Finding("credentials", "problem", f"refused ({e.status}): {e}",
-                        "check PCO_APPLICATION_ID / PCO_SECRET, or PCO_ACCESS_TOKEN (and its `services` scope)")]
+                        f"check {v('PCO_APPLICATION_ID')} / {v('PCO_SECRET')}, or {v('PCO_ACCESS_TOKEN')} (and its "
+                        "`services` scope)")]
     except TransportError as e:
         return [Finding("base URL", "problem", f"{client.base_url} cannot be reached: {e}",
-                        "check PCO_API_URL, the network and HTTPS_PROXY")]
+                        f"check {v('PCO_API_URL')}, the network and HTTPS_PROXY")]
     except ApiError as e:
         return [Finding("base URL", "problem", f"the service types list answered {e.status}: {e}",
-                        "check PCO_API_URL: it should be https://api.planningcenteronline.com/")]
+                        f"check {v('PCO_API_URL')}: it should be https://api.planningcenteronline.com/")]
     me = _me(provider)
     found = [Finding("credentials", "ok", "accepted" + (f"; acting as {me[1]} (person {me[0]})" if me else "")),
              Finding("base URL", "ok", f"{client.base_url} answers"), _pages(page.data), _rate_headers(page.headers)]
