@@ -86,11 +86,14 @@ def test_doctor_reports_refused_and_missing_credentials(cli: Cli, sb: SandboxSer
     assert "Traceback" not in result.output
 
 
-def test_doctor_notes_a_page_size_the_server_chose(cli: Cli, sb: SandboxServer, write: Write) -> None:
-    sb.set_readings({"guidebook.page_size": "5"})
+@pytest.mark.parametrize("count", ["present", "absent"])
+def test_doctor_notes_a_page_size_the_server_chose(cli: Cli, sb: SandboxServer, write: Write, count: str) -> None:
+    """Measured: pages without `count` hid the page size of 5 behind the note about `count`."""
+    sb.set_readings({"guidebook.page_size": "5", "guidebook.count": count})
     result = cli("doctor", str(write("g.yaml", GUIDE.format(guide=47))))
     assert result.exit_code == 0, result.output
     assert "pagination          note     page size 5 (100 asked for): page_size is not honoured" in result.stdout
+    assert ("pages lack count" in result.stdout) == (count == "absent")
 
 
 def test_doctor_can_record(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:

@@ -43,15 +43,18 @@ def _pages(data: Any) -> Finding:
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         return Finding("pagination", "problem", f"expected a page with `results`, got {str(data)[:80]!r}",
                        "check GUIDEBOOK_API_URL: it should be the Open API base URL")
+    notes = []  # every surprise in one line: a missing `count` must not hide a page size
+    size = len(data["results"])
+    if data.get("next") and size < 100:
+        notes.append(f"page size {size} (100 asked for): page_size is not honoured; request estimates use the size "
+                     "the server sends")
     missing = [k for k in ("count", "next", "previous") if k not in data]
     if missing:
-        return Finding("pagination", "note", f"pages lack {', '.join(missing)} (documented: count/next/previous/"
-                       "results); `next` is followed while present", "nothing, unless a plan looks incomplete")
-    size = len(data["results"])
+        notes.append(f"pages lack {', '.join(missing)} (documented: count/next/previous/results); `next` is followed "
+                     "while present")
+    if notes:
+        return Finding("pagination", "note", "; ".join(notes), "nothing, unless a plan looks incomplete")
     if data.get("next"):
-        if size < 100:
-            return Finding("pagination", "note", f"page size {size} (100 asked for): page_size is not honoured; "
-                           "request estimates use the size the server sends", "nothing to do")
         return Finding("pagination", "ok", f"page-number pages of {size}")
     return Finding("pagination", "ok", f"page-number pages (one page held all {size} schedules)")
 
