@@ -120,3 +120,9 @@ def test_module_entry_is_the_same_command() -> None:
 def test_help_lists_the_readings() -> None:
     code, output = run("--help")
     assert code == 0 and "guidebook.body=json|form-only" in output and "pco.member_path=both|documented-only" in output
+
+
+def test_a_faults_file_that_is_a_device_is_refused_not_read_for_ever() -> None:
+    """Measured: `--faults /dev/zero` read without end (a device says its size is 0)."""
+    code, output = run("--port", "0", "--faults", "/dev/zero")
+    assert code == 1 and "the faults file /dev/zero is not a regular file" in output, output

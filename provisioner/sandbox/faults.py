@@ -19,7 +19,9 @@ an out-of-band edit at an exact point of a client's run, with no timing involved
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -37,6 +39,7 @@ MODES = (
     "commit_later",
     "barrier",
 )
+MAX_FAULTS_BYTES = 1024 * 1024  # a faults file is a few rules; a larger one is cut off and fails as JSON
 BARRIER_WAIT = 5.0  # seconds a barrier holds requests when the rule gives no `delay`
 
 
@@ -136,8 +139,10 @@ class Faults:
 
     def load_file(self, path: str) -> list[FaultRule]:
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):  # /dev/zero or a FIFO would be read for ever
+                raise SandboxError(f"the faults file {path} is not a regular file")
             with open(path, encoding="utf-8") as fh:
-                specs = json.load(fh)
+                specs = json.loads(fh.read(MAX_FAULTS_BYTES))
         except OSError as exc:
             raise SandboxError(f"cannot read the faults file {path}: {exc.strerror or exc}") from None
         except ValueError as exc:
