@@ -285,6 +285,10 @@ ROWS = [
         check=_all_unknown_people),
     Row("yaml-unclosed-quote", ("validate", "{tmp}/a.yaml"), 1, "a.yaml:4:11: this quoted value is never closed",
         files={"a.yaml": 'provider: guidebook\nguide: 47\nschedules:\n  - name: "Sales\n    attendees: []\n'}),
+    Row("yaml-unclosed-bracket-before-more-lines", ("validate", "{tmp}/a.yaml"), 1, "a.yaml:5:16: this `[` is not "
+        "closed: at 6:13 the parser did not find expected ',' or ']'",
+        files={"a.yaml": "provider: guidebook\nguide: 47\nschedules:\n  - name: A\n    attendees: [1, 2\n"
+                         "    sessions: [2]\n"}),
     Row("yaml-second-document", ("validate", "{tmp}/a.yaml"), 1, "a.yaml:4:1: a second YAML document starts here",
         files={"a.yaml": "provider: guidebook\nguide: 47\n---\nprovider: guidebook\nguide: 48\n"}),
     Row("yaml-null-key", ("validate", "{tmp}/a.yaml"), 1, "a.yaml:3:1: a key is empty (null)",
