@@ -491,6 +491,8 @@ class ImportGroup(click.Group):
             result = super().invoke(ctx)
         except ProvisionerError as e:
             _fail(e)
+        except KeyboardInterrupt:  # the file is written in one atomic step at the end: nothing yet
+            _interrupted()
         if result is not None:
             _imported(result)
         return result

@@ -459,3 +459,25 @@ def test_error_bodies_read_as_words_never_none_or_a_raw_dict(body: Any) -> None:
 
     for detail in (drf_detail(body), jsonapi_detail(body)):
         assert detail and "None" not in detail and "{'" not in detail, detail
+
+
+def test_ctrl_c_during_import_exits_130_and_writes_nothing(sb: Any, tmp_path: Path) -> None:
+    """Measured: "Aborted!" and exit 1. The attendees read is held up (a fault), SIGINT arrives while it waits."""
+    sb.add_fault(method="GET", path="attendees", mode="delay", delay=5, times=1)
+    env = {**os.environ, **sandbox_env(sb), "NO_COLOR": "1"}
+    out_file = tmp_path / "guide.yaml"
+    proc = subprocess.Popen([sys.executable, "-c", "from provisioner.cli import main; main()", "import", "guidebook",
+                             "--guide", "47", "-o", str(out_file), "-vv"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # blocks until the tool writes: no sleeping here
+            if "GET /open-api/v1/guides/47/ -> 200" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=HANG_GUARD)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted; nothing was written." in err and "Aborted!" not in err and "Traceback" not in err
+    assert not out_file.exists()
