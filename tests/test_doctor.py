@@ -100,3 +100,14 @@ def test_doctor_can_record(cli: Cli, sb: SandboxServer, write: Write, tmp_path: 
     result = cli("doctor", "--record", str(tmp_path / "rec"), str(write("g.yaml", GUIDE.format(guide=47))))
     assert result.exit_code == 0
     assert len(list((tmp_path / "rec").iterdir())) == len(sb.requests()) > 0
+
+
+def test_doctor_checks_the_people_a_roster_names(cli: Cli, sb: SandboxServer, write: Write) -> None:
+    """Measured: a roster naming person 999 passed doctor (only `plan` found it)."""
+    write("r.yaml", ROSTER.format(plan=5678).replace("{person: 111, team: 22}",
+                                                      "{person: 111, team: 22}\n          - {person: 999, team: 22}"))
+    result = cli("doctor", str(write("g.yaml", GUIDE.format(guide=47))))
+    assert result.exit_code == 1, result.output
+    assert ("Planning Center  service type 1234 people  problem  person(s) 999 do not exist in Planning Center "
+            "Services (or these credentials cannot see them)") in result.stdout, result.stdout
+    assert {r["method"] for r in sb.requests()} == {"GET"}

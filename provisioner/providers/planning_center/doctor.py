@@ -106,6 +106,13 @@ def _rosters(provider: PlanningCenterProvider, scopes: Sequence[Scope], service_
         if unknown:
             out.append(Finding(f"service type {st} teams", "problem", f"team(s) {', '.join(unknown)} are not teams "
                                "of this service type", "fix the team ids (`provisioner plan` names each line)"))
+        people = provider.directory.people(m.person for s in scopes if s.target["service_type"] == st
+                                           for _, _, m in s.items)
+        missing = [str(p) for p, name in people.items() if name == MISSING]
+        if missing:
+            out.append(Finding(f"service type {st} people", "problem", f"person(s) {', '.join(missing)} do not exist "
+                               "in Planning Center Services (or these credentials cannot see them)",
+                               "fix the person ids (`provisioner plan` names each line)"))
         for scope in (s for s in scopes if s.target["service_type"] == st):
             plan = _plan(provider, scope)
             out.append(plan)
