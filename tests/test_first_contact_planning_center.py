@@ -145,6 +145,8 @@ def test_a_declined_schedule_the_list_hides_is_found_and_answered_another_way(cl
     d = write("d.yaml", DAVID.format(answer="accepted"))
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
+    # named by its date whichever way it was found (measured: a hidden one showed as "plan 5678 / Band (team 22)")
+    assert "ok     update person 114 'Dec 6 (plan 5678) / Band (team 22)'" in result.stdout, result.stdout
     if reading == "hidden":  # looked up on the plan's roster, answered through the PlanPerson's status
         assert writes(sb) == [("PATCH", f"{PEOPLE}/114/plan_people/800000004", 200)]
         gets = [r["path"] for r in sb.requests() if r["method"] == "GET"][:4]

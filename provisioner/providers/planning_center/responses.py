@@ -58,6 +58,7 @@ class Responses:
         self.client, self.keys, self.keep_labels = client, keys, keep_labels
         self._times: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}  # scope -> key -> time id -> attrs
         self._plan_service_type: dict[str, str | None] = {}
+        self._plan_dates: dict[str, str] = {}
         self._service_types: list[str] | None = None
         self._lock = threading.Lock()
 
@@ -117,6 +118,9 @@ class Responses:
         st = self._service_type_of(plan)
         if st is None:
             return []
+        with self._lock:
+            if plan in self._plan_dates:
+                names["plan"][plan] = self._plan_dates[plan]
         teams: dict[str, str] = {}
         rows = iterate(self.client, f"service_types/{st}/plans/{plan}/team_members", {"include": "team"},
                        included=lambda res: _keep_name(teams, res, "Team", "name"))
@@ -140,16 +144,20 @@ class Responses:
             if self._service_types is None:
                 self._service_types = [str(r["id"]) for r in iterate(self.client, "service_types")]
             candidates = list(self._service_types)
-        found = None
+        found, dates = None, None
         for st in candidates:
             try:
-                self.client.request("GET", f"{SERVICES}service_types/{st}/plans/{plan}")
+                data = self.client.request("GET", f"{SERVICES}service_types/{st}/plans/{plan}").data
             except NotFoundError:
                 continue
             found = st
+            attrs = attributes(data.get("data") or {}) if isinstance(data, dict) else {}
+            dates = attrs.get("short_dates") or attrs.get("dates")
             break
         with self._lock:
             self._plan_service_type[plan] = found
+            if dates:  # review output names the plan by its date, as for a schedule the list shows
+                self._plan_dates[plan] = str(dates)
         return found
 
     # -- resolving ----------------------------------------------------------------------------------------
