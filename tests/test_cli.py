@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from provisioner.sandbox import GUIDEBOOK_KEY, PCO_SECRET, SandboxServer
+from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
@@ -165,10 +166,16 @@ def test_secrets_never_appear_in_output_logs_or_plan_files(cli: Cli, sb: Sandbox
     write("pco.yaml", "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: accepted}\n")
     d, out = write("s.yaml", ONE), tmp_path / "plan.json"
     sb.add_fault(method="GET", path=".*", status=503, times=1)  # errors are logged too
-    results = [cli("-vv", "plan", str(d), "--out", str(out)), cli("-vv", "apply", str(d), "--auto-approve"),
-               cli("-vv", "drift", str(d), "--format", "json")]
-    texts = [r.stdout + r.stderr for r in results] + [out.read_text()]
-    for secret in (GUIDEBOOK_KEY, PCO_SECRET):
+    rec = tmp_path / "rec"
+    results = [cli("-vv", "plan", str(d), "--out", str(out), "--record", str(rec)),
+               cli("-vv", "apply", str(d), "--auto-approve", "--record", str(rec)),
+               cli("-vv", "drift", str(d), "--format", "json", "--record", str(rec)),
+               cli("-vv", "doctor", str(d), "--format", "json", "--record", str(rec))]
+    texts = [r.stdout + r.stderr for r in results] + [out.read_text()] + [p.read_text() for p in rec.iterdir()]
+    assert len(texts) > 20  # the recordings are among them
+    # the raw values, and the forms they travel in: HTTP Basic's base64 of "id:secret", the JWT header
+    basic = base64.b64encode(f"{PCO_APP_ID}:{PCO_SECRET}".encode()).decode()
+    for secret in (GUIDEBOOK_KEY, PCO_SECRET, basic, basic[:16], "JWT ", "Basic "):
         assert not [t for t in texts if secret in t], secret
     # the debug log (stderr with -vv) did record the requests and the retried error
     assert "GET /open-api/v1/personalized-schedules/ -> 200" in results[0].stderr
