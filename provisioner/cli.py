@@ -148,8 +148,10 @@ class Main(click.Group):
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, meaning) for service in registry.services() for name, meaning in service.env_vars]
-        rows += [("PROVISIONER_TIMEOUT", "read timeout of one request in seconds (default 30)"),
-                 ("NO_COLOR", "any non-empty value turns colour off")]
+        rows += [("..._NAME", "any variable above, for the files with `account: NAME` (never the plain one)"),
+                 ("PROVISIONER_TIMEOUT", "read timeout of one request in seconds (default 30)"),
+                 ("NO_COLOR", "any non-empty value turns colour off"),
+                 ("GITHUB_ACTIONS", "true: file errors also as ::error annotations for the pull request's diff")]
         with formatter.section("Environment"):
             formatter.write_dl(rows)
 

@@ -87,3 +87,11 @@ def test_bash_completion_script_is_generated(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("_PROVISIONER_COMPLETE", "bash_source")
     result = CliRunner().invoke(main, [], prog_name="provisioner")
     assert result.exit_code == 0 and "_provisioner_completion" in result.stdout
+
+
+def test_help_lists_the_variables_that_change_behaviour() -> None:
+    """Besides each service's own: the read timeout, colour, the account suffix and GitHub annotations."""
+    text = " ".join(invoke("--help").stdout.split())
+    for needle in ("PROVISIONER_TIMEOUT", "NO_COLOR", "GITHUB_ACTIONS true: file errors also as ::error",
+                   "..._NAME any variable above, for the files with `account: NAME`"):
+        assert needle in text, needle

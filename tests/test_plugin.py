@@ -4,6 +4,9 @@ driven through the CLI (validate, plan, apply, drift, schema) without any change
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -189,3 +192,24 @@ def test_a_registered_service_gets_file_errors_schema_and_help(toy: ToyService, 
     assert "TOY_TOKEN" in run("--help").output
     shelf_file(tmp_path, "provider: toys\n")
     assert "`provider` must be guidebook, planning_center or toy, got 'toys'" in run("validate", "schedules").output
+
+
+def test_an_installed_distribution_adds_a_service_through_its_entry_point(tmp_path: Path) -> None:
+    """A separately installed package (a dist-info on the path, as pip leaves it) declaring the
+    `provisioner.services` entry point; run in a fresh process, as a user would, with nothing registered."""
+    site = tmp_path / "site"
+    (site / "toy_plugin-0.1.dist-info").mkdir(parents=True)
+    (site / "toy_plugin-0.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-plugin\n"
+                                                              "Version: 0.1\n")
+    (site / "toy_plugin-0.1.dist-info" / "entry_points.txt").write_text(
+        f"[{registry.ENTRY_POINT_GROUP}]\ntoy = toy_plugin:SERVICE\n")
+    (site / "toy_plugin.py").write_text("from tests.test_plugin import ToyService\n\nSERVICE = ToyService()\n"
+                                        "SERVICE.backend.shelves[3] = {1: ('Ball', 'red')}\n")
+    path = shelf_file(tmp_path, "provider: toy\nshelf: 3\nitems:\n  - name: Ball\n  - name: Train\n")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(root)])}
+    done = subprocess.run([sys.executable, "-c", "from provisioner.cli import main; main()", "plan", str(path),
+                           "--format", "json"], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert [(c["provider"], c["action"], c["key"]) for c in json.loads(done.stdout)["changes"]] == [
+        ("toy", "create", "Train")]
