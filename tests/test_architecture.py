@@ -31,9 +31,13 @@ def imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     found: set[str] = set()
+    package = module_name(path).split(".")[: None if path.name == "__init__.py" else -1]
     for node in ast.walk(tree):
         if _type_checking_only(node, parents):
             continue
+        if isinstance(node, ast.ImportFrom) and node.level:  # `from .x import y`: relative to this package
+            base = package[: len(package) - node.level + 1]
+            node = ast.ImportFrom(".".join([*base, *([node.module] if node.module else [])]), node.names, 0)
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("provisioner"):
             for alias in node.names:
                 sub = f"{node.module}.{alias.name}"
@@ -83,6 +87,11 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycle() -> None:
     assert cycles(graph()) == []
+
+
+def test_relative_imports_count() -> None:
+    assert {"provisioner.sandbox.readings", "provisioner.sandbox.server"} <= imports(PACKAGE / "sandbox" / "cli.py")
+    assert "provisioner.sandbox.app" not in imports(PACKAGE / "sandbox" / "__init__.py")  # TYPE_CHECKING only
 
 
 def test_the_cycle_finder_finds_one() -> None:
