@@ -126,3 +126,14 @@ def test_dependabot_updates_actions_and_pip() -> None:
     pytest.importorskip("check_jsonschema")
     schema = json.loads((resources.files("check_jsonschema.builtin_schemas.vendor") / "dependabot.json").read_text())
     assert not list(jsonschema.validators.validator_for(schema)(schema).iter_errors(config))
+
+
+def test_docs_pin_the_action_and_the_hooks_to_this_version() -> None:
+    """Every `uses: .../provisioner@vX.Y.Z` and pre-commit `rev: vX.Y.Z` the docs show names this version's tag,
+    so that a release bump cannot leave an example pointing at an older (or never made) tag."""
+    pinned = []
+    for doc in [ROOT / "README.md", ROOT / "PYPI.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        pinned += [(doc.name, tag) for tag in re.findall(r"/provisioner@(v[\w.]+)|\brev: (v[\w.]+)", text)]
+    tags = {(name, a or b) for name, (a, b) in pinned}
+    assert len(pinned) >= 8 and {tag for _, tag in tags} == {f"v{__version__}"}, sorted(tags)

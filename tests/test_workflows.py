@@ -525,3 +525,44 @@ def test_docs_describe_workflows_secrets_and_the_reviewers_path():
                    "provisioner-validate-all", "fork", "apply --plan", "--changed-since", "--base", LIVE_GROUP):
         assert needle in text, f"docs/workflows.md must mention {needle!r}"
     assert "rev: v0.1.0" not in text, "no tag v0.1.0 exists"
+
+
+def doc_workflows() -> list[tuple[str, dict[str, Any]]]:
+    """The workflows the docs show a schedules repository (YAML blocks opening `# .github/workflows/...`)."""
+    found = []
+    for doc in ("workflows.md", "scale.md"):
+        text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+        for block in re.findall(r"```yaml\n(# \.github/workflows/.*?)```", text, re.S):
+            found.append((f"{doc}: {block.splitlines()[0]}", YAML(typ="safe", pure=True).load(block)))
+    return found
+
+
+def test_docs_workflows_are_valid_and_pass_only_declared_inputs(workflow_schema, action):
+    shown = doc_workflows()
+    assert len(shown) >= 4
+    jsonschema = pytest.importorskip("jsonschema")
+    for name, wf in shown:
+        wf.setdefault("on", {"pull_request": {}})  # scale.md shows the jobs only
+        errors = list(jsonschema.validators.validator_for(workflow_schema)(workflow_schema).iter_errors(wf))
+        assert not errors, (name, [e.message for e in errors[:3]])
+        uses = [s for job in wf["jobs"].values() for s in steps(job)
+                if str(s.get("uses", "")).startswith("schedule-provisioner/provisioner@")]
+        assert uses, name
+        for step in uses:
+            assert set(step["with"]) <= set(action["inputs"]), (name, sorted(set(step["with"]) - set(action["inputs"])))
+        for job in wf["jobs"].values():
+            for step in steps(job):
+                if "uses" in step and not str(step["uses"]).startswith("schedule-provisioner/"):
+                    assert step["uses"] in ALLOWED_ACTIONS, (name, step["uses"])
+
+
+def test_docs_apply_workflow_plans_everything_on_a_first_push():
+    """`github.event.before` is all zeros on a branch's first push, a ref git cannot resolve: the example must
+    fall back to planning everything, as this repository's apply.yml does."""
+    apply = next(wf for name, wf in doc_workflows() if "apply.yml" in name)
+    since = one_step_with(apply["jobs"]["plan"], "plan")["changed-since"]
+    assert since == one_action_step(workflow("apply.yml")["jobs"]["plan"], "plan")["with"]["changed-since"]
+
+
+def one_step_with(job: dict[str, Any], command: str) -> dict[str, Any]:
+    return next(s["with"] for s in steps(job) if (s.get("with") or {}).get("command") == command)
