@@ -36,7 +36,9 @@ class _Exit1Command(click.Command):
 @click.option("--data", type=click.Path(dir_okay=False), help="SQLite file holding the state (default: temporary).")
 @click.option("--seed", help="Load data first: demo, empty, or bench:guides=N,schedules=N,... (default: keep data).")
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every API request.")
-@click.option("--faults", "faults_file", type=click.Path(dir_okay=False), help="JSON list of faults (see faults.py).")
+@click.option("--faults", "faults_file", type=click.Path(dir_okay=False),
+              help='JSON list of fault rules such as {"method": "POST", "path": "schedules", "status": 503, '
+                   '"times": 2} (all fields: provisioner/sandbox/README.md).')
 @click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE", help=_readings_help(READINGS))
 @click.option("--pco-rate-limit", type=click.IntRange(min=1), default=100, show_default=True,
               help="Planning Center requests allowed per period.")
