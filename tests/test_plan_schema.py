@@ -105,3 +105,17 @@ def test_a_later_minor_with_unknown_fields_is_read_and_applied(cli: Cli, sb: obj
     result = cli("apply", str(d), "--plan", str(out), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert "Applied 1, failed 0, skipped 0." in result.stdout
+
+
+def test_schema_describes_every_field_the_tool_writes() -> None:
+    """The schema is the plan file's documentation: each field of a change and of the plan is described there
+    (readers of a later minor still accept fields they do not know)."""
+    from dataclasses import fields
+
+    from provisioner.plan import Change, Plan
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    described = schema["$defs"]["change"]["properties"]
+    assert sorted(f.name for f in fields(Change) if f.name not in described) == []
+    assert all(described[name].get("description") or name in ("action", "reason") for name in described)
+    assert sorted(set(Plan(changes=()).to_json()) - set(schema["properties"])) == []
