@@ -32,7 +32,7 @@ install: $(VENV)/.installed
 
 dev: $(VENV)/.installed-dev
 
-## demo: start the embedded sandbox and run validate → plan → apply → drift on schedules/
+## demo: start the embedded sandbox and run validate → doctor → plan → apply → drift on schedules/
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo: a fresh sandbox seeded with a demo event, then validate → plan → apply → drift on schedules/.
+# The demo: a fresh sandbox seeded with a demo event, then validate → doctor → plan → apply → drift on schedules/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .demo
