@@ -137,3 +137,30 @@ def test_docs_pin_the_action_and_the_hooks_to_this_version() -> None:
         pinned += [(doc.name, tag) for tag in re.findall(r"/provisioner@(v[\w.]+)|\brev: (v[\w.]+)", text)]
     tags = {(name, a or b) for name, (a, b) in pinned}
     assert len(pinned) >= 8 and {tag for _, tag in tags} == {f"v{__version__}"}, sorted(tags)
+
+
+def lock_entries(lock: str) -> dict[str, set[str]]:
+    """{package: what it is there for} from a uv lock's `# via` annotations."""
+    text = (ROOT / "requirements" / lock).read_text(encoding="utf-8")
+    out: dict[str, set[str]] = {}
+    for entry in re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2].strip()):
+        vias = re.findall(r"^[ \t]*#[ \t]+(?:via[ \t]+)?(\S.*?)[ \t]*$", entry, re.M)
+        out[name_of(entry)] = {v for v in vias if v != "via"}
+    return out
+
+
+@pytest.mark.parametrize("lock", ["runtime.txt", "dev.txt"])
+def test_locks_hold_nothing_pyproject_no_longer_asks_for(lock: str) -> None:
+    """A dependency removed from pyproject.toml (rich, deepdiff) must leave the locks too (`make lock`): every pin
+    is there for a declared dependency, for requirements/build.in, or for another pin of the same lock."""
+    declared = {name_of(d) for d in PROJECT["dependencies"]}
+    if lock == "dev.txt":
+        declared |= {name_of(d) for d in PROJECT["optional-dependencies"]["dev"]}
+    entries = lock_entries(lock)
+    for package, vias in entries.items():
+        assert vias, f"{lock}: {package} says nothing of why it is pinned"
+        for via in vias:
+            if via.startswith("schedule-provisioner"):
+                assert package in declared, f"{lock} pins {package} for pyproject.toml, which no longer asks for it"
+            elif not via.startswith("-r requirements/"):
+                assert name_of(via) in entries, f"{lock}: {package} is pinned for {via}, which is not in the lock"
