@@ -37,7 +37,8 @@ def run_step(work: Path, env: dict[str, str], **inputs: str) -> tuple[dict[str, 
     shim.chmod(0o755)
     step_env = {"PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}", "RUNNER_TEMP": str(runner),
                 "GITHUB_OUTPUT": str(runner / "output"), "GITHUB_STEP_SUMMARY": str(runner / "summary"),
-                "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(work), "NO_COLOR": "1", **env}
+                "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(work), "NO_COLOR": "1",
+                "PYTHONPATH": str(ROOT), **env}  # the tool under test, installed or not
     for name, value in RUN["env"].items():
         m = INPUT.match(str(value))
         if m:
