@@ -350,7 +350,11 @@ def test_apply_plan_job_publishes_the_plan_for_the_approvers():
     step = one_action_step(job, "plan")
     assert step["id"] == "plan" and step["with"]["format"] == "markdown"  # the action adds it to the job summary
     assert (step["with"]["plan-file"], step["with"]["report-file"]) == ("plan.json", "plan.md")
-    assert "github.event.before" in step["with"]["changed-since"], "a push plans only the scopes it changed"
+    # A push plans what changed since the last successful apply run (a cancelled pending run's push included).
+    assert step["with"]["changed-since"] == "${{ steps.since.outputs.ref }}"
+    since = next(s for s in steps(job) if s.get("id") == "since")
+    assert "gh run list" in since["run"] and "--status success" in since["run"] and "apply.yml" in since["run"]
+    assert job["permissions"] == {"contents": "read", "actions": "read"}
     upload = next(s for s in steps(job) if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
     assert "always()" in str(upload.get("if", "")), "the plan is kept even when planning fails"
     assert set(str(upload["with"]["path"]).split()) == {"plan.json", "plan.md"}
@@ -556,9 +560,9 @@ def test_docs_workflows_are_valid_and_pass_only_declared_inputs(workflow_schema,
                     assert step["uses"] in ALLOWED_ACTIONS, (name, step["uses"])
 
 
-def test_docs_apply_workflow_plans_everything_on_a_first_push():
-    """`github.event.before` is all zeros on a branch's first push, a ref git cannot resolve: the example must
-    fall back to planning everything, as this repository's apply.yml does."""
+def test_docs_apply_workflow_plans_since_the_last_successful_apply():
+    """The example plans as this repository's apply.yml does: since the last successful apply run's commit (a
+    cancelled pending run's push is covered), everything when there is none."""
     apply = next(wf for name, wf in doc_workflows() if "apply.yml" in name)
     since = one_step_with(apply["jobs"]["plan"], "plan")["changed-since"]
     assert since == one_action_step(workflow("apply.yml")["jobs"]["plan"], "plan")["with"]["changed-since"]
