@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from provisioner.errors import Diagnostic
 from provisioner.model import Safety, Strict
 from provisioner.plan import Change, Plan, provider_key
-
-if TYPE_CHECKING:
-    from provisioner.yamlnodes import Pos
+from provisioner.positions import Pos, position
 
 __all__ = ["Change", "Loaded", "Plan", "Record", "Scope", "Workspace", "add_live", "position", "provider_key"]
 
@@ -55,24 +53,6 @@ class Workspace:
     # Files the run was not given that sit beside the ones it was (and in schedules/): a scope they also
     # declare is not pruned by this run (it would delete what they declare).
     siblings: tuple[Loaded, ...] = ()
-
-
-def position(tree: Pos, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:
-    """1-based (line, col) of the node at ``loc``; the nearest existing ancestor when it is missing."""
-    node = tree
-    for i, part in enumerate(loc):
-        if node.alias:  # the same node is written elsewhere too: this use is where the alias stands
-            break
-        if isinstance(node.values, dict) and not isinstance(part, bool) and part in node.values:
-            if key and i == len(loc) - 1:
-                found = node.keys[part]
-                return found.line, found.col
-            node = node.values[part]
-        elif isinstance(node.values, list) and isinstance(part, int) and 0 <= part < len(node.values):
-            node = node.values[part]
-        else:
-            break
-    return node.line, node.col
 
 
 @dataclass(frozen=True)

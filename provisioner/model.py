@@ -11,7 +11,15 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
 
 # Control characters (tabs and newlines included) and bidirectional overrides: in review output they hide or
 # rewrite what a name says.
@@ -82,9 +90,10 @@ Text = Annotated[str, BeforeValidator(text),
 
 @dataclass(frozen=True)
 class Ref:
-    """A reference to a live object: by id, or by a unique attribute resolved at plan time."""
+    """A reference to a live object by a unique attribute resolved at plan time. A reference by id is the
+    plain int (files hold millions of them: one object each was most of the memory)."""
 
-    kind: str  # "id" or the attribute name: email, import_id, name
+    kind: str  # the attribute name: email, import_id, name ("id" only where built by hand)
     value: int | str
 
     def __str__(self) -> str:
@@ -92,22 +101,35 @@ class Ref:
 
 
 def ref_parser(noun: str, kinds: tuple[str, ...]) -> BeforeValidator:
+    """One reference: an id (the int) or a one-key mapping (a Ref)."""
     expected = ", ".join(f"{{{k}: ...}}" for k in kinds)
 
-    def parse(value: Any) -> Ref:
+    def parse(value: Any) -> int | Ref:
         if isinstance(value, Ref):
-            return value
+            return int_id(value.value) if value.kind == "id" else value
         if isinstance(value, dict):
             if len(value) != 1 or next(iter(value)) not in kinds:
                 raise ValueError(f"{noun} reference must be an id or one of {expected}, got {dict(value)!r}")
             kind, inner = next(iter(value.items()))
             return Ref(kind, text(inner) if not isinstance(inner, int) or kind != "import_id" else str(inner))
         try:
-            return Ref("id", int_id(value))
+            return int_id(value)
         except ValueError:
             raise ValueError(f"{noun} reference must be an id or one of {expected}, got {value!r}") from None
 
     return BeforeValidator(parse)
+
+
+def _ids_only(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A list of plain ids in range is kept as it is, without a call per item; anything else (a reference by
+    email, an id as a string, a mistake) goes through the per-item parser, which names the item at fault."""
+    if type(value) is list and value and set(map(type, value)) == {int} and min(value) >= 1 and max(value) <= MAX_ID:
+        return value
+    return handler(value)
+
+
+# The list form of a reference type: ``list[AttendeeRef]`` checked item by item only when it has to be.
+REF_LIST = WrapValidator(_ids_only)
 
 
 def ref_schema(noun: str, kinds: tuple[str, ...], help: dict[str, str], examples: dict[str, str]) -> WithJsonSchema:

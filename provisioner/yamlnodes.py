@@ -8,29 +8,24 @@ and lets us bound alias expansion (YAML bombs), nesting and duplicate keys in on
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.main import CParser
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
 from ruamel.yaml.tokens import AliasToken
+
+from provisioner.positions import Pos, pack, packed_items, unpack
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 STR, INT, NULL, BOOL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "null", "bool"))
 _DECIMAL = re.compile(r"[-+]?[0-9]+\Z")
-
-
-@dataclass
-class Pos:
-    """1-based line and column of a node; for mappings the key and value positions, for sequences the items."""
-
-    line: int
-    col: int
-    keys: dict[Any, Pos] = field(default_factory=dict)
-    values: dict[Any, Pos] | list[Pos] = field(default_factory=dict)
-    alias: bool = False  # written as `*alias` here: what is inside is reported at the alias
 
 
 class ShapeError(Exception):
@@ -45,30 +40,91 @@ def parse(text: str, *, max_nodes: int, max_depth: int,
           problems: list[ShapeError] | None = None) -> list[tuple[Any, Pos]]:
     """Every document of ``text`` as (data, positions). Raises MarkedYAMLError or ShapeError; duplicate keys
     are appended to ``problems`` (the first value kept) so the rest of the file is still checked."""
-    yaml = YAML(typ="safe", pure=False)
-    yaml.Resolver = _MemoResolver
     found = problems if problems is not None else []
-    docs = [_Builder(yaml, max_nodes, max_depth, found, text).build(node) for node in yaml.compose_all(text)]
+    docs = []
+    with _composer(text) as (nodes, constructor):
+        for node in nodes:
+            value, where, _ = _Builder(constructor, max_nodes, max_depth, found, text)._node(node, 0)
+            docs.append((value, where if isinstance(where, Pos) else Pos(*_at(node))))
     if problems is None and found:
         raise found[0]
     return docs
 
 
-class _MemoResolver(VersionedResolver):
-    """Resolves each distinct plain scalar once: files repeat the same ids thousands of times, and ruamel's
-    resolver (regexes per call, the YAML version looked up per call) was most of the load time."""
+@contextmanager
+def _composer(text: str) -> Iterator[tuple[Iterator[Node], Any]]:
+    """(the documents' nodes, a constructor for the rare scalars we do not convert ourselves)."""
+    if _CLoader is None:  # no compiled ruamel.yaml.clib: the pure-Python parser, several times slower
+        yaml = YAML(typ="safe", pure=True)
+        yaml.Resolver = _MemoResolver
+        yield yaml.compose_all(text), yaml.constructor
+        return
+    loader = _CLoader(text)
+    try:
+        yield _nodes(loader), loader
+    finally:
+        loader.dispose()
+        # The loader refers to itself (as its own parser, composer, constructor and resolver): without this
+        # every file would leave a cycle, holding its whole node tree, for the garbage collector to find.
+        loader.__dict__.clear()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._memo: dict[str, Any] = {}
+
+def _nodes(loader: Any) -> Iterator[Node]:
+    while loader.check_node():
+        yield loader.get_node()
+
+
+# Plain scalar -> tag, shared by every parse of the process. The C parser never passes a `%YAML` directive on to
+# the resolver (it always resolves as YAML 1.2), so the tag depends on the text alone. One Tag object per kind,
+# and a kind of its own for decimal ints, so the builder converts the common scalars without a regex.
+_TAGS: dict[str, Tag] = {}
+_MEMO_LIMIT = 200_000  # distinct texts remembered (names are mostly distinct; ids repeat)
+_KINDS: dict[str, Tag] = {}
+_DECIMAL_INT = Tag(suffix=INT)
+
+
+class _MemoResolver(VersionedResolver):
+    """Resolves each distinct plain scalar once per process: files repeat the same ids thousands of times, and
+    ruamel's resolver (regexes per call, the YAML version looked up per call) was most of the parse time."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is ScalarNode and implicit[0] and not self.yaml_path_resolvers:
-            tag = self._memo.get(value)
+        if self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        if kind is ScalarNode:
+            if not implicit[0]:
+                return super().resolve(kind, value, implicit)
+            tag = _TAGS.get(value)
             if tag is None:
-                tag = self._memo[value] = super().resolve(kind, value, implicit)
+                found = super().resolve(kind, value, implicit)
+                suffix = found.suffix
+                tag = _DECIMAL_INT if suffix == INT and _DECIMAL.match(value) else _KINDS.setdefault(suffix, found)
+                if len(_TAGS) >= _MEMO_LIMIT:
+                    _TAGS.clear()
+                _TAGS[value] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        return self.DEFAULT_SEQUENCE_TAG if kind is SequenceNode else self.DEFAULT_MAPPING_TAG
+
+
+_CLoader: Any = None
+if CParser is not None:
+
+    class _CLoader(CParser, SafeConstructor, _MemoResolver):  # type: ignore[no-redef]
+        """ruamel.yaml.clib's reader, scanner, parser and composer with our resolver: what ``YAML(typ="safe")``
+        builds, but as one class made once (it makes a new class for every file)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            self._parser = self._composer = self
+            SafeConstructor.__init__(self, loader=self)
+            self.allow_duplicate_keys = False
+            _MemoResolver.__init__(self, version=None, loadumper=self)
+
+        # Path resolvers are not used: the composer's bookkeeping for them, twice per node, is skipped.
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
 
 
 def _alias_marks(text: str) -> list[tuple[int, int]]:
@@ -89,23 +145,36 @@ def _at(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _packed(node: Node) -> int:
+    mark = node.start_mark
+    return pack(mark.line + 1, mark.column + 1)
+
+
 class _Builder:
-    def __init__(self, yaml: YAML, max_nodes: int, max_depth: int, problems: list[ShapeError], text: str) -> None:
-        self.constructor = yaml.constructor
+    """Plain data plus positions from composed nodes. Each node yields (value, where, size): ``where`` is a
+    packed int for a scalar and a Pos for a mapping or list; ``size`` counts values after alias expansion."""
+
+    def __init__(self, constructor: Any, max_nodes: int, max_depth: int, problems: list[ShapeError],
+                 text: str) -> None:
+        self.constructor = constructor
         self.text = text
+        # Without an anchor (`&`) there is no alias: no node is met twice, and none needs remembering. A file
+        # with one keeps every node, scalars too, to count each use and place it where its alias is written.
+        self.shared = "&" in text
         self.aliases: list[tuple[int, int]] | None = None  # where each `*alias` is written, in order
         self.alias_uses = 0
         self.problems = problems
         self.max_nodes, self.max_depth = max_nodes, max_depth
         self.total = 0
-        self.memo: dict[int, tuple[Any, Pos, int]] = {}
+        self.memo: dict[int, tuple[Any, Any, int]] = {}  # an alias is the same node again
         self.active: set[int] = set()
 
-    def build(self, node: Node) -> tuple[Any, Pos]:
-        value, pos, _ = self._node(node, 0)
-        return value, pos
-
-    def _node(self, node: Node, depth: int) -> tuple[Any, Pos, int]:
+    def _node(self, node: Node, depth: int) -> tuple[Any, Any, int]:
+        if not self.shared and isinstance(node, ScalarNode):
+            if depth > self.max_depth:
+                raise ShapeError(f"nested deeper than {self.max_depth} levels", *_at(node))
+            self._count(1, node)
+            return self._value(node), _packed(node), 1
         key = id(node)
         if key in self.memo:  # an alias: shared, but it counts again towards the expanded size
             value, pos, size = self.memo[key]
@@ -115,15 +184,20 @@ class _Builder:
             raise ShapeError("an alias refers to its own anchor (a cycle)", *_at(node))
         if depth > self.max_depth:
             raise ShapeError(f"nested deeper than {self.max_depth} levels", *_at(node))
-        self.active.add(key)
-        try:
-            built = self._compound(node, depth) if not isinstance(node, ScalarNode) else self._scalar(node)
-        finally:
-            self.active.discard(key)
-        self.memo[key] = built
+        if isinstance(node, ScalarNode):
+            self._count(1, node)
+            built: tuple[Any, Any, int] = (self._value(node), _packed(node), 1)
+        else:
+            self.active.add(key)
+            try:
+                built = self._compound(node, depth)
+            finally:
+                self.active.discard(key)
+        if self.shared:
+            self.memo[key] = built
         return built
 
-    def _alias_pos(self, pos: Pos) -> Pos:
+    def _alias_pos(self, pos: Any) -> Any:
         """The anchored node's positions, but its own line and column where the alias is written, so an error
         about this use (a duplicate made through an alias) points at the alias, not at the anchor. The builder
         meets aliases in document order, so the n-th one met is the n-th alias token."""
@@ -133,7 +207,9 @@ class _Builder:
         if self.alias_uses > len(self.aliases):
             return pos
         line, col = self.aliases[self.alias_uses - 1]
-        return replace(pos, line=line, col=col, alias=True)
+        if not isinstance(pos, Pos):
+            return pack(line, col)
+        return Pos(line, col, pos.keys, pos.values, alias=True)
 
     def _count(self, size: int, node: Node) -> None:
         self.total += size
@@ -141,14 +217,12 @@ class _Builder:
             raise ShapeError(f"expands to more than {self.max_nodes} values through anchors and aliases "
                              "(a YAML bomb?)", *_at(node))
 
-    def _scalar(self, node: ScalarNode) -> tuple[Any, Pos, int]:
-        self._count(1, node)
-        return self._value(node), Pos(*_at(node)), 1
-
     def _value(self, node: ScalarNode) -> Any:
         """The common cases directly (the constructor's tag handling costs more than the parse); the rest
         (floats, timestamps, explicit tags, 0x ints...) through ruamel's own constructor."""
-        tag = getattr(getattr(node, "ctag", None), "suffix", None)
+        if node.ctag is _DECIMAL_INT:
+            return int(node.value)
+        tag = node.ctag.suffix if node.ctag is not None else None
         if tag == STR:
             return node.value
         if tag == INT and _DECIMAL.match(node.value):
@@ -168,15 +242,24 @@ class _Builder:
 
     def _sequence(self, node: SequenceNode, depth: int) -> tuple[Any, Pos, int]:
         self._count(1, node)
-        items = [self._node(child, depth + 1) for child in node.value]
+        children = node.value
+        if not self.shared and depth < self.max_depth and all(type(child) is ScalarNode for child in children):
+            # The common list of ids: no per-item call, positions in one array.
+            self._count(len(children), node)
+            value = self._value
+            marks = [child.start_mark for child in children]
+            return ([int(child.value) if child.ctag is _DECIMAL_INT else value(child) for child in children],
+                    Pos(*_at(node), values=packed_items([pack(m.line + 1, m.column + 1) for m in marks])),
+                    1 + len(children))
+        items = [self._node(child, depth + 1) for child in children]
         return [v for v, _, _ in items], Pos(*_at(node), values=[p for _, p, _ in items]), 1 + sum(
             s for _, _, s in items)
 
     def _mapping(self, node: MappingNode, depth: int) -> tuple[Any, Pos, int]:
         self._count(1, node)
         data: dict[Any, Any] = {}
-        pos = Pos(*_at(node))
-        assert isinstance(pos.values, dict)
+        keys: dict[Any, int] = {}
+        values: dict[Any, Any] = {}
         size = 1
         merged: list[tuple[dict[Any, Any], Pos]] = []
         for key_node, value_node in node.value:
@@ -188,25 +271,26 @@ class _Builder:
                 continue
             if not isinstance(key_node, ScalarNode):
                 raise ShapeError("a mapping key must be a plain value, not a list or mapping", *_at(key_node))
-            key = self.constructor.construct_object(key_node, deep=True)
+            key = self._value(key_node)
             if key is None:
                 self.problems.append(ShapeError("a key is empty (null): write the key's name before the colon",
                                                 *_at(key_node)))
                 continue
             if key in data:
-                first = pos.keys[key]
-                self.problems.append(ShapeError(f"duplicate key {key!r} (first at line {first.line}): each key may "
+                first, _ = unpack(keys[key])
+                self.problems.append(ShapeError(f"duplicate key {key!r} (first at line {first}): each key may "
                                                 "appear once in a mapping", *_at(key_node)))
                 continue
             value, value_pos, value_size = self._node(value_node, depth + 1)
-            data[key], pos.keys[key], pos.values[key] = value, Pos(*_at(key_node)), value_pos
+            data[key], keys[key], values[key] = value, _packed(key_node), value_pos
             size += value_size
         for source, source_pos in merged:  # `<<: *anchor` — explicit keys win, as YAML's merge key says
+            assert isinstance(source_pos.keys, dict) and isinstance(source_pos.values, dict)
             for key, value in source.items():
                 if key not in data:
-                    data[key], pos.keys[key] = value, source_pos.keys[key]
-                    pos.values[key] = source_pos.values[key]
-        return data, pos, size
+                    data[key], keys[key] = value, source_pos.keys[key]
+                    values[key] = source_pos.values[key]
+        return data, Pos(*_at(node), keys=keys, values=values), size
 
     def _merge_sources(self, node: Node, depth: int) -> list[tuple[dict[Any, Any], Pos, int]]:
         nodes = node.value if isinstance(node, SequenceNode) else [node]

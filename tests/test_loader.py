@@ -42,8 +42,8 @@ def test_valid_file_loads_with_refs_and_sources(write: Write) -> None:
     assert isinstance(item.doc, GuidebookFile)
     assert item.doc.guide == 47
     schedule = item.doc.schedules[0]
-    assert schedule.attendees == [Ref("id", 6), Ref("email", "alice@example.com"), Ref("import_id", "crm-1001")]
-    assert schedule.sessions[0] == Ref("id", 13)
+    assert schedule.attendees == [6, Ref("email", "alice@example.com"), Ref("import_id", "crm-1001")]
+    assert schedule.sessions[0] == 13
     assert item.where("schedules", 0) == f"{rel(d / 'summit.yaml')}:4"
     assert ws.digest.startswith("sha256:")
 
@@ -164,7 +164,7 @@ def test_merge_keys_and_unsupported_shapes(write: Write) -> None:
     """)
     doc = load_workspace([str(d)]).files[0].doc
     assert isinstance(doc, GuidebookFile)
-    assert (doc.schedules[1].name, doc.schedules[1].attendees) == ("B", [Ref("id", 6)])
+    assert (doc.schedules[1].name, doc.schedules[1].attendees) == ("B", [6])
     d = write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - {name: A, sessions: [13], ? [1]: 2}\n")
     (error,) = errors([str(d)])
     assert "a mapping key must be a plain value" in error
@@ -184,7 +184,7 @@ def test_anchors_share_lists(write: Write) -> None:
     """)
     doc = load_workspace([str(d)]).files[0].doc
     assert isinstance(doc, GuidebookFile)
-    assert doc.schedules[1].sessions == [Ref("id", 13), Ref("id", 14)]
+    assert doc.schedules[1].sessions == [13, 14]
 
 
 def test_missing_path_and_no_files(tmp_path: Path) -> None:

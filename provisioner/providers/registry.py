@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
+from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
 
@@ -36,6 +37,7 @@ def unregister(name: str) -> None:
     _loaded.pop(name, None)
 
 
+@cache  # read once per process: the loader asks for every file, and each scan of the installed packages is slow
 def _plugins() -> dict[str, str]:
     found = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):

@@ -69,7 +69,7 @@ class GuideRefs:
     def resolve(self, field: str, entry: Any) -> int | None:
         """The id the user's entry names, or None when it names nothing (or several things)."""
         try:
-            ref: Ref = _PARSERS[field].validate_python(dict(entry) if isinstance(entry, dict) else entry)
+            ref: int | Ref = _PARSERS[field].validate_python(dict(entry) if isinstance(entry, dict) else entry)
         except ValueError:
             return None
         found, problem = self.index.resolve(field, ref)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from provisioner.model import Account, IntId, Ref, Safety, Strict, Text, ref_parser, ref_schema
+from provisioner.model import REF_LIST, Account, IntId, Ref, Safety, Strict, Text, ref_parser, ref_schema
 
 _REF_HELP = {"email": "the attendee's email address (case-insensitive), unique within the guide",
              "import_id": "the {noun}'s import_id (your CRM or agenda tool's id), unique within the guide",
@@ -17,9 +17,9 @@ _REF_EXAMPLES = {"email": "alice@example.com", "import_id": "crm-1001", "name": 
 
 ATTENDEE_KINDS = ("email", "import_id")
 SESSION_KINDS = ("import_id", "name")
-AttendeeRef = Annotated[Ref, ref_parser("attendee", ATTENDEE_KINDS),
+AttendeeRef = Annotated[int | Ref, ref_parser("attendee", ATTENDEE_KINDS),
                         ref_schema("attendee", ATTENDEE_KINDS, _REF_HELP, _REF_EXAMPLES)]
-SessionRef = Annotated[Ref, ref_parser("session", SESSION_KINDS),
+SessionRef = Annotated[int | Ref, ref_parser("session", SESSION_KINDS),
                        ref_schema("session", SESSION_KINDS, _REF_HELP, _REF_EXAMPLES)]
 
 
@@ -29,12 +29,12 @@ class GuidebookSchedule(Strict):
         examples=["Sales Team"],
         description="The schedule's identity within the guide. The API cannot rename: a new name is a new schedule.")
     # Left out = not managed (its live value is kept), as in Planning Center files; a create needs both.
-    attendees: list[AttendeeRef] | SkipJsonSchema[None] = Field(
+    attendees: Annotated[list[AttendeeRef], REF_LIST] | SkipJsonSchema[None] = Field(
         None, examples=[[6, {"email": "alice@example.com"}, {"import_id": "crm-1001"}]],
         description="Who gets this schedule: a set of attendee ids, {email: ...} or {import_id: ...}; "
                     "order and duplicates do not matter. Left out: not managed (creating a schedule needs it; "
                     "[] for nobody).")
-    sessions: list[SessionRef] | SkipJsonSchema[None] = Field(
+    sessions: Annotated[list[SessionRef], REF_LIST] | SkipJsonSchema[None] = Field(
         None, examples=[[13, {"import_id": "sess-keynote"}, {"name": "Opening Keynote"}]],
         description="The sessions on it: a set of session ids, {import_id: ...} or {name: ...}. Left out: not "
                     "managed (creating a schedule needs it; [] for none).")

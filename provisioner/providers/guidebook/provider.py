@@ -293,12 +293,14 @@ class GuidebookProvider(Provider):
 Split = tuple[set[int], list[tuple[int, Ref]]]
 
 
-def _split(refs: list[Ref]) -> Split:
+def _split(refs: list[int | Ref]) -> Split:
     """(the ids, the readable references with their position)."""
-    return {int(r.value) for r in refs if r.kind == "id"}, [(i, r) for i, r in enumerate(refs) if r.kind != "id"]
+    if set(map(type, refs)) <= {int}:  # the common case, at scale: only ids
+        return set(refs), []  # type: ignore[arg-type]
+    return {r for r in refs if isinstance(r, int)}, [(i, r) for i, r in enumerate(refs) if isinstance(r, Ref)]
 
 
-def _resolve(item: Loaded, loc: tuple[str | int, ...], refs: list[Ref], split: Split, index: GuideIndex | None,
+def _resolve(item: Loaded, loc: tuple[str | int, ...], refs: list[int | Ref], split: Split, index: GuideIndex | None,
              diags: list[Diagnostic]) -> list[int]:
     ids, readable = split
     if index is None:  # only ids, none checked against the guide: the common case, kept cheap at scale
@@ -307,7 +309,7 @@ def _resolve(item: Loaded, loc: tuple[str | int, ...], refs: list[Ref], split: S
     found = set(ids)
     for unknown in sorted(ids - index.rows[field].keys()):  # rare: an id the guide does not have
         found.discard(unknown)
-        position = next(i for i, r in enumerate(refs) if r.kind == "id" and int(r.value) == unknown)
+        position = next(i for i, r in enumerate(refs) if r == unknown)
         diags.append(item.diagnostic((*loc, position), f"{field[:-1]} {unknown} does not exist in guide {index.guide}"))
     for i, ref in readable:
         resolved, problem = index.resolve(field, ref)

@@ -29,11 +29,11 @@ class GuideIndex:
                         table[norm(kind, str(value))].append(rid)
                 self.by[(field, kind)] = table
 
-    def resolve(self, field: str, ref: Ref) -> tuple[int | None, str | None]:
+    def resolve(self, field: str, ref: int | Ref) -> tuple[int | None, str | None]:
         """The id a reference names, or a message saying why it names none or several."""
         noun = field[:-1]
-        if ref.kind == "id":
-            rid = int(ref.value)
+        if isinstance(ref, int) or ref.kind == "id":
+            rid = int(ref if isinstance(ref, int) else ref.value)
             if rid in self.rows[field]:
                 return rid, None
             return None, f"{noun} {rid} does not exist in guide {self.guide}"
