@@ -279,8 +279,7 @@ def _write_plan(plan: Plan, path: str) -> None:
         return
     try:
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump(plan.to_json(), fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
+            render(plan, "json", fh, color=False)
     except OSError as e:
         raise Fail(f"error: cannot write the plan file {path}: {e.strerror or type(e).__name__}") from e
     if not quiet():

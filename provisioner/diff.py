@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -83,18 +84,22 @@ def delete_change(scope: Scope, rec: Record, *, reason: str, labels: dict[str, d
 
 def _note_renames(changes: list[Change]) -> list[Change]:
     """The API cannot rename: say so where a create looks like a renamed delete (same content, or the only
-    create and the only delete of the scope)."""
+    create and the only delete of the scope). Linear: deletes are looked up by content."""
     deletes = [c for c in changes if c.action == "delete" and c.before]
-    creates = [c for c in changes if c.action == "create" and c.after]
+    creates = sum(1 for c in changes if c.action == "create" and c.after)
+    if not deletes or not creates:
+        return changes
     same = {_values_key(c.before): c for c in deletes}
+    only = deletes[0] if creates == len(deletes) == 1 else None
     out = []
     for c in changes:
-        old = same.get(_values_key(c.after)) if c in creates else None
-        if old is None and c in creates and len(creates) == len(deletes) == 1 and _similar(c.after, deletes[0].before):
-            old = deletes[0]
-        if old is not None:
-            c = Change(**{**c.__dict__, "reason": f"missing in live; if this renames {old.key!r} (deleted here): "
-                          "the API cannot rename, so a rename is a delete plus a create"})
+        if c.action == "create" and c.after:
+            old = same.get(_values_key(c.after))
+            if old is None and only is not None and _similar(c.after, only.before):
+                old = only
+            if old is not None:
+                c = replace(c, reason=f"missing in live; if this renames {old.key!r} (deleted here): "
+                                      "the API cannot rename, so a rename is a delete plus a create")
         out.append(c)
     return out
 
