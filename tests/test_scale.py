@@ -1,5 +1,6 @@
 """What keeps large inputs fast, asserted by what happens rather than by time: no comparison per pair of
-changes, no garbage cycles left by a load, positions kept without an object per scalar, ids kept as ints."""
+changes, no garbage cycles left by a load, positions kept without an object per scalar, ids kept as ints,
+per-person impact computed for the touched people only and equal to the definition."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from provisioner.diff import diff_scope
+from provisioner.core import Record
+from provisioner.diff import diff_scope, simulate
 from provisioner.errors import ValidationError
 from provisioner.loader import load_workspace
 from provisioner.plan import Change, Plan
 from provisioner.positions import Pos, position
+from provisioner.providers.guidebook.impact import exact_rows
 from provisioner.render import render
 from provisioner.yamlnodes import parse
 from tests.helpers import rec, scope
@@ -91,3 +96,34 @@ def test_the_json_plan_has_one_change_a_line_and_reads_back() -> None:
     assert lines[0] == "{" and lines[-1] == "}" and lines[1] == '  "format_version": 1,'
     assert sum(line.startswith('    {"action": "create"') for line in lines) == 2
     assert Plan.from_json(json.loads(text)).fingerprint == plan.fingerprint
+
+
+def _brute_force_impact(live: dict[str, Record], changes: list[Change]) -> list[dict[str, Any]]:
+    """Everyone's sessions over the whole guide before and after: the definition, at attendees x sessions."""
+    def reach(records: dict[str, Record]) -> dict[int, set[int]]:
+        out: dict[int, set[int]] = {}
+        for r in records.values():
+            for a in r.values.get("attendees", []):
+                out.setdefault(a, set()).update(r.values.get("sessions", []))
+        return out
+
+    before, after = reach(live), reach(simulate(live, changes))
+    rows = []
+    for p in sorted(before.keys() | after.keys()):
+        had, has = before.get(p, set()), after.get(p, set())
+        if had != has:
+            rows.append({"person": p, "gain": sorted(has - had), "lose": sorted(had - has)})
+    return rows
+
+
+small_ids = st.lists(st.integers(1, 6), max_size=5).map(lambda v: sorted(set(v)))
+guide = st.dictionaries(st.sampled_from("ABCDE"), st.tuples(small_ids, small_ids), max_size=5)
+
+
+@given(guide, guide)
+@settings(max_examples=200, deadline=None)
+def test_impact_of_the_touched_people_equals_everyones(live_spec: dict[str, Any], want_spec: dict[str, Any]) -> None:
+    live = {k: Record(k, {"attendees": a, "sessions": s}, id=i) for i, (k, (a, s)) in enumerate(live_spec.items())}
+    desired = {k: Record(k, {"attendees": a, "sessions": s}) for k, (a, s) in want_spec.items()}
+    changes = diff_scope(scope(), desired, live)
+    assert exact_rows(live, changes) == _brute_force_impact(live, changes)

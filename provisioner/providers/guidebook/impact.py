@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.core import Change
+from provisioner.core import Change, Record
+from provisioner.diff import simulate
 from provisioner.render.common import natural
 
 MAX_ITEMS = 12  # sessions named per impact line before "… N more"
@@ -22,6 +23,65 @@ MAX_ITEMS = 12  # sessions named per impact line before "… N more"
 def impact_lines(changes: Sequence[Change], exact: list[dict[str, Any]] | None) -> list[str]:
     return guidebook_exact(list(changes), exact) if exact is not None else guidebook_impact(list(changes))
 
+
+
+def exact_rows(live: dict[str, Record], changes: Sequence[Change]) -> list[dict[str, Any]]:
+    """Exactly which sessions each attendee gains and loses: what the attendee reaches through ALL the guide's
+    schedules (ignored and unchanged ones included) before and after, so a session still reached through
+    another schedule is neither a gain nor a loss.
+
+    Only a pair (person, session) that a change touches can flip, so only the people and sessions the changes
+    name are followed through the guide: building everyone's sessions before and after cost attendees x
+    sessions (12 s and 800 MB for 200 schedules of 2,000 ids when 2 schedules changed)."""
+    people: set[int] = set()
+    sessions: set[int] = set()
+    for change in changes:
+        for who, what in _touched(change):
+            if who and what:
+                people |= who
+                sessions |= what
+    if not people or not sessions:
+        return []
+    before = _reached(live.values(), people, sessions)
+    after = _reached(simulate(live, list(changes)).values(), people, sessions)
+    gain: dict[int, set[int]] = defaultdict(set)
+    lose: dict[int, set[int]] = defaultdict(set)
+    for session in sessions:
+        had, has = before.get(session, set()), after.get(session, set())
+        for person in has - had:
+            gain[person].add(session)
+        for person in had - has:
+            lose[person].add(session)
+    return [{"person": p, "gain": sorted(gain.get(p, ())), "lose": sorted(lose.get(p, ()))}
+            for p in sorted(gain.keys() | lose.keys())]
+
+
+def _touched(change: Change) -> Iterable[tuple[set[int], set[int]]]:
+    """(people, sessions) whose pairs this change may flip: joiners with the new sessions, leavers with the old
+    ones, and those who stay with the sessions that changed."""
+    before, after = change.before or {}, change.after or {}
+    a0, s0 = set(before.get("attendees") or ()), set(before.get("sessions") or ())
+    if change.action == "delete":
+        a1, s1 = set(), set()
+    else:
+        a1 = set(after["attendees"]) if "attendees" in after else a0
+        s1 = set(after["sessions"]) if "sessions" in after else s0
+    yield a1 - a0, s1
+    yield a0 - a1, s0
+    yield a0 & a1, s0 ^ s1
+
+
+def _reached(records: Iterable[Record], people: set[int], sessions: set[int]) -> dict[int, set[int]]:
+    """For each of ``sessions``, which of ``people`` some schedule gives it to (set operations per schedule and
+    session, never per person)."""
+    out: dict[int, set[int]] = defaultdict(set)
+    for rec in records:
+        hit = sessions.intersection(rec.values.get("sessions") or ())
+        if hit:
+            who = people.intersection(rec.values.get("attendees") or ())
+            for session in hit:
+                out[session] |= who
+    return out
 
 
 @dataclass

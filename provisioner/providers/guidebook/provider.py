@@ -11,7 +11,6 @@ from typing import Any
 from provisioner.clock import SYSTEM, Clock
 from provisioner.core import Change, Loaded, Record, Scope, add_live
 from provisioner.credentials import credential, var
-from provisioner.diff import simulate
 from provisioner.errors import ApiError, ConfigError, Diagnostic, PlanError
 from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
 from provisioner.model import Ref, Safety, nfc
@@ -243,19 +242,12 @@ class GuidebookProvider(Provider):
 
     def impact(self, scope: Scope, *, live: dict[str, Record],
                changes: Sequence[Change]) -> list[dict[str, Any]] | None:
-        """Exactly which sessions each attendee gains and loses: the union over ALL the guide's schedules
-        (ignored and unchanged ones included) before and after, so a session still reached through another
-        schedule is neither a gain nor a loss."""
+        """Exactly which sessions each attendee gains and loses, over the whole guide (impact.exact_rows)."""
         if not changes:
             return None
-        before, after = _sessions_by_attendee(live), _sessions_by_attendee(simulate(live, list(changes)))
-        rows = []
-        for person in sorted(before.keys() | after.keys()):
-            gain, lose = after.get(person, set()) - before.get(person, set()), before.get(person, set()) - after.get(
-                person, set())
-            if gain or lose:
-                rows.append({"person": person, "gain": sorted(gain), "lose": sorted(lose)})
-        return rows
+        from provisioner.providers.guidebook.impact import exact_rows
+
+        return exact_rows(live, changes)
 
     def request_estimate(self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]) -> int:
         """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when this run
@@ -327,14 +319,6 @@ def _results(page: Any) -> list[dict[str, Any]]:
         raise ApiError(f"Guidebook: expected a page with `results`, got {type(page).__name__}: "
                        f"{str(page)[:120]!r} (is GUIDEBOOK_API_URL the Open API base URL?)")
     return results
-
-
-def _sessions_by_attendee(records: dict[str, Record]) -> dict[int, set[int]]:
-    out: dict[int, set[int]] = {}
-    for rec in records.values():
-        for attendee in rec.values.get("attendees", []):
-            out.setdefault(attendee, set()).update(rec.values.get("sessions", []))
-    return out
 
 
 def budget_from_env(env: Mapping[str, str]) -> int:

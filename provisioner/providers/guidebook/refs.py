@@ -20,6 +20,7 @@ class GuideIndex:
         self.guide = guide
         self.rows = {"sessions": {int(s["id"]): s for s in sessions}, "attendees": {int(a["id"]): a for a in attendees}}
         self.by: dict[tuple[str, str], dict[str, list[int]]] = {}
+        self._spans: dict[int, tuple[datetime, datetime] | None] = {}
         for field, kinds in _LOOKUPS.items():
             for kind in kinds[1:]:
                 table: dict[str, list[int]] = defaultdict(list)
@@ -57,6 +58,12 @@ class GuideIndex:
         names = [known for c in close for known in folded[c]][:3]
         return f"; did you mean {', '.join(repr(c) for c in names)}?" if names else ""
 
+    def span(self, session: int) -> tuple[datetime, datetime] | None:
+        """A session's time span, parsed once per run (a plan may check the same sessions on many schedules)."""
+        if session not in self._spans:
+            self._spans[session] = _span(self.rows["sessions"].get(session, {}))
+        return self._spans[session]
+
     def describe(self, field: str, rid: int) -> str:
         row = self.rows[field].get(rid, {})
         if field == "sessions":
@@ -89,7 +96,7 @@ def overlap_warnings(scope: str, desired: dict[str, Record], index: GuideIndex) 
     out = []
     for key, rec in sorted(desired.items()):
         spans = sorted((s, rid) for rid in rec.values.get("sessions", [])
-                       if (s := _span(index.rows["sessions"].get(rid, {}))))
+                       if (s := index.span(rid)))
         for (a, ida), (b, idb) in pairwise(spans):
             if b[0] < a[1]:
                 out.append(f"{scope}: schedule {key!r} has overlapping sessions "
