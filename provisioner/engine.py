@@ -86,6 +86,10 @@ class Engine:
     fresh_for: float | None = None  # seconds a read confirms preconditions for (None: preconditions.MAX_AGE)
     _exhausted: dict[str, str] = field(default_factory=dict, init=False)  # provider -> why its changes skip
 
+    def __post_init__(self) -> None:
+        for provider in self.providers.values():
+            provider.set_parallelism(max(1, self.parallelism))
+
     def survey(self, workspace: Workspace, *, want_labels: bool = False,
              only: Callable[[list[Scope]], list[Scope]] | None = None) -> Survey:
         """Read, resolve and diff every scope the files declare, or those ``only`` picks (the others cost no

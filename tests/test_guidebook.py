@@ -51,7 +51,7 @@ def test_plan_json_with_id_references_costs_one_list_request(cli: Cli, sb: Sandb
     ]
     assert plan["changes"][0]["source"].endswith("s.yaml:5")
     assert plan["changes"][0]["before"] == {"id": 1, "attendees": [6, 7, 10, 11, 12], "sessions": [13, 14, 40]}
-    assert gets(sb) == [(API + "personalized-schedules/", {"guide": "47", "page_size": "100"})]
+    assert gets(sb) == [(API + "personalized-schedules/", {"guide": "47", "page_size": "100", "ordering": "id"})]
     assert writes(sb) == []
 
 
@@ -230,8 +230,9 @@ def test_one_list_request_per_page_of_schedules(cli: Cli, sb: SandboxServer, wri
         sb.store.add_guidebook_schedule(47, f"Extra {i:03}", [6], [13])
     d = write("s.yaml", SMALL)
     assert cli("plan", str(d), "--format", "json").exit_code == 0
-    assert gets(sb) == [(API + "personalized-schedules/", {"guide": "47", "page_size": "100"}),
-                        (API + "personalized-schedules/", {"guide": "47", "page": "2", "page_size": "100"})]
+    query = {"guide": "47", "page_size": "100", "ordering": "id"}
+    assert gets(sb) == [(API + "personalized-schedules/", query),
+                        (API + "personalized-schedules/", {**query, "page": "2"})]
 
 
 def test_a_non_api_answer_is_one_clear_error(cli: Cli, write: Write, tmp_path: Path,

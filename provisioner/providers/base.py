@@ -83,6 +83,11 @@ class Provider(ABC):
     @abstractmethod
     def apply(self, change: Change) -> Written | None: ...
 
+    def set_parallelism(self, requests: int) -> None:
+        """How many requests this provider may have in flight at once (``--parallelism``); the engine says so
+        before the first read. A provider that reads one list with several requests at once stays within it."""
+        del requests  # one request at a time per read and write: nothing to limit
+
     def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
         """Human names for ids in changes, by field; filled only when ``desired(want_labels=True)`` ran."""
         return {}

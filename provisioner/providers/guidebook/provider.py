@@ -16,6 +16,7 @@ from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_fr
 from provisioner.model import Ref, Safety, nfc
 from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
+from provisioner.providers.guidebook.pages import PAGE_SIZE, PageReader
 from provisioner.providers.guidebook.publish import PUBLISH_INTERVAL, publish, publish_interval_from_env
 from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
 from provisioner.providers.guidebook.writes import Writer
@@ -23,9 +24,6 @@ from provisioner.providers.guidebook.writes import Writer
 log = logging.getLogger(__name__)
 DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"
 SCHEDULES = "personalized-schedules/"
-# page_size is documented only for one v1.1 endpoint [G]; we ask for 100 and follow `next` regardless, and the
-# request estimate uses the size of the full pages the server actually sent (docs/api-notes.md).
-PAGE_SIZE = 100
 DAILY_BUDGET = 10_000  # requests per account per day [C]; PROVISIONER_GUIDEBOOK_BUDGET overrides
 CREATE_TRIES = 3
 
@@ -72,6 +70,7 @@ class GuidebookProvider(Provider):
         self.writer = Writer(client)
         self.publish_interval = publish_interval
         self.page_size: int | None = None  # the size of a full page, as the server sent it
+        self.pages = PageReader(client, self._page_results)
         self._indexes: dict[int, GuideIndex] = {}
         self._lock = threading.Lock()
         self._guide_locks: dict[int, threading.Lock] = {}
@@ -121,8 +120,10 @@ class GuidebookProvider(Provider):
         return records
 
     def _list(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return list(self.client.iterate(path, {**params, "page_size": PAGE_SIZE}, items=self._page_results,
-                                        next_url=lambda page: page.get("next")))
+        return self.pages.read(path, params)
+
+    def set_parallelism(self, requests: int) -> None:
+        self.pages = PageReader(self.client, self._page_results, requests)
 
     def guide(self, guide: int) -> Any:
         """The guide resource itself (import names it in a comment); NotFoundError when it does not exist."""

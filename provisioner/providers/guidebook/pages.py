@@ -1,0 +1,113 @@
+"""Reading one Guidebook list (a guide's schedules, sessions or attendees) with its pages in parallel.
+
+Guidebook pages by number (DRF ``PageNumberPagination`` [C]): the first page's ``count`` says how many pages
+there are, so the others can be asked for at once instead of one ``next`` link after another (60 pages at
+20 ms: 1.2 s one after another). We ask for a stable order (``ordering=id``) so that the pages cut the list
+at the same places whichever is read first.
+
+A schedule that a page read misses would be planned as a create (a duplicate), so the parallel read is kept
+only when it is provably whole: every page reports the first page's ``count``, the last page has no ``next``,
+and together the pages hold exactly ``count`` distinct ids. Otherwise (the list changed while it was read,
+the server ignored ``ordering``, a page vanished) or when the first page has no ``count``, the list is read
+again from the start by following ``next`` links, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from provisioner.errors import ApiError, NotFoundError
+from provisioner.http import HttpClient
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 100  # the most a page holds (the API's cap); page_size is documented for one v1.1 endpoint only [G]
+
+Rows = list[dict[str, Any]]
+
+
+class PageReader:
+    """Lists of one client, read with at most ``parallelism`` requests in flight across every list."""
+
+    def __init__(self, client: HttpClient, results: Callable[[Any], Rows], parallelism: int = 8) -> None:
+        self.client = client
+        self.results = results
+        self.parallelism = max(1, parallelism)
+        self._slots = threading.BoundedSemaphore(self.parallelism)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def read(self, path: str, params: dict[str, Any]) -> Rows:
+        query = {**params, "page_size": PAGE_SIZE, "ordering": "id"}
+        first = self._get(path, query)
+        rows = self.results(first)
+        link = first.get("next")
+        if not link:
+            return rows
+        count = first.get("count")
+        if not isinstance(count, int) or isinstance(count, bool) or not rows or count <= len(rows):
+            log.info("%s: no usable count on the first page of %s; following next links", self.client.service, path)
+            return rows + list(self._follow(link))
+        pages = math.ceil(count / len(rows))
+        whole = self._rest(path, query, rows, count, pages)
+        if whole is not None:
+            return whole
+        log.warning("%s: the pages of %s did not add up to its %d items (the list changed while it was read, or "
+                    "the server ignores ordering=id); reading it again page by page", self.client.service, path,
+                    count)
+        return list(self._iterate(path, query))
+
+    def _rest(self, path: str, query: dict[str, Any], first: Rows, count: int, pages: int) -> Rows | None:
+        """Pages 2..``pages`` read concurrently; None unless together with ``first`` they are the whole list."""
+        try:
+            later = list(self._pool_for().map(lambda n: self._get(path, {**query, "page": n}), range(2, pages + 1)))
+        except NotFoundError:  # "Invalid page.": the list shrank under us
+            return None
+        rows = list(first)
+        for page in later:
+            if page.get("count") != count:
+                return None
+            rows += self.results(page)
+        if later and later[-1].get("next"):
+            return None
+        if len(rows) != count or len({row.get("id") for row in rows}) != count:
+            return None
+        return rows
+
+    def _iterate(self, path: str, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        with self._slots:
+            yield from self.client.iterate(path, query, items=self.results, next_url=_next)
+
+    def _follow(self, link: str) -> Iterator[dict[str, Any]]:
+        """The rest of a list from the first page's ``next`` link (the client keeps it on our host)."""
+        with self._slots:
+            yield from self.client.iterate(link, None, items=self.results, next_url=_next)
+
+    def _get(self, path: str, params: dict[str, Any]) -> Any:
+        with self._slots:
+            data = self.client.request("GET", path, params=params).data
+        if not isinstance(data, dict):
+            self.results(data)  # raises the API error naming what came back instead of a page
+            raise ApiError(f"{self.client.service}: expected a page, got {type(data).__name__}")
+        return data
+
+    def _pool_for(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="page")
+            return self._pool
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+                self._pool = None
+
+
+def _next(page: Any) -> str | None:
+    link = page.get("next") if isinstance(page, dict) else None
+    return str(link) if link else None
