@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Collection
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
 from provisioner import __version__, select
-from provisioner.budgets import RequestBudget, budgets, check_budgets
-from provisioner.causes import load_base
 from provisioner.clock import SYSTEM, Clock
-from provisioner.engine import ApplyReport, Engine, Interrupted, Survey
 from provisioner.errors import Diagnostic, DiagnosticsError, ProvisionerError, StalePlanError
 from provisioner.files import FileProblem, read_bounded
-from provisioner.loader import Workspace, load_workspace
-from provisioner.plan import Plan
-from provisioner.progress import ProgressReporter
 from provisioner.providers import registry
-from provisioner.recording import recording
 from provisioner.render import FORMATS, render
 from provisioner.render.impact import named_key
-from provisioner.saved import adopt_saved, check_saved, load_saved
 from provisioner.select import SHOWN, Selection
 from provisioner.verbosity import (
     QUIET_HELP,
@@ -36,7 +27,14 @@ from provisioner.verbosity import (
     verbosity_options,
 )
 
-log = logging.getLogger("provisioner")
+if TYPE_CHECKING:
+    from provisioner.budgets import RequestBudget
+    from provisioner.core import Workspace
+    from provisioner.engine import ApplyReport, Engine, Survey
+    from provisioner.plan import Plan
+
+# Each command imports what it needs when it runs (the YAML parser and pydantic to load files; the engine and
+# requests to talk to a service): `provisioner --help` imports none of them.
 MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger than this is not one we wrote
 PATHS = click.argument("paths", nargs=-1, type=click.Path())
 FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -191,11 +189,22 @@ def _clock() -> Clock:
 def _record(directory: str | None) -> None:
     """Record every exchange of this command into ``directory`` (``--record``) until the command ends."""
     if directory:
+        from provisioner.recording import recording
+
         click.get_current_context().with_resource(recording(directory))
+
+
+def _load(paths: tuple[str, ...]) -> Workspace:
+    from provisioner.loader import load_workspace
+
+    return load_workspace(_paths(paths))
 
 
 def _engine(workspace: Workspace, parallelism: int, services: Collection[str] | None = None) -> Engine:
     """The engine with a provider for each service the files use (of ``services``, when given)."""
+    from provisioner.engine import Engine
+    from provisioner.progress import ProgressReporter
+
     clock = _clock()
     progress = ProgressReporter(sys.stderr, clock=clock)  # silent for short runs; a bar on a terminal, else lines
     click.get_current_context().call_on_close(progress.close)
@@ -217,7 +226,7 @@ def _show(plan: Plan, fmt: str, title: str = "Plan", note: str = "", out: TextIO
 @_guard
 def validate(paths: tuple[str, ...]) -> None:
     """Check the YAML offline: exit 0 valid, 1 invalid."""
-    workspace = load_workspace(_paths(paths))
+    workspace = _load(paths)
     n = len(workspace.files)
     click.echo(f"{n} file{'s' if n != 1 else ''} valid.")
 
@@ -238,7 +247,7 @@ def plan(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_sin
          out: str | None, detailed_exitcode: bool, parallelism: int, record_dir: str | None) -> None:
     """Read live state and show the changes apply would make."""
     _record(record_dir)
-    workspace = load_workspace(_paths(paths))
+    workspace = _load(paths)
     wanted = select.wanted(targets, changed_since, _paths(paths), workspace)
     engine = _engine(workspace, parallelism, wanted.services())
     run, note = _planned(engine, workspace, wanted, _paths(paths), base, want_labels=fmt != "json")
@@ -268,6 +277,8 @@ def _planned(engine: Engine, workspace: Workspace, wanted: select.Wanted, paths:
         note = f"Planned {n} scope{'s' if n != 1 else ''} ({wanted.why}): {names or 'none'}."
         click.echo(note, err=True)
     if base is not None:
+        from provisioner.causes import load_base
+
         files, notes = load_base(base, paths)
         run = engine.with_causes(run, files, base, notes)
     return run, note
@@ -275,7 +286,7 @@ def _planned(engine: Engine, workspace: Workspace, wanted: select.Wanted, paths:
 
 def _write_plan(plan: Plan, path: str) -> None:
     if path == "-":
-        click.echo(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
+        render(plan, "json", sys.stdout, color=False)
         return
     try:
         with open(path, "w", encoding="utf-8") as fh:
@@ -301,7 +312,7 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
           auto_approve: bool, force: bool, republish: bool, parallelism: int, record_dir: str | None) -> None:
     """Apply a fresh plan, or exactly a saved one."""
     _record(record_dir)
-    workspace = load_workspace(_paths(paths))
+    workspace = _load(paths)
     if plan_file:
         if targets or changed_since:
             raise Fail("error: --plan applies the saved plan's own scopes; leave out --target and --changed-since")
@@ -319,12 +330,18 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
             try:
                 _report(engine.republish(run))
             except KeyboardInterrupt:
+                from provisioner.engine import ApplyReport
+
                 _interrupted(ApplyReport(failed_steps=["interrupted while publishing"]))
         return
+    from provisioner.budgets import check_budgets
+
     check_budgets(_budgets(engine, run, changes), force=force)
     engine.check_safety(run, force=force)  # before asking: a "yes" must not be followed by a refusal
     if not auto_approve:
         _confirm()
+    from provisioner.engine import Interrupted
+
     try:
         report = engine.apply(run, force=force, changes=changes, republish=republish)
     except Interrupted as e:
@@ -333,6 +350,8 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
 
 
 def _load_plan(path: str) -> Plan:
+    from provisioner.saved import load_saved
+
     try:
         return load_saved(json.loads(read_bounded(path, MAX_PLAN_BYTES)))
     except FileProblem as e:
@@ -345,6 +364,8 @@ def _saved_run(engine: Engine, workspace: Workspace, saved: Plan, *, resolve: bo
     """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
     everything shown, checked and applied is the saved plan's. Only ``--republish`` (which publishes everyone the
     YAML declares) resolves the YAML again; otherwise no name is read."""
+    from provisioner.saved import adopt_saved, check_saved
+
     if resolve:
         scopes = frozenset((c.provider, c.scope) for c in saved.changes)
         fresh = engine.survey(workspace, only=Selection(scopes=scopes).pick)
@@ -366,6 +387,8 @@ def _saved_run(engine: Engine, workspace: Workspace, saved: Plan, *, resolve: bo
 
 def _budgets(engine: Engine, run: Survey, changes: Any) -> list[RequestBudget]:
     """Say how much of each service's daily request cap the apply would use."""
+    from provisioner.budgets import budgets
+
     found = budgets(engine.providers, run, changes)
     for b in found if not quiet() else ():
         click.echo(f"This apply will use about {b.used} {b.service} requests (budget {b.limit}/day).", err=True)
@@ -424,7 +447,7 @@ def drift(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_si
           parallelism: int, record_dir: str | None) -> None:
     """Like plan, for scheduled runs: exit 0 in sync, 2 drift, 1 error."""
     _record(record_dir)
-    workspace = load_workspace(_paths(paths))
+    workspace = _load(paths)
     wanted = select.wanted(targets, changed_since, _paths(paths), workspace)
     engine = _engine(workspace, parallelism, wanted.services())
     run, note = _planned(engine, workspace, wanted, _paths(paths), base, want_labels=fmt != "json")
@@ -443,7 +466,7 @@ def doctor(paths: tuple[str, ...], fmt: str, record_dir: str | None) -> None:
     from provisioner import doctor as checks
 
     _record(record_dir)
-    rows = checks.run(load_workspace(_paths(paths)), os.environ, clock=_clock())
+    rows = checks.run(_load(paths), os.environ, clock=_clock())
     if fmt == "json":
         click.echo(json.dumps({"ok": not checks.failed(rows), "checks": [r.to_json() for r in rows]}, indent=2))
     else:

@@ -8,7 +8,8 @@ import gc
 import hashlib
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Iterable, Iterator, MutableSequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -341,15 +342,17 @@ def _data_loc(data: Any, loc: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _at_path(data: Any, tree: Pos, path: tuple[Any, ...]) -> tuple[list[Any] | None, list[Pos] | None]:
+def _at_path(data: Any, tree: Pos, path: tuple[Any, ...]) -> tuple[list[Any] | None, MutableSequence[Any] | None]:
+    node: Any = tree
     for part in path:
         try:
             data = data[part]
-            tree = tree.values[part]
-        except (KeyError, IndexError, TypeError):
+            node = node.values[part]
+        except (KeyError, IndexError, TypeError, AttributeError):  # AttributeError: a scalar's packed position
             return None, None
-    if isinstance(data, list) and isinstance(tree.values, list):
-        return data, tree.values
+    places = getattr(node, "values", None)
+    if isinstance(data, list) and isinstance(places, list | array):  # a list of scalars keeps an array
+        return data, places
     return None, None
 
 

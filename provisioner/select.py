@@ -12,12 +12,14 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from provisioner.core import Loaded, Scope, Workspace
 from provisioner.errors import ConfigError, Diagnostic
 from provisioner.gitref import Snapshot, snapshot
-from provisioner.loader import SUFFIXES, load_bytes
 from provisioner.providers import registry
+
+if TYPE_CHECKING:  # the CLI imports this module for --help: no pydantic or YAML parser until a command runs
+    from provisioner.core import Loaded, Scope, Workspace
 
 ScopeIdent = tuple[str, str]
 _TARGET = re.compile(r"^(?:(?P<account>[A-Za-z0-9_-]+)/)?(?P<kind>[a-z_]+):(?P<id>[^\s/:]+)$")
@@ -86,7 +88,7 @@ class Selection:
         return [s for s in scopes if s.ident in chosen or any(t.matches(s) for t in self.targets)]
 
 
-ScopesOf = Callable[[Sequence[Loaded]], list[Scope]]
+ScopesOf = Callable[[Sequence["Loaded"]], list["Scope"]]
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,8 @@ def changed_files(snap: Snapshot, workspace: Workspace) -> list[Loaded]:
     file declared)."""
     changed = [f for f in workspace.files if _differs(snap, Path(f.path))]
     here = {Path(f.path).resolve() for f in workspace.files}
+    from provisioner.loader import SUFFIXES, load_bytes
+
     gone = [p for p in snap.files() if p.suffix in SUFFIXES and snap.working_path(p) not in here]
     diags: list[Diagnostic] = []
     # A deleted file that no longer validates (an older schema) cannot name its scopes; the rest still count.

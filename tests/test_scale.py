@@ -127,3 +127,32 @@ def test_impact_of_the_touched_people_equals_everyones(live_spec: dict[str, Any]
     desired = {k: Record(k, {"attendees": a, "sessions": s}) for k, (a, s) in want_spec.items()}
     changes = diff_scope(scope(), desired, live)
     assert exact_rows(live, changes) == _brute_force_impact(live, changes)
+
+
+def test_entry_points_are_read_like_importlib_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry reads entry points without importlib.metadata (half of `provisioner --help`'s time)."""
+    from importlib.metadata import entry_points
+
+    from provisioner.entrypoints import entry_point_specs
+
+    dist = tmp_path / "toy_service-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-service\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[console_scripts]\ntoy = toy:main\n\n[provisioner.services]\n"
+                                           "toy = toy_service:SERVICE\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for group in ("provisioner.services", "console_scripts", "pytest11"):
+        assert entry_point_specs(group) == {ep.name: ep.value for ep in entry_points(group=group)}
+    assert entry_point_specs("provisioner.services") == {"toy": "toy_service:SERVICE"}
+
+
+def test_help_imports_neither_pydantic_nor_requests_nor_the_yaml_parser() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from click.testing import CliRunner; from provisioner.cli import main; "
+            "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in ('pydantic', 'requests', 'ruamel.yaml', 'importlib.metadata') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

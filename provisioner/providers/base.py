@@ -15,14 +15,15 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from provisioner.clock import SYSTEM, Clock
-from provisioner.core import Change, Loaded, Record, Scope
-from provisioner.errors import AmbiguousWriteError, ApiError, Diagnostic, NotFoundError
-from provisioner.model import Strict
+from provisioner.errors import AmbiguousWriteError, ApiError, NotFoundError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # this module stays light: `provisioner --help` imports every Service
     import click
 
+    from provisioner.core import Change, Loaded, Record, Scope
+    from provisioner.errors import Diagnostic
     from provisioner.http import HttpClient, RetryPolicy
+    from provisioner.model import Strict
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def scopes_of(key: str, provider: Provider, files: Sequence[Loaded]) -> list[Sco
     return out
 
 
-Claim = Callable[[tuple[object, ...], Loaded, tuple[str | int, ...], str], None]
+Claim = Callable[[tuple[object, ...], "Loaded", tuple[str | int, ...], str], None]
 
 
 class Service(ABC):

@@ -7,14 +7,17 @@ import logging
 from collections.abc import Collection, Mapping
 from functools import cache
 from importlib import import_module
-from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from provisioner.clock import SYSTEM, Clock
-from provisioner.core import Workspace, provider_key
 from provisioner.credentials import ACCOUNT_KEY
+from provisioner.entrypoints import entry_point_specs
 from provisioner.errors import ConfigError
-from provisioner.model import account_name as account_name_check
+from provisioner.plan import provider_key
 from provisioner.providers.base import Provider, Service
+
+if TYPE_CHECKING:
+    from provisioner.core import Workspace
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "provisioner.services"
@@ -39,10 +42,7 @@ def unregister(name: str) -> None:
 
 @cache  # read once per process: the loader asks for every file, and each scan of the installed packages is slow
 def _plugins() -> dict[str, str]:
-    found = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found[ep.name] = ep.value
-    return found
+    return entry_point_specs(ENTRY_POINT_GROUP)
 
 
 def names() -> list[str]:
@@ -79,6 +79,8 @@ def account_name(account: str | None) -> str | None:
     """``--account`` checked as ``account:`` is (a ConfigError for a name that cannot suffix a variable)."""
     if account is None:
         return None
+    from provisioner.model import account_name as account_name_check  # pydantic: only with an account
+
     try:
         return account_name_check(account)
     except ValueError as e:

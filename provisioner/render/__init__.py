@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from provisioner.plan import Plan
+if TYPE_CHECKING:
+    from provisioner.plan import Plan
 
 FORMATS = ("text", "markdown", "json")
 

@@ -1,5 +1,5 @@
 """Guidebook Open API: personalized schedules of a guide. Everything that knows Guidebook lives in this package;
-this module is what the registry imports, so it stays light (models only)."""
+this module is what the registry imports, so it stays light (the models are imported when files are loaded)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from provisioner.clock import SYSTEM, Clock
-from provisioner.core import Change, Loaded
-from provisioner.errors import Diagnostic
-from provisioner.model import Strict
 from provisioner.providers.base import Claim, Provider, Service
-from provisioner.providers.guidebook.models import GuidebookFile
 
 if TYPE_CHECKING:
     import click
+
+    from provisioner.core import Change, Loaded
+    from provisioner.errors import Diagnostic
+    from provisioner.model import Strict
 
 
 class GuidebookService(Service):
@@ -30,6 +30,8 @@ class GuidebookService(Service):
     )
 
     def file_models(self) -> Sequence[type[Strict]]:
+        from provisioner.providers.guidebook.models import GuidebookFile  # pydantic: only to load or describe
+
         return (GuidebookFile,)
 
     def provider(self, env: Mapping[str, str], *, clock: Clock = SYSTEM) -> Provider:

@@ -1,6 +1,6 @@
 """Planning Center Services: plan rosters (team members) and people's responses (the Schedule resource).
 Everything that knows Planning Center lives in this package; this module is what the registry imports, so it
-stays light (models only)."""
+stays light (the models are imported when files are loaded)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from provisioner.clock import SYSTEM, Clock
-from provisioner.core import Change, Loaded
-from provisioner.errors import Diagnostic
-from provisioner.model import Strict
 from provisioner.providers.base import Claim, Provider, Service
-from provisioner.providers.planning_center.models import ResponsesFile, RostersFile
 
 if TYPE_CHECKING:
     import click
+
+    from provisioner.core import Change, Loaded
+    from provisioner.errors import Diagnostic
+    from provisioner.model import Strict
 
 
 class PlanningCenterService(Service):
@@ -34,10 +34,13 @@ class PlanningCenterService(Service):
     field_names = MappingProxyType({"team_position_name": "position", "decline_reason": "reason"})
 
     def file_models(self) -> Sequence[type[Strict]]:
+        from provisioner.providers.planning_center.models import ResponsesFile, RostersFile  # pydantic: lazily
+
         return (RostersFile, ResponsesFile)
 
     def model_for(self, data: Mapping[str, Any]) -> type[Strict]:
-        return ResponsesFile if "responses" in data or "person" in data else RostersFile
+        rosters, responses = self.file_models()
+        return responses if "responses" in data or "person" in data else rosters
 
     def schema_rule(self) -> dict[str, Any]:
         return {"if": {"anyOf": [{"required": ["person"]}, {"required": ["responses"]}]},
