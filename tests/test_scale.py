@@ -19,7 +19,7 @@ from provisioner.core import Record
 from provisioner.diff import diff_scope, simulate
 from provisioner.errors import ValidationError
 from provisioner.loader import load_workspace
-from provisioner.plan import Change, Plan
+from provisioner.plan import Change, Plan, fingerprint
 from provisioner.positions import Pos, position
 from provisioner.providers.guidebook.impact import exact_rows
 from provisioner.render import render
@@ -94,8 +94,12 @@ def test_the_json_plan_has_one_change_a_line_and_reads_back() -> None:
     assert json.loads(text) == json.loads(json.dumps(plan.to_json()))
     lines = text.splitlines()
     assert lines[0] == "{" and lines[-1] == "}" and lines[1] == '  "format_version": 1,'
-    assert sum(line.startswith('    {"action": "create"') for line in lines) == 2
+    assert sum(line.startswith('    {"action":"create"') for line in lines) == 2
     assert Plan.from_json(json.loads(text)).fingerprint == plan.fingerprint
+    # made from each change encoded once, the fingerprint is still the one a reader computes from the file
+    odd = diff_scope(scope(), {"Zoë \"q\"": rec("Zoë \"q\"", s=[1])}, {"Ü": rec("Ü", id=4, s=[2])})
+    odd_plan = Plan(tuple(odd), inputs_digest="sha256:ü")
+    assert odd_plan.fingerprint == fingerprint("sha256:ü", [c.to_json() for c in odd_plan.changes])
 
 
 def _brute_force_impact(live: dict[str, Record], changes: list[Change]) -> list[dict[str, Any]]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from provisioner.plan import Plan
+from provisioner.plan import Encoded, Plan
 
 
 def render_json(plan: Plan, out: TextIO) -> None:
-    write_json(plan.to_json(), out)
+    write_json(plan.to_json(encoded=True), out)
 
 
 def write_json(data: dict[str, Any], out: TextIO) -> None:
@@ -28,4 +28,4 @@ def write_json(data: dict[str, Any], out: TextIO) -> None:
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return value if isinstance(value, Encoded) else json.dumps(value, ensure_ascii=False)
