@@ -56,9 +56,12 @@ lock: $(BIN)/python
 	$(LOCK) pyproject.toml requirements/build.in -o requirements/runtime.txt
 	$(LOCK) pyproject.toml requirements/build.in --extra dev -o requirements/dev.txt
 	$(LOCK) requirements/actionlint.in -o requirements/actionlint.txt
+	$(LOCK) requirements/bench.in -o requirements/bench.txt
 
+## bench: the whole benchmark run; it writes benchmarks/RESULTS.md (machine, command, date and every figure)
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(PIP) --require-hashes -r requirements/bench.txt
+	$(BIN)/python benchmarks/run.py --write benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache build dist

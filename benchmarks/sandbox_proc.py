@@ -20,11 +20,13 @@ class SandboxProcess:
     """``python -m provisioner.sandbox`` on a free loopback port, seeded into ``data``."""
 
     def __init__(self, data: str, seed: str, latency: float = 0.0, pco_rate_limit: int = 100,
-                 pco_rate_period: int = 20) -> None:
-        self.port = _free_port()
+                 pco_rate_period: int = 20, readings: dict[str, str] | None = None) -> None:
+        self.port, self.data = _free_port(), data
         cmd = [sys.executable, "-m", "provisioner.sandbox", "--port", str(self.port), "--data", data,
                "--seed", seed, "--latency", str(latency), "--pco-rate-limit", str(pco_rate_limit),
                "--pco-rate-period", str(pco_rate_period)]
+        for name, value in (readings or {}).items():
+            cmd += ["--reading", f"{name}={value}"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # "sandbox listening on ..." once seeded and serving

@@ -215,7 +215,8 @@ class _Builder:
         self.total += size
         if self.total > self.max_nodes:
             raise ShapeError(f"expands to more than {self.max_nodes} values through anchors and aliases "
-                             "(a YAML bomb?)", *_at(node))
+                             "(a YAML bomb?); a file this large should be split (docs/scale.md, Large files)",
+                             *_at(node))
 
     def _value(self, node: ScalarNode) -> Any:
         """The common cases directly (the constructor's tag handling costs more than the parse); the rest
