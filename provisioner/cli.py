@@ -16,7 +16,6 @@ from provisioner.errors import Diagnostic, DiagnosticsError, ProvisionerError, S
 from provisioner.files import FileProblem, read_bounded
 from provisioner.providers import registry
 from provisioner.render import FORMATS, render
-from provisioner.render.impact import named_key
 from provisioner.select import SHOWN, Selection
 from provisioner.verbosity import (
     QUIET_HELP,
@@ -403,6 +402,8 @@ def _confirm() -> None:
 
 
 def _outcome_lines(report: ApplyReport) -> None:
+    from provisioner.render.impact import named_key
+
     click.echo("")
     for o in report.outcomes:
         mark = {"applied": "ok    ", "failed": "FAILED", "skipped": "skip  "}[o.status]

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provisioner.errors import ConfigError, Diagnostic
-from provisioner.gitref import Snapshot, snapshot
 from provisioner.providers import registry
 
-if TYPE_CHECKING:  # the CLI imports this module for --help: no pydantic or YAML parser until a command runs
+if TYPE_CHECKING:  # the CLI imports this module for --help: no pydantic, YAML parser or git until a command runs
     from provisioner.core import Loaded, Scope, Workspace
+    from provisioner.gitref import Snapshot
 
 ScopeIdent = tuple[str, str]
 _TARGET = re.compile(r"^(?:(?P<account>[A-Za-z0-9_-]+)/)?(?P<kind>[a-z_]+):(?P<id>[^\s/:]+)$")
@@ -121,6 +121,8 @@ def wanted(targets: Sequence[str], changed_since: str | None, paths: Sequence[st
     why = f"changed since {changed_since}" if changed_since else "--target" if targets else ""
     if changed_since is None:
         return Wanted(parsed, None, why)
+    from provisioner.gitref import snapshot
+
     with snapshot(changed_since, paths, "--changed-since") as snap:
         return Wanted(parsed, tuple(changed_files(snap, workspace)), why)
 
