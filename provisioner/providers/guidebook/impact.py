@@ -44,16 +44,15 @@ def exact_rows(live: dict[str, Record], changes: Sequence[Change]) -> list[dict[
         return []
     before = _reached(live.values(), people, sessions)
     after = _reached(simulate(live, list(changes)).values(), people, sessions)
-    gain: dict[int, set[int]] = defaultdict(set)
-    lose: dict[int, set[int]] = defaultdict(set)
-    for session in sessions:
-        had, has = before.get(session, set()), after.get(session, set())
-        for person in has - had:
-            gain[person].add(session)
-        for person in had - has:
-            lose[person].add(session)
-    return [{"person": p, "gain": sorted(gain.get(p, ())), "lose": sorted(lose.get(p, ()))}
-            for p in sorted(gain.keys() | lose.keys())]
+    rows = []
+    for person in sorted(before.keys() | after.keys()):
+        had, has = before.get(person, _NONE), after.get(person, _NONE)
+        if had != has:
+            rows.append({"person": person, "gain": sorted(has - had), "lose": sorted(had - has)})
+    return rows
+
+
+_NONE: frozenset[int] = frozenset()
 
 
 def _touched(change: Change) -> Iterable[tuple[set[int], set[int]]]:
@@ -72,15 +71,18 @@ def _touched(change: Change) -> Iterable[tuple[set[int], set[int]]]:
 
 
 def _reached(records: Iterable[Record], people: set[int], sessions: set[int]) -> dict[int, set[int]]:
-    """For each of ``sessions``, which of ``people`` some schedule gives it to (set operations per schedule and
-    session, never per person)."""
-    out: dict[int, set[int]] = defaultdict(set)
+    """For each of ``people``, which of ``sessions`` some schedule gives them: one set union per schedule and
+    person on it, so the work grows with the guide's lists, never with people x sessions."""
+    out: dict[int, set[int]] = {}
     for rec in records:
         hit = sessions.intersection(rec.values.get("sessions") or ())
         if hit:
-            who = people.intersection(rec.values.get("attendees") or ())
-            for session in hit:
-                out[session] |= who
+            for person in people.intersection(rec.values.get("attendees") or ()):
+                reached = out.get(person)
+                if reached is None:
+                    out[person] = set(hit)
+                else:
+                    reached |= hit
     return out
 
 
