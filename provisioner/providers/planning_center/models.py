@@ -68,7 +68,8 @@ _parse_time = ref_parser("plan time", TIME_KINDS).func
 
 
 def _time_ref(value: Any) -> Ref:
-    ref: Ref = _parse_time(value)  # type: ignore[call-arg]
+    parsed = _parse_time(value)  # type: ignore[call-arg]
+    ref = parsed if isinstance(parsed, Ref) else Ref("id", parsed)  # the parser gives an id as the plain int
     if ref.kind == "type" and ref.value not in TIME_TYPES:
         raise ValueError(f"a plan time type is service, rehearsal or other, got {ref.value!r}")
     return ref
