@@ -13,7 +13,6 @@ import click
 from provisioner import __version__, select
 from provisioner.clock import SYSTEM, Clock
 from provisioner.errors import Diagnostic, DiagnosticsError, ProvisionerError, StalePlanError
-from provisioner.files import FileProblem, read_bounded
 from provisioner.providers import registry
 from provisioner.render import FORMATS, render
 from provisioner.select import SHOWN, Selection
@@ -349,6 +348,7 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
 
 
 def _load_plan(path: str) -> Plan:
+    from provisioner.files import FileProblem, read_bounded
     from provisioner.saved import load_saved
 
     try:

@@ -13,7 +13,6 @@ from provisioner.clock import SYSTEM, Clock
 from provisioner.credentials import ACCOUNT_KEY
 from provisioner.entrypoints import entry_point_specs
 from provisioner.errors import ConfigError
-from provisioner.plan import provider_key
 from provisioner.providers.base import Provider, Service
 
 if TYPE_CHECKING:
@@ -120,6 +119,8 @@ def build(workspace: Workspace, env: Mapping[str, str], only: Collection[str] | 
     """One provider per (service, account) the files use (of the services in ``only``, when given), keyed
     "service" or "service/account"; credentials are read here, from the environment only. Providers wait
     (retries, rate pacing, adoption of ambiguous creates) on ``clock``."""
+    from provisioner.plan import provider_key  # hashlib and json: not for --help
+
     return {provider_key(name, account): _build(name, account, env, clock) for name, account in needed(workspace)
             if only is None or name in only}
 
@@ -128,6 +129,8 @@ def build_each(workspace: Workspace, env: Mapping[str, str], *, clock: Clock = S
                ) -> dict[str, Provider | ConfigError]:
     """Like :func:`build`, but a service whose set-up fails (missing credentials) gets its error instead, so a
     report can cover every service (``provisioner doctor``)."""
+    from provisioner.plan import provider_key
+
     out: dict[str, Provider | ConfigError] = {}
     for name, account in needed(workspace):
         try:
