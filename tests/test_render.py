@@ -383,14 +383,14 @@ class _Tty(io.StringIO):
 @pytest.mark.parametrize(("no_color", "expected"), [(None, True), ("", True), ("1", False), ("0", False)])
 def test_cli_color_only_a_non_empty_no_color_disables_it(
         monkeypatch: pytest.MonkeyPatch, no_color: str | None, expected: bool) -> None:
-    from provisioner import cli  # no-color.org: "when present and not an empty string"
+    from provisioner.cli import common as cli  # no-color.org: "when present and not an empty string"
 
     monkeypatch.setattr("sys.stdout", _Tty())
     if no_color is None:
         monkeypatch.delenv("NO_COLOR", raising=False)
     else:
         monkeypatch.setenv("NO_COLOR", no_color)
-    assert cli._color() is expected
+    assert cli.color() is expected
 
 
 # --- untrusted text: names, keys, reasons, sources and warnings from YAML or a live service -----------------

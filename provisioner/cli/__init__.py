@@ -1,0 +1,86 @@
+"""Command line: the only place that prints and picks exit codes (README: Commands). Each command lives in a
+module of this package; this one holds the top-level group and adds them."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from provisioner import __version__
+from provisioner.cli.apply import apply
+from provisioner.cli.common import github_annotation, usage_exits_1
+from provisioner.cli.imports import import_group
+from provisioner.cli.plan import doctor, drift, plan, schema, validate
+from provisioner.providers import registry
+from provisioner.sandbox.cli import sandbox
+from provisioner.verbosity import (
+    QUIET_HELP,
+    VERBOSE_HELP,
+    configure_logging,
+    set_verbosity,
+    verbosity_options,
+)
+
+__all__ = ["github_annotation", "main"]
+
+
+class Main(click.Group):
+    """The top-level group; its help lists the environment variables every registered service reads."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as e:
+            usage_exits_1(e)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as e:
+            usage_exits_1(e)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        return verbosity_options(command) if command is not None else None
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, meaning) for service in registry.services() for name, meaning in service.env_vars]
+        rows += [("..._NAME", "any variable above, for the files with `account: NAME` (never the plain one)"),
+                 ("PROVISIONER_TIMEOUT", "read timeout of one request in seconds (default 30)"),
+                 ("NO_COLOR", "any non-empty value turns colour off"),
+                 ("GITHUB_ACTIONS", "true: file errors also as ::error annotations for the pull request's diff")]
+        with formatter.section("Environment"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provisioner")
+@click.option("-v", "--verbose", count=True, expose_value=False, callback=set_verbosity,
+              help=VERBOSE_HELP)
+@click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=set_verbosity,
+              help=QUIET_HELP)
+def main() -> None:
+    """Keep people's schedules in git; make the live services match."""
+    _tolerant_streams()
+    configure_logging(click.get_current_context().meta)
+
+
+def _tolerant_streams() -> None:
+    """A terminal or CI log in a non-UTF-8 encoding (LANG=C on old systems, PYTHONIOENCODING=latin-1) gets
+    ``\u2192`` for what it cannot show, instead of a UnicodeEncodeError traceback half-way through a plan."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            reconfigure(errors="backslashreplace")
+
+
+main.add_command(validate)
+main.add_command(plan)
+main.add_command(apply)
+main.add_command(drift)
+main.add_command(doctor)
+main.add_command(schema)
+main.add_command(import_group)
+main.add_command(sandbox)
