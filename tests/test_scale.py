@@ -125,12 +125,24 @@ guide = st.dictionaries(st.sampled_from("ABCDE"), st.tuples(small_ids, small_ids
 
 
 @given(guide, guide)
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=200, deadline=None)
 def test_impact_of_the_touched_people_equals_everyones(live_spec: dict[str, Any], want_spec: dict[str, Any]) -> None:
     live = {k: Record(k, {"attendees": a, "sessions": s}, id=i) for i, (k, (a, s)) in enumerate(live_spec.items())}
     desired = {k: Record(k, {"attendees": a, "sessions": s}) for k, (a, s) in want_spec.items()}
     changes = diff_scope(scope(), desired, live)
     assert exact_rows(live, changes) == _brute_force_impact(live, changes)
+
+
+def test_people_on_the_same_schedules_share_one_sorted_delta() -> None:
+    """Each distinct set of schedules is merged and sorted once: the rows of everyone who joins one schedule
+    are the same lists (a schedule of 2,000 attendees cost 2,000 sorts of its sessions)."""
+    live = {"Old": Record("Old", {"attendees": [1, 2], "sessions": [5]}, id=1)}
+    desired = {"Old": Record("Old", {"attendees": [1, 2], "sessions": [5]}),
+               "New": Record("New", {"attendees": list(range(1, 200)), "sessions": [7, 5, 6]})}
+    rows = exact_rows(live, diff_scope(scope(), desired, live))
+    assert rows[0] == {"person": 1, "gain": [6, 7], "lose": []}  # 5 was already theirs through Old
+    assert rows[2] == {"person": 3, "gain": [5, 6, 7], "lose": []}
+    assert len(rows) == 199 and len({id(r["gain"]) for r in rows}) == 2
 
 
 def test_entry_points_are_read_like_importlib_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
