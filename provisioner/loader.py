@@ -9,8 +9,7 @@ import hashlib
 import logging
 import os
 from array import array
-from collections.abc import Iterable, Iterator, MutableSequence
-from contextlib import contextmanager
+from collections.abc import Iterable, MutableSequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import pydantic
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from provisioner.checks import cross_file_checks
+from provisioner.collector import paused
 from provisioner.core import Loaded, Workspace, position
 from provisioner.errors import ConfigError, Diagnostic, ValidationError
 from provisioner.files import MAX_YAML_BYTES, STDIO, FileProblem, read_bounded
@@ -90,17 +90,9 @@ def load_workspace(paths: Iterable[str]) -> Workspace:
     return workspace
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Loading makes millions of objects and no garbage cycles (yamlnodes breaks the parser's own): with the
-    cyclic collector running, most of the load time went into walking the objects already made."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+# Loading makes millions of objects and no garbage cycles (yamlnodes breaks the parser's own): with the
+# cyclic collector running, most of the load time went into walking the objects already made.
+_collector_paused = paused
 
 
 def _load(paths: Iterable[str]) -> Workspace:

@@ -9,12 +9,11 @@ holding it) cancels out. The provider's exact rows, computed over the whole guid
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from provisioner.core import Change, Record
-from provisioner.diff import simulate
 from provisioner.render.common import natural
 
 MAX_ITEMS = 12  # sessions named per impact line before "… N more"
@@ -44,8 +43,8 @@ def exact_rows(live: dict[str, Record], changes: Sequence[Change]) -> list[dict[
                 sessions |= what
     if not people or not sessions:
         return []
-    hits_before, on_before = _memberships(live, people, sessions)
-    hits_after, on_after = _memberships(simulate(live, list(changes)), people, sessions)
+    hits_before, on_before = _memberships(((k, r.values) for k, r in live.items()), people, sessions)
+    hits_after, on_after = _memberships(_after(live, changes), people, sessions)
     deltas: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[int], list[int]] | None] = {}
     rows = []
     for person in sorted(on_before.keys() | on_after.keys()):
@@ -77,23 +76,40 @@ def _touched(change: Change) -> Iterable[tuple[set[int], set[int]]]:
     yield a0 & a1, s0 ^ s1
 
 
-def _memberships(records: dict[str, Record], people: set[int],
+def _after(live: dict[str, Record], changes: Sequence[Change]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(key, values) of the guide's schedules after the changes, as ``diff.simulate`` has them, without making
+    a record of each."""
+    changed = {c.key: c for c in changes}
+    for key, rec in live.items():
+        change = changed.pop(key, None)
+        if change is None:
+            yield key, rec.values
+        elif change.action == "create":
+            yield key, change.after or {}
+        elif change.action == "update":
+            yield key, {**rec.values, **{k: (change.after or {})[k] for k in change.fields}}
+    for key, change in changed.items():
+        if change.action == "create":
+            yield key, change.after or {}
+
+
+def _memberships(records: Iterable[tuple[str, dict[str, Any]]], people: set[int],
                  sessions: set[int]) -> tuple[dict[str, set[int]], dict[int, list[str]]]:
     """Which of ``sessions`` each schedule gives (schedules giving none left out), and which of those schedules
     each of ``people`` is on: the work grows with the guide's lists, never with people x sessions."""
     hits: dict[str, set[int]] = {}
     on: dict[int, list[str]] = defaultdict(list)
-    for key, rec in records.items():
-        hit = sessions.intersection(rec.values.get("sessions") or ())
+    for key, values in records:
+        hit = sessions.intersection(values.get("sessions") or ())
         if hit:
             hits[key] = hit
-            for person in people.intersection(rec.values.get("attendees") or ()):
+            for person in people.intersection(values.get("attendees") or ()):
                 on[person].append(key)
     return hits, on
 
 
 def _union(hits: dict[str, set[int]], keys: tuple[str, ...]) -> frozenset[int] | set[int]:
-    return _NONE if not keys else hits[keys[0]] if len(keys) == 1 else set().union(*(hits[k] for k in keys))
+    return _NONE if not keys else hits[keys[0]] if len(keys) == 1 else set().union(*map(hits.__getitem__, keys))
 
 
 def _delta(had: frozenset[int] | set[int], has: frozenset[int] | set[int]) -> tuple[list[int], list[int]] | None:
