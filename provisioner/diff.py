@@ -19,7 +19,10 @@ def field_diff(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, want in desired.items():
         have = live.get(name)
-        if isinstance(want, list):
+        if isinstance(want, list) and not have:  # nothing live (a create): every id is added
+            if want:
+                out[name] = {"add": sorted(set(want)), "remove": []}
+        elif isinstance(want, list):
             have_set, want_set = set(have or ()), set(want)
             if have_set != want_set:
                 out[name] = {"add": sorted(want_set - have_set), "remove": sorted(have_set - want_set)}

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeVar
 
-from provisioner.causes import label_causes
 from provisioner.clock import SYSTEM, Clock
 from provisioner.collector import paused
 from provisioner.core import Change, Loaded, Plan, Record, Scope, Workspace
@@ -24,7 +23,6 @@ from provisioner.interruptible import NOT_STARTED, Stopped, run_all
 from provisioner.preconditions import Preconditions
 from provisioner.providers.base import Provider, Written, scopes_of
 from provisioner.safety import assess, duplicates
-from provisioner.verify import Verifier
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -178,6 +176,8 @@ class Engine:
 
     def with_causes(self, run: Survey, base: Sequence[Loaded], ref: str, notes: Sequence[str] = ()) -> Survey:
         """The run with each change labelled "change" or "drift" against the YAML at ``ref`` (``base``)."""
+        from provisioner.causes import label_causes  # only with --base: it imports the git reader
+
         plan = label_causes(run.plan, run.scopes, run.live, self.providers, base, ref, notes)
         return replace(run, plan=plan)
 
@@ -310,6 +310,8 @@ class Engine:
     def _verify(self, run: Survey, report: ApplyReport) -> None:
         """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
         every applied change that did not take effect into a failure naming the object and field."""
+        from provisioner.verify import Verifier  # apply only: plan does not import it
+
         Verifier(self.providers, self._read, self._map, self.clock.monotonic, self.clock.sleep).check(run, report)
 
     def _map(self, what: str, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:

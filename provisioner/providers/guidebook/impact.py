@@ -65,6 +65,9 @@ def _touched(change: Change) -> Iterable[tuple[set[int], set[int]]]:
     """(people, sessions) whose pairs this change may flip: joiners with the new sessions, leavers with the old
     ones, and those who stay with the sessions that changed."""
     before, after = change.before or {}, change.after or {}
+    if change.action == "create":  # nobody leaves and nobody stays: the joiners with every session
+        yield set(after.get("attendees") or ()), set(after.get("sessions") or ())
+        return
     a0, s0 = set(before.get("attendees") or ()), set(before.get("sessions") or ())
     if change.action == "delete":
         a1, s1 = set(), set()
