@@ -145,6 +145,20 @@ def test_people_on_the_same_schedules_share_one_sorted_delta() -> None:
     assert len(rows) == 199 and len({id(r["gain"]) for r in rows}) == 2
 
 
+def test_review_lines_word_each_shared_delta_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Naming and sorting a delta's sessions per person took 63 s for 40,000 people on 20 new schedules."""
+    from provisioner.providers.guidebook import impact
+
+    calls = []
+    original = impact._sessions
+    monkeypatch.setattr(impact, "_sessions", lambda *a: calls.append(a) or original(*a))
+    rows = [{"person": p, "gain": [5, 6], "lose": []} for p in range(1, 300)] + [{"person": 400, "gain": [],
+                                                                                 "lose": [6]}]
+    lines = impact.guidebook_exact([], json.loads(json.dumps(rows)))  # as read back from a saved plan
+    assert len(lines) == 300 and lines[0] == "attendee 1: +session 5, +session 6"
+    assert lines[-1] == "attendee 400: −session 6" and len(calls) == 2
+
+
 def test_entry_points_are_read_like_importlib_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The registry reads entry points without importlib.metadata (half of `provisioner --help`'s time)."""
     from importlib.metadata import entry_points
