@@ -67,11 +67,23 @@ def judge(change: Change, live: dict[str, Record]) -> Verdict:
         if change.action == "delete":
             return Verdict(gone=True)
         return Verdict(stale=f"stale: {change.key!r} was deleted meanwhile (another writer?); not updated")
-    moved = sorted(n for n in {*before, *now.values} - {"id"} if _norm(before.get(n)) != _norm(now.values.get(n)))
+    moved = moved_fields(change, now)
     if moved:
         return Verdict(stale=f"stale: {change.key!r} was changed meanwhile ({', '.join(moved)}; another writer?); "
                              f"not {change.action}d — make a new plan to review it")
     return Verdict()
+
+
+def moved_fields(change: Change, now: Record) -> list[str]:
+    """The fields of ``now`` that differ from what ``change`` was computed from and make it stale. An update
+    watches only the fields its file manages (its ``after``): another field is never written by it nor shown as
+    drift, and may well have been changed by this very run (a Planning Center accept sets the status of the team
+    member that a roster change then updates)."""
+    before = change.before or {}
+    watched = {*before, *now.values} - {"id"}
+    if change.action == "update" and change.after:
+        watched &= set(change.after)
+    return sorted(n for n in watched if _norm(before.get(n)) != _norm(now.values.get(n)))
 
 
 def _same_id(a: Any, b: Any) -> bool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from provisioner.core import Change, Plan
 from provisioner.errors import StalePlanError
 from provisioner.plan import FORMAT_VERSION, fingerprint
+from provisioner.preconditions import moved_fields
 
 if TYPE_CHECKING:
     from provisioner.engine import Survey
@@ -35,6 +36,9 @@ def _saved_state(c: Change, run: Survey) -> Literal["pending", "applied", "stale
     neither (someone else changed it: the plan is stale)."""
     live = run.live.get((c.provider, c.scope), {}).get(c.key)
     if _norm(live.snapshot() if live else None) == _norm(c.before):
+        return "pending"
+    if c.action == "update" and live is not None and _norm(live.id) == _norm((c.before or {}).get("id")) \
+            and not moved_fields(c, live):  # only a field its file does not manage moved (preconditions.py)
         return "pending"
     if c.action == "delete":
         return "applied" if live is None else "stale"

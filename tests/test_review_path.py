@@ -262,3 +262,21 @@ def test_after_an_apply_that_stopped_half_way_the_rest_is_applied(cli: Cli, sb: 
     assert result.exit_code == 0, result.stderr
     assert result.stderr.startswith("1 of the saved plan's 2 changes are already applied; applying the other 1.\n")
     assert writes(sb) == [("DELETE", "/open-api/v1/personalized-schedules/12/")]
+
+
+def test_a_saved_plan_is_not_stale_for_a_field_its_files_do_not_manage(cli: Cli, sb: SandboxServer, write: Write,
+                                                                         tmp_path: Path) -> None:
+    """Measured today: a saved plan accepting Jane's Dec 6 schedule and adding notes to her roster entry, stopped
+    after the accept, was then refused whole as stale: the accept had set her team member's status, which her
+    roster entry does not manage and the notes PATCH does not carry."""
+    write("jane.yaml", "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: accepted}\n")
+    d = write("roster.yaml", "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n"
+                             "    prune: false\n    team_members:\n"
+                             "      - {person: 111, team: 22, position: Vocals, notes: Bring in-ears}\n")
+    plan = tmp_path / "plan.json"
+    assert cli("plan", str(d), "--out", str(plan)).exit_code == 0
+    jane = next(m for m in sb.store.team_members(5678) if m["person"] == 111)
+    sb.store.set_team_member(jane["id"], status="C")  # what the accept did before the apply stopped
+    result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
+    assert result.exit_code == 0, result.stderr
+    assert next(m for m in sb.store.team_members(5678) if m["person"] == 111)["notes"] == "Bring in-ears"
