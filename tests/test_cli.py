@@ -225,3 +225,23 @@ def test_saved_plan_does_not_depend_on_the_directory_or_path_spelling(cli: Cli, 
     monkeypatch.chdir(d)
     result = cli("apply", "s.yaml", "--plan", str(tmp_path / "plan.json"), "--auto-approve")
     assert result.exit_code == 0, result.output
+
+
+def test_ctrl_c_summary_tells_skipped_from_not_started(capsys: pytest.CaptureFixture[str]) -> None:
+    """Measured today: a change skipped as stale before Ctrl-C was counted as "not started"."""
+    from provisioner.cli.common import interrupted
+    from provisioner.engine import ApplyReport, Outcome
+    from provisioner.interruptible import NOT_STARTED
+    from provisioner.plan import Change
+
+    def change(key: str) -> Change:
+        return Change(action="create", provider="guidebook", scope="guide 47", key=key, fields={}, reason="")
+
+    report = ApplyReport(outcomes=[Outcome(change("a"), "applied"), Outcome(change("b"), "skipped", "stale: b"),
+                                   Outcome(change("c"), "skipped", NOT_STARTED)])
+    with pytest.raises(SystemExit) as exit_:
+        interrupted(report)
+    assert exit_.value.code == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "interrupted: 1 applied, 0 failed, 1 skipped, 1 not started. Re-running apply converges (it plans again "
+        "from live state).")

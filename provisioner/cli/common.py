@@ -102,9 +102,14 @@ def interrupted(report: ApplyReport | None = None) -> NoReturn:
         outcome_lines(report)
         for step in report.failed_steps:
             click.echo(f"FAILED {step}", err=True)
+        from provisioner.interruptible import NOT_STARTED  # here: --help stays free of concurrent.futures
+
+        not_started = sum(o.status == "skipped" and o.error == NOT_STARTED for o in report.outcomes)
+        skipped = report.count("skipped") - not_started  # stale, or a spent budget: skipped before Ctrl-C
         click.echo(f"interrupted: {report.count('applied')} applied, {report.count('failed')} failed, "
-                   f"{report.count('skipped')} not started. Re-running apply converges (it plans again from "
-                   "live state).", err=True)
+                   + (f"{skipped} skipped, " if skipped else "") +
+                   f"{not_started} not started. Re-running apply converges (it plans again from live state).",
+                   err=True)
     sys.exit(130)
 
 
