@@ -506,6 +506,18 @@ def test_import_into_a_new_directory_says_so(cli: Cli, tmp_path: Path) -> None:
     assert again.exit_code == 0 and "created directory" not in again.stderr
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_import_quiet_prints_only_the_yaml(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           where: str) -> None:
+    """Measured today: -q (before or after the subcommand) still printed the schema tip on stderr."""
+    monkeypatch.chdir(tmp_path)  # a repository without schema/: the tip is due
+    args = ["import", "guidebook", "--guide", "48", "-o", "-"]
+    quiet = cli("-q", *args) if where == "before" else cli(*args, "-q")
+    assert quiet.exit_code == 0 and quiet.stdout.startswith("provider: guidebook\nguide: 48  # Partner Day\n")
+    assert quiet.stderr == ""
+    assert "tip: run `provisioner schema" in cli(*args).stderr
+
+
 def test_import_into_an_unwritable_place_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "file.txt").write_text("", encoding="utf-8")
     done = cli("import", "guidebook", "--guide", "48", "-o", str(tmp_path / "file.txt" / "x.yaml"))

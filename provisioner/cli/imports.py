@@ -9,7 +9,7 @@ import click
 from provisioner.cli.common import fail, interrupted
 from provisioner.errors import ProvisionerError
 from provisioner.providers import registry
-from provisioner.verbosity import verbosity_options
+from provisioner.verbosity import quiet, verbosity_options
 
 
 class ImportGroup(click.Group):
@@ -50,5 +50,7 @@ def import_group() -> None:
 def _imported(result: Any) -> None:
     if result.path is None:
         click.echo(result.text, nl=False)
+    if quiet():  # -q: only errors and the output itself (the YAML, or the file written)
+        return
     for line in result.messages():
         click.echo(line, err=True)
