@@ -518,6 +518,16 @@ def test_import_quiet_prints_only_the_yaml(cli: Cli, tmp_path: Path, monkeypatch
     assert "tip: run `provisioner schema" in cli(*args).stderr
 
 
+@pytest.mark.parametrize("args", [[], ["--service-type", "1234", "--person", "111"],
+                                  ["--person", "111", "--future"], ["--person", "111", "--plan", "5678"]])
+def test_import_planning_center_takes_rosters_or_responses(cli: Cli, args: list[str]) -> None:
+    """Measured today: --person with --future imported the responses, ignoring --future."""
+    done = cli("import", "planning-center", *args)
+    assert (done.exit_code, done.stderr) == (1, "error: give either --service-type ID (optionally with --plan ID ... "
+                                                "or --future) or --person ID, not both\n")
+    assert done.stdout == ""
+
+
 def test_import_into_an_unwritable_place_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "file.txt").write_text("", encoding="utf-8")
     done = cli("import", "guidebook", "--guide", "48", "-o", str(tmp_path / "file.txt" / "x.yaml"))

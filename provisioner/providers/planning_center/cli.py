@@ -24,8 +24,9 @@ def import_command(service_type: int | None, plans: tuple[int, ...], future: boo
     from provisioner.providers.planning_center.importer import ResponsesSource, RostersSource
     from provisioner.providers.planning_center.provider import PlanningCenterProvider
 
-    if (service_type is None) == (person is None) or (plans and person is not None):
-        raise ConfigError("give --service-type ID (optionally with --plan ID ...) or --person ID")
+    if (service_type is None) == (person is None) or ((plans or future) and person is not None):
+        raise ConfigError("give either --service-type ID (optionally with --plan ID ... or --future) or --person ID, "
+                          "not both")
     env = registry.account_env(os.environ, registry.get("planning_center"), registry.account_name(account))
     provider = PlanningCenterProvider.from_env(env)
     source: Source = (ResponsesSource(provider, person) if person is not None
