@@ -75,6 +75,13 @@ def test_plan_with_targets_reads_only_those_scopes(cli: Cli, sb: SandboxServer, 
     assert titles == ["guidebook · guide 48", "planning_center · person 111"]
 
 
+def test_quiet_plan_with_a_target_keeps_stderr_empty(cli: Cli, repo: Path) -> None:
+    """Measured today: -q still printed "Planned 1 scope (--target): guide 48." on stderr."""
+    result = cli("plan", str(repo), "--target", "guide:48", "-q")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.startswith("guidebook · guide 48\n")
+
+
 def test_apply_with_a_target_writes_only_that_scope(cli: Cli, sb: SandboxServer, repo: Path) -> None:
     result = cli("apply", str(repo), "--target", "plan:5679", "--auto-approve")
     assert result.exit_code == 0, result.stderr

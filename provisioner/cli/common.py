@@ -177,7 +177,8 @@ def planned(engine: Engine, workspace: Workspace, wanted: select.Wanted, paths: 
         n = len(run.scopes)
         names = ", ".join(s.name for s in run.scopes[:SHOWN]) + (" …" if n > SHOWN else "")
         note = f"Planned {n} scope{'s' if n != 1 else ''} ({wanted.why}): {names or 'none'}."
-        click.echo(note, err=True)
+        if not quiet():
+            click.echo(note, err=True)
     if base is not None:
         from provisioner.causes import load_base
 
