@@ -54,7 +54,8 @@ def check_saved(saved: Plan, run: Survey) -> list[str]:
     """Every reason the saved plan may no longer be applied as reviewed. A change already made (live holds
     what it would write) is not a reason: :func:`adopt_saved` leaves it out."""
     if saved.inputs_digest != run.plan.inputs_digest:
-        return ["the YAML on disk differs from the YAML the plan was made from; make a new plan"]
+        return ["the YAML on disk differs from the YAML the plan was made from (edited since, or not the paths "
+                "given to plan); give apply the same paths as plan, or make a new plan"]
     return [f"{c.action} {c.scope} {c.key!r}: live state changed since the plan was made"
             for c in saved.changes if _saved_state(c, run) == "stale"]
 

@@ -105,6 +105,8 @@ def test_plan_from_other_yaml_or_edited_file_is_refused(cli: Cli, sb: SandboxSer
     write("s.yaml", ONE.replace("[13]", "[13, 14]"))
     result = cli("apply", str(d), "--plan", str(out), "--auto-approve")
     assert result.exit_code == 1 and "the YAML on disk differs from the YAML the plan was made from" in result.stderr
+    assert ("(edited since, or not the paths given to plan); give apply the same paths as plan, or make a new plan"
+            in result.stderr)
     data = json.loads(out.read_text())
     data["changes"][0]["after"]["sessions"] = [1]
     out.write_text(json.dumps(data))
