@@ -25,7 +25,7 @@ def import_command(service_type: int | None, plans: tuple[int, ...], future: boo
     from provisioner.providers.planning_center.provider import PlanningCenterProvider
 
     if (service_type is None) == (person is None) or ((plans or future) and person is not None):
-        raise ConfigError("give either --service-type ID (optionally with --plan ID ... or --future) or --person ID, "
+        raise ConfigError("give --service-type ID (optionally with --plan ID ... or --future) or --person ID, "
                           "not both")
     env = registry.account_env(os.environ, registry.get("planning_center"), registry.account_name(account))
     provider = PlanningCenterProvider.from_env(env)
