@@ -89,6 +89,24 @@ def test_bash_completion_script_is_generated(monkeypatch: pytest.MonkeyPatch) ->
     assert result.exit_code == 0 and "_provisioner_completion" in result.stdout
 
 
+@pytest.mark.parametrize(("words", "expected"), [
+    ("provisioner ", ["apply", "doctor", "drift", "import", "plan", "sandbox", "schema", "validate"]),
+    ("provisioner import ", ["guidebook", "planning-center"]),
+    ("provisioner -v plan --f", ["--format"]),
+    ("provisioner import guidebook --q", ["--quiet"]),  # -v/-q are added to every subcommand, import ones too
+    ("provisioner drift --format ", ["text", "markdown", "json"]),
+])
+def test_bash_completion_completes_commands_and_options(monkeypatch: pytest.MonkeyPatch, words: str,
+                                                        expected: list[str]) -> None:
+    """What the shell gets on Tab: guards the commands being assembled from several modules and services."""
+    monkeypatch.setenv("_PROVISIONER_COMPLETE", "bash_complete")
+    monkeypatch.setenv("COMP_WORDS", words)
+    monkeypatch.setenv("COMP_CWORD", str(len(words.split()) - (0 if words.endswith(" ") else 1)))
+    result = CliRunner().invoke(main, [], prog_name="provisioner")
+    assert result.exit_code == 0
+    assert [line.split(",", 1)[1] for line in result.stdout.splitlines()] == expected
+
+
 def test_help_lists_the_variables_that_change_behaviour() -> None:
     """Besides each service's own: the read timeout, colour, the account suffix and GitHub annotations."""
     text = " ".join(invoke("--help").stdout.split())
