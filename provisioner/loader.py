@@ -33,6 +33,9 @@ MAX_DEPTH = 40
 SUFFIXES = (".yaml", ".yml")
 
 
+DEFAULT_PATH = "schedules"  # what every command reads when given no path
+
+
 def discover(paths: Iterable[str], diags: list[Diagnostic]) -> list[Path]:
     """Expand directories into their YAML files, sorted; explicit files are taken as given. Problems (missing
     paths, symlinks leading out) go to ``diags`` so the other files are still checked."""
@@ -47,6 +50,10 @@ def discover(paths: Iterable[str], diags: list[Diagnostic]) -> list[Path]:
             found.append(path)
         elif path.is_symlink():
             diags.append(Diagnostic(_display(path), 1, 1, "a symlink that leads nowhere (or to itself)"))
+        elif raw == DEFAULT_PATH:
+            diags.append(Diagnostic(_display(path), 1, 1, f"no such file or directory: {DEFAULT_PATH}/ is where the "
+                                    "YAML is looked for when no path is given; run from the repository's root or "
+                                    "give the paths of your YAML files"))
         else:
             diags.append(Diagnostic(_display(path), 1, 1, "no such file or directory"))
     return _once(found)

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from provisioner.cli import main
 from provisioner.errors import ValidationError
 from provisioner.loader import load_workspace
 from provisioner.model import Ref
@@ -232,3 +234,11 @@ def test_chained_merge_keys_are_bounded_like_aliases(write: Write) -> None:
 def test_a_tab_used_for_indentation_is_named(write: Write) -> None:
     (error,) = errors([str(write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n\t- name: x\n"))])
     assert error.endswith("(a tab: YAML indents with spaces only)")
+
+
+def test_missing_default_path_says_where_yaml_is_looked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 1
+    assert result.output.startswith("schedules:1:1: no such file or directory: schedules/ is where the YAML is "
+                                    "looked for when no path is given;")

@@ -121,7 +121,7 @@ def usage_exits_1(e: click.UsageError) -> NoReturn:
 
 
 def default_paths(paths: tuple[str, ...]) -> list[str]:
-    return list(paths) or ["schedules"]
+    return list(paths) or ["schedules"]  # loader.DEFAULT_PATH (not imported here: --help stays light)
 
 
 def context_clock() -> Clock:
