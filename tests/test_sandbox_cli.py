@@ -67,6 +67,7 @@ def test_port_in_use(busy_port: int) -> None:
     [
         ([{"mode": "explode"}], "unknown fault mode 'explode'"),
         ([{"path": "[unclosed"}], "fault path '[unclosed' is not a valid regular expression"),
+        ([{"method": 1}], "fault method must be an HTTP method such as POST, or * (got 1)"),
         ("{not json", "is not valid JSON"),
         ([{"status": 503, "when": "always"}], "unknown fault field 'when'"),
         ("42", "faults must be a list of objects"),

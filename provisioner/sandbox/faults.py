@@ -72,7 +72,9 @@ class FaultRule:
             self._regex = re.compile(self.path)
         except (re.error, TypeError) as exc:
             raise SandboxError(f"fault path {self.path!r} is not a valid regular expression: {exc}") from None
-        self.method = str(self.method).upper()
+        if not isinstance(self.method, str) or not re.fullmatch(r"\*|[A-Za-z]+", self.method):
+            raise SandboxError(f"fault method must be an HTTP method such as POST, or * (got {self.method!r})")
+        self.method = self.method.upper()
         self._released = threading.Event()
 
     def matches(self, method: str, path: str) -> bool:
