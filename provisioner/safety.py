@@ -22,14 +22,21 @@ def assess(scope: Scope, live: dict[str, Record], changes: list[Change]) -> Scop
                   for c in deletes if matches(c.key, scope.protect, c.twin_of)]
     total, n = len(counted), len(deletes) + len(removals)
     what = _what(len(deletes), len(removals))
+    # The plan's delete count includes the exact copies; say so, or "12 to delete" vs "11 of 13" reads as a bug.
+    uncounted = sum(c.action == "delete" and c.key in copies for c in changes)
+    aside = f" and {'delete ' if removals else ''}{_copies(uncounted)}" if uncounted else ""
     if n and n == total and not removals:
-        violations.append(f"{scope.name}: would delete all {total} live objects")
+        violations.append(f"{scope.name}: would delete all {total} live objects{aside}")
     elif n and n == total:
-        violations.append(f"{scope.name}: would {what} all {total} live objects")
+        violations.append(f"{scope.name}: would {what} all {total} live objects{aside}")
     elif total >= scope.safety.min_existing and n * 100 > scope.safety.max_delete_percent * total:
-        violations.append(f"{scope.name}: would {what} {n} of {total} live objects ({n * 100 / total:.0f}%), "
+        violations.append(f"{scope.name}: would {what} {n} of {total} live objects ({n * 100 / total:.0f}%){aside}, "
                           f"more than the {scope.safety.max_delete_percent:g}% allowed")
     return ScopeReport(scope.provider, scope.name, total, len(deletes), tuple(violations))
+
+
+def _copies(n: int) -> str:
+    return "1 exact copy" if n == 1 else f"{n} exact copies"
 
 
 def _what(deletes: int, removals: int) -> str:
