@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
@@ -69,8 +70,13 @@ def _update(scope: Scope, want: Record, have: Record, labels: dict[str, dict[str
     fields = field_diff(want.values, have.values)
     if not fields:
         return None
-    reason = f"{', '.join(sorted(fields))} differ" if len(fields) > 1 else f"{next(iter(fields))} differs"
-    return _change(scope, "update", want.key, fields, reason, desired=want, live=have, labels=labels)
+    return _change(scope, "update", want.key, fields, differ_reason(fields), desired=want, live=have, labels=labels)
+
+
+def differ_reason(names: Iterable[str]) -> str:
+    """``response differs``, ``notes, status differ``: an update's reason, from the names of its fields."""
+    ordered = sorted(names)
+    return f"{', '.join(ordered)} differ" if len(ordered) > 1 else f"{ordered[0]} differs"
 
 
 def _delete(scope: Scope, rec: Record, labels: dict[str, dict[str, str]]) -> Change:

@@ -221,6 +221,18 @@ def test_create_that_did_not_commit_is_retried_once_reread(sb: SandboxServer, cl
 # -- responses --------------------------------------------------------------------------------------------------
 
 
+def test_review_output_gives_the_reason_in_the_yaml_field_names(sb: SandboxServer, cli: Cli, write: Write) -> None:
+    """Measured: text and markdown said "decline_reason, response differ" beside a field shown as "reason"."""
+    path = write("jane.yaml", JANE)
+    assert plan_json(cli, path)["changes"][0]["reason"] == "decline_reason, response differ"  # the JSON keeps the API's
+    text = cli("plan", str(path)).stdout
+    assert ("  ~ update 'Dec 6 (plan 5678) / Band (team 22)'  # reason, response differ  (" in text
+            and "decline_reason" not in text)
+    markdown = cli("plan", "--format", "markdown", str(path)).stdout
+    assert ("| response: pending → declined<br>reason: (none) → Out of town | reason, response differ | `" in markdown
+            and "  # reason, response differ\n" in markdown and "decline" + "\\_reason" not in markdown)
+
+
 def test_responses_accept_and_decline_with_reason(sb: SandboxServer, cli: Cli, write: Write) -> None:
     path = write("jane.yaml", JANE)
     schedules = {(s["plan"], s["team"]): str(s["id"]) for s in sb.store.schedules(111)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from provisioner.diff import differ_reason
 from provisioner.errors import ConfigError
 from provisioner.plan import Change, Plan
 from provisioner.providers import registry
@@ -41,6 +42,14 @@ def field_name(change: Change, name: str) -> str:
         return registry.get(change.provider).field_names.get(name, name)
     except ConfigError:  # a saved plan of a service this installation lacks
         return name
+
+
+def shown_reason(change: Change) -> str:
+    """The reason in the YAML's field names (``reason, response differ``, not the API's ``decline_reason``): the
+    JSON plan keeps the API's names, review output the YAML's."""
+    if change.action == "update" and change.fields and change.reason == differ_reason(change.fields):
+        return differ_reason(field_name(change, name) for name in change.fields)
+    return change.reason
 
 
 def named_key(change: Change) -> str:

@@ -36,7 +36,7 @@ from provisioner.render.common import (
     unsafe_scopes,
     value_text,
 )
-from provisioner.render.impact import field_name, named_key, plan_impact
+from provisioner.render.impact import field_name, named_key, plan_impact, shown_reason
 
 MARKER = "<!-- provisioner-plan -->"  # plan.yml finds its sticky comment by this exact line
 DRIFT_MARKER = "<!-- provisioner-drift -->"  # drift output (title="Drift") must not pass for a plan comment
@@ -193,7 +193,7 @@ def _row(c: Change) -> str:
         f"{md(field_name(c, n))}: {md(describe_field(n, d, c.labels, minus='−', limit=CELL_ITEMS))}"
         for n, d in c.fields.items()
     )
-    return f"| {ACTIONS[c.action]} | {md(named_key(c))} | {changes} | {md(c.reason)} | {_code(c.source)} |\n"
+    return f"| {ACTIONS[c.action]} | {md(named_key(c))} | {changes} | {md(shown_reason(c))} | {_code(c.source)} |\n"
 
 
 def _code(text: str | None) -> str:
@@ -244,7 +244,7 @@ def _detail_lines(c: Change) -> Iterator[str]:
     source = f", {c.source}" if c.source else ""
     tag = f", {CAUSE_TAGS[c.cause]}" if c.cause in CAUSE_TAGS else ""
     yield f"{SIGNS[c.action]} {c.action} {named_key(c)}  [{scope_title((c.provider, c.scope))}{source}{tag}]"
-    yield f"  # {c.reason}"
+    yield f"  # {shown_reason(c)}"
     for name, diff in c.fields.items():
         yield f"  {field_name(c, name)}:"
         if "add" in diff:

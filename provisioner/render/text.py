@@ -23,7 +23,7 @@ from provisioner.render.common import (
     unsafe_scopes,
     visible,
 )
-from provisioner.render.impact import field_name, named_key, plan_impact
+from provisioner.render.impact import field_name, named_key, plan_impact, shown_reason
 
 SIGNS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
 IMPACT_LINES = 20  # the terminal gets a short impact; --format markdown has all of it
@@ -73,7 +73,7 @@ def change_lines(change: Change, color: bool = False) -> Iterator[str]:
     where = f"  ({change.source})" if change.source else ""
     head = paint(f"  {sign} {change.action} {named_key(change)!r}", *styles, color=color)
     tag = paint(f"  [{CAUSE_TAGS[change.cause]}]", "bold", color=color) if change.cause in CAUSE_TAGS else ""
-    yield head + tag + paint(f"  # {change.reason}{where}", "dim", color=color)
+    yield head + tag + paint(f"  # {shown_reason(change)}{where}", "dim", color=color)
     for name, diff in change.fields.items():
         yield visible(f"      {field_name(change, name)}: {describe_field(name, diff, change.labels)}")
 
