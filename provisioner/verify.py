@@ -14,6 +14,7 @@ from provisioner.errors import ProvisionerError
 from provisioner.providers.base import Provider
 from provisioner.reconcile import Created, rekeyed
 from provisioner.reconcile import resolve as resolve_twins
+from provisioner.render.impact import field_name  # messages use the YAML's field names, not the API's
 
 if TYPE_CHECKING:
     from provisioner.engine import ApplyReport, Outcome, Survey
@@ -85,7 +86,8 @@ class Verifier:
                 o.status, o.error = "failed", "the server accepted the delete but the object is still there"
             elif c.action != "delete" and what is not None and what.action != "delete":
                 detail = "it is not there" if what.action == "create" else \
-                    f"{', '.join(sorted(what.fields))} still differ{'s' if len(what.fields) == 1 else ''}"
+                    f"{', '.join(sorted(field_name(c, n) for n in what.fields))} still " \
+                    f"differ{'s' if len(what.fields) == 1 else ''}"
                 hint = self.providers[scope.provider_key].explain_unconverged(c, live=live.get(c.key))
                 detail += f" — {hint}" if hint else ""
                 o.status, o.error = "failed", f"the server accepted the {c.action} but it did not take effect: {detail}"

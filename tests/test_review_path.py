@@ -135,7 +135,7 @@ def test_a_saved_change_not_kept_fails_naming_the_field(cli: Cli, sb: SandboxSer
     assert ("FAILED update guide 47 'Sales Team' (" in result.stdout and "the server accepted the update but it did "
             "not take effect: attendees, sessions still differ" in result.stdout)
     assert ("FAILED update plan 5678 'Maria Garcia (person 113) / Band (team 22) / Guitar' (" in
-            result.stdout and "did not take effect: team_position_name still differs" in result.stdout)
+            result.stdout and "did not take effect: position still differs" in result.stdout)  # the YAML's name
     assert "Applied 1, failed 2, skipped 0." in result.stdout
 
 
