@@ -222,6 +222,15 @@ def test_a_partial_accept_is_planned_applied_shown_and_converges(cli: Cli, sb: S
     assert sb.store.declined_times(800000001) == [] and converged(cli, every)
 
 
+def test_a_declined_time_of_type_other_is_called_by_its_name(cli: Cli, write: Write) -> None:
+    """Measured: "declines the rehearsal and the other" for plan 5680's "Carols in the park" (type other)."""
+    d = write("maria.yaml", "provider: planning_center\nperson: 113\nresponses:\n  - plan: 5680\n"
+                            "    response: accepted\n    declined_times: [{type: rehearsal}, {type: other}]\n")
+    out = cli("plan", str(d)).stdout
+    assert "      declined_times: +the rehearsal (807) +Carols in the park (810)\n" in out
+    assert "    Maria Garcia: accepts Dec 20 Band, declines the rehearsal and Carols in the park\n" in out
+
+
 @pytest.mark.parametrize(("refs", "message"), [
     ("[{name: Vespers}]", "no time of plan 5678 matches name=Vespers; its times: the rehearsal; the 10am service; "
                           "the Noon service"),

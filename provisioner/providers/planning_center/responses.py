@@ -281,12 +281,15 @@ def describe_times(table: Mapping[str, dict[str, Any]]) -> dict[str, str]:
 
 
 def describe_time(tid: str, table: Mapping[str, dict[str, Any]]) -> str:
-    """'the rehearsal' when it is the plan's only one of its kind, else 'the 10am service'."""
+    """'the rehearsal' when it is the plan's only one of its kind, else 'the 10am service'. A time of type
+    "other" is called by its name ('Carols in the park'): 'the other' would tell a reviewer nothing."""
     attrs = table[tid]
     kind = str(attrs.get("time_type") or "time")
+    label = attrs.get("name") or attrs.get("starts_at") or tid
+    if kind == "other":
+        return f"the {label} time" if label == tid else str(label)
     if sum(str(a.get("time_type")) == kind for a in table.values()) == 1:
         return f"the {kind}"
-    label = attrs.get("name") or attrs.get("starts_at") or tid
     return f"the {label} {kind}"
 
 
