@@ -91,7 +91,7 @@ def _summary(plan: Plan, drift: bool) -> str:
     if not drift:
         return plan.summary_line()
     if plan.empty and plan.duplicates:
-        return f"Drift: duplicates in live ({len(plan.duplicates)}; see the warnings)."
+        return f"Drift: no changes, but {count(len(plan.duplicates), 'duplicate')} in live (see the warnings)."
     if plan.empty:
         return "No drift: live state matches the YAML."
     s = plan.summary
