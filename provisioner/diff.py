@@ -40,7 +40,7 @@ def diff_scope(scope: Scope, desired: dict[str, Record], live: dict[str, Record]
     changes = [_create(scope, r, labels) for k, r in desired.items() if k not in live]
     changes += [c for k in desired.keys() & live.keys() if (c := _update(scope, desired[k], live[k], labels))]
     if scope.prune:
-        changes += [_delete(scope, r, labels) for k, r in live.items() if k not in desired]
+        changes += [_delete(scope, r, labels, kept=r.twin_of in desired) for k, r in live.items() if k not in desired]
     return _note_renames(changes) if scope.note_renames else changes
 
 
@@ -79,8 +79,9 @@ def differ_reason(names: Iterable[str]) -> str:
     return f"{', '.join(ordered)} differ" if len(ordered) > 1 else f"{ordered[0]} differs"
 
 
-def _delete(scope: Scope, rec: Record, labels: dict[str, dict[str, str]]) -> Change:
-    reason = "duplicate in live: the lowest id is kept (prune)" if rec.twin_of else "not declared (prune)"
+def _delete(scope: Scope, rec: Record, labels: dict[str, dict[str, str]], *, kept: bool) -> Change:
+    """``kept``: the copy with the lowest id stays (it is declared); an undeclared one goes with its copies."""
+    reason = "duplicate in live: the lowest id is kept (prune)" if kept else "not declared (prune)"
     return delete_change(scope, rec, reason=reason, labels=labels)
 
 

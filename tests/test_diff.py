@@ -60,6 +60,14 @@ def test_live_duplicates_are_pruned_by_their_suffixed_key() -> None:
     (change,) = diff_scope(scope(), {"A": rec("A", s=[1])}, live)
     assert (change.action, change.key, change.reason) == (
         "delete", "A (#7)", "duplicate in live: the lowest id is kept (prune)")
+
+
+def test_copies_of_an_undeclared_object_go_with_it_and_do_not_claim_the_lowest_id_is_kept() -> None:
+    # Measured: "Marketing (#16)  # duplicate in live: the lowest id is kept" in a plan deleting Marketing too.
+    live = {"A": rec("A", id=1, s=[1]), "A (#7)": rec("A (#7)", id=7, s=[1]), "B": rec("B", id=2, s=[2])}
+    changes = diff_scope(scope(), {"B": rec("B", s=[2])}, live)
+    assert sorted((c.action, c.key, c.reason) for c in changes) == [
+        ("delete", "A", "not declared (prune)"), ("delete", "A (#7)", "not declared (prune)")]
     # an ignored name stays ignored for its live duplicates too
     twins = {"B": rec("B", id=1, s=[1]), "B (#7)": rec("B (#7)", id=7, s=[1])}
     assert diff_scope(scope(ignore=("B",)), {}, twins) == []
