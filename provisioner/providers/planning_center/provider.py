@@ -236,7 +236,10 @@ class PlanningCenterProvider(Provider):
         for _, _, member in scope.items:
             teams[member.person].add(member.team)
         involved = {int(r.identity["person"]) for r in desired.values() if "person" in r.identity}
-        return [f"{scope.name}: person {p} is on teams {_and(sorted(teams[p]))}"
+        names = self.labels(scope)  # read for text and markdown output; a JSON plan has ids alone
+        people, team_names = names.get("person", {}), names.get("team", {})
+        return [f"{scope.name}: {_named(people, p, 'person {}')} is on teams "
+                f"{_and([_named(team_names, t, '{}') for t in sorted(teams[p])])}"
                 for p in sorted(involved) if len(teams[p]) > 1]
 
     # -- writing ------------------------------------------------------------------------------------------
@@ -293,3 +296,9 @@ def _id_order(row: dict[str, Any]) -> tuple[int, int, str]:
 def _and(items: Sequence[object]) -> str:
     words = [str(i) for i in items]
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _named(names: Mapping[str, str], id_: int, bare: str) -> str:
+    """``John Smith (person 112)`` / ``Band (22)`` when the name is known, else ``person 112`` / ``22``."""
+    name = names.get(str(id_))
+    return f"{name} ({bare.format(id_)})" if name else bare.format(id_)
