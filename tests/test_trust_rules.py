@@ -45,6 +45,12 @@ def test_a_duplicate_schedule_with_prune_off_is_drift(cli: Cli, sb: Any, write: 
     # the same words as the text summary (it read "Drift: duplicates in live (1; see the warnings).")
     assert cli("drift", str(d), "--format", "markdown").stdout.count(
         "**Drift: no changes, but 1 duplicate in live (see the warnings).**\n") == 1
+    # with a change beside it, the duplicate is said under the summary, not only in the warnings at the end
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+                        "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12], sessions: [13, 14]}\n")
+    assert cli("plan", str(d), "--format", "markdown").stdout.startswith(
+        "<!-- provisioner-plan -->\n### provisioner plan\n\n**Plan: 0 to create, 1 to update, 0 to delete.**\n\n"
+        "_Also 1 duplicate in live that no change removes (prune is off); see the warnings._\n\n")
 
 
 def test_a_duplicate_team_member_with_prune_off_is_drift(cli: Cli, sb: Any, write: Write) -> None:

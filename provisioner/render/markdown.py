@@ -71,6 +71,9 @@ def render_markdown(plan: Plan, out: TextIO, *, title: str = "Plan", limit: int 
     b.add(f"{marker}\n### provisioner {title.lower()}\n\n**{_summary(plan, drift)}**{counts}\n\n")
     if note:
         b.add(f"_{md(note)} Other scopes were not read._\n\n")
+    if plan.duplicates and not plan.empty:  # else only the warnings, at the end, would say so
+        b.add(f"_Also {count(len(plan.duplicates), 'duplicate')} in live that no change removes (prune is off); "
+              "see the warnings._\n\n")
     _violations(b, plan)
     _deletes(b, plan)
     unsafe = unsafe_scopes(plan)
