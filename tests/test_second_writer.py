@@ -62,6 +62,26 @@ def test_a_create_committed_late_is_waited_for_and_the_runs_extra_copy_removed(
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
 
 
+def test_an_adopted_create_that_another_writer_also_made_leaves_no_copy_behind(
+        cli: Cli, sb: Any, write: Write) -> None:
+    # Found by benchmarks/soak.py (two applies at once, POSTs dropped after commit). Another writer creates the
+    # same schedule just before this run's POST, which commits but whose answer is lost. The adoption check finds
+    # the lowest copy (the other writer's) and adopts it, so the run cannot tell which copy its own POST made: it
+    # must still count that POST, and remove the extra copy (lowest id wins), not exit 0 leaving two.
+    sb.add_hook(lambda store: store.add_guidebook_schedule(47, "Crew", [6], [13]), method="POST", path=GB + "$")
+    sb.add_fault(method="POST", path=GB + "$", mode="drop_after_commit")
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+                        "  - {name: Crew, attendees: [6], sessions: [13]}\n")
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    crew = [s["id"] for s in sb.store.guidebook_schedules(47) if s["name"] == "Crew"]
+    assert len(crew) == 1, result.output
+    assert [r["path"] for r in requests(sb, "DELETE")] == [f"{GB}{crew[0] + 1}/"]
+    assert (f"guide 47 'Crew' was created twice (another writer, or a create the server committed late): kept "
+            f"#{crew[0]}, the lowest id; removing this run's copy #{crew[0] + 1}") in result.stdout
+    assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
+
+
 # -- 4. a long apply must not overwrite what changed meanwhile -------------------------------------------------
 
 

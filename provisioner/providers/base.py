@@ -32,8 +32,9 @@ class Written:
 
     ``id`` is the id the server gave a created object (answered, or found and adopted): the engine keeps the
     lowest id of duplicated creates and removes only copies it knows are its own. ``unanswered`` counts POSTs of
-    this create whose answer never came (they may still commit); ``settle_until`` is the monotonic time until
-    which such a POST is waited for before the check after apply. ``note`` is said next to the change."""
+    this create whose answer never came (they may still commit, or be a copy other than the one adopted);
+    ``settle_until`` is the monotonic time until which such a POST is waited for before the check after apply.
+    ``note`` is said next to the change."""
 
     id: Any = None
     note: str | None = None
@@ -158,9 +159,11 @@ def create_adopting(post: Callable[[], Any], adopt: Callable[[], Any], *, retry:
             for wait in waits:
                 clock.sleep(wait)
                 found = adopt()
-                if found is not None:  # one of the POSTs did commit: that one is accounted for
+                if found is not None:  # one of the POSTs did commit: only the others are still waited for
                     left = max(0, unanswered - 1)
-                    return Written(id=found, unanswered=left, settle_until=settle if left else None)
+                    # Yet the copy found (the lowest id) may be another writer's, made just before ours: each
+                    # unanswered POST still counts as possibly this run's copy for the check after apply.
+                    return Written(id=found, unanswered=unanswered, settle_until=settle if left else None)
             if attempt + 1 == tries:
                 raise
     raise AssertionError("unreachable: the last attempt returns or raises")
