@@ -269,6 +269,8 @@ class Soak:
         out["outputs"].append(("plan", plan.returncode, plan.stdout[-3000:] + plan.stderr[-3000:]))
         rules = self.faults()
         out["faults"], out["concurrent"] = rules, rnd.random() < 0.3
+        if out["concurrent"] and rnd.random() < 0.5:  # the two applies' first creates meet at the server
+            rules.insert(0, {"method": "POST", "path": "", "mode": "barrier", "times": 2, "delay": 1.0})
         for r in rules:
             control(self.sb, "POST", "faults", r)
         results: list[tuple[str, subprocess.CompletedProcess[str]]] = []
