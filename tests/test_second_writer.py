@@ -82,6 +82,28 @@ def test_an_adopted_create_that_another_writer_also_made_leaves_no_copy_behind(
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
 
 
+@pytest.mark.xfail(strict=True, reason="open: waiting after every adoption costs one request timeout (30 s by "
+                   "default) in the common single-writer case; the lead decides (see the soak report)")
+def test_an_adopted_create_still_waits_for_its_own_late_commit_and_removes_it(
+        cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Found by benchmarks/soak.py. Another writer creates the schedule just before this run's POST, whose
+    # connection drops and which the server performs 0.3 s later: the adoption check finds the other writer's
+    # copy, but this run's own POST is still to land, so the check after apply must wait for it as documented.
+    monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
+    sb.add_hook(lambda store: store.add_guidebook_schedule(47, "Crew", [6], [13]), method="POST", path=GB + "$")
+    sb.add_fault(method="POST", path=GB + "$", mode="commit_later", delay=0.3)
+    clock.call_at(1.5, sb.wait_for_late_commits)
+    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+                        "  - {name: Crew, attendees: [6], sessions: [13]}\n")
+    result = cli("apply", str(d), "--auto-approve")
+    sb.wait_for_late_commits()
+    assert result.exit_code == 0, result.output
+    crew = [s["id"] for s in sb.store.guidebook_schedules(47) if s["name"] == "Crew"]
+    assert len(crew) == 1, result.output
+    assert [r["path"] for r in requests(sb, "DELETE")] == [f"{GB}{crew[0] + 1}/"]
+    assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
+
+
 # -- 4. a long apply must not overwrite what changed meanwhile -------------------------------------------------
 
 
