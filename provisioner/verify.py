@@ -49,8 +49,9 @@ class Verifier:
         """A create whose POST went unanswered may still commit: wait out its window before looking for it."""
         until = [o.written.settle_until for o in report.outcomes
                  if o.status == "applied" and o.written and o.written.settle_until and o.written.unanswered]
-        if until:
-            self.sleep(max(0.0, max(until) - self.clock()))
+        left = max(until) - self.clock() if until else 0.0
+        if left > 0:  # a POST that timed out was already waited for longer while it was adopted
+            self.sleep(left)
 
     def _dedupe(self, scope: Scope, live: dict[str, Record], mine: list[Outcome], before: set[str],
                 report: ApplyReport) -> dict[str, Record]:

@@ -82,8 +82,6 @@ def test_an_adopted_create_that_another_writer_also_made_leaves_no_copy_behind(
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="open: waiting after every adoption costs one request timeout (30 s by "
-                   "default) in the common single-writer case; the lead decides (see the soak report)")
 def test_an_adopted_create_still_waits_for_its_own_late_commit_and_removes_it(
         cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     # Found by benchmarks/soak.py. Another writer creates the schedule just before this run's POST, whose

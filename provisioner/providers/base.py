@@ -159,11 +159,12 @@ def create_adopting(post: Callable[[], Any], adopt: Callable[[], Any], *, retry:
             for wait in waits:
                 clock.sleep(wait)
                 found = adopt()
-                if found is not None:  # one of the POSTs did commit: only the others are still waited for
-                    left = max(0, unanswered - 1)
-                    # Yet the copy found (the lowest id) may be another writer's, made just before ours: each
-                    # unanswered POST still counts as possibly this run's copy for the check after apply.
-                    return Written(id=found, unanswered=unanswered, settle_until=settle if left else None)
+                if found is not None:
+                    # The copy found (the lowest id) may be another writer's, made just before ours, with our own
+                    # POST still to land: each unanswered POST still counts as possibly this run's copy, and is
+                    # waited for before the check after apply. A POST that timed out was already waited for
+                    # longer than that while adopting, so only a dropped connection can cost an extra wait.
+                    return Written(id=found, unanswered=unanswered, settle_until=settle)
             if attempt + 1 == tries:
                 raise
     raise AssertionError("unreachable: the last attempt returns or raises")
