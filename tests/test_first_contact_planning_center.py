@@ -12,33 +12,20 @@ import pytest
 
 from provisioner.sandbox import SandboxServer
 from tests.conftest import Cli
+from tests.helpers import on_team, roster_yaml
 
 Write = Callable[[str, str], Path]
 PLAN = "/services/v2/service_types/1234/plans/5678/team_members"
 PEOPLE = "/services/v2/people"
-ADD_119 = """
-    provider: planning_center
-    service_type: 1234
-    rosters:
-      - plan: 5678
-        prune: false
-        team_members:
-          - {person: 119, team: 23, position: Audio, status: U}
-"""
-EDIT = """
-    provider: planning_center
-    service_type: 1234
-    rosters:
-      - plan: 5678
-        team_members:
-          - {person: 111, team: 22, position: Keys, status: U}
-          - {person: 112, team: 23, position: Audio, status: C}
-          - {person: 113, team: 22, position: Guitar, status: C}
-          - {person: 114, team: 22, position: Keys, status: D}
-          - {person: 115, team: 22, position: Drums, status: C}
-          - {person: 116, team: 23, position: Video, status: U}
-          - {person: 117, team: 24, position: Greeter, status: C}
-"""  # 111: position changes (a PATCH); 118/24 is not declared (a DELETE)
+ADD_119 = roster_yaml(5678, [on_team(119, 23, position="Audio", status="U")], prune=False)
+EDIT = roster_yaml(5678, [on_team(111, 22, position="Keys", status="U"),
+                          on_team(112, 23, position="Audio", status="C"),
+                          on_team(113, 22, position="Guitar", status="C"),
+                          on_team(114, 22, position="Keys", status="D"),
+                          on_team(115, 22, position="Drums", status="C"),
+                          on_team(116, 23, position="Video", status="U"),
+                          on_team(117, 24, position="Greeter", status="C")])
+# EDIT: 111's position changes (a PATCH); 118/24 is not declared (a DELETE)
 
 
 def writes(sb: SandboxServer) -> list[tuple[str, str, int | None]]:

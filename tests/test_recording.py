@@ -11,6 +11,7 @@ import pytest
 from provisioner.recording import clean_url, load
 from provisioner.sandbox import GUIDEBOOK_KEY, PCO_SECRET, SandboxServer
 from tests.conftest import Cli
+from tests.helpers import on_team, roster_yaml
 from tests.replay import ReplayServer
 
 Write = Callable[[str, str], Path]
@@ -24,15 +25,7 @@ FILES = {
             attendees: [6, 7, 10, 11, 8]
             sessions: [13, 15, 40]
     """,
-    "r.yaml": """
-        provider: planning_center
-        service_type: 1234
-        rosters:
-          - plan: 5678
-            prune: false
-            team_members:
-              - {person: 111, team: 22, position: Keys}
-    """,
+    "r.yaml": roster_yaml(5678, [on_team(111, 22, position="Keys")], prune=False),
 }
 
 

@@ -20,6 +20,7 @@ from provisioner.errors import ApiError
 from provisioner.plan import Change
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
 from tests.conftest import Cli, sandbox_env
+from tests.helpers import on_team, roster_yaml
 
 Write = Callable[[str, str], Path]
 GB = "/open-api/v1/personalized-schedules/"
@@ -105,17 +106,9 @@ def test_an_adopted_create_still_waits_for_its_own_late_commit_and_removes_it(
 # -- 4. a long apply must not overwrite what changed meanwhile -------------------------------------------------
 
 
-ROSTER = """
-    provider: planning_center
-    service_type: 1234
-    rosters:
-      - plan: 5678
-        prune: false
-        team_members:
-          - {person: 111, team: 22, status: C}
-          - {person: 116, team: 23, status: C}
-          - {person: 119, team: 22, position: Guitar}
-"""
+ROSTER = roster_yaml(5678, [on_team(111, 22, status="C"),
+                            on_team(116, 23, status="C"),
+                            on_team(119, 22, position="Guitar")], prune=False)
 
 
 def test_changes_whose_object_changed_meanwhile_are_skipped_as_stale(
@@ -157,15 +150,8 @@ def test_a_field_the_run_does_not_manage_changing_meanwhile_is_not_stale(
         responses:
           - {plan: 5678, response: accepted}
     """)
-    d = write("roster.yaml", """
-        provider: planning_center
-        service_type: 1234
-        rosters:
-          - plan: 5678
-            prune: false
-            team_members:
-              - {person: 111, team: 22, position: Vocals, notes: Bring in-ears}
-    """)
+    d = write("roster.yaml", roster_yaml(5678, [on_team(111, 22, position="Vocals", notes="Bring in-ears")],
+                                         prune=False))
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 0, result.output
     assert "Applied 2, failed 0, skipped 0." in result.stdout
