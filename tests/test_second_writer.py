@@ -186,8 +186,8 @@ def test_a_write_acknowledged_but_not_kept_fails_naming_object_and_field(cli: Cl
 def test_a_field_not_kept_is_named_as_the_yaml_names_it(cli: Cli, sb: Any, write: Write) -> None:
     """Measured: "team_position_name still differs" for the field the YAML and the plan call "position"."""
     sb.add_fault(method="PATCH", path=MEMBER, mode="ack_without_commit")
-    yaml = ROSTER.replace("{person: 111, team: 22, status: C}", "{person: 111, team: 22, position: Keys}")
-    d = write("roster.yaml", yaml.replace("          - {person: 116, team: 23, status: C}\n", ""))
+    d = write("roster.yaml", roster_yaml(5678, [on_team(111, 22, position="Keys"), on_team(119, 22, position="Guitar")],
+                                         prune=False))
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1
     failed = [line for line in result.stdout.splitlines() if "FAILED" in line]
