@@ -42,7 +42,7 @@ test: dev lint
 	$(BIN)/pytest -n auto --dist loadfile
 
 lint: dev
-	$(BIN)/ruff check provisioner tests benchmarks
+	$(BIN)/ruff check provisioner provisioner_sandbox tests benchmarks
 	$(BIN)/mypy
 	@if [ -x $(BIN)/actionlint ]; then \
 	  $(BIN)/actionlint .github/workflows/*.yml && echo "actionlint: .github/workflows clean (their uses of ./ checked against action.yml)"; \

@@ -34,7 +34,7 @@ from typing import TextIO
 from click.testing import CliRunner
 
 from provisioner.cli import main as cli_main
-from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
+from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
 
 ON_SCHEDULE = (5, 3)  # attendees and sessions per schedule: request counts do not depend on them, load time does
 

@@ -39,12 +39,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale
 from sandbox_proc import SandboxProcess
 
-from provisioner.core import Record, Scope, Workspace
-from provisioner.diff import diff_scope
+from provisioner.core.records import Record, Scope, Workspace
 from provisioner.engine import Engine, Survey
-from provisioner.loader import load_workspace
+from provisioner.files.loader import load_workspace
+from provisioner.planning.diff import diff_scope
 from provisioner.providers import registry
-from provisioner.sandbox import GUIDEBOOK_KEY
+from provisioner_sandbox import GUIDEBOOK_KEY
 
 PAGE = 100  # the most items a list page holds (the sandbox's max page_size, our PAGE_SIZE and PER_PAGE)
 

@@ -13,16 +13,16 @@ import sys
 import urllib.request
 from typing import Any
 
-from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET
+from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET
 
 
 class SandboxProcess:
-    """``python -m provisioner.sandbox`` on a free loopback port, seeded into ``data``."""
+    """``python -m provisioner_sandbox`` on a free loopback port, seeded into ``data``."""
 
     def __init__(self, data: str, seed: str, latency: float = 0.0, pco_rate_limit: int = 100,
                  pco_rate_period: int = 20, readings: dict[str, str] | None = None) -> None:
         self.port, self.data = _free_port(), data
-        cmd = [sys.executable, "-m", "provisioner.sandbox", "--port", str(self.port), "--data", data,
+        cmd = [sys.executable, "-m", "provisioner_sandbox", "--port", str(self.port), "--data", data,
                "--seed", seed, "--latency", str(latency), "--pco-rate-limit", str(pco_rate_limit),
                "--pco-rate-period", str(pco_rate_period)]
         for name, value in (readings or {}).items():

@@ -22,9 +22,9 @@ from typing import Any
 
 from sandbox_proc import SandboxProcess
 
-from provisioner.core import Scope
+from provisioner.core.records import Scope
 from provisioner.engine import Engine
-from provisioner.loader import load_workspace
+from provisioner.files.loader import load_workspace
 from provisioner.providers import registry
 from provisioner.render import render
 
@@ -147,7 +147,7 @@ def bench_validate(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Call
 
 
 # The shipped load, but with the cyclic collector left running and nothing frozen: what pausing it saves.
-_WITH_COLLECTOR = ("import contextlib, sys\nimport provisioner.loader as loader\n"
+_WITH_COLLECTOR = ("import contextlib, sys\nimport provisioner.files.loader as loader\n"
                    "loader._collector_paused = contextlib.nullcontext\n"
                    "loader.gc.freeze = lambda: None\n"
                    "loader.load_workspace([sys.argv[1]])\n")

@@ -8,21 +8,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeVar
 
-from provisioner.clock import SYSTEM, Clock
-from provisioner.collector import paused
-from provisioner.core import Change, Loaded, Plan, Record, Scope, Workspace
-from provisioner.diff import case_twins, diff_scope
-from provisioner.errors import (
+from provisioner.applying.interruptible import NOT_STARTED, Stopped, run_all
+from provisioner.applying.preconditions import Preconditions
+from provisioner.core.clock import SYSTEM, Clock
+from provisioner.core.collector import paused
+from provisioner.core.errors import (
     Diagnostic,
     PlanError,
     ProvisionerError,
     RateLimitedError,
     SafetyError,
 )
-from provisioner.interruptible import NOT_STARTED, Stopped, run_all
-from provisioner.preconditions import Preconditions
+from provisioner.core.records import Change, Loaded, Plan, Record, Scope, Workspace
+from provisioner.planning.diff import case_twins, diff_scope
+from provisioner.planning.safety import assess, duplicates
 from provisioner.providers.base import Provider, Written, scopes_of
-from provisioner.safety import assess, duplicates
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -176,7 +176,7 @@ class Engine:
 
     def with_causes(self, run: Survey, base: Sequence[Loaded], ref: str, notes: Sequence[str] = ()) -> Survey:
         """The run with each change labelled "change" or "drift" against the YAML at ``ref`` (``base``)."""
-        from provisioner.causes import label_causes  # only with --base: it imports the git reader
+        from provisioner.planning.causes import label_causes  # only with --base: it imports the git reader
 
         plan = label_causes(run.plan, run.scopes, run.live, self.providers, base, ref, notes)
         return replace(run, plan=plan)
@@ -310,7 +310,7 @@ class Engine:
     def _verify(self, run: Survey, report: ApplyReport) -> None:
         """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
         every applied change that did not take effect into a failure naming the object and field."""
-        from provisioner.verify import Verifier  # apply only: plan does not import it
+        from provisioner.applying.verify import Verifier  # apply only: plan does not import it
 
         Verifier(self.providers, self._read, self._map, self.clock.monotonic, self.clock.sleep).check(run, report)
 

@@ -14,9 +14,9 @@ for _ in $(seq 50); do
 done
 grep -q "listening" .demo/sandbox.log || { cat .demo/sandbox.log; echo "sandbox did not start" >&2; exit 1; }
 
-# The sandbox's well-known demo credentials (see provisioner/sandbox/credentials.py); real keys come from your env.
+# The sandbox's well-known demo credentials (see provisioner_sandbox/credentials.py); real keys come from your env.
 export GUIDEBOOK_API_URL="http://127.0.0.1:$port/open-api/v1/" PCO_API_URL="http://127.0.0.1:$port/"
-eval "$(python -c 'from provisioner.sandbox.credentials import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET
+eval "$(python -c 'from provisioner_sandbox.credentials import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET
 print(f"export GUIDEBOOK_API_KEY={GUIDEBOOK_KEY} PCO_APPLICATION_ID={PCO_APP_ID} PCO_SECRET={PCO_SECRET}")')"
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from provisioner.cli import main
-from provisioner.clock import FakeClock
-from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
-from provisioner.sandbox.readings import parse_assignments
+from provisioner.core.clock import FakeClock
+from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
+from provisioner_sandbox.readings import parse_assignments
 
 
 @pytest.fixture(scope="module")

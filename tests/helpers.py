@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from provisioner.core import Loaded, Record, Scope
-from provisioner.model import Safety
-from provisioner.plan import Change
+from provisioner.core.plan import Change
+from provisioner.core.records import Loaded, Record, Scope
+from provisioner.files.fields import Safety
 from provisioner.providers.base import Provider, Written
 
 

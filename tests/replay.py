@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from provisioner.recording import load
+from provisioner.transport.recording import load
 
 SKIP_HEADERS = {"content-length", "transfer-encoding", "connection", "content-encoding", "date", "server"}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
+from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]

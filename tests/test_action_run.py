@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from provisioner.sandbox import SandboxServer
+from provisioner_sandbox import SandboxServer
 from tests.conftest import sandbox_env
 
 ROOT = Path(__file__).resolve().parent.parent

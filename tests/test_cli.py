@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
+from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
@@ -231,10 +231,10 @@ def test_saved_plan_does_not_depend_on_the_directory_or_path_spelling(cli: Cli, 
 
 def test_ctrl_c_summary_tells_skipped_from_not_started(capsys: pytest.CaptureFixture[str]) -> None:
     """Measured today: a change skipped as stale before Ctrl-C was counted as "not started"."""
+    from provisioner.applying.interruptible import NOT_STARTED
     from provisioner.cli.common import interrupted
+    from provisioner.core.plan import Change
     from provisioner.engine import ApplyReport, Outcome
-    from provisioner.interruptible import NOT_STARTED
-    from provisioner.plan import Change
 
     def change(key: str) -> Change:
         return Change(action="create", provider="guidebook", scope="guide 47", key=key, fields={}, reason="")

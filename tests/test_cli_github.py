@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from provisioner import __version__
 from provisioner.cli import github_annotation, main
-from provisioner.errors import Diagnostic
+from provisioner.core.errors import Diagnostic
 
 Write = Callable[[str, str], Path]
 BAD = """\

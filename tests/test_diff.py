@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provisioner.core import Record
-from provisioner.diff import diff_scope, field_diff
+from provisioner.core.records import Record
+from provisioner.planning.diff import diff_scope, field_diff
 from tests.helpers import rec, scope, simulate
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.sandbox import SandboxServer
+from provisioner_sandbox import SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from provisioner.core import Scope, Workspace
+from provisioner.applying.saved import check_saved
+from provisioner.core.errors import PlanError, RateLimitedError, SafetyError, ServerError
+from provisioner.core.records import Scope, Workspace
 from provisioner.engine import Engine
-from provisioner.errors import PlanError, RateLimitedError, SafetyError, ServerError
-from provisioner.saved import check_saved
 from tests.helpers import FakeProvider, rec
 
 WS = Workspace((), "sha256:inputs")
@@ -37,7 +37,7 @@ def test_plan_diffs_every_scope_and_reports_safety() -> None:
 
 def test_read_errors_of_every_scope_are_collected() -> None:
     provider = two_scopes()
-    from provisioner.errors import Diagnostic
+    from provisioner.core.errors import Diagnostic
 
     provider.unreadable = {"a": PlanError([Diagnostic("f.yaml", 1, 1, "no plan a")]),
                            "b": PlanError([Diagnostic("f.yaml", 2, 1, "no plan b")])}

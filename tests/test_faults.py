@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.clock import FakeClock
-from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
+from provisioner.core.clock import FakeClock
+from provisioner_sandbox import GUIDEBOOK_KEY, SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from provisioner.sandbox import SandboxServer
+from provisioner_sandbox import SandboxServer
 from tests.conftest import Cli
 from tests.helpers import on_team, roster_yaml
 

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from provisioner.errors import Diagnostic
-from provisioner.loader import load_bytes
+from provisioner.core.errors import Diagnostic
+from provisioner.files.loader import load_bytes
 
 KEYS = ["provider", "guide", "schedules", "name", "attendees", "sessions", "email", "import_id", "prune",
         "ignore", "protect", "publish", "safety", "service_type", "rosters", "plan", "team_members", "person",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.clock import FakeClock
-from provisioner.sandbox import SandboxServer
+from provisioner.core.clock import FakeClock
+from provisioner_sandbox import SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]

@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import main
-from provisioner.clock import FakeClock
-from provisioner.sandbox import GUIDEBOOK_KEY, PCO_SECRET, PCO_TOKEN
+from provisioner.core.clock import FakeClock
+from provisioner_sandbox import GUIDEBOOK_KEY, PCO_SECRET, PCO_TOKEN
 from tests.conftest import sandbox_env
 
 SECRETS = (GUIDEBOOK_KEY, PCO_SECRET, PCO_TOKEN, "s3cr3t-pw")
@@ -417,7 +417,7 @@ def test_ctrl_c_during_apply_says_what_happened_and_exits_130(sb: Any, tmp_path:
 def test_progress_shows_for_a_slow_phase_of_few_items() -> None:
     import io
 
-    from provisioner.progress import ProgressReporter
+    from provisioner.cli.progress import ProgressReporter
 
     clock = FakeClock()
     out = io.StringIO()

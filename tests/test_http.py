@@ -13,8 +13,8 @@ from typing import ClassVar
 
 import pytest
 
-from provisioner.clock import FakeClock
-from provisioner.errors import (
+from provisioner.core.clock import FakeClock
+from provisioner.core.errors import (
     AmbiguousWriteError,
     ApiError,
     AuthError,
@@ -24,9 +24,9 @@ from provisioner.errors import (
     ServerError,
     TransportError,
 )
-from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url
 from provisioner.providers.guidebook.provider import drf_detail
-from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
+from provisioner.transport.http import HttpClient, RatePacer, RetryPolicy, check_base_url
+from provisioner_sandbox import GUIDEBOOK_KEY, SandboxServer
 
 RETRY = RetryPolicy(attempts=3, jitter=min)  # backoff 0.5 s x 2**attempt, times 0.5 (the least jitter)
 LIST = "personalized-schedules/"

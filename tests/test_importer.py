@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from provisioner.importer_merge import ImportResult
+from provisioner.importing.merge import ImportResult
 from tests.conftest import Cli
 
 SCHEMA_LINE = "# yaml-language-server: $schema="

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import main
-from provisioner.errors import ValidationError
-from provisioner.loader import load_workspace
-from provisioner.model import Ref
+from provisioner.core.errors import ValidationError
+from provisioner.files.fields import Ref
+from provisioner.files.loader import load_workspace
 from provisioner.providers.guidebook.models import GuidebookFile
 
 Write = Callable[[str, str], Path]

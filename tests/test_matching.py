@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provisioner.core import Record
-from provisioner.plan import Change
-from provisioner.preconditions import Verdict, judge
+from provisioner.applying.preconditions import Verdict, judge
+from provisioner.core.plan import Change
+from provisioner.core.records import Record
 from provisioner.providers.planning_center.matching import norm, pair
 from tests.conftest import Cli
 

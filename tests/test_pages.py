@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from provisioner.http import HttpClient
-from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
+from provisioner.transport.http import HttpClient
+from provisioner_sandbox import GUIDEBOOK_KEY, SandboxServer
 from tests.conftest import Cli, sandbox_env
 
 GUIDE = 1001

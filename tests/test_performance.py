@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from provisioner.http import HttpClient
-from provisioner.sandbox import SandboxServer
+from provisioner.transport.http import HttpClient
+from provisioner_sandbox import SandboxServer
 from tests.conftest import Cli, sandbox_env
 
 Write = Callable[[str, str], Path]

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from provisioner.errors import StalePlanError
-from provisioner.plan import Change, Plan, ScopeReport
-from provisioner.saved import load_saved
+from provisioner.applying.saved import load_saved
+from provisioner.core.errors import StalePlanError
+from provisioner.core.plan import Change, Plan, ScopeReport
 
 
 def change(action: str, key: str, scope: str = "guide 47") -> Change:

@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 
 from provisioner import __version__
-from provisioner.errors import StalePlanError
-from provisioner.plan import FORMAT_MINOR, fingerprint
-from provisioner.saved import load_saved
+from provisioner.applying.saved import load_saved
+from provisioner.core.errors import StalePlanError
+from provisioner.core.plan import FORMAT_MINOR, fingerprint
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
@@ -112,7 +112,7 @@ def test_schema_describes_every_field_the_tool_writes() -> None:
     (readers of a later minor still accept fields they do not know)."""
     from dataclasses import fields
 
-    from provisioner.plan import Change, Plan
+    from provisioner.core.plan import Change, Plan
 
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     described = schema["$defs"]["change"]["properties"]

@@ -17,12 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import main
-from provisioner.clock import FakeClock
-from provisioner.core import Scope
-from provisioner.errors import ProvisionerError
-from provisioner.plan import Change
+from provisioner.core.clock import FakeClock
+from provisioner.core.errors import ProvisionerError
+from provisioner.core.plan import Change
+from provisioner.core.records import Scope
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
-from provisioner.sandbox import PCO_APP_ID, PCO_SECRET, PCO_TOKEN, SandboxServer
+from provisioner_sandbox import PCO_APP_ID, PCO_SECRET, PCO_TOKEN, SandboxServer
 from tests.conftest import Cli
 from tests.helpers import on_team, roster_yaml
 

@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from ruamel.yaml import YAML
 
-from provisioner.errors import ApiError, ConfigError, NotFoundError
-from provisioner.http import HttpClient, RetryPolicy
+from provisioner.core.errors import ApiError, ConfigError, NotFoundError
 from provisioner.providers.planning_center import client as pcc
+from provisioner.transport.http import HttpClient, RetryPolicy
 
 CASSETTES = Path(__file__).parent / "fixtures" / "pco-recorded"
 REAL_BASE = "https://api.planningcenteronline.com/"

@@ -17,10 +17,10 @@ from click.testing import CliRunner, Result
 from pydantic import Field
 
 from provisioner.cli import main
-from provisioner.clock import SYSTEM, Clock
-from provisioner.core import Change, Loaded, Record, Scope, add_live
-from provisioner.errors import Diagnostic
-from provisioner.model import IntId, Strict, Text
+from provisioner.core.clock import SYSTEM, Clock
+from provisioner.core.errors import Diagnostic
+from provisioner.core.records import Change, Loaded, Record, Scope, add_live
+from provisioner.files.fields import IntId, Strict, Text
 from provisioner.providers import registry
 from provisioner.providers.base import Claim, Provider, Service
 

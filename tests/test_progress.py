@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from provisioner.clock import FakeClock
-from provisioner.progress import MIN_ITEMS, ProgressReporter, bar_line
+from provisioner.cli.progress import MIN_ITEMS, ProgressReporter, bar_line
+from provisioner.core.clock import FakeClock
 
 
 def test_plain_lines_every_ten_percent_and_at_the_end() -> None:
@@ -73,7 +73,7 @@ def test_cli_wires_progress_and_stays_quiet_for_the_demo(cli, write,
             seen.append((what, done, total))
             super().__call__(what, done, total)
 
-    monkeypatch.setattr("provisioner.progress.ProgressReporter", Recording)  # imported when a command runs
+    monkeypatch.setattr("provisioner.cli.progress.ProgressReporter", Recording)  # imported when a command runs
     path = write("summit.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules: []\n")
     result = cli("plan", str(path))
     assert result.exit_code == 0 and ("read", 1, 1) in seen

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from provisioner.core import Scope
-from provisioner.errors import NotFoundError
+from provisioner.core.errors import NotFoundError
+from provisioner.core.records import Scope
 from provisioner.providers.guidebook.provider import GuidebookProvider
 from provisioner.providers.planning_center.client import client_from_env, is_route_404, iterate, jsonapi_detail
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
@@ -135,7 +135,7 @@ def _time(tid: str, kind: str, name: str, starts: str) -> dict[str, Any]:
 
 def test_full_schedule_objects_feed_responses_and_partial_accepts(tmp_path: Path) -> None:
     from provisioner.engine import Engine
-    from provisioner.loader import load_workspace
+    from provisioner.files.loader import load_workspace
 
     page = {"data": [_schedule("61234", "5678", "C", "Working late"), _schedule("61235", "5679", "D", "Away")],
             "included": [_time("801", "rehearsal", "Rehearsal", "2026-12-03T23:30:00Z"),

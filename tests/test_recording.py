@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.recording import clean_url, load
-from provisioner.sandbox import GUIDEBOOK_KEY, PCO_SECRET, SandboxServer
+from provisioner.transport.recording import clean_url, load
+from provisioner_sandbox import GUIDEBOOK_KEY, PCO_SECRET, SandboxServer
 from tests.conftest import Cli
 from tests.helpers import on_team, roster_yaml
 from tests.replay import ReplayServer

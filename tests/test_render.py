@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from provisioner.plan import Change, Plan, ScopeReport
+from provisioner.core.plan import Change, Plan, ScopeReport
 from provisioner.render import render
 from provisioner.render.buffer import SizedBuffer
 from provisioner.render.markdown import LIMIT, MARKER, TABLE_ROWS, render_markdown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.plan import Change, Plan
+from provisioner.core.plan import Change, Plan
 from provisioner.providers.guidebook.impact import guidebook_impact
 from provisioner.providers.planning_center.impact import change_ids, planning_center_impact
 from provisioner.render.impact import ScopeImpact, named_key, plan_impact

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import requests
 
-from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
+from provisioner_sandbox import GUIDEBOOK_KEY, SandboxServer
 from tests.conftest import Cli
 from tests.test_targeting import GUIDE_48, ROSTERS, committed, git, scopes_read  # noqa: F401  (a fixture)
 

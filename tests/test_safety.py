@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from provisioner.diff import diff_scope
-from provisioner.safety import assess
+from provisioner.planning.diff import diff_scope
+from provisioner.planning.safety import assess
 from tests.helpers import rec, scope
 
 

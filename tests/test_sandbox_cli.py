@@ -1,4 +1,4 @@
-"""`provisioner sandbox` and `python -m provisioner.sandbox`: every set-up mistake is one clear line and exit 1,
+"""`provisioner sandbox` and `python -m provisioner_sandbox`: every set-up mistake is one clear line and exit 1,
 never a traceback, and nothing is written before the set-up is known to be good."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import main
-from provisioner.sandbox import SandboxServer, Store
+from provisioner_sandbox import SandboxServer, Store
 
 
 @pytest.fixture
@@ -109,13 +109,13 @@ def test_a_refused_start_does_not_touch_existing_data(tmp_path: Path, busy_port:
 
 def test_module_entry_is_the_same_command() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "provisioner.sandbox", "--port", "70000"],
+        [sys.executable, "-m", "provisioner_sandbox", "--port", "70000"],
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert proc.returncode == 1 and "70000 is not in the range" in proc.stderr and "Traceback" not in proc.stderr
-    assert "Usage: python -m provisioner.sandbox" not in proc.stderr  # one line, not a usage dump
+    assert "Usage: python -m provisioner_sandbox" not in proc.stderr  # one line, not a usage dump
 
 
 def test_help_lists_the_readings() -> None:

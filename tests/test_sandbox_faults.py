@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from provisioner.sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxError, SandboxServer, Store
+from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxError, SandboxServer, Store
 
 AUTH = {"Authorization": f"JWT {GUIDEBOOK_KEY}"}
 NEW = {"guide": 47, "name": "New", "attendees": [6], "sessions": [13]}

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
+from provisioner_sandbox import GUIDEBOOK_KEY, SandboxServer
 
 AUTH = {"Authorization": f"JWT {GUIDEBOOK_KEY}"}
 
@@ -350,7 +350,7 @@ def test_control_endpoints_take_json_whatever_the_content_type() -> None:
     import json as _json
     import urllib.request
 
-    from provisioner.sandbox import SandboxServer
+    from provisioner_sandbox import SandboxServer
 
     with SandboxServer(seed="empty") as server:
         req = urllib.request.Request(server.url + "_sandbox/faults", method="POST",

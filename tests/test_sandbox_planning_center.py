@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from provisioner.sandbox import PCO_APP_ID, PCO_SECRET, PCO_TOKEN, SCHEDULE_ID_OFFSET, SandboxServer
+from provisioner_sandbox import PCO_APP_ID, PCO_SECRET, PCO_TOKEN, SCHEDULE_ID_OFFSET, SandboxServer
 
 BASIC = (PCO_APP_ID, PCO_SECRET)
 JSONAPI = "application/vnd.api+json; charset=utf-8"

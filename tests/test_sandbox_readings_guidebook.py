@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from provisioner.sandbox import GUIDEBOOK_KEY, SandboxError, SandboxServer
+from provisioner_sandbox import GUIDEBOOK_KEY, SandboxError, SandboxServer
 
 AUTH = {"Authorization": f"JWT {GUIDEBOOK_KEY}"}
 SCHEDULES = "personalized-schedules/"

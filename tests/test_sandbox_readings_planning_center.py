@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from provisioner.sandbox import PCO_APP_ID, PCO_PERSON, PCO_SECRET, SCHEDULE_ID_OFFSET, SandboxServer
+from provisioner_sandbox import PCO_APP_ID, PCO_PERSON, PCO_SECRET, SCHEDULE_ID_OFFSET, SandboxServer
 
 SERVICES = "services/v2/"
 PLAN = SERVICES + "service_types/1234/plans/5678"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from provisioner.sandbox import GUIDEBOOK_KEY
+from provisioner_sandbox import GUIDEBOOK_KEY
 
 
 def test_serve_banner_faults_file_and_sigterm(tmp_path: Path) -> None:
@@ -19,7 +19,7 @@ def test_serve_banner_faults_file_and_sigterm(tmp_path: Path) -> None:
     cmd = [
         sys.executable,
         "-m",
-        "provisioner.sandbox",
+        "provisioner_sandbox",
         "--port",
         "0",
         "--data",

@@ -15,15 +15,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provisioner.core import Record
-from provisioner.diff import diff_scope, simulate
-from provisioner.errors import ValidationError
-from provisioner.loader import load_workspace
-from provisioner.plan import Change, Plan, fingerprint
-from provisioner.positions import Pos, position
+from provisioner.core.errors import ValidationError
+from provisioner.core.plan import Change, Plan, fingerprint
+from provisioner.core.records import Record
+from provisioner.files.loader import load_workspace
+from provisioner.files.positions import Pos, position
+from provisioner.files.yamlnodes import parse
+from provisioner.planning.diff import diff_scope, simulate
 from provisioner.providers.guidebook.impact import exact_rows
 from provisioner.render import render
-from provisioner.yamlnodes import parse
 from tests.helpers import rec, scope
 
 Write = Callable[[str, str], Path]
@@ -163,7 +163,7 @@ def test_entry_points_are_read_like_importlib_metadata(tmp_path: Path, monkeypat
     """The registry reads entry points without importlib.metadata (half of `provisioner --help`'s time)."""
     from importlib.metadata import entry_points
 
-    from provisioner.entrypoints import entry_point_specs
+    from provisioner.providers.entrypoints import entry_point_specs
 
     dist = tmp_path / "toy_service-1.0.dist-info"
     dist.mkdir()

@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from provisioner.errors import Diagnostic
-from provisioner.loader import load_bytes
-from provisioner.schema import json_schema, schema_text
+from provisioner.core.errors import Diagnostic
+from provisioner.files.loader import load_bytes
+from provisioner.files.schema import json_schema, schema_text
 from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parent.parent

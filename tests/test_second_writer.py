@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from provisioner import preconditions
-from provisioner.clock import FakeClock
-from provisioner.core import Scope
-from provisioner.errors import ApiError
-from provisioner.plan import Change
+from provisioner.applying import preconditions
+from provisioner.core.clock import FakeClock
+from provisioner.core.errors import ApiError
+from provisioner.core.plan import Change
+from provisioner.core.records import Scope
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
 from tests.conftest import Cli, sandbox_env
 from tests.helpers import on_team, roster_yaml

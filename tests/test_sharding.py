@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.sandbox import GUIDEBOOK_KEY, SandboxServer
+from provisioner_sandbox import GUIDEBOOK_KEY, SandboxServer
 from tests.conftest import Cli
 from tests.test_targeting import git
 

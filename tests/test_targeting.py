@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.sandbox import SandboxServer
+from provisioner_sandbox import SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
@@ -187,8 +187,8 @@ def test_changed_since_outside_a_repository_is_a_clear_error(cli: Cli, sb: Sandb
 def test_a_target_matches_kind_id_and_account() -> None:
     from dataclasses import dataclass
 
-    from provisioner.core import Scope
-    from provisioner.select import Selection, parse_target
+    from provisioner.core.records import Scope
+    from provisioner.planning.selection import Selection, parse_target
 
     @dataclass
     class AccountScope(Scope):  # scopes gain an account with several accounts per repository

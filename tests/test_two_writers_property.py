@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from provisioner.core import Loaded, Record, Scope, Workspace, add_live
+from provisioner.core.plan import Change
+from provisioner.core.records import Loaded, Record, Scope, Workspace, add_live
 from provisioner.engine import Engine
-from provisioner.plan import Change
 from provisioner.providers.base import Provider, Written
 
 T = TypeVar("T")

@@ -13,15 +13,15 @@ from provisioner.cli.apply import apply
 from provisioner.cli.common import github_annotation, usage_exits_1
 from provisioner.cli.imports import import_group
 from provisioner.cli.plan import doctor, drift, plan, schema, validate
-from provisioner.providers import registry
-from provisioner.sandbox.cli import sandbox
-from provisioner.verbosity import (
+from provisioner.cli.verbosity import (
     QUIET_HELP,
     VERBOSE_HELP,
     configure_logging,
     set_verbosity,
     verbosity_options,
 )
+from provisioner.providers import registry
+from provisioner_sandbox.cli import sandbox
 
 __all__ = ["github_annotation", "main"]
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from provisioner import select
 from provisioner.cli.common import (
     CHANGED_SINCE,
     PARALLELISM,
@@ -27,13 +26,14 @@ from provisioner.cli.common import (
     show,
     start_recording,
 )
-from provisioner.errors import StalePlanError
-from provisioner.select import Selection
+from provisioner.core.errors import StalePlanError
+from provisioner.planning import selection as select
+from provisioner.planning.selection import Selection
 
 if TYPE_CHECKING:
-    from provisioner.core import Workspace
+    from provisioner.core.plan import Plan
+    from provisioner.core.records import Workspace
     from provisioner.engine import ApplyReport, Engine, Survey
-    from provisioner.plan import Plan
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger than this is not one we wrote
 
@@ -75,7 +75,7 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
 
                 interrupted(ApplyReport(failed_steps=["interrupted while publishing"]))
         return
-    from provisioner.budgets import check_budgets
+    from provisioner.applying.budgets import check_budgets
 
     check_budgets(report_budgets(engine, run, changes), force=force)
     engine.check_safety(run, force=force)  # before asking: a "yes" must not be followed by a refusal
@@ -91,8 +91,8 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
 
 
 def _load_plan(path: str) -> Plan:
-    from provisioner.files import FileProblem, read_bounded
-    from provisioner.saved import load_saved
+    from provisioner.applying.saved import load_saved
+    from provisioner.files.io import FileProblem, read_bounded
 
     try:
         return load_saved(json.loads(read_bounded(path, MAX_PLAN_BYTES)))
@@ -106,7 +106,7 @@ def _saved_run(engine: Engine, workspace: Workspace, saved: Plan, *, resolve: bo
     """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
     everything shown, checked and applied is the saved plan's. Only ``--republish`` (which publishes everyone the
     YAML declares) resolves the YAML again; otherwise no name is read."""
-    from provisioner.saved import adopt_saved, check_saved
+    from provisioner.applying.saved import adopt_saved, check_saved
 
     if resolve:
         scopes = frozenset((c.provider, c.scope) for c in saved.changes)

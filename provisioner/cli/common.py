@@ -10,19 +10,19 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
-from provisioner import select
-from provisioner.clock import SYSTEM, Clock
-from provisioner.errors import Diagnostic, DiagnosticsError, ProvisionerError
+from provisioner.cli.verbosity import quiet
+from provisioner.core.clock import SYSTEM, Clock
+from provisioner.core.errors import Diagnostic, DiagnosticsError, ProvisionerError
+from provisioner.planning import selection as select
+from provisioner.planning.selection import SHOWN
 from provisioner.providers import registry
 from provisioner.render import FORMATS, render
-from provisioner.select import SHOWN
-from provisioner.verbosity import quiet
 
 if TYPE_CHECKING:
-    from provisioner.budgets import RequestBudget
-    from provisioner.core import Workspace
+    from provisioner.applying.budgets import RequestBudget
+    from provisioner.core.plan import Plan
+    from provisioner.core.records import Workspace
     from provisioner.engine import ApplyReport, Engine, Survey
-    from provisioner.plan import Plan
 
 # Each command imports what it needs when it runs (the YAML parser and pydantic to load files; the engine and
 # requests to talk to a service): `provisioner --help` imports none of them.
@@ -102,7 +102,7 @@ def interrupted(report: ApplyReport | None = None) -> NoReturn:
         outcome_lines(report)
         for step in report.failed_steps:
             click.echo(f"FAILED {step}", err=True)
-        from provisioner.interruptible import NOT_STARTED  # here: --help stays free of concurrent.futures
+        from provisioner.applying.interruptible import NOT_STARTED  # here: --help stays free of concurrent.futures
 
         not_started = sum(o.status == "skipped" and o.error == NOT_STARTED for o in report.outcomes)
         skipped = report.count("skipped") - not_started  # stale, or a spent budget: skipped before Ctrl-C
@@ -134,21 +134,21 @@ def context_clock() -> Clock:
 def start_recording(directory: str | None) -> None:
     """Record every exchange of this command into ``directory`` (``--record``) until the command ends."""
     if directory:
-        from provisioner.recording import recording
+        from provisioner.transport.recording import recording
 
         click.get_current_context().with_resource(recording(directory))
 
 
 def load(paths: tuple[str, ...]) -> Workspace:
-    from provisioner.loader import load_workspace
+    from provisioner.files.loader import load_workspace
 
     return load_workspace(default_paths(paths))
 
 
 def make_engine(workspace: Workspace, parallelism: int, services: Collection[str] | None = None) -> Engine:
     """The engine with a provider for each service the files use (of ``services``, when given)."""
+    from provisioner.cli.progress import ProgressReporter
     from provisioner.engine import Engine
-    from provisioner.progress import ProgressReporter
 
     clock = context_clock()
     progress = ProgressReporter(sys.stderr, clock=clock)  # silent for short runs; a bar on a terminal, else lines
@@ -180,7 +180,7 @@ def planned(engine: Engine, workspace: Workspace, wanted: select.Wanted, paths: 
         if not quiet():
             click.echo(note, err=True)
     if base is not None:
-        from provisioner.causes import load_base
+        from provisioner.planning.causes import load_base
 
         files, notes = load_base(base, paths)
         run = engine.with_causes(run, files, base, notes)
@@ -189,7 +189,7 @@ def planned(engine: Engine, workspace: Workspace, wanted: select.Wanted, paths: 
 
 def report_budgets(engine: Engine, run: Survey, changes: Any) -> list[RequestBudget]:
     """Say how much of each service's daily request cap the apply would use."""
-    from provisioner.budgets import budgets
+    from provisioner.applying.budgets import budgets
 
     found = budgets(engine.providers, run, changes)
     for b in found if not quiet() else ():

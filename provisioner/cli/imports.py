@@ -7,9 +7,9 @@ from typing import Any
 import click
 
 from provisioner.cli.common import fail, interrupted
-from provisioner.errors import ProvisionerError
+from provisioner.cli.verbosity import quiet, verbosity_options
+from provisioner.core.errors import ProvisionerError
 from provisioner.providers import registry
-from provisioner.verbosity import quiet, verbosity_options
 
 
 class ImportGroup(click.Group):

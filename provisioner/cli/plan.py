@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from provisioner import select
 from provisioner.cli.common import (
     BASE,
     CHANGED_SINCE,
@@ -29,11 +28,12 @@ from provisioner.cli.common import (
     show,
     start_recording,
 )
+from provisioner.cli.verbosity import quiet
+from provisioner.planning import selection as select
 from provisioner.render import render
-from provisioner.verbosity import quiet
 
 if TYPE_CHECKING:
-    from provisioner.plan import Plan
+    from provisioner.core.plan import Plan
 
 @click.command()
 @PATHS
@@ -120,7 +120,7 @@ def drift(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_si
 @guard
 def doctor(paths: tuple[str, ...], fmt: str, record_dir: str | None) -> None:
     """Check read-only every service and account the files use: exit 1 only for a problem that stops a run."""
-    from provisioner import doctor as checks
+    from provisioner.providers import doctor as checks
 
     start_recording(record_dir)
     rows = checks.run(load(paths), os.environ, clock=context_clock())
@@ -135,7 +135,7 @@ def doctor(paths: tuple[str, ...], fmt: str, record_dir: str | None) -> None:
 @click.command()
 def schema() -> None:
     """Print the JSON Schema of the YAML files."""
-    from provisioner.schema import schema_text
+    from provisioner.files.schema import schema_text
 
     click.echo(schema_text(), nl=False)
 

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from provisioner.clock import SYSTEM, Clock
-from provisioner.errors import AmbiguousWriteError, ApiError, NotFoundError
+from provisioner.core.clock import SYSTEM, Clock
+from provisioner.core.errors import AmbiguousWriteError, ApiError, NotFoundError
 
 if TYPE_CHECKING:  # this module stays light: `provisioner --help` imports every Service
     import click
 
-    from provisioner.core import Change, Loaded, Record, Scope
-    from provisioner.errors import Diagnostic
-    from provisioner.http import HttpClient, RetryPolicy
-    from provisioner.model import Strict
+    from provisioner.core.errors import Diagnostic
+    from provisioner.core.records import Change, Loaded, Record, Scope
+    from provisioner.files.fields import Strict
+    from provisioner.transport.http import HttpClient, RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Provider(ABC):
     - ``read`` returns the live records of one scope, keyed like ``desired`` keys them. Reads use list
       endpoints with pagination, never one request per object. Must be safe to call from several threads.
     - ``desired`` turns a scope's declarations into records, resolving references against live data; it
-      raises :class:`~provisioner.errors.PlanError` naming file:line for anything unresolvable.
+      raises :class:`~provisioner.core.errors.PlanError` naming file:line for anything unresolvable.
     - ``apply`` carries out exactly one change and raises an ``ApiError`` on failure. It must not duplicate:
       a create that failed ambiguously is re-read and adopted before any retry. It may return a
       :class:`Written` (the created id, a note such as "already gone"); None means nothing to add.

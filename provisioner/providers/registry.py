@@ -9,14 +9,14 @@ from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from provisioner.clock import SYSTEM, Clock
-from provisioner.credentials import ACCOUNT_KEY
-from provisioner.entrypoints import entry_point_specs
-from provisioner.errors import ConfigError
+from provisioner.core.clock import SYSTEM, Clock
+from provisioner.core.errors import ConfigError
 from provisioner.providers.base import Provider, Service
+from provisioner.providers.entrypoints import entry_point_specs
+from provisioner.transport.credentials import ACCOUNT_KEY
 
 if TYPE_CHECKING:
-    from provisioner.core import Workspace
+    from provisioner.core.records import Workspace
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "provisioner.services"
@@ -78,7 +78,7 @@ def account_name(account: str | None) -> str | None:
     """``--account`` checked as ``account:`` is (a ConfigError for a name that cannot suffix a variable)."""
     if account is None:
         return None
-    from provisioner.model import account_name as account_name_check  # pydantic: only with an account
+    from provisioner.files.fields import account_name as account_name_check  # pydantic: only with an account
 
     try:
         return account_name_check(account)
@@ -119,7 +119,7 @@ def build(workspace: Workspace, env: Mapping[str, str], only: Collection[str] | 
     """One provider per (service, account) the files use (of the services in ``only``, when given), keyed
     "service" or "service/account"; credentials are read here, from the environment only. Providers wait
     (retries, rate pacing, adoption of ambiguous creates) on ``clock``."""
-    from provisioner.plan import provider_key  # hashlib and json: not for --help
+    from provisioner.core.plan import provider_key  # hashlib and json: not for --help
 
     return {provider_key(name, account): _build(name, account, env, clock) for name, account in needed(workspace)
             if only is None or name in only}
@@ -129,7 +129,7 @@ def build_each(workspace: Workspace, env: Mapping[str, str], *, clock: Clock = S
                ) -> dict[str, Provider | ConfigError]:
     """Like :func:`build`, but a service whose set-up fails (missing credentials) gets its error instead, so a
     report can cover every service (``provisioner doctor``)."""
-    from provisioner.plan import provider_key
+    from provisioner.core.plan import provider_key
 
     out: dict[str, Provider | ConfigError] = {}
     for name, account in needed(workspace):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from provisioner.plan import Plan
+    from provisioner.core.plan import Plan
 
 FORMATS = ("text", "markdown", "json")
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from itertools import groupby
 from typing import Any
 
-from provisioner.plan import Change, Plan
+from provisioner.core.plan import Change, Plan
 
 ScopeId = tuple[str, str]
 Labels = dict[str, dict[str, str]]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provisioner.diff import differ_reason
-from provisioner.errors import ConfigError
-from provisioner.plan import Change, Plan
+from provisioner.core.errors import ConfigError
+from provisioner.core.plan import Change, Plan
+from provisioner.planning.diff import differ_reason
 from provisioner.providers import registry
 from provisioner.render.common import ScopeId, by_scope
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from provisioner.plan import Encoded, Plan
+from provisioner.core.plan import Encoded, Plan
 
 
 def render_json(plan: Plan, out: TextIO) -> None:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import TextIO
 
-from provisioner.plan import Change, Plan
+from provisioner.core.plan import Change, Plan
 from provisioner.render.buffer import SizedBuffer
 from provisioner.render.common import (
     CAUSE_TAGS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TextIO
 
-from provisioner.plan import Change, Plan
+from provisioner.core.plan import Change, Plan
 from provisioner.render.common import (
     CAUSE_TAGS,
     CAUSE_TITLES,

@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from provisioner.clock import SYSTEM, Clock
+from provisioner.core.clock import SYSTEM, Clock
 from provisioner.providers.base import Claim, Provider, Service
 
 if TYPE_CHECKING:
     import click
 
-    from provisioner.core import Change, Loaded
-    from provisioner.errors import Diagnostic
-    from provisioner.model import Strict
+    from provisioner.core.errors import Diagnostic
+    from provisioner.core.records import Change, Loaded
+    from provisioner.files.fields import Strict
 
 
 class GuidebookService(Service):

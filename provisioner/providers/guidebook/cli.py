@@ -6,7 +6,7 @@ import os
 
 import click
 
-from provisioner.importer import ImportResult, account_option, out_option, run_import
+from provisioner.importing.importer import ImportResult, account_option, out_option, run_import
 
 
 @click.command("guidebook")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from provisioner.core import Scope
-from provisioner.credentials import account_var
-from provisioner.errors import ApiError, AuthError, NotFoundError, PlanError, TransportError
+from provisioner.core.errors import ApiError, AuthError, NotFoundError, PlanError, TransportError
+from provisioner.core.records import Scope
 from provisioner.providers.base import Finding
+from provisioner.transport.credentials import account_var
 
 if TYPE_CHECKING:
     from provisioner.providers.guidebook.provider import GuidebookProvider

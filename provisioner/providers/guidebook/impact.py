@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.core import Change, Record
+from provisioner.core.records import Change, Record
 from provisioner.render.common import natural
 
 MAX_ITEMS = 12  # sessions named per impact line before "… N more"

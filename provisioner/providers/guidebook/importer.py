@@ -15,10 +15,10 @@ from typing import Any
 from pydantic import TypeAdapter
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from provisioner.core import Record, Scope
-from provisioner.errors import ConfigError, NotFoundError
-from provisioner.importer_merge import eol_comment, merge_list
-from provisioner.model import Ref, text
+from provisioner.core.errors import ConfigError, NotFoundError
+from provisioner.core.records import Record, Scope
+from provisioner.files.fields import Ref, text
+from provisioner.importing.merge import eol_comment, merge_list
 from provisioner.providers.guidebook.models import AttendeeRef, SessionRef
 from provisioner.providers.guidebook.provider import GuidebookProvider
 from provisioner.providers.guidebook.refs import GuideIndex, norm
@@ -87,7 +87,7 @@ def _usable(value: Any) -> bool:
 
 
 class GuidebookSource:
-    """The :class:`~provisioner.importer.Source` of one guide."""
+    """The :class:`~provisioner.importing.importer.Source` of one guide."""
 
     list_key = "schedules"
     noun = "schedule"

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from provisioner.model import REF_LIST, Account, IntId, Ref, Safety, Strict, Text, ref_parser, ref_schema
+from provisioner.files.fields import REF_LIST, Account, IntId, Ref, Safety, Strict, Text, ref_parser, ref_schema
 
 _REF_HELP = {"email": "the attendee's email address (case-insensitive), unique within the guide",
              "import_id": "the {noun}'s import_id (your CRM or agenda tool's id), unique within the guide",

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from provisioner.errors import ApiError, NotFoundError
-from provisioner.http import HttpClient
+from provisioner.core.errors import ApiError, NotFoundError
+from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 100  # the most a page holds (the API's cap); page_size is documented for one v1.1 endpoint only [G]

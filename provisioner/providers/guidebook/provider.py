@@ -8,18 +8,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from provisioner.clock import SYSTEM, Clock
-from provisioner.core import Change, Loaded, Record, Scope, add_live
-from provisioner.credentials import credential, var
-from provisioner.errors import ApiError, ConfigError, Diagnostic, PlanError
-from provisioner.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
-from provisioner.model import Ref, Safety, nfc
+from provisioner.core.clock import SYSTEM, Clock
+from provisioner.core.errors import ApiError, ConfigError, Diagnostic, PlanError
+from provisioner.core.records import Change, Loaded, Record, Scope, add_live
+from provisioner.files.fields import Ref, Safety, nfc
 from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
 from provisioner.providers.guidebook.pages import PAGE_SIZE, PageReader
 from provisioner.providers.guidebook.publish import PUBLISH_INTERVAL, publish, publish_interval_from_env
 from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
 from provisioner.providers.guidebook.writes import Writer
+from provisioner.transport.credentials import credential, var
+from provisioner.transport.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 
-from provisioner.errors import ApiError, ConfigError, RateLimitedError
-from provisioner.http import HttpClient, RetryPolicy
+from provisioner.core.errors import ApiError, ConfigError, RateLimitedError
+from provisioner.transport.http import HttpClient, RetryPolicy
 
 # The publish endpoints' limits are undocumented (the guide's own publish: 2 a minute [C]): per-attendee publish
 # calls are spaced by this many seconds unless PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL says otherwise.

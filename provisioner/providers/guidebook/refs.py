@@ -7,8 +7,8 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from provisioner.core import Record
-from provisioner.model import Ref, nfc
+from provisioner.core.records import Record
+from provisioner.files.fields import Ref, nfc
 
 _LOOKUPS = {"attendees": ("id", "email", "import_id"), "sessions": ("id", "import_id", "name")}
 

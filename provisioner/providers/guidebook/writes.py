@@ -14,8 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from provisioner.errors import ApiError, BadRequestError
-from provisioner.http import HttpClient, Response
+from provisioner.core.errors import ApiError, BadRequestError
+from provisioner.transport.http import HttpClient, Response
 
 log = logging.getLogger(__name__)
 LIST_FIELDS = ("attendees", "sessions")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from provisioner.core import Loaded
-from provisioner.errors import Diagnostic
+from provisioner.core.errors import Diagnostic
+from provisioner.core.records import Loaded
 from provisioner.providers.base import Claim
 from provisioner.providers.planning_center.models import ResponsesFile, RostersFile
 

@@ -6,8 +6,8 @@ import os
 
 import click
 
-from provisioner.errors import ConfigError
-from provisioner.importer import ImportResult, Source, account_option, out_option, run_import
+from provisioner.core.errors import ConfigError
+from provisioner.importing.importer import ImportResult, Source, account_option, out_option, run_import
 
 
 @click.command("planning-center")

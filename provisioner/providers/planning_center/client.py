@@ -10,10 +10,10 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from provisioner.clock import SYSTEM, Clock
-from provisioner.credentials import credential, var
-from provisioner.errors import ApiError, ConfigError
-from provisioner.http import HttpClient, RatePacer, RetryPolicy, check_base_url, timeout_from_env
+from provisioner.core.clock import SYSTEM, Clock
+from provisioner.core.errors import ApiError, ConfigError
+from provisioner.transport.credentials import credential, var
+from provisioner.transport.http import HttpClient, RatePacer, RetryPolicy, check_base_url, timeout_from_env
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "https://api.planningcenteronline.com/"

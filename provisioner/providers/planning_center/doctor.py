@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from provisioner.core import Scope
-from provisioner.credentials import account_var
-from provisioner.errors import ApiError, AuthError, NotFoundError, TransportError
+from provisioner.core.errors import ApiError, AuthError, NotFoundError, TransportError
+from provisioner.core.records import Scope
 from provisioner.providers.base import Finding
 from provisioner.providers.planning_center.client import (
     PER_PAGE,
@@ -22,6 +21,7 @@ from provisioner.providers.planning_center.client import (
     rel_id,
 )
 from provisioner.providers.planning_center.refs import MISSING
+from provisioner.transport.credentials import account_var
 
 if TYPE_CHECKING:
     from provisioner.providers.planning_center.provider import PlanningCenterProvider

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from provisioner.core import Change
+from provisioner.core.records import Change
 from provisioner.providers.planning_center.models import ROSTER_WORDS as STATUS
 from provisioner.render.common import natural, value_text
 

@@ -15,10 +15,10 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from provisioner.core import Record, Scope
-from provisioner.errors import ConfigError, NotFoundError
-from provisioner.importer_merge import eol_comment, merge_list
-from provisioner.model import int_id
+from provisioner.core.errors import ConfigError, NotFoundError
+from provisioner.core.records import Record, Scope
+from provisioner.files.fields import int_id
+from provisioner.importing.merge import eol_comment, merge_list
 from provisioner.providers.planning_center import matching
 from provisioner.providers.planning_center.client import attributes
 from provisioner.providers.planning_center.models import ROSTER_WORDS, parse_status
@@ -61,7 +61,7 @@ def _commented(pairs: Sequence[tuple[str, Any, str | None]]) -> CommentedMap:
 
 
 class RostersSource:
-    """The :class:`~provisioner.importer.Source` of a service type's plans (all of them, or the given ones)."""
+    """The :class:`~provisioner.importing.importer.Source` of a service type's plans (all, or the given ones)."""
 
     list_key = "rosters"
     noun = "roster"
@@ -230,7 +230,7 @@ def _apply(item: CommentedMap, changes: dict[str, Any]) -> None:
 
 
 class ResponsesSource:
-    """The :class:`~provisioner.importer.Source` of one person's answers: accepted (C) and declined (D)
+    """The :class:`~provisioner.importing.importer.Source` of one person's answers: accepted (C) and declined (D)
     schedules; pending ones are listed in a comment, since a file cannot say "not answered"."""
 
     list_key = "responses"

@@ -15,9 +15,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from provisioner.core import Change
-from provisioner.errors import ApiError, BadRequestError, NotFoundError, ProvisionerError
-from provisioner.http import HttpClient, Response
+from provisioner.core.errors import ApiError, BadRequestError, NotFoundError, ProvisionerError
+from provisioner.core.records import Change
 from provisioner.providers.base import Written, create_adopting
 from provisioner.providers.planning_center.client import (
     is_route_404,
@@ -28,6 +27,7 @@ from provisioner.providers.planning_center.client import (
     refuses_reference_attributes,
     rel_id,
 )
+from provisioner.transport.http import HttpClient, Response
 
 log = logging.getLogger(__name__)
 CREATE_TRIES = 3

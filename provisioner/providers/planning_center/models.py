@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from provisioner.model import Account, IntId, Ref, Safety, Strict, Text, ref_parser, ref_schema
+from provisioner.files.fields import Account, IntId, Ref, Safety, Strict, Text, ref_parser, ref_schema
 
 # One table for the status letters: a roster reads them as confirmed/unconfirmed/declined; the Schedule resource
 # (a person's answer) reads the same letters as accepted/pending/declined.

@@ -11,11 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from provisioner.clock import SYSTEM, Clock
-from provisioner.core import Change, Loaded, Record, Scope, add_live
-from provisioner.errors import ApiError, NotFoundError, PlanError
-from provisioner.http import HttpClient, RetryPolicy
-from provisioner.model import nfc
+from provisioner.core.clock import SYSTEM, Clock
+from provisioner.core.errors import ApiError, NotFoundError, PlanError
+from provisioner.core.records import Change, Loaded, Record, Scope, add_live
+from provisioner.files.fields import nfc
 from provisioner.providers.base import Finding, Provider, Written
 from provisioner.providers.planning_center import matching
 from provisioner.providers.planning_center.client import (
@@ -34,6 +33,7 @@ from provisioner.providers.planning_center.models import (
 )
 from provisioner.providers.planning_center.refs import MISSING, PeopleAndTeams
 from provisioner.providers.planning_center.responses import Responses
+from provisioner.transport.http import HttpClient, RetryPolicy
 
 log = logging.getLogger(__name__)
 # Fields of a PlanPerson the YAML can manage, by YAML name; a desired record holds only those the YAML sets.

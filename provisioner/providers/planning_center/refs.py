@@ -6,9 +6,9 @@ import logging
 import threading
 from collections.abc import Iterable
 
-from provisioner.errors import NotFoundError
-from provisioner.http import HttpClient
+from provisioner.core.errors import NotFoundError
 from provisioner.providers.planning_center.client import SERVICES, attributes, iterate
+from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
 # Up to this many people are looked up one GET each (the API has no documented way to fetch several people by

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from provisioner.core import Change, Loaded, Record, Scope, add_live
-from provisioner.errors import ApiError, AuthError, Diagnostic, NotFoundError, PlanError, ProvisionerError
-from provisioner.http import HttpClient
-from provisioner.model import Ref
+from provisioner.core.errors import ApiError, AuthError, Diagnostic, NotFoundError, PlanError, ProvisionerError
+from provisioner.core.records import Change, Loaded, Record, Scope, add_live
+from provisioner.files.fields import Ref
 from provisioner.providers.planning_center.client import (
     SERVICES,
     accept_body,
@@ -37,6 +36,7 @@ from provisioner.providers.planning_center.client import (
     rel_ids,
 )
 from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
+from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
 VIA_MEMBER = "plan_person/"  # id prefix of a schedule found through its PlanPerson (the list hid it)

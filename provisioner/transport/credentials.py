@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-from provisioner.errors import ConfigError
+from provisioner.core.errors import ConfigError
 
 # account_env() leaves the account's name under this key (no shell variable can be called so), so a message
 # names the variable the user must fix (GUIDEBOOK_API_KEY_EAST), not the default account's.

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from provisioner.core import Change, Plan
-from provisioner.errors import StalePlanError
-from provisioner.plan import FORMAT_VERSION, fingerprint
-from provisioner.preconditions import moved_fields
+from provisioner.applying.preconditions import moved_fields
+from provisioner.core.errors import StalePlanError
+from provisioner.core.plan import FORMAT_VERSION, fingerprint
+from provisioner.core.records import Change, Plan
 
 if TYPE_CHECKING:
     from provisioner.engine import Survey

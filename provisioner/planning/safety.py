@@ -3,9 +3,9 @@ first two without --force."""
 
 from __future__ import annotations
 
-from provisioner.core import Record, Scope
-from provisioner.diff import matches
-from provisioner.plan import Change, ScopeReport
+from provisioner.core.plan import Change, ScopeReport
+from provisioner.core.records import Record, Scope
+from provisioner.planning.diff import matches
 
 
 def assess(scope: Scope, live: dict[str, Record], changes: list[Change]) -> ScopeReport:

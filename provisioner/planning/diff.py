@@ -7,7 +7,7 @@ from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
-from provisioner.core import Change, Record, Scope
+from provisioner.core.records import Change, Record, Scope
 
 
 def matches(key: str, patterns: tuple[str, ...], twin_of: str | None = None) -> bool:

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from provisioner.clock import SYSTEM, Clock
-from provisioner.core import Workspace
-from provisioner.errors import ConfigError, ProvisionerError
+from provisioner.core.clock import SYSTEM, Clock
+from provisioner.core.errors import ConfigError, ProvisionerError
+from provisioner.core.records import Workspace
 from provisioner.providers import registry
 from provisioner.providers.base import Finding, scopes_of
 

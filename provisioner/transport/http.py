@@ -21,9 +21,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 
 from provisioner import __version__
-from provisioner.clock import SYSTEM, Clock
-from provisioner.credentials import redact_text, redact_url
-from provisioner.errors import (
+from provisioner.core.clock import SYSTEM, Clock
+from provisioner.core.errors import (
     AmbiguousWriteError,
     ApiError,
     AuthError,
@@ -34,10 +33,11 @@ from provisioner.errors import (
     ServerError,
     TransportError,
 )
+from provisioner.transport.credentials import redact_text, redact_url
 
 log = logging.getLogger(__name__)
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
-# Called with every answered request/response pair (``--record``); see provisioner/recording.py.
+# Called with every answered request/response pair (``--record``); see provisioner/transport/recording.py.
 EXCHANGE_HOOKS: list[Callable[[requests.Response], None]] = []
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from provisioner.core import Loaded
-from provisioner.errors import Diagnostic
+from provisioner.core.errors import Diagnostic
+from provisioner.core.records import Loaded
 from provisioner.providers import registry
 
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provisioner.errors import ConfigError, Diagnostic
+from provisioner.core.errors import ConfigError, Diagnostic
 from provisioner.providers import registry
 
 if TYPE_CHECKING:  # the CLI imports this module for --help: no pydantic, YAML parser or git until a command runs
-    from provisioner.core import Loaded, Scope, Workspace
-    from provisioner.gitref import Snapshot
+    from provisioner.core.records import Loaded, Scope, Workspace
+    from provisioner.files.gitref import Snapshot
 
 ScopeIdent = tuple[str, str]
 _TARGET = re.compile(r"^(?:(?P<account>[A-Za-z0-9_-]+)/)?(?P<kind>[a-z_]+):(?P<id>[^\s/:]+)$")
@@ -121,7 +121,7 @@ def wanted(targets: Sequence[str], changed_since: str | None, paths: Sequence[st
     why = f"changed since {changed_since}" if changed_since else "--target" if targets else ""
     if changed_since is None:
         return Wanted(parsed, None, why)
-    from provisioner.gitref import snapshot
+    from provisioner.files.gitref import snapshot
 
     with snapshot(changed_since, paths, "--changed-since") as snap:
         return Wanted(parsed, tuple(changed_files(snap, workspace)), why)
@@ -133,7 +133,7 @@ def changed_files(snap: Snapshot, workspace: Workspace) -> list[Loaded]:
     file declared)."""
     changed = [f for f in workspace.files if _differs(snap, Path(f.path))]
     here = {Path(f.path).resolve() for f in workspace.files}
-    from provisioner.loader import SUFFIXES, load_bytes
+    from provisioner.files.loader import SUFFIXES, load_bytes
 
     gone = [p for p in snap.files() if p.suffix in SUFFIXES and snap.working_path(p) not in here]
     diags: list[Diagnostic] = []

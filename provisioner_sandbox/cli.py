@@ -1,4 +1,4 @@
-"""`provisioner sandbox` (and `python -m provisioner.sandbox`): the one command line of the emulator.
+"""`provisioner sandbox` (and `python -m provisioner_sandbox`): the one command line of the emulator.
 
 Every mistake in its options or set-up (a port in use or out of range, an unknown seed or reading, a faults
 file that is not valid, a --data file that is not SQLite) is one line on stderr and exit 1, never a traceback:
@@ -38,7 +38,7 @@ class _Exit1Command(click.Command):
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every API request.")
 @click.option("--faults", "faults_file", type=click.Path(dir_okay=False),
               help='JSON list of fault rules such as {"method": "POST", "path": "schedules", "status": 503, '
-                   '"times": 2} (all fields: provisioner/sandbox/README.md).')
+                   '"times": 2} (all fields: provisioner_sandbox/README.md).')
 @click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE", help=_readings_help(READINGS))
 @click.option("--pco-rate-limit", type=click.IntRange(min=1), default=100, show_default=True,
               help="Planning Center requests allowed per period.")
@@ -59,5 +59,5 @@ def sandbox(readings: tuple[str, ...], **options: Any) -> None:
 
 
 def main() -> None:
-    """`python -m provisioner.sandbox`: the same command, standalone."""
-    sandbox(prog_name="python -m provisioner.sandbox")
+    """`python -m provisioner_sandbox`: the same command, standalone."""
+    sandbox(prog_name="python -m provisioner_sandbox")

@@ -16,14 +16,14 @@ from typing import Any
 import pydantic
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from provisioner.checks import cross_file_checks
-from provisioner.collector import paused
-from provisioner.core import Loaded, Workspace, position
-from provisioner.errors import ConfigError, Diagnostic, ValidationError
-from provisioner.files import MAX_YAML_BYTES, STDIO, FileProblem, read_bounded
-from provisioner.model import Strict
+from provisioner.core.collector import paused
+from provisioner.core.errors import ConfigError, Diagnostic, ValidationError
+from provisioner.core.records import Loaded, Workspace, position
+from provisioner.files.checks import cross_file_checks
+from provisioner.files.fields import Strict
+from provisioner.files.io import MAX_YAML_BYTES, STDIO, FileProblem, read_bounded
+from provisioner.files.yamlnodes import Pos, ShapeError, parse
 from provisioner.providers import registry
-from provisioner.yamlnodes import Pos, ShapeError, parse
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from provisioner.core import Change, Record, Scope
-from provisioner.diff import delete_change
+from provisioner.core.records import Change, Record, Scope
+from provisioner.planning.diff import delete_change
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from provisioner.core import Change, Loaded, Plan, Record, Scope
-from provisioner.diff import diff_scope
-from provisioner.errors import PlanError, ValidationError
-from provisioner.gitref import snapshot
-from provisioner.loader import SUFFIXES, load_workspace
+from provisioner.core.errors import PlanError, ValidationError
+from provisioner.core.records import Change, Loaded, Plan, Record, Scope
+from provisioner.files.gitref import snapshot
+from provisioner.files.loader import SUFFIXES, load_workspace
+from provisioner.planning.diff import diff_scope
 from provisioner.providers.base import Provider, scopes_of
 
 CHANGE, DRIFT = "change", "drift"

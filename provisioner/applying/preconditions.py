@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from provisioner.core import Change, Record, Scope
-from provisioner.errors import ProvisionerError
+from provisioner.core.errors import ProvisionerError
+from provisioner.core.records import Change, Record, Scope
 
 MAX_AGE = 5.0  # seconds a scope's read is trusted for preconditions ("a few seconds")
 Reader = Callable[[Scope], "dict[str, Record] | ProvisionerError"]

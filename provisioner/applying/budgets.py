@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from provisioner.core import Change
-from provisioner.errors import SafetyError
+from provisioner.core.errors import SafetyError
+from provisioner.core.records import Change
 from provisioner.providers.base import Provider
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import TextIO
 
 import click
 
-from provisioner.clock import SYSTEM, Clock
+from provisioner.core.clock import SYSTEM, Clock
 
 # Below this many items a phase is quick enough to need no progress, unless it has taken MIN_SECONDS already.
 MIN_ITEMS = 50

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from provisioner.errors import ConfigError
+from provisioner.core.errors import ConfigError
 
 GIT_TIMEOUT = 60  # seconds; a local repository answers in milliseconds
 

@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from provisioner import http
-from provisioner.errors import ConfigError
+from provisioner.core.errors import ConfigError
+from provisioner.transport import http
 
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
 SECRET_PARAMS = re.compile(r"(key|token|secret|password|passwd|signature|auth)", re.IGNORECASE)

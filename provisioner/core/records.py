@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.errors import Diagnostic
-from provisioner.model import Safety, Strict
-from provisioner.plan import Change, Plan, provider_key
-from provisioner.positions import Pos, position
+from provisioner.core.errors import Diagnostic
+from provisioner.core.plan import Change, Plan, provider_key
+from provisioner.files.fields import Safety, Strict
+from provisioner.files.positions import Pos, position
 
 __all__ = ["Change", "Loaded", "Plan", "Record", "Scope", "Workspace", "add_live", "position", "provider_key"]
 

@@ -20,9 +20,9 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from provisioner.errors import ConfigError
-from provisioner.files import MAX_YAML_BYTES, STDIO, FileProblem, read_bounded, regular_or_absent, write_text
-from provisioner.importer_merge import ImportResult, Source, merge
+from provisioner.core.errors import ConfigError
+from provisioner.files.io import MAX_YAML_BYTES, STDIO, FileProblem, read_bounded, regular_or_absent, write_text
+from provisioner.importing.merge import ImportResult, Source, merge
 
 __all__ = ["ImportResult", "Source", "out_option", "run_import"]
 F = TypeVar("F", bound=Callable[..., Any])

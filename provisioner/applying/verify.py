@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from provisioner.core import Change, Record, Scope
-from provisioner.diff import diff_scope, field_diff
-from provisioner.errors import ProvisionerError
+from provisioner.applying.duplicates import Created, rekeyed
+from provisioner.applying.duplicates import resolve as resolve_twins
+from provisioner.core.errors import ProvisionerError
+from provisioner.core.records import Change, Record, Scope
+from provisioner.planning.diff import diff_scope, field_diff
 from provisioner.providers.base import Provider
-from provisioner.reconcile import Created, rekeyed
-from provisioner.reconcile import resolve as resolve_twins
 from provisioner.render.impact import field_name  # messages use the YAML's field names, not the API's
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Local emulator of the Guidebook Open API and Planning Center Services v2 (stdlib HTTP + SQLite).
 
-    from provisioner.sandbox import SandboxServer
+    from provisioner_sandbox import SandboxServer
     with SandboxServer(seed="demo", readings={"guidebook.body": "form-only"}) as sb:
         sb.guidebook_url, sb.pco_url, sb.store, sb.requests(), sb.add_fault(...), sb.set_readings(...)
 

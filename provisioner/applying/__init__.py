@@ -1,0 +1,1 @@
+"""Writing and checking what was written: preconditions, duplicates, verification, saved plans, budgets."""

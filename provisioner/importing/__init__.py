@@ -1,0 +1,1 @@
+"""Live state to YAML, and merging it into existing files."""

@@ -1,0 +1,1 @@
+"""Values in, values out: diff, safety, which scopes a run selects, causes (--base)."""

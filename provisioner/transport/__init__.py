@@ -1,0 +1,1 @@
+"""HTTP (auth, timeouts, retries, pacing, typed errors), credentials, recording."""
