@@ -43,6 +43,7 @@ test: dev lint
 
 lint: dev
 	$(BIN)/ruff check provisioner provisioner_sandbox tests benchmarks
+	$(BIN)/ruff format --check --quiet provisioner provisioner_sandbox tests benchmarks scripts
 	$(BIN)/mypy
 	@if [ -x $(BIN)/actionlint ]; then \
 	  $(BIN)/actionlint .github/workflows/*.yml && echo "actionlint: .github/workflows clean (their uses of ./ checked against action.yml)"; \

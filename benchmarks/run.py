@@ -59,7 +59,9 @@ class Config:
     parallelism: int = 8
     slow_latency: float = 0.1  # plan is measured again at this latency (0 = not)
     drift_percent: float = 1.0
-    naive_guides: int = 3  # the naive baseline is measured on this many guides and scaled to all of them
+    naive_guides: int = (
+        3  # the naive baseline is measured on this many guides and scaled to all of them
+    )
     diff_schedules: int = 10_000
     diff_items: int = 100
     pco_limit: int = 100
@@ -69,12 +71,24 @@ class Config:
 
     @property
     def seed(self) -> str:
-        return (f"bench:guides={self.guides},schedules={self.schedules},sessions={self.sessions},"
-                f"attendees={self.attendees}")
+        return (
+            f"bench:guides={self.guides},schedules={self.schedules},sessions={self.sessions},"
+            f"attendees={self.attendees}"
+        )
 
 
-QUICK = Config(guides=5, schedules=50, latency=0.02, slow_latency=0, naive_guides=1, diff_schedules=1000,
-               pco_limit=10, pco_period=2, pco_plans=3, pco_members=10)
+QUICK = Config(
+    guides=5,
+    schedules=50,
+    latency=0.02,
+    slow_latency=0,
+    naive_guides=1,
+    diff_schedules=1000,
+    pco_limit=10,
+    pco_period=2,
+    pco_plans=3,
+    pco_members=10,
+)
 
 
 # -- output ------------------------------------------------------------------------------------------------
@@ -88,7 +102,9 @@ def show(label: str, value: str) -> None:
     print(f"  {label:<44} {value}", flush=True)
 
 
-VERDICTS: list[tuple[str, str, bool]] = []  # (target, measured, met): the table RESULTS.md ends with
+VERDICTS: list[
+    tuple[str, str, bool]
+] = []  # (target, measured, met): the table RESULTS.md ends with
 
 
 def verdict(target: str, measured: str, met: bool) -> None:
@@ -115,8 +131,13 @@ def live_schedules(db: str) -> dict[int, list[tuple[int, str, list[int], list[in
     """(id, name, attendees, sessions) of every schedule, by guide, read straight from the sandbox's file."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     links: dict[int, tuple[list[int], list[int]]] = {}
-    for index, table, col in ((0, "gb_schedule_attendees", "attendee"), (1, "gb_schedule_sessions", "session")):
-        for sid, value in conn.execute(f"SELECT schedule, {col} FROM {table} ORDER BY schedule, {col}"):
+    for index, table, col in (
+        (0, "gb_schedule_attendees", "attendee"),
+        (1, "gb_schedule_sessions", "session"),
+    ):
+        for sid, value in conn.execute(
+            f"SELECT schedule, {col} FROM {table} ORDER BY schedule, {col}"
+        ):
             links.setdefault(sid, ([], []))[index].append(value)
     out: dict[int, list[tuple[int, str, list[int], list[int]]]] = {}
     for sid, guide, name in conn.execute("SELECT id, guide, name FROM gb_schedules ORDER BY id"):
@@ -136,15 +157,19 @@ def write_yaml(live: dict[int, list[tuple[int, str, list[int], list[int]]]], fol
         (folder / f"guide-{guide}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def drift(sb: SandboxProcess, live: dict[int, list[tuple[int, str, list[int], list[int]]]],
-          percent: float) -> int:
+def drift(
+    sb: SandboxProcess, live: dict[int, list[tuple[int, str, list[int], list[int]]]], percent: float
+) -> int:
     """Change ~percent% of the live schedules behind the YAML's back (drop a session): apply must undo it."""
     rows = [r for guide in live.values() for r in guide]
     chosen = random.Random(7).sample(rows, max(1, round(len(rows) * percent / 100)))
     http = requests.Session()
     for sid, _, _, sessions in chosen:
-        http.patch(f"{sb.guidebook_url}personalized-schedules/{sid}/", json={"sessions": sessions[1:]},
-                   headers={"Authorization": f"JWT {GUIDEBOOK_KEY}"}).raise_for_status()
+        http.patch(
+            f"{sb.guidebook_url}personalized-schedules/{sid}/",
+            json={"sessions": sessions[1:]},
+            headers={"Authorization": f"JWT {GUIDEBOOK_KEY}"},
+        ).raise_for_status()
     return len(chosen)
 
 
@@ -159,7 +184,9 @@ def pages(items: int) -> int:
     return max(1, math.ceil(items / PAGE))
 
 
-def plan_once(env: dict[str, str], ws: Workspace, parallelism: int, *, labels: bool) -> tuple[Survey, dict[str, float]]:
+def plan_once(
+    env: dict[str, str], ws: Workspace, parallelism: int, *, labels: bool
+) -> tuple[Survey, dict[str, float]]:
     engine = Engine(registry.build(ws, env), parallelism=parallelism)
     with timed() as t:
         run = engine.survey(ws, want_labels=labels)
@@ -180,27 +207,43 @@ def bench_plan(cfg: Config, sb: SandboxProcess, ws: Workspace) -> None:
     bound = cfg.guides * pages(cfg.schedules)
     head(f"plan --format json: {cfg.guides} guides x {cfg.schedules} schedules, declared = live")
     sb.clear_requests()
-    _, cold = plan_once(env, ws, cfg.parallelism, labels=False)  # pays imports, connections, cold caches
+    _, cold = plan_once(
+        env, ws, cfg.parallelism, labels=False
+    )  # pays imports, connections, cold caches
     sb.clear_requests()
     run, t = plan_once(env, ws, cfg.parallelism, labels=False)
     sent = len(sb.requests())
     seq = sent * cfg.latency
     show("changes found", str(len(run.plan.changes)))
     show("requests sent / lower bound", f"{sent} / {bound} ({(sent - bound) / bound:+.0%})")
-    show(f"wall time (parallelism {cfg.parallelism})", f"{t['wall']:.2f} s (CPU {t['cpu']:.2f} s); "
-                                                        f"first run in the process {cold['wall']:.2f} s")
+    show(
+        f"wall time (parallelism {cfg.parallelism})",
+        f"{t['wall']:.2f} s (CPU {t['cpu']:.2f} s); first run in the process {cold['wall']:.2f} s",
+    )
     show("sequential bound (requests x latency)", f"{seq:.2f} s -> {ratio(seq, t['wall'])} faster")
-    verdict(f"plan of {cfg.guides} guides x {cfg.schedules} at {cfg.latency * 1000:g} ms at least 4x faster than "
-            "the sequential bound", f"{seq / t['wall']:.2f}x", seq / t["wall"] >= 4)
+    verdict(
+        f"plan of {cfg.guides} guides x {cfg.schedules} at {cfg.latency * 1000:g} ms at least 4x faster than "
+        "the sequential bound",
+        f"{seq / t['wall']:.2f}x",
+        seq / t["wall"] >= 4,
+    )
     show("CPU time of the diff step", f"{diff_cpu(run) * 1000:.0f} ms")
     cost = server_cost(sb, cfg)
-    show("round trip per page beyond the latency", f"{cost * 1000:.0f} ms, one page at a time "
-                                                    "(one store lock)")
-    show("floor set by the sandbox alone", f"{sent} pages x {cost * 1000:.0f} ms = {sent * cost:.2f} s of its CPU "
-                                           f"in one process -> at most {ratio(seq, sent * cost)} faster")
+    show(
+        "round trip per page beyond the latency",
+        f"{cost * 1000:.0f} ms, one page at a time (one store lock)",
+    )
+    show(
+        "floor set by the sandbox alone",
+        f"{sent} pages x {cost * 1000:.0f} ms = {sent * cost:.2f} s of its CPU "
+        f"in one process -> at most {ratio(seq, sent * cost)} faster",
+    )
     sb.clear_requests()
     _, t1 = plan_once(env, ws, 1, labels=False)
-    show("measured sequential run (parallelism 1)", f"{t1['wall']:.2f} s -> {ratio(t1['wall'], t['wall'])} faster")
+    show(
+        "measured sequential run (parallelism 1)",
+        f"{t1['wall']:.2f} s -> {ratio(t1['wall'], t['wall'])} faster",
+    )
     tracemalloc.start()
     plan_once(env, ws, cfg.parallelism, labels=False)
     peak = tracemalloc.get_traced_memory()[1]
@@ -210,15 +253,24 @@ def bench_plan(cfg: Config, sb: SandboxProcess, ws: Workspace) -> None:
     head("plan (text: also reads sessions and attendees for names)")
     sb.clear_requests()
     _, t = plan_once(env, ws, cfg.parallelism, labels=True)
-    sent, bound = len(sb.requests()), cfg.guides * (pages(cfg.schedules) + pages(cfg.sessions) + pages(cfg.attendees))
+    sent, bound = (
+        len(sb.requests()),
+        cfg.guides * (pages(cfg.schedules) + pages(cfg.sessions) + pages(cfg.attendees)),
+    )
     show("requests sent / lower bound", f"{sent} / {bound} ({(sent - bound) / bound:+.0%})")
-    show("wall time", f"{t['wall']:.2f} s; sequential bound {sent * cfg.latency:.2f} s "
-                      f"-> {ratio(sent * cfg.latency, t['wall'])} faster")
+    show(
+        "wall time",
+        f"{t['wall']:.2f} s; sequential bound {sent * cfg.latency:.2f} s "
+        f"-> {ratio(sent * cfg.latency, t['wall'])} faster",
+    )
 
 
 def server_cost(sb: SandboxProcess, cfg: Config, tries: int = 5) -> float:
     """What the emulator itself spends on a full schedules page: a floor under any client's wall time."""
-    http, url = requests.Session(), f"{sb.guidebook_url}personalized-schedules/?guide=1001&page_size={PAGE}"
+    http, url = (
+        requests.Session(),
+        f"{sb.guidebook_url}personalized-schedules/?guide=1001&page_size={PAGE}",
+    )
     http.get(url, headers={"Authorization": f"JWT {GUIDEBOOK_KEY}"})  # connect first
     start = time.perf_counter()
     for _ in range(tries):
@@ -230,21 +282,32 @@ def bench_plan_latency(cfg: Config, tmp: Path, ws: Workspace, latency: float) ->
     """The same plan against a slower API: the sandbox's own cost per page matters less, concurrency more."""
     head(f"plan --format json at {latency * 1000:g} ms per request (same data, a second sandbox)")
     with SandboxProcess(str(tmp / f"guidebook-{latency}.sqlite3"), cfg.seed, latency=latency) as sb:
-        plan_once(sb.env(), ws, cfg.parallelism, labels=False)  # warm the new server's caches, as above
+        plan_once(
+            sb.env(), ws, cfg.parallelism, labels=False
+        )  # warm the new server's caches, as above
         sb.clear_requests()
         _, t = plan_once(sb.env(), ws, cfg.parallelism, labels=False)
         sent = len(sb.requests())
         show("requests sent", str(sent))
-        show(f"wall time (parallelism {cfg.parallelism})", f"{t['wall']:.2f} s; sequential bound "
-                                                           f"{sent * latency:.2f} s -> "
-                                                           f"{ratio(sent * latency, t['wall'])} faster")
+        show(
+            f"wall time (parallelism {cfg.parallelism})",
+            f"{t['wall']:.2f} s; sequential bound "
+            f"{sent * latency:.2f} s -> "
+            f"{ratio(sent * latency, t['wall'])} faster",
+        )
 
 
-def bench_apply(cfg: Config, sb: SandboxProcess, ws: Workspace,
-                live: dict[int, list[tuple[int, str, list[int], list[int]]]]) -> None:
+def bench_apply(
+    cfg: Config,
+    sb: SandboxProcess,
+    ws: Workspace,
+    live: dict[int, list[tuple[int, str, list[int], list[int]]]],
+) -> None:
     changed = drift(sb, live, cfg.drift_percent)
-    head(f"apply: {changed} schedules ({cfg.drift_percent:g}%) drifted, as `apply` runs it (plan with names, "
-         "writes, verify)")
+    head(
+        f"apply: {changed} schedules ({cfg.drift_percent:g}%) drifted, as `apply` runs it (plan with names, "
+        "writes, verify)"
+    )
     sb.clear_requests()
     engine = Engine(registry.build(ws, sb.env()), parallelism=cfg.parallelism)
     with timed() as t:
@@ -257,12 +320,20 @@ def bench_apply(cfg: Config, sb: SandboxProcess, ws: Workspace,
     verify = touched * pages(cfg.schedules)
     bound = reads + len(run.plan.changes)
     unconverged = f" ({len(report.unconverged)} did not converge)" if report.unconverged else ""
-    show("changes applied / failed", f"{report.count('applied')} / {report.count('failed')}{unconverged}")
+    show(
+        "changes applied / failed",
+        f"{report.count('applied')} / {report.count('failed')}{unconverged}",
+    )
     show("requests sent", f"{len(log)} ({', '.join(f'{m} {n}' for m, n in sorted(count.items()))})")
-    show("lower bound: list pages + one write/change", f"{bound} (+{verify} verify re-reads of {touched} guides "
-                                                        f"by design = {bound + verify})")
+    show(
+        "lower bound: list pages + one write/change",
+        f"{bound} (+{verify} verify re-reads of {touched} guides by design = {bound + verify})",
+    )
     seq = len(log) * cfg.latency
-    show("wall time", f"{t['wall']:.2f} s; sequential bound {seq:.2f} s -> {ratio(seq, t['wall'])} faster")
+    show(
+        "wall time",
+        f"{t['wall']:.2f} s; sequential bound {seq:.2f} s -> {ratio(seq, t['wall'])} faster",
+    )
     again = Engine(registry.build(ws, sb.env())).survey(ws)
     show("plan right after apply", again.plan.summary_line())
 
@@ -270,25 +341,37 @@ def bench_apply(cfg: Config, sb: SandboxProcess, ws: Workspace,
 def bench_naive(cfg: Config, sb: SandboxProcess, ours_requests: int, ours_wall: float) -> None:
     """One GET per object, one at a time, after listing the ids: what 'never one GET per object' avoids."""
     sample = cfg.guides if cfg.naive_guides <= 0 else min(cfg.guides, cfg.naive_guides)
-    head(f"naive baseline: list ids, then GET each schedule sequentially (measured on {sample} of "
-         f"{cfg.guides} guides)")
+    head(
+        f"naive baseline: list ids, then GET each schedule sequentially (measured on {sample} of "
+        f"{cfg.guides} guides)"
+    )
     http, auth = requests.Session(), {"Authorization": f"JWT {GUIDEBOOK_KEY}"}
     sb.clear_requests()
     with timed() as t:
         for guide in range(1001, 1001 + sample):
-            url: str | None = f"{sb.guidebook_url}personalized-schedules/?guide={guide}&page_size={PAGE}"
+            url: str | None = (
+                f"{sb.guidebook_url}personalized-schedules/?guide={guide}&page_size={PAGE}"
+            )
             ids = []
             while url:
                 page = http.get(url, headers=auth).json()
                 ids += [row["id"] for row in page["results"]]
                 url = page["next"]
             for sid in ids:
-                http.get(f"{sb.guidebook_url}personalized-schedules/{sid}/", headers=auth).raise_for_status()
+                http.get(
+                    f"{sb.guidebook_url}personalized-schedules/{sid}/", headers=auth
+                ).raise_for_status()
     sent, scale = len(sb.requests()), cfg.guides / sample
     show("requests / wall time (sample)", f"{sent} / {t['wall']:.2f} s")
-    show(f"scaled to {cfg.guides} guides", f"{round(sent * scale)} requests, {t['wall'] * scale:.1f} s")
-    show("naive / ours (plan --format json)", f"{ratio(sent * scale, ours_requests)} requests, "
-                                              f"{ratio(t['wall'] * scale, ours_wall)} wall time")
+    show(
+        f"scaled to {cfg.guides} guides",
+        f"{round(sent * scale)} requests, {t['wall'] * scale:.1f} s",
+    )
+    show(
+        "naive / ours (plan --format json)",
+        f"{ratio(sent * scale, ours_requests)} requests, "
+        f"{ratio(t['wall'] * scale, ours_wall)} wall time",
+    )
 
 
 def bench_guidebook(cfg: Config, tmp: Path) -> None:
@@ -303,8 +386,10 @@ def bench_guidebook(cfg: Config, tmp: Path) -> None:
         with timed() as t:
             ws = load_workspace([str(tmp / "schedules")])
         total = sum(len(rows) for rows in live.values())
-        show(f"load + validate YAML ({total} schedules)", f"{t['wall']:.1f} s (before any request; not in the "
-                                                          "figures below)")
+        show(
+            f"load + validate YAML ({total} schedules)",
+            f"{t['wall']:.1f} s (before any request; not in the figures below)",
+        )
         bench_plan(cfg, sb, ws)
         sb.clear_requests()
         _, ours = plan_once(sb.env(), ws, cfg.parallelism, labels=False)
@@ -322,18 +407,36 @@ def bench_diff(cfg: Config) -> None:
     n, k = cfg.diff_schedules, cfg.diff_items
     head(f"diff micro-benchmark: {n} schedules x {k} sessions + {k} attendees, a few % different")
     rng = random.Random(11)
-    live = {f"Schedule {i:05d}": Record(f"Schedule {i:05d}", {"attendees": sorted(rng.sample(range(1, 20_001), k)),
-                                                                 "sessions": sorted(rng.sample(range(1, 2001), k))},
-                                        id=i) for i in range(n)}
+    live = {
+        f"Schedule {i:05d}": Record(
+            f"Schedule {i:05d}",
+            {
+                "attendees": sorted(rng.sample(range(1, 20_001), k)),
+                "sessions": sorted(rng.sample(range(1, 2001), k)),
+            },
+            id=i,
+        )
+        for i in range(n)
+    }
     desired = {key: Record(key, dict(rec.values)) for key, rec in live.items()}
     keys = list(desired)
     for key in rng.sample(keys, n * 3 // 100):  # 3% updated: a session swapped, an attendee added
         values = desired[key].values
-        desired[key] = Record(key, {"attendees": sorted({*values["attendees"], 20_001}),
-                                    "sessions": sorted({*values["sessions"][1:], 2001})})
+        desired[key] = Record(
+            key,
+            {
+                "attendees": sorted({*values["attendees"], 20_001}),
+                "sessions": sorted({*values["sessions"][1:], 2001}),
+            },
+        )
     for key in rng.sample(keys, n // 200):  # 0.5% deleted, 0.5% new
         desired.pop(key, None)
-    desired.update({f"New {i}": Record(f"New {i}", {"attendees": [1, 2], "sessions": [3]}) for i in range(n // 200)})
+    desired.update(
+        {
+            f"New {i}": Record(f"New {i}", {"attendees": [1, 2], "sessions": [3]})
+            for i in range(n // 200)
+        }
+    )
     scope = Scope("guidebook", "guide 1", {"guide": 1})
     cpu = time.process_time()
     changes = diff_scope(scope, desired, live)
@@ -351,37 +454,63 @@ def roster_yaml(cfg: Config) -> str:
     lines = ["provider: planning_center", "service_type: 1234", "rosters:"]
     for p in range(cfg.pco_plans):
         lines += [f"  - plan: {10001 + p}", "    team_members:"]
-        lines += [f"      - {{person: {111 + m % 20}, team: {teams[m % 3]}, status: C}}"
-                  for m in range(cfg.pco_members)]
+        lines += [
+            f"      - {{person: {111 + m % 20}, team: {teams[m % 3]}, status: C}}"
+            for m in range(cfg.pco_members)
+        ]
     return "\n".join(lines) + "\n"
 
 
 def bench_pco(cfg: Config, tmp: Path) -> None:
     changes = cfg.pco_plans * cfg.pco_members
-    head(f"Planning Center apply: {changes} roster changes under {cfg.pco_limit} requests per {cfg.pco_period} s")
+    head(
+        f"Planning Center apply: {changes} roster changes under {cfg.pco_limit} requests per {cfg.pco_period} s"
+    )
     folder = tmp / "pco"
     folder.mkdir()
     (folder / "rosters.yaml").write_text(roster_yaml(cfg), encoding="utf-8")
     seed = f"bench:guides=0,schedules=0,sessions=0,attendees=0,plans={cfg.pco_plans},members={cfg.pco_members}"
-    with SandboxProcess(str(tmp / "pco.sqlite3"), seed, latency=cfg.latency, pco_rate_limit=cfg.pco_limit,
-                        pco_rate_period=cfg.pco_period) as sb:
+    with SandboxProcess(
+        str(tmp / "pco.sqlite3"),
+        seed,
+        latency=cfg.latency,
+        pco_rate_limit=cfg.pco_limit,
+        pco_rate_period=cfg.pco_period,
+    ) as sb:
         env = {**os.environ, **sb.env(), "PCO_ACCESS_TOKEN": "", "NO_COLOR": "1"}
         cli: Callable[..., subprocess.CompletedProcess[str]] = lambda *args: subprocess.run(  # noqa: E731
             [sys.executable, "-c", "from provisioner.cli import main; main()", *args],
-            env=env, capture_output=True, text=True, check=False)
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         sb.clear_requests()
         with timed() as t:
             done = cli("apply", str(folder), "--auto-approve")
         log = sb.requests()
         statuses = Counter(r["status"] for r in log)
-        floor = (len(log) - 1) // max(1, cfg.pco_limit - 2) * cfg.pco_period  # our pacer keeps a margin of 2
-        show("apply exit code", str(done.returncode) + ("" if done.returncode == 0 else f": {done.stderr[-500:]}"))
+        floor = (
+            (len(log) - 1) // max(1, cfg.pco_limit - 2) * cfg.pco_period
+        )  # our pacer keeps a margin of 2
+        show(
+            "apply exit code",
+            str(done.returncode) + ("" if done.returncode == 0 else f": {done.stderr[-500:]}"),
+        )
         show("last line", (done.stdout.strip().splitlines() or ["(none)"])[-1])
-        show("requests sent", f"{len(log)} ({', '.join(f'{m} {n}' for m, n in sorted(methods(log).items()))})")
+        show(
+            "requests sent",
+            f"{len(log)} ({', '.join(f'{m} {n}' for m, n in sorted(methods(log).items()))})",
+        )
         show("429 answers seen by the server", str(statuses.get(429, 0)))
-        show("wall time (CLI, process start included)", f"{t['wall']:.1f} s (pacing floor {floor} s)")
+        show(
+            "wall time (CLI, process start included)", f"{t['wall']:.1f} s (pacing floor {floor} s)"
+        )
         again = cli("plan", str(folder), "--detailed-exitcode")
-        show("plan right after apply", f"exit {again.returncode} ({again.stdout.strip().splitlines()[0]})")
+        show(
+            "plan right after apply",
+            f"exit {again.returncode} ({again.stdout.strip().splitlines()[0]})",
+        )
 
 
 def bench_scale(quick: bool, tmp: Path) -> None:
@@ -412,34 +541,60 @@ def machine() -> str:
     model = ""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            model = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
+            model = next(
+                (line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), ""
+            )
     except OSError:
         pass
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
-    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs{f' ({model})' if model else ''}, "
-            f"Python {platform.python_version()}; load average {load[0]:.2f} when the run started")
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs{f' ({model})' if model else ''}, "
+        f"Python {platform.python_version()}; load average {load[0]:.2f} when the run started"
+    )
 
 
 def write_results(path: str, argv: list[str], started: datetime.datetime, output: str) -> None:
     rows = "\n".join(f"| {t} | {m} | {'met' if ok else '**not met**'} |" for t, m, ok in VERDICTS)
-    text = (f"# Benchmark results\n\nGenerated by one run of `python benchmarks/run.py {' '.join(argv)}` "
-            f"(`make bench`) on {started:%Y-%m-%d %H:%M} UTC.\nNothing here is edited by hand: run it again to "
-            f"update it.\n\nMachine: {machine()}.\n\n## Targets\n\n| target | measured | verdict |\n"
-            f"| --- | --- | --- |\n{rows}\n\n## Output\n\n```\n{output.strip()}\n```\n")
+    text = (
+        f"# Benchmark results\n\nGenerated by one run of `python benchmarks/run.py {' '.join(argv)}` "
+        f"(`make bench`) on {started:%Y-%m-%d %H:%M} UTC.\nNothing here is edited by hand: run it again to "
+        f"update it.\n\nMachine: {machine()}.\n\n## Targets\n\n| target | measured | verdict |\n"
+        f"| --- | --- | --- |\n{rows}\n\n## Output\n\n```\n{output.strip()}\n```\n"
+    )
     Path(path).write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small sizes and a 10-per-2-s PCO limit: seconds")
-    parser.add_argument("--skip-pco", action="store_true", help="skip the rate-limited Planning Center apply")
-    parser.add_argument("--skip-scale", action="store_true", help="skip the local load/plan/start-up benchmarks")
-    parser.add_argument("--write", metavar="FILE", help="also write the results (with the machine, the command "
-                                                        "and the date) to FILE, e.g. benchmarks/RESULTS.md")
-    parser.add_argument("--naive-guides", type=int, help="guides the naive baseline is measured on (0 = all)")
-    parser.add_argument("--sessions", type=int, help="sessions per guide (a schedule holds about half)")
-    parser.add_argument("--attendees", type=int, help="attendees per guide (a schedule holds about half)")
-    parser.add_argument("--latency", type=float, help="seconds the sandbox adds to each request (default 0.02)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes and a 10-per-2-s PCO limit: seconds"
+    )
+    parser.add_argument(
+        "--skip-pco", action="store_true", help="skip the rate-limited Planning Center apply"
+    )
+    parser.add_argument(
+        "--skip-scale", action="store_true", help="skip the local load/plan/start-up benchmarks"
+    )
+    parser.add_argument(
+        "--write",
+        metavar="FILE",
+        help="also write the results (with the machine, the command "
+        "and the date) to FILE, e.g. benchmarks/RESULTS.md",
+    )
+    parser.add_argument(
+        "--naive-guides", type=int, help="guides the naive baseline is measured on (0 = all)"
+    )
+    parser.add_argument(
+        "--sessions", type=int, help="sessions per guide (a schedule holds about half)"
+    )
+    parser.add_argument(
+        "--attendees", type=int, help="attendees per guide (a schedule holds about half)"
+    )
+    parser.add_argument(
+        "--latency", type=float, help="seconds the sandbox adds to each request (default 0.02)"
+    )
     raw = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(raw)
     VERDICTS.clear()
@@ -459,11 +614,16 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(args: argparse.Namespace) -> None:
     cfg = QUICK if args.quick else Config()
-    overrides = {k: getattr(args, k) for k in ("naive_guides", "sessions", "attendees", "latency")
-                 if getattr(args, k) is not None}
+    overrides = {
+        k: getattr(args, k)
+        for k in ("naive_guides", "sessions", "attendees", "latency")
+        if getattr(args, k) is not None
+    }
     cfg = Config(**{**cfg.__dict__, **overrides})
-    print(f"provisioner benchmarks ({'quick' if args.quick else 'full'}; python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs)")
+    print(
+        f"provisioner benchmarks ({'quick' if args.quick else 'full'}; python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs)"
+    )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="provisioner-bench-") as tmp:
         if not args.skip_scale:
@@ -477,7 +637,9 @@ def run(args: argparse.Namespace) -> None:
         for target, measured, met in VERDICTS:
             show(("met     " if met else "NOT MET ") + target, measured)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nDone in {time.perf_counter() - started:.0f} s; peak RSS of this process {rss:.0f} MiB.")
+    print(
+        f"\nDone in {time.perf_counter() - started:.0f} s; peak RSS of this process {rss:.0f} MiB."
+    )
 
 
 if __name__ == "__main__":

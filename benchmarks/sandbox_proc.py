@@ -19,15 +19,38 @@ from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET
 class SandboxProcess:
     """``python -m provisioner_sandbox`` on a free loopback port, seeded into ``data``."""
 
-    def __init__(self, data: str, seed: str, latency: float = 0.0, pco_rate_limit: int = 100,
-                 pco_rate_period: int = 20, readings: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data: str,
+        seed: str,
+        latency: float = 0.0,
+        pco_rate_limit: int = 100,
+        pco_rate_period: int = 20,
+        readings: dict[str, str] | None = None,
+    ) -> None:
         self.port, self.data = _free_port(), data
-        cmd = [sys.executable, "-m", "provisioner_sandbox", "--port", str(self.port), "--data", data,
-               "--seed", seed, "--latency", str(latency), "--pco-rate-limit", str(pco_rate_limit),
-               "--pco-rate-period", str(pco_rate_period)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "provisioner_sandbox",
+            "--port",
+            str(self.port),
+            "--data",
+            data,
+            "--seed",
+            seed,
+            "--latency",
+            str(latency),
+            "--pco-rate-limit",
+            str(pco_rate_limit),
+            "--pco-rate-period",
+            str(pco_rate_period),
+        ]
         for name, value in (readings or {}).items():
             cmd += ["--reading", f"{name}={value}"]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # "sandbox listening on ..." once seeded and serving
         if "listening" not in line:
@@ -43,15 +66,22 @@ class SandboxProcess:
         return self.url + "open-api/v1/"
 
     def env(self) -> dict[str, str]:
-        return {"GUIDEBOOK_API_KEY": GUIDEBOOK_KEY, "GUIDEBOOK_API_URL": self.guidebook_url,
-                "PCO_APPLICATION_ID": PCO_APP_ID, "PCO_SECRET": PCO_SECRET, "PCO_API_URL": self.url}
+        return {
+            "GUIDEBOOK_API_KEY": GUIDEBOOK_KEY,
+            "GUIDEBOOK_API_URL": self.guidebook_url,
+            "PCO_APPLICATION_ID": PCO_APP_ID,
+            "PCO_SECRET": PCO_SECRET,
+            "PCO_API_URL": self.url,
+        }
 
     def requests(self) -> list[dict[str, Any]]:
         with urllib.request.urlopen(self.url + "_sandbox/requests") as resp:
             return list(json.load(resp))
 
     def clear_requests(self) -> None:
-        urllib.request.urlopen(urllib.request.Request(self.url + "_sandbox/requests", method="DELETE")).close()
+        urllib.request.urlopen(
+            urllib.request.Request(self.url + "_sandbox/requests", method="DELETE")
+        ).close()
 
     def stop(self) -> None:
         self.proc.terminate()

@@ -52,10 +52,25 @@ READINGS: dict[str, list[str]] = {
     "pco.declined": ["with-declined", "hidden", "shown"],
     "pco.respond_others": ["allowed", "forbidden"],
 }
-MODES = ["status", "timeout", "drop_before", "drop_after_commit", "commit_later", "ack_without_commit"]
-PATHS = ["personalized-schedules", "team_members|plan_people", r"schedules/\d+/(accept|decline)", ""]
-TEAM_POSITIONS = {22: ["Vocals", "Guitar", "Keys", "Drums"], 23: ["Audio", "Video", "Lighting"],
-                  24: ["Greeter", "Coffee"]}
+MODES = [
+    "status",
+    "timeout",
+    "drop_before",
+    "drop_after_commit",
+    "commit_later",
+    "ack_without_commit",
+]
+PATHS = [
+    "personalized-schedules",
+    "team_members|plan_people",
+    r"schedules/\d+/(accept|decline)",
+    "",
+]
+TEAM_POSITIONS = {
+    22: ["Vocals", "Guitar", "Keys", "Drums"],
+    23: ["Audio", "Video", "Lighting"],
+    24: ["Greeter", "Coffee"],
+}
 TIMEOUT = 1.0  # PROVISIONER_TIMEOUT: a "timeout" fault outlasts it
 _yaml = YAML(typ="safe")
 _yaml.default_flow_style = False
@@ -64,8 +79,12 @@ _yaml.default_flow_style = False
 # ---------------------------------------------------------------- sandbox control
 def control(sb: SandboxProcess, method: str, path: str, body: Any = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(sb.url + "_sandbox/" + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        sb.url + "_sandbox/" + path,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req) as resp:
         raw = resp.read()
     return json.loads(raw) if raw else None
@@ -83,17 +102,31 @@ def edit_guidebook(rnd: random.Random, doc: dict[str, Any], n: int) -> list[str]
         op = rnd.choice(["add_att", "rm_att", "add_sess", "rm_sess", "new", "drop", "rename"])
         if op == "add_att":
             k = rnd.randint(60, 99)
-            s["attendees"].append(rnd.choice([rnd.randint(9, 99), {"email": f"attendee{k:03d}@example.com"},
-                                              {"import_id": f"crm-0{k:03d}"}]))
+            s["attendees"].append(
+                rnd.choice(
+                    [
+                        rnd.randint(9, 99),
+                        {"email": f"attendee{k:03d}@example.com"},
+                        {"import_id": f"crm-0{k:03d}"},
+                    ]
+                )
+            )
         elif op == "rm_att" and len(s["attendees"]) > 1:
             s["attendees"].pop(rnd.randrange(len(s["attendees"])))
         elif op == "add_sess":
-            s["sessions"].append(rnd.choice([rnd.randint(1, 37), {"import_id": f"sess-{rnd.randint(1, 12):03d}"}]))
+            s["sessions"].append(
+                rnd.choice([rnd.randint(1, 37), {"import_id": f"sess-{rnd.randint(1, 12):03d}"}])
+            )
         elif op == "rm_sess" and len(s["sessions"]) > 1:
             s["sessions"].pop(rnd.randrange(len(s["sessions"])))
         elif op == "new":
-            scheds.append({"name": f"Soak {n}-{len(scheds)}", "attendees": rnd.sample(range(9, 99), 3),
-                           "sessions": rnd.sample(range(1, 38), 2)})
+            scheds.append(
+                {
+                    "name": f"Soak {n}-{len(scheds)}",
+                    "attendees": rnd.sample(range(9, 99), 3),
+                    "sessions": rnd.sample(range(1, 38), 2),
+                }
+            )
         elif op == "drop" and not s["name"].startswith("VIP") and len(scheds) > 10:
             scheds.remove(s)
         elif op == "rename" and not s["name"].startswith("VIP"):
@@ -123,7 +156,13 @@ def edit_rosters(rnd: random.Random, doc: dict[str, Any]) -> list[str]:
             taken = {m["person"] for m in members}
             free = [p for p in range(120, 131) if p not in taken]
             team = rnd.choice(list(TEAM_POSITIONS))
-            members.append({"person": rnd.choice(free), "team": team, "position": rnd.choice(TEAM_POSITIONS[team])})
+            members.append(
+                {
+                    "person": rnd.choice(free),
+                    "team": team,
+                    "position": rnd.choice(TEAM_POSITIONS[team]),
+                }
+            )
         elif op == "remove" and len(others) > 1:
             members.remove(rnd.choice(others))
         else:
@@ -168,11 +207,16 @@ def live_problems(state: dict[str, Any], docs: dict[str, Any]) -> tuple[list[str
         if n > 1:
             dups.append(f"guidebook schedule {name!r} x{n}")
     summit = docs["summit-2026.yaml"]
-    want = {s["name"]: ({att(a) for a in s["attendees"]}, {ses(x) for x in s["sessions"]}) for s in summit["schedules"]}
+    want = {
+        s["name"]: ({att(a) for a in s["attendees"]}, {ses(x) for x in s["sessions"]})
+        for s in summit["schedules"]
+    }
     for s in live:
         if s["name"] in want:
             if (set(s["attendees"]), set(s["sessions"])) != want[s["name"]]:
-                diffs.append(f"schedule {s['name']!r}: live {sorted(s['attendees'])}/{sorted(s['sessions'])}")
+                diffs.append(
+                    f"schedule {s['name']!r}: live {sorted(s['attendees'])}/{sorted(s['sessions'])}"
+                )
         elif not s["name"].startswith(("Manual", "VIP")):
             diffs.append(f"schedule {s['name']!r} live but not declared (prune)")
     for name in set(want) - {s["name"] for s in live}:
@@ -193,7 +237,9 @@ def live_problems(state: dict[str, Any], docs: dict[str, Any]) -> tuple[list[str
                 continue
             p = found[0]
             if "position" in m and p["team_position_name"] != m["position"]:
-                diffs.append(f"member {roster['plan']}/{m['person']} position {p['team_position_name']!r}")
+                diffs.append(
+                    f"member {roster['plan']}/{m['person']} position {p['team_position_name']!r}"
+                )
             if "status" in m and p["status"] != letter.get(m["status"], m["status"]):
                 diffs.append(f"member {roster['plan']}/{m['person']} status {p['status']!r}")
             if "notes" in m and p["notes"] != m["notes"]:
@@ -201,11 +247,18 @@ def live_problems(state: dict[str, Any], docs: dict[str, Any]) -> tuple[list[str
         if roster.get("prune"):
             for p in on_plan:
                 if (p["person"], p["team"]) not in declared:
-                    diffs.append(f"member {roster['plan']}/{p['person']}/{p['team']} not declared (prune)")
+                    diffs.append(
+                        f"member {roster['plan']}/{p['person']}/{p['team']} not declared (prune)"
+                    )
     jane = docs["jane-doe.yaml"]
     for r in jane["responses"]:
-        mine = [p for p in people if p["plan"] == r["plan"] and p["person"] == jane["person"]
-                and ("team" not in r or p["team"] == r["team"])]
+        mine = [
+            p
+            for p in people
+            if p["plan"] == r["plan"]
+            and p["person"] == jane["person"]
+            and ("team" not in r or p["team"] == r["team"])
+        ]
         want_status = "C" if r["response"] == "accepted" else "D"
         if not mine or any(p["status"] != want_status for p in mine):
             diffs.append(f"response plan {r['plan']}: live {[p['status'] for p in mine]}")
@@ -231,14 +284,20 @@ class Soak:
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         cmd = [sys.executable, "-c", "from provisioner.cli import main; main()", *args]
-        return subprocess.run(cmd, capture_output=True, text=True, env=self.env, cwd=self.work, timeout=300)
+        return subprocess.run(
+            cmd, capture_output=True, text=True, env=self.env, cwd=self.work, timeout=300
+        )
 
     def faults(self) -> list[dict[str, Any]]:
         rules = []
         for _ in range(self.rnd.randint(1, 3)):
             mode = self.rnd.choice(MODES)
-            rule: dict[str, Any] = {"method": self.rnd.choice(["POST", "PATCH", "DELETE", "*"]),
-                                    "path": self.rnd.choice(PATHS), "mode": mode, "times": self.rnd.randint(1, 2)}
+            rule: dict[str, Any] = {
+                "method": self.rnd.choice(["POST", "PATCH", "DELETE", "*"]),
+                "path": self.rnd.choice(PATHS),
+                "mode": mode,
+                "times": self.rnd.randint(1, 2),
+            }
             if mode == "status":
                 rule |= {"status": self.rnd.choice([429, 500, 502, 503]), "retry_after": 0.1}
             elif mode == "timeout":
@@ -256,7 +315,9 @@ class Soak:
         if readings:
             control(self.sb, "POST", "readings", readings)
         docs = copy.deepcopy(self.examples)
-        edits = edit_guidebook(rnd, docs["summit-2026.yaml"], n) + edit_rosters(rnd, docs["sunday-services.yaml"])
+        edits = edit_guidebook(rnd, docs["summit-2026.yaml"], n) + edit_rosters(
+            rnd, docs["sunday-services.yaml"]
+        )
         edits += edit_responses(rnd, docs["jane-doe.yaml"])
         d = self.work / "schedules"
         shutil.rmtree(d, ignore_errors=True)
@@ -264,13 +325,23 @@ class Soak:
         for name, doc in docs.items():
             with open(d / name, "w") as f:
                 _yaml.dump(doc, f)
-        out: dict[str, Any] = {"round": n, "readings": readings, "edits": edits, "problems": [], "outputs": []}
+        out: dict[str, Any] = {
+            "round": n,
+            "readings": readings,
+            "edits": edits,
+            "problems": [],
+            "outputs": [],
+        }
         plan = self.run("plan", "schedules", "--out", "plan.json", "-q")
         out["outputs"].append(("plan", plan.returncode, plan.stdout[-3000:] + plan.stderr[-3000:]))
         rules = self.faults()
         out["faults"], out["concurrent"] = rules, rnd.random() < 0.3
-        if out["concurrent"] and rnd.random() < 0.5:  # the two applies' first creates meet at the server
-            rules.insert(0, {"method": "POST", "path": "", "mode": "barrier", "times": 2, "delay": 1.0})
+        if (
+            out["concurrent"] and rnd.random() < 0.5
+        ):  # the two applies' first creates meet at the server
+            rules.insert(
+                0, {"method": "POST", "path": "", "mode": "barrier", "times": 2, "delay": 1.0}
+            )
         for r in rules:
             control(self.sb, "POST", "faults", r)
         results: list[tuple[str, subprocess.CompletedProcess[str]]] = []
@@ -281,25 +352,38 @@ class Soak:
         for name, res in results:
             out["outputs"].append((name, res.returncode, res.stdout[-3000:] + res.stderr[-3000:]))
         after = self.run("plan", "schedules", "--detailed-exitcode", "-q")
-        out["outputs"].append(("plan-after", after.returncode, after.stdout[-3000:] + after.stderr[-3000:]))
+        out["outputs"].append(
+            ("plan-after", after.returncode, after.stdout[-3000:] + after.stderr[-3000:])
+        )
         if any(res.returncode == 0 for _, res in results) and after.returncode != 0:
             out["problems"].append("exit0-not-effective")
-        if not out["concurrent"] and results and results[0][1].returncode == 0 and \
-                planned_count(plan.stdout + plan.stderr) != applied_count(results[0][1].stdout + results[0][1].stderr):
+        if (
+            not out["concurrent"]
+            and results
+            and results[0][1].returncode == 0
+            and planned_count(plan.stdout + plan.stderr)
+            != applied_count(results[0][1].stdout + results[0][1].stderr)
+        ):
             out["problems"].append("plan-not-what-apply-did")
         final = after
         for i in range(2):
             if final.returncode == 0:
                 break
             conv = self.run("apply", "schedules", "--auto-approve", "--force", "-q")
-            out["outputs"].append((f"converge{i}", conv.returncode, conv.stdout[-3000:] + conv.stderr[-3000:]))
+            out["outputs"].append(
+                (f"converge{i}", conv.returncode, conv.stdout[-3000:] + conv.stderr[-3000:])
+            )
             final = self.run("plan", "schedules", "--detailed-exitcode", "-q")
-            out["outputs"].append((f"plan-final{i}", final.returncode, final.stdout[-3000:] + final.stderr[-3000:]))
+            out["outputs"].append(
+                (f"plan-final{i}", final.returncode, final.stdout[-3000:] + final.stderr[-3000:])
+            )
             if conv.returncode == 0 and final.returncode != 0:
                 out["problems"].append("exit0-not-effective")
         # the tool cannot win against these by design; it must only say so (exit 1, named cause)
-        unconvergeable = readings.get("guidebook.patch_lists") == "merge" or \
-            readings.get("pco.member_create") == "team-lost"
+        unconvergeable = (
+            readings.get("guidebook.patch_lists") == "merge"
+            or readings.get("pco.member_create") == "team-lost"
+        )
         if final.returncode != 0 and not unconvergeable:
             out["problems"].append("not-empty")
         dups, diffs = live_problems(control(self.sb, "GET", "state"), docs)
@@ -315,7 +399,9 @@ class Soak:
         out["converged"] = final.returncode == 0
         return out
 
-    def apply_round(self, out: dict[str, Any], results: list[tuple[str, subprocess.CompletedProcess[str]]]) -> None:
+    def apply_round(
+        self, out: dict[str, Any], results: list[tuple[str, subprocess.CompletedProcess[str]]]
+    ) -> None:
         def go(name: str, *args: str) -> None:
             results.append((name, self.run("apply", "schedules", *args, "--auto-approve", "-q")))
 
@@ -333,11 +419,16 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=150)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-seconds", type=float, default=1800)
-    ap.add_argument("--log", default="soak-failures.jsonl", help="failing rounds, one JSON object a line")
+    ap.add_argument(
+        "--log", default="soak-failures.jsonl", help="failing rounds, one JSON object a line"
+    )
     args = ap.parse_args()
     rnd, start, counts = random.Random(args.seed), time.monotonic(), Counter[str]()
-    with tempfile.TemporaryDirectory() as tmp, SandboxProcess(str(Path(tmp) / "sb.db"), "demo") as sb, \
-            open(args.log, "w") as log:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        SandboxProcess(str(Path(tmp) / "sb.db"), "demo") as sb,
+        open(args.log, "w") as log,
+    ):
         soak = Soak(sb, Path(tmp), rnd)
         for n in range(args.rounds):
             if time.monotonic() - start > args.max_seconds:
@@ -351,8 +442,11 @@ def main() -> int:
             if res["problems"]:
                 log.write(json.dumps(res) + "\n")
                 log.flush()
-            print(f"round {n}: {','.join(res['problems']) or 'ok'} readings={res['readings']} "
-                  f"faults={[(f['method'], f['path'], f['mode']) for f in res['faults']]}", flush=True)
+            print(
+                f"round {n}: {','.join(res['problems']) or 'ok'} readings={res['readings']} "
+                f"faults={[(f['method'], f['path'], f['mode']) for f in res['faults']]}",
+                flush=True,
+            )
     print(json.dumps(dict(counts), indent=1))
     return 1 if any(k not in ("rounds", "concurrent", "converged") for k in counts) else 0
 

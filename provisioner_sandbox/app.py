@@ -22,7 +22,9 @@ class Api(Protocol):
 
     def preflight(self, req: Request) -> Response | None: ...  # auth and rate limits; None = go on
     def handle(self, req: Request) -> Response: ...  # route and run, in one transaction
-    def fault_response(self, status: int) -> Response: ...  # the service's error body for an injected status
+    def fault_response(
+        self, status: int
+    ) -> Response: ...  # the service's error body for an injected status
     def decorate(self, req: Request, resp: Response) -> None: ...  # headers every answer carries
     def reset(self) -> None: ...  # forget rate-limit and budget counters
 
@@ -40,8 +42,16 @@ class RequestRecord(TypedDict):
 
 
 class SandboxApp:
-    def __init__(self, store: Store, gb: Api, pco: Api, readings: Readings, latency: float = 0.0) -> None:
-        self.store, self.gb, self.pco, self.readings, self.latency = store, gb, pco, readings, latency
+    def __init__(
+        self, store: Store, gb: Api, pco: Api, readings: Readings, latency: float = 0.0
+    ) -> None:
+        self.store, self.gb, self.pco, self.readings, self.latency = (
+            store,
+            gb,
+            pco,
+            readings,
+            latency,
+        )
         self.faults = Faults()
         self.stopping = threading.Event()  # wakes injected sleeps when the server stops
         self._log_lock = threading.Lock()
@@ -129,7 +139,9 @@ class SandboxApp:
 
         def run() -> None:
             try:
-                if not self.stopping.wait(delay):  # a stopping server drops it: the store is closing
+                if not self.stopping.wait(
+                    delay
+                ):  # a stopping server drops it: the store is closing
                     self._set_status(entry, self._answer(api, req, None).status)
             finally:
                 with self._log_lock:

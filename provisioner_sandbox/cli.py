@@ -17,7 +17,9 @@ from .services import READINGS
 
 
 def _readings_help(readings: tuple[Reading, ...]) -> str:
-    listed = "; ".join(f"{r.name}={'|'.join(r.values)}{'|N' if r.numeric else ''}" for r in readings)
+    listed = "; ".join(
+        f"{r.name}={'|'.join(r.values)}{'|N' if r.numeric else ''}" for r in readings
+    )
     return f"How to answer where the real API is undocumented (repeatable; first value = default): {listed}."
 
 
@@ -32,20 +34,59 @@ class _Exit1Command(click.Command):
 
 
 @click.command("sandbox", cls=_Exit1Command)
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 picks a free port.")
-@click.option("--data", type=click.Path(dir_okay=False), help="SQLite file holding the state (default: temporary).")
-@click.option("--seed", help="Load data first: demo, empty, or bench:guides=N,schedules=N,... (default: keep data).")
-@click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every API request.")
-@click.option("--faults", "faults_file", type=click.Path(dir_okay=False),
-              help='JSON list of fault rules such as {"method": "POST", "path": "schedules", "status": 503, '
-                   '"times": 2} (all fields: provisioner_sandbox/README.md).')
-@click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE", help=_readings_help(READINGS))
-@click.option("--pco-rate-limit", type=click.IntRange(min=1), default=100, show_default=True,
-              help="Planning Center requests allowed per period.")
-@click.option("--pco-rate-period", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Planning Center rate-limit period in seconds.")
-@click.option("--guidebook-daily-limit", type=click.IntRange(min=1), default=10000, show_default=True,
-              help="Guidebook requests allowed per UTC day.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="0 picks a free port.",
+)
+@click.option(
+    "--data",
+    type=click.Path(dir_okay=False),
+    help="SQLite file holding the state (default: temporary).",
+)
+@click.option(
+    "--seed",
+    help="Load data first: demo, empty, or bench:guides=N,schedules=N,... (default: keep data).",
+)
+@click.option(
+    "--latency",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    help="Seconds added to every API request.",
+)
+@click.option(
+    "--faults",
+    "faults_file",
+    type=click.Path(dir_okay=False),
+    help='JSON list of fault rules such as {"method": "POST", "path": "schedules", "status": 503, '
+    '"times": 2} (all fields: provisioner_sandbox/README.md).',
+)
+@click.option(
+    "--reading", "readings", multiple=True, metavar="NAME=VALUE", help=_readings_help(READINGS)
+)
+@click.option(
+    "--pco-rate-limit",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Planning Center requests allowed per period.",
+)
+@click.option(
+    "--pco-rate-period",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Planning Center rate-limit period in seconds.",
+)
+@click.option(
+    "--guidebook-daily-limit",
+    type=click.IntRange(min=1),
+    default=10000,
+    show_default=True,
+    help="Guidebook requests allowed per UTC day.",
+)
 def sandbox(readings: tuple[str, ...], **options: Any) -> None:
     """Run the local emulator of both APIs (Guidebook and Planning Center) until Ctrl-C."""
     from .errors import SandboxError

@@ -1,15 +1,15 @@
 """Control endpoints under /_sandbox/ (no auth, not logged, not rate limited): the HTTP face of the test API.
 
-  GET    /_sandbox/requests[?method=POST&path=REGEX]  the request log (RequestRecord objects), filtered
-  DELETE /_sandbox/requests                            clear the log
-  GET    /_sandbox/faults                              active fault rules
-  POST   /_sandbox/faults                              add rules: a list, {"faults": [...]} or one rule
-  DELETE /_sandbox/faults                              remove every rule (and Python hooks)
-  GET    /_sandbox/readings                            {"readings": {name: value}, "known": {name: {...}}}
-  POST   /_sandbox/readings                            change some: {"guidebook.body": "form-only", ...}
-  DELETE /_sandbox/readings                            back to the values the server started with
-  POST   /_sandbox/reset                               {"seed": "demo"}: reseed, clear log, faults, readings
-  GET    /_sandbox/state                               every table (for debugging and demos)
+GET    /_sandbox/requests[?method=POST&path=REGEX]  the request log (RequestRecord objects), filtered
+DELETE /_sandbox/requests                            clear the log
+GET    /_sandbox/faults                              active fault rules
+POST   /_sandbox/faults                              add rules: a list, {"faults": [...]} or one rule
+DELETE /_sandbox/faults                              remove every rule (and Python hooks)
+GET    /_sandbox/readings                            {"readings": {name: value}, "known": {name: {...}}}
+POST   /_sandbox/readings                            change some: {"guidebook.body": "form-only", ...}
+DELETE /_sandbox/readings                            back to the values the server started with
+POST   /_sandbox/reset                               {"seed": "demo"}: reseed, clear log, faults, readings
+GET    /_sandbox/state                               every table (for debugging and demos)
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def _route(app: SandboxApp, req: Request, route: tuple[str, str]) -> Response | 
         app.faults.clear()
         return empty_response(204)
     if route == ("GET", "/_sandbox/readings"):
-        return json_response(200, {"readings": app.readings.as_dict(), "known": app.readings.describe()})
+        return json_response(
+            200, {"readings": app.readings.as_dict(), "known": app.readings.describe()}
+        )
     if route == ("POST", "/_sandbox/readings"):
         if not isinstance(body, dict):
             raise SandboxError('readings take a JSON object, e.g. {"guidebook.body": "form-only"}')

@@ -35,7 +35,9 @@ class Database:
             self.conn.executescript("BEGIN;\n" + schema + "\nCOMMIT;")
         except sqlite3.Error as exc:  # e.g. "file is not a database"
             self.conn.close()
-            raise SandboxError(f"the data file {path} is not a sandbox SQLite database ({exc})") from None
+            raise SandboxError(
+                f"the data file {path} is not a sandbox SQLite database ({exc})"
+            ) from None
 
     def close(self) -> None:
         with self.lock:

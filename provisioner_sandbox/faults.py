@@ -39,7 +39,9 @@ MODES = (
     "commit_later",
     "barrier",
 )
-MAX_FAULTS_BYTES = 1024 * 1024  # a faults file is a few rules; a larger one is cut off and fails as JSON
+MAX_FAULTS_BYTES = (
+    1024 * 1024
+)  # a faults file is a few rules; a larger one is cut off and fails as JSON
 BARRIER_WAIT = 5.0  # seconds a barrier holds requests when the rule gives no `delay`
 
 
@@ -53,27 +55,43 @@ class FaultRule:
     retry_after: float | None = None
     delay: float = 0.0
     _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _released: threading.Event = field(init=False, repr=False, compare=False)  # barrier: all have arrived
+    _released: threading.Event = field(
+        init=False, repr=False, compare=False
+    )  # barrier: all have arrived
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise SandboxError(f"unknown fault mode {self.mode!r}; use one of {', '.join(MODES)}")
         if not isinstance(self.times, int) or self.times == 0 or self.times < -1:
-            raise SandboxError(f"fault times must be a positive whole number, or -1 for forever (got {self.times!r})")
+            raise SandboxError(
+                f"fault times must be a positive whole number, or -1 for forever (got {self.times!r})"
+            )
         if self.mode == "barrier" and self.times < 2:
             raise SandboxError("a barrier fault needs times >= 2 (how many requests meet)")
-        if isinstance(self.status, bool) or not isinstance(self.status, int) or not 100 <= self.status <= 599:
+        if (
+            isinstance(self.status, bool)
+            or not isinstance(self.status, int)
+            or not 100 <= self.status <= 599
+        ):
             raise SandboxError(f"fault status must be an HTTP status 100-599 (got {self.status!r})")
-        if self.retry_after is not None and (not isinstance(self.retry_after, int | float) or self.retry_after < 0):
-            raise SandboxError(f"fault retry_after must be a number of seconds >= 0 (got {self.retry_after!r})")
+        if self.retry_after is not None and (
+            not isinstance(self.retry_after, int | float) or self.retry_after < 0
+        ):
+            raise SandboxError(
+                f"fault retry_after must be a number of seconds >= 0 (got {self.retry_after!r})"
+            )
         if not isinstance(self.delay, int | float) or self.delay < 0:
             raise SandboxError(f"fault delay must be a number of seconds >= 0 (got {self.delay!r})")
         try:
             self._regex = re.compile(self.path)
         except (re.error, TypeError) as exc:
-            raise SandboxError(f"fault path {self.path!r} is not a valid regular expression: {exc}") from None
+            raise SandboxError(
+                f"fault path {self.path!r} is not a valid regular expression: {exc}"
+            ) from None
         if not isinstance(self.method, str) or not re.fullmatch(r"\*|[A-Za-z]+", self.method):
-            raise SandboxError(f"fault method must be an HTTP method such as POST, or * (got {self.method!r})")
+            raise SandboxError(
+                f"fault method must be an HTTP method such as POST, or * (got {self.method!r})"
+            )
         self.method = self.method.upper()
         self._released = threading.Event()
 
@@ -141,12 +159,16 @@ class Faults:
 
     def load_file(self, path: str) -> list[FaultRule]:
         try:
-            if not stat.S_ISREG(os.stat(path).st_mode):  # /dev/zero or a FIFO would be read for ever
+            if not stat.S_ISREG(
+                os.stat(path).st_mode
+            ):  # /dev/zero or a FIFO would be read for ever
                 raise SandboxError(f"the faults file {path} is not a regular file")
             with open(path, encoding="utf-8") as fh:
                 specs = json.loads(fh.read(MAX_FAULTS_BYTES))
         except OSError as exc:
-            raise SandboxError(f"cannot read the faults file {path}: {exc.strerror or exc}") from None
+            raise SandboxError(
+                f"cannot read the faults file {path}: {exc.strerror or exc}"
+            ) from None
         except ValueError as exc:
             raise SandboxError(f"the faults file {path} is not valid JSON: {exc}") from None
         try:
@@ -154,7 +176,9 @@ class Faults:
         except SandboxError as exc:
             raise SandboxError(f"the faults file {path}: {exc}") from None
 
-    def add_hook(self, action: Callable[[Any], None], method: str = "*", path: str = ".*", times: int = 1) -> Hook:
+    def add_hook(
+        self, action: Callable[[Any], None], method: str = "*", path: str = ".*", times: int = 1
+    ) -> Hook:
         hook = Hook(FaultRule(method=method, path=path, times=times), action)
         with self._lock:
             self._hooks.append(hook)

@@ -37,7 +37,9 @@ class Reading:
 class Readings:
     """The current value of every reading. Thread-safe: handlers read it per request, tests change it at runtime."""
 
-    def __init__(self, known: Iterable[Reading], initial: Mapping[str, object] | None = None) -> None:
+    def __init__(
+        self, known: Iterable[Reading], initial: Mapping[str, object] | None = None
+    ) -> None:
         self._known = {r.name: r for r in known}
         self._lock = threading.Lock()
         self._values = {name: r.default for name, r in self._known.items()}
@@ -56,7 +58,9 @@ class Readings:
         for name, value in changes.items():
             reading = self._known.get(name)
             if reading is None:
-                raise SandboxError(f"unknown reading {name!r}; known: {', '.join(sorted(self._known))}")
+                raise SandboxError(
+                    f"unknown reading {name!r}; known: {', '.join(sorted(self._known))}"
+                )
             checked[name] = reading.check(value)
         with self._lock:
             self._values.update(checked)
@@ -74,7 +78,12 @@ class Readings:
     def describe(self) -> dict[str, dict[str, object]]:
         """Every reading with its allowed values, default and meaning (GET /_sandbox/readings)."""
         return {
-            r.name: {"values": list(r.values), "default": r.default, "numeric": r.numeric, "doc": r.doc}
+            r.name: {
+                "values": list(r.values),
+                "default": r.default,
+                "numeric": r.numeric,
+                "doc": r.doc,
+            }
             for r in self._known.values()
         }
 
@@ -85,6 +94,8 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise SandboxError(f"--reading takes NAME=VALUE, e.g. guidebook.body=form-only (got {item!r})")
+            raise SandboxError(
+                f"--reading takes NAME=VALUE, e.g. guidebook.body=form-only (got {item!r})"
+            )
         out[name.strip()] = value.strip()
     return out

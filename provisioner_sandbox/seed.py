@@ -14,7 +14,14 @@ from .guidebook import seed as guidebook
 from .planning_center import seed as planning_center
 from .store import Store
 
-BENCH_DEFAULTS = {"guides": 30, "schedules": 200, "sessions": 100, "attendees": 100, "plans": 0, "members": 8}
+BENCH_DEFAULTS = {
+    "guides": 30,
+    "schedules": 200,
+    "sessions": 100,
+    "attendees": 100,
+    "plans": 0,
+    "members": 8,
+}
 USAGE = "use demo, empty or bench:guides=G,schedules=S,sessions=N,attendees=A[,plans=P,members=M]"
 
 
@@ -52,7 +59,9 @@ def parse_bench(seed: str) -> dict[str, int]:
     for part in filter(None, spec.split(",")):
         key, _, value = part.partition("=")
         if key.strip() not in opts:
-            raise SandboxError(f"unknown bench option {key.strip()!r} in seed {seed!r}; known: {', '.join(opts)}")
+            raise SandboxError(
+                f"unknown bench option {key.strip()!r} in seed {seed!r}; known: {', '.join(opts)}"
+            )
         if not value.strip().isdigit():
             raise SandboxError(f"bench option {key.strip()} needs a whole number, got {value!r}")
         opts[key.strip()] = int(value)

@@ -67,7 +67,9 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, so clients' connection pools behave as in production
+    protocol_version = (
+        "HTTP/1.1"  # keep-alive, so clients' connection pools behave as in production
+    )
     server: _HTTPServer
 
     def setup(self) -> None:
@@ -182,7 +184,9 @@ class SandboxServer:
         except SandboxError:
             self._remove_tmpdir()
             raise
-        gb = GuidebookApi(self.store, current, guidebook_page_size, guidebook_max_page_size, guidebook_daily_limit)
+        gb = GuidebookApi(
+            self.store, current, guidebook_page_size, guidebook_max_page_size, guidebook_daily_limit
+        )
         pco = PcoApi(self.store, current, pco_rate_limit, pco_rate_period, monotonic)
         self.app = SandboxApp(self.store, gb, pco, current, latency)
         self._httpd: _HTTPServer | None = None
@@ -202,10 +206,15 @@ class SandboxServer:
         if self._thread is not None:
             return self
         if self._stopped or self._httpd is None:
-            raise RuntimeError("a stopped SandboxServer cannot restart; create a new one on the same data file")
+            raise RuntimeError(
+                "a stopped SandboxServer cannot restart; create a new one on the same data file"
+            )
         self.app.stopping.clear()
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox:{self.port}", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"sandbox:{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -243,7 +252,10 @@ class SandboxServer:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
@@ -283,10 +295,18 @@ class SandboxServer:
     ) -> FaultRule:
         """Make matching requests fail; the modes are listed in faults.py (e.g. "ack_without_commit")."""
         return self.app.faults.add(
-            method=method, path=path, mode=mode, status=status, times=times, retry_after=retry_after, delay=delay
+            method=method,
+            path=path,
+            mode=mode,
+            status=status,
+            times=times,
+            retry_after=retry_after,
+            delay=delay,
         )
 
-    def add_hook(self, action: Callable[[Store], None], method: str = "*", path: str = ".*", times: int = 1) -> Hook:
+    def add_hook(
+        self, action: Callable[[Store], None], method: str = "*", path: str = ".*", times: int = 1
+    ) -> Hook:
         """Run `action(store)` just before a matching request is handled: an out-of-band edit (another
         writer) at an exact point of a client's run. Cleared by clear_faults() and reset()."""
         return self.app.faults.add_hook(action, method=method, path=path, times=times)
@@ -304,7 +324,9 @@ class SandboxServer:
         """The current value of every reading."""
         return self.app.readings.as_dict()
 
-    def set_readings(self, changes: Mapping[str, object] | None = None, **named: object) -> dict[str, str]:
+    def set_readings(
+        self, changes: Mapping[str, object] | None = None, **named: object
+    ) -> dict[str, str]:
         """Change readings at runtime, e.g. `set_readings({"guidebook.body": "form-only"})`; reset() undoes it."""
         return self.app.readings.set({**(changes or {}), **named})
 
@@ -359,7 +381,9 @@ def serve(
     try:
         print(f"sandbox listening on {sandbox.url}")
         print(f"export GUIDEBOOK_API_URL={sandbox.guidebook_url} GUIDEBOOK_API_KEY={GUIDEBOOK_KEY}")
-        print(f"export PCO_API_URL={sandbox.pco_url} PCO_APPLICATION_ID={PCO_APP_ID} PCO_SECRET={PCO_SECRET}")
+        print(
+            f"export PCO_API_URL={sandbox.pco_url} PCO_APPLICATION_ID={PCO_APP_ID} PCO_SECRET={PCO_SECRET}"
+        )
         print(f"# or instead of the PCO id/secret: export PCO_ACCESS_TOKEN={PCO_TOKEN}")
         changed = {k: v for k, v in sandbox.readings().items() if v != _default(k)}
         if changed:

@@ -15,7 +15,9 @@ from .planning_center.store import SCHEDULE_ID_OFFSET
 
 __all__ = ["SCHEDULE_ID_OFFSET", "Store"]
 
-SCHEMA = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);\n" + gb.SCHEMA + pco.SCHEMA
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);\n" + gb.SCHEMA + pco.SCHEMA
+)
 TABLES = (*gb.TABLES, *pco.TABLES)
 _FOLDED = ("gb_schedule_sessions", "gb_schedule_attendees", "gb_schedules", "pco_declined_times")
 
@@ -32,12 +34,16 @@ class Store(gb.GuidebookStore, pco.PlanningCenterStore):
 
     def snapshot(self) -> dict[str, Any]:
         """Everything, for GET /_sandbox/state (link tables folded into the rows they belong to)."""
-        out: dict[str, Any] = {t: self.rows(f"SELECT * FROM {t} ORDER BY id") for t in TABLES if t not in _FOLDED}
+        out: dict[str, Any] = {
+            t: self.rows(f"SELECT * FROM {t} ORDER BY id") for t in TABLES if t not in _FOLDED
+        }
         out["gb_schedules"] = self.guidebook_schedules()
         for row in out["gb_sessions"]:
             row["extra"] = json.loads(row["extra"] or "{}")
         declined: dict[int, list[int]] = {}
-        for member, plan_time in self.tuples("SELECT plan_person, plan_time FROM pco_declined_times ORDER BY 1, 2"):
+        for member, plan_time in self.tuples(
+            "SELECT plan_person, plan_time FROM pco_declined_times ORDER BY 1, 2"
+        ):
             declined.setdefault(member, []).append(plan_time)
         for row in out["pco_plan_people"]:
             row["declined_times"] = declined.get(row["id"], [])

@@ -34,9 +34,14 @@ def sb(sandbox: SandboxServer) -> SandboxServer:
 
 
 def sandbox_env(sb: SandboxServer) -> dict[str, str]:
-    return {"GUIDEBOOK_API_KEY": GUIDEBOOK_KEY, "GUIDEBOOK_API_URL": sb.guidebook_url,
-            "PCO_APPLICATION_ID": PCO_APP_ID, "PCO_SECRET": PCO_SECRET,
-            "PCO_API_URL": sb.pco_url, "PCO_ACCESS_TOKEN": ""}
+    return {
+        "GUIDEBOOK_API_KEY": GUIDEBOOK_KEY,
+        "GUIDEBOOK_API_URL": sb.guidebook_url,
+        "PCO_APPLICATION_ID": PCO_APP_ID,
+        "PCO_SECRET": PCO_SECRET,
+        "PCO_API_URL": sb.pco_url,
+        "PCO_ACCESS_TOKEN": "",
+    }
 
 
 Cli = Callable[..., Result]

@@ -13,10 +13,23 @@ from provisioner.files.fields import Safety
 from provisioner.providers.base import Provider, Written
 
 
-def scope(prune: bool = True, ignore: tuple[str, ...] = (), protect: tuple[str, ...] = (),
-          max_pct: float = 30, min_existing: int = 10) -> Scope:
-    return Scope("guidebook", "guide 47", {"guide": 47}, prune=prune, ignore=ignore, protect=protect,
-                 safety=Safety(max_delete_percent=max_pct, min_existing=min_existing), note_renames=True)
+def scope(
+    prune: bool = True,
+    ignore: tuple[str, ...] = (),
+    protect: tuple[str, ...] = (),
+    max_pct: float = 30,
+    min_existing: int = 10,
+) -> Scope:
+    return Scope(
+        "guidebook",
+        "guide 47",
+        {"guide": 47},
+        prune=prune,
+        ignore=ignore,
+        protect=protect,
+        safety=Safety(max_delete_percent=max_pct, min_existing=min_existing),
+        note_renames=True,
+    )
 
 
 def rec(key: str, id: Any = None, source: str | None = None, **values: Any) -> Record:
@@ -42,7 +55,9 @@ def simulate(live: dict[str, Record], changes: list[Change]) -> dict[str, Record
             out[c.key] = Record(c.key, dict(c.after or {}), id=next_id)
         else:
             old = out[c.key]
-            out[c.key] = Record(c.key, {**old.values, **{k: (c.after or {})[k] for k in c.fields}}, id=old.id)
+            out[c.key] = Record(
+                c.key, {**old.values, **{k: (c.after or {})[k] for k in c.fields}}, id=old.id
+            )
     return out
 
 
@@ -53,8 +68,12 @@ class FakeProvider(Provider):
     name = "fake"
     title = "Fake"
 
-    def __init__(self, scopes: list[Scope], live: dict[str, dict[str, Record]],
-                 desired: dict[str, dict[str, Record]]) -> None:
+    def __init__(
+        self,
+        scopes: list[Scope],
+        live: dict[str, dict[str, Record]],
+        desired: dict[str, dict[str, Record]],
+    ) -> None:
         self._scopes, self.live, self._desired = scopes, live, desired
         self.applied: list[tuple[str, str]] = []
         self.fail: dict[str, Exception] = {}  # key -> error its change raises
@@ -68,7 +87,9 @@ class FakeProvider(Provider):
             raise self.unreadable[scope.name]
         return dict(self.live[scope.name])
 
-    def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]:
+    def desired(
+        self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
         return self._desired[scope.name]
 
     def apply(self, change: Change) -> Written | None:
@@ -80,15 +101,27 @@ class FakeProvider(Provider):
         return Written(id=made.id) if made else None
 
 
-def roster_yaml(plan: int, members: Sequence[dict[str, Any]], *, prune: bool | None = None,
-                service_type: int = 1234) -> str:
+def roster_yaml(
+    plan: int,
+    members: Sequence[dict[str, Any]],
+    *,
+    prune: bool | None = None,
+    service_type: int = 1234,
+) -> str:
     """A Planning Center roster file of one plan, laid out as users write it: `provider` on line 1, the plan on
     line 4, `prune` (when given) on line 5, and the team members from line 6 or 7, one flow mapping a line."""
-    lines = ["provider: planning_center", f"service_type: {service_type}", "rosters:", f"  - plan: {plan}"]
+    lines = [
+        "provider: planning_center",
+        f"service_type: {service_type}",
+        "rosters:",
+        f"  - plan: {plan}",
+    ]
     if prune is not None:
         lines.append(f"    prune: {'true' if prune else 'false'}")
     lines.append("    team_members:")
-    lines += ["      - {" + ", ".join(f"{k}: {_scalar(v)}" for k, v in m.items()) + "}" for m in members]
+    lines += [
+        "      - {" + ", ".join(f"{k}: {_scalar(v)}" for k, v in m.items()) + "}" for m in members
+    ]
     return "\n".join(lines) + "\n"
 
 

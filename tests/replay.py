@@ -13,7 +13,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from provisioner.transport.recording import load
 
-SKIP_HEADERS = {"content-length", "transfer-encoding", "connection", "content-encoding", "date", "server"}
+SKIP_HEADERS = {
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "content-encoding",
+    "date",
+    "server",
+}
 
 
 def _key(method: str, url: str) -> tuple[str, str, str]:
@@ -25,8 +32,13 @@ class ReplayServer:
     """Answers from a ``--record`` directory, or from ``exchanges`` given as values (same shape). With
     ``by_path`` the query is ignored (recordings made with other page sizes), answers still in order."""
 
-    def __init__(self, directory: str | Path | None = None, *, exchanges: list[dict[str, Any]] | None = None,
-                 by_path: bool = False) -> None:
+    def __init__(
+        self,
+        directory: str | Path | None = None,
+        *,
+        exchanges: list[dict[str, Any]] | None = None,
+        by_path: bool = False,
+    ) -> None:
         self.answers: dict[tuple[str, str, str], deque[dict[str, Any]]] = defaultdict(deque)
         self.by_path = by_path
         self.seen: list[str] = []
@@ -55,8 +67,13 @@ class ReplayServer:
                     return
                 exchange = queue.popleft() if len(queue) > 1 else queue[0]
                 body = exchange["body"]
-                raw = body if isinstance(body, bytes) else b"" if body is None else (
-                    json.dumps(body) if not isinstance(body, str) else body).encode()
+                raw = (
+                    body
+                    if isinstance(body, bytes)
+                    else b""
+                    if body is None
+                    else (json.dumps(body) if not isinstance(body, str) else body).encode()
+                )
                 self.send_response(exchange["status"])
                 for name, value in exchange["headers"].items():
                     if name.lower() not in SKIP_HEADERS:
@@ -69,7 +86,9 @@ class ReplayServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def _key(self, method: str, url: str) -> tuple[str, str, str]:
         key = _key(method, url)

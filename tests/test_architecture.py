@@ -36,14 +36,26 @@ def imports(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if _type_checking_only(node, parents):
             continue
-        if isinstance(node, ast.ImportFrom) and node.level:  # `from .x import y`: relative to this package
+        if (
+            isinstance(node, ast.ImportFrom) and node.level
+        ):  # `from .x import y`: relative to this package
             base = package[: len(package) - node.level + 1]
-            node = ast.ImportFrom(".".join([*base, *([node.module] if node.module else [])]), node.names, 0)
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("provisioner"):
+            node = ast.ImportFrom(
+                ".".join([*base, *([node.module] if node.module else [])]), node.names, 0
+            )
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("provisioner")
+        ):
             for alias in node.names:
                 sub = f"{node.module}.{alias.name}"
-                found.add(sub if (PACKAGE.parent / (sub.replace(".", "/") + ".py")).exists()
-                          or (PACKAGE.parent / sub.replace(".", "/")).is_dir() else node.module)
+                found.add(
+                    sub
+                    if (PACKAGE.parent / (sub.replace(".", "/") + ".py")).exists()
+                    or (PACKAGE.parent / sub.replace(".", "/")).is_dir()
+                    else node.module
+                )
         elif isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.startswith("provisioner")}
     return found
@@ -51,7 +63,10 @@ def imports(path: Path) -> set[str]:
 
 def graph() -> dict[str, set[str]]:
     modules = {module_name(p): p for root in (PACKAGE, SANDBOX) for p in root.rglob("*.py")}
-    return {name: {m for m in imports(path) if m in modules and m != name} for name, path in modules.items()}
+    return {
+        name: {m for m in imports(path) if m in modules and m != name}
+        for name, path in modules.items()
+    }
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -91,7 +106,9 @@ def test_no_import_cycle() -> None:
 
 
 def test_relative_imports_count() -> None:
-    assert {"provisioner_sandbox.readings", "provisioner_sandbox.server"} <= imports(SANDBOX / "cli.py")
+    assert {"provisioner_sandbox.readings", "provisioner_sandbox.server"} <= imports(
+        SANDBOX / "cli.py"
+    )
     assert "provisioner_sandbox.app" not in imports(SANDBOX / "__init__.py")  # TYPE_CHECKING only
 
 
@@ -102,12 +119,21 @@ def test_the_cycle_finder_finds_one() -> None:
 def _code_words(path: Path) -> list[str]:
     """Names and string constants in code, docstrings left out."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
-                  if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-                  and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    docstrings = {
+        id(n.body[0].value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and n.body
+        and isinstance(n.body[0], ast.Expr)
+        and isinstance(n.body[0].value, ast.Constant)
+    }
     words: list[str] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        ):
             words.append(node.value)
         elif isinstance(node, ast.Name):
             words.append(node.id)
@@ -121,11 +147,16 @@ def _code_words(path: Path) -> list[str]:
 
 
 def test_only_the_registry_names_a_service_outside_providers_and_the_emulator() -> None:
-    generic = [p for p in PACKAGE.rglob("*.py")
-               if p.relative_to(PACKAGE).parts[0] not in ("providers", "sandbox")]
+    generic = [
+        p
+        for p in PACKAGE.rglob("*.py")
+        if p.relative_to(PACKAGE).parts[0] not in ("providers", "sandbox")
+    ]
     generic.append(PACKAGE / "providers" / "base.py")
-    naming = {str(p.relative_to(ROOT)): sorted({w for w in _code_words(p) if SERVICE_WORDS.search(w)})
-              for p in generic}
+    naming = {
+        str(p.relative_to(ROOT)): sorted({w for w in _code_words(p) if SERVICE_WORDS.search(w)})
+        for p in generic
+    }
     assert {path: words for path, words in naming.items() if words} == {}
 
 
@@ -135,6 +166,11 @@ def test_every_declared_runtime_dependency_is_imported() -> None:
     # Distribution name -> import name, where they differ; ruamel.yaml.clib is ruamel's C parser, loaded by it.
     import_names = {"ruamel.yaml.clib": "ruamel.yaml"}
     source = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py"))
-    missing = [n for n in sorted(names)
-               if not re.search(rf"^\s*(from|import)\s+{re.escape(import_names.get(n, n))}\b", source, re.M)]
+    missing = [
+        n
+        for n in sorted(names)
+        if not re.search(
+            rf"^\s*(from|import)\s+{re.escape(import_names.get(n, n))}\b", source, re.M
+        )
+    ]
     assert missing == []

@@ -29,7 +29,9 @@ def invoke(*args: str) -> click.testing.Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_file_errors_become_github_annotations(write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_errors_become_github_annotations(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write("bad.yaml", BAD) / "bad.yaml"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_WORKSPACE", str(path.parent.parent))
@@ -44,7 +46,9 @@ def test_file_errors_become_github_annotations(write: Write, monkeypatch: pytest
     assert (line, col) == ("5", "5") and "sessionz" in message
 
 
-def test_no_annotations_outside_github_actions(write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_annotations_outside_github_actions(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     result = invoke("validate", str(write("bad.yaml", BAD)))
     assert result.exit_code == 1 and "bad.yaml:" in result.stderr and "::error" not in result.stderr
@@ -53,8 +57,9 @@ def test_no_annotations_outside_github_actions(write: Write, monkeypatch: pytest
 def test_annotation_escapes_what_would_end_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
     d = Diagnostic("dir,a:b/100%.yaml", 3, 7, "two\nlines, 50% and ::colons")
-    assert github_annotation(d) == ("::error file=dir%2Ca%3Ab/100%25.yaml,line=3,col=7::"
-                                    "two%0Alines, 50%25 and ::colons")
+    assert github_annotation(d) == (
+        "::error file=dir%2Ca%3Ab/100%25.yaml,line=3,col=7::two%0Alines, 50%25 and ::colons"
+    )
 
 
 def _commands(group: click.Group, ctx: click.Context) -> Iterator[tuple[str, click.Command]]:
@@ -70,8 +75,14 @@ def _commands(group: click.Group, ctx: click.Context) -> Iterator[tuple[str, cli
 def test_every_option_has_help_text() -> None:
     ctx = click.Context(main)
     commands = [("provisioner", main), *_commands(main, ctx)]
-    missing = [f"{name} {param.opts[0]}" for name, command in commands for param in command.params
-               if isinstance(param, click.Option) and not param.help and param.name not in ("help", "version")]
+    missing = [
+        f"{name} {param.opts[0]}"
+        for name, command in commands
+        for param in command.params
+        if isinstance(param, click.Option)
+        and not param.help
+        and param.name not in ("help", "version")
+    ]
     assert missing == [], f"options without help text: {missing}"
 
 
@@ -89,15 +100,25 @@ def test_bash_completion_script_is_generated(monkeypatch: pytest.MonkeyPatch) ->
     assert result.exit_code == 0 and "_provisioner_completion" in result.stdout
 
 
-@pytest.mark.parametrize(("words", "expected"), [
-    ("provisioner ", ["apply", "doctor", "drift", "import", "plan", "sandbox", "schema", "validate"]),
-    ("provisioner import ", ["guidebook", "planning-center"]),
-    ("provisioner -v plan --f", ["--format"]),
-    ("provisioner import guidebook --q", ["--quiet"]),  # -v/-q are added to every subcommand, import ones too
-    ("provisioner drift --format ", ["text", "markdown", "json"]),
-])
-def test_bash_completion_completes_commands_and_options(monkeypatch: pytest.MonkeyPatch, words: str,
-                                                        expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (
+            "provisioner ",
+            ["apply", "doctor", "drift", "import", "plan", "sandbox", "schema", "validate"],
+        ),
+        ("provisioner import ", ["guidebook", "planning-center"]),
+        ("provisioner -v plan --f", ["--format"]),
+        (
+            "provisioner import guidebook --q",
+            ["--quiet"],
+        ),  # -v/-q are added to every subcommand, import ones too
+        ("provisioner drift --format ", ["text", "markdown", "json"]),
+    ],
+)
+def test_bash_completion_completes_commands_and_options(
+    monkeypatch: pytest.MonkeyPatch, words: str, expected: list[str]
+) -> None:
     """What the shell gets on Tab: guards the commands being assembled from several modules and services."""
     monkeypatch.setenv("_PROVISIONER_COMPLETE", "bash_complete")
     monkeypatch.setenv("COMP_WORDS", words)
@@ -110,6 +131,10 @@ def test_bash_completion_completes_commands_and_options(monkeypatch: pytest.Monk
 def test_help_lists_the_variables_that_change_behaviour() -> None:
     """Besides each service's own: the read timeout, colour, the account suffix and GitHub annotations."""
     text = " ".join(invoke("--help").stdout.split())
-    for needle in ("PROVISIONER_TIMEOUT", "NO_COLOR", "GITHUB_ACTIONS true: file errors also as ::error",
-                   "..._NAME any variable above, for the files with `account: NAME`"):
+    for needle in (
+        "PROVISIONER_TIMEOUT",
+        "NO_COLOR",
+        "GITHUB_ACTIONS true: file errors also as ::error",
+        "..._NAME any variable above, for the files with `account: NAME`",
+    ):
         assert needle in text, needle

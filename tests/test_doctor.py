@@ -47,21 +47,25 @@ def test_doctor_checks_every_service_read_only(cli: Cli, sb: SandboxServer, writ
     result = cli("doctor", str(files(write)))
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for line in ("Guidebook        credentials         ok       the API key is accepted",
-                 "Guidebook        rate-limit headers  note     none sent",
-                 "Guidebook        guide 47            ok       exists; 12 schedules, 40 sessions, 100 attendees",
-                 "Planning Center  credentials         ok       accepted; acting as Jane Doe (person 111)",
-                 "Planning Center  rate-limit headers  ok       100 requests per 20 s",
-                 "Planning Center  plan 5678           ok       December 6, 2026",
-                 "Planning Center  team-member routes  ok       documented people/{p}/plan_people/{id} answers",
-                 "Planning Center  person 112 answers  note     these credentials act as Jane Doe (person 111): "
-                 "answering someone else's schedules needs Administrator"):
+    for line in (
+        "Guidebook        credentials         ok       the API key is accepted",
+        "Guidebook        rate-limit headers  note     none sent",
+        "Guidebook        guide 47            ok       exists; 12 schedules, 40 sessions, 100 attendees",
+        "Planning Center  credentials         ok       accepted; acting as Jane Doe (person 111)",
+        "Planning Center  rate-limit headers  ok       100 requests per 20 s",
+        "Planning Center  plan 5678           ok       December 6, 2026",
+        "Planning Center  team-member routes  ok       documented people/{p}/plan_people/{id} answers",
+        "Planning Center  person 112 answers  note     these credentials act as Jane Doe (person 111): "
+        "answering someone else's schedules needs Administrator",
+    ):
         assert line in out, out
     assert "checks: 0 problems, 2 notes." in out
     assert {r["method"] for r in sb.requests()} == {"GET"}  # never a write
 
 
-def test_doctor_json_and_problems_that_would_stop_a_run_exit_1(cli: Cli, sb: SandboxServer, write: Write) -> None:
+def test_doctor_json_and_problems_that_would_stop_a_run_exit_1(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
     result = cli("doctor", "--format", "json", str(files(write, guide=999, plan=9999)))
     assert result.exit_code == 1
     data = json.loads(result.stdout)
@@ -69,45 +73,64 @@ def test_doctor_json_and_problems_that_would_stop_a_run_exit_1(cli: Cli, sb: San
     problems = {(c["service"], c["check"]): c for c in data["checks"] if c["status"] == "problem"}
     assert set(problems) == {("Guidebook", "guide 999"), ("Planning Center", "plan 9999")}
     assert problems[("Guidebook", "guide 999")]["detail"].startswith("guide 999 (")
-    assert "does not exist or this key cannot see it" in problems[("Guidebook", "guide 999")]["detail"]
+    assert (
+        "does not exist or this key cannot see it" in problems[("Guidebook", "guide 999")]["detail"]
+    )
     assert problems[("Planning Center", "plan 9999")]["todo"] == "fix the plan id in the file"
     assert {r["method"] for r in sb.requests()} == {"GET"}
 
 
-def test_doctor_reports_refused_and_missing_credentials(cli: Cli, sb: SandboxServer, write: Write,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doctor_reports_refused_and_missing_credentials(
+    cli: Cli, sb: SandboxServer, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GUIDEBOOK_API_KEY", "wrong")
     monkeypatch.delenv("PCO_SECRET")
     result = cli("doctor", str(files(write)))
     assert result.exit_code == 1
     assert "Guidebook        credentials  problem  the API key was refused (401)" in result.stdout
-    assert "Planning Center  credentials  problem  Planning Center credentials are incomplete (PCO_SECRET not set)" \
+    assert (
+        "Planning Center  credentials  problem  Planning Center credentials are incomplete (PCO_SECRET not set)"
         in result.stdout
+    )
     assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("count", ["present", "absent"])
-def test_doctor_notes_a_page_size_the_server_chose(cli: Cli, sb: SandboxServer, write: Write, count: str) -> None:
+def test_doctor_notes_a_page_size_the_server_chose(
+    cli: Cli, sb: SandboxServer, write: Write, count: str
+) -> None:
     """Measured: pages without `count` hid the page size of 5 behind the note about `count`."""
     sb.set_readings({"guidebook.page_size": "5", "guidebook.count": count})
     result = cli("doctor", str(write("g.yaml", GUIDE.format(guide=47))))
     assert result.exit_code == 0, result.output
-    assert "pagination          note     page size 5 (100 asked for): page_size is not honoured" in result.stdout
+    assert (
+        "pagination          note     page size 5 (100 asked for): page_size is not honoured"
+        in result.stdout
+    )
     assert ("pages lack count" in result.stdout) == (count == "absent")
 
 
 def test_doctor_can_record(cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path) -> None:
-    result = cli("doctor", "--record", str(tmp_path / "rec"), str(write("g.yaml", GUIDE.format(guide=47))))
+    result = cli(
+        "doctor", "--record", str(tmp_path / "rec"), str(write("g.yaml", GUIDE.format(guide=47)))
+    )
     assert result.exit_code == 0
     assert len(list((tmp_path / "rec").iterdir())) == len(sb.requests()) > 0
 
 
 def test_doctor_checks_the_people_a_roster_names(cli: Cli, sb: SandboxServer, write: Write) -> None:
     """Measured: a roster naming person 999 passed doctor (only `plan` found it)."""
-    write("r.yaml", ROSTER.format(plan=5678).replace("{person: 111, team: 22}",
-                                                      "{person: 111, team: 22}\n          - {person: 999, team: 22}"))
+    write(
+        "r.yaml",
+        ROSTER.format(plan=5678).replace(
+            "{person: 111, team: 22}",
+            "{person: 111, team: 22}\n          - {person: 999, team: 22}",
+        ),
+    )
     result = cli("doctor", str(write("g.yaml", GUIDE.format(guide=47))))
     assert result.exit_code == 1, result.output
-    assert ("Planning Center  service type 1234 people  problem  person(s) 999 do not exist in Planning Center "
-            "Services (or these credentials cannot see them)") in result.stdout, result.stdout
+    assert (
+        "Planning Center  service type 1234 people  problem  person(s) 999 do not exist in Planning Center "
+        "Services (or these credentials cannot see them)"
+    ) in result.stdout, result.stdout
     assert {r["method"] for r in sb.requests()} == {"GET"}

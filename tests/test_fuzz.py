@@ -11,13 +11,49 @@ from ruamel.yaml import YAML
 from provisioner.core.errors import Diagnostic
 from provisioner.files.loader import load_bytes
 
-KEYS = ["provider", "guide", "schedules", "name", "attendees", "sessions", "email", "import_id", "prune",
-        "ignore", "protect", "publish", "safety", "service_type", "rosters", "plan", "team_members", "person",
-        "team", "status", "position", "notes", "responses", "response", "reason", "bogus"]
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**12), st.floats(allow_nan=True),
-                    st.text(max_size=20), st.sampled_from(["guidebook", "planning_center", "C", "declined", "47"]))
-documents = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)), max_leaves=30)
+KEYS = [
+    "provider",
+    "guide",
+    "schedules",
+    "name",
+    "attendees",
+    "sessions",
+    "email",
+    "import_id",
+    "prune",
+    "ignore",
+    "protect",
+    "publish",
+    "safety",
+    "service_type",
+    "rosters",
+    "plan",
+    "team_members",
+    "person",
+    "team",
+    "status",
+    "position",
+    "notes",
+    "responses",
+    "response",
+    "reason",
+    "bogus",
+]
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**12),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.sampled_from(["guidebook", "planning_center", "C", "declined", "47"]),
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
 
 
 def dump(value: object) -> bytes:
@@ -41,7 +77,9 @@ def test_random_documents_never_crash(doc: object) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(documents.filter(lambda d: isinstance(d, dict)).map(lambda d: {"provider": "guidebook", **d}))
+@given(
+    documents.filter(lambda d: isinstance(d, dict)).map(lambda d: {"provider": "guidebook", **d})
+)
 def test_random_guidebook_shaped_documents_never_crash(doc: object) -> None:
     check(dump(doc))
 

@@ -37,33 +37,56 @@ def gets(sb: SandboxServer) -> list[tuple[str, dict]]:
     return [(r["path"], r["query"]) for r in sb.requests() if r["method"] == "GET"]
 
 
-def test_plan_json_with_id_references_costs_one_list_request(cli: Cli, sb: SandboxServer, write: Write) -> None:
+def test_plan_json_with_id_references_costs_one_list_request(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
     d = write("s.yaml", SMALL)
     result = cli("plan", str(d), "--format", "json")
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
     assert plan["summary"] == {"create": 1, "update": 1, "delete": 0}
     assert [(c["action"], c["key"], c["fields"]) for c in plan["changes"]] == [
-        ("update", "Sales Team", {"attendees": {"add": [8], "remove": []},
-                                  "sessions": {"add": [15], "remove": [14]}}),
-        ("create", "Newcomers", {"attendees": {"add": [50, 51], "remove": []},
-                                 "sessions": {"add": [13], "remove": []}}),
+        (
+            "update",
+            "Sales Team",
+            {"attendees": {"add": [8], "remove": []}, "sessions": {"add": [15], "remove": [14]}},
+        ),
+        (
+            "create",
+            "Newcomers",
+            {"attendees": {"add": [50, 51], "remove": []}, "sessions": {"add": [13], "remove": []}},
+        ),
     ]
     assert plan["changes"][0]["source"].endswith("s.yaml:5")
-    assert plan["changes"][0]["before"] == {"id": 1, "attendees": [6, 7, 10, 11, 12], "sessions": [13, 14, 40]}
-    assert gets(sb) == [(API + "personalized-schedules/", {"guide": "47", "page_size": "100", "ordering": "id"})]
+    assert plan["changes"][0]["before"] == {
+        "id": 1,
+        "attendees": [6, 7, 10, 11, 12],
+        "sessions": [13, 14, 40],
+    }
+    assert gets(sb) == [
+        (API + "personalized-schedules/", {"guide": "47", "page_size": "100", "ordering": "id"})
+    ]
     assert writes(sb) == []
 
 
-def test_apply_sends_minimal_writes_and_replan_is_empty(cli: Cli, sb: SandboxServer, write: Write) -> None:
+def test_apply_sends_minimal_writes_and_replan_is_empty(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
     d = write("s.yaml", SMALL)
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert "Applied 2, failed 0, skipped 0." in result.stdout
     assert sorted(writes(sb), key=str) == [
-        ("PATCH", API + "personalized-schedules/1/", {"attendees": [6, 7, 8, 10, 11, 12], "sessions": [13, 15, 40]}),
-        ("POST", API + "personalized-schedules/", {"guide": 47, "name": "Newcomers", "attendees": [50, 51],
-                                                    "sessions": [13]}),
+        (
+            "PATCH",
+            API + "personalized-schedules/1/",
+            {"attendees": [6, 7, 8, 10, 11, 12], "sessions": [13, 15, 40]},
+        ),
+        (
+            "POST",
+            API + "personalized-schedules/",
+            {"guide": 47, "name": "Newcomers", "attendees": [50, 51], "sessions": [13]},
+        ),
     ]
     sb.clear_requests()
     again = cli("plan", str(d), "--detailed-exitcode", "--format", "json")
@@ -72,17 +95,28 @@ def test_apply_sends_minimal_writes_and_replan_is_empty(cli: Cli, sb: SandboxSer
 
 
 def test_patch_carries_only_the_changed_field(cli: Cli, sb: SandboxServer, write: Write) -> None:
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-                        "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12], sessions: [13, 40]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12], sessions: [13, 40]}\n",
+    )
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
     assert writes(sb) == [("PATCH", API + "personalized-schedules/1/", {"sessions": [13, 40]})]
 
 
-def test_prune_deletes_undeclared_and_ignore_protects(cli: Cli, sb: SandboxServer, write: Write) -> None:
+def test_prune_deletes_undeclared_and_ignore_protects(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
     store = sb.store
-    keep = [s for s in store.guidebook_schedules(47) if s["name"] not in ("Legacy Track", "Manual Adjustments")]
+    keep = [
+        s
+        for s in store.guidebook_schedules(47)
+        if s["name"] not in ("Legacy Track", "Manual Adjustments")
+    ]
     body = "provider: guidebook\nguide: 47\nignore: ['Manual *']\nschedules:\n" + "".join(
-        f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n" for s in keep)
+        f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n"
+        for s in keep
+    )
     d = write("s.yaml", body)
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
@@ -91,8 +125,12 @@ def test_prune_deletes_undeclared_and_ignore_protects(cli: Cli, sb: SandboxServe
     assert "Manual Adjustments" in names and "Legacy Track" not in names
 
 
-def test_readable_references_resolve_once_per_run(cli: Cli, sb: SandboxServer, write: Write) -> None:
-    d = write("s.yaml", """
+def test_readable_references_resolve_once_per_run(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    d = write(
+        "s.yaml",
+        """
         provider: guidebook
         guide: 47
         prune: false
@@ -103,57 +141,88 @@ def test_readable_references_resolve_once_per_run(cli: Cli, sb: SandboxServer, w
           - name: B
             attendees: [{email: carol@example.com}]
             sessions: [{name: Closing Panel}]
-    """)
+    """,
+    )
     result = cli("plan", str(d), "--format", "json")
     assert result.exit_code == 0, result.output
     after = {c["key"]: c["after"] for c in json.loads(result.stdout)["changes"]}
-    assert after == {"A": {"attendees": [6, 7], "sessions": [13, 14]}, "B": {"attendees": [8], "sessions": [40]}}
-    assert sorted(p for p, _ in gets(sb)) == sorted([API + "personalized-schedules/", API + "sessions/",
-                                                     API + "attendees/"])
+    assert after == {
+        "A": {"attendees": [6, 7], "sessions": [13, 14]},
+        "B": {"attendees": [8], "sessions": [40]},
+    }
+    assert sorted(p for p, _ in gets(sb)) == sorted(
+        [API + "personalized-schedules/", API + "sessions/", API + "attendees/"]
+    )
 
 
-def test_unresolvable_references_name_file_line_and_candidates(cli: Cli, sb: SandboxServer, write: Write) -> None:
+def test_unresolvable_references_name_file_line_and_candidates(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
     sb.store.add_session(47, "Workshop A")  # now two sessions share the name
-    d = write("s.yaml", """
+    d = write(
+        "s.yaml",
+        """
         provider: guidebook
         guide: 47
         schedules:
           - name: A
             attendees: [{email: nobody@example.com}, 999]
             sessions: [{name: Workshop A}, {import_id: sess-nope}]
-    """)
+    """,
+    )
     result = cli("plan", str(d))
     assert result.exit_code == 1
     f = str(d / "s.yaml")
     lines = result.stderr.strip().splitlines()
-    assert any("s.yaml:5:17: no attendee of guide 47 has email 'nobody@example.com'" in line
-               for line in lines), lines
-    assert any("s.yaml:5:46: attendee 999 does not exist in guide 47" in line for line in lines), lines
-    assert any("s.yaml:6:16: name 'Workshop A' matches 2 sessions of guide 47: 14 (Workshop A), 46 (Workshop A)" in line
-               and line.endswith("; use an id") for line in lines), lines
-    assert any("s.yaml:6:36: no session of guide 47 has import_id 'sess-nope'" in line for line in lines), lines
+    assert any(
+        "s.yaml:5:17: no attendee of guide 47 has email 'nobody@example.com'" in line
+        for line in lines
+    ), lines
+    assert any("s.yaml:5:46: attendee 999 does not exist in guide 47" in line for line in lines), (
+        lines
+    )
+    assert any(
+        "s.yaml:6:16: name 'Workshop A' matches 2 sessions of guide 47: 14 (Workshop A), 46 (Workshop A)"
+        in line
+        and line.endswith("; use an id")
+        for line in lines
+    ), lines
+    assert any(
+        "s.yaml:6:36: no session of guide 47 has import_id 'sess-nope'" in line for line in lines
+    ), lines
     assert lines[-1] == "4 errors found."
     assert "Traceback" not in result.output and f
 
 
 def test_foreign_session_id_is_a_plan_error(cli: Cli, sb: SandboxServer, write: Write) -> None:
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-                        "  - {name: Bad, attendees: [6], sessions: [41]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        "  - {name: Bad, attendees: [6], sessions: [41]}\n",
+    )
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1
     assert "s.yaml:5:44: session 41 does not exist in guide 47" in result.stderr
     assert writes(sb) == []
 
 
-def test_one_failed_change_does_not_stop_the_others(cli: Cli, sb: SandboxServer, write: Write) -> None:
+def test_one_failed_change_does_not_stop_the_others(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
     sb.add_fault(method="POST", path=r".*/personalized-schedules/$", status=400, times=1)
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-                        "  - {name: A, attendees: [6], sessions: [13]}\n"
-                        "  - {name: Sales Team, attendees: [6], sessions: [13]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        "  - {name: A, attendees: [6], sessions: [13]}\n"
+        "  - {name: Sales Team, attendees: [6], sessions: [13]}\n",
+    )
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 1
-    assert re.search(r"FAILED create guide 47 'A' \(.*s\.yaml:5\): Guidebook: POST "
-                     r"/open-api/v1/personalized-schedules/ answered 400", result.stdout)
+    assert re.search(
+        r"FAILED create guide 47 'A' \(.*s\.yaml:5\): Guidebook: POST "
+        r"/open-api/v1/personalized-schedules/ answered 400",
+        result.stdout,
+    )
     assert "ok     update guide 47 'Sales Team'" in result.stdout
     assert "Applied 1, failed 1, skipped 0." in result.stdout
     assert "some changes failed or were skipped; fix the cause" in result.stderr
@@ -164,49 +233,77 @@ def test_one_failed_change_does_not_stop_the_others(cli: Cli, sb: SandboxServer,
 
 
 def test_publish_guide_and_attendees(cli: Cli, sb: SandboxServer, write: Write) -> None:
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: guide\nschedules:\n"
-                        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\npublish: guide\nschedules:\n"
+        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n",
+    )
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
     assert writes(sb)[-1] == ("POST", API + "guides/47/publish-personalized-schedules/", None)
     sb.clear_requests()
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
-                        "  - {name: Sales Team, attendees: [6, 8], sessions: [13, 14, 40]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
+        "  - {name: Sales Team, attendees: [6, 8], sessions: [13, 14, 40]}\n",
+    )
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
-    assert writes(sb)[1:] == [("POST", API + f"attendees/{a}/publish-personalized-schedules/", None) for a in (7, 8)]
+    assert writes(sb)[1:] == [
+        ("POST", API + f"attendees/{a}/publish-personalized-schedules/", None) for a in (7, 8)
+    ]
     assert "published personalized schedules for 2 attendees" in result.stdout
 
 
 @pytest.mark.parametrize("mode", ["guide", "attendees"])
-def test_publish_refused_by_server_fails_the_run_without_a_crash(cli: Cli, sb: SandboxServer, write: Write,
-                                                                 mode: str) -> None:
-    d = write("s.yaml", f"provider: guidebook\nguide: 48\nprune: false\npublish: {mode}\nschedules:\n"
-                        "  - {name: Partner Track, attendees: [102, 103], sessions: [41]}\n")
+def test_publish_refused_by_server_fails_the_run_without_a_crash(
+    cli: Cli, sb: SandboxServer, write: Write, mode: str
+) -> None:
+    d = write(
+        "s.yaml",
+        f"provider: guidebook\nguide: 48\nprune: false\npublish: {mode}\nschedules:\n"
+        "  - {name: Partner Track, attendees: [102, 103], sessions: [41]}\n",
+    )
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "FAILED guide 48: post-apply step failed" in result.stdout
-    assert "answered 403" in result.stdout if mode == "guide" else "publishing failed for" in result.stdout
+    assert (
+        "answered 403" in result.stdout
+        if mode == "guide"
+        else "publishing failed for" in result.stdout
+    )
     if mode == "attendees":  # every attendee was tried, not just the first
-        publishes = [r["path"] for r in sb.requests() if r["path"].endswith("publish-personalized-schedules/")]
+        publishes = [
+            r["path"]
+            for r in sb.requests()
+            if r["path"].endswith("publish-personalized-schedules/")
+        ]
         assert len(publishes) >= 2
 
 
-def test_ambiguous_create_is_adopted_not_duplicated(cli: Cli, sb: SandboxServer, write: Write,
-                                                    clock: FakeClock) -> None:
+def test_ambiguous_create_is_adopted_not_duplicated(
+    cli: Cli, sb: SandboxServer, write: Write, clock: FakeClock
+) -> None:
     sb.add_fault(method="POST", path=r".*/personalized-schedules/$", mode="drop_after_commit")
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-                        "  - {name: New, attendees: [6], sessions: [13]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        "  - {name: New, attendees: [6], sessions: [13]}\n",
+    )
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert [s["name"] for s in sb.store.guidebook_schedules(47)].count("New") == 1
-    assert [m for m, _, _ in writes(sb)] == ["POST"]  # committed once, adopted on re-read, never re-sent
+    assert [m for m, _, _ in writes(sb)] == [
+        "POST"
+    ]  # committed once, adopted on re-read, never re-sent
     # one backoff before the re-read; then, before the check after apply, the rest of the request
     # timeout: the copy adopted may be another writer's, with this run's own POST still to land
     assert len(clock.sleeps) == 2 and 0.25 <= clock.sleeps[0] <= 0.5
     assert sum(clock.sleeps) == pytest.approx(30.0)  # PROVISIONER_TIMEOUT's default, from the POST
 
 
-def test_confirmation_required_without_a_terminal(cli: Cli, sb: SandboxServer, write: Write) -> None:
+def test_confirmation_required_without_a_terminal(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
     d = write("s.yaml", SMALL)
     result = cli("apply", str(d))
     assert result.exit_code == 1
@@ -217,12 +314,19 @@ def test_confirmation_required_without_a_terminal(cli: Cli, sb: SandboxServer, w
 def test_impact_is_exact_over_the_whole_guide(cli: Cli, sb: SandboxServer, write: Write) -> None:
     # Carol (8) already sees 13, 15, 40 through VIP Speakers; Bob (7) already sees 13, 14, 40 through Sales Team
     # and 15 through Engineering: adding him to VIP Speakers changes nothing he sees.
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-                        "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12, 8], sessions: [13, 14, 40]}\n"
-                        "  - {name: VIP Speakers, attendees: [8, 20, 21, 7], sessions: [13, 15, 40]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12, 8], sessions: [13, 14, 40]}\n"
+        "  - {name: VIP Speakers, attendees: [8, 20, 21, 7], sessions: [13, 15, 40]}\n",
+    )
     result = cli("plan", str(d), "--format", "json")
     assert json.loads(result.stdout)["impact"] == [
-        {"provider": "guidebook", "scope": "guide 47", "people": [{"person": 8, "gain": [14], "lose": []}]},
+        {
+            "provider": "guidebook",
+            "scope": "guide 47",
+            "people": [{"person": 8, "gain": [14], "lose": []}],
+        },
     ]
     markdown = cli("plan", str(d), "--format", "markdown").stdout
     assert "- carol@example.com: +Workshop A\n" in markdown and "bob@example.com:" not in markdown
@@ -234,12 +338,15 @@ def test_one_list_request_per_page_of_schedules(cli: Cli, sb: SandboxServer, wri
     d = write("s.yaml", SMALL)
     assert cli("plan", str(d), "--format", "json").exit_code == 0
     query = {"guide": "47", "page_size": "100", "ordering": "id"}
-    assert gets(sb) == [(API + "personalized-schedules/", query),
-                        (API + "personalized-schedules/", {**query, "page": "2"})]
+    assert gets(sb) == [
+        (API + "personalized-schedules/", query),
+        (API + "personalized-schedules/", {**query, "page": "2"}),
+    ]
 
 
-def test_a_non_api_answer_is_one_clear_error(cli: Cli, write: Write, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_non_api_answer_is_one_clear_error(
+    cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import http.server
     import threading
     from functools import partial
@@ -247,8 +354,12 @@ def test_a_non_api_answer_is_one_clear_error(cli: Cli, write: Write, tmp_path: P
     (tmp_path / "www" / "personalized-schedules").mkdir(parents=True)
     (tmp_path / "www" / "personalized-schedules" / "index.html").write_text("<html>hello</html>")
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "www")))
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+        ("127.0.0.1", 0),
+        partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "www")),
+    )
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    ).start()
     monkeypatch.setenv("GUIDEBOOK_API_URL", f"http://127.0.0.1:{server.server_port}/")
     try:
         result = cli("plan", str(write("s.yaml", SMALL)), "--format", "json")
@@ -260,45 +371,70 @@ def test_a_non_api_answer_is_one_clear_error(cli: Cli, write: Write, tmp_path: P
     assert "Traceback" not in result.output
 
 
-def test_nobody_affected_is_said_exactly_not_guessed(cli: Cli, sb: SandboxServer, write: Write) -> None:
+def test_nobody_affected_is_said_exactly_not_guessed(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
     sb.store.add_guidebook_schedule(47, "Copy of Sales", [6], [13])
     rows = [s for s in sb.store.guidebook_schedules(47) if s["name"] != "Copy of Sales"]
     body = "provider: guidebook\nguide: 47\nschedules:\n" + "".join(
-        f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n" for s in rows)
+        f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n"
+        for s in rows
+    )
     result = cli("plan", str(write("s.yaml", body)), "--format", "markdown")
     assert "Copy of Sales" in result.stdout  # deleted...
-    assert "alice@example.com: −Opening Keynote" not in result.stdout  # ...but Alice keeps it via Sales Team
+    assert (
+        "alice@example.com: −Opening Keynote" not in result.stdout
+    )  # ...but Alice keeps it via Sales Team
 
 
-def test_a_failed_publish_can_be_run_again_with_republish(cli: Cli, sb: SandboxServer, write: Write) -> None:
+def test_a_failed_publish_can_be_run_again_with_republish(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
     sb.add_fault(method="POST", path="publish-personalized-schedules", status=400, times=-1)
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: guide\nschedules:\n"
-                        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\npublish: guide\nschedules:\n"
+        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n",
+    )
     assert cli("apply", str(d), "--auto-approve").exit_code == 1
     sb.clear_faults()
     sb.clear_requests()
-    assert cli("apply", str(d), "--auto-approve").stdout.endswith("No changes. Live state matches the YAML.\n")
+    assert cli("apply", str(d), "--auto-approve").stdout.endswith(
+        "No changes. Live state matches the YAML.\n"
+    )
     result = cli("apply", str(d), "--auto-approve", "--republish")
     assert result.exit_code == 0, result.output
     assert "guide 47: published personalized schedules" in result.stdout
     assert writes(sb) == [("POST", API + "guides/47/publish-personalized-schedules/", None)]
 
 
-def test_publish_covers_what_succeeded_when_other_changes_failed(cli: Cli, sb: SandboxServer, write: Write) -> None:
+def test_publish_covers_what_succeeded_when_other_changes_failed(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
     sb.add_fault(method="PATCH", path="personalized-schedules/3/", status=400, times=-1)
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
-                        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n"
-                        "  - {name: VIP Speakers, attendees: [8], sessions: [13]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
+        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n"
+        "  - {name: VIP Speakers, attendees: [8], sessions: [13]}\n",
+    )
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1
     assert "publish (attendees) covers the 1 changes that succeeded" in result.stdout
     published = [p for _, p, _ in writes(sb) if p.endswith("publish-personalized-schedules/")]
-    assert published == [API + f"attendees/{a}/publish-personalized-schedules/" for a in (10, 11, 12)]
+    assert published == [
+        API + f"attendees/{a}/publish-personalized-schedules/" for a in (10, 11, 12)
+    ]
 
 
 def test_republish_with_changes_publishes_once(cli: Cli, sb: SandboxServer, write: Write) -> None:
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
-                        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\npublish: attendees\nschedules:\n"
+        "  - {name: Sales Team, attendees: [6, 7], sessions: [13, 14, 40]}\n",
+    )
     assert cli("apply", str(d), "--auto-approve", "--republish").exit_code == 0
     published = [p for _, p, _ in writes(sb) if p.endswith("publish-personalized-schedules/")]
-    assert published == [API + f"attendees/{a}/publish-personalized-schedules/" for a in (6, 7)]  # all, each once
+    assert published == [
+        API + f"attendees/{a}/publish-personalized-schedules/" for a in (6, 7)
+    ]  # all, each once

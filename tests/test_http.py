@@ -28,14 +28,28 @@ from provisioner.providers.guidebook.provider import drf_detail
 from provisioner.transport.http import HttpClient, RatePacer, RetryPolicy, check_base_url
 from provisioner_sandbox import GUIDEBOOK_KEY, SandboxServer
 
-RETRY = RetryPolicy(attempts=3, jitter=min)  # backoff 0.5 s x 2**attempt, times 0.5 (the least jitter)
+RETRY = RetryPolicy(
+    attempts=3, jitter=min
+)  # backoff 0.5 s x 2**attempt, times 0.5 (the least jitter)
 LIST = "personalized-schedules/"
 
 
-def client(sb: SandboxServer, clock: FakeClock, key: str = GUIDEBOOK_KEY, retry: RetryPolicy = RETRY,
-           timeout: float = 5.0) -> HttpClient:
-    return HttpClient(sb.guidebook_url, auth=lambda: f"JWT {key}", service="Guidebook",
-                      detail=drf_detail, retry=retry, timeout=(1.0, timeout), clock=clock)
+def client(
+    sb: SandboxServer,
+    clock: FakeClock,
+    key: str = GUIDEBOOK_KEY,
+    retry: RetryPolicy = RETRY,
+    timeout: float = 5.0,
+) -> HttpClient:
+    return HttpClient(
+        sb.guidebook_url,
+        auth=lambda: f"JWT {key}",
+        service="Guidebook",
+        detail=drf_detail,
+        retry=retry,
+        timeout=(1.0, timeout),
+        clock=clock,
+    )
 
 
 def statuses(sb: SandboxServer) -> list[tuple[str, int | None]]:
@@ -46,11 +60,16 @@ def test_get_retries_5xx_and_429_honouring_retry_after(sb: SandboxServer, clock:
     sb.add_fault(method="GET", path=LIST, status=503, times=1)
     sb.add_fault(method="GET", path=LIST, status=429, times=1, retry_after=7)
     assert client(sb, clock).request("GET", LIST, params={"guide": 47}).status == 200
-    assert clock.sleeps == [0.25, 7.0]  # our backoff after the 503, the server's Retry-After after the 429
+    assert clock.sleeps == [
+        0.25,
+        7.0,
+    ]  # our backoff after the 503, the server's Retry-After after the 429
     assert statuses(sb) == [("GET", 503), ("GET", 429), ("GET", 200)]
 
 
-def test_retry_after_gets_up_to_a_tenth_of_a_second_of_jitter(sb: SandboxServer, clock: FakeClock) -> None:
+def test_retry_after_gets_up_to_a_tenth_of_a_second_of_jitter(
+    sb: SandboxServer, clock: FakeClock
+) -> None:
     sb.add_fault(method="GET", path=LIST, status=429, times=1, retry_after=7)
     client(sb, clock, retry=RetryPolicy(jitter=max)).request("GET", LIST)
     assert clock.sleeps == [7.1]
@@ -71,8 +90,9 @@ def test_attempts_are_capped(sb: SandboxServer, clock: FakeClock) -> None:
 
 
 @pytest.mark.parametrize(("retry_after", "sent", "sleeps"), [(10, 1, []), (1, 3, [1.0, 1.0])])
-def test_total_time_is_capped(sb: SandboxServer, clock: FakeClock, retry_after: float, sent: int,
-                              sleeps: list[float]) -> None:
+def test_total_time_is_capped(
+    sb: SandboxServer, clock: FakeClock, retry_after: float, sent: int, sleeps: list[float]
+) -> None:
     """A retry whose wait would end past ``total`` seconds after the first attempt is not made."""
     sb.add_fault(method="GET", path=LIST, status=429, times=-1, retry_after=retry_after)
     with pytest.raises(Exception, match="answered 429"):
@@ -80,20 +100,28 @@ def test_total_time_is_capped(sb: SandboxServer, clock: FakeClock, retry_after: 
     assert len(statuses(sb)) == sent and clock.sleeps == sleeps
 
 
-@pytest.mark.parametrize(("status", "kind"), [(400, BadRequestError), (401, AuthError), (404, NotFoundError)])
-def test_client_errors_are_typed_and_not_retried(sb: SandboxServer, clock: FakeClock, status: int, kind: type) -> None:
+@pytest.mark.parametrize(
+    ("status", "kind"), [(400, BadRequestError), (401, AuthError), (404, NotFoundError)]
+)
+def test_client_errors_are_typed_and_not_retried(
+    sb: SandboxServer, clock: FakeClock, status: int, kind: type
+) -> None:
     sb.add_fault(method="PATCH", path=LIST, status=status, times=-1)
     with pytest.raises(kind):
         client(sb, clock).request("PATCH", LIST + "1/", json={"sessions": [13]})
     assert statuses(sb) == [("PATCH", status)] and clock.sleeps == []
 
 
-def test_wrong_key_is_an_auth_error_with_the_server_detail(sb: SandboxServer, clock: FakeClock) -> None:
+def test_wrong_key_is_an_auth_error_with_the_server_detail(
+    sb: SandboxServer, clock: FakeClock
+) -> None:
     with pytest.raises(AuthError, match=r"answered 401: Invalid signature\."):
         client(sb, clock, key="wrong").request("GET", LIST)
 
 
-def test_post_is_never_resent_after_an_ambiguous_failure(sb: SandboxServer, clock: FakeClock) -> None:
+def test_post_is_never_resent_after_an_ambiguous_failure(
+    sb: SandboxServer, clock: FakeClock
+) -> None:
     sb.add_fault(method="POST", path=LIST, mode="drop_after_commit")
     body = {"guide": 47, "name": "X", "attendees": [6], "sessions": [13]}
     with pytest.raises(AmbiguousWriteError):
@@ -105,7 +133,9 @@ def test_post_is_never_resent_after_an_ambiguous_failure(sb: SandboxServer, cloc
     assert clock.sleeps == []
 
 
-def test_post_is_retried_on_429_because_nothing_was_done(sb: SandboxServer, clock: FakeClock) -> None:
+def test_post_is_retried_on_429_because_nothing_was_done(
+    sb: SandboxServer, clock: FakeClock
+) -> None:
     sb.add_fault(method="POST", path=LIST, status=429, retry_after=0.01)
     body = {"guide": 47, "name": "X", "attendees": [6], "sessions": [13]}
     assert client(sb, clock).request("POST", LIST, json=body).status == 201
@@ -113,7 +143,9 @@ def test_post_is_retried_on_429_because_nothing_was_done(sb: SandboxServer, cloc
     assert clock.sleeps == [0.01]
 
 
-def test_timeouts_and_dropped_connections_are_retried_for_reads(sb: SandboxServer, clock: FakeClock) -> None:
+def test_timeouts_and_dropped_connections_are_retried_for_reads(
+    sb: SandboxServer, clock: FakeClock
+) -> None:
     sb.add_fault(method="GET", path=LIST, mode="timeout", delay=0.5)
     sb.add_fault(method="GET", path=LIST, mode="drop_before")
     assert client(sb, clock, timeout=0.3).request("GET", LIST).status == 200
@@ -126,18 +158,24 @@ def test_204_delete_is_success_with_no_body(sb: SandboxServer, clock: FakeClock)
 
 
 def test_connection_refused_is_a_transport_error(clock: FakeClock) -> None:
-    c = HttpClient("http://127.0.0.1:9/", auth=lambda: "JWT x", service="Guidebook", retry=RETRY, clock=clock)
+    c = HttpClient(
+        "http://127.0.0.1:9/", auth=lambda: "JWT x", service="Guidebook", retry=RETRY, clock=clock
+    )
     with pytest.raises(TransportError, match=r"GET /x connection failed \(ConnectionError\)"):
         c.request("GET", "x")
     assert clock.sleeps == [0.25, 0.5]  # retried: nothing reached a server
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:1/", "http://localhost/", "http://[::1]:80/", "https://x.org"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:1/", "http://localhost/", "http://[::1]:80/", "https://x.org"]
+)
 def test_base_url_policy_accepts(url: str) -> None:
     assert check_base_url(url, "X").endswith("/")
 
 
-@pytest.mark.parametrize("url", ["http://example.com/", "http://169.254.1.1/", "file:///etc/passwd", "https://"])
+@pytest.mark.parametrize(
+    "url", ["http://example.com/", "http://169.254.1.1/", "file:///etc/passwd", "https://"]
+)
 def test_base_url_policy_refuses(url: str) -> None:
     with pytest.raises(ConfigError, match="refused"):
         check_base_url(url, "X")
@@ -165,7 +203,9 @@ def test_pacer_keeps_a_margin_and_counts_what_the_server_says_others_sent(clock:
     pacer.before()
     assert clock.sleeps == [20.05]
     clock.advance(5)
-    for _ in range(8):  # 7 fit beside the one sent at 20.05; the 8th waits until that one is 20 s old
+    for _ in range(
+        8
+    ):  # 7 fit beside the one sent at 20.05; the 8th waits until that one is 20 s old
         pacer.before()
     assert clock.sleeps == [20.05, 15.05]
 
@@ -185,7 +225,9 @@ def test_pacer_paces_concurrent_callers_together(clock: FakeClock) -> None:
         t.join()
     sent.sort()
     assert len(sent) == 20
-    assert all(later - earlier >= 10 for earlier, later in zip(sent, sent[4:], strict=False))  # never 5 in 10 s
+    assert all(
+        later - earlier >= 10 for earlier, later in zip(sent, sent[4:], strict=False)
+    )  # never 5 in 10 s
 
 
 class _Pages(BaseHTTPRequestHandler):
@@ -196,8 +238,11 @@ class _Pages(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         type(self).seen.append(f"{self.headers.get('Host')} {self.path}")
         page2 = "page=2" in self.path
-        body = {"count": 2, "next": None if page2 else "http://127.0.0.2:9/steal/?page=2",
-                "results": [{"id": 2 if page2 else 1}]}
+        body = {
+            "count": 2,
+            "next": None if page2 else "http://127.0.0.2:9/steal/?page=2",
+            "results": [{"id": 2 if page2 else 1}],
+        }
         raw = json.dumps(body).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -213,7 +258,9 @@ class _Pages(BaseHTTPRequestHandler):
 def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
     """A throwaway local server; it polls for shutdown every 10 ms (the default 0.5 s made each test wait)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    ).start()
     try:
         yield server
     finally:
@@ -225,10 +272,15 @@ def test_next_links_to_another_host_are_followed_on_our_own_host() -> None:
     with serving(_Pages) as server:
         base = f"http://127.0.0.1:{server.server_port}/"
         c = HttpClient(base, auth=lambda: "JWT secret", service="Guidebook", retry=RETRY)
-        rows = list(c.iterate("x/", None, items=lambda p: p["results"], next_url=lambda p: p["next"]))
+        rows = list(
+            c.iterate("x/", None, items=lambda p: p["results"], next_url=lambda p: p["next"])
+        )
     assert rows == [{"id": 1}, {"id": 2}]
     # the foreign link's query is followed on our own host and path (its path is the other host's business)
-    assert _Pages.seen == [f"127.0.0.1:{server.server_port} /x/", f"127.0.0.1:{server.server_port} /x/?page=2"]
+    assert _Pages.seen == [
+        f"127.0.0.1:{server.server_port} /x/",
+        f"127.0.0.1:{server.server_port} /x/?page=2",
+    ]
 
 
 def test_a_next_link_that_loops_back_is_an_error_not_a_hang() -> None:
@@ -242,7 +294,11 @@ def test_a_next_link_that_loops_back_is_an_error_not_a_hang() -> None:
             self.wfile.write(raw)
 
     with serving(Loop) as server:
-        c = HttpClient(f"http://127.0.0.1:{server.server_port}/", auth=lambda: "JWT k", service="Guidebook",
-                       retry=RETRY)
+        c = HttpClient(
+            f"http://127.0.0.1:{server.server_port}/",
+            auth=lambda: "JWT k",
+            service="Guidebook",
+            retry=RETRY,
+        )
         with pytest.raises(ApiError, match="pagination loops back"):
             list(c.iterate("x/", None, items=lambda p: p["results"], next_url=lambda p: p["next"]))

@@ -38,18 +38,30 @@ def import_plan_empty(cli: Cli, path: Path, *args: str) -> str:
 def test_guidebook_round_trip_plans_empty(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "schema").mkdir()
     (tmp_path / "schema" / "provisioner.schema.json").write_text("{}", encoding="utf-8")
-    text = import_plan_empty(cli, tmp_path / "schedules" / "summit.yaml", "guidebook", "--guide", "47")
+    text = import_plan_empty(
+        cli, tmp_path / "schedules" / "summit.yaml", "guidebook", "--guide", "47"
+    )
     assert text.startswith(SCHEMA_LINE + "../schema/provisioner.schema.json\n")
     doc = load(tmp_path / "schedules" / "summit.yaml")
     assert (doc["provider"], doc["guide"]) == ("guidebook", 47)
     assert "guide: 47  # Summit 2026\n" in text
     assert len(doc["schedules"]) == 12
     sales = doc["schedules"][0]
-    assert sales == {"name": "Sales Team",
-                     "attendees": [{"email": "alice@example.com"}, {"email": "bob@example.com"},
-                                   {"email": "attendee010@example.com"}, {"email": "attendee011@example.com"},
-                                   {"email": "attendee012@example.com"}],
-                     "sessions": [{"import_id": "sess-keynote"}, {"import_id": "sess-wa"}, {"import_id": "sess-close"}]}
+    assert sales == {
+        "name": "Sales Team",
+        "attendees": [
+            {"email": "alice@example.com"},
+            {"email": "bob@example.com"},
+            {"email": "attendee010@example.com"},
+            {"email": "attendee011@example.com"},
+            {"email": "attendee012@example.com"},
+        ],
+        "sessions": [
+            {"import_id": "sess-keynote"},
+            {"import_id": "sess-wa"},
+            {"import_id": "sess-close"},
+        ],
+    }
 
 
 def test_guidebook_import_is_idempotent(cli: Cli, tmp_path: Path) -> None:
@@ -84,7 +96,12 @@ def test_rosters_round_trip_plans_empty(cli: Cli, tmp_path: Path) -> None:
     doc = load(path)
     assert doc["provider"] == "planning_center" and doc["service_type"] == 1234
     assert [r["plan"] for r in doc["rosters"]] == [5678, 5679, 5680]
-    assert doc["rosters"][0]["team_members"][0] == {"person": 111, "team": 22, "position": "Vocals", "status": "U"}
+    assert doc["rosters"][0]["team_members"][0] == {
+        "person": 111,
+        "team": 22,
+        "position": "Vocals",
+        "status": "U",
+    }
     assert "service_type: 1234  # Sunday Services\n" in text
     assert "  - plan: 5678  # Advent 2 (December 6, 2026)\n" in text
     assert "      - person: 111  # Jane Doe\n        team: 22  # Band\n" in text
@@ -107,21 +124,32 @@ def test_plan_of_another_service_type_is_refused(cli: Cli) -> None:
     assert "plan 7001 is not a plan of service type 1234" in done.stderr
 
 
-@pytest.mark.parametrize("args", [(), ("--service-type", "1234", "--person", "111"),
-                                  ("--person", "111", "--plan", "5678"),
-                                  ("--person", "111", "--future")])  # measured today: --future was ignored
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),
+        ("--service-type", "1234", "--person", "111"),
+        ("--person", "111", "--plan", "5678"),
+        ("--person", "111", "--future"),
+    ],
+)  # measured today: --future was ignored
 def test_planning_center_needs_one_mode(cli: Cli, args: tuple[str, ...]) -> None:
     done = cli("import", "planning-center", *args)
     assert (done.exit_code, done.stdout) == (1, "")
-    assert done.stderr == ("error: give --service-type ID (optionally with --plan ID ... or --future) or --person ID, "
-                           "not both\n")
+    assert done.stderr == (
+        "error: give --service-type ID (optionally with --plan ID ... or --future) or --person ID, "
+        "not both\n"
+    )
 
 
 def test_responses_round_trip_plans_empty(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "david.yaml"
     text = import_plan_empty(cli, path, "planning-center", "--person", "114")
-    assert load(path) == {"provider": "planning_center", "person": 114,
-                          "responses": [{"plan": 5678, "team": 22, "response": "declined", "reason": "Traveling"}]}
+    assert load(path) == {
+        "provider": "planning_center",
+        "person": 114,
+        "responses": [{"plan": 5678, "team": 22, "response": "declined", "reason": "Traveling"}],
+    }
     assert "person: 114  # David Kim\n" in text
     assert "# Pending (not answered yet)" in text and "#   plan 5680 team 24" in text
 
@@ -140,10 +168,18 @@ def test_person_with_only_pending_schedules(cli: Cli, tmp_path: Path) -> None:
 
 def test_references_fall_back_to_ids_with_comments(cli: Cli, sb: Any, tmp_path: Path) -> None:
     conn = sb.store.conn
-    conn.execute("UPDATE gb_attendees SET email = '', import_id = NULL WHERE id = 10")  # nothing readable
-    conn.execute("UPDATE gb_attendees SET email = 'attendee011@example.com' WHERE id = 12")  # email shared
-    conn.execute("UPDATE gb_sessions SET name = 'Lightning Talks' WHERE id IN (38, 39)")  # no import_id, same name
-    conn.execute("UPDATE gb_sessions SET import_id = 'sess-keynote' WHERE id = 2")  # import_id shared
+    conn.execute(
+        "UPDATE gb_attendees SET email = '', import_id = NULL WHERE id = 10"
+    )  # nothing readable
+    conn.execute(
+        "UPDATE gb_attendees SET email = 'attendee011@example.com' WHERE id = 12"
+    )  # email shared
+    conn.execute(
+        "UPDATE gb_sessions SET name = 'Lightning Talks' WHERE id IN (38, 39)"
+    )  # no import_id, same name
+    conn.execute(
+        "UPDATE gb_sessions SET import_id = 'sess-keynote' WHERE id = 2"
+    )  # import_id shared
     schedule = sb.store.guidebook_schedules(47)[0]
     assert schedule["name"] == "Sales Team"
     sb.store.set_schedule_links(schedule["id"], sessions=[13, 14, 38, 39, 40])
@@ -151,10 +187,20 @@ def test_references_fall_back_to_ids_with_comments(cli: Cli, sb: Any, tmp_path: 
     path = tmp_path / "summit.yaml"
     text = import_plan_empty(cli, path, "guidebook", "--guide", "47")
     sales = load(path)["schedules"][0]
-    assert sales["attendees"] == [{"email": "alice@example.com"}, {"email": "bob@example.com"}, 10,
-                                  {"import_id": "crm-0011"}, {"import_id": "crm-0012"}]
-    assert sales["sessions"] == [{"name": "Opening Keynote"}, {"import_id": "sess-wa"}, 38, 39,
-                                 {"import_id": "sess-close"}]
+    assert sales["attendees"] == [
+        {"email": "alice@example.com"},
+        {"email": "bob@example.com"},
+        10,
+        {"import_id": "crm-0011"},
+        {"import_id": "crm-0012"},
+    ]
+    assert sales["sessions"] == [
+        {"name": "Opening Keynote"},
+        {"import_id": "sess-wa"},
+        38,
+        39,
+        {"import_id": "sess-close"},
+    ]
     assert "      - 10  # Attendee 010\n" in text
     assert "      - 38  # Lightning Talks\n      - 39  # Lightning Talks\n" in text
 
@@ -217,24 +263,34 @@ def test_merge_keeps_comments_anchors_and_file_only_schedules(cli: Cli, tmp_path
     assert [(c["action"], c["key"]) for c in changes] == [("create", "Speaker Dinner")]
 
 
-def test_merge_updates_changed_lists_without_breaking_aliases(cli: Cli, sb: Any, tmp_path: Path) -> None:
+def test_merge_updates_changed_lists_without_breaking_aliases(
+    cli: Cli, sb: Any, tmp_path: Path
+) -> None:
     by_name = {s["name"]: s for s in sb.store.guidebook_schedules(47)}
-    sb.store.set_schedule_links(by_name["Sales Team"]["id"], attendees=[6, 7, 10, 11, 42], sessions=[13, 15, 40])
+    sb.store.set_schedule_links(
+        by_name["Sales Team"]["id"], attendees=[6, 7, 10, 11, 42], sessions=[13, 15, 40]
+    )
     path, done = merge_into(cli, tmp_path, SUMMIT, "guidebook", "--guide", "47")
     assert done.exit_code == 0, done.stderr
     assert "1 updated" in done.stderr
     text = path.read_text(encoding="utf-8")
     # The unshared attendee list was edited in place: comments stay, 12 goes, 42 comes.
     assert "      - email: alice@example.com  # team lead\n      - 7  # Bob\n" in text
-    sales_text = text[text.index("- name: Sales Team"):text.index("- name: VIP Speakers")]
+    sales_text = text[text.index("- name: Sales Team") : text.index("- name: VIP Speakers")]
     assert "attendee012@example.com" not in sales_text
     assert "      - email: attendee042@example.com\n" in text
     # The shared session list changed only for Sales Team; Speaker Dinner still refers to the anchor.
     doc = load(path)
     sales, dinner = doc["schedules"][0], doc["schedules"][2]
-    assert sales["sessions"] == [{"import_id": "sess-keynote"}, {"import_id": "sess-wb"}, {"import_id": "sess-close"}]
+    assert sales["sessions"] == [
+        {"import_id": "sess-keynote"},
+        {"import_id": "sess-wb"},
+        {"import_id": "sess-close"},
+    ]
     assert dinner["sessions"] == [{"name": "Opening Keynote"}, {"import_id": "sess-wa"}, 40]
-    assert "sessions: &core" in text and "attendees: *speakers" in text  # the anchor outlives its last alias
+    assert (
+        "sessions: &core" in text and "attendees: *speakers" in text
+    )  # the anchor outlives its last alias
     assert "# Summit 2026: owned by the events team. Keep this header.\n" in text
     assert "  # The sales crowd, curated by hand.\n" in text
     planned = cli("plan", "--format", "json", str(path.parent))
@@ -243,7 +299,9 @@ def test_merge_updates_changed_lists_without_breaking_aliases(cli: Cli, sb: Any,
 
 
 def test_merge_refuses_a_file_of_another_guide(cli: Cli, tmp_path: Path) -> None:
-    path, done = merge_into(cli, tmp_path, SUMMIT.replace("guide: 47", "guide: 48"), "guidebook", "--guide", "47")
+    path, done = merge_into(
+        cli, tmp_path, SUMMIT.replace("guide: 47", "guide: 48"), "guidebook", "--guide", "47"
+    )
     assert done.exit_code == 1
     assert "declares guide 48, not 47" in done.stderr
     assert path.read_text(encoding="utf-8") == SUMMIT.replace("guide: 47", "guide: 48")
@@ -274,17 +332,27 @@ rosters:
 def test_merge_rosters_respects_unmanaged_fields(cli: Cli, sb: Any, tmp_path: Path) -> None:
     members = {(m["person"], m["team"]): m["id"] for m in sb.store.team_members(5678)}
     sb.store.set_team_member(members[(111, 22)], status="C")
-    path, done = merge_into(cli, tmp_path, ROSTER, "planning-center", "--service-type", "1234", "--plan", "5678")
+    path, done = merge_into(
+        cli, tmp_path, ROSTER, "planning-center", "--service-type", "1234", "--plan", "5678"
+    )
     assert done.exit_code == 0, done.stderr
-    assert "kept 1 roster not in live: plan 9999" in done.stderr  # not a plan of the service type at all
+    assert (
+        "kept 1 roster not in live: plan 9999" in done.stderr
+    )  # not a plan of the service type at all
     assert "kept 1 team member not in live: person 999 / team 22 on plan 5678" in done.stderr
     text = path.read_text(encoding="utf-8")
-    assert re.search(r"\n        status: confirmed +# words are fine\n", text)  # the user's spelling, updated
-    assert "      - person: 999  # left the church\n        team: 22\n" in text  # kept, with its comment
+    assert re.search(
+        r"\n        status: confirmed +# words are fine\n", text
+    )  # the user's spelling, updated
+    assert (
+        "      - person: 999  # left the church\n        team: 22\n" in text
+    )  # kept, with its comment
     roster = load(path)["rosters"][0]
     assert roster["prune"] is True
     people = {m["person"]: m for m in roster["team_members"]}
-    assert "position" not in people[111]  # the user does not manage Jane's position: still not managed
+    assert (
+        "position" not in people[111]
+    )  # the user does not manage Jane's position: still not managed
     assert people[112]["notes"] == ""  # live has no notes: the key the user manages stays, empty
     assert set(people) == {111, 112, 113, 114, 115, 116, 117, 118, 999}
 
@@ -306,12 +374,21 @@ def test_merge_responses_matches_entries_without_team(cli: Cli, sb: Any, tmp_pat
     assert "kept 1 response not in live: plan 5680 (pending in live)" in done.stderr
     out = path.read_text(encoding="utf-8")
     assert "  # Declined, then changed his mind.\n  - plan: 5678\n    response: declined\n" in out
-    assert load(path)["responses"][0] == {"plan": 5678, "response": "declined", "reason": "Traveling"}
+    assert load(path)["responses"][0] == {
+        "plan": 5678,
+        "response": "declined",
+        "reason": "Traveling",
+    }
 
 
 def test_result_messages() -> None:
-    result = ImportResult("", path="s.yaml", merged=True, added=["'A'"], kept=["'B'", "'C'"], noun="schedule")
-    assert result.messages() == ["kept 2 schedules not in live: 'B', 'C'", "merged into s.yaml: 1 added, 0 updated"]
+    result = ImportResult(
+        "", path="s.yaml", merged=True, added=["'A'"], kept=["'B'", "'C'"], noun="schedule"
+    )
+    assert result.messages() == [
+        "kept 2 schedules not in live: 'B', 'C'",
+        "merged into s.yaml: 1 added, 0 updated",
+    ]
 
 
 def test_merge_never_edits_a_shared_team_member_in_place(cli: Cli, sb: Any, tmp_path: Path) -> None:
@@ -328,12 +405,32 @@ def test_merge_never_edits_a_shared_team_member_in_place(cli: Cli, sb: Any, tmp_
             team_members:
               - *jane
         """)
-    path, done = merge_into(cli, tmp_path, text, "planning-center", "--service-type", "1234",
-                            "--plan", "5678", "--plan", "5679")
+    path, done = merge_into(
+        cli,
+        tmp_path,
+        text,
+        "planning-center",
+        "--service-type",
+        "1234",
+        "--plan",
+        "5678",
+        "--plan",
+        "5679",
+    )
     assert done.exit_code == 0, done.stderr
     rosters = load(path)["rosters"]
-    assert rosters[0]["team_members"][0] == {"person": 111, "team": 22, "position": "Vocals", "status": "U"}
-    assert rosters[1]["team_members"][0] == {"person": 111, "team": 22, "position": "Vocals", "status": "D"}
+    assert rosters[0]["team_members"][0] == {
+        "person": 111,
+        "team": 22,
+        "position": "Vocals",
+        "status": "U",
+    }
+    assert rosters[1]["team_members"][0] == {
+        "person": 111,
+        "team": 22,
+        "position": "Vocals",
+        "status": "D",
+    }
     assert "&jane" in path.read_text(encoding="utf-8")
     assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
 
@@ -345,8 +442,9 @@ def test_merge_refuses_a_file_that_is_not_yaml(cli: Cli, tmp_path: Path) -> None
     assert path.read_text(encoding="utf-8") == "provider: [unclosed\n"
 
 
-def test_merge_keeps_blank_lines_and_comments_around_removed_and_added_entries(cli: Cli, sb: Any,
-                                                                               tmp_path: Path) -> None:
+def test_merge_keeps_blank_lines_and_comments_around_removed_and_added_entries(
+    cli: Cli, sb: Any, tmp_path: Path
+) -> None:
     by_name = {s["name"]: s for s in sb.store.guidebook_schedules(47)}
     sb.store.set_schedule_links(by_name["Sales Team"]["id"], attendees=[6, 7, 10, 11, 42])
     text = textwrap.dedent("""\
@@ -372,8 +470,14 @@ def test_merge_keeps_blank_lines_and_comments_around_removed_and_added_entries(c
     path, done = merge_into(cli, tmp_path, text, "guidebook", "--guide", "47")
     assert done.exit_code == 0, done.stderr
     out = path.read_text(encoding="utf-8")
-    assert "      - 11\n      - email: attendee042@example.com\n      # 13 joins later\n\n    sessions:" in out
-    assert "    sessions: [{name: Opening Keynote}, 14, 40]\n\n  # Support is managed here too.\n" in out
+    assert (
+        "      - 11\n      - email: attendee042@example.com\n      # 13 joins later\n\n    sessions:"
+        in out
+    )
+    assert (
+        "    sessions: [{name: Opening Keynote}, 14, 40]\n\n  # Support is managed here too.\n"
+        in out
+    )
 
 
 def test_merge_into_a_roster_that_does_not_prune_adds_nobody(cli: Cli, tmp_path: Path) -> None:
@@ -386,36 +490,49 @@ def test_merge_into_a_roster_that_does_not_prune_adds_nobody(cli: Cli, tmp_path:
             team_members:
               - {person: 112, team: 23, position: Audio, status: C}
         """)
-    path, done = merge_into(cli, tmp_path, text, "planning-center", "--service-type", "1234", "--plan", "5679")
+    path, done = merge_into(
+        cli, tmp_path, text, "planning-center", "--service-type", "1234", "--plan", "5679"
+    )
     assert done.exit_code == 0, done.stderr
     assert "plan 5679: 7 live team members not added (the roster has prune: false)" in done.stderr
-    assert load(path)["rosters"][0]["team_members"] == [{"person": 112, "team": 23, "position": "Audio",
-                                                         "status": "U"}]
+    assert load(path)["rosters"][0]["team_members"] == [
+        {"person": 112, "team": 23, "position": "Audio", "status": "U"}
+    ]
     assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
 
 
-def test_schema_line_points_at_the_repository_schema(cli: Cli, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_schema_line_points_at_the_repository_schema(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     outside = tmp_path / "elsewhere" / "summit.yaml"
     done = cli("import", "guidebook", "--guide", "48", "-o", str(outside))
     assert done.exit_code == 0
     # No schema in reach and no published URL: no line (never a made-up URL), and a hint on stderr.
     assert outside.read_text(encoding="utf-8").startswith("provider: guidebook\n")
     assert "yaml-language-server" not in outside.read_text(encoding="utf-8")
-    assert "tip: run `provisioner schema > schema/provisioner.schema.json` and add a " \
-           "`# yaml-language-server: $schema=...` line for editor completion" in done.stderr
+    assert (
+        "tip: run `provisioner schema > schema/provisioner.schema.json` and add a "
+        "`# yaml-language-server: $schema=...` line for editor completion" in done.stderr
+    )
     (tmp_path / "repo" / "schema").mkdir(parents=True)
     (tmp_path / "repo" / "schema" / "provisioner.schema.json").write_text("{}", encoding="utf-8")
     nested = tmp_path / "repo" / "schedules" / "events" / "partner-day.yaml"
     assert cli("import", "guidebook", "--guide", "48", "-o", str(nested)).exit_code == 0
-    assert nested.read_text(encoding="utf-8").startswith(SCHEMA_LINE + "../../schema/provisioner.schema.json\n")
+    assert nested.read_text(encoding="utf-8").startswith(
+        SCHEMA_LINE + "../../schema/provisioner.schema.json\n"
+    )
     monkeypatch.chdir(tmp_path / "repo")
     printed = cli("import", "guidebook", "--guide", "48")
-    assert printed.stdout.startswith(SCHEMA_LINE + "../schema/provisioner.schema.json\n")  # as if in schedules/
+    assert printed.stdout.startswith(
+        SCHEMA_LINE + "../schema/provisioner.schema.json\n"
+    )  # as if in schedules/
     assert "tip:" not in printed.stderr
     monkeypatch.chdir(tmp_path / "elsewhere")
     printed = cli("import", "guidebook", "--guide", "48")
-    assert printed.stdout.startswith("provider: guidebook\n") and "tip: run `provisioner schema" in printed.stderr
+    assert (
+        printed.stdout.startswith("provider: guidebook\n")
+        and "tip: run `provisioner schema" in printed.stderr
+    )
 
 
 # -- the example file, merging with --plan, directories --------------------------------------------------
@@ -424,30 +541,49 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "schedules" / "sunday-service
 
 
 def test_merge_into_the_example_keeps_file_only_members_managed_notes_and_unselected_plans(
-        cli: Cli, tmp_path: Path) -> None:
+    cli: Cli, tmp_path: Path
+) -> None:
     original = EXAMPLE.read_text(encoding="utf-8")
-    assert "{person: 119, team: 22, position: Keys, status: U}" in original  # in the file, not in live
-    assert "{person: 111, team: 22, position: Vocals, notes: Bring in-ears}" in original  # live notes are ""
-    path, done = merge_into(cli, tmp_path, original, "planning-center", "--service-type", "1234", "--plan", "5678")
+    assert (
+        "{person: 119, team: 22, position: Keys, status: U}" in original
+    )  # in the file, not in live
+    assert (
+        "{person: 111, team: 22, position: Vocals, notes: Bring in-ears}" in original
+    )  # live notes are ""
+    path, done = merge_into(
+        cli, tmp_path, original, "planning-center", "--service-type", "1234", "--plan", "5678"
+    )
     assert done.exit_code == 0, done.stderr
     assert "kept 1 team member not in live: person 119 / team 22 / Keys on plan 5678" in done.stderr
     # Plan 5679 is live; --plan 5678 only left it out of this import.
     assert "not in live: plan 5679" not in done.stderr
     assert "left unchanged: plan 5679 (not selected)" in done.stderr
     text = path.read_text(encoding="utf-8")
-    assert "      - {person: 119, team: 22, position: Keys, status: U}  " \
-           "              # Grace replaces David on keys\n" in text
-    assert '      - {person: 111, team: 22, position: Vocals, notes: ""}              # Jane Doe, Band\n' in text
-    assert text[text.index("  - plan: 5679"):] == original[original.index("  - plan: 5679"):]
+    assert (
+        "      - {person: 119, team: 22, position: Keys, status: U}  "
+        "              # Grace replaces David on keys\n" in text
+    )
+    assert (
+        '      - {person: 111, team: 22, position: Vocals, notes: ""}              # Jane Doe, Band\n'
+        in text
+    )
+    assert text[text.index("  - plan: 5679") :] == original[original.index("  - plan: 5679") :]
     rosters = load(path)["rosters"]
-    assert rosters[0]["team_members"][0] == {"person": 111, "team": 22, "position": "Vocals", "notes": ""}
+    assert rosters[0]["team_members"][0] == {
+        "person": 111,
+        "team": 22,
+        "position": "Vocals",
+        "notes": "",
+    }
     planned = cli("plan", "--format", "json", str(path))
     changes = json.loads(planned.output)["changes"]
     assert ("create", "person 119 / team 22 / Keys") in [(c["action"], c["key"]) for c in changes]
     assert not [c for c in changes if "person 111 " in c["key"]]  # notes "" is what live has
 
 
-def test_merge_keeps_managed_keys_null_when_live_has_no_value(cli: Cli, sb: Any, tmp_path: Path) -> None:
+def test_merge_keeps_managed_keys_null_when_live_has_no_value(
+    cli: Cli, sb: Any, tmp_path: Path
+) -> None:
     members = {(m["person"], m["team"]): m["id"] for m in sb.store.team_members(5678)}
     sb.store.set_team_member(members[(113, 22)], position=None, notes="")
     text = textwrap.dedent("""\
@@ -462,11 +598,18 @@ def test_merge_keeps_managed_keys_null_when_live_has_no_value(cli: Cli, sb: Any,
                 position: Guitar  # may move to bass
                 notes: Tune down
         """)
-    path, done = merge_into(cli, tmp_path, text, "planning-center", "--service-type", "1234", "--plan", "5678")
+    path, done = merge_into(
+        cli, tmp_path, text, "planning-center", "--service-type", "1234", "--plan", "5678"
+    )
     assert done.exit_code == 0, done.stderr
     out = path.read_text(encoding="utf-8")
-    assert re.search(r"\n        position: +# may move to bass\n", out) and '        notes: ""\n' in out
-    assert load(path)["rosters"][0]["team_members"] == [{"person": 113, "team": 22, "position": None, "notes": ""}]
+    assert (
+        re.search(r"\n        position: +# may move to bass\n", out)
+        and '        notes: ""\n' in out
+    )
+    assert load(path)["rosters"][0]["team_members"] == [
+        {"person": 113, "team": 22, "position": None, "notes": ""}
+    ]
     assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
 
 
@@ -484,16 +627,28 @@ def test_merge_keeps_file_only_members_of_a_shared_list(cli: Cli, tmp_path: Path
             prune: false
             team_members: *band
         """)
-    path, done = merge_into(cli, tmp_path, text, "planning-center", "--service-type", "1234",
-                            "--plan", "5678", "--plan", "5679")
+    path, done = merge_into(
+        cli,
+        tmp_path,
+        text,
+        "planning-center",
+        "--service-type",
+        "1234",
+        "--plan",
+        "5678",
+        "--plan",
+        "5679",
+    )
     assert done.exit_code == 0, done.stderr
     # The shared list differs from live on both plans, so each gets a plain list of its own: the live
     # members plus the file-only one, still the user's anchored mapping.
     assert "kept 1 team member not in live: person 999 / team 22 / Keys on plan 5678" in done.stderr
     assert "kept 1 team member not in live: person 999 / team 22 / Keys on plan 5679" in done.stderr
     for roster in load(path)["rosters"]:
-        assert roster["team_members"] == [{"person": 111, "team": 22, "position": "Vocals", "status": "U"},
-                                          {"person": 999, "team": 22, "position": "Keys"}]
+        assert roster["team_members"] == [
+            {"person": 111, "team": 22, "position": "Vocals", "status": "U"},
+            {"person": 999, "team": 22, "position": "Keys"},
+        ]
     out = path.read_text(encoding="utf-8")
     assert "&new" in out and "*new" in out
 
@@ -504,18 +659,23 @@ def test_import_into_a_new_directory_says_so(cli: Cli, tmp_path: Path) -> None:
     assert done.exit_code == 0, done.stderr
     assert f"created directory {path.parent}\n" in done.stderr
     assert path.is_file()
-    again = cli("import", "guidebook", "--guide", "48", "-o", str(tmp_path / "new" / "dir" / "other.yaml"))
+    again = cli(
+        "import", "guidebook", "--guide", "48", "-o", str(tmp_path / "new" / "dir" / "other.yaml")
+    )
     assert again.exit_code == 0 and "created directory" not in again.stderr
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
-def test_import_quiet_prints_only_the_yaml(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           where: str) -> None:
+def test_import_quiet_prints_only_the_yaml(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
     """Measured today: -q (before or after the subcommand) still printed the schema tip on stderr."""
     monkeypatch.chdir(tmp_path)  # a repository without schema/: the tip is due
     args = ["import", "guidebook", "--guide", "48", "-o", "-"]
     quiet = cli("-q", *args) if where == "before" else cli(*args, "-q")
-    assert quiet.exit_code == 0 and quiet.stdout.startswith("provider: guidebook\nguide: 48  # Partner Day\n")
+    assert quiet.exit_code == 0 and quiet.stdout.startswith(
+        "provider: guidebook\nguide: 48  # Partner Day\n"
+    )
     assert quiet.stderr == ""
     assert "tip: run `provisioner schema" in cli(*args).stderr
 
@@ -529,17 +689,42 @@ def test_import_into_an_unwritable_place_is_a_clear_error(cli: Cli, tmp_path: Pa
 
 def test_rosters_and_responses_imported_together_plan_empty(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "imp"
-    assert cli("import", "planning-center", "--service-type", "1234", "-o", str(out / "pc.yaml")).exit_code == 0
-    for person in ("114", "113"):  # a declined and a confirmed person: their roster status agrees with the answer
-        assert cli("import", "planning-center", "--person", person, "-o", str(out / f"p{person}.yaml")).exit_code == 0
+    assert (
+        cli(
+            "import", "planning-center", "--service-type", "1234", "-o", str(out / "pc.yaml")
+        ).exit_code
+        == 0
+    )
+    for person in (
+        "114",
+        "113",
+    ):  # a declined and a confirmed person: their roster status agrees with the answer
+        assert (
+            cli(
+                "import", "planning-center", "--person", person, "-o", str(out / f"p{person}.yaml")
+            ).exit_code
+            == 0
+        )
     result = cli("plan", str(out), "--detailed-exitcode")
     assert result.exit_code == 0, result.output
 
 
 def test_future_keeps_to_plans_still_to_come(cli: Cli, sb: Any, tmp_path: Path) -> None:
-    sb.store.add_plan(5600, 1234, "2025-12-01T15:00:00Z", dates="December 1, 2025", title="Last Year")
-    assert cli("import", "planning-center", "--service-type", "1234", "--future", "-o",
-               str(tmp_path / "f.yaml")).exit_code == 0
+    sb.store.add_plan(
+        5600, 1234, "2025-12-01T15:00:00Z", dates="December 1, 2025", title="Last Year"
+    )
+    assert (
+        cli(
+            "import",
+            "planning-center",
+            "--service-type",
+            "1234",
+            "--future",
+            "-o",
+            str(tmp_path / "f.yaml"),
+        ).exit_code
+        == 0
+    )
     assert [r["plan"] for r in load(tmp_path / "f.yaml")["rosters"]] == [5678, 5679, 5680]
     paths = [r["query"] for r in sb.requests() if r["path"].endswith("/service_types/1234/plans")]
     assert paths and all(q.get("filter") == "future" for q in paths)

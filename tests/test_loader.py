@@ -31,34 +31,44 @@ def rel(path: Path) -> str:
 
 
 def test_valid_file_loads_with_refs_and_sources(write: Write) -> None:
-    d = write("summit.yaml", """
+    d = write(
+        "summit.yaml",
+        """
         provider: guidebook
         guide: "47"
         schedules:
           - name: Sales Team
             attendees: [6, {email: alice@example.com}, {import_id: crm-1001}]
             sessions: ["13", {import_id: sess-keynote}, {name: Opening Keynote}]
-    """)
+    """,
+    )
     ws = load_workspace([str(d)])
     (item,) = ws.files
     assert isinstance(item.doc, GuidebookFile)
     assert item.doc.guide == 47
     schedule = item.doc.schedules[0]
-    assert schedule.attendees == [6, Ref("email", "alice@example.com"), Ref("import_id", "crm-1001")]
+    assert schedule.attendees == [
+        6,
+        Ref("email", "alice@example.com"),
+        Ref("import_id", "crm-1001"),
+    ]
     assert schedule.sessions[0] == 13
     assert item.where("schedules", 0) == f"{rel(d / 'summit.yaml')}:4"
     assert ws.digest.startswith("sha256:")
 
 
 def test_all_errors_collected_across_files(write: Write) -> None:
-    write("a.yaml", """
+    write(
+        "a.yaml",
+        """
         provider: guidebook
         guide: 47
         schedules:
           - name: X
             atendees: []
             sessions: [true]
-    """)
+    """,
+    )
     d = write("b.yaml", "a: 1\na: 2\n")
     write("c.yaml", "")
     f = {n: rel(d / n) for n in ("a.yaml", "b.yaml", "c.yaml")}
@@ -73,29 +83,69 @@ def test_all_errors_collected_across_files(write: Write) -> None:
     ]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("null\n", "file is empty"),
-    ("- 1\n- 2\n", "expected a mapping with a `provider` key, got a list"),
-    ("provider: nope\n", "`provider` must be guidebook or planning_center, got 'nope'"),
-    ("provider: guidebook\n", "missing required key `guide`"),
-    ("provider: guidebook\nguide: 0\n", "guide: an id must be a whole number from 1 to 9223372036854775807, got 0"),
-    ("provider: guidebook\nguide: 4.5\n", "guide: an id must be a whole number or a string of digits, got 4.5"),
-    ("provider: guidebook\nguide: abc\n", "guide: an id must be a whole number or a string of digits, got 'abc'"),
-    ("provider: guidebook\nguide: 1\nschedules:\n  - name: \"a\\x07b\"\n", "control characters (tabs, newlines"),
-    ("provider: guidebook\nguide: 1\nschedules:\n  - name: \"a\\nb\"\n", "control characters (tabs, newlines"),
-    ("provider: guidebook\nguide: 1\nschedules:\n  - name: \"a\\u202eb\"\n", "direction overrides) are not allowed"),
-    ("provider: guidebook\nguide: 99999999999999999999999\n", "an id must be a whole number from 1 to"),
-    ("guide: 1\n", "missing required key `provider`"),
-    ("provider: guidebook\nguide: 1\nschedules:\n  - name: 'Sales '\n", "has leading or trailing spaces"),
-    ("provider: planning_center\nperson: 1\nresponses:\n  - {plan: 2, response: accepted, reason: x}\n",
-     "`reason` is sent only with `response: declined`"),
-    ("provider: guidebook\nguide: 1\n---\nprovider: guidebook\nguide: 2\n", "4:1: a second YAML document starts here"),
-    ("provider: guidebook\nguide: [1\n", "2:8: while parsing a flow sequence: it is never closed"),
-    ("provider: planning_center\nservice_type: 1\nrosters:\n  - plan: 2\n    team_members:\n"
-     "      - {person: 3, team: 4, status: maybe}\n", "status must be C, U, D, confirmed, unconfirmed or declined"),
-    ("provider: planning_center\nperson: 1\nresponses:\n  - {plan: 2, response: maybe}\n",
-     "responses.0.response: Input should be 'accepted' or 'declined'"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("null\n", "file is empty"),
+        ("- 1\n- 2\n", "expected a mapping with a `provider` key, got a list"),
+        ("provider: nope\n", "`provider` must be guidebook or planning_center, got 'nope'"),
+        ("provider: guidebook\n", "missing required key `guide`"),
+        (
+            "provider: guidebook\nguide: 0\n",
+            "guide: an id must be a whole number from 1 to 9223372036854775807, got 0",
+        ),
+        (
+            "provider: guidebook\nguide: 4.5\n",
+            "guide: an id must be a whole number or a string of digits, got 4.5",
+        ),
+        (
+            "provider: guidebook\nguide: abc\n",
+            "guide: an id must be a whole number or a string of digits, got 'abc'",
+        ),
+        (
+            'provider: guidebook\nguide: 1\nschedules:\n  - name: "a\\x07b"\n',
+            "control characters (tabs, newlines",
+        ),
+        (
+            'provider: guidebook\nguide: 1\nschedules:\n  - name: "a\\nb"\n',
+            "control characters (tabs, newlines",
+        ),
+        (
+            'provider: guidebook\nguide: 1\nschedules:\n  - name: "a\\u202eb"\n',
+            "direction overrides) are not allowed",
+        ),
+        (
+            "provider: guidebook\nguide: 99999999999999999999999\n",
+            "an id must be a whole number from 1 to",
+        ),
+        ("guide: 1\n", "missing required key `provider`"),
+        (
+            "provider: guidebook\nguide: 1\nschedules:\n  - name: 'Sales '\n",
+            "has leading or trailing spaces",
+        ),
+        (
+            "provider: planning_center\nperson: 1\nresponses:\n  - {plan: 2, response: accepted, reason: x}\n",
+            "`reason` is sent only with `response: declined`",
+        ),
+        (
+            "provider: guidebook\nguide: 1\n---\nprovider: guidebook\nguide: 2\n",
+            "4:1: a second YAML document starts here",
+        ),
+        (
+            "provider: guidebook\nguide: [1\n",
+            "2:8: while parsing a flow sequence: it is never closed",
+        ),
+        (
+            "provider: planning_center\nservice_type: 1\nrosters:\n  - plan: 2\n    team_members:\n"
+            "      - {person: 3, team: 4, status: maybe}\n",
+            "status must be C, U, D, confirmed, unconfirmed or declined",
+        ),
+        (
+            "provider: planning_center\nperson: 1\nresponses:\n  - {plan: 2, response: maybe}\n",
+            "responses.0.response: Input should be 'accepted' or 'declined'",
+        ),
+    ],
+)
 def test_single_file_errors(write: Write, text: str, message: str) -> None:
     d = write("f.yaml", text)
     (error,) = errors([str(d)])
@@ -105,13 +155,20 @@ def test_single_file_errors(write: Write, text: str, message: str) -> None:
 
 def test_duplicate_schedule_across_files_names_both(write: Write) -> None:
     write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - name: Sales\n")
-    d = write("b.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - {name: Other}\n  - name: Sales\n")
-    assert errors([str(d)]) == [f"{rel(d / 'b.yaml')}:5:11: schedule 'Sales' of guide 47 is declared twice "
-                                f"(first at {rel(d / 'a.yaml')}:4)"]
+    d = write(
+        "b.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - {name: Other}\n  - name: Sales\n"
+    )
+    assert errors([str(d)]) == [
+        f"{rel(d / 'b.yaml')}:5:11: schedule 'Sales' of guide 47 is declared twice "
+        f"(first at {rel(d / 'a.yaml')}:4)"
+    ]
 
 
 def test_declared_schedule_matching_ignore_is_an_error(write: Write) -> None:
-    d = write("a.yaml", "provider: guidebook\nguide: 47\nignore: ['Manual *']\nschedules:\n  - name: Manual X\n")
+    d = write(
+        "a.yaml",
+        "provider: guidebook\nguide: 47\nignore: ['Manual *']\nschedules:\n  - name: Manual X\n",
+    )
     (error,) = errors([str(d)])
     assert "matches ignore pattern 'Manual *'" in error
 
@@ -125,7 +182,9 @@ def test_yaml_bomb_is_refused(write: Write) -> None:
 
 
 def test_deep_nesting_is_refused(write: Write) -> None:
-    d = write("deep.yaml", "provider: guidebook\nguide: 1\nschedules: " + "[" * 500 + "]" * 500 + "\n")
+    d = write(
+        "deep.yaml", "provider: guidebook\nguide: 1\nschedules: " + "[" * 500 + "]" * 500 + "\n"
+    )
     (error,) = errors([str(d)])
     assert "nested deeper than" in error or "cannot parse YAML" in error
 
@@ -156,18 +215,24 @@ def test_symlink_outside_directory_refused(tmp_path: Path) -> None:
 
 
 def test_merge_keys_and_unsupported_shapes(write: Write) -> None:
-    d = write("a.yaml", """
+    d = write(
+        "a.yaml",
+        """
         provider: guidebook
         guide: 47
         schedules:
           - &base {name: A, attendees: [6], sessions: [13]}
           - <<: *base
             name: B
-    """)
+    """,
+    )
     doc = load_workspace([str(d)]).files[0].doc
     assert isinstance(doc, GuidebookFile)
     assert (doc.schedules[1].name, doc.schedules[1].attendees) == ("B", [6])
-    d = write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - {name: A, sessions: [13], ? [1]: 2}\n")
+    d = write(
+        "a.yaml",
+        "provider: guidebook\nguide: 47\nschedules:\n  - {name: A, sessions: [13], ? [1]: 2}\n",
+    )
     (error,) = errors([str(d)])
     assert "a mapping key must be a plain value" in error
     d = write("a.yaml", "provider: guidebook\nguide: &g [*g]\n")
@@ -175,7 +240,9 @@ def test_merge_keys_and_unsupported_shapes(write: Write) -> None:
 
 
 def test_anchors_share_lists(write: Write) -> None:
-    d = write("a.yaml", """
+    d = write(
+        "a.yaml",
+        """
         provider: guidebook
         guide: 47
         schedules:
@@ -183,43 +250,64 @@ def test_anchors_share_lists(write: Write) -> None:
             sessions: &core [13, 14]
           - name: B
             sessions: *core
-    """)
+    """,
+    )
     doc = load_workspace([str(d)]).files[0].doc
     assert isinstance(doc, GuidebookFile)
     assert doc.schedules[1].sessions == [13, 14]
 
 
 def test_missing_path_and_no_files(tmp_path: Path) -> None:
-    assert errors([str(tmp_path / "nope")]) == [f"{tmp_path / 'nope'}:1:1: no such file or directory"]
+    assert errors([str(tmp_path / "nope")]) == [
+        f"{tmp_path / 'nope'}:1:1: no such file or directory"
+    ]
     assert errors([str(tmp_path)]) == [f"{tmp_path}:1:1: no *.yaml or *.yml files found"]
 
 
 def test_a_bad_path_does_not_hide_errors_in_other_files(write: Write, tmp_path: Path) -> None:
     d = write("a.yaml", "provider: guidebook\n")
     found = errors([str(d), str(tmp_path / "nope")])
-    assert sorted(e.split(": ", 1)[1] for e in found) == ["missing required key `guide`", "no such file or directory"]
+    assert sorted(e.split(": ", 1)[1] for e in found) == [
+        "missing required key `guide`",
+        "no such file or directory",
+    ]
 
 
 def test_thousand_levels_deep_is_a_nesting_error(write: Write) -> None:
-    d = write("deep.yaml", "provider: guidebook\nguide: 1\nschedules: " + "[" * 1000 + "]" * 1000 + "\n")
+    d = write(
+        "deep.yaml", "provider: guidebook\nguide: 1\nschedules: " + "[" * 1000 + "]" * 1000 + "\n"
+    )
     (error,) = errors([str(d)])
     assert error.endswith("nested deeper than 40 levels")
 
 
 def test_roster_status_and_response_for_the_same_schedule_conflict(write: Write) -> None:
-    write("roster.yaml", "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n"
-                         "    team_members:\n      - {person: 111, team: 22, status: C}\n")
-    d = write("resp.yaml", "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: declined}\n")
+    write(
+        "roster.yaml",
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n"
+        "    team_members:\n      - {person: 111, team: 22, status: C}\n",
+    )
+    d = write(
+        "resp.yaml",
+        "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: declined}\n",
+    )
     assert errors([str(d)]) == [
         f"{rel(d / 'resp.yaml')}:4:5: person 111's response to plan 5678 team 22 (declined) contradicts the roster "
-        f"`status: C` at {rel(d / 'roster.yaml')}:6; declare it in one place only"]
-    write("resp.yaml", "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: accepted}\n")
+        f"`status: C` at {rel(d / 'roster.yaml')}:6; declare it in one place only"
+    ]
+    write(
+        "resp.yaml",
+        "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: accepted}\n",
+    )
     assert len(load_workspace([str(d)]).files) == 2  # saying the same thing twice is fine
 
 
 def test_a_schedule_declared_twice_through_a_merge_key_is_caught(write: Write) -> None:
-    d = write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - &s1 {name: X, attendees: [6]}\n"
-                        "  - <<: *s1\n    sessions: [13]\n")
+    d = write(
+        "a.yaml",
+        "provider: guidebook\nguide: 47\nschedules:\n  - &s1 {name: X, attendees: [6]}\n"
+        "  - <<: *s1\n    sessions: [13]\n",
+    )
     (error,) = errors([str(d)])
     assert "schedule 'X' of guide 47 is declared twice (first at" in error
 
@@ -232,13 +320,19 @@ def test_chained_merge_keys_are_bounded_like_aliases(write: Write) -> None:
 
 
 def test_a_tab_used_for_indentation_is_named(write: Write) -> None:
-    (error,) = errors([str(write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n\t- name: x\n"))])
+    (error,) = errors(
+        [str(write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n\t- name: x\n"))]
+    )
     assert error.endswith("(a tab: YAML indents with spaces only)")
 
 
-def test_missing_default_path_says_where_yaml_is_looked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_default_path_says_where_yaml_is_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["validate"])
     assert result.exit_code == 1
-    assert result.output.startswith("schedules:1:1: no such file or directory: schedules/ is where the YAML is "
-                                    "looked for when no path is given;")
+    assert result.output.startswith(
+        "schedules:1:1: no such file or directory: schedules/ is where the YAML is "
+        "looked for when no path is given;"
+    )

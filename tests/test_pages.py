@@ -21,7 +21,9 @@ from provisioner_sandbox import GUIDEBOOK_KEY, SandboxServer
 from tests.conftest import Cli, sandbox_env
 
 GUIDE = 1001
-SEED = "bench:guides=2,schedules=350,sessions=6,attendees=6"  # 350 schedules a guide: 4 pages of 100
+SEED = (
+    "bench:guides=2,schedules=350,sessions=6,attendees=6"  # 350 schedules a guide: 4 pages of 100
+)
 PATH = "/open-api/v1/personalized-schedules/"
 QUERY = {"guide": str(GUIDE), "page_size": "100", "ordering": "id"}
 
@@ -33,7 +35,9 @@ def server() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def bench(server: SandboxServer, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
+def bench(
+    server: SandboxServer, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> SandboxServer:
     server.reset(SEED)
     for key, value in sandbox_env(server).items():
         monkeypatch.setenv(key, value)
@@ -46,8 +50,11 @@ def declare(sb: SandboxServer, folder: Path, guides: tuple[int, ...] = (GUIDE,))
     for guide in guides:
         lines = ["provider: guidebook", f"guide: {guide}", "prune: false", "schedules:"]
         for row in sb.store.guidebook_schedules(guide):
-            lines += [f"  - name: {row['name']}", f"    attendees: {row['attendees']}",
-                      f"    sessions: {row['sessions']}"]
+            lines += [
+                f"  - name: {row['name']}",
+                f"    attendees: {row['attendees']}",
+                f"    sessions: {row['sessions']}",
+            ]
         (folder / f"guide-{guide}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(folder)
 
@@ -58,7 +65,9 @@ def pages_read(sb: SandboxServer) -> list[str]:
     for r in sb.requests(method="GET", path="personalized-schedules"):
         query = dict(r["query"])
         page = query.pop("page", "1")
-        assert query == QUERY, query  # every read, the fallbacks included, asks for the stable order
+        assert query == QUERY, (
+            query
+        )  # every read, the fallbacks included, asks for the stable order
         out.append(str(page))
     return out
 
@@ -69,8 +78,9 @@ def plan(cli: Cli, folder: str, *extra: str) -> dict[str, Any]:
     return dict(json.loads(result.stdout))
 
 
-def test_the_pages_after_the_first_are_read_at_once(bench: SandboxServer, cli: Cli, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_pages_after_the_first_are_read_at_once(
+    bench: SandboxServer, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = declare(bench, tmp_path / "s")
     bench.clear_requests()
     bench.add_fault(path="personalized-schedules", mode="delay", delay=0.05, times=-1)
@@ -90,12 +100,17 @@ def test_the_pages_after_the_first_are_read_at_once(bench: SandboxServer, cli: C
     monkeypatch.setattr(HttpClient, "request", counting)
     assert plan(cli, folder)["summary"] == {"create": 0, "update": 0, "delete": 0}
     read = pages_read(bench)
-    assert read[0] == "1" and sorted(read[1:]) == ["2", "3", "4"]  # one request a page, nothing read twice
+    assert read[0] == "1" and sorted(read[1:]) == [
+        "2",
+        "3",
+        "4",
+    ]  # one request a page, nothing read twice
     assert state["max"] == 3  # pages 2-4 in flight together (each held 50 ms by the server)
 
 
-def test_parallelism_bounds_the_requests_in_flight(bench: SandboxServer, cli: Cli, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallelism_bounds_the_requests_in_flight(
+    bench: SandboxServer, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = declare(bench, tmp_path / "s", guides=(GUIDE, GUIDE + 1))
     bench.add_fault(path="personalized-schedules", mode="delay", delay=0.02, times=-1)
     in_flight: list[int] = []
@@ -117,7 +132,9 @@ def test_parallelism_bounds_the_requests_in_flight(bench: SandboxServer, cli: Cl
     assert len(in_flight) == 8 and max(in_flight) == 2
 
 
-def test_without_a_count_the_pages_are_followed_one_by_one(bench: SandboxServer, cli: Cli, tmp_path: Path) -> None:
+def test_without_a_count_the_pages_are_followed_one_by_one(
+    bench: SandboxServer, cli: Cli, tmp_path: Path
+) -> None:
     folder = declare(bench, tmp_path / "s")
     bench.set_readings({"guidebook.count": "absent"})
     bench.clear_requests()
@@ -125,8 +142,9 @@ def test_without_a_count_the_pages_are_followed_one_by_one(bench: SandboxServer,
     assert pages_read(bench) == ["1", "2", "3", "4"]
 
 
-def test_a_server_that_fixes_its_own_page_size_is_paged_by_that_size(bench: SandboxServer, cli: Cli,
-                                                                     tmp_path: Path) -> None:
+def test_a_server_that_fixes_its_own_page_size_is_paged_by_that_size(
+    bench: SandboxServer, cli: Cli, tmp_path: Path
+) -> None:
     folder = declare(bench, tmp_path / "s")
     bench.set_readings({"guidebook.page_size": "90"})
     bench.clear_requests()
@@ -135,7 +153,9 @@ def test_a_server_that_fixes_its_own_page_size_is_paged_by_that_size(bench: Sand
     assert read[0] == "1" and sorted(read[1:]) == ["2", "3", "4"]  # 350 / 90: still 4 pages
 
 
-def test_a_list_that_moves_while_it_is_read_is_read_again(bench: SandboxServer, cli: Cli, tmp_path: Path) -> None:
+def test_a_list_that_moves_while_it_is_read_is_read_again(
+    bench: SandboxServer, cli: Cli, tmp_path: Path
+) -> None:
     """Another writer deletes the guide's first schedule between page 1 and the others: every later page
     shifts by one, so without the check the first schedule of page 2 would be missed and planned as a create."""
     folder = declare(bench, tmp_path / "s")
@@ -150,13 +170,17 @@ def test_a_list_that_moves_while_it_is_read_is_read_again(bench: SandboxServer, 
     bench.add_hook(delete_on_second_read, method="GET", path="personalized-schedules", times=-1)
     bench.clear_requests()
     result = plan(cli, folder)
-    assert [(c["action"], c["key"]) for c in result["changes"]] == [("create", first["name"])]  # really gone
+    assert [(c["action"], c["key"]) for c in result["changes"]] == [
+        ("create", first["name"])
+    ]  # really gone
     read = pages_read(bench)
     assert read[0] == "1" and sorted(read[1:4]) == ["2", "3", "4"]
     assert read[4:] == ["1", "2", "3", "4"]  # then again from the start, following next
 
 
-def test_a_server_that_ignores_ordering_is_checked_too(bench: SandboxServer, cli: Cli, tmp_path: Path) -> None:
+def test_a_server_that_ignores_ordering_is_checked_too(
+    bench: SandboxServer, cli: Cli, tmp_path: Path
+) -> None:
     """Under `guidebook.ordering=ignored` the storage order reshuffles after every write: a write between the
     page reads makes the pages overlap and miss; the count check sees it and the list is read again."""
     folder = declare(bench, tmp_path / "s")
@@ -167,16 +191,23 @@ def test_a_server_that_ignores_ordering_is_checked_too(bench: SandboxServer, cli
     def write_on_second_read(store: Any) -> None:  # a real API write from another client, mid-read
         calls["n"] += 1
         if calls["n"] == 2:
-            request = urllib.request.Request(f"{bench.guidebook_url}personalized-schedules/{victim['id']}/",
-                                             data=json.dumps({"sessions": []}).encode(), method="PATCH",
-                                             headers={"Authorization": f"JWT {GUIDEBOOK_KEY}",
-                                                      "Content-Type": "application/json"})
+            request = urllib.request.Request(
+                f"{bench.guidebook_url}personalized-schedules/{victim['id']}/",
+                data=json.dumps({"sessions": []}).encode(),
+                method="PATCH",
+                headers={
+                    "Authorization": f"JWT {GUIDEBOOK_KEY}",
+                    "Content-Type": "application/json",
+                },
+            )
             urllib.request.urlopen(request).close()
 
     bench.add_hook(write_on_second_read, method="GET", path="personalized-schedules", times=-1)
     bench.clear_requests()
     result = plan(cli, folder)
-    assert [(c["action"], c["key"]) for c in result["changes"]] == [("update", victim["name"])]  # no create
+    assert [(c["action"], c["key"]) for c in result["changes"]] == [
+        ("update", victim["name"])
+    ]  # no create
     read = pages_read(bench)
     assert read[4:] == ["1", "2", "3", "4"]
 

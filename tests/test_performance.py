@@ -30,7 +30,9 @@ BUDGET_LINE = "This apply will use about 5 Guidebook requests (budget {}/day).\n
 # -- Guidebook request budget -------------------------------------------------------------------------------
 
 
-def test_plan_estimates_the_requests_apply_then_uses(sb: SandboxServer, cli: Cli, write: Write) -> None:
+def test_plan_estimates_the_requests_apply_then_uses(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
     path = write("sales.yaml", SALES)
     planned = cli("plan", str(path))
     # schedules, sessions and attendees pages (1 each) + 1 PATCH + 1 verify read
@@ -49,8 +51,9 @@ def test_json_plan_and_empty_plans_say_nothing(sb: SandboxServer, cli: Cli, writ
     assert cli("plan", str(path)).stderr == ""
 
 
-def test_apply_over_the_budget_is_refused_unless_forced(sb: SandboxServer, cli: Cli, write: Write,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_apply_over_the_budget_is_refused_unless_forced(
+    sb: SandboxServer, cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write("sales.yaml", SALES)
     monkeypatch.setenv("PROVISIONER_GUIDEBOOK_BUDGET", "4")
     sb.clear_requests()
@@ -59,24 +62,35 @@ def test_apply_over_the_budget_is_refused_unless_forced(sb: SandboxServer, cli: 
     assert refused.stderr == BUDGET_LINE.format(4) + (
         "error: refusing to apply: about 5 Guidebook requests is more than the budget of 4 a day "
         "(PROVISIONER_GUIDEBOOK_BUDGET); apply in smaller steps (some files at a time: a scope is not pruned by a "
-        "run given only some of its files), or re-run with --force\n")
+        "run given only some of its files), or re-run with --force\n"
+    )
     assert [r["method"] for r in sb.requests()] == ["GET"] * 3  # nothing written
     forced = cli("apply", str(path), "--auto-approve", "--force")
     assert forced.exit_code == 0 and "Applied 1, failed 0, skipped 0." in forced.stdout
 
 
-def test_a_malformed_budget_is_a_config_error(cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_malformed_budget_is_a_config_error(
+    cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PROVISIONER_GUIDEBOOK_BUDGET", "lots")
     result = cli("plan", str(write("sales.yaml", SALES)))
     assert result.exit_code == 1
-    assert "error: PROVISIONER_GUIDEBOOK_BUDGET='lots' is not a whole number of requests per day" in result.stderr
+    assert (
+        "error: PROVISIONER_GUIDEBOOK_BUDGET='lots' is not a whole number of requests per day"
+        in result.stderr
+    )
 
 
-def test_publish_to_attendees_counts_one_request_per_affected_attendee(sb: SandboxServer, cli: Cli,
-                                                                       write: Write) -> None:
-    path = write("sales.yaml", SALES.replace("prune: false", "prune: false\n    publish: attendees"))
+def test_publish_to_attendees_counts_one_request_per_affected_attendee(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    path = write(
+        "sales.yaml", SALES.replace("prune: false", "prune: false\n    publish: attendees")
+    )
     planned = cli("plan", str(path))
-    assert "about 10 Guidebook requests" in planned.stderr  # 5 as above + the 5 attendees of Sales Team
+    assert (
+        "about 10 Guidebook requests" in planned.stderr
+    )  # 5 as above + the 5 attendees of Sales Team
     sb.clear_requests()
     assert cli("apply", str(path), "--auto-approve").exit_code == 0
     assert len(sb.requests()) == 10
@@ -95,34 +109,44 @@ def bench() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def bench_dir(bench: SandboxServer, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def bench_dir(
+    bench: SandboxServer, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """One YAML file per bench guide declaring exactly its live schedules, by id; the CLI pointed at it."""
     for key, value in sandbox_env(bench).items():
         monkeypatch.setenv(key, value)
     for guide in range(1001, 1001 + GUIDES):
         lines = ["provider: guidebook", f"guide: {guide}", "schedules:"]
         for row in bench.store.guidebook_schedules(guide):
-            lines += [f"  - name: {row['name']}", f"    attendees: {row['attendees']}",
-                      f"    sessions: {row['sessions']}"]
+            lines += [
+                f"  - name: {row['name']}",
+                f"    attendees: {row['attendees']}",
+                f"    sessions: {row['sessions']}",
+            ]
         (tmp_path / f"guide-{guide}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     bench.clear_faults()
     bench.clear_requests()
     return tmp_path
 
 
-def test_plan_sends_exactly_one_request_per_page(bench: SandboxServer, bench_dir: Path, cli: Cli) -> None:
+def test_plan_sends_exactly_one_request_per_page(
+    bench: SandboxServer, bench_dir: Path, cli: Cli
+) -> None:
     result = cli("plan", str(bench_dir), "--format", "json", "--detailed-exitcode")
     assert result.exit_code == 0, result.stderr
     log = bench.requests()
     # 120 schedules a guide = 2 pages of 100; ids need no session or attendee reads
     assert len(log) == GUIDES * 2
     assert {r["path"] for r in log} == {"/open-api/v1/personalized-schedules/"}
-    pages = sorted((r["query"]["guide"], r["query"].get("page", "1"), r["query"]["page_size"]) for r in log)
+    pages = sorted(
+        (r["query"]["guide"], r["query"].get("page", "1"), r["query"]["page_size"]) for r in log
+    )
     assert pages == [(str(g), p, "100") for g in range(1001, 1001 + GUIDES) for p in ("1", "2")]
 
 
-def test_plan_reads_guides_concurrently(bench: SandboxServer, bench_dir: Path, cli: Cli,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_reads_guides_concurrently(
+    bench: SandboxServer, bench_dir: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every list request is held 50 ms by the server; the client must have several in flight at once."""
     bench.add_fault(path="personalized-schedules", mode="delay", delay=0.05, times=-1)
     lock, state = threading.Lock(), {"now": 0, "max": 0}

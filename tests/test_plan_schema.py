@@ -40,23 +40,35 @@ def validator() -> Any:
 
 
 def errors(validator: Any, data: Any) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(data)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in validator.iter_errors(data)
+    ]
 
 
 def test_schema_id_is_a_versioned_https_url() -> None:
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert schema["$id"].startswith("https://") and f"/v{__version__}/" in schema["$id"]
-    assert schema["properties"]["format_version"] == {**schema["properties"]["format_version"], "const": 1}
+    assert schema["properties"]["format_version"] == {
+        **schema["properties"]["format_version"],
+        "const": 1,
+    }
 
 
-def test_demo_plan_json_validates_and_names_its_minor_and_tool_version(cli: Cli, validator: Any) -> None:
+def test_demo_plan_json_validates_and_names_its_minor_and_tool_version(
+    cli: Cli, validator: Any
+) -> None:
     """The demo schedules plan creates, updates and deletes in both services."""
     result = cli("plan", str(ROOT / "schedules"), "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {c["action"] for c in data["changes"]} == {"create", "update", "delete"}
     assert {c["provider"] for c in data["changes"]} == {"guidebook", "planning_center"}
-    assert (data["format_version"], data["format_minor"], data["tool_version"]) == (1, FORMAT_MINOR, __version__)
+    assert (data["format_version"], data["format_minor"], data["tool_version"]) == (
+        1,
+        FORMAT_MINOR,
+        __version__,
+    )
     assert errors(validator, data) == []
 
 
@@ -67,10 +79,22 @@ def test_saved_plan_file_validates(cli: Cli, write: Write, tmp_path: Path, valid
 
 
 def test_schema_rejects_what_a_reader_would_refuse(validator: Any) -> None:
-    good = {"format_version": 1, "summary": {"create": 0, "update": 1, "delete": 0},
-            "fingerprint": "sha256:" + "0" * 64,
-            "changes": [{"action": "update", "provider": "guidebook", "scope": "guide 47", "key": "A", "fields": {},
-                         "reason": "r", "before": {"id": 1}}]}
+    good = {
+        "format_version": 1,
+        "summary": {"create": 0, "update": 1, "delete": 0},
+        "fingerprint": "sha256:" + "0" * 64,
+        "changes": [
+            {
+                "action": "update",
+                "provider": "guidebook",
+                "scope": "guide 47",
+                "key": "A",
+                "fields": {},
+                "reason": "r",
+                "before": {"id": 1},
+            }
+        ],
+    }
     assert errors(validator, good) == []
     assert errors(validator, {**good, "format_version": 2})
     assert errors(validator, {**good, "format_minor": "1"})
@@ -80,8 +104,9 @@ def test_schema_rejects_what_a_reader_would_refuse(validator: Any) -> None:
     assert errors(validator, {**good, "changes": [{**good["changes"][0], "action": "rename"}]})
 
 
-def test_a_later_minor_with_unknown_fields_is_read_and_applied(cli: Cli, sb: object, write: Write, tmp_path: Path,
-                                                               validator: Any) -> None:
+def test_a_later_minor_with_unknown_fields_is_read_and_applied(
+    cli: Cli, sb: object, write: Write, tmp_path: Path, validator: Any
+) -> None:
     """What a newer provisioner (same format_version, higher format_minor) writes: extra fields at the top and
     in each change, covered by its fingerprint. This version applies it, and still refuses an edited one."""
     d, out = write("s.yaml", ONE), tmp_path / "plan.json"
@@ -117,5 +142,7 @@ def test_schema_describes_every_field_the_tool_writes() -> None:
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     described = schema["$defs"]["change"]["properties"]
     assert sorted(f.name for f in fields(Change) if f.name not in described) == []
-    assert all(described[name].get("description") or name in ("action", "reason") for name in described)
+    assert all(
+        described[name].get("description") or name in ("action", "reason") for name in described
+    )
     assert sorted(set(Plan(changes=()).to_json()) - set(schema["properties"])) == []

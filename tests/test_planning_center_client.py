@@ -44,17 +44,26 @@ class Replay:
     url: str = ""
 
     def add(self, name: str, *, patch_headers: dict[str, str] | None = None) -> None:
-        for entry in YAML(typ="safe").load((CASSETTES / name).read_text(encoding="utf-8"))["interactions"]:
+        for entry in YAML(typ="safe").load((CASSETTES / name).read_text(encoding="utf-8"))[
+            "interactions"
+        ]:
             req, resp = entry["request"], entry["response"]
             parts = urlsplit(req["uri"])
             offset = parse_qs(parts.query).get("offset", [None])[0]
-            self.replies[(req["method"], parts.path, offset)] = self._reply(resp, patch_headers or {})
+            self.replies[(req["method"], parts.path, offset)] = self._reply(
+                resp, patch_headers or {}
+            )
 
     def _reply(self, resp: dict[str, Any], patch: dict[str, str]) -> Reply:
         raw = resp["body"]["string"]
         body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
-        headers = [(k, str(v)) for k, values in resp["headers"].items() if k.lower() not in HOP_BY_HOP
-                   for v in values if k not in patch]
+        headers = [
+            (k, str(v))
+            for k, values in resp["headers"].items()
+            if k.lower() not in HOP_BY_HOP
+            for v in values
+            if k not in patch
+        ]
         headers += list(patch.items())
         gzipped = any(k.lower() == "content-encoding" and v == "gzip" for k, v in headers)
         if gzipped:
@@ -66,7 +75,9 @@ class Replay:
     def lookup(self, method: str, target: str) -> Reply | None:
         parts = urlsplit(target)
         offset = parse_qs(parts.query).get("offset", [None])[0]
-        return self.replies.get((method, parts.path, offset)) or self.replies.get((method, parts.path, None))
+        return self.replies.get((method, parts.path, offset)) or self.replies.get(
+            (method, parts.path, None)
+        )
 
 
 @pytest.fixture
@@ -77,8 +88,14 @@ def replay() -> Iterator[Replay]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            state.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
-                               "body": json.loads(body) if body else None})
+            state.seen.append(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "body": json.loads(body) if body else None,
+                }
+            )
             reply = state.lookup(self.command, self.path)
             if reply is None:
                 self.send_response(599, "no recording")
@@ -99,7 +116,9 @@ def replay() -> Iterator[Replay]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield state
@@ -120,7 +139,9 @@ def client(replay: Replay, **env: str) -> HttpClient:
 def test_pagination_follows_links_next_until_absent(replay: Replay) -> None:
     replay.add("services-iterate-no-relationships.yaml")
     rows = list(pcc.iterate(client(replay), "report_templates"))
-    assert len(rows) == 36  # meta.total_count of the recording: 25 + the 11 of the last page (no `next`)
+    assert (
+        len(rows) == 36
+    )  # meta.total_count of the recording: 25 + the 11 of the last page (no `next`)
     assert len({r["id"] for r in rows}) == 36 and rows[0]["type"] == "ReportTemplate"
     assert [s["path"] for s in replay.seen] == [
         "/services/v2/report_templates?per_page=100&offset=0",
@@ -130,11 +151,20 @@ def test_pagination_follows_links_next_until_absent(replay: Replay) -> None:
 
 def test_requests_carry_auth_version_and_json_body(replay: Replay) -> None:
     replay.add("services-post.yaml")
-    answer = client(replay).request("POST", "services/v2/songs", json={"data": {"type": "Song", "attributes":
-                                                                                {"title": "Jesus Loves Me"}}})
-    assert answer.status == 201 and answer.data["data"]["type"] == "Song" and answer.data["data"]["id"] == "18338876"
+    answer = client(replay).request(
+        "POST",
+        "services/v2/songs",
+        json={"data": {"type": "Song", "attributes": {"title": "Jesus Loves Me"}}},
+    )
+    assert (
+        answer.status == 201
+        and answer.data["data"]["type"] == "Song"
+        and answer.data["data"]["id"] == "18338876"
+    )
     sent = replay.seen[0]
-    assert sent["headers"]["Authorization"] == "Basic " + base64.b64encode(b"app-id:s3cret").decode()
+    assert (
+        sent["headers"]["Authorization"] == "Basic " + base64.b64encode(b"app-id:s3cret").decode()
+    )
     assert sent["headers"]["X-PCO-API-Version"] == "2018-11-01"
     assert sent["headers"]["Content-Type"] == "application/json"
     assert sent["body"] == {"data": {"type": "Song", "attributes": {"title": "Jesus Loves Me"}}}
@@ -143,7 +173,9 @@ def test_requests_carry_auth_version_and_json_body(replay: Replay) -> None:
 def test_bearer_token_wins_over_basic(replay: Replay) -> None:
     replay.add("services-patch.yaml")
     c = client(replay, PCO_ACCESS_TOKEN="tok-1", PCO_APPLICATION_ID="app", PCO_SECRET="s")
-    answer = c.request("PATCH", "services/v2/songs/18338876", json={"data": {"type": "Song", "attributes": {}}})
+    answer = c.request(
+        "PATCH", "services/v2/songs/18338876", json={"data": {"type": "Song", "attributes": {}}}
+    )
     assert answer.status == 200 and answer.data["data"]["attributes"]["title"] == "Jesus Loves Me"
     assert replay.seen[0]["headers"]["Authorization"] == "Bearer tok-1"
 
@@ -154,8 +186,10 @@ def test_delete_204_then_get_404_json_errors(replay: Replay) -> None:
     assert c.request("DELETE", "services/v2/songs/18420243").status == 204
     with pytest.raises(NotFoundError) as e:
         c.request("GET", "services/v2/songs/18420243")  # a gzip body, as recorded
-    assert str(e.value) == ("Planning Center: GET /services/v2/songs/18420243 answered 404: "
-                            "Not Found: The resource you requested could not be found")
+    assert str(e.value) == (
+        "Planning Center: GET /services/v2/songs/18420243 answered 404: "
+        "Not Found: The resource you requested could not be found"
+    )
 
 
 def test_html_404_is_summarised_not_dumped(replay: Replay) -> None:
@@ -170,14 +204,18 @@ def test_rate_headers_teach_the_pacer(replay: Replay) -> None:
     c = client(replay)
     assert c.pacer is not None
     c.pacer.limit, c.pacer.period = 7, 3.0
-    c.request("PATCH", "services/v2/songs/18338876", json={"data": {"type": "Song", "attributes": {}}})
+    c.request(
+        "PATCH", "services/v2/songs/18338876", json={"data": {"type": "Song", "attributes": {}}}
+    )
     assert (c.pacer.limit, c.pacer.period) == (100, 20.0)  # recorded: Limit "100", Period "20"
 
 
 def test_rate_period_with_unit_is_parsed(replay: Replay) -> None:
     # The recorded /bogus 404 (pypco test_request_response.yaml, not among our copies) sent "20 seconds";
     # here the recorded delete 404 is replayed with that header value.
-    replay.add("services-delete.yaml", patch_headers={"X-PCO-API-Request-Rate-Period": "20 seconds"})
+    replay.add(
+        "services-delete.yaml", patch_headers={"X-PCO-API-Request-Rate-Period": "20 seconds"}
+    )
     c = client(replay)
     assert c.pacer is not None
     c.pacer.period = 3.0
@@ -189,23 +227,68 @@ def test_rate_period_with_unit_is_parsed(replay: Replay) -> None:
 # -- error bodies -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ({"errors": [{"code": "429", "detail": "Rate limit exceeded: 118 of 100 requests per 20 seconds"}]},
-     "Rate limit exceeded: 118 of 100 requests per 20 seconds"),
-    ({"errors": [{"status": "400", "title": "Bad Request", "code": "invalid_resource_payload",
-                  "detail": "The payload given does not contain a 'data' key."}]},
-     "Bad Request: The payload given does not contain a 'data' key. [invalid_resource_payload]"),
-    ({"errors": [{"detail": "invalid for plan", "status": "422", "title": "Validation Error",
-                  "source": {"parameter": "team_id"}, "meta": {"resource": "PlanPerson"}}]},
-     "Validation Error: invalid for plan (parameter team_id)"),
-    ({"errors": [{"status": "422", "title": None, "detail": "team_ids must be an array"},
-                 {"status": "422", "title": "Forbidden Attribute", "detail": "bogus cannot be assigned"}]},
-     "team_ids must be an array; Forbidden Attribute: bogus cannot be assigned"),
-    ("<!DOCTYPE html>\n<html><body>404</body></html>", "HTML error page (no JSON body; the path or method is "
-                                                        "probably not routed)"),
-    ("Service   Unavailable\n", "Service Unavailable"),
-    (None, "(empty body)"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            {
+                "errors": [
+                    {
+                        "code": "429",
+                        "detail": "Rate limit exceeded: 118 of 100 requests per 20 seconds",
+                    }
+                ]
+            },
+            "Rate limit exceeded: 118 of 100 requests per 20 seconds",
+        ),
+        (
+            {
+                "errors": [
+                    {
+                        "status": "400",
+                        "title": "Bad Request",
+                        "code": "invalid_resource_payload",
+                        "detail": "The payload given does not contain a 'data' key.",
+                    }
+                ]
+            },
+            "Bad Request: The payload given does not contain a 'data' key. [invalid_resource_payload]",
+        ),
+        (
+            {
+                "errors": [
+                    {
+                        "detail": "invalid for plan",
+                        "status": "422",
+                        "title": "Validation Error",
+                        "source": {"parameter": "team_id"},
+                        "meta": {"resource": "PlanPerson"},
+                    }
+                ]
+            },
+            "Validation Error: invalid for plan (parameter team_id)",
+        ),
+        (
+            {
+                "errors": [
+                    {"status": "422", "title": None, "detail": "team_ids must be an array"},
+                    {
+                        "status": "422",
+                        "title": "Forbidden Attribute",
+                        "detail": "bogus cannot be assigned",
+                    },
+                ]
+            },
+            "team_ids must be an array; Forbidden Attribute: bogus cannot be assigned",
+        ),
+        (
+            "<!DOCTYPE html>\n<html><body>404</body></html>",
+            "HTML error page (no JSON body; the path or method is probably not routed)",
+        ),
+        ("Service   Unavailable\n", "Service Unavailable"),
+        (None, "(empty body)"),
+    ],
+)
 def test_jsonapi_detail(body: Any, expected: str) -> None:
     assert pcc.jsonapi_detail(body) == expected
 
@@ -226,14 +309,20 @@ def test_cleartext_url_to_a_remote_host_is_refused_and_the_default_is_https() ->
     c = pcc.client_from_env({"PCO_ACCESS_TOKEN": "t"})
     assert c.base_url == "https://api.planningcenteronline.com/"
     assert c.pacer is not None and c.pacer.headers[2] == "X-PCO-API-Request-Rate-Period"
-    assert pcc.client_from_env({"PCO_ACCESS_TOKEN": "t", "PROVISIONER_TIMEOUT": "7"}).timeout == (5.0, 7.0)
+    assert pcc.client_from_env({"PCO_ACCESS_TOKEN": "t", "PROVISIONER_TIMEOUT": "7"}).timeout == (
+        5.0,
+        7.0,
+    )
 
 
 def test_next_link_to_another_host_is_rerooted_on_the_base_url() -> None:
     c = pcc.client_from_env({"PCO_ACCESS_TOKEN": "t", "PCO_API_URL": "http://127.0.0.1:9/"})
     page = {"links": {"next": "https://evil.example.com/services/v2/x?offset=100&per_page=100"}}
     current = "http://127.0.0.1:9/services/v2/x?offset=0&per_page=100"
-    assert c._follow(current, pcc._next(c, page) or "") == "http://127.0.0.1:9/services/v2/x?offset=100&per_page=100"
+    assert (
+        c._follow(current, pcc._next(c, page) or "")
+        == "http://127.0.0.1:9/services/v2/x?offset=100&per_page=100"
+    )
     assert pcc._next(c, {"links": {"self": "..."}}) is None
 
 

@@ -57,28 +57,46 @@ class ToyProvider(Provider):
         for item in files:
             doc = item.doc
             if isinstance(doc, ToyFile):
-                scope = out.setdefault(doc.shelf, Scope(self.name, f"shelf {doc.shelf}", {"shelf": doc.shelf}))
+                scope = out.setdefault(
+                    doc.shelf, Scope(self.name, f"shelf {doc.shelf}", {"shelf": doc.shelf})
+                )
                 scope.items += [(item, ("items", i), it) for i, it in enumerate(doc.items)]
         return list(out.values())
 
     def read(self, scope: Scope) -> dict[str, Record]:
         records: dict[str, Record] = {}
-        for rid, (name, colour) in sorted(self.backend.shelves.get(scope.target["shelf"], {}).items()):
+        for rid, (name, colour) in sorted(
+            self.backend.shelves.get(scope.target["shelf"], {}).items()
+        ):
             add_live(records, Record(name, {"colour": colour}, id=rid, identity={"name": name}))
         return records
 
-    def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]:
-        return {it.name: Record(it.name, {"colour": it.colour} if it.colour else {}, source=item.where(*loc),
-                                identity={"name": it.name})
-                for item, loc, it in scope.items}
+    def desired(
+        self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
+        return {
+            it.name: Record(
+                it.name,
+                {"colour": it.colour} if it.colour else {},
+                source=item.where(*loc),
+                identity={"name": it.name},
+            )
+            for item, loc, it in scope.items
+        }
 
     def apply(self, change: Change) -> None:
         shelf = self.backend.shelves.setdefault(change.target["shelf"], {})
         if change.action == "create":
-            shelf[self.backend.next_id] = (change.identity["name"], (change.after or {}).get("colour"))
+            shelf[self.backend.next_id] = (
+                change.identity["name"],
+                (change.after or {}).get("colour"),
+            )
             self.backend.next_id += 1
         elif change.action == "update":
-            shelf[change.target["id"]] = (change.identity["name"], (change.after or {}).get("colour"))
+            shelf[change.target["id"]] = (
+                change.identity["name"],
+                (change.after or {}).get("colour"),
+            )
         else:
             del shelf[change.target["id"]]
         self.backend.writes.append((change.action, change.target["shelf"]))
@@ -103,10 +121,17 @@ class ToyService(Service):
         for item in files:
             assert isinstance(item.doc, ToyFile)
             for i, it in enumerate(item.doc.items):
-                claim(("toy", item.doc.shelf, it.name), item, ("items", i, "name"), f"item {it.name!r}")
+                claim(
+                    ("toy", item.doc.shelf, it.name),
+                    item,
+                    ("items", i, "name"),
+                    f"item {it.name!r}",
+                )
         return []
 
-    def impact_lines(self, changes: Sequence[Change], exact: list[dict[str, Any]] | None) -> list[str]:
+    def impact_lines(
+        self, changes: Sequence[Change], exact: list[dict[str, Any]] | None
+    ) -> list[str]:
         return [f"{c.key}: {c.action}d" for c in changes]
 
 
@@ -129,17 +154,22 @@ def shelf_file(tmp_path: Path, body: str) -> Path:
     return path
 
 
-def test_a_registered_service_runs_validate_plan_apply_drift_through_the_cli(toy: ToyService, tmp_path: Path) -> None:
+def test_a_registered_service_runs_validate_plan_apply_drift_through_the_cli(
+    toy: ToyService, tmp_path: Path
+) -> None:
     toy.backend.shelves[3] = {1: ("Ball", "red"), 2: ("Kite", None)}
     toy.backend.next_id = 3
-    path = shelf_file(tmp_path, """
+    path = shelf_file(
+        tmp_path,
+        """
         provider: toy
         shelf: 3
         items:
           - name: Ball
             colour: blue
           - name: Train
-    """)
+    """,
+    )
     assert run("validate", str(path)).output == "1 file valid.\n"
     plan = run("plan", str(path), "--format", "json")
     assert plan.exit_code == 0
@@ -163,35 +193,50 @@ def test_a_registered_service_runs_validate_plan_apply_drift_through_the_cli(toy
     assert run("drift", str(path)).exit_code == 2
 
 
-def test_a_registered_service_gets_file_errors_schema_and_help(toy: ToyService, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_registered_service_gets_file_errors_schema_and_help(
+    toy: ToyService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
-    shelf_file(tmp_path, """
+    shelf_file(
+        tmp_path,
+        """
         provider: toy
         shelf: 3
         items:
           - name: Ball
             colur: blue
-    """)
+    """,
+    )
     result = run("validate", "schedules/toys.yaml")
     assert result.exit_code == 1
     assert "schedules/toys.yaml:5:5: unknown key `colur`; did you mean `colour`?" in result.output
-    shelf_file(tmp_path, """
+    shelf_file(
+        tmp_path,
+        """
         provider: toy
         shelf: 3
         items:
           - name: Ball
           - name: Ball
-    """)
+    """,
+    )
     result = run("validate", "schedules/toys.yaml")
-    assert "schedules/toys.yaml:5:11: item 'Ball' is declared twice (first at schedules/toys.yaml:4)" in result.output
+    assert (
+        "schedules/toys.yaml:5:11: item 'Ball' is declared twice (first at schedules/toys.yaml:4)"
+        in result.output
+    )
     schema = json.loads(run("schema").output)
     assert "toy" in schema["properties"]["provider"]["enum"]
-    assert {"if": {"properties": {"provider": {"const": "toy"}}, "required": ["provider"]},
-            "then": {"$ref": "#/$defs/ToyFile"}} in schema["allOf"]
+    assert {
+        "if": {"properties": {"provider": {"const": "toy"}}, "required": ["provider"]},
+        "then": {"$ref": "#/$defs/ToyFile"},
+    } in schema["allOf"]
     assert "TOY_TOKEN" in run("--help").output
     shelf_file(tmp_path, "provider: toys\n")
-    assert "`provider` must be guidebook, planning_center or toy, got 'toys'" in run("validate", "schedules").output
+    assert (
+        "`provider` must be guidebook, planning_center or toy, got 'toys'"
+        in run("validate", "schedules").output
+    )
 
 
 def test_an_installed_distribution_adds_a_service_through_its_entry_point(tmp_path: Path) -> None:
@@ -199,17 +244,38 @@ def test_an_installed_distribution_adds_a_service_through_its_entry_point(tmp_pa
     `provisioner.services` entry point; run in a fresh process, as a user would, with nothing registered."""
     site = tmp_path / "site"
     (site / "toy_plugin-0.1.dist-info").mkdir(parents=True)
-    (site / "toy_plugin-0.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-plugin\n"
-                                                              "Version: 0.1\n")
+    (site / "toy_plugin-0.1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: toy-plugin\nVersion: 0.1\n"
+    )
     (site / "toy_plugin-0.1.dist-info" / "entry_points.txt").write_text(
-        f"[{registry.ENTRY_POINT_GROUP}]\ntoy = toy_plugin:SERVICE\n")
-    (site / "toy_plugin.py").write_text("from tests.test_plugin import ToyService\n\nSERVICE = ToyService()\n"
-                                        "SERVICE.backend.shelves[3] = {1: ('Ball', 'red')}\n")
-    path = shelf_file(tmp_path, "provider: toy\nshelf: 3\nitems:\n  - name: Ball\n  - name: Train\n")
+        f"[{registry.ENTRY_POINT_GROUP}]\ntoy = toy_plugin:SERVICE\n"
+    )
+    (site / "toy_plugin.py").write_text(
+        "from tests.test_plugin import ToyService\n\nSERVICE = ToyService()\n"
+        "SERVICE.backend.shelves[3] = {1: ('Ball', 'red')}\n"
+    )
+    path = shelf_file(
+        tmp_path, "provider: toy\nshelf: 3\nitems:\n  - name: Ball\n  - name: Train\n"
+    )
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(root)])}
-    done = subprocess.run([sys.executable, "-c", "from provisioner.cli import main; main()", "plan", str(path),
-                           "--format", "json"], env=env, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from provisioner.cli import main; main()",
+            "plan",
+            str(path),
+            "--format",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert [(c["provider"], c["action"], c["key"]) for c in json.loads(done.stdout)["changes"]] == [
-        ("toy", "create", "Train")]
+        ("toy", "create", "Train")
+    ]

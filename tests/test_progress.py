@@ -47,7 +47,11 @@ def test_bar_on_a_terminal_is_redrawn_in_place_and_erased_at_the_end() -> None:
     clock.advance(3.5)
     report("read", 100, 100)  # the end is always drawn, then erased
     report.close()  # idempotent after the phase completed
-    first, half, done = bar_line("read", 1, 100, 0), bar_line("read", 50, 100, 2), bar_line("read", 100, 100, 5.5)
+    first, half, done = (
+        bar_line("read", 1, 100, 0),
+        bar_line("read", 50, 100, 2),
+        bar_line("read", 100, 100, 5.5),
+    )
     assert out.getvalue() == f"\r{first}\r{half}\r{done}\r{' ' * len(done)}\r"
     assert half == "reading live state (scopes) [###############---------------] 50/100 0:00:02"
 
@@ -64,8 +68,7 @@ def test_a_new_phase_erases_the_bar_of_the_last_one() -> None:
     assert "reading live state: " not in out.getvalue()  # no plain lines on a terminal
 
 
-def test_cli_wires_progress_and_stays_quiet_for_the_demo(cli, write,
-                                                         monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_wires_progress_and_stays_quiet_for_the_demo(cli, write, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     seen: list[tuple[str, int, int]] = []
 
     class Recording(ProgressReporter):
@@ -73,7 +76,9 @@ def test_cli_wires_progress_and_stays_quiet_for_the_demo(cli, write,
             seen.append((what, done, total))
             super().__call__(what, done, total)
 
-    monkeypatch.setattr("provisioner.cli.progress.ProgressReporter", Recording)  # imported when a command runs
+    monkeypatch.setattr(
+        "provisioner.cli.progress.ProgressReporter", Recording
+    )  # imported when a command runs
     path = write("summit.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules: []\n")
     result = cli("plan", str(path))
     assert result.exit_code == 0 and ("read", 1, 1) in seen

@@ -15,45 +15,125 @@ from provisioner.render.markdown import LIMIT, MARKER, TABLE_ROWS, render_markdo
 from provisioner.render.text import render_text
 from tests.helpers import ident
 
-GB_LABELS = {"sessions": {"13": "Opening Keynote", "2": "Workshop B", "14": "Lunch"},
-             "attendees": {"6": "alice@example.com", "7": "bob@example.com", "8": "carol@example.com"}}
-PCO_LABELS = {"person": {"111": "Jane Doe", "222": "John Smith"}, "team": {"22": "Band", "23": "Tech"},
-              "plan": {"5678": "Dec 6"}}
+GB_LABELS = {
+    "sessions": {"13": "Opening Keynote", "2": "Workshop B", "14": "Lunch"},
+    "attendees": {"6": "alice@example.com", "7": "bob@example.com", "8": "carol@example.com"},
+}
+PCO_LABELS = {
+    "person": {"111": "Jane Doe", "222": "John Smith"},
+    "team": {"22": "Band", "23": "Tech"},
+    "plan": {"5678": "Dec 6"},
+}
 
 
-def gb(action: str, key: str, fields: dict[str, Any], *, source: str | None = None,
-       before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, reason: str = "r") -> Change:
-    return Change(action=action, provider="guidebook", scope="guide 47", key=key, fields=fields,  # type: ignore[arg-type]
-                  reason=reason, source=source, target={"guide": 47}, before=before, after=after, labels=GB_LABELS)
+def gb(
+    action: str,
+    key: str,
+    fields: dict[str, Any],
+    *,
+    source: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "r",
+) -> Change:
+    return Change(
+        action=action,
+        provider="guidebook",
+        scope="guide 47",
+        key=key,
+        fields=fields,  # type: ignore[arg-type]
+        reason=reason,
+        source=source,
+        target={"guide": 47},
+        before=before,
+        after=after,
+        labels=GB_LABELS,
+    )
 
 
-def pco(action: str, scope: str, key: str, fields: dict[str, Any], *, source: str | None = None,
-        after: dict[str, Any] | None = None, reason: str = "r") -> Change:
-    target = ({"person": int(scope.split()[1])} if scope.startswith("person ")
-              else {"service_type": 1234, "plan": int(scope.split()[1])})
-    return Change(action=action, provider="planning_center", scope=scope, key=key, fields=fields,  # type: ignore[arg-type]
-                  reason=reason, source=source, target=target, after=after,
-                  labels=PCO_LABELS, identity=ident(key))
+def pco(
+    action: str,
+    scope: str,
+    key: str,
+    fields: dict[str, Any],
+    *,
+    source: str | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "r",
+) -> Change:
+    target = (
+        {"person": int(scope.split()[1])}
+        if scope.startswith("person ")
+        else {"service_type": 1234, "plan": int(scope.split()[1])}
+    )
+    return Change(
+        action=action,
+        provider="planning_center",
+        scope=scope,
+        key=key,
+        fields=fields,  # type: ignore[arg-type]
+        reason=reason,
+        source=source,
+        target=target,
+        after=after,
+        labels=PCO_LABELS,
+        identity=ident(key),
+    )
 
 
 def small_plan() -> Plan:
     changes = (
-        gb("create", "New Team", {"attendees": {"add": [8], "remove": []}, "sessions": {"add": [14], "remove": []}},
-           source="schedules/summit.yaml:30", after={"attendees": [8], "sessions": [14]}, reason="missing in live"),
-        gb("update", "Sales Team",
-           {"sessions": {"add": [13], "remove": [2]}, "attendees": {"add": [7], "remove": []}},
-           source="schedules/summit.yaml:12", before={"id": 3, "attendees": [6], "sessions": [2]},
-           after={"attendees": [6, 7], "sessions": [13]}, reason="attendees, sessions differ"),
-        gb("delete", "Old Team", {"attendees": {"add": [], "remove": [8, 9]}, "sessions": {"add": [], "remove": [2]}},
-           before={"id": 4, "attendees": [8, 9], "sessions": [2]}, reason="not declared (prune)"),
-        pco("create", "plan 5678", "person 111 / team 22",
-            {"team_position_name": {"from": None, "to": "Vocals"}, "status": {"from": None, "to": "U"}},
-            source="schedules/band.yaml:7", reason="missing in live"),
-        pco("delete", "plan 5678", "person 222 / team 23", {"status": {"from": "C", "to": None}},
-            reason="not declared (prune)"),
-        pco("update", "person 111", "plan 5678 / team 22", {"response": {"from": "pending", "to": "declined"}},
-            source="schedules/jane.yaml:4", after={"response": "declined", "decline_reason": "Out of town"},
-            reason="response differs"),
+        gb(
+            "create",
+            "New Team",
+            {"attendees": {"add": [8], "remove": []}, "sessions": {"add": [14], "remove": []}},
+            source="schedules/summit.yaml:30",
+            after={"attendees": [8], "sessions": [14]},
+            reason="missing in live",
+        ),
+        gb(
+            "update",
+            "Sales Team",
+            {"sessions": {"add": [13], "remove": [2]}, "attendees": {"add": [7], "remove": []}},
+            source="schedules/summit.yaml:12",
+            before={"id": 3, "attendees": [6], "sessions": [2]},
+            after={"attendees": [6, 7], "sessions": [13]},
+            reason="attendees, sessions differ",
+        ),
+        gb(
+            "delete",
+            "Old Team",
+            {"attendees": {"add": [], "remove": [8, 9]}, "sessions": {"add": [], "remove": [2]}},
+            before={"id": 4, "attendees": [8, 9], "sessions": [2]},
+            reason="not declared (prune)",
+        ),
+        pco(
+            "create",
+            "plan 5678",
+            "person 111 / team 22",
+            {
+                "team_position_name": {"from": None, "to": "Vocals"},
+                "status": {"from": None, "to": "U"},
+            },
+            source="schedules/band.yaml:7",
+            reason="missing in live",
+        ),
+        pco(
+            "delete",
+            "plan 5678",
+            "person 222 / team 23",
+            {"status": {"from": "C", "to": None}},
+            reason="not declared (prune)",
+        ),
+        pco(
+            "update",
+            "person 111",
+            "plan 5678 / team 22",
+            {"response": {"from": "pending", "to": "declined"}},
+            source="schedules/jane.yaml:4",
+            after={"response": "declined", "decline_reason": "Out of town"},
+            reason="response differs",
+        ),
     )
     scopes = (ScopeReport("guidebook", "guide 47", 3, 1, ("guide 47: 'VIP Team' is protected",)),)
     return Plan(changes, scopes, ("session 13 overlaps session 14",))
@@ -229,18 +309,24 @@ def test_render_dispatches_by_format_and_title() -> None:
     assert out.getvalue() == SMALL_MARKDOWN
     out = io.StringIO()
     render(Plan(), "markdown", out, title="Drift")
-    assert out.getvalue() == ("<!-- provisioner-drift -->\n### provisioner drift\n\n"
-                              "**No drift: live state matches the YAML.**\n\n")
+    assert out.getvalue() == (
+        "<!-- provisioner-drift -->\n### provisioner drift\n\n"
+        "**No drift: live state matches the YAML.**\n\n"
+    )
     out = io.StringIO()
     render(small_plan(), "text", out)
     assert out.getvalue() == SMALL_TEXT
 
 
 def test_empty_plan() -> None:
-    assert md(Plan()) == f"{MARKER}\n### provisioner plan\n\n**No changes. Live state matches the YAML.**\n\n"
+    assert (
+        md(Plan())
+        == f"{MARKER}\n### provisioner plan\n\n**No changes. Live state matches the YAML.**\n\n"
+    )
     assert text(Plan()) == "No changes. Live state matches the YAML.\n"
     assert text(Plan(warnings=("session 13 overlaps session 14",))) == (
-        "warning: session 13 overlaps session 14\nNo changes. Live state matches the YAML.\n")
+        "warning: session 13 overlaps session 14\nNo changes. Live state matches the YAML.\n"
+    )
 
 
 def test_markdown_marker_is_the_first_line() -> None:
@@ -263,42 +349,78 @@ def test_text_color_only_when_asked() -> None:
         "    carol@example.com: −Workshop B\n"
         "\n"
         "\x1b[1;31mUNSAFE: guide 47: 'VIP Team' is protected (apply needs --force)\x1b[0m\n"
-        "\x1b[1mPlan: 0 to create, 0 to update, 1 to delete.\x1b[0m\n")
-    assert text(Plan((create,)), color=True).splitlines()[1].startswith("\x1b[32m  + create 'New Team'\x1b[0m")
-    assert text(Plan((update,)), color=True).splitlines()[1].startswith("\x1b[33m  ~ update 'Sales Team'\x1b[0m")
+        "\x1b[1mPlan: 0 to create, 0 to update, 1 to delete.\x1b[0m\n"
+    )
+    assert (
+        text(Plan((create,)), color=True)
+        .splitlines()[1]
+        .startswith("\x1b[32m  + create 'New Team'\x1b[0m")
+    )
+    assert (
+        text(Plan((update,)), color=True)
+        .splitlines()[1]
+        .startswith("\x1b[33m  ~ update 'Sales Team'\x1b[0m")
+    )
 
 
 def test_text_impact_is_short() -> None:
     c = gb("create", "Big", {}, after={"attendees": list(range(100, 130)), "sessions": [13]})
     lines = text(Plan((c,))).splitlines()
     assert lines[3:6] == ["Impact", "  guidebook · guide 47", "    attendee 100: +Opening Keynote"]
-    assert lines[23:] == ["    attendee 118: +Opening Keynote", "    attendee 119: +Opening Keynote",
-                          "  … 10 more impact lines (--format markdown shows more)", "",
-                          "Plan: 1 to create, 0 to update, 0 to delete."]
+    assert lines[23:] == [
+        "    attendee 118: +Opening Keynote",
+        "    attendee 119: +Opening Keynote",
+        "  … 10 more impact lines (--format markdown shows more)",
+        "",
+        "Plan: 1 to create, 0 to update, 0 to delete.",
+    ]
 
 
 def test_markdown_makes_names_from_live_services_inert() -> None:
     labels = {"attendees": {"6": "@octocat"}, "sessions": {"13": "<img src=x> | *Bold* `x`"}}
-    c = Change(action="create", provider="guidebook", scope="guide 47", key="A|B <b>", reason="missing in live",
-               fields={"sessions": {"add": [13], "remove": []}}, source="s|x.yaml:1",
-               after={"attendees": [6], "sessions": [13]}, labels=labels)
+    c = Change(
+        action="create",
+        provider="guidebook",
+        scope="guide 47",
+        key="A|B <b>",
+        reason="missing in live",
+        fields={"sessions": {"add": [13], "remove": []}},
+        source="s|x.yaml:1",
+        after={"attendees": [6], "sessions": [13]},
+        labels=labels,
+    )
     out = md(Plan((c,)))
-    assert ("| ➕ create | A\\|B &lt;b&gt; | sessions: +&lt;img src=x&gt; \\| \\*Bold\\* \\`x\\` (13) "
-            "| missing in live | `s\\|x.yaml:1` |\n") in out
+    assert (
+        "| ➕ create | A\\|B &lt;b&gt; | sessions: +&lt;img src=x&gt; \\| \\*Bold\\* \\`x\\` (13) "
+        "| missing in live | `s\\|x.yaml:1` |\n"
+    ) in out
     assert "- @\u200boctocat: +&lt;img src=x&gt; \\| \\*Bold\\* \\`x\\`\n" in out
     assert "<img" not in out.split("```diff")[0]  # a code block shows it literally
 
 
 def test_markdown_folds_rows_and_people_beyond_the_first_into_details() -> None:
-    changes = tuple(gb("create", f"Team {i:02d}", {"sessions": {"add": [13], "remove": []}},
-                       after={"attendees": [i], "sessions": [13]}) for i in range(TABLE_ROWS + 3))
+    changes = tuple(
+        gb(
+            "create",
+            f"Team {i:02d}",
+            {"sessions": {"add": [13], "remove": []}},
+            after={"attendees": [i], "sessions": [13]},
+        )
+        for i in range(TABLE_ROWS + 3)
+    )
     out = md(Plan(changes))
-    visible, folded = out.split("<details><summary>3 more changes in guidebook · guide 47</summary>\n\n")
+    visible, folded = out.split(
+        "<details><summary>3 more changes in guidebook · guide 47</summary>\n\n"
+    )
     assert visible.count("| ➕ create |") == TABLE_ROWS
-    assert folded.startswith("| action | key | changes | reason | source |\n|---|---|---|---|---|\n"
-                             f"| ➕ create | Team {TABLE_ROWS:02d} |")
-    assert ("<details><summary>3 more people in guidebook · guide 47</summary>\n\n- attendee 27: +Opening Keynote\n"
-            "- bob@example.com: +Opening Keynote\n- carol@example.com: +Opening Keynote\n\n</details>\n") in out
+    assert folded.startswith(
+        "| action | key | changes | reason | source |\n|---|---|---|---|---|\n"
+        f"| ➕ create | Team {TABLE_ROWS:02d} |"
+    )
+    assert (
+        "<details><summary>3 more people in guidebook · guide 47</summary>\n\n- attendee 27: +Opening Keynote\n"
+        "- bob@example.com: +Opening Keynote\n- carol@example.com: +Opening Keynote\n\n</details>\n"
+    ) in out
     assert out.count("<details>") == out.count("</details>") == 3
 
 
@@ -328,23 +450,38 @@ def test_markdown_truncates_at_a_row_boundary_with_a_note() -> None:
 
 
 def big_plan(n: int) -> Plan:
-    return Plan(tuple(
-        gb("update", f"Team {i:04d}", {"sessions": {"add": [i], "remove": [i + 10_000]}}, source=f"s.yaml:{i}",
-           before={"id": i, "attendees": [i], "sessions": [i + 10_000]}, after={"attendees": [i], "sessions": [i]})
-        for i in range(n)))
+    return Plan(
+        tuple(
+            gb(
+                "update",
+                f"Team {i:04d}",
+                {"sessions": {"add": [i], "remove": [i + 10_000]}},
+                source=f"s.yaml:{i}",
+                before={"id": i, "attendees": [i], "sessions": [i + 10_000]},
+                after={"attendees": [i], "sessions": [i]},
+            )
+            for i in range(n)
+        )
+    )
 
 
 def test_a_5000_change_plan_stays_under_the_comment_limit() -> None:
     out = md(big_plan(5000))
     assert len(out) < LIMIT == 60_000
     rows = [line for line in out.splitlines() if line.startswith("| ✏️ update |")]
-    assert all(re.fullmatch(r"\| ✏️ update \| Team \d{4} \| .* \| `s\.yaml:\d+` \|", row) for row in rows)
+    assert all(
+        re.fullmatch(r"\| ✏️ update \| Team \d{4} \| .* \| `s\.yaml:\d+` \|", row) for row in rows
+    )
     assert rows[-1].startswith(f"| ✏️ update | Team {len(rows) - 1:04d} |")
     body, note = out.rsplit("\n\n> [!NOTE]\n", 1)
-    assert body.endswith(f"`s.yaml:{len(rows) - 1}` |\n\n</details>\n")  # table closed, then its <details>
-    assert note == (f"> **Truncated to fit a comment.** Left out: {5000 - len(rows):,} of 5,000 table rows (changes); "
-                    "5,000 per-person impact lines; 5,000 change details. "
-                    "The full plan is in the JSON artifact (`plan --out plan.json`).\n")
+    assert body.endswith(
+        f"`s.yaml:{len(rows) - 1}` |\n\n</details>\n"
+    )  # table closed, then its <details>
+    assert note == (
+        f"> **Truncated to fit a comment.** Left out: {5000 - len(rows):,} of 5,000 table rows (changes); "
+        "5,000 per-person impact lines; 5,000 change details. "
+        "The full plan is in the JSON artifact (`plan --out plan.json`).\n"
+    )
     assert out.count("<details>") == out.count("</details>")
     assert len(rows) > 300
 
@@ -380,10 +517,15 @@ class _Tty(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize(("no_color", "expected"), [(None, True), ("", True), ("1", False), ("0", False)])
+@pytest.mark.parametrize(
+    ("no_color", "expected"), [(None, True), ("", True), ("1", False), ("0", False)]
+)
 def test_cli_color_only_a_non_empty_no_color_disables_it(
-        monkeypatch: pytest.MonkeyPatch, no_color: str | None, expected: bool) -> None:
-    from provisioner.cli import common as cli  # no-color.org: "when present and not an empty string"
+    monkeypatch: pytest.MonkeyPatch, no_color: str | None, expected: bool
+) -> None:
+    from provisioner.cli import (
+        common as cli,
+    )  # no-color.org: "when present and not an empty string"
 
     monkeypatch.setattr("sys.stdout", _Tty())
     if no_color is None:
@@ -400,19 +542,40 @@ INJECTED = "x\n```\n</details>\n# Injected heading"
 
 def hostile_plan() -> Plan:
     """Text that would close the fence, the <details> or a table row, start a heading or a list, or act."""
-    labels = {"sessions": {"13": "````` <!-- hide", "14": "Lunch\tbreak"},
-              "attendees": {"6": "- nested\n# heading", "7": "@octocat #1", "8": "1. ordered"}}
-    schedule = Change(action="create", provider="guidebook", scope="guide 47", key=INJECTED,
-                      fields={"sessions": {"add": [13, 14], "remove": []}, "attendees": {"add": [6], "remove": []}},
-                      reason="missing\n- injected item\r\n<!--", source="s.yaml:1\n| x | `y`",
-                      after={"attendees": [6, 7, 8], "sessions": [13, 14]}, labels=labels)
-    person = Change(action="update", provider="planning_center", scope="person 111", key="plan 5678 / team 22",
-                    fields={"response": {"from": "pending", "to": "declined"}}, reason="response differs",
-                    target={"person": 111}, after={"response": "declined", "decline_reason": "Sick\n</details>"},
-                    labels={"person": {"111": "Jane\n# Doe"}, "team": {"22": "Band</summary>"}},
-                    identity={"plan": 5678, "team": 22})
+    labels = {
+        "sessions": {"13": "````` <!-- hide", "14": "Lunch\tbreak"},
+        "attendees": {"6": "- nested\n# heading", "7": "@octocat #1", "8": "1. ordered"},
+    }
+    schedule = Change(
+        action="create",
+        provider="guidebook",
+        scope="guide 47",
+        key=INJECTED,
+        fields={
+            "sessions": {"add": [13, 14], "remove": []},
+            "attendees": {"add": [6], "remove": []},
+        },
+        reason="missing\n- injected item\r\n<!--",
+        source="s.yaml:1\n| x | `y`",
+        after={"attendees": [6, 7, 8], "sessions": [13, 14]},
+        labels=labels,
+    )
+    person = Change(
+        action="update",
+        provider="planning_center",
+        scope="person 111",
+        key="plan 5678 / team 22",
+        fields={"response": {"from": "pending", "to": "declined"}},
+        reason="response differs",
+        target={"person": 111},
+        after={"response": "declined", "decline_reason": "Sick\n</details>"},
+        labels={"person": {"111": "Jane\n# Doe"}, "team": {"22": "Band</summary>"}},
+        identity={"plan": 5678, "team": 22},
+    )
     rows = tuple(gb("create", f"T{i:02d}", {}, reason="r") for i in range(TABLE_ROWS))
-    tail = Change(action="create", provider="guidebook", scope="guide 47", key="last", fields={}, reason="r")
+    tail = Change(
+        action="create", provider="guidebook", scope="guide 47", key="last", fields={}, reason="r"
+    )
     scopes = (ScopeReport("guidebook", "guide 47", 3, 1, ("- caution\n# heading",)),)
     return Plan((schedule, *rows, tail, person), scopes, ("w\n```\n</details>\n# W", "- item <!--"))
 
@@ -429,31 +592,43 @@ def test_markdown_untrusted_text_cannot_break_out_anywhere() -> None:
     assert outside.count("<summary>") == outside.count("</summary>") == 2
     # headings, HTML comments and <details> are only the renderer's own
     assert [line for line in lines if line.startswith("#")] == [
-        "### provisioner plan", "#### guidebook · guide 47 — ⛔ unsafe", "#### planning\\_center · person 111",
-        "#### Per-person impact"]
+        "### provisioner plan",
+        "#### guidebook · guide 47 — ⛔ unsafe",
+        "#### planning\\_center · person 111",
+        "#### Per-person impact",
+    ]
     # table rows: one line each, exactly five cells
     rows = [line for line in lines if line.startswith("|")]
     assert all(len(re.findall(r"(?<!\\)\|", row)) == 6 for row in rows), rows
-    assert ("| ➕ create | x \\`\\`\\` &lt;/details&gt; \\# Injected heading | "
-            "sessions: +\\`\\`\\`\\`\\` &lt;!-- hide (13) +Lunch break (14)<br>attendees: +- nested \\# heading (6) | "
-            "missing - injected item &lt;!-- | `s.yaml:1 \\| x \\| 'y'` |") in rows
+    assert (
+        "| ➕ create | x \\`\\`\\` &lt;/details&gt; \\# Injected heading | "
+        "sessions: +\\`\\`\\`\\`\\` &lt;!-- hide (13) +Lunch break (14)<br>attendees: +- nested \\# heading (6) | "
+        "missing - injected item &lt;!-- | `s.yaml:1 \\| x \\| 'y'` |"
+    ) in rows
     # list items: one line each, no nested list, heading or mention
     assert "> - \\- caution \\# heading\n" in out
     assert "- \\- nested \\# heading: +\\`\\`\\`\\`\\` &lt;!-- hide, +Lunch break\n" in out
     assert "- 1\\. ordered: +\\`\\`\\`\\`\\` &lt;!-- hide, +Lunch break\n" in out
     assert "- @\u200boctocat \\#\u200b1: +\\`\\`\\`\\`\\` &lt;!-- hide, +Lunch break\n" in out
-    assert "- Jane \\# Doe: declines plan 5678 Band&lt;/summary&gt; (Sick &lt;/details&gt;)\n" in out
+    assert (
+        "- Jane \\# Doe: declines plan 5678 Band&lt;/summary&gt; (Sick &lt;/details&gt;)\n" in out
+    )
     assert "- ⚠️ w \\`\\`\\` &lt;/details&gt; \\# W\n- ⚠️ - item &lt;!--\n" in out
     # <summary> is HTML, where markdown escapes would show: HTML-escaped only
     assert "<details><summary>2 more changes in guidebook · guide 47 — ⛔ unsafe</summary>" in out
     # inside the fence: one line per item, nothing that could close it
-    assert f"+ create {INJECTED.replace(chr(10), ' ')}  [guidebook · guide 47, s.yaml:1 | x | `y`]" in body
+    assert (
+        f"+ create {INJECTED.replace(chr(10), ' ')}  [guidebook · guide 47, s.yaml:1 | x | `y`]"
+        in body
+    )
     assert "  # missing - injected item <!--\n" in body and "+   Lunch break (14)\n" in body
     assert not any(line.startswith("`" * 6) for line in body.splitlines())
 
 
 def test_markdown_summary_is_html_not_markdown() -> None:
-    changes = tuple(pco("delete", "plan 5678", f"person {i} / team 22", {}) for i in range(TABLE_ROWS + 1))
+    changes = tuple(
+        pco("delete", "plan 5678", f"person {i} / team 22", {}) for i in range(TABLE_ROWS + 1)
+    )
     assert "<summary>1 more change in planning_center · plan 5678</summary>" in md(Plan(changes))
 
 
@@ -467,14 +642,38 @@ def test_markdown_control_characters_are_visible() -> None:
 
 def test_text_untrusted_text_reaches_the_terminal_as_visible_escapes() -> None:
     labels = {"attendees": {"6": "eve\x1b]0;pwned\x07"}, "sessions": {"13": "Keynote\x1b[2J"}}
-    c = Change(action="create", provider="guidebook", scope="guide\x1b[8m 47", key="x\n\x1b[31mInjected",
-               fields={"sessions": {"add": [13], "remove": []}}, reason="r\ny", source="s.yaml\r:1",
-               after={"attendees": [6], "sessions": [13]}, labels=labels)
-    plan = Plan((c,), (ScopeReport("guidebook", "guide 47", 1, 0, ("v\x1b[0m",)),), ("w\x1b[1m\nfake: line",))
+    c = Change(
+        action="create",
+        provider="guidebook",
+        scope="guide\x1b[8m 47",
+        key="x\n\x1b[31mInjected",
+        fields={"sessions": {"add": [13], "remove": []}},
+        reason="r\ny",
+        source="s.yaml\r:1",
+        after={"attendees": [6], "sessions": [13]},
+        labels=labels,
+    )
+    plan = Plan(
+        (c,),
+        (ScopeReport("guidebook", "guide 47", 1, 0, ("v\x1b[0m",)),),
+        ("w\x1b[1m\nfake: line",),
+    )
     for color in (False, True):
         out = text(plan, color=color)
-        assert all(part not in out for part in ("\x1b[31mInjected", "\x1b[2J", "\x1b]0;", "\x07", "\x1b[8m",
-                                                  "\x1b[1m\n", "\r", "\nfake", "\ny"))
+        assert all(
+            part not in out
+            for part in (
+                "\x1b[31mInjected",
+                "\x1b[2J",
+                "\x1b]0;",
+                "\x07",
+                "\x1b[8m",
+                "\x1b[1m\n",
+                "\r",
+                "\nfake",
+                "\ny",
+            )
+        )
     assert "\x1b" not in text(plan)
     assert text(plan) == (
         "guidebook · guide\\x1b[8m 47\n"
@@ -487,7 +686,8 @@ def test_text_untrusted_text_reaches_the_terminal_as_visible_escapes() -> None:
         "\n"
         "warning: w\\x1b[1m\\nfake: line\n"
         "UNSAFE: v\\x1b[0m (apply needs --force)\n"
-        "Plan: 1 to create, 0 to update, 0 to delete.\n")
+        "Plan: 1 to create, 0 to update, 0 to delete.\n"
+    )
 
 
 # --- many warnings ----------------------------------------------------------------------------------------
@@ -495,11 +695,22 @@ def test_text_untrusted_text_reaches_the_terminal_as_visible_escapes() -> None:
 
 def overlapping_plan(n: int = 300, per: int = 25) -> Plan:
     """``n`` new schedules, each with ``per`` pairs of overlapping sessions: many more warnings than changes."""
-    changes = tuple(gb("create", f"Schedule {i:03d}", {"sessions": {"add": [13, 14], "remove": []}},
-                       source=f"schedules/s.yaml:{i}", after={"attendees": [6], "sessions": [13, 14]},
-                       reason="missing in live") for i in range(n))
-    warnings = tuple(f"guide 47 'Schedule {i:03d}': session {j} overlaps session {j + 1}"
-                     for i in range(n) for j in range(per))
+    changes = tuple(
+        gb(
+            "create",
+            f"Schedule {i:03d}",
+            {"sessions": {"add": [13, 14], "remove": []}},
+            source=f"schedules/s.yaml:{i}",
+            after={"attendees": [6], "sessions": [13, 14]},
+            reason="missing in live",
+        )
+        for i in range(n)
+    )
+    warnings = tuple(
+        f"guide 47 'Schedule {i:03d}': session {j} overlaps session {j + 1}"
+        for i in range(n)
+        for j in range(per)
+    )
     return Plan(changes, (), (*warnings, *(f"extra {k}" for k in range(6))))
 
 
@@ -515,17 +726,21 @@ def test_markdown_changes_and_impact_come_before_a_capped_list_of_warnings() -> 
     impact, warnings = rest.split("**Warnings**\n\n")
     assert "- alice@example.com: +Lunch, +Opening Keynote\n" in impact
     visible, folded = warnings.split("\n<details><summary>… and 7,486 more warnings</summary>\n\n")
-    assert visible.splitlines() == [f"- ⚠️ guide 47 'Schedule 000': session {j} overlaps session {j + 1}"
-                                    for j in range(20)]
+    assert visible.splitlines() == [
+        f"- ⚠️ guide 47 'Schedule 000': session {j} overlaps session {j + 1}" for j in range(20)
+    ]
     assert folded.count("- ⚠️ ") <= 200
 
 
 def test_markdown_warnings_fold_beyond_twenty() -> None:
     plan = Plan(warnings=tuple(f"w{i}" for i in range(23)))
     out = md(plan)
-    assert out.endswith("**Warnings**\n\n" + "".join(f"- ⚠️ w{i}\n" for i in range(20)) +
-                        "\n<details><summary>… and 3 more warnings</summary>\n\n- ⚠️ w20\n- ⚠️ w21\n- ⚠️ w22\n\n"
-                        "</details>\n\n")
+    assert out.endswith(
+        "**Warnings**\n\n"
+        + "".join(f"- ⚠️ w{i}\n" for i in range(20))
+        + "\n<details><summary>… and 3 more warnings</summary>\n\n- ⚠️ w20\n- ⚠️ w21\n- ⚠️ w22\n\n"
+        "</details>\n\n"
+    )
     out = md(Plan(warnings=tuple(f"w{i}" for i in range(1000))))
     assert "<summary>… and 980 more warnings</summary>" in out
     assert out.count("- ⚠️ w") == 220 and "- … and 780 more (in the JSON plan)\n" in out
@@ -543,11 +758,21 @@ def test_text_lists_at_most_twenty_warnings() -> None:
 
 
 def test_empty_string_and_none_read_the_same_everywhere() -> None:
-    c = pco("update", "plan 5678", "person 222 / team 22", {"notes": {"from": "", "to": "Bring in-ears"},
-                                                             "team_position_name": {"from": None, "to": ""}})
+    c = pco(
+        "update",
+        "plan 5678",
+        "person 222 / team 22",
+        {
+            "notes": {"from": "", "to": "Bring in-ears"},
+            "team_position_name": {"from": None, "to": ""},
+        },
+    )
     plan = Plan((c,))
     assert "      notes: (none) → Bring in-ears\n      position: (none) → (none)\n" in text(plan)
-    assert "    John Smith on Dec 6 Band: notes (none) → Bring in-ears; position (none) → (none)\n" in text(plan)
+    assert (
+        "    John Smith on Dec 6 Band: notes (none) → Bring in-ears; position (none) → (none)\n"
+        in text(plan)
+    )
     out = md(plan)
     assert "notes: (none) → Bring in-ears<br>position: (none) → (none) |" in out
     assert "  notes:\n-   (none)\n+   Bring in-ears\n  position:\n-   (none)\n+   (none)\n" in out
@@ -559,8 +784,10 @@ def test_empty_string_and_none_read_the_same_everywhere() -> None:
 
 def test_drift_markdown_has_its_own_marker_and_words() -> None:
     out = md(small_plan(), title="Drift")
-    assert out.startswith("<!-- provisioner-drift -->\n### provisioner drift\n\n"
-                          "**Drift: 2 to create, 2 to update, 2 to delete.**\n\n")
+    assert out.startswith(
+        "<!-- provisioner-drift -->\n### provisioner drift\n\n"
+        "**Drift: 2 to create, 2 to update, 2 to delete.**\n\n"
+    )
     assert MARKER not in out and "Plan:" not in out
     short = md(small_plan(), title="Drift", limit=1450)
     assert short.endswith("The full report is in `provisioner drift --format json`.\n")

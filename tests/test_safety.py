@@ -23,7 +23,8 @@ def test_deleting_up_to_30_percent_of_ten_is_fine_more_is_refused() -> None:
     have = live(10)
     assert verdict(scope(), have, desired(list(have)[3:])) == ()
     assert verdict(scope(), have, desired(list(have)[4:])) == (
-        "guide 47: would delete 4 of 10 live objects (40%), more than the 30% allowed",)
+        "guide 47: would delete 4 of 10 live objects (40%), more than the 30% allowed",
+    )
 
 
 def test_small_scopes_are_exempt_but_deleting_everything_is_not() -> None:
@@ -49,9 +50,16 @@ def test_protected_objects_need_force() -> None:
 
 def test_a_mass_delete_says_the_exact_copies_it_also_deletes_so_the_counts_add_up() -> None:
     # Measured: "12 to delete" beside "would delete 11 of 13 live objects" (the exact copy, not counted, unsaid).
-    have = {**live(10), "S00 (#100)": rec("S00 (#100)", id=100, s=[0]), "S01 (#101)": rec("S01 (#101)", id=101, s=[1])}
+    have = {
+        **live(10),
+        "S00 (#100)": rec("S00 (#100)", id=100, s=[0]),
+        "S01 (#101)": rec("S01 (#101)", id=101, s=[1]),
+    }
     changes = diff_scope(scope(), desired(list(live(10))[4:]), have)
     assert sum(c.action == "delete" for c in changes) == 6
     assert assess(scope(), have, changes).violations == (
-        "guide 47: would delete 4 of 10 live objects (40%) and 2 exact copies, more than the 30% allowed",)
-    assert verdict(scope(), have, {}) == ("guide 47: would delete all 10 live objects and 2 exact copies",)
+        "guide 47: would delete 4 of 10 live objects (40%) and 2 exact copies, more than the 30% allowed",
+    )
+    assert verdict(scope(), have, {}) == (
+        "guide 47: would delete all 10 live objects and 2 exact copies",
+    )

@@ -45,7 +45,10 @@ def faults_file(tmp_path: Path, content: object) -> str:
         (["--seed", "bogus"], "unknown seed 'bogus': use demo, empty or bench:"),
         (["--seed", "bench:guides=x"], "bench option guides needs a whole number, got 'x'"),
         (["--seed", "bench:colour=2"], "unknown bench option 'colour' in seed 'bench:colour=2'"),
-        (["--reading", "guidebook.body=xml"], "reading guidebook.body cannot be 'xml'; use json | form-only"),
+        (
+            ["--reading", "guidebook.body=xml"],
+            "reading guidebook.body cannot be 'xml'; use json | form-only",
+        ),
         (["--reading", "nope=1"], "unknown reading 'nope'; known: guidebook.body,"),
         (["--reading", "guidebook.body"], "--reading takes NAME=VALUE"),
         (["--latency", "-1"], "Invalid value for '--latency'"),
@@ -59,7 +62,11 @@ def test_bad_options_exit_1_with_one_message(args: list[str], message: str) -> N
 
 def test_port_in_use(busy_port: int) -> None:
     code, output = run("--port", str(busy_port), "--seed", "empty")
-    assert code == 1 and f"port {busy_port} on 127.0.0.1 is already in use" in output and "Traceback" not in output
+    assert (
+        code == 1
+        and f"port {busy_port} on 127.0.0.1 is already in use" in output
+        and "Traceback" not in output
+    )
 
 
 @pytest.mark.parametrize(
@@ -99,7 +106,9 @@ def test_a_refused_start_does_not_touch_existing_data(tmp_path: Path, busy_port:
     with SandboxServer(data=data, seed="demo") as sb:
         sb.store.add_guidebook_schedule(47, "Keep me", [6], [13])
     assert run("--port", "0", "--data", data, "--seed", "bogus")[0] == 1
-    assert run("--port", str(busy_port), "--data", data, "--seed", "empty")[0] == 1  # the port first, then the seed
+    assert (
+        run("--port", str(busy_port), "--data", data, "--seed", "empty")[0] == 1
+    )  # the port first, then the seed
     store = Store(data)
     try:
         assert "Keep me" in [s["name"] for s in store.guidebook_schedules(47)]
@@ -114,13 +123,21 @@ def test_module_entry_is_the_same_command() -> None:
         text=True,
         timeout=30,
     )
-    assert proc.returncode == 1 and "70000 is not in the range" in proc.stderr and "Traceback" not in proc.stderr
+    assert (
+        proc.returncode == 1
+        and "70000 is not in the range" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
     assert "Usage: python -m provisioner_sandbox" not in proc.stderr  # one line, not a usage dump
 
 
 def test_help_lists_the_readings() -> None:
     code, output = run("--help")
-    assert code == 0 and "guidebook.body=json|form-only" in output and "pco.member_path=both|documented-only" in output
+    assert (
+        code == 0
+        and "guidebook.body=json|form-only" in output
+        and "pco.member_path=both|documented-only" in output
+    )
 
 
 def test_a_faults_file_that_is_a_device_is_refused_not_read_for_ever() -> None:

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxError, SandboxServer, Store
+from provisioner_sandbox import (
+    GUIDEBOOK_KEY,
+    PCO_APP_ID,
+    PCO_SECRET,
+    SandboxError,
+    SandboxServer,
+    Store,
+)
 
 AUTH = {"Authorization": f"JWT {GUIDEBOOK_KEY}"}
 NEW = {"guide": 47, "name": "New", "attendees": [6], "sessions": [13]}
@@ -43,15 +50,20 @@ def test_ack_without_commit_answers_as_a_success_and_keeps_nothing(sb: SandboxSe
     assert "New" not in names(sb)
     sb.add_fault(method="PATCH", path="team_members", mode="ack_without_commit")
     patch = {"data": {"type": "PlanPerson", "attributes": {"notes": "Bring in-ears"}}}
-    r = requests.patch(sb.pco_url + "services/v2/service_types/1234/plans/5678/team_members/800000001",
-                       json=patch, auth=(PCO_APP_ID, PCO_SECRET))
+    r = requests.patch(
+        sb.pco_url + "services/v2/service_types/1234/plans/5678/team_members/800000001",
+        json=patch,
+        auth=(PCO_APP_ID, PCO_SECRET),
+    )
     assert r.status_code == 200 and r.json()["data"]["attributes"]["notes"] == "Bring in-ears"
     assert sb.store.team_members(5678)[0]["notes"] is None
     assert [(e["method"], e["status"], e["fault"]) for e in sb.requests()] == [
         ("POST", 201, "ack_without_commit"),
         ("PATCH", 200, "ack_without_commit"),
     ]
-    assert requests.post(schedules_url(sb), json=NEW, headers=AUTH).status_code == 201  # the rule was used up
+    assert (
+        requests.post(schedules_url(sb), json=NEW, headers=AUTH).status_code == 201
+    )  # the rule was used up
     assert names(sb).count("New") == 1
 
 
@@ -92,14 +104,18 @@ def test_barrier_holds_the_first_writer_until_the_second_arrives(sb: SandboxServ
     sb.add_fault(method="POST", path="personalized-schedules", mode="barrier", times=2, delay=10)
     results: list[int] = []
     first = threading.Thread(
-        target=lambda: results.append(requests.post(schedules_url(sb), json=NEW, headers=AUTH).status_code)
+        target=lambda: results.append(
+            requests.post(schedules_url(sb), json=NEW, headers=AUTH).status_code
+        )
     )
     first.start()
     first.join(0.3)
     assert first.is_alive() and "New" not in names(sb)  # held at the barrier
     second = requests.post(schedules_url(sb), json={**NEW, "name": "New"}, headers=AUTH)
     first.join(5)
-    assert second.status_code == 201 and results == [201] and names(sb).count("New") == 2  # both writers created
+    assert (
+        second.status_code == 201 and results == [201] and names(sb).count("New") == 2
+    )  # both writers created
 
 
 def test_hook_edits_the_store_just_before_a_matching_request(sb: SandboxServer) -> None:
@@ -130,7 +146,9 @@ def test_request_log_filters(sb: SandboxServer) -> None:
         ("PATCH", {"attendees": ["7", "30"]}, "application/x-www-form-urlencoded")
     ]
     over_http = requests.get(sb.url + "_sandbox/requests", params={"method": "GET"}).json()
-    assert [(e["path"], e["query"]) for e in over_http] == [("/open-api/v1/personalized-schedules/", {"guide": "47"})]
+    assert [(e["path"], e["query"]) for e in over_http] == [
+        ("/open-api/v1/personalized-schedules/", {"guide": "47"})
+    ]
 
 
 @pytest.mark.parametrize(
@@ -146,7 +164,9 @@ def test_request_log_filters(sb: SandboxServer) -> None:
         ({"retry_after": "soon"}, "fault retry_after must be a number of seconds"),
     ],
 )
-def test_bad_fault_rules_are_one_clear_error(sb: SandboxServer, spec: dict[str, object], message: str) -> None:
+def test_bad_fault_rules_are_one_clear_error(
+    sb: SandboxServer, spec: dict[str, object], message: str
+) -> None:
     with pytest.raises(SandboxError, match=message.replace("(", r"\(")):
         sb.app.faults.add_many([spec])
     r = requests.post(sb.url + "_sandbox/faults", json=[{"method": "GET"}, spec])

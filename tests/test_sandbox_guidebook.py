@@ -54,7 +54,10 @@ def all_pages(http: requests.Session, first: str, **params: Any) -> list[dict[st
 
 def test_auth_missing_wrong_and_wrong_scheme(sb: SandboxServer) -> None:
     r = requests.get(url(sb, "guides/"))
-    assert (r.status_code, r.json()) == (401, {"detail": "Authentication credentials were not provided."})
+    assert (r.status_code, r.json()) == (
+        401,
+        {"detail": "Authentication credentials were not provided."},
+    )
     r = requests.get(url(sb, "guides/"), headers={"Authorization": "JWT nope"})
     assert (r.status_code, r.json()) == (401, {"detail": "Invalid signature."})
     r = requests.get(url(sb, "guides/"), headers={"Authorization": f"Bearer {GUIDEBOOK_KEY}"})
@@ -71,7 +74,10 @@ def test_unknown_route_unknown_id_and_bad_method(sb: SandboxServer, http: reques
 
 def test_daily_budget_gives_429_with_retry_after() -> None:
     with SandboxServer(seed="empty", guidebook_daily_limit=3) as small:
-        statuses = [requests.get(small.guidebook_url + "guides/", headers=AUTH).status_code for _ in range(4)]
+        statuses = [
+            requests.get(small.guidebook_url + "guides/", headers=AUTH).status_code
+            for _ in range(4)
+        ]
         r = requests.get(small.guidebook_url + "guides/", headers=AUTH)
     assert statuses == [200, 200, 200, 429]
     wait = int(r.headers["Retry-After"])
@@ -82,7 +88,9 @@ def test_daily_budget_gives_429_with_retry_after() -> None:
 # ---- pagination and filters ----------------------------------------------------------------------
 
 
-def test_pagination_follows_next_and_keeps_filters(sb: SandboxServer, http: requests.Session) -> None:
+def test_pagination_follows_next_and_keeps_filters(
+    sb: SandboxServer, http: requests.Session
+) -> None:
     first = http.get(url(sb, "attendees/"), params={"guide": 47}).json()
     assert first["count"] == 100 and len(first["results"]) == 10 and first["previous"] is None
     assert "guide=47" in first["next"] and "page=2" in first["next"]
@@ -101,17 +109,29 @@ def test_page_size_is_capped_and_bad_page_is_404(sb: SandboxServer, http: reques
 
 
 def test_filters_and_ordering(sb: SandboxServer, http: requests.Session) -> None:
-    keynote = http.get(url(sb, "sessions/"), params={"guide": "47", "import_id": "sess-keynote"}).json()
+    keynote = http.get(
+        url(sb, "sessions/"), params={"guide": "47", "import_id": "sess-keynote"}
+    ).json()
     assert [(s["id"], s["name"]) for s in keynote["results"]] == [(13, "Opening Keynote")]
-    alice = http.get(url(sb, "attendees/"), params={"account__email": "alice@example.com"}).json()["results"]
+    alice = http.get(url(sb, "attendees/"), params={"account__email": "alice@example.com"}).json()[
+        "results"
+    ]
     assert sorted((a["id"], a["guide_id"]) for a in alice) == [(6, 47), (101, 48)]
-    scheds = http.get(url(sb, "personalized-schedules/"), params={"guide": "47", "attendees__id": "6"}).json()
+    scheds = http.get(
+        url(sb, "personalized-schedules/"), params={"guide": "47", "attendees__id": "6"}
+    ).json()
     assert [s["name"] for s in scheds["results"]] == ["Sales Team"]
-    by_crm = http.get(url(sb, "personalized-schedules/"), params={"attendees__import_id": "crm-1001"}).json()
+    by_crm = http.get(
+        url(sb, "personalized-schedules/"), params={"attendees__import_id": "crm-1001"}
+    ).json()
     assert {s["guide"] for s in by_crm["results"]} == {47, 48}
-    latest = http.get(url(sb, "sessions/"), params={"guide": "47", "ordering": "-start_time"}).json()["results"][0]
+    latest = http.get(
+        url(sb, "sessions/"), params={"guide": "47", "ordering": "-start_time"}
+    ).json()["results"][0]
     assert latest["name"] == "Closing Panel"
-    revoked = http.get(url(sb, "attendees/"), params={"guide": "47", "revoked": "True"}).json()["results"]
+    revoked = http.get(url(sb, "attendees/"), params={"guide": "47", "revoked": "True"}).json()[
+        "results"
+    ]
     assert [a["id"] for a in revoked] == [100]
 
 
@@ -120,7 +140,8 @@ def test_filters_and_ordering(sb: SandboxServer, http: requests.Session) -> None
 
 def test_create_schedule_json_and_form(sb: SandboxServer, http: requests.Session) -> None:
     r = http.post(
-        url(sb, "personalized-schedules/"), json={"guide": 47, "name": "New", "attendees": [8, 6], "sessions": [14, 13]}
+        url(sb, "personalized-schedules/"),
+        json={"guide": 47, "name": "New", "attendees": [8, 6], "sessions": [14, 13]},
     )
     assert r.status_code == 201
     body = r.json()
@@ -138,7 +159,8 @@ def test_create_schedule_json_and_form(sb: SandboxServer, http: requests.Session
     assert r.status_code == 201 and r.json()["attendees"] == [6, 7] and r.json()["sessions"] == [13]
     # Duplicate names are allowed by the API itself: the tool must not rely on it for uniqueness.
     again = http.post(
-        url(sb, "personalized-schedules/"), json={"guide": 47, "name": "New", "attendees": [], "sessions": []}
+        url(sb, "personalized-schedules/"),
+        json={"guide": 47, "name": "New", "attendees": [], "sessions": []},
     )
     assert again.status_code == 201
     assert [s["name"] for s in sb.store.guidebook_schedules(47)].count("New") == 2
@@ -153,25 +175,36 @@ def test_create_schedule_validation_bodies(sb: SandboxServer, http: requests.Ses
         "sessions": ["This field is required."],
     }
     r = http.post(
-        url(sb, "personalized-schedules/"), json={"guide": 47, "name": "X", "attendees": [6], "sessions": [13, 999]}
+        url(sb, "personalized-schedules/"),
+        json={"guide": 47, "name": "X", "attendees": [6], "sessions": [13, 999]},
     )
     assert r.json() == {"sessions": ['Invalid pk "999" - object does not exist.']}
     # Session 41 and attendee 101 exist, but in guide 48: as unknown as a made-up id.
     r = http.post(
-        url(sb, "personalized-schedules/"), json={"guide": 47, "name": "X", "attendees": [101], "sessions": [41]}
+        url(sb, "personalized-schedules/"),
+        json={"guide": 47, "name": "X", "attendees": [101], "sessions": [41]},
     )
     assert r.json() == {
         "attendees": ['Invalid pk "101" - object does not exist.'],
         "sessions": ['Invalid pk "41" - object does not exist.'],
     }
-    r = http.post(url(sb, "personalized-schedules/"), json={"guide": 9, "name": "X", "attendees": [], "sessions": []})
+    r = http.post(
+        url(sb, "personalized-schedules/"),
+        json={"guide": 9, "name": "X", "attendees": [], "sessions": []},
+    )
     assert r.json() == {"guide": ['Invalid pk "9" - object does not exist.']}
     assert len(sb.store.guidebook_schedules(47)) == 12
 
 
-def test_patch_replaces_lists_and_refuses_other_fields(sb: SandboxServer, http: requests.Session) -> None:
+def test_patch_replaces_lists_and_refuses_other_fields(
+    sb: SandboxServer, http: requests.Session
+) -> None:
     r = http.patch(url(sb, "personalized-schedules/1/"), json={"sessions": [40, 13]})
-    assert r.status_code == 200 and r.json()["sessions"] == [13, 40] and r.json()["attendees"] == [6, 7, 10, 11, 12]
+    assert (
+        r.status_code == 200
+        and r.json()["sessions"] == [13, 40]
+        and r.json()["attendees"] == [6, 7, 10, 11, 12]
+    )
     r = http.patch(url(sb, "personalized-schedules/1/"), json={"name": "Renamed", "sessions": [13]})
     assert (r.status_code, r.json()) == (400, {"name": ["This field cannot be updated."]})
     r = http.patch(url(sb, "personalized-schedules/1/"), data={"attendees": "6"})
@@ -196,10 +229,16 @@ def test_delete_schedule_is_204_empty(sb: SandboxServer, http: requests.Session)
 # ---- attendees and publishing --------------------------------------------------------------------
 
 
-def test_attendee_post_is_idempotent_and_delete_not_allowed(sb: SandboxServer, http: requests.Session) -> None:
-    r = http.post(url(sb, "attendees/"), json={"guide": 47, "email": "alice@example.com", "first_name": "Zed"})
+def test_attendee_post_is_idempotent_and_delete_not_allowed(
+    sb: SandboxServer, http: requests.Session
+) -> None:
+    r = http.post(
+        url(sb, "attendees/"), json={"guide": 47, "email": "alice@example.com", "first_name": "Zed"}
+    )
     assert r.status_code == 200 and r.json()["id"] == 6 and r.json()["first_name"] == "Alice"
-    r = http.post(url(sb, "attendees/"), data={"guide": 47, "email": "new@example.com", "import_id": "crm-9"})
+    r = http.post(
+        url(sb, "attendees/"), data={"guide": 47, "email": "new@example.com", "import_id": "crm-9"}
+    )
     assert r.status_code == 201 and r.json()["guide_id"] == 47 and r.json()["import_id"] == "crm-9"
     r = http.delete(url(sb, "attendees/6/"))
     assert (r.status_code, r.json()) == (405, {"detail": 'Method "DELETE" not allowed.'})
@@ -255,7 +294,9 @@ def test_fault_status_does_not_commit(sb: SandboxServer, http: requests.Session)
     r = http.patch(url(sb, "personalized-schedules/1/"), json={"sessions": [13]})
     assert (r.status_code, r.headers["Retry-After"]) == (503, "2") and "detail" in r.json()
     assert sb.store.guidebook_schedules(47)[0]["sessions"] == [13, 14, 40]
-    assert http.patch(url(sb, "personalized-schedules/1/"), json={"sessions": [13]}).status_code == 200
+    assert (
+        http.patch(url(sb, "personalized-schedules/1/"), json={"sessions": [13]}).status_code == 200
+    )
 
 
 def test_fault_drop_before_and_after_commit(sb: SandboxServer, http: requests.Session) -> None:
@@ -274,7 +315,9 @@ def test_fault_drop_before_and_after_commit(sb: SandboxServer, http: requests.Se
 def test_fault_delay_and_timeout(sb: SandboxServer, http: requests.Session) -> None:
     sb.add_fault(path="guides/47/$", mode="delay", delay=0.1)
     assert http.get(url(sb, "guides/47/")).status_code == 200
-    assert sb.requests()[-1]["fault"] == "delay"  # applied (its length is the server's sleep, not asserted here)
+    assert (
+        sb.requests()[-1]["fault"] == "delay"
+    )  # applied (its length is the server's sleep, not asserted here)
     sb.add_fault(method="DELETE", mode="timeout", delay=0.3)
     with pytest.raises(requests.Timeout):
         http.delete(url(sb, "personalized-schedules/2/"), timeout=0.1)
@@ -290,7 +333,10 @@ def test_control_endpoints(sb: SandboxServer) -> None:
     assert requests.post(sb.url + "_sandbox/faults", json={"faults": [rule]}).status_code == 201
     codes = [requests.get(url(sb, "guides/"), headers=AUTH).status_code for _ in range(3)]
     assert codes == [500, 500, 200]
-    assert requests.post(sb.url + "_sandbox/faults", json={"faults": [{"mode": "bogus"}]}).status_code == 400
+    assert (
+        requests.post(sb.url + "_sandbox/faults", json={"faults": [{"mode": "bogus"}]}).status_code
+        == 400
+    )
     requests.post(sb.url + "_sandbox/faults", json={"faults": [rule]})
     assert requests.delete(sb.url + "_sandbox/faults").status_code == 204
     assert requests.get(url(sb, "guides/"), headers=AUTH).status_code == 200
@@ -313,13 +359,17 @@ def test_latency_overlaps_between_concurrent_requests() -> None:
             requests.get(target, headers=AUTH, timeout=30)
 
     with SandboxServer(seed="empty", latency=30) as slow:
-        threads = [threading.Thread(target=call, args=(slow.guidebook_url + "guides/",)) for _ in range(4)]
+        threads = [
+            threading.Thread(target=call, args=(slow.guidebook_url + "guides/",)) for _ in range(4)
+        ]
         for t in threads:
             t.start()
         give_up = time.monotonic() + 20  # a guard against hanging, not a timing assertion
         while len(slow.requests()) < 4 and time.monotonic() < give_up:
             time.sleep(0.01)
-        assert [e["status"] for e in slow.requests()] == [None] * 4  # all four arrived, none answered yet
+        assert [e["status"] for e in slow.requests()] == [
+            None
+        ] * 4  # all four arrived, none answered yet
     for t in threads:
         t.join()
 
@@ -342,8 +392,12 @@ def test_bench_seed_shape() -> None:
     with SandboxServer(seed="bench:guides=2,schedules=5,sessions=10,attendees=8") as bench:
         schedules = bench.store.guidebook_schedules(1002)
         assert len(bench.store.sessions(1001)) == 10 and len(bench.store.attendees(1002)) == 8
-        assert len(schedules) == 5 and all(len(s["sessions"]) == 5 and len(s["attendees"]) == 4 for s in schedules)
-        assert {a for s in schedules for a in s["attendees"]} <= {a["id"] for a in bench.store.attendees(1002)}
+        assert len(schedules) == 5 and all(
+            len(s["sessions"]) == 5 and len(s["attendees"]) == 4 for s in schedules
+        )
+        assert {a for s in schedules for a in s["attendees"]} <= {
+            a["id"] for a in bench.store.attendees(1002)
+        }
 
 
 def test_control_endpoints_take_json_whatever_the_content_type() -> None:
@@ -353,8 +407,11 @@ def test_control_endpoints_take_json_whatever_the_content_type() -> None:
     from provisioner_sandbox import SandboxServer
 
     with SandboxServer(seed="empty") as server:
-        req = urllib.request.Request(server.url + "_sandbox/faults", method="POST",
-                                     data=_json.dumps([{"method": "GET", "path": "x", "status": 503}]).encode())
+        req = urllib.request.Request(
+            server.url + "_sandbox/faults",
+            method="POST",
+            data=_json.dumps([{"method": "GET", "path": "x", "status": 503}]).encode(),
+        )
         req.add_header("Content-Type", "application/x-www-form-urlencoded")  # what curl -d sends
         with urllib.request.urlopen(req) as answer:
             assert answer.status == 201

@@ -65,14 +65,20 @@ def test_defaults_python_and_http_switches(sb: SandboxServer) -> None:
     got = requests.get(sb.url + "_sandbox/readings").json()
     assert got["readings"]["guidebook.body"] == "form-only"
     assert got["known"]["guidebook.body"]["values"] == ["json", "form-only"]
-    assert requests.delete(sb.url + "_sandbox/readings").json()["readings"]["guidebook.body"] == "json"
+    assert (
+        requests.delete(sb.url + "_sandbox/readings").json()["readings"]["guidebook.body"] == "json"
+    )
     assert sb.requests() == []  # control endpoints are not logged
 
 
 def test_bad_readings_are_refused_whole(sb: SandboxServer) -> None:
-    with pytest.raises(SandboxError, match=r"reading guidebook.body cannot be 'xml'; use json \| form-only"):
+    with pytest.raises(
+        SandboxError, match=r"reading guidebook.body cannot be 'xml'; use json \| form-only"
+    ):
         sb.set_readings({"guidebook.patch_lists": "merge", "guidebook.body": "xml"})
-    assert sb.readings()["guidebook.patch_lists"] == "replace"  # nothing of a refused change applies
+    assert (
+        sb.readings()["guidebook.patch_lists"] == "replace"
+    )  # nothing of a refused change applies
     r = requests.post(sb.url + "_sandbox/readings", json={"guidebook.nope": "x"})
     assert r.status_code == 400 and "unknown reading 'guidebook.nope'" in r.json()["error"]
     with pytest.raises(SandboxError, match="unknown reading"):
@@ -103,12 +109,17 @@ def test_body_form_only_answers_415_to_json(sb: SandboxServer, http: requests.Se
     sb.set_readings({"guidebook.body": "form-only"})
     body = {"guide": 47, "name": "J", "attendees": [6, 7], "sessions": [13]}
     r = http.post(url(sb, SCHEDULES), json=body)
-    assert (r.status_code, r.json()) == (415, {"detail": 'Unsupported media type "application/json" in request.'})
+    assert (r.status_code, r.json()) == (
+        415,
+        {"detail": 'Unsupported media type "application/json" in request.'},
+    )
     r = http.patch(url(sb, SCHEDULES + "1/"), json={"sessions": [13]})
     assert r.status_code == 415 and sales(sb)["sessions"] == [13, 14, 40]
     r = http.post(url(sb, SCHEDULES), data={**body, "name": "F"})  # attendees=6&attendees=7
     assert r.status_code == 201 and r.json()["attendees"] == [6, 7]
-    assert http.post(url(sb, "guides/47/publish-personalized-schedules/")).status_code == 202  # empty body: fine
+    assert (
+        http.post(url(sb, "guides/47/publish-personalized-schedules/")).status_code == 202
+    )  # empty body: fine
     assert http.get(url(sb, SCHEDULES), params={"guide": 47}).status_code == 200
 
 
@@ -120,36 +131,61 @@ def test_patch_lists_replace_by_default(sb: SandboxServer, http: requests.Sessio
     assert r.json()["attendees"] == [6, 99] and sales(sb)["attendees"] == [6, 99]
 
 
-def test_patch_lists_merge_unions_so_removals_do_nothing(sb: SandboxServer, http: requests.Session) -> None:
+def test_patch_lists_merge_unions_so_removals_do_nothing(
+    sb: SandboxServer, http: requests.Session
+) -> None:
     sb.set_readings({"guidebook.patch_lists": "merge"})
     r = http.patch(url(sb, SCHEDULES + "1/"), json={"attendees": [6, 99]})
     assert r.status_code == 200 and r.json()["attendees"] == [6, 7, 10, 11, 12, 99]
-    assert sales(sb)["attendees"] == [6, 7, 10, 11, 12, 99] and sales(sb)["sessions"] == [13, 14, 40]
-    assert http.patch(url(sb, SCHEDULES + "1/"), json={"sessions": []}).json()["sessions"] == [13, 14, 40]
+    assert sales(sb)["attendees"] == [6, 7, 10, 11, 12, 99] and sales(sb)["sessions"] == [
+        13,
+        14,
+        40,
+    ]
+    assert http.patch(url(sb, SCHEDULES + "1/"), json={"sessions": []}).json()["sessions"] == [
+        13,
+        14,
+        40,
+    ]
 
 
 # ---- guidebook.empty_list ----------------------------------------------------------------------------
 
 
 def test_empty_list_accepted_by_default(sb: SandboxServer, http: requests.Session) -> None:
-    r = http.post(url(sb, SCHEDULES), json={"guide": 47, "name": "E", "attendees": [], "sessions": [13]})
+    r = http.post(
+        url(sb, SCHEDULES), json={"guide": 47, "name": "E", "attendees": [], "sessions": [13]}
+    )
     assert r.status_code == 201 and r.json()["attendees"] == []
     assert http.patch(url(sb, SCHEDULES + "1/"), json={"attendees": []}).json()["attendees"] == []
 
 
 def test_empty_list_refused_on_create_and_patch(sb: SandboxServer, http: requests.Session) -> None:
     sb.set_readings({"guidebook.empty_list": "refused"})
-    r = http.post(url(sb, SCHEDULES), json={"guide": 47, "name": "E", "attendees": [], "sessions": []})
+    r = http.post(
+        url(sb, SCHEDULES), json={"guide": 47, "name": "E", "attendees": [], "sessions": []}
+    )
     assert r.status_code == 400
-    assert r.json() == {"attendees": ["This list may not be empty."], "sessions": ["This list may not be empty."]}
+    assert r.json() == {
+        "attendees": ["This list may not be empty."],
+        "sessions": ["This list may not be empty."],
+    }
     r = http.patch(url(sb, SCHEDULES + "1/"), json={"attendees": []})
     assert (r.status_code, r.json()) == (400, {"attendees": ["This list may not be empty."]})
-    assert len(sb.store.guidebook_schedules(47)) == 12 and sales(sb)["attendees"] == [6, 7, 10, 11, 12]
+    assert len(sb.store.guidebook_schedules(47)) == 12 and sales(sb)["attendees"] == [
+        6,
+        7,
+        10,
+        11,
+        12,
+    ]
 
 
 def test_empty_list_refused_on_create_only(sb: SandboxServer, http: requests.Session) -> None:
     sb.set_readings({"guidebook.empty_list": "refused-on-create"})
-    r = http.post(url(sb, SCHEDULES), json={"guide": 47, "name": "E", "attendees": [6], "sessions": []})
+    r = http.post(
+        url(sb, SCHEDULES), json={"guide": 47, "name": "E", "attendees": [6], "sessions": []}
+    )
     assert (r.status_code, r.json()) == (400, {"sessions": ["This list may not be empty."]})
     assert http.patch(url(sb, SCHEDULES + "1/"), json={"attendees": []}).status_code == 200
 
@@ -168,13 +204,17 @@ def test_page_size_decided_by_the_server(sb: SandboxServer, http: requests.Sessi
     sb.set_readings({"guidebook.page_size": "7"})
     first = http.get(url(sb, "attendees/"), params={"guide": 47, "page_size": 100}).json()
     assert first["count"] == 100 and len(first["results"]) == 7
-    last = http.get(url(sb, "attendees/"), params={"guide": 47, "page_size": 100, "page": 15}).json()
+    last = http.get(
+        url(sb, "attendees/"), params={"guide": 47, "page_size": 100, "page": 15}
+    ).json()
     assert len(last["results"]) == 2 and last["next"] is None
     with pytest.raises(SandboxError, match="a page size 1-10000"):
         sb.set_readings({"guidebook.page_size": "0"})
 
 
-def test_parallel_pages_with_ordering_id_hold_count_distinct_ids(sb: SandboxServer, http: requests.Session) -> None:
+def test_parallel_pages_with_ordering_id_hold_count_distinct_ids(
+    sb: SandboxServer, http: requests.Session
+) -> None:
     params = {"guide": 47, "page_size": 5, "ordering": "id"}
     first = http.get(url(sb, "attendees/"), params=params).json()
     pages = [first] + [
@@ -186,16 +226,23 @@ def test_parallel_pages_with_ordering_id_hold_count_distinct_ids(sb: SandboxServ
     assert [s["id"] for s in newest][:2] == [12, 11]
 
 
-def test_ordering_ignored_is_not_by_id_and_moves_after_a_write(sb: SandboxServer, http: requests.Session) -> None:
+def test_ordering_ignored_is_not_by_id_and_moves_after_a_write(
+    sb: SandboxServer, http: requests.Session
+) -> None:
     sb.set_readings({"guidebook.ordering": "ignored"})
     params = {"guide": 47, "page_size": 10, "ordering": "id"}
 
     def read() -> list[int]:
-        pages = [http.get(url(sb, "attendees/"), params={**params, "page": n}).json() for n in range(1, 11)]
+        pages = [
+            http.get(url(sb, "attendees/"), params={**params, "page": n}).json()
+            for n in range(1, 11)
+        ]
         return [a["id"] for p in pages for a in p["results"]]
 
     before = read()
-    assert sorted(before) == list(range(1, 101)) and before != sorted(before)  # whole, but not in id order
+    assert sorted(before) == list(range(1, 101)) and before != sorted(
+        before
+    )  # whole, but not in id order
     assert read() == before  # stable while nothing is written
     http.patch(url(sb, "attendees/6/"), json={"revoked": True})
     after = read()

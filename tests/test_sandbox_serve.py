@@ -40,10 +40,16 @@ def test_serve_banner_faults_file_and_sigterm(tmp_path: Path) -> None:
         assert GUIDEBOOK_KEY in proc.stdout.readline()
         banner_rest = [proc.stdout.readline().strip() for _ in range(3)]
         assert banner_rest[-1] == "# readings: guidebook.body=form-only"
-        assert requests.get(url + "_sandbox/readings").json()["readings"]["guidebook.body"] == "form-only"
+        assert (
+            requests.get(url + "_sandbox/readings").json()["readings"]["guidebook.body"]
+            == "form-only"
+        )
         headers = {"Authorization": f"JWT {GUIDEBOOK_KEY}"}
         assert requests.get(url + "open-api/v1/guides/47/", headers=headers).status_code == 502
-        assert requests.get(url + "open-api/v1/guides/47/", headers=headers).json()["name"] == "Summit 2026"
+        assert (
+            requests.get(url + "open-api/v1/guides/47/", headers=headers).json()["name"]
+            == "Summit 2026"
+        )
         assert [e["status"] for e in requests.get(url + "_sandbox/requests").json()] == [502, 200]
     finally:
         proc.send_signal(signal.SIGTERM)

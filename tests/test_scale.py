@@ -48,14 +48,17 @@ def test_noting_renames_never_compares_changes(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_a_load_leaves_no_garbage_cycles(write: Write) -> None:
-    path = write("a.yaml", """
+    path = write(
+        "a.yaml",
+        """
         provider: guidebook
         guide: 47
         schedules:
           - name: A
             attendees: [1, 2, {email: a@example.com}]
             sessions: [3]
-    """)
+    """,
+    )
     load_workspace([str(path)])
     gc.collect()
     load_workspace([str(path)])
@@ -74,13 +77,19 @@ def test_a_list_of_scalars_keeps_every_position_without_an_object_each() -> None
 
 
 def test_ids_stay_plain_ints_and_a_bad_one_is_named_by_its_position(write: Write) -> None:
-    path = write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - name: A\n    attendees: [1, 2, 0]\n")
+    path = write(
+        "a.yaml",
+        "provider: guidebook\nguide: 47\nschedules:\n  - name: A\n    attendees: [1, 2, 0]\n",
+    )
     with pytest.raises(ValidationError) as info:
         load_workspace([str(path)])
     (diag,) = info.value.diagnostics
     assert (diag.line, diag.col) == (5, 23)
     assert "attendee reference must be an id" in diag.message
-    ok = write("a.yaml", "provider: guidebook\nguide: 47\nschedules:\n  - name: A\n    attendees: [1, 2, 3]\n")
+    ok = write(
+        "a.yaml",
+        "provider: guidebook\nguide: 47\nschedules:\n  - name: A\n    attendees: [1, 2, 3]\n",
+    )
     (item,) = load_workspace([str(ok)]).files
     assert item.doc.schedules[0].attendees == [1, 2, 3]  # type: ignore[attr-defined]
 
@@ -97,13 +106,14 @@ def test_the_json_plan_has_one_change_a_line_and_reads_back() -> None:
     assert sum(line.startswith('    {"action":"create"') for line in lines) == 2
     assert Plan.from_json(json.loads(text)).fingerprint == plan.fingerprint
     # made from each change encoded once, the fingerprint is still the one a reader computes from the file
-    odd = diff_scope(scope(), {"Zoë \"q\"": rec("Zoë \"q\"", s=[1])}, {"Ü": rec("Ü", id=4, s=[2])})
+    odd = diff_scope(scope(), {'Zoë "q"': rec('Zoë "q"', s=[1])}, {"Ü": rec("Ü", id=4, s=[2])})
     odd_plan = Plan(tuple(odd), inputs_digest="sha256:ü")
     assert odd_plan.fingerprint == fingerprint("sha256:ü", [c.to_json() for c in odd_plan.changes])
 
 
 def _brute_force_impact(live: dict[str, Record], changes: list[Change]) -> list[dict[str, Any]]:
     """Everyone's sessions over the whole guide before and after: the definition, at attendees x sessions."""
+
     def reach(records: dict[str, Record]) -> dict[int, set[int]]:
         out: dict[int, set[int]] = {}
         for r in records.values():
@@ -126,8 +136,13 @@ guide = st.dictionaries(st.sampled_from("ABCDE"), st.tuples(small_ids, small_ids
 
 @given(guide, guide)
 @settings(max_examples=200, deadline=None)
-def test_impact_of_the_touched_people_equals_everyones(live_spec: dict[str, Any], want_spec: dict[str, Any]) -> None:
-    live = {k: Record(k, {"attendees": a, "sessions": s}, id=i) for i, (k, (a, s)) in enumerate(live_spec.items())}
+def test_impact_of_the_touched_people_equals_everyones(
+    live_spec: dict[str, Any], want_spec: dict[str, Any]
+) -> None:
+    live = {
+        k: Record(k, {"attendees": a, "sessions": s}, id=i)
+        for i, (k, (a, s)) in enumerate(live_spec.items())
+    }
     desired = {k: Record(k, {"attendees": a, "sessions": s}) for k, (a, s) in want_spec.items()}
     changes = diff_scope(scope(), desired, live)
     assert exact_rows(live, changes) == _brute_force_impact(live, changes)
@@ -137,8 +152,10 @@ def test_people_on_the_same_schedules_share_one_sorted_delta() -> None:
     """Each distinct set of schedules is merged and sorted once: the rows of everyone who joins one schedule
     are the same lists (a schedule of 2,000 attendees cost 2,000 sorts of its sessions)."""
     live = {"Old": Record("Old", {"attendees": [1, 2], "sessions": [5]}, id=1)}
-    desired = {"Old": Record("Old", {"attendees": [1, 2], "sessions": [5]}),
-               "New": Record("New", {"attendees": list(range(1, 200)), "sessions": [7, 5, 6]})}
+    desired = {
+        "Old": Record("Old", {"attendees": [1, 2], "sessions": [5]}),
+        "New": Record("New", {"attendees": list(range(1, 200)), "sessions": [7, 5, 6]}),
+    }
     rows = exact_rows(live, diff_scope(scope(), desired, live))
     assert rows[0] == {"person": 1, "gain": [6, 7], "lose": []}  # 5 was already theirs through Old
     assert rows[2] == {"person": 3, "gain": [5, 6, 7], "lose": []}
@@ -152,14 +169,19 @@ def test_review_lines_word_each_shared_delta_once(monkeypatch: pytest.MonkeyPatc
     calls = []
     original = impact._sessions
     monkeypatch.setattr(impact, "_sessions", lambda *a: calls.append(a) or original(*a))
-    rows = [{"person": p, "gain": [5, 6], "lose": []} for p in range(1, 300)] + [{"person": 400, "gain": [],
-                                                                                 "lose": [6]}]
-    lines = impact.guidebook_exact([], json.loads(json.dumps(rows)))  # as read back from a saved plan
+    rows = [{"person": p, "gain": [5, 6], "lose": []} for p in range(1, 300)] + [
+        {"person": 400, "gain": [], "lose": [6]}
+    ]
+    lines = impact.guidebook_exact(
+        [], json.loads(json.dumps(rows))
+    )  # as read back from a saved plan
     assert len(lines) == 300 and lines[0] == "attendee 1: +session 5, +session 6"
     assert lines[-1] == "attendee 400: −session 6" and len(calls) == 2
 
 
-def test_entry_points_are_read_like_importlib_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entry_points_are_read_like_importlib_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The registry reads entry points without importlib.metadata (half of `provisioner --help`'s time)."""
     from importlib.metadata import entry_points
 
@@ -168,8 +190,9 @@ def test_entry_points_are_read_like_importlib_metadata(tmp_path: Path, monkeypat
     dist = tmp_path / "toy_service-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-service\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[console_scripts]\ntoy = toy:main\n\n[provisioner.services]\n"
-                                           "toy = toy_service:SERVICE\n")
+    (dist / "entry_points.txt").write_text(
+        "[console_scripts]\ntoy = toy:main\n\n[provisioner.services]\ntoy = toy_service:SERVICE\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     for group in ("provisioner.services", "console_scripts", "pytest11"):
         assert entry_point_specs(group) == {ep.name: ep.value for ep in entry_points(group=group)}
@@ -180,33 +203,44 @@ def test_help_imports_neither_pydantic_nor_requests_nor_the_yaml_parser() -> Non
     import subprocess
     import sys
 
-    code = ("import sys; from click.testing import CliRunner; from provisioner.cli import main; "
-            "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0, r.output; "
-            "print(sorted(m for m in ('pydantic', 'requests', 'ruamel.yaml', 'importlib.metadata') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys; from click.testing import CliRunner; from provisioner.cli import main; "
+        "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in ('pydantic', 'requests', 'ruamel.yaml', 'importlib.metadata') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
-def test_a_survey_leaves_no_garbage_cycles(sb: Any, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_survey_leaves_no_garbage_cycles(
+    sb: Any, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The survey runs with the collector paused and freezes what it made (collector.py): sound only while it
     makes no garbage cycles, which would then be kept for the run."""
     from provisioner.engine import Engine
     from provisioner.providers import registry
     from tests.conftest import sandbox_env
 
-    path = write("a.yaml", """
+    path = write(
+        "a.yaml",
+        """
         provider: guidebook
         guide: 47
         prune: false
         schedules:
           - {name: Sales Team, attendees: [6, 7, 20], sessions: [13, 14]}
           - {name: Brand New, attendees: [6, 8], sessions: [15]}
-    """)
+    """,
+    )
     ws = load_workspace([str(path)])
     monkeypatch.setattr(gc, "freeze", lambda: None)
     engine = Engine(registry.build(ws, sandbox_env(sb)), parallelism=2)
-    engine.survey(ws)  # the first one also makes what lives as long as the process (connections, caches)
+    engine.survey(
+        ws
+    )  # the first one also makes what lives as long as the process (connections, caches)
     gc.collect()
     run = engine.survey(ws, want_labels=True)
     assert gc.collect() == 0

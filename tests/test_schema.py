@@ -30,7 +30,9 @@ def validator() -> jsonschema.Draft202012Validator:
 
 def errors(validator: jsonschema.Draft202012Validator, text: str) -> list[str]:
     data = YAML(typ="safe").load(textwrap.dedent(text))
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)
+    ]
 
 
 def loader_accepts(text: str) -> bool:
@@ -40,7 +42,8 @@ def loader_accepts(text: str) -> bool:
 
 def test_committed_schema_is_up_to_date() -> None:
     assert COMMITTED.read_text(encoding="utf-8") == schema_text(), (
-        "schema/provisioner.schema.json is stale: run `provisioner schema > schema/provisioner.schema.json`")
+        "schema/provisioner.schema.json is stale: run `provisioner schema > schema/provisioner.schema.json`"
+    )
 
 
 def test_schema_id_is_the_versioned_https_url_of_this_release() -> None:
@@ -48,7 +51,9 @@ def test_schema_id_is_the_versioned_https_url_of_this_release() -> None:
     from provisioner import __version__
 
     schema_id = json_schema()["$id"]
-    assert schema_id.startswith("https://") and schema_id.endswith(f"/v{__version__}/schema/provisioner.schema.json")
+    assert schema_id.startswith("https://") and schema_id.endswith(
+        f"/v{__version__}/schema/provisioner.schema.json"
+    )
 
 
 def test_schema_command_prints_it(cli: Cli) -> None:
@@ -58,8 +63,16 @@ def test_schema_command_prints_it(cli: Cli) -> None:
 
 def test_fields_carry_descriptions_and_examples() -> None:
     defs = json_schema()["$defs"]
-    for model in ("GuidebookFile", "GuidebookSchedule", "RostersFile", "Roster", "TeamMember", "ResponsesFile",
-                  "ResponseDecl", "Safety"):
+    for model in (
+        "GuidebookFile",
+        "GuidebookSchedule",
+        "RostersFile",
+        "Roster",
+        "TeamMember",
+        "ResponsesFile",
+        "ResponseDecl",
+        "Safety",
+    ):
         for name, prop in defs[model]["properties"].items():
             assert prop.get("description"), f"{model}.{name} has no description"
     assert defs["GuidebookFile"]["properties"]["guide"]["examples"] == [47]
@@ -133,48 +146,78 @@ VALID = {
 
 # Files the loader rejects and the schema can tell are wrong.
 INVALID = {
-    "unknown-key": ("provider: guidebook\nguide: 47\nschedules: [{name: A, atendees: []}]\n", "atendees"),
+    "unknown-key": (
+        "provider: guidebook\nguide: 47\nschedules: [{name: A, atendees: []}]\n",
+        "atendees",
+    ),
     "unknown-provider": ("provider: pco\nservice_type: 1\nrosters: []\n", "provider"),
     "missing-guide": ("provider: guidebook\nschedules: []\n", "guide"),
     "zero-id": ("provider: guidebook\nguide: 0\n", "guide: 0 is not valid"),
-    "bad-attendee-reference": ("provider: guidebook\nguide: 47\nschedules: [{name: A, attendees: [{name: x}]}]\n",
-                               "attendees/0"),
+    "bad-attendee-reference": (
+        "provider: guidebook\nguide: 47\nschedules: [{name: A, attendees: [{name: x}]}]\n",
+        "attendees/0",
+    ),
     "empty-name": ("provider: guidebook\nguide: 47\nschedules: [{name: ''}]\n", "name"),
-    "bad-status": ("provider: planning_center\nservice_type: 1\nrosters: [{plan: 2, team_members: "
-                   "[{person: 3, team: 4, status: maybe}]}]\n", "status"),
-    "bad-response": ("provider: planning_center\nperson: 1\nresponses: [{plan: 2, response: maybe}]\n", "response"),
-    "rosters-in-a-responses-file": ("provider: planning_center\nperson: 1\nresponses: []\nrosters: []\n", "rosters"),
+    "bad-status": (
+        "provider: planning_center\nservice_type: 1\nrosters: [{plan: 2, team_members: "
+        "[{person: 3, team: 4, status: maybe}]}]\n",
+        "status",
+    ),
+    "bad-response": (
+        "provider: planning_center\nperson: 1\nresponses: [{plan: 2, response: maybe}]\n",
+        "response",
+    ),
+    "rosters-in-a-responses-file": (
+        "provider: planning_center\nperson: 1\nresponses: []\nrosters: []\n",
+        "rosters",
+    ),
     "missing-rosters": ("provider: planning_center\nservice_type: 1234\n", "rosters"),
 }
 
 
 @pytest.mark.parametrize("name", VALID)
-def test_schema_accepts_what_the_loader_accepts(validator: jsonschema.Draft202012Validator, name: str) -> None:
+def test_schema_accepts_what_the_loader_accepts(
+    validator: jsonschema.Draft202012Validator, name: str
+) -> None:
     assert loader_accepts(VALID[name])
     assert errors(validator, VALID[name]) == []
 
 
 @pytest.mark.parametrize("name", INVALID)
-def test_schema_rejects_what_the_loader_rejects(validator: jsonschema.Draft202012Validator, name: str) -> None:
+def test_schema_rejects_what_the_loader_rejects(
+    validator: jsonschema.Draft202012Validator, name: str
+) -> None:
     text, hint = INVALID[name]
     assert not loader_accepts(text)
     found = errors(validator, text)
     assert found and any(hint in e for e in found), found
 
 
-@pytest.mark.parametrize("args", [("guidebook", "--guide", "47"), ("guidebook", "--guide", "48"),
-                                  ("planning-center", "--service-type", "1234"),
-                                  ("planning-center", "--service-type", "99"),
-                                  ("planning-center", "--person", "114")])
-def test_imported_files_validate(validator: jsonschema.Draft202012Validator, cli: Cli, args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("guidebook", "--guide", "47"),
+        ("guidebook", "--guide", "48"),
+        ("planning-center", "--service-type", "1234"),
+        ("planning-center", "--service-type", "99"),
+        ("planning-center", "--person", "114"),
+    ],
+)
+def test_imported_files_validate(
+    validator: jsonschema.Draft202012Validator, cli: Cli, args: tuple[str, ...]
+) -> None:
     done = cli("import", *args)
     assert done.exit_code == 0, done.stderr
     assert errors(validator, done.stdout) == []
 
 
-def test_schema_points_editors_at_the_right_kind_of_file(validator: jsonschema.Draft202012Validator) -> None:
+def test_schema_points_editors_at_the_right_kind_of_file(
+    validator: jsonschema.Draft202012Validator,
+) -> None:
     # A rosters file's mistake is reported against the rosters model only, not against all three kinds.
-    found = errors(validator, "provider: planning_center\nservice_type: 1234\nrosters: [{plan: 1, prune: 3}]\n")
+    found = errors(
+        validator, "provider: planning_center\nservice_type: 1234\nrosters: [{plan: 1, prune: 3}]\n"
+    )
     assert found == ["rosters/0/prune: 3 is not of type 'boolean'"]
 
 

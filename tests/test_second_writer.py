@@ -40,60 +40,91 @@ def names(sb: Any, guide: int = 47) -> Counter[str]:
 
 
 def test_a_create_committed_late_is_waited_for_and_the_runs_extra_copy_removed(
-        cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The first POST's connection drops at once and the server performs it 0.3 s later (for real): after the
     # adoption check (which finds nothing, so the create is sent again) but within the wait before the check after
     # apply, which lasts until one request timeout after the dropped POST (1.5 s on the CLI's fake clock).
     monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
     sb.add_fault(method="POST", path=GB + "$", mode="commit_later", delay=0.3)
-    clock.call_at(1.5, sb.wait_for_late_commits)  # the late commit has landed by the end of that wait
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-                        "  - {name: Crew, attendees: [6], sessions: [13]}\n")
+    clock.call_at(
+        1.5, sb.wait_for_late_commits
+    )  # the late commit has landed by the end of that wait
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        "  - {name: Crew, attendees: [6], sessions: [13]}\n",
+    )
     result = cli("apply", str(d), "--auto-approve")
     sb.wait_for_late_commits()
     assert result.exit_code == 0, result.output
     posts = requests(sb, "POST")
-    assert [p["status"] for p in posts] == [201, 201]  # the second answered, the first performed late
+    assert [p["status"] for p in posts] == [
+        201,
+        201,
+    ]  # the second answered, the first performed late
     crew = [s["id"] for s in sb.store.guidebook_schedules(47) if s["name"] == "Crew"]
     deleted = [r["path"] for r in requests(sb, "DELETE")]
     assert len(crew) == 1 and len(deleted) == 1 and deleted[0] != f"{GB}{crew[0]}/"
-    assert (f"guide 47 'Crew' was created twice (another writer, or a create the server committed late): kept "
-            f"#{crew[0]}, the lowest id; removing this run's copy #{deleted[0].split('/')[-2]}") in result.stdout
-    assert clock.slept == pytest.approx(1.5)  # a backoff before the adoption check, then the rest of the wait
+    assert (
+        f"guide 47 'Crew' was created twice (another writer, or a create the server committed late): kept "
+        f"#{crew[0]}, the lowest id; removing this run's copy #{deleted[0].split('/')[-2]}"
+    ) in result.stdout
+    assert clock.slept == pytest.approx(
+        1.5
+    )  # a backoff before the adoption check, then the rest of the wait
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
 
 
 def test_an_adopted_create_that_another_writer_also_made_leaves_no_copy_behind(
-        cli: Cli, sb: Any, write: Write) -> None:
+    cli: Cli, sb: Any, write: Write
+) -> None:
     # Found by benchmarks/soak.py (two applies at once, POSTs dropped after commit). Another writer creates the
     # same schedule just before this run's POST, which commits but whose answer is lost. The adoption check finds
     # the lowest copy (the other writer's) and adopts it, so the run cannot tell which copy its own POST made: it
     # must still count that POST, and remove the extra copy (lowest id wins), not exit 0 leaving two.
-    sb.add_hook(lambda store: store.add_guidebook_schedule(47, "Crew", [6], [13]), method="POST", path=GB + "$")
+    sb.add_hook(
+        lambda store: store.add_guidebook_schedule(47, "Crew", [6], [13]),
+        method="POST",
+        path=GB + "$",
+    )
     sb.add_fault(method="POST", path=GB + "$", mode="drop_after_commit")
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-                        "  - {name: Crew, attendees: [6], sessions: [13]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        "  - {name: Crew, attendees: [6], sessions: [13]}\n",
+    )
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
     crew = [s["id"] for s in sb.store.guidebook_schedules(47) if s["name"] == "Crew"]
     assert len(crew) == 1, result.output
     assert [r["path"] for r in requests(sb, "DELETE")] == [f"{GB}{crew[0] + 1}/"]
-    assert (f"guide 47 'Crew' was created twice (another writer, or a create the server committed late): kept "
-            f"#{crew[0]}, the lowest id; removing this run's copy #{crew[0] + 1}") in result.stdout
+    assert (
+        f"guide 47 'Crew' was created twice (another writer, or a create the server committed late): kept "
+        f"#{crew[0]}, the lowest id; removing this run's copy #{crew[0] + 1}"
+    ) in result.stdout
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
 
 
 def test_an_adopted_create_still_waits_for_its_own_late_commit_and_removes_it(
-        cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Found by benchmarks/soak.py. Another writer creates the schedule just before this run's POST, whose
     # connection drops and which the server performs 0.3 s later: the adoption check finds the other writer's
     # copy, but this run's own POST is still to land, so the check after apply must wait for it as documented.
     monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
-    sb.add_hook(lambda store: store.add_guidebook_schedule(47, "Crew", [6], [13]), method="POST", path=GB + "$")
+    sb.add_hook(
+        lambda store: store.add_guidebook_schedule(47, "Crew", [6], [13]),
+        method="POST",
+        path=GB + "$",
+    )
     sb.add_fault(method="POST", path=GB + "$", mode="commit_later", delay=0.3)
     clock.call_at(1.5, sb.wait_for_late_commits)
-    d = write("s.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-                        "  - {name: Crew, attendees: [6], sessions: [13]}\n")
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        "  - {name: Crew, attendees: [6], sessions: [13]}\n",
+    )
     result = cli("apply", str(d), "--auto-approve")
     sb.wait_for_late_commits()
     assert result.exit_code == 0, result.output
@@ -106,17 +137,26 @@ def test_an_adopted_create_still_waits_for_its_own_late_commit_and_removes_it(
 # -- 4. a long apply must not overwrite what changed meanwhile -------------------------------------------------
 
 
-ROSTER = roster_yaml(5678, [on_team(111, 22, status="C"),
-                            on_team(116, 23, status="C"),
-                            on_team(119, 22, position="Guitar")], prune=False)
+ROSTER = roster_yaml(
+    5678,
+    [
+        on_team(111, 22, status="C"),
+        on_team(116, 23, status="C"),
+        on_team(119, 22, position="Guitar"),
+    ],
+    prune=False,
+)
 
 
 def test_changes_whose_object_changed_meanwhile_are_skipped_as_stale(
-        cli: Cli, sb: Any, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, sb: Any, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(preconditions, "MAX_AGE", 0.0)  # every change confirms against a new read
     member_116 = next(m["id"] for m in sb.store.team_members(5678) if m["person"] == 116)
 
-    def someone_else(store: Any) -> None:  # while the first PATCH is on its way: a decline, and an addition
+    def someone_else(
+        store: Any,
+    ) -> None:  # while the first PATCH is on its way: a decline, and an addition
         store.set_team_member(member_116, status="D")
         store.add_team_member(5678, 119, 22, status="U", position="Guitar")
 
@@ -126,32 +166,51 @@ def test_changes_whose_object_changed_meanwhile_are_skipped_as_stale(
     assert result.exit_code == 1
     out = result.stdout
     assert "ok     update plan 5678 'Jane Doe (person 111) / Band (team 22) / Vocals'" in out
-    assert ("skip   update plan 5678 'Michael Brown (person 116) / Tech (team 23) / Video' (" in out and
-            "stale: 'person 116 / team 23 / Video' was changed meanwhile (status; another writer?); not updated — "
-            "make a new plan to review it" in out)
-    assert ("skip   create plan 5678 'Grace Wilson (person 119) / Band (team 22) / Guitar' (" in out and
-            "stale: 'person 119 / team 22 / Guitar' was created meanwhile (#" in out)
+    assert (
+        "skip   update plan 5678 'Michael Brown (person 116) / Tech (team 23) / Video' (" in out
+        and "stale: 'person 116 / team 23 / Video' was changed meanwhile (status; another writer?); not updated — "
+        "make a new plan to review it"
+        in out
+    )
+    assert (
+        "skip   create plan 5678 'Grace Wilson (person 119) / Band (team 22) / Guitar' (" in out
+        and "stale: 'person 119 / team 22 / Guitar' was created meanwhile (#" in out
+    )
     assert "Applied 1, failed 0, skipped 2." in out
-    assert [r["path"] for r in requests(sb, "PATCH")] == ["/services/v2/people/111/plan_people/800000001"]
+    assert [r["path"] for r in requests(sb, "PATCH")] == [
+        "/services/v2/people/111/plan_people/800000001"
+    ]
     assert not requests(sb, "POST")
-    assert {m["person"]: m["status"] for m in sb.store.team_members(5678)}[116] == "D"  # their decline stands
+    assert {m["person"]: m["status"] for m in sb.store.team_members(5678)}[
+        116
+    ] == "D"  # their decline stands
     assert [m["person"] for m in sb.store.team_members(5678)].count(119) == 1
 
 
 def test_a_field_the_run_does_not_manage_changing_meanwhile_is_not_stale(
-        cli: Cli, sb: Any, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Cli, sb: Any, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Measured today: with the example files and 0.4 s a request, the roster's notes update for Jane Doe was
     skipped as stale, because this run's own accept (an update of scope person 111, applied first) had set her
     team member's status, a field her roster entry does not manage and the PATCH does not carry."""
-    monkeypatch.setattr(preconditions, "MAX_AGE", 0.0)  # as in a long apply: every change confirms against a new read
-    write("jane.yaml", """
+    monkeypatch.setattr(
+        preconditions, "MAX_AGE", 0.0
+    )  # as in a long apply: every change confirms against a new read
+    write(
+        "jane.yaml",
+        """
         provider: planning_center
         person: 111
         responses:
           - {plan: 5678, response: accepted}
-    """)
-    d = write("roster.yaml", roster_yaml(5678, [on_team(111, 22, position="Vocals", notes="Bring in-ears")],
-                                         prune=False))
+    """,
+    )
+    d = write(
+        "roster.yaml",
+        roster_yaml(
+            5678, [on_team(111, 22, position="Vocals", notes="Bring in-ears")], prune=False
+        ),
+    )
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 0, result.output
     assert "Applied 2, failed 0, skipped 0." in result.stdout
@@ -159,7 +218,9 @@ def test_a_field_the_run_does_not_manage_changing_meanwhile_is_not_stale(
     assert (jane["status"], jane["notes"]) == ("C", "Bring in-ears")
 
 
-def test_preconditions_are_read_again_only_when_the_last_read_is_old(cli: Cli, sb: Any, write: Write) -> None:
+def test_preconditions_are_read_again_only_when_the_last_read_is_old(
+    cli: Cli, sb: Any, write: Write
+) -> None:
     d = write("roster.yaml", ROSTER)
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
     # plan read, teams, person 119, two PATCHes, one POST, the check after apply: no extra read in a quick apply
@@ -169,16 +230,26 @@ def test_preconditions_are_read_again_only_when_the_last_read_is_old(cli: Cli, s
 # -- 6. acknowledged but not kept ------------------------------------------------------------------------------
 
 
-def test_a_write_acknowledged_but_not_kept_fails_naming_object_and_field(cli: Cli, sb: Any, write: Write) -> None:
+def test_a_write_acknowledged_but_not_kept_fails_naming_object_and_field(
+    cli: Cli, sb: Any, write: Write
+) -> None:
     sb.add_fault(method="PATCH", path=MEMBER, mode="ack_without_commit")
     sb.add_fault(method="POST", path=MEMBERS, mode="ack_without_commit")
     d = write("roster.yaml", ROSTER)
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 1
-    assert ("FAILED update plan 5678 'Jane Doe (person 111) / Band (team 22) / Vocals' (" in result.stdout and
-            "the server accepted the update but it did not take effect: status still differs" in result.stdout)
-    assert ("FAILED create plan 5678 'Grace Wilson (person 119) / Band (team 22) / Guitar' (" in result.stdout and
-            "the server accepted the create but it did not take effect: it is not there" in result.stdout)
+    assert (
+        "FAILED update plan 5678 'Jane Doe (person 111) / Band (team 22) / Vocals' ("
+        in result.stdout
+        and "the server accepted the update but it did not take effect: status still differs"
+        in result.stdout
+    )
+    assert (
+        "FAILED create plan 5678 'Grace Wilson (person 119) / Band (team 22) / Guitar' ("
+        in result.stdout
+        and "the server accepted the create but it did not take effect: it is not there"
+        in result.stdout
+    )
     assert "Applied 1, failed 2, skipped 0." in result.stdout
     assert cli("apply", str(d), "--auto-approve").exit_code == 0  # and running again converges
 
@@ -186,45 +257,78 @@ def test_a_write_acknowledged_but_not_kept_fails_naming_object_and_field(cli: Cl
 def test_a_field_not_kept_is_named_as_the_yaml_names_it(cli: Cli, sb: Any, write: Write) -> None:
     """Measured: "team_position_name still differs" for the field the YAML and the plan call "position"."""
     sb.add_fault(method="PATCH", path=MEMBER, mode="ack_without_commit")
-    d = write("roster.yaml", roster_yaml(5678, [on_team(111, 22, position="Keys"), on_team(119, 22, position="Guitar")],
-                                         prune=False))
+    d = write(
+        "roster.yaml",
+        roster_yaml(
+            5678,
+            [on_team(111, 22, position="Keys"), on_team(119, 22, position="Guitar")],
+            prune=False,
+        ),
+    )
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1
     failed = [line for line in result.stdout.splitlines() if "FAILED" in line]
-    assert failed == [f"  FAILED update plan 5678 'Jane Doe (person 111) / Band (team 22) / Vocals' "
-                      f"({d}/roster.yaml:7): the server accepted the update but it did not take effect: "
-                      "position still differs"]
+    assert failed == [
+        f"  FAILED update plan 5678 'Jane Doe (person 111) / Band (team 22) / Vocals' "
+        f"({d}/roster.yaml:7): the server accepted the update but it did not take effect: "
+        "position still differs"
+    ]
 
 
 # -- 7. DELETE answered 404 -------------------------------------------------------------------------------------
 
 
-def test_a_delete_answered_json_404_by_its_own_url_is_already_gone(cli: Cli, sb: Any, write: Write) -> None:
+def test_a_delete_answered_json_404_by_its_own_url_is_already_gone(
+    cli: Cli, sb: Any, write: Write
+) -> None:
     member_118 = next(m["id"] for m in sb.store.team_members(5678) if m["person"] == 118)
+
     def removed_meanwhile(store: Any) -> None:
         with store.transaction() as conn:
             conn.execute("DELETE FROM pco_plan_people WHERE id = ?", (member_118,))
 
     sb.add_hook(removed_meanwhile, method="DELETE", path=MEMBER)
-    d = write("roster.yaml", "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n"
-                             "    team_members:\n" + "".join(
-                                 f"      - {{person: {p}, team: {t}}}\n"
-                                 for p, t in ((111, 22), (112, 23), (113, 22), (114, 22), (115, 22), (116, 23),
-                                              (117, 24))))
+    d = write(
+        "roster.yaml",
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n"
+        "    team_members:\n"
+        + "".join(
+            f"      - {{person: {p}, team: {t}}}\n"
+            for p, t in (
+                (111, 22),
+                (112, 23),
+                (113, 22),
+                (114, 22),
+                (115, 22),
+                (116, 23),
+                (117, 24),
+            )
+        ),
+    )
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert [r["status"] for r in requests(sb, "DELETE")] == [404]
-    assert ("ok     delete plan 5678 'Daniel Lee (person 118) / Hospitality (team 24) / Coffee': already gone "
-            "(404 from its own URL)" in result.stdout)
+    assert (
+        "ok     delete plan 5678 'Daniel Lee (person 118) / Hospitality (team 24) / Coffee': already gone "
+        "(404 from its own URL)" in result.stdout
+    )
 
 
 def test_a_route_404_on_delete_is_a_failure(sb: Any) -> None:
     """An HTML 404 means no such route: the delete may never have happened."""
     provider = PlanningCenterProvider.from_env(sandbox_env(sb))
     scope = Scope("planning_center", "plan 5678", {"service_type": 1234, "plan": 5678})
-    change = Change("delete", "planning_center", scope.name, "person 118 / team 24", {}, "x",
-                    target={**scope.target, "id": "not-a-member"}, before={"id": "not-a-member"},
-                    identity={"person": 118, "team": 24})  # both item paths answer HTML 404s
+    change = Change(
+        "delete",
+        "planning_center",
+        scope.name,
+        "person 118 / team 24",
+        {},
+        "x",
+        target={**scope.target, "id": "not-a-member"},
+        before={"id": "not-a-member"},
+        identity={"person": 118, "team": 24},
+    )  # both item paths answer HTML 404s
     with pytest.raises(ApiError, match="not the API's own answer"):
         provider.apply(change)
 
@@ -233,7 +337,9 @@ def test_a_route_404_on_delete_is_a_failure(sb: Any) -> None:
 
 
 TWO_WRITERS = {
-    "guidebook": (GB + "$", """
+    "guidebook": (
+        GB + "$",
+        """
         provider: guidebook
         guide: 47
         prune: false
@@ -241,8 +347,11 @@ TWO_WRITERS = {
           - {name: Crew A, attendees: [6], sessions: [13]}
           - {name: Crew B, attendees: [7], sessions: [14]}
           - {name: Crew C, attendees: [8], sessions: [15]}
-    """),
-    "planning_center": (MEMBERS + "$", """
+    """,
+    ),
+    "planning_center": (
+        MEMBERS + "$",
+        """
         provider: planning_center
         service_type: 1234
         rosters:
@@ -252,17 +361,22 @@ TWO_WRITERS = {
               - {person: 119, team: 22, position: Guitar}
               - {person: 120, team: 23, position: Audio}
               - {person: 121, team: 24, position: Greeter}
-    """),
+    """,
+    ),
 }
 
 
 def identities(sb: Any) -> Counter[tuple[Any, ...]]:
-    return Counter([("schedule", s["name"]) for s in sb.store.guidebook_schedules(47)] +
-                   [(m["person"], m["team"], m["team_position_name"]) for m in sb.store.team_members(5678)])
+    return Counter(
+        [("schedule", s["name"]) for s in sb.store.guidebook_schedules(47)]
+        + [(m["person"], m["team"], m["team_position_name"]) for m in sb.store.team_members(5678)]
+    )
 
 
 @pytest.mark.parametrize("service", sorted(TWO_WRITERS))
-def test_two_applies_at_once_leave_no_duplicate_and_both_report_sensibly(sb: Any, write: Write, service: str) -> None:
+def test_two_applies_at_once_leave_no_duplicate_and_both_report_sensibly(
+    sb: Any, write: Write, service: str
+) -> None:
     path, text = TWO_WRITERS[service]
     # The runs' first creates meet at a barrier (each is held until the other's arrives), so both runs surely
     # create the same object; one at a time each, so those first creates are of the same one.
@@ -272,9 +386,25 @@ def test_two_applies_at_once_leave_no_duplicate_and_both_report_sensibly(sb: Any
         d = write("s.yaml", text)
         env = {**os.environ, **sandbox_env(sb), "NO_COLOR": "1"}
         main = "import sys; from provisioner.cli import main; sys.exit(main())"
-        runs = [subprocess.Popen([sys.executable, "-c", main, "apply", str(d), "--auto-approve", "--parallelism", "1"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-                for _ in range(2)]
+        runs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    main,
+                    "apply",
+                    str(d),
+                    "--auto-approve",
+                    "--parallelism",
+                    "1",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for _ in range(2)
+        ]
         done = [(p.wait(timeout=60), *p.communicate()) for p in runs]
     finally:
         sb.app.latency = 0.0
@@ -290,4 +420,6 @@ def test_two_applies_at_once_leave_no_duplicate_and_both_report_sensibly(sb: Any
     removed = requests(sb, "DELETE")
     assert len(created) - len(removed) == 3 and removed
     said = "".join(out for _, out, _ in done)
-    assert said.count("was created twice (another writer, or a create the server committed late)") == len(removed)
+    assert said.count(
+        "was created twice (another writer, or a create the server committed late)"
+    ) == len(removed)

@@ -53,8 +53,9 @@ def only_account(monkeypatch: pytest.MonkeyPatch, sb: SandboxServer, account: st
             monkeypatch.delenv("GUIDEBOOK_API_URL" + suffix, raising=False)
 
 
-def test_a_shard_per_account_folder_plans_only_its_own_changes(cli: Cli, sb: SandboxServer, shards: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_shard_per_account_folder_plans_only_its_own_changes(
+    cli: Cli, sb: SandboxServer, shards: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     only_account(monkeypatch, sb, "east")
     east = cli("plan", "schedules/east", "--changed-since", "base", "--detailed-exitcode")
     assert (east.exit_code, sb.requests()) == (0, [])
@@ -67,8 +68,9 @@ def test_a_shard_per_account_folder_plans_only_its_own_changes(cli: Cli, sb: San
     assert "Plan: 0 to create, 1 to update, 0 to delete." in west.stdout
 
 
-def test_a_target_does_not_narrow_changed_since(cli: Cli, sb: SandboxServer, shards: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_target_does_not_narrow_changed_since(
+    cli: Cli, sb: SandboxServer, shards: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What scale.md once showed: east's shard as `--target east/guide:47 --changed-since` also takes west's
     change (the two add up), so it needs west's secrets and would write to west outside west's concurrency group."""
     only_account(monkeypatch, sb, "east")

@@ -14,14 +14,22 @@ from provisioner_sandbox import SandboxServer
 from tests.conftest import Cli
 
 Write = Callable[[str, str], Path]
-GUIDE_47 = ("provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-            "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12], sessions: [13, 14, 40]}\n")
-GUIDE_48 = ("provider: guidebook\nguide: 48\nprune: false\nschedules:\n"
-            "  - {name: Partner Track, attendees: [101], sessions: [41]}\n")
-ROSTERS = ("provider: planning_center\nservice_type: 1234\nrosters:\n"
-           "  - plan: 5678\n    prune: false\n    team_members:\n      - {person: 112, team: 23, status: C}\n"
-           "  - plan: 5679\n    prune: false\n    team_members:\n      - {person: 112, team: 23, status: C}\n")
-PERSON = "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: declined}\n"
+GUIDE_47 = (
+    "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+    "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12], sessions: [13, 14, 40]}\n"
+)
+GUIDE_48 = (
+    "provider: guidebook\nguide: 48\nprune: false\nschedules:\n"
+    "  - {name: Partner Track, attendees: [101], sessions: [41]}\n"
+)
+ROSTERS = (
+    "provider: planning_center\nservice_type: 1234\nrosters:\n"
+    "  - plan: 5678\n    prune: false\n    team_members:\n      - {person: 112, team: 23, status: C}\n"
+    "  - plan: 5679\n    prune: false\n    team_members:\n      - {person: 112, team: 23, status: C}\n"
+)
+PERSON = (
+    "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: declined}\n"
+)
 
 
 def scopes_read(sb: SandboxServer) -> set[str]:
@@ -48,9 +56,18 @@ def repo(write: Write) -> Path:
 
 
 def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
     return done.stdout.strip()
 
 
@@ -71,7 +88,9 @@ def test_plan_with_targets_reads_only_those_scopes(cli: Cli, sb: SandboxServer, 
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"guide:48", "person:111"}
     assert "Planned 2 scopes (--target): guide 48, person 111." in result.stderr
-    titles = [line for line in result.stdout.splitlines() if " · " in line and not line.startswith(" ")]
+    titles = [
+        line for line in result.stdout.splitlines() if " · " in line and not line.startswith(" ")
+    ]
     assert titles == ["guidebook · guide 48", "planning_center · person 111"]
 
 
@@ -82,42 +101,66 @@ def test_quiet_plan_with_a_target_keeps_stderr_empty(cli: Cli, repo: Path) -> No
     assert result.stdout.startswith("guidebook · guide 48\n")
 
 
-def test_apply_with_a_target_writes_only_that_scope(cli: Cli, sb: SandboxServer, repo: Path) -> None:
+def test_apply_with_a_target_writes_only_that_scope(
+    cli: Cli, sb: SandboxServer, repo: Path
+) -> None:
     result = cli("apply", str(repo), "--target", "plan:5679", "--auto-approve")
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"plan:5679"}
     assert [(r["method"], r["path"]) for r in sb.requests() if r["method"] != "GET"] == [
-        ("PATCH", "/services/v2/people/112/plan_people/800000010")]  # the documented path
+        ("PATCH", "/services/v2/people/112/plan_people/800000010")
+    ]  # the documented path
     sb.clear_requests()
     again = cli("plan", str(repo), "--detailed-exitcode")
-    assert again.exit_code == 2 and "· plan 5679" not in again.stdout and "· guide 48" in again.stdout
+    assert (
+        again.exit_code == 2 and "· plan 5679" not in again.stdout and "· guide 48" in again.stdout
+    )
 
 
-def test_a_target_needs_only_its_services_credentials(cli: Cli, sb: SandboxServer, repo: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_target_needs_only_its_services_credentials(
+    cli: Cli, sb: SandboxServer, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("PCO_APPLICATION_ID", "PCO_SECRET", "PCO_ACCESS_TOKEN"):
         monkeypatch.delenv(name)
     assert cli("plan", str(repo), "--target", "guide:48").exit_code == 0
     assert scopes_read(sb) == {"guide:48"}
     result = cli("plan", str(repo), "--target", "plan:5678")
-    assert (result.exit_code, result.stderr[:51]) == (1, "error: Planning Center credentials are incomplete (")
+    assert (result.exit_code, result.stderr[:51]) == (
+        1,
+        "error: Planning Center credentials are incomplete (",
+    )
 
 
 def test_drift_with_a_target(cli: Cli, sb: SandboxServer, repo: Path) -> None:
     result = cli("drift", str(repo), "--target", "guide:47", "--format", "json")
-    assert result.exit_code == 0  # guide 47 matches the YAML; the other scopes, which drifted, were not read
+    assert (
+        result.exit_code == 0
+    )  # guide 47 matches the YAML; the other scopes, which drifted, were not read
     assert scopes_read(sb) == {"guide:47"}
 
 
-@pytest.mark.parametrize(("target", "message"), [
-    ("guide:99", "error: --target guide:99: no file given declares it; the files declare guide:47, guide:48\n"),
-    ("guid:47", "error: --target guid:47: unknown kind 'guid'; the kinds are guide, person, plan\n"),
-    ("47", "error: --target '47': expected KIND:ID such as guide:47, or ACCOUNT/KIND:ID such as east/guide:47 "
-           "(kinds: guide, person, plan)\n"),
-    ("east/guide:47", "error: --target east/guide:47: no file given declares it;"),
-])
-def test_unknown_targets_are_clear_errors_before_any_request(cli: Cli, sb: SandboxServer, repo: Path, target: str,
-                                                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (
+            "guide:99",
+            "error: --target guide:99: no file given declares it; the files declare guide:47, guide:48\n",
+        ),
+        (
+            "guid:47",
+            "error: --target guid:47: unknown kind 'guid'; the kinds are guide, person, plan\n",
+        ),
+        (
+            "47",
+            "error: --target '47': expected KIND:ID such as guide:47, or ACCOUNT/KIND:ID such as east/guide:47 "
+            "(kinds: guide, person, plan)\n",
+        ),
+        ("east/guide:47", "error: --target east/guide:47: no file given declares it;"),
+    ],
+)
+def test_unknown_targets_are_clear_errors_before_any_request(
+    cli: Cli, sb: SandboxServer, repo: Path, target: str, message: str
+) -> None:
     for command in ("plan", "apply", "drift"):
         extra = ["--auto-approve"] if command == "apply" else []
         result = cli(command, str(repo), "--target", target, *extra)
@@ -126,21 +169,31 @@ def test_unknown_targets_are_clear_errors_before_any_request(cli: Cli, sb: Sandb
     assert sb.requests() == []
 
 
-def test_changed_since_plans_only_the_scopes_of_changed_files(cli: Cli, sb: SandboxServer, committed: Path,
-                                                              write: Write) -> None:
+def test_changed_since_plans_only_the_scopes_of_changed_files(
+    cli: Cli, sb: SandboxServer, committed: Path, write: Write
+) -> None:
     write("partner.yaml", GUIDE_48.replace("[101]", "[101, 102]"))  # edited
-    write("youth.yaml", "provider: planning_center\nperson: 112\nresponses: []\n")  # new, not yet committed
+    write(
+        "youth.yaml", "provider: planning_center\nperson: 112\nresponses: []\n"
+    )  # new, not yet committed
     result = cli("plan", str(committed), "--changed-since", "base")
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"guide:48", "person:112"}
     assert "Planned 2 scopes (changed since base): guide 48, person 112." in result.stderr
     md = cli("plan", str(committed), "--changed-since", "base", "--format", "markdown").stdout
-    assert "_Planned 2 scopes (changed since base): guide 48, person 112. Other scopes were not read._" in md
+    assert (
+        "_Planned 2 scopes (changed since base): guide 48, person 112. Other scopes were not read._"
+        in md
+    )
 
 
 def test_changed_since_covers_a_deleted_file_whose_scope_another_file_still_declares(
-        cli: Cli, sb: SandboxServer, committed: Path, write: Write) -> None:
-    write("partner-extra.yaml", GUIDE_48.replace("Partner Track", "Partner VIP").replace("[101]", "[102]"))
+    cli: Cli, sb: SandboxServer, committed: Path, write: Write
+) -> None:
+    write(
+        "partner-extra.yaml",
+        GUIDE_48.replace("Partner Track", "Partner VIP").replace("[101]", "[102]"),
+    )
     root = committed.parent
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "two files for guide 48")
@@ -151,31 +204,49 @@ def test_changed_since_covers_a_deleted_file_whose_scope_another_file_still_decl
     assert scopes_read(sb) == {"guide:48"}
 
 
-def test_changed_since_with_nothing_changed_reads_nothing(cli: Cli, sb: SandboxServer, committed: Path) -> None:
+def test_changed_since_with_nothing_changed_reads_nothing(
+    cli: Cli, sb: SandboxServer, committed: Path
+) -> None:
     result = cli("plan", str(committed), "--changed-since", "base", "--detailed-exitcode")
     assert (result.exit_code, sb.requests()) == (0, [])
     assert "Planned 0 scopes (changed since base): none." in result.stderr
     assert result.stdout == "No changes. Live state matches the YAML.\n"
 
 
-def test_changed_since_and_target_add_up(cli: Cli, sb: SandboxServer, committed: Path, write: Write) -> None:
+def test_changed_since_and_target_add_up(
+    cli: Cli, sb: SandboxServer, committed: Path, write: Write
+) -> None:
     write("summit.yaml", GUIDE_47 + "  - {name: Extra, attendees: [], sessions: []}\n")
-    result = cli("drift", str(committed), "--changed-since", "base", "--target", "plan:5678", "--format", "json")
+    result = cli(
+        "drift",
+        str(committed),
+        "--changed-since",
+        "base",
+        "--target",
+        "plan:5678",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 2
     assert scopes_read(sb) == {"guide:47", "plan:5678"}
 
 
-def test_a_ref_git_cannot_resolve_is_a_clear_error(cli: Cli, sb: SandboxServer, committed: Path) -> None:
+def test_a_ref_git_cannot_resolve_is_a_clear_error(
+    cli: Cli, sb: SandboxServer, committed: Path
+) -> None:
     for command in ("plan", "drift", "apply"):
         result = cli(command, str(committed), "--changed-since", "origin/nope")
         assert result.exit_code == 1
-        assert result.stderr == ("error: --changed-since origin/nope: git cannot resolve 'origin/nope' to a commit; "
-                                 "in CI fetch it first (actions/checkout with fetch-depth: 0)\n")
+        assert result.stderr == (
+            "error: --changed-since origin/nope: git cannot resolve 'origin/nope' to a commit; "
+            "in CI fetch it first (actions/checkout with fetch-depth: 0)\n"
+        )
     assert sb.requests() == []
 
 
-def test_changed_since_outside_a_repository_is_a_clear_error(cli: Cli, sb: SandboxServer, repo: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changed_since_outside_a_repository_is_a_clear_error(
+    cli: Cli, sb: SandboxServer, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(repo.parent)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(repo.parent.parent))
     result = cli("plan", "schedules", "--changed-since", "main")
@@ -197,15 +268,22 @@ def test_a_target_matches_kind_id_and_account() -> None:
     default = Scope("guidebook", "guide 47", {"guide": 47}, kind="guide")
     east = AccountScope("guidebook", "east/guide 47", {"guide": 47}, kind="guide", account="east")
     kinds = ("guide", "plan", "person")
-    assert [t.matches(default) for t in (parse_target("guide:47", kinds), parse_target("guide:047", kinds),
-                                         parse_target("east/guide:47", kinds), parse_target("plan:47", kinds))] \
-        == [True, True, False, False]
+    assert [
+        t.matches(default)
+        for t in (
+            parse_target("guide:47", kinds),
+            parse_target("guide:047", kinds),
+            parse_target("east/guide:47", kinds),
+            parse_target("plan:47", kinds),
+        )
+    ] == [True, True, False, False]
     assert Selection((parse_target("east/guide:47", kinds),)).pick([default, east]) == [east]
     assert Selection((parse_target("guide:47", kinds),)).pick([default, east]) == [default]
 
 
-def test_the_drift_workflow_reports_only_the_scopes_that_drifted(cli: Cli, sb: SandboxServer, repo: Path,
-                                                                 tmp_path: Path) -> None:
+def test_the_drift_workflow_reports_only_the_scopes_that_drifted(
+    cli: Cli, sb: SandboxServer, repo: Path, tmp_path: Path
+) -> None:
     # drift.yml detects in json, then renders markdown (which reads names) for the drifted scopes alone: its
     # "Scopes that drifted" step turns the json's changes into the report step's targets.
     from tests.test_workflows import steps, workflow
@@ -213,16 +291,34 @@ def test_the_drift_workflow_reports_only_the_scopes_that_drifted(cli: Cli, sb: S
     job = workflow("drift.yml")["jobs"]["drift"]
     drifted = next(s for s in steps(job) if s.get("id") == "drifted")
     assert next(s for s in steps(job) if s.get("id") == "report")["with"]["targets"] == (
-        "${{ steps.drifted.outputs.targets }}")
+        "${{ steps.drifted.outputs.targets }}"
+    )
     detect = cli("drift", str(repo), "--format", "json")
     assert detect.exit_code == 2
     (tmp_path / "drift.json").write_text(detect.stdout, encoding="utf-8")
     output = tmp_path / "github_output"
-    subprocess.run(["bash", "-e", "-c", drifted["run"]], check=True, env={
-        **os.environ, "REPORT": str(tmp_path / "drift.json"), "GITHUB_OUTPUT": str(output)})
+    subprocess.run(
+        ["bash", "-e", "-c", drifted["run"]],
+        check=True,
+        env={**os.environ, "REPORT": str(tmp_path / "drift.json"), "GITHUB_OUTPUT": str(output)},
+    )
     assert output.read_text(encoding="utf-8") == "targets=guide:48 person:111 plan:5679\n"
     sb.clear_requests()
-    report = cli("drift", str(repo), "--format", "markdown", "--target", "guide:48", "--target", "person:111",
-                 "--target", "plan:5679")
+    report = cli(
+        "drift",
+        str(repo),
+        "--format",
+        "markdown",
+        "--target",
+        "guide:48",
+        "--target",
+        "person:111",
+        "--target",
+        "plan:5679",
+    )
     assert report.exit_code == 2
-    assert scopes_read(sb) == {"guide:48", "person:111", "plan:5679"}  # not guide 47 nor plan 5678, in sync
+    assert scopes_read(sb) == {
+        "guide:48",
+        "person:111",
+        "plan:5679",
+    }  # not guide 47 nor plan 5678, in sync

@@ -35,8 +35,11 @@ class SharedService:
 
     def step(self, writer: int, op: Callable[[], T]) -> T:
         with self.cond:
-            while self.pos < len(self.turns) and self.turns[self.pos] != writer and \
-                    self.turns[self.pos] not in self.done:
+            while (
+                self.pos < len(self.turns)
+                and self.turns[self.pos] != writer
+                and self.turns[self.pos] not in self.done
+            ):
                 self.cond.wait(0.05)
             self.pos += 1
             result = op()
@@ -52,7 +55,9 @@ class SharedService:
 class Writer(Provider):
     name = "fake"
 
-    def __init__(self, me: int, service: SharedService, desired: dict[str, tuple[int, ...]]) -> None:
+    def __init__(
+        self, me: int, service: SharedService, desired: dict[str, tuple[int, ...]]
+    ) -> None:
         self.me, self.service, self._desired = me, service, desired
         self.scope = Scope("fake", "s", {})
 
@@ -68,7 +73,9 @@ class Writer(Provider):
 
         return self.service.step(self.me, snapshot)
 
-    def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]:
+    def desired(
+        self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
         return {n: Record(n, {"v": list(v)}) for n, v in self._desired.items()}
 
     def apply(self, change: Change) -> Written | None:
@@ -91,11 +98,14 @@ class Writer(Provider):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(names=st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True),
-       turns=st.lists(st.integers(0, 1), max_size=40),
-       fresh=st.tuples(st.booleans(), st.booleans()))
-def test_two_writers_converge_on_the_lowest_ids(names: list[str], turns: list[int],
-                                                fresh: tuple[bool, bool]) -> None:
+@given(
+    names=st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True),
+    turns=st.lists(st.integers(0, 1), max_size=40),
+    fresh=st.tuples(st.booleans(), st.booleans()),
+)
+def test_two_writers_converge_on_the_lowest_ids(
+    names: list[str], turns: list[int], fresh: tuple[bool, bool]
+) -> None:
     service = SharedService(turns)
     desired = {n: (i,) for i, n in enumerate(names)}
     reports: list[Any] = [None, None]
@@ -103,7 +113,11 @@ def test_two_writers_converge_on_the_lowest_ids(names: list[str], turns: list[in
     def run(me: int) -> None:
         try:
             # A writer either trusts its plan's read for the whole apply or re-reads before every change.
-            eng = Engine({"fake": Writer(me, service, desired)}, parallelism=1, fresh_for=0.0 if fresh[me] else None)
+            eng = Engine(
+                {"fake": Writer(me, service, desired)},
+                parallelism=1,
+                fresh_for=0.0 if fresh[me] else None,
+            )
             reports[me] = eng.apply(eng.survey(WS))
         finally:
             service.finish(me)
@@ -118,9 +132,19 @@ def test_two_writers_converge_on_the_lowest_ids(names: list[str], turns: list[in
     left: dict[str, list[int]] = {}
     for rid, (name, _) in service.rows.items():
         left.setdefault(name, []).append(rid)
-    assert left == {n: [min(service.made[n])] for n in names}  # one copy each, the lowest id ever made
-    assert all(service.maker[rid] == who for who, rid in service.deleted)  # only ever its own copies
+    assert left == {
+        n: [min(service.made[n])] for n in names
+    }  # one copy each, the lowest id ever made
+    assert all(
+        service.maker[rid] == who for who, rid in service.deleted
+    )  # only ever its own copies
     for report in reports:
         # Both report sensibly: done, or a create skipped because the other writer had made it meanwhile.
-        assert all(o.status == "applied" or (o.status == "skipped" and "was created meanwhile" in (o.error or ""))
-                   for o in report.outcomes) and not report.failed_steps
+        assert (
+            all(
+                o.status == "applied"
+                or (o.status == "skipped" and "was created meanwhile" in (o.error or ""))
+                for o in report.outcomes
+            )
+            and not report.failed_steps
+        )

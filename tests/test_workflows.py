@@ -113,8 +113,12 @@ def permission_blocks(name: str, wf: dict[str, Any]) -> Iterator[tuple[str | Non
 
 @pytest.fixture(scope="module")
 def workflow_schema() -> dict[str, Any]:
-    pytest.importorskip("check_jsonschema", reason="check-jsonschema (dev dependency) vendors the schema")
-    schema_file = resources.files("check_jsonschema.builtin_schemas.vendor") / "github-workflows.json"
+    pytest.importorskip(
+        "check_jsonschema", reason="check-jsonschema (dev dependency) vendors the schema"
+    )
+    schema_file = (
+        resources.files("check_jsonschema.builtin_schemas.vendor") / "github-workflows.json"
+    )
     return json.loads(schema_file.read_text(encoding="utf-8"))
 
 
@@ -140,7 +144,9 @@ def test_schema_check_rejects_a_broken_workflow(workflow_schema):
     jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.validators.validator_for(workflow_schema)(workflow_schema)
     broken = {"on": "push", "jobs": {"x": {"runs-on": "ubuntu-latest", "stepz": []}}}
-    assert list(validator.iter_errors(broken)), "schema accepted a job with no steps and an unknown key"
+    assert list(validator.iter_errors(broken)), (
+        "schema accepted a job with no steps and an unknown key"
+    )
 
 
 # --------------------------------------------------------------------------- triggers
@@ -154,7 +160,9 @@ def test_ci_triggers_on_push_and_pull_request():
 
 def test_plan_triggers_on_pull_request_touching_schedules_only():
     on = triggers(workflow("plan.yml"))
-    assert set(on) == {"pull_request"}, f"plan.yml must trigger on pull_request only, got {sorted(on)}"
+    assert set(on) == {"pull_request"}, (
+        f"plan.yml must trigger on pull_request only, got {sorted(on)}"
+    )
     paths = (on["pull_request"] or {}).get("paths") or []
     assert "schedules/**" in paths, f"plan.yml must be limited to paths schedules/**, got {paths}"
 
@@ -164,7 +172,9 @@ def test_apply_triggers_on_push_to_main_touching_schedules_and_dispatch():
     assert set(on) == {"push", "workflow_dispatch"}, f"apply.yml triggers: {sorted(on)}"
     push = on["push"] or {}
     assert push.get("branches") == ["main"], f"apply.yml must apply pushes to main only, got {push}"
-    assert "schedules/**" in (push.get("paths") or []), "apply.yml push must be limited to schedules/**"
+    assert "schedules/**" in (push.get("paths") or []), (
+        "apply.yml push must be limited to schedules/**"
+    )
 
 
 def test_drift_triggers_on_schedule_and_dispatch():
@@ -190,8 +200,12 @@ def test_no_pull_request_target(name):
 @pytest.mark.parametrize("name", WORKFLOW_NAMES)
 def test_top_level_permissions_are_explicit_and_read_contents(name):
     perms = workflow(name).get("permissions")
-    assert isinstance(perms, dict), f"{name}: top-level `permissions` must be an explicit mapping, got {perms!r}"
-    assert perms.get("contents") == "read", f"{name}: top-level permissions must have contents: read"
+    assert isinstance(perms, dict), (
+        f"{name}: top-level `permissions` must be an explicit mapping, got {perms!r}"
+    )
+    assert perms.get("contents") == "read", (
+        f"{name}: top-level permissions must have contents: read"
+    )
 
 
 @pytest.mark.parametrize("name", WORKFLOW_NAMES)
@@ -199,25 +213,35 @@ def test_no_write_all_or_unlisted_write_scope(name):
     wf = workflow(name)
     for job_id, perms in permission_blocks(name, wf):
         where = f"{name} {'top level' if job_id is None else 'job ' + job_id}"
-        assert perms not in ("write-all", "read-all"), f"{where}: grants {perms!r}; list scopes instead"
+        assert perms not in ("write-all", "read-all"), (
+            f"{where}: grants {perms!r}; list scopes instead"
+        )
         if perms is None or perms == {}:
             continue
         assert isinstance(perms, dict), f"{where}: permissions must be a mapping, got {perms!r}"
         if "contents" in perms:
-            assert perms["contents"] == "read", f"{where}: contents must be read, got {perms['contents']!r}"
+            assert perms["contents"] == "read", (
+                f"{where}: contents must be read, got {perms['contents']!r}"
+            )
         writes = {scope for scope, level in perms.items() if level == "write"}
         allowed = ALLOWED_WRITES.get((name, job_id), set())
-        assert writes <= allowed, f"{where}: write scopes {sorted(writes - allowed)} are not allowed"
+        assert writes <= allowed, (
+            f"{where}: write scopes {sorted(writes - allowed)} are not allowed"
+        )
 
 
 def test_plan_job_alone_may_write_pull_requests():
     wf = workflow("plan.yml")
-    assert wf["permissions"].get("pull-requests") != "write", "plan.yml grants pull-requests: write at top level"
+    assert wf["permissions"].get("pull-requests") != "write", (
+        "plan.yml grants pull-requests: write at top level"
+    )
     assert wf["jobs"]["plan"].get("permissions", {}).get("pull-requests") == "write", (
         "plan.yml's plan job needs pull-requests: write to comment"
     )
     validate_perms = wf["jobs"]["validate"].get("permissions") or {}
-    assert "write" not in validate_perms.values(), "plan.yml's validate job must not get write scopes"
+    assert "write" not in validate_perms.values(), (
+        "plan.yml's validate job must not get write scopes"
+    )
 
 
 def test_drift_may_write_issues():
@@ -237,7 +261,9 @@ def test_secrets_only_in_step_env_of_jobs_that_need_them(name):
             continue
         match = re.fullmatch(r"jobs\.([^.]+)\.steps\[\d+\]\.env\.[A-Za-z_][A-Za-z0-9_]*", path)
         assert match, f"{name}: secret referenced at {path}; pass secrets via a step's `env:` only"
-        assert match.group(1) in allowed_jobs, f"{name}: job {match.group(1)!r} must not use secrets ({path})"
+        assert match.group(1) in allowed_jobs, (
+            f"{name}: job {match.group(1)!r} must not use secrets ({path})"
+        )
 
 
 def test_ci_uses_no_secrets():
@@ -253,13 +279,17 @@ def action_steps(job: dict[str, Any], command: str | None = None) -> list[dict[s
 
 def one_action_step(job: dict[str, Any], command: str) -> dict[str, Any]:
     found = action_steps(job, command)
-    assert len(found) == 1, f"expected one `uses: ./` step with command {command!r}, found {len(found)}"
+    assert len(found) == 1, (
+        f"expected one `uses: ./` step with command {command!r}, found {len(found)}"
+    )
     return found[0]
 
 
 def test_plan_validate_job_uses_no_secrets_and_always_runs():
     job = workflow("plan.yml")["jobs"]["validate"]
-    assert not any(SECRET_REF.search(v) for _, v in strings(job)), "plan.yml's validate job uses secrets"
+    assert not any(SECRET_REF.search(v) for _, v in strings(job)), (
+        "plan.yml's validate job uses secrets"
+    )
     assert "if" not in job, "plan.yml's validate job must run for every PR, forks included"
     one_action_step(job, "validate")
 
@@ -276,8 +306,12 @@ def test_secret_steps_run_provisioner_and_use_known_names(name):
             assert step.get("uses") == "./" or "provisioner " in str(step.get("run", "")), (
                 f"{name} job {job_id}: step {step.get('name')!r} gets secrets but does not run provisioner"
             )
-            assert (step.get("with") or {}).get("command") != "validate", "validate needs no secrets"
-            assert secret_vars <= SECRET_NAMES, f"{name}: unexpected secret env {sorted(secret_vars - SECRET_NAMES)}"
+            assert (step.get("with") or {}).get("command") != "validate", (
+                "validate needs no secrets"
+            )
+            assert secret_vars <= SECRET_NAMES, (
+                f"{name}: unexpected secret env {sorted(secret_vars - SECRET_NAMES)}"
+            )
 
 
 def test_plan_job_with_secrets_is_guarded_by_same_repo_check():
@@ -285,8 +319,12 @@ def test_plan_job_with_secrets_is_guarded_by_same_repo_check():
     for job_id, job in wf["jobs"].items():
         if any(SECRET_REF.search(v) for _, v in strings(job)):
             condition = " ".join(str(job.get("if", "")).split())
-            assert SAME_REPO in condition, f"plan.yml job {job_id} uses secrets without the same-repo `if:`"
-    assert wf["jobs"]["plan"].get("needs") in ("validate", ["validate"]), "plan job must need validate"
+            assert SAME_REPO in condition, (
+                f"plan.yml job {job_id} uses secrets without the same-repo `if:`"
+            )
+    assert wf["jobs"]["plan"].get("needs") in ("validate", ["validate"]), (
+        "plan job must need validate"
+    )
 
 
 # --------------------------------------------------------------------------- behaviour
@@ -298,7 +336,9 @@ def test_ci_runs_make_test_on_every_supported_python():
     assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.12", "3.13"]
     setup = [s for s in steps(job) if str(s.get("uses", "")).startswith("actions/setup-python@")]
     assert [s["with"]["python-version"] for s in setup] == ["${{ matrix.python-version }}"]
-    assert setup[0]["with"].get("cache-dependency-path") == "requirements/*.txt", "the pip cache follows the locks"
+    assert setup[0]["with"].get("cache-dependency-path") == "requirements/*.txt", (
+        "the pip cache follows the locks"
+    )
 
 
 def test_ci_exercises_the_action_offline():
@@ -310,19 +350,23 @@ def test_ci_exercises_the_action_offline():
 def test_plan_job_plans_only_what_the_pull_request_touches_and_keeps_one_sticky_comment():
     job = workflow("plan.yml")["jobs"]["plan"]
     checkout = next(s for s in steps(job) if str(s.get("uses", "")).startswith("actions/checkout@"))
-    assert checkout["with"].get("fetch-depth") == 2, "HEAD^1 (the base of GitHub's merge commit) must be fetched"
+    assert checkout["with"].get("fetch-depth") == 2, (
+        "HEAD^1 (the base of GitHub's merge commit) must be fetched"
+    )
     inputs = one_action_step(job, "plan")["with"]
     assert inputs["changed-since"] == "HEAD^1" and inputs["base"] == "HEAD^1"
     assert inputs["format"] == "markdown" and inputs["comment"] is True
     assert (inputs["plan-file"], inputs["report-file"]) == ("plan.json", "plan.md")
-    assert not [s for s in steps(job) if str(s.get("uses", "")).startswith("actions/github-script@")], (
-        "the sticky comment is the action's job (comment: true)"
-    )
+    assert not [
+        s for s in steps(job) if str(s.get("uses", "")).startswith("actions/github-script@")
+    ], "the sticky comment is the action's job (comment: true)"
 
 
 def test_plan_concurrency_per_pull_request_cancels_in_progress():
     conc = workflow("plan.yml").get("concurrency") or {}
-    assert "github.event.pull_request.number" in str(conc.get("group", "")), "plan group must be per PR"
+    assert "github.event.pull_request.number" in str(conc.get("group", "")), (
+        "plan group must be per PR"
+    )
     assert conc.get("cancel-in-progress") is True, "plan.yml must cancel superseded runs"
 
 
@@ -338,24 +382,40 @@ def test_apply_plan_job_then_approval_then_apply_job():
     jobs = workflow("apply.yml")["jobs"]
     assert set(jobs) == {"plan", "apply"}
     plan, apply = jobs["plan"], jobs["apply"]
-    assert plan.get("environment") not in (None, "production"), "the plan job has an environment of its own"
-    assert "needs" not in plan and apply.get("needs") in ("plan", ["plan"]), "apply must need the plan job"
-    assert apply.get("environment") == "production", "apply waits for the production environment's reviewers"
+    assert plan.get("environment") not in (None, "production"), (
+        "the plan job has an environment of its own"
+    )
+    assert "needs" not in plan and apply.get("needs") in ("plan", ["plan"]), (
+        "apply must need the plan job"
+    )
+    assert apply.get("environment") == "production", (
+        "apply waits for the production environment's reviewers"
+    )
     assert plan["outputs"]["has-changes"] == "${{ steps.plan.outputs.has-changes }}"
-    assert apply.get("if") == "needs.plan.outputs.has-changes == 'true'", "nothing to approve without changes"
+    assert apply.get("if") == "needs.plan.outputs.has-changes == 'true'", (
+        "nothing to approve without changes"
+    )
 
 
 def test_apply_plan_job_publishes_the_plan_for_the_approvers():
     job = workflow("apply.yml")["jobs"]["plan"]
     step = one_action_step(job, "plan")
-    assert step["id"] == "plan" and step["with"]["format"] == "markdown"  # the action adds it to the job summary
+    assert (
+        step["id"] == "plan" and step["with"]["format"] == "markdown"
+    )  # the action adds it to the job summary
     assert (step["with"]["plan-file"], step["with"]["report-file"]) == ("plan.json", "plan.md")
     # A push plans what changed since the last successful apply run (a cancelled pending run's push included).
     assert step["with"]["changed-since"] == "${{ steps.since.outputs.ref }}"
     since = next(s for s in steps(job) if s.get("id") == "since")
-    assert "gh run list" in since["run"] and "--status success" in since["run"] and "apply.yml" in since["run"]
+    assert (
+        "gh run list" in since["run"]
+        and "--status success" in since["run"]
+        and "apply.yml" in since["run"]
+    )
     assert job["permissions"] == {"contents": "read", "actions": "read"}
-    upload = next(s for s in steps(job) if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    upload = next(
+        s for s in steps(job) if str(s.get("uses", "")).startswith("actions/upload-artifact@")
+    )
     assert "always()" in str(upload.get("if", "")), "the plan is kept even when planning fails"
     assert set(str(upload["with"]["path"]).split()) == {"plan.json", "plan.md"}
     assert upload["with"]["name"] == "provisioner-plan-${{ github.run_id }}"
@@ -364,25 +424,43 @@ def test_apply_plan_job_publishes_the_plan_for_the_approvers():
 def test_apply_job_applies_exactly_the_downloaded_artifact_without_planning_again():
     jobs = workflow("apply.yml")["jobs"]
     job = jobs["apply"]
-    download = [s for s in steps(job) if str(s.get("uses", "")).startswith("actions/download-artifact@")]
-    upload = next(s for s in steps(jobs["plan"]) if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    download = [
+        s for s in steps(job) if str(s.get("uses", "")).startswith("actions/download-artifact@")
+    ]
+    upload = next(
+        s
+        for s in steps(jobs["plan"])
+        if str(s.get("uses", "")).startswith("actions/upload-artifact@")
+    )
     assert len(download) == 1 and download[0]["with"]["name"] == upload["with"]["name"]
     apply = one_action_step(job, "apply")
     assert apply["with"]["plan-file"] == "plan.json" and apply["with"]["comment"] is True
     assert steps(job).index(download[0]) < steps(job).index(apply)
-    assert not action_steps(job, "plan") and "provisioner plan" not in run_text(job), "apply must not plan again"
-    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}, "it comments the merged PR"
+    assert not action_steps(job, "plan") and "provisioner plan" not in run_text(job), (
+        "apply must not plan again"
+    )
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}, (
+        "it comments the merged PR"
+    )
 
 
 def test_apply_force_only_from_a_manual_run_and_never_interpolated_into_a_script() -> None:
     wf = workflow("apply.yml")
     force = wf["on"]["workflow_dispatch"]["inputs"]["force"]
-    assert (force["type"], force["default"]) == ("boolean", False), "force must be an opt-in boolean input"
+    assert (force["type"], force["default"]) == ("boolean", False), (
+        "force must be an opt-in boolean input"
+    )
     extra = one_action_step(wf["jobs"]["apply"], "apply")["with"]["extra-args"]
-    assert "github.event_name == 'workflow_dispatch'" in extra and "inputs.force" in extra and "'--force'" in extra
+    assert (
+        "github.event_name == 'workflow_dispatch'" in extra
+        and "inputs.force" in extra
+        and "'--force'" in extra
+    )
     for name in WORKFLOW_NAMES:
         for job in workflow(name)["jobs"].values():
-            assert "${{ inputs." not in run_text(job), f"{name}: inputs reach scripts through env only"
+            assert "${{ inputs." not in run_text(job), (
+                f"{name}: inputs reach scripts through env only"
+            )
 
 
 def test_drift_detects_with_json_and_renders_markdown_only_on_drift():
@@ -395,13 +473,17 @@ def test_drift_detects_with_json_and_renders_markdown_only_on_drift():
 
 def test_drift_opens_or_updates_one_labelled_issue_and_closes_when_in_sync():
     job = workflow("drift.yml")["jobs"]["drift"]
-    script_steps = [s for s in steps(job) if str(s.get("uses", "")).startswith("actions/github-script@")]
+    script_steps = [
+        s for s in steps(job) if str(s.get("uses", "")).startswith("actions/github-script@")
+    ]
     on_drift = [s for s in script_steps if "has-changes == 'true'" in str(s.get("if", ""))]
     on_sync = [s for s in script_steps if "exit-code == '0'" in str(s.get("if", ""))]
     assert len(on_drift) == 1, "drift.yml needs one github-script step for drift"
     script = on_drift[0]["with"]["script"]
     assert "'drift'" in script and "listForRepo" in script, "must search open issues labelled drift"
-    assert "issues.update" in script and "issues.create(" in script, "must update the issue, else create it"
+    assert "issues.update" in script and "issues.create(" in script, (
+        "must update the issue, else create it"
+    )
     assert "drift.md" in script
     assert on_sync, "drift.yml should close the drift issue when back in sync (exit code 0)"
     assert "closed" in on_sync[0]["with"]["script"], "the in-sync step must close the issue"
@@ -412,7 +494,9 @@ def test_actions_pinned_to_current_node24_majors(name):
     for job_id, job in workflow(name)["jobs"].items():
         for step in steps(job):
             if "uses" in step:
-                assert step["uses"] in ALLOWED_ACTIONS, f"{name} job {job_id}: unexpected action {step['uses']!r}"
+                assert step["uses"] in ALLOWED_ACTIONS, (
+                    f"{name} job {job_id}: unexpected action {step['uses']!r}"
+                )
 
 
 @pytest.mark.parametrize("name", WORKFLOW_NAMES)
@@ -424,14 +508,18 @@ def test_run_steps_use_bash(name):
         for step in steps(job):
             if "run" in step:
                 shell = step.get("shell") or job_default
-                assert shell == "bash", f"{name} job {job_id}: step {step.get('name')!r} must use shell: bash"
+                assert shell == "bash", (
+                    f"{name} job {job_id}: step {step.get('name')!r} must use shell: bash"
+                )
 
 
 @pytest.mark.parametrize("name", ["plan.yml", "apply.yml", "drift.yml"])
 def test_provisioner_runs_only_through_the_action(name):
     for job_id, job in workflow(name)["jobs"].items():
         assert action_steps(job), f"{name} job {job_id} must use the repository's action (uses: ./)"
-        assert "pip install" not in run_text(job), f"{name} job {job_id}: installs belong to the action (pinned)"
+        assert "pip install" not in run_text(job), (
+            f"{name} job {job_id}: installs belong to the action (pinned)"
+        )
 
 
 # --------------------------------------------------------------------------- the action
@@ -447,8 +535,19 @@ def action() -> dict[str, Any]:
 def test_action_inputs_and_outputs(action):
     assert action["runs"]["using"] == "composite"
     inputs = set(action["inputs"])
-    for name in ("command", "paths", "format", "targets", "base", "changed-since", "working-directory",
-                 "python-version", "comment", "extra-args", "plan-file"):
+    for name in (
+        "command",
+        "paths",
+        "format",
+        "targets",
+        "base",
+        "changed-since",
+        "working-directory",
+        "python-version",
+        "comment",
+        "extra-args",
+        "plan-file",
+    ):
         assert name in inputs, f"action.yml lacks input {name!r}"
         assert action["inputs"][name].get("description"), f"input {name!r} needs a description"
     assert action["inputs"]["command"].get("required") is True
@@ -481,7 +580,9 @@ def test_action_installs_hash_pinned_with_a_cache_and_never_interpolates_inputs(
     run_steps = [s for s in action["runs"]["steps"] if "run" in s]
     assert all(s.get("shell") == "bash" for s in run_steps)
     for step in run_steps:
-        assert "${{" not in step["run"], f"step {step.get('name')!r}: values reach the script through env only"
+        assert "${{" not in step["run"], (
+            f"step {step.get('name')!r}: values reach the script through env only"
+        )
     install = next(s for s in run_steps if "pip install" in s["run"])
     assert "--require-hashes" in install["run"] and "requirements/runtime.txt" in install["run"]
     assert "--no-deps" in install["run"] and "--no-build-isolation" in install["run"]
@@ -492,13 +593,24 @@ def test_action_installs_hash_pinned_with_a_cache_and_never_interpolates_inputs(
 
 
 def test_action_keeps_one_sticky_comment_and_skips_an_unchanged_plan_never_posted(action):
-    comment = next(s for s in action["runs"]["steps"] if str(s.get("uses", "")).startswith("actions/github-script@"))
+    comment = next(
+        s
+        for s in action["runs"]["steps"]
+        if str(s.get("uses", "")).startswith("actions/github-script@")
+    )
     script = comment["with"]["script"]
-    for call in ("listComments", "updateComment", "createComment", "listPullRequestsAssociatedWithCommit"):
+    for call in (
+        "listComments",
+        "updateComment",
+        "createComment",
+        "listPullRequestsAssociatedWithCommit",
+    ):
         assert call in script, f"comment script must call {call}"
     assert "<!-- provisioner-${process.env.COMMENT_ID} -->" in script
     existing, skip = script.index("if (existing)"), script.index("HAS_CHANGES !== 'true'")
-    assert existing < skip, "an existing comment is always updated; only a never-posted unchanged plan is skipped"
+    assert existing < skip, (
+        "an existing comment is always updated; only a never-posted unchanged plan is skipped"
+    )
     assert comment["if"].startswith("inputs.comment == 'true'")
 
 
@@ -511,7 +623,11 @@ def test_pre_commit_hooks_run_provisioner_validate():
     by_id = {h.get("id"): h for h in hooks}
     assert set(by_id) == {"provisioner-validate", "provisioner-validate-all"}
     for hook in hooks:
-        assert hook["language"] == "python" and hook["types"] == ["yaml"] and hook["require_serial"] is True
+        assert (
+            hook["language"] == "python"
+            and hook["types"] == ["yaml"]
+            and hook["require_serial"] is True
+        )
         files = re.compile(hook.get("files", ""))
         for path in ("schedules/a.yaml", "schedules/sub/b.yml"):
             assert files.search(path), f"files pattern must match {path}"
@@ -525,8 +641,19 @@ def test_pre_commit_hooks_run_provisioner_validate():
 
 def test_docs_describe_workflows_secrets_and_the_reviewers_path():
     text = (ROOT / "docs" / "workflows.md").read_text(encoding="utf-8")
-    for needle in (*WORKFLOW_NAMES, *sorted(SECRET_NAMES), "production", "production-plan", "provisioner-validate",
-                   "provisioner-validate-all", "fork", "apply --plan", "--changed-since", "--base", LIVE_GROUP):
+    for needle in (
+        *WORKFLOW_NAMES,
+        *sorted(SECRET_NAMES),
+        "production",
+        "production-plan",
+        "provisioner-validate",
+        "provisioner-validate-all",
+        "fork",
+        "apply --plan",
+        "--changed-since",
+        "--base",
+        LIVE_GROUP,
+    ):
         assert needle in text, f"docs/workflows.md must mention {needle!r}"
     assert "rev: v0.1.0" not in text, "no tag v0.1.0 exists"
 
@@ -537,7 +664,9 @@ def doc_workflows() -> list[tuple[str, dict[str, Any]]]:
     for doc in ("workflows.md", "scale.md"):
         text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
         for block in re.findall(r"```yaml\n(# \.github/workflows/.*?)```", text, re.S):
-            found.append((f"{doc}: {block.splitlines()[0]}", YAML(typ="safe", pure=True).load(block)))
+            found.append(
+                (f"{doc}: {block.splitlines()[0]}", YAML(typ="safe", pure=True).load(block))
+            )
     return found
 
 
@@ -547,13 +676,22 @@ def test_docs_workflows_are_valid_and_pass_only_declared_inputs(workflow_schema,
     jsonschema = pytest.importorskip("jsonschema")
     for name, wf in shown:
         wf.setdefault("on", {"pull_request": {}})  # scale.md shows the jobs only
-        errors = list(jsonschema.validators.validator_for(workflow_schema)(workflow_schema).iter_errors(wf))
+        errors = list(
+            jsonschema.validators.validator_for(workflow_schema)(workflow_schema).iter_errors(wf)
+        )
         assert not errors, (name, [e.message for e in errors[:3]])
-        uses = [s for job in wf["jobs"].values() for s in steps(job)
-                if str(s.get("uses", "")).startswith("schedule-provisioner/provisioner@")]
+        uses = [
+            s
+            for job in wf["jobs"].values()
+            for s in steps(job)
+            if str(s.get("uses", "")).startswith("schedule-provisioner/provisioner@")
+        ]
         assert uses, name
         for step in uses:
-            assert set(step["with"]) <= set(action["inputs"]), (name, sorted(set(step["with"]) - set(action["inputs"])))
+            assert set(step["with"]) <= set(action["inputs"]), (
+                name,
+                sorted(set(step["with"]) - set(action["inputs"])),
+            )
         for job in wf["jobs"].values():
             for step in steps(job):
                 if "uses" in step and not str(step["uses"]).startswith("schedule-provisioner/"):
@@ -565,7 +703,10 @@ def test_docs_apply_workflow_plans_since_the_last_successful_apply():
     cancelled pending run's push is covered), everything when there is none."""
     apply = next(wf for name, wf in doc_workflows() if "apply.yml" in name)
     since = one_step_with(apply["jobs"]["plan"], "plan")["changed-since"]
-    assert since == one_action_step(workflow("apply.yml")["jobs"]["plan"], "plan")["with"]["changed-since"]
+    assert (
+        since
+        == one_action_step(workflow("apply.yml")["jobs"]["plan"], "plan")["with"]["changed-since"]
+    )
 
 
 def one_step_with(job: dict[str, Any], command: str) -> dict[str, Any]:

@@ -36,14 +36,19 @@ def id_order(value: Any) -> tuple[int, int, str]:
     return (0, int(text), "") if text.isdigit() else (1, 0, text)
 
 
-def resolve(scope: Scope, live: dict[str, Record], created: Iterable[Created], before: set[str]) -> Twins:
+def resolve(
+    scope: Scope, live: dict[str, Record], created: Iterable[Created], before: set[str]
+) -> Twins:
     """What to remove and say for the copies of this run's creates in ``live`` (a read after the writes).
     ``before`` holds the ids the scope had when it was planned: an unanswered POST can only be one of the
     copies that appeared since."""
     removals: list[Change] = []
     notes: list[str] = []
     for c in created:
-        copies = sorted((r for r in live.values() if c.change.key in (r.key, r.twin_of)), key=lambda r: id_order(r.id))
+        copies = sorted(
+            (r for r in live.values() if c.change.key in (r.key, r.twin_of)),
+            key=lambda r: id_order(r.id),
+        )
         if len(copies) < 2:
             continue
         kept, rest = copies[0], copies[1:]
@@ -51,15 +56,23 @@ def resolve(scope: Scope, live: dict[str, Record], created: Iterable[Created], b
         others = [r for r in rest if r not in mine]
         where = f"{scope.name} {c.change.key!r}"
         if mine:
-            removals += [delete_change(scope, r, reason="this run's duplicate of a lower id (lowest id wins)")
-                         for r in mine]
+            removals += [
+                delete_change(
+                    scope, r, reason="this run's duplicate of a lower id (lowest id wins)"
+                )
+                for r in mine
+            ]
             ids = ", ".join(f"#{r.id}" for r in mine)
-            notes.append(f"{where} was created twice (another writer, or a create the server committed late): "
-                         f"kept #{kept.id}, the lowest id; removing this run's copy {ids}")
+            notes.append(
+                f"{where} was created twice (another writer, or a create the server committed late): "
+                f"kept #{kept.id}, the lowest id; removing this run's copy {ids}"
+            )
         if others:
             ids = ", ".join(f"#{r.id}" for r in others)
-            notes.append(f"{where} also exists as {ids}, not created by this run (another writer?): #{kept.id} "
-                         "stays as the lowest id; that writer removes its copy, or the next plan shows it")
+            notes.append(
+                f"{where} also exists as {ids}, not created by this run (another writer?): #{kept.id} "
+                "stays as the lowest id; that writer removes its copy, or the next plan shows it"
+            )
     return Twins(tuple(removals), tuple(notes))
 
 
@@ -68,7 +81,7 @@ def _mine(c: Created, rest: list[Record], before: set[str]) -> list[Record]:
     never came, one more copy that appeared since the plan (the newest first)."""
     mine = [r for r in rest if c.id is not None and str(r.id) == str(c.id)]
     unknown = [r for r in reversed(rest) if r not in mine and str(r.id) not in before]
-    return mine + unknown[:c.unanswered]
+    return mine + unknown[: c.unanswered]
 
 
 def rekeyed(live: dict[str, Record]) -> dict[str, Record]:

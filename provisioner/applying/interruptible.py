@@ -23,8 +23,13 @@ class Stopped(Exception, Generic[R]):
         self.results = results
 
 
-def run_all(fn: Callable[[T], R], items: Sequence[T], *, workers: int,
-            progress: Callable[[int, int], None] | None = None) -> list[R]:
+def run_all(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    workers: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
     """``fn`` over ``items`` on up to ``workers`` threads, results in order; ``progress(done, total)`` after each
     (and ``(0, total)`` first). Raises Stopped on KeyboardInterrupt."""
     if not items:

@@ -31,9 +31,21 @@ class Verdict:
 
 
 class Preconditions:
-    def __init__(self, read: Reader, scopes: list[Scope], live: dict[tuple[str, str], dict[str, Record]],
-                 read_at: float, *, max_age: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        self._read, self._max_age, self._clock = read, MAX_AGE if max_age is None else max_age, clock
+    def __init__(
+        self,
+        read: Reader,
+        scopes: list[Scope],
+        live: dict[tuple[str, str], dict[str, Record]],
+        read_at: float,
+        *,
+        max_age: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._read, self._max_age, self._clock = (
+            read,
+            MAX_AGE if max_age is None else max_age,
+            clock,
+        )
         self._scopes = {(s.provider, s.name): s for s in scopes}
         self._live = dict(live)
         self._at = dict.fromkeys(live, read_at)
@@ -44,10 +56,14 @@ class Preconditions:
         if k not in self._scopes:
             return Verdict()
         with self._locks[k]:
-            if k not in self._live or self._clock() - self._at[k] >= self._max_age:  # 0: always read again
+            if (
+                k not in self._live or self._clock() - self._at[k] >= self._max_age
+            ):  # 0: always read again
                 fresh = self._read(self._scopes[k])
                 if isinstance(fresh, ProvisionerError):
-                    return Verdict(stale=f"could not re-read {change.scope} to confirm it is unchanged: {fresh}")
+                    return Verdict(
+                        stale=f"could not re-read {change.scope} to confirm it is unchanged: {fresh}"
+                    )
                 self._live[k], self._at[k] = fresh, self._clock()
             live = self._live[k]
         return judge(change, live)
@@ -58,19 +74,25 @@ def judge(change: Change, live: dict[str, Record]) -> Verdict:
     if change.action == "create":
         there = [r for r in live.values() if change.key in (r.key, r.twin_of)]
         if there:
-            return Verdict(stale=f"stale: {change.key!r} was created meanwhile (#{there[0].id}; another writer?); "
-                                 "not created again")
+            return Verdict(
+                stale=f"stale: {change.key!r} was created meanwhile (#{there[0].id}; another writer?); "
+                "not created again"
+            )
         return Verdict()
     before = change.before or {}
     now = next((r for r in live.values() if _same_id(r.id, before.get("id"))), None)
     if now is None:
         if change.action == "delete":
             return Verdict(gone=True)
-        return Verdict(stale=f"stale: {change.key!r} was deleted meanwhile (another writer?); not updated")
+        return Verdict(
+            stale=f"stale: {change.key!r} was deleted meanwhile (another writer?); not updated"
+        )
     moved = moved_fields(change, now)
     if moved:
-        return Verdict(stale=f"stale: {change.key!r} was changed meanwhile ({', '.join(moved)}; another writer?); "
-                             f"not {change.action}d — make a new plan to review it")
+        return Verdict(
+            stale=f"stale: {change.key!r} was changed meanwhile ({', '.join(moved)}; another writer?); "
+            f"not {change.action}d — make a new plan to review it"
+        )
     return Verdict()
 
 

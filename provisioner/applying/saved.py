@@ -17,10 +17,14 @@ if TYPE_CHECKING:
 
 def load_saved(data: Any) -> Plan:
     if not isinstance(data, dict):
-        raise StalePlanError(f"not a provisioner plan file (a JSON {type(data).__name__}, not an object)")
+        raise StalePlanError(
+            f"not a provisioner plan file (a JSON {type(data).__name__}, not an object)"
+        )
     version = data.get("format_version")
     if version != FORMAT_VERSION:  # any format_minor of it is read: minors only add fields
-        raise StalePlanError(f"plan file has format_version {version!r}; this provisioner reads {FORMAT_VERSION}")
+        raise StalePlanError(
+            f"plan file has format_version {version!r}; this provisioner reads {FORMAT_VERSION}"
+        )
     try:
         plan = Plan.from_json(data)
         stored = fingerprint(data.get("inputs_digest", ""), list(data.get("changes", [])))
@@ -37,15 +41,25 @@ def _saved_state(c: Change, run: Survey) -> Literal["pending", "applied", "stale
     live = run.live.get((c.provider, c.scope), {}).get(c.key)
     if _norm(live.snapshot() if live else None) == _norm(c.before):
         return "pending"
-    if c.action == "update" and live is not None and _norm(live.id) == _norm((c.before or {}).get("id")) \
-            and not moved_fields(c, live):  # only a field its file does not manage moved (preconditions.py)
+    if (
+        c.action == "update"
+        and live is not None
+        and _norm(live.id) == _norm((c.before or {}).get("id"))
+        and not moved_fields(c, live)
+    ):  # only a field its file does not manage moved (preconditions.py)
         return "pending"
     if c.action == "delete":
         return "applied" if live is None else "stale"
     after = c.after or {}
     wrote = c.fields if c.action == "update" else after
-    same_object = c.action == "create" or (live is not None and _norm(live.id) == _norm((c.before or {}).get("id")))
-    if live is not None and same_object and all(_norm(live.values.get(f)) == _norm(after.get(f)) for f in wrote):
+    same_object = c.action == "create" or (
+        live is not None and _norm(live.id) == _norm((c.before or {}).get("id"))
+    )
+    if (
+        live is not None
+        and same_object
+        and all(_norm(live.values.get(f)) == _norm(after.get(f)) for f in wrote)
+    ):
         return "applied"
     return "stale"
 
@@ -54,10 +68,16 @@ def check_saved(saved: Plan, run: Survey) -> list[str]:
     """Every reason the saved plan may no longer be applied as reviewed. A change already made (live holds
     what it would write) is not a reason: :func:`adopt_saved` leaves it out."""
     if saved.inputs_digest != run.plan.inputs_digest:
-        return ["the YAML on disk differs from the YAML the plan was made from (edited since, or not the paths "
-                "given to plan); give apply the same paths as plan, or make a new plan"]
-    return [f"{c.action} {c.scope} {c.key!r}: live state changed since the plan was made"
-            for c in saved.changes if _saved_state(c, run) == "stale"]
+        return [
+            "the YAML on disk differs from the YAML the plan was made from (edited since, or not the paths "
+            "given to plan); give apply the same paths as plan, or make a new plan"
+        ]
+    return [
+        f"{c.action} {c.scope} {c.key!r}: live state changed since the plan was made"
+        for c in saved.changes
+        if _saved_state(c, run) == "stale"
+    ]
+
 
 def adopt_saved(saved: Plan, run: Survey) -> tuple[Survey, list[Change]]:
     """The run that applies the saved plan itself (its changes, safety verdicts, warnings, impact) over the
@@ -65,7 +85,9 @@ def adopt_saved(saved: Plan, run: Survey) -> tuple[Survey, list[Change]]:
     that stopped half-way), which are left out."""
     done = [c for c in saved.changes if _saved_state(c, run) == "applied"]
     plan = saved
-    if done:  # the exact per-person rows cover every saved change: fall back to the changes' own lines
+    if (
+        done
+    ):  # the exact per-person rows cover every saved change: fall back to the changes' own lines
         plan = replace(saved, changes=tuple(c for c in saved.changes if c not in done), impact=())
     return replace(run, plan=plan), done
 

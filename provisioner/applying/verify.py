@@ -14,7 +14,9 @@ from provisioner.core.errors import ProvisionerError
 from provisioner.core.records import Change, Record, Scope
 from provisioner.planning.diff import diff_scope, field_diff
 from provisioner.providers.base import Provider
-from provisioner.render.impact import field_name  # messages use the YAML's field names, not the API's
+from provisioner.render.impact import (
+    field_name,
+)  # messages use the YAML's field names, not the API's
 
 if TYPE_CHECKING:
     from provisioner.engine import ApplyReport, Outcome, Survey
@@ -34,29 +36,60 @@ class Verifier:
         """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
         every applied change that did not take effect into a failure naming the object and field."""
         self._settle(report)
-        applied = {(o.change.provider, o.change.scope) for o in report.outcomes if o.status == "applied"}
+        applied = {
+            (o.change.provider, o.change.scope) for o in report.outcomes if o.status == "applied"
+        }
         touched = [s for s in run.scopes if (s.provider, s.name) in applied]
         for scope, live in zip(touched, self.map("verify", self.read, touched), strict=True):
-            if isinstance(live, ProvisionerError):  # the writes happened; only the check could not run
-                report.unconverged.append(f"{scope.name}: could not re-read to verify the apply: {live}")
+            if isinstance(
+                live, ProvisionerError
+            ):  # the writes happened; only the check could not run
+                report.unconverged.append(
+                    f"{scope.name}: could not re-read to verify the apply: {live}"
+                )
                 continue
             k = (scope.provider, scope.name)
-            mine = [o for o in report.outcomes if (o.change.provider, o.change.scope) == k and o.status == "applied"]
-            live = self._dedupe(scope, live, mine, {str(r.id) for r in run.live[k].values()}, report)
+            mine = [
+                o
+                for o in report.outcomes
+                if (o.change.provider, o.change.scope) == k and o.status == "applied"
+            ]
+            live = self._dedupe(
+                scope, live, mine, {str(r.id) for r in run.live[k].values()}, report
+            )
             self._check_effect(scope, run, live, mine)
 
     def _settle(self, report: ApplyReport) -> None:
         """A create whose POST went unanswered may still commit: wait out its window before looking for it."""
-        until = [o.written.settle_until for o in report.outcomes
-                 if o.status == "applied" and o.written and o.written.settle_until and o.written.unanswered]
+        until = [
+            o.written.settle_until
+            for o in report.outcomes
+            if o.status == "applied"
+            and o.written
+            and o.written.settle_until
+            and o.written.unanswered
+        ]
         left = max(until) - self.clock() if until else 0.0
         if left > 0:  # a POST that timed out was already waited for longer while it was adopted
             self.sleep(left)
 
-    def _dedupe(self, scope: Scope, live: dict[str, Record], mine: list[Outcome], before: set[str],
-                report: ApplyReport) -> dict[str, Record]:
-        created = [Created(o.change, o.written.id if o.written else None, o.written.unanswered if o.written else 0)
-                   for o in mine if o.change.action == "create"]
+    def _dedupe(
+        self,
+        scope: Scope,
+        live: dict[str, Record],
+        mine: list[Outcome],
+        before: set[str],
+        report: ApplyReport,
+    ) -> dict[str, Record]:
+        created = [
+            Created(
+                o.change,
+                o.written.id if o.written else None,
+                o.written.unanswered if o.written else 0,
+            )
+            for o in mine
+            if o.change.action == "create"
+        ]
         twins = resolve_twins(scope, live, created, before)
         report.notes += twins.notes
         gone = set()
@@ -65,8 +98,10 @@ class Verifier:
             if error is None:
                 gone.add(removal.key)
             else:
-                report.failed_steps.append(f"{scope.name}: could not remove this run's duplicate {removal.key!r}: "
-                                           f"{error}; the next plan shows it")
+                report.failed_steps.append(
+                    f"{scope.name}: could not remove this run's duplicate {removal.key!r}: "
+                    f"{error}; the next plan shows it"
+                )
         return rekeyed({k: r for k, r in live.items() if k not in gone})
 
     def _apply_plain(self, change: Change) -> str | None:
@@ -76,22 +111,39 @@ class Verifier:
             return str(e)
         return None
 
-    def _check_effect(self, scope: Scope, run: Survey, live: dict[str, Record], mine: list[Outcome]) -> None:
+    def _check_effect(
+        self, scope: Scope, run: Survey, live: dict[str, Record], mine: list[Outcome]
+    ) -> None:
         """An applied change whose object still differs was accepted but not kept: a failure, not a warning."""
         left = self._left(scope, run, live) if run.resolved else {}
         ids = {str(r.id) for r in live.values()}
         for o in mine:
             c = o.change
             what = left.get(c.key) if run.resolved else _unkept(c, live)
-            if c.action == "delete" and str((c.before or {}).get("id")) in ids and not (o.written and o.written.note):
-                o.status, o.error = "failed", "the server accepted the delete but the object is still there"
+            if (
+                c.action == "delete"
+                and str((c.before or {}).get("id")) in ids
+                and not (o.written and o.written.note)
+            ):
+                o.status, o.error = (
+                    "failed",
+                    "the server accepted the delete but the object is still there",
+                )
             elif c.action != "delete" and what is not None and what.action != "delete":
-                detail = "it is not there" if what.action == "create" else \
-                    f"{', '.join(sorted(field_name(c, n) for n in what.fields))} still " \
+                detail = (
+                    "it is not there"
+                    if what.action == "create"
+                    else f"{', '.join(sorted(field_name(c, n) for n in what.fields))} still "
                     f"differ{'s' if len(what.fields) == 1 else ''}"
-                hint = self.providers[scope.provider_key].explain_unconverged(c, live=live.get(c.key))
+                )
+                hint = self.providers[scope.provider_key].explain_unconverged(
+                    c, live=live.get(c.key)
+                )
                 detail += f" — {hint}" if hint else ""
-                o.status, o.error = "failed", f"the server accepted the {c.action} but it did not take effect: {detail}"
+                o.status, o.error = (
+                    "failed",
+                    f"the server accepted the {c.action} but it did not take effect: {detail}",
+                )
 
     def _left(self, scope: Scope, run: Survey, live: dict[str, Record]) -> dict[str, Change]:
         """What a fresh plan would still do, by key."""
@@ -111,9 +163,14 @@ def _unkept(change: Change, live: dict[str, Record]) -> Change | None:
     if change.action == "create":
         now = live.get(change.key)
     else:
-        now = next((r for r in live.values() if str(r.id) == str((change.before or {}).get("id"))), None)
+        now = next(
+            (r for r in live.values() if str(r.id) == str((change.before or {}).get("id"))), None
+        )
     if now is None:
         return replace(change, action="create")
     after = change.after or {}
-    fields = field_diff({f: after.get(f) for f in (change.fields if change.action == "update" else after)}, now.values)
+    fields = field_diff(
+        {f: after.get(f) for f in (change.fields if change.action == "update" else after)},
+        now.values,
+    )
     return replace(change, action="update", fields=fields) if fields else None

@@ -46,21 +46,33 @@ class Main(click.Group):
         return verbosity_options(command) if command is not None else None
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, meaning) for service in registry.services() for name, meaning in service.env_vars]
-        rows += [("..._NAME", "any variable above, for the files with `account: NAME` (never the plain one)"),
-                 ("PROVISIONER_TIMEOUT", "read timeout of one request in seconds (default 30)"),
-                 ("NO_COLOR", "any non-empty value turns colour off"),
-                 ("GITHUB_ACTIONS", "true: file errors also as ::error annotations for the pull request's diff")]
+        rows = [
+            (name, meaning) for service in registry.services() for name, meaning in service.env_vars
+        ]
+        rows += [
+            (
+                "..._NAME",
+                "any variable above, for the files with `account: NAME` (never the plain one)",
+            ),
+            ("PROVISIONER_TIMEOUT", "read timeout of one request in seconds (default 30)"),
+            ("NO_COLOR", "any non-empty value turns colour off"),
+            (
+                "GITHUB_ACTIONS",
+                "true: file errors also as ::error annotations for the pull request's diff",
+            ),
+        ]
         with formatter.section("Environment"):
             formatter.write_dl(rows)
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="provisioner")
-@click.option("-v", "--verbose", count=True, expose_value=False, callback=set_verbosity,
-              help=VERBOSE_HELP)
-@click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=set_verbosity,
-              help=QUIET_HELP)
+@click.option(
+    "-v", "--verbose", count=True, expose_value=False, callback=set_verbosity, help=VERBOSE_HELP
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, expose_value=False, callback=set_verbosity, help=QUIET_HELP
+)
 def main() -> None:
     """Keep people's schedules in git; make the live services match."""
     _tolerant_streams()
@@ -72,7 +84,10 @@ def _tolerant_streams() -> None:
     ``\u2192`` for what it cannot show, instead of a UnicodeEncodeError traceback half-way through a plan."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
+        if (
+            reconfigure is not None
+            and (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8"
+        ):
             reconfigure(errors="backslashreplace")
 
 

@@ -42,21 +42,43 @@ MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger than this is not one we 
 @PATHS
 @TARGET
 @CHANGED_SINCE
-@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply exactly this plan.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Apply exactly this plan.",
+)
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--force", is_flag=True, help="Override the safety guards (mass deletes, protected objects).")
-@click.option("--republish", is_flag=True, help="Afterwards, publish every guide with `publish:` again in full.")
+@click.option(
+    "--force", is_flag=True, help="Override the safety guards (mass deletes, protected objects)."
+)
+@click.option(
+    "--republish",
+    is_flag=True,
+    help="Afterwards, publish every guide with `publish:` again in full.",
+)
 @PARALLELISM
 @RECORD
 @guard
-def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str | None, plan_file: str | None,
-          auto_approve: bool, force: bool, republish: bool, parallelism: int, record_dir: str | None) -> None:
+def apply(
+    paths: tuple[str, ...],
+    targets: tuple[str, ...],
+    changed_since: str | None,
+    plan_file: str | None,
+    auto_approve: bool,
+    force: bool,
+    republish: bool,
+    parallelism: int,
+    record_dir: str | None,
+) -> None:
     """Apply a fresh plan, or exactly a saved one."""
     start_recording(record_dir)
     workspace = load(paths)
     if plan_file:
         if targets or changed_since:
-            raise Fail("error: --plan applies the saved plan's own scopes; leave out --target and --changed-since")
+            raise Fail(
+                "error: --plan applies the saved plan's own scopes; leave out --target and --changed-since"
+            )
         saved = _load_plan(plan_file)
         engine = make_engine(workspace, parallelism, {c.provider for c in saved.changes})
         run = _saved_run(engine, workspace, saved, resolve=republish)
@@ -78,7 +100,9 @@ def apply(paths: tuple[str, ...], targets: tuple[str, ...], changed_since: str |
     from provisioner.applying.budgets import check_budgets
 
     check_budgets(report_budgets(engine, run, changes), force=force)
-    engine.check_safety(run, force=force)  # before asking: a "yes" must not be followed by a refusal
+    engine.check_safety(
+        run, force=force
+    )  # before asking: a "yes" must not be followed by a refusal
     if not auto_approve:
         _confirm()
     from provisioner.engine import Interrupted
@@ -115,21 +139,30 @@ def _saved_run(engine: Engine, workspace: Workspace, saved: Plan, *, resolve: bo
         fresh = engine.read_saved(workspace, saved)
     problems = check_saved(saved, fresh)
     if problems:
-        raise StalePlanError("refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems))
+        raise StalePlanError(
+            "refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems)
+        )
     run, done = adopt_saved(saved, fresh)
     if done and run.plan.empty:
         n = len(done)
-        click.echo(f"The saved plan is already applied: live state holds its {n} change{'s' if n != 1 else ''}.",
-                   err=True)
+        click.echo(
+            f"The saved plan is already applied: live state holds its {n} change{'s' if n != 1 else ''}.",
+            err=True,
+        )
     elif done:
-        click.echo(f"{len(done)} of the saved plan's {len(saved.changes)} changes are already applied; "
-                   f"applying the other {len(run.plan.changes)}.", err=True)
+        click.echo(
+            f"{len(done)} of the saved plan's {len(saved.changes)} changes are already applied; "
+            f"applying the other {len(run.plan.changes)}.",
+            err=True,
+        )
     return run
 
 
 def _confirm() -> None:
     if not sys.stdin.isatty():
-        raise Fail("error: refusing to apply without confirmation: no terminal to ask on; pass --auto-approve")
+        raise Fail(
+            "error: refusing to apply without confirmation: no terminal to ask on; pass --auto-approve"
+        )
     if not click.confirm("Apply these changes?", default=False):
         raise Fail("error: apply cancelled; nothing was written")
 
@@ -142,17 +175,23 @@ def _report(report: ApplyReport) -> None:
         click.echo(f"FAILED {step}")
     for warning in report.unconverged:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"Applied {report.count('applied')}, failed {report.count('failed')}, "
-               f"skipped {report.count('skipped')}.")
+    click.echo(
+        f"Applied {report.count('applied')}, failed {report.count('failed')}, "
+        f"skipped {report.count('skipped')}."
+    )
     if report.failed_steps and report.count("failed") == 0 and report.count("skipped") == 0:
         # Plain apply finds no changes after a failed publish, so it would never publish again.
-        raise Fail("error: the changes were applied but a post-apply step failed; fix the cause, then run "
-                   "`provisioner apply --republish`")
+        raise Fail(
+            "error: the changes were applied but a post-apply step failed; fix the cause, then run "
+            "`provisioner apply --republish`"
+        )
     if report.failed_steps:
-        raise Fail("error: some changes or steps failed; fix the cause and run apply again, then "
-                   "`provisioner apply --republish` if a publish failed")
+        raise Fail(
+            "error: some changes or steps failed; fix the cause and run apply again, then "
+            "`provisioner apply --republish` if a publish failed"
+        )
     if not report.ok:
-        raise Fail("error: some changes failed or were skipped; fix the cause (for a stale change: review a new "
-                   "plan) and run apply again (it converges)")
-
-
+        raise Fail(
+            "error: some changes failed or were skipped; fix the cause (for a stale change: review a new "
+            "plan) and run apply again (it converges)"
+        )

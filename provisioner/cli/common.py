@@ -27,21 +27,47 @@ if TYPE_CHECKING:
 # Each command imports what it needs when it runs (the YAML parser and pydantic to load files; the engine and
 # requests to talk to a service): `provisioner --help` imports none of them.
 PATHS = click.argument("paths", nargs=-1, type=click.Path())
-FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                      help="text for a terminal, markdown for a pull-request comment, json for machines.")
-TARGET = click.option("--target", "targets", multiple=True, metavar="KIND:ID",
-                       help="Only this scope (repeatable): guide:47, plan:5678, person:111; ACCOUNT/KIND:ID for an "
-                            "account. Other scopes are not read.")
-CHANGED_SINCE = click.option("--changed-since", metavar="REF",
-                             help="Only the scopes declared in files that differ between git REF and the working "
-                                  "tree (added to --target).")
-BASE = click.option("--base", metavar="REF",
-                    help='Label each change "change" (from the YAML\'s difference to REF) or "drift" (REF\'s YAML '
-                         "would plan it too).")
-PARALLELISM = click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
-                           help="Concurrent requests for reads and writes.")
-RECORD = click.option("--record", "record_dir", type=click.Path(file_okay=False),
-                      help="Write each request and response to DIR as JSON (credentials removed).")
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for a terminal, markdown for a pull-request comment, json for machines.",
+)
+TARGET = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KIND:ID",
+    help="Only this scope (repeatable): guide:47, plan:5678, person:111; ACCOUNT/KIND:ID for an "
+    "account. Other scopes are not read.",
+)
+CHANGED_SINCE = click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Only the scopes declared in files that differ between git REF and the working "
+    "tree (added to --target).",
+)
+BASE = click.option(
+    "--base",
+    metavar="REF",
+    help='Label each change "change" (from the YAML\'s difference to REF) or "drift" (REF\'s YAML '
+    "would plan it too).",
+)
+PARALLELISM = click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Concurrent requests for reads and writes.",
+)
+RECORD = click.option(
+    "--record",
+    "record_dir",
+    type=click.Path(file_okay=False),
+    help="Write each request and response to DIR as JSON (credentials removed).",
+)
 
 
 class Fail(click.ClickException):
@@ -102,14 +128,20 @@ def interrupted(report: ApplyReport | None = None) -> NoReturn:
         outcome_lines(report)
         for step in report.failed_steps:
             click.echo(f"FAILED {step}", err=True)
-        from provisioner.applying.interruptible import NOT_STARTED  # here: --help stays free of concurrent.futures
+        from provisioner.applying.interruptible import (
+            NOT_STARTED,
+        )  # here: --help stays free of concurrent.futures
 
         not_started = sum(o.status == "skipped" and o.error == NOT_STARTED for o in report.outcomes)
-        skipped = report.count("skipped") - not_started  # stale, or a spent budget: skipped before Ctrl-C
-        click.echo(f"interrupted: {report.count('applied')} applied, {report.count('failed')} failed, "
-                   + (f"{skipped} skipped, " if skipped else "") +
-                   f"{not_started} not started. Re-running apply converges (it plans again from live state).",
-                   err=True)
+        skipped = (
+            report.count("skipped") - not_started
+        )  # stale, or a spent budget: skipped before Ctrl-C
+        click.echo(
+            f"interrupted: {report.count('applied')} applied, {report.count('failed')} failed, "
+            + (f"{skipped} skipped, " if skipped else "")
+            + f"{not_started} not started. Re-running apply converges (it plans again from live state).",
+            err=True,
+        )
     sys.exit(130)
 
 
@@ -121,7 +153,9 @@ def usage_exits_1(e: click.UsageError) -> NoReturn:
 
 
 def default_paths(paths: tuple[str, ...]) -> list[str]:
-    return list(paths) or ["schedules"]  # loader.DEFAULT_PATH (not imported here: --help stays light)
+    return list(paths) or [
+        "schedules"
+    ]  # loader.DEFAULT_PATH (not imported here: --help stays light)
 
 
 def context_clock() -> Clock:
@@ -145,29 +179,55 @@ def load(paths: tuple[str, ...]) -> Workspace:
     return load_workspace(default_paths(paths))
 
 
-def make_engine(workspace: Workspace, parallelism: int, services: Collection[str] | None = None) -> Engine:
+def make_engine(
+    workspace: Workspace, parallelism: int, services: Collection[str] | None = None
+) -> Engine:
     """The engine with a provider for each service the files use (of ``services``, when given)."""
     from provisioner.cli.progress import ProgressReporter
     from provisioner.engine import Engine
 
     clock = context_clock()
-    progress = ProgressReporter(sys.stderr, clock=clock)  # silent for short runs; a bar on a terminal, else lines
+    progress = ProgressReporter(
+        sys.stderr, clock=clock
+    )  # silent for short runs; a bar on a terminal, else lines
     click.get_current_context().call_on_close(progress.close)
-    return Engine(registry.build(workspace, os.environ, services, clock=clock), parallelism=parallelism,
-                  progress=None if quiet() else progress, clock=clock)
+    return Engine(
+        registry.build(workspace, os.environ, services, clock=clock),
+        parallelism=parallelism,
+        progress=None if quiet() else progress,
+        clock=clock,
+    )
 
 
 def color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: only a non-empty value
+    return sys.stdout.isatty() and not os.environ.get(
+        "NO_COLOR"
+    )  # no-color.org: only a non-empty value
 
 
-def show(plan: Plan, fmt: str, title: str = "Plan", note: str = "", out: TextIO | None = None) -> None:
+def show(
+    plan: Plan, fmt: str, title: str = "Plan", note: str = "", out: TextIO | None = None
+) -> None:
     stream = out or sys.stdout
-    render(plan, fmt, stream, color=fmt == "text" and stream.isatty() and color(), title=title, note=note)
+    render(
+        plan,
+        fmt,
+        stream,
+        color=fmt == "text" and stream.isatty() and color(),
+        title=title,
+        note=note,
+    )
 
 
-def planned(engine: Engine, workspace: Workspace, wanted: select.Wanted, paths: list[str], base: str | None, *,
-             want_labels: bool) -> tuple[Survey, str]:
+def planned(
+    engine: Engine,
+    workspace: Workspace,
+    wanted: select.Wanted,
+    paths: list[str],
+    base: str | None,
+    *,
+    want_labels: bool,
+) -> tuple[Survey, str]:
     """Plan the scopes --target / --changed-since select, labelled against --base when given; and, when only
     some scopes were planned, a note saying which (on stderr, and in markdown for the reviewer)."""
     selection = wanted.selection(engine.scopes)
@@ -193,7 +253,10 @@ def report_budgets(engine: Engine, run: Survey, changes: Any) -> list[RequestBud
 
     found = budgets(engine.providers, run, changes)
     for b in found if not quiet() else ():
-        click.echo(f"This apply will use about {b.used} {b.service} requests (budget {b.limit}/day).", err=True)
+        click.echo(
+            f"This apply will use about {b.used} {b.service} requests (budget {b.limit}/day).",
+            err=True,
+        )
     return found
 
 
@@ -205,7 +268,7 @@ def outcome_lines(report: ApplyReport) -> None:
         mark = {"applied": "ok    ", "failed": "FAILED", "skipped": "skip  "}[o.status]
         where = f" ({o.change.source})" if o.change.source and o.status != "applied" else ""
         said = o.error or (o.written.note if o.written else None)
-        click.echo(f"  {mark} {o.change.action:<6} {o.change.scope} {named_key(o.change)!r}{where}" +
-                   (f": {said}" if said else ""))
-
-
+        click.echo(
+            f"  {mark} {o.change.action:<6} {o.change.scope} {named_key(o.change)!r}{where}"
+            + (f": {said}" if said else "")
+        )

@@ -35,6 +35,7 @@ from provisioner.render import render
 if TYPE_CHECKING:
     from provisioner.core.plan import Plan
 
+
 @click.command()
 @PATHS
 @guard
@@ -51,20 +52,34 @@ def validate(paths: tuple[str, ...]) -> None:
 @TARGET
 @CHANGED_SINCE
 @BASE
-@click.option("--out", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
-              help="Write the JSON plan for apply --plan (`-`: to stdout, the readable plan then goes to stderr).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    help="Write the JSON plan for apply --plan (`-`: to stdout, the readable plan then goes to stderr).",
+)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
 @PARALLELISM
 @RECORD
 @guard
-def plan(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_since: str | None, base: str | None,
-         out: str | None, detailed_exitcode: bool, parallelism: int, record_dir: str | None) -> None:
+def plan(
+    paths: tuple[str, ...],
+    fmt: str,
+    targets: tuple[str, ...],
+    changed_since: str | None,
+    base: str | None,
+    out: str | None,
+    detailed_exitcode: bool,
+    parallelism: int,
+    record_dir: str | None,
+) -> None:
     """Read live state and show the changes apply would make."""
     start_recording(record_dir)
     workspace = load(paths)
     wanted = select.wanted(targets, changed_since, default_paths(paths), workspace)
     engine = make_engine(workspace, parallelism, wanted.services())
-    run, note = planned(engine, workspace, wanted, default_paths(paths), base, want_labels=fmt != "json")
+    run, note = planned(
+        engine, workspace, wanted, default_paths(paths), base, want_labels=fmt != "json"
+    )
     if out == "-":  # stdout carries the plan file alone, so it can be piped or redirected
         if fmt != "json":
             show(run.plan, fmt, note=note, out=sys.stderr)
@@ -86,7 +101,9 @@ def _write_plan(plan: Plan, path: str) -> None:
         with open(path, "w", encoding="utf-8") as fh:
             render(plan, "json", fh, color=False)
     except OSError as e:
-        raise Fail(f"error: cannot write the plan file {path}: {e.strerror or type(e).__name__}") from e
+        raise Fail(
+            f"error: cannot write the plan file {path}: {e.strerror or type(e).__name__}"
+        ) from e
     if not quiet():
         click.echo(f"Plan written to {path} ({plan.fingerprint[:19]}…).", err=True)
 
@@ -100,22 +117,37 @@ def _write_plan(plan: Plan, path: str) -> None:
 @PARALLELISM
 @RECORD
 @guard
-def drift(paths: tuple[str, ...], fmt: str, targets: tuple[str, ...], changed_since: str | None, base: str | None,
-          parallelism: int, record_dir: str | None) -> None:
+def drift(
+    paths: tuple[str, ...],
+    fmt: str,
+    targets: tuple[str, ...],
+    changed_since: str | None,
+    base: str | None,
+    parallelism: int,
+    record_dir: str | None,
+) -> None:
     """Like plan, for scheduled runs: exit 0 in sync, 2 drift, 1 error."""
     start_recording(record_dir)
     workspace = load(paths)
     wanted = select.wanted(targets, changed_since, default_paths(paths), workspace)
     engine = make_engine(workspace, parallelism, wanted.services())
-    run, note = planned(engine, workspace, wanted, default_paths(paths), base, want_labels=fmt != "json")
+    run, note = planned(
+        engine, workspace, wanted, default_paths(paths), base, want_labels=fmt != "json"
+    )
     show(run.plan, fmt, title="Drift", note=note)
     sys.exit(2 if run.plan.differs else 0)
 
 
 @click.command()
 @PATHS
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="A table (text) or the same findings as data (json).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A table (text) or the same findings as data (json).",
+)
 @RECORD
 @guard
 def doctor(paths: tuple[str, ...], fmt: str, record_dir: str | None) -> None:
@@ -125,7 +157,11 @@ def doctor(paths: tuple[str, ...], fmt: str, record_dir: str | None) -> None:
     start_recording(record_dir)
     rows = checks.run(load(paths), os.environ, clock=context_clock())
     if fmt == "json":
-        click.echo(json.dumps({"ok": not checks.failed(rows), "checks": [r.to_json() for r in rows]}, indent=2))
+        click.echo(
+            json.dumps(
+                {"ok": not checks.failed(rows), "checks": [r.to_json() for r in rows]}, indent=2
+            )
+        )
     else:
         click.echo(checks.table(rows), nl=False)
     if checks.failed(rows):
@@ -138,5 +174,3 @@ def schema() -> None:
     from provisioner.files.schema import schema_text
 
     click.echo(schema_text(), nl=False)
-
-

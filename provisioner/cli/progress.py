@@ -18,8 +18,12 @@ from provisioner.core.clock import SYSTEM, Clock
 # Below this many items a phase is quick enough to need no progress, unless it has taken MIN_SECONDS already.
 MIN_ITEMS = 50
 MIN_SECONDS = 3.0
-PHASES = {"read": ("reading live state", "scopes"), "resolve": ("resolving references", "scopes"),
-          "apply": ("applying changes", "changes"), "verify": ("verifying", "scopes")}
+PHASES = {
+    "read": ("reading live state", "scopes"),
+    "resolve": ("resolving references", "scopes"),
+    "apply": ("applying changes", "changes"),
+    "verify": ("verifying", "scopes"),
+}
 BAR_WIDTH = 30
 REDRAW_SECONDS = 0.1  # a bar is redrawn at most this often (and always at its start and end)
 
@@ -34,16 +38,26 @@ class ProgressReporter:
     ``tty`` defaults to ``stream.isatty()``; call :meth:`close` when the command ends (it erases a live bar).
     """
 
-    def __init__(self, stream: TextIO, *, tty: bool | None = None, min_items: int = MIN_ITEMS,
-                 every_percent: int = 10, every_seconds: float = 5.0, clock: Clock = SYSTEM,
-                 min_seconds: float = MIN_SECONDS) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        tty: bool | None = None,
+        min_items: int = MIN_ITEMS,
+        every_percent: int = 10,
+        every_seconds: float = 5.0,
+        clock: Clock = SYSTEM,
+        min_seconds: float = MIN_SECONDS,
+    ) -> None:
         self.stream, self.min_items, self.clock = stream, min_items, clock
         self.min_seconds = min_seconds
         self._started: dict[str, float] = {}  # phase -> when the engine said it began
         self.every_percent, self.every_seconds = every_percent, every_seconds
         self.tty = stream.isatty() if tty is None else tty
         self._last: dict[str, tuple[int, float]] = {}  # phase -> (last step printed, when)
-        self._bar: tuple[str, float, float] | None = None  # (phase, started, last drawn) while a bar is shown
+        self._bar: tuple[str, float, float] | None = (
+            None  # (phase, started, last drawn) while a bar is shown
+        )
         self._drawn = 0  # length of the bar line on screen, to erase it
 
     def __call__(self, what: str, done: int, total: int) -> None:
@@ -75,8 +89,12 @@ class ProgressReporter:
             return
         started = now if self._bar is None else self._bar[1]
         self._bar = (what, started, now)
-        line = bar_line(what, done, total, now - started)[:max(10, shutil.get_terminal_size().columns - 1)]
-        click.echo("\r" + line.ljust(self._drawn), file=self.stream, nl=False)  # the padding hides a longer line
+        line = bar_line(what, done, total, now - started)[
+            : max(10, shutil.get_terminal_size().columns - 1)
+        ]
+        click.echo(
+            "\r" + line.ljust(self._drawn), file=self.stream, nl=False
+        )  # the padding hides a longer line
         self._drawn = len(line)
         if done >= total:
             self.close()
@@ -93,5 +111,7 @@ def bar_line(what: str, done: int, total: int, elapsed: float) -> str:
     label, unit = _phase(what)
     filled = BAR_WIDTH * min(done, total) // total
     seconds = int(elapsed)
-    return (f"{label} ({unit}) [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {done}/{total} "
-            f"{seconds // 3600}:{seconds % 3600 // 60:02}:{seconds % 60:02}")
+    return (
+        f"{label} ({unit}) [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {done}/{total} "
+        f"{seconds // 3600}:{seconds % 3600 // 60:02}:{seconds % 60:02}"
+    )

@@ -26,8 +26,14 @@ def set_verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> Non
 
 
 def configure_logging(meta: dict[str, Any]) -> None:
-    level = logging.ERROR if meta.get("quiet") else logging.WARNING - 10 * min(meta.get("verbose", 0), 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    level = (
+        logging.ERROR
+        if meta.get("quiet")
+        else logging.WARNING - 10 * min(meta.get("verbose", 0), 2)
+    )
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True
+    )
 
 
 def quiet() -> bool:
@@ -38,8 +44,19 @@ def verbosity_options(command: click.Command) -> click.Command:
     """Give a command -v and -q of its own, so they work after the subcommand too."""
     if not any(p.name == "quiet" for p in command.params):
         command.params += [
-            click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=set_verbosity,
-                         help=VERBOSE_HELP),
-            click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=set_verbosity,
-                         help=QUIET_HELP)]
+            click.Option(
+                ["-v", "--verbose"],
+                count=True,
+                expose_value=False,
+                callback=set_verbosity,
+                help=VERBOSE_HELP,
+            ),
+            click.Option(
+                ["-q", "--quiet"],
+                is_flag=True,
+                expose_value=False,
+                callback=set_verbosity,
+                help=QUIET_HELP,
+            ),
+        ]
     return command

@@ -55,8 +55,16 @@ class StalePlanError(ProvisionerError):
 class ApiError(ProvisionerError):
     """An HTTP answer the tool could not use. ``body`` is the server's parsed body (or text)."""
 
-    def __init__(self, message: str, *, status: int | None = None, body: Any = None,
-                 method: str = "", url: str = "", retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: Any = None,
+        method: str = "",
+        url: str = "",
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.body = body

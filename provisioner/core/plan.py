@@ -44,7 +44,9 @@ class Change:
     # With `--base REF`: "change" when the YAML's difference to REF makes it, "drift" when REF's YAML would
     # plan it too (live moved away from what REF declares); None without --base.
     cause: str | None = None
-    account: str | None = None  # the service account (``account:`` of its file); None for the default one
+    account: str | None = (
+        None  # the service account (``account:`` of its file); None for the default one
+    )
 
     @property
     def ident(self) -> tuple[str, str, str]:
@@ -133,7 +135,9 @@ class Plan:
         s = self.summary
         if self.empty and self.duplicates:
             n = len(self.duplicates)
-            return f"No changes, but {n} duplicate{'s' if n != 1 else ''} in live (see the warnings)."
+            return (
+                f"No changes, but {n} duplicate{'s' if n != 1 else ''} in live (see the warnings)."
+            )
         if self.empty:
             return "No changes. Live state matches the YAML."
         return f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete."
@@ -147,8 +151,10 @@ class Plan:
     @property
     def fingerprint(self) -> str:
         # Exactly the text `fingerprint()` hashes (keys sorted: changes, format_version, inputs_digest).
-        text = (f'{{"changes":[{",".join(self.encoded_changes)}],"format_version":{_canonical(FORMAT_VERSION)},'
-                f'"inputs_digest":{_canonical(self.inputs_digest)}}}')
+        text = (
+            f'{{"changes":[{",".join(self.encoded_changes)}],"format_version":{_canonical(FORMAT_VERSION)},'
+            f'"inputs_digest":{_canonical(self.inputs_digest)}}}'
+        )
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
     def to_json(self, *, encoded: bool = False) -> dict[str, Any]:
@@ -158,7 +164,9 @@ class Plan:
             "format_minor": FORMAT_MINOR,
             "tool_version": __version__,
             "summary": self.summary,
-            "changes": list(self.encoded_changes) if encoded else [c.to_json() for c in self.changes],
+            "changes": list(self.encoded_changes)
+            if encoded
+            else [c.to_json() for c in self.changes],
             "scopes": [asdict(s) for s in self.scopes],
             "warnings": list(self.warnings),
             "duplicates": list(self.duplicates),
@@ -169,11 +177,18 @@ class Plan:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
-        scopes = tuple(ScopeReport(**{**s, "violations": tuple(s.get("violations", ()))})
-                       for s in data.get("scopes", []))
-        return cls(changes=tuple(Change.from_json(c) for c in data.get("changes", [])), scopes=scopes,
-                   warnings=tuple(data.get("warnings", [])), inputs_digest=data.get("inputs_digest", ""),
-                   impact=tuple(data.get("impact", [])), duplicates=tuple(data.get("duplicates", [])))
+        scopes = tuple(
+            ScopeReport(**{**s, "violations": tuple(s.get("violations", ()))})
+            for s in data.get("scopes", [])
+        )
+        return cls(
+            changes=tuple(Change.from_json(c) for c in data.get("changes", [])),
+            scopes=scopes,
+            warnings=tuple(data.get("warnings", [])),
+            inputs_digest=data.get("inputs_digest", ""),
+            impact=tuple(data.get("impact", [])),
+            duplicates=tuple(data.get("duplicates", [])),
+        )
 
     def with_changes(self, changes: tuple[Change, ...]) -> Plan:
         return replace(self, changes=changes)

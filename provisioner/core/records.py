@@ -15,7 +15,17 @@ from provisioner.core.plan import Change, Plan, provider_key
 from provisioner.files.fields import Safety, Strict
 from provisioner.files.positions import Pos, position
 
-__all__ = ["Change", "Loaded", "Plan", "Record", "Scope", "Workspace", "add_live", "position", "provider_key"]
+__all__ = [
+    "Change",
+    "Loaded",
+    "Plan",
+    "Record",
+    "Scope",
+    "Workspace",
+    "add_live",
+    "position",
+    "provider_key",
+]
 
 
 @dataclass(frozen=True)
@@ -80,8 +90,14 @@ def add_live(records: dict[str, Record], record: Record) -> Record:
     """Add a live record. Services allow two objects with one identity: the second is keyed "key (#id)" and
     marked as a twin, so it is never matched to a declaration (prune removes it)."""
     if record.key in records:
-        twin = Record(f"{record.key} (#{record.id})", record.values, id=record.id, source=record.source,
-                      identity=record.identity, twin_of=record.key)
+        twin = Record(
+            f"{record.key} (#{record.id})",
+            record.values,
+            id=record.id,
+            source=record.source,
+            identity=record.identity,
+            twin_of=record.key,
+        )
         records[twin.key] = twin
         return twin
     records[record.key] = record
@@ -103,9 +119,13 @@ class Scope:
     ignore: tuple[str, ...] = ()
     protect: tuple[str, ...] = ()
     safety: Safety = field(default_factory=Safety)
-    note_renames: bool = False  # the service cannot rename: say so where a create looks like a renamed delete
+    note_renames: bool = (
+        False  # the service cannot rename: say so where a create looks like a renamed delete
+    )
     files: int = 0  # how many files declare this scope
-    anchor: tuple[Loaded, tuple[str | int, ...]] | None = None  # where the scope is declared, for errors
+    anchor: tuple[Loaded, tuple[str | int, ...]] | None = (
+        None  # where the scope is declared, for errors
+    )
     # The `--target KIND:ID` kind this scope answers to (one of its Service's ``target_kinds``); its id is
     # ``target[kind]``. Empty: the scope cannot be picked by --target (only by --changed-since or a saved plan).
     kind: str = ""
@@ -122,4 +142,3 @@ class Scope:
     def provider_key(self) -> str:
         """Which built provider serves this scope: one per (service, account)."""
         return provider_key(self.provider, self.account)
-

@@ -14,13 +14,19 @@ def cross_file_checks(files: list[Loaded]) -> list[Diagnostic]:
     seen: dict[tuple[object, ...], tuple[Loaded, tuple[str | int, ...]]] = {}
     diags: list[Diagnostic] = []
 
-    def claim(identity: tuple[object, ...], item: Loaded, loc: tuple[str | int, ...], what: str) -> None:
+    def claim(
+        identity: tuple[object, ...], item: Loaded, loc: tuple[str | int, ...], what: str
+    ) -> None:
         # Declarations are told apart by where they sit in the document, not by the line of their text: a `<<`
         # merge copies a name whose text stands on another item's line.
         # Scopes of different accounts are different scopes, even with the same ids (docs/api-notes.md, contract §2.1).
         first, first_loc = seen.setdefault((item.account, *identity), (item, loc))
         if (first.path, first_loc) != (item.path, loc):
-            diags.append(item.diagnostic(loc, f"{what} is declared twice (first at {first.where(*first_loc)})"))
+            diags.append(
+                item.diagnostic(
+                    loc, f"{what} is declared twice (first at {first.where(*first_loc)})"
+                )
+            )
 
     by_service: dict[str, list[Loaded]] = defaultdict(list)
     for item in files:

@@ -45,7 +45,9 @@ def text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected text, got {type(value).__name__} {value!r}")
     if _CONTROL.search(value):
-        raise ValueError(f"control characters (tabs, newlines, direction overrides) are not allowed in {value!r}")
+        raise ValueError(
+            f"control characters (tabs, newlines, direction overrides) are not allowed in {value!r}"
+        )
     if not value.strip():
         raise ValueError("must not be empty")
     if value != value.strip():
@@ -65,27 +67,46 @@ def nfc(value: str) -> str:
 
 def account_name(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,39}", value):
-        raise ValueError(f"an account is a name of letters, digits and _ starting with a letter (it becomes the "
-                         f"suffix of the service's environment variables, e.g. ..._EAST), got {value!r}")
+        raise ValueError(
+            f"an account is a name of letters, digits and _ starting with a letter (it becomes the "
+            f"suffix of the service's environment variables, e.g. ..._EAST), got {value!r}"
+        )
     return value
 
 
 Account = Annotated[
-    str, BeforeValidator(account_name),
-    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_]{0,39}$", "examples": ["east"],
-                    "description": "The service account of this file: credentials and URL come from the same "
-                                   "variables with _ACCOUNT appended (e.g. ..._API_KEY_EAST); "
-                                   "scopes of different accounts are different scopes, even with the same ids."}),
+    str,
+    BeforeValidator(account_name),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[A-Za-z][A-Za-z0-9_]{0,39}$",
+            "examples": ["east"],
+            "description": "The service account of this file: credentials and URL come from the same "
+            "variables with _ACCOUNT appended (e.g. ..._API_KEY_EAST); "
+            "scopes of different accounts are different scopes, even with the same ids.",
+        }
+    ),
 ]
 
 IntId = Annotated[
     int,
     BeforeValidator(int_id),
-    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\s*\d+\s*$"}],
-                    "description": "A numeric id, as an integer or a string of digits."}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "string", "pattern": r"^\s*\d+\s*$"},
+            ],
+            "description": "A numeric id, as an integer or a string of digits.",
+        }
+    ),
 ]
-Text = Annotated[str, BeforeValidator(text),
-                 WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": r"\S"})]
+Text = Annotated[
+    str,
+    BeforeValidator(text),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": r"\S"}),
+]
 
 
 @dataclass(frozen=True)
@@ -109,13 +130,20 @@ def ref_parser(noun: str, kinds: tuple[str, ...]) -> BeforeValidator:
             return int_id(value.value) if value.kind == "id" else value
         if isinstance(value, dict):
             if len(value) != 1 or next(iter(value)) not in kinds:
-                raise ValueError(f"{noun} reference must be an id or one of {expected}, got {dict(value)!r}")
+                raise ValueError(
+                    f"{noun} reference must be an id or one of {expected}, got {dict(value)!r}"
+                )
             kind, inner = next(iter(value.items()))
-            return Ref(kind, text(inner) if not isinstance(inner, int) or kind != "import_id" else str(inner))
+            return Ref(
+                kind,
+                text(inner) if not isinstance(inner, int) or kind != "import_id" else str(inner),
+            )
         try:
             return int_id(value)
         except ValueError:
-            raise ValueError(f"{noun} reference must be an id or one of {expected}, got {value!r}") from None
+            raise ValueError(
+                f"{noun} reference must be an id or one of {expected}, got {value!r}"
+            ) from None
 
     return BeforeValidator(parse)
 
@@ -123,7 +151,13 @@ def ref_parser(noun: str, kinds: tuple[str, ...]) -> BeforeValidator:
 def _ids_only(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     """A list of plain ids in range is kept as it is, without a call per item; anything else (a reference by
     email, an id as a string, a mistake) goes through the per-item parser, which names the item at fault."""
-    if type(value) is list and value and set(map(type, value)) == {int} and min(value) >= 1 and max(value) <= MAX_ID:
+    if (
+        type(value) is list
+        and value
+        and set(map(type, value)) == {int}
+        and min(value) >= 1
+        and max(value) <= MAX_ID
+    ):
         return value
     return handler(value)
 
@@ -132,18 +166,38 @@ def _ids_only(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
 REF_LIST = WrapValidator(_ids_only)
 
 
-def ref_schema(noun: str, kinds: tuple[str, ...], help: dict[str, str], examples: dict[str, str]) -> WithJsonSchema:
+def ref_schema(
+    noun: str, kinds: tuple[str, ...], help: dict[str, str], examples: dict[str, str]
+) -> WithJsonSchema:
     # JSON Schema only (editors): mirrors what the parser accepts, including ids written as digit strings.
     options: list[dict[str, Any]] = [
         {"type": "integer", "minimum": 1, "description": f"{noun} id"},
-        {"type": "string", "pattern": r"^\s*\d+\s*$", "description": f"{noun} id as a string of digits"}]
+        {
+            "type": "string",
+            "pattern": r"^\s*\d+\s*$",
+            "description": f"{noun} id as a string of digits",
+        },
+    ]
     for k in kinds:
-        value: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": r"\S",
-                                 "description": help[k].format(noun=noun), "examples": [examples[k]]}
+        value: dict[str, Any] = {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_NAME,
+            "pattern": r"\S",
+            "description": help[k].format(noun=noun),
+            "examples": [examples[k]],
+        }
         if k == "import_id":
             value = {"anyOf": [value, {"type": "integer"}], "description": value["description"]}
-        options.append({"type": "object", "additionalProperties": False, "required": [k], "properties": {k: value},
-                        "description": f"{noun} by {k}"})
+        options.append(
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "required": [k],
+                "properties": {k: value},
+                "description": f"{noun} by {k}",
+            }
+        )
     return WithJsonSchema({"anyOf": options})
 
 
@@ -155,8 +209,15 @@ class Safety(Strict):
     """Per-file override of the mass-delete guard."""
 
     max_delete_percent: float = Field(
-        30.0, ge=0, le=100, examples=[30],
-        description="apply refuses (without --force) to delete more than this percentage of a scope's live objects.")
+        30.0,
+        ge=0,
+        le=100,
+        examples=[30],
+        description="apply refuses (without --force) to delete more than this percentage of a scope's live objects.",
+    )
     min_existing: int = Field(
-        10, ge=0, examples=[10],
-        description="The percentage applies only when the scope has at least this many live objects.")
+        10,
+        ge=0,
+        examples=[10],
+        description="The percentage applies only when the scope has at least this many live objects.",
+    )

@@ -57,14 +57,20 @@ def _git(args: Sequence[str], what: str) -> bytes:
 
 def resolve(ref: str, option: str) -> tuple[Path, str]:
     """(the repository's top directory, the commit ``ref`` names); a clear error when git cannot resolve it."""
-    top = Path(_git(["rev-parse", "--show-toplevel"], f"{option} needs a git repository").decode().strip())
+    top = Path(
+        _git(["rev-parse", "--show-toplevel"], f"{option} needs a git repository").decode().strip()
+    )
     if ref.startswith("-"):
         raise ConfigError(f"{option} {ref}: not a git revision")
     try:
-        commit = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], option)
+        commit = _git(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], option
+        )
     except ConfigError as e:
-        raise ConfigError(f"{option} {ref}: git cannot resolve {ref!r} to a commit; in CI fetch it first "
-                          "(actions/checkout with fetch-depth: 0)") from e
+        raise ConfigError(
+            f"{option} {ref}: git cannot resolve {ref!r} to a commit; in CI fetch it first "
+            "(actions/checkout with fetch-depth: 0)"
+        ) from e
     return top.resolve(), commit.decode().strip()
 
 
@@ -84,7 +90,13 @@ def snapshot(ref: str, paths: Sequence[str], option: str) -> Iterator[Snapshot]:
         present = sorted({r for r in rels.values() if r is not None})
         if present:
             _unpack(_git(["archive", "--format=tar", commit, "--", *present], option), tmp)
-        yield Snapshot(ref, commit, repo, tmp, {p: (tmp / r if r is not None else None) for p, r in rels.items()})
+        yield Snapshot(
+            ref,
+            commit,
+            repo,
+            tmp,
+            {p: (tmp / r if r is not None else None) for p, r in rels.items()},
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -92,8 +104,12 @@ def snapshot(ref: str, paths: Sequence[str], option: str) -> Iterator[Snapshot]:
 def _exists(commit: str, rel: str) -> bool:
     if rel in ("", "."):
         return True
-    done = subprocess.run(["git", "cat-file", "-e", f"{commit}:{rel}"], capture_output=True, timeout=GIT_TIMEOUT,
-                          check=False)
+    done = subprocess.run(
+        ["git", "cat-file", "-e", f"{commit}:{rel}"],
+        capture_output=True,
+        timeout=GIT_TIMEOUT,
+        check=False,
+    )
     return done.returncode == 0
 
 
@@ -102,12 +118,21 @@ def _unpack(data: bytes, dest: Path) -> None:
     try:
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             members = tar.getmembers()
-            bad = [m.name for m in members if not (m.isfile() or m.isdir()) or m.name.startswith("/")
-                   or ".." in Path(m.name).parts]
+            bad = [
+                m.name
+                for m in members
+                if not (m.isfile() or m.isdir())
+                or m.name.startswith("/")
+                or ".." in Path(m.name).parts
+            ]
             if bad:  # a symlink in the YAML folder would be refused by the loader too
-                raise ConfigError(f"the YAML at this ref holds links or unsafe paths ({', '.join(bad[:3])}); "
-                                  "refusing to unpack it")
-            if hasattr(tarfile, "data_filter"):  # Python 3.11.4+; 3.14 filters by default and 3.12 warns without
+                raise ConfigError(
+                    f"the YAML at this ref holds links or unsafe paths ({', '.join(bad[:3])}); "
+                    "refusing to unpack it"
+                )
+            if hasattr(
+                tarfile, "data_filter"
+            ):  # Python 3.11.4+; 3.14 filters by default and 3.12 warns without
                 tar.extractall(dest, members=members, filter="data")
             else:
                 tar.extractall(dest, members=members)

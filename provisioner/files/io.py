@@ -17,9 +17,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 STDIO = "-"
-MAX_YAML_BYTES = 5 * 1024 * 1024  # one schedules file; the loader and an import's merge both stop here
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+MAX_YAML_BYTES = (
+    5 * 1024 * 1024
+)  # one schedules file; the loader and an import's merge both stop here
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 class FileProblem(Exception):
@@ -74,7 +81,9 @@ def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path``. A symlink is written through (its target changes, the link stays); a regular
     file is replaced atomically, so an interrupted write never leaves half a file; a device or FIFO
     (``/dev/stdout``, ``/dev/null``) is written to directly. Raises OSError."""
-    if not regular_or_absent(path):  # /dev/stdout is a symlink to a pipe or terminal: open it, never replace it
+    if not regular_or_absent(
+        path
+    ):  # /dev/stdout is a symlink to a pipe or terminal: open it, never replace it
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
         return

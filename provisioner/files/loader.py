@@ -49,11 +49,20 @@ def discover(paths: Iterable[str], diags: list[Diagnostic]) -> list[Path]:
         elif path.exists():
             found.append(path)
         elif path.is_symlink():
-            diags.append(Diagnostic(_display(path), 1, 1, "a symlink that leads nowhere (or to itself)"))
+            diags.append(
+                Diagnostic(_display(path), 1, 1, "a symlink that leads nowhere (or to itself)")
+            )
         elif raw == DEFAULT_PATH:
-            diags.append(Diagnostic(_display(path), 1, 1, f"no such file or directory: {DEFAULT_PATH}/ is where the "
-                                    "YAML is looked for when no path is given; run from the repository's root or "
-                                    "give the paths of your YAML files"))
+            diags.append(
+                Diagnostic(
+                    _display(path),
+                    1,
+                    1,
+                    f"no such file or directory: {DEFAULT_PATH}/ is where the "
+                    "YAML is looked for when no path is given; run from the repository's root or "
+                    "give the paths of your YAML files",
+                )
+            )
         else:
             diags.append(Diagnostic(_display(path), 1, 1, "no such file or directory"))
     return _once(found)
@@ -78,9 +87,15 @@ def _walk(root: Path, diags: list[Diagnostic]) -> list[Path]:
     for path in sorted(root.rglob("*")):
         if path.suffix not in SUFFIXES or path.is_dir():
             continue
-        target = Path(os.path.realpath(path))  # never raises, even for a symlink loop (read then says why)
+        target = Path(
+            os.path.realpath(path)
+        )  # never raises, even for a symlink loop (read then says why)
         if not target.is_relative_to(base):
-            diags.append(Diagnostic(str(path), 1, 1, f"symlink points outside {root} (to {target}); refusing"))
+            diags.append(
+                Diagnostic(
+                    str(path), 1, 1, f"symlink points outside {root} (to {target}); refusing"
+                )
+            )
             continue
         out.append(path)
     return out
@@ -106,7 +121,9 @@ def _load(paths: Iterable[str]) -> Workspace:
     diags: list[Diagnostic] = []
     files = discover(paths, diags)
     loaded: list[Loaded] = []
-    partial: list[Loaded] = []  # invalid files minus their invalid items: still checked across files
+    partial: list[
+        Loaded
+    ] = []  # invalid files minus their invalid items: still checked across files
     contents: list[bytes] = []
     for path in files:
         raw = _read(path, diags)
@@ -135,7 +152,12 @@ def siblings(paths: Iterable[str], given: list[Path]) -> tuple[Loaded, ...]:
     if not files:
         return ()
     places = {f.parent for f in files}
-    candidates = [p for d in sorted(places) for p in sorted(d.iterdir()) if p.suffix in SUFFIXES and p.is_file()]
+    candidates = [
+        p
+        for d in sorted(places)
+        for p in sorted(d.iterdir())
+        if p.suffix in SUFFIXES and p.is_file()
+    ]
     if Path("schedules").is_dir():
         candidates += _walk(Path("schedules"), [])
     seen = {p.resolve() for p in given}
@@ -172,7 +194,9 @@ def _read(path: Path, diags: list[Diagnostic]) -> bytes | None:
         return None
 
 
-def load_bytes(name: str, raw: bytes, diags: list[Diagnostic], *, partial: list[Loaded] | None = None) -> Loaded | None:
+def load_bytes(
+    name: str, raw: bytes, diags: list[Diagnostic], *, partial: list[Loaded] | None = None
+) -> Loaded | None:
     """Parse and validate one file's bytes; problems go to ``diags``. When the file is invalid only in some list
     items, the rest of it goes to ``partial`` (if given), so the cross-file checks report their errors too."""
     text = _decode(name, raw, diags)
@@ -196,7 +220,14 @@ def _decode(name: str, raw: bytes, diags: list[Diagnostic]) -> str | None:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        diags.append(Diagnostic(name, line, col, f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8"))
+        diags.append(
+            Diagnostic(
+                name,
+                line,
+                col,
+                f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8",
+            )
+        )
         return None
 
 
@@ -214,22 +245,41 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
         diags.append(Diagnostic(name, 1, 1, f"nested deeper than {MAX_DEPTH} levels"))
         return None
     except (YAMLError, ValueError, TypeError) as e:
-        diags.append(Diagnostic(name, 1, 1, f"cannot parse YAML: {type(e).__name__}: {str(e)[:200]}"))
+        diags.append(
+            Diagnostic(name, 1, 1, f"cannot parse YAML: {type(e).__name__}: {str(e)[:200]}")
+        )
         return None
     if len(docs) > 1:
         second = docs[1][1]
-        diags.append(Diagnostic(name, second.line, second.col, "a second YAML document starts here (after `---`); "
-                                                               "use one document per file"))
+        diags.append(
+            Diagnostic(
+                name,
+                second.line,
+                second.col,
+                "a second YAML document starts here (after `---`); use one document per file",
+            )
+        )
         return None
     if not docs or docs[0][0] is None:
-        diags.append(Diagnostic(name, 1, 1, "file is empty; an empty file never means 'delete everything' "
-                                            "(write `schedules: []` with its provider and scope to say so)"))
+        diags.append(
+            Diagnostic(
+                name,
+                1,
+                1,
+                "file is empty; an empty file never means 'delete everything' "
+                "(write `schedules: []` with its provider and scope to say so)",
+            )
+        )
         return None
     diags += [Diagnostic(name, p.line, p.col, str(p)) for p in problems]
     data, pos = docs[0]
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
-        diags.append(Diagnostic(name, pos.line, pos.col, f"expected a mapping with a `provider` key, got {kind}"))
+        diags.append(
+            Diagnostic(
+                name, pos.line, pos.col, f"expected a mapping with a `provider` key, got {kind}"
+            )
+        )
         return None
     return data, pos
 
@@ -238,15 +288,24 @@ def _syntax_error(name: str, text: str, e: MarkedYAMLError) -> Diagnostic:
     """Where the mistake is: a quote or bracket left open is reported where it opened (the parser only notices
     at the end of the file), anything else where the parser stopped."""
     mark, message = e.problem_mark or e.context_mark, _yaml_message(e)
-    at_end = e.problem_mark is not None and getattr(e.problem_mark, "index", 0) >= len(text.rstrip())
+    at_end = e.problem_mark is not None and getattr(e.problem_mark, "index", 0) >= len(
+        text.rstrip()
+    )
     if e.context_mark and e.problem_mark and (at_end or "end of stream" in str(e.problem or "")):
         mark = e.context_mark
-        message = ("this quoted value is never closed (a missing closing quote)" if "quoted" in str(e.context)
-                   else f"{str(e.context or 'this').split(chr(10))[0]}: it is never closed before the file ends")
-    elif (opened := _opened_earlier(text, e)) is not None:  # left open, noticed on a later line: point at it
+        message = (
+            "this quoted value is never closed (a missing closing quote)"
+            if "quoted" in str(e.context)
+            else f"{str(e.context or 'this').split(chr(10))[0]}: it is never closed before the file ends"
+        )
+    elif (
+        opened := _opened_earlier(text, e)
+    ) is not None:  # left open, noticed on a later line: point at it
         mark, stop = opened
-        message = (f"this `{_char_at(text, mark.line, mark.column)}` is not closed: at {stop.line + 1}:"
-                   f"{stop.column + 1} the parser {str(e.problem).split(chr(10))[0]}")
+        message = (
+            f"this `{_char_at(text, mark.line, mark.column)}` is not closed: at {stop.line + 1}:"
+            f"{stop.column + 1} the parser {str(e.problem).split(chr(10))[0]}"
+        )
     if mark and _char_at(text, mark.line, mark.column) == "\t":
         message += " (a tab: YAML indents with spaces only)"
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -263,7 +322,7 @@ def _opened_earlier(text: str, e: MarkedYAMLError) -> tuple[Any, Any] | None:
 
 def _char_at(text: str, line: int, column: int) -> str:
     lines = text.split("\n")
-    return lines[line][column:column + 1] if 0 <= line < len(lines) else ""
+    return lines[line][column : column + 1] if 0 <= line < len(lines) else ""
 
 
 def _yaml_message(e: MarkedYAMLError) -> str:
@@ -271,12 +330,21 @@ def _yaml_message(e: MarkedYAMLError) -> str:
     return text.split("\n")[0] or "invalid YAML"
 
 
-def _validate(name: str, data: dict[str, Any], tree: Pos, diags: list[Diagnostic],
-              partial: list[Loaded] | None = None) -> Loaded | None:
+def _validate(
+    name: str,
+    data: dict[str, Any],
+    tree: Pos,
+    diags: list[Diagnostic],
+    partial: list[Loaded] | None = None,
+) -> Loaded | None:
     provider = data.get("provider")
     known = registry.names()
     if "provider" not in data:
-        diags.append(Diagnostic(name, tree.line, tree.col, f"missing required key `provider` ({_either(known)})"))
+        diags.append(
+            Diagnostic(
+                name, tree.line, tree.col, f"missing required key `provider` ({_either(known)})"
+            )
+        )
         return None
     try:
         service = registry.get(provider) if isinstance(provider, str) else None
@@ -284,14 +352,18 @@ def _validate(name: str, data: dict[str, Any], tree: Pos, diags: list[Diagnostic
         service = None
     if service is None:
         line, col = position(tree, ("provider",))
-        diags.append(Diagnostic(name, line, col, f"`provider` must be {_either(known)}, got {provider!r}"))
+        diags.append(
+            Diagnostic(name, line, col, f"`provider` must be {_either(known)}, got {provider!r}")
+        )
         return None
     model = service.model_for(data)
     try:
         doc = model.model_validate(data)
     except pydantic.ValidationError as e:
         for err in e.errors():
-            if err["type"] != "none_required":  # the "left out" branch of an optional list: the list error says it
+            if (
+                err["type"] != "none_required"
+            ):  # the "left out" branch of an optional list: the list error says it
                 diags.append(_diagnostic(name, tree, model, err))
         rest = _without_bad_items(data, tree, model, e.errors()) if partial is not None else None
         if rest is not None and partial is not None:
@@ -300,13 +372,16 @@ def _validate(name: str, data: dict[str, Any], tree: Pos, diags: list[Diagnostic
     return Loaded(name, doc, tree)
 
 
-def _without_bad_items(data: dict[str, Any], tree: Pos, model: type[Strict],
-                       errors: list[Any]) -> tuple[Any, Pos] | None:
+def _without_bad_items(
+    data: dict[str, Any], tree: Pos, model: type[Strict], errors: list[Any]
+) -> tuple[Any, Pos] | None:
     """The document validated without the list items that hold errors (and their positions), or None when an
     error is not inside a list item. Type errors then no longer hide the duplicates among the other items."""
     drops: dict[tuple[Any, ...], set[int]] = {}
     for err in errors:
-        if err["type"] == "none_required":  # the "left out" branch of an optional list: its list error is enough
+        if (
+            err["type"] == "none_required"
+        ):  # the "left out" branch of an optional list: its list error is enough
             continue
         loc = _data_loc(data, err["loc"])
         last = max((i for i, part in enumerate(loc) if isinstance(part, int)), default=None)
@@ -341,16 +416,25 @@ def _data_loc(data: Any, loc: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _at_path(data: Any, tree: Pos, path: tuple[Any, ...]) -> tuple[list[Any] | None, MutableSequence[Any] | None]:
+def _at_path(
+    data: Any, tree: Pos, path: tuple[Any, ...]
+) -> tuple[list[Any] | None, MutableSequence[Any] | None]:
     node: Any = tree
     for part in path:
         try:
             data = data[part]
             node = node.values[part]
-        except (KeyError, IndexError, TypeError, AttributeError):  # AttributeError: a scalar's packed position
+        except (
+            KeyError,
+            IndexError,
+            TypeError,
+            AttributeError,
+        ):  # AttributeError: a scalar's packed position
             return None, None
     places = getattr(node, "values", None)
-    if isinstance(data, list) and isinstance(places, list | array):  # a list of scalars keeps an array
+    if isinstance(data, list) and isinstance(
+        places, list | array
+    ):  # a list of scalars keeps an array
         return data, places
     return None, None
 

@@ -15,6 +15,7 @@ from typing import Any
 _SHIFT = 32
 _COL = (1 << _SHIFT) - 1
 
+
 def pack(line: int, col: int) -> int:
     return line << _SHIFT | col
 
@@ -29,8 +30,14 @@ class Pos:
 
     __slots__ = ("alias", "col", "keys", "line", "values")
 
-    def __init__(self, line: int, col: int, keys: dict[Any, int] | None = None,
-                 values: dict[Any, Any] | Sequence[Any] | None = None, alias: bool = False) -> None:
+    def __init__(
+        self,
+        line: int,
+        col: int,
+        keys: dict[Any, int] | None = None,
+        values: dict[Any, Any] | Sequence[Any] | None = None,
+        alias: bool = False,
+    ) -> None:
         self.line, self.col, self.keys, self.values = line, col, keys, values
         self.alias = alias  # written as `*alias` here: what is inside is reported at the alias
 
@@ -57,7 +64,12 @@ def position(tree: Pos, loc: Sequence[Any], key: bool = False) -> tuple[int, int
             if key and i == len(loc) - 1 and node.keys is not None:
                 return unpack(node.keys[part])
             child = values[part]
-        elif values is not None and isinstance(part, int) and not isinstance(part, bool) and 0 <= part < len(values):
+        elif (
+            values is not None
+            and isinstance(part, int)
+            and not isinstance(part, bool)
+            and 0 <= part < len(values)
+        ):
             child = values[part]
         else:
             break

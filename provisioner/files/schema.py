@@ -23,16 +23,24 @@ def json_schema() -> dict[str, Any]:
     models = [m for service in services for m in service.file_models()]
     adapter: TypeAdapter[Any] = TypeAdapter(Union[tuple(models)])  # type: ignore[arg-type]  # noqa: UP007
     defs = adapter.json_schema(ref_template="#/$defs/{model}")["$defs"]
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "provisioner schedule file",
-            "description": "One file under schedules/: " + "; ".join(s.describe for s in services) + ".",
-            "type": "object",
-            "required": ["provider"],
-            "properties": {"provider": {
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "provisioner schedule file",
+        "description": "One file under schedules/: "
+        + "; ".join(s.describe for s in services)
+        + ".",
+        "type": "object",
+        "required": ["provider"],
+        "properties": {
+            "provider": {
                 "enum": [s.name for s in services],
-                "description": "; ".join(f"{s.name}: {s.describe}" for s in services) + "."}},
-            "allOf": [{"if": _provider(s.name), "then": s.schema_rule()} for s in services],
-            "$defs": defs}
+                "description": "; ".join(f"{s.name}: {s.describe}" for s in services) + ".",
+            }
+        },
+        "allOf": [{"if": _provider(s.name), "then": s.schema_rule()} for s in services],
+        "$defs": defs,
+    }
 
 
 def _provider(name: str) -> dict[str, Any]:

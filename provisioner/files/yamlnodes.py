@@ -36,15 +36,18 @@ class ShapeError(Exception):
         self.line, self.col = line, col
 
 
-def parse(text: str, *, max_nodes: int, max_depth: int,
-          problems: list[ShapeError] | None = None) -> list[tuple[Any, Pos]]:
+def parse(
+    text: str, *, max_nodes: int, max_depth: int, problems: list[ShapeError] | None = None
+) -> list[tuple[Any, Pos]]:
     """Every document of ``text`` as (data, positions). Raises MarkedYAMLError or ShapeError; duplicate keys
     are appended to ``problems`` (the first value kept) so the rest of the file is still checked."""
     found = problems if problems is not None else []
     docs = []
     with _composer(text) as (nodes, constructor):
         for node in nodes:
-            value, where, _ = _Builder(constructor, max_nodes, max_depth, found, text)._node(node, 0)
+            value, where, _ = _Builder(constructor, max_nodes, max_depth, found, text)._node(
+                node, 0
+            )
             docs.append((value, where if isinstance(where, Pos) else Pos(*_at(node))))
     if problems is None and found:
         raise found[0]
@@ -54,7 +57,9 @@ def parse(text: str, *, max_nodes: int, max_depth: int,
 @contextmanager
 def _composer(text: str) -> Iterator[tuple[Iterator[Node], Any]]:
     """(the documents' nodes, a constructor for the rare scalars we do not convert ourselves)."""
-    if _CLoader is None:  # no compiled ruamel.yaml.clib: the pure-Python parser, several times slower
+    if (
+        _CLoader is None
+    ):  # no compiled ruamel.yaml.clib: the pure-Python parser, several times slower
         yaml = YAML(typ="safe", pure=True)
         yaml.Resolver = _MemoResolver
         yield yaml.compose_all(text), yaml.constructor
@@ -97,7 +102,11 @@ class _MemoResolver(VersionedResolver):
             if tag is None:
                 found = super().resolve(kind, value, implicit)
                 suffix = found.suffix
-                tag = _DECIMAL_INT if suffix == INT and _DECIMAL.match(value) else _KINDS.setdefault(suffix, found)
+                tag = (
+                    _DECIMAL_INT
+                    if suffix == INT and _DECIMAL.match(value)
+                    else _KINDS.setdefault(suffix, found)
+                )
                 if len(_TAGS) >= _MEMO_LIMIT:
                     _TAGS.clear()
                 _TAGS[value] = tag
@@ -154,14 +163,22 @@ class _Builder:
     """Plain data plus positions from composed nodes. Each node yields (value, where, size): ``where`` is a
     packed int for a scalar and a Pos for a mapping or list; ``size`` counts values after alias expansion."""
 
-    def __init__(self, constructor: Any, max_nodes: int, max_depth: int, problems: list[ShapeError],
-                 text: str) -> None:
+    def __init__(
+        self,
+        constructor: Any,
+        max_nodes: int,
+        max_depth: int,
+        problems: list[ShapeError],
+        text: str,
+    ) -> None:
         self.constructor = constructor
         self.text = text
         # Without an anchor (`&`) there is no alias: no node is met twice, and none needs remembering. A file
         # with one keeps every node, scalars too, to count each use and place it where its alias is written.
         self.shared = "&" in text
-        self.aliases: list[tuple[int, int]] | None = None  # where each `*alias` is written, in order
+        self.aliases: list[tuple[int, int]] | None = (
+            None  # where each `*alias` is written, in order
+        )
         self.alias_uses = 0
         self.problems = problems
         self.max_nodes, self.max_depth = max_nodes, max_depth
@@ -214,9 +231,11 @@ class _Builder:
     def _count(self, size: int, node: Node) -> None:
         self.total += size
         if self.total > self.max_nodes:
-            raise ShapeError(f"expands to more than {self.max_nodes} values through anchors and aliases "
-                             "(a YAML bomb?); a file this large should be split (docs/scale.md, Large files)",
-                             *_at(node))
+            raise ShapeError(
+                f"expands to more than {self.max_nodes} values through anchors and aliases "
+                "(a YAML bomb?); a file this large should be split (docs/scale.md, Large files)",
+                *_at(node),
+            )
 
     def _value(self, node: ScalarNode) -> Any:
         """The common cases directly (the constructor's tag handling costs more than the parse); the rest
@@ -244,17 +263,31 @@ class _Builder:
     def _sequence(self, node: SequenceNode, depth: int) -> tuple[Any, Pos, int]:
         self._count(1, node)
         children = node.value
-        if not self.shared and depth < self.max_depth and all(type(child) is ScalarNode for child in children):
+        if (
+            not self.shared
+            and depth < self.max_depth
+            and all(type(child) is ScalarNode for child in children)
+        ):
             # The common list of ids: no per-item call, positions in one array.
             self._count(len(children), node)
             value = self._value
             marks = [child.start_mark for child in children]
-            return ([int(child.value) if child.ctag is _DECIMAL_INT else value(child) for child in children],
-                    Pos(*_at(node), values=packed_items([pack(m.line + 1, m.column + 1) for m in marks])),
-                    1 + len(children))
+            return (
+                [
+                    int(child.value) if child.ctag is _DECIMAL_INT else value(child)
+                    for child in children
+                ],
+                Pos(
+                    *_at(node), values=packed_items([pack(m.line + 1, m.column + 1) for m in marks])
+                ),
+                1 + len(children),
+            )
         items = [self._node(child, depth + 1) for child in children]
-        return [v for v, _, _ in items], Pos(*_at(node), values=[p for _, p, _ in items]), 1 + sum(
-            s for _, _, s in items)
+        return (
+            [v for v, _, _ in items],
+            Pos(*_at(node), values=[p for _, p, _ in items]),
+            1 + sum(s for _, _, s in items),
+        )
 
     def _mapping(self, node: MappingNode, depth: int) -> tuple[Any, Pos, int]:
         self._count(1, node)
@@ -271,21 +304,35 @@ class _Builder:
                 size += sum(source_size for _, _, source_size in sources)
                 continue
             if not isinstance(key_node, ScalarNode):
-                raise ShapeError("a mapping key must be a plain value, not a list or mapping", *_at(key_node))
+                raise ShapeError(
+                    "a mapping key must be a plain value, not a list or mapping", *_at(key_node)
+                )
             key = self._value(key_node)
             if key is None:
-                self.problems.append(ShapeError("a key is empty (null): write the key's name before the colon",
-                                                *_at(key_node)))
+                self.problems.append(
+                    ShapeError(
+                        "a key is empty (null): write the key's name before the colon",
+                        *_at(key_node),
+                    )
+                )
                 continue
             if key in data:
                 first, _ = unpack(keys[key])
-                self.problems.append(ShapeError(f"duplicate key {key!r} (first at line {first}): each key may "
-                                                "appear once in a mapping", *_at(key_node)))
+                self.problems.append(
+                    ShapeError(
+                        f"duplicate key {key!r} (first at line {first}): each key may "
+                        "appear once in a mapping",
+                        *_at(key_node),
+                    )
+                )
                 continue
             value, value_pos, value_size = self._node(value_node, depth + 1)
             data[key], keys[key], values[key] = value, _packed(key_node), value_pos
             size += value_size
-        for source, source_pos in merged:  # `<<: *anchor` — explicit keys win, as YAML's merge key says
+        for (
+            source,
+            source_pos,
+        ) in merged:  # `<<: *anchor` — explicit keys win, as YAML's merge key says
             assert isinstance(source_pos.keys, dict) and isinstance(source_pos.values, dict)
             for key, value in source.items():
                 if key not in data:

@@ -21,27 +21,44 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from provisioner.core.errors import ConfigError
-from provisioner.files.io import MAX_YAML_BYTES, STDIO, FileProblem, read_bounded, regular_or_absent, write_text
+from provisioner.files.io import (
+    MAX_YAML_BYTES,
+    STDIO,
+    FileProblem,
+    read_bounded,
+    regular_or_absent,
+    write_text,
+)
 from provisioner.importing.merge import ImportResult, Source, merge
 
 __all__ = ["ImportResult", "Source", "out_option", "run_import"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 SCHEMA_FILE = Path("schema") / "provisioner.schema.json"
-SCHEMA_TIP = ("tip: run `provisioner schema > schema/provisioner.schema.json` and add a "
-              "`# yaml-language-server: $schema=...` line for editor completion")
+SCHEMA_TIP = (
+    "tip: run `provisioner schema > schema/provisioner.schema.json` and add a "
+    "`# yaml-language-server: $schema=...` line for editor completion"
+)
 
 
 def out_option() -> Callable[[F], F]:
     """The ``-o/--out`` option every ``import`` subcommand takes."""
-    return click.option("-o", "--out", type=click.Path(dir_okay=False, allow_dash=True),
-                        help="Write or merge into FILE (keeping its comments), not stdout; `-` is stdout.")
+    return click.option(
+        "-o",
+        "--out",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        help="Write or merge into FILE (keeping its comments), not stdout; `-` is stdout.",
+    )
 
 
 def account_option() -> Callable[[F], F]:
     """The ``--account`` option every ``import`` subcommand takes (``account:`` of the file, docs/api-notes.md)."""
-    return click.option("--account", metavar="NAME", help="Read with the variables of this account (..._NAME) and "
-                                                          "write `account: NAME` into the file.")
+    return click.option(
+        "--account",
+        metavar="NAME",
+        help="Read with the variables of this account (..._NAME) and "
+        "write `account: NAME` into the file.",
+    )
 
 
 def run_import(source: Source, out: str | None, account: str | None = None) -> ImportResult:
@@ -59,8 +76,12 @@ def run_import(source: Source, out: str | None, account: str | None = None) -> I
         if ref is not None:
             doc.yaml_set_start_comment(f"yaml-language-server: $schema={ref}")
         items = doc.get(source.list_key) or []
-        result = ImportResult(dump(doc), added=[source.label(i) for i in items], notes=list(source.notes),
-                              noun=source.noun)
+        result = ImportResult(
+            dump(doc),
+            added=[source.label(i) for i in items],
+            notes=list(source.notes),
+            noun=source.noun,
+        )
         if ref is None:  # there is no published schema URL: say how to get one, never invent one
             result.notes.append(SCHEMA_TIP)
     if target is not None:
@@ -83,7 +104,9 @@ def merge_file(source: Source, path: Path, account: str | None = None) -> Import
     except (FileProblem, UnicodeDecodeError, YAMLError) as e:
         raise ConfigError(f"{path}: cannot merge into this file: {str(e).splitlines()[0]}") from e
     if not isinstance(existing, CommentedMap):
-        raise ConfigError(f"{path}: cannot merge into this file: expected a mapping with a `provider` key")
+        raise ConfigError(
+            f"{path}: cannot merge into this file: expected a mapping with a `provider` key"
+        )
     problem = source.header_problem(existing)
     if not problem and (existing.get("account") or None) != account:
         problem = f"it is for account {existing.get('account') or '(default)'!r}, not {account or '(default)'!r}"
@@ -121,5 +144,3 @@ def schema_ref(target: Path | None) -> str | None:
         if (folder / SCHEMA_FILE).is_file():
             return Path(os.path.relpath(folder / SCHEMA_FILE, start)).as_posix()
     return None
-
-

@@ -35,7 +35,9 @@ class ImportResult:
         out = list(self.notes)
         if self.kept:
             plural = "" if len(self.kept) == 1 else "s"
-            out.append(f"kept {len(self.kept)} {self.noun}{plural} not in live: {', '.join(self.kept)}")
+            out.append(
+                f"kept {len(self.kept)} {self.noun}{plural} not in live: {', '.join(self.kept)}"
+            )
         if self.path:
             verb = "merged into" if self.merged else "wrote"
             out.append(f"{verb} {self.path}: {len(self.added)} added, {len(self.updated)} updated")
@@ -69,7 +71,9 @@ class Source(Protocol):
 
     def label(self, item: Any) -> str: ...
 
-    def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool: ...
+    def update(
+        self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]
+    ) -> bool: ...
 
     def wanted(self, existing: CommentedMap, live_item: CommentedMap) -> bool: ...
 
@@ -138,11 +142,18 @@ def _pin_anchors(node: Any, seen: set[int] | None = None) -> None:
         _pin_anchors(child, seen)
 
 
-def merge_list(parent: CommentedMap, field: str, fresh: CommentedSeq, live_keys: list[Hashable], *,
-               key: Callable[[Any], Hashable | None], shared: set[int],
-               same: Callable[[Any, Any], bool] = lambda mine, live: True,
-               update: Callable[[Any, Any], None] = lambda mine, live: None,
-               kept: list[Hashable] | None = None) -> bool:
+def merge_list(
+    parent: CommentedMap,
+    field: str,
+    fresh: CommentedSeq,
+    live_keys: list[Hashable],
+    *,
+    key: Callable[[Any], Hashable | None],
+    shared: set[int],
+    same: Callable[[Any, Any], bool] = lambda mine, live: True,
+    update: Callable[[Any, Any], None] = lambda mine, live: None,
+    kept: list[Hashable] | None = None,
+) -> bool:
     """Make ``parent[field]`` hold the live items of ``fresh`` (whose identities are ``live_keys``) while
     touching as little of the user's list as possible: entries still live stay where they are with their
     comments (``update`` brings their fields up to date), the others are dropped and new ones appended with
@@ -164,15 +175,23 @@ def merge_list(parent: CommentedMap, field: str, fresh: CommentedSeq, live_keys:
             if k is not None and k not in live:
                 extra.setdefault(k, i)
         kept.extend(extra)
-    if (None not in mine and len(set(mine)) == len(mine) and set(mine) == set(live) | set(extra)
-            and all(k in extra or same(entry, live[k]) for entry, k in zip(node, mine, strict=True))):
+    if (
+        None not in mine
+        and len(set(mine)) == len(mine)
+        and set(mine) == set(live) | set(extra)
+        and all(k in extra or same(entry, live[k]) for entry, k in zip(node, mine, strict=True))
+    ):
         return False
     if id(node) in shared:
         _keep_anchor(node)
-        for i in extra.values():  # into the plain list that replaces the shared one for this place only
+        for (
+            i
+        ) in extra.values():  # into the plain list that replaces the shared one for this place only
             entry = node[i]
             anchored = getattr(getattr(entry, "anchor", None), "value", None)
-            fresh.append(entry if anchored else copy.deepcopy(entry))  # the user's anchor: an alias to it
+            fresh.append(
+                entry if anchored else copy.deepcopy(entry)
+            )  # the user's anchor: an alias to it
         parent[field] = fresh
         return True
     present: set[Hashable] = set()
@@ -249,7 +268,9 @@ def _attach_tail(seq: CommentedSeq, index: int, tail: str) -> None:
     container, key, slot = _slots(seq, index)[-1]
     token = _token(container, key, slot)
     if token is None:
-        entry = container.ca.items.setdefault(key, [None] * (4 if isinstance(container, dict) else 2))
+        entry = container.ca.items.setdefault(
+            key, [None] * (4 if isinstance(container, dict) else 2)
+        )
         entry[slot] = CommentToken("\n" + tail, CommentMark(0), None)
     else:
         token.value = token.value.rstrip("\n") + "\n" + tail

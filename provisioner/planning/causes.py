@@ -25,25 +25,39 @@ CHANGE, DRIFT = "change", "drift"
 CAUSES = (CHANGE, DRIFT)
 
 
-def label_causes(plan: Plan, scopes: Sequence[Scope], live: Mapping[tuple[str, str], dict[str, Record]],
-                 providers: Mapping[str, Provider], base: Sequence[Loaded], ref: str,
-                 notes: Sequence[str] = ()) -> Plan:
+def label_causes(
+    plan: Plan,
+    scopes: Sequence[Scope],
+    live: Mapping[tuple[str, str], dict[str, Record]],
+    providers: Mapping[str, Provider],
+    base: Sequence[Loaded],
+    ref: str,
+    notes: Sequence[str] = (),
+) -> Plan:
     """``plan`` with each change's ``cause`` set and the per-person impact computed per cause."""
     declared = {s.ident: s for key, p in providers.items() for s in scopes_of(key, p, base)}
     drift: set[str] = set()
     warnings: list[str] = list(notes)
     for scope in scopes:
-        found, problem = _base_changes(declared.get(scope.ident), live[scope.ident], providers[scope.provider_key])
+        found, problem = _base_changes(
+            declared.get(scope.ident), live[scope.ident], providers[scope.provider_key]
+        )
         drift |= {_signature(c) for c in found}
         if problem:
-            warnings.append(f"{scope.name}: cannot tell drift from this pull request's changes: the YAML at {ref} "
-                            f"does not plan ({problem}); every change here is shown as the pull request's")
-    changes = tuple(replace(c, cause=DRIFT if _signature(c) in drift else CHANGE) for c in plan.changes)
+            warnings.append(
+                f"{scope.name}: cannot tell drift from this pull request's changes: the YAML at {ref} "
+                f"does not plan ({problem}); every change here is shown as the pull request's"
+            )
+    changes = tuple(
+        replace(c, cause=DRIFT if _signature(c) in drift else CHANGE) for c in plan.changes
+    )
     impact = _impact(changes, scopes, live, providers)
     return replace(plan, changes=changes, warnings=(*plan.warnings, *warnings), impact=impact)
 
 
-def _base_changes(scope: Scope | None, live: dict[str, Record], provider: Provider) -> tuple[list[Change], str]:
+def _base_changes(
+    scope: Scope | None, live: dict[str, Record], provider: Provider
+) -> tuple[list[Change], str]:
     """What REF's YAML would plan for this scope now; nothing when REF does not declare it (new in the PR)."""
     if scope is None:
         return [], ""
@@ -59,16 +73,31 @@ def _signature(c: Change) -> str:
     return json.dumps([c.provider, c.scope, c.key, c.action, c.fields], sort_keys=True, default=str)
 
 
-def _impact(changes: Sequence[Change], scopes: Sequence[Scope], live: Mapping[tuple[str, str], dict[str, Record]],
-            providers: Mapping[str, Provider]) -> tuple[dict[str, Any], ...]:
+def _impact(
+    changes: Sequence[Change],
+    scopes: Sequence[Scope],
+    live: Mapping[tuple[str, str], dict[str, Record]],
+    providers: Mapping[str, Provider],
+) -> tuple[dict[str, Any], ...]:
     """Per scope and cause, what that group of changes alone means for each person."""
     out = []
     for scope in scopes:
         for cause in CAUSES:
             mine = [c for c in changes if (c.provider, c.scope) == scope.ident and c.cause == cause]
-            people = providers[scope.provider_key].impact(scope, live=live[scope.ident], changes=mine) if mine else None
+            people = (
+                providers[scope.provider_key].impact(scope, live=live[scope.ident], changes=mine)
+                if mine
+                else None
+            )
             if people is not None:
-                out.append({"provider": scope.provider, "scope": scope.name, "cause": cause, "people": people})
+                out.append(
+                    {
+                        "provider": scope.provider,
+                        "scope": scope.name,
+                        "cause": cause,
+                        "people": people,
+                    }
+                )
     return tuple(out)
 
 
@@ -82,6 +111,8 @@ def load_base(ref: str, paths: Sequence[str]) -> tuple[list[Loaded], list[str]]:
             workspace = load_workspace([str(p) for p in snap.paths.values() if p is not None])
         except ValidationError as e:
             first = e.diagnostics[0].message if e.diagnostics else str(e)
-            return [], [f"the YAML at {ref} does not validate ({len(e.diagnostics)} errors, the first: {first}); "
-                        "every change is shown as the pull request's"]
+            return [], [
+                f"the YAML at {ref} does not validate ({len(e.diagnostics)} errors, the first: {first}); "
+                "every change is shown as the pull request's"
+            ]
         return list(workspace.files), []

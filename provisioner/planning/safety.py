@@ -15,11 +15,16 @@ def assess(scope: Scope, live: dict[str, Record], changes: list[Change]) -> Scop
     removes more than deleting them would. An exact copy (a duplicate with the same values as the object it
     repeats) is neither counted nor guarded: removing it loses nothing."""
     copies = {k for k, r in live.items() if exact_copy(r, live)}
-    counted = [k for k, r in live.items() if not matches(k, scope.ignore, r.twin_of) and k not in copies]
+    counted = [
+        k for k, r in live.items() if not matches(k, scope.ignore, r.twin_of) and k not in copies
+    ]
     deletes = [c for c in changes if c.action == "delete" and c.key not in copies]
     removals = [c for c in changes if c.action == "update" and _removes_members(c)]
-    violations = [f"{scope.name}: {c.key!r} is protected (pattern in `protect`) and would be deleted"
-                  for c in deletes if matches(c.key, scope.protect, c.twin_of)]
+    violations = [
+        f"{scope.name}: {c.key!r} is protected (pattern in `protect`) and would be deleted"
+        for c in deletes
+        if matches(c.key, scope.protect, c.twin_of)
+    ]
     total, n = len(counted), len(deletes) + len(removals)
     what = _what(len(deletes), len(removals))
     # The plan's delete count includes the exact copies; say so, or "12 to delete" vs "11 of 13" reads as a bug.
@@ -30,8 +35,10 @@ def assess(scope: Scope, live: dict[str, Record], changes: list[Change]) -> Scop
     elif n and n == total:
         violations.append(f"{scope.name}: would {what} all {total} live objects{aside}")
     elif total >= scope.safety.min_existing and n * 100 > scope.safety.max_delete_percent * total:
-        violations.append(f"{scope.name}: would {what} {n} of {total} live objects ({n * 100 / total:.0f}%){aside}, "
-                          f"more than the {scope.safety.max_delete_percent:g}% allowed")
+        violations.append(
+            f"{scope.name}: would {what} {n} of {total} live objects ({n * 100 / total:.0f}%){aside}, "
+            f"more than the {scope.safety.max_delete_percent:g}% allowed"
+        )
     return ScopeReport(scope.provider, scope.name, total, len(deletes), tuple(violations))
 
 
@@ -42,7 +49,11 @@ def _copies(n: int) -> str:
 def _what(deletes: int, removals: int) -> str:
     if not removals:
         return "delete"
-    return "remove members from" if not deletes else f"delete {deletes} and remove members from {removals}, so touch"
+    return (
+        "remove members from"
+        if not deletes
+        else f"delete {deletes} and remove members from {removals}, so touch"
+    )
 
 
 def _removes_members(change: Change) -> bool:
@@ -55,7 +66,9 @@ def exact_copy(rec: Record, live: dict[str, Record]) -> bool:
     return first is not None and first.values == rec.values
 
 
-def duplicates(scope: Scope, desired: dict[str, Record], live: dict[str, Record], changes: list[Change]) -> list[str]:
+def duplicates(
+    scope: Scope, desired: dict[str, Record], live: dict[str, Record], changes: list[Change]
+) -> list[str]:
     """Duplicates of declared objects that this plan leaves in place (prune is off): always said, and they make
     `drift` and `plan --detailed-exitcode` report a difference."""
     if not scope.dedupe:
@@ -63,8 +76,15 @@ def duplicates(scope: Scope, desired: dict[str, Record], live: dict[str, Record]
     deleted = {c.key for c in changes if c.action == "delete"}
     out: dict[str, list[str]] = {}
     for key, rec in live.items():
-        if rec.twin_of in desired and key not in deleted and not matches(key, scope.ignore, rec.twin_of):
+        if (
+            rec.twin_of in desired
+            and key not in deleted
+            and not matches(key, scope.ignore, rec.twin_of)
+        ):
             out.setdefault(rec.twin_of, []).append(f"#{rec.id}")
-    return [f"{scope.name}: {name!r} exists {len(ids) + 1} times in live (#{live[name].id}, {', '.join(ids)}); "
-            "prune is off, so nothing removes the extra copies: delete them by hand, or turn prune on "
-            "(the lowest id is kept)" for name, ids in sorted(out.items())]
+    return [
+        f"{scope.name}: {name!r} exists {len(ids) + 1} times in live (#{live[name].id}, {', '.join(ids)}); "
+        "prune is off, so nothing removes the extra copies: delete them by hand, or turn prune on "
+        "(the lowest id is kept)"
+        for name, ids in sorted(out.items())
+    ]

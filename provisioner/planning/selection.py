@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 from provisioner.core.errors import ConfigError, Diagnostic
 from provisioner.providers import registry
 
-if TYPE_CHECKING:  # the CLI imports this module for --help: no pydantic, YAML parser or git until a command runs
+if (
+    TYPE_CHECKING
+):  # the CLI imports this module for --help: no pydantic, YAML parser or git until a command runs
     from provisioner.core.records import Loaded, Scope, Workspace
     from provisioner.files.gitref import Snapshot
 
@@ -54,10 +56,14 @@ def parse_target(text: str, kinds: Collection[str]) -> Target:
     """``guide:47``, ``east/guide:47``; a ConfigError that shows the form for anything else."""
     m = _TARGET.match(text.strip())
     if m is None:
-        raise ConfigError(f"--target {text!r}: expected KIND:ID such as guide:47, or ACCOUNT/KIND:ID such as "
-                          f"east/guide:47 (kinds: {', '.join(kinds)})")
+        raise ConfigError(
+            f"--target {text!r}: expected KIND:ID such as guide:47, or ACCOUNT/KIND:ID such as "
+            f"east/guide:47 (kinds: {', '.join(kinds)})"
+        )
     if m["kind"] not in kinds:
-        raise ConfigError(f"--target {text}: unknown kind {m['kind']!r}; the kinds are {', '.join(kinds)}")
+        raise ConfigError(
+            f"--target {text}: unknown kind {m['kind']!r}; the kinds are {', '.join(kinds)}"
+        )
     return Target(m["kind"], m["id"], m["account"])
 
 
@@ -82,8 +88,10 @@ class Selection:
             declared = [_as_target(s) for s in scopes if s.kind in kinds]
             more = f" and {len(declared) - SHOWN} more" if len(declared) > SHOWN else ""
             listed = ", ".join(declared[:SHOWN]) + more if declared else f"no {' or '.join(kinds)}"
-            raise ConfigError(f"--target {', '.join(map(str, unmatched))}: no file given declares "
-                              f"{'it' if len(unmatched) == 1 else 'them'}; the files declare {listed}")
+            raise ConfigError(
+                f"--target {', '.join(map(str, unmatched))}: no file given declares "
+                f"{'it' if len(unmatched) == 1 else 'them'}; the files declare {listed}"
+            )
         chosen = self.scopes or frozenset()
         return [s for s in scopes if s.ident in chosen or any(t.matches(s) for t in self.targets)]
 
@@ -97,7 +105,9 @@ class Wanted:
     it can concern are set up (a targeted guide needs no Planning Center credentials)."""
 
     targets: tuple[Target, ...] = ()
-    changed: tuple[Loaded, ...] | None = None  # files that differ from REF (deleted ones as REF held them)
+    changed: tuple[Loaded, ...] | None = (
+        None  # files that differ from REF (deleted ones as REF held them)
+    )
     why: str = ""
 
     def services(self) -> set[str] | None:
@@ -112,10 +122,14 @@ class Wanted:
         """The selection, once providers exist: a changed file's scopes are found from that file alone."""
         if self.changed is None:
             return Selection(self.targets)
-        return Selection(self.targets, frozenset(s.ident for f in self.changed for s in scopes_of([f])))
+        return Selection(
+            self.targets, frozenset(s.ident for f in self.changed for s in scopes_of([f]))
+        )
 
 
-def wanted(targets: Sequence[str], changed_since: str | None, paths: Sequence[str], workspace: Workspace) -> Wanted:
+def wanted(
+    targets: Sequence[str], changed_since: str | None, paths: Sequence[str], workspace: Workspace
+) -> Wanted:
     """Parse `--target` values and find the files changed since `--changed-since` (a git snapshot of REF)."""
     parsed = tuple(parse_target(t, target_kinds()) for t in targets)
     why = f"changed since {changed_since}" if changed_since else "--target" if targets else ""

@@ -71,7 +71,9 @@ class Provider(ABC):
 
     name: ClassVar[str]
     title: ClassVar[str] = ""  # the service's name in messages
-    account: str | None = None  # set by the registry: the ``account:`` this instance serves (None: the default)
+    account: str | None = (
+        None  # set by the registry: the ``account:`` this instance serves (None: the default)
+    )
 
     @abstractmethod
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]: ...
@@ -80,7 +82,9 @@ class Provider(ABC):
     def read(self, scope: Scope) -> dict[str, Record]: ...
 
     @abstractmethod
-    def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]: ...
+    def desired(
+        self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]: ...
 
     @abstractmethod
     def apply(self, change: Change) -> Written | None: ...
@@ -106,8 +110,9 @@ class Provider(ABC):
         """Post-apply hook (e.g. publishing); returns notes for the user."""
         return []
 
-    def impact(self, scope: Scope, *, live: dict[str, Record],
-               changes: Sequence[Change]) -> list[dict[str, Any]] | None:
+    def impact(
+        self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
+    ) -> list[dict[str, Any]] | None:
         """Per-person meaning of the changes (``{"person", "gain", "lose"}``) when it needs the whole scope;
         None when this provider does not compute it (an empty list means: computed, nobody affected)."""
         return None
@@ -130,14 +135,23 @@ class Provider(ABC):
         the re-read record, None when it is gone), for the message; None when there is nothing to add."""
         return None
 
-    def request_estimate(self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]) -> int:
+    def request_estimate(
+        self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
+    ) -> int:
         """About how many requests ``apply`` of ``changes`` spends on this scope (its re-read, one write per
         change, post-apply calls, the verify re-read); 0 for a service without a request budget to check."""
         return 0
 
 
-def create_adopting(post: Callable[[], Any], adopt: Callable[[], Any], *, retry: RetryPolicy,
-                    timeout: float, tries: int = 3, clock: Clock = SYSTEM) -> Written:
+def create_adopting(
+    post: Callable[[], Any],
+    adopt: Callable[[], Any],
+    *,
+    retry: RetryPolicy,
+    timeout: float,
+    tries: int = 3,
+    clock: Clock = SYSTEM,
+) -> Written:
     """POST a create (``post`` returns the new id); after an ambiguous failure re-read (``adopt`` returns the id
     of the object when it is there and finished, else None) and only then send it again. Never a blind retry.
 
@@ -178,8 +192,12 @@ def delete_once(client: HttpClient, path: str) -> Written | None:
         client.request("DELETE", path)
     except NotFoundError as e:
         if not isinstance(e.body, dict):
-            raise ApiError(f"{e} — a 404 that is not the API's own answer (no such route?); the delete may not "
-                           "have happened", status=e.status, body=e.body) from e
+            raise ApiError(
+                f"{e} — a 404 that is not the API's own answer (no such route?); the delete may not "
+                "have happened",
+                status=e.status,
+                body=e.body,
+            ) from e
         return Written(note="already gone (404 from its own URL)")
     return None
 
@@ -240,7 +258,9 @@ class Service(ABC):
         declared twice (across every file of every service)."""
         return []
 
-    def impact_lines(self, changes: Sequence[Change], exact: list[dict[str, Any]] | None) -> list[str]:
+    def impact_lines(
+        self, changes: Sequence[Change], exact: list[dict[str, Any]] | None
+    ) -> list[str]:
         """Per-person lines for review output of one scope's changes; ``exact`` holds the provider's rows
         (``{"person", "gain", "lose"}``) when its ``impact`` computed them over the whole scope."""
         return []

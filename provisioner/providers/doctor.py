@@ -32,11 +32,18 @@ def run(workspace: Workspace, env: Mapping[str, str], *, clock: Clock = SYSTEM) 
         name, _, account = key.partition("/")
         label = (registry.get(name).title or name) + (f" ({account})" if account else "")
         if isinstance(built, ConfigError):
-            rows.append(Row(label, Finding("credentials", "problem", str(built), "export the variables named")))
+            rows.append(
+                Row(
+                    label,
+                    Finding("credentials", "problem", str(built), "export the variables named"),
+                )
+            )
             continue
         try:
             findings = built.doctor(scopes_of(key, built, workspace.files))
-        except ProvisionerError as e:  # a check the provider did not expect to fail: still one row, no traceback
+        except (
+            ProvisionerError
+        ) as e:  # a check the provider did not expect to fail: still one row, no traceback
             findings = [Finding("checks", "problem", str(e), "see the message")]
         rows += [Row(label, f) for f in findings]
     return rows
@@ -60,6 +67,8 @@ def table(rows: list[Row]) -> str:
             lines.append(f"{'':<{width[0] + width[1] + 13}}→ {f.todo}")
     problems = sum(r.finding.status == "problem" for r in rows)
     notes = sum(r.finding.status == "note" for r in rows)
-    lines.append(f"\n{len(rows)} checks: {problems} problem{'s' if problems != 1 else ''}, "
-                 f"{notes} note{'s' if notes != 1 else ''}.")
+    lines.append(
+        f"\n{len(rows)} checks: {problems} problem{'s' if problems != 1 else ''}, "
+        f"{notes} note{'s' if notes != 1 else ''}."
+    )
     return "\n".join(lines) + "\n"

@@ -71,14 +71,18 @@ def services() -> list[Service]:
 
 def needed(workspace: Workspace) -> list[tuple[str, str | None]]:
     """The (service, account) pairs the files use, sorted (the default account first)."""
-    return sorted({(f.provider, f.account) for f in workspace.files}, key=lambda p: (p[0], p[1] or ""))
+    return sorted(
+        {(f.provider, f.account) for f in workspace.files}, key=lambda p: (p[0], p[1] or "")
+    )
 
 
 def account_name(account: str | None) -> str | None:
     """``--account`` checked as ``account:`` is (a ConfigError for a name that cannot suffix a variable)."""
     if account is None:
         return None
-    from provisioner.files.fields import account_name as account_name_check  # pydantic: only with an account
+    from provisioner.files.fields import (
+        account_name as account_name_check,
+    )  # pydantic: only with an account
 
     try:
         return account_name_check(account)
@@ -108,25 +112,36 @@ def _build(name: str, account: str | None, env: Mapping[str, str], clock: Clock)
     except ConfigError as e:
         if account is None:
             raise
-        raise ConfigError(f"account {account!r} ({service.title or name}): {e} — with `account: {account}` every "
-                          f"variable takes the suffix _{account.upper()}") from e
+        raise ConfigError(
+            f"account {account!r} ({service.title or name}): {e} — with `account: {account}` every "
+            f"variable takes the suffix _{account.upper()}"
+        ) from e
     provider.account = account
     return provider
 
 
-def build(workspace: Workspace, env: Mapping[str, str], only: Collection[str] | None = None, *,
-          clock: Clock = SYSTEM) -> dict[str, Provider]:
+def build(
+    workspace: Workspace,
+    env: Mapping[str, str],
+    only: Collection[str] | None = None,
+    *,
+    clock: Clock = SYSTEM,
+) -> dict[str, Provider]:
     """One provider per (service, account) the files use (of the services in ``only``, when given), keyed
     "service" or "service/account"; credentials are read here, from the environment only. Providers wait
     (retries, rate pacing, adoption of ambiguous creates) on ``clock``."""
     from provisioner.core.plan import provider_key  # hashlib and json: not for --help
 
-    return {provider_key(name, account): _build(name, account, env, clock) for name, account in needed(workspace)
-            if only is None or name in only}
+    return {
+        provider_key(name, account): _build(name, account, env, clock)
+        for name, account in needed(workspace)
+        if only is None or name in only
+    }
 
 
-def build_each(workspace: Workspace, env: Mapping[str, str], *, clock: Clock = SYSTEM
-               ) -> dict[str, Provider | ConfigError]:
+def build_each(
+    workspace: Workspace, env: Mapping[str, str], *, clock: Clock = SYSTEM
+) -> dict[str, Provider | ConfigError]:
     """Like :func:`build`, but a service whose set-up fails (missing credentials) gets its error instead, so a
     report can cover every service (``provisioner doctor``)."""
     from provisioner.core.plan import provider_key

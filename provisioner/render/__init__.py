@@ -10,7 +10,9 @@ if TYPE_CHECKING:
 FORMATS = ("text", "markdown", "json")
 
 
-def render(plan: Plan, fmt: str, out: TextIO, *, color: bool = False, title: str = "Plan", note: str = "") -> None:
+def render(
+    plan: Plan, fmt: str, out: TextIO, *, color: bool = False, title: str = "Plan", note: str = ""
+) -> None:
     """``note`` (which scopes were planned, when not all) goes into markdown, where the reviewer reads; text
     output has it on stderr and JSON has the scopes themselves."""
     if fmt == "json":

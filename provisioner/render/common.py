@@ -15,12 +15,17 @@ Labels = dict[str, dict[str, str]]
 
 def by_scope(plan: Plan) -> list[tuple[ScopeId, list[Change]]]:
     """The plan's changes grouped by (provider, scope), in plan order (the plan is already sorted)."""
-    return [(scope, list(changes)) for scope, changes in groupby(plan.changes, key=lambda c: (c.provider, c.scope))]
+    return [
+        (scope, list(changes))
+        for scope, changes in groupby(plan.changes, key=lambda c: (c.provider, c.scope))
+    ]
 
 
 # With `--base`, the changes are shown in two groups (docs/api-notes.md, contract §4), the pull request's first.
-CAUSE_TITLES = {"change": "Changes from this pull request",
-                "drift": "Drift already in live (would be corrected too)"}
+CAUSE_TITLES = {
+    "change": "Changes from this pull request",
+    "drift": "Drift already in live (would be corrected too)",
+}
 CAUSE_TAGS = {"change": "this PR", "drift": "drift"}
 
 
@@ -28,9 +33,17 @@ def by_cause(plan: Plan) -> list[tuple[str | None, Plan]]:
     """The plan as one part (None) without causes, else one part per cause, each with its own impact rows."""
     if not any(c.cause for c in plan.changes):
         return [(None, plan)]
-    return [(cause, replace(plan, changes=tuple(c for c in plan.changes if (c.cause or "change") == cause),
-                            impact=tuple(e for e in plan.impact if e.get("cause") == cause)))
-            for cause in CAUSE_TITLES]
+    return [
+        (
+            cause,
+            replace(
+                plan,
+                changes=tuple(c for c in plan.changes if (c.cause or "change") == cause),
+                impact=tuple(e for e in plan.impact if e.get("cause") == cause),
+            ),
+        )
+        for cause in CAUSE_TITLES
+    ]
 
 
 def cause_counts(plan: Plan) -> str:
@@ -70,7 +83,9 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 def _escape(m: re.Match[str]) -> str:
     char = m[0]
-    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+    return _NAMED.get(char) or (
+        f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    )
 
 
 def visible(text: str) -> str:
@@ -90,7 +105,9 @@ def describe_field(
     if "add" not in diff:
         return f"{value_text(diff.get('from'))} → {value_text(diff.get('to'))}"
     table = labels.get(name, {})
-    parts = [f"+{label(i, table)}" for i in diff["add"]] + [f"{minus}{label(i, table)}" for i in diff["remove"]]
+    parts = [f"+{label(i, table)}" for i in diff["add"]] + [
+        f"{minus}{label(i, table)}" for i in diff["remove"]
+    ]
     if limit is not None and len(parts) > limit:
         parts = [*parts[:limit], f"… {len(parts) - limit} more"]
     return " ".join(parts) or "(empty)"

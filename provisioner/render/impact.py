@@ -28,7 +28,9 @@ def plan_impact(plan: Plan) -> list[ScopeImpact]:
         rows = [row for e in exact for row in e.get("people", [])] if exact else None
         try:
             service = registry.get(scope[0])
-        except ConfigError:  # a saved plan of a service this installation lacks: show the changes alone
+        except (
+            ConfigError
+        ):  # a saved plan of a service this installation lacks: show the changes alone
             continue
         lines = service.impact_lines(changes, rows)
         if lines:
@@ -47,7 +49,11 @@ def field_name(change: Change, name: str) -> str:
 def shown_reason(change: Change) -> str:
     """The reason in the YAML's field names (``reason, response differ``, not the API's ``decline_reason``): the
     JSON plan keeps the API's names, review output the YAML's."""
-    if change.action == "update" and change.fields and change.reason == differ_reason(change.fields):
+    if (
+        change.action == "update"
+        and change.fields
+        and change.reason == differ_reason(change.fields)
+    ):
         return differ_reason(field_name(change, name) for name in change.fields)
     return change.reason
 

@@ -39,7 +39,9 @@ from provisioner.render.common import (
 from provisioner.render.impact import field_name, named_key, plan_impact, shown_reason
 
 MARKER = "<!-- provisioner-plan -->"  # plan.yml finds its sticky comment by this exact line
-DRIFT_MARKER = "<!-- provisioner-drift -->"  # drift output (title="Drift") must not pass for a plan comment
+DRIFT_MARKER = (
+    "<!-- provisioner-drift -->"  # drift output (title="Drift") must not pass for a plan comment
+)
 LIMIT = 60_000  # GitHub comments hold 65,536 characters; plan.yml adds a short header and footer
 TABLE_ROWS = 25  # rows shown per scope before the rest folds into <details>
 IMPACT_LINES = 25  # people shown per scope before the rest folds into <details>
@@ -63,7 +65,9 @@ _REFERENCE = re.compile(r"(?<![\w.])([@#])(?=\w)")  # @mention, #123 issue refer
 _BACKTICKS = re.compile(r"`+")
 
 
-def render_markdown(plan: Plan, out: TextIO, *, title: str = "Plan", limit: int = LIMIT, note: str = "") -> None:
+def render_markdown(
+    plan: Plan, out: TextIO, *, title: str = "Plan", limit: int = LIMIT, note: str = ""
+) -> None:
     drift = title == "Drift"
     b = SizedBuffer(limit)
     marker = DRIFT_MARKER if drift else MARKER
@@ -72,8 +76,10 @@ def render_markdown(plan: Plan, out: TextIO, *, title: str = "Plan", limit: int 
     if note:
         b.add(f"_{md(note)} Other scopes were not read._\n\n")
     if plan.duplicates and not plan.empty:  # else only the warnings, at the end, would say so
-        b.add(f"_Also {count(len(plan.duplicates), 'duplicate')} in live that no change removes (prune is off); "
-              "see the warnings._\n\n")
+        b.add(
+            f"_Also {count(len(plan.duplicates), 'duplicate')} in live that no change removes (prune is off); "
+            "see the warnings._\n\n"
+        )
     _violations(b, plan)
     _deletes(b, plan)
     unsafe = unsafe_scopes(plan)
@@ -138,7 +144,9 @@ def truncation_note(b: SizedBuffer, total: int, *, drift: bool = False) -> str:
 def _violations(b: SizedBuffer, plan: Plan) -> None:
     if plan.violations:
         items = "".join(f"> - {md(v, item=True)}\n" for v in plan.violations)
-        b.add(f"> [!CAUTION]\n> **Unsafe: `apply` refuses this plan without `--force`.**\n{items}\n")
+        b.add(
+            f"> [!CAUTION]\n> **Unsafe: `apply` refuses this plan without `--force`.**\n{items}\n"
+        )
 
 
 def _deletes(b: SizedBuffer, plan: Plan) -> None:
@@ -160,7 +168,13 @@ def _warnings(b: SizedBuffer, plan: Plan) -> None:
     items = [f"- ⚠️ {md(w)}\n" for w in plan.warnings[: WARNINGS + FOLDED_WARNINGS]]
     if len(plan.warnings) > len(items):
         items.append(f"- … and {len(plan.warnings) - len(items):,} more (in the JSON plan)\n")
-    _folded(b, items, WARNINGS, f"… and {count(len(plan.warnings) - WARNINGS, 'more warning')}", "warning")
+    _folded(
+        b,
+        items,
+        WARNINGS,
+        f"… and {count(len(plan.warnings) - WARNINGS, 'more warning')}",
+        "warning",
+    )
 
 
 def _folded(b: SizedBuffer, items: list[str], shown: int, summary: str, kind: str) -> None:
@@ -213,7 +227,9 @@ def _impact(b: SizedBuffer, plan: Plan) -> None:
         title = scope_title(impact.scope)
         b.add(f"**{md(title)}**\n\n")
         more = f"{count(len(impact.lines) - IMPACT_LINES, 'more person', 'more people')} in {html_text(title)}"
-        _folded(b, [f"- {md(line, item=True)}\n" for line in impact.lines], IMPACT_LINES, more, "person")
+        _folded(
+            b, [f"- {md(line, item=True)}\n" for line in impact.lines], IMPACT_LINES, more, "person"
+        )
 
 
 def _detail(b: SizedBuffer, plan: Plan) -> None:
@@ -252,7 +268,9 @@ def _detail_lines(c: Change) -> Iterator[str]:
         yield f"  {field_name(c, name)}:"
         if "add" in diff:
             table = c.labels.get(name, {})
-            items = [f"+   {label(i, table)}" for i in diff["add"]] + [f"-   {label(i, table)}" for i in diff["remove"]]
+            items = [f"+   {label(i, table)}" for i in diff["add"]] + [
+                f"-   {label(i, table)}" for i in diff["remove"]
+            ]
             yield from items[:DETAIL_ITEMS]
             if len(items) > DETAIL_ITEMS:
                 yield f"    … {len(items) - DETAIL_ITEMS} more (in the JSON plan)"

@@ -45,7 +45,9 @@ def render_text(plan: Plan, out: TextIO, *, color: bool = False) -> None:
 def text_lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
     for cause, part in by_cause(plan):
         if cause is not None:
-            yield paint(f"{CAUSE_TITLES[cause]}: {len(part.changes) or 'none'}", "bold", color=color)
+            yield paint(
+                f"{CAUSE_TITLES[cause]}: {len(part.changes) or 'none'}", "bold", color=color
+            )
             yield ""
         yield from _changes(part, color)
         yield from impact_lines(part, color=color)
@@ -72,10 +74,16 @@ def change_lines(change: Change, color: bool = False) -> Iterator[str]:
     styles = (style, "bold") if change.action == "delete" else (style,)
     where = f"  ({change.source})" if change.source else ""
     head = paint(f"  {sign} {change.action} {named_key(change)!r}", *styles, color=color)
-    tag = paint(f"  [{CAUSE_TAGS[change.cause]}]", "bold", color=color) if change.cause in CAUSE_TAGS else ""
+    tag = (
+        paint(f"  [{CAUSE_TAGS[change.cause]}]", "bold", color=color)
+        if change.cause in CAUSE_TAGS
+        else ""
+    )
     yield head + tag + paint(f"  # {shown_reason(change)}{where}", "dim", color=color)
     for name, diff in change.fields.items():
-        yield visible(f"      {field_name(change, name)}: {describe_field(name, diff, change.labels)}")
+        yield visible(
+            f"      {field_name(change, name)}: {describe_field(name, diff, change.labels)}"
+        )
 
 
 def warning_lines(plan: Plan, *, color: bool = False, limit: int = WARNINGS) -> Iterator[str]:

@@ -37,11 +37,16 @@ def credential(env: Mapping[str, str], name: str) -> str:
     for i, char in enumerate(value):
         if " " < char < "\x7f":
             continue
-        what = unicodedata.name(char, "") or {"\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\t": "TAB"}.get(
-            char, "a control character")
-        raise ConfigError(f"{var(env, name)} contains U+{ord(char):04X} ({what}) at character {i + 1} of {len(value)}, "
-                          "which cannot be sent in an HTTP header; copy the value again (pasting can add "
-                          "invisible characters) and re-export it")
+        what = unicodedata.name(char, "") or {
+            "\n": "LINE FEED",
+            "\r": "CARRIAGE RETURN",
+            "\t": "TAB",
+        }.get(char, "a control character")
+        raise ConfigError(
+            f"{var(env, name)} contains U+{ord(char):04X} ({what}) at character {i + 1} of {len(value)}, "
+            "which cannot be sent in an HTTP header; copy the value again (pasting can add "
+            "invisible characters) and re-export it"
+        )
     return value
 
 

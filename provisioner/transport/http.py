@@ -50,14 +50,18 @@ def check_base_url(url: str, variable: str) -> str:
     except ValueError as e:
         raise ConfigError(f"{variable}={redact_url(url)!r} is not a usable URL ({e})") from None
     if "@" in parts.netloc:
-        raise ConfigError(f"{variable}={redact_url(url)!r} refused: it holds a user name or password; "
-                          "credentials go in their own variables, never in the URL")
+        raise ConfigError(
+            f"{variable}={redact_url(url)!r} refused: it holds a user name or password; "
+            "credentials go in their own variables, never in the URL"
+        )
     if parts.scheme == "https" and parts.hostname:
         return url if url.endswith("/") else url + "/"
     if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
         return url if url.endswith("/") else url + "/"
-    raise ConfigError(f"{variable}={redact_url(url)!r} refused: use https://, or http:// only for a loopback host "
-                      "(127.0.0.0/8, localhost, ::1), because the API key would travel in clear")
+    raise ConfigError(
+        f"{variable}={redact_url(url)!r} refused: use https://, or http:// only for a loopback host "
+        "(127.0.0.0/8, localhost, ::1), because the API key would travel in clear"
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -77,7 +81,9 @@ def timeout_from_env(env: Any) -> tuple[float, float]:
     except ValueError:
         read = math.nan
     if not 0 < read <= 3600:  # also refuses nan and inf, which requests cannot use
-        raise ConfigError(f"PROVISIONER_TIMEOUT={raw!r} must be a number of seconds between 0 and 3600")
+        raise ConfigError(
+            f"PROVISIONER_TIMEOUT={raw!r} must be a number of seconds between 0 and 3600"
+        )
     return (min(5.0, read), read)
 
 
@@ -91,7 +97,9 @@ class RetryPolicy:
     base: float = 0.5
     cap: float = 30.0
     total: float = 120.0
-    jitter: Callable[[float, float], float] = field(default=random.uniform, compare=False, repr=False)
+    jitter: Callable[[float, float], float] = field(
+        default=random.uniform, compare=False, repr=False
+    )
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -106,8 +114,17 @@ class RatePacer:
     concurrent threads; the server's count corrects it when other clients share the budget.
     """
 
-    def __init__(self, limit_header: str, count_header: str, period_header: str,
-                 limit: int = 100, period: float = 20.0, margin: int = 2, *, clock: Clock = SYSTEM) -> None:
+    def __init__(
+        self,
+        limit_header: str,
+        count_header: str,
+        period_header: str,
+        limit: int = 100,
+        period: float = 20.0,
+        margin: int = 2,
+        *,
+        clock: Clock = SYSTEM,
+    ) -> None:
         self.headers = (limit_header, count_header, period_header)
         self.limit, self.period, self.margin = limit, period, margin
         self.clock = clock
@@ -125,7 +142,12 @@ class RatePacer:
                     self._sent.append(now)
                     return now
                 wait = self.period - (now - self._sent[0]) + 0.05
-            log.info("rate limit: %d requests in %.0fs window, waiting %.1fs", self.limit, self.period, wait)
+            log.info(
+                "rate limit: %d requests in %.0fs window, waiting %.1fs",
+                self.limit,
+                self.period,
+                wait,
+            )
             self.clock.sleep(wait)
 
     def observe(self, headers: Any) -> None:
@@ -174,8 +196,12 @@ class HttpClient:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     pacer: RatePacer | None = None
     user_agent: str = f"provisioner/{__version__}"
-    extra_headers: dict[str, str] = field(default_factory=dict)  # sent on every request (e.g. API version pins)
-    auth_hint: str = ""  # what to check after a 401/403, naming the variables (e.g. "check GUIDEBOOK_API_KEY")
+    extra_headers: dict[str, str] = field(
+        default_factory=dict
+    )  # sent on every request (e.g. API version pins)
+    auth_hint: str = (
+        ""  # what to check after a 401/403, naming the variables (e.g. "check GUIDEBOOK_API_KEY")
+    )
     stats: Counter[str] = field(default_factory=Counter)
     clock: Clock = SYSTEM
 
@@ -184,10 +210,22 @@ class HttpClient:
         self._stats_lock = threading.Lock()
 
     def url(self, path: str) -> str:
-        return path if path.startswith(("http://", "https://")) else urljoin(self.base_url, path.lstrip("/"))
+        return (
+            path
+            if path.startswith(("http://", "https://"))
+            else urljoin(self.base_url, path.lstrip("/"))
+        )
 
-    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                json: Any = None, idempotent: bool | None = None, form: Any = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+        form: Any = None,
+    ) -> Response:
         """Send with retries. Non-idempotent writes are never resent after an ambiguous failure. ``form`` sends
         a form-encoded body instead of ``json`` (lists become repeated keys: ``a=1&a=5``)."""
         url = self.url(path)
@@ -206,8 +244,14 @@ class HttpClient:
                 self.clock.sleep(wait)
         raise AssertionError("unreachable")
 
-    def iterate(self, path: str, params: dict[str, Any] | None, *,
-                items: Callable[[Any], list[Any]], next_url: Callable[[Any], str | None]) -> Iterator[Any]:
+    def iterate(
+        self,
+        path: str,
+        params: dict[str, Any] | None,
+        *,
+        items: Callable[[Any], list[Any]],
+        next_url: Callable[[Any], str | None],
+    ) -> Iterator[Any]:
         """Follow ``next`` links until there is none; callers never see pages."""
         url: str | None = self.url(path)
         warned, seen = False, set()
@@ -219,8 +263,12 @@ class HttpClient:
             yield from items(page.data)
             link = next_url(page.data)
             if link and not warned and not self._same_origin(link):
-                log.warning("%s: a next link points at another host (%s); following it on %s", self.service,
-                            urlsplit(redact_url(str(link))).netloc, urlsplit(self.base_url).netloc)
+                log.warning(
+                    "%s: a next link points at another host (%s); following it on %s",
+                    self.service,
+                    urlsplit(redact_url(str(link))).netloc,
+                    urlsplit(self.base_url).netloc,
+                )
                 warned = True
             url, params = (self._follow(url, link) if link else None), None
 
@@ -250,25 +298,43 @@ class HttpClient:
             # Authorization header in clear (HTTP_PROXY / ALL_PROXY apply to http:// URLs too).
             cleartext = urlsplit(self.base_url).scheme == "http"
             session.proxies = {} if cleartext else requests.utils.get_environ_proxies(self.base_url)
-            session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            session.verify = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            )
             self._local.session = session
         return session
 
-    def _attempt(self, method: str, url: str, params: dict[str, Any] | None, body: Any, safe: bool,
-                 form: Any = None) -> Response:
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, Any] | None,
+        body: Any,
+        safe: bool,
+        form: Any = None,
+    ) -> Response:
         if self.pacer:
             self.pacer.before()
         with self._stats_lock:
             self.stats[method] += 1
         headers = {**self.extra_headers, "Authorization": self.auth(), "Accept": "application/json"}
         try:
-            raw = self._session().request(method, url, params=params, json=body, data=form, headers=headers,
-                                          timeout=self.timeout)
+            raw = self._session().request(
+                method,
+                url,
+                params=params,
+                json=body,
+                data=form,
+                headers=headers,
+                timeout=self.timeout,
+            )
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as e:
             raise self._setup_error(method, url, e) from None
         except requests.RequestException as e:
             raise self._transport_error(method, url, e, safe) from None
-        except OSError as e:  # e.g. REQUESTS_CA_BUNDLE naming no file: requests raises a bare OSError
+        except (
+            OSError
+        ) as e:  # e.g. REQUESTS_CA_BUNDLE naming no file: requests raises a bare OSError
             raise self._setup_error(method, url, e) from None
         if self.pacer:
             self.pacer.observe(raw.headers)
@@ -283,37 +349,57 @@ class HttpClient:
     def _setup_error(self, method: str, url: str, e: Exception) -> ConfigError:
         """Not the network but our own setup (a proxy URL, a CA bundle path): retrying cannot help."""
         said = redact_text(str(e))  # a proxy URL in the message may carry a password
-        return ConfigError(f"{self.service}: cannot send {method} {_path(url)}: {type(e).__name__}: {said} "
-                           "(check HTTPS_PROXY / HTTP_PROXY and REQUESTS_CA_BUNDLE)")
+        return ConfigError(
+            f"{self.service}: cannot send {method} {_path(url)}: {type(e).__name__}: {said} "
+            "(check HTTPS_PROXY / HTTP_PROXY and REQUESTS_CA_BUNDLE)"
+        )
 
-    def _transport_error(self, method: str, url: str, e: requests.RequestException, safe: bool) -> ApiError:
+    def _transport_error(
+        self, method: str, url: str, e: requests.RequestException, safe: bool
+    ) -> ApiError:
         # Refused connections and connect timeouts never reached the server: safe to resend even a POST.
         unsent = isinstance(e, requests.ConnectTimeout) or "NewConnectionError" in repr(e)
         kind = TransportError if safe or unsent else AmbiguousWriteError
         what = "timed out" if isinstance(e, requests.Timeout) else "connection failed"
         # Only the exception's class goes into the message: its text can carry the full URL and query.
-        error = kind(f"{self.service}: {method} {_path(url)} {what} ({type(e).__name__}) talking to "
-                     f"{_host_port(url)}", method=method, url=url)
+        error = kind(
+            f"{self.service}: {method} {_path(url)} {what} ({type(e).__name__}) talking to "
+            f"{_host_port(url)}",
+            method=method,
+            url=url,
+        )
         error.timed_out = isinstance(e, requests.ReadTimeout)
         return error
 
-    def _status_error(self, method: str, url: str, raw: requests.Response, data: Any, safe: bool) -> ApiError:
+    def _status_error(
+        self, method: str, url: str, raw: requests.Response, data: Any, safe: bool
+    ) -> ApiError:
         status = raw.status_code
         retry_after = _retry_after(raw.headers.get("Retry-After"))
         if data is None or data == "":  # say so, rather than "answered 502: None"
             reason = f" {raw.reason}" if raw.reason else ""
             message = f"{self.service}: {method} {_path(url)} answered {status}{reason} with an empty body"
         else:
-            message = f"{self.service}: {method} {_path(url)} answered {status}: {self.detail(data)}"
+            message = (
+                f"{self.service}: {method} {_path(url)} answered {status}: {self.detail(data)}"
+            )
         if status in (401, 403) and self.auth_hint:
             message += f" ({self.auth_hint})"
-        kinds: dict[int, type[ApiError]] = {400: BadRequestError, 401: AuthError, 403: AuthError,
-                                            404: NotFoundError, 409: BadRequestError, 422: BadRequestError,
-                                            429: RateLimitedError}
+        kinds: dict[int, type[ApiError]] = {
+            400: BadRequestError,
+            401: AuthError,
+            403: AuthError,
+            404: NotFoundError,
+            409: BadRequestError,
+            422: BadRequestError,
+            429: RateLimitedError,
+        }
         kind = kinds.get(status) or (ServerError if status >= 500 else ApiError)
         if kind is ServerError and not safe:
             kind = AmbiguousWriteError
-        return kind(message, status=status, body=data, method=method, url=url, retry_after=retry_after)
+        return kind(
+            message, status=status, body=data, method=method, url=url, retry_after=retry_after
+        )
 
 
 def _body(raw: requests.Response) -> Any:

@@ -20,7 +20,9 @@ import requests
 from provisioner.core.errors import ConfigError
 from provisioner.transport import http
 
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
 SECRET_PARAMS = re.compile(r"(key|token|secret|password|passwd|signature|auth)", re.IGNORECASE)
 REMOVED = "(removed)"
 
@@ -32,12 +34,19 @@ def clean_url(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     netloc = host + (f":{parts.port}" if parts.port else "")
-    query = [(k, REMOVED if SECRET_PARAMS.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query = [
+        (k, REMOVED if SECRET_PARAMS.search(k) else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="[],"), ""))
 
 
 def clean_headers(headers: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in dict(headers or {}).items() if str(k).lower() not in SECRET_HEADERS}
+    return {
+        str(k): str(v)
+        for k, v in dict(headers or {}).items()
+        if str(k).lower() not in SECRET_HEADERS
+    }
 
 
 def _body(raw: bytes | str | None, content_type: str) -> Any:
@@ -59,8 +68,10 @@ def exchange(raw: requests.Response) -> dict[str, Any]:
     return {
         "method": req.method,
         "url": clean_url(str(req.url)),
-        "request": {"headers": clean_headers(req_headers),
-                    "body": _body(req.body, str(req_headers.get("Content-Type", "")))},
+        "request": {
+            "headers": clean_headers(req_headers),
+            "body": _body(req.body, str(req_headers.get("Content-Type", ""))),
+        },
         "status": raw.status_code,
         "headers": clean_headers(raw.headers),
         "body": _body(raw.content, raw.headers.get("Content-Type", "")),
@@ -75,9 +86,13 @@ class Recorder:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise ConfigError(f"--record {directory}: cannot create the directory: {e.strerror or e}") from e
+            raise ConfigError(
+                f"--record {directory}: cannot create the directory: {e.strerror or e}"
+            ) from e
         self._lock = threading.Lock()
-        self._n = len(list(self.dir.glob("*.json")))  # a second run into the same folder continues the numbering
+        self._n = len(
+            list(self.dir.glob("*.json"))
+        )  # a second run into the same folder continues the numbering
         self.written = 0
 
     def __call__(self, raw: requests.Response) -> None:
@@ -85,7 +100,9 @@ class Recorder:
         with self._lock:
             self._n += 1
             n = self._n
-        slug = re.sub(r"[^A-Za-z0-9]+", "-", urlsplit(record["url"]).path).strip("-")[-60:] or "root"
+        slug = (
+            re.sub(r"[^A-Za-z0-9]+", "-", urlsplit(record["url"]).path).strip("-")[-60:] or "root"
+        )
         path = self.dir / f"{n:04d}-{record['method']}-{slug}.json"
         path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         with self._lock:
@@ -108,4 +125,6 @@ def recording(directory: str | Path | None) -> Iterator[Recorder | None]:
 
 def load(directory: str | Path) -> list[dict[str, Any]]:
     """The exchanges of a recorded directory, in the order they happened."""
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(directory).glob("*.json"))]
+    return [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(directory).glob("*.json"))
+    ]

@@ -46,14 +46,28 @@ class GuidebookApi:
             (r"guides/(\d+)/", {"GET": self.get_guide, "PATCH": self.patch_guide}),
             (r"guides/(\d+)/publish-personalized-schedules/", {"POST": self.publish_guide}),
             (r"sessions/", {"GET": self.list_sessions, "POST": self.create_session}),
-            (r"sessions/(\d+)/", {"GET": self.get_session, "PATCH": self.patch_session, "DELETE": self.delete_session}),
+            (
+                r"sessions/(\d+)/",
+                {
+                    "GET": self.get_session,
+                    "PATCH": self.patch_session,
+                    "DELETE": self.delete_session,
+                },
+            ),
             (r"attendees/", {"GET": self.list_attendees, "POST": self.create_attendee}),
             (r"attendees/(\d+)/", {"GET": self.get_attendee, "PATCH": self.patch_attendee}),
             (r"attendees/(\d+)/publish-personalized-schedules/", {"POST": self.publish_attendee}),
-            (r"personalized-schedules/", {"GET": self.list_schedules, "POST": self.create_schedule}),
+            (
+                r"personalized-schedules/",
+                {"GET": self.list_schedules, "POST": self.create_schedule},
+            ),
             (
                 r"personalized-schedules/(\d+)/",
-                {"GET": self.get_schedule, "PATCH": self.patch_schedule, "DELETE": self.delete_schedule},
+                {
+                    "GET": self.get_schedule,
+                    "PATCH": self.patch_schedule,
+                    "DELETE": self.delete_schedule,
+                },
             ),
         ]
         self.routes = [(re.compile(re.escape(PREFIX) + p + "$"), h) for p, h in specs]
@@ -83,9 +97,13 @@ class GuidebookApi:
                 used = 0
             if used >= self.daily_limit:
                 # [G] "10000 per day" read as a UTC calendar day; throttled requests are not counted (DRF).
-                midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+                midnight = datetime.combine(
+                    now.date() + timedelta(days=1), datetime.min.time(), UTC
+                )
                 wait = max(1, math.ceil((midnight - now).total_seconds()))
-                resp = json_response(429, {"detail": f"Request was throttled. Expected available in {wait} seconds."})
+                resp = json_response(
+                    429, {"detail": f"Request was throttled. Expected available in {wait} seconds."}
+                )
                 resp.headers["Retry-After"] = str(wait)
                 return resp
             self._budget[key] = (today, used + 1)
@@ -125,7 +143,10 @@ class GuidebookApi:
             if req.body_error is not None:
                 return json_response(400, {"detail": f"JSON parse error - {req.body_error}"})
             if req.body is not None and not isinstance(req.body, dict):
-                return json_response(400, {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]})
+                return json_response(
+                    400,
+                    {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]},
+                )
             obj_id = int(match.group(1)) if match.groups() else None
             keep = req.extras.get("keep", True)
             try:
@@ -143,7 +164,9 @@ class GuidebookApi:
             return None
         if req.media_type in FORM_TYPES:
             return None
-        return json_response(415, {"detail": f'Unsupported media type "{req.media_type or ""}" in request.'})
+        return json_response(
+            415, {"detail": f'Unsupported media type "{req.media_type or ""}" in request.'}
+        )
 
     # ---- paging and lists ----------------------------------------------------------------------
 
@@ -170,7 +193,8 @@ class GuidebookApi:
         if not 1 <= number <= pages:
             raise detail(404, "Invalid page.")
         rows = self.store.rows(
-            f"SELECT * FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, size, (number - 1) * size]
+            f"SELECT * FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, size, (number - 1) * size],
         )
         previous = None
         if number > 1:  # DRF drops the page param when linking back to page 1
@@ -204,7 +228,9 @@ class GuidebookApi:
 
     def list_guides(self, req: Request, _: int | None) -> Response:
         where, params = res.int_filters(req, {"owner": "owner", "id": "id"})
-        return self.page(req, "gb_guides", where, params, "id", lambda rows: [res.guide_json(r) for r in rows])
+        return self.page(
+            req, "gb_guides", where, params, "id", lambda rows: [res.guide_json(r) for r in rows]
+        )
 
     def get_guide(self, req: Request, guide: int | None) -> Response:
         return json_response(200, res.guide_json(self._get("gb_guides", guide)))
@@ -214,7 +240,9 @@ class GuidebookApi:
         changes = res.guide_changes(req.body or {})
         if changes:
             cols = ", ".join(f"{k} = ?" for k in changes)
-            self.store.conn.execute(f"UPDATE gb_guides SET {cols} WHERE id = ?", (*changes.values(), guide))
+            self.store.conn.execute(
+                f"UPDATE gb_guides SET {cols} WHERE id = ?", (*changes.values(), guide)
+            )
         return json_response(200, res.guide_json(self._get("gb_guides", guide)))
 
     def _publish(self, guide: dict[str, Any], attendee: int | None) -> Response:
@@ -246,7 +274,14 @@ class GuidebookApi:
             where.append("import_id = ?")
             params.append(req.q("import_id"))
         order = res.ordering(req, {"id", "start_time", "end_time", "name"})
-        return self.page(req, "gb_sessions", where, params, order, lambda rows: [res.session_json(r) for r in rows])
+        return self.page(
+            req,
+            "gb_sessions",
+            where,
+            params,
+            order,
+            lambda rows: [res.session_json(r) for r in rows],
+        )
 
     def get_session(self, req: Request, session: int | None) -> Response:
         return json_response(200, res.session_json(self._get("gb_sessions", session)))
@@ -265,7 +300,9 @@ class GuidebookApi:
         cols = res.validate_session(self.store, req.body or {}, creating=False, current=current)
         if cols:
             sets = ", ".join(f"{k} = ?" for k in cols)
-            self.store.conn.execute(f"UPDATE gb_sessions SET {sets} WHERE id = ?", (*cols.values(), session))
+            self.store.conn.execute(
+                f"UPDATE gb_sessions SET {sets} WHERE id = ?", (*cols.values(), session)
+            )
         return json_response(200, res.session_json(self._get("gb_sessions", session)))
 
     def delete_session(self, req: Request, session: int | None) -> Response:
@@ -278,7 +315,10 @@ class GuidebookApi:
 
     def list_attendees(self, req: Request, _: int | None) -> Response:
         where, params = res.int_filters(req, {"guide": "guide", "id": "id", "status": "status"})
-        for key, col in (("import_id", "import_id = ?"), ("account__email", "lower(email) = lower(?)")):
+        for key, col in (
+            ("import_id", "import_id = ?"),
+            ("account__email", "lower(email) = lower(?)"),
+        ):
             if req.q(key) is not None:
                 where.append(col)
                 params.append(req.q(key))
@@ -287,7 +327,14 @@ class GuidebookApi:
             where.append("revoked = ?")
             params.append(int(revoked))
         order = res.ordering(req, {"id", "email", "first_name", "last_name", "revoked", "status"})
-        return self.page(req, "gb_attendees", where, params, order, lambda rows: [res.attendee_json(r) for r in rows])
+        return self.page(
+            req,
+            "gb_attendees",
+            where,
+            params,
+            order,
+            lambda rows: [res.attendee_json(r) for r in rows],
+        )
 
     def get_attendee(self, req: Request, attendee: int | None) -> Response:
         return json_response(200, res.attendee_json(self._get("gb_attendees", attendee)))
@@ -296,7 +343,8 @@ class GuidebookApi:
         data = req.body or {}
         cols = res.validate_attendee(self.store, data)
         existing = self.store.rows(
-            "SELECT * FROM gb_attendees WHERE guide = ? AND lower(email) = lower(?)", (cols["guide"], cols["email"])
+            "SELECT * FROM gb_attendees WHERE guide = ? AND lower(email) = lower(?)",
+            (cols["guide"], cols["email"]),
         )
         if existing:  # documented idempotency: the POST data is ignored; [G] 200 rather than 201
             return json_response(200, res.attendee_json(existing[0]))
@@ -305,7 +353,9 @@ class GuidebookApi:
         cur = self.store.conn.execute(
             f"INSERT INTO gb_attendees({', '.join(cols)}) VALUES ({marks})", tuple(cols.values())
         )
-        self.store.conn.execute("UPDATE gb_attendees SET account_id = id + 5000 WHERE id = ?", (cur.lastrowid,))
+        self.store.conn.execute(
+            "UPDATE gb_attendees SET account_id = id + 5000 WHERE id = ?", (cur.lastrowid,)
+        )
         return json_response(201, res.attendee_json(self._get("gb_attendees", cur.lastrowid)))
 
     def patch_attendee(self, req: Request, attendee: int | None) -> Response:
@@ -313,7 +363,9 @@ class GuidebookApi:
         changes = res.attendee_changes(req.body or {})
         if changes:
             sets = ", ".join(f"{k} = ?" for k in changes)
-            self.store.conn.execute(f"UPDATE gb_attendees SET {sets} WHERE id = ?", (*changes.values(), attendee))
+            self.store.conn.execute(
+                f"UPDATE gb_attendees SET {sets} WHERE id = ?", (*changes.values(), attendee)
+            )
         return json_response(200, res.attendee_json(self._get("gb_attendees", attendee)))
 
     # ---- personalized schedules ----------------------------------------------------------------
@@ -344,9 +396,12 @@ class GuidebookApi:
 
     def create_schedule(self, req: Request, _: int | None) -> Response:
         empty = self.readings.get(EMPTY_LIST.name)
-        guide, name, attendees, sessions = res.validate_new_schedule(self.store, req.body or {}, empty != "accepted")
+        guide, name, attendees, sessions = res.validate_new_schedule(
+            self.store, req.body or {}, empty != "accepted"
+        )
         cur = self.store.conn.execute(
-            "INSERT INTO gb_schedules(guide, name, created_at) VALUES (?, ?, ?)", (guide, name, gb_now())
+            "INSERT INTO gb_schedules(guide, name, created_at) VALUES (?, ?, ?)",
+            (guide, name, gb_now()),
         )
         sid = int(cur.lastrowid or 0)
         self.store.set_schedule_links(sid, attendees=attendees, sessions=sessions)
@@ -355,7 +410,9 @@ class GuidebookApi:
     def patch_schedule(self, req: Request, schedule: int | None) -> Response:
         row = self._get("gb_schedules", schedule)
         refuse_empty = self.readings.get(EMPTY_LIST.name) == "refused"
-        attendees, sessions = res.validate_schedule_patch(self.store, row["guide"], req.body or {}, refuse_empty)
+        attendees, sessions = res.validate_schedule_patch(
+            self.store, row["guide"], req.body or {}, refuse_empty
+        )
         if self.readings.get(PATCH_LISTS.name) == "merge":  # the old ids stay: removals do nothing
             old_attendees, old_sessions = self.store.schedule_links([row["id"]])[row["id"]]
             attendees = None if attendees is None else sorted({*old_attendees, *attendees})

@@ -13,7 +13,8 @@ REQUIRED = "This field is required."
 EMPTY = "This list may not be empty."
 NOT_UPDATABLE = "This field cannot be updated."
 BAD_DATETIME = (
-    "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+    "Datetime has wrong format. Use one of these formats instead: "
+    "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 )
 SESSION_EXTRA_DEFAULTS: dict[str, Any] = {
     "allow_rating": True,
@@ -181,21 +182,27 @@ def _guide(store: GuidebookStore, data: dict[str, Any], errors: dict[str, list[s
         return None
     guide = _pk(data["guide"])
     if guide is None:
-        errors["guide"] = [f"Incorrect type. Expected pk value, received {type(data['guide']).__name__}."]
+        errors["guide"] = [
+            f"Incorrect type. Expected pk value, received {type(data['guide']).__name__}."
+        ]
     elif store.guide(guide) is None:
         errors["guide"] = [f'Invalid pk "{guide}" - object does not exist.']
         return None
     return guide
 
 
-def _text(data: dict[str, Any], name: str, errors: dict[str, list[str]], required: bool) -> str | None:
+def _text(
+    data: dict[str, Any], name: str, errors: dict[str, list[str]], required: bool
+) -> str | None:
     if name not in data:
         if required:
             errors[name] = [REQUIRED]
         return None
     value = data[name]
     if value is None or not str(value).strip():
-        errors[name] = ["This field may not be blank." if value is not None else "This field may not be null."]
+        errors[name] = [
+            "This field may not be blank." if value is not None else "This field may not be null."
+        ]
         return None
     return str(value)
 
@@ -211,7 +218,12 @@ def _datetime(value: Any) -> str:
 
 
 def _id_list(
-    store: GuidebookStore, table: str, guide: int | None, data: dict[str, Any], name: str, errors: dict[str, list[str]]
+    store: GuidebookStore,
+    table: str,
+    guide: int | None,
+    data: dict[str, Any],
+    name: str,
+    errors: dict[str, list[str]],
 ) -> list[int] | None:
     """A list of pks that must exist in `guide`; form encoding sends one value as a bare string."""
     value = data[name]
@@ -230,7 +242,10 @@ def _id_list(
     if guide is not None and ids:
         marks = ",".join("?" * len(ids))
         found = {
-            r["id"] for r in store.rows(f"SELECT id FROM {table} WHERE guide = ? AND id IN ({marks})", [guide, *ids])
+            r["id"]
+            for r in store.rows(
+                f"SELECT id FROM {table} WHERE guide = ? AND id IN ({marks})", [guide, *ids]
+            )
         }
         missing = [i for i in ids if i not in found]
         if missing:  # another guide's id is as unknown as a made-up one
@@ -264,9 +279,13 @@ def validate_schedule_patch(
     store: GuidebookStore, guide: int, data: dict[str, Any], refuse_empty: bool = False
 ) -> tuple[list[int] | None, ...]:
     """Only `attendees` and `sessions` may change; each given list replaces (or, merged, joins) the old one."""
-    errors: dict[str, list[str]] = {k: [NOT_UPDATABLE] for k in data if k not in ("attendees", "sessions")}
+    errors: dict[str, list[str]] = {
+        k: [NOT_UPDATABLE] for k in data if k not in ("attendees", "sessions")
+    }
     result: list[list[int] | None] = [None, None]
-    for index, (field, table) in enumerate((("attendees", "gb_attendees"), ("sessions", "gb_sessions"))):
+    for index, (field, table) in enumerate(
+        (("attendees", "gb_attendees"), ("sessions", "gb_sessions"))
+    ):
         if field in data:
             result[index] = _id_list(store, table, guide, data, field, errors)
             if refuse_empty and result[index] == []:
@@ -277,7 +296,10 @@ def validate_schedule_patch(
 
 
 def validate_session(
-    store: GuidebookStore, data: dict[str, Any], creating: bool, current: dict[str, Any] | None = None
+    store: GuidebookStore,
+    data: dict[str, Any],
+    creating: bool,
+    current: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Columns to write for a session POST (all required fields) or PATCH (partial)."""
     errors: dict[str, list[str]] = {}

@@ -90,7 +90,11 @@ _MORE_SCHEDULES = ["Product", "Support", "Executive Briefing", "Partners", "Volu
 
 
 def _session_rows(
-    guide: int, first_id: int, count: int, names: dict[int, tuple[str, str | None, int, str, int]], topics: list[str]
+    guide: int,
+    first_id: int,
+    count: int,
+    names: dict[int, tuple[str, str | None, int, str, int]],
+    topics: list[str],
 ) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     it = iter(topics)
@@ -101,7 +105,11 @@ def _session_rows(
         else:
             # Filler sessions fill hourly slots over two days; slots repeat, so some overlap.
             name, import_id = next(it), f"sess-{sid:03d}"
-            day, hhmm, minutes = 1 + (n * 2) // count, f"{12 + n % 9:02d}:{'30' if n % 3 == 0 else '00'}", 60
+            day, hhmm, minutes = (
+                1 + (n * 2) // count,
+                f"{12 + n % 9:02d}:{'30' if n % 3 == 0 else '00'}",
+                60,
+            )
             if sid in (38, 39):
                 import_id = None
         hour, minute = map(int, hhmm.split(":"))
@@ -110,7 +118,6 @@ def _session_rows(
         end = f"2026-06-{9 + day:02d}T{end_h:02d}:{end_m:02d}:00.000000+0000"
         rows.append((sid, guide, name, import_id, start, end, GB_CREATED))
     return rows
-
 
 
 def _insert_sessions(store: GuidebookStore, rows: list[tuple[Any, ...]]) -> None:
@@ -129,7 +136,9 @@ def _insert_attendees(store: GuidebookStore, rows: list[tuple[Any, ...]]) -> Non
     )
 
 
-def _insert_schedules(store: GuidebookStore, rows: list[tuple[int, int, str, list[int], list[int]]]) -> None:
+def _insert_schedules(
+    store: GuidebookStore, rows: list[tuple[int, int, str, list[int], list[int]]]
+) -> None:
     c = store.conn
     c.executemany(
         "INSERT INTO gb_schedules(id, guide, name, created_at) VALUES (?, ?, ?, ?)",
@@ -157,7 +166,13 @@ def demo(store: GuidebookStore) -> None:
             ],
         )
         _insert_sessions(store, _session_rows(47, 1, 40, dict(_NAMED_SESSIONS), _TOPICS))
-        partner = ["Partner Welcome", "Integration Lab", "Partner Lunch", "Roadmap Preview", "Partner Awards"]
+        partner = [
+            "Partner Welcome",
+            "Integration Lab",
+            "Partner Lunch",
+            "Roadmap Preview",
+            "Partner Awards",
+        ]
         _insert_sessions(
             store,
             [
@@ -182,7 +197,9 @@ def demo(store: GuidebookStore) -> None:
             (
                 n,
                 47,
-                *special.get(n, (f"attendee{n:03d}@example.com", f"crm-{n:04d}", "Attendee", f"{n:03d}")),
+                *special.get(
+                    n, (f"attendee{n:03d}@example.com", f"crm-{n:04d}", "Attendee", f"{n:03d}")
+                ),
                 int(n == 100),
             )
             for n in range(1, 101)
@@ -194,15 +211,18 @@ def demo(store: GuidebookStore) -> None:
         ]
         _insert_attendees(store, rows)
         rng = random.Random(47)
-        schedules = [(i + 1, 47, name, att, ses) for i, (name, att, ses) in enumerate(_DEMO_SCHEDULES)]
+        schedules = [
+            (i + 1, 47, name, att, ses) for i, (name, att, ses) in enumerate(_DEMO_SCHEDULES)
+        ]
         for i, name in enumerate(_MORE_SCHEDULES, start=len(schedules) + 1):
-            schedules.append((i, 47, name, rng.sample(range(9, 100), 6), rng.sample(range(1, 41), 5)))
+            schedules.append(
+                (i, 47, name, rng.sample(range(9, 100), 6), rng.sample(range(1, 41), 5))
+            )
         schedules += [
             (13, 48, "Partner Track", [101, 102, 103], [41, 42, 44]),
             (14, 48, "Partner VIP", [104, 105], [41, 45]),
         ]
         _insert_schedules(store, schedules)
-
 
 
 def bench(store: GuidebookStore, opts: dict[str, int]) -> None:
@@ -222,7 +242,15 @@ def bench(store: GuidebookStore, opts: dict[str, int]) -> None:
             _insert_attendees(
                 store,
                 [
-                    (a0 + n, guide, f"user{n:05d}.g{guide}@example.com", f"crm-{guide}-{n:05d}", "User", f"{n:05d}", 0)
+                    (
+                        a0 + n,
+                        guide,
+                        f"user{n:05d}.g{guide}@example.com",
+                        f"crm-{guide}-{n:05d}",
+                        "User",
+                        f"{n:05d}",
+                        0,
+                    )
                     for n in range(n_att)
                 ],
             )

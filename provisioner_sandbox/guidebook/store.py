@@ -80,7 +80,14 @@ class GuidebookStore(Database):
             cur = c.execute(
                 "INSERT INTO gb_sessions(guide, name, import_id, start_time, end_time, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (guide, name, import_id, start_time or "2026-06-10T13:00:00.000000+0000", end_time, gb_now()),
+                (
+                    guide,
+                    name,
+                    import_id,
+                    start_time or "2026-06-10T13:00:00.000000+0000",
+                    end_time,
+                    gb_now(),
+                ),
             )
         return int(cur.lastrowid or 0)
 
@@ -88,7 +95,12 @@ class GuidebookStore(Database):
         return self.rows("SELECT * FROM gb_sessions WHERE guide = ? ORDER BY id", (guide,))
 
     def add_attendee(
-        self, guide: int, email: str, import_id: str | None = None, first_name: str = "", last_name: str = ""
+        self,
+        guide: int,
+        email: str,
+        import_id: str | None = None,
+        first_name: str = "",
+        last_name: str = "",
     ) -> int:
         with self.transaction() as c:
             cur = c.execute(
@@ -101,17 +113,23 @@ class GuidebookStore(Database):
     def attendees(self, guide: int) -> list[dict[str, Any]]:
         return self.rows("SELECT * FROM gb_attendees WHERE guide = ? ORDER BY id", (guide,))
 
-    def add_guidebook_schedule(self, guide: int, name: str, attendees: Iterable[int], sessions: Iterable[int]) -> int:
+    def add_guidebook_schedule(
+        self, guide: int, name: str, attendees: Iterable[int], sessions: Iterable[int]
+    ) -> int:
         with self.transaction() as c:
             cur = c.execute(
-                "INSERT INTO gb_schedules(guide, name, created_at) VALUES (?, ?, ?)", (guide, name, gb_now())
+                "INSERT INTO gb_schedules(guide, name, created_at) VALUES (?, ?, ?)",
+                (guide, name, gb_now()),
             )
             sid = int(cur.lastrowid or 0)
             self.set_schedule_links(sid, attendees=attendees, sessions=sessions)
         return sid
 
     def set_schedule_links(
-        self, schedule: int, attendees: Iterable[int] | None = None, sessions: Iterable[int] | None = None
+        self,
+        schedule: int,
+        attendees: Iterable[int] | None = None,
+        sessions: Iterable[int] | None = None,
     ) -> None:
         """Replace a personalized schedule's attendee and/or session lists wholesale (PATCH semantics)."""
         with self.transaction() as c:
@@ -123,7 +141,8 @@ class GuidebookStore(Database):
                     continue
                 c.execute(f"DELETE FROM {table} WHERE schedule = ?", (schedule,))
                 c.executemany(
-                    f"INSERT OR IGNORE INTO {table}(schedule, {col}) VALUES (?, ?)", [(schedule, int(i)) for i in ids]
+                    f"INSERT OR IGNORE INTO {table}(schedule, {col}) VALUES (?, ?)",
+                    [(schedule, int(i)) for i in ids],
                 )
 
     def delete_guidebook_schedule(self, schedule: int) -> None:
@@ -138,7 +157,10 @@ class GuidebookStore(Database):
         if not ids:
             return out
         marks = ",".join("?" * len(ids))
-        for index, table, col in ((0, "gb_schedule_attendees", "attendee"), (1, "gb_schedule_sessions", "session")):
+        for index, table, col in (
+            (0, "gb_schedule_attendees", "attendee"),
+            (1, "gb_schedule_sessions", "session"),
+        ):
             sql = f"SELECT schedule, group_concat({col}) FROM {table} WHERE schedule IN ({marks}) GROUP BY schedule"
             # One row per schedule, not per link: a page of 100 large schedules holds ~20,000 links, and
             # fetching them one by one made the emulator, not the client, the bottleneck of benchmarks.
@@ -152,7 +174,8 @@ class GuidebookStore(Database):
             base = self.rows("SELECT id, guide, name, created_at FROM gb_schedules ORDER BY id")
         else:
             base = self.rows(
-                "SELECT id, guide, name, created_at FROM gb_schedules WHERE guide = ? ORDER BY id", (guide,)
+                "SELECT id, guide, name, created_at FROM gb_schedules WHERE guide = ? ORDER BY id",
+                (guide,),
             )
         links = self.schedule_links([r["id"] for r in base])
         return [dict(r, attendees=links[r["id"]][0], sessions=links[r["id"]][1]) for r in base]

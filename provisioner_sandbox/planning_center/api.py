@@ -64,12 +64,20 @@ class PcoApi:
         self.rate_limit, self.rate_period = rate_limit, rate_period
         self.monotonic = monotonic  # the rate window's time (tests share the client's fake clock)
         self._rate_lock = threading.Lock()
-        self._windows: dict[str, tuple[float, int]] = {}  # credential -> (window start, requests in it)
+        self._windows: dict[
+            str, tuple[float, int]
+        ] = {}  # credential -> (window start, requests in it)
         m = members.MemberHandlers(store, readings)
         s = schedules.ScheduleHandlers(store, readings)
         t = PlanTimeHandlers(store)
-        st, plan = r"/services/v2/service_types/(\d+)", r"/services/v2/service_types/(\d+)/plans/(\d+)"
-        person, schedule = r"/services/v2/people/(\d+)", r"/services/v2/people/(\d+)/schedules/(\d+)"
+        st, plan = (
+            r"/services/v2/service_types/(\d+)",
+            r"/services/v2/service_types/(\d+)/plans/(\d+)",
+        )
+        person, schedule = (
+            r"/services/v2/people/(\d+)",
+            r"/services/v2/people/(\d+)/schedules/(\d+)",
+        )
         specs: list[tuple[str, dict[str, Handler]]] = [
             (r"/services/v2/service_types", {"GET": self.list_service_types}),
             (st, {"GET": self.get_service_type}),
@@ -100,7 +108,10 @@ class PcoApi:
                 },
             ),
             (person + r"/plan_people/(\d+)/plan_times", {"GET": m.person_member_times}),
-            (person + r"/plan_people/(\d+)/declined_plan_times", {"GET": m.person_member_declined_times}),
+            (
+                person + r"/plan_people/(\d+)/declined_plan_times",
+                {"GET": m.person_member_declined_times},
+            ),
             (person + "/schedules", {"GET": s.list_schedules}),
             (schedule, {"GET": s.get_schedule}),
             (schedule + "/plan_times", {"GET": s.schedule_times}),
@@ -199,7 +210,9 @@ class PcoApi:
         resp.headers["X-PCO-API-Request-Rate-Limit"] = str(self.rate_limit)
         resp.headers["X-PCO-API-Request-Rate-Count"] = str(req.extras["rate"])
         ok = resp.status < 400
-        resp.headers["X-PCO-API-Request-Rate-Period"] = str(self.rate_period) + ("" if ok else " seconds")
+        resp.headers["X-PCO-API-Request-Rate-Period"] = str(self.rate_period) + (
+            "" if ok else " seconds"
+        )
 
     def fault_response(self, status: int) -> Response:
         if status == 429:
@@ -214,7 +227,9 @@ class PcoApi:
                 ],
             )
         title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-        return error_response(status, [{"status": str(status), "title": title, "detail": "Injected fault."}])
+        return error_response(
+            status, [{"status": str(status), "title": title, "detail": "Injected fault."}]
+        )
 
     def handle(self, req: Request) -> Response:
         for pattern, handlers in self.routes:
@@ -318,7 +333,9 @@ class PcoApi:
             "status": "active",
             "site_administrator": admin,
         }
-        links = {"self": f"{req.base_url}people/v2/people/{row['id']}"}  # a People API resource, not a Services one
+        links = {
+            "self": f"{req.base_url}people/v2/people/{row['id']}"
+        }  # a People API resource, not a Services one
         data = {"type": "Person", "id": str(row["id"]), "attributes": attrs, "links": links}
         return json_response(200, {"data": data, "included": [], "meta": {}}, SUCCESS_TYPE)
 

@@ -22,7 +22,14 @@ class PcoError(Exception):
 
 def not_found() -> PcoError:
     return PcoError(
-        404, [{"status": "404", "title": "Not Found", "detail": "The resource you requested could not be found"}]
+        404,
+        [
+            {
+                "status": "404",
+                "title": "Not Found",
+                "detail": "The resource you requested could not be found",
+            }
+        ],
     )
 
 
@@ -57,7 +64,9 @@ def require_person(store: PlanningCenterStore, person: int) -> None:
         raise not_found()
 
 
-Ref = tuple[str, int | None] | None  # a to-one relationship: (type, id), or None for no related object
+Ref = (
+    tuple[str, int | None] | None
+)  # a to-one relationship: (type, id), or None for no related object
 Refs = tuple[str, list[int]]  # a to-many relationship: (type, ids)
 
 
@@ -94,8 +103,12 @@ def error_response(status: int, errors: list[dict[str, Any]]) -> Response:
     return json_response(status, {"errors": errors}, ERROR_TYPE)
 
 
-def single(data: dict[str, Any], status: int = 200, included: list[dict[str, Any]] | None = None) -> Response:
-    return json_response(status, {"data": data, "included": included or [], "meta": {}}, SUCCESS_TYPE)
+def single(
+    data: dict[str, Any], status: int = 200, included: list[dict[str, Any]] | None = None
+) -> Response:
+    return json_response(
+        status, {"data": data, "included": included or [], "meta": {}}, SUCCESS_TYPE
+    )
 
 
 def org_parent() -> dict[str, str]:
@@ -147,7 +160,9 @@ def service_type_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
         "created_at": "2026-01-01T00:00:00Z",
         "updated_at": "2026-01-01T00:00:00Z",
     }
-    return resource(req, "ServiceType", r["id"], attrs, {"parent": None}, f"service_types/{r['id']}")
+    return resource(
+        req, "ServiceType", r["id"], attrs, {"parent": None}, f"service_types/{r['id']}"
+    )
 
 
 def plan_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
@@ -185,13 +200,31 @@ def team_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
         "sequence": r["id"],
     }
     return resource(
-        req, "Team", r["id"], attrs, {"service_type": ("ServiceType", r["service_type"])}, f"teams/{r['id']}"
+        req,
+        "Team",
+        r["id"],
+        attrs,
+        {"service_type": ("ServiceType", r["service_type"])},
+        f"teams/{r['id']}",
     )
 
 
 def position_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
-    attrs = {"name": r["name"], "sequence": r["id"], "tags": [], "tag_groups": [], "negative_tag_groups": []}
-    return resource(req, "TeamPosition", r["id"], attrs, {"team": ("Team", r["team"])}, f"team_positions/{r['id']}")
+    attrs = {
+        "name": r["name"],
+        "sequence": r["id"],
+        "tags": [],
+        "tag_groups": [],
+        "negative_tag_groups": [],
+    }
+    return resource(
+        req,
+        "TeamPosition",
+        r["id"],
+        attrs,
+        {"team": ("Team", r["team"])},
+        f"team_positions/{r['id']}",
+    )
 
 
 def person_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:

@@ -44,7 +44,9 @@ REFERENCES = ("person_id", "team_id")  # the attributes pco.member_create=relati
 STATUSES = {"C": "C", "U": "U", "D": "D", "CONFIRMED": "C", "UNCONFIRMED": "U", "DECLINED": "D"}
 
 
-def member_json(req: Request, r: dict[str, Any], via_person: bool = False, declined: list[int] | None = None) -> Any:
+def member_json(
+    req: Request, r: dict[str, Any], via_person: bool = False, declined: list[int] | None = None
+) -> Any:
     attrs = {
         "status": r["status"],
         "notes": r["notes"],
@@ -93,7 +95,9 @@ class MemberHandlers:
     # ---- lookups -------------------------------------------------------------------------------
 
     def _plan(self, st: int, plan: int) -> dict[str, Any]:
-        found = self.store.rows("SELECT * FROM pco_plans WHERE id = ? AND service_type = ?", (plan, st))
+        found = self.store.rows(
+            "SELECT * FROM pco_plans WHERE id = ? AND service_type = ?", (plan, st)
+        )
         if not found:
             raise not_found()
         return found[0]
@@ -104,7 +108,9 @@ class MemberHandlers:
             raise not_found()
         return found[0]
 
-    def _included(self, req: Request, rows: list[dict[str, Any]], declined: dict[int, list[int]] | None) -> Any:
+    def _included(
+        self, req: Request, rows: list[dict[str, Any]], declined: dict[int, list[int]] | None
+    ) -> Any:
         """Sideload what a page refers to (`include=person,team,plan,declined_plan_times`)."""
         wanted = {i.strip() for i in (req.q("include") or "").split(",")}
         out: list[dict[str, Any]] = []
@@ -116,20 +122,28 @@ class MemberHandlers:
             ids = sorted({r[name] for r in rows})
             if name in wanted and ids:
                 marks = ",".join("?" * len(ids))
-                found = self.store.rows(f"SELECT * FROM {table} WHERE id IN ({marks}) ORDER BY id", ids)
+                found = self.store.rows(
+                    f"SELECT * FROM {table} WHERE id IN ({marks}) ORDER BY id", ids
+                )
                 out += [serialize(req, r) for r in found]
         if declined is not None:
             out += times.times_json(req, self.store, [t for ids in declined.values() for t in ids])
         return out
 
-    def _page(self, req: Request, sql: str, params: list[Any], parent: dict[str, str], via_person: bool) -> Response:
+    def _page(
+        self, req: Request, sql: str, params: list[Any], parent: dict[str, str], via_person: bool
+    ) -> Response:
         wants_declined = "declined_plan_times" in (req.q("include") or "")
-        declined: dict[int, list[int]] = {}  # filled as the page's rows are serialized, then used for `included`
+        declined: dict[
+            int, list[int]
+        ] = {}  # filled as the page's rows are serialized, then used for `included`
 
         def serialize(r: dict[str, Any]) -> Any:
             if wants_declined:
                 declined.update(times.declined_ids(self.store, [r]))
-            return member_json(req, r, via_person, declined.get(r["id"]) if wants_declined else None)
+            return member_json(
+                req, r, via_person, declined.get(r["id"]) if wants_declined else None
+            )
 
         def include(rows: list[dict[str, Any]]) -> Any:
             return self._included(req, rows, declined if wants_declined else None)
@@ -137,7 +151,9 @@ class MemberHandlers:
         meta = {"parent": parent, "can_include": ["declined_plan_times", "person", "plan", "team"]}
         return collection(self.store, req, sql, params, "pp.id", serialize, meta, include)
 
-    def _one(self, req: Request, row: dict[str, Any], status: int = 200, via_person: bool = False) -> Response:
+    def _one(
+        self, req: Request, row: dict[str, Any], status: int = 200, via_person: bool = False
+    ) -> Response:
         declined = None
         if "declined_plan_times" in (req.q("include") or ""):
             declined = times.declined_ids(self.store, [row])
@@ -163,9 +179,13 @@ class MemberHandlers:
     def list_person_members(self, req: Request, ids: tuple[int, ...]) -> Response:
         require_person(self.store, ids[0])
         sql = MEMBER_SELECT + " WHERE pp.person = ?"
-        if self.readings.get(DECLINED.name) == "hidden":  # "as well as their PlanPeople list" [3P ISSUE#1121]
+        if (
+            self.readings.get(DECLINED.name) == "hidden"
+        ):  # "as well as their PlanPeople list" [3P ISSUE#1121]
             sql += " AND pp.status != 'D'"
-        return self._page(req, sql, [ids[0]], {"id": str(ids[0]), "type": "Person"}, via_person=True)
+        return self._page(
+            req, sql, [ids[0]], {"id": str(ids[0]), "type": "Person"}, via_person=True
+        )
 
     def get_plan_member(self, req: Request, ids: tuple[int, ...]) -> Response:
         return self._one(req, self.member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids))
@@ -175,7 +195,9 @@ class MemberHandlers:
 
     def person_member_times(self, req: Request, ids: tuple[int, ...]) -> Response:
         member = self.member("pp.person = ? AND pp.id = ?", ids)
-        return times.times_collection(req, self.store, "t.plan = ?", [member["plan"]], _parent(member))
+        return times.times_collection(
+            req, self.store, "t.plan = ?", [member["plan"]], _parent(member)
+        )
 
     def person_member_declined_times(self, req: Request, ids: tuple[int, ...]) -> Response:
         member = self.member("pp.person = ? AND pp.id = ?", ids)
@@ -229,11 +251,17 @@ class MemberHandlers:
             return attrs.get("person_id"), attrs.get("team_id")
         if form == "relationships":
             return _rel_id(rels, "person"), _rel_id(rels, "team")
-        if form == "team-lost":  # the team is read from neither form: the first available team [3P ISSUE#659]
+        if (
+            form == "team-lost"
+        ):  # the team is read from neither form: the first available team [3P ISSUE#659]
             return _rel_id(rels, "person") or attrs.get("person_id"), None
-        return _rel_id(rels, "person") or attrs.get("person_id"), _rel_id(rels, "team") or attrs.get("team_id")
+        return _rel_id(rels, "person") or attrs.get("person_id"), _rel_id(
+            rels, "team"
+        ) or attrs.get("team_id")
 
-    def _columns(self, attrs: dict[str, Any], rels: dict[str, Any], st: int, creating: bool) -> dict[str, Any]:
+    def _columns(
+        self, attrs: dict[str, Any], rels: dict[str, Any], st: int, creating: bool
+    ) -> dict[str, Any]:
         """Validate a PlanPerson payload into column values; every problem becomes one 422 error."""
         errors: list[dict[str, Any]] = []
         cols: dict[str, Any] = {}
@@ -242,13 +270,23 @@ class MemberHandlers:
             if not str(person or "").isdigit() or not self.store.rows(
                 "SELECT id FROM pco_people WHERE id = ?", (int(str(person)),)
             ):
-                errors.append(validation_error("person_id", "can't be blank" if person is None else "must exist"))
+                errors.append(
+                    validation_error(
+                        "person_id", "can't be blank" if person is None else "must exist"
+                    )
+                )
             else:
                 cols["person"] = int(str(person))
-        if team is None and creating:  # the real API falls back to the first available team [3P ISSUE#659]
-            first = self.store.rows("SELECT id FROM pco_teams WHERE service_type = ? ORDER BY id LIMIT 1", (st,))
+        if (
+            team is None and creating
+        ):  # the real API falls back to the first available team [3P ISSUE#659]
+            first = self.store.rows(
+                "SELECT id FROM pco_teams WHERE service_type = ? ORDER BY id LIMIT 1", (st,)
+            )
             if not first:
-                raise PcoError(400, [{"status": "400", "title": "Bad Request", "detail": "No teams available"}])
+                raise PcoError(
+                    400, [{"status": "400", "title": "Bad Request", "detail": "No teams available"}]
+                )
             team = first[0]["id"]
         if team is not None:
             if not str(team).isdigit() or not self.store.rows(
@@ -277,7 +315,14 @@ class MemberHandlers:
         attrs, rels = self._payload(req)
         cols = self._columns(attrs, rels, st, creating=True)
         now = pco_now()
-        cols = {"status": "U", **cols, "plan": plan, "created_at": now, "updated_at": now, "status_updated_at": now}
+        cols = {
+            "status": "U",
+            **cols,
+            "plan": plan,
+            "created_at": now,
+            "updated_at": now,
+            "status_updated_at": now,
+        }
         marks = ", ".join("?" * len(cols))
         cur = self.store.conn.execute(
             f"INSERT INTO pco_plan_people({', '.join(cols)}) VALUES ({marks})", tuple(cols.values())
@@ -295,11 +340,15 @@ class MemberHandlers:
         if cols:
             cols["updated_at"] = pco_now()
             sets = ", ".join(f"{k} = ?" for k in cols)
-            self.store.conn.execute(f"UPDATE pco_plan_people SET {sets} WHERE id = ?", (*cols.values(), row["id"]))
+            self.store.conn.execute(
+                f"UPDATE pco_plan_people SET {sets} WHERE id = ?", (*cols.values(), row["id"])
+            )
         return self._one(req, self.member("pp.id = ?", (row["id"],)), via_person=via_person)
 
     def patch_plan_member(self, req: Request, ids: tuple[int, ...]) -> Response:
-        return self._patch(req, self.member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids), False)
+        return self._patch(
+            req, self.member("pl.service_type = ? AND pp.plan = ? AND pp.id = ?", ids), False
+        )
 
     def patch_person_member(self, req: Request, ids: tuple[int, ...]) -> Response:
         return self._patch(req, self.member("pp.person = ? AND pp.id = ?", ids), True)

@@ -13,14 +13,18 @@ from ..web import Request, Response
 from .common import collection, not_found, plan_time_json
 from .store import PlanningCenterStore
 
-TIME_SELECT = "SELECT t.*, pl.service_type FROM pco_plan_times t JOIN pco_plans pl ON pl.id = t.plan"
+TIME_SELECT = (
+    "SELECT t.*, pl.service_type FROM pco_plan_times t JOIN pco_plans pl ON pl.id = t.plan"
+)
 
 
 def _order(req: Request) -> str:
     return "t.starts_at DESC, t.id" if req.q("order") == "-starts_at" else "t.starts_at, t.id"
 
 
-def times_collection(req: Request, store: PlanningCenterStore, where: str, params: list[Any], parent: Any) -> Response:
+def times_collection(
+    req: Request, store: PlanningCenterStore, where: str, params: list[Any], parent: Any
+) -> Response:
     if req.q("where[time_type]") is not None:
         where, params = f"({where}) AND t.time_type = ?", [*params, req.q("where[time_type]")]
     return collection(
@@ -38,15 +42,21 @@ def declined_where(member: dict[str, Any]) -> tuple[str, list[Any]]:
     """SQL selecting the times a member declined: every time of the plan when the member declined."""
     if member["status"] == "D":
         return "t.plan = ?", [member["plan"]]
-    return "t.id IN (SELECT plan_time FROM pco_declined_times WHERE plan_person = ?)", [member["id"]]
+    return "t.id IN (SELECT plan_time FROM pco_declined_times WHERE plan_person = ?)", [
+        member["id"]
+    ]
 
 
-def declined_ids(store: PlanningCenterStore, members: Iterable[dict[str, Any]]) -> dict[int, list[int]]:
+def declined_ids(
+    store: PlanningCenterStore, members: Iterable[dict[str, Any]]
+) -> dict[int, list[int]]:
     """Declined time ids of each member (a page at a time, for `include=declined_plan_times`)."""
     out: dict[int, list[int]] = {}
     for member in members:
         where, params = declined_where(member)
-        out[member["id"]] = [r["id"] for r in store.rows(f"{TIME_SELECT} WHERE {where} ORDER BY t.id", params)]
+        out[member["id"]] = [
+            r["id"] for r in store.rows(f"{TIME_SELECT} WHERE {where} ORDER BY t.id", params)
+        ]
     return out
 
 
@@ -62,18 +72,28 @@ def time_ids(store: PlanningCenterStore, plans: Iterable[int]) -> dict[int, list
     return out
 
 
-def times_json(req: Request, store: PlanningCenterStore, ids: Iterable[int]) -> list[dict[str, Any]]:
+def times_json(
+    req: Request, store: PlanningCenterStore, ids: Iterable[int]
+) -> list[dict[str, Any]]:
     """PlanTime objects for `included`."""
     wanted = sorted(set(ids))
     if not wanted:
         return []
     marks = ",".join("?" * len(wanted))
-    return [plan_time_json(req, r) for r in store.rows(f"{TIME_SELECT} WHERE t.id IN ({marks}) ORDER BY t.id", wanted)]
+    return [
+        plan_time_json(req, r)
+        for r in store.rows(f"{TIME_SELECT} WHERE t.id IN ({marks}) ORDER BY t.id", wanted)
+    ]
 
 
-def partial_accept(store: PlanningCenterStore, member: dict[str, Any], declined: list[int]) -> str | None:
+def partial_accept(
+    store: PlanningCenterStore, member: dict[str, Any], declined: list[int]
+) -> str | None:
     """Check the times a partial accept declines; the problem as a sentence, or None when they are fine."""
-    plan_times = {r["id"] for r in store.rows("SELECT id FROM pco_plan_times WHERE plan = ?", (member["plan"],))}
+    plan_times = {
+        r["id"]
+        for r in store.rows("SELECT id FROM pco_plan_times WHERE plan = ?", (member["plan"],))
+    }
     unknown = sorted(set(declined) - plan_times)
     if unknown:
         return f"PlanTime {unknown[0]} is not a time of this plan"
@@ -90,6 +110,10 @@ class PlanTimeHandlers:
 
     def list_plan_times(self, req: Request, ids: tuple[int, ...]) -> Response:
         st, plan = ids
-        if not self.store.rows("SELECT id FROM pco_plans WHERE id = ? AND service_type = ?", (plan, st)):
+        if not self.store.rows(
+            "SELECT id FROM pco_plans WHERE id = ? AND service_type = ?", (plan, st)
+        ):
             raise not_found()
-        return times_collection(req, self.store, "t.plan = ?", [plan], {"id": str(plan), "type": "Plan"})
+        return times_collection(
+            req, self.store, "t.plan = ?", [plan], {"id": str(plan), "type": "Plan"}
+        )

@@ -31,7 +31,15 @@ from .common import (
 from .readings import DECLINED, RESPOND_OTHERS
 from .store import SCHEDULE_ID_OFFSET, SCHEDULE_SELECT, PlanningCenterStore, pco_now
 
-CAN_FILTER = ["after", "all", "before", "future", "not_across_organizations", "past", "with_declined"]
+CAN_FILTER = [
+    "after",
+    "all",
+    "before",
+    "future",
+    "not_across_organizations",
+    "past",
+    "with_declined",
+]
 
 
 def _iso(value: str | None) -> str | None:
@@ -41,14 +49,18 @@ def _iso(value: str | None) -> str | None:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise PcoError(400, [{"status": "400", "title": "Bad Request", "detail": f"invalid date {value!r}"}]) from None
+        raise PcoError(
+            400, [{"status": "400", "title": "Bad Request", "detail": f"invalid date {value!r}"}]
+        ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def schedule_json(req: Request, r: dict[str, Any], time_ids: list[int]) -> dict[str, Any]:
-    partial = r["time_count"] > 1  # [G] partial accepts need more than one time; the seed sets no other rule
+    partial = (
+        r["time_count"] > 1
+    )  # [G] partial accepts need more than one time; the seed sets no other rule
     attrs = {
         "sort_date": r["sort_date"],
         "dates": r["dates"],
@@ -80,7 +92,9 @@ def schedule_json(req: Request, r: dict[str, Any], time_ids: list[int]) -> dict[
         "responds_to_person": None,
         "times": ("PlanTime", time_ids),
     }
-    return resource(req, "Schedule", r["id"], attrs, rels, f"people/{r['person']}/schedules/{r['id']}")
+    return resource(
+        req, "Schedule", r["id"], attrs, rels, f"people/{r['person']}/schedules/{r['id']}"
+    )
 
 
 def _accept_body(req: Request) -> tuple[list[int], str | None]:
@@ -90,12 +104,17 @@ def _accept_body(req: Request) -> tuple[list[int], str | None]:
         return [], None
     attrs = data.get("attributes") if isinstance(data.get("attributes"), dict) else {}
     rels = data.get("relationships") if isinstance(data.get("relationships"), dict) else {}
-    linkage = (rels.get("declined_plan_times") or {}).get("data") if isinstance(rels, dict) else None
+    linkage = (
+        (rels.get("declined_plan_times") or {}).get("data") if isinstance(rels, dict) else None
+    )
     declined: list[int] = []
     for item in linkage or []:
         tid = item.get("id") if isinstance(item, dict) else None
         if not str(tid or "").isdigit():
-            raise PcoError(422, [validation_error("declined_plan_times", "must be PlanTime ids", "ScheduleAccept")])
+            raise PcoError(
+                422,
+                [validation_error("declined_plan_times", "must be PlanTime ids", "ScheduleAccept")],
+            )
         declined.append(int(str(tid)))
     reason = attrs.get("reason") if isinstance(attrs, dict) else None
     return declined, None if reason is None else str(reason)
@@ -123,7 +142,9 @@ class ScheduleHandlers:
                 sql, params = sql + f" AND pl.sort_date {op} ?", [*params, value]
         if req.q("where[plan_id]") is not None:
             sql, params = sql + " AND pp.plan = ?", [*params, int_or_none(req.q("where[plan_id]"))]
-        order = "pl.sort_date DESC, pp.id" if req.q("order") == "-starts_at" else "pl.sort_date, pp.id"
+        order = (
+            "pl.sort_date DESC, pp.id" if req.q("order") == "-starts_at" else "pl.sort_date, pp.id"
+        )
         plan_times: dict[int, list[int]] = {}
 
         def serialize(r: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +154,11 @@ class ScheduleHandlers:
 
         def include(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             wanted = "plan_times" in (req.q("include") or "")
-            return times.times_json(req, self.store, [t for r in rows for t in plan_times[r["plan"]]]) if wanted else []
+            return (
+                times.times_json(req, self.store, [t for r in rows for t in plan_times[r["plan"]]])
+                if wanted
+                else []
+            )
 
         meta = {"parent": org_parent(), "can_include": ["plan_times"], "can_filter": CAN_FILTER}
         return collection(self.store, req, sql, params, order, serialize, meta, include)
@@ -142,13 +167,16 @@ class ScheduleHandlers:
         reading = self.readings.get(DECLINED.name)
         if reading == "shown":
             return ""
-        if reading == "hidden":  # [3P ISSUE#1121] gone even with with_declined; [ISSUE#1361] all = confirmed only
+        if (
+            reading == "hidden"
+        ):  # [3P ISSUE#1121] gone even with with_declined; [ISSUE#1361] all = confirmed only
             return " AND pp.status = 'C'" if "all" in filters else " AND pp.status != 'D'"
         return "" if "with_declined" in filters else " AND pp.status != 'D'"
 
     def _schedule(self, person: int, schedule: int) -> dict[str, Any]:
         found = self.store.rows(
-            SCHEDULE_SELECT + " WHERE pp.person = ? AND pp.id = ?", (person, schedule - SCHEDULE_ID_OFFSET)
+            SCHEDULE_SELECT + " WHERE pp.person = ? AND pp.id = ?",
+            (person, schedule - SCHEDULE_ID_OFFSET),
         )
         if not found:
             raise not_found()
@@ -158,7 +186,11 @@ class ScheduleHandlers:
         # A single GET returns the schedule even when declined: only lists hide declined ones.
         row = self._schedule(*ids)
         plan_times = times.time_ids(self.store, [row["plan"]])[row["plan"]]
-        included = times.times_json(req, self.store, plan_times) if "plan_times" in (req.q("include") or "") else []
+        included = (
+            times.times_json(req, self.store, plan_times)
+            if "plan_times" in (req.q("include") or "")
+            else []
+        )
         return single(schedule_json(req, row, plan_times), included=included)
 
     def schedule_times(self, req: Request, ids: tuple[int, ...]) -> Response:
@@ -168,7 +200,9 @@ class ScheduleHandlers:
     def schedule_declined_times(self, req: Request, ids: tuple[int, ...]) -> Response:
         """The times declined in a partial accept (every time once declined): how a client reads them back."""
         row = self._schedule(*ids)
-        where, params = times.declined_where({"id": row["plan_person"], "plan": row["plan"], "status": row["status"]})
+        where, params = times.declined_where(
+            {"id": row["plan_person"], "plan": row["plan"], "status": row["status"]}
+        )
         return times.times_collection(req, self.store, where, params, _parent(row))
 
     def _answerable(self, ids: tuple[int, ...]) -> dict[str, Any]:
@@ -186,7 +220,9 @@ class ScheduleHandlers:
             )
         return row
 
-    def _respond(self, row: dict[str, Any], status: str, reason: str | None, declined: list[int]) -> Response:
+    def _respond(
+        self, row: dict[str, Any], status: str, reason: str | None, declined: list[int]
+    ) -> Response:
         now = pco_now()
         self.store.conn.execute(
             "UPDATE pco_plan_people SET status = ?, decline_reason = ?, updated_at = ?, status_updated_at = ?"
@@ -206,7 +242,9 @@ class ScheduleHandlers:
         member = {"id": row["plan_person"], "plan": row["plan"], "status": row["status"]}
         problem = times.partial_accept(self.store, member, declined)
         if problem:
-            raise PcoError(422, [validation_error("declined_plan_times", problem, "ScheduleAccept")])
+            raise PcoError(
+                422, [validation_error("declined_plan_times", problem, "ScheduleAccept")]
+            )
         return self._respond(row, "C", reason, declined)
 
     def decline(self, req: Request, ids: tuple[int, ...]) -> Response:

@@ -119,7 +119,8 @@ _TIMES = [
 def demo(store: PlanningCenterStore) -> None:
     with store.transaction() as c:
         c.executemany(
-            "INSERT INTO pco_service_types(id, name) VALUES (?, ?)", [(1234, "Sunday Services"), (99, "Youth")]
+            "INSERT INTO pco_service_types(id, name) VALUES (?, ?)",
+            [(1234, "Sunday Services"), (99, "Youth")],
         )
         c.executemany(
             "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, sort_date)"
@@ -144,7 +145,9 @@ def demo(store: PlanningCenterStore) -> None:
 
 
 def _insert_members(
-    store: PlanningCenterStore, first_id: int, members: Sequence[tuple[int, int, int, str, str, str | None]]
+    store: PlanningCenterStore,
+    first_id: int,
+    members: Sequence[tuple[int, int, int, str, str, str | None]],
 ) -> None:
     store.conn.executemany(
         "INSERT INTO pco_plan_people(id, plan, person, team, team_position_name, status, decline_reason,"
@@ -161,7 +164,14 @@ def bench(store: PlanningCenterStore, opts: dict[str, int]) -> None:
         return
     with store.transaction() as c:
         plans = [
-            (10001 + p, 1234, f"Bench {p + 1}", f"Bench date {p + 1}", "", f"2027-01-01T{p % 24:02d}:00:00Z")
+            (
+                10001 + p,
+                1234,
+                f"Bench {p + 1}",
+                f"Bench date {p + 1}",
+                "",
+                f"2027-01-01T{p % 24:02d}:00:00Z",
+            )
             for p in range(opts["plans"])
         ]
         c.executemany(
@@ -170,5 +180,9 @@ def bench(store: PlanningCenterStore, opts: dict[str, int]) -> None:
             plans,
         )
         teams = [(22, "Vocals"), (23, "Audio"), (24, "Greeter")]
-        members = [(plan[0], 111 + m % 20, *teams[m % 3], "U", None) for plan in plans for m in range(opts["members"])]
+        members = [
+            (plan[0], 111 + m % 20, *teams[m % 3], "U", None)
+            for plan in plans
+            for m in range(opts["members"])
+        ]
         _insert_members(store, FIRST_PLAN_PERSON_ID + len(_MEMBERS), members)

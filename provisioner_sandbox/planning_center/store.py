@@ -85,12 +85,19 @@ class PlanningCenterStore(Database):
     def add_person(self, person: int, first_name: str, last_name: str) -> int:
         with self.transaction() as c:
             c.execute(
-                "INSERT INTO pco_people(id, first_name, last_name) VALUES (?, ?, ?)", (person, first_name, last_name)
+                "INSERT INTO pco_people(id, first_name, last_name) VALUES (?, ?, ?)",
+                (person, first_name, last_name),
             )
         return person
 
     def add_plan(
-        self, plan: int, service_type: int, sort_date: str, dates: str = "", title: str = "", short_dates: str = ""
+        self,
+        plan: int,
+        service_type: int,
+        sort_date: str,
+        dates: str = "",
+        title: str = "",
+        short_dates: str = "",
     ) -> int:
         """Add a plan; `sort_date` like "2026-12-06T15:00:00Z" drives the future/past filters."""
         with self.transaction() as c:
@@ -115,7 +122,9 @@ class PlanningCenterStore(Database):
         return int(cur.lastrowid or 0)
 
     def plan_times(self, plan: int) -> list[dict[str, Any]]:
-        return self.rows("SELECT * FROM pco_plan_times WHERE plan = ? ORDER BY starts_at, id", (plan,))
+        return self.rows(
+            "SELECT * FROM pco_plan_times WHERE plan = ? ORDER BY starts_at, id", (plan,)
+        )
 
     def add_team_member(
         self,
@@ -162,15 +171,23 @@ class PlanningCenterStore(Database):
 
     def declined_times(self, member: int) -> list[int]:
         """The plan times a member declined while accepting the rest (a partial accept), by id."""
-        return [r[0] for r in self.tuples("SELECT plan_time FROM pco_declined_times WHERE plan_person = ?", (member,))]
+        return [
+            r[0]
+            for r in self.tuples(
+                "SELECT plan_time FROM pco_declined_times WHERE plan_person = ?", (member,)
+            )
+        ]
 
     def set_declined_times(self, member: int, times: Iterable[int]) -> None:
         with self.transaction() as c:
             c.execute("DELETE FROM pco_declined_times WHERE plan_person = ?", (member,))
             c.executemany(
-                "INSERT INTO pco_declined_times(plan_person, plan_time) VALUES (?, ?)", [(member, t) for t in times]
+                "INSERT INTO pco_declined_times(plan_person, plan_time) VALUES (?, ?)",
+                [(member, t) for t in times],
             )
 
     def schedules(self, person: int) -> list[dict[str, Any]]:
         """A person's Schedules as the API derives them (declined ones included), by date then id."""
-        return self.rows(SCHEDULE_SELECT + " WHERE pp.person = ? ORDER BY pl.sort_date, pp.id", (person,))
+        return self.rows(
+            SCHEDULE_SELECT + " WHERE pp.person = ? ORDER BY pl.sort_date, pp.id", (person,)
+        )

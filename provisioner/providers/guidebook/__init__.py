@@ -24,13 +24,24 @@ class GuidebookService(Service):
     target_kinds = ("guide",)
     env_vars = (
         ("GUIDEBOOK_API_KEY", "Guidebook Open API key (sent as `Authorization: JWT <key>`)"),
-        ("GUIDEBOOK_API_URL", "Guidebook API base URL (default https://builder.guidebook.com/open-api/v1/)"),
-        ("PROVISIONER_GUIDEBOOK_BUDGET", "Guidebook requests one apply may use (default 10000 a day)"),
-        ("PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL", "seconds between two per-attendee publish calls (default 2)"),
+        (
+            "GUIDEBOOK_API_URL",
+            "Guidebook API base URL (default https://builder.guidebook.com/open-api/v1/)",
+        ),
+        (
+            "PROVISIONER_GUIDEBOOK_BUDGET",
+            "Guidebook requests one apply may use (default 10000 a day)",
+        ),
+        (
+            "PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL",
+            "seconds between two per-attendee publish calls (default 2)",
+        ),
     )
 
     def file_models(self) -> Sequence[type[Strict]]:
-        from provisioner.providers.guidebook.models import GuidebookFile  # pydantic: only to load or describe
+        from provisioner.providers.guidebook.models import (
+            GuidebookFile,
+        )  # pydantic: only to load or describe
 
         return (GuidebookFile,)
 
@@ -44,7 +55,9 @@ class GuidebookService(Service):
 
         return checks(files, claim)
 
-    def impact_lines(self, changes: Sequence[Change], exact: list[dict[str, Any]] | None) -> list[str]:
+    def impact_lines(
+        self, changes: Sequence[Change], exact: list[dict[str, Any]] | None
+    ) -> list[str]:
         from provisioner.providers.guidebook.impact import impact_lines
 
         return impact_lines(changes, exact)

@@ -18,11 +18,19 @@ def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
         if not isinstance(doc, GuidebookFile):
             continue
         for i, schedule in enumerate(doc.schedules):
-            claim(("schedule", doc.guide, schedule.name), item, ("schedules", i, "name"),
-                  f"schedule {schedule.name!r} of guide {doc.guide}")
+            claim(
+                ("schedule", doc.guide, schedule.name),
+                item,
+                ("schedules", i, "name"),
+                f"schedule {schedule.name!r} of guide {doc.guide}",
+            )
             for pattern in doc.ignore:
                 if fnmatchcase(schedule.name, pattern):
-                    diags.append(item.diagnostic(("schedules", i, "name"),
-                                                 f"schedule {schedule.name!r} matches ignore pattern {pattern!r}: "
-                                                 "an ignored schedule cannot be managed; remove one of them"))
+                    diags.append(
+                        item.diagnostic(
+                            ("schedules", i, "name"),
+                            f"schedule {schedule.name!r} matches ignore pattern {pattern!r}: "
+                            "an ignored schedule cannot be managed; remove one of them",
+                        )
+                    )
     return diags

@@ -19,5 +19,7 @@ def import_command(guide: int, out: str | None, account: str | None) -> ImportRe
     from provisioner.providers.guidebook.importer import GuidebookSource
     from provisioner.providers.guidebook.provider import GuidebookProvider
 
-    env = registry.account_env(os.environ, registry.get("guidebook"), registry.account_name(account))
+    env = registry.account_env(
+        os.environ, registry.get("guidebook"), registry.account_name(account)
+    )
     return run_import(GuidebookSource(GuidebookProvider.from_env(env), guide), out, account)

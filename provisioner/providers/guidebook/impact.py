@@ -20,8 +20,11 @@ MAX_ITEMS = 12  # sessions named per impact line before "… N more"
 
 
 def impact_lines(changes: Sequence[Change], exact: list[dict[str, Any]] | None) -> list[str]:
-    return guidebook_exact(list(changes), exact) if exact is not None else guidebook_impact(list(changes))
-
+    return (
+        guidebook_exact(list(changes), exact)
+        if exact is not None
+        else guidebook_impact(list(changes))
+    )
 
 
 def exact_rows(live: dict[str, Record], changes: Sequence[Change]) -> list[dict[str, Any]]:
@@ -43,7 +46,9 @@ def exact_rows(live: dict[str, Record], changes: Sequence[Change]) -> list[dict[
                 sessions |= what
     if not people or not sessions:
         return []
-    hits_before, on_before = _memberships(((k, r.values) for k, r in live.items()), people, sessions)
+    hits_before, on_before = _memberships(
+        ((k, r.values) for k, r in live.items()), people, sessions
+    )
     hits_after, on_after = _memberships(_after(live, changes), people, sessions)
     deltas: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[int], list[int]] | None] = {}
     rows = []
@@ -79,7 +84,9 @@ def _touched(change: Change) -> Iterable[tuple[set[int], set[int]]]:
     yield a0 & a1, s0 ^ s1
 
 
-def _after(live: dict[str, Record], changes: Sequence[Change]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _after(
+    live: dict[str, Record], changes: Sequence[Change]
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """(key, values) of the guide's schedules after the changes, as ``diff.simulate`` has them, without making
     a record of each."""
     changed = {c.key: c for c in changes}
@@ -96,8 +103,9 @@ def _after(live: dict[str, Record], changes: Sequence[Change]) -> Iterator[tuple
             yield key, change.after or {}
 
 
-def _memberships(records: Iterable[tuple[str, dict[str, Any]]], people: set[int],
-                 sessions: set[int]) -> tuple[dict[str, set[int]], dict[int, list[str]]]:
+def _memberships(
+    records: Iterable[tuple[str, dict[str, Any]]], people: set[int], sessions: set[int]
+) -> tuple[dict[str, set[int]], dict[int, list[str]]]:
     """Which of ``sessions`` each schedule gives (schedules giving none left out), and which of those schedules
     each of ``people`` is on: the work grows with the guide's lists, never with people x sessions."""
     hits: dict[str, set[int]] = {}
@@ -112,10 +120,18 @@ def _memberships(records: Iterable[tuple[str, dict[str, Any]]], people: set[int]
 
 
 def _union(hits: dict[str, set[int]], keys: tuple[str, ...]) -> frozenset[int] | set[int]:
-    return _NONE if not keys else hits[keys[0]] if len(keys) == 1 else set().union(*map(hits.__getitem__, keys))
+    return (
+        _NONE
+        if not keys
+        else hits[keys[0]]
+        if len(keys) == 1
+        else set().union(*map(hits.__getitem__, keys))
+    )
 
 
-def _delta(had: frozenset[int] | set[int], has: frozenset[int] | set[int]) -> tuple[list[int], list[int]] | None:
+def _delta(
+    had: frozenset[int] | set[int], has: frozenset[int] | set[int]
+) -> tuple[list[int], list[int]] | None:
     return None if had == has else (sorted(has - had), sorted(had - has))
 
 
@@ -145,7 +161,9 @@ def guidebook_impact(changes: list[Change]) -> list[str]:
 def guidebook_exact(changes: list[Change], rows: list[dict[str, Any]]) -> list[str]:
     """Lines from the provider's exact per-attendee delta (computed over the whole guide)."""
     attendees, sessions = _merged(changes, "attendees"), _merged(changes, "sessions")
-    worded: dict[tuple[tuple[Any, ...], tuple[Any, ...]], str] = {}  # people sharing a delta: named and sorted once
+    worded: dict[
+        tuple[tuple[Any, ...], tuple[Any, ...]], str
+    ] = {}  # people sharing a delta: named and sorted once
     out = []
     for row in rows:
         pid = str(row["person"])
@@ -153,7 +171,9 @@ def guidebook_exact(changes: list[Change], rows: list[dict[str, Any]]) -> list[s
         delta = (tuple(row.get("gain", ())), tuple(row.get("lose", ())))
         text = worded.get(delta)
         if text is None:
-            text = worded[delta] = _sessions({str(i) for i in delta[0]}, {str(i) for i in delta[1]}, sessions)
+            text = worded[delta] = _sessions(
+                {str(i) for i in delta[0]}, {str(i) for i in delta[1]}, sessions
+            )
         out.append(((natural(person), pid), f"{person}: {text}"))
     return [line for _, line in sorted(out)]
 

@@ -26,7 +26,10 @@ from provisioner.providers.guidebook.refs import GuideIndex, norm
 log = logging.getLogger(__name__)
 PREFERRED = {"attendees": ("email", "import_id"), "sessions": ("import_id", "name")}
 FIELDS = ("attendees", "sessions")
-_PARSERS: dict[str, TypeAdapter[Any]] = {"attendees": TypeAdapter(AttendeeRef), "sessions": TypeAdapter(SessionRef)}
+_PARSERS: dict[str, TypeAdapter[Any]] = {
+    "attendees": TypeAdapter(AttendeeRef),
+    "sessions": TypeAdapter(SessionRef),
+}
 
 
 class GuideRefs:
@@ -42,7 +45,10 @@ class GuideRefs:
             return rid, f"not found in guide {self.index.guide}"
         for kind in PREFERRED[field]:
             value = row.get(kind)
-            if _usable(value) and len(self.index.by[(field, kind)].get(norm(kind, str(value)), [])) == 1:
+            if (
+                _usable(value)
+                and len(self.index.by[(field, kind)].get(norm(kind, str(value)), [])) == 1
+            ):
                 return CommentedMap([(kind, str(value))]), None
         return rid, self.label(field, rid)
 
@@ -69,7 +75,9 @@ class GuideRefs:
     def resolve(self, field: str, entry: Any) -> int | None:
         """The id the user's entry names, or None when it names nothing (or several things)."""
         try:
-            ref: int | Ref = _PARSERS[field].validate_python(dict(entry) if isinstance(entry, dict) else entry)
+            ref: int | Ref = _PARSERS[field].validate_python(
+                dict(entry) if isinstance(entry, dict) else entry
+            )
         except ValueError:
             return None
         found, problem = self.index.resolve(field, ref)
@@ -107,8 +115,10 @@ class GuidebookSource:
             name = rec.twin_of
             if name is not None:
                 first = live.get(name)
-                self.notes.append(f"guide {self.guide} has several schedules named {name!r}: imported id "
-                                  f"{first.id if first else '?'}, skipped id {rec.id} (rename or delete it)")
+                self.notes.append(
+                    f"guide {self.guide} has several schedules named {name!r}: imported id "
+                    f"{first.id if first else '?'}, skipped id {rec.id} (rename or delete it)"
+                )
                 continue
             out[key] = rec
         return out
@@ -152,16 +162,26 @@ class GuidebookSource:
     def selected(self, item: Any) -> bool:
         return True  # an import reads the whole guide
 
-    def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool:
+    def update(
+        self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]
+    ) -> bool:
         live = self.live[live_item["name"]]
         changed = False
         for field in FIELDS:
             changed |= self._merge_list(existing_item, field, live.values[field], shared)
         return changed
 
-    def _merge_list(self, item: CommentedMap, field: str, want: list[int], shared: set[int]) -> bool:
-        return merge_list(item, field, self.refs.seq(field, want), list(want), shared=shared,
-                          key=lambda entry: self.refs.resolve(field, entry))
+    def _merge_list(
+        self, item: CommentedMap, field: str, want: list[int], shared: set[int]
+    ) -> bool:
+        return merge_list(
+            item,
+            field,
+            self.refs.seq(field, want),
+            list(want),
+            shared=shared,
+            key=lambda entry: self.refs.resolve(field, entry),
+        )
 
 
 def _guide_title(provider: GuidebookProvider, guide: int) -> str | None:

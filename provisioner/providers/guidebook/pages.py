@@ -33,7 +33,9 @@ Rows = list[dict[str, Any]]
 class PageReader:
     """Lists of one client, read with at most ``parallelism`` requests in flight across every list."""
 
-    def __init__(self, client: HttpClient, results: Callable[[Any], Rows], parallelism: int = 8) -> None:
+    def __init__(
+        self, client: HttpClient, results: Callable[[Any], Rows], parallelism: int = 8
+    ) -> None:
         self.client = client
         self.results = results
         self.parallelism = max(1, parallelism)
@@ -50,21 +52,35 @@ class PageReader:
             return rows
         count = first.get("count")
         if not isinstance(count, int) or isinstance(count, bool) or not rows or count <= len(rows):
-            log.info("%s: no usable count on the first page of %s; following next links", self.client.service, path)
+            log.info(
+                "%s: no usable count on the first page of %s; following next links",
+                self.client.service,
+                path,
+            )
             return rows + list(self._follow(link))
         pages = math.ceil(count / len(rows))
         whole = self._rest(path, query, rows, count, pages)
         if whole is not None:
             return whole
-        log.warning("%s: the pages of %s did not add up to its %d items (the list changed while it was read, or "
-                    "the server ignores ordering=id); reading it again page by page", self.client.service, path,
-                    count)
+        log.warning(
+            "%s: the pages of %s did not add up to its %d items (the list changed while it was read, or "
+            "the server ignores ordering=id); reading it again page by page",
+            self.client.service,
+            path,
+            count,
+        )
         return list(self._iterate(path, query))
 
-    def _rest(self, path: str, query: dict[str, Any], first: Rows, count: int, pages: int) -> Rows | None:
+    def _rest(
+        self, path: str, query: dict[str, Any], first: Rows, count: int, pages: int
+    ) -> Rows | None:
         """Pages 2..``pages`` read concurrently; None unless together with ``first`` they are the whole list."""
         try:
-            later = list(self._pool_for().map(lambda n: self._get(path, {**query, "page": n}), range(2, pages + 1)))
+            later = list(
+                self._pool_for().map(
+                    lambda n: self._get(path, {**query, "page": n}), range(2, pages + 1)
+                )
+            )
         except NotFoundError:  # "Invalid page.": the list shrank under us
             return None
         rows = list(first)
@@ -98,7 +114,9 @@ class PageReader:
     def _pool_for(self) -> ThreadPoolExecutor:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="page")
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.parallelism, thread_name_prefix="page"
+                )
             return self._pool
 
     def close(self) -> None:

@@ -15,7 +15,11 @@ from provisioner.files.fields import Ref, Safety, nfc
 from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
 from provisioner.providers.guidebook.pages import PAGE_SIZE, PageReader
-from provisioner.providers.guidebook.publish import PUBLISH_INTERVAL, publish, publish_interval_from_env
+from provisioner.providers.guidebook.publish import (
+    PUBLISH_INTERVAL,
+    publish,
+    publish_interval_from_env,
+)
 from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
 from provisioner.providers.guidebook.writes import Writer
 from provisioner.transport.credentials import credential, var
@@ -32,7 +36,9 @@ def drf_detail(body: Any) -> str:
     """DRF bodies are {"detail": ...} or {field: [messages]} [G]; something else answering on the URL (a proxy,
     another API under a path prefix) is flattened to its words, never shown as a raw dict."""
     if isinstance(body, dict):
-        body = {k: v for k, v in body.items() if v not in (None, "", [], {})}  # {"detail": null} says nothing
+        body = {
+            k: v for k, v in body.items() if v not in (None, "", [], {})
+        }  # {"detail": null} says nothing
         if isinstance(body.get("detail"), str):
             return body["detail"]
         return "; ".join(f"{k}: {_words(v)}" for k, v in body.items())[:500] or "(empty body)"
@@ -63,8 +69,12 @@ class GuidebookProvider(Provider):
     name = "guidebook"
     title = "Guidebook"
 
-    def __init__(self, client: HttpClient, budget: int = DAILY_BUDGET, publish_interval: float = PUBLISH_INTERVAL
-                 ) -> None:
+    def __init__(
+        self,
+        client: HttpClient,
+        budget: int = DAILY_BUDGET,
+        publish_interval: float = PUBLISH_INTERVAL,
+    ) -> None:
         self.client = client
         self.budget = budget
         self.writer = Writer(client)
@@ -76,17 +86,29 @@ class GuidebookProvider(Provider):
         self._guide_locks: dict[int, threading.Lock] = {}
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None, *,
-                 clock: Clock = SYSTEM) -> GuidebookProvider:
+    def from_env(
+        cls, env: Mapping[str, str], retry: RetryPolicy | None = None, *, clock: Clock = SYSTEM
+    ) -> GuidebookProvider:
         key = credential(env, "GUIDEBOOK_API_KEY")
         if not key:
-            raise ConfigError(f"{var(env, 'GUIDEBOOK_API_KEY')} is not set; export your Guidebook Open API key "
-                              "(Builder → Account → API) to plan or apply Guidebook files")
-        url = check_base_url(env.get("GUIDEBOOK_API_URL") or DEFAULT_URL, var(env, "GUIDEBOOK_API_URL"))
-        client = HttpClient(url, auth=lambda: f"JWT {key}", service="Guidebook", detail=drf_detail,
-                            retry=retry or RetryPolicy(), timeout=timeout_from_env(env), clock=clock,
-                            auth_hint=f"check {var(env, 'GUIDEBOOK_API_KEY')}: is it the current key of the account "
-                                      "that owns this guide?")
+            raise ConfigError(
+                f"{var(env, 'GUIDEBOOK_API_KEY')} is not set; export your Guidebook Open API key "
+                "(Builder → Account → API) to plan or apply Guidebook files"
+            )
+        url = check_base_url(
+            env.get("GUIDEBOOK_API_URL") or DEFAULT_URL, var(env, "GUIDEBOOK_API_URL")
+        )
+        client = HttpClient(
+            url,
+            auth=lambda: f"JWT {key}",
+            service="Guidebook",
+            detail=drf_detail,
+            retry=retry or RetryPolicy(),
+            timeout=timeout_from_env(env),
+            clock=clock,
+            auth_hint=f"check {var(env, 'GUIDEBOOK_API_KEY')}: is it the current key of the account "
+            "that owns this guide?",
+        )
         return cls(client, budget_from_env(env), publish_interval_from_env(env))
 
     # -- scopes -------------------------------------------------------------------------------------------
@@ -97,8 +119,16 @@ class GuidebookProvider(Provider):
             doc = item.doc
             if not isinstance(doc, GuidebookFile):
                 continue
-            scope = by_guide.setdefault(doc.guide, GuideScope(self.name, f"guide {doc.guide}", {"guide": doc.guide},
-                                                              note_renames=True, kind="guide"))
+            scope = by_guide.setdefault(
+                doc.guide,
+                GuideScope(
+                    self.name,
+                    f"guide {doc.guide}",
+                    {"guide": doc.guide},
+                    note_renames=True,
+                    kind="guide",
+                ),
+            )
             _merge_policy(scope, doc)
             scope.anchor = scope.anchor or (item, ("guide",))
             scope.items += [(item, ("schedules", i), s) for i, s in enumerate(doc.schedules)]
@@ -114,9 +144,18 @@ class GuidebookProvider(Provider):
             if int(row.get("guide", guide)) != guide:
                 continue  # defensive: a server that ignores the filter must not leak other guides in
             name = nfc(str(row["name"]))
-            add_live(records, Record(name, {"attendees": sorted(set(row.get("attendees") or [])),
-                                            "sessions": sorted(set(row.get("sessions") or []))},
-                                     id=row["id"], identity={"name": name}))
+            add_live(
+                records,
+                Record(
+                    name,
+                    {
+                        "attendees": sorted(set(row.get("attendees") or [])),
+                        "sessions": sorted(set(row.get("sessions") or [])),
+                    },
+                    id=row["id"],
+                    identity={"name": name},
+                ),
+            )
         return records
 
     def _list(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -131,7 +170,9 @@ class GuidebookProvider(Provider):
 
     def _page_results(self, page: Any) -> list[dict[str, Any]]:
         results = _results(page)
-        if page.get("next") and results:  # a full page: this is the server's page size, whatever we asked
+        if (
+            page.get("next") and results
+        ):  # a full page: this is the server's page size, whatever we asked
             with self._lock:
                 self.page_size = max(self.page_size or 0, len(results))
         return results
@@ -141,39 +182,57 @@ class GuidebookProvider(Provider):
 
     def index(self, guide: int) -> GuideIndex:
         """The guide's sessions and attendees, read once per run and only when asked for."""
-        with self._lock:  # one lock per guide: guides are resolved concurrently, each read only once
+        with (
+            self._lock
+        ):  # one lock per guide: guides are resolved concurrently, each read only once
             lock = self._guide_locks.setdefault(guide, threading.Lock())
         with lock:
             if guide not in self._indexes:
-                self._indexes[guide] = GuideIndex(guide, self._list("sessions/", {"guide": guide}),
-                                                  self._list("attendees/", {"guide": guide}))
+                self._indexes[guide] = GuideIndex(
+                    guide,
+                    self._list("sessions/", {"guide": guide}),
+                    self._list("attendees/", {"guide": guide}),
+                )
             return self._indexes[guide]
 
     # -- resolving ----------------------------------------------------------------------------------------
 
-    def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]:
+    def desired(
+        self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
         guide = scope.target["guide"]
         schedules: list[tuple[Loaded, tuple[str | int, ...], GuidebookSchedule]] = scope.items
         # One pass over the references (a guide can hold hundreds of thousands): ids apart, readable ones kept
         # with their position for error messages.
-        split = [(item, loc, s, _split(s.attendees or []), _split(s.sessions or [])) for item, loc, s in schedules]
+        split = [
+            (item, loc, s, _split(s.attendees or []), _split(s.sessions or []))
+            for item, loc, s in schedules
+        ]
         needs_index = want_labels or any(a[1] or ss[1] for *_, a, ss in split)
         index = self.index(guide) if needs_index else None
         diags: list[Diagnostic] = []
         out: dict[str, Record] = {}
         for item, loc, schedule, attendee_refs, session_refs in split:
             values: dict[str, Any] = {}
-            for field, refs, found in (("attendees", schedule.attendees, attendee_refs),
-                                       ("sessions", schedule.sessions, session_refs)):
+            for field, refs, found in (
+                ("attendees", schedule.attendees, attendee_refs),
+                ("sessions", schedule.sessions, session_refs),
+            ):
                 if refs is not None:  # left out = not managed: the live value stays
                     values[field] = _resolve(item, (*loc, field), refs, found, index, diags)
             missing = [f for f in ("attendees", "sessions") if f not in values]
             if missing and schedule.name not in live:
-                diags.append(item.diagnostic(loc, f"schedule {schedule.name!r} does not exist yet, and creating it "
-                                                  f"needs both attendees and sessions: add {' and '.join(missing)} "
-                                                  "(`[]` for none)"))
-            out[schedule.name] = Record(schedule.name, values, source=item.where(*loc),
-                                        identity={"name": schedule.name})
+                diags.append(
+                    item.diagnostic(
+                        loc,
+                        f"schedule {schedule.name!r} does not exist yet, and creating it "
+                        f"needs both attendees and sessions: add {' and '.join(missing)} "
+                        "(`[]` for none)",
+                    )
+                )
+            out[schedule.name] = Record(
+                schedule.name, values, source=item.where(*loc), identity={"name": schedule.name}
+            )
         if diags:
             raise PlanError(diags)
         return out
@@ -193,7 +252,9 @@ class GuidebookProvider(Provider):
             return self._create(change)
         if change.action == "update":
             body = {name: change.after[name] for name in change.fields} if change.after else {}
-            self.writer.send("PATCH", f"{SCHEDULES}{change.target['id']}/", body, what=f"schedule {change.key!r}")
+            self.writer.send(
+                "PATCH", f"{SCHEDULES}{change.target['id']}/", body, what=f"schedule {change.key!r}"
+            )
             return None
         return delete_once(self.client, f"{SCHEDULES}{change.target['id']}/")
 
@@ -207,8 +268,14 @@ class GuidebookProvider(Provider):
             data = send().data
             return data.get("id") if isinstance(data, dict) else None
 
-        return create_adopting(post, lambda: self._adopt(change), retry=self.client.retry,
-                               timeout=self.client.timeout[1], tries=CREATE_TRIES, clock=self.client.clock)
+        return create_adopting(
+            post,
+            lambda: self._adopt(change),
+            retry=self.client.retry,
+            timeout=self.client.timeout[1],
+            tries=CREATE_TRIES,
+            clock=self.client.clock,
+        )
 
     def _adopt(self, change: Change) -> Any:
         """After an ambiguous POST: if the server did create the schedule, finish it instead of duplicating."""
@@ -217,10 +284,21 @@ class GuidebookProvider(Provider):
         if live is None:
             log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
             return None
-        log.warning("%s: create of %r committed despite the error; adopting id %s", change.scope, change.key, live.id)
-        stale = {k: v for k, v in (change.after or {}).items() if sorted(live.values.get(k, [])) != sorted(v)}
+        log.warning(
+            "%s: create of %r committed despite the error; adopting id %s",
+            change.scope,
+            change.key,
+            live.id,
+        )
+        stale = {
+            k: v
+            for k, v in (change.after or {}).items()
+            if sorted(live.values.get(k, [])) != sorted(v)
+        }
         if stale:
-            self.writer.send("PATCH", f"{SCHEDULES}{live.id}/", stale, what=f"schedule {change.key!r}")
+            self.writer.send(
+                "PATCH", f"{SCHEDULES}{live.id}/", stale, what=f"schedule {change.key!r}"
+            )
         return live.id
 
     def doctor(self, scopes: Sequence[Scope]) -> list[Finding]:
@@ -232,17 +310,25 @@ class GuidebookProvider(Provider):
         """Removals that did not happen while the additions did: the server merged the PATCHed lists."""
         if change.action != "update" or live is None:
             return None
-        kept = [name for name, diff in change.fields.items() if isinstance(diff, dict) and diff.get("remove")
-                and set(diff["remove"]) & set(live.values.get(name, []))
-                and set(diff.get("add", [])) <= set(live.values.get(name, []))]
+        kept = [
+            name
+            for name, diff in change.fields.items()
+            if isinstance(diff, dict)
+            and diff.get("remove")
+            and set(diff["remove"]) & set(live.values.get(name, []))
+            and set(diff.get("add", [])) <= set(live.values.get(name, []))
+        ]
         if not kept:
             return None
-        return (f"the {' and '.join(kept)} removed are still there while the additions took: this Guidebook server "
-                "seems to merge PATCHed lists instead of replacing them (docs/api-notes.md); remove them in Builder, "
-                "or delete and re-create the schedule")
+        return (
+            f"the {' and '.join(kept)} removed are still there while the additions took: this Guidebook server "
+            "seems to merge PATCHed lists instead of replacing them (docs/api-notes.md); remove them in Builder, "
+            "or delete and re-create the schedule"
+        )
 
-    def impact(self, scope: Scope, *, live: dict[str, Record],
-               changes: Sequence[Change]) -> list[dict[str, Any]] | None:
+    def impact(
+        self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
+    ) -> list[dict[str, Any]] | None:
         """Exactly which sessions each attendee gains and loses, over the whole guide (impact.exact_rows)."""
         if not changes:
             return None
@@ -250,21 +336,35 @@ class GuidebookProvider(Provider):
 
         return exact_rows(live, changes)
 
-    def request_estimate(self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]) -> int:
+    def request_estimate(
+        self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
+    ) -> int:
         """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when this run
         did not read them), then writes once per change, publishes and re-reads the schedules to verify."""
         index = self._indexes.get(scope.target["guide"])
-        names = self._pages(len(index.rows["sessions"])) + self._pages(len(index.rows["attendees"])) if index else 2
+        names = (
+            self._pages(len(index.rows["sessions"])) + self._pages(len(index.rows["attendees"]))
+            if index
+            else 2
+        )
         reads = self._pages(len(live)) + names
         if not changes:
             return reads
         mode = _publish_mode(scope)
-        publish = 0 if mode == "none" else 1 if mode == "guide" else len(_affected_attendees(changes))
-        after = len(live) + sum(c.action == "create" for c in changes) - sum(c.action == "delete" for c in changes)
+        publish = (
+            0 if mode == "none" else 1 if mode == "guide" else len(_affected_attendees(changes))
+        )
+        after = (
+            len(live)
+            + sum(c.action == "create" for c in changes)
+            - sum(c.action == "delete" for c in changes)
+        )
         return reads + len(changes) + publish + self._pages(after)
 
     def request_budget(self) -> tuple[int, str] | None:
-        return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET" + (f"_{self.account.upper()}" if self.account else "")
+        return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET" + (
+            f"_{self.account.upper()}" if self.account else ""
+        )
 
     def post_apply_step(self, scope: Scope) -> str | None:
         mode = _publish_mode(scope)
@@ -276,11 +376,19 @@ class GuidebookProvider(Provider):
 
     def publish_all(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
         """Publish again as if everything had changed (after a publish that failed)."""
-        return self._publish(scope, {a for rec in desired.values() for a in rec.values.get("attendees", [])})
+        return self._publish(
+            scope, {a for rec in desired.values() for a in rec.values.get("attendees", [])}
+        )
 
     def _publish(self, scope: Scope, attendees: set[int]) -> list[str]:
-        return publish(self.client, scope.name, scope.target["guide"], _publish_mode(scope), attendees,
-                       self.publish_interval)
+        return publish(
+            self.client,
+            scope.name,
+            scope.target["guide"],
+            _publish_mode(scope),
+            attendees,
+            self.publish_interval,
+        )
 
 
 Split = tuple[set[int], list[tuple[int, Ref]]]
@@ -290,20 +398,34 @@ def _split(refs: list[int | Ref]) -> Split:
     """(the ids, the readable references with their position)."""
     if set(map(type, refs)) <= {int}:  # the common case, at scale: only ids
         return set(refs), []  # type: ignore[arg-type]
-    return {r for r in refs if isinstance(r, int)}, [(i, r) for i, r in enumerate(refs) if isinstance(r, Ref)]
+    return {r for r in refs if isinstance(r, int)}, [
+        (i, r) for i, r in enumerate(refs) if isinstance(r, Ref)
+    ]
 
 
-def _resolve(item: Loaded, loc: tuple[str | int, ...], refs: list[int | Ref], split: Split, index: GuideIndex | None,
-             diags: list[Diagnostic]) -> list[int]:
+def _resolve(
+    item: Loaded,
+    loc: tuple[str | int, ...],
+    refs: list[int | Ref],
+    split: Split,
+    index: GuideIndex | None,
+    diags: list[Diagnostic],
+) -> list[int]:
     ids, readable = split
-    if index is None:  # only ids, none checked against the guide: the common case, kept cheap at scale
+    if (
+        index is None
+    ):  # only ids, none checked against the guide: the common case, kept cheap at scale
         return sorted(ids)
     field = str(loc[-1])
     found = set(ids)
     for unknown in sorted(ids - index.rows[field].keys()):  # rare: an id the guide does not have
         found.discard(unknown)
         position = next(i for i, r in enumerate(refs) if r == unknown)
-        diags.append(item.diagnostic((*loc, position), f"{field[:-1]} {unknown} does not exist in guide {index.guide}"))
+        diags.append(
+            item.diagnostic(
+                (*loc, position), f"{field[:-1]} {unknown} does not exist in guide {index.guide}"
+            )
+        )
     for i, ref in readable:
         resolved, problem = index.resolve(field, ref)
         if problem:
@@ -317,15 +439,19 @@ def _results(page: Any) -> list[dict[str, Any]]:
     """A DRF page's results; anything else (an HTML page from a proxy, a bare list) is an API error."""
     results = page.get("results") if isinstance(page, dict) else None
     if not isinstance(results, list):
-        raise ApiError(f"Guidebook: expected a page with `results`, got {type(page).__name__}: "
-                       f"{str(page)[:120]!r} (is GUIDEBOOK_API_URL the Open API base URL?)")
+        raise ApiError(
+            f"Guidebook: expected a page with `results`, got {type(page).__name__}: "
+            f"{str(page)[:120]!r} (is GUIDEBOOK_API_URL the Open API base URL?)"
+        )
     return results
 
 
 def budget_from_env(env: Mapping[str, str]) -> int:
     raw = (env.get("PROVISIONER_GUIDEBOOK_BUDGET") or "").strip()
     if raw and not raw.isdigit():
-        raise ConfigError(f"PROVISIONER_GUIDEBOOK_BUDGET={raw!r} is not a whole number of requests per day")
+        raise ConfigError(
+            f"PROVISIONER_GUIDEBOOK_BUDGET={raw!r} is not a whole number of requests per day"
+        )
     return int(raw) if raw else DAILY_BUDGET
 
 
@@ -351,6 +477,11 @@ def _merge_policy(scope: GuideScope, doc: GuidebookFile) -> None:
     scope.protect = tuple(sorted({*scope.protect, *doc.protect}))
     rank = {"none": 0, "attendees": 1, "guide": 2}
     scope.publish = max(scope.publish, doc.publish, key=rank.__getitem__)
-    scope.safety = doc.safety if first else Safety(
-        max_delete_percent=min(scope.safety.max_delete_percent, doc.safety.max_delete_percent),
-        min_existing=min(scope.safety.min_existing, doc.safety.min_existing))
+    scope.safety = (
+        doc.safety
+        if first
+        else Safety(
+            max_delete_percent=min(scope.safety.max_delete_percent, doc.safety.max_delete_percent),
+            min_existing=min(scope.safety.min_existing, doc.safety.min_existing),
+        )
+    )

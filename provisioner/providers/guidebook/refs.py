@@ -16,9 +16,14 @@ _LOOKUPS = {"attendees": ("id", "email", "import_id"), "sessions": ("id", "impor
 class GuideIndex:
     """Lookup tables over one guide's sessions and attendees."""
 
-    def __init__(self, guide: int, sessions: list[dict[str, Any]], attendees: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, guide: int, sessions: list[dict[str, Any]], attendees: list[dict[str, Any]]
+    ) -> None:
         self.guide = guide
-        self.rows = {"sessions": {int(s["id"]): s for s in sessions}, "attendees": {int(a["id"]): a for a in attendees}}
+        self.rows = {
+            "sessions": {int(s["id"]): s for s in sessions},
+            "attendees": {int(a["id"]): a for a in attendees},
+        }
         self.by: dict[tuple[str, str], dict[str, list[int]]] = {}
         self._spans: dict[int, tuple[datetime, datetime] | None] = {}
         for field, kinds in _LOOKUPS.items():
@@ -42,9 +47,15 @@ class GuideIndex:
         if len(found) == 1:
             return found[0], None
         if not found:
-            return None, f"no {noun} of guide {self.guide} has {ref.kind} {ref.value!r}{self._hint(field, ref)}"
+            return (
+                None,
+                f"no {noun} of guide {self.guide} has {ref.kind} {ref.value!r}{self._hint(field, ref)}",
+            )
         listed = ", ".join(f"{i} ({self.describe(field, i)})" for i in found[:5])
-        return None, f"{ref.kind} {ref.value!r} matches {len(found)} {field} of guide {self.guide}: {listed}; use an id"
+        return (
+            None,
+            f"{ref.kind} {ref.value!r} matches {len(found)} {field} of guide {self.guide}: {listed}; use an id",
+        )
 
     def _hint(self, field: str, ref: Ref) -> str:
         """Close matches, ranked without regard to case: for `workshop a`, `Workshop A` comes before
@@ -54,7 +65,9 @@ class GuideIndex:
         folded: dict[str, list[str]] = defaultdict(list)
         for known in sorted(self.by[(field, ref.kind)]):
             folded[known.casefold()].append(known)
-        close = difflib.get_close_matches(norm(ref.kind, str(ref.value)).casefold(), list(folded), n=3)
+        close = difflib.get_close_matches(
+            norm(ref.kind, str(ref.value)).casefold(), list(folded), n=3
+        )
         names = [known for c in close for known in folded[c]][:3]
         return f"; did you mean {', '.join(repr(c) for c in names)}?" if names else ""
 
@@ -68,10 +81,17 @@ class GuideIndex:
         row = self.rows[field].get(rid, {})
         if field == "sessions":
             return str(row.get("name") or rid)
-        return str(row.get("email") or " ".join(filter(None, [row.get("first_name"), row.get("last_name")])) or rid)
+        return str(
+            row.get("email")
+            or " ".join(filter(None, [row.get("first_name"), row.get("last_name")]))
+            or rid
+        )
 
     def labels(self) -> dict[str, dict[str, str]]:
-        return {field: {str(rid): self.describe(field, rid) for rid in rows} for field, rows in self.rows.items()}
+        return {
+            field: {str(rid): self.describe(field, rid) for rid in rows}
+            for field, rows in self.rows.items()
+        }
 
 
 def norm(kind: str, value: str) -> str:
@@ -95,10 +115,11 @@ def overlap_warnings(scope: str, desired: dict[str, Record], index: GuideIndex) 
     """A personalized schedule whose sessions overlap in time is probably a mistake."""
     out = []
     for key, rec in sorted(desired.items()):
-        spans = sorted((s, rid) for rid in rec.values.get("sessions", [])
-                       if (s := index.span(rid)))
+        spans = sorted((s, rid) for rid in rec.values.get("sessions", []) if (s := index.span(rid)))
         for (a, ida), (b, idb) in pairwise(spans):
             if b[0] < a[1]:
-                out.append(f"{scope}: schedule {key!r} has overlapping sessions "
-                           f"{index.describe('sessions', ida)!r} and {index.describe('sessions', idb)!r}")
+                out.append(
+                    f"{scope}: schedule {key!r} has overlapping sessions "
+                    f"{index.describe('sessions', ida)!r} and {index.describe('sessions', idb)!r}"
+                )
     return out

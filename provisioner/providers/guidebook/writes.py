@@ -26,7 +26,9 @@ def names_media_type(error: ApiError) -> bool:
     if error.status == 415:
         return True
     text = str(error.body).lower()
-    return error.status == 400 and ("media type" in text or "content-type" in text or "content type" in text)
+    return error.status == 400 and (
+        "media type" in text or "content-type" in text or "content type" in text
+    )
 
 
 def empty_refused(error: ApiError, body: dict[str, Any]) -> list[str]:
@@ -48,11 +50,15 @@ class Writer:
         """PATCH or POST ``body``; ``what`` names the schedule in errors ("schedule 'Sales Team'")."""
         return self.sender(method, path, body, what=what)()
 
-    def sender(self, method: str, path: str, body: dict[str, Any], *, what: str) -> Callable[[], Response]:
+    def sender(
+        self, method: str, path: str, body: dict[str, Any], *, what: str
+    ) -> Callable[[], Response]:
         """The write as a callable, for ``create_adopting``."""
 
         def go() -> Response:
-            form = self.form  # what this attempt sends: another thread may switch while it is in flight
+            form = (
+                self.form
+            )  # what this attempt sends: another thread may switch while it is in flight
             try:
                 return self._send_once(method, path, body, what, form=form)
             except ApiError as e:
@@ -69,11 +75,16 @@ class Writer:
     def _switch(self, error: ApiError) -> None:
         with self._lock:
             if not self.form:
-                log.warning("Guidebook refused a JSON body (%s); sending form-encoded bodies for the rest of the "
-                            "run", error.status)
+                log.warning(
+                    "Guidebook refused a JSON body (%s); sending form-encoded bodies for the rest of the "
+                    "run",
+                    error.status,
+                )
                 self.form = True
 
-    def _send_once(self, method: str, path: str, body: dict[str, Any], what: str, *, form: bool) -> Response:
+    def _send_once(
+        self, method: str, path: str, body: dict[str, Any], what: str, *, form: bool
+    ) -> Response:
         if not form:
             return self.client.request(method, path, json=body, idempotent=method != "POST")
         empty = [f for f in LIST_FIELDS if body.get(f) == []]
@@ -81,7 +92,8 @@ class Writer:
             raise BadRequestError(
                 f"Guidebook: {what}: {' and '.join(empty)} would be empty, and this Guidebook server takes only "
                 "form-encoded bodies, which cannot carry an empty list; give it at least one entry, or change it "
-                "in Builder")
+                "in Builder"
+            )
         return self.client.request(method, path, form=body, idempotent=method != "POST")
 
     def _explain(self, error: ApiError, body: dict[str, Any], what: str) -> ApiError:
@@ -94,4 +106,8 @@ class Writer:
         return BadRequestError(
             f"Guidebook: {what}: the server refuses an empty {fields} list ({said}); give it at "
             "least one entry, or leave the schedule out of the file (and out of Builder) until it has some",
-            status=error.status, body=error.body, method=error.method, url=error.url)
+            status=error.status,
+            body=error.body,
+            method=error.method,
+            url=error.url,
+        )

@@ -22,19 +22,33 @@ if TYPE_CHECKING:
 class PlanningCenterService(Service):
     name = "planning_center"
     title = "Planning Center"
-    describe = ("a service type's rosters (service_type + rosters) or one person's responses "
-                "(person + responses) in Planning Center Services")
+    describe = (
+        "a service type's rosters (service_type + rosters) or one person's responses "
+        "(person + responses) in Planning Center Services"
+    )
     target_kinds = ("plan", "person")
     env_vars = (
-        ("PCO_APPLICATION_ID", "Planning Center personal access token: application id (HTTP Basic user)"),
+        (
+            "PCO_APPLICATION_ID",
+            "Planning Center personal access token: application id (HTTP Basic user)",
+        ),
         ("PCO_SECRET", "Planning Center personal access token: secret"),
-        ("PCO_ACCESS_TOKEN", "Planning Center OAuth bearer token, used instead of the two above when set"),
-        ("PCO_API_URL", "Planning Center API base URL (default https://api.planningcenteronline.com/)"),
+        (
+            "PCO_ACCESS_TOKEN",
+            "Planning Center OAuth bearer token, used instead of the two above when set",
+        ),
+        (
+            "PCO_API_URL",
+            "Planning Center API base URL (default https://api.planningcenteronline.com/)",
+        ),
     )
     field_names = MappingProxyType({"team_position_name": "position", "decline_reason": "reason"})
 
     def file_models(self) -> Sequence[type[Strict]]:
-        from provisioner.providers.planning_center.models import ResponsesFile, RostersFile  # pydantic: lazily
+        from provisioner.providers.planning_center.models import (
+            ResponsesFile,
+            RostersFile,
+        )  # pydantic: lazily
 
         return (RostersFile, ResponsesFile)
 
@@ -43,8 +57,11 @@ class PlanningCenterService(Service):
         return responses if "responses" in data or "person" in data else rosters
 
     def schema_rule(self) -> dict[str, Any]:
-        return {"if": {"anyOf": [{"required": ["person"]}, {"required": ["responses"]}]},
-                "then": {"$ref": "#/$defs/ResponsesFile"}, "else": {"$ref": "#/$defs/RostersFile"}}
+        return {
+            "if": {"anyOf": [{"required": ["person"]}, {"required": ["responses"]}]},
+            "then": {"$ref": "#/$defs/ResponsesFile"},
+            "else": {"$ref": "#/$defs/RostersFile"},
+        }
 
     def provider(self, env: Mapping[str, str], *, clock: Clock = SYSTEM) -> Provider:
         from provisioner.providers.planning_center.provider import PlanningCenterProvider
@@ -56,7 +73,9 @@ class PlanningCenterService(Service):
 
         return checks(files, claim)
 
-    def impact_lines(self, changes: Sequence[Change], exact: list[dict[str, Any]] | None) -> list[str]:
+    def impact_lines(
+        self, changes: Sequence[Change], exact: list[dict[str, Any]] | None
+    ) -> list[str]:
         from provisioner.providers.planning_center.impact import impact_lines
 
         return impact_lines(changes, exact)

@@ -16,19 +16,34 @@ def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
         doc = item.doc
         if isinstance(doc, RostersFile):
             for r, roster in enumerate(doc.rosters):
-                claim(("roster", roster.plan), item, ("rosters", r), f"roster of plan {roster.plan}")
+                claim(
+                    ("roster", roster.plan), item, ("rosters", r), f"roster of plan {roster.plan}"
+                )
                 for m, member in enumerate(roster.team_members):
                     # One person may hold several positions on a team (section 2.2): each is its own member.
-                    claim(("member", roster.plan, member.person, member.team, member.position or None), item,
-                          ("rosters", r, "team_members", m),
-                          f"person {member.person} on team {member.team} of plan {roster.plan}"
-                          + (f" as {member.position}" if member.position else ""))
+                    claim(
+                        (
+                            "member",
+                            roster.plan,
+                            member.person,
+                            member.team,
+                            member.position or None,
+                        ),
+                        item,
+                        ("rosters", r, "team_members", m),
+                        f"person {member.person} on team {member.team} of plan {roster.plan}"
+                        + (f" as {member.position}" if member.position else ""),
+                    )
         elif isinstance(doc, ResponsesFile):
             claim(("person", doc.person), item, ("person",), f"responses of person {doc.person}")
             for i, resp in enumerate(doc.responses):
-                claim(("response", doc.person, resp.plan, resp.team), item, ("responses", i),
-                      f"response of person {doc.person} to plan {resp.plan}"
-                      + (f" team {resp.team}" if resp.team else ""))
+                claim(
+                    ("response", doc.person, resp.plan, resp.team),
+                    item,
+                    ("responses", i),
+                    f"response of person {doc.person} to plan {resp.plan}"
+                    + (f" team {resp.team}" if resp.team else ""),
+                )
     return _status_conflicts(files)
 
 
@@ -46,14 +61,22 @@ def _status_conflicts(files: Sequence[Loaded]) -> list[Diagnostic]:
                     if member.status is not None:
                         where = item.where("rosters", r, "team_members", m)
                         statuses.setdefault((member.person, roster.plan), []).append(
-                            (member.team, member.status, where))
+                            (member.team, member.status, where)
+                        )
     diags = []
     for item in files:
         if isinstance(item.doc, ResponsesFile):
             for i, resp in enumerate(item.doc.responses):
                 for team, status, where in statuses.get((item.doc.person, resp.plan), []):
                     if resp.team in (None, team) and AGREES.get(status) != resp.response:
-                        diags.append(item.diagnostic(("responses", i), (
-                            f"person {item.doc.person}'s response to plan {resp.plan} team {team} ({resp.response}) "
-                            f"contradicts the roster `status: {status}` at {where}; declare it in one place only")))
+                        diags.append(
+                            item.diagnostic(
+                                ("responses", i),
+                                (
+                                    f"person {item.doc.person}'s response to plan {resp.plan} "
+                                    f"team {team} ({resp.response}) contradicts the roster "
+                                    f"`status: {status}` at {where}; declare it in one place only"
+                                ),
+                            )
+                        )
     return diags

@@ -7,28 +7,57 @@ import os
 import click
 
 from provisioner.core.errors import ConfigError
-from provisioner.importing.importer import ImportResult, Source, account_option, out_option, run_import
+from provisioner.importing.importer import (
+    ImportResult,
+    Source,
+    account_option,
+    out_option,
+    run_import,
+)
 
 
 @click.command("planning-center")
-@click.option("--service-type", type=click.IntRange(min=1), help="Import the rosters of this service type.")
-@click.option("--plan", "plans", type=click.IntRange(min=1), multiple=True, help="Only these plans (repeatable).")
+@click.option(
+    "--service-type", type=click.IntRange(min=1), help="Import the rosters of this service type."
+)
+@click.option(
+    "--plan",
+    "plans",
+    type=click.IntRange(min=1),
+    multiple=True,
+    help="Only these plans (repeatable).",
+)
 @click.option("--future", is_flag=True, help="Only the service type's plans still to come.")
-@click.option("--person", type=click.IntRange(min=1), help="Import this person's accept/decline responses.")
+@click.option(
+    "--person", type=click.IntRange(min=1), help="Import this person's accept/decline responses."
+)
 @out_option()
 @account_option()
-def import_command(service_type: int | None, plans: tuple[int, ...], future: bool, person: int | None,
-                   out: str | None, account: str | None) -> ImportResult:
+def import_command(
+    service_type: int | None,
+    plans: tuple[int, ...],
+    future: bool,
+    person: int | None,
+    out: str | None,
+    account: str | None,
+) -> ImportResult:
     """Import Planning Center rosters (--service-type) or a person's responses (--person)."""
     from provisioner.providers import registry
     from provisioner.providers.planning_center.importer import ResponsesSource, RostersSource
     from provisioner.providers.planning_center.provider import PlanningCenterProvider
 
     if (service_type is None) == (person is None) or ((plans or future) and person is not None):
-        raise ConfigError("give --service-type ID (optionally with --plan ID ... or --future) or --person ID, "
-                          "not both")
-    env = registry.account_env(os.environ, registry.get("planning_center"), registry.account_name(account))
+        raise ConfigError(
+            "give --service-type ID (optionally with --plan ID ... or --future) or --person ID, "
+            "not both"
+        )
+    env = registry.account_env(
+        os.environ, registry.get("planning_center"), registry.account_name(account)
+    )
     provider = PlanningCenterProvider.from_env(env)
-    source: Source = (ResponsesSource(provider, person) if person is not None
-                      else RostersSource(provider, service_type or 0, plans, future))
+    source: Source = (
+        ResponsesSource(provider, person)
+        if person is not None
+        else RostersSource(provider, service_type or 0, plans, future)
+    )
     return run_import(source, out, account)

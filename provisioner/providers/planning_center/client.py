@@ -13,7 +13,13 @@ from typing import Any
 from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import ApiError, ConfigError
 from provisioner.transport.credentials import credential, var
-from provisioner.transport.http import HttpClient, RatePacer, RetryPolicy, check_base_url, timeout_from_env
+from provisioner.transport.http import (
+    HttpClient,
+    RatePacer,
+    RetryPolicy,
+    check_base_url,
+    timeout_from_env,
+)
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "https://api.planningcenteronline.com/"
@@ -22,21 +28,38 @@ PER_PAGE = 100  # the documented maximum [C]
 # [G] The header pins the documented version; the server lists it in its CORS allow-list [R], and recordings
 # without it were processed as 2018-08-01. Sending it costs nothing.
 API_VERSION = "2018-11-01"
-RATE_HEADERS = ("X-PCO-API-Request-Rate-Limit", "X-PCO-API-Request-Rate-Count", "X-PCO-API-Request-Rate-Period")
+RATE_HEADERS = (
+    "X-PCO-API-Request-Rate-Limit",
+    "X-PCO-API-Request-Rate-Count",
+    "X-PCO-API-Request-Rate-Period",
+)
 
 
-def client_from_env(env: Mapping[str, str], retry: RetryPolicy | None = None, *, clock: Clock = SYSTEM) -> HttpClient:
+def client_from_env(
+    env: Mapping[str, str], retry: RetryPolicy | None = None, *, clock: Clock = SYSTEM
+) -> HttpClient:
     """A Services client: a bearer token wins over HTTP Basic (docs/api-notes.md, contract §3); no secret is ever
     logged.
     Its retries and its rate pacer wait on ``clock``."""
     url = check_base_url(env.get("PCO_API_URL") or DEFAULT_URL, var(env, "PCO_API_URL"))
     auth = _auth(env)
-    names = (var(env, "PCO_ACCESS_TOKEN") if credential(env, "PCO_ACCESS_TOKEN")
-             else f"{var(env, 'PCO_APPLICATION_ID')} and {var(env, 'PCO_SECRET')}")
-    return HttpClient(url, auth=auth, service="Planning Center", detail=jsonapi_detail,
-                      retry=retry or RetryPolicy(), pacer=RatePacer(*RATE_HEADERS, clock=clock),
-                      timeout=timeout_from_env(env), extra_headers={"X-PCO-API-Version": API_VERSION},
-                      auth_hint=f"check {names}: are they current, with access to Services?", clock=clock)
+    names = (
+        var(env, "PCO_ACCESS_TOKEN")
+        if credential(env, "PCO_ACCESS_TOKEN")
+        else f"{var(env, 'PCO_APPLICATION_ID')} and {var(env, 'PCO_SECRET')}"
+    )
+    return HttpClient(
+        url,
+        auth=auth,
+        service="Planning Center",
+        detail=jsonapi_detail,
+        retry=retry or RetryPolicy(),
+        pacer=RatePacer(*RATE_HEADERS, clock=clock),
+        timeout=timeout_from_env(env),
+        extra_headers={"X-PCO-API-Version": API_VERSION},
+        auth_hint=f"check {names}: are they current, with access to Services?",
+        clock=clock,
+    )
 
 
 def _auth(env: Mapping[str, str]) -> Any:
@@ -48,25 +71,35 @@ def _auth(env: Mapping[str, str]) -> Any:
     if app_id and secret:
         basic = "Basic " + base64.b64encode(f"{app_id}:{secret}".encode()).decode("ascii")
         return lambda: basic
-    missing = " and ".join(var(env, n) for n, v in (("PCO_APPLICATION_ID", app_id), ("PCO_SECRET", secret)) if not v)
-    raise ConfigError(f"Planning Center credentials are incomplete ({missing} not set): export "
-                      "PCO_APPLICATION_ID and PCO_SECRET (a personal access token from "
-                      "api.planningcenteronline.com/oauth/applications), or PCO_ACCESS_TOKEN (OAuth)")
+    missing = " and ".join(
+        var(env, n) for n, v in (("PCO_APPLICATION_ID", app_id), ("PCO_SECRET", secret)) if not v
+    )
+    raise ConfigError(
+        f"Planning Center credentials are incomplete ({missing} not set): export "
+        "PCO_APPLICATION_ID and PCO_SECRET (a personal access token from "
+        "api.planningcenteronline.com/oauth/applications), or PCO_ACCESS_TOKEN (OAuth)"
+    )
 
 
 def jsonapi_detail(body: Any) -> str:
     """One line from a JSON:API ``errors`` array; HTML or text bodies (routing 404s [R]) are summarised."""
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors:
-        return "; ".join(_one_error(e) for e in errors[:5]) + (f" (+{len(errors) - 5} more)" if len(errors) > 5 else "")
+        return "; ".join(_one_error(e) for e in errors[:5]) + (
+            f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+        )
     if isinstance(body, str):
         if "<html" in body[:500].lower():
             return "HTML error page (no JSON body; the path or method is probably not routed)"
         return " ".join(body.split())[:300] or "(empty body)"
-    if isinstance(body, dict):  # not JSON:API (a proxy, or another API under a path prefix): its words only
+    if isinstance(
+        body, dict
+    ):  # not JSON:API (a proxy, or another API under a path prefix): its words only
         if isinstance(body.get("detail"), str):
             return body["detail"][:300]
-        return "; ".join(f"{k}: {v if isinstance(v, str | int) else '…'}" for k, v in body.items())[:300]
+        return "; ".join(f"{k}: {v if isinstance(v, str | int) else '…'}" for k, v in body.items())[
+            :300
+        ]
     return "(empty body)" if body is None else str(body)[:300]
 
 
@@ -84,18 +117,31 @@ def _one_error(err: Any) -> str:
     return text + (f" [{code}]" if code and not code.isdigit() else "")
 
 
-def iterate(client: HttpClient, path: str, params: dict[str, Any] | None = None, *,
-            included: Callable[[dict[str, Any]], None] | None = None) -> Iterator[dict[str, Any]]:
+def iterate(
+    client: HttpClient,
+    path: str,
+    params: dict[str, Any] | None = None,
+    *,
+    included: Callable[[dict[str, Any]], None] | None = None,
+) -> Iterator[dict[str, Any]]:
     """Every resource of a collection: ``per_page=100`` then ``links.next`` until it is absent [R].
     ``included`` is called with each sideloaded resource of each page."""
-    return client.iterate(SERVICES + path, {**(params or {}), "per_page": PER_PAGE, "offset": 0},
-                          items=lambda page: _page_items(page, included), next_url=lambda page: _next(client, page))
+    return client.iterate(
+        SERVICES + path,
+        {**(params or {}), "per_page": PER_PAGE, "offset": 0},
+        items=lambda page: _page_items(page, included),
+        next_url=lambda page: _next(client, page),
+    )
 
 
-def _page_items(page: Any, included: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+def _page_items(
+    page: Any, included: Callable[[dict[str, Any]], None] | None = None
+) -> list[dict[str, Any]]:
     data = page.get("data") if isinstance(page, dict) else None
     if not isinstance(data, list):
-        raise ApiError(f"Planning Center: expected a JSON:API collection, got {type(page).__name__}")
+        raise ApiError(
+            f"Planning Center: expected a JSON:API collection, got {type(page).__name__}"
+        )
     if included is not None:
         for resource in page.get("included") or []:
             if isinstance(resource, dict):
@@ -126,20 +172,29 @@ def attributes(resource: dict[str, Any]) -> dict[str, Any]:
     return attrs if isinstance(attrs, dict) else {}
 
 
-def plan_person_body(attrs: dict[str, Any], *, person: str | None = None, team: str | None = None,
-                     rid: str | None = None) -> dict[str, Any]:
+def plan_person_body(
+    attrs: dict[str, Any],
+    *,
+    person: str | None = None,
+    team: str | None = None,
+    rid: str | None = None,
+) -> dict[str, Any]:
     """A PlanPerson payload. The team goes as a relationship: the form confirmed by third-party code and a staff
     answer [3P]; attributes-only bodies were reported to fail (ISSUE#1251)."""
     data: dict[str, Any] = {"type": "PlanPerson", "attributes": attrs}
     if rid is not None:
         data["id"] = rid
     if person is not None and team is not None:
-        data["relationships"] = {"person": {"data": {"type": "Person", "id": person}},
-                                 "team": {"data": {"type": "Team", "id": team}}}
+        data["relationships"] = {
+            "person": {"data": {"type": "Person", "id": person}},
+            "team": {"data": {"type": "Team", "id": team}},
+        }
     return {"data": data}
 
 
-def member_create_body(attrs: dict[str, Any], *, person: str, team: str, forms: str = "both") -> dict[str, Any]:
+def member_create_body(
+    attrs: dict[str, Any], *, person: str, team: str, forms: str = "both"
+) -> dict[str, Any]:
     """A PlanPerson create. ``forms="both"`` names person and team twice: as the documented ``person_id`` /
     ``team_id`` attributes [C] and as the relationships third-party code and a staff answer use [3P], so either
     reading of the API finds them; ``"relationships"`` leaves the attributes out (after a 422 refusing them)."""
@@ -187,19 +242,32 @@ def rel_ids(resource: dict[str, Any], name: str) -> list[str]:
     rels = resource.get("relationships")
     rel = rels.get(name) if isinstance(rels, dict) else None
     data = rel.get("data") if isinstance(rel, dict) else None
-    return [str(d["id"]) for d in data if isinstance(d, dict) and d.get("id") is not None] if isinstance(data, list) \
+    return (
+        [str(d["id"]) for d in data if isinstance(d, dict) and d.get("id") is not None]
+        if isinstance(data, list)
         else []
+    )
 
 
-def accept_body(declined_times: list[int] | None = None, reason: str | None = None) -> dict[str, Any]:
+def accept_body(
+    declined_times: list[int] | None = None, reason: str | None = None
+) -> dict[str, Any]:
     """Accept every time, or (a partial accept) all but ``declined_times``, with a reason [C]."""
     # The docs say an "empty JSON body" is accepted [C]; a bare {} was answered 400 "does not contain a 'data'
     # key" on another endpoint [R], so we send an empty but well-formed JSON:API resource instead.
     if not declined_times:
         return {"data": {"type": "ScheduleAccept", "attributes": {}}}
-    return {"data": {"type": "ScheduleAccept", "attributes": {"reason": reason or ""},
-                     "relationships": {"declined_plan_times": {
-                         "data": [{"type": "PlanTime", "id": str(t)} for t in declined_times]}}}}
+    return {
+        "data": {
+            "type": "ScheduleAccept",
+            "attributes": {"reason": reason or ""},
+            "relationships": {
+                "declined_plan_times": {
+                    "data": [{"type": "PlanTime", "id": str(t)} for t in declined_times]
+                }
+            },
+        }
+    }
 
 
 def decline_body(reason: str | None) -> dict[str, Any]:

@@ -30,25 +30,57 @@ if TYPE_CHECKING:
 def doctor(provider: PlanningCenterProvider, scopes: Sequence[Scope]) -> list[Finding]:
     client = provider.client
 
-    def v(name: str) -> str:  # the variable as this account reads it (PCO_SECRET_EAST for `account: east`)
+    def v(
+        name: str,
+    ) -> str:  # the variable as this account reads it (PCO_SECRET_EAST for `account: east`)
         return account_var(name, provider.account)
 
     try:
-        page = client.request("GET", f"{SERVICES}service_types", params={"per_page": PER_PAGE, "offset": 0})
+        page = client.request(
+            "GET", f"{SERVICES}service_types", params={"per_page": PER_PAGE, "offset": 0}
+        )
     except AuthError as e:
-        return [Finding("credentials", "problem", f"refused ({e.status}): {e}",
-                        f"check {v('PCO_APPLICATION_ID')} / {v('PCO_SECRET')}, or {v('PCO_ACCESS_TOKEN')} (and its "
-                        "`services` scope)")]
+        return [
+            Finding(
+                "credentials",
+                "problem",
+                f"refused ({e.status}): {e}",
+                f"check {v('PCO_APPLICATION_ID')} / {v('PCO_SECRET')}, or {v('PCO_ACCESS_TOKEN')} (and its "
+                "`services` scope)",
+            )
+        ]
     except TransportError as e:
-        return [Finding("base URL", "problem", f"{client.base_url} cannot be reached: {e}",
-                        f"check {v('PCO_API_URL')}, the network and HTTPS_PROXY")]
+        return [
+            Finding(
+                "base URL",
+                "problem",
+                f"{client.base_url} cannot be reached: {e}",
+                f"check {v('PCO_API_URL')}, the network and HTTPS_PROXY",
+            )
+        ]
     except ApiError as e:
-        return [Finding("base URL", "problem", f"the service types list answered {e.status}: {e}",
-                        f"check {v('PCO_API_URL')}: it should be https://api.planningcenteronline.com/")]
+        return [
+            Finding(
+                "base URL",
+                "problem",
+                f"the service types list answered {e.status}: {e}",
+                f"check {v('PCO_API_URL')}: it should be https://api.planningcenteronline.com/",
+            )
+        ]
     me = _me(provider)
-    found = [Finding("credentials", "ok", "accepted" + (f"; acting as {me[1]} (person {me[0]})" if me else "")),
-             Finding("base URL", "ok", f"{client.base_url} answers"), _pages(page.data), _rate_headers(page.headers)]
-    service_types = {str(r.get("id")): str(attributes(r).get("name") or "") for r in page.data.get("data") or []}
+    found = [
+        Finding(
+            "credentials",
+            "ok",
+            "accepted" + (f"; acting as {me[1]} (person {me[0]})" if me else ""),
+        ),
+        Finding("base URL", "ok", f"{client.base_url} answers"),
+        _pages(page.data),
+        _rate_headers(page.headers),
+    ]
+    service_types = {
+        str(r.get("id")): str(attributes(r).get("name") or "") for r in page.data.get("data") or []
+    }
     found += _rosters(provider, [s for s in scopes if "plan" in s.target], service_types)
     found += _people(provider, [s for s in scopes if "person" in s.target], me)
     return found
@@ -63,7 +95,9 @@ def _me(provider: PlanningCenterProvider) -> tuple[str, str] | None:
     if not isinstance(body, dict):
         return None
     attrs = attributes(body)
-    name = attrs.get("name") or " ".join(filter(None, [attrs.get("first_name"), attrs.get("last_name")]))
+    name = attrs.get("name") or " ".join(
+        filter(None, [attrs.get("first_name"), attrs.get("last_name")])
+    )
     return str(body.get("id")), str(name)
 
 
@@ -71,12 +105,21 @@ def _pages(data: Any) -> Finding:
     meta = data.get("meta") if isinstance(data, dict) else None
     rows = data.get("data") if isinstance(data, dict) else None
     if not isinstance(rows, list) or not isinstance(meta, dict):
-        return Finding("pagination", "problem", f"expected a JSON:API collection, got {str(data)[:80]!r}",
-                       "check PCO_API_URL")
+        return Finding(
+            "pagination",
+            "problem",
+            f"expected a JSON:API collection, got {str(data)[:80]!r}",
+            "check PCO_API_URL",
+        )
     total = meta.get("total_count")
     if isinstance(total, int) and len(rows) < min(total, PER_PAGE):
-        return Finding("pagination", "note", f"{len(rows)} of {total} on the first page although {PER_PAGE} were "
-                       "asked for; `links.next` is followed", "nothing to do")
+        return Finding(
+            "pagination",
+            "note",
+            f"{len(rows)} of {total} on the first page although {PER_PAGE} were "
+            "asked for; `links.next` is followed",
+            "nothing to do",
+        )
     return Finding("pagination", "ok", f"offset pages of up to {PER_PAGE} (`links.next` followed)")
 
 
@@ -84,35 +127,71 @@ def _rate_headers(headers: Any) -> Finding:
     limit, count, period = (headers.get(h) for h in RATE_HEADERS)
     if limit and period:
         seconds = str(period).strip().split(" ")[0]  # "20" or "20 seconds" [R]
-        return Finding("rate-limit headers", "ok", f"{limit} requests per {seconds} s (used {count}); requests are "
-                       "paced from these")
-    return Finding("rate-limit headers", "note", "none sent (documented on every response): pacing falls back to "
-                   "100 per 20 s and to Retry-After on 429", "nothing to do")
+        return Finding(
+            "rate-limit headers",
+            "ok",
+            f"{limit} requests per {seconds} s (used {count}); requests are paced from these",
+        )
+    return Finding(
+        "rate-limit headers",
+        "note",
+        "none sent (documented on every response): pacing falls back to "
+        "100 per 20 s and to Retry-After on 429",
+        "nothing to do",
+    )
 
 
-def _rosters(provider: PlanningCenterProvider, scopes: Sequence[Scope], service_types: dict[str, str]
-             ) -> list[Finding]:
+def _rosters(
+    provider: PlanningCenterProvider, scopes: Sequence[Scope], service_types: dict[str, str]
+) -> list[Finding]:
     out: list[Finding] = []
     probe: Scope | None = None  # a plan that exists, to probe the team-member routes on
     for st in sorted({s.target["service_type"] for s in scopes}):
         if str(st) not in service_types:
-            out.append(Finding(f"service type {st}", "problem", "not among the service types these credentials see",
-                               "fix service_type in the file, or use the account that owns it"))
+            out.append(
+                Finding(
+                    f"service type {st}",
+                    "problem",
+                    "not among the service types these credentials see",
+                    "fix service_type in the file, or use the account that owns it",
+                )
+            )
             continue
         teams = provider.directory.teams(st)
-        out.append(Finding(f"service type {st}", "ok", f"{service_types[str(st)] or 'exists'}; {len(teams)} teams"))
-        declared = {str(m.team) for s in scopes if s.target["service_type"] == st for _, _, m in s.items}
+        out.append(
+            Finding(
+                f"service type {st}",
+                "ok",
+                f"{service_types[str(st)] or 'exists'}; {len(teams)} teams",
+            )
+        )
+        declared = {
+            str(m.team) for s in scopes if s.target["service_type"] == st for _, _, m in s.items
+        }
         unknown = sorted(declared - teams.keys(), key=int)
         if unknown:
-            out.append(Finding(f"service type {st} teams", "problem", f"team(s) {', '.join(unknown)} are not teams "
-                               "of this service type", "fix the team ids (`provisioner plan` names each line)"))
-        people = provider.directory.people(m.person for s in scopes if s.target["service_type"] == st
-                                           for _, _, m in s.items)
+            out.append(
+                Finding(
+                    f"service type {st} teams",
+                    "problem",
+                    f"team(s) {', '.join(unknown)} are not teams of this service type",
+                    "fix the team ids (`provisioner plan` names each line)",
+                )
+            )
+        people = provider.directory.people(
+            m.person for s in scopes if s.target["service_type"] == st for _, _, m in s.items
+        )
         missing = [str(p) for p, name in people.items() if name == MISSING]
         if missing:
-            out.append(Finding(f"service type {st} people", "problem", f"person(s) {', '.join(missing)} do not exist "
-                               "in Planning Center Services (or these credentials cannot see them)",
-                               "fix the person ids (`provisioner plan` names each line)"))
+            out.append(
+                Finding(
+                    f"service type {st} people",
+                    "problem",
+                    f"person(s) {', '.join(missing)} do not exist "
+                    "in Planning Center Services (or these credentials cannot see them)",
+                    "fix the person ids (`provisioner plan` names each line)",
+                )
+            )
         for scope in (s for s in scopes if s.target["service_type"] == st):
             plan = _plan(provider, scope)
             out.append(plan)
@@ -126,7 +205,12 @@ def _plan(provider: PlanningCenterProvider, scope: Scope) -> Finding:
     try:
         data = provider.resource(f"service_types/{st}/plans/{plan}")
     except NotFoundError:
-        return Finding(f"plan {plan}", "problem", f"not a plan of service type {st}", "fix the plan id in the file")
+        return Finding(
+            f"plan {plan}",
+            "problem",
+            f"not a plan of service type {st}",
+            "fix the plan id in the file",
+        )
     attrs = attributes(data.get("data") or {}) if isinstance(data, dict) else {}
     return Finding(f"plan {plan}", "ok", str(attrs.get("dates") or attrs.get("title") or "exists"))
 
@@ -134,40 +218,74 @@ def _plan(provider: PlanningCenterProvider, scope: Scope) -> Finding:
 def _member_routes(provider: PlanningCenterProvider, scope: Scope) -> list[Finding]:
     """GET both item paths of one existing member: PATCH/DELETE use the documented one and fall back at run time."""
     st, plan = scope.target["service_type"], scope.target["plan"]
-    page = provider.client.request("GET", plan_member_path(st, plan), params={"per_page": 1, "offset": 0}).data
+    page = provider.client.request(
+        "GET", plan_member_path(st, plan), params={"per_page": 1, "offset": 0}
+    ).data
     rows = page.get("data") if isinstance(page, dict) else None
     if not rows:
-        return [Finding("team-member routes", "note", f"plan {plan} has no team members to probe",
-                        "nothing to do: writes fall back from a route 404 by themselves")]
+        return [
+            Finding(
+                "team-member routes",
+                "note",
+                f"plan {plan} has no team members to probe",
+                "nothing to do: writes fall back from a route 404 by themselves",
+            )
+        ]
     member, person = str(rows[0].get("id")), rel_id(rows[0], "person")
     answers = []
-    for name, path in (("documented people/{p}/plan_people/{id}", person_member_path(person, member)),
-                       ("plans/{plan}/team_members/{id}", plan_member_path(st, plan, member))):
+    for name, path in (
+        ("documented people/{p}/plan_people/{id}", person_member_path(person, member)),
+        ("plans/{plan}/team_members/{id}", plan_member_path(st, plan, member)),
+    ):
         try:
             provider.client.request("GET", path)
             answers.append((name, "answers"))
         except NotFoundError as e:
-            answers.append((name, "is not routed" if is_route_404(e.body) else "does not find the member"))
+            answers.append(
+                (name, "is not routed" if is_route_404(e.body) else "does not find the member")
+            )
     ok = answers[0][1] == "answers"
     status: Literal["ok", "note"] = "ok" if ok else "note"
-    return [Finding("team-member routes", status, "; ".join(f"{n} {a}" for n, a in answers) + " (GET; PATCH and "
-                    "DELETE use the documented path and switch on a route 404)",
-                    "" if ok else "nothing to do: writes switch paths by themselves")]
+    return [
+        Finding(
+            "team-member routes",
+            status,
+            "; ".join(f"{n} {a}" for n, a in answers) + " (GET; PATCH and "
+            "DELETE use the documented path and switch on a route 404)",
+            "" if ok else "nothing to do: writes switch paths by themselves",
+        )
+    ]
 
 
-def _people(provider: PlanningCenterProvider, scopes: Sequence[Scope], me: tuple[str, str] | None) -> list[Finding]:
+def _people(
+    provider: PlanningCenterProvider, scopes: Sequence[Scope], me: tuple[str, str] | None
+) -> list[Finding]:
     out: list[Finding] = []
     for scope in scopes:
         person = scope.target["person"]
         name = provider.directory.person(person)
         if name == MISSING:
-            out.append(Finding(f"person {person}", "problem", "does not exist in Planning Center Services (or these "
-                               "credentials cannot see them)", "fix the person id in the file"))
+            out.append(
+                Finding(
+                    f"person {person}",
+                    "problem",
+                    "does not exist in Planning Center Services (or these "
+                    "credentials cannot see them)",
+                    "fix the person id in the file",
+                )
+            )
             continue
         out.append(Finding(f"person {person}", "ok", name or "exists"))
         if me is not None and str(person) != me[0]:
-            out.append(Finding(f"person {person} answers", "note", f"these credentials act as {me[1]} (person "
-                               f"{me[0]}): answering someone else's schedules needs Administrator (or team Editor) "
-                               "permission in Services", "use an administrator's token, or that person's own "
-                               "credentials with `account:`"))
+            out.append(
+                Finding(
+                    f"person {person} answers",
+                    "note",
+                    f"these credentials act as {me[1]} (person "
+                    f"{me[0]}): answering someone else's schedules needs Administrator (or team Editor) "
+                    "permission in Services",
+                    "use an administrator's token, or that person's own "
+                    "credentials with `account:`",
+                )
+            )
     return out

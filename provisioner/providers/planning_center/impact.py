@@ -20,7 +20,6 @@ def impact_lines(changes: Sequence[Change], exact: list[dict[str, Any]] | None) 
     return planning_center_impact(list(changes))
 
 
-
 def change_ids(change: Change) -> dict[str, str]:
     """The person, team and plan ids a change names in its identity or target."""
     found = {}
@@ -73,7 +72,9 @@ def _roster_line(change: Change, ids: dict[str, str], person: str) -> str:
 
 
 def _added(change: Change) -> str:
-    values = {n: d.get("to") for n, d in change.fields.items() if "add" not in d} | (change.after or {})
+    values = {n: d.get("to") for n, d in change.fields.items() if "add" not in d} | (
+        change.after or {}
+    )
     text = "added"
     if values.get("team_position_name"):
         text += f" as {values['team_position_name']}"
@@ -85,7 +86,9 @@ def _added(change: Change) -> str:
 
 
 def _shown(name: str, value: Any) -> str:
-    text = value_text(value)  # None and "" both read "(none)", as in the text and markdown renderers
+    text = value_text(
+        value
+    )  # None and "" both read "(none)", as in the text and markdown renderers
     return STATUS.get(text.upper(), text) if name == "status" else text
 
 
@@ -107,11 +110,13 @@ def _response_line(change: Change, ids: dict[str, str], person: str) -> str:
             f"{person or change.scope}: response {value_text(diff.get('from'))} → {value_text(diff.get('to'))} "
             f"for {where}"
         )
-    return f"{person or change.scope}: {verb} {where}{_declined_times(change)}" + (f" ({reason})" if reason else "")
+    return f"{person or change.scope}: {verb} {where}{_declined_times(change)}" + (
+        f" ({reason})" if reason else ""
+    )
 
 
 def _declined_times(change: Change) -> str:
-    """", declines the rehearsal" for a partial accept; ", every time" when one goes back to accepting all."""
+    """ ", declines the rehearsal" for a partial accept; ", every time" when one goes back to accepting all."""
     if "declined_times" not in change.fields:
         return ""
     declined = (change.after or {}).get("declined_times") or []
@@ -119,4 +124,6 @@ def _declined_times(change: Change) -> str:
         return ", every time"
     names = change.labels.get("declined_times", {})
     words = [names.get(str(t), f"plan time {t}") for t in declined]
-    return ", declines " + (words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}")
+    return ", declines " + (
+        words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    )

@@ -28,7 +28,11 @@ from provisioner.providers.planning_center.responses import PersonScope
 _MEMBER_LABEL = "person {} / team {}"  # as the provider keys a team member (its position follows)
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
 # What a kept field says when live has no value: notes may be empty; a position or status cannot, so null.
-_LIVE_EMPTY: dict[str, Any] = {"position": None, "status": None, "notes": DoubleQuotedScalarString("")}
+_LIVE_EMPTY: dict[str, Any] = {
+    "position": None,
+    "status": None,
+    "notes": DoubleQuotedScalarString(""),
+}
 MemberKey = tuple[int, int, str | None]  # (person, team, position)
 _WORDS = ROSTER_WORDS
 _ABSENT = object()
@@ -66,57 +70,86 @@ class RostersSource:
     list_key = "rosters"
     noun = "roster"
 
-    def __init__(self, provider: PlanningCenterProvider, service_type: int, plans: Sequence[int] = (),
-                 future: bool = False) -> None:
+    def __init__(
+        self,
+        provider: PlanningCenterProvider,
+        service_type: int,
+        plans: Sequence[int] = (),
+        future: bool = False,
+    ) -> None:
         self.service_type = service_type
         self.notes: list[str] = []
-        self.title = _get(provider, f"service_types/{service_type}", f"service type {service_type}").get("name")
+        self.title = _get(
+            provider, f"service_types/{service_type}", f"service type {service_type}"
+        ).get("name")
         # A service type with years of history has hundreds of plans, each one roster read: `future` keeps to
         # the plans still to come (the documented `filter=future`).
         query = {"filter": "future"} if future else None
-        listed = {int(p["id"]): attributes(p)
-                  for p in provider.listing(f"service_types/{service_type}/plans", query)}
+        listed = {
+            int(p["id"]): attributes(p)
+            for p in provider.listing(f"service_types/{service_type}/plans", query)
+        }
         unknown = [p for p in plans if p not in listed]
         if unknown:
-            raise ConfigError(f"plan {', '.join(map(str, unknown))} is not a plan of service type {service_type}")
+            raise ConfigError(
+                f"plan {', '.join(map(str, unknown))} is not a plan of service type {service_type}"
+            )
         self.listed = set(listed)
-        self.plans = {p: _plan_label(listed[p]) for p in (dict.fromkeys(plans) if plans else listed)}
+        self.plans = {
+            p: _plan_label(listed[p]) for p in (dict.fromkeys(plans) if plans else listed)
+        }
         self.members: dict[int, dict[MemberKey, CommentedMap]] = {}
         for plan in self.plans:
-            scope = Scope(provider.name, f"plan {plan}", {"service_type": service_type, "plan": plan})
+            scope = Scope(
+                provider.name, f"plan {plan}", {"service_type": service_type, "plan": plan}
+            )
             records = provider.read(scope)
             self.members[plan] = self._members(plan, records, provider.labels(scope))
 
-    def _members(self, plan: int, records: dict[str, Record],
-                 labels: dict[str, dict[str, str]]) -> dict[MemberKey, CommentedMap]:
+    def _members(
+        self, plan: int, records: dict[str, Record], labels: dict[str, dict[str, str]]
+    ) -> dict[MemberKey, CommentedMap]:
         out: dict[MemberKey, CommentedMap] = {}
         for key, rec in records.items():
             if rec.twin_of is not None:
-                self.notes.append(f"plan {plan}: skipped team member {rec.id} ({key}): the same person holds "
-                                  "that position on that team twice; a file can declare it once")
+                self.notes.append(
+                    f"plan {plan}: skipped team member {rec.id} ({key}): the same person holds "
+                    "that position on that team twice; a file can declare it once"
+                )
                 continue
             person, team = str(rec.identity["person"]), str(rec.identity["team"])
             values = rec.values
             pairs: list[tuple[str, Any, str | None]] = [
                 ("person", int(person), labels.get("person", {}).get(person)),
-                ("team", int(team), labels.get("team", {}).get(team))]
+                ("team", int(team), labels.get("team", {}).get(team)),
+            ]
             if values.get("team_position_name"):
                 pairs.append(("position", str(values["team_position_name"]), None))
             if values.get("status") in _WORDS:
                 pairs.append(("status", values["status"], None))
             if values.get("notes"):
                 pairs.append(("notes", str(values["notes"]), None))
-            out[(int(person), int(team), _position(values.get("team_position_name")))] = _commented(pairs)
+            out[(int(person), int(team), _position(values.get("team_position_name")))] = _commented(
+                pairs
+            )
         return out
 
     def fresh(self) -> CommentedMap:
-        return _commented([("provider", "planning_center", None),
-                           ("service_type", self.service_type, self.title),
-                           ("rosters", CommentedSeq(self._roster(p) for p in self.plans), None)])
+        return _commented(
+            [
+                ("provider", "planning_center", None),
+                ("service_type", self.service_type, self.title),
+                ("rosters", CommentedSeq(self._roster(p) for p in self.plans), None),
+            ]
+        )
 
     def _roster(self, plan: int) -> CommentedMap:
-        return _commented([("plan", plan, self.plans[plan]),
-                           ("team_members", CommentedSeq(self.members[plan].values()), None)])
+        return _commented(
+            [
+                ("plan", plan, self.plans[plan]),
+                ("team_members", CommentedSeq(self.members[plan].values()), None),
+            ]
+        )
 
     def header_problem(self, existing: CommentedMap) -> str | None:
         if existing.get("provider") != "planning_center":
@@ -141,7 +174,9 @@ class RostersSource:
         plan = self.identity(item)
         return plan in self.plans or plan not in self.listed
 
-    def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool:
+    def update(
+        self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]
+    ) -> bool:
         plan = int(live_item["plan"])
         members = _paired(existing_item.get("team_members") or [], self.members[plan])
         if existing_item.get("prune") is False:
@@ -149,21 +184,35 @@ class RostersSource:
             listed = {_member_identity(m) for m in existing_item.get("team_members") or []}
             skipped = [k for k in members if k not in listed]
             if skipped:
-                self.notes.append(f"plan {plan}: {len(skipped)} live team member{'s' if len(skipped) != 1 else ''} "
-                                  "not added (the roster has prune: false)")
+                self.notes.append(
+                    f"plan {plan}: {len(skipped)} live team member{'s' if len(skipped) != 1 else ''} "
+                    "not added (the roster has prune: false)"
+                )
             members = {k: v for k, v in members.items() if k in listed}
         # The members carry their own comments (on person and team), so a new list of them loses nothing.
         # Members only the file declares stay (they may be about to be added) and are reported, like rosters.
         kept: list[Hashable] = []
-        changed = merge_list(existing_item, "team_members", CommentedSeq(members.values()), list(members),
-                             key=_member_identity, shared=shared, kept=kept,
-                             same=lambda mine, live: not _member_changes(mine, live),
-                             update=lambda mine, live: _apply(mine, _member_changes(mine, live)))
+        changed = merge_list(
+            existing_item,
+            "team_members",
+            CommentedSeq(members.values()),
+            list(members),
+            key=_member_identity,
+            shared=shared,
+            kept=kept,
+            same=lambda mine, live: not _member_changes(mine, live),
+            update=lambda mine, live: _apply(mine, _member_changes(mine, live)),
+        )
         if kept:
-            who = ", ".join(_MEMBER_LABEL.format(*key[:2]) + (f" / {key[2]}" if key[2] else "")
-                            for key in kept if isinstance(key, tuple))
-            self.notes.append(f"kept {len(kept)} team member{'s' if len(kept) != 1 else ''} not in live: "
-                              f"{who} on plan {plan}")
+            who = ", ".join(
+                _MEMBER_LABEL.format(*key[:2]) + (f" / {key[2]}" if key[2] else "")
+                for key in kept
+                if isinstance(key, tuple)
+            )
+            self.notes.append(
+                f"kept {len(kept)} team member{'s' if len(kept) != 1 else ''} not in live: "
+                f"{who} on plan {plan}"
+            )
         return changed
 
 
@@ -180,10 +229,14 @@ def _member_identity(item: Any) -> Hashable | None:
     if not isinstance(item, dict):
         return None
     person, team = _int(item.get("person")), _int(item.get("team"))
-    return None if person is None or team is None else (person, team, _position(item.get("position")))
+    return (
+        None if person is None or team is None else (person, team, _position(item.get("position")))
+    )
 
 
-def _paired(existing: Sequence[Any], members: dict[MemberKey, CommentedMap]) -> dict[MemberKey, CommentedMap]:
+def _paired(
+    existing: Sequence[Any], members: dict[MemberKey, CommentedMap]
+) -> dict[MemberKey, CommentedMap]:
     """Live members keyed as the file's entries they match (section 2.2), so a changed position updates the
     entry it belongs to, and an entry without `position` keeps matching the member whatever its position."""
     mine = [i for i in (_member_identity(m) for m in existing) if isinstance(i, tuple)]
@@ -240,9 +293,13 @@ class ResponsesSource:
         self.person = person
         self.notes: list[str] = []
         attrs = _get(provider, f"people/{person}", f"person {person}")
-        self.name = attrs.get("full_name") or " ".join(filter(None, [attrs.get("first_name"), attrs.get("last_name")]))
+        self.name = attrs.get("full_name") or " ".join(
+            filter(None, [attrs.get("first_name"), attrs.get("last_name")])
+        )
         # Every accepted schedule's declined times are read back (one request each): a partial accept is kept.
-        scope = PersonScope(provider.name, f"person {person}", {"person": person}, prune=False, all_times=True)
+        scope = PersonScope(
+            provider.name, f"person {person}", {"person": person}, prune=False, all_times=True
+        )
         records = provider.read(scope)
         labels = provider.labels(scope)
         self.plan_names, self.team_names = labels.get("plan", {}), labels.get("team", {})
@@ -253,12 +310,16 @@ class ResponsesSource:
         for key, rec in records.items():
             self._add(key, rec)
         if self.pending:
-            self.notes.append(f"skipped {len(self.pending)} pending schedule{'s' if len(self.pending) != 1 else ''}"
-                              f" of person {person} (not answered yet): {', '.join(map(_where, self.pending))}")
+            self.notes.append(
+                f"skipped {len(self.pending)} pending schedule{'s' if len(self.pending) != 1 else ''}"
+                f" of person {person} (not answered yet): {', '.join(map(_where, self.pending))}"
+            )
 
     def _add(self, key: str, rec: Record) -> None:
         if rec.twin_of is not None:
-            self.notes.append(f"skipped schedule {rec.id} ({key}): several schedules on one plan and team")
+            self.notes.append(
+                f"skipped schedule {rec.id} ({key}): several schedules on one plan and team"
+            )
             return
         team_id = rec.identity.get("team")
         where = (int(rec.identity["plan"]), int(team_id) if team_id is not None else None)
@@ -287,14 +348,25 @@ class ResponsesSource:
         return seq
 
     def fresh(self) -> CommentedMap:
-        doc = _commented([("provider", "planning_center", None), ("person", self.person, self.name or None),
-                          ("responses", CommentedSeq(self.answered.values()), None)])
+        doc = _commented(
+            [
+                ("provider", "planning_center", None),
+                ("person", self.person, self.name or None),
+                ("responses", CommentedSeq(self.answered.values()), None),
+            ]
+        )
         if self.pending:
-            lines = [f"  plan {plan}" + (f" team {team}" if team else "") + f"  ({self._describe(plan, team)})"
-                     for plan, team in self.pending]
+            lines = [
+                f"  plan {plan}"
+                + (f" team {team}" if team else "")
+                + f"  ({self._describe(plan, team)})"
+                for plan, team in self.pending
+            ]
             doc.yaml_set_comment_before_after_key(
-                "responses", before="Pending (not answered yet), so not listed; add one to accept or decline:\n"
-                + "\n".join(lines))
+                "responses",
+                before="Pending (not answered yet), so not listed; add one to accept or decline:\n"
+                + "\n".join(lines),
+            )
         return doc
 
     def _describe(self, plan: int, team: int | None) -> str:
@@ -319,11 +391,15 @@ class ResponsesSource:
         if item.get("team") is not None:
             return (plan, _int(item.get("team")))
         teams = self.teams.get(plan, set())
-        return (plan, next(iter(teams))) if len(teams) == 1 else (plan, None)  # `team:` may be left out
+        return (
+            (plan, next(iter(teams))) if len(teams) == 1 else (plan, None)
+        )  # `team:` may be left out
 
     def label(self, item: Any) -> str:
         where = self.identity(item)
-        text = f"plan {item.get('plan')}" + (f" team {item.get('team')}" if item.get("team") is not None else "")
+        text = f"plan {item.get('plan')}" + (
+            f" team {item.get('team')}" if item.get("team") is not None else ""
+        )
         return text + (" (pending in live)" if where in self.pending else "")
 
     def wanted(self, existing: CommentedMap, live_item: CommentedMap) -> bool:
@@ -332,22 +408,34 @@ class ResponsesSource:
     def selected(self, item: Any) -> bool:
         return True
 
-    def update(self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]) -> bool:
+    def update(
+        self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]
+    ) -> bool:
         changes: dict[str, Any] = {}
         flipped = existing_item.get("response") != live_item["response"]
         if flipped:
             changes["response"] = live_item["response"]
         live_times = live_item.get("declined_times", _ABSENT)
-        if live_times is not _ABSENT and list(existing_item.get("declined_times") or []) != list(live_times):
+        if live_times is not _ABSENT and list(existing_item.get("declined_times") or []) != list(
+            live_times
+        ):
             changes["declined_times"] = live_times
-        elif live_times is _ABSENT and "declined_times" in existing_item and live_item["response"] != "accepted":
+        elif (
+            live_times is _ABSENT
+            and "declined_times" in existing_item
+            and live_item["response"] != "accepted"
+        ):
             changes["declined_times"] = _ABSENT
         # A reason is refreshed where the user keeps one, added when the answer flipped to a decline, and
         # dropped when it no longer applies (PCO ignores a reason on an already declined schedule).
         mine, live = existing_item.get("reason", _ABSENT), live_item.get("reason", _ABSENT)
         if live is not _ABSENT and (flipped or mine is not _ABSENT) and mine != live:
             changes["reason"] = live
-        elif live is _ABSENT and mine is not _ABSENT and (flipped or live_item["response"] != "declined"):
+        elif (
+            live is _ABSENT
+            and mine is not _ABSENT
+            and (flipped or live_item["response"] != "declined")
+        ):
             changes["reason"] = _ABSENT
         _apply(existing_item, changes)
         return bool(changes)

@@ -47,8 +47,10 @@ class MemberWriter:
     def create(self, change: Change, adopt: Callable[[], Any]) -> Written:
         person, team = change.identity.get("person"), change.identity.get("team")
         if person is None or team is None:
-            raise ProvisionerError(f"{change.scope}: cannot create {change.key!r}: the change names no person and "
-                                   "team (a plan file from another tool?); make a new plan")
+            raise ProvisionerError(
+                f"{change.scope}: cannot create {change.key!r}: the change names no person and "
+                "team (a plan file from another tool?); make a new plan"
+            )
         attrs = dict(change.after or {})
         created: list[Response] = []
 
@@ -56,30 +58,49 @@ class MemberWriter:
             answer = self._post(change.target, attrs, str(person), str(team))
             created.append(answer)
             data = answer.data.get("data") if isinstance(answer.data, dict) else None
-            return str(data["id"]) if isinstance(data, dict) and data.get("id") is not None else None
+            return (
+                str(data["id"]) if isinstance(data, dict) and data.get("id") is not None else None
+            )
 
-        written = create_adopting(post, adopt, retry=self.client.retry, timeout=self.client.timeout[1],
-                                  tries=CREATE_TRIES, clock=self.client.clock)
-        if created:  # an adopted create was read back by (person, team): its team is right by construction
+        written = create_adopting(
+            post,
+            adopt,
+            retry=self.client.retry,
+            timeout=self.client.timeout[1],
+            tries=CREATE_TRIES,
+            clock=self.client.clock,
+        )
+        if (
+            created
+        ):  # an adopted create was read back by (person, team): its team is right by construction
             self._check_team(change, created[-1], str(person), str(team))
         return written
 
-    def _post(self, target: Mapping[str, Any], attrs: dict[str, Any], person: str, team: str) -> Response:
+    def _post(
+        self, target: Mapping[str, Any], attrs: dict[str, Any], person: str, team: str
+    ) -> Response:
         path = plan_member_path(target["service_type"], target["plan"])
         forms = self.forms
         try:
-            return self.client.request("POST", path, json=member_create_body(attrs, person=person, team=team,
-                                                                             forms=forms))
+            return self.client.request(
+                "POST", path, json=member_create_body(attrs, person=person, team=team, forms=forms)
+            )
         except BadRequestError as e:
             if forms != "both" or e.status != 422 or not refuses_reference_attributes(e.body):
                 raise
             with self._lock:
                 if self.forms == "both":
-                    log.warning("Planning Center refused person_id/team_id attributes (%s); creating team members "
-                                "with relationships only for the rest of the run", e)
+                    log.warning(
+                        "Planning Center refused person_id/team_id attributes (%s); creating team members "
+                        "with relationships only for the rest of the run",
+                        e,
+                    )
                     self.forms = "relationships"
-        return self.client.request("POST", path, json=member_create_body(attrs, person=person, team=team,
-                                                                         forms="relationships"))
+        return self.client.request(
+            "POST",
+            path,
+            json=member_create_body(attrs, person=person, team=team, forms="relationships"),
+        )
 
     def _check_team(self, change: Change, answer: Response, person: str, team: str) -> None:
         data = answer.data.get("data") if isinstance(answer.data, dict) else None
@@ -88,20 +109,28 @@ class MemberWriter:
         got, rid = rel_id(data, "team"), data.get("id")
         if got is None or got == team or rid is None:
             return
-        what = (f"{change.scope}: person {person} was created on team {got} instead of team {team}: the server did "
-                "not take the team from the request (it puts such a member on the first available team)")
+        what = (
+            f"{change.scope}: person {person} was created on team {got} instead of team {team}: the server did "
+            "not take the team from the request (it puts such a member on the first available team)"
+        )
         try:
             self.delete_member(change.target, person, str(rid))
         except ApiError as e:
-            raise ApiError(f"{what}; removing that member failed too ({e}): the next plan removes it") from e
-        raise ApiError(f"{what}; that member was removed again. Check the team id, and report the request with "
-                       "`provisioner apply --record DIR` (docs/api-notes.md)")
+            raise ApiError(
+                f"{what}; removing that member failed too ({e}): the next plan removes it"
+            ) from e
+        raise ApiError(
+            f"{what}; that member was removed again. Check the team id, and report the request with "
+            "`provisioner apply --record DIR` (docs/api-notes.md)"
+        )
 
     # -- update and delete --------------------------------------------------------------------------------
 
     def update(self, change: Change, attrs: dict[str, Any], member: str | None = None) -> None:
         rid = member or str(change.target["id"])
-        self._item("PATCH", change.target, _person(change), rid, json=plan_person_body(attrs, rid=rid))
+        self._item(
+            "PATCH", change.target, _person(change), rid, json=plan_person_body(attrs, rid=rid)
+        )
 
     def delete(self, change: Change) -> Written | None:
         """A JSON:API 404 from the member's own URL: already gone (a note); a route 404 on both paths fails."""
@@ -109,15 +138,21 @@ class MemberWriter:
             self.delete_member(change.target, _person(change), str(change.target["id"]))
         except NotFoundError as e:
             if is_route_404(e.body):
-                raise ApiError(f"{e} — a 404 that is not the API's own answer (no such route?); the delete may not "
-                               "have happened", status=e.status, body=e.body) from e
+                raise ApiError(
+                    f"{e} — a 404 that is not the API's own answer (no such route?); the delete may not "
+                    "have happened",
+                    status=e.status,
+                    body=e.body,
+                ) from e
             return Written(note="already gone (404 from its own URL)")
         return None
 
     def delete_member(self, target: Mapping[str, Any], person: str, member: str) -> None:
         self._item("DELETE", target, person, member)
 
-    def _item(self, method: str, target: Mapping[str, Any], person: str, member: str, json: Any = None) -> None:
+    def _item(
+        self, method: str, target: Mapping[str, Any], person: str, member: str, json: Any = None
+    ) -> None:
         """One request on the item path this run uses; a routing 404 on the documented path moves to the other."""
         route = self.item_route
         try:
@@ -128,8 +163,11 @@ class MemberWriter:
                 raise  # a JSON:API 404: the member is not there (DELETE callers count that as done)
             with self._lock:
                 if self.item_route == "person":
-                    log.warning("Planning Center does not route %s people/{person}/plan_people/{id} (HTML 404); "
-                                "using plans/{plan}/team_members/{id} for the rest of the run", method)
+                    log.warning(
+                        "Planning Center does not route %s people/{person}/plan_people/{id} (HTML 404); "
+                        "using plans/{plan}/team_members/{id} for the rest of the run",
+                        method,
+                    )
                     self.item_route = "plan"
         self.client.request(method, self._path("plan", target, person, member), json=json)
 
@@ -143,6 +181,8 @@ class MemberWriter:
 def _person(change: Change) -> str:
     person = change.identity.get("person")
     if person is None:
-        raise ProvisionerError(f"{change.scope}: {change.key!r} names no person (a plan file from another tool?); "
-                               "make a new plan")
+        raise ProvisionerError(
+            f"{change.scope}: {change.key!r} names no person (a plan file from another tool?); "
+            "make a new plan"
+        )
     return str(person)

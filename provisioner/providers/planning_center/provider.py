@@ -42,12 +42,17 @@ MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": 
 
 def member_key(person: object, team: object, position: object = None) -> str:
     """A team member's display key (its identity is :func:`member_identity`)."""
-    return f"person {person} / team {team}" + (f" / {position}" if position not in (None, "") else "")
+    return f"person {person} / team {team}" + (
+        f" / {position}" if position not in (None, "") else ""
+    )
 
 
 def member_identity(person: object, team: object, position: object = None) -> dict[str, Any]:
-    return {"person": _id_value(person), "team": _id_value(team),
-            "position": None if position in (None, "") else str(position)}
+    return {
+        "person": _id_value(person),
+        "team": _id_value(team),
+        "position": None if position in (None, "") else str(position),
+    }
 
 
 def response_key(plan: object, team: object | None) -> str:
@@ -79,12 +84,16 @@ class PlanningCenterProvider(Provider):
         self._lock = threading.Lock()
         self.directory = PeopleAndTeams(client)
         self.members = MemberWriter(client)
-        self.responses = Responses(client, lambda plan, team: (response_key(plan, team),
-                                                               response_identity(plan, team)), self._keep_labels)
+        self.responses = Responses(
+            client,
+            lambda plan, team: (response_key(plan, team), response_identity(plan, team)),
+            self._keep_labels,
+        )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], retry: RetryPolicy | None = None, *,
-                 clock: Clock = SYSTEM) -> PlanningCenterProvider:
+    def from_env(
+        cls, env: Mapping[str, str], retry: RetryPolicy | None = None, *, clock: Clock = SYSTEM
+    ) -> PlanningCenterProvider:
         return cls(client_from_env(env, retry, clock=clock))
 
     def doctor(self, scopes: Sequence[Scope]) -> list[Finding]:
@@ -96,7 +105,9 @@ class PlanningCenterProvider(Provider):
         """One Services resource's body (path below services/v2/); NotFoundError when it does not exist."""
         return self.client.request("GET", SERVICES + path).data
 
-    def listing(self, path: str, query: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    def listing(
+        self, path: str, query: Mapping[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every row of a Services list endpoint (path below services/v2/), page by page."""
         return iterate(self.client, path, dict(query) if query else None)
 
@@ -107,23 +118,46 @@ class PlanningCenterProvider(Provider):
         for item in files:
             doc = item.doc
             if isinstance(doc, RostersFile):
-                out += [Scope(self.name, f"plan {roster.plan}", {"service_type": doc.service_type, "plan": roster.plan},
-                              items=[(item, ("rosters", r, "team_members", m), member)
-                                     for m, member in enumerate(roster.team_members)],
-                              prune=roster.prune, safety=doc.safety, anchor=(item, ("rosters", r, "plan")),
-                              kind="plan")
-                        for r, roster in enumerate(doc.rosters)]
+                out += [
+                    Scope(
+                        self.name,
+                        f"plan {roster.plan}",
+                        {"service_type": doc.service_type, "plan": roster.plan},
+                        items=[
+                            (item, ("rosters", r, "team_members", m), member)
+                            for m, member in enumerate(roster.team_members)
+                        ],
+                        prune=roster.prune,
+                        safety=doc.safety,
+                        anchor=(item, ("rosters", r, "plan")),
+                        kind="plan",
+                    )
+                    for r, roster in enumerate(doc.rosters)
+                ]
             elif isinstance(doc, ResponsesFile):
-                out.append(Scope(self.name, f"person {doc.person}", {"person": doc.person},
-                                 items=[(item, ("responses", i), r) for i, r in enumerate(doc.responses)],
-                                 prune=False, anchor=(item, ("person",)), kind="person", dedupe=False))
+                out.append(
+                    Scope(
+                        self.name,
+                        f"person {doc.person}",
+                        {"person": doc.person},
+                        items=[(item, ("responses", i), r) for i, r in enumerate(doc.responses)],
+                        prune=False,
+                        anchor=(item, ("person",)),
+                        kind="person",
+                        dedupe=False,
+                    )
+                )
         return sorted(out, key=lambda s: (s.name.split()[0], *(int(v) for v in s.target.values())))
 
     # -- reading ------------------------------------------------------------------------------------------
 
     def read(self, scope: Scope) -> dict[str, Record]:
         try:
-            return self._read_responses(scope) if "person" in scope.target else self._read_roster(scope)
+            return (
+                self._read_responses(scope)
+                if "person" in scope.target
+                else self._read_roster(scope)
+            )
         except NotFoundError as e:
             # A JSON:API 404 on the scope's own list means the plan or person id is wrong: say where it is written.
             # An HTML 404 is a routing problem (a wrong PCO_API_URL) and stays an API error.
@@ -131,32 +165,53 @@ class PlanningCenterProvider(Provider):
                 raise
             item, loc = scope.anchor
             t = scope.target
-            what = (f"person {t['person']} does not exist in Planning Center Services" if "person" in t
-                    else f"plan {t['plan']} does not exist in service type {t['service_type']}")
-            raise PlanError([item.diagnostic(loc, f"{what} (or these credentials cannot see it)")]) from e
+            what = (
+                f"person {t['person']} does not exist in Planning Center Services"
+                if "person" in t
+                else f"plan {t['plan']} does not exist in service type {t['service_type']}"
+            )
+            raise PlanError(
+                [item.diagnostic(loc, f"{what} (or these credentials cannot see it)")]
+            ) from e
 
     def _read_roster(self, scope: Scope) -> dict[str, Record]:
         st, plan = scope.target["service_type"], scope.target["plan"]
         records: dict[str, Record] = {}
         names: dict[str, dict[str, str]] = {"person": {}, "team": {}, "plan": {}}
         # Sideloading team and plan names costs no extra request; they only label review output.
-        pages = iterate(self.client, f"service_types/{st}/plans/{plan}/team_members", {"include": "team,plan"},
-                        included=lambda res: _remember(names, res, {"Team": ("team", "name"),
-                                                                    "Plan": ("plan", "short_dates")}))
+        pages = iterate(
+            self.client,
+            f"service_types/{st}/plans/{plan}/team_members",
+            {"include": "team,plan"},
+            included=lambda res: _remember(
+                names, res, {"Team": ("team", "name"), "Plan": ("plan", "short_dates")}
+            ),
+        )
         for row in sorted(pages, key=_id_order):
             person, team = rel_id(row, "person"), rel_id(row, "team")
             if person is None or team is None:
                 # Never guess an identity: an unidentifiable member would be pruned as "not declared".
-                raise ApiError(f"Planning Center: team member {row.get('id')} of plan {plan} names no person "
-                               "or team; refusing to plan against a roster that cannot be identified")
+                raise ApiError(
+                    f"Planning Center: team member {row.get('id')} of plan {plan} names no person "
+                    "or team; refusing to plan against a roster that cannot be identified"
+                )
             attrs = attributes(row)
             if attrs.get("name"):
                 names["person"][person] = str(attrs["name"])
             position = _nfc_or_none(attrs.get("team_position_name"))
-            add_live(records, Record(member_key(person, team, position),
-                                     {"team_position_name": position, "status": _status_letter(attrs.get("status")),
-                                      "notes": attrs.get("notes") or ""},
-                                     id=str(row["id"]), identity=member_identity(person, team, position)))
+            add_live(
+                records,
+                Record(
+                    member_key(person, team, position),
+                    {
+                        "team_position_name": position,
+                        "status": _status_letter(attrs.get("status")),
+                        "notes": attrs.get("notes") or "",
+                    },
+                    id=str(row["id"]),
+                    identity=member_identity(person, team, position),
+                ),
+            )
         self._keep_labels(scope, names)
         return records
 
@@ -174,7 +229,9 @@ class PlanningCenterProvider(Provider):
 
     # -- resolving ----------------------------------------------------------------------------------------
 
-    def desired(self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False) -> dict[str, Record]:
+    def desired(
+        self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
         if "person" in scope.target:
             return self._desired_responses(scope, live)
         out: dict[str, Record] = {}
@@ -182,39 +239,64 @@ class PlanningCenterProvider(Provider):
         # Exact (person, team, position) first, then leftovers of one (person, team) pair up (section 2.2):
         # a paired declaration takes the live member's key, so the diff sees an update, not a delete and a create.
         mine = [r for r in live.values() if r.twin_of is None]
-        paired = matching.pair([matching.norm(m.person, m.team, m.position) for _, _, m in members],
-                               [matching.norm(r.identity["person"], r.identity["team"], r.identity.get("position"))
-                                for r in mine])
+        paired = matching.pair(
+            [matching.norm(m.person, m.team, m.position) for _, _, m in members],
+            [
+                matching.norm(r.identity["person"], r.identity["team"], r.identity.get("position"))
+                for r in mine
+            ],
+        )
         new = []
         for i, (item, loc, member) in enumerate(members):
-            values = {api: getattr(member, yaml) for yaml, api in MEMBER_FIELDS.items()
-                      if getattr(member, yaml) is not None}  # absent = not managed: never reverted, never drift
+            values = {
+                api: getattr(member, yaml)
+                for yaml, api in MEMBER_FIELDS.items()
+                if getattr(member, yaml) is not None
+            }  # absent = not managed: never reverted, never drift
             match = mine[paired[i]] if i in paired else None
             key = match.key if match else member_key(member.person, member.team, member.position)
-            identity = match.identity if match else member_identity(member.person, member.team, member.position)
+            identity = (
+                match.identity
+                if match
+                else member_identity(member.person, member.team, member.position)
+            )
             out[key] = Record(key, values, source=item.where(*loc), identity=identity)
             if match is None:
                 new.append((item, loc, member))
         self._check_new_members(scope, new)
         return out
 
-    def _check_new_members(self, scope: Scope, new: list[tuple[Loaded, tuple[str | int, ...], TeamMember]]) -> None:
+    def _check_new_members(
+        self, scope: Scope, new: list[tuple[Loaded, tuple[str | int, ...], TeamMember]]
+    ) -> None:
         """People and teams a roster adds must exist (and the team be the service type's) before apply."""
         if not new:
             return
         st = scope.target["service_type"]
         teams, diags, people = self.directory.teams(st), [], {}
-        names = self.directory.people(m.person for _, _, m in new)  # all at once: every unknown one reported
+        names = self.directory.people(
+            m.person for _, _, m in new
+        )  # all at once: every unknown one reported
         for item, loc, member in new:
             if str(member.team) not in teams:
                 known = ", ".join(f"{t} ({n})" for t, n in sorted(teams.items()))
-                diags.append(item.diagnostic((*loc, "team"), f"team {member.team} is not a team of service type "
-                                                               f"{st}; its teams are {known or 'none'}"))
+                diags.append(
+                    item.diagnostic(
+                        (*loc, "team"),
+                        f"team {member.team} is not a team of service type "
+                        f"{st}; its teams are {known or 'none'}",
+                    )
+                )
             name = names.get(member.person)
             if name == MISSING:
-                diags.append(item.diagnostic((*loc, "person"), f"person {member.person} does not exist in "
-                                                                "Planning Center Services (or these credentials "
-                                                                "cannot see them)"))
+                diags.append(
+                    item.diagnostic(
+                        (*loc, "person"),
+                        f"person {member.person} does not exist in "
+                        "Planning Center Services (or these credentials "
+                        "cannot see them)",
+                    )
+                )
             elif name:
                 people[str(member.person)] = name
         if diags:
@@ -238,9 +320,12 @@ class PlanningCenterProvider(Provider):
         involved = {int(r.identity["person"]) for r in desired.values() if "person" in r.identity}
         names = self.labels(scope)  # read for text and markdown output; a JSON plan has ids alone
         people, team_names = names.get("person", {}), names.get("team", {})
-        return [f"{scope.name}: {_named(people, p, 'person {}')} is on teams "
-                f"{_and([_named(team_names, t, '{}') for t in sorted(teams[p])])}"
-                for p in sorted(involved) if len(teams[p]) > 1]
+        return [
+            f"{scope.name}: {_named(people, p, 'person {}')} is on teams "
+            f"{_and([_named(team_names, t, '{}') for t in sorted(teams[p])])}"
+            for p in sorted(involved)
+            if len(teams[p]) > 1
+        ]
 
     # -- writing ------------------------------------------------------------------------------------------
 
@@ -250,7 +335,9 @@ class PlanningCenterProvider(Provider):
         elif change.action == "create":
             return self.members.create(change, lambda: self._adopt(change))
         elif change.action == "update":
-            self.members.update(change, {name: (change.after or {})[name] for name in change.fields})
+            self.members.update(
+                change, {name: (change.after or {})[name] for name in change.fields}
+            )
         else:
             return self.members.delete(change)
         return None
@@ -262,7 +349,12 @@ class PlanningCenterProvider(Provider):
         if live is None:
             log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
             return None
-        log.warning("%s: create of %r committed despite the error; adopting id %s", change.scope, change.key, live.id)
+        log.warning(
+            "%s: create of %r committed despite the error; adopting id %s",
+            change.scope,
+            change.key,
+            live.id,
+        )
         stale = {k: v for k, v in (change.after or {}).items() if live.values.get(k) != v}
         if stale:
             self.members.update(change, stale, member=str(live.id))
@@ -280,7 +372,9 @@ def _status_letter(value: Any) -> Any:
         return value
 
 
-def _remember(names: dict[str, dict[str, str]], resource: dict[str, Any], kinds: dict[str, tuple[str, str]]) -> None:
+def _remember(
+    names: dict[str, dict[str, str]], resource: dict[str, Any], kinds: dict[str, tuple[str, str]]
+) -> None:
     """Keep the name of a sideloaded (``included``) resource."""
     kind = kinds.get(str(resource.get("type")))
     name = attributes(resource).get(kind[1]) if kind else None

@@ -32,7 +32,9 @@ class PeopleAndTeams:
         with self._lock:
             if service_type not in self._teams:
                 rows = iterate(self.client, f"service_types/{service_type}/teams")
-                self._teams[service_type] = {str(r["id"]): str(attributes(r).get("name") or r["id"]) for r in rows}
+                self._teams[service_type] = {
+                    str(r["id"]): str(attributes(r).get("name") or r["id"]) for r in rows
+                }
             return self._teams[service_type]
 
     def people(self, wanted: Iterable[int]) -> dict[int, str | None]:
@@ -64,7 +66,9 @@ class PeopleAndTeams:
 
     def person(self, person: int) -> str | None:
         """The person's name, MISSING when the server says there is no such person, None when it cannot be told."""
-        with self._lock:  # the lock guards the cache only: lookups of different people run concurrently
+        with (
+            self._lock
+        ):  # the lock guards the cache only: lookups of different people run concurrently
             if person in self._people:
                 return self._people[person]
             self._people[person] = None  # claimed: nobody looks it up twice
@@ -72,12 +76,20 @@ class PeopleAndTeams:
             data = self.client.request("GET", f"{SERVICES}people/{person}").data
             name = _name(attributes(data.get("data", {}))) if isinstance(data, dict) else None
         except NotFoundError as e:
-            name = MISSING if isinstance(e.body, dict) else None  # an HTML 404 is routing, not an answer
+            name = (
+                MISSING if isinstance(e.body, dict) else None
+            )  # an HTML 404 is routing, not an answer
         with self._lock:
             self._people[person] = name
         return name
 
 
 def _name(attrs: dict[str, object]) -> str | None:
-    return str(attrs.get("full_name") or " ".join(
-        str(p) for p in (attrs.get("first_name"), attrs.get("last_name")) if p) or "") or None
+    return (
+        str(
+            attrs.get("full_name")
+            or " ".join(str(p) for p in (attrs.get("first_name"), attrs.get("last_name")) if p)
+            or ""
+        )
+        or None
+    )

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from provisioner.core.errors import ApiError, AuthError, Diagnostic, NotFoundError, PlanError, ProvisionerError
+from provisioner.core.errors import (
+    ApiError,
+    AuthError,
+    Diagnostic,
+    NotFoundError,
+    PlanError,
+    ProvisionerError,
+)
 from provisioner.core.records import Change, Loaded, Record, Scope, add_live
 from provisioner.files.fields import Ref
 from provisioner.providers.planning_center.client import (
@@ -39,8 +46,12 @@ from provisioner.providers.planning_center.models import RESPONSE_WORDS, Respons
 from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
-VIA_MEMBER = "plan_person/"  # id prefix of a schedule found through its PlanPerson (the list hid it)
-Keys = Callable[[object, object | None], tuple[str, dict[str, Any]]]  # (plan, team) -> (key, identity)
+VIA_MEMBER = (
+    "plan_person/"  # id prefix of a schedule found through its PlanPerson (the list hid it)
+)
+Keys = Callable[
+    [object, object | None], tuple[str, dict[str, Any]]
+]  # (plan, team) -> (key, identity)
 
 
 @dataclass
@@ -53,10 +64,16 @@ class PersonScope(Scope):
 class Responses:
     """Reads and answers one client's schedules; remembers plan times and service types for the run."""
 
-    def __init__(self, client: HttpClient, keys: Keys, keep_labels: Callable[[Scope, dict[str, dict[str, str]]], None]
-                 ) -> None:
+    def __init__(
+        self,
+        client: HttpClient,
+        keys: Keys,
+        keep_labels: Callable[[Scope, dict[str, dict[str, str]]], None],
+    ) -> None:
         self.client, self.keys, self.keep_labels = client, keys, keep_labels
-        self._times: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}  # scope -> key -> time id -> attrs
+        self._times: dict[
+            str, dict[str, dict[str, dict[str, Any]]]
+        ] = {}  # scope -> key -> time id -> attrs
         self._plan_service_type: dict[str, str | None] = {}
         self._plan_dates: dict[str, str] = {}
         self._service_types: list[str] | None = None
@@ -71,12 +88,24 @@ class Responses:
         partial = {str(d.plan) for d in decls if d.declined_times is not None}
         # Declined schedules vanish from the list without this filter [3P ISSUE#1121]; `with_declined` is only
         # in the newest docs [G]. The plan times come sideloaded (no extra request) when a file declines some.
-        params = {"filter": "with_declined", **({"include": "plan_times"} if partial or everything else {})}
+        params = {
+            "filter": "with_declined",
+            **({"include": "plan_times"} if partial or everything else {}),
+        }
         times: dict[str, dict[str, Any]] = {}
-        rows = iterate(self.client, f"people/{person}/schedules", params,
-                       included=lambda res: _keep_time(times, res))
+        rows = iterate(
+            self.client,
+            f"people/{person}/schedules",
+            params,
+            included=lambda res: _keep_time(times, res),
+        )
         records: dict[str, Record] = {}
-        names: dict[str, dict[str, str]] = {"plan": {}, "team": {}, "person": {}, "declined_times": {}}
+        names: dict[str, dict[str, str]] = {
+            "plan": {},
+            "team": {},
+            "person": {},
+            "declined_times": {},
+        }
         by_key: dict[str, dict[str, dict[str, Any]]] = {}
         for row in sorted(rows, key=_id_order):
             rec = self._schedule_record(person, row, names)
@@ -84,7 +113,11 @@ class Responses:
             by_key[rec.key] = {t: times[t] for t in rel_ids(row, "times") if t in times}
         for rec in list(records.values()):
             plan = str(rec.identity["plan"])
-            if rec.values["response"] == "accepted" and (everything or plan in partial) and rec.twin_of is None:
+            if (
+                rec.values["response"] == "accepted"
+                and (everything or plan in partial)
+                and rec.twin_of is None
+            ):
                 rec.values["declined_times"] = self._declined(person, str(rec.id))
         seen = {str(r.identity["plan"]) for r in records.values()}
         for plan in sorted({str(d.plan) for d in decls} - seen, key=int):
@@ -97,13 +130,19 @@ class Responses:
         self.keep_labels(scope, names)
         return records
 
-    def _schedule_record(self, person: object, row: dict[str, Any], names: dict[str, dict[str, str]]) -> Record:
+    def _schedule_record(
+        self, person: object, row: dict[str, Any], names: dict[str, dict[str, str]]
+    ) -> Record:
         plan, team, attrs = rel_id(row, "plan"), rel_id(row, "team"), attributes(row)
         if plan is None:
-            raise ApiError(f"Planning Center: schedule {row.get('id')} of person {person} names no plan")
-        for kind, rid, name in (("plan", plan, attrs.get("short_dates") or attrs.get("dates")),
-                                ("team", team, attrs.get("team_name")),
-                                ("person", str(person), attrs.get("person_name"))):
+            raise ApiError(
+                f"Planning Center: schedule {row.get('id')} of person {person} names no plan"
+            )
+        for kind, rid, name in (
+            ("plan", plan, attrs.get("short_dates") or attrs.get("dates")),
+            ("team", team, attrs.get("team_name")),
+            ("person", str(person), attrs.get("person_name")),
+        ):
             if rid and name:
                 names[kind][rid] = str(name)
         key, identity = self.keys(plan, team)
@@ -122,8 +161,12 @@ class Responses:
             if plan in self._plan_dates:
                 names["plan"][plan] = self._plan_dates[plan]
         teams: dict[str, str] = {}
-        rows = iterate(self.client, f"service_types/{st}/plans/{plan}/team_members", {"include": "team"},
-                       included=lambda res: _keep_name(teams, res, "Team", "name"))
+        rows = iterate(
+            self.client,
+            f"service_types/{st}/plans/{plan}/team_members",
+            {"include": "team"},
+            included=lambda res: _keep_name(teams, res, "Team", "name"),
+        )
         mine = [r for r in rows if rel_id(r, "person") == str(person)]
         out = []
         for row in sorted(mine, key=_id_order):
@@ -131,9 +174,17 @@ class Responses:
             if team and team in teams:
                 names["team"][team] = teams[team]
             key, identity = self.keys(plan, team)
-            log.info("person %s: plan %s is not in the schedules list; found PlanPerson %s on its roster",
-                     person, plan, row.get("id"))
-            out.append(Record(key, _values(attributes(row)), id=VIA_MEMBER + str(row["id"]), identity=identity))
+            log.info(
+                "person %s: plan %s is not in the schedules list; found PlanPerson %s on its roster",
+                person,
+                plan,
+                row.get("id"),
+            )
+            out.append(
+                Record(
+                    key, _values(attributes(row)), id=VIA_MEMBER + str(row["id"]), identity=identity
+                )
+            )
         return out
 
     def _service_type_of(self, plan: str) -> str | None:
@@ -164,8 +215,11 @@ class Responses:
 
     def desired(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
         person = scope.target["person"]
-        parsed = {key: (str(r.identity["plan"]), _str_or_none(r.identity.get("team")))
-                  for key, r in live.items() if r.twin_of is None}
+        parsed = {
+            key: (str(r.identity["plan"]), _str_or_none(r.identity.get("team")))
+            for key, r in live.items()
+            if r.twin_of is None
+        }
         decls: list[tuple[Loaded, tuple[str | int, ...], ResponseDecl]] = scope.items
         with self._lock:
             times = self._times.get(scope.name, {})
@@ -173,8 +227,11 @@ class Responses:
         claimed: dict[str, str] = {}
         out: dict[str, Record] = {}
         for item, loc, decl in decls:
-            found = [k for k, (plan, team) in parsed.items()
-                     if plan == str(decl.plan) and (decl.team is None or team == str(decl.team))]
+            found = [
+                k
+                for k, (plan, team) in parsed.items()
+                if plan == str(decl.plan) and (decl.team is None or team == str(decl.team))
+            ]
             problem = _match_problem(person, decl, found, parsed)
             if not problem and found[0] in claimed:
                 problem = f"answers the same schedule as the response at {claimed[found[0]]}"
@@ -184,34 +241,58 @@ class Responses:
             key = found[0]
             claimed[key] = item.where(*loc)
             declined = self._declined_ids(item, loc, decl, live[key], times.get(key, {}), diags)
-            out[key] = Record(key, response_values(decl, live[key], declined), source=item.where(*loc),
-                              identity=live[key].identity)
+            out[key] = Record(
+                key,
+                response_values(decl, live[key], declined),
+                source=item.where(*loc),
+                identity=live[key].identity,
+            )
         if diags:
             raise PlanError(diags)
         return out
 
-    def _declined_ids(self, item: Loaded, loc: tuple[str | int, ...], decl: ResponseDecl, live: Record,
-                      table: Mapping[str, dict[str, Any]], diags: list[Diagnostic]) -> list[int] | None:
+    def _declined_ids(
+        self,
+        item: Loaded,
+        loc: tuple[str | int, ...],
+        decl: ResponseDecl,
+        live: Record,
+        table: Mapping[str, dict[str, Any]],
+        diags: list[Diagnostic],
+    ) -> list[int] | None:
         if decl.declined_times is None:
             return None
         if not decl.declined_times:
             return []
         if str(live.id).startswith(VIA_MEMBER):
-            diags.append(item.diagnostic((*loc, "declined_times"), f"plan {decl.plan}: this schedule is hidden from "
-                                         "the person's schedules list, so it cannot be accepted partially; accept "
-                                         "it first (without declined_times), then add them"))
+            diags.append(
+                item.diagnostic(
+                    (*loc, "declined_times"),
+                    f"plan {decl.plan}: this schedule is hidden from "
+                    "the person's schedules list, so it cannot be accepted partially; accept "
+                    "it first (without declined_times), then add them",
+                )
+            )
             return None
         ids: set[int] = set()
         for i, ref in enumerate(decl.declined_times):
             matched = match_times(ref, table)
             if not matched:
                 known = "; ".join(describe_time(t, table) for t in sorted(table, key=int)) or "none"
-                diags.append(item.diagnostic((*loc, "declined_times", i),
-                                             f"no time of plan {decl.plan} matches {ref}; its times: {known}"))
+                diags.append(
+                    item.diagnostic(
+                        (*loc, "declined_times", i),
+                        f"no time of plan {decl.plan} matches {ref}; its times: {known}",
+                    )
+                )
             ids |= matched
         if table and ids and ids >= {int(t) for t in table}:
-            diags.append(item.diagnostic((*loc, "declined_times"), f"declines every time of plan {decl.plan}: "
-                                         "write `response: declined` instead"))
+            diags.append(
+                item.diagnostic(
+                    (*loc, "declined_times"),
+                    f"declines every time of plan {decl.plan}: write `response: declined` instead",
+                )
+            )
         return sorted(ids)
 
     # -- answering ----------------------------------------------------------------------------------------
@@ -221,34 +302,49 @@ class Responses:
         after = change.after or {}
         want = after.get("response")
         if change.action != "update" or want not in ("accepted", "declined"):
-            raise ProvisionerError(f"{change.scope} {change.key!r}: a Schedule cannot be {change.action}d "
-                                   f"(only accepted or declined); this plan was not made by this provisioner")
+            raise ProvisionerError(
+                f"{change.scope} {change.key!r}: a Schedule cannot be {change.action}d "
+                f"(only accepted or declined); this plan was not made by this provisioner"
+            )
         person, rid = change.target["person"], str(change.target["id"])
         try:
             if rid.startswith(VIA_MEMBER):
-                self._answer_member(person, rid.removeprefix(VIA_MEMBER), want, after.get("decline_reason"))
+                self._answer_member(
+                    person, rid.removeprefix(VIA_MEMBER), want, after.get("decline_reason")
+                )
                 return
             path = f"{SERVICES}people/{person}/schedules/{rid}/"
             if want == "accepted":
                 body = accept_body(after.get("declined_times") or [], after.get("decline_reason"))
                 self.client.request("POST", path + "accept", json=body, idempotent=True)
             else:
-                self.client.request("POST", path + "decline", json=decline_body(after.get("decline_reason")),
-                                    idempotent=True)
+                self.client.request(
+                    "POST",
+                    path + "decline",
+                    json=decline_body(after.get("decline_reason")),
+                    idempotent=True,
+                )
         except AuthError as e:
             if e.status != 403:
                 raise
-            raise AuthError(f"{change.scope} {change.key!r}: Planning Center refused (403) to let these credentials "
-                            f"answer person {person}'s schedule. Answering for another person needs an account "
-                            "with Administrator (or Editor on that team) permission in Services — or that person's "
-                            f"own credentials (then use `account:`). Server said: {jsonapi_detail(e.body)}",
-                            status=403, body=e.body, method=e.method, url=e.url) from e
+            raise AuthError(
+                f"{change.scope} {change.key!r}: Planning Center refused (403) to let these credentials "
+                f"answer person {person}'s schedule. Answering for another person needs an account "
+                "with Administrator (or Editor on that team) permission in Services — or that person's "
+                f"own credentials (then use `account:`). Server said: {jsonapi_detail(e.body)}",
+                status=403,
+                body=e.body,
+                method=e.method,
+                url=e.url,
+            ) from e
 
     def _answer_member(self, person: object, member: str, want: str, reason: Any) -> None:
         attrs: dict[str, Any] = {"status": "C" if want == "accepted" else "D"}
         if want == "declined":
             attrs["decline_reason"] = reason or ""
-        self.client.request("PATCH", person_member_path(person, member), json=plan_person_body(attrs, rid=member))
+        self.client.request(
+            "PATCH", person_member_path(person, member), json=plan_person_body(attrs, rid=member)
+        )
 
 
 def response_values(decl: ResponseDecl, live: Record, declined: list[int] | None) -> dict[str, Any]:
@@ -259,7 +355,8 @@ def response_values(decl: ResponseDecl, live: Record, declined: list[int] | None
     if declined is not None:
         values["declined_times"] = declined
     changing = live.values.get("response") != decl.response or (
-        declined is not None and sorted(live.values.get("declined_times") or []) != declined)
+        declined is not None and sorted(live.values.get("declined_times") or []) != declined
+    )
     if decl.reason and changing and (decl.response == "declined" or declined):
         values["decline_reason"] = decl.reason
     return values
@@ -271,9 +368,17 @@ def match_times(ref: Ref, table: Mapping[str, dict[str, Any]]) -> set[int]:
         return {int(ref.value)} if str(ref.value) in table else set()
     if ref.kind == "starts_at":
         want = _instant(str(ref.value))
-        return {int(t) for t, a in table.items() if want is not None and _instant(str(a.get("starts_at"))) == want}
+        return {
+            int(t)
+            for t, a in table.items()
+            if want is not None and _instant(str(a.get("starts_at"))) == want
+        }
     field = "time_type" if ref.kind == "type" else "name"
-    return {int(t) for t, a in table.items() if str(a.get(field) or "").lower() == str(ref.value).lower()}
+    return {
+        int(t)
+        for t, a in table.items()
+        if str(a.get(field) or "").lower() == str(ref.value).lower()
+    }
 
 
 def describe_times(table: Mapping[str, dict[str, Any]]) -> dict[str, str]:
@@ -302,9 +407,13 @@ def _instant(text: str) -> datetime | None:
 
 def _values(attrs: dict[str, Any]) -> dict[str, Any]:
     status = attrs.get("status")
-    letter = str(status).strip()[:1].upper() if isinstance(status, str) and status.strip() else status
-    return {"response": RESPONSE_WORDS.get(str(letter), str(letter).lower()),
-            "decline_reason": attrs.get("decline_reason") or None}
+    letter = (
+        str(status).strip()[:1].upper() if isinstance(status, str) and status.strip() else status
+    )
+    return {
+        "response": RESPONSE_WORDS.get(str(letter), str(letter).lower()),
+        "decline_reason": attrs.get("decline_reason") or None,
+    }
 
 
 def _keep_time(times: dict[str, dict[str, Any]], resource: dict[str, Any]) -> None:
@@ -313,18 +422,28 @@ def _keep_time(times: dict[str, dict[str, Any]], resource: dict[str, Any]) -> No
 
 
 def _keep_name(names: dict[str, str], resource: dict[str, Any], kind: str, attr: str) -> None:
-    if resource.get("type") == kind and resource.get("id") is not None and attributes(resource).get(attr):
+    if (
+        resource.get("type") == kind
+        and resource.get("id") is not None
+        and attributes(resource).get(attr)
+    ):
         names[str(resource["id"])] = str(attributes(resource)[attr])
 
 
-def _match_problem(person: int, decl: ResponseDecl, found: list[str],
-                   parsed: Mapping[str, tuple[str, str | None]]) -> str | None:
+def _match_problem(
+    person: int, decl: ResponseDecl, found: list[str], parsed: Mapping[str, tuple[str, str | None]]
+) -> str | None:
     where = f"plan {decl.plan}" + (f" team {decl.team}" if decl.team is not None else "")
     if not found:
-        looked = "" if any(plan == str(decl.plan) for plan, _ in parsed.values()) else \
-            "; neither their schedules nor the plan's team members show one"
-        return (f"person {person} has no schedule on {where} (a Schedule cannot be created; add them to the roster "
-                f"first{looked})")
+        looked = (
+            ""
+            if any(plan == str(decl.plan) for plan, _ in parsed.values())
+            else "; neither their schedules nor the plan's team members show one"
+        )
+        return (
+            f"person {person} has no schedule on {where} (a Schedule cannot be created; add them to the roster "
+            f"first{looked})"
+        )
     if len(found) == 1:
         return None
     if decl.team is None:
