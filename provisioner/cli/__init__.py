@@ -9,10 +9,12 @@ from typing import Any
 import click
 
 from provisioner import __version__
+from provisioner.cli.action_report import action_report
 from provisioner.cli.apply import apply
 from provisioner.cli.common import github_annotation, usage_exits_1
 from provisioner.cli.imports import import_group
 from provisioner.cli.plan import doctor, drift, plan, schema, validate
+from provisioner.cli.show import show_command
 from provisioner.cli.verbosity import (
     QUIET_HELP,
     VERBOSE_HELP,
@@ -97,5 +99,7 @@ main.add_command(apply)
 main.add_command(drift)
 main.add_command(doctor)
 main.add_command(schema)
+main.add_command(show_command)
 main.add_command(import_group)
 main.add_command(sandbox)
+main.add_command(action_report)

@@ -88,18 +88,20 @@ def plan(
     if fmt == "text":
         report_budgets(engine, run, run.plan.changes)
     if out:
-        _write_plan(run.plan, out)
+        _write_plan(run.plan, out, note=note)
     if detailed_exitcode and run.plan.differs:
         sys.exit(2)
 
 
-def _write_plan(plan: Plan, path: str) -> None:
+def _write_plan(plan: Plan, path: str, *, title: str = "Plan", note: str = "") -> None:
+    """The plan file, with what review output needs besides the plan (the title, the note), so that
+    `provisioner show` renders it as this command did."""
     if path == "-":
-        render(plan, "json", sys.stdout, color=False)
+        render(plan, "json", sys.stdout, color=False, title=title, note=note)
         return
     try:
         with open(path, "w", encoding="utf-8") as fh:
-            render(plan, "json", fh, color=False)
+            render(plan, "json", fh, color=False, title=title, note=note)
     except OSError as e:
         raise Fail(
             f"error: cannot write the plan file {path}: {e.strerror or type(e).__name__}"
@@ -114,6 +116,11 @@ def _write_plan(plan: Plan, path: str) -> None:
 @TARGET
 @CHANGED_SINCE
 @BASE
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the JSON plan (for `provisioner show`, or apply --plan).",
+)
 @PARALLELISM
 @RECORD
 @guard
@@ -123,6 +130,7 @@ def drift(
     targets: tuple[str, ...],
     changed_since: str | None,
     base: str | None,
+    out: str | None,
     parallelism: int,
     record_dir: str | None,
 ) -> None:
@@ -135,6 +143,8 @@ def drift(
         engine, workspace, wanted, default_paths(paths), base, want_labels=fmt != "json"
     )
     show(run.plan, fmt, title="Drift", note=note)
+    if out:
+        _write_plan(run.plan, out, title="Drift", note=note)
     sys.exit(2 if run.plan.differs else 0)
 
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from provisioner import __version__
 
 FORMAT_VERSION = 1  # stays 1 while the file only grows (docs/api-notes.md, contract §5)
-FORMAT_MINOR = 1  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
+FORMAT_MINOR = 2  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
 Action = Literal["create", "update", "delete"]
 ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
 

@@ -14,11 +14,12 @@ def render(
     plan: Plan, fmt: str, out: TextIO, *, color: bool = False, title: str = "Plan", note: str = ""
 ) -> None:
     """``note`` (which scopes were planned, when not all) goes into markdown, where the reviewer reads; text
-    output has it on stderr and JSON has the scopes themselves."""
+    output has it on stderr. JSON (also the saved plan file) keeps the title and the note beside the plan, so
+    that `provisioner show` renders a saved plan exactly as the command that made it did."""
     if fmt == "json":
         from provisioner.render.json import render_json
 
-        render_json(plan, out)
+        render_json(plan, out, made_by=title.lower(), note=note)
     elif fmt == "markdown":
         from provisioner.render.markdown import render_markdown
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 
@@ -61,3 +62,52 @@ class SizedBuffer:
         if kind:
             self.left_out[kind] += 1
         return False
+
+
+# -- cutting finished markdown -----------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def fit(text: str, limit: int, note: str = "") -> str:
+    """``text`` if it fits in ``limit`` characters, else its longest prefix of whole lines that fits together
+    with the closers of every block open there (code fences, ``<details>``) and ``note``: whatever the cut
+    point, what is returned is well formed. A caller that puts what matters first (a failure's reason, the
+    result table) keeps it, as long as ``limit`` leaves room for it."""
+    if len(text) <= limit:
+        return text
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    budget = limit - len(note)
+    size, best = 0, (0, "")
+    open_blocks: list[str] = []  # the closers of the blocks open after the lines so far
+    for i, line in enumerate(lines):
+        closers = "".join(reversed(open_blocks))
+        if size + len(closers) <= budget:
+            best = (i, closers)
+        size += len(line)
+        _track(line, open_blocks)
+    kept, closers = best
+    return "".join(lines[:kept]) + closers + note
+
+
+def _track(line: str, open_blocks: list[str]) -> None:
+    """Update the stack of closers after ``line``: a fence opens or closes (inside a fence nothing else
+    counts), ``<details>`` opens, ``</details>`` closes."""
+    m = _FENCE.match(line)
+    if (
+        open_blocks and open_blocks[-1][0] in "`~"
+    ):  # inside a fence: only its own closing line counts
+        fence = open_blocks[-1].strip()
+        if m and line.strip() == m[1] and m[1][0] == fence[0] and len(m[1]) >= len(fence):
+            open_blocks.pop()
+        return
+    if m:
+        open_blocks.append(f"{m[1]}\n")
+        return
+    opened, closed = line.count("<details>"), line.count("</details>")
+    open_blocks.extend(["\n</details>\n"] * (opened - closed))
+    for _ in range(closed - opened):
+        if open_blocks:
+            open_blocks.pop()

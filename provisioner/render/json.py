@@ -8,8 +8,10 @@ from typing import Any, TextIO
 from provisioner.core.plan import Encoded, Plan
 
 
-def render_json(plan: Plan, out: TextIO) -> None:
-    write_json(plan.to_json(encoded=True), out)
+def render_json(plan: Plan, out: TextIO, *, made_by: str = "plan", note: str = "") -> None:
+    """The plan's JSON, and (format_minor 2) what review output needs beyond it: ``command`` (``plan`` or
+    ``drift``: the title of the report) and ``note`` (which scopes were planned, when not all)."""
+    write_json({**plan.to_json(encoded=True), "command": made_by, "note": note}, out)
 
 
 def write_json(data: dict[str, Any], out: TextIO) -> None:
