@@ -150,7 +150,7 @@ def read_whole(
     for _ in range(READS):
         totals: set[Any] = set()
 
-        def items(page: Any) -> list[dict[str, Any]]:
+        def items(page: Any, totals: set[Any] = totals) -> list[dict[str, Any]]:
             meta = page.get("meta") if isinstance(page, dict) else None
             totals.add(meta.get("total_count") if isinstance(meta, dict) else None)
             return _page_items(page, included)
