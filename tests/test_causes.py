@@ -47,7 +47,9 @@ def planned(head: dict[str, Record], base: dict[str, Record] | None) -> tuple[Pl
     want = {"head": head, **({"base": base} if base is not None else {})}
     provider = TwoYamls(scope, ref_scope, want)
     plan = Plan(tuple(diff_scope(scope, head, LIVE)))
-    return label_causes(plan, [scope], {scope.ident: LIVE}, {"fake": provider}, [], "main"), provider
+    return label_causes(
+        plan, [scope], {scope.ident: LIVE}, {"fake": provider}, [], "main"
+    ), provider
 
 
 def causes(plan: Plan) -> dict[tuple[str, str], str | None]:

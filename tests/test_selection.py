@@ -46,7 +46,9 @@ def test_a_target_is_kind_id_with_an_optional_account(text: str, expected: Targe
 def test_a_malformed_target_shows_the_form_and_an_unknown_kind_the_kinds() -> None:
     with pytest.raises(ConfigError, match=r"expected KIND:ID such as guide:47.*kinds: guide, "):
         parse_target("guide 47", KINDS)
-    with pytest.raises(ConfigError, match=r"unknown kind 'shelf'; the kinds are guide, person, plan"):
+    with pytest.raises(
+        ConfigError, match=r"unknown kind 'shelf'; the kinds are guide, person, plan"
+    ):
         parse_target("shelf:1", KINDS)
 
 

@@ -78,8 +78,16 @@ def test_an_accepted_change_that_was_not_kept_is_a_failure_naming_the_field() ->
     )
     assert results(report) == [
         ("Old", "failed", "the server accepted the delete but the object is still there"),
-        ("A", "failed", "the server accepted the update but it did not take effect: s still differs"),
-        ("B", "failed", "the server accepted the create but it did not take effect: it is not there"),
+        (
+            "A",
+            "failed",
+            "the server accepted the update but it did not take effect: s still differs",
+        ),
+        (
+            "B",
+            "failed",
+            "the server accepted the create but it did not take effect: it is not there",
+        ),
     ]
     assert not report.ok
 
@@ -133,5 +141,9 @@ def test_a_saved_plans_update_is_found_by_the_id_it_was_computed_from() -> None:
     assert results(kept) == [("A", "applied", None)]  # only the change's own fields are compared
     lost = Checker({"A": rec("A", id=1, s=[1], n="x")}).check(run, applied(run))
     assert results(lost) == [
-        ("A", "failed", "the server accepted the update but it did not take effect: s still differs")
+        (
+            "A",
+            "failed",
+            "the server accepted the update but it did not take effect: s still differs",
+        )
     ]
