@@ -92,11 +92,23 @@ def test_an_accepted_change_that_was_not_kept_is_a_failure_naming_the_field() ->
     assert not report.ok
 
 
-def test_a_delete_the_provider_found_already_gone_is_not_checked() -> None:
+def test_a_delete_the_provider_found_already_gone_is_confirmed_by_identity() -> None:
     run = survey({"Old": rec("Old", id=2, s=[5])}, {})
     gone = Written(note="already gone (404 from its own URL)")
-    report = Checker({"Old": rec("Old", id=2, s=[5])}).check(run, applied(run, Old=gone))
+    report = Checker({}).check(run, applied(run, Old=gone))
     assert results(report) == [("Old", "applied", None)]
+    # Issue 23: a 404 while the object is still listed (same id, same name) is not "already gone".
+    listed = Checker({"Old": rec("Old", id=2, s=[5])}).check(run, applied(run, Old=gone))
+    assert results(listed) == [
+        (
+            "Old",
+            "failed",
+            "the server answered 404 (already gone) but the object is still listed (#2)",
+        )
+    ]
+    # A server that reused id 2 for another object does not fail a good delete.
+    reused = Checker({"New": rec("New", id=2, s=[5])}).check(run, applied(run))
+    assert results(reused) == [("Old", "applied", None)]
 
 
 def test_this_runs_duplicated_create_is_removed_and_the_lowest_id_kept() -> None:
@@ -129,8 +141,10 @@ def test_a_failed_re_read_is_reported_and_the_writes_stay_applied() -> None:
     report = Checker(ApiError("Fake: 503 Service Unavailable")).check(run, applied(run))
     assert results(report) == [("B", "applied", None)]
     assert report.unconverged == [
-        "guide 1: could not re-read to verify the apply: Fake: 503 Service Unavailable"
+        "guide 1: could not re-read after the apply, so whether its changes took effect is not known: "
+        "Fake: 503 Service Unavailable; run plan again to see what is left"
     ]
+    assert not report.ok  # issue 23: never exit 0 over doubt
 
 
 def test_a_saved_plans_update_is_found_by_the_id_it_was_computed_from() -> None:
