@@ -105,7 +105,7 @@ def test_bash_completion_script_is_generated(monkeypatch: pytest.MonkeyPatch) ->
     [
         (
             "provisioner ",
-            ["apply", "doctor", "drift", "import", "plan", "sandbox", "schema", "validate"],
+            ["apply", "doctor", "drift", "import", "plan", "sandbox", "schema", "show", "validate"],
         ),
         ("provisioner import ", ["guidebook", "planning-center"]),
         ("provisioner -v plan --f", ["--format"]),

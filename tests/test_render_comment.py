@@ -163,17 +163,17 @@ def test_a_refused_apply_is_well_formed_at_any_cut(data: st.DataObject) -> None:
     assert len(body) <= limit and well_formed(body) == [] and body.startswith(head(full))
 
 
-LINE = st.text(st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=30)
+# Any text on one line (form feeds, U+2028 and the like included: they do not end a markdown line), kept
+# from looking like a fence, a table row or a <details> tag where it stands.
+LINE = st.text(st.characters(codec="utf-8", exclude_characters="\n\r|<>"), max_size=30)
 BLOCK = st.recursive(
     st.one_of(
-        LINE.map(lambda t: t + "\n"),
+        LINE.map(lambda t: f"p {t}\n"),
         st.lists(LINE, max_size=4).map(lambda cells: "| " + " | ".join(cells) + " |\n"),
     ),
     lambda inner: st.one_of(
         st.tuples(st.sampled_from(["```", "````", "~~~"]), st.lists(LINE, max_size=5)).map(
-            lambda f: (
-                f"{f[0]}text\n" + "".join(x.replace("`", "'") + "\n" for x in f[1]) + f"{f[0]}\n"
-            )
+            lambda f: f"{f[0]}text\n" + "".join(f"c {x}\n" for x in f[1]) + f"{f[0]}\n"
         ),
         st.lists(inner, max_size=4).map(
             lambda parts: "<details><summary>more</summary>\n\n" + "".join(parts) + "\n</details>\n"
@@ -203,3 +203,11 @@ def test_a_failed_plan_leads_with_its_errors() -> None:
         "> schedules/a.yaml:3:5: unknown key \\`nam\\`\n\n"
     )
     assert well_formed(body) == []
+
+
+def test_fit_cuts_only_where_markdown_ends_a_line() -> None:
+    # A form feed or U+2028 inside a cell is not a line break for markdown: the row is kept or dropped whole.
+    text = "| a\x0cb \u2028 c |\n" * 100
+    cut = fit(text, 300, CUT)
+    assert cut.endswith(CUT) and well_formed(cut) == []
+    assert cut.removesuffix(CUT) == "| a\x0cb \u2028 c |\n" * ((300 - len(CUT)) // 12)

@@ -281,44 +281,21 @@ def test_a_target_matches_kind_id_and_account() -> None:
     assert Selection((parse_target("guide:47", kinds),)).pick([default, east]) == [default]
 
 
-def test_the_drift_workflow_reports_only_the_scopes_that_drifted(
+def test_the_drift_workflow_reads_live_once_and_renders_the_issue_offline(
     cli: Cli, sb: SandboxServer, repo: Path, tmp_path: Path
 ) -> None:
-    # drift.yml detects in json, then renders markdown (which reads names) for the drifted scopes alone: its
-    # "Scopes that drifted" step turns the json's changes into the report step's targets.
-    from tests.test_workflows import steps, workflow
+    # drift.yml's detect job runs `drift --format markdown --out drift.json` (names read once, with the
+    # scopes); its report job renders the issue from that file with `show`, without a request.
+    from tests.test_workflows import action_steps, workflow
 
-    job = workflow("drift.yml")["jobs"]["drift"]
-    drifted = next(s for s in steps(job) if s.get("id") == "drifted")
-    assert next(s for s in steps(job) if s.get("id") == "report")["with"]["targets"] == (
-        "${{ steps.drifted.outputs.targets }}"
-    )
-    detect = cli("drift", str(repo), "--format", "json")
-    assert detect.exit_code == 2
-    (tmp_path / "drift.json").write_text(detect.stdout, encoding="utf-8")
-    output = tmp_path / "github_output"
-    subprocess.run(
-        ["bash", "-e", "-c", drifted["run"]],
-        check=True,
-        env={**os.environ, "REPORT": str(tmp_path / "drift.json"), "GITHUB_OUTPUT": str(output)},
-    )
-    assert output.read_text(encoding="utf-8") == "targets=guide:48 person:111 plan:5679\n"
+    jobs = workflow("drift.yml")["jobs"]
+    (detect,) = action_steps(jobs["detect"], "drift")
+    assert (detect["with"]["format"], detect["with"]["plan-file"]) == ("markdown", "drift.json")
     sb.clear_requests()
-    report = cli(
-        "drift",
-        str(repo),
-        "--format",
-        "markdown",
-        "--target",
-        "guide:48",
-        "--target",
-        "person:111",
-        "--target",
-        "plan:5679",
-    )
-    assert report.exit_code == 2
-    assert scopes_read(sb) == {
-        "guide:48",
-        "person:111",
-        "plan:5679",
-    }  # not guide 47 nor plan 5678, in sync
+    found = cli("drift", str(repo), "--format", "markdown", "--out", str(tmp_path / "drift.json"))
+    assert found.exit_code == 2
+    read_once = len(sb.requests())
+    sb.clear_requests()
+    shown = cli("show", str(tmp_path / "drift.json"), "--format", "markdown")
+    assert (shown.exit_code, shown.stdout, sb.requests()) == (0, found.stdout, [])
+    assert read_once > 0

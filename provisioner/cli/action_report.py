@@ -25,14 +25,20 @@ OVERRIDE = (
 
 
 @click.command("action-report", hidden=True)
-@click.option("--command", "command", required=True)
-@click.option("--exit-code", "rc", type=int, required=True)
-@click.option("--format", "fmt", default="markdown")
-@click.option("--output", "output_file", type=click.Path(dir_okay=False), required=True)
-@click.option("--errors", "errors_file", type=click.Path(dir_okay=False), required=True)
-@click.option("--plan-file", type=click.Path(dir_okay=False), default=None)
-@click.option("--run-url", default="")
-@click.option("--body", "body_file", type=click.Path(dir_okay=False), required=True)
+@click.option("--command", "command", required=True, help="The command the action ran.")
+@click.option("--exit-code", "rc", type=int, required=True, help="Its exit code.")
+@click.option("--format", "fmt", default="markdown", help="The format of its report.")
+@click.option(
+    "--output", "output_file", type=click.Path(dir_okay=False), required=True, help="Its stdout."
+)
+@click.option(
+    "--errors", "errors_file", type=click.Path(dir_okay=False), required=True, help="Its stderr."
+)
+@click.option("--plan-file", type=click.Path(dir_okay=False), help="The JSON plan it wrote.")
+@click.option("--run-url", default="", help="The workflow run, linked from the comment.")
+@click.option(
+    "--body", "body_file", type=click.Path(dir_okay=False), required=True, help="Markdown out."
+)
 @guard
 def action_report(
     command: str,

@@ -76,9 +76,10 @@ def fit(text: str, limit: int, note: str = "") -> str:
     result table) keeps it, as long as ``limit`` leaves room for it."""
     if len(text) <= limit:
         return text
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
+    # Lines end at "\n" only, as markdown's do (splitlines would also break at \f or \u2028 inside a row).
+    lines = [line + "\n" for line in text.split("\n")]
+    if text.endswith("\n"):
+        lines.pop()
     budget = limit - len(note)
     size, best = 0, (0, "")
     open_blocks: list[str] = []  # the closers of the blocks open after the lines so far
