@@ -134,7 +134,8 @@ class Engine:
             provider, k = self.providers[scope.provider_key], (scope.provider, scope.name)
             found = diff_scope(scope, desired[k], live[k], provider.labels(scope))
             changes += found
-            reports.append(assess(scope, live[k], found))
+            title = provider.scope_title(scope) if want_labels else None
+            reports.append(replace(assess(scope, live[k], found), title=title or ""))
             twins += duplicates(scope, desired[k], live[k], found)
             people = provider.impact(scope, live=live[k], changes=found)
             if people is not None:
@@ -195,7 +196,12 @@ class Engine:
             return []
         elsewhere: dict[tuple[str, str], list[str]] = {}
         for item in workspace.siblings:
-            for other in self.scopes([item]):
+            try:
+                others = self.scopes([item])
+            except PlanError as e:  # a file this run was not given, whose names do not resolve
+                log.warning("%s: cannot tell which scopes it declares: %s", item.path, e)
+                continue
+            for other in others:
                 elsewhere.setdefault(other.ident, []).append(item.path)
         notes = []
         for scope in scopes:
