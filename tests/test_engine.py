@@ -7,8 +7,7 @@ import pytest
 from provisioner.applying.saved import check_saved
 from provisioner.core.errors import PlanError, RateLimitedError, SafetyError, ServerError
 from provisioner.core.records import Scope, Workspace
-from provisioner.engine import Engine
-from tests.helpers import FakeProvider, rec
+from tests.helpers import Driver, FakeProvider, rec
 
 WS = Workspace((), "sha256:inputs")
 
@@ -17,8 +16,8 @@ def scope(name: str, **kw: object) -> Scope:
     return Scope("fake", name, {"scope": name}, **kw)  # type: ignore[arg-type]
 
 
-def engine(provider: FakeProvider) -> Engine:
-    return Engine({"fake": provider}, parallelism=4)
+def engine(provider: FakeProvider) -> Driver:
+    return Driver({"fake": provider}, parallelism=4)
 
 
 def two_scopes() -> FakeProvider:
@@ -84,7 +83,7 @@ def test_one_failure_does_not_stop_the_others_and_rate_exhaustion_skips() -> Non
     assert not report.ok
     provider = two_scopes()
     provider.fail = {"gone": RateLimitedError("daily budget spent")}
-    eng = Engine({"fake": provider}, parallelism=1)
+    eng = Driver({"fake": provider}, parallelism=1)
     report = eng.apply(eng.survey(WS))
     assert [(o.change.key, o.status) for o in report.outcomes] == [
         ("gone", "failed"),
