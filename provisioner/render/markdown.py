@@ -213,7 +213,9 @@ def _row(c: Change, words: Words) -> str:
         for n, d in c.fields.items()
     )
     reason = md(shown_reason(c, words))
-    return f"| {ACTIONS[c.action]} | {md(named_key(c))} | {changes} | {reason} | {_code(c.source)} |\n"
+    return (
+        f"| {ACTIONS[c.action]} | {md(named_key(c))} | {changes} | {reason} | {_code(c.source)} |\n"
+    )
 
 
 def _code(text: str | None) -> str:
