@@ -75,7 +75,7 @@ def plan(
     workers = _workers(workspace, wanted.services(), settings)
     selection = wanted.selection(workers.scopes)
     run = planning.survey(workers, workspace, want_labels=labels, only=selection.pick)
-    note = "" if selection.everything else _planned_note(run, wanted.why)
+    note = "" if selection.everything else planning.planned_note(run.scopes, wanted.why)
     if base is not None:
         from provisioner.planning.causes import load_base
 
@@ -190,11 +190,3 @@ def _planned(
         run.plan = described(run.plan)
     found = budgets(workers.providers, run, run.plan.changes)
     return Planned(run, workers, note, found, tuple(already), saved)
-
-
-def _planned_note(run: Survey, why: str) -> str:
-    from provisioner.planning.selection import SHOWN
-
-    n = len(run.scopes)
-    names = ", ".join(s.name for s in run.scopes[:SHOWN]) + (" …" if n > SHOWN else "")
-    return f"Planned {n} scope{'s' if n != 1 else ''} ({why}): {names or 'none'}."

@@ -95,6 +95,15 @@ def with_causes(
     return replace(run, plan=plan)
 
 
+def planned_note(scopes: Sequence[Scope], why: str) -> str:
+    """Which scopes a run planned, when not every declared one (``why``: --target, changed since REF)."""
+    from provisioner.planning.selection import SHOWN
+
+    n = len(scopes)
+    names = ", ".join(s.name for s in scopes[:SHOWN]) + (" …" if n > SHOWN else "")
+    return f"Planned {n} scope{'s' if n != 1 else ''} ({why}): {names or 'none'}."
+
+
 def _subset_guard(workers: Workers, workspace: Workspace, scopes: list[Scope]) -> list[str]:
     """A run given only some of the files that declare a scope must not prune that scope (it would delete
     what the other files declare): turn its prune off and say why."""
