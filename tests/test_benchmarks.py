@@ -1,6 +1,7 @@
-"""The benchmark script keeps running: the smallest sizes, without the paced Planning Center part, at 1 ms a
-request (the figures are not checked, only that each step runs; the full run is `make bench`, never part of the
-test suite). And the README quotes the generated results, not its own."""
+"""The benchmark scripts keep running: the smallest sizes, without the paced Planning Center part, at 1 ms a
+request (the figures are not checked, only that each step runs; the full run is `make bench`). These runs are
+marked ``bench``: `make test` leaves them out, `make bench-test` (and CI) runs them. The README quotes the
+generated results, not its own: checked in every run."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "run.py"
 
 
-@pytest.mark.slow
+@pytest.mark.bench
 def test_quick_benchmark_prints_its_figures(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -61,6 +62,7 @@ def test_the_readme_quotes_the_generated_targets_table() -> None:
     assert generated is not None and generated.group(1) in readme and generated.group(2) in readme
 
 
+@pytest.mark.bench
 def test_ci_budget_model_measures_each_step_and_adds_up_a_day(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -80,6 +82,7 @@ def test_ci_budget_model_measures_each_step_and_adds_up_a_day(
     assert "before      256 requests" in out and "after       121 requests" in out
 
 
+@pytest.mark.bench
 def test_ci_budget_with_email_references_apply_plan_reads_no_names(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

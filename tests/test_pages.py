@@ -216,3 +216,70 @@ def test_a_server_that_ignores_ordering_is_checked_too(
     bench.clear_requests()
     plan(cli, folder)
     assert len(pages_read(bench)) == 4
+
+
+def _patch_during(bench: SandboxServer, victims: dict[int, int]) -> None:
+    """On the n-th GET of the guide's schedules (n in ``victims``), another client PATCHes schedule
+    ``victims[n]`` through the API first: a real write mid-read, which reshuffles an unordered list."""
+    calls = {"n": 0}
+
+    def write(store: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] in victims:
+            request = urllib.request.Request(
+                f"{bench.guidebook_url}personalized-schedules/{victims[calls['n']]}/",
+                data=json.dumps({"sessions": []}).encode(),
+                method="PATCH",
+                headers={
+                    "Authorization": f"JWT {GUIDEBOOK_KEY}",
+                    "Content-Type": "application/json",
+                },
+            )
+            urllib.request.urlopen(request).close()
+
+    bench.add_hook(write, method="GET", path="personalized-schedules", times=-1)
+
+
+def test_a_page_by_page_read_that_repeats_an_id_is_read_again_and_nothing_deletes_itself(
+    bench: SandboxServer, cli: Cli, tmp_path: Path
+) -> None:
+    """Issue 23 #1: under `guidebook.ordering=ignored`, a write during the page-by-page re-read makes one
+    schedule come back twice with one id (and another missed). Unchecked, the repeat was taken for a
+    duplicate of itself and (prune on) planned as a delete of the only copy, the missed one as a create."""
+    folder = declare(bench, tmp_path / "s")
+    text = (tmp_path / "s" / f"guide-{GUIDE}.yaml").read_text(encoding="utf-8")
+    (tmp_path / "s" / f"guide-{GUIDE}.yaml").write_text(
+        text.replace("prune: false", "prune: true"), encoding="utf-8"
+    )
+    bench.set_readings({"guidebook.ordering": "ignored"})
+    rows = bench.store.guidebook_schedules(GUIDE)
+    _patch_during(
+        bench, {2: rows[5]["id"], 6: rows[9]["id"]}
+    )  # the parallel read, then the re-read
+    bench.clear_requests()
+    result = plan(cli, folder)
+    assert sorted((c["action"], c["key"]) for c in result["changes"]) == [
+        ("update", rows[5]["name"]),
+        ("update", rows[9]["name"]),
+    ]
+    assert not result["warnings"]
+    read = pages_read(bench)
+    assert read[4:8] == ["1", "2", "3", "4"]  # the first page-by-page read: it moved, so again
+    assert read[8:] == ["1", "2", "3", "4"]
+
+
+def test_a_page_by_page_read_that_never_holds_still_fails_instead_of_planning(
+    bench: SandboxServer, cli: Cli, tmp_path: Path
+) -> None:
+    folder = declare(bench, tmp_path / "s")
+    bench.set_readings({"guidebook.ordering": "ignored"})
+    rows = bench.store.guidebook_schedules(GUIDE)
+    # every second page of every read is preceded by a write: no read is ever whole
+    _patch_during(bench, {n: rows[n % 50]["id"] for n in range(2, 40, 2)})
+    result = cli("plan", folder)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: Guidebook: the pages of personalized-schedules/ did not hold still while they were "
+        "read (an id came twice, or the pages did not add up to their count) in 3 reads one page "
+        "after another; try again when the guide is not being written to"
+    )

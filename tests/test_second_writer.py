@@ -39,12 +39,13 @@ def names(sb: Any, guide: int = 47) -> Counter[str]:
 # -- 3. a create the server commits after the client gave up ---------------------------------------------------
 
 
-def test_a_create_committed_late_is_waited_for_and_the_runs_extra_copy_removed(
+def test_a_create_committed_late_is_waited_for_then_reported_not_guessed(
     cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The first POST's connection drops at once and the server performs it 0.3 s later (for real): after the
-    # adoption check (which finds nothing, so the create is sent again) but within the wait before the check after
-    # apply, which lasts until one request timeout after the dropped POST (1.5 s on the CLI's fake clock).
+    # adoption check (which finds nothing, so the create is sent again) but within the wait before the check
+    # after apply, which lasts until one request timeout after the dropped POST (1.5 s on the CLI's fake
+    # clock). The late copy cannot be told from a person's (issue 23): it is reported and left, exit 1.
     monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
     sb.add_fault(method="POST", path=GB + "$", mode="commit_later", delay=0.3)
     clock.call_at(
@@ -57,32 +58,30 @@ def test_a_create_committed_late_is_waited_for_and_the_runs_extra_copy_removed(
     )
     result = cli("apply", str(d), "--auto-approve")
     sb.wait_for_late_commits()
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     posts = requests(sb, "POST")
     assert [p["status"] for p in posts] == [
         201,
         201,
     ]  # the second answered, the first performed late
-    crew = [s["id"] for s in sb.store.guidebook_schedules(47) if s["name"] == "Crew"]
-    deleted = [r["path"] for r in requests(sb, "DELETE")]
-    assert len(crew) == 1 and len(deleted) == 1 and deleted[0] != f"{GB}{crew[0]}/"
+    first, late = sorted(s["id"] for s in sb.store.guidebook_schedules(47) if s["name"] == "Crew")
+    assert requests(sb, "DELETE") == []
     assert (
-        f"guide 47 'Crew' was created twice (another writer, or a create the server committed late): kept "
-        f"#{crew[0]}, the lowest id; removing this run's copy #{deleted[0].split('/')[-2]}"
+        f"UNCERTAIN guide 47 'Crew' also exists as #{late}, which this run cannot show it created: "
+        f"left in place (#{first} is the lowest id and stays)"
     ) in result.stdout
-    assert clock.slept == pytest.approx(
-        1.5
-    )  # a backoff before the adoption check, then the rest of the wait
-    assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
+    # a backoff before the adoption check, the rest of the wait, then 5 s of looking again
+    assert clock.slept == pytest.approx(1.5 + 5.0)
+    assert cli("plan", str(d), "--detailed-exitcode").exit_code == 2  # prune off: the warning stays
 
 
-def test_an_adopted_create_that_another_writer_also_made_leaves_no_copy_behind(
+def test_an_adopted_create_that_another_writer_also_made_is_reported_not_deleted(
     cli: Cli, sb: Any, write: Write
 ) -> None:
     # Found by benchmarks/soak.py (two applies at once, POSTs dropped after commit). Another writer creates the
-    # same schedule just before this run's POST, which commits but whose answer is lost. The adoption check finds
-    # the lowest copy (the other writer's) and adopts it, so the run cannot tell which copy its own POST made: it
-    # must still count that POST, and remove the extra copy (lowest id wins), not exit 0 leaving two.
+    # same schedule just before this run's POST, which commits but whose answer is lost. The adoption check
+    # finds the lowest copy (the other writer's) and adopts it, so the run cannot tell which copy its own POST
+    # made: it must not exit 0 leaving two, nor delete a copy it cannot show it made (issue 23).
     sb.add_hook(
         lambda store: store.add_guidebook_schedule(47, "Crew", [6], [13]),
         method="POST",
@@ -95,23 +94,19 @@ def test_an_adopted_create_that_another_writer_also_made_leaves_no_copy_behind(
         "  - {name: Crew, attendees: [6], sessions: [13]}\n",
     )
     result = cli("apply", str(d), "--auto-approve")
-    assert result.exit_code == 0, result.output
-    crew = [s["id"] for s in sb.store.guidebook_schedules(47) if s["name"] == "Crew"]
-    assert len(crew) == 1, result.output
-    assert [r["path"] for r in requests(sb, "DELETE")] == [f"{GB}{crew[0] + 1}/"]
-    assert (
-        f"guide 47 'Crew' was created twice (another writer, or a create the server committed late): kept "
-        f"#{crew[0]}, the lowest id; removing this run's copy #{crew[0] + 1}"
-    ) in result.stdout
-    assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
+    assert result.exit_code == 1, result.output
+    crew = sorted(s["id"] for s in sb.store.guidebook_schedules(47) if s["name"] == "Crew")
+    assert len(crew) == 2 and requests(sb, "DELETE") == []
+    assert f"UNCERTAIN guide 47 'Crew' also exists as #{crew[1]}, which this run" in result.stdout
 
 
-def test_an_adopted_create_still_waits_for_its_own_late_commit_and_removes_it(
+def test_an_adopted_create_still_waits_for_its_own_late_commit_and_reports_it(
     cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Found by benchmarks/soak.py. Another writer creates the schedule just before this run's POST, whose
     # connection drops and which the server performs 0.3 s later: the adoption check finds the other writer's
-    # copy, but this run's own POST is still to land, so the check after apply must wait for it as documented.
+    # copy, but this run's own POST is still to land, so the check after apply must wait for it as documented
+    # and then say that a copy is left (exit 1), not exit 0 before it lands.
     monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
     sb.add_hook(
         lambda store: store.add_guidebook_schedule(47, "Crew", [6], [13]),
@@ -127,11 +122,10 @@ def test_an_adopted_create_still_waits_for_its_own_late_commit_and_removes_it(
     )
     result = cli("apply", str(d), "--auto-approve")
     sb.wait_for_late_commits()
-    assert result.exit_code == 0, result.output
-    crew = [s["id"] for s in sb.store.guidebook_schedules(47) if s["name"] == "Crew"]
-    assert len(crew) == 1, result.output
-    assert [r["path"] for r in requests(sb, "DELETE")] == [f"{GB}{crew[0] + 1}/"]
-    assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
+    assert result.exit_code == 1, result.output
+    crew = sorted(s["id"] for s in sb.store.guidebook_schedules(47) if s["name"] == "Crew")
+    assert len(crew) == 2 and requests(sb, "DELETE") == []
+    assert f"UNCERTAIN guide 47 'Crew' also exists as #{crew[1]}, which this run" in result.stdout
 
 
 # -- 4. a long apply must not overwrite what changed meanwhile -------------------------------------------------

@@ -29,6 +29,7 @@ class Created:
 class Twins:
     removals: tuple[Change, ...]  # deletes of this run's own extra copies
     notes: tuple[str, ...]
+    uncertain: tuple[str, ...] = ()  # copies left that this run cannot show it created (exit 1)
 
 
 def id_order(value: Any) -> tuple[int, int, str]:
@@ -36,24 +37,24 @@ def id_order(value: Any) -> tuple[int, int, str]:
     return (0, int(text), "") if text.isdigit() else (1, 0, text)
 
 
-def resolve(
-    scope: Scope, live: dict[str, Record], created: Iterable[Created], before: set[str]
-) -> Twins:
+def resolve(scope: Scope, live: dict[str, Record], created: Iterable[Created]) -> Twins:
     """What to remove and say for the copies of this run's creates in ``live`` (a read after the writes).
-    ``before`` holds the ids the scope had when it was planned: an unanswered POST can only be one of the
-    copies that appeared since."""
+
+    A copy is this run's only when its id is the one this run's create was answered (or adopted, after an
+    ambiguous answer): that copy is removed when a lower id exists. Any other copy may be a person's or
+    another writer's, or this run's own POST that landed late; nothing tells them apart (issue 23), so it is
+    reported and left, and the run does not end as certain."""
     removals: list[Change] = []
     notes: list[str] = []
+    uncertain: list[str] = []
     for c in created:
-        copies = sorted(
-            (r for r in live.values() if c.change.key in (r.key, r.twin_of)),
-            key=lambda r: id_order(r.id),
-        )
+        by_id = {str(r.id): r for r in live.values() if c.change.key in (r.key, r.twin_of)}
+        copies = sorted(by_id.values(), key=lambda r: id_order(r.id))
         if len(copies) < 2:
             continue
         kept, rest = copies[0], copies[1:]
-        mine = _mine(c, rest, before)
-        others = [r for r in rest if r not in mine]
+        mine = [r for r in rest if c.id is not None and str(r.id) == str(c.id)]
+        others = [r for r in rest if str(r.id) not in {str(m.id) for m in mine}]
         where = f"{scope.name} {c.change.key!r}"
         if mine:
             removals += [
@@ -69,19 +70,12 @@ def resolve(
             )
         if others:
             ids = ", ".join(f"#{r.id}" for r in others)
-            notes.append(
-                f"{where} also exists as {ids}, not created by this run (another writer?): #{kept.id} "
-                "stays as the lowest id; that writer removes its copy, or the next plan shows it"
+            uncertain.append(
+                f"{where} also exists as {ids}, which this run cannot show it created: left in place "
+                f"(#{kept.id} is the lowest id and stays); the next plan shows the duplicate, and with "
+                "prune on deletes it"
             )
-    return Twins(tuple(removals), tuple(notes))
-
-
-def _mine(c: Created, rest: list[Record], before: set[str]) -> list[Record]:
-    """This run's copies among the non-lowest ones: the id it was answered, plus, for each POST whose answer
-    never came, one more copy that appeared since the plan (the newest first)."""
-    mine = [r for r in rest if c.id is not None and str(r.id) == str(c.id)]
-    unknown = [r for r in reversed(rest) if r not in mine and str(r.id) not in before]
-    return mine + unknown[: c.unanswered]
+    return Twins(tuple(removals), tuple(notes), tuple(uncertain))
 
 
 def rekeyed(live: dict[str, Record]) -> dict[str, Record]:

@@ -15,6 +15,9 @@ from provisioner.planning.diff import diff_scope, field_diff
 from provisioner.planning.reading import Workers, unexpected
 from provisioner.planning.words import field_name  # the YAML's field names, not the API's
 
+OTHERS_WAIT = 5.0  # seconds a duplicate this run did not make is looked at again before exit 1
+OTHERS_STEP = 1.0
+
 
 def verify(workers: Workers, run: Survey, report: ApplyReport) -> None:
     """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
@@ -39,11 +42,12 @@ class _Verifier:
         for scope, live in zip(
             touched, self.workers.map("verify", self.workers.read, touched), strict=True
         ):
-            if isinstance(
-                live, ProvisionerError
-            ):  # the writes happened; only the check could not run
+            if isinstance(live, ProvisionerError):
+                # The writes happened, but whether they took effect (or left a duplicate) is unknown:
+                # exit 1 with what is uncertain, never 0 (issue 23); the next run's plan shows the rest.
                 report.unconverged.append(
-                    f"{scope.name}: could not re-read to verify the apply: {live}"
+                    f"{scope.name}: could not re-read after the apply, so whether its changes took "
+                    f"effect is not known: {live}; run plan again to see what is left"
                 )
                 continue
             k = (scope.provider, scope.name)
@@ -52,9 +56,7 @@ class _Verifier:
                 for o in report.outcomes
                 if (o.change.provider, o.change.scope) == k and o.status == "applied"
             ]
-            live = self._dedupe(
-                scope, live, mine, {str(r.id) for r in run.live[k].values()}, report
-            )
+            live = self._dedupe(scope, live, mine, report)
             self._check_effect(scope, run, live, mine)
 
     def _settle(self, report: ApplyReport) -> None:
@@ -72,23 +74,14 @@ class _Verifier:
             self.workers.clock.sleep(left)
 
     def _dedupe(
-        self,
-        scope: Scope,
-        live: dict[str, Record],
-        mine: list[Outcome],
-        before: set[str],
-        report: ApplyReport,
+        self, scope: Scope, live: dict[str, Record], mine: list[Outcome], report: ApplyReport
     ) -> dict[str, Record]:
         created = [
-            Created(
-                o.change,
-                o.written.id if o.written else None,
-                o.written.unanswered if o.written else 0,
-            )
+            Created(o.change, o.written.id if o.written else None)
             for o in mine
             if o.change.action == "create"
         ]
-        twins = resolve_twins(scope, live, created, before)
+        twins = resolve_twins(scope, live, created)
         report.notes += twins.notes
         gone = set()
         errors = self.workers.map("dedupe", self._apply_plain, twins.removals)
@@ -100,7 +93,20 @@ class _Verifier:
                     f"{scope.name}: could not remove this run's duplicate {removal.key!r}: "
                     f"{error}; the next plan shows it"
                 )
-        return rekeyed({k: r for k, r in live.items() if k not in gone})
+        live = rekeyed({k: r for k, r in live.items() if k not in gone})
+        uncertain, waited = twins.uncertain, 0.0
+        # A copy this run did not make may be another writer's, which that writer is removing right now
+        # (lowest id wins): look again for a few seconds before calling the run uncertain.
+        while uncertain and waited < OTHERS_WAIT:
+            self.workers.clock.sleep(OTHERS_STEP)
+            waited += OTHERS_STEP
+            again = self.workers.read(scope)
+            if isinstance(again, ProvisionerError):
+                break
+            live = again
+            uncertain = resolve_twins(scope, live, created).uncertain
+        report.unconverged += uncertain
+        return live
 
     def _apply_plain(self, change: Change) -> str | None:
         try:
@@ -116,18 +122,19 @@ class _Verifier:
     ) -> None:
         """An applied change whose object still differs was accepted but not kept: a failure, not a warning."""
         left = self._left(scope, run, live) if run.resolved else {}
-        ids = {str(r.id) for r in live.values()}
         for o in mine:
             c = o.change
             what = left.get(c.key) if run.resolved else _unkept(c, live)
-            if (
-                c.action == "delete"
-                and str((c.before or {}).get("id")) in ids
-                and not (o.written and o.written.note)
-            ):
+            if c.action == "delete" and _still_listed(c, live):
+                # Confirmed by identity (id and name): a server that reuses the id for a new object does
+                # not fail a good delete, and a 404 "already gone" does not pass while it is still there.
+                gone = o.written and o.written.note
                 o.status, o.error = (
                     "failed",
-                    "the server accepted the delete but the object is still there",
+                    f"the server answered 404 (already gone) but the object is still listed "
+                    f"(#{(c.before or {}).get('id')})"
+                    if gone
+                    else "the server accepted the delete but the object is still there",
                 )
             elif c.action != "delete" and what is not None and what.action != "delete":
                 detail = (
@@ -149,9 +156,20 @@ class _Verifier:
         """What a fresh plan would still do, by key."""
         try:  # resolved again against the new live state: a changed position pairs with its new key
             want = self.workers.providers[scope.provider_key].desired(scope, live)
-        except Exception:  # any failure (a bug too): the plan's resolution still holds
+        except Exception:  # any failure (a bug too): the plan's own resolution still holds
             want = run.desired[(scope.provider, scope.name)]
         return {c.key: c for c in diff_scope(scope, want, live)}
+
+
+def _still_listed(change: Change, live: dict[str, Record]) -> bool:
+    """Whether the object ``change`` deletes is still in ``live``: the same id under the same identity."""
+    want = str((change.before or {}).get("id"))
+    name = change.twin_of or change.key
+    return any(
+        str(r.id) == want
+        and ((r.identity == change.identity) if change.identity else (r.twin_of or r.key) == name)
+        for r in live.values()
+    )
 
 
 def _unkept(change: Change, live: dict[str, Record]) -> Change | None:

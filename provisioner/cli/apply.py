@@ -127,8 +127,8 @@ def _report(report: ApplyReport) -> None:
         click.echo(note)
     for step in report.failed_steps:
         click.echo(f"FAILED {step}")
-    for warning in report.unconverged:
-        click.echo(f"warning: {warning}", err=True)
+    for doubt in report.unconverged:
+        click.echo(f"UNCERTAIN {doubt}")
     click.echo(
         f"Applied {report.count('applied')}, failed {report.count('failed')}, "
         f"skipped {report.count('skipped')}."
@@ -143,6 +143,11 @@ def _report(report: ApplyReport) -> None:
         raise Fail(
             "error: some changes or steps failed; fix the cause and run apply again, then "
             "`provisioner apply --republish` if a publish failed"
+        )
+    if report.unconverged and report.count("failed") == 0 and report.count("skipped") == 0:
+        raise Fail(
+            "error: the changes were sent, but the check after apply is not certain of the result "
+            "(UNCERTAIN above); run plan again: the next run repairs what is left"
         )
     if not report.ok:
         raise Fail(

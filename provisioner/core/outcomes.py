@@ -66,11 +66,17 @@ class ApplyReport:
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    # What the check after apply could not establish (a failed re-read, a duplicate this run cannot show
+    # it made): never exit 0 over doubt (issue 23).
     unconverged: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(o.status == "applied" for o in self.outcomes) and not self.failed_steps
+        return (
+            all(o.status == "applied" for o in self.outcomes)
+            and not self.failed_steps
+            and not self.unconverged
+        )
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)

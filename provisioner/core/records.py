@@ -90,8 +90,15 @@ class Record:
 
 def add_live(records: dict[str, Record], record: Record) -> Record:
     """Add a live record. Services allow two objects with one identity: the second is keyed "key (#id)" and
-    marked as a twin, so it is never matched to a declaration (prune removes it)."""
-    if record.key in records:
+    marked as a twin, so it is never matched to a declaration (prune removes it). An object is never its own
+    twin: a row whose id is already held under its key is the same object read twice, and is kept once."""
+    held = records.get(record.key)
+    if held is not None and str(held.id) == str(record.id):
+        return held
+    same = records.get(f"{record.key} (#{record.id})")
+    if same is not None:
+        return same
+    if held is not None:
         twin = Record(
             f"{record.key} (#{record.id})",
             record.values,

@@ -215,22 +215,6 @@ def _used_labels(
     return out
 
 
-def simulate(live: dict[str, Record], changes: list[Change]) -> dict[str, Record]:
-    """The records a faithful server would hold after ``changes``: used to explain a plan, never to apply it."""
-    out = dict(live)
-    for c in changes:
-        if c.action == "delete":
-            out.pop(c.key, None)
-        elif c.action == "create":
-            out[c.key] = Record(c.key, dict(c.after or {}))
-        elif c.key in out:
-            old = out[c.key]
-            out[c.key] = Record(
-                c.key, {**old.values, **{k: (c.after or {})[k] for k in c.fields}}, id=old.id
-            )
-    return out
-
-
 def case_twins(scope: Scope, desired: dict[str, Record], live: dict[str, Record]) -> list[str]:
     """Warnings for declared keys that differ from another declared or live key only in case: the services
     compare names exactly, so `Sales team` next to live `Sales Team` is a new object, rarely what was meant."""

@@ -87,8 +87,8 @@ def _touched(change: Change) -> Iterable[tuple[set[int], set[int]]]:
 def _after(
     live: dict[str, Record], changes: Sequence[Change]
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(key, values) of the guide's schedules after the changes, as ``diff.simulate`` has them, without making
-    a record of each."""
+    """(key, values) of the guide's schedules after the changes, as a faithful server would hold them (deletes
+    gone, creates added, updated fields replaced), without making a record of each."""
     changed = {c.key: c for c in changes}
     for key, rec in live.items():
         change = changed.pop(key, None)

@@ -25,6 +25,7 @@ from provisioner.core.errors import ApiError, NotFoundError
 from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
+WALKS = 3  # page-by-page reads of one list before it is given up as not holding still
 PAGE_SIZE = 100  # the most a page holds (the API's cap); page_size is documented for one v1.1 endpoint only [G]
 
 Rows = list[dict[str, Any]]
@@ -57,7 +58,9 @@ class PageReader:
                 self.client.service,
                 path,
             )
-            return rows + list(self._follow(link))
+            if _whole(rows + (more := list(self._follow(link))), count):
+                return rows + more
+            return self._walk(path, query, tries=WALKS - 1)
         pages = math.ceil(count / len(rows))
         whole = self._rest(path, query, rows, count, pages)
         if whole is not None:
@@ -69,7 +72,25 @@ class PageReader:
             path,
             count,
         )
-        return list(self._iterate(path, query))
+        return self._walk(path, query, tries=WALKS)
+
+    def _walk(self, path: str, query: dict[str, Any], *, tries: int) -> Rows:
+        """The list one ``next`` link after another, again while it repeats an id or misses its count."""
+        for _ in range(tries):
+            counts: set[Any] = set()
+            rows = list(self._iterate(path, query, counts))
+            if _whole(rows, counts.pop() if len(counts) == 1 else (None if not counts else -1)):
+                return rows
+            log.warning(
+                "%s: %s moved while it was read page by page; reading it again",
+                self.client.service,
+                path,
+            )
+        raise ApiError(
+            f"{self.client.service}: the pages of {path} did not hold still while they were read (an id "
+            f"came twice, or the pages did not add up to their count) in {WALKS} reads one page after "
+            "another; try again when the guide is not being written to"
+        )
 
     def _rest(
         self, path: str, query: dict[str, Any], first: Rows, count: int, pages: int
@@ -94,9 +115,17 @@ class PageReader:
             return None
         return rows
 
-    def _iterate(self, path: str, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _iterate(
+        self, path: str, query: dict[str, Any], counts: set[Any]
+    ) -> Iterator[dict[str, Any]]:
+        """The rows of every page; each page's ``count`` (None when absent) is added to ``counts``."""
+
+        def items(page: Any) -> Rows:
+            counts.add(page.get("count") if isinstance(page, dict) else None)
+            return self.results(page)
+
         with self._slots:
-            yield from self.client.iterate(path, query, items=self.results, next_url=_next)
+            yield from self.client.iterate(path, query, items=items, next_url=_next)
 
     def _follow(self, link: str) -> Iterator[dict[str, Any]]:
         """The rest of a list from the first page's ``next`` link (the client keeps it on our host)."""
@@ -124,6 +153,14 @@ class PageReader:
             if self._pool is not None:
                 self._pool.shutdown(wait=False)
                 self._pool = None
+
+
+def _whole(rows: Rows, count: Any) -> bool:
+    """No id twice, and exactly ``count`` rows when the pages gave one count (-1: they disagreed)."""
+    ids = [row.get("id") for row in rows]
+    if len(set(ids)) != len(ids) or count == -1:
+        return False
+    return not isinstance(count, int) or isinstance(count, bool) or count == len(rows)
 
 
 def _next(page: Any) -> str | None:

@@ -22,6 +22,7 @@ from provisioner.providers.planning_center.client import (
     attributes,
     client_from_env,
     iterate,
+    read_whole,
     rel_id,
 )
 from provisioner.providers.planning_center.members import MemberWriter
@@ -179,7 +180,7 @@ class PlanningCenterProvider(Provider):
         records: dict[str, Record] = {}
         names: dict[str, dict[str, str]] = {"person": {}, "team": {}, "plan": {}}
         # Sideloading team and plan names costs no extra request; they only label review output.
-        pages = iterate(
+        pages = read_whole(
             self.client,
             f"service_types/{st}/plans/{plan}/team_members",
             {"include": "team,plan"},

@@ -1,0 +1,53 @@
+"""Issue 23 at the unit level: an object is never its own duplicate, checked reads, ownership of copies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from provisioner.core.errors import ApiError
+from provisioner.core.records import Record, add_live
+from provisioner.providers.planning_center import client as pco
+
+
+def test_an_object_read_twice_is_kept_once_never_as_its_own_twin() -> None:
+    records: dict[str, Record] = {}
+    add_live(records, Record("Product", {}, id=7))
+    add_live(records, Record("Product", {}, id=7))
+    add_live(records, Record("Product", {}, id=9))
+    add_live(records, Record("Product", {}, id=9))
+    assert sorted(records) == ["Product", "Product (#9)"]
+    assert records["Product (#9)"].twin_of == "Product"
+
+
+class Pages:
+    """A client whose reads of one collection come back as ``reads`` (lists of pages of ids)."""
+
+    service = "Planning Center"
+
+    def __init__(self, reads: list[list[list[int]]]) -> None:
+        self.reads = reads
+        self.done = 0
+
+    def iterate(self, path: str, params: Any, *, items: Any, next_url: Any) -> Any:
+        pages = self.reads[min(self.done, len(self.reads) - 1)]
+        self.done += 1
+        total = sum(len(p) for p in pages)
+        for page in pages:
+            yield from items(
+                {"data": [{"id": str(i)} for i in page], "meta": {"total_count": total}}
+            )
+
+
+def test_a_planning_center_read_that_repeats_an_id_is_read_again() -> None:
+    client = Pages([[[1, 2], [2, 3]], [[1, 2], [3, 4]]])
+    rows = pco.read_whole(client, "x")  # type: ignore[arg-type]
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"] and client.done == 2
+
+
+def test_a_planning_center_read_that_never_holds_still_fails() -> None:
+    client = Pages([[[1, 2], [2, 3]]])
+    with pytest.raises(ApiError, match="did not hold still while they were read") as e:
+        pco.read_whole(client, "x")  # type: ignore[arg-type]
+    assert client.done == 3 and "in 3 reads" in str(e.value)
