@@ -144,7 +144,7 @@ def test_a_run_removes_its_own_copy_when_an_older_one_exists() -> None:
 def test_a_later_copy_made_by_another_writer_is_left_and_the_run_is_not_certain() -> None:
     provider = two_scopes()
     eng = engine(provider)
-    eng.clock = FakeClock()  # the few seconds it looks again are not slept for real
+    eng.workers.clock = FakeClock()  # the few seconds it looks again are not slept for real
     run = eng.survey(WS)
     real_apply = provider.apply
 
@@ -168,5 +168,5 @@ def test_a_later_copy_made_by_another_writer_is_left_and_the_run_is_not_certain(
             "the lowest id and stays); the next plan shows the duplicate, and with prune on deletes it"
         ]
     )
-    assert eng.clock.slept == 5.0  # looked again for a while: another writer may be removing it
+    assert eng.workers.clock.slept == 5.0  # looked again for a while: another writer may be removing it
     assert ("delete", "new (#20000)") not in provider.applied

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from provisioner.files.positions import Pos
+from provisioner.core.positions import Pos
 
 from provisioner.core.errors import ConfigError
 from provisioner.core.records import Loaded, Scope
