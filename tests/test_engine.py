@@ -168,5 +168,7 @@ def test_a_later_copy_made_by_another_writer_is_left_and_the_run_is_not_certain(
             "the lowest id and stays); the next plan shows the duplicate, and with prune on deletes it"
         ]
     )
-    assert eng.workers.clock.slept == 5.0  # looked again for a while: another writer may be removing it
+    assert (
+        eng.workers.clock.slept == 5.0
+    )  # looked again for a while: another writer may be removing it
     assert ("delete", "new (#20000)") not in provider.applied

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from provisioner.core.positions import Pos
 
 from provisioner.core.errors import ConfigError
+from provisioner.core.positions import Pos
 from provisioner.core.records import Loaded, Scope
 from provisioner.files.fields import Strict
 from provisioner.planning.selection import (
