@@ -98,6 +98,9 @@ class ScopeReport:
     live_count: int
     deletes: int
     violations: tuple[str, ...] = ()
+    # The scope's name for people (``Sunday Services · Dec 13 (plan 5678)``), shown by text and markdown (and
+    # `show`); empty when not read (``--format json``), where ``scope`` keeps the ids.
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ class Plan:
             "changes": list(self.encoded_changes)
             if encoded
             else [c.to_json() for c in self.changes],
-            "scopes": [asdict(s) for s in self.scopes],
+            "scopes": [_scope_json(s) for s in self.scopes],
             "warnings": list(self.warnings),
             "duplicates": list(self.duplicates),
             "inputs_digest": self.inputs_digest,
@@ -238,6 +241,14 @@ def by_cause(plan: Plan) -> list[tuple[str | None, Plan]]:
         )
         for cause in CAUSES
     ]
+
+
+def _scope_json(report: ScopeReport) -> dict[str, Any]:
+    """A scope report; ``title`` is left out when not read (``--format json`` reads no names)."""
+    out = asdict(report)
+    if not out["title"]:
+        del out["title"]
+    return out
 
 
 def fingerprint(inputs_digest: str, changes: list[Any]) -> str:

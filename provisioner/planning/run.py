@@ -47,7 +47,8 @@ def _survey(
         provider, k = workers.providers[scope.provider_key], scope.ident
         found = diff_scope(scope, desired[k], live[k], provider.labels(scope))
         changes += found
-        reports.append(assess(scope, live[k], found))
+        title = provider.scope_title(scope) if want_labels else None
+        reports.append(replace(assess(scope, live[k], found), title=title or ""))
         twins += duplicates(scope, desired[k], live[k], found)
         people = provider.impact(scope, live=live[k], changes=found)
         if people is not None:
@@ -111,7 +112,12 @@ def _subset_guard(workers: Workers, workspace: Workspace, scopes: list[Scope]) -
         return []
     elsewhere: dict[tuple[str, str], list[str]] = {}
     for item in workspace.siblings:
-        for other in workers.scopes([item]):
+        try:
+            others = workers.scopes([item])
+        except PlanError as e:  # a file this run was not given, whose names do not resolve
+            log.warning("%s: cannot tell which scopes it declares: %s", item.path, e)
+            continue
+        for other in others:
             elsewhere.setdefault(other.ident, []).append(item.path)
     notes = []
     for scope in scopes:

@@ -62,6 +62,18 @@ class Provider(ABC):
     @abstractmethod
     def apply(self, change: Change) -> Written | None: ...
 
+    def resolve(self, files: Sequence[Loaded]) -> Sequence[Loaded]:
+        """The files with readable references (names, dates) replaced by ids, before ``scopes`` sees them; may
+        read live lists (each at most once a run), and raises
+        :class:`~provisioner.core.errors.PlanError` listing every reference that does not resolve. The
+        default: the files as they are."""
+        return files
+
+    def scope_title(self, scope: Scope) -> str | None:
+        """The scope's name for people in review output (``Sunday Services · Dec 13 (plan 5678)``), from what
+        was read this run; None to show its plain name. The JSON plan keeps the plain name."""
+        return None
+
     def set_parallelism(self, requests: int) -> None:
         """How many requests this provider may have in flight at once (``--parallelism``); the engine says so
         before the first read. A provider that reads one list with several requests at once stays within it."""
@@ -179,7 +191,7 @@ def scopes_of(key: str, provider: Provider, files: Sequence[Loaded]) -> list[Sco
     """The scopes of one built provider (``key`` is "service" or "service/account"), from its account's files;
     scopes of an account are named after it (``east/guide 47``)."""
     account = key.partition("/")[2] or None
-    out = provider.scopes([f for f in files if f.account == account])
+    out = provider.scopes(provider.resolve([f for f in files if f.account == account]))
     for scope in out:
         if account is not None:
             scope.account, scope.name = account, f"{account}/{scope.name}"

@@ -28,8 +28,14 @@ def cause_counts(plan: Plan) -> str:
     return f"{len(plan.changes) - drift} from this pull request, {drift} drift already in live"
 
 
-def scope_title(scope: ScopeId) -> str:
-    return f"{scope[0]} · {scope[1]}"
+def scope_titles(plan: Plan) -> dict[ScopeId, str]:
+    """The scopes' names for people (``Sunday Services · Dec 13 (plan 5678)``), where the run read them."""
+    return {(s.provider, s.scope): s.title for s in plan.scopes if s.title}
+
+
+def scope_title(scope: ScopeId, titles: dict[ScopeId, str] | None = None) -> str:
+    """The scope's title from ``titles``, else ``planning_center · plan 5678``."""
+    return (titles or {}).get(scope) or f"{scope[0]} · {scope[1]}"
 
 
 def unsafe_scopes(plan: Plan) -> set[ScopeId]:

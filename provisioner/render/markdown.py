@@ -33,6 +33,7 @@ from provisioner.render.common import (
     label,
     one_line,
     scope_title,
+    scope_titles,
     unsafe_scopes,
     value_text,
 )
@@ -87,7 +88,7 @@ def render_markdown(
         if cause is not None:
             b.add(f"### {CAUSE_TITLES[cause]}\n\n" + ("" if part.changes else "None.\n\n"))
         for scope, changes in by_scope(part):
-            _scope_table(b, scope, changes, scope in unsafe, plan.words)
+            _scope_table(b, scope, changes, scope in unsafe, plan.words, scope_titles(plan))
         _impact(b, part, cause)
     _warnings(b, plan)
     _detail(b, plan)
@@ -194,14 +195,19 @@ def _block(b: SizedBuffer, items: list[str], head: str, closer: str, kind: str) 
 
 
 def _scope_table(
-    b: SizedBuffer, scope: ScopeId, changes: list[Change], unsafe: bool, words: Words
+    b: SizedBuffer,
+    scope: ScopeId,
+    changes: list[Change],
+    unsafe: bool,
+    words: Words,
+    titles: dict[ScopeId, str],
 ) -> None:
     flag = " — ⛔ unsafe" if unsafe else ""
-    b.add(f"#### {md(scope_title(scope))}{flag}\n\n")
+    b.add(f"#### {md(scope_title(scope, titles))}{flag}\n\n")
     rows = [_row(c, words) for c in changes]
     _block(b, rows[:TABLE_ROWS], TABLE_HEAD, "\n", "change")
     if len(rows) > TABLE_ROWS:
-        summary = f"{count(len(rows) - TABLE_ROWS, 'more change')} in {html_text(scope_title(scope))}{flag}"
+        summary = f"{count(len(rows) - TABLE_ROWS, 'more change')} in {html_text(scope_title(scope, titles))}{flag}"
         b.open(f"<details><summary>{summary}</summary>\n\n", "</details>\n\n")
         _block(b, rows[TABLE_ROWS:], TABLE_HEAD, "\n", "change")
         b.close()
@@ -229,7 +235,7 @@ def _impact(b: SizedBuffer, plan: Plan, cause: str | None) -> None:
         return
     b.add("#### Per-person impact\n\n")
     for impact in impacts:
-        title = scope_title(impact.scope)
+        title = scope_title(impact.scope, scope_titles(plan))
         b.add(f"**{md(title)}**\n\n")
         more = f"{count(len(impact.lines) - IMPACT_LINES, 'more person', 'more people')} in {html_text(title)}"
         _folded(
@@ -241,8 +247,10 @@ def _detail(b: SizedBuffer, plan: Plan) -> None:
     if plan.empty:
         return
     n = len(plan.changes)
+    titles = scope_titles(plan)
     details = [
-        "".join(f"{line}\n" for line in detail_lines(change, plan.words)) for change in plan.changes
+        "".join(f"{line}\n" for line in detail_lines(change, plan.words, titles))
+        for change in plan.changes
     ]
     fence = fence_for(details)
     b.open(
@@ -260,16 +268,19 @@ def fence_for(texts: list[str]) -> str:
     return "`" * max(3, longest + 1)
 
 
-def detail_lines(c: Change, words: Words) -> Iterator[str]:
+def detail_lines(
+    c: Change, words: Words, titles: dict[ScopeId, str] | None = None
+) -> Iterator[str]:
     """One change as diff-colored lines: ``+`` what is added or set, ``-`` what is removed or replaced. Each
     line is one line however the data reads (line breaks collapsed, control characters made visible)."""
-    return (one_line(line) for line in _detail_lines(c, words))
+    return (one_line(line) for line in _detail_lines(c, words, titles))
 
 
-def _detail_lines(c: Change, words: Words) -> Iterator[str]:
+def _detail_lines(c: Change, words: Words, titles: dict[ScopeId, str] | None) -> Iterator[str]:
     source = f", {c.source}" if c.source else ""
     tag = f", {CAUSE_TAGS[c.cause]}" if c.cause in CAUSE_TAGS else ""
-    yield f"{SIGNS[c.action]} {c.action} {named_key(c)}  [{scope_title((c.provider, c.scope))}{source}{tag}]"
+    where = scope_title((c.provider, c.scope), titles)
+    yield f"{SIGNS[c.action]} {c.action} {named_key(c)}  [{where}{source}{tag}]"
     yield f"  # {shown_reason(c, words)}"
     for name, diff in c.fields.items():
         yield f"  {words.field_name(c, name)}:"

@@ -20,6 +20,7 @@ from provisioner.render.common import (
     count,
     describe_field,
     scope_title,
+    scope_titles,
     unsafe_scopes,
     visible,
 )
@@ -60,10 +61,10 @@ def text_lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
 
 
 def _changes(plan: Plan, color: bool) -> Iterator[str]:
-    unsafe = unsafe_scopes(plan)
+    unsafe, titles = unsafe_scopes(plan), scope_titles(plan)
     for scope, changes in by_scope(plan):
         flag = "  " + paint("UNSAFE", "bold", "red", color=color) if scope in unsafe else ""
-        yield paint(scope_title(scope), "bold", color=color) + flag
+        yield paint(scope_title(scope, titles), "bold", color=color) + flag
         for change in changes:
             yield from change_lines(change, plan.words, color)
         yield ""
@@ -106,7 +107,7 @@ def impact_lines(
     for impact in impacts:
         if shown >= limit:
             break
-        yield visible(f"  {scope_title(impact.scope)}")
+        yield visible(f"  {scope_title(impact.scope, scope_titles(plan))}")
         for line in impact.lines[: limit - shown]:
             yield visible(f"    {line}")
         shown += min(len(impact.lines), limit - shown)
