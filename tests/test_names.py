@@ -342,3 +342,67 @@ def test_a_responses_date_without_a_schedule_lists_the_persons_schedules(
         f"created; add them to the roster first); {schedules}",
         "2 errors found.",
     ]
+
+
+# -- import -------------------------------------------------------------------------------------------------
+
+
+def test_import_writes_names_and_dates_and_ids_where_they_would_be_ambiguous(
+    sb: SandboxServer, cli: Cli, tmp_path: Path
+) -> None:
+    sb.store.add_team_member(9001, 131, 41, position="Cantor")  # Chris Taylor: a shared name
+    sb.store.add_team_member(9001, 133, 41, position="Cantor", status="C")  # Zoë Martin, NFD in live
+    sb.store.add_team_member(9002, 135, 41, position="Cantor")  # "Mary  Ann Lee"
+    out = tmp_path / "evening.yaml"
+    done = cli("import", "planning-center", "--service-type", "2345", "-o", str(out))
+    assert done.exit_code == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.splitlines() == [
+        "provider: planning_center",
+        "service_type: Evening Prayer  # service type 2345",
+        "rosters:",
+        "  - plan: 2026-12-18  # plan 9001, Compline",
+        "    team_members:",
+        "      - person: 131  # Chris Taylor (a shared name)",
+        "        team: Choir  # team 41",
+        "        position: Cantor",
+        "        status: U",
+        "      - person: Zoë Martin  # person 133",
+        "        team: Choir  # team 41",
+        "        position: Cantor",
+        "        status: C",
+        "  - plan: 9002  # Vespers (December 27, 2026)",  # 9003 is on that day too
+        "    team_members:",
+        "      - person: Mary Ann Lee  # person 135",
+        "        team: Choir  # team 41",
+        "        position: Cantor",
+        "        status: U",
+        "  - plan: 9003  # Compline (December 27, 2026)",
+        "    team_members: []",
+    ]
+    assert unicodedata.is_normalized("NFC", text)
+    planned = cli("plan", "--detailed-exitcode", str(out))
+    assert planned.exit_code == 0, planned.stdout + planned.stderr
+    again = cli("import", "planning-center", "--service-type", "2345", "-o", str(out))
+    assert again.exit_code == 0 and out.read_text(encoding="utf-8") == text  # merging: nothing moves
+
+
+def test_import_merges_into_a_file_written_with_names(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    folder = write("roster.yaml", NAMED)
+    assert cli("apply", "--auto-approve", str(folder)).exit_code == 0
+    members = {(m["person"], m["team"]): m["id"] for m in sb.store.team_members(5679)}
+    sb.store.set_team_member(members[(133, 23)], notes="Bring a camera")
+    path = folder / "roster.yaml"
+    before = path.read_text(encoding="utf-8")
+    done = cli(
+        "import", "planning-center", "--service-type", "1234", "--plan", "5679", "-o", str(path)
+    )
+    assert done.exit_code == 0, done.stderr
+    after = path.read_text(encoding="utf-8")
+    # Entries are matched by what their names resolve to: the file's forms stay; no member is added twice
+    # (prune: false: the live members the roster does not list stay unlisted).
+    assert after.count("Zoë Martin") == 1 and "Bring a camera" not in after  # notes not managed
+    assert after == before
+    assert cli("plan", "--detailed-exitcode", str(folder)).exit_code == 0

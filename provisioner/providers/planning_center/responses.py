@@ -231,6 +231,11 @@ class Responses:
                 self._plan_dates[plan] = str(dates)
         return found
 
+    def facts(self, scope: Scope) -> dict[str, Facts]:
+        """Each schedule's day, team name and title as this run read them (import writes dates and names)."""
+        with self._lock:
+            return dict(self._facts.get(scope.name, {}))
+
     # -- resolving ----------------------------------------------------------------------------------------
 
     def desired(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
