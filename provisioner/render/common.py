@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from itertools import groupby
 from typing import Any
 
-from provisioner.core.plan import Change, Plan
+from provisioner.core.plan import Plan, ScopeId, by_cause, by_scope
+from provisioner.core.words import natural, value_text
 
-ScopeId = tuple[str, str]
+__all__ = ["ScopeId", "by_cause", "by_scope", "natural", "value_text"]
 Labels = dict[str, dict[str, str]]
-
-
-def by_scope(plan: Plan) -> list[tuple[ScopeId, list[Change]]]:
-    """The plan's changes grouped by (provider, scope), in plan order (the plan is already sorted)."""
-    return [
-        (scope, list(changes))
-        for scope, changes in groupby(plan.changes, key=lambda c: (c.provider, c.scope))
-    ]
 
 
 # With `--base`, the changes are shown in two groups (docs/api-notes.md, contract §4), the pull request's first.
@@ -27,23 +18,6 @@ CAUSE_TITLES = {
     "drift": "Drift already in live (would be corrected too)",
 }
 CAUSE_TAGS = {"change": "this PR", "drift": "drift"}
-
-
-def by_cause(plan: Plan) -> list[tuple[str | None, Plan]]:
-    """The plan as one part (None) without causes, else one part per cause, each with its own impact rows."""
-    if not any(c.cause for c in plan.changes):
-        return [(None, plan)]
-    return [
-        (
-            cause,
-            replace(
-                plan,
-                changes=tuple(c for c in plan.changes if (c.cause or "change") == cause),
-                impact=tuple(e for e in plan.impact if e.get("cause") == cause),
-            ),
-        )
-        for cause in CAUSE_TITLES
-    ]
 
 
 def cause_counts(plan: Plan) -> str:
@@ -72,11 +46,6 @@ def label(value: Any, table: dict[str, str]) -> str:
     """``Name (id)`` when the id has a name other than itself, else the id alone."""
     name = table.get(str(value))
     return f"{name} ({value})" if name and name != str(value) else str(value)
-
-
-def value_text(value: Any) -> str:
-    """A field value for people: None and the empty string both read ``(none)``, in every renderer."""
-    return "(none)" if value is None or value == "" else str(value)
 
 
 # Text from YAML or a live service may hold anything. Line breaks would break a table row, a list item or a
@@ -122,8 +91,3 @@ def describe_field(
 def count(n: int, one: str, many: str | None = None) -> str:
     """``1 warning``, ``2 warnings``, ``1 person``, ``3 people``."""
     return f"{n:,} {one if n == 1 else many or one + 's'}"
-
-
-def natural(text: str) -> tuple[str | int, ...]:
-    """A sort key that orders ``attendee 2`` before ``attendee 10`` and ``Dec 6`` before ``Dec 13``."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.casefold()))
