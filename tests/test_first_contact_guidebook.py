@@ -245,4 +245,4 @@ def test_the_request_estimate_uses_the_page_size_the_server_sends(
     # 12 schedules, 40 sessions, 100 attendees: 3 pages at 100 a page, 6 + 20 + 50 at 2 a page; then 2 writes
     # and the verify re-read of 13 schedules (1 or 7 pages)
     assert len(pages) == (1 if reading == "honoured" else 6)
-    assert f"This apply will use about {estimate} Guidebook requests" in result.stderr
+    assert f"Applying this plan will use about {estimate} Guidebook requests" in result.stderr

@@ -25,6 +25,7 @@ SALES = """
         sessions: [13, 14, 15, 40]
     """
 BUDGET_LINE = "This apply will use about 5 Guidebook requests (budget {}/day).\n"
+PLAN_BUDGET_LINE = "Applying this plan will use about 5 Guidebook requests (budget {}/day).\n"
 
 
 # -- Guidebook request budget -------------------------------------------------------------------------------
@@ -36,7 +37,7 @@ def test_plan_estimates_the_requests_apply_then_uses(
     path = write("sales.yaml", SALES)
     planned = cli("plan", str(path))
     # schedules, sessions and attendees pages (1 each) + 1 PATCH + 1 verify read
-    assert planned.exit_code == 0 and planned.stderr == BUDGET_LINE.format(10000)
+    assert planned.exit_code == 0 and planned.stderr == PLAN_BUDGET_LINE.format(10000)
     sb.clear_requests()
     applied = cli("apply", str(path), "--auto-approve")
     assert applied.exit_code == 0, applied.stderr

@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from provisioner.cli.common import FORMAT, guard, show
+from provisioner.cli.common import guard, show
+from provisioner.cli.options import FORMAT
 from provisioner.core.errors import StalePlanError
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024  # as apply --plan: a larger file is not one we wrote

@@ -1,0 +1,50 @@
+"""The options several commands share (`--format`, `--target`, `--base`, `--parallelism`, `--record`)."""
+
+from __future__ import annotations
+
+import click
+
+from provisioner.render import FORMATS
+
+PATHS = click.argument("paths", nargs=-1, type=click.Path())
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for a terminal, markdown for a pull-request comment, json for machines.",
+)
+TARGET = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KIND:ID",
+    help="Only this scope (repeatable): guide:47, plan:5678, person:111; ACCOUNT/KIND:ID for an "
+    "account. Other scopes are not read.",
+)
+CHANGED_SINCE = click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Only the scopes declared in files that differ between git REF and the working "
+    "tree (added to --target).",
+)
+BASE = click.option(
+    "--base",
+    metavar="REF",
+    help='Label each change "change" (from the YAML\'s difference to REF) or "drift" (REF\'s YAML '
+    "would plan it too).",
+)
+PARALLELISM = click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Concurrent requests for reads and writes.",
+)
+RECORD = click.option(
+    "--record",
+    "record_dir",
+    type=click.Path(file_okay=False),
+    help="Write each request and response to DIR as JSON (credentials removed).",
+)
