@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provisioner.cli.apply import _report
+from provisioner.core.outcomes import ApplyReport, Outcome
 from provisioner.core.plan import Change
-from provisioner.engine import ApplyReport, Outcome
 from provisioner.render.buffer import fit
 from provisioner.render.comment import CUT, apply_comment, failure_comment, reasons
 

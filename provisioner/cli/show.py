@@ -23,13 +23,10 @@ MAX_PLAN_BYTES = 64 * 1024 * 1024  # as apply --plan: a larger file is not one w
 def show_command(planfile: str, fmt: str) -> None:
     """Render a saved plan (plan --out FILE) offline: text, markdown or json, as plan showed it."""
     data = _read(planfile)
-    from provisioner.core.plan import Plan
-    from provisioner.planning.words import described
+    from provisioner import engine
 
     try:
-        # The services' words (the YAML's field names, the impact lines) come from the file's own changes,
-        # labels and impact rows, as for `apply --plan`: no provider is built, nothing is read.
-        plan = described(Plan.from_json(data))
+        plan = engine.described_saved(data)
     except (TypeError, AttributeError, KeyError, ValueError) as e:
         raise StalePlanError(_bad(planfile, f"{type(e).__name__}: {e}")) from e
     title = "Drift" if data.get("command") == "drift" else "Plan"
