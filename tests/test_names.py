@@ -351,7 +351,9 @@ def test_import_writes_names_and_dates_and_ids_where_they_would_be_ambiguous(
     sb: SandboxServer, cli: Cli, tmp_path: Path
 ) -> None:
     sb.store.add_team_member(9001, 131, 41, position="Cantor")  # Chris Taylor: a shared name
-    sb.store.add_team_member(9001, 133, 41, position="Cantor", status="C")  # Zoë Martin, NFD in live
+    sb.store.add_team_member(
+        9001, 133, 41, position="Cantor", status="C"
+    )  # Zoë Martin, NFD in live
     sb.store.add_team_member(9002, 135, 41, position="Cantor")  # "Mary  Ann Lee"
     out = tmp_path / "evening.yaml"
     done = cli("import", "planning-center", "--service-type", "2345", "-o", str(out))
@@ -384,7 +386,9 @@ def test_import_writes_names_and_dates_and_ids_where_they_would_be_ambiguous(
     planned = cli("plan", "--detailed-exitcode", str(out))
     assert planned.exit_code == 0, planned.stdout + planned.stderr
     again = cli("import", "planning-center", "--service-type", "2345", "-o", str(out))
-    assert again.exit_code == 0 and out.read_text(encoding="utf-8") == text  # merging: nothing moves
+    assert (
+        again.exit_code == 0 and out.read_text(encoding="utf-8") == text
+    )  # merging: nothing moves
 
 
 def test_import_merges_into_a_file_written_with_names(
