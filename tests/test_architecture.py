@@ -244,9 +244,14 @@ RULES = [
         ("provisioner.transport", "provisioner.render", "provisioner.cli"),
     ),
     Rule(
-        "render/ works on values the engine computed: it calls no provider",
+        "render/ works on values the engine computed: it calls no provider (it reads core/ values only)",
         ("provisioner.render",),
-        ("provisioner.providers",),
+        tuple(m for m in OUTSIDE_CORE if m != "provisioner.render"),
+    ),
+    Rule(
+        "planning/ never reaches into applying/ (applying takes planning's survey, not the reverse)",
+        ("provisioner.planning",),
+        ("provisioner.applying",),
     ),
     Rule(
         "applying/ and the providers never reach up into rendering or the CLI",
@@ -290,6 +295,7 @@ def test_each_folder_rule_finds_a_violation() -> None:
         "provisioner.planning.run": {"provisioner.transport.http"},
         "provisioner.render.impact": {"provisioner.providers.registry"},
         "provisioner.applying.verify": {"provisioner.render.impact"},
+        "provisioner.planning.words": {"provisioner.applying.run"},
         "provisioner.cli.apply": {"provisioner.planning.selection"},
         "provisioner_sandbox.app": {"provisioner.core.clock"},
         "provisioner.cli": {"provisioner_sandbox.cli"},
