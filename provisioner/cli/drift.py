@@ -6,18 +6,13 @@ import sys
 
 import click
 
-from provisioner.cli.common import guard, said, settings, show, start_recording
-from provisioner.cli.options import BASE, CHANGED_SINCE, FORMAT, PARALLELISM, PATHS, RECORD, TARGET
+from provisioner.cli.common import guard, planned_for_review, show
+from provisioner.cli.options import REVIEW, RUN
 
 
 @click.command()
-@PATHS
-@FORMAT
-@TARGET
-@CHANGED_SINCE
-@BASE
-@PARALLELISM
-@RECORD
+@REVIEW
+@RUN
 @guard
 def drift(
     paths: tuple[str, ...],
@@ -29,18 +24,6 @@ def drift(
     record_dir: str | None,
 ) -> None:
     """Like plan, for scheduled runs: exit 0 in sync, 2 drift, 1 error."""
-    from provisioner import engine
-
-    start_recording(record_dir)
-    planned = engine.plan(
-        engine.load(paths),
-        paths,
-        targets=targets,
-        changed_since=changed_since,
-        base=base,
-        labels=fmt != "json",
-        settings=settings(parallelism),
-    )
-    said(planned.note)
+    planned = planned_for_review()  # reads the options above from the click context
     show(planned.run.plan, fmt, title="Drift", note=planned.note)
     sys.exit(2 if planned.run.plan.differs else 0)
