@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +68,7 @@ def imports(path: Path, *, type_only: bool = False) -> set[str]:
     return found
 
 
+@cache  # read once per test run: several rules walk the same graph
 def graph(*, type_only: bool = True) -> dict[str, set[str]]:
     """Module -> the package's modules it imports (type-only imports included unless ``type_only=False``)."""
     modules = {module_name(p): p for root in (PACKAGE, SANDBOX) for p in root.rglob("*.py")}
