@@ -337,3 +337,25 @@ def long_code(text: str, limit: int) -> bool:
 def test_the_orchestrator_stays_short() -> None:
     assert not long_code((PACKAGE / "engine.py").read_text(encoding="utf-8"), ENGINE_LINES)
     assert long_code("x = 1\n" * ENGINE_LINES, ENGINE_LINES)
+
+
+def test_the_emulator_is_loaded_only_by_its_command() -> None:
+    """At run time too: a command other than `sandbox` never imports provisioner_sandbox."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from provisioner.cli import main; "
+        "r = CliRunner().invoke(main, ['{}', '--help']); assert r.exit_code == 0, r.output; "
+        "print('provisioner_sandbox' in sys.modules)"
+    )
+    loaded = [
+        subprocess.run(
+            [sys.executable, "-c", code.format(command)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for command in ("validate", "sandbox")
+    ]
+    assert loaded == ["False", "True"]
