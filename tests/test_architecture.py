@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +68,7 @@ def imports(path: Path, *, type_only: bool = False) -> set[str]:
     return found
 
 
+@cache  # read once per test run: several rules walk the same graph
 def graph(*, type_only: bool = True) -> dict[str, set[str]]:
     """Module -> the package's modules it imports (type-only imports included unless ``type_only=False``)."""
     modules = {module_name(p): p for root in (PACKAGE, SANDBOX) for p in root.rglob("*.py")}
@@ -244,9 +246,14 @@ RULES = [
         ("provisioner.transport", "provisioner.render", "provisioner.cli"),
     ),
     Rule(
-        "render/ works on values the engine computed: it calls no provider",
+        "render/ works on values the engine computed: it calls no provider (it reads core/ values only)",
         ("provisioner.render",),
-        ("provisioner.providers",),
+        tuple(m for m in OUTSIDE_CORE if m != "provisioner.render"),
+    ),
+    Rule(
+        "planning/ never reaches into applying/ (applying takes planning's survey, not the reverse)",
+        ("provisioner.planning",),
+        ("provisioner.applying",),
     ),
     Rule(
         "applying/ and the providers never reach up into rendering or the CLI",
@@ -290,6 +297,7 @@ def test_each_folder_rule_finds_a_violation() -> None:
         "provisioner.planning.run": {"provisioner.transport.http"},
         "provisioner.render.impact": {"provisioner.providers.registry"},
         "provisioner.applying.verify": {"provisioner.render.impact"},
+        "provisioner.planning.words": {"provisioner.applying.run"},
         "provisioner.cli.apply": {"provisioner.planning.selection"},
         "provisioner_sandbox.app": {"provisioner.core.clock"},
         "provisioner.cli": {"provisioner_sandbox.cli"},
@@ -329,3 +337,25 @@ def long_code(text: str, limit: int) -> bool:
 def test_the_orchestrator_stays_short() -> None:
     assert not long_code((PACKAGE / "engine.py").read_text(encoding="utf-8"), ENGINE_LINES)
     assert long_code("x = 1\n" * ENGINE_LINES, ENGINE_LINES)
+
+
+def test_the_emulator_is_loaded_only_by_its_command() -> None:
+    """At run time too: a command other than `sandbox` never imports provisioner_sandbox."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from provisioner.cli import main; "
+        "r = CliRunner().invoke(main, ['{}', '--help']); assert r.exit_code == 0, r.output; "
+        "print('provisioner_sandbox' in sys.modules)"
+    )
+    loaded = [
+        subprocess.run(
+            [sys.executable, "-c", code.format(command)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for command in ("validate", "sandbox")
+    ]
+    assert loaded == ["False", "True"]

@@ -17,7 +17,7 @@ from provisioner.cli.common import (
     show,
     start_recording,
 )
-from provisioner.cli.options import CHANGED_SINCE, PARALLELISM, PATHS, RECORD, TARGET
+from provisioner.cli.options import CHANGED_SINCE, PATHS, RUN, TARGET
 from provisioner.cli.plan import budget_lines
 from provisioner.core.outcomes import Interrupted
 
@@ -45,8 +45,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Afterwards, publish every guide with `publish:` again in full.",
 )
-@PARALLELISM
-@RECORD
+@RUN
 @guard
 def apply(
     paths: tuple[str, ...],

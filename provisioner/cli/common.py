@@ -18,7 +18,7 @@ from provisioner.render import render
 if TYPE_CHECKING:
     from provisioner.core.outcomes import ApplyReport
     from provisioner.core.plan import Plan
-    from provisioner.engine import Settings
+    from provisioner.engine import Planned, Settings
 
 # Each command imports what it needs when it runs (the YAML parser and pydantic to load files; the engine and
 # requests to talk to a service): `provisioner --help` imports none of them.
@@ -126,6 +126,26 @@ def settings(parallelism: int = 8) -> Settings:
     progress = ProgressReporter(sys.stderr, clock=clock)
     click.get_current_context().call_on_close(progress.close)
     return Settings(parallelism, None if quiet() else progress, clock, os.environ)
+
+
+def planned_for_review() -> Planned:
+    """plan's and drift's run, from the command's options: the selected scopes planned (names read unless
+    the format is JSON), and which were planned said on stderr."""
+    from provisioner import engine
+
+    options = click.get_current_context().params
+    start_recording(options["record_dir"])
+    planned = engine.plan(
+        engine.load(options["paths"]),
+        options["paths"],
+        targets=options["targets"],
+        changed_since=options["changed_since"],
+        base=options["base"],
+        labels=options["fmt"] != "json",
+        settings=settings(options["parallelism"]),
+    )
+    said(planned.note)
+    return planned
 
 
 def color() -> bool:

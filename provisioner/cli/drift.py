@@ -6,23 +6,18 @@ import sys
 
 import click
 
-from provisioner.cli.common import guard, said, settings, show, start_recording
-from provisioner.cli.options import BASE, CHANGED_SINCE, FORMAT, PARALLELISM, PATHS, RECORD, TARGET
+from provisioner.cli.common import guard, planned_for_review, show
+from provisioner.cli.options import REVIEW, RUN
 
 
 @click.command()
-@PATHS
-@FORMAT
-@TARGET
-@CHANGED_SINCE
-@BASE
+@REVIEW
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True),
     help="Also write the JSON plan (for `provisioner show`, or apply --plan).",
 )
-@PARALLELISM
-@RECORD
+@RUN
 @guard
 def drift(
     paths: tuple[str, ...],
@@ -35,19 +30,7 @@ def drift(
     record_dir: str | None,
 ) -> None:
     """Like plan, for scheduled runs: exit 0 in sync, 2 drift, 1 error."""
-    from provisioner import engine
-
-    start_recording(record_dir)
-    planned = engine.plan(
-        engine.load(paths),
-        paths,
-        targets=targets,
-        changed_since=changed_since,
-        base=base,
-        labels=fmt != "json",
-        settings=settings(parallelism),
-    )
-    said(planned.note)
+    planned = planned_for_review()  # reads the options above from the click context
     show(planned.run.plan, fmt, title="Drift", note=planned.note)
     if out:
         from provisioner.cli.plan import write_plan

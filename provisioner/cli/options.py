@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from provisioner.render import FORMATS
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path())
 FORMAT = click.option(
@@ -48,3 +53,20 @@ RECORD = click.option(
     type=click.Path(file_okay=False),
     help="Write each request and response to DIR as JSON (credentials removed).",
 )
+
+
+def together(*options: Decorator) -> Decorator:
+    """Several options as one decorator, listed in ``--help`` in the order given."""
+
+    def apply(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return apply
+
+
+# What plan and drift read: the files, how to show the plan, which scopes, and --base.
+REVIEW = together(PATHS, FORMAT, TARGET, CHANGED_SINCE, BASE)
+# How a command that talks to the services runs.
+RUN = together(PARALLELISM, RECORD)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from provisioner.cli.common import Fail, guard, said, settings, show, start_recording
-from provisioner.cli.options import BASE, CHANGED_SINCE, FORMAT, PARALLELISM, PATHS, RECORD, TARGET
+from provisioner.cli.common import Fail, guard, planned_for_review, said, show
+from provisioner.cli.options import REVIEW, RUN
 from provisioner.cli.verbosity import quiet
 from provisioner.render import render
 
@@ -18,19 +18,14 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@PATHS
-@FORMAT
-@TARGET
-@CHANGED_SINCE
-@BASE
+@REVIEW
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     help="Write the JSON plan for apply --plan (`-`: to stdout, the readable plan then goes to stderr).",
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
-@PARALLELISM
-@RECORD
+@RUN
 @guard
 def plan(
     paths: tuple[str, ...],
@@ -44,19 +39,7 @@ def plan(
     record_dir: str | None,
 ) -> None:
     """Read live state and show the changes apply would make."""
-    from provisioner import engine
-
-    start_recording(record_dir)
-    planned = engine.plan(
-        engine.load(paths),
-        paths,
-        targets=targets,
-        changed_since=changed_since,
-        base=base,
-        labels=fmt != "json",
-        settings=settings(parallelism),
-    )
-    said(planned.note)
+    planned = planned_for_review()  # reads the options above from the click context
     result = planned.run.plan
     if out == "-":  # stdout carries the plan file alone, so it can be piped or redirected
         if fmt != "json":

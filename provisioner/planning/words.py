@@ -27,9 +27,9 @@ def field_name(change: Change, name: str) -> str:
 
 def described(plan: Plan) -> Plan:
     """``plan`` with its :class:`Words`: field names for every service it changes, and the impact lines of
-    each scope for the plan as a whole and for each cause (``--base`` shows the two groups apart)."""
+    each scope, for the plan as a whole or, with causes (``--base``), for each cause apart."""
     impact: dict[tuple[str | None, str, str], tuple[str, ...]] = {}
-    for cause, part in [(None, plan), *by_cause(plan)]:
+    for cause, part in by_cause(plan):  # renderers show a plan with causes one cause at a time
         for scope, changes in by_scope(part):
             lines = _impact_lines(part, scope, changes)
             if lines:

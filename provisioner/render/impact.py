@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from provisioner.core.plan import Change, Plan, ScopeId, Words, by_scope
-from provisioner.planning.diff import differ_reason
+from provisioner.core.words import differ_reason
 
 
 @dataclass(frozen=True)
