@@ -4,6 +4,7 @@ it cannot attribute). Each test failed on main before the fix."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -119,3 +120,67 @@ def test_a_json_404_on_delete_while_the_object_is_still_listed_is_a_failure(
     assert again.exit_code == 0 and victim["id"] not in [
         s["id"] for s in sb.store.guidebook_schedules(47)
     ]
+
+
+# -- 4. a subdirectory is a subset too ------------------------------------------------------------------------
+
+
+def declare_47(sb: Any, names: slice) -> str:
+    rows = sb.store.guidebook_schedules(47)[names]
+    return "provider: guidebook\nguide: 47\nschedules:\n" + "".join(
+        f"  - {{name: {r['name']!r}, attendees: {r['attendees']}, sessions: {r['sessions']}}}\n"
+        for r in rows
+    )
+
+
+def repo_with_sub(tmp_path: Path, sb: Any, *, git: bool) -> Path:
+    """schedules/sub/a.yaml declares guide 47's first 6 schedules, schedules/b.yaml the rest."""
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "schedules" / "sub").mkdir(parents=True)
+    (repo / "schedules" / "sub" / "a.yaml").write_text(declare_47(sb, slice(0, 6)), "utf-8")
+    (repo / "schedules" / "b.yaml").write_text(declare_47(sb, slice(6, None)), "utf-8")
+    if git:
+        subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
+
+
+def nothing_written(sb: Any) -> bool:
+    return [r for r in sb.requests() if r["method"] != "GET"] == []
+
+
+def test_a_subdirectory_does_not_prune_what_another_file_of_the_repository_declares(
+    cli: Cli, sb: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#4: `apply schedules/sub` deleted what schedules/b.yaml declares (the subset rule only looked for
+    other files when files were given). The declaring files are found under the git top level's
+    schedules/, from wherever the command runs."""
+    repo = repo_with_sub(tmp_path, sb, git=True)
+    monkeypatch.chdir(repo)
+    result = cli("apply", "schedules/sub", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert nothing_written(sb) and "No changes" in result.stdout
+    assert (
+        "warning: guide 47: not pruned: schedules/b.yaml also declares it and this run was not given "
+        "it; pass every file of the scope (or the directory) to prune it"
+    ) in result.stdout
+    monkeypatch.chdir(repo / "schedules" / "sub")  # from inside the subdirectory: the same rule
+    result = cli("apply", ".", "--auto-approve")
+    assert result.exit_code == 0 and nothing_written(sb), result.output
+    assert "not pruned: ../b.yaml also declares it" in result.stdout
+
+
+def test_root_names_the_schedules_root_outside_git(
+    cli: Cli, sb: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_with_sub(tmp_path, sb, git=False)
+    monkeypatch.chdir(repo)
+    root = str(repo / "schedules")
+    result = cli("apply", "schedules/sub", "--root", root, "--auto-approve")
+    assert result.exit_code == 0 and nothing_written(sb), result.output
+    assert "not pruned: schedules/b.yaml also declares it" in result.stdout
+    plan = cli("plan", "schedules/sub/a.yaml", "--root", root, "--format", "json")
+    assert json.loads(plan.stdout)["summary"] == {"create": 0, "update": 0, "delete": 0}
+    whole = cli("plan", "schedules", "--root", root, "--detailed-exitcode")
+    assert whole.exit_code == 0, whole.output  # given the root: all of it, in sync

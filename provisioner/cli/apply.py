@@ -13,6 +13,7 @@ from provisioner.cli.common import (
     PARALLELISM,
     PATHS,
     RECORD,
+    ROOT,
     TARGET,
     Fail,
     default_paths,
@@ -58,6 +59,7 @@ MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger than this is not one we 
     help="Afterwards, publish every guide with `publish:` again in full.",
 )
 @PARALLELISM
+@ROOT
 @RECORD
 @guard
 def apply(

@@ -70,6 +70,21 @@ RECORD = click.option(
 )
 
 
+def _keep_root(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+    ctx.meta["provisioner.root"] = value
+
+
+ROOT = click.option(
+    "--root",
+    type=click.Path(file_okay=False),
+    expose_value=False,
+    callback=_keep_root,
+    metavar="DIR",
+    help="The schedules root: a scope other files under it also declare is not pruned by a run given "
+    "only some of them (default: schedules/ at the git top level).",
+)
+
+
 class Fail(click.ClickException):
     """A ProvisionerError on its way out: message to stderr, exit 1."""
 
@@ -176,7 +191,8 @@ def start_recording(directory: str | None) -> None:
 def load(paths: tuple[str, ...]) -> Workspace:
     from provisioner.files.loader import load_workspace
 
-    return load_workspace(default_paths(paths))
+    root = click.get_current_context().meta.get("provisioner.root")
+    return load_workspace(default_paths(paths), root)
 
 
 def make_engine(

@@ -16,6 +16,7 @@ from provisioner.cli.common import (
     PARALLELISM,
     PATHS,
     RECORD,
+    ROOT,
     TARGET,
     Fail,
     context_clock,
@@ -59,6 +60,7 @@ def validate(paths: tuple[str, ...]) -> None:
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
 @PARALLELISM
+@ROOT
 @RECORD
 @guard
 def plan(
@@ -115,6 +117,7 @@ def _write_plan(plan: Plan, path: str) -> None:
 @CHANGED_SINCE
 @BASE
 @PARALLELISM
+@ROOT
 @RECORD
 @guard
 def drift(
