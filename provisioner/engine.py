@@ -176,6 +176,10 @@ class Engine:
             Plan(inputs_digest=workspace.digest), scopes, live, {}, read_at, resolved=False
         )
 
+    def desired_for(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
+        """What the YAML declares for ``scope`` resolved against ``live`` (a saved plan's re-derivation)."""
+        return self.providers[scope.provider_key].desired(scope, live)
+
     def _read_all(
         self, scopes: list[Scope]
     ) -> tuple[dict[tuple[str, str], dict[str, Record]], list[Diagnostic]]:

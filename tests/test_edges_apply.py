@@ -184,3 +184,54 @@ def test_root_names_the_schedules_root_outside_git(
     assert json.loads(plan.stdout)["summary"] == {"create": 0, "update": 0, "delete": 0}
     whole = cli("plan", "schedules", "--root", root, "--detailed-exitcode")
     assert whole.exit_code == 0, whole.output  # given the root: all of it, in sync
+
+
+# -- 5. a saved plan carries out only what the YAML declares ----------------------------------------------------
+
+
+def test_a_hand_edited_plan_with_its_fingerprint_recomputed_is_refused(
+    cli: Cli, sb: Any, write: Write, tmp_path: Path
+) -> None:
+    """#5: the fingerprint is a public hash: main applied an edited `after` (exit 0) and live then held an
+    attendee no YAML declares. Each saved change is now derived again from the YAML and its `before`."""
+    from provisioner.core.plan import fingerprint
+
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        "  - {name: Sales Team, attendees: [6], sessions: [13]}\n",
+    )
+    out = tmp_path / "plan.json"
+    assert cli("plan", str(d), "--out", str(out)).exit_code == 0
+    data = json.loads(out.read_text())
+    change = data["changes"][0]
+    change["after"]["attendees"] = [6, 99]
+    data["fingerprint"] = fingerprint(data["inputs_digest"], data["changes"])
+    out.write_text(json.dumps(data))
+    sb.clear_requests()
+    result = cli("apply", str(d), "--plan", str(out), "--auto-approve")
+    assert result.exit_code == 1
+    assert nothing_written(sb)
+    assert result.stderr.endswith(
+        "error: refusing to apply a plan the YAML does not make, nothing was written:\n"
+        "  update guide 47 'Sales Team': the YAML given makes a different change from its "
+        "recorded `before` (attendees); make a new plan from the YAML\n"
+    ), result.stderr
+
+
+def test_a_saved_position_change_applied_twice_is_already_applied(
+    cli: Cli, sb: Any, write: Write, tmp_path: Path
+) -> None:
+    """#5: a saved plan that changes a member's position was refused as stale once it had run."""
+    from tests.helpers import on_team, roster_yaml
+
+    d = write("r.yaml", roster_yaml(5678, [on_team(113, 22, position="Keys")], prune=False))
+    out = tmp_path / "plan.json"
+    assert cli("plan", str(d), "--out", str(out)).exit_code == 0
+    first = cli("apply", str(d), "--plan", str(out), "--auto-approve")
+    assert first.exit_code == 0, first.output
+    sb.clear_requests()
+    again = cli("apply", str(d), "--plan", str(out), "--auto-approve")
+    assert again.exit_code == 0, again.output
+    assert again.stderr == "The saved plan is already applied: live state holds its 1 change.\n"
+    assert nothing_written(sb)

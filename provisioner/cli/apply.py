@@ -83,7 +83,7 @@ def apply(
             )
         saved = _load_plan(plan_file)
         engine = make_engine(workspace, parallelism, {c.provider for c in saved.changes})
-        run = _saved_run(engine, workspace, saved, resolve=republish)
+        run = _saved_run(engine, workspace, saved)
     else:
         wanted = select.wanted(targets, changed_since, default_paths(paths), workspace)
         engine = make_engine(workspace, parallelism, wanted.services())
@@ -128,21 +128,26 @@ def _load_plan(path: str) -> Plan:
         raise StalePlanError(f"cannot read plan file {path}: not JSON ({e})") from e
 
 
-def _saved_run(engine: Engine, workspace: Workspace, saved: Plan, *, resolve: bool) -> Survey:
+def _saved_run(engine: Engine, workspace: Workspace, saved: Plan) -> Survey:
     """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
-    everything shown, checked and applied is the saved plan's. Only ``--republish`` (which publishes everyone the
-    YAML declares) resolves the YAML again; otherwise no name is read."""
-    from provisioner.applying.saved import adopt_saved, check_saved
+    everything shown, checked and applied is the saved plan's; the YAML resolved against each change's
+    recorded ``before`` must make that change (issue 23)."""
+    from provisioner.applying.saved import adopt_saved, check_saved, rederive
 
-    if resolve:
-        scopes = frozenset((c.provider, c.scope) for c in saved.changes)
-        fresh = engine.survey(workspace, only=Selection(scopes=scopes).pick)
-    else:
-        fresh = engine.read_saved(workspace, saved)
+    # The YAML is resolved again (its names read): each saved change must be one the YAML makes from the
+    # change's recorded `before` (contract §5), so an edited plan cannot carry out what nobody declared.
+    scopes = frozenset((c.provider, c.scope) for c in saved.changes)
+    fresh = engine.survey(workspace, only=Selection(scopes=scopes).pick)
     problems = check_saved(saved, fresh)
     if problems:
         raise StalePlanError(
             "refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems)
+        )
+    forged = rederive(saved, fresh, engine.desired_for)
+    if forged:
+        raise StalePlanError(
+            "refusing to apply a plan the YAML does not make, nothing was written:\n  "
+            + "\n  ".join(forged)
         )
     run, done = adopt_saved(saved, fresh)
     if done and run.plan.empty:
