@@ -39,10 +39,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale
 from sandbox_proc import SandboxProcess
 
+from provisioner.applying import run as applying
+from provisioner.core.outcomes import Survey
 from provisioner.core.records import Record, Scope, Workspace
-from provisioner.engine import Engine, Survey
 from provisioner.files.loader import load_workspace
+from provisioner.planning import run as planning
 from provisioner.planning.diff import diff_scope
+from provisioner.planning.reading import Workers
 from provisioner.providers import registry
 from provisioner_sandbox import GUIDEBOOK_KEY
 
@@ -187,9 +190,9 @@ def pages(items: int) -> int:
 def plan_once(
     env: dict[str, str], ws: Workspace, parallelism: int, *, labels: bool
 ) -> tuple[Survey, dict[str, float]]:
-    engine = Engine(registry.build(ws, env), parallelism=parallelism)
+    workers = Workers(registry.build(ws, env), parallelism=parallelism)
     with timed() as t:
-        run = engine.survey(ws, want_labels=labels)
+        run = planning.survey(workers, ws, want_labels=labels)
     return run, t
 
 
@@ -309,10 +312,10 @@ def bench_apply(
         "writes, verify)"
     )
     sb.clear_requests()
-    engine = Engine(registry.build(ws, sb.env()), parallelism=cfg.parallelism)
+    workers = Workers(registry.build(ws, sb.env()), parallelism=cfg.parallelism)
     with timed() as t:
-        run = engine.survey(ws, want_labels=True)
-        report = engine.apply(run)
+        run = planning.survey(workers, ws, want_labels=True)
+        report = applying.apply(workers, run)
     log = sb.requests()
     count = methods(log)
     reads = cfg.guides * (pages(cfg.schedules) + pages(cfg.sessions) + pages(cfg.attendees))
@@ -334,7 +337,7 @@ def bench_apply(
         "wall time",
         f"{t['wall']:.2f} s; sequential bound {seq:.2f} s -> {ratio(seq, t['wall'])} faster",
     )
-    again = Engine(registry.build(ws, sb.env())).survey(ws)
+    again = planning.survey(Workers(registry.build(ws, sb.env())), ws)
     show("plan right after apply", again.plan.summary_line())
 
 

@@ -23,8 +23,9 @@ from typing import Any
 from sandbox_proc import SandboxProcess
 
 from provisioner.core.records import Scope
-from provisioner.engine import Engine
 from provisioner.files.loader import load_workspace
+from provisioner.planning import run as planning
+from provisioner.planning.reading import Workers
 from provisioner.providers import registry
 from provisioner.render import render
 
@@ -234,7 +235,7 @@ def plan_cpu(sb: SandboxProcess, folder: Path, *, impact: bool = True) -> tuple[
     if not impact:
         for provider in providers.values():
             provider.impact = lambda *args, **kwargs: None  # type: ignore[method-assign]
-    run = Engine(providers).survey(ws)
+    run = planning.survey(Workers(providers), ws)
     render(run.plan, "json", io.StringIO())
     return loaded, time.process_time() - cpu, len(run.plan.changes)
 

@@ -92,7 +92,42 @@ def control(sb: SandboxProcess, method: str, path: str, body: Any = None) -> Any
 
 # ---------------------------------------------------------------- random edits
 def load_examples() -> dict[str, Any]:
-    return {p.name: _yaml.load(p.read_text()) for p in sorted((ROOT / "schedules").glob("*.yaml"))}
+    docs = {p.name: _yaml.load(p.read_text()) for p in sorted((ROOT / "schedules").glob("*.yaml"))}
+    for doc in docs.values():
+        if doc.get("provider") == "planning_center":
+            _as_ids(doc)
+    return docs
+
+
+# The examples name people, teams and plans (contract §2.2); the soak edits and checks in ids, as the sandbox's
+# tables hold them, so the demo seed's names are mapped back here (each is unique in the demo).
+PEOPLE = {"Jane Doe": 111, "John Smith": 112, "Maria Garcia": 113, "David Kim": 114}
+PEOPLE |= {"Sarah Johnson": 115, "Michael Brown": 116, "Emily Davis": 117, "Daniel Lee": 118}
+PEOPLE |= {"Grace Wilson": 119}
+TEAMS = {"Band": 22, "Tech": 23, "Hospitality": 24}
+PLANS = {"2026-12-06": 5678, "2026-12-13": 5679, "2026-12-20": 5680, "Advent 3": 5679}
+
+
+def _as_ids(doc: dict[str, Any]) -> None:
+    def plan(value: Any) -> int:
+        value = value.get("title") or value.get("date") if isinstance(value, dict) else value
+        return value if isinstance(value, int) else PLANS[str(value)]
+
+    if "service_type" in doc:
+        doc["service_type"] = 1234
+    if "person" in doc:
+        doc["person"] = PEOPLE.get(doc["person"], doc["person"])
+    for entry in doc.get("responses", []):
+        entry["plan"] = plan(entry["plan"])
+        if "team" in entry:
+            entry["team"] = TEAMS.get(entry["team"], entry["team"])
+    for roster in doc.get("rosters", []):
+        roster["plan"] = plan(roster["plan"])
+        for m in roster["team_members"]:
+            m["person"], m["team"] = (
+                PEOPLE.get(m["person"], m["person"]),
+                TEAMS.get(m["team"], m["team"]),
+            )
 
 
 def edit_guidebook(rnd: random.Random, doc: dict[str, Any], n: int) -> list[str]:

@@ -1,449 +1,200 @@
-"""The orchestrator: load → read live → resolve → diff → safety → (render by the CLI) → apply → verify."""
+"""The one orchestrator. The CLI parses options, calls these functions and prints what they return.
+
+``plan``: load → select the scopes (--target, --changed-since) → read live → resolve and diff → safety →
+causes (--base) → request budgets. ``plan_saved``: a saved plan over a fresh read of its scopes (stale,
+pending or already applied). ``apply``: budgets and safety refusals → the caller's confirmation → writes →
+post-apply steps → the check after apply. Planning lives in ``planning/``, applying in ``applying/``; the
+values they produce in ``core/``. Heavy modules are imported when a command runs: `provisioner --help` stays
+light."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import Literal, TypeVar
+import os
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from provisioner.applying.interruptible import NOT_STARTED, Stopped, run_all
-from provisioner.applying.preconditions import Preconditions
 from provisioner.core.clock import SYSTEM, Clock
-from provisioner.core.collector import paused
-from provisioner.core.errors import (
-    Diagnostic,
-    PlanError,
-    ProvisionerError,
-    RateLimitedError,
-    SafetyError,
-)
-from provisioner.core.records import Change, Loaded, Plan, Record, Scope, Workspace
-from provisioner.planning.diff import case_twins, diff_scope
-from provisioner.planning.safety import assess, duplicates
-from provisioner.providers.base import Provider, Written, scopes_of
+from provisioner.core.errors import StalePlanError
+from provisioner.core.outcomes import ApplyReport, Interrupted, RequestBudget, Survey
 
-log = logging.getLogger(__name__)
-Progress = Callable[[str, int, int], None]
-T = TypeVar("T")
-R = TypeVar("R")
+if TYPE_CHECKING:
+    from provisioner.core.outcomes import DoctorRow
+    from provisioner.core.records import Change, Workspace
+    from provisioner.planning.reading import Workers
 
 
-@dataclass
-class Survey:
-    """One planning pass: the plan plus the live and desired records it was computed from."""
+@dataclass(frozen=True)
+class Settings:
+    """How a command runs: concurrency, where progress goes, the clock waits use, the environment credentials
+    come from."""
 
-    plan: Plan
-    scopes: list[Scope]
-    live: dict[tuple[str, str], dict[str, Record]]
-    desired: dict[tuple[str, str], dict[str, Record]]
-    read_at: float = 0.0  # monotonic time of the live read, for fresh preconditions
-    resolved: bool = (
-        True  # False: a saved plan's run, whose ``desired`` is empty (the YAML was not resolved)
-    )
-
-
-@dataclass
-class Outcome:
-    change: Change
-    status: Literal["applied", "failed", "skipped"]
-    error: str | None = None
-    written: Written | None = None  # what the provider reported (a created id, a note)
-
-
-@dataclass
-class ApplyReport:
-    outcomes: list[Outcome] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    failed_steps: list[str] = field(default_factory=list)
-    # What the check after apply could not establish (a failed re-read, a duplicate this run cannot show
-    # it made): never exit 0 over doubt (issue 23).
-    unconverged: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return (
-            all(o.status == "applied" for o in self.outcomes)
-            and not self.failed_steps
-            and not self.unconverged
-        )
-
-    def count(self, status: str) -> int:
-        return sum(o.status == status for o in self.outcomes)
-
-
-class Interrupted(Exception):
-    """Ctrl-C during apply: ``report`` holds what was applied, failed and (as skipped) not started. Not a
-    ProvisionerError: the CLI exits 130 for it, not 1."""
-
-    def __init__(self, report: ApplyReport) -> None:
-        super().__init__("interrupted")
-        self.report = report
-
-
-@dataclass
-class Engine:
-    """Holds the providers for one run. ``providers`` maps a provider name to a built provider."""
-
-    providers: Mapping[str, Provider]
     parallelism: int = 8
-    progress: Progress | None = None
-    clock: Clock = (
-        SYSTEM  # what reads are timed and the wait for late commits sleeps on (tests: a FakeClock)
+    progress: Callable[[str, int, int], None] | None = None
+    clock: Clock = SYSTEM
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+
+@dataclass
+class Planned:
+    """A plan ready to show and apply: the survey, the providers that made it, and what to say about it."""
+
+    run: Survey
+    workers: Workers
+    note: str = ""  # which scopes were planned, when not every declared one
+    budgets: list[RequestBudget] = field(default_factory=list)
+    already: tuple[Change, ...] = ()  # a saved plan's changes live already holds (left out)
+    saved: int = 0  # how many changes the saved plan holds
+
+
+def load(paths: Sequence[str], root: str | None = None) -> Workspace:
+    """Every file under ``paths`` (default: schedules/), validated. ``root`` is the schedules root where
+    the other files that declare a scope are looked for (default: schedules/ at the git top level)."""
+    from provisioner.files.loader import load_workspace
+
+    return load_workspace(list(paths) or ["schedules"], root)
+
+
+def plan(
+    workspace: Workspace,
+    paths: Sequence[str],
+    *,
+    targets: Sequence[str] = (),
+    changed_since: str | None = None,
+    base: str | None = None,
+    labels: bool = True,
+    settings: Settings = Settings(),
+) -> Planned:
+    """Plan the scopes --target / --changed-since select (every declared one by default), labelled against
+    --base when given, with the request budgets applying it would spend."""
+    from provisioner.planning import run as planning
+    from provisioner.planning.selection import wanted as wanted_by
+
+    paths = list(paths) or ["schedules"]
+    wanted = wanted_by(targets, changed_since, paths, workspace)
+    workers = _workers(workspace, wanted.services(), settings)
+    selection = wanted.selection(workers.scopes)
+    run = planning.survey(workers, workspace, want_labels=labels, only=selection.pick)
+    note = "" if selection.everything else planning.planned_note(run.scopes, wanted.why)
+    if base is not None:
+        from provisioner.planning.causes import load_base
+
+        files, notes = load_base(base, paths)
+        run = planning.with_causes(workers, run, files, base, notes)
+    return _planned(workers, run, note=note, words=labels)
+
+
+def plan_saved(
+    workspace: Workspace,
+    saved_path: str,
+    *,
+    republish: bool = False,
+    settings: Settings = Settings(),
+) -> Planned:
+    """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
+    everything shown, checked and applied is the saved plan's. The YAML is resolved again (its names read):
+    each saved change must be the one the YAML makes from the change's recorded ``before`` (contract §5),
+    so a hand-edited plan, even with its fingerprint recomputed, is refused with nothing written."""
+    from provisioner.applying.saved import adopt_saved, check_saved, read_plan_file, rederive
+    from provisioner.planning import run as planning
+    from provisioner.planning.selection import Selection
+
+    saved = read_plan_file(saved_path)
+    workers = _workers(workspace, {c.provider for c in saved.changes}, settings)
+    del republish  # the YAML is resolved either way (it used to be only for --republish)
+    scopes = frozenset((c.provider, c.scope) for c in saved.changes)
+    fresh = planning.survey(workers, workspace, only=Selection(scopes=scopes).pick)
+    problems = check_saved(saved, fresh)
+    if problems:
+        raise StalePlanError(
+            "refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems)
+        )
+    forged = rederive(
+        saved, fresh, lambda scope, live: workers.providers[scope.provider_key].desired(scope, live)
     )
-    fresh_for: float | None = (
-        None  # seconds a read confirms preconditions for (None: preconditions.MAX_AGE)
+    if forged:
+        raise StalePlanError(
+            "refusing to apply a plan the YAML does not make, nothing was written:\n  "
+            + "\n  ".join(forged)
+        )
+    run, done = adopt_saved(saved, fresh)
+    return _planned(workers, run, already=done, saved=len(saved.changes))
+
+
+def apply(
+    planned: Planned,
+    *,
+    force: bool = False,
+    republish: bool = False,
+    confirm: Callable[[], None] | None = None,
+) -> ApplyReport:
+    """Refuse a plan over a request budget or unsafe (unless ``force``), then ``confirm`` (which raises to
+    cancel; None: approved already), then write. An empty plan only republishes, when asked to. Raises
+    Interrupted on Ctrl-C."""
+    from provisioner.applying import run as applying
+    from provisioner.applying.budgets import check_budgets
+
+    run, workers = planned.run, planned.workers
+    if run.plan.empty:
+        try:
+            return applying.republish_all(workers, run) if republish else ApplyReport()
+        except KeyboardInterrupt:
+            raise Interrupted(ApplyReport(failed_steps=["interrupted while publishing"])) from None
+    check_budgets(planned.budgets, force=force)
+    applying.check_safety(run, force=force)  # before asking: a "yes" must not meet a refusal
+    if confirm is not None:
+        confirm()
+    return applying.apply(workers, run, force=force, republish=republish)
+
+
+def doctor(workspace: Workspace, settings: Settings = Settings()) -> list[DoctorRow]:
+    """Every service and account the files use, checked read-only by its own provider."""
+    from provisioner.providers import doctor as checks
+
+    return checks.run(workspace, settings.env, clock=settings.clock)
+
+
+def recording(directory: str) -> AbstractContextManager[object]:
+    """While open, every request and response is written to ``directory`` as JSON (``--record``)."""
+    from provisioner.transport.recording import recording as record_to
+
+    return record_to(directory)
+
+
+def schema() -> str:
+    """The JSON Schema of the YAML files, as text."""
+    from provisioner.files.schema import schema_text
+
+    return schema_text()
+
+
+def _workers(workspace: Workspace, services: Collection[str] | None, settings: Settings) -> Workers:
+    """A provider for each (service, account) the files use (of ``services``, when given)."""
+    from provisioner.planning.reading import Workers
+    from provisioner.providers import registry
+
+    return Workers(
+        registry.build(workspace, settings.env, services, clock=settings.clock),
+        parallelism=settings.parallelism,
+        progress=settings.progress,
+        clock=settings.clock,
     )
-    _exhausted: dict[str, str] = field(
-        default_factory=dict, init=False
-    )  # provider -> why its changes skip
-
-    def __post_init__(self) -> None:
-        for provider in self.providers.values():
-            provider.set_parallelism(max(1, self.parallelism))
-
-    def survey(
-        self,
-        workspace: Workspace,
-        *,
-        want_labels: bool = False,
-        only: Callable[[list[Scope]], list[Scope]] | None = None,
-    ) -> Survey:
-        """Read, resolve and diff every scope the files declare, or those ``only`` picks (the others cost no
-        request). The collector is paused meanwhile and what the survey made is kept out of it (collector.py): a
-        survey of 10,000 creates spent a third of its time in full collections over the records and changes it
-        keeps for the run, and makes no garbage cycles."""
-        with paused(keep=True):
-            return self._survey(workspace, want_labels=want_labels, only=only)
-
-    def _survey(
-        self,
-        workspace: Workspace,
-        *,
-        want_labels: bool,
-        only: Callable[[list[Scope]], list[Scope]] | None,
-    ) -> Survey:
-        scopes = self.scopes(workspace.files)
-        if only is not None:
-            scopes = only(scopes)
-        notes = self._subset_guard(workspace, scopes)
-        read_at = self.clock.monotonic()
-        live, diags = self._read_all(scopes)
-        desired, more = self._resolve(
-            [s for s in scopes if (s.provider, s.name) in live], live, want_labels
-        )
-        if diags or more:
-            raise PlanError([*diags, *more])
-        changes, reports, warnings, impact, twins = [], [], list(notes), [], []
-        for scope in scopes:
-            provider, k = self.providers[scope.provider_key], (scope.provider, scope.name)
-            found = diff_scope(scope, desired[k], live[k], provider.labels(scope))
-            changes += found
-            reports.append(assess(scope, live[k], found))
-            twins += duplicates(scope, desired[k], live[k], found)
-            people = provider.impact(scope, live=live[k], changes=found)
-            if people is not None:
-                impact.append({"provider": scope.provider, "scope": scope.name, "people": people})
-            # Sanity warnings only for what this plan writes: the reviewer is approving those.
-            touched = {c.key for c in found if c.action != "delete"}
-            warnings += provider.warnings(
-                scope, desired={n: r for n, r in desired[k].items() if n in touched}
-            )
-            warnings += case_twins(scope, desired[k], live[k])
-        plan = Plan(
-            tuple(changes),
-            tuple(reports),
-            tuple(warnings + twins),
-            workspace.digest,
-            tuple(impact),
-            tuple(twins),
-        )
-        log.info("%s", plan.summary_line())
-        return Survey(plan, scopes, live, desired, read_at)
-
-    def read_saved(self, workspace: Workspace, saved: Plan) -> Survey:
-        """apply --plan's fresh read: the live objects of the scopes the saved plan changes, and nothing else. The
-        YAML is not resolved again (its digest is compared instead, and the saved changes carry ids and names), so
-        no name is read: a guide's attendee and session lists cost more pages than its schedules."""
-        wanted = {(c.provider, c.scope) for c in saved.changes}
-        scopes = [s for s in self.scopes(workspace.files) if (s.provider, s.name) in wanted]
-        read_at = self.clock.monotonic()
-        live, diags = self._read_all(scopes)
-        if diags:
-            raise PlanError(diags)
-        return Survey(
-            Plan(inputs_digest=workspace.digest), scopes, live, {}, read_at, resolved=False
-        )
-
-    def desired_for(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
-        """What the YAML declares for ``scope`` resolved against ``live`` (a saved plan's re-derivation)."""
-        return self.providers[scope.provider_key].desired(scope, live)
-
-    def _read_all(
-        self, scopes: list[Scope]
-    ) -> tuple[dict[tuple[str, str], dict[str, Record]], list[Diagnostic]]:
-        """Each scope's live records; the YAML's mistakes a read reveals (an unknown plan) are collected."""
-        read = self._map("read", self._read, scopes)
-        fatal = next(
-            (r for r in read if isinstance(r, ProvisionerError) and not isinstance(r, PlanError)),
-            None,
-        )
-        if fatal is not None:
-            raise fatal
-        diags = [d for r in read if isinstance(r, PlanError) for d in r.diagnostics]
-        return {
-            k: r
-            for k, r in zip(_keys(scopes), read, strict=True)
-            if not isinstance(r, ProvisionerError)
-        }, diags
-
-    def _subset_guard(self, workspace: Workspace, scopes: list[Scope]) -> list[str]:
-        """A run given only some of the files that declare a scope must not prune that scope (it would delete
-        what the other files declare): turn its prune off and say why."""
-        if not workspace.siblings:
-            return []
-        elsewhere: dict[tuple[str, str], list[str]] = {}
-        for item in workspace.siblings:
-            for other in self.scopes([item]):
-                elsewhere.setdefault(other.ident, []).append(item.path)
-        notes = []
-        for scope in scopes:
-            paths = sorted(set(elsewhere.get(scope.ident, [])))
-            if paths and scope.prune:
-                scope.prune = False
-                one = len(paths) == 1
-                notes.append(
-                    f"{scope.name}: not pruned: {', '.join(paths)} also declare{'s' if one else ''} it and "
-                    f"this run was not given {'it' if one else 'them'}; pass every file of the scope (or "
-                    "the directory) to prune it"
-                )
-        return notes
-
-    def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
-        """The scopes ``files`` declare (no I/O). With ``account:`` (docs/api-notes.md, contract §2.1) there is one
-        provider per (service, account): each gets only its account's files, its scopes named after the account."""
-        return [s for key, p in self.providers.items() for s in scopes_of(key, p, files)]
-
-    def with_causes(
-        self, run: Survey, base: Sequence[Loaded], ref: str, notes: Sequence[str] = ()
-    ) -> Survey:
-        """The run with each change labelled "change" or "drift" against the YAML at ``ref`` (``base``)."""
-        from provisioner.planning.causes import (
-            label_causes,
-        )  # only with --base: it imports the git reader
-
-        plan = label_causes(run.plan, run.scopes, run.live, self.providers, base, ref, notes)
-        return replace(run, plan=plan)
-
-    def _read(self, scope: Scope) -> dict[str, Record] | ProvisionerError:
-        """The error instead of the records, so one scope's failure does not hide the others' (plan collects the
-        YAML's mistakes such as an unknown plan; verify reports a failed re-read without undoing the apply)."""
-        try:
-            return self.providers[scope.provider_key].read(scope)
-        except ProvisionerError as e:
-            return e
-
-    def _resolve(
-        self, scopes: list[Scope], live: dict[tuple[str, str], dict[str, Record]], want_labels: bool
-    ) -> tuple[dict[tuple[str, str], dict[str, Record]], list[Diagnostic]]:
-        def one(scope: Scope) -> dict[str, Record] | PlanError:
-            try:
-                return self.providers[scope.provider_key].desired(
-                    scope, live[(scope.provider, scope.name)], want_labels=want_labels
-                )
-            except PlanError as e:
-                return e
-
-        results = self._map("resolve", one, scopes)
-        diags = [d for r in results if isinstance(r, PlanError) for d in r.diagnostics]
-        return {
-            k: r
-            for k, r in zip(_keys(scopes), results, strict=True)
-            if not isinstance(r, PlanError)
-        }, diags
-
-    def check_safety(self, run: Survey, *, force: bool = False) -> None:
-        """Refuse an unsafe plan unless forced; called before anything is written (and before asking)."""
-        if run.plan.violations and not force:
-            raise SafetyError(
-                "refusing to apply: "
-                + "; ".join(run.plan.violations)
-                + ". Review the plan, then re-run with --force to override."
-            )
-
-    def apply(
-        self,
-        run: Survey,
-        *,
-        force: bool = False,
-        changes: Sequence[Change] | None = None,
-        republish: bool = False,
-    ) -> ApplyReport:
-        """Carry out ``changes`` (default: the run's plan); refuse unsafe plans without ``force``. With
-        ``republish`` the post-apply step covers everything declared, not just what changed.
-
-        Updates and deletes go before creates (an object's old copy is gone or changed before a new one
-        appears), and each change's precondition is confirmed against a fresh read of its scope first."""
-        todo = list(run.plan.changes if changes is None else changes)
-        self.check_safety(run, force=force)
-        self._exhausted.clear()
-        checks = Preconditions(
-            self._read,
-            run.scopes,
-            run.live,
-            run.read_at,
-            max_age=self.fresh_for,
-            clock=self.clock.monotonic,
-        )
-        report = ApplyReport(outcomes=self._apply_all(todo, checks))
-        try:
-            if republish:  # covers what changed too: publishing it twice would only spend requests
-                steps = self.republish(run)
-                report.notes, report.failed_steps = steps.notes, steps.failed_steps
-            else:
-                report.notes, report.failed_steps = self._after_apply(run, report)
-            self._verify(run, report)
-        except (
-            KeyboardInterrupt
-        ):  # the changes are done; only publishing or the check after them was cut short
-            report.failed_steps.append(
-                "interrupted before the post-apply steps and the check after apply finished"
-            )
-            raise Interrupted(report) from None
-        return report
-
-    def _apply_all(self, todo: list[Change], checks: Preconditions) -> list[Outcome]:
-        """Updates and deletes, then creates, each phase concurrently. On Ctrl-C nothing new starts and the writes
-        in flight finish; Interrupted then says what happened to every change."""
-        phases = [
-            [c for c in todo if c.action != "create"],
-            [c for c in todo if c.action == "create"],
-        ]
-        outcomes: list[Outcome] = []
-        for i, phase in enumerate(phases):
-            try:
-                outcomes += run_all(
-                    lambda c: self._apply_one(c, checks),
-                    phase,
-                    workers=self.parallelism,
-                    progress=self._apply_progress(len(outcomes), len(todo)),
-                )
-            except Stopped as e:
-                outcomes += [
-                    r
-                    if isinstance(r, Outcome)
-                    else Outcome(c, "skipped" if r == NOT_STARTED else "failed", r)
-                    for c, r in zip(phase, e.results, strict=True)
-                ]
-                outcomes += [
-                    Outcome(c, "skipped", NOT_STARTED) for later in phases[i + 1 :] for c in later
-                ]
-                raise Interrupted(ApplyReport(outcomes=outcomes)) from None
-        return outcomes
-
-    def _apply_progress(self, before: int, total: int) -> Callable[[int, int], None] | None:
-        """One count across both phases: the user sees 30 changes, not 6 and then 24."""
-        progress = self.progress
-        return None if progress is None else lambda done, _: progress("apply", before + done, total)
-
-    def _apply_one(self, change: Change, checks: Preconditions) -> Outcome:
-        if change.provider_key in self._exhausted:
-            return Outcome(change, "skipped", self._exhausted[change.provider_key])
-        verdict = checks.check(change)
-        if verdict.stale:
-            return Outcome(change, "skipped", verdict.stale)
-        if verdict.gone:
-            return Outcome(
-                change, "applied", written=Written(note="already gone (deleted meanwhile)")
-            )
-        try:
-            written = self.providers[change.provider_key].apply(change)
-        except RateLimitedError as e:
-            # The service's budget is spent (some services count per day): the rest would only fail the same way.
-            self._exhausted.setdefault(
-                change.provider_key, f"not attempted: {change.provider_key} rate limit exhausted"
-            )
-            log.info("%s %s %r failed: %s", change.action, change.scope, change.key, e)
-            return Outcome(change, "failed", str(e))
-        except ProvisionerError as e:
-            log.info("%s %s %r failed: %s", change.action, change.scope, change.key, e)
-            return Outcome(change, "failed", str(e))
-        log.info("%s %s %r done", change.action, change.scope, change.key)
-        return Outcome(change, "applied", written=written if isinstance(written, Written) else None)
-
-    def _after_apply(self, run: Survey, report: ApplyReport) -> tuple[list[str], list[str]]:
-        """Post-apply steps (publishing) per scope: notes for the user, and the steps that failed."""
-        notes: list[str] = []
-        failed: list[str] = []
-        for scope in run.scopes:
-            mine = [
-                o
-                for o in report.outcomes
-                if (o.change.provider, o.change.scope) == (scope.provider, scope.name)
-            ]
-            done = [o.change for o in mine if o.status == "applied"]
-            step = self.providers[scope.provider_key].post_apply_step(scope)
-            if not done or step is None:
-                continue
-            if len(done) < len(
-                mine
-            ):  # what did change is live: people should see it, the rest follows later
-                notes.append(f"{scope.name}: {step} covers the {len(done)} changes that succeeded")
-            try:
-                notes += self.providers[scope.provider_key].after_apply(scope, applied=done)
-            except ProvisionerError as e:
-                failed.append(f"{scope.name}: post-apply step failed: {e}")
-        return notes, failed
-
-    def republish(self, run: Survey) -> ApplyReport:
-        """The post-apply step of every scope that has one, as if everything had changed."""
-        report = ApplyReport()
-        for scope in run.scopes:
-            provider = self.providers[scope.provider_key]
-            if provider.post_apply_step(scope) is None:
-                continue
-            try:
-                report.notes += provider.publish_all(scope, desired=_filled(run, scope))
-            except ProvisionerError as e:
-                report.failed_steps.append(f"{scope.name}: post-apply step failed: {e}")
-        return report
-
-    def _verify(self, run: Survey, report: ApplyReport) -> None:
-        """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
-        every applied change that did not take effect into a failure naming the object and field."""
-        from provisioner.applying.verify import Verifier  # apply only: plan does not import it
-
-        Verifier(
-            self.providers, self._read, self._map, self.clock.monotonic, self.clock.sleep
-        ).check(run, report)
-
-    def _map(self, what: str, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        todo = list(items)
-        if not todo:
-            return []
-        done: list[R] = []
-        if self.progress:  # the start of the phase: progress can then be shown by how long it takes
-            self.progress(what, 0, len(todo))
-        with ThreadPoolExecutor(
-            max_workers=max(1, self.parallelism), thread_name_prefix=what
-        ) as pool:
-            for result in pool.map(fn, todo):
-                done.append(result)
-                if self.progress:
-                    self.progress(what, len(done), len(todo))
-        return done
 
 
-def _filled(run: Survey, scope: Scope) -> dict[str, Record]:
-    """The declared records with the fields they leave unmanaged taken from live (what the object holds)."""
-    k = (scope.provider, scope.name)
-    live = run.live[k]
-    return {
-        key: replace(rec, values={**(live[key].values if key in live else {}), **rec.values})
-        for key, rec in run.desired[k].items()
-    }
+def _planned(
+    workers: Workers,
+    run: Survey,
+    note: str = "",
+    already: Sequence[Change] = (),
+    saved: int = 0,
+    *,
+    words: bool = True,
+) -> Planned:
+    from provisioner.applying.budgets import budgets
+    from provisioner.planning.words import described
 
-
-def _keys(scopes: list[Scope]) -> list[tuple[str, str]]:
-    return [(s.provider, s.name) for s in scopes]
+    if words:
+        run.plan = described(run.plan)
+    found = budgets(workers.providers, run, run.plan.changes)
+    return Planned(run, workers, note, found, tuple(already), saved)

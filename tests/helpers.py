@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from provisioner.applying import run as applying
+from provisioner.core.outcomes import ApplyReport, Survey
 from provisioner.core.plan import Change
 from provisioner.core.records import Loaded, Record, Scope
 from provisioner.files.fields import Safety
+from provisioner.planning import run as planning
+from provisioner.planning.reading import Workers
 from provisioner.providers.base import Provider, Written
+
+
+class Driver:
+    """Planning and applying over the given providers, as the engine drives them (without files, selection
+    or a CLI): ``survey`` then ``apply``."""
+
+    def __init__(self, providers: Mapping[str, Provider], **settings: Any) -> None:
+        self.workers = Workers(providers, **settings)
+
+    def survey(self, workspace: Any, **kw: Any) -> Survey:
+        return planning.survey(self.workers, workspace, **kw)
+
+    def apply(self, run: Survey, **kw: Any) -> ApplyReport:
+        return applying.apply(self.workers, run, **kw)
 
 
 def scope(

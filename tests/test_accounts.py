@@ -144,7 +144,7 @@ def test_import_for_an_account_writes_it_and_plans_empty(
     assert again.exit_code == 1
     assert "cannot merge into this file: it is for account 'east', not '(default)'" in again.stderr
     assert (
-        "provider: planning_center\naccount: east\nperson: 111"
+        "provider: planning_center\naccount: east\nperson: Jane Doe  # person 111"
         in cli("import", "planning-center", "--person", "111", "--account", "east").stdout
     )
 

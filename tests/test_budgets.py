@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from provisioner.applying.budgets import RequestBudget, budgets, check_budgets, request_estimate
+from provisioner.applying.budgets import budgets, check_budgets, request_estimate
 from provisioner.core.errors import SafetyError
+from provisioner.core.outcomes import RequestBudget, Survey
 from provisioner.core.records import Change, Plan, Record, Scope
-from provisioner.engine import Survey
 from tests.helpers import FakeProvider
 
 

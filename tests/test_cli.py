@@ -313,10 +313,9 @@ def test_saved_plan_does_not_depend_on_the_directory_or_path_spelling(
 
 def test_ctrl_c_summary_tells_skipped_from_not_started(capsys: pytest.CaptureFixture[str]) -> None:
     """Measured today: a change skipped as stale before Ctrl-C was counted as "not started"."""
-    from provisioner.applying.interruptible import NOT_STARTED
     from provisioner.cli.common import interrupted
+    from provisioner.core.outcomes import NOT_STARTED, ApplyReport, Outcome
     from provisioner.core.plan import Change
-    from provisioner.engine import ApplyReport, Outcome
 
     def change(key: str) -> Change:
         return Change(

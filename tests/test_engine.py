@@ -8,8 +8,7 @@ from provisioner.applying.saved import check_saved
 from provisioner.core.clock import FakeClock
 from provisioner.core.errors import PlanError, RateLimitedError, SafetyError, ServerError
 from provisioner.core.records import Scope, Workspace
-from provisioner.engine import Engine
-from tests.helpers import FakeProvider, rec
+from tests.helpers import Driver, FakeProvider, rec
 
 WS = Workspace((), "sha256:inputs")
 
@@ -18,8 +17,8 @@ def scope(name: str, **kw: object) -> Scope:
     return Scope("fake", name, {"scope": name}, **kw)  # type: ignore[arg-type]
 
 
-def engine(provider: FakeProvider) -> Engine:
-    return Engine({"fake": provider}, parallelism=4)
+def engine(provider: FakeProvider) -> Driver:
+    return Driver({"fake": provider}, parallelism=4)
 
 
 def two_scopes() -> FakeProvider:
@@ -85,7 +84,7 @@ def test_one_failure_does_not_stop_the_others_and_rate_exhaustion_skips() -> Non
     assert not report.ok
     provider = two_scopes()
     provider.fail = {"gone": RateLimitedError("daily budget spent")}
-    eng = Engine({"fake": provider}, parallelism=1)
+    eng = Driver({"fake": provider}, parallelism=1)
     report = eng.apply(eng.survey(WS))
     assert [(o.change.key, o.status) for o in report.outcomes] == [
         ("gone", "failed"),
@@ -145,7 +144,7 @@ def test_a_run_removes_its_own_copy_when_an_older_one_exists() -> None:
 def test_a_later_copy_made_by_another_writer_is_left_and_the_run_is_not_certain() -> None:
     provider = two_scopes()
     eng = engine(provider)
-    eng.clock = FakeClock()  # the few seconds it looks again are not slept for real
+    eng.workers.clock = FakeClock()  # the few seconds it looks again are not slept for real
     run = eng.survey(WS)
     real_apply = provider.apply
 
@@ -169,5 +168,7 @@ def test_a_later_copy_made_by_another_writer_is_left_and_the_run_is_not_certain(
             "the lowest id and stays); the next plan shows the duplicate, and with prune on deletes it"
         ]
     )
-    assert eng.clock.slept == 5.0  # looked again for a while: another writer may be removing it
+    assert (
+        eng.workers.clock.slept == 5.0
+    )  # looked again for a while: another writer may be removing it
     assert ("delete", "new (#20000)") not in provider.applied

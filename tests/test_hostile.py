@@ -41,7 +41,7 @@ ROSTER = (
 )
 BAD_TYPE_AND_DUPLICATE = (
     "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n"
-    "    team_members:\n      - {person: abc, team: 22}\n      - {person: 111, team: 22}\n"
+    "    team_members:\n      - {person: [abc], team: 22}\n      - {person: 111, team: 22}\n"
     "      - {person: 111, team: 22}\n"
 )
 BAD_SESSION_AND_DUPLICATE = (
@@ -571,7 +571,7 @@ ROWS = [
         "a.yaml:8:9: person 111 on team 22 of plan 5678 is declared twice",
         files={"s/a.yaml": BAD_TYPE_AND_DUPLICATE},
         check=lambda ctx, out: _has(
-            out, "a.yaml:6:18: rosters.0.team_members.0.person: an id must be"
+            out, "a.yaml:6:18: rosters.0.team_members.0.person: person must be an id, a name or"
         ),
     ),
     Row(

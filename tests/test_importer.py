@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -94,17 +95,22 @@ def test_rosters_round_trip_plans_empty(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "sunday.yaml"
     text = import_plan_empty(cli, path, "planning-center", "--service-type", "1234")
     doc = load(path)
-    assert doc["provider"] == "planning_center" and doc["service_type"] == 1234
-    assert [r["plan"] for r in doc["rosters"]] == [5678, 5679, 5680]
+    # Names and dates, with the ids in comments (contract §2.2).
+    assert doc["provider"] == "planning_center" and doc["service_type"] == "Sunday Services"
+    assert [r["plan"] for r in doc["rosters"]] == [
+        date(2026, 12, 6),
+        date(2026, 12, 13),
+        date(2026, 12, 20),
+    ]
     assert doc["rosters"][0]["team_members"][0] == {
-        "person": 111,
-        "team": 22,
+        "person": "Jane Doe",
+        "team": "Band",
         "position": "Vocals",
         "status": "U",
     }
-    assert "service_type: 1234  # Sunday Services\n" in text
-    assert "  - plan: 5678  # Advent 2 (December 6, 2026)\n" in text
-    assert "      - person: 111  # Jane Doe\n        team: 22  # Band\n" in text
+    assert "service_type: Sunday Services  # service type 1234\n" in text
+    assert "  - plan: 2026-12-06  # plan 5678, Advent 2\n" in text
+    assert "      - person: Jane Doe  # person 111\n        team: Band  # team 22\n" in text
 
 
 def test_rosters_of_chosen_plans_keep_notes(cli: Cli, sb: Any, tmp_path: Path) -> None:
@@ -113,7 +119,7 @@ def test_rosters_of_chosen_plans_keep_notes(cli: Cli, sb: Any, tmp_path: Path) -
     path = tmp_path / "advent3.yaml"
     import_plan_empty(cli, path, "planning-center", "--service-type", "1234", "--plan", "5679")
     rosters = load(path)["rosters"]
-    assert [r["plan"] for r in rosters] == [5679]
+    assert [r["plan"] for r in rosters] == [date(2026, 12, 13)]
     assert rosters[0]["team_members"][0]["notes"] == "Bring in-ears"
     assert "notes" not in rosters[0]["team_members"][1]
 
@@ -147,10 +153,18 @@ def test_responses_round_trip_plans_empty(cli: Cli, tmp_path: Path) -> None:
     text = import_plan_empty(cli, path, "planning-center", "--person", "114")
     assert load(path) == {
         "provider": "planning_center",
-        "person": 114,
-        "responses": [{"plan": 5678, "team": 22, "response": "declined", "reason": "Traveling"}],
+        "person": "David Kim",
+        "responses": [
+            {
+                "plan": date(2026, 12, 6),
+                "team": "Band",
+                "response": "declined",
+                "reason": "Traveling",
+            }
+        ],
     }
-    assert "person: 114  # David Kim\n" in text
+    assert "person: David Kim  # person 114\n" in text
+    assert "  - plan: 2026-12-06  # plan 5678\n    team: Band  # team 22\n" in text
     assert "# Pending (not answered yet)" in text and "#   plan 5680 team 24" in text
 
 
@@ -354,7 +368,18 @@ def test_merge_rosters_respects_unmanaged_fields(cli: Cli, sb: Any, tmp_path: Pa
         "position" not in people[111]
     )  # the user does not manage Jane's position: still not managed
     assert people[112]["notes"] == ""  # live has no notes: the key the user manages stays, empty
-    assert set(people) == {111, 112, 113, 114, 115, 116, 117, 118, 999}
+    # The file's entries keep their ids; the live members it lacked come in by name.
+    assert set(people) == {
+        *(111, 112, 999),
+        *(
+            "Maria Garcia",
+            "David Kim",
+            "Sarah Johnson",
+            "Michael Brown",
+            "Emily Davis",
+            "Daniel Lee",
+        ),
+    }
 
 
 def test_merge_responses_matches_entries_without_team(cli: Cli, sb: Any, tmp_path: Path) -> None:
@@ -426,8 +451,8 @@ def test_merge_never_edits_a_shared_team_member_in_place(cli: Cli, sb: Any, tmp_
         "status": "U",
     }
     assert rosters[1]["team_members"][0] == {
-        "person": 111,
-        "team": 22,
+        "person": "Jane Doe",  # a plain entry of its own for plan 5679, written as imports write
+        "team": "Band",
         "position": "Vocals",
         "status": "D",
     }
@@ -544,34 +569,27 @@ def test_merge_into_the_example_keeps_file_only_members_managed_notes_and_unsele
     cli: Cli, tmp_path: Path
 ) -> None:
     original = EXAMPLE.read_text(encoding="utf-8")
-    assert (
-        "{person: 119, team: 22, position: Keys, status: U}" in original
-    )  # in the file, not in live
-    assert (
-        "{person: 111, team: 22, position: Vocals, notes: Bring in-ears}" in original
-    )  # live notes are ""
+    grace = "{person: Grace Wilson, team: Band, position: Keys, status: U}"
+    assert grace in original  # in the file, not in live
+    jane = "{person: Jane Doe, team: Band, position: Vocals, notes: Bring in-ears}"
+    assert jane in original  # live notes are ""
     path, done = merge_into(
         cli, tmp_path, original, "planning-center", "--service-type", "1234", "--plan", "5678"
     )
     assert done.exit_code == 0, done.stderr
     assert "kept 1 team member not in live: person 119 / team 22 / Keys on plan 5678" in done.stderr
-    # Plan 5679 is live; --plan 5678 only left it out of this import.
-    assert "not in live: plan 5679" not in done.stderr
-    assert "left unchanged: plan 5679 (not selected)" in done.stderr
+    # Plan 5679 is live; --plan 5678 only left it out of this import (the file names it by title).
+    assert "not in live: plan" not in done.stderr
+    assert "left unchanged: plan {'title': 'Advent 3'} (not selected)" in done.stderr
     text = path.read_text(encoding="utf-8")
-    assert (
-        "      - {person: 119, team: 22, position: Keys, status: U}  "
-        "              # Grace replaces David on keys\n" in text
-    )
-    assert (
-        '      - {person: 111, team: 22, position: Vocals, notes: ""}              # Jane Doe, Band\n'
-        in text
-    )
-    assert text[text.index("  - plan: 5679") :] == original[original.index("  - plan: 5679") :]
+    assert f"      - {grace}          # Grace replaces David on keys\n" in text
+    assert '      - {person: Jane Doe, team: Band, position: Vocals, notes: ""}\n' in text
+    start = "  - plan: {title: Advent 3}"
+    assert text[text.index(start) :] == original[original.index(start) :]
     rosters = load(path)["rosters"]
     assert rosters[0]["team_members"][0] == {
-        "person": 111,
-        "team": 22,
+        "person": "Jane Doe",
+        "team": "Band",
         "position": "Vocals",
         "notes": "",
     }
@@ -646,7 +664,7 @@ def test_merge_keeps_file_only_members_of_a_shared_list(cli: Cli, tmp_path: Path
     assert "kept 1 team member not in live: person 999 / team 22 / Keys on plan 5679" in done.stderr
     for roster in load(path)["rosters"]:
         assert roster["team_members"] == [
-            {"person": 111, "team": 22, "position": "Vocals", "status": "U"},
+            {"person": "Jane Doe", "team": "Band", "position": "Vocals", "status": "U"},
             {"person": 999, "team": 22, "position": "Keys"},
         ]
     out = path.read_text(encoding="utf-8")
@@ -725,6 +743,11 @@ def test_future_keeps_to_plans_still_to_come(cli: Cli, sb: Any, tmp_path: Path) 
         ).exit_code
         == 0
     )
-    assert [r["plan"] for r in load(tmp_path / "f.yaml")["rosters"]] == [5678, 5679, 5680]
+    assert [r["plan"] for r in load(tmp_path / "f.yaml")["rosters"]] == [
+        date(2026, 12, 6),
+        date(2026, 12, 13),
+        date(2026, 12, 20),
+    ]
+    # The plans to import come from filter=future; whether a date names one plan is told from them all.
     paths = [r["query"] for r in sb.requests() if r["path"].endswith("/service_types/1234/plans")]
-    assert paths and all(q.get("filter") == "future" for q in paths)
+    assert [q.get("filter") for q in paths] == ["future", None]

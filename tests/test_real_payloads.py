@@ -237,8 +237,8 @@ def _time(tid: str, kind: str, name: str, starts: str) -> dict[str, Any]:
 
 
 def test_full_schedule_objects_feed_responses_and_partial_accepts(tmp_path: Path) -> None:
-    from provisioner.engine import Engine
     from provisioner.files.loader import load_workspace
+    from tests.helpers import Driver
 
     page = {
         "data": [
@@ -283,7 +283,7 @@ def test_full_schedule_objects_feed_responses_and_partial_accepts(tmp_path: Path
         encoding="utf-8",
     )
     with ReplayServer(exchanges=exchanges, by_path=True) as server:
-        engine = Engine({"planning_center": pco(server.url)}, parallelism=1)
+        engine = Driver({"planning_center": pco(server.url)}, parallelism=1)
         run = engine.survey(load_workspace([str(tmp_path)]))
     assert (
         run.plan.empty

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from provisioner.core.plan import Change, Plan, ScopeReport
-from provisioner.render import render
+from provisioner.planning.words import described
+from provisioner.render import render as render_words
 from provisioner.render.buffer import SizedBuffer
 from provisioner.render.markdown import LIMIT, MARKER, TABLE_ROWS, render_markdown
 from provisioner.render.text import render_text
@@ -139,15 +140,20 @@ def small_plan() -> Plan:
     return Plan(changes, scopes, ("session 13 overlaps session 14",))
 
 
+def render(plan: Plan, fmt: str, out: io.StringIO, **kw: Any) -> None:
+    """As the CLI renders: the plan in its services' words, computed before (the engine does it)."""
+    render_words(described(plan), fmt, out, **kw)
+
+
 def md(plan: Plan, **kw: Any) -> str:
     out = io.StringIO()
-    render_markdown(plan, out, **kw)
+    render_markdown(described(plan), out, **kw)
     return out.getvalue()
 
 
 def text(plan: Plan, color: bool = False) -> str:
     out = io.StringIO()
-    render_text(plan, out, color=color)
+    render_text(described(plan), out, color=color)
     return out.getvalue()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from provisioner.core.plan import Change, Plan
+from provisioner.planning.words import described
 from provisioner.providers.guidebook.impact import guidebook_impact
 from provisioner.providers.planning_center.impact import change_ids, planning_center_impact
 from provisioner.render.impact import ScopeImpact, named_key, plan_impact
@@ -249,6 +250,6 @@ def test_plan_impact_groups_by_scope_and_skips_empty_ones() -> None:
     ]
     other = Change(action="create", provider="other", scope="x", key="k", fields={}, reason="r")
     plan = Plan((*moved, other, response("accepted")))
-    assert plan_impact(plan) == [
+    assert plan_impact(described(plan)) == [
         ScopeImpact(("planning_center", "person 111"), ("Jane Doe: accepts Dec 6 Band",))
     ]

@@ -122,18 +122,18 @@ def test_pagination_next_absent_on_last_page(sb: SandboxServer, http: requests.S
         bodies.append(body)
         ids += [p["id"] for p in body["data"]]
         page = body["links"].get("next")
-    assert ids == [str(i) for i in range(111, 131)] and len(bodies) == 4
+    assert ids == [str(i) for i in range(111, 136)] and len(bodies) == 5
     first, last = bodies[0], bodies[-1]
     assert "prev" not in first["links"] and first["meta"]["next"] == {"offset": 6}
     assert "where[x]=1" in first["links"]["next"]
     assert set(last["links"]) == {"self", "prev"} and "next" not in last["meta"]
     assert (
-        last["meta"]["total_count"] == 20
-        and last["meta"]["count"] == 2
-        and last["meta"]["prev"] == {"offset": 12}
+        last["meta"]["total_count"] == 25
+        and last["meta"]["count"] == 1
+        and last["meta"]["prev"] == {"offset": 18}
     )
     capped = http.get(sb.pco_url + "services/v2/people", params={"per_page": 1000}).json()
-    assert capped["meta"]["count"] == 20 and "next" not in capped["links"]
+    assert capped["meta"]["count"] == 25 and "next" not in capped["links"]
 
 
 def test_read_resources(sb: SandboxServer, http: requests.Session) -> None:

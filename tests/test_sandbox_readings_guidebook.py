@@ -57,6 +57,8 @@ def test_defaults_python_and_http_switches(sb: SandboxServer) -> None:
         "pco.member_path": "both",
         "pco.declined": "with-declined",
         "pco.respond_others": "allowed",
+        "pco.sort_date": "utc",
+        "pco.org_time_zone": "present",
     }
     sb.set_readings({"guidebook.body": "form-only"})
     assert sb.readings()["guidebook.body"] == "form-only"

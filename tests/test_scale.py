@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from provisioner.core.errors import ValidationError
 from provisioner.core.plan import Change, Plan, fingerprint
+from provisioner.core.positions import Pos, position
 from provisioner.core.records import Record
 from provisioner.files.loader import load_workspace
-from provisioner.files.positions import Pos, position
 from provisioner.files.yamlnodes import parse
 from provisioner.planning.diff import diff_scope
 from provisioner.providers.guidebook.impact import exact_rows
@@ -218,9 +218,9 @@ def test_a_survey_leaves_no_garbage_cycles(
 ) -> None:
     """The survey runs with the collector paused and freezes what it made (collector.py): sound only while it
     makes no garbage cycles, which would then be kept for the run."""
-    from provisioner.engine import Engine
     from provisioner.providers import registry
     from tests.conftest import sandbox_env
+    from tests.helpers import Driver
 
     path = write(
         "a.yaml",
@@ -235,7 +235,7 @@ def test_a_survey_leaves_no_garbage_cycles(
     )
     ws = load_workspace([str(path)])
     monkeypatch.setattr(gc, "freeze", lambda: None)
-    engine = Engine(registry.build(ws, sandbox_env(sb)), parallelism=2)
+    engine = Driver(registry.build(ws, sandbox_env(sb)), parallelism=2)
     engine.survey(
         ws
     )  # the first one also makes what lives as long as the process (connections, caches)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,20 @@ def validator() -> jsonschema.Draft202012Validator:
 
 
 def errors(validator: jsonschema.Draft202012Validator, text: str) -> list[str]:
-    data = YAML(typ="safe").load(textwrap.dedent(text))
+    data = _as_editors_read(YAML(typ="safe").load(textwrap.dedent(text)))
     return [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)
     ]
+
+
+def _as_editors_read(node: Any) -> Any:
+    """Editors (yaml-language-server) read YAML 1.2's core schema, where `2026-12-13` is a string; ruamel's
+    safe loader makes it a date."""
+    if isinstance(node, dict):
+        return {k: _as_editors_read(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_as_editors_read(v) for v in node]
+    return node.isoformat() if isinstance(node, date) else node
 
 
 def loader_accepts(text: str) -> bool:

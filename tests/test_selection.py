@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import pytest
 
 from provisioner.core.errors import ConfigError
+from provisioner.core.positions import Pos
 from provisioner.core.records import Loaded, Scope
 from provisioner.files.fields import Strict
-from provisioner.files.positions import Pos
 from provisioner.planning.selection import (
     Selection,
     Target,

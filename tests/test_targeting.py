@@ -91,7 +91,8 @@ def test_plan_with_targets_reads_only_those_scopes(cli: Cli, sb: SandboxServer, 
     titles = [
         line for line in result.stdout.splitlines() if " · " in line and not line.startswith(" ")
     ]
-    assert titles == ["guidebook · guide 48", "planning_center · person 111"]
+    assert titles == ["guidebook · guide 48"]  # the person's scope is titled by her name:
+    assert "\nJane Doe (person 111)\n" in result.stdout
 
 
 def test_quiet_plan_with_a_target_keeps_stderr_empty(cli: Cli, repo: Path) -> None:

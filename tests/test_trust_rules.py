@@ -163,7 +163,7 @@ def test_two_positions_on_one_team_import_as_two_entries_and_plan_empty(
     sb.store.add_team_member(5678, 111, 22, status="C", position="Keys")  # 111 also sings (Vocals)
     done = cli("import", "planning-center", "--service-type", "1234", "--plan", "5678")
     assert done.exit_code == 0, done.stderr
-    assert "person: 111" in done.stdout and done.stdout.count("person: 111") == 2
+    assert done.stdout.count("person: Jane Doe  # person 111") == 2
     assert "position: Vocals" in done.stdout and "position: Keys" in done.stdout
     path = tmp_path / "roster.yaml"
     path.write_text(done.stdout, encoding="utf-8")

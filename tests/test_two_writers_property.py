@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from provisioner.core.plan import Change
 from provisioner.core.records import Loaded, Record, Scope, Workspace, add_live
-from provisioner.engine import Engine
 from provisioner.providers.base import Provider, Written
+from tests.helpers import Driver
 
 T = TypeVar("T")
 WS = Workspace((), "sha256:inputs")
@@ -113,7 +113,7 @@ def test_two_writers_converge_on_the_lowest_ids(
     def run(me: int) -> None:
         try:
             # A writer either trusts its plan's read for the whole apply or re-reads before every change.
-            eng = Engine(
+            eng = Driver(
                 {"fake": Writer(me, service, desired)},
                 parallelism=1,
                 fresh_for=0.0 if fresh[me] else None,

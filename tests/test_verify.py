@@ -4,14 +4,12 @@ POSTs are waited for, and a re-read that fails is reported without undoing anyth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
-
-from provisioner.applying.verify import Verifier
+from provisioner.applying.verify import verify
 from provisioner.core.errors import ApiError, ProvisionerError
+from provisioner.core.outcomes import ApplyReport, Outcome, Survey
 from provisioner.core.records import Change, Plan, Record, Scope
-from provisioner.engine import ApplyReport, Outcome, Survey
 from provisioner.planning.diff import diff_scope
+from provisioner.planning.reading import Workers
 from provisioner.providers.base import Written
 from tests.helpers import FakeProvider, rec
 
@@ -19,12 +17,8 @@ SCOPE = Scope("fake", "guide 1", {"guide": 1})
 K = SCOPE.ident
 
 
-def serial(what: str, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
-    return [fn(i) for i in items]
-
-
 class Checker:
-    """A Verifier over one fake provider whose re-read answers ``after``; sleeps are recorded."""
+    """The check after apply over one fake provider whose re-read answers ``after``; sleeps are recorded."""
 
     def __init__(self, after: dict[str, Record] | ProvisionerError, now: float = 100.0) -> None:
         self.provider = FakeProvider([SCOPE], {}, {})
@@ -36,16 +30,22 @@ class Checker:
         self.removed.append(change)
         return None
 
-    def read(self, scope: Scope) -> dict[str, Record] | ProvisionerError:
+    def read(self, scope: Scope) -> dict[str, Record]:
+        if isinstance(self.after, ProvisionerError):
+            raise self.after
         return self.after
+
+    def monotonic(self) -> float:  # time stands still; sleeps are recorded
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
 
     def check(self, run: Survey, outcomes: list[Outcome]) -> ApplyReport:
         report = ApplyReport(outcomes=outcomes)
         self.provider._desired = {SCOPE.name: run.desired[K]}  # resolved again after the writes
-        verifier = Verifier(
-            {"fake": self.provider}, self.read, serial, lambda: self.now, self.slept.append
-        )
-        verifier.check(run, report)
+        self.provider.read = self.read  # type: ignore[method-assign]
+        verify(Workers({"fake": self.provider}, parallelism=1, clock=self), run, report)
         return report
 
 

@@ -4,29 +4,11 @@ that is more than the cap allows."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from provisioner.core.errors import SafetyError
+from provisioner.core.outcomes import RequestBudget, Survey
 from provisioner.core.records import Change
 from provisioner.providers.base import Provider
-
-if TYPE_CHECKING:
-    from provisioner.engine import Survey
-
-
-@dataclass(frozen=True)
-class RequestBudget:
-    """Requests an apply will use against a service's daily cap."""
-
-    service: str
-    used: int
-    limit: int
-    setting: str
-
-    @property
-    def exceeded(self) -> bool:
-        return self.used > self.limit
 
 
 def request_estimate(

@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
+from provisioner.core.outcomes import IN_FLIGHT, NOT_STARTED
+
 T = TypeVar("T")
 R = TypeVar("R")
-NOT_STARTED = "not started (interrupted)"
-IN_FLIGHT = "interrupted while in flight; the next plan shows whether it took effect"
 
 
 class Stopped(Exception, Generic[R]):

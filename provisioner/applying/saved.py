@@ -3,18 +3,30 @@ its scopes (stale, pending, or already applied). Plain functions over plain valu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from provisioner.applying.preconditions import moved_fields
 from provisioner.core.errors import StalePlanError
+from provisioner.core.outcomes import Survey
 from provisioner.core.plan import FORMAT_VERSION, fingerprint
 from provisioner.core.records import Change, Plan, Record, Scope
+from provisioner.files.io import FileProblem, read_bounded
 from provisioner.planning.diff import diff_scope
 
-if TYPE_CHECKING:
-    from provisioner.engine import Survey
+MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger than this is not one we wrote
+
+
+def read_plan_file(path: str) -> Plan:
+    """The plan ``plan --out`` wrote to ``path``; StalePlanError for anything else."""
+    try:
+        return load_saved(json.loads(read_bounded(path, MAX_PLAN_BYTES)))
+    except FileProblem as e:
+        raise StalePlanError(f"cannot read plan file {path}: {e}") from e
+    except (ValueError, RecursionError) as e:
+        raise StalePlanError(f"cannot read plan file {path}: not JSON ({e})") from e
 
 
 def load_saved(data: Any) -> Plan:

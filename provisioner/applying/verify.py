@@ -4,37 +4,32 @@ contract §4, §6)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
 
 from provisioner.applying.duplicates import Created, rekeyed
 from provisioner.applying.duplicates import resolve as resolve_twins
 from provisioner.core.errors import ProvisionerError
+from provisioner.core.outcomes import ApplyReport, Outcome, Survey
 from provisioner.core.records import Change, Record, Scope
 from provisioner.planning.diff import diff_scope, field_diff
-from provisioner.providers.base import Provider
-from provisioner.render.impact import (
-    field_name,
-)  # messages use the YAML's field names, not the API's
-
-if TYPE_CHECKING:
-    from provisioner.engine import ApplyReport, Outcome, Survey
-
+from provisioner.planning.reading import Workers, unexpected
+from provisioner.planning.words import field_name  # the YAML's field names, not the API's
 
 OTHERS_WAIT = 5.0  # seconds a duplicate this run did not make is looked at again before exit 1
 OTHERS_STEP = 1.0
 
 
-@dataclass
-class Verifier:
-    """The engine's providers and tools, for one check after apply."""
+def verify(workers: Workers, run: Survey, report: ApplyReport) -> None:
+    """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
+    every applied change that did not take effect into a failure naming the object and field."""
+    _Verifier(workers).check(run, report)
 
-    providers: Mapping[str, Provider]
-    read: Callable[[Scope], dict[str, Record] | ProvisionerError]
-    map: Callable[[str, Callable[[Any], Any], Iterable[Any]], list[Any]]
-    clock: Callable[[], float]
-    sleep: Callable[[float], None]
+
+@dataclass
+class _Verifier:
+    """The run's providers and thread pool, for one check after apply."""
+
+    workers: Workers
 
     def check(self, run: Survey, report: ApplyReport) -> None:
         """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
@@ -44,7 +39,9 @@ class Verifier:
             (o.change.provider, o.change.scope) for o in report.outcomes if o.status == "applied"
         }
         touched = [s for s in run.scopes if (s.provider, s.name) in applied]
-        for scope, live in zip(touched, self.map("verify", self.read, touched), strict=True):
+        for scope, live in zip(
+            touched, self.workers.map("verify", self.workers.read, touched), strict=True
+        ):
             if isinstance(live, ProvisionerError):
                 # The writes happened, but whether they took effect (or left a duplicate) is unknown:
                 # exit 1 with what is uncertain, never 0 (issue 23); the next run's plan shows the rest.
@@ -72,9 +69,9 @@ class Verifier:
             and o.written.settle_until
             and o.written.unanswered
         ]
-        left = max(until) - self.clock() if until else 0.0
+        left = max(until) - self.workers.clock.monotonic() if until else 0.0
         if left > 0:  # a POST that timed out was already waited for longer while it was adopted
-            self.sleep(left)
+            self.workers.clock.sleep(left)
 
     def _dedupe(
         self, scope: Scope, live: dict[str, Record], mine: list[Outcome], report: ApplyReport
@@ -87,7 +84,7 @@ class Verifier:
         twins = resolve_twins(scope, live, created)
         report.notes += twins.notes
         gone = set()
-        errors = self.map("dedupe", self._apply_plain, twins.removals)
+        errors = self.workers.map("dedupe", self._apply_plain, twins.removals)
         for removal, error in zip(twins.removals, errors, strict=True):
             if error is None:
                 gone.add(removal.key)
@@ -101,9 +98,9 @@ class Verifier:
         # A copy this run did not make may be another writer's, which that writer is removing right now
         # (lowest id wins): look again for a few seconds before calling the run uncertain.
         while uncertain and waited < OTHERS_WAIT:
-            self.sleep(OTHERS_STEP)
+            self.workers.clock.sleep(OTHERS_STEP)
             waited += OTHERS_STEP
-            again = self.read(scope)
+            again = self.workers.read(scope)
             if isinstance(again, ProvisionerError):
                 break
             live = again
@@ -113,9 +110,11 @@ class Verifier:
 
     def _apply_plain(self, change: Change) -> str | None:
         try:
-            self.providers[change.provider_key].apply(change)
+            self.workers.providers[change.provider_key].apply(change)
         except ProvisionerError as e:
             return str(e)
+        except Exception as e:  # the boundary: a provider's bug fails this removal, not the apply
+            return str(unexpected(f"removing {change.key!r}", e))
         return None
 
     def _check_effect(
@@ -144,7 +143,7 @@ class Verifier:
                     else f"{', '.join(sorted(field_name(c, n) for n in what.fields))} still "
                     f"differ{'s' if len(what.fields) == 1 else ''}"
                 )
-                hint = self.providers[scope.provider_key].explain_unconverged(
+                hint = self.workers.providers[scope.provider_key].explain_unconverged(
                     c, live=live.get(c.key)
                 )
                 detail += f" — {hint}" if hint else ""
@@ -156,8 +155,8 @@ class Verifier:
     def _left(self, scope: Scope, run: Survey, live: dict[str, Record]) -> dict[str, Change]:
         """What a fresh plan would still do, by key."""
         try:  # resolved again against the new live state: a changed position pairs with its new key
-            want = self.providers[scope.provider_key].desired(scope, live)
-        except ProvisionerError:
+            want = self.workers.providers[scope.provider_key].desired(scope, live)
+        except Exception:  # any failure (a bug too): the plan's own resolution still holds
             want = run.desired[(scope.provider, scope.name)]
         return {c.key: c for c in diff_scope(scope, want, live)}
 

@@ -4,6 +4,7 @@ module of this package; this one holds the top-level group and adds them."""
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from typing import Any
 
 import click
@@ -11,8 +12,12 @@ import click
 from provisioner import __version__
 from provisioner.cli.apply import apply
 from provisioner.cli.common import github_annotation, usage_exits_1
+from provisioner.cli.doctor import doctor
+from provisioner.cli.drift import drift
 from provisioner.cli.imports import import_group
-from provisioner.cli.plan import doctor, drift, plan, schema, validate
+from provisioner.cli.plan import plan
+from provisioner.cli.schema import schema
+from provisioner.cli.validate import validate
 from provisioner.cli.verbosity import (
     QUIET_HELP,
     VERBOSE_HELP,
@@ -21,9 +26,10 @@ from provisioner.cli.verbosity import (
     verbosity_options,
 )
 from provisioner.providers import registry
-from provisioner_sandbox.cli import sandbox
 
 __all__ = ["github_annotation", "main"]
+# Loaded only when asked for: the emulator is a package of its own, imported by its command alone.
+LAZY = {"sandbox": "provisioner.cli.sandbox"}
 
 
 class Main(click.Group):
@@ -41,8 +47,13 @@ class Main(click.Group):
         except click.UsageError as e:
             usage_exits_1(e)
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY})
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in LAZY:
+            command = getattr(import_module(LAZY[cmd_name]), cmd_name)
         return verbosity_options(command) if command is not None else None
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -98,4 +109,3 @@ main.add_command(drift)
 main.add_command(doctor)
 main.add_command(schema)
 main.add_command(import_group)
-main.add_command(sandbox)

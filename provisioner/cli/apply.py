@@ -2,41 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
 from provisioner.cli.common import (
-    CHANGED_SINCE,
-    PARALLELISM,
-    PATHS,
-    RECORD,
-    ROOT,
-    TARGET,
     Fail,
-    default_paths,
     guard,
     interrupted,
-    load,
-    make_engine,
     outcome_lines,
-    planned,
-    report_budgets,
+    said,
+    settings,
     show,
     start_recording,
 )
-from provisioner.core.errors import StalePlanError
-from provisioner.planning import selection as select
-from provisioner.planning.selection import Selection
+from provisioner.cli.options import CHANGED_SINCE, PATHS, RUN, TARGET, root
+from provisioner.cli.plan import budget_lines
+from provisioner.core.outcomes import Interrupted
 
 if TYPE_CHECKING:
-    from provisioner.core.plan import Plan
-    from provisioner.core.records import Workspace
-    from provisioner.engine import ApplyReport, Engine, Survey
-
-MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger than this is not one we wrote
+    from provisioner.core.outcomes import ApplyReport
+    from provisioner.engine import Planned
 
 
 @click.command()
@@ -58,9 +45,7 @@ MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger than this is not one we 
     is_flag=True,
     help="Afterwards, publish every guide with `publish:` again in full.",
 )
-@PARALLELISM
-@ROOT
-@RECORD
+@RUN
 @guard
 def apply(
     paths: tuple[str, ...],
@@ -74,95 +59,56 @@ def apply(
     record_dir: str | None,
 ) -> None:
     """Apply a fresh plan, or exactly a saved one."""
+    from provisioner import engine
+
     start_recording(record_dir)
-    workspace = load(paths)
+    workspace = engine.load(paths, root())
+    if plan_file and (targets or changed_since):
+        raise Fail(
+            "error: --plan applies the saved plan's own scopes; leave out --target and --changed-since"
+        )
     if plan_file:
-        if targets or changed_since:
-            raise Fail(
-                "error: --plan applies the saved plan's own scopes; leave out --target and --changed-since"
-            )
-        saved = _load_plan(plan_file)
-        engine = make_engine(workspace, parallelism, {c.provider for c in saved.changes})
-        run = _saved_run(engine, workspace, saved)
+        planned = engine.plan_saved(
+            workspace, plan_file, republish=republish, settings=settings(parallelism)
+        )
+        _already(planned)
     else:
-        wanted = select.wanted(targets, changed_since, default_paths(paths), workspace)
-        engine = make_engine(workspace, parallelism, wanted.services())
-        run, _ = planned(engine, workspace, wanted, default_paths(paths), None, want_labels=True)
-    changes = run.plan.changes
-    show(run.plan, "text")
-    if run.plan.empty:
-        if republish:
-            try:
-                _report(engine.republish(run))
-            except KeyboardInterrupt:
-                from provisioner.engine import ApplyReport
-
-                interrupted(ApplyReport(failed_steps=["interrupted while publishing"]))
+        planned = engine.plan(
+            workspace,
+            paths,
+            targets=targets,
+            changed_since=changed_since,
+            settings=settings(parallelism),
+        )
+        said(planned.note)
+    show(planned.run.plan, "text")
+    if planned.run.plan.empty and not republish:
         return
-    from provisioner.applying.budgets import check_budgets
-
-    check_budgets(report_budgets(engine, run, changes), force=force)
-    engine.check_safety(
-        run, force=force
-    )  # before asking: a "yes" must not be followed by a refusal
-    if not auto_approve:
-        _confirm()
-    from provisioner.engine import Interrupted
-
+    if not planned.run.plan.empty:
+        budget_lines(planned)
     try:
-        report = engine.apply(run, force=force, changes=changes, republish=republish)
+        report = engine.apply(
+            planned, force=force, republish=republish, confirm=None if auto_approve else _confirm
+        )
     except Interrupted as e:
         interrupted(e.report)
     _report(report)
 
 
-def _load_plan(path: str) -> Plan:
-    from provisioner.applying.saved import load_saved
-    from provisioner.files.io import FileProblem, read_bounded
-
-    try:
-        return load_saved(json.loads(read_bounded(path, MAX_PLAN_BYTES)))
-    except FileProblem as e:
-        raise StalePlanError(f"cannot read plan file {path}: {e}") from e
-    except (ValueError, RecursionError) as e:
-        raise StalePlanError(f"cannot read plan file {path}: not JSON ({e})") from e
-
-
-def _saved_run(engine: Engine, workspace: Workspace, saved: Plan) -> Survey:
-    """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
-    everything shown, checked and applied is the saved plan's; the YAML resolved against each change's
-    recorded ``before`` must make that change (issue 23)."""
-    from provisioner.applying.saved import adopt_saved, check_saved, rederive
-
-    # The YAML is resolved again (its names read): each saved change must be one the YAML makes from the
-    # change's recorded `before` (contract §5), so an edited plan cannot carry out what nobody declared.
-    scopes = frozenset((c.provider, c.scope) for c in saved.changes)
-    fresh = engine.survey(workspace, only=Selection(scopes=scopes).pick)
-    problems = check_saved(saved, fresh)
-    if problems:
-        raise StalePlanError(
-            "refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems)
-        )
-    forged = rederive(saved, fresh, engine.desired_for)
-    if forged:
-        raise StalePlanError(
-            "refusing to apply a plan the YAML does not make, nothing was written:\n  "
-            + "\n  ".join(forged)
-        )
-    run, done = adopt_saved(saved, fresh)
-    if done and run.plan.empty:
-        n = len(done)
+def _already(planned: Planned) -> None:
+    """What of the saved plan live already holds (a plan applied before, or an apply that stopped)."""
+    done, left = len(planned.already), len(planned.run.plan.changes)
+    if done and not left:
         click.echo(
-            f"The saved plan is already applied: live state holds its {n} change{'s' if n != 1 else ''}.",
+            f"The saved plan is already applied: live state holds its {done} change{'s' if done != 1 else ''}.",
             err=True,
         )
     elif done:
         click.echo(
-            f"{len(done)} of the saved plan's {len(saved.changes)} changes are already applied; "
-            f"applying the other {len(run.plan.changes)}.",
+            f"{done} of the saved plan's {planned.saved} changes are already applied; "
+            f"applying the other {left}.",
             err=True,
         )
-    return run
 
 
 def _confirm() -> None:

@@ -1,88 +1,28 @@
-"""What every command shares: options, the error and Ctrl-C exits, loading files, building the engine, showing
-plans and apply outcomes. Only the CLI prints and picks exit codes (README: Commands)."""
+"""What every command shares: the error and Ctrl-C exits, the run's settings (clock, progress, recording),
+showing plans and apply outcomes. Only the CLI prints and picks exit codes (README: Commands)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
+from provisioner.cli.options import root
 from provisioner.cli.verbosity import quiet
 from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import Diagnostic, DiagnosticsError, ProvisionerError
-from provisioner.planning import selection as select
-from provisioner.planning.selection import SHOWN
-from provisioner.providers import registry
-from provisioner.render import FORMATS, render
+from provisioner.render import render
 
 if TYPE_CHECKING:
-    from provisioner.applying.budgets import RequestBudget
+    from provisioner.core.outcomes import ApplyReport
     from provisioner.core.plan import Plan
-    from provisioner.core.records import Workspace
-    from provisioner.engine import ApplyReport, Engine, Survey
+    from provisioner.engine import Planned, Settings
 
 # Each command imports what it needs when it runs (the YAML parser and pydantic to load files; the engine and
 # requests to talk to a service): `provisioner --help` imports none of them.
-PATHS = click.argument("paths", nargs=-1, type=click.Path())
-FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text for a terminal, markdown for a pull-request comment, json for machines.",
-)
-TARGET = click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    metavar="KIND:ID",
-    help="Only this scope (repeatable): guide:47, plan:5678, person:111; ACCOUNT/KIND:ID for an "
-    "account. Other scopes are not read.",
-)
-CHANGED_SINCE = click.option(
-    "--changed-since",
-    metavar="REF",
-    help="Only the scopes declared in files that differ between git REF and the working "
-    "tree (added to --target).",
-)
-BASE = click.option(
-    "--base",
-    metavar="REF",
-    help='Label each change "change" (from the YAML\'s difference to REF) or "drift" (REF\'s YAML '
-    "would plan it too).",
-)
-PARALLELISM = click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Concurrent requests for reads and writes.",
-)
-RECORD = click.option(
-    "--record",
-    "record_dir",
-    type=click.Path(file_okay=False),
-    help="Write each request and response to DIR as JSON (credentials removed).",
-)
-
-
-def _keep_root(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
-    ctx.meta["provisioner.root"] = value
-
-
-ROOT = click.option(
-    "--root",
-    type=click.Path(file_okay=False),
-    expose_value=False,
-    callback=_keep_root,
-    metavar="DIR",
-    help="The schedules root: a scope other files under it also declare is not pruned by a run given "
-    "only some of them (default: schedules/ at the git top level).",
-)
 
 
 class Fail(click.ClickException):
@@ -143,14 +83,9 @@ def interrupted(report: ApplyReport | None = None) -> NoReturn:
         outcome_lines(report)
         for step in report.failed_steps:
             click.echo(f"FAILED {step}", err=True)
-        from provisioner.applying.interruptible import (
-            NOT_STARTED,
-        )  # here: --help stays free of concurrent.futures
-
-        not_started = sum(o.status == "skipped" and o.error == NOT_STARTED for o in report.outcomes)
-        skipped = (
-            report.count("skipped") - not_started
-        )  # stale, or a spent budget: skipped before Ctrl-C
+        not_started = sum(o.not_started for o in report.outcomes)
+        # stale, or a spent budget: skipped before Ctrl-C
+        skipped = report.count("skipped") - not_started
         click.echo(
             f"interrupted: {report.count('applied')} applied, {report.count('failed')} failed, "
             + (f"{skipped} skipped, " if skipped else "")
@@ -167,12 +102,6 @@ def usage_exits_1(e: click.UsageError) -> NoReturn:
     raise e
 
 
-def default_paths(paths: tuple[str, ...]) -> list[str]:
-    return list(paths) or [
-        "schedules"
-    ]  # loader.DEFAULT_PATH (not imported here: --help stays light)
-
-
 def context_clock() -> Clock:
     """What retries, rate pacing, waits and progress use: the real clock, unless the caller passed a clock as the
     context object (tests: ``CliRunner().invoke(main, args, obj=FakeClock())``)."""
@@ -183,36 +112,41 @@ def context_clock() -> Clock:
 def start_recording(directory: str | None) -> None:
     """Record every exchange of this command into ``directory`` (``--record``) until the command ends."""
     if directory:
-        from provisioner.transport.recording import recording
+        from provisioner.engine import recording
 
         click.get_current_context().with_resource(recording(directory))
 
 
-def load(paths: tuple[str, ...]) -> Workspace:
-    from provisioner.files.loader import load_workspace
-
-    root = click.get_current_context().meta.get("provisioner.root")
-    return load_workspace(default_paths(paths), root)
-
-
-def make_engine(
-    workspace: Workspace, parallelism: int, services: Collection[str] | None = None
-) -> Engine:
-    """The engine with a provider for each service the files use (of ``services``, when given)."""
+def settings(parallelism: int = 8) -> Settings:
+    """The engine's settings for this command: the context's clock, progress on stderr (silent for short
+    runs; a bar on a terminal, else lines; none with -q), credentials from the environment."""
     from provisioner.cli.progress import ProgressReporter
-    from provisioner.engine import Engine
+    from provisioner.engine import Settings
 
     clock = context_clock()
-    progress = ProgressReporter(
-        sys.stderr, clock=clock
-    )  # silent for short runs; a bar on a terminal, else lines
+    progress = ProgressReporter(sys.stderr, clock=clock)
     click.get_current_context().call_on_close(progress.close)
-    return Engine(
-        registry.build(workspace, os.environ, services, clock=clock),
-        parallelism=parallelism,
-        progress=None if quiet() else progress,
-        clock=clock,
+    return Settings(parallelism, None if quiet() else progress, clock, os.environ)
+
+
+def planned_for_review() -> Planned:
+    """plan's and drift's run, from the command's options: the selected scopes planned (names read unless
+    the format is JSON), and which were planned said on stderr."""
+    from provisioner import engine
+
+    options = click.get_current_context().params
+    start_recording(options["record_dir"])
+    planned = engine.plan(
+        engine.load(options["paths"], root()),
+        options["paths"],
+        targets=options["targets"],
+        changed_since=options["changed_since"],
+        base=options["base"],
+        labels=options["fmt"] != "json",
+        settings=settings(options["parallelism"]),
     )
+    said(planned.note)
+    return planned
 
 
 def color() -> bool:
@@ -235,45 +169,10 @@ def show(
     )
 
 
-def planned(
-    engine: Engine,
-    workspace: Workspace,
-    wanted: select.Wanted,
-    paths: list[str],
-    base: str | None,
-    *,
-    want_labels: bool,
-) -> tuple[Survey, str]:
-    """Plan the scopes --target / --changed-since select, labelled against --base when given; and, when only
-    some scopes were planned, a note saying which (on stderr, and in markdown for the reviewer)."""
-    selection = wanted.selection(engine.scopes)
-    run = engine.survey(workspace, want_labels=want_labels, only=selection.pick)
-    note = ""
-    if not selection.everything:
-        n = len(run.scopes)
-        names = ", ".join(s.name for s in run.scopes[:SHOWN]) + (" …" if n > SHOWN else "")
-        note = f"Planned {n} scope{'s' if n != 1 else ''} ({wanted.why}): {names or 'none'}."
-        if not quiet():
-            click.echo(note, err=True)
-    if base is not None:
-        from provisioner.planning.causes import load_base
-
-        files, notes = load_base(base, paths)
-        run = engine.with_causes(run, files, base, notes)
-    return run, note
-
-
-def report_budgets(engine: Engine, run: Survey, changes: Any) -> list[RequestBudget]:
-    """Say how much of each service's daily request cap the apply would use."""
-    from provisioner.applying.budgets import budgets
-
-    found = budgets(engine.providers, run, changes)
-    for b in found if not quiet() else ():
-        click.echo(
-            f"This apply will use about {b.used} {b.service} requests (budget {b.limit}/day).",
-            err=True,
-        )
-    return found
+def said(message: str) -> None:
+    """A side remark on stderr (which scopes were planned, the request budget), unless -q."""
+    if message and not quiet():
+        click.echo(message, err=True)
 
 
 def outcome_lines(report: ApplyReport) -> None:

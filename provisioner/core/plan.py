@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
+from itertools import groupby
 from typing import Any, Literal
 
 from provisioner import __version__
@@ -15,6 +17,9 @@ FORMAT_VERSION = 1  # stays 1 while the file only grows (docs/api-notes.md, cont
 FORMAT_MINOR = 1  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
 Action = Literal["create", "update", "delete"]
 ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
+# With `--base`, each change is the pull request's own ("change") or drift already in live (contract §4).
+CAUSES = ("change", "drift")
+ScopeId = tuple[str, str]  # (provider, scope)
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,23 @@ class ScopeReport:
     live_count: int
     deletes: int
     violations: tuple[str, ...] = ()
+    # The scope's name for people (``Sunday Services · Dec 13 (plan 5678)``), shown by text and markdown (and
+    # `show`); empty when not read (``--format json``), where ``scope`` keeps the ids.
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Words:
+    """A plan in its services' words, computed by the engine before rendering (the renderers call no
+    provider): ``fields`` maps a service to its YAML field names by API name; ``impact`` maps (cause or None
+    for the whole plan, provider, scope) to what the changes mean for people, one line each."""
+
+    fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    impact: Mapping[tuple[str | None, str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    def field_name(self, change: Change, name: str) -> str:
+        """``position``, not the API's ``team_position_name``; the API's name when the service is unknown."""
+        return self.fields.get(change.provider, {}).get(name, name)
 
 
 @dataclass(frozen=True)
@@ -109,6 +131,8 @@ class Plan:
     impact: tuple[dict[str, Any], ...] = ()
     # Live duplicates this plan leaves in place (prune off): a difference for drift, though not a change.
     duplicates: tuple[str, ...] = ()
+    # How review output words it (not part of the plan file: the engine computes it again for a saved plan)
+    words: Words = field(default_factory=Words, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", tuple(sorted(self.changes, key=Change.sort_key)))
@@ -167,7 +191,7 @@ class Plan:
             "changes": list(self.encoded_changes)
             if encoded
             else [c.to_json() for c in self.changes],
-            "scopes": [asdict(s) for s in self.scopes],
+            "scopes": [_scope_json(s) for s in self.scopes],
             "warnings": list(self.warnings),
             "duplicates": list(self.duplicates),
             "inputs_digest": self.inputs_digest,
@@ -192,6 +216,39 @@ class Plan:
 
     def with_changes(self, changes: tuple[Change, ...]) -> Plan:
         return replace(self, changes=changes)
+
+
+def by_scope(plan: Plan) -> list[tuple[ScopeId, list[Change]]]:
+    """The plan's changes grouped by (provider, scope), in plan order (the plan is already sorted)."""
+    return [
+        (scope, list(changes))
+        for scope, changes in groupby(plan.changes, key=lambda c: (c.provider, c.scope))
+    ]
+
+
+def by_cause(plan: Plan) -> list[tuple[str | None, Plan]]:
+    """The plan as one part (None) without causes, else one part per cause, each with its own impact rows."""
+    if not any(c.cause for c in plan.changes):
+        return [(None, plan)]
+    return [
+        (
+            cause,
+            replace(
+                plan,
+                changes=tuple(c for c in plan.changes if (c.cause or "change") == cause),
+                impact=tuple(e for e in plan.impact if e.get("cause") == cause),
+            ),
+        )
+        for cause in CAUSES
+    ]
+
+
+def _scope_json(report: ScopeReport) -> dict[str, Any]:
+    """A scope report; ``title`` is left out when not read (``--format json`` reads no names)."""
+    out = asdict(report)
+    if not out["title"]:
+        del out["title"]
+    return out
 
 
 def fingerprint(inputs_digest: str, changes: list[Any]) -> str:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from provisioner.core.errors import Diagnostic
 from provisioner.core.plan import Change, Plan, provider_key
-from provisioner.files.fields import Safety, Strict
-from provisioner.files.positions import Pos, position
+from provisioner.core.positions import Pos, position
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = [
     "Change",
@@ -33,7 +35,7 @@ class Loaded:
     """One validated file: the model plus the positions of its nodes, to point back at lines."""
 
     path: str
-    doc: Strict
+    doc: BaseModel  # the file's model, of its service's schema (files/ validates it)
     tree: Pos
 
     @property
@@ -111,6 +113,24 @@ def add_live(records: dict[str, Record], record: Record) -> Record:
     return record
 
 
+class DeleteGuard(Protocol):
+    """A scope's mass-delete guard, from its files' ``safety:`` (``files.fields.Safety`` is one)."""
+
+    @property
+    def max_delete_percent(self) -> float: ...
+
+    @property
+    def min_existing(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class DefaultGuard:
+    """The guard of a file without ``safety:`` (the defaults ``files.fields.Safety`` documents)."""
+
+    max_delete_percent: float = 30.0
+    min_existing: int = 10
+
+
 @dataclass
 class Scope:
     """A unit of ownership (a guide, a plan, a person): declared items plus the policy for the rest.
@@ -125,7 +145,7 @@ class Scope:
     prune: bool = True
     ignore: tuple[str, ...] = ()
     protect: tuple[str, ...] = ()
-    safety: Safety = field(default_factory=Safety)
+    safety: DeleteGuard = field(default_factory=DefaultGuard)
     note_renames: bool = (
         False  # the service cannot rename: say so where a create looks like a renamed delete
     )

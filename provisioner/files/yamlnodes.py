@@ -21,7 +21,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 from ruamel.yaml.tokens import AliasToken
 
-from provisioner.files.positions import Pos, pack, packed_items, unpack
+from provisioner.core.positions import Pos, pack, packed_items, unpack
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 STR, INT, NULL, BOOL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "null", "bool"))

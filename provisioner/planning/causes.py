@@ -15,14 +15,14 @@ from dataclasses import replace
 from typing import Any
 
 from provisioner.core.errors import PlanError, ValidationError
+from provisioner.core.plan import CAUSES
 from provisioner.core.records import Change, Loaded, Plan, Record, Scope
 from provisioner.files.gitref import snapshot
 from provisioner.files.loader import SUFFIXES, load_workspace
 from provisioner.planning.diff import diff_scope
 from provisioner.providers.base import Provider, scopes_of
 
-CHANGE, DRIFT = "change", "drift"
-CAUSES = (CHANGE, DRIFT)
+CHANGE, DRIFT = CAUSES
 
 
 def label_causes(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
 from provisioner.core.records import Change, Record, Scope
+from provisioner.core.words import differ_reason
 
 
 def matches(key: str, patterns: tuple[str, ...], twin_of: str | None = None) -> bool:
@@ -123,12 +123,6 @@ def _update(
         live=have,
         labels=labels,
     )
-
-
-def differ_reason(names: Iterable[str]) -> str:
-    """``response differs``, ``notes, status differ``: an update's reason, from the names of its fields."""
-    ordered = sorted(names)
-    return f"{', '.join(ordered)} differ" if len(ordered) > 1 else f"{ordered[0]} differs"
 
 
 def _delete(scope: Scope, rec: Record, labels: dict[str, dict[str, str]], *, kept: bool) -> Change:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import AmbiguousWriteError, ApiError, NotFoundError
+from provisioner.core.outcomes import Finding, Written
 
 if TYPE_CHECKING:  # this module stays light: `provisioner --help` imports every Service
     import click
@@ -24,33 +24,6 @@ if TYPE_CHECKING:  # this module stays light: `provisioner --help` imports every
     from provisioner.core.records import Change, Loaded, Record, Scope
     from provisioner.files.fields import Strict
     from provisioner.transport.http import HttpClient, RetryPolicy
-
-
-@dataclass(frozen=True)
-class Written:
-    """What ``Provider.apply`` may report about one write (every field optional; returning None is fine).
-
-    ``id`` is the id the server gave a created object (answered, or found and adopted): the engine keeps the
-    lowest id of duplicated creates and removes only copies it knows are its own. ``unanswered`` counts POSTs of
-    this create whose answer never came (they may still commit, or be a copy other than the one adopted);
-    ``settle_until`` is the monotonic time until which such a POST is waited for before the check after apply.
-    ``note`` is said next to the change."""
-
-    id: Any = None
-    note: str | None = None
-    unanswered: int = 0
-    settle_until: float | None = None
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One line of ``provisioner doctor``: ``status`` is ok, note (worth knowing, never stops a run) or problem
-    (a plan or apply would fail); ``todo`` says what to do about a note or a problem."""
-
-    check: str
-    status: Literal["ok", "note", "problem"]
-    detail: str
-    todo: str = ""
 
 
 class Provider(ABC):
@@ -88,6 +61,18 @@ class Provider(ABC):
 
     @abstractmethod
     def apply(self, change: Change) -> Written | None: ...
+
+    def resolve(self, files: Sequence[Loaded]) -> Sequence[Loaded]:
+        """The files with readable references (names, dates) replaced by ids, before ``scopes`` sees them; may
+        read live lists (each at most once a run), and raises
+        :class:`~provisioner.core.errors.PlanError` listing every reference that does not resolve. The
+        default: the files as they are."""
+        return files
+
+    def scope_title(self, scope: Scope) -> str | None:
+        """The scope's name for people in review output (``Sunday Services · Dec 13 (plan 5678)``), from what
+        was read this run; None to show its plain name. The JSON plan keeps the plain name."""
+        return None
 
     def set_parallelism(self, requests: int) -> None:
         """How many requests this provider may have in flight at once (``--parallelism``); the engine says so
@@ -206,7 +191,7 @@ def scopes_of(key: str, provider: Provider, files: Sequence[Loaded]) -> list[Sco
     """The scopes of one built provider (``key`` is "service" or "service/account"), from its account's files;
     scopes of an account are named after it (``east/guide 47``)."""
     account = key.partition("/")[2] or None
-    out = provider.scopes([f for f in files if f.account == account])
+    out = provider.scopes(provider.resolve([f for f in files if f.account == account]))
     for scope in out:
         if account is not None:
             scope.account, scope.name = account, f"{account}/{scope.name}"

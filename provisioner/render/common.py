@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from itertools import groupby
 from typing import Any
 
-from provisioner.core.plan import Change, Plan
+from provisioner.core.plan import Plan, ScopeId, by_cause, by_scope
+from provisioner.core.words import natural, value_text
 
-ScopeId = tuple[str, str]
+__all__ = ["ScopeId", "by_cause", "by_scope", "natural", "value_text"]
 Labels = dict[str, dict[str, str]]
-
-
-def by_scope(plan: Plan) -> list[tuple[ScopeId, list[Change]]]:
-    """The plan's changes grouped by (provider, scope), in plan order (the plan is already sorted)."""
-    return [
-        (scope, list(changes))
-        for scope, changes in groupby(plan.changes, key=lambda c: (c.provider, c.scope))
-    ]
 
 
 # With `--base`, the changes are shown in two groups (docs/api-notes.md, contract §4), the pull request's first.
@@ -29,23 +20,6 @@ CAUSE_TITLES = {
 CAUSE_TAGS = {"change": "this PR", "drift": "drift"}
 
 
-def by_cause(plan: Plan) -> list[tuple[str | None, Plan]]:
-    """The plan as one part (None) without causes, else one part per cause, each with its own impact rows."""
-    if not any(c.cause for c in plan.changes):
-        return [(None, plan)]
-    return [
-        (
-            cause,
-            replace(
-                plan,
-                changes=tuple(c for c in plan.changes if (c.cause or "change") == cause),
-                impact=tuple(e for e in plan.impact if e.get("cause") == cause),
-            ),
-        )
-        for cause in CAUSE_TITLES
-    ]
-
-
 def cause_counts(plan: Plan) -> str:
     """``2 from this pull request, 1 drift already in live`` when the changes carry causes, else empty."""
     if not any(c.cause for c in plan.changes):
@@ -54,8 +28,14 @@ def cause_counts(plan: Plan) -> str:
     return f"{len(plan.changes) - drift} from this pull request, {drift} drift already in live"
 
 
-def scope_title(scope: ScopeId) -> str:
-    return f"{scope[0]} · {scope[1]}"
+def scope_titles(plan: Plan) -> dict[ScopeId, str]:
+    """The scopes' names for people (``Sunday Services · Dec 13 (plan 5678)``), where the run read them."""
+    return {(s.provider, s.scope): s.title for s in plan.scopes if s.title}
+
+
+def scope_title(scope: ScopeId, titles: dict[ScopeId, str] | None = None) -> str:
+    """The scope's title from ``titles``, else ``planning_center · plan 5678``."""
+    return (titles or {}).get(scope) or f"{scope[0]} · {scope[1]}"
 
 
 def unsafe_scopes(plan: Plan) -> set[ScopeId]:
@@ -66,11 +46,6 @@ def label(value: Any, table: dict[str, str]) -> str:
     """``Name (id)`` when the id has a name other than itself, else the id alone."""
     name = table.get(str(value))
     return f"{name} ({value})" if name and name != str(value) else str(value)
-
-
-def value_text(value: Any) -> str:
-    """A field value for people: None and the empty string both read ``(none)``, in every renderer."""
-    return "(none)" if value is None or value == "" else str(value)
 
 
 # Text from YAML or a live service may hold anything. Line breaks would break a table row, a list item or a
@@ -116,8 +91,3 @@ def describe_field(
 def count(n: int, one: str, many: str | None = None) -> str:
     """``1 warning``, ``2 warnings``, ``1 person``, ``3 people``."""
     return f"{n:,} {one if n == 1 else many or one + 's'}"
-
-
-def natural(text: str) -> tuple[str | int, ...]:
-    """A sort key that orders ``attendee 2`` before ``attendee 10`` and ``Dec 6`` before ``Dec 13``."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.casefold()))

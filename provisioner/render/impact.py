@@ -1,15 +1,13 @@
 """What a plan means for people, in the domain's words rather than payloads: each service words its own
-changes (``Service.impact_lines``); this module groups them by scope and names the ids in keys."""
+changes (``Service.impact_lines``, computed by the engine into ``Plan.words``); this module picks them by
+scope and names the ids in keys."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provisioner.core.errors import ConfigError
-from provisioner.core.plan import Change, Plan
-from provisioner.planning.diff import differ_reason
-from provisioner.providers import registry
-from provisioner.render.common import ScopeId, by_scope
+from provisioner.core.plan import Change, Plan, ScopeId, Words, by_scope
+from provisioner.core.words import differ_reason
 
 
 @dataclass(frozen=True)
@@ -20,33 +18,17 @@ class ScopeImpact:
     lines: tuple[str, ...]
 
 
-def plan_impact(plan: Plan) -> list[ScopeImpact]:
+def plan_impact(plan: Plan, cause: str | None = None) -> list[ScopeImpact]:
+    """The impact lines the engine computed (``plan.words``) for the plan, or for one cause's part of it."""
     out = []
-    for scope, changes in by_scope(plan):
-        exact = [e for e in plan.impact if (e.get("provider"), e.get("scope")) == scope]
-        # Exact rows are computed over the whole scope; an empty list means nobody's view changes.
-        rows = [row for e in exact for row in e.get("people", [])] if exact else None
-        try:
-            service = registry.get(scope[0])
-        except (
-            ConfigError
-        ):  # a saved plan of a service this installation lacks: show the changes alone
-            continue
-        lines = service.impact_lines(changes, rows)
+    for scope, _ in by_scope(plan):
+        lines = plan.words.impact.get((cause, *scope))
         if lines:
             out.append(ScopeImpact(scope, tuple(lines)))
     return out
 
 
-def field_name(change: Change, name: str) -> str:
-    """A field as the YAML calls it (``position``, not the API's ``team_position_name``), in the service's words."""
-    try:
-        return registry.get(change.provider).field_names.get(name, name)
-    except ConfigError:  # a saved plan of a service this installation lacks
-        return name
-
-
-def shown_reason(change: Change) -> str:
+def shown_reason(change: Change, words: Words) -> str:
     """The reason in the YAML's field names (``reason, response differ``, not the API's ``decline_reason``): the
     JSON plan keeps the API's names, review output the YAML's."""
     if (
@@ -54,7 +36,7 @@ def shown_reason(change: Change) -> str:
         and change.fields
         and change.reason == differ_reason(change.fields)
     ):
-        return differ_reason(field_name(change, name) for name in change.fields)
+        return differ_reason(words.field_name(change, name) for name in change.fields)
     return change.reason
 
 

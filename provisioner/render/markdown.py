@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import TextIO
 
-from provisioner.core.plan import Change, Plan
+from provisioner.core.plan import Change, Plan, Words
 from provisioner.render.buffer import SizedBuffer
 from provisioner.render.common import (
     CAUSE_TAGS,
@@ -33,10 +33,11 @@ from provisioner.render.common import (
     label,
     one_line,
     scope_title,
+    scope_titles,
     unsafe_scopes,
     value_text,
 )
-from provisioner.render.impact import field_name, named_key, plan_impact, shown_reason
+from provisioner.render.impact import named_key, plan_impact, shown_reason
 
 MARKER = "<!-- provisioner-plan -->"  # plan.yml finds its sticky comment by this exact line
 DRIFT_MARKER = (
@@ -87,8 +88,8 @@ def render_markdown(
         if cause is not None:
             b.add(f"### {CAUSE_TITLES[cause]}\n\n" + ("" if part.changes else "None.\n\n"))
         for scope, changes in by_scope(part):
-            _scope_table(b, scope, changes, scope in unsafe)
-        _impact(b, part)
+            _scope_table(b, scope, changes, scope in unsafe, plan.words, scope_titles(plan))
+        _impact(b, part, cause)
     _warnings(b, plan)
     _detail(b, plan)
     out.write(b.text())
@@ -193,24 +194,34 @@ def _block(b: SizedBuffer, items: list[str], head: str, closer: str, kind: str) 
     b.close()
 
 
-def _scope_table(b: SizedBuffer, scope: ScopeId, changes: list[Change], unsafe: bool) -> None:
+def _scope_table(
+    b: SizedBuffer,
+    scope: ScopeId,
+    changes: list[Change],
+    unsafe: bool,
+    words: Words,
+    titles: dict[ScopeId, str],
+) -> None:
     flag = " — ⛔ unsafe" if unsafe else ""
-    b.add(f"#### {md(scope_title(scope))}{flag}\n\n")
-    rows = [_row(c) for c in changes]
+    b.add(f"#### {md(scope_title(scope, titles))}{flag}\n\n")
+    rows = [_row(c, words) for c in changes]
     _block(b, rows[:TABLE_ROWS], TABLE_HEAD, "\n", "change")
     if len(rows) > TABLE_ROWS:
-        summary = f"{count(len(rows) - TABLE_ROWS, 'more change')} in {html_text(scope_title(scope))}{flag}"
+        summary = f"{count(len(rows) - TABLE_ROWS, 'more change')} in {html_text(scope_title(scope, titles))}{flag}"
         b.open(f"<details><summary>{summary}</summary>\n\n", "</details>\n\n")
         _block(b, rows[TABLE_ROWS:], TABLE_HEAD, "\n", "change")
         b.close()
 
 
-def _row(c: Change) -> str:
+def _row(c: Change, words: Words) -> str:
     changes = "<br>".join(
-        f"{md(field_name(c, n))}: {md(describe_field(n, d, c.labels, minus='−', limit=CELL_ITEMS))}"
+        f"{md(words.field_name(c, n))}: {md(describe_field(n, d, c.labels, minus='−', limit=CELL_ITEMS))}"
         for n, d in c.fields.items()
     )
-    return f"| {ACTIONS[c.action]} | {md(named_key(c))} | {changes} | {md(shown_reason(c))} | {_code(c.source)} |\n"
+    reason = md(shown_reason(c, words))
+    return (
+        f"| {ACTIONS[c.action]} | {md(named_key(c))} | {changes} | {reason} | {_code(c.source)} |\n"
+    )
 
 
 def _code(text: str | None) -> str:
@@ -218,13 +229,13 @@ def _code(text: str | None) -> str:
     return "`" + one_line(text).replace("`", "'").replace("|", "\\|") + "`" if text else ""
 
 
-def _impact(b: SizedBuffer, plan: Plan) -> None:
-    impacts = plan_impact(plan)
+def _impact(b: SizedBuffer, plan: Plan, cause: str | None) -> None:
+    impacts = plan_impact(plan, cause)
     if not impacts:
         return
     b.add("#### Per-person impact\n\n")
     for impact in impacts:
-        title = scope_title(impact.scope)
+        title = scope_title(impact.scope, scope_titles(plan))
         b.add(f"**{md(title)}**\n\n")
         more = f"{count(len(impact.lines) - IMPACT_LINES, 'more person', 'more people')} in {html_text(title)}"
         _folded(
@@ -236,7 +247,11 @@ def _detail(b: SizedBuffer, plan: Plan) -> None:
     if plan.empty:
         return
     n = len(plan.changes)
-    details = ["".join(f"{line}\n" for line in detail_lines(change)) for change in plan.changes]
+    titles = scope_titles(plan)
+    details = [
+        "".join(f"{line}\n" for line in detail_lines(change, plan.words, titles))
+        for change in plan.changes
+    ]
     fence = fence_for(details)
     b.open(
         f"<details><summary>Change detail ({n} change{'s' if n != 1 else ''})</summary>\n\n{fence}diff\n",
@@ -253,19 +268,22 @@ def fence_for(texts: list[str]) -> str:
     return "`" * max(3, longest + 1)
 
 
-def detail_lines(c: Change) -> Iterator[str]:
+def detail_lines(
+    c: Change, words: Words, titles: dict[ScopeId, str] | None = None
+) -> Iterator[str]:
     """One change as diff-colored lines: ``+`` what is added or set, ``-`` what is removed or replaced. Each
     line is one line however the data reads (line breaks collapsed, control characters made visible)."""
-    return (one_line(line) for line in _detail_lines(c))
+    return (one_line(line) for line in _detail_lines(c, words, titles))
 
 
-def _detail_lines(c: Change) -> Iterator[str]:
+def _detail_lines(c: Change, words: Words, titles: dict[ScopeId, str] | None) -> Iterator[str]:
     source = f", {c.source}" if c.source else ""
     tag = f", {CAUSE_TAGS[c.cause]}" if c.cause in CAUSE_TAGS else ""
-    yield f"{SIGNS[c.action]} {c.action} {named_key(c)}  [{scope_title((c.provider, c.scope))}{source}{tag}]"
-    yield f"  # {shown_reason(c)}"
+    where = scope_title((c.provider, c.scope), titles)
+    yield f"{SIGNS[c.action]} {c.action} {named_key(c)}  [{where}{source}{tag}]"
+    yield f"  # {shown_reason(c, words)}"
     for name, diff in c.fields.items():
-        yield f"  {field_name(c, name)}:"
+        yield f"  {words.field_name(c, name)}:"
         if "add" in diff:
             table = c.labels.get(name, {})
             items = [f"+   {label(i, table)}" for i in diff["add"]] + [

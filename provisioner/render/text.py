@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TextIO
 
-from provisioner.core.plan import Change, Plan
+from provisioner.core.plan import Change, Plan, Words
 from provisioner.render.common import (
     CAUSE_TAGS,
     CAUSE_TITLES,
@@ -20,10 +20,11 @@ from provisioner.render.common import (
     count,
     describe_field,
     scope_title,
+    scope_titles,
     unsafe_scopes,
     visible,
 )
-from provisioner.render.impact import field_name, named_key, plan_impact, shown_reason
+from provisioner.render.impact import named_key, plan_impact, shown_reason
 
 SIGNS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
 IMPACT_LINES = 20  # the terminal gets a short impact; --format markdown has all of it
@@ -50,7 +51,7 @@ def text_lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
             )
             yield ""
         yield from _changes(part, color)
-        yield from impact_lines(part, color=color)
+        yield from impact_lines(part, cause, color=color)
     yield from warning_lines(plan, color=color)
     for violation in plan.violations:
         yield paint(f"UNSAFE: {violation} (apply needs --force)", "bold", "red", color=color)
@@ -60,16 +61,16 @@ def text_lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
 
 
 def _changes(plan: Plan, color: bool) -> Iterator[str]:
-    unsafe = unsafe_scopes(plan)
+    unsafe, titles = unsafe_scopes(plan), scope_titles(plan)
     for scope, changes in by_scope(plan):
         flag = "  " + paint("UNSAFE", "bold", "red", color=color) if scope in unsafe else ""
-        yield paint(scope_title(scope), "bold", color=color) + flag
+        yield paint(scope_title(scope, titles), "bold", color=color) + flag
         for change in changes:
-            yield from change_lines(change, color)
+            yield from change_lines(change, plan.words, color)
         yield ""
 
 
-def change_lines(change: Change, color: bool = False) -> Iterator[str]:
+def change_lines(change: Change, words: Words, color: bool = False) -> Iterator[str]:
     sign, style = SIGNS[change.action]
     styles = (style, "bold") if change.action == "delete" else (style,)
     where = f"  ({change.source})" if change.source else ""
@@ -79,10 +80,10 @@ def change_lines(change: Change, color: bool = False) -> Iterator[str]:
         if change.cause in CAUSE_TAGS
         else ""
     )
-    yield head + tag + paint(f"  # {shown_reason(change)}{where}", "dim", color=color)
+    yield head + tag + paint(f"  # {shown_reason(change, words)}{where}", "dim", color=color)
     for name, diff in change.fields.items():
         yield visible(
-            f"      {field_name(change, name)}: {describe_field(name, diff, change.labels)}"
+            f"      {words.field_name(change, name)}: {describe_field(name, diff, change.labels)}"
         )
 
 
@@ -94,8 +95,10 @@ def warning_lines(plan: Plan, *, color: bool = False, limit: int = WARNINGS) -> 
         yield paint(f"warning: … and {more} (--format json lists them all)", "yellow", color=color)
 
 
-def impact_lines(plan: Plan, *, color: bool = False, limit: int = IMPACT_LINES) -> Iterator[str]:
-    impacts = plan_impact(plan)
+def impact_lines(
+    plan: Plan, cause: str | None = None, *, color: bool = False, limit: int = IMPACT_LINES
+) -> Iterator[str]:
+    impacts = plan_impact(plan, cause)
     if not impacts:
         return
     yield paint("Impact", "bold", color=color)
@@ -104,7 +107,7 @@ def impact_lines(plan: Plan, *, color: bool = False, limit: int = IMPACT_LINES) 
     for impact in impacts:
         if shown >= limit:
             break
-        yield visible(f"  {scope_title(impact.scope)}")
+        yield visible(f"  {scope_title(impact.scope, scope_titles(plan))}")
         for line in impact.lines[: limit - shown]:
             yield visible(f"    {line}")
         shown += min(len(impact.lines), limit - shown)

@@ -28,6 +28,7 @@ from .common import (
     filter_names,
     not_found,
     org_parent,
+    organization_json,
     person_json,
     plan_json,
     position_json,
@@ -36,7 +37,7 @@ from .common import (
     team_json,
 )
 from .plan_times import PlanTimeHandlers
-from .readings import MEMBER_PATH, RESPOND_OTHERS
+from .readings import MEMBER_PATH, ORG_TIME_ZONE, RESPOND_OTHERS, SORT_DATE
 from .store import PlanningCenterStore
 
 # Rails answers unrouted paths (and any PUT) with its HTML error page, not JSON. [R] test_put.yaml
@@ -79,6 +80,7 @@ class PcoApi:
             r"/services/v2/people/(\d+)/schedules/(\d+)",
         )
         specs: list[tuple[str, dict[str, Handler]]] = [
+            (r"/services/v2", {"GET": self.get_organization}),
             (r"/services/v2/service_types", {"GET": self.list_service_types}),
             (st, {"GET": self.get_service_type}),
             (st + "/plans", {"GET": self.list_plans}),
@@ -232,6 +234,7 @@ class PcoApi:
         )
 
     def handle(self, req: Request) -> Response:
+        req.extras["sort_date"] = self.readings.get(SORT_DATE.name)
         for pattern, handlers in self.routes:
             match = pattern.match(req.path)
             if match and req.method in handlers:
@@ -244,6 +247,10 @@ class PcoApi:
         return html_404()
 
     # ---- read-only resources -------------------------------------------------------------------
+
+    def get_organization(self, req: Request, ids: tuple[int, ...]) -> Response:
+        present = self.readings.get(ORG_TIME_ZONE.name) == "present"
+        return single(organization_json(req, present))
 
     def list_service_types(self, req: Request, ids: tuple[int, ...]) -> Response:
         return collection(

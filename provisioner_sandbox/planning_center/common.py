@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..web import Request, Response, json_response
 from .store import PlanningCenterStore
 
+ORG_TIME_ZONE = "America/New_York"  # the sandbox organization's (schedules say so too)
 ERROR_TYPE = "application/json; charset=utf-8"
 SUCCESS_TYPE = "application/vnd.api+json; charset=utf-8"
 
@@ -165,14 +168,36 @@ def service_type_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def served_sort_date(req: Request, stored: str | None) -> str | None:
+    """A sort_date as served: stored in UTC; under pco.sort_date=local, the organization's wall-clock time with
+    a Z suffix (the handler puts the reading in ``req.extras``)."""
+    if not stored or req.extras.get("sort_date") != "local":
+        return stored
+    instant = datetime.fromisoformat(stored.replace("Z", "+00:00"))
+    return instant.astimezone(ZoneInfo(ORG_TIME_ZONE)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def organization_json(req: Request, time_zone: bool) -> dict[str, Any]:
+    """The organization (``GET /services/v2``) [3P ISSUE#575]."""
+    attrs: dict[str, Any] = {"name": "Sandbox Church", "twenty_four_hour_time": False}
+    if time_zone:
+        attrs["time_zone"] = ORG_TIME_ZONE
+    return {
+        "type": "Organization",
+        "id": "1",
+        "attributes": attrs,
+        "links": {"self": f"{req.base_url}services/v2"},
+    }
+
+
 def plan_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
     attrs = {
         "title": r["title"],
         "series_title": r["series_title"],
         "dates": r["dates"],
         "short_dates": r["short_dates"],
-        "sort_date": r["sort_date"],
-        "last_time_at": r["sort_date"],
+        "sort_date": served_sort_date(req, r["sort_date"]),
+        "last_time_at": served_sort_date(req, r["sort_date"]),
         "public": False,
         "created_at": "2026-01-01T00:00:00Z",
         "updated_at": "2026-01-01T00:00:00Z",

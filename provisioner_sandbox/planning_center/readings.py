@@ -34,4 +34,17 @@ RESPOND_OTHERS = Reading(
     "allowed: the credentials (an administrator's) may accept/decline anyone's schedule; forbidden: only their "
     "own person's (111), another person's answers 403 [G, part 3 #15]",
 )
-READINGS = (MEMBER_CREATE, MEMBER_PATH, DECLINED, RESPOND_OTHERS)
+SORT_DATE = Reading(
+    "pco.sort_date",
+    ("utc", "local"),
+    "utc: a plan's (and a schedule's) sort_date is the instant in UTC; local: it is the organization's "
+    "wall-clock time with a Z suffix, as ISSUE#987 reports (the docs list sort_date among the fields in the "
+    "organization's time zone) [part 3 #23]",
+)
+ORG_TIME_ZONE = Reading(
+    "pco.org_time_zone",
+    ("present", "absent"),
+    "present: GET /services/v2 (the organization) carries time_zone America/New_York [3P ISSUE#575, #1127]; "
+    "absent: it carries none (a client then reads plan dates in UTC) [part 3 #23]",
+)
+READINGS = (MEMBER_CREATE, MEMBER_PATH, DECLINED, RESPOND_OTHERS, SORT_DATE, ORG_TIME_ZONE)

@@ -17,6 +17,7 @@ from ..readings import Readings
 from ..web import Request, Response, empty_response
 from . import plan_times as times
 from .common import (
+    ORG_TIME_ZONE,
     PcoError,
     collection,
     filter_names,
@@ -25,6 +26,7 @@ from .common import (
     org_parent,
     require_person,
     resource,
+    served_sort_date,
     single,
     validation_error,
 )
@@ -62,12 +64,12 @@ def schedule_json(req: Request, r: dict[str, Any], time_ids: list[int]) -> dict[
         r["time_count"] > 1
     )  # [G] partial accepts need more than one time; the seed sets no other rule
     attrs = {
-        "sort_date": r["sort_date"],
+        "sort_date": served_sort_date(req, r["sort_date"]),
         "dates": r["dates"],
         "short_dates": r["short_dates"],
         "decline_reason": r["decline_reason"],
         "organization_name": "Sandbox Church",
-        "organization_time_zone": "America/New_York",
+        "organization_time_zone": ORG_TIME_ZONE,
         "organization_twenty_four_hour_time": False,
         "person_name": r["person_name"],
         "position_display_times": None,

@@ -5,7 +5,11 @@
     (December 13, 2026), 5680 "Advent 4" (December 20, 2026); teams 22 Band (positions Vocals, Guitar,
     Keys, Drums), 23 Tech (Audio, Video, Lighting), 24 Hospitality (Greeter, Coffee).
   Service type 99 "Youth": plan 7001 "Youth Night" (December 11, 2026); team 31 "Youth Band" (Leader).
-  People 111 Jane Doe, 112 John Smith, 113-130 (see `_PEOPLE`). The sandbox's credentials act as 111.
+  Service type 2345 "Evening Prayer" (plans near midnight in New York): 9001 "Compline" Dec 18 23:30 local
+    (Dec 19 04:30 UTC), 9002 "Vespers" Dec 27 17:00, 9003 "Compline" Dec 27 22:30 (Dec 28 03:30 UTC); team 41
+    "Choir" (Cantor); no team members (PlanPerson ids of the other plans stay as they were).
+  People 111 Jane Doe, 112 John Smith, 113-135 (see `_PEOPLE`; 131 and 132 are both Chris Taylor, 133 Zoë
+    Martin stored NFD, 134 Zoe Martin, 135 "Mary  Ann Lee" with two spaces). The credentials act as 111.
   8 team members per Sunday plan (2 on 7001), PlanPerson ids from 800000001 (Schedule id = +500000000):
     5678: 111/22 Vocals U, 112/23 Audio C, 113/22 Guitar C, 114/22 Keys D ("Traveling"), 115/22 Drums C,
           116/23 Video U, 117/24 Greeter C, 118/24 Coffee U
@@ -55,6 +59,13 @@ _PEOPLE = [
     (128, "Isaac", "Young"),
     (129, "Esther", "King"),
     (130, "Levi", "Wright"),
+    # Names that resolve by name only with care (contract §2.2): two people share one; two differ only in an
+    # accent (133 is stored decomposed, NFD, as some clients send it); one has a double space in it.
+    (131, "Chris", "Taylor"),
+    (132, "Chris", "Taylor"),
+    (133, "Zoe\u0308", "Martin"),
+    (134, "Zoe", "Martin"),
+    (135, "Mary  Ann", "Lee"),
 ]
 
 _TEAMS = [
@@ -62,12 +73,18 @@ _TEAMS = [
     (23, 1234, "Tech", ["Audio", "Video", "Lighting"]),
     (24, 1234, "Hospitality", ["Greeter", "Coffee"]),
     (31, 99, "Youth Band", ["Leader"]),
+    (41, 2345, "Choir", ["Cantor"]),
 ]
 _PLANS = [
     (5678, 1234, "Advent 2", "December 6, 2026", "Dec 6", "2026-12-06T15:00:00Z"),
     (5679, 1234, "Advent 3", "December 13, 2026", "Dec 13", "2026-12-13T15:00:00Z"),
     (5680, 1234, "Advent 4", "December 20, 2026", "Dec 20", "2026-12-20T15:00:00Z"),
     (7001, 99, "Youth Night", "December 11, 2026", "Dec 11", "2026-12-11T23:00:00Z"),
+    # Near midnight in the organization's time zone (America/New_York): 9001 is on Dec 18 there (Dec 19 in
+    # UTC); 9002 and 9003 are both on Dec 27 there (9003 is Dec 28 in UTC); 9001 and 9003 share a title.
+    (9001, 2345, "Compline", "December 18, 2026", "Dec 18", "2026-12-19T04:30:00Z"),
+    (9002, 2345, "Vespers", "December 27, 2026", "Dec 27", "2026-12-27T22:00:00Z"),
+    (9003, 2345, "Compline", "December 27, 2026", "Dec 27", "2026-12-28T03:30:00Z"),
 ]
 # (plan, person, team, position, status, decline_reason)
 _MEMBERS: list[tuple[int, int, int, str, str, str | None]] = [
@@ -120,7 +137,7 @@ def demo(store: PlanningCenterStore) -> None:
     with store.transaction() as c:
         c.executemany(
             "INSERT INTO pco_service_types(id, name) VALUES (?, ?)",
-            [(1234, "Sunday Services"), (99, "Youth")],
+            [(1234, "Sunday Services"), (99, "Youth"), (2345, "Evening Prayer")],
         )
         c.executemany(
             "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, sort_date)"

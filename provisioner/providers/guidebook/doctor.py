@@ -4,15 +4,35 @@ name (docs/api-notes.md says which of these behaviours are documented)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from provisioner.core.errors import ApiError, AuthError, NotFoundError, PlanError, TransportError
-from provisioner.core.records import Scope
+from provisioner.core.records import Record, Scope
 from provisioner.providers.base import Finding
 from provisioner.transport.credentials import account_var
 
 if TYPE_CHECKING:
-    from provisioner.providers.guidebook.provider import GuidebookProvider
+    from provisioner.providers.guidebook.refs import GuideIndex
+    from provisioner.transport.http import HttpClient
+
+
+class GuidebookProvider(Protocol):
+    """What the checks use of the provider: a protocol, so that this module (which the provider imports)
+    does not import the provider's module back."""
+
+    account: str | None
+    client: HttpClient
+
+    def guide(self, guide: int) -> Any: ...
+
+    def index(self, guide: int) -> GuideIndex: ...
+
+    def read(self, scope: Scope) -> dict[str, Record]: ...
+
+    def desired(
+        self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]: ...
+
 
 RATE_HEADERS = (
     "Retry-After",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provisioner.core.records import Change, Record
-from provisioner.render.common import natural
+from provisioner.core.words import natural
 
 MAX_ITEMS = 12  # sessions named per impact line before "… N more"
 

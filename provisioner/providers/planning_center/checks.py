@@ -53,7 +53,7 @@ AGREES = {"C": "accepted", "D": "declined"}  # a roster status that says the sam
 def _status_conflicts(files: Sequence[Loaded]) -> list[Diagnostic]:
     """A roster `status` and a response for the same schedule that disagree would fight: each apply would undo
     the other. Agreeing ones (C with accepted, D with declined, as an import of live state writes) are fine."""
-    statuses: dict[tuple[int, int], list[tuple[int, str, str]]] = {}
+    statuses: dict[tuple[object, object], list[tuple[object, str, str]]] = {}
     for item in files:
         if isinstance(item.doc, RostersFile):
             for r, roster in enumerate(item.doc.rosters):

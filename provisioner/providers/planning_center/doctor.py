@@ -5,7 +5,7 @@ rate-limit headers, the service types, plans, teams and people the files name, a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from provisioner.core.errors import ApiError, AuthError, NotFoundError, TransportError
 from provisioner.core.records import Scope
@@ -24,7 +24,19 @@ from provisioner.providers.planning_center.refs import MISSING
 from provisioner.transport.credentials import account_var
 
 if TYPE_CHECKING:
-    from provisioner.providers.planning_center.provider import PlanningCenterProvider
+    from provisioner.providers.planning_center.refs import PeopleAndTeams
+    from provisioner.transport.http import HttpClient
+
+
+class PlanningCenterProvider(Protocol):
+    """What the checks use of the provider: a protocol, so that this module (which the provider imports)
+    does not import the provider's module back."""
+
+    account: str | None
+    client: HttpClient
+    directory: PeopleAndTeams
+
+    def resource(self, path: str) -> Any: ...
 
 
 def doctor(provider: PlanningCenterProvider, scopes: Sequence[Scope]) -> list[Finding]:

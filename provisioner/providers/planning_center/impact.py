@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from provisioner.core.records import Change
+from provisioner.core.words import natural, value_text
 from provisioner.providers.planning_center.models import ROSTER_WORDS as STATUS
-from provisioner.render.common import natural, value_text
 
 ROSTER_FIELDS = {"team_position_name": "position", "status": "status", "notes": "notes"}
 REASON_FIELDS = ("decline_reason", "reason")

@@ -1,15 +1,18 @@
 """Import Planning Center rosters (docs/api-notes.md, contract §2.2) and a person's responses (§2.3) through the
 provider's reads.
 
-Ids are the only references Planning Center files have, so every id gets the human name as an end-of-line
-comment. Fields the user removed from an item in an existing file are "not managed" and stay removed; fields
+References are written readably (contract §2.2): a service type, team or person by name and a plan by date,
+each with its id in an end-of-line comment; where the readable form would not name exactly that object (a
+shared name, two plans on one day) the id is written, with the name in the comment (readable.py). An existing
+file's entries are matched to live ones whichever form they use. Fields the user removed from an item in an
+existing file are "not managed" and stay removed; fields
 the user kept stay, with the live value (``notes: ""`` when live has none). Team members the file declares and
 live lacks are kept and reported, like file-only rosters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -21,8 +24,10 @@ from provisioner.files.fields import int_id
 from provisioner.importing.merge import eol_comment, merge_list
 from provisioner.providers.planning_center import matching
 from provisioner.providers.planning_center.client import attributes
+from provisioner.providers.planning_center.lists import fold
 from provisioner.providers.planning_center.models import ROSTER_WORDS, parse_status
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
+from provisioner.providers.planning_center.readable import Readable, read_plan, unique
 from provisioner.providers.planning_center.responses import PersonScope
 
 _MEMBER_LABEL = "person {} / team {}"  # as the provider keys a team member (its position follows)
@@ -79,6 +84,7 @@ class RostersSource:
     ) -> None:
         self.service_type = service_type
         self.notes: list[str] = []
+        self.readable = Readable(provider.lists, provider.directory)
         self.title = _get(
             provider, f"service_types/{service_type}", f"service type {service_type}"
         ).get("name")
@@ -120,8 +126,8 @@ class RostersSource:
             person, team = str(rec.identity["person"]), str(rec.identity["team"])
             values = rec.values
             pairs: list[tuple[str, Any, str | None]] = [
-                ("person", int(person), labels.get("person", {}).get(person)),
-                ("team", int(team), labels.get("team", {}).get(team)),
+                ("person", *self.readable.people().write(int(person))),
+                ("team", *self.readable.teams(self.service_type).write(int(team))),
             ]
             if values.get("team_position_name"):
                 pairs.append(("position", str(values["team_position_name"]), None))
@@ -138,15 +144,19 @@ class RostersSource:
         return _commented(
             [
                 ("provider", "planning_center", None),
-                ("service_type", self.service_type, self.title),
+                ("service_type", *self._service_type()),
                 ("rosters", CommentedSeq(self._roster(p) for p in self.plans), None),
             ]
         )
 
+    def _service_type(self) -> tuple[Any, str | None]:
+        value, comment = self.readable.service_types().write(self.service_type)
+        return (value, comment) if value != self.service_type else (value, self.title)
+
     def _roster(self, plan: int) -> CommentedMap:
         return _commented(
             [
-                ("plan", plan, self.plans[plan]),
+                ("plan", *self.readable.plans(self.service_type).write(plan, self.plans[plan])),
                 ("team_members", CommentedSeq(self.members[plan].values()), None),
             ]
         )
@@ -156,12 +166,23 @@ class RostersSource:
             return f"it is a {existing.get('provider')!r} file, not a planning_center one"
         if "rosters" not in existing:
             return "it is not a rosters file (it has no `rosters` key)"
-        if _int(existing.get("service_type")) != self.service_type:
+        if self.readable.service_types().read(existing.get("service_type")) != self.service_type:
             return f"it declares service_type {existing.get('service_type')!r}, not {self.service_type}"
         return None
 
     def identity(self, item: Any) -> Hashable | None:
-        return _int(item.get("plan")) if isinstance(item, dict) else None
+        plans = self.readable.plans(self.service_type)
+        return plans.read(item.get("plan")) if isinstance(item, dict) else None
+
+    def member_identity(self, item: Any) -> Hashable | None:
+        """(person, team, position) of a file's or live entry, whichever form its references take."""
+        if not isinstance(item, dict):
+            return None
+        person = self.readable.people().read(item.get("person"))
+        team = self.readable.teams(self.service_type).read(item.get("team"))
+        if person is None or team is None:
+            return None
+        return (person, team, _position(item.get("position")))
 
     def label(self, item: Any) -> str:
         return f"plan {item.get('plan')}"
@@ -177,11 +198,14 @@ class RostersSource:
     def update(
         self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]
     ) -> bool:
-        plan = int(live_item["plan"])
-        members = _paired(existing_item.get("team_members") or [], self.members[plan])
+        plan = self.identity(live_item)
+        assert isinstance(plan, int)
+        members = _paired(
+            existing_item.get("team_members") or [], self.members[plan], self.member_identity
+        )
         if existing_item.get("prune") is False:
             # "Only manage the people listed here": live members the roster does not list stay unlisted.
-            listed = {_member_identity(m) for m in existing_item.get("team_members") or []}
+            listed = {self.member_identity(m) for m in existing_item.get("team_members") or []}
             skipped = [k for k in members if k not in listed]
             if skipped:
                 self.notes.append(
@@ -197,7 +221,7 @@ class RostersSource:
             "team_members",
             CommentedSeq(members.values()),
             list(members),
-            key=_member_identity,
+            key=self.member_identity,
             shared=shared,
             kept=kept,
             same=lambda mine, live: not _member_changes(mine, live),
@@ -225,21 +249,14 @@ def _position(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _member_identity(item: Any) -> Hashable | None:
-    if not isinstance(item, dict):
-        return None
-    person, team = _int(item.get("person")), _int(item.get("team"))
-    return (
-        None if person is None or team is None else (person, team, _position(item.get("position")))
-    )
-
-
 def _paired(
-    existing: Sequence[Any], members: dict[MemberKey, CommentedMap]
+    existing: Sequence[Any],
+    members: dict[MemberKey, CommentedMap],
+    identity: Callable[[Any], Hashable | None],
 ) -> dict[MemberKey, CommentedMap]:
     """Live members keyed as the file's entries they match (section 2.2), so a changed position updates the
     entry it belongs to, and an entry without `position` keeps matching the member whatever its position."""
-    mine = [i for i in (_member_identity(m) for m in existing) if isinstance(i, tuple)]
+    mine = [i for i in (identity(m) for m in existing) if isinstance(i, tuple)]
     live = list(members)
     paired = matching.pair([matching.norm(*i) for i in mine], [matching.norm(*k) for k in live])
     rekey = {live[j]: mine[i] for i, j in paired.items()}
@@ -304,6 +321,20 @@ class ResponsesSource:
         labels = provider.labels(scope)
         self.plan_names, self.team_names = labels.get("plan", {}), labels.get("team", {})
         self.time_names = labels.get("declined_times", {})
+        self.readable = Readable(provider.lists, provider.directory)
+        # A plan by date and a team by name match this person's own schedules (contract §2.2): written so
+        # only where they name one schedule's plan / team.
+        facts = provider.responses.facts(scope)
+        mine = [(r, facts.get(k)) for k, r in records.items() if r.twin_of is None]
+        self.by_day = unique(
+            (f[0], int(r.identity["plan"])) for r, f in mine if f is not None and f[0] is not None
+        )
+        self.team_ids = unique(
+            ((int(r.identity["plan"]), fold(f[1])), int(r.identity["team"]))
+            for r, f in mine
+            if f is not None and f[1] and r.identity.get("team") is not None
+        )
+        self.days = {int(r.identity["plan"]): f[0] for r, f in mine if f is not None and f[0]}
         self.answered: dict[tuple[int, int | None], CommentedMap] = {}
         self.pending: list[tuple[int, int | None]] = []
         self.teams: dict[int, set[int | None]] = {}
@@ -329,9 +360,9 @@ class ResponsesSource:
             self.pending.append(where)
             return
         plan, team = where
-        pairs: list[tuple[str, Any, str | None]] = [("plan", plan, self.plan_names.get(str(plan)))]
+        pairs: list[tuple[str, Any, str | None]] = [("plan", *self._plan(plan))]
         if team is not None:
-            pairs.append(("team", team, self.team_names.get(str(team))))
+            pairs.append(("team", *self._team(plan, team)))
         pairs.append(("response", response, None))
         declined = rec.values.get("declined_times") or []
         if response == "accepted" and declined:
@@ -339,6 +370,18 @@ class ResponsesSource:
         if (response == "declined" or declined) and rec.values.get("decline_reason"):
             pairs.append(("reason", str(rec.values["decline_reason"]), None))
         self.answered[where] = _commented(pairs)
+
+    def _plan(self, plan: int) -> tuple[Any, str | None]:
+        day = self.days.get(plan)
+        if day is not None and self.by_day.get(day) == plan:
+            return day, f"plan {plan}"
+        return plan, self.plan_names.get(str(plan))
+
+    def _team(self, plan: int, team: int) -> tuple[Any, str | None]:
+        name = self.team_names.get(str(team))
+        if name and self.team_ids.get((plan, fold(name))) == team:
+            return fold(name), f"team {team}"
+        return team, name
 
     def _times(self, ids: Sequence[int]) -> CommentedSeq:
         seq = CommentedSeq(ids)
@@ -351,7 +394,7 @@ class ResponsesSource:
         doc = _commented(
             [
                 ("provider", "planning_center", None),
-                ("person", self.person, self.name or None),
+                ("person", *self.readable.people().write(self.person)),
                 ("responses", CommentedSeq(self.answered.values()), None),
             ]
         )
@@ -378,18 +421,22 @@ class ResponsesSource:
             return f"it is a {existing.get('provider')!r} file, not a planning_center one"
         if "responses" not in existing:
             return "it is not a responses file (it has no `responses` key)"
-        if _int(existing.get("person")) != self.person:
+        if self.readable.people().read(existing.get("person")) != self.person:
             return f"it declares person {existing.get('person')!r}, not {self.person}"
         return None
 
     def identity(self, item: Any) -> Hashable | None:
         if not isinstance(item, dict):
             return None
-        plan = _int(item.get("plan"))
+        plan = read_plan(item.get("plan"), self.by_day.get)
         if plan is None:
             return None
         if item.get("team") is not None:
-            return (plan, _int(item.get("team")))
+            team = item.get("team")
+            if _int(team) is not None:
+                return (plan, _int(team))
+            name = team.get("name") if isinstance(team, dict) else team
+            return (plan, self.team_ids.get((plan, fold(str(name)))))
         teams = self.teams.get(plan, set())
         return (
             (plan, next(iter(teams))) if len(teams) == 1 else (plan, None)

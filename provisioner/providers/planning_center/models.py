@@ -8,13 +8,19 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from provisioner.files.fields import (
     Account,
-    IntId,
     Ref,
     Safety,
     Strict,
     Text,
     ref_parser,
     ref_schema,
+)
+from provisioner.providers.planning_center.names import (
+    PersonRef,
+    ResponsePlanRef,
+    RosterPlanRef,
+    ServiceTypeRef,
+    TeamRef,
 )
 
 # One table for the status letters: a roster reads them as confirmed/unconfirmed/declined; the Schedule resource
@@ -50,9 +56,14 @@ Status = Annotated[
 
 
 class TeamMember(Strict):
-    person: IntId = Field(examples=[111], description="Planning Center person id.")
-    team: IntId = Field(
-        examples=[22], description="Team id; with the person, the member's identity on the plan."
+    person: PersonRef = Field(
+        examples=[111, "Jane Doe"],
+        description="Planning Center person: an id, or the person's full name (or {name: ...}).",
+    )
+    team: TeamRef = Field(
+        examples=[22, "Band"],
+        description="Team: an id, or the name of a team of the file's service type (or {name: ...}); "
+        "with the person, the member's identity on the plan.",
     )
     position: Text | None = Field(
         None,
@@ -73,7 +84,11 @@ class TeamMember(Strict):
 
 
 class Roster(Strict):
-    plan: IntId = Field(examples=[5678], description="Plan id (of the file's service type).")
+    plan: RosterPlanRef = Field(
+        examples=[5678, "2026-12-13", {"title": "Advent 2"}],
+        description="Plan of the file's service type: an id, a date (the plan whose sort_date falls on "
+        "that day in the organization's time zone), {date: ...} or {title: ...}.",
+    )
     prune: bool = Field(
         True, description="Remove team members of this plan that no file declares (default true)."
     )
@@ -87,7 +102,10 @@ class RostersFile(Strict):
     provider: Literal["planning_center"] = Field(
         description="This file holds Planning Center Services data."
     )
-    service_type: IntId = Field(examples=[1234], description="Service type id the plans belong to.")
+    service_type: ServiceTypeRef = Field(
+        examples=[1234, "Sunday Services"],
+        description="The service type the plans belong to: an id, or its name (or {name: ...}).",
+    )
     account: Account | None = Field(
         None, description="The service account (default: the plain variables)."
     )
@@ -124,11 +142,15 @@ TimeRef = Annotated[
 
 
 class ResponseDecl(Strict):
-    plan: IntId = Field(examples=[5678], description="Plan id.")
-    team: IntId | None = Field(
+    plan: ResponsePlanRef = Field(
+        examples=[5678, "2026-12-13"],
+        description="Plan: an id, or a date (or {date: ...}) matched against the person's own schedules.",
+    )
+    team: TeamRef | None = Field(
         None,
-        examples=[22],
-        description="Team id; optional when the person has one schedule on that plan.",
+        examples=[22, "Band"],
+        description="Team id or name (matched against the person's schedules); optional when the person "
+        "has one schedule on that plan.",
     )
     response: Literal["accepted", "declined"] = Field(
         description="The answer to the scheduling request."
@@ -165,8 +187,9 @@ class ResponsesFile(Strict):
     provider: Literal["planning_center"] = Field(
         description="This file holds Planning Center Services data."
     )
-    person: IntId = Field(
-        examples=[111], description="Planning Center person id whose answers these are."
+    person: PersonRef = Field(
+        examples=[111, "Jane Doe"],
+        description="The person whose answers these are: an id, or their full name (or {name: ...}).",
     )
     account: Account | None = Field(
         None, description="The service account (default: the plain variables)."

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from provisioner.core.clock import SYSTEM, Clock
-from provisioner.core.errors import ApiError, NotFoundError, PlanError
+from provisioner.core.errors import ApiError, NotFoundError, PlanError, ProvisionerError
 from provisioner.core.records import Change, Loaded, Record, Scope, add_live
 from provisioner.files.fields import nfc
 from provisioner.providers.base import Finding, Provider, Written
@@ -25,6 +25,7 @@ from provisioner.providers.planning_center.client import (
     read_whole,
     rel_id,
 )
+from provisioner.providers.planning_center.lists import Lists, short_day
 from provisioner.providers.planning_center.members import MemberWriter
 from provisioner.providers.planning_center.models import (
     ResponsesFile,
@@ -33,6 +34,7 @@ from provisioner.providers.planning_center.models import (
     parse_status,
 )
 from provisioner.providers.planning_center.refs import MISSING, PeopleAndTeams
+from provisioner.providers.planning_center.resolver import Resolver, has_names
 from provisioner.providers.planning_center.responses import Responses
 from provisioner.transport.http import HttpClient, RetryPolicy
 
@@ -84,6 +86,7 @@ class PlanningCenterProvider(Provider):
         self._labels: dict[str, dict[str, dict[str, str]]] = {}  # scope name -> kind -> id -> name
         self._lock = threading.Lock()
         self.directory = PeopleAndTeams(client)
+        self.lists = Lists(client)
         self.members = MemberWriter(client)
         self.responses = Responses(
             client,
@@ -113,6 +116,31 @@ class PlanningCenterProvider(Provider):
         return iterate(self.client, path, dict(query) if query else None)
 
     # -- scopes -------------------------------------------------------------------------------------------
+
+    def resolve(self, files: Sequence[Loaded]) -> Sequence[Loaded]:
+        """Names and dates → ids (resolver.py); then the checks across files again, since two forms of one
+        reference (a plan's id and its date) are the same declaration."""
+        if not any(has_names(f) for f in files):
+            return files
+        resolved = Resolver(self.lists, self.directory).files(files)
+        from provisioner.files.checks import cross_file_checks  # the loader's checks, on ids now
+
+        diags = cross_file_checks([f for f in resolved if f.provider == self.name])
+        if diags:
+            raise PlanError(diags)
+        return resolved
+
+    def scope_title(self, scope: Scope) -> str | None:
+        """``Sunday Services · Dec 13 (plan 5678)`` / ``Jane Doe (person 111)``, from what this run read."""
+        labels = self.labels(scope)
+        if scope.kind == "person":
+            name = labels.get("person", {}).get(str(scope.target["person"]))
+            return f"{name} ({scope.name})" if name else None
+        st, plan = int(scope.target["service_type"]), int(scope.target["plan"])
+        row = self.lists.known_plan(st, plan)
+        day = short_day(row.day) if row and row.day else labels.get("plan", {}).get(str(plan))
+        parts = [p for p in (self.lists.known_service_type(st), day) if p]
+        return f"{' · '.join(parts)} ({scope.name})" if parts else None
 
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
         out: list[Scope] = []
@@ -275,9 +303,8 @@ class PlanningCenterProvider(Provider):
             return
         st = scope.target["service_type"]
         teams, diags, people = self.directory.teams(st), [], {}
-        names = self.directory.people(
-            m.person for _, _, m in new
-        )  # all at once: every unknown one reported
+        # all at once: every unknown one reported (the file's names are ids by now: resolver.py)
+        names = self.directory.people(resolved(m.person) for _, _, m in new)
         for item, loc, member in new:
             if str(member.team) not in teams:
                 known = ", ".join(f"{t} ({n})" for t, n in sorted(teams.items()))
@@ -288,7 +315,7 @@ class PlanningCenterProvider(Provider):
                         f"{st}; its teams are {known or 'none'}",
                     )
                 )
-            name = names.get(member.person)
+            name = names.get(resolved(member.person))
             if name == MISSING:
                 diags.append(
                     item.diagnostic(
@@ -317,7 +344,7 @@ class PlanningCenterProvider(Provider):
             return []
         teams: dict[int, set[int]] = defaultdict(set)
         for _, _, member in scope.items:
-            teams[member.person].add(member.team)
+            teams[resolved(member.person)].add(resolved(member.team))
         involved = {int(r.identity["person"]) for r in desired.values() if "person" in r.identity}
         names = self.labels(scope)  # read for text and markdown output; a JSON plan has ids alone
         people, team_names = names.get("person", {}), names.get("team", {})
@@ -363,6 +390,13 @@ class PlanningCenterProvider(Provider):
 
     def _respond(self, change: Change) -> None:
         self.responses.respond(change)
+
+
+def resolved(ref: object) -> int:
+    """A reference after resolve(): an id (a name left here is a bug, not a user's mistake)."""
+    if not isinstance(ref, int):
+        raise ProvisionerError(f"internal error: {ref!r} was not resolved to an id")
+    return ref
 
 
 def _status_letter(value: Any) -> Any:

@@ -25,6 +25,7 @@ class PeopleAndTeams:
         self.client = client
         self._teams: dict[int, dict[str, str]] = {}
         self._people: dict[int, str | None] = {}
+        self._everyone: dict[int, str] | None = None  # the whole people list, once read
         self._lock = threading.Lock()
 
     def teams(self, service_type: int) -> dict[str, str]:
@@ -37,12 +38,33 @@ class PeopleAndTeams:
                 }
             return self._teams[service_type]
 
+    def everyone(self) -> dict[int, str]:
+        """Every Services person's id → full name (one paginated list, read at most once a run). Once read, the
+        lookups of people by id below answer from it without a request."""
+        with self._lock:
+            if self._everyone is not None:
+                return self._everyone
+        found = {
+            int(row["id"]): _name(attributes(row)) or str(row["id"])
+            for row in iterate(self.client, "people")
+            if str(row.get("id", "")).isdigit()
+        }
+        with self._lock:
+            self._everyone = found
+            self._people.update(found)
+            return found
+
     def people(self, wanted: Iterable[int]) -> dict[int, str | None]:
         """Each wanted person's name; MISSING for one the server says does not exist (or these credentials cannot
         see), None for one whose existence could not be told (an HTML 404 is routing, not an answer)."""
         ids = sorted(set(wanted))
         with self._lock:
             todo = [p for p in ids if p not in self._people]
+            if (
+                self._everyone is not None
+            ):  # the whole list was read: whoever is not in it does not exist
+                self._people.update({p: MISSING for p in todo})
+                todo = []
         if len(todo) > MAX_PERSON_LOOKUPS:
             self._list_people(set(todo))
         else:

@@ -17,8 +17,9 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from provisioner.core.errors import (
     ApiError,
@@ -42,7 +43,9 @@ from provisioner.providers.planning_center.client import (
     rel_id,
     rel_ids,
 )
+from provisioner.providers.planning_center.lists import fold, plan_day, short_day
 from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
+from provisioner.providers.planning_center.names import shown
 from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,9 @@ VIA_MEMBER = (
 Keys = Callable[
     [object, object | None], tuple[str, dict[str, Any]]
 ]  # (plan, team) -> (key, identity)
+Facts = tuple[
+    date | None, str | None, str
+]  # a schedule's day, team name and title ("Dec 13 (plan 5679)")
 
 
 @dataclass
@@ -77,6 +83,8 @@ class Responses:
         self._plan_service_type: dict[str, str | None] = {}
         self._plan_dates: dict[str, str] = {}
         self._service_types: list[str] | None = None
+        # scope -> schedule key -> (day, team name): what a plan date and a team name match (no extra request)
+        self._facts: dict[str, dict[str, Facts]] = {}
         self._lock = threading.Lock()
 
     # -- reading ------------------------------------------------------------------------------------------
@@ -92,6 +100,7 @@ class Responses:
             "filter": "with_declined",
             **({"include": "plan_times"} if partial or everything else {}),
         }
+        facts: dict[str, Facts] = {}
         times: dict[str, dict[str, Any]] = {}
         rows = iterate(
             self.client,
@@ -111,6 +120,15 @@ class Responses:
             rec = self._schedule_record(person, row, names)
             rec = add_live(records, rec)
             by_key[rec.key] = {t: times[t] for t in rel_ids(row, "times") if t in times}
+            facts[rec.key] = schedule_facts(row, rec)
+        # A plan written as a date names a schedule of that day: its declined times are read like an id's.
+        partial |= {
+            str(records[k].identity["plan"])
+            for d in decls
+            if d.declined_times is not None and isinstance(d.plan, Ref)
+            for k, f in facts.items()
+            if f[0] is not None and f[0].isoformat() == d.plan.value
+        }
         for rec in list(records.values()):
             plan = str(rec.identity["plan"])
             if (
@@ -120,13 +138,15 @@ class Responses:
             ):
                 rec.values["declined_times"] = self._declined(person, str(rec.id))
         seen = {str(r.identity["plan"]) for r in records.values()}
-        for plan in sorted({str(d.plan) for d in decls} - seen, key=int):
+        ids = {str(d.plan) for d in decls if not isinstance(d.plan, Ref)}
+        for plan in sorted(ids - seen, key=int):
             for rec in self._lookup(person, plan, names):
                 add_live(records, rec)
         for table in by_key.values():
             names["declined_times"].update(describe_times(table))
         with self._lock:
             self._times[scope.name] = by_key
+            self._facts[scope.name] = facts
         self.keep_labels(scope, names)
         return records
 
@@ -211,6 +231,11 @@ class Responses:
                 self._plan_dates[plan] = str(dates)
         return found
 
+    def facts(self, scope: Scope) -> dict[str, Facts]:
+        """Each schedule's day, team name and title as this run read them (import writes dates and names)."""
+        with self._lock:
+            return dict(self._facts.get(scope.name, {}))
+
     # -- resolving ----------------------------------------------------------------------------------------
 
     def desired(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
@@ -223,6 +248,7 @@ class Responses:
         decls: list[tuple[Loaded, tuple[str | int, ...], ResponseDecl]] = scope.items
         with self._lock:
             times = self._times.get(scope.name, {})
+            facts = self._facts.get(scope.name, {})
         diags: list[Diagnostic] = []
         claimed: dict[str, str] = {}
         out: dict[str, Record] = {}
@@ -230,9 +256,10 @@ class Responses:
             found = [
                 k
                 for k, (plan, team) in parsed.items()
-                if plan == str(decl.plan) and (decl.team is None or team == str(decl.team))
+                if _same_plan(decl.plan, plan, facts.get(k))
+                and _same_team(decl.team, team, facts.get(k))
             ]
-            problem = _match_problem(person, decl, found, parsed)
+            problem = _match_problem(person, decl, found, parsed, facts)
             if not problem and found[0] in claimed:
                 problem = f"answers the same schedule as the response at {claimed[found[0]]}"
             if problem:
@@ -268,7 +295,7 @@ class Responses:
             diags.append(
                 item.diagnostic(
                     (*loc, "declined_times"),
-                    f"plan {decl.plan}: this schedule is hidden from "
+                    f"plan {shown(decl.plan)}: this schedule is hidden from "
                     "the person's schedules list, so it cannot be accepted partially; accept "
                     "it first (without declined_times), then add them",
                 )
@@ -282,7 +309,7 @@ class Responses:
                 diags.append(
                     item.diagnostic(
                         (*loc, "declined_times", i),
-                        f"no time of plan {decl.plan} matches {ref}; its times: {known}",
+                        f"no time of plan {shown(decl.plan)} matches {ref}; its times: {known}",
                     )
                 )
             ids |= matched
@@ -290,7 +317,8 @@ class Responses:
             diags.append(
                 item.diagnostic(
                     (*loc, "declined_times"),
-                    f"declines every time of plan {decl.plan}: write `response: declined` instead",
+                    f"declines every time of plan {shown(decl.plan)}: write `response: declined` "
+                    "instead",
                 )
             )
         return sorted(ids)
@@ -430,19 +458,40 @@ def _keep_name(names: dict[str, str], resource: dict[str, Any], kind: str, attr:
         names[str(resource["id"])] = str(attributes(resource)[attr])
 
 
+def _same_plan(ref: int | Ref, plan: str, facts: Facts | None) -> bool:
+    if not isinstance(ref, Ref):
+        return plan == str(ref)
+    return facts is not None and facts[0] is not None and facts[0].isoformat() == ref.value
+
+
+def _same_team(ref: int | Ref | None, team: str | None, facts: Facts | None) -> bool:
+    if ref is None:
+        return True
+    if not isinstance(ref, Ref):
+        return team == str(ref)
+    return facts is not None and facts[1] is not None and fold(facts[1]) == fold(str(ref.value))
+
+
 def _match_problem(
-    person: int, decl: ResponseDecl, found: list[str], parsed: Mapping[str, tuple[str, str | None]]
+    person: int,
+    decl: ResponseDecl,
+    found: list[str],
+    parsed: Mapping[str, tuple[str, str | None]],
+    facts: Mapping[str, Facts],
 ) -> str | None:
-    where = f"plan {decl.plan}" + (f" team {decl.team}" if decl.team is not None else "")
+    where = f"plan {shown(decl.plan)}" + (
+        f" team {shown(decl.team)}" if decl.team is not None else ""
+    )
     if not found:
         looked = (
             ""
-            if any(plan == str(decl.plan) for plan, _ in parsed.values())
+            if any(_same_plan(decl.plan, plan, facts.get(k)) for k, (plan, _) in parsed.items())
+            or isinstance(decl.plan, Ref)
             else "; neither their schedules nor the plan's team members show one"
         )
         return (
             f"person {person} has no schedule on {where} (a Schedule cannot be created; add them to the roster "
-            f"first{looked})"
+            f"first{looked}){_candidates(parsed, facts) if _readable(decl) else ''}"
         )
     if len(found) == 1:
         return None
@@ -450,6 +499,45 @@ def _match_problem(
         teams = sorted({str(parsed[k][1]) for k in found}, key=lambda t: (len(t), t))
         return f"person {person} has {len(found)} schedules on {where} (teams {', '.join(teams)}): add `team:`"
     return f"person {person} has {len(found)} schedules on {where}; cannot tell which one to answer"
+
+
+def _readable(decl: ResponseDecl) -> bool:
+    """Written with a date or a team name: the message then lists the schedules it could have meant."""
+    return isinstance(decl.plan, Ref) or isinstance(decl.team, Ref)
+
+
+def _candidates(parsed: Mapping[str, tuple[str, str | None]], facts: Mapping[str, Facts]) -> str:
+    """Up to five of the person's schedules, with ids and dates, for a reference that matches none."""
+    listed = [
+        facts[k][2] + (f" {facts[k][1]} (team {team})" if facts[k][1] else "")
+        for k, (_, team) in sorted(
+            parsed.items(), key=lambda kv: (facts.get(kv[0], (None,))[0] or date.min, kv[0])
+        )
+        if k in facts
+    ]
+    more = f" (+{len(listed) - 5} more)" if len(listed) > 5 else ""
+    return f"; their schedules: {', '.join(listed[:5])}{more}" if listed else ""
+
+
+def schedule_facts(row: dict[str, Any], rec: Record) -> Facts:
+    """What a responses file may match a schedule by: its day in the organization's time zone (the schedule
+    carries ``organization_time_zone``, so no request is needed), and its team's name."""
+    attrs = attributes(row)
+    day = plan_day(attrs, _zone(attrs.get("organization_time_zone")))
+    plan = rec.identity["plan"]
+    title = f"{short_day(day, year=True)} (plan {plan})" if day else f"plan {plan}"
+    team = attrs.get("team_name")
+    return (day, str(team) if team else None, title)
+
+
+def _zone(name: Any) -> tzinfo:
+    try:
+        return ZoneInfo(str(name)) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning(
+            "unknown organization time zone %r on a schedule; reading its date in UTC", name
+        )
+        return UTC
 
 
 def _str_or_none(value: object) -> str | None:

@@ -1,0 +1,19 @@
+"""`provisioner validate`: the YAML checked offline."""
+
+from __future__ import annotations
+
+import click
+
+from provisioner.cli.common import guard
+from provisioner.cli.options import PATHS
+
+
+@click.command()
+@PATHS
+@guard
+def validate(paths: tuple[str, ...]) -> None:
+    """Check the YAML offline: exit 0 valid, 1 invalid."""
+    from provisioner import engine
+
+    n = len(engine.load(paths).files)
+    click.echo(f"{n} file{'s' if n != 1 else ''} valid.")

@@ -1,0 +1,99 @@
+"""The providers of one run and how they are driven: a thread pool with progress, one scope's read (its
+failure as a value), every scope's read. Planning reads through it; applying re-reads through it (fresh
+preconditions, the check after apply).
+
+This is the boundary of provider code for reads: a provider that raises anything other than the project's own
+errors (a bug in it, or in a plug-in) gets one clear error naming the scope, not a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+from provisioner.core.clock import SYSTEM, Clock
+from provisioner.core.errors import Diagnostic, PlanError, ProvisionerError
+from provisioner.core.outcomes import Live
+from provisioner.core.records import Loaded, Record, Scope
+from provisioner.providers.base import Provider, scopes_of
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class Workers:
+    """Holds the providers for one run. ``providers`` maps a provider name to a built provider."""
+
+    providers: Mapping[str, Provider]
+    parallelism: int = 8
+    progress: Progress | None = None
+    # what reads are timed and the wait for late commits sleeps on (tests: a FakeClock)
+    clock: Clock = SYSTEM
+    fresh_for: float | None = None  # seconds a read confirms preconditions for (None: MAX_AGE)
+
+    def __post_init__(self) -> None:
+        for provider in self.providers.values():
+            provider.set_parallelism(max(1, self.parallelism))
+
+    def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
+        """The scopes ``files`` declare (no I/O). With ``account:`` (docs/api-notes.md, contract §2.1) there is
+        one provider per (service, account): each gets only its account's files, its scopes named after the
+        account."""
+        return [s for key, p in self.providers.items() for s in scopes_of(key, p, files)]
+
+    def read(self, scope: Scope) -> dict[str, Record] | ProvisionerError:
+        """The error instead of the records, so one scope's failure does not hide the others' (plan collects
+        the YAML's mistakes such as an unknown plan; verify reports a failed re-read without undoing the
+        apply)."""
+        try:
+            return self.providers[scope.provider_key].read(scope)
+        except ProvisionerError as e:
+            return e
+        except Exception as e:  # the boundary: a provider's bug is one message, not a traceback
+            return unexpected(f"reading {scope.name}", e)
+
+    def read_all(self, scopes: list[Scope]) -> tuple[Live, list[Diagnostic]]:
+        """Each scope's live records; the YAML's mistakes a read reveals (an unknown plan) are collected, any
+        other failure is raised."""
+        read = self.map("read", self.read, scopes)
+        fatal = next(
+            (r for r in read if isinstance(r, ProvisionerError) and not isinstance(r, PlanError)),
+            None,
+        )
+        if fatal is not None:
+            raise fatal
+        diags = [d for r in read if isinstance(r, PlanError) for d in r.diagnostics]
+        return {
+            s.ident: r for s, r in zip(scopes, read, strict=True) if not isinstance(r, Exception)
+        }, diags
+
+    def map(self, what: str, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``fn`` over ``items`` on ``parallelism`` threads, in order, reporting progress as phase ``what``."""
+        todo = list(items)
+        if not todo:
+            return []
+        done: list[R] = []
+        if self.progress:  # the start of the phase: progress can then be shown by how long it takes
+            self.progress(what, 0, len(todo))
+        with ThreadPoolExecutor(
+            max_workers=max(1, self.parallelism), thread_name_prefix=what
+        ) as pool:
+            for result in pool.map(fn, todo):
+                done.append(result)
+                if self.progress:
+                    self.progress(what, len(done), len(todo))
+        return done
+
+
+def unexpected(doing: str, e: BaseException) -> ProvisionerError:
+    """A provider's exception other than the project's own, as one error line (the traceback in the debug
+    log, ``-vv``): a plug-in's bug must not look like the tool crashing."""
+    log.debug("%s raised %s", doing, type(e).__name__, exc_info=e)
+    error = ProvisionerError(f"{doing} failed unexpectedly: {type(e).__name__}: {e}")
+    error.__cause__ = e
+    return error

@@ -1,0 +1,137 @@
+"""The Planning Center lists that readable references resolve against (contract §2.2), each read at most once a
+run and only when asked for: the organization (its time zone), the service types, a service type's plans.
+Teams and people come from :class:`~provisioner.providers.planning_center.refs.PeopleAndTeams`, whose caches
+the roster checks share, so a list read to resolve names is not read again to check them.
+
+A plan's calendar day is its ``sort_date`` in the organization's time zone (docs/api-notes.md, point 23).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from provisioner.core.errors import ApiError
+from provisioner.files.fields import nfc
+from provisioner.providers.planning_center.client import SERVICES, attributes, iterate
+from provisioner.transport.http import HttpClient
+
+
+def fold(name: str) -> str:
+    """Names compared as people read them: NFC, runs of whitespace as one space; case is kept."""
+    return " ".join(nfc(name).split())
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    id: int
+    title: str
+    day: date | None
+
+    def describe(self) -> str:
+        """``Advent 3 · Dec 13, 2026 (plan 5679)``: a candidate in an error message."""
+        when = short_day(self.day, year=True) if self.day else "no date"
+        return (
+            f"{self.title} · {when} (plan {self.id})" if self.title else f"{when} (plan {self.id})"
+        )
+
+
+def short_day(day: date, *, year: bool = False) -> str:
+    return f"{day:%b} {day.day}" + (f", {day.year}" if year else "")
+
+
+def plan_day(attrs: dict[str, object], zone: tzinfo) -> date | None:
+    """The plan's calendar day in the organization's time zone, from ``sort_date``.
+
+    ``sort_date`` ends in ``Z``; the docs list it among the fields "in the organization's time zone" and a 2022
+    report (ISSUE#987) says it comes as local wall-clock time with a ``Z`` suffix. The two readings give
+    different days only near midnight; there the display dates (``dates`` / ``short_dates``, written in the
+    organization's time zone) say which day is meant."""
+    text = str(attrs.get("sort_date") or "")
+    try:
+        instant = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    literal = instant.date()
+    local = instant.astimezone(zone).date() if instant.tzinfo else literal
+    if local == literal:
+        return local
+    shown = f"{attrs.get('dates') or ''} {attrs.get('short_dates') or ''}"
+    if _mentions(shown, literal) and not _mentions(shown, local):
+        return literal
+    return local
+
+
+def _mentions(text: str, day: date) -> bool:
+    return re.search(rf"\b{day:%b}[a-z]*\.? {day.day}\b", text) is not None
+
+
+class Lists:
+    """The organization, service types and plans, each read once per run; safe across threads."""
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+        self._zone: tuple[tzinfo, str] | None = None
+        self._service_types: dict[int, str] | None = None
+        self._plans: dict[int, list[PlanRow]] = {}
+        self._lock = threading.RLock()
+
+    def time_zone(self) -> tuple[tzinfo, str]:
+        """The organization's time zone (``GET /services/v2`` → ``time_zone`` [3P ISSUE#575]); UTC when absent."""
+        with self._lock:
+            if self._zone is None:
+                body = self.client.request("GET", SERVICES.rstrip("/")).data
+                data = body.get("data") if isinstance(body, dict) else None
+                name = attributes(data).get("time_zone") if isinstance(data, dict) else None
+                self._zone = (_zone(str(name)), str(name)) if name else (UTC, "UTC")
+            return self._zone
+
+    def service_types(self) -> dict[int, str]:
+        """Service type id → name (one paginated list)."""
+        with self._lock:
+            if self._service_types is None:
+                self._service_types = {
+                    int(r["id"]): str(attributes(r).get("name") or r["id"])
+                    for r in iterate(self.client, "service_types")
+                    if str(r.get("id", "")).isdigit()
+                }
+            return self._service_types
+
+    def known_service_type(self, service_type: int) -> str | None:
+        """The service type's name when the list was read this run (no request)."""
+        with self._lock:
+            return (self._service_types or {}).get(service_type)
+
+    def plans(self, service_type: int) -> list[PlanRow]:
+        """Every plan of the service type with its day (the time zone, then one paginated list)."""
+        with self._lock:
+            if service_type not in self._plans:
+                zone, _ = self.time_zone()
+                rows = iterate(self.client, f"service_types/{service_type}/plans")
+                self._plans[service_type] = [
+                    PlanRow(int(r["id"]), _title(r), plan_day(attributes(r), zone))
+                    for r in rows
+                    if str(r.get("id", "")).isdigit()
+                ]
+            return self._plans[service_type]
+
+    def known_plan(self, service_type: int, plan: int) -> PlanRow | None:
+        with self._lock:
+            return next((p for p in self._plans.get(service_type, []) if p.id == plan), None)
+
+
+def _title(row: dict[str, object]) -> str:
+    return str(attributes(row).get("title") or "")
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ApiError(
+            f"Planning Center: the organization's time zone {name!r} is not known here (a plan date cannot "
+            "be placed); install the tzdata package, or write the plan's id"
+        ) from e

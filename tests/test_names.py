@@ -1,0 +1,412 @@
+"""Planning Center files written with names and dates instead of ids (contract §2.2), end to end through the CLI
+against the sandbox: resolution, its errors, its request cost, and review output that names things.
+
+Seed (provisioner_sandbox/planning_center/seed.py): service types 1234 Sunday Services (plans 5678 Dec 6, 5679
+Dec 13, 5680 Dec 20 "Advent 4"; teams 22 Band, 23 Tech, 24 Hospitality), 99 Youth (team 31 Youth Band), 2345
+Evening Prayer (9001 "Compline" Dec 18 23:30 New York = Dec 19 UTC; 9002 "Vespers" and 9003 "Compline" both on
+Dec 27 New York); people 111 Jane Doe, 125 Lydia Lewis, 131 and 132 both Chris Taylor, 133 Zoë Martin (stored
+NFD), 134 Zoe Martin, 135 "Mary  Ann Lee" (two spaces). The organization's time zone is America/New_York.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from provisioner_sandbox import SandboxServer
+from tests.conftest import Cli
+
+Write = Callable[[str, str], Path]
+PAGE = {"per_page": "100", "offset": "0"}
+ST = "/services/v2/service_types"
+
+NAMED = """
+    provider: planning_center
+    service_type: Sunday Services
+    rosters:
+      - plan: 2026-12-13
+        prune: false
+        team_members:
+          - {person: Jane Doe, team: Band, position: Vocals, status: C}
+          - {person: Zoë Martin, team: Tech, position: Video}
+          - {person: Mary Ann Lee, team: {name: Hospitality}, position: Greeter}
+      - plan: {title: Advent 4}
+        prune: false
+        team_members:
+          - {person: {name: Lydia Lewis}, team: Band, position: Guitar, status: confirmed}
+"""
+IDS = """
+    provider: planning_center
+    service_type: 1234
+    rosters:
+      - plan: 5679
+        prune: false
+        team_members:
+          - {person: 111, team: 22, position: Vocals, status: C}
+          - {person: 133, team: 23, position: Video}
+          - {person: 135, team: 24, position: Greeter}
+      - plan: 5680
+        prune: false
+        team_members:
+          - {person: 125, team: 22, position: Guitar, status: confirmed}
+"""
+
+
+def reads(sb: SandboxServer) -> list[tuple[str, dict[str, str]]]:
+    return [(r["path"], r["query"]) for r in sb.requests() if r["method"] == "GET"]
+
+
+def writes(sb: SandboxServer) -> list[tuple[str, str]]:
+    return [(r["method"], r["path"]) for r in sb.requests() if r["method"] != "GET"]
+
+
+def changes(result: Any, folder: Path) -> list[dict[str, Any]]:
+    """The JSON plan's changes, with the file's folder taken out of each source."""
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)["changes"]
+    for change in out:
+        change["source"] = change["source"].replace(str(folder), "DIR")
+    return out
+
+
+def test_a_roster_of_names_validates_plans_applies_and_replans_empty(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    folder = write("roster.yaml", NAMED)
+    assert cli("validate", str(folder)).exit_code == 0
+    assert sb.requests() == []  # validate reads nothing
+    planned = cli("plan", str(folder))
+    assert planned.exit_code == 0, planned.stderr
+    shown = unicodedata.normalize(
+        "NFC", planned.stdout
+    )  # names as the API spells them (133 is NFD)
+    assert "Sunday Services · Dec 13 (plan 5679)\n" in shown
+    assert "Sunday Services · Dec 20 (plan 5680)\n" in shown
+    assert "+ create 'Zoë Martin (person 133) / Tech (team 23) / Video'" in shown
+    assert "+ create 'Mary  Ann Lee (person 135) / Hospitality (team 24) / Greeter'" in shown
+    assert "Plan: 2 to create, 2 to update, 0 to delete." in shown
+    applied = cli("apply", "--auto-approve", str(folder))
+    assert applied.exit_code == 0, applied.stderr
+    assert sorted(writes(sb))[:2] == [
+        ("PATCH", "/services/v2/people/111/plan_people/800000009"),
+        ("PATCH", "/services/v2/people/125/plan_people/800000018"),
+    ]
+    sb.clear_requests()
+    again = cli("plan", "--detailed-exitcode", str(folder))
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert "No changes." in again.stdout and writes(sb) == []
+
+
+def test_the_same_roster_with_ids_plans_identically(
+    sb: SandboxServer, cli: Cli, tmp_path: Path
+) -> None:
+    plans = []
+    for name, text in (("named", NAMED), ("ids", IDS)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "roster.yaml").write_text(
+            "\n".join(line[4:] for line in text.strip("\n").splitlines()) + "\n"
+        )
+        plans.append(changes(cli("plan", "--format", "json", str(folder)), folder))
+    assert plans[0] == plans[1]
+    assert [c["scope"] for c in plans[0]] == ["plan 5679"] * 3 + ["plan 5680"]
+
+
+def test_request_counts_ids_cost_nothing_extra_names_read_each_list_once(
+    sb: SandboxServer, cli: Cli, write: Write, tmp_path: Path
+) -> None:
+    members = [
+        (f"{ST}/1234/plans/5679/team_members", {"include": "team,plan", **PAGE}),
+        (f"{ST}/1234/plans/5680/team_members", {"include": "team,plan", **PAGE}),
+    ]
+    ids = write("ids/roster.yaml", IDS)
+    sb.clear_requests()
+    assert cli("plan", "--format", "json", str(ids)).exit_code == 0
+    # As before names existed: the two rosters, the added members' team list and the two added people.
+    assert sorted(reads(sb)[:2]) == members
+    assert reads(sb)[2:] == [
+        (f"{ST}/1234/teams", PAGE),
+        ("/services/v2/people/133", {}),
+        ("/services/v2/people/135", {}),
+    ]
+    named = write("named/roster.yaml", NAMED)
+    sb.clear_requests()
+    assert cli("plan", "--format", "json", str(named)).exit_code == 0
+    # Each list the names need, once, before the rosters; the people list also answers who exists.
+    assert reads(sb)[:5] == [
+        (ST, PAGE),
+        ("/services/v2", {}),
+        (f"{ST}/1234/plans", PAGE),
+        ("/services/v2/people", PAGE),
+        (f"{ST}/1234/teams", PAGE),
+    ]
+    assert sorted(reads(sb)[5:]) == members
+
+
+ERRORS = """
+    provider: planning_center
+    service_type: 1234
+    rosters:
+      - plan: 2026-12-13
+        team_members:
+          - {person: Chris Taylor, team: Band}
+          - {person: Jane Doe, team: Youth Band}
+          - {person: Zoe martin, team: Band}
+      - plan: 2026-12-27
+        team_members: []
+"""
+
+
+def test_every_unresolved_name_is_an_error_at_its_place_with_candidates(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    folder = write("roster.yaml", ERRORS)
+    result = cli("apply", "--auto-approve", str(folder))
+    assert result.exit_code == 1
+    path = folder / "roster.yaml"
+    assert result.stderr.splitlines() == [
+        f"{path}:6:18: 2 people are called 'Chris Taylor': write the person's id; candidates: "
+        "Chris Taylor (person 131), Chris Taylor (person 132)",
+        f"{path}:7:34: service type 1234 has no team called 'Youth Band' (a team of another service "
+        "type cannot be used here); its teams: Band (team 22), Tech (team 23), Hospitality (team 24)",
+        f"{path}:8:18: no person in Planning Center Services is called 'Zoe martin' (names are "
+        "compared exactly, accents and case included); did you mean: Zoë Martin (person 133), "
+        "Zoe Martin (person 134)",
+        f"{path}:9:11: service type 1234 has no plan on 2026-12-27 (in the organization's time zone, "
+        "America/New_York); did you mean: Advent 4 · Dec 20, 2026 (plan 5680), Advent 3 · Dec 13, "
+        "2026 (plan 5679), Advent 2 · Dec 6, 2026 (plan 5678)",
+        "4 errors found.",
+    ]
+    assert writes(sb) == []
+    assert not any("team_members" in path for path, _ in reads(sb))  # nothing read past the names
+
+
+def test_two_plans_on_one_day_and_a_shared_title_are_errors_with_their_dates(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    folder = write(
+        "evening.yaml",
+        """
+        provider: planning_center
+        service_type: {name: Evening Prayer}
+        rosters:
+          - plan: {date: 2026-12-27}
+            team_members: []
+          - plan: {title: Compline}
+            team_members: []
+        """,
+    )
+    result = cli("plan", str(folder))
+    assert result.exit_code == 1
+    path = folder / "evening.yaml"
+    assert result.stderr.splitlines() == [
+        f"{path}:4:11: 2 plans of service type Evening Prayer (2345) are on 2026-12-27 (in the "
+        "organization's time zone, America/New_York): write the plan's id; candidates: Vespers · Dec 27, "
+        "2026 (plan 9002), Compline · Dec 27, 2026 (plan 9003)",
+        f"{path}:6:11: 2 plans of service type Evening Prayer (2345) are titled 'Compline': write the "
+        "plan's id; candidates: Compline · Dec 18, 2026 (plan 9001), Compline · Dec 27, 2026 (plan 9003)",
+        "2 errors found.",
+    ]
+
+
+EVENING = """
+    provider: planning_center
+    service_type: Evening Prayer
+    rosters:
+      - plan: {day}
+        prune: false
+        team_members:
+          - {{person: Jane Doe, team: Choir, position: Cantor}}
+"""
+
+
+@pytest.mark.parametrize("reading", ["utc", "local"])
+def test_a_plan_near_midnight_resolves_to_its_day_in_the_organizations_time_zone(
+    sb: SandboxServer, cli: Cli, write: Write, reading: str
+) -> None:
+    """9001 is at 23:30 on Dec 18 in New York (04:30 on Dec 19 in UTC). Whether sort_date comes as the instant
+    (utc) or as New York's wall clock with a Z (local, ISSUE#987), Dec 18 names it and Dec 19 names nothing."""
+    sb.set_readings({"pco.sort_date": reading})
+    folder = write("evening.yaml", EVENING.format(day="2026-12-18"))
+    result = cli("plan", "--format", "json", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert [c["scope"] for c in json.loads(result.stdout)["changes"]] == ["plan 9001"]
+    folder = write("evening.yaml", EVENING.format(day="2026-12-19"))
+    result = cli("plan", str(folder))
+    assert result.exit_code == 1
+    assert "has no plan on 2026-12-19" in result.stderr
+    assert "did you mean: Compline · Dec 18, 2026 (plan 9001)" in result.stderr
+
+
+def test_without_an_organization_time_zone_dates_are_read_in_utc(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    sb.set_readings({"pco.org_time_zone": "absent"})
+    folder = write("evening.yaml", EVENING.format(day="2026-12-19"))
+    result = cli("plan", "--format", "json", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert [c["scope"] for c in json.loads(result.stdout)["changes"]] == ["plan 9001"]
+
+
+def test_names_differing_only_in_accents_or_spacing(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """Zoë typed precomposed matches the NFD name the API stores, and not Zoe; spaces are folded."""
+    folder = write(
+        "roster.yaml",
+        """
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5680
+            prune: false
+            team_members:
+              - {person: Zoë Martin, team: 22, position: Keys}
+              - {person: Zoe Martin, team: 22, position: Drums}
+              - {person: Mary  Ann   Lee, team: 23, position: Audio}
+        """,
+    )
+    result = cli("plan", "--format", "json", str(folder))
+    assert result.exit_code == 0, result.stderr
+    people = [c["identity"]["person"] for c in json.loads(result.stdout)["changes"]]
+    assert people == [133, 134, 135]
+
+
+def test_a_responses_file_matches_dates_and_team_names_against_the_persons_schedules(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    folder = write(
+        "jane.yaml",
+        """
+        provider: planning_center
+        person: Jane Doe
+        responses:
+          - plan: 2026-12-06
+            team: Band
+            response: declined
+            reason: Out of town
+          - plan: {date: 2026-12-13}
+            response: accepted
+        """,
+    )
+    planned = cli("plan", "--format", "json", str(folder))
+    assert planned.exit_code == 0, planned.stderr
+    got = [(c["scope"], c["key"], c["after"]) for c in json.loads(planned.stdout)["changes"]]
+    assert got == [
+        (
+            "person 111",
+            "plan 5678 / team 22",
+            {"response": "declined", "decline_reason": "Out of town"},
+        ),
+        ("person 111", "plan 5679 / team 22", {"response": "accepted"}),
+    ]
+    # The person's name needs the people list; the dates and the team, nothing beyond her schedules.
+    assert reads(sb) == [
+        ("/services/v2/people", PAGE),
+        ("/services/v2/people/111/schedules", {"filter": "with_declined", **PAGE}),
+    ]
+    text = cli("plan", str(folder))
+    assert "Jane Doe (person 111)" in text.stdout
+    assert "Dec 6 (plan 5678) / Band (team 22)" in text.stdout
+
+
+def test_a_responses_date_without_a_schedule_lists_the_persons_schedules(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    folder = write(
+        "jane.yaml",
+        """
+        provider: planning_center
+        person: 111
+        responses:
+          - plan: 2026-12-20
+            response: accepted
+          - plan: 2026-12-13
+            team: Tech
+            response: accepted
+        """,
+    )
+    result = cli("plan", str(folder))
+    assert result.exit_code == 1
+    path = folder / "jane.yaml"
+    schedules = "their schedules: Dec 6, 2026 (plan 5678) Band (team 22), Dec 13, 2026 (plan 5679) Band (team 22)"
+    assert result.stderr.splitlines() == [
+        f"{path}:4:5: person 111 has no schedule on plan 2026-12-20 (a Schedule cannot be created; add "
+        f"them to the roster first); {schedules}",
+        f"{path}:6:5: person 111 has no schedule on plan 2026-12-13 team 'Tech' (a Schedule cannot be "
+        f"created; add them to the roster first); {schedules}",
+        "2 errors found.",
+    ]
+
+
+# -- import -------------------------------------------------------------------------------------------------
+
+
+def test_import_writes_names_and_dates_and_ids_where_they_would_be_ambiguous(
+    sb: SandboxServer, cli: Cli, tmp_path: Path
+) -> None:
+    sb.store.add_team_member(9001, 131, 41, position="Cantor")  # Chris Taylor: a shared name
+    sb.store.add_team_member(
+        9001, 133, 41, position="Cantor", status="C"
+    )  # Zoë Martin, NFD in live
+    sb.store.add_team_member(9002, 135, 41, position="Cantor")  # "Mary  Ann Lee"
+    out = tmp_path / "evening.yaml"
+    done = cli("import", "planning-center", "--service-type", "2345", "-o", str(out))
+    assert done.exit_code == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.splitlines() == [
+        "provider: planning_center",
+        "service_type: Evening Prayer  # service type 2345",
+        "rosters:",
+        "  - plan: 2026-12-18  # plan 9001, Compline",
+        "    team_members:",
+        "      - person: 131  # Chris Taylor (a shared name)",
+        "        team: Choir  # team 41",
+        "        position: Cantor",
+        "        status: U",
+        "      - person: Zoë Martin  # person 133",
+        "        team: Choir  # team 41",
+        "        position: Cantor",
+        "        status: C",
+        "  - plan: 9002  # Vespers (December 27, 2026)",  # 9003 is on that day too
+        "    team_members:",
+        "      - person: Mary Ann Lee  # person 135",
+        "        team: Choir  # team 41",
+        "        position: Cantor",
+        "        status: U",
+        "  - plan: 9003  # Compline (December 27, 2026)",
+        "    team_members: []",
+    ]
+    assert unicodedata.is_normalized("NFC", text)
+    planned = cli("plan", "--detailed-exitcode", str(out))
+    assert planned.exit_code == 0, planned.stdout + planned.stderr
+    again = cli("import", "planning-center", "--service-type", "2345", "-o", str(out))
+    assert (
+        again.exit_code == 0 and out.read_text(encoding="utf-8") == text
+    )  # merging: nothing moves
+
+
+def test_import_merges_into_a_file_written_with_names(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    folder = write("roster.yaml", NAMED)
+    assert cli("apply", "--auto-approve", str(folder)).exit_code == 0
+    members = {(m["person"], m["team"]): m["id"] for m in sb.store.team_members(5679)}
+    sb.store.set_team_member(members[(133, 23)], notes="Bring a camera")
+    path = folder / "roster.yaml"
+    before = path.read_text(encoding="utf-8")
+    done = cli(
+        "import", "planning-center", "--service-type", "1234", "--plan", "5679", "-o", str(path)
+    )
+    assert done.exit_code == 0, done.stderr
+    after = path.read_text(encoding="utf-8")
+    # Entries are matched by what their names resolve to: the file's forms stay; no member is added twice
+    # (prune: false: the live members the roster does not list stay unlisted).
+    assert after.count("Zoë Martin") == 1 and "Bring a camera" not in after  # notes not managed
+    assert after == before
+    assert cli("plan", "--detailed-exitcode", str(folder)).exit_code == 0
