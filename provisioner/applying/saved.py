@@ -92,7 +92,17 @@ def _live_of(c: Change, run: Survey) -> Record | None:
 Desire = Callable[[Scope, dict[str, Record]], dict[str, Record]]
 
 
-def rederive(saved: Plan, run: Survey, desired: Desire) -> list[str]:
+def rederive(saved: Plan, run: Survey, desired: Desire) -> None:
+    """Refuse the whole plan (StalePlanError) when the YAML does not make one of its changes."""
+    forged = not_derived(saved, run, desired)
+    if forged:
+        raise StalePlanError(
+            "refusing to apply a plan the YAML does not make, nothing was written:\n  "
+            + "\n  ".join(forged)
+        )
+
+
+def not_derived(saved: Plan, run: Survey, desired: Desire) -> list[str]:
     """Every saved change the YAML does not make (contract §5): each scope's live state is taken as each
     change's recorded ``before`` says it was, the YAML resolved against it, and the diff must give the
     saved change back. A hand-edited plan, even with its fingerprint recomputed, is refused."""
