@@ -50,11 +50,12 @@ class Planned:
     saved: int = 0  # how many changes the saved plan holds
 
 
-def load(paths: Sequence[str]) -> Workspace:
-    """Every file under ``paths`` (default: schedules/), validated."""
+def load(paths: Sequence[str], root: str | None = None) -> Workspace:
+    """Every file under ``paths`` (default: schedules/), validated. ``root`` is the schedules root where
+    the other files that declare a scope are looked for (default: schedules/ at the git top level)."""
     from provisioner.files.loader import load_workspace
 
-    return load_workspace(list(paths) or ["schedules"])
+    return load_workspace(list(paths) or ["schedules"], root)
 
 
 def plan(
@@ -94,24 +95,26 @@ def plan_saved(
     settings: Settings = Settings(),
 ) -> Planned:
     """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
-    everything shown, checked and applied is the saved plan's. Only ``republish`` (which publishes everyone
-    the YAML declares) resolves the YAML again; otherwise no name is read."""
-    from provisioner.applying.saved import adopt_saved, check_saved, read_plan_file
+    everything shown, checked and applied is the saved plan's. The YAML is resolved again (its names read):
+    each saved change must be the one the YAML makes from the change's recorded ``before`` (contract §5),
+    so a hand-edited plan, even with its fingerprint recomputed, is refused with nothing written."""
+    from provisioner.applying.saved import adopt_saved, check_saved, read_plan_file, rederive
     from provisioner.planning import run as planning
     from provisioner.planning.selection import Selection
 
     saved = read_plan_file(saved_path)
     workers = _workers(workspace, {c.provider for c in saved.changes}, settings)
-    if republish:
-        scopes = frozenset((c.provider, c.scope) for c in saved.changes)
-        fresh = planning.survey(workers, workspace, only=Selection(scopes=scopes).pick)
-    else:
-        fresh = planning.read_saved(workers, workspace, saved)
+    del republish  # the YAML is resolved either way (it used to be only for --republish)
+    scopes = frozenset((c.provider, c.scope) for c in saved.changes)
+    fresh = planning.survey(workers, workspace, only=Selection(scopes=scopes).pick)
     problems = check_saved(saved, fresh)
     if problems:
         raise StalePlanError(
             "refusing to apply a stale plan, nothing was written:\n  " + "\n  ".join(problems)
         )
+    rederive(
+        saved, fresh, lambda scope, live: workers.providers[scope.provider_key].desired(scope, live)
+    )
     run, done = adopt_saved(saved, fresh)
     return _planned(workers, run, already=done, saved=len(saved.changes))
 

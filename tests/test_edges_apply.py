@@ -4,6 +4,7 @@ it cannot attribute). Each test failed on main before the fix."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -119,3 +120,118 @@ def test_a_json_404_on_delete_while_the_object_is_still_listed_is_a_failure(
     assert again.exit_code == 0 and victim["id"] not in [
         s["id"] for s in sb.store.guidebook_schedules(47)
     ]
+
+
+# -- 4. a subdirectory is a subset too ------------------------------------------------------------------------
+
+
+def declare_47(sb: Any, names: slice) -> str:
+    rows = sb.store.guidebook_schedules(47)[names]
+    return "provider: guidebook\nguide: 47\nschedules:\n" + "".join(
+        f"  - {{name: {r['name']!r}, attendees: {r['attendees']}, sessions: {r['sessions']}}}\n"
+        for r in rows
+    )
+
+
+def repo_with_sub(tmp_path: Path, sb: Any, *, git: bool) -> Path:
+    """schedules/sub/a.yaml declares guide 47's first 6 schedules, schedules/b.yaml the rest."""
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "schedules" / "sub").mkdir(parents=True)
+    (repo / "schedules" / "sub" / "a.yaml").write_text(declare_47(sb, slice(0, 6)), "utf-8")
+    (repo / "schedules" / "b.yaml").write_text(declare_47(sb, slice(6, None)), "utf-8")
+    if git:
+        subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
+
+
+def nothing_written(sb: Any) -> bool:
+    return [r for r in sb.requests() if r["method"] != "GET"] == []
+
+
+def test_a_subdirectory_does_not_prune_what_another_file_of_the_repository_declares(
+    cli: Cli, sb: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#4: `apply schedules/sub` deleted what schedules/b.yaml declares (the subset rule only looked for
+    other files when files were given). The declaring files are found under the git top level's
+    schedules/, from wherever the command runs."""
+    repo = repo_with_sub(tmp_path, sb, git=True)
+    monkeypatch.chdir(repo)
+    result = cli("apply", "schedules/sub", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert nothing_written(sb) and "No changes" in result.stdout
+    assert (
+        "warning: guide 47: not pruned: schedules/b.yaml also declares it and this run was not given "
+        "it; pass every file of the scope (or the directory) to prune it"
+    ) in result.stdout
+    monkeypatch.chdir(repo / "schedules" / "sub")  # from inside the subdirectory: the same rule
+    result = cli("apply", ".", "--auto-approve")
+    assert result.exit_code == 0 and nothing_written(sb), result.output
+    assert "not pruned: ../b.yaml also declares it" in result.stdout
+
+
+def test_root_names_the_schedules_root_outside_git(
+    cli: Cli, sb: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_with_sub(tmp_path, sb, git=False)
+    monkeypatch.chdir(repo)
+    root = str(repo / "schedules")
+    result = cli("apply", "schedules/sub", "--root", root, "--auto-approve")
+    assert result.exit_code == 0 and nothing_written(sb), result.output
+    assert "not pruned: schedules/b.yaml also declares it" in result.stdout
+    plan = cli("plan", "schedules/sub/a.yaml", "--root", root, "--format", "json")
+    assert json.loads(plan.stdout)["summary"] == {"create": 0, "update": 0, "delete": 0}
+    whole = cli("plan", "schedules", "--root", root, "--detailed-exitcode")
+    assert whole.exit_code == 0, whole.output  # given the root: all of it, in sync
+
+
+# -- 5. a saved plan carries out only what the YAML declares ----------------------------------------------------
+
+
+def test_a_hand_edited_plan_with_its_fingerprint_recomputed_is_refused(
+    cli: Cli, sb: Any, write: Write, tmp_path: Path
+) -> None:
+    """#5: the fingerprint is a public hash: main applied an edited `after` (exit 0) and live then held an
+    attendee no YAML declares. Each saved change is now derived again from the YAML and its `before`."""
+    from provisioner.core.plan import fingerprint
+
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        "  - {name: Sales Team, attendees: [6], sessions: [13]}\n",
+    )
+    out = tmp_path / "plan.json"
+    assert cli("plan", str(d), "--out", str(out)).exit_code == 0
+    data = json.loads(out.read_text())
+    change = data["changes"][0]
+    change["after"]["attendees"] = [6, 99]
+    data["fingerprint"] = fingerprint(data["inputs_digest"], data["changes"])
+    out.write_text(json.dumps(data))
+    sb.clear_requests()
+    result = cli("apply", str(d), "--plan", str(out), "--auto-approve")
+    assert result.exit_code == 1
+    assert nothing_written(sb)
+    assert result.stderr.endswith(
+        "error: refusing to apply a plan the YAML does not make, nothing was written:\n"
+        "  update guide 47 'Sales Team': the YAML given makes a different change from its "
+        "recorded `before` (attendees); make a new plan from the YAML\n"
+    ), result.stderr
+
+
+def test_a_saved_position_change_applied_twice_is_already_applied(
+    cli: Cli, sb: Any, write: Write, tmp_path: Path
+) -> None:
+    """#5: a saved plan that changes a member's position was refused as stale once it had run."""
+    from tests.helpers import on_team, roster_yaml
+
+    d = write("r.yaml", roster_yaml(5678, [on_team(113, 22, position="Keys")], prune=False))
+    out = tmp_path / "plan.json"
+    assert cli("plan", str(d), "--out", str(out)).exit_code == 0
+    first = cli("apply", str(d), "--plan", str(out), "--auto-approve")
+    assert first.exit_code == 0, first.output
+    sb.clear_requests()
+    again = cli("apply", str(d), "--plan", str(out), "--auto-approve")
+    assert again.exit_code == 0, again.output
+    assert again.stderr == "The saved plan is already applied: live state holds its 1 change.\n"
+    assert nothing_written(sb)

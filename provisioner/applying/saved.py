@@ -4,6 +4,7 @@ its scopes (stale, pending, or already applied). Plain functions over plain valu
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -11,8 +12,9 @@ from provisioner.applying.preconditions import moved_fields
 from provisioner.core.errors import StalePlanError
 from provisioner.core.outcomes import Survey
 from provisioner.core.plan import FORMAT_VERSION, fingerprint
-from provisioner.core.records import Change, Plan
+from provisioner.core.records import Change, Plan, Record, Scope
 from provisioner.files.io import FileProblem, read_bounded
+from provisioner.planning.diff import diff_scope
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger than this is not one we wrote
 
@@ -50,7 +52,7 @@ def load_saved(data: Any) -> Plan:
 def _saved_state(c: Change, run: Survey) -> Literal["pending", "applied", "stale"]:
     """Whether live still holds what a saved change was computed from, already holds what it writes, or
     neither (someone else changed it: the plan is stale)."""
-    live = run.live.get((c.provider, c.scope), {}).get(c.key)
+    live = _live_of(c, run)
     if _norm(live.snapshot() if live else None) == _norm(c.before):
         return "pending"
     if (
@@ -74,6 +76,85 @@ def _saved_state(c: Change, run: Survey) -> Literal["pending", "applied", "stale
     ):
         return "applied"
     return "stale"
+
+
+def _live_of(c: Change, run: Survey) -> Record | None:
+    """The live object a saved change is about: by its key, or (an update) by the id it was computed from,
+    since an update can change the key (a Planning Center member's position is part of it)."""
+    scope = run.live.get((c.provider, c.scope), {})
+    live = scope.get(c.key)
+    if live is None and c.action == "update":
+        want = _norm((c.before or {}).get("id"))
+        live = next((r for r in scope.values() if _norm(r.id) == want), None)
+    return live
+
+
+Desire = Callable[[Scope, dict[str, Record]], dict[str, Record]]
+
+
+def rederive(saved: Plan, run: Survey, desired: Desire) -> None:
+    """Refuse the whole plan (StalePlanError) when the YAML does not make one of its changes."""
+    forged = not_derived(saved, run, desired)
+    if forged:
+        raise StalePlanError(
+            "refusing to apply a plan the YAML does not make, nothing was written:\n  "
+            + "\n  ".join(forged)
+        )
+
+
+def not_derived(saved: Plan, run: Survey, desired: Desire) -> list[str]:
+    """Every saved change the YAML does not make (contract §5): each scope's live state is taken as each
+    change's recorded ``before`` says it was, the YAML resolved against it, and the diff must give the
+    saved change back. A hand-edited plan, even with its fingerprint recomputed, is refused."""
+    problems: list[str] = []
+    for scope in run.scopes:
+        mine = [c for c in saved.changes if (c.provider, c.scope) == (scope.provider, scope.name)]
+        if not mine:
+            continue
+        then = _as_planned(mine, run.live.get(scope.ident, {}))
+        derived = {c.key: c for c in diff_scope(scope, desired(scope, then), then)}
+        for c in mine:
+            again = derived.get(c.key)
+            differs = _differs(c, again)
+            if differs is not None:
+                problems.append(
+                    f"{c.action} {c.scope} {c.key!r}: the YAML given makes a different change from "
+                    f"its recorded `before` ({differs}); make a new plan from the YAML"
+                )
+    return problems
+
+
+def _as_planned(changes: list[Change], live: dict[str, Record]) -> dict[str, Record]:
+    """``live`` with each changed object as its change's ``before`` recorded it (creates: absent)."""
+    ids = {_norm((c.before or {}).get("id")) for c in changes if c.action != "create"}
+    keys = {c.key for c in changes}
+    then = {k: r for k, r in live.items() if _norm(r.id) not in ids and k not in keys}
+    for c in changes:
+        if c.action == "create" or c.before is None:
+            continue
+        values = {k: v for k, v in c.before.items() if k != "id"}
+        then[c.key] = Record(
+            c.key, values, c.before.get("id"), identity=dict(c.identity), twin_of=c.twin_of
+        )
+    return then
+
+
+def _differs(saved: Change, again: Change | None) -> str | None:
+    """What of ``saved`` the derived change ``again`` does not repeat (None: the same change)."""
+    if again is None:
+        return "the YAML makes no change there"
+    if again.action != saved.action:
+        return f"the YAML makes a {again.action}"
+    names = sorted(
+        n
+        for n in set(saved.fields)
+        | set(again.fields)
+        | set(saved.after or {})
+        | set(again.after or {})
+        if _norm(saved.fields.get(n)) != _norm(again.fields.get(n))
+        or _norm((saved.after or {}).get(n)) != _norm((again.after or {}).get(n))
+    )
+    return ", ".join(names) or None
 
 
 def check_saved(saved: Plan, run: Survey) -> list[str]:

@@ -17,7 +17,7 @@ from provisioner.cli.common import (
     show,
     start_recording,
 )
-from provisioner.cli.options import CHANGED_SINCE, PATHS, RUN, TARGET
+from provisioner.cli.options import CHANGED_SINCE, PATHS, RUN, TARGET, root
 from provisioner.cli.plan import budget_lines
 from provisioner.core.outcomes import Interrupted
 
@@ -62,7 +62,7 @@ def apply(
     from provisioner import engine
 
     start_recording(record_dir)
-    workspace = engine.load(paths)
+    workspace = engine.load(paths, root())
     if plan_file and (targets or changed_since):
         raise Fail(
             "error: --plan applies the saved plan's own scopes; leave out --target and --changed-since"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
+from provisioner.cli.options import root
 from provisioner.cli.verbosity import quiet
 from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import Diagnostic, DiagnosticsError, ProvisionerError
@@ -136,7 +137,7 @@ def planned_for_review() -> Planned:
     options = click.get_current_context().params
     start_recording(options["record_dir"])
     planned = engine.plan(
-        engine.load(options["paths"]),
+        engine.load(options["paths"], root()),
         options["paths"],
         targets=options["targets"],
         changed_since=options["changed_since"],

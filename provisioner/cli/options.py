@@ -55,6 +55,26 @@ RECORD = click.option(
 )
 
 
+def _keep_root(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+    ctx.meta["provisioner.root"] = value
+
+
+ROOT = click.option(
+    "--root",
+    type=click.Path(file_okay=False),
+    expose_value=False,
+    callback=_keep_root,
+    metavar="DIR",
+    help="The schedules root: a scope other files under it also declare is not pruned by a run given "
+    "only some of them (default: schedules/ at the git top level).",
+)
+
+
+def root() -> str | None:
+    """``--root`` of the running command (None when not given, or the command has no such option)."""
+    return click.get_current_context().meta.get("provisioner.root")
+
+
 def together(*options: Decorator) -> Decorator:
     """Several options as one decorator, listed in ``--help`` in the order given."""
 
@@ -69,4 +89,4 @@ def together(*options: Decorator) -> Decorator:
 # What plan and drift read: the files, how to show the plan, which scopes, and --base.
 REVIEW = together(PATHS, FORMAT, TARGET, CHANGED_SINCE, BASE)
 # How a command that talks to the services runs.
-RUN = together(PARALLELISM, RECORD)
+RUN = together(PARALLELISM, ROOT, RECORD)

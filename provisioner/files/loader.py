@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import gc
 import hashlib
 import logging
 import os
+import subprocess
 from array import array
 from collections.abc import Iterable, MutableSequence
 from pathlib import Path
@@ -101,10 +103,11 @@ def _walk(root: Path, diags: list[Diagnostic]) -> list[Path]:
     return out
 
 
-def load_workspace(paths: Iterable[str]) -> Workspace:
-    """Load and validate every file, collecting every error before raising."""
+def load_workspace(paths: Iterable[str], root: str | None = None) -> Workspace:
+    """Load and validate every file, collecting every error before raising. ``root`` is the schedules
+    root (``--root``); without it, ``schedules/`` at the git top level of each path (see ``siblings``)."""
     with _collector_paused():
-        workspace = _load(paths)
+        workspace = _load(list(paths), root)
     # What was just loaded lives as long as the run: keep the collector from walking it again at every later
     # full collection (and once more at exit). Loading leaves no cycles behind, so nothing is kept that
     # would have been collected.
@@ -117,7 +120,7 @@ def load_workspace(paths: Iterable[str]) -> Workspace:
 _collector_paused = paused
 
 
-def _load(paths: Iterable[str]) -> Workspace:
+def _load(paths: list[str], root: str | None = None) -> Workspace:
     diags: list[Diagnostic] = []
     files = discover(paths, diags)
     loaded: list[Loaded] = []
@@ -141,25 +144,29 @@ def _load(paths: Iterable[str]) -> Workspace:
     # The bytes alone, in a fixed order: the same YAML gives the same digest from any directory and whatever
     # order the paths were given in (a saved plan is checked against it).
     digest = "sha256:" + hashlib.sha256(b"".join(sorted(contents))).hexdigest()
-    return Workspace(tuple(loaded), digest, siblings(paths, files))
+    return Workspace(tuple(loaded), digest, siblings(paths, files, root))
 
 
-def siblings(paths: Iterable[str], given: list[Path]) -> tuple[Loaded, ...]:
-    """When files (not directories) were given: the other valid YAML files beside them and under schedules/.
-    A scope they declare too is not pruned by this run (docs/api-notes.md, contract §6); a file that does not load is
-    not one of ours and is left out quietly."""
-    files = [Path(p) for p in paths if Path(p).is_file()]
-    if not files:
+def siblings(
+    paths: Iterable[str], given: list[Path], root: str | None = None
+) -> tuple[Loaded, ...]:
+    """The other valid YAML files of the repository that declare what a subset of it declares: beside each
+    given file, and under the schedules root of each given path inside it (a file or a subdirectory: issue
+    23). A scope they declare too is not pruned by this run (contract §6); a file that does not load is not
+    one of ours and is left out quietly."""
+    paths = list(paths)
+    places = {Path(p).parent for p in paths if Path(p).is_file()}
+    bases = sorted({b for p in paths if (b := schedules_root(Path(p), root)) is not None})
+    if not places and not bases:
         return ()
-    places = {f.parent for f in files}
     candidates = [
         p
         for d in sorted(places)
         for p in sorted(d.iterdir())
         if p.suffix in SUFFIXES and p.is_file()
     ]
-    if Path("schedules").is_dir():
-        candidates += _walk(Path("schedules"), [])
+    for base in bases:
+        candidates += _walk(base, [])
     seen = {p.resolve() for p in given}
     out: list[Loaded] = []
     for path in candidates:
@@ -172,6 +179,36 @@ def siblings(paths: Iterable[str], given: list[Path]) -> tuple[Loaded, ...]:
         if item is not None and not quiet:
             out.append(item)
     return tuple(out)
+
+
+def schedules_root(path: Path, root: str | None = None) -> Path | None:
+    """The schedules root ``path`` is a strict part of (None when it is the root, or outside it): ``root``
+    when given, else ``schedules/`` at the git top level of ``path`` (outside git: ``schedules/`` here)."""
+    if str(path) == STDIO or not path.exists():
+        return None
+    base = Path(root) if root else _git_schedules(path if path.is_dir() else path.parent)
+    if not base.is_dir():
+        return None
+    here, top = path.resolve(), base.resolve()
+    return base if top in here.parents else None
+
+
+@functools.lru_cache(maxsize=64)
+def _git_schedules(directory: Path) -> Path:
+    """``schedules/`` at the git top level of ``directory`` (relative, as the paths given are shown)."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):  # no git here: the directory the command runs in
+        return Path("schedules")
+    if done.returncode != 0:
+        return Path("schedules")
+    top = Path(done.stdout.decode("utf-8", "replace").strip())
+    return Path(os.path.relpath(top / "schedules"))
 
 
 def _display(path: Path) -> str:
