@@ -13,13 +13,11 @@ import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import StalePlanError
 from provisioner.core.outcomes import ApplyReport, Interrupted, RequestBudget, Survey
-from provisioner.core.plan import Plan
 
 if TYPE_CHECKING:
     from provisioner.core.outcomes import DoctorRow
@@ -150,11 +148,6 @@ def doctor(workspace: Workspace, settings: Settings = Settings()) -> list[Doctor
     from provisioner.providers import doctor as checks
 
     return checks.run(workspace, settings.env, clock=settings.clock)
-
-
-def described_saved(data: dict[str, Any]) -> Plan:
-    """A saved plan's JSON in its services' words, offline (`show`); planning imported when called."""
-    return import_module("provisioner.planning.words").described(Plan.from_json(data))
 
 
 def recording(directory: str) -> AbstractContextManager[object]:

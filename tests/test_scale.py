@@ -97,11 +97,12 @@ def test_the_json_plan_has_one_change_a_line_and_reads_back() -> None:
     out = io.StringIO()
     render(plan, "json", out)
     text = out.getvalue()
-    # the plan, and what review output needs beside it (format_minor 2): the title and the note
+    # the plan, and what review output needs beside it (format_minor 2): the title, the note, the words
     assert json.loads(text) == {
         **json.loads(json.dumps(plan.to_json())),
         "command": "plan",
         "note": "",
+        "words": {"fields": {}, "impact": []},
     }
     lines = text.splitlines()
     assert lines[0] == "{" and lines[-1] == "}" and lines[1] == '  "format_version": 1,'

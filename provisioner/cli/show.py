@@ -23,15 +23,13 @@ MAX_PLAN_BYTES = 64 * 1024 * 1024  # as apply --plan: a larger file is not one w
 def show_command(planfile: str, fmt: str) -> None:
     """Render a saved plan (plan --out FILE) offline: text, markdown or json, as plan showed it."""
     data = _read(planfile)
-    from provisioner import engine
+    from provisioner.render.json import read_saved
 
     try:
-        plan = engine.described_saved(data)
+        plan, title, note = read_saved(data)
     except (TypeError, AttributeError, KeyError, ValueError) as e:
         raise StalePlanError(_bad(planfile, f"{type(e).__name__}: {e}")) from e
-    title = "Drift" if data.get("command") == "drift" else "Plan"
-    note = data.get("note")
-    show(plan, fmt, title=title, note=note if isinstance(note, str) else "")
+    show(plan, fmt, title=title, note=note)
 
 
 def _read(path: str) -> dict[str, Any]:
