@@ -235,3 +235,36 @@ def test_a_saved_position_change_applied_twice_is_already_applied(
     assert again.exit_code == 0, again.output
     assert again.stderr == "The saved plan is already applied: live state holds its 1 change.\n"
     assert nothing_written(sb)
+
+
+# -- 6. the circuit breaker ----------------------------------------------------------------------------------
+
+
+def test_a_server_that_goes_away_stops_the_apply_within_a_minute(
+    cli: Cli, sb: Any, write: Write, clock: FakeClock
+) -> None:
+    """#6: every connection is dropped once the first write arrives (the server went away). Main kept
+    retrying every change (548 retry warnings, 12 minutes); after 5 connection failures in a row to the
+    host nothing new is started: the rest is reported as not started, exit 1."""
+    rows = sb.store.guidebook_schedules(47)[:6]
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        + "".join(
+            f"  - {{name: {r['name']!r}, attendees: {r['attendees']}, "
+            f"sessions: {r['sessions'] + [min(set(range(1, 41)) - set(r['sessions']))]}}}\n"
+            for r in rows
+        ),
+    )
+    sb.add_hook(lambda store: sb.add_fault(mode="drop_before", times=-1), method="PATCH", path=GB)
+    result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
+    assert result.exit_code == 1, result.output
+    dropped = [r for r in sb.requests() if r["fault"] == "drop_before"]
+    assert len(dropped) == 5  # one change's 5 attempts, then nothing more is sent
+    assert result.stdout.count("skip   update guide 47") == 5
+    assert (
+        f"not started: Guidebook: 127.0.0.1:{sb.port} failed 5 connections in a row (refused, reset "
+        "or unreachable); nothing new is started against it"
+    ) in result.stdout
+    assert "Applied 0, failed 1, skipped 5." in result.stdout
+    assert clock.slept < 60

@@ -51,3 +51,24 @@ def test_a_planning_center_read_that_never_holds_still_fails() -> None:
     with pytest.raises(ApiError, match="did not hold still while they were read") as e:
         pco.read_whole(client, "x")  # type: ignore[arg-type]
     assert client.done == 3 and "in 3 reads" in str(e.value)
+
+
+def test_the_circuit_breaker_opens_after_five_refused_connections_and_waits_no_more() -> None:
+    import socket
+
+    from provisioner.core.clock import FakeClock
+    from provisioner.core.errors import HostDownError, TransportError
+    from provisioner.transport.http import HttpClient
+
+    with socket.socket() as s:  # a port nothing listens on: every connection is refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clock = FakeClock()
+    client = HttpClient(f"http://127.0.0.1:{port}/", lambda: "x", "Svc", clock=clock)
+    with pytest.raises(TransportError) as first:
+        client.request("GET", "a")
+    assert not isinstance(first.value, HostDownError) and client.stats["GET"] == 5
+    slept = clock.slept
+    with pytest.raises(HostDownError, match=f"Svc: 127.0.0.1:{port} failed 5 connections in a row"):
+        client.request("GET", "b")
+    assert client.stats["GET"] == 5 and clock.slept == slept  # nothing sent, nothing waited

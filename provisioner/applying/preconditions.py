@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from provisioner.core.errors import ProvisionerError
+from provisioner.core.errors import HostDownError, ProvisionerError
 from provisioner.core.records import Change, Record, Scope
 
 MAX_AGE = 5.0  # seconds a scope's read is trusted for preconditions ("a few seconds")
@@ -60,6 +60,8 @@ class Preconditions:
                 k not in self._live or self._clock() - self._at[k] >= self._max_age
             ):  # 0: always read again
                 fresh = self._read(self._scopes[k])
+                if isinstance(fresh, HostDownError):  # the circuit breaker: nothing was sent
+                    return Verdict(stale=f"not started: {fresh}")
                 if isinstance(fresh, ProvisionerError):
                     return Verdict(
                         stale=f"could not re-read {change.scope} to confirm it is unchanged: {fresh}"

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from provisioner.applying.interruptible import Stopped, run_all
 from provisioner.applying.preconditions import Preconditions
-from provisioner.core.errors import ProvisionerError, RateLimitedError, SafetyError
+from provisioner.core.errors import HostDownError, ProvisionerError, RateLimitedError, SafetyError
 from provisioner.core.outcomes import (
     NOT_STARTED,
     ApplyReport,
@@ -138,6 +138,8 @@ class _Writes:
                 change.provider_key, f"not attempted: {change.provider_key} rate limit exhausted"
             )
             return _failed(change, e)
+        except HostDownError as e:  # raised before anything was sent: the change never started
+            return Outcome(change, "skipped", f"not started: {e}")
         except ProvisionerError as e:
             return _failed(change, e)
         except Exception as e:  # the boundary: a provider's bug fails this change, not the apply

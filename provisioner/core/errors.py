@@ -99,5 +99,9 @@ class TransportError(ApiError):
     timed_out: bool = False  # the request may still be running on the server
 
 
+class HostDownError(TransportError):
+    """Not sent: the host failed several connections in a row (contract §6's circuit breaker)."""
+
+
 class AmbiguousWriteError(TransportError):
     """A non-idempotent write (POST) failed in a way that may or may not have committed."""

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from provisioner.core.clock import SYSTEM, Clock
-from provisioner.core.errors import AmbiguousWriteError, ApiError, NotFoundError
+from provisioner.core.errors import AmbiguousWriteError, ApiError, HostDownError, NotFoundError
 from provisioner.core.outcomes import Finding, Written
 
 if TYPE_CHECKING:  # this module stays light: `provisioner --help` imports every Service
@@ -157,7 +157,12 @@ def create_adopting(
             waits = [timeout] * 3 if e.timed_out else [retry.delay(attempt, None)]
             for wait in waits:
                 clock.sleep(wait)
-                found = adopt()
+                try:
+                    found = adopt()
+                except HostDownError as down:  # our POST may have landed: not "not started"
+                    raise AmbiguousWriteError(
+                        f"{e}; whether it was created is unknown: {down}"
+                    ) from down
                 if found is not None:
                     # The copy found (the lowest id) may be another writer's, made just before ours, with our own
                     # POST still to land: each unanswered POST still counts as possibly this run's copy, and is

@@ -28,6 +28,7 @@ from provisioner.core.errors import (
     AuthError,
     BadRequestError,
     ConfigError,
+    HostDownError,
     NotFoundError,
     RateLimitedError,
     ServerError,
@@ -36,6 +37,10 @@ from provisioner.core.errors import (
 from provisioner.transport.credentials import redact_text, redact_url
 
 log = logging.getLogger(__name__)
+# Connection failures in a row to one host (refused, reset, unreachable) after which nothing new is sent
+# to it (contract §6): a server that went away ends the apply in about a minute, not after every change's
+# own retries (issue 23: 548 retry warnings, 12 minutes).
+BREAKER = 5
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Called with every answered request/response pair (``--record``); see provisioner/transport/recording.py.
 EXCHANGE_HOOKS: list[Callable[[requests.Response], None]] = []
@@ -208,6 +213,7 @@ class HttpClient:
     def __post_init__(self) -> None:
         self._local = threading.local()
         self._stats_lock = threading.Lock()
+        self._failures = 0  # connection failures in a row (the circuit breaker), under _stats_lock
 
     def url(self, path: str) -> str:
         return (
@@ -235,7 +241,8 @@ class HttpClient:
             try:
                 return self._attempt(method, url, params, json, safe, form)
             except (RateLimitedError, ServerError, TransportError) as e:
-                if isinstance(e, AmbiguousWriteError) or attempt + 1 >= self.retry.attempts:
+                last = attempt + 1 >= self.retry.attempts
+                if isinstance(e, AmbiguousWriteError | HostDownError) or last:
                     raise
                 wait = self.retry.delay(attempt, e.retry_after)
                 if self.clock.monotonic() - started + wait > self.retry.total:
@@ -313,6 +320,15 @@ class HttpClient:
         safe: bool,
         form: Any = None,
     ) -> Response:
+        with self._stats_lock:
+            down = self._failures >= BREAKER
+        if down:
+            raise HostDownError(
+                f"{self.service}: {_host_port(url)} failed {BREAKER} connections in a row (refused, "
+                "reset or unreachable); nothing new is started against it",
+                method=method,
+                url=url,
+            )
         if self.pacer:
             self.pacer.before()
         with self._stats_lock:
@@ -331,11 +347,16 @@ class HttpClient:
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as e:
             raise self._setup_error(method, url, e) from None
         except requests.RequestException as e:
+            if isinstance(e, requests.ConnectionError) and not isinstance(e, requests.ReadTimeout):
+                with self._stats_lock:
+                    self._failures += 1
             raise self._transport_error(method, url, e, safe) from None
         except (
             OSError
         ) as e:  # e.g. REQUESTS_CA_BUNDLE naming no file: requests raises a bare OSError
             raise self._setup_error(method, url, e) from None
+        with self._stats_lock:
+            self._failures = 0  # an answer, whatever it says: the host is there
         if self.pacer:
             self.pacer.observe(raw.headers)
         log.debug("%s %s -> %d", method, _path(raw.url), raw.status_code)
