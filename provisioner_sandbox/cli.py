@@ -87,14 +87,23 @@ class _Exit1Command(click.Command):
     show_default=True,
     help="Guidebook requests allowed per UTC day.",
 )
-def sandbox(readings: tuple[str, ...], **options: Any) -> None:
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date Planning Center's future/past filters take as today, YYYY-MM-DD (default: the real date).",
+)
+def sandbox(readings: tuple[str, ...], today: Any, **options: Any) -> None:
     """Run the local emulator of both APIs (Guidebook and Planning Center) until Ctrl-C."""
     from .errors import SandboxError
     from .readings import parse_assignments
     from .server import serve
 
     try:
-        serve(readings=parse_assignments(readings), **options)
+        serve(
+            readings=parse_assignments(readings),
+            today=None if today is None else today.date(),
+            **options,
+        )
     except SandboxError as exc:
         raise click.ClickException(str(exc)) from None
 

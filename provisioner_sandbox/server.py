@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -150,6 +151,7 @@ class SandboxServer:
     already in `data` (a database that was never seeded gets "demo"). `readings`: how to answer where the real
     APIs are undocumented, e.g. {"guidebook.body": "form-only"} (see `readings()` and README.md). `monotonic`
     times the Planning Center rate window: a test whose client sleeps on a fake clock passes that clock's here.
+    `today`: the day Planning Center's `future`/`past` filters take as today (default: the real date).
 
     The port is bound here, before the seed touches `data`, so a port in use costs nothing. Every set-up problem
     (unknown seed or reading, a data file that is not SQLite, a port in use or out of range) is a SandboxError.
@@ -169,6 +171,7 @@ class SandboxServer:
         guidebook_max_page_size: int = 100,
         readings: Mapping[str, object] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        today: date | None = None,
     ) -> None:
         check_seed(seed)  # before anything is opened or wiped
         current = Readings(READINGS, readings)
@@ -181,6 +184,7 @@ class SandboxServer:
         self._stopped = False
         try:
             self.store = Store(self.data)
+            self.store.today = today
         except SandboxError:
             self._remove_tmpdir()
             raise
@@ -353,6 +357,7 @@ def serve(
     pco_rate_period: int = 20,
     guidebook_daily_limit: int = 10000,
     readings: Mapping[str, object] | None = None,
+    today: date | None = None,
 ) -> None:
     """Run the sandbox in the foreground until SIGINT/SIGTERM; print where it listens and what to use.
 
@@ -366,6 +371,7 @@ def serve(
         pco_rate_period=pco_rate_period,
         guidebook_daily_limit=guidebook_daily_limit,
         readings=readings,
+        today=today,
     )
     try:
         if faults_file:

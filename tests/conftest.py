@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import textwrap
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,17 @@ from provisioner.core.clock import FakeClock
 from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
 from provisioner_sandbox.readings import parse_assignments
 
+# The sandbox's today: a week before the demo seed's first plan (Advent 2, 2026-12-06), so that its
+# plans stay "future" for Planning Center's filters on whatever day the suite runs.
+TODAY = date(2026, 11, 29)
+
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxServer]:
     """One sandbox per test module. SANDBOX_READINGS="guidebook.body=form-only,pco.declined=hidden" starts it
     with other readings, to see which end-to-end tests depend on an undocumented API behaviour."""
     readings = parse_assignments(filter(None, os.environ.get("SANDBOX_READINGS", "").split(",")))
-    with SandboxServer(seed="demo", readings=readings) as server:
+    with SandboxServer(seed="demo", readings=readings, today=TODAY) as server:
         yield server
 
 

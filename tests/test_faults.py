@@ -13,7 +13,7 @@ import pytest
 
 from provisioner.core.clock import FakeClock
 from provisioner_sandbox import GUIDEBOOK_KEY, SandboxServer
-from tests.conftest import Cli
+from tests.conftest import TODAY, Cli
 
 Write = Callable[[str, str], Path]
 API = "/open-api/v1/personalized-schedules/"
@@ -197,7 +197,7 @@ def test_spent_daily_budget_skips_the_rest_instead_of_failing_each(
 
     (tmp_path / "s.yaml").write_text(textwrap.dedent(CHANGES), encoding="utf-8")
     with SandboxServer(
-        seed="demo", guidebook_daily_limit=4
+        today=TODAY, seed="demo", guidebook_daily_limit=4
     ) as sb:  # plan reads 3, one write, then 429
         monkeypatch.setenv("GUIDEBOOK_API_KEY", GUIDEBOOK_KEY)
         monkeypatch.setenv("GUIDEBOOK_API_URL", sb.guidebook_url)

@@ -18,7 +18,7 @@ import pytest
 
 from provisioner.transport.http import HttpClient
 from provisioner_sandbox import GUIDEBOOK_KEY, SandboxServer
-from tests.conftest import Cli, sandbox_env
+from tests.conftest import TODAY, Cli, sandbox_env
 
 GUIDE = 1001
 SEED = (
@@ -30,7 +30,7 @@ QUERY = {"guide": str(GUIDE), "page_size": "100", "ordering": "id"}
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SandboxServer]:
-    with SandboxServer(seed=SEED) as sb:
+    with SandboxServer(today=TODAY, seed=SEED) as sb:
         yield sb
 
 

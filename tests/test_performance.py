@@ -11,7 +11,7 @@ import pytest
 
 from provisioner.transport.http import HttpClient
 from provisioner_sandbox import SandboxServer
-from tests.conftest import Cli, sandbox_env
+from tests.conftest import TODAY, Cli, sandbox_env
 
 Write = Callable[[str, str], Path]
 # Sales Team (schedule 1 of guide 47) gains session 15; nothing else of the guide is managed.
@@ -105,7 +105,9 @@ GUIDES = 8
 
 @pytest.fixture(scope="module")
 def bench() -> Iterator[SandboxServer]:
-    with SandboxServer(seed=f"bench:guides={GUIDES},schedules=120,sessions=6,attendees=6") as sb:
+    with SandboxServer(
+        today=TODAY, seed=f"bench:guides={GUIDES},schedules=120,sessions=6,attendees=6"
+    ) as sb:
         yield sb
 
 

@@ -23,7 +23,7 @@ from provisioner.core.plan import Change
 from provisioner.core.records import Scope
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
 from provisioner_sandbox import PCO_APP_ID, PCO_SECRET, PCO_TOKEN, SandboxServer
-from tests.conftest import Cli
+from tests.conftest import TODAY, Cli
 from tests.helpers import on_team, roster_yaml
 
 Write = Callable[[str, str], Path]
@@ -581,7 +581,7 @@ def test_long_apply_is_paced_below_the_rate_limit(
         encoding="utf-8",
     )
     with SandboxServer(
-        seed="demo", pco_rate_limit=10, pco_rate_period=2, monotonic=clock.monotonic
+        today=TODAY, seed="demo", pco_rate_limit=10, pco_rate_period=2, monotonic=clock.monotonic
     ) as sb:
         for key, value in {
             "PCO_API_URL": sb.pco_url,

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from provisioner.cli import main
 from provisioner_sandbox import SandboxServer, Store
+from tests.conftest import TODAY
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ def test_data_file_that_is_not_sqlite_is_left_alone(tmp_path: Path) -> None:
 
 def test_a_refused_start_does_not_touch_existing_data(tmp_path: Path, busy_port: int) -> None:
     data = str(tmp_path / "db.sqlite3")
-    with SandboxServer(data=data, seed="demo") as sb:
+    with SandboxServer(today=TODAY, data=data, seed="demo") as sb:
         sb.store.add_guidebook_schedule(47, "Keep me", [6], [13])
     assert run("--port", "0", "--data", data, "--seed", "bogus")[0] == 1
     assert (

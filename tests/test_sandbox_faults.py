@@ -18,6 +18,7 @@ from provisioner_sandbox import (
     SandboxServer,
     Store,
 )
+from tests.conftest import TODAY
 
 AUTH = {"Authorization": f"JWT {GUIDEBOOK_KEY}"}
 NEW = {"guide": 47, "name": "New", "attendees": [6], "sessions": [13]}
@@ -25,7 +26,7 @@ NEW = {"guide": 47, "name": "New", "attendees": [6], "sessions": [13]}
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SandboxServer]:
-    with SandboxServer(seed="demo") as sb:
+    with SandboxServer(today=TODAY, seed="demo") as sb:
         yield sb
 
 
@@ -89,7 +90,7 @@ def test_commit_later_drops_the_connection_then_writes(sb: SandboxServer) -> Non
 
 def test_commit_later_that_is_not_due_when_the_server_stops_never_lands(tmp_path: Path) -> None:
     data = str(tmp_path / "db.sqlite3")
-    with SandboxServer(data=data, seed="demo") as sb:
+    with SandboxServer(today=TODAY, data=data, seed="demo") as sb:
         sb.add_fault(method="POST", mode="commit_later", delay=30)  # stop() must not wait for it
         with pytest.raises(requests.ConnectionError):
             requests.post(schedules_url(sb), json=NEW, headers=AUTH, timeout=5)

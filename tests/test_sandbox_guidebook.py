@@ -13,13 +13,14 @@ import pytest
 import requests
 
 from provisioner_sandbox import GUIDEBOOK_KEY, SandboxServer
+from tests.conftest import TODAY
 
 AUTH = {"Authorization": f"JWT {GUIDEBOOK_KEY}"}
 
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[SandboxServer]:
-    with SandboxServer(seed="demo", guidebook_page_size=10) as server:
+    with SandboxServer(today=TODAY, seed="demo", guidebook_page_size=10) as server:
         yield server
 
 
@@ -73,7 +74,7 @@ def test_unknown_route_unknown_id_and_bad_method(sb: SandboxServer, http: reques
 
 
 def test_daily_budget_gives_429_with_retry_after() -> None:
-    with SandboxServer(seed="empty", guidebook_daily_limit=3) as small:
+    with SandboxServer(today=TODAY, seed="empty", guidebook_daily_limit=3) as small:
         statuses = [
             requests.get(small.guidebook_url + "guides/", headers=AUTH).status_code
             for _ in range(4)
@@ -358,7 +359,7 @@ def test_latency_overlaps_between_concurrent_requests() -> None:
         with contextlib.suppress(requests.RequestException):
             requests.get(target, headers=AUTH, timeout=30)
 
-    with SandboxServer(seed="empty", latency=30) as slow:
+    with SandboxServer(today=TODAY, seed="empty", latency=30) as slow:
         threads = [
             threading.Thread(target=call, args=(slow.guidebook_url + "guides/",)) for _ in range(4)
         ]
@@ -376,20 +377,22 @@ def test_latency_overlaps_between_concurrent_requests() -> None:
 
 def test_data_persists_across_restart(tmp_path: Path) -> None:
     data = str(tmp_path / "sb.sqlite3")
-    with SandboxServer(data=data, seed="demo") as first:
+    with SandboxServer(today=TODAY, data=data, seed="demo") as first:
         r = requests.post(
             first.guidebook_url + "personalized-schedules/",
             headers=AUTH,
             json={"guide": 47, "name": "Kept", "attendees": [6], "sessions": [13]},
         )
         assert r.status_code == 201
-    with SandboxServer(data=data, seed=None) as second:
+    with SandboxServer(today=TODAY, data=data, seed=None) as second:
         names = [s["name"] for s in second.store.guidebook_schedules(47)]
     assert "Kept" in names and len(names) == 13
 
 
 def test_bench_seed_shape() -> None:
-    with SandboxServer(seed="bench:guides=2,schedules=5,sessions=10,attendees=8") as bench:
+    with SandboxServer(
+        today=TODAY, seed="bench:guides=2,schedules=5,sessions=10,attendees=8"
+    ) as bench:
         schedules = bench.store.guidebook_schedules(1002)
         assert len(bench.store.sessions(1001)) == 10 and len(bench.store.attendees(1002)) == 8
         assert len(schedules) == 5 and all(
@@ -406,7 +409,7 @@ def test_control_endpoints_take_json_whatever_the_content_type() -> None:
 
     from provisioner_sandbox import SandboxServer
 
-    with SandboxServer(seed="empty") as server:
+    with SandboxServer(today=TODAY, seed="empty") as server:
         req = urllib.request.Request(
             server.url + "_sandbox/faults",
             method="POST",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
 import requests
 
 from provisioner_sandbox import PCO_APP_ID, PCO_SECRET, PCO_TOKEN, SCHEDULE_ID_OFFSET, SandboxServer
+from tests.conftest import TODAY
 
 BASIC = (PCO_APP_ID, PCO_SECRET)
 JSONAPI = "application/vnd.api+json; charset=utf-8"
@@ -18,7 +20,7 @@ MEMBERS = "services/v2/service_types/1234/plans/5678/team_members"
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[SandboxServer]:
-    with SandboxServer(seed="demo", pco_rate_limit=10_000) as server:
+    with SandboxServer(today=TODAY, seed="demo", pco_rate_limit=10_000) as server:
         yield server
 
 
@@ -89,7 +91,7 @@ def test_html_404_for_unknown_route_and_put(sb: SandboxServer, http: requests.Se
 
 
 def test_rate_limit_headers_and_429() -> None:
-    with SandboxServer(seed="empty", pco_rate_limit=5, pco_rate_period=2) as small:
+    with SandboxServer(today=TODAY, seed="empty", pco_rate_limit=5, pco_rate_period=2) as small:
         got = [requests.get(small.pco_url + "services/v2/people", auth=BASIC) for _ in range(6)]
     assert [r.status_code for r in got] == [200] * 5 + [429]
     assert [r.headers["X-PCO-API-Request-Rate-Count"] for r in got] == [
@@ -337,6 +339,12 @@ def test_schedule_time_filters(sb: SandboxServer, http: requests.Session) -> Non
     )
     after = schedules(sb, http, 111, filter="after", after="2026-12-10")
     assert [s["attributes"]["dates"] for s in after] == ["December 13, 2026"]
+    sb.store.today = date(
+        2026, 12, 10
+    )  # `sandbox --today`: the filters move with the sandbox's today
+    future = schedules(sb, http, 111, filter="future")
+    assert [s["attributes"]["dates"] for s in future] == ["December 13, 2026"]
+    sb.store.today = TODAY
 
 
 def test_status_fault_has_jsonapi_body_and_rate_headers(

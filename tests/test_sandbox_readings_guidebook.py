@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from provisioner_sandbox import GUIDEBOOK_KEY, SandboxError, SandboxServer
+from tests.conftest import TODAY
 
 AUTH = {"Authorization": f"JWT {GUIDEBOOK_KEY}"}
 SCHEDULES = "personalized-schedules/"
@@ -17,7 +18,7 @@ SCHEDULES = "personalized-schedules/"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SandboxServer]:
-    with SandboxServer(seed="demo") as sb:
+    with SandboxServer(today=TODAY, seed="demo") as sb:
         yield sb
 
 
@@ -84,11 +85,11 @@ def test_bad_readings_are_refused_whole(sb: SandboxServer) -> None:
     r = requests.post(sb.url + "_sandbox/readings", json={"guidebook.nope": "x"})
     assert r.status_code == 400 and "unknown reading 'guidebook.nope'" in r.json()["error"]
     with pytest.raises(SandboxError, match="unknown reading"):
-        SandboxServer(seed="empty", readings={"nope": "x"})
+        SandboxServer(today=TODAY, seed="empty", readings={"nope": "x"})
 
 
 def test_readings_given_at_start_are_what_reset_restores() -> None:
-    with SandboxServer(seed="empty", readings={"guidebook.body": "form-only"}) as sb:
+    with SandboxServer(today=TODAY, seed="empty", readings={"guidebook.body": "form-only"}) as sb:
         sb.set_readings({"guidebook.body": "json"})
         sb.reset("empty")
         assert sb.readings()["guidebook.body"] == "form-only"

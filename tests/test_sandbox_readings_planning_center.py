@@ -16,6 +16,7 @@ from provisioner_sandbox import (
     SCHEDULE_ID_OFFSET,
     SandboxServer,
 )
+from tests.conftest import TODAY
 
 SERVICES = "services/v2/"
 PLAN = SERVICES + "service_types/1234/plans/5678"
@@ -26,7 +27,7 @@ JOHN_5679 = 800000010  # John Smith (112), Tech/Audio, U on plan 5679
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SandboxServer]:
-    with SandboxServer(seed="demo", pco_rate_limit=10_000) as sb:
+    with SandboxServer(today=TODAY, seed="demo", pco_rate_limit=10_000) as sb:
         yield sb
 
 

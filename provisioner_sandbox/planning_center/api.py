@@ -270,7 +270,7 @@ class PcoApi:
         self._one("pco_service_types", "id = ?", ids)
         sql, params = "SELECT * FROM pco_plans WHERE service_type = ?", list[Any]([ids[0]])
         filters = filter_names(req)
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        now = self.store.filter_now()
         if "future" in filters:
             sql, params = sql + " AND sort_date >= ?", [*params, now]
         if "past" in filters:

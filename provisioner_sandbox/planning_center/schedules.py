@@ -8,7 +8,6 @@ readings `pco.declined` and `pco.respond_others`.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -132,7 +131,7 @@ class ScheduleHandlers:
         sql, params = SCHEDULE_SELECT + " WHERE pp.person = ?", list[Any]([person])
         filters = filter_names(req)
         sql += self._declined_clause(filters)
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        now = self.store.filter_now()
         bounds = {
             "future": (">=", now),
             "past": ("<", now),

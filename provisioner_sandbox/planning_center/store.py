@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ..db import Database
@@ -82,6 +82,16 @@ def pco_now() -> str:
 
 
 class PlanningCenterStore(Database):
+    # The day the future/past filters take as today (None: the real date). Tests fix it, so that the demo
+    # seed's December 2026 plans stay "future" whatever the date the suite runs on.
+    today: date | None = None
+
+    def filter_now(self) -> str:
+        """The instant the `future`/`past` filters compare `sort_date` with."""
+        if self.today is None:
+            return pco_now()
+        return f"{self.today.isoformat()}T00:00:00Z"
+
     def add_person(self, person: int, first_name: str, last_name: str) -> int:
         with self.transaction() as c:
             c.execute(
