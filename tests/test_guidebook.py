@@ -213,7 +213,7 @@ def test_one_failed_change_does_not_stop_the_others(
     d = write(
         "s.yaml",
         "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-        "  - {name: A, attendees: [6], sessions: [13]}\n"
+        "  - {name: A, attendees: [5], sessions: [13]}\n"
         "  - {name: Sales Team, attendees: [6], sessions: [13]}\n",
     )
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")

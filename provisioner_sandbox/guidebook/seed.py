@@ -20,7 +20,8 @@
     must be scoped by guide; 102-110 partnerNN@example.com), schedules 13 "Partner Track", 14 "Partner VIP".
 
 ``bench:guides=G,schedules=S,sessions=N,attendees=A`` — G premium guides with ids 1001.., each with N
-  sessions, A attendees and S schedules ("Schedule 0001"..) holding ~N/2 sessions and ~A/2 attendees each.
+  sessions, A attendees and S schedules ("Schedule 0001"..) holding ~N/2 sessions each; the attendees are
+  dealt out among the schedules (each on exactly one: A/S a schedule, none when S > A).
 """
 
 from __future__ import annotations
@@ -260,6 +261,9 @@ def bench(store: GuidebookStore, opts: dict[str, int]) -> None:
                 ],
             )
             ses_ids, att_ids = range(s0, s0 + n_ses), range(a0, a0 + n_att)
+            # One personalized schedule per attendee, as Guidebook keeps it: the attendees are dealt out.
+            dealt = rng.sample(att_ids, n_att)
+            n_sch = opts["schedules"]
             _insert_schedules(
                 store,
                 [
@@ -267,9 +271,9 @@ def bench(store: GuidebookStore, opts: dict[str, int]) -> None:
                         sch0 + k,
                         guide,
                         f"Schedule {k + 1:04d}",
-                        rng.sample(att_ids, n_att // 2),
+                        dealt[k::n_sch],
                         rng.sample(ses_ids, n_ses // 2),
                     )
-                    for k in range(opts["schedules"])
+                    for k in range(n_sch)
                 ],
             )
