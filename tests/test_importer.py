@@ -303,7 +303,9 @@ def test_merge_updates_changed_lists_without_breaking_aliases(
     ]
     assert dinner["sessions"] == [{"name": "Opening Keynote"}, {"import_id": "sess-wa"}, 40]
     # the anchor moves to the list that still holds it (Speaker Dinner's)
-    assert "# one schedule per attendee: the speakers cannot be here too\n    sessions: &core" in text
+    assert (
+        "# one schedule per attendee: the speakers cannot be here too\n    sessions: &core" in text
+    )
     assert "# Summit 2026: owned by the events team. Keep this header.\n" in text
     assert "  # The sales crowd, curated by hand.\n" in text
     planned = cli("plan", "--format", "json", str(path.parent))

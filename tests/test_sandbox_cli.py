@@ -50,7 +50,10 @@ def faults_file(tmp_path: Path, content: object) -> str:
             ["--reading", "guidebook.body=xml"],
             "reading guidebook.body cannot be 'xml'; use json | form-only",
         ),
-        (["--reading", "nope=1"], "unknown reading 'nope'; known: guidebook.attendee_schedules, guidebook.body,"),
+        (
+            ["--reading", "nope=1"],
+            "unknown reading 'nope'; known: guidebook.attendee_schedules, guidebook.body,",
+        ),
         (["--reading", "guidebook.body"], "--reading takes NAME=VALUE"),
         (["--latency", "-1"], "Invalid value for '--latency'"),
         (["--bogus"], "No such option '--bogus'"),
