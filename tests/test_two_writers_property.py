@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from provisioner.core.plan import Change
 from provisioner.core.records import Loaded, Record, Scope, Workspace, add_live
 from provisioner.providers.base import Provider, Written
-from tests.helpers import Driver
+from tests.helpers import Driver, examples
 
 T = TypeVar("T")
 WS = Workspace((), "sha256:inputs")
@@ -124,7 +124,7 @@ class Writer(Provider):
         return svc.step(self.me, create if change.action == "create" else delete)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     names=st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True),
     turns=st.lists(st.integers(0, 1), max_size=40),
