@@ -54,7 +54,10 @@ def test_a_person_added_on_a_blocked_out_day_is_a_blockout_warning_in_text(
     assert f"warning: {GRACE}\n" in result.stdout
     # the roster, the added person's checks, then the plan's times and her blockouts: once each
     assert reads(sb) == [
-        (f"{ST}/plans/5680/team_members", {"include": "team,plan", **PAGE}),
+        (
+            f"{ST}/plans/5680/team_members",
+            {"include": "team,plan", "filter": "not_deleted", **PAGE},
+        ),
         (f"{ST}/teams", PAGE),
         ("/services/v2/people/119", {}),
         (f"{ST}/plans/5680/plan_times", PAGE),
@@ -176,7 +179,9 @@ def test_a_plan_that_adds_nobody_reads_no_blockouts(
     result = cli("plan", "--format", "json", str(path))
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["warnings"] == []
-    assert reads(sb) == [(f"{ST}/plans/5679/team_members", {"include": "team,plan", **PAGE})]
+    assert reads(sb) == [
+        (f"{ST}/plans/5679/team_members", {"include": "team,plan", "filter": "not_deleted", **PAGE})
+    ]
 
 
 def test_a_blockout_added_in_the_sandbox_is_seen_and_a_past_one_is_not(

@@ -191,7 +191,7 @@ def test_roster_apply_sends_exactly_the_minimal_requests_then_converges(
     reads = [(r["method"], r["path"], r["query"]) for r in sb.requests() if r["method"] == "GET"]
     page = {"per_page": "100", "offset": "0"}
     assert reads == [
-        ("GET", PLAN, {"include": "team,plan", **page}),  # live roster
+        ("GET", PLAN, {"include": "team,plan", "filter": "not_deleted", **page}),  # live roster
         (
             "GET",
             "/services/v2/service_types/1234/teams",
@@ -201,7 +201,7 @@ def test_roster_apply_sends_exactly_the_minimal_requests_then_converges(
         # the plan's times and the added person's blockouts: a blockout warning (DESIGN §6) when they overlap
         ("GET", "/services/v2/service_types/1234/plans/5678/plan_times", page),
         ("GET", "/services/v2/people/119/blockouts", page),
-        ("GET", PLAN, {"include": "team,plan", **page}),  # verify
+        ("GET", PLAN, {"include": "team,plan", "filter": "not_deleted", **page}),  # verify
     ]
     live = members(sb)
     assert (118, 24) not in live
