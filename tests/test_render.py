@@ -174,7 +174,7 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 | action | key | changes | reason | source |
 |---|---|---|---|---|
 | 🗑️ **delete** | Old Team | attendees: **remove** −carol<!-- -->@example.com (8), −9<br>sessions: **remove** −Workshop B (2) | not declared (prune) |  |
-| ✏️ update | Sales Team | sessions: **add** +Opening Keynote (13); **remove** −Workshop B (2)<br>attendees: **add** +bob<!-- -->@example.com (7) | attendees, sessions differ | `schedules/summit.yaml:12` |
+| ✏️ update | Sales Team | attendees: **add** +bob<!-- -->@example.com (7)<br>sessions: **add** +Opening Keynote (13); **remove** −Workshop B (2) | attendees, sessions differ | `schedules/summit.yaml:12` |
 | ➕ create | New Team | attendees: **add** +carol<!-- -->@example.com (8)<br>sessions: **add** +Lunch (14) | missing in live | `schedules/summit.yaml:30` |
 
 #### planning\_center · person 111
@@ -227,11 +227,11 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 
 ~ update Sales Team  [guidebook · guide 47, schedules/summit.yaml:12]
   # attendees, sessions differ
+  attendees:
++   bob@example.com (7)
   sessions:
 +   Opening Keynote (13)
 -   Workshop B (2)
-  attendees:
-+   bob@example.com (7)
 
 + create New Team  [guidebook · guide 47, schedules/summit.yaml:30]
   # missing in live
@@ -268,8 +268,8 @@ SMALL_TEXT = """guidebook · guide 47  UNSAFE
       attendees: -carol@example.com (8) -9
       sessions: -Workshop B (2)
   ~ update 'Sales Team'  # attendees, sessions differ  (schedules/summit.yaml:12)
-      sessions: +Opening Keynote (13) -Workshop B (2)
       attendees: +bob@example.com (7)
+      sessions: +Opening Keynote (13) -Workshop B (2)
   + create 'New Team'  # missing in live  (schedules/summit.yaml:30)
       attendees: +carol@example.com (8)
       sessions: +Lunch (14)
@@ -612,8 +612,8 @@ def test_markdown_untrusted_text_cannot_break_out_anywhere() -> None:
     assert all(len(re.findall(r"(?<!\\)\|", row)) == 6 for row in rows), rows
     assert (
         "| ➕ create | x \\`\\`\\` &lt;/details&gt; \\# Injected heading | "
-        "sessions: **add** +\\`\\`\\`\\`\\` &lt;!-- hide (13), +Lunch break (14)<br>"
-        "attendees: **add** +- nested \\# heading (6) | "
+        "attendees: **add** +- nested \\# heading (6)<br>"
+        "sessions: **add** +\\`\\`\\`\\`\\` &lt;!-- hide (13), +Lunch break (14) | "
         "missing - injected item &lt;!-- | `s.yaml:1 \\| x \\| 'y'` |"
     ) in rows
     # list items: one line each, no nested list, heading or mention

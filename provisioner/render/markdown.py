@@ -31,6 +31,7 @@ from provisioner.render.common import (
     cause_counts,
     count,
     describe_field,
+    field_diffs,
     label,
     one_line,
     scope_title,
@@ -234,7 +235,8 @@ def _scope_table(
 
 def _row(c: Change, words: Words) -> str:
     changes = "<br>".join(
-        f"{md(words.field_name(c, n))}: {_cell_field(n, d, c.labels)}" for n, d in c.fields.items()
+        f"{md(words.field_name(c, n))}: {_cell_field(n, d, c.labels)}"
+        for n, d in field_diffs(c, words)
     )
     reason = md(shown_reason(c, words))
     return (
@@ -322,7 +324,7 @@ def _detail_lines(c: Change, words: Words, titles: dict[ScopeId, str] | None) ->
     where = scope_title((c.provider, c.scope), titles)
     yield f"{SIGNS[c.action]} {c.action} {named_key(c)}  [{where}{source}{tag}]"
     yield f"  # {shown_reason(c, words)}"
-    for name, diff in c.fields.items():
+    for name, diff in field_diffs(c, words):
         yield f"  {words.field_name(c, name)}:"
         if "add" in diff:
             table = c.labels.get(name, {})
