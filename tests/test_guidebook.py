@@ -335,8 +335,8 @@ def test_impact_is_the_difference_between_the_old_schedule_and_the_new_one(
         },
     ]
     markdown = cli("plan", str(d), "--format", "markdown").stdout
-    assert "- bob@example.com: +Workshop B, −Workshop A\n" in markdown
-    assert "- carol@example.com: +Workshop A, −Workshop B\n" in markdown
+    assert "- bob<!-- -->@example.com: +Workshop B, −Workshop A\n" in markdown
+    assert "- carol<!-- -->@example.com: +Workshop A, −Workshop B\n" in markdown
 
 
 def test_one_list_request_per_page_of_schedules(cli: Cli, sb: SandboxServer, write: Write) -> None:
