@@ -14,6 +14,7 @@ from provisioner.core.records import Change, Loaded, Record, Scope, add_live
 from provisioner.files.fields import Ref, Safety, nfc
 from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook import moves
+from provisioner.providers.guidebook.checks import resolved_twice
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
 from provisioner.providers.guidebook.pages import PAGE_SIZE, PageReader
 from provisioner.providers.guidebook.publish import (
@@ -234,6 +235,11 @@ class GuidebookProvider(Provider):
             out[schedule.name] = Record(
                 schedule.name, values, source=item.where(*loc), identity={"name": schedule.name}
             )
+        diags += resolved_twice(  # one schedule per attendee: an id here, the e-mail there
+            [(item, loc, s, out[s.name].values.get("attendees")) for item, loc, s in schedules],
+            lambda ref: index.resolve("attendees", ref)[0] if index else None,
+            lambda person: index.describe("attendees", person) if index else str(person),
+        )
         if diags:
             raise PlanError(diags)
         return out
