@@ -132,13 +132,20 @@ def test_module_entry_is_the_same_command() -> None:
     assert "Usage: python -m provisioner_sandbox" not in proc.stderr  # one line, not a usage dump
 
 
-def test_help_lists_the_readings() -> None:
-    code, output = run("--help")
-    assert (
-        code == 0
-        and "guidebook.body=json|form-only" in output
-        and "pco.member_path=both|documented-only" in output
-    )
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_help_lists_the_readings_one_a_line_and_breaks_no_word(width: int) -> None:
+    """Issue 22: the readings were one long option text, wrapped inside names ("pco.member_c", "reate")."""
+    from provisioner_sandbox.services import READINGS
+
+    result = CliRunner().invoke(main, ["sandbox", "--help"], terminal_width=width)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    section = lines[lines.index("Readings (--reading NAME=VALUE; first value: default):") + 1 :]
+    words = set(" ".join(section).split())
+    for reading in READINGS:
+        assert reading.name in words and set(reading.values) <= words, reading.name
+    assert "  guidebook.body          json | form-only" in section
+    assert max(map(len, lines)) <= width
 
 
 def test_a_faults_file_that_is_a_device_is_refused_not_read_for_ever() -> None:

@@ -31,9 +31,21 @@ def configure_logging(meta: dict[str, Any]) -> None:
         if meta.get("quiet")
         else logging.WARNING - 10 * min(meta.get("verbose", 0), 2)
     )
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Readable())
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # urllib3 logs each request again, as raw HTTP lines; the client's own line says it in our words.
+    logging.getLogger("urllib3").setLevel(max(level, logging.WARNING))
+
+
+class Readable(logging.Formatter):
+    """Log lines as the rest of the CLI writes to stderr: ``warning: …``, ``error: …``, progress as it is
+    (``-v``), ``debug: …`` (``-vv``); never Python's ``INFO provisioner.transport.http: …``."""
+
+    PREFIX = {logging.DEBUG: "debug: ", logging.INFO: "", logging.WARNING: "warning: "}
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.PREFIX.get(record.levelno, "error: ") + super().format(record)
 
 
 def quiet() -> bool:
