@@ -16,7 +16,6 @@ import click
 from .readings import Reading
 from .services import READINGS
 
-
 READING_HELP = (
     "How to answer where the real API is undocumented (repeatable): one of the readings listed below "
     "under Readings, the first value being the default."
@@ -26,7 +25,9 @@ READING_HELP = (
 def _reading_rows(readings: tuple[Reading, ...]) -> list[tuple[str, str]]:
     """One row per reading for the help's "Readings" section: its values separated by " | ", so that the help
     wraps between values, never inside a name (the one long option text broke "pco.member_c / reate")."""
-    return [(r.name, " | ".join(r.values) + (" | N (a number)" if r.numeric else "")) for r in readings]
+    return [
+        (r.name, " | ".join(r.values) + (" | N (a number)" if r.numeric else "")) for r in readings
+    ]
 
 
 class _Exit1Command(click.Command):
@@ -83,9 +84,7 @@ class _Exit1Command(click.Command):
     help='JSON list of fault rules such as {"method": "POST", "path": "schedules", "status": 503, '
     '"times": 2} (all fields: provisioner_sandbox/README.md).',
 )
-@click.option(
-    "--reading", "readings", multiple=True, metavar="NAME=VALUE", help=READING_HELP
-)
+@click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE", help=READING_HELP)
 @click.option(
     "--pco-rate-limit",
     type=click.IntRange(min=1),

@@ -11,6 +11,21 @@ import click
 
 VERBOSE_HELP = "-v for progress, -vv for every request (never secrets)."
 QUIET_HELP = "Only errors and the output itself: no warnings or progress on stderr."
+COLOR_HELP = (
+    "Colour the text output: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR turns it on "
+    "elsewhere), always or never."
+)
+COLOR_CHOICE = click.Choice(["auto", "always", "never"])
+
+
+def set_color(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """--color before or after the subcommand; the last one given wins."""
+    if value is not None:
+        ctx.find_root().meta["color"] = value
+
+
+def verbose() -> int:
+    return int(click.get_current_context().find_root().meta.get("verbose", 0))
 
 
 def set_verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -38,14 +53,15 @@ def configure_logging(meta: dict[str, Any]) -> None:
     logging.getLogger("urllib3").setLevel(max(level, logging.WARNING))
 
 
+_PREFIX = {logging.DEBUG: "debug: ", logging.INFO: "", logging.WARNING: "warning: "}
+
+
 class Readable(logging.Formatter):
     """Log lines as the rest of the CLI writes to stderr: ``warning: …``, ``error: …``, progress as it is
     (``-v``), ``debug: …`` (``-vv``); never Python's ``INFO provisioner.transport.http: …``."""
 
-    PREFIX = {logging.DEBUG: "debug: ", logging.INFO: "", logging.WARNING: "warning: "}
-
     def format(self, record: logging.LogRecord) -> str:
-        return self.PREFIX.get(record.levelno, "error: ") + super().format(record)
+        return _PREFIX.get(record.levelno, "error: ") + super().format(record)
 
 
 def quiet() -> bool:
@@ -53,7 +69,7 @@ def quiet() -> bool:
 
 
 def verbosity_options(command: click.Command) -> click.Command:
-    """Give a command -v and -q of its own, so they work after the subcommand too."""
+    """Give a command -v, -q and --color of its own, so they work after the subcommand too."""
     if not any(p.name == "quiet" for p in command.params):
         command.params += [
             click.Option(
@@ -69,6 +85,13 @@ def verbosity_options(command: click.Command) -> click.Command:
                 expose_value=False,
                 callback=set_verbosity,
                 help=QUIET_HELP,
+            ),
+            click.Option(
+                ["--color"],
+                type=COLOR_CHOICE,
+                expose_value=False,
+                callback=set_color,
+                help=COLOR_HELP,
             ),
         ]
     return command
