@@ -70,16 +70,17 @@ def test_ci_budget_model_measures_each_step_and_adds_up_a_day(
     monkeypatch.setattr(sys, "argv", [str(script), "--quick"])
     runpy.run_path(str(script), run_name="__main__")
     out = capsys.readouterr().out
-    # 4 guides: schedules 2 pages, sessions 1, attendees 2 -> 5 requests a guide with names, 2 without
-    assert "PR plan, every guide (before)                            20" in out
+    # 4 guides: schedules 2 pages, sessions 1, attendees 2 -> 5 requests a guide with names, 2 without; and
+    # the guide itself for each changed guide's title (2 guides change)
+    assert "PR plan, every guide (before)                            22" in out
     assert (
-        "PR plan, the PR's guides (after)                         10" in out
+        "PR plan, the PR's guides (after)                         12" in out
     )  # the 2 guides the PR edits
     assert (
         "merge: apply --plan, saved plan's scopes (after)         12" in out
     )  # 2x2 reads, 4 writes, 2x2 verify
     assert "drift --format json, every guide (after: detect)          8" in out
-    assert "before      256 requests" in out and "after       121 requests" in out
+    assert "before      276 requests" in out and "after       134 requests" in out
 
 
 @pytest.mark.bench
@@ -94,4 +95,4 @@ def test_ci_budget_with_email_references_apply_plan_reads_no_names(
     # 2x2 reads, 4 writes, 2x2 verify (it read both guides' sessions and attendees too, 18, before)
     assert "merge: apply --plan, saved plan's scopes (after)         12" in out
     assert "drift --format json, every guide (after: detect)         20" in out
-    assert "after       169 requests" in out
+    assert "after       182 requests" in out  # 169 before the changed guides' titles (+13)

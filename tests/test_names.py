@@ -489,3 +489,76 @@ def test_one_date_in_two_service_types_is_two_plans_and_twice_in_one_is_declared
         f"{folder / 'evening.yaml'}:4)",
         "1 error found.",
     ]
+
+
+# -- scope titles -------------------------------------------------------------------------------------------
+
+
+def test_review_output_titles_scopes_by_name_and_date_the_json_plan_keeps_ids(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """A file of ids is reviewed by names too: text and markdown read the service types list once (contract
+    §2.2 allows it) and a guide's own resource for the scopes they show; JSON reads neither."""
+    ids = write("ids/roster.yaml", IDS)
+    sb.clear_requests()
+    text = cli("plan", str(ids))
+    assert text.exit_code == 0, text.stderr
+    assert "\nSunday Services · Dec 20 (plan 5680)\n" in text.stdout
+    assert text.stdout.startswith("Sunday Services · Dec 13 (plan 5679)\n")
+    assert [q for q in reads(sb) if "team_members" not in q[0]] == [
+        (f"{ST}/1234/teams", PAGE),
+        ("/services/v2/people/133", {}),
+        ("/services/v2/people/135", {}),
+        (ST, PAGE),  # once, for both scopes' titles
+    ]
+    sb.clear_requests()
+    as_json = cli("plan", "--format", "json", str(ids))
+    assert (ST, PAGE) not in reads(sb)
+    assert [s.get("title") for s in json.loads(as_json.stdout)["scopes"]] == [None, None]
+    assert [c["scope"] for c in json.loads(as_json.stdout)["changes"]] == ["plan 5679"] * 3 + [
+        "plan 5680"
+    ]
+    guide = write(
+        "guide/summit.yaml",
+        """
+        provider: guidebook
+        guide: 47
+        prune: false
+        schedules:
+          - name: Legacy Track
+            attendees: [60]
+        """,
+    )
+    roster = write(
+        "pruned/roster.yaml",
+        """
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5678
+            team_members:
+              - {person: 111, team: 22, position: Vocals}
+              - {person: 112, team: 23, position: Audio}
+              - {person: 113, team: 22, position: Guitar}
+              - {person: 115, team: 22, position: Drums}
+              - {person: 116, team: 23, position: Video}
+              - {person: 117, team: 24, position: Greeter}
+              - {person: 118, team: 24, position: Coffee}
+        """,
+    )
+    sb.clear_requests()
+    md = cli("plan", "--format", "markdown", str(guide), str(roster))
+    assert md.exit_code == 0, md.stderr
+    assert (
+        "> **1 delete:** Sunday Services · Dec 6 (plan 5678): David Kim (person 114) / Band (team 22) "
+        "/ Keys\n" in md.stdout
+    )
+    assert "\n#### Summit 2026 (guide 47)\n" in md.stdout
+    assert "\n#### Sunday Services · Dec 6 (plan 5678)\n" in md.stdout
+    assert reads(sb).count(("/open-api/v1/guides/47/", {})) == 1
+    # No change, no title: an empty plan reads neither the guide nor the service types.
+    assert cli("apply", "--auto-approve", str(guide), str(roster)).exit_code == 0
+    sb.clear_requests()
+    empty = cli("plan", "--detailed-exitcode", str(guide), str(roster))
+    assert empty.exit_code == 0, empty.stdout
+    assert [q for q in reads(sb) if "guides/" in q[0] or q[0] == ST] == []
