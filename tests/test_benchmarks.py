@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 
@@ -96,3 +97,48 @@ def test_ci_budget_with_email_references_apply_plan_reads_no_names(
     assert "merge: apply --plan, saved plan's scopes (after)         12" in out
     assert "drift --format json, every guide (after: detect)         20" in out
     assert "after       182 requests" in out  # 169 before the changed guides' titles (+13)
+
+
+NAMES = ROOT / "benchmarks" / "names.py"
+
+
+def _names_section() -> str:
+    results = (ROOT / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8")
+    section = re.search(
+        r"<!-- benchmarks/names.py: begin -->\n.*?```\n(.*?)```\n<!-- benchmarks/names.py: end -->",
+        results,
+        re.S,
+    )
+    assert section is not None, "run python benchmarks/names.py --baseline 345641b --write ..."
+    return section.group(1)
+
+
+def test_the_names_request_counts_in_results_are_generated_and_current(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """benchmarks/names.py counts requests (exact, about a second): RESULTS.md holds what it prints today
+    (without the baseline, which needs an older tree: the bench test below runs it)."""
+    monkeypatch.setattr(sys, "argv", [str(NAMES)])
+    runpy.run_path(str(NAMES), run_name="__main__")
+    out = capsys.readouterr().out
+    assert _names_section().startswith(out)
+    assert "  names: a name list read twice by one command: none\n" in out
+    assert "  plan --format json        6      8" in out
+
+
+@pytest.mark.bench
+def test_the_names_baseline_is_the_id_only_cost_before_names(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The id-only rosters on the commit before names (345641b) cost what they cost now in --format json;
+    text and apply read the service types list once more, to title the plans by name."""
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "cat-file", "-e", "345641b^{commit}"], check=False
+    )
+    if done.returncode != 0:
+        pytest.skip("a shallow clone: the commit before names is not here")
+    monkeypatch.setattr(sys, "argv", [str(NAMES), "--baseline", "345641b"])
+    runpy.run_path(str(NAMES), run_name="__main__")
+    out = capsys.readouterr().out
+    assert out == _names_section()
+    assert "  ids, plan --format json    6 at 345641b (before names),   6 now (the same)\n" in out

@@ -11,6 +11,7 @@ NFD), 134 Zoe Martin, 135 "Mary  Ann Lee" (two spaces). The organization's time 
 from __future__ import annotations
 
 import json
+import runpy
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -562,3 +563,46 @@ def test_review_output_titles_scopes_by_name_and_date_the_json_plan_keeps_ids(
     empty = cli("plan", "--detailed-exitcode", str(guide), str(roster))
     assert empty.exit_code == 0, empty.stdout
     assert [q for q in reads(sb) if "guides/" in q[0] or q[0] == ST] == []
+
+
+# -- request counts (issue 21's done-when; benchmarks/names.py prints them) ---------------------------------
+
+BENCH = runpy.run_path(str(Path(__file__).resolve().parent.parent / "benchmarks" / "names.py"))
+
+
+@pytest.mark.parametrize(
+    ("args", "ids", "named"),
+    [
+        # 6 at 345641b, before names existed: 3 rosters, the teams list, the 2 added people one GET each.
+        (("plan", "--format", "json"), 6, 8),
+        # Text titles the plans by name: the service types list once more (contract §2.2 allows it).
+        (("plan",), 7, 8),
+        # 23 at 345641b; + the service types list. Writes and the check after apply are the same.
+        (("apply", "--auto-approve"), 24, 25),
+    ],
+)
+def test_ids_cost_what_they_did_and_names_read_each_list_at_most_once(
+    sb: SandboxServer, cli: Cli, write: Write, args: tuple[str, ...], ids: int, named: int
+) -> None:
+    sent = {}
+    for form in ("ids", "names"):
+        sb.reset("demo")
+        folder = write(f"{form}/rosters.yaml", BENCH["roster"](form == "names"))
+        sb.clear_requests()
+        result = cli(*args, str(folder))
+        assert result.exit_code == 0, result.stderr
+        sent[form] = [[r["method"], r["path"], r["query"]] for r in sb.requests()]
+    assert (len(sent["ids"]), len(sent["names"])) == (ids, named)
+    assert BENCH["read_twice"](sent["names"]) == []
+    lists = BENCH["kinds"](sent["names"])
+    assert [lists[k] for k in BENCH["LISTS"]] == [1, 1, 1, 1, 1]  # organization ... people list
+    # Names replace the added people's lookups (the people list answers who exists) and nothing else.
+    more = BENCH["kinds"](sent["names"])
+    more.subtract(BENCH["kinds"](sent["ids"]))
+    assert {k: n for k, n in more.items() if n} == {
+        "organization": 1,
+        "plans": 1,
+        "people list": 1,
+        "a person": -2,
+        **({"service types": 1} if args == ("plan", "--format", "json") else {}),
+    }
