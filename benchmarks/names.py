@@ -49,6 +49,9 @@ LISTS = {
 OTHER_READS = {
     "team members": re.compile(r"/plans/\d+/team_members$"),
     "a person": re.compile(r"^/services/v2/people/\d+$"),
+    # for the blockout warnings about the people a roster adds (DESIGN §6), not for names
+    "plan times": re.compile(r"/plans/\d+/plan_times$"),
+    "blockouts": re.compile(r"^/services/v2/people/\d+/blockouts$"),
 }
 
 # (plan id, date, title), then each member: (person id, name, team id, team name, position)
@@ -211,7 +214,10 @@ def report(measured: dict[str, dict[str, list[list[Any]]]], base: str | None) ->
     for label in ("plan --format json", "plan (text)"):
         lines.append(f"  ids, {label}: {breakdown(measured['ids'][label])}")
     if "before" in measured:
-        lines.append("")
+        lines += [
+            "",
+            "  (plan times and blockouts: the blockout warnings of DESIGN §6, added after 345641b)",
+        ]
         for label in COMMANDS:
             now, then = measured["ids"][label], measured["before"][label]
             more = kinds(now)

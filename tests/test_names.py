@@ -11,6 +11,7 @@ NFD), 134 Zoe Martin, 135 "Mary  Ann Lee" (two spaces). The organization's time 
 from __future__ import annotations
 
 import json
+import re
 import runpy
 import unicodedata
 from collections.abc import Callable
@@ -515,7 +516,7 @@ def test_review_output_titles_scopes_by_name_and_date_the_json_plan_keeps_ids(
     assert text.exit_code == 0, text.stderr
     assert "\nSunday Services · Dec 20 (plan 5680)\n" in text.stdout
     assert text.stdout.startswith("Sunday Services · Dec 13 (plan 5679)\n")
-    assert [q for q in reads(sb) if "team_members" not in q[0]] == [
+    assert [q for q in reads(sb) if not re.search("team_members|plan_times|blockouts", q[0])] == [
         (f"{ST}/1234/teams", PAGE),
         ("/services/v2/people/133", {}),
         ("/services/v2/people/135", {}),
@@ -582,12 +583,14 @@ BENCH = runpy.run_path(str(Path(__file__).resolve().parent.parent / "benchmarks"
 @pytest.mark.parametrize(
     ("args", "ids", "named"),
     [
-        # 6 at 345641b, before names existed: 3 rosters, the teams list, the 2 added people one GET each.
-        (("plan", "--format", "json"), 6, 8),
+        # 6 at 345641b, before names existed: 3 rosters, the teams list, the 2 added people one GET each;
+        # + the 2 plans' times and the 2 added people's blockouts, for blockout warnings (DESIGN §6).
+        (("plan", "--format", "json"), 10, 12),
         # Text titles the plans by name: the service types list once more (contract §2.2 allows it).
-        (("plan",), 7, 8),
-        # 23 at 345641b; + the service types list. Writes and the check after apply are the same.
-        (("apply", "--auto-approve"), 24, 25),
+        (("plan",), 11, 12),
+        # 23 at 345641b; + the service types list, + the blockout reads. The writes and the check after
+        # apply are the same.
+        (("apply", "--auto-approve"), 28, 29),
     ],
 )
 def test_ids_cost_what_they_did_and_names_read_each_list_at_most_once(
