@@ -11,10 +11,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from provisioner.core.clock import SYSTEM, Clock
-from provisioner.core.errors import AmbiguousWriteError, ApiError, HostDownError, NotFoundError
+from provisioner.core.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    HostDownError,
+    NotFoundError,
+    ProvisionerError,
+)
 from provisioner.core.outcomes import Finding, Written
 
 if TYPE_CHECKING:  # this module stays light: `provisioner --help` imports every Service
@@ -27,40 +33,59 @@ if TYPE_CHECKING:  # this module stays light: `provisioner --help` imports every
 
 
 class Provider(ABC):
-    """Subclasses implement the four abstract methods; every keyword argument is keyword-only.
+    """Reads a service's live objects, resolves declarations and carries out one change at a time.
 
-    Contract:
-    - ``scopes`` groups validated files into scopes. No I/O.
-    - ``read`` returns the live records of one scope, keyed like ``desired`` keys them. Reads use list
-      endpoints with pagination, never one request per object. Must be safe to call from several threads.
-    - ``desired`` turns a scope's declarations into records, resolving references against live data; it
-      raises :class:`~provisioner.core.errors.PlanError` naming file:line for anything unresolvable.
-    - ``apply`` carries out exactly one change and raises an ``ApiError`` on failure. It must not duplicate:
-      a create that failed ambiguously is re-read and adopted before any retry. It may return a
-      :class:`Written` (the created id, a note such as "already gone"); None means nothing to add.
-      A DELETE answered 404 by the object's own URL in the service's error format is "already gone" (a note);
-      any other 404 (an HTML page: no such route) is a failure.
+    Subclasses implement the four abstract methods and may override the hooks below them (every hook has a
+    default that does nothing); every keyword argument is keyword-only. ``read``, ``desired`` and ``apply``
+    run on several threads at once (``providers/contract.py``: Threads); whatever they raise that is not a
+    :class:`~provisioner.core.errors.ProvisionerError` is a bug, caught at the boundary (Errors).
     """
 
-    name: ClassVar[str]
+    name: ClassVar[str]  # the Service's name: the `provider:` value of its files
     title: ClassVar[str] = ""  # the service's name in messages
-    account: str | None = (
-        None  # set by the registry: the ``account:`` this instance serves (None: the default)
-    )
+    # Set by the registry: the ``account:`` this instance serves (None: the default account).
+    account: str | None = None
 
     @abstractmethod
-    def scopes(self, files: Sequence[Loaded]) -> list[Scope]: ...
+    def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
+        """Group validated files (this provider's account's, after :meth:`resolve`) into scopes, sorted.
+
+        Must not do I/O. Each scope gets a ``name`` unique within the service (``shelf 3``), a ``target``
+        (the ids its changes need), a ``kind`` of the Service's ``target_kinds`` (for ``--target``) and its
+        declarations as ``Declared`` items; files declaring one scope are merged with ``Scope.include``."""
 
     @abstractmethod
-    def read(self, scope: Scope) -> dict[str, Record]: ...
+    def read(self, scope: Scope) -> dict[str, Record]:
+        """The live objects of one scope, keyed as :meth:`desired` keys the declarations (add them with
+        ``add_live``, which keys a second object of one identity apart as a duplicate).
+
+        Must read through list endpoints with pagination, never one request per object; must be safe to
+        call from several threads at once, also while changes of the scope are applied. Raises an
+        ``ApiError`` when the service answers with an error; a ``PlanError`` (at ``scope.anchor``) when the
+        scope itself does not exist."""
 
     @abstractmethod
     def desired(
         self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
-    ) -> dict[str, Record]: ...
+    ) -> dict[str, Record]:
+        """The scope's declarations as records, keyed and identified as :meth:`read` keys live objects.
+
+        References (``email:``, ``name:``) are resolved against ``live`` or the service's lists; a
+        declaration that cannot be resolved is a ``PlanError`` listing every such one (``file:line:col``,
+        what to do). A field the YAML leaves out stays out of ``values`` (not managed). With
+        ``want_labels`` it may remember names of ids for :meth:`labels`. Runs on several threads (one
+        scope each)."""
 
     @abstractmethod
-    def apply(self, change: Change) -> Written | None: ...
+    def apply(self, change: Change) -> Written | None:
+        """Carry out exactly one change; called for several changes at once (also of one scope).
+
+        Raises an ``ApiError`` when the service refuses it (the change fails, the others carry on). Must
+        never duplicate: a create that failed ambiguously is re-read and adopted before any retry
+        (:func:`create_adopting`). May return a :class:`Written`: the id the server gave a created object,
+        how many POSTs went unanswered, or a note ("already gone" for a DELETE answered 404 by the object's
+        own URL: :func:`delete_once`); None when there is nothing to add. The object's id is
+        ``change.live_id``; the scope's ids are ``change.target``."""
 
     def resolve(self, files: Sequence[Loaded]) -> Sequence[Loaded]:
         """The files with readable references (names, dates) replaced by ids, before ``scopes`` sees them; may
@@ -126,6 +151,79 @@ class Provider(ABC):
         """About how many requests ``apply`` of ``changes`` spends on this scope (its re-read, one write per
         change, post-apply calls, the verify re-read); 0 for a service without a request budget to check."""
         return 0
+
+
+ItemT = TypeVar("ItemT")
+
+
+class KindHandler(ABC, Generic[ItemT]):
+    """One kind of scope of a service (a plan's roster, a person's responses): the provider's four
+    methods for that kind alone, on scopes of its own item type, so that no method branches on the kind.
+
+    ``kind`` is the scope's ``kind`` and the name under which its ``target`` (and so every change's
+    ``target``) holds the scope's id; :class:`ByKind` routes by it. The same thread rules hold as for
+    :class:`Provider`."""
+
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def read(self, scope: Scope[ItemT]) -> dict[str, Record]:
+        """:meth:`Provider.read` for a scope of this kind."""
+
+    @abstractmethod
+    def desired(
+        self, scope: Scope[ItemT], live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
+        """:meth:`Provider.desired` for a scope of this kind."""
+
+    @abstractmethod
+    def apply(self, change: Change) -> Written | None:
+        """:meth:`Provider.apply` for a change of a scope of this kind."""
+
+    def warnings(self, scope: Scope[ItemT], *, desired: dict[str, Record]) -> list[str]:
+        """:meth:`Provider.warnings` for a scope of this kind."""
+        return []
+
+    def scope_title(self, scope: Scope[ItemT]) -> str | None:
+        """:meth:`Provider.scope_title` for a scope of this kind."""
+        return None
+
+
+class ByKind(Provider):
+    """A provider of several kinds of scope, each served by its :class:`KindHandler` (``handlers``, keyed
+    by kind, set by the subclass's ``__init__``). It still implements ``scopes`` and may override any hook."""
+
+    handlers: Mapping[str, KindHandler[Any]]
+
+    def handler(self, scope: Scope) -> KindHandler[Any]:
+        """The handler of a scope: its ``kind``'s."""
+        return self.handlers[scope.kind]
+
+    def handler_of(self, change: Change) -> KindHandler[Any]:
+        """The handler of a change: the kind whose id its ``target`` holds (exactly one does)."""
+        kinds = [kind for kind in self.handlers if kind in change.target]
+        if len(kinds) != 1:
+            raise ProvisionerError(
+                f"internal error: change target {change.target} names kinds {kinds}"
+            )
+        return self.handlers[kinds[0]]
+
+    def read(self, scope: Scope) -> dict[str, Record]:
+        return self.handler(scope).read(scope)
+
+    def desired(
+        self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
+        return self.handler(scope).desired(scope, live, want_labels=want_labels)
+
+    def apply(self, change: Change) -> Written | None:
+        return self.handler_of(change).apply(change)
+
+    def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
+        return self.handler(scope).warnings(scope, desired=desired)
+
+    def scope_title(self, scope: Scope) -> str | None:
+        return self.handler(scope).scope_title(scope)
 
 
 def create_adopting(
