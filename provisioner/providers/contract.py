@@ -90,7 +90,6 @@ from provisioner.core.errors import (
     ProvisionerError,
 )
 from provisioner.core.outcomes import Finding, Written
-from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
 from provisioner.providers.base import (
     ByKind,
     Claim,
@@ -101,7 +100,8 @@ from provisioner.providers.base import (
     delete_once,
 )
 
-if TYPE_CHECKING:  # pydantic is imported only when a file model is (the Service module stays light)
+if TYPE_CHECKING:  # imported when first used, so that a module defining a Service stays light
+    from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
     from provisioner.files.fields import Account, IntId, Ref, Safety, Strict, Text
 
 __all__ = [
@@ -136,13 +136,21 @@ __all__ = [
     "create_adopting",
     "delete_once",
 ]
-_FIELDS = {"Account", "IntId", "Ref", "Safety", "Strict", "Text"}
+# The names whose modules cost time to import (json and hashlib for plans; pydantic for the field types).
+_LAZY = {
+    **dict.fromkeys(
+        ("Change", "Declared", "Loaded", "Record", "Scope", "add_live"), "provisioner.core.records"
+    ),
+    **dict.fromkeys(
+        ("Account", "IntId", "Ref", "Safety", "Strict", "Text"), "provisioner.files.fields"
+    ),
+}
 
 
 def __getattr__(name: str) -> Any:
-    """The file models' field types, imported (with pydantic) only when a file model asks for them."""
-    if name in _FIELDS:
-        from provisioner.files import fields
+    """A lazily imported name of ``__all__`` (PEP 562): imported when first used, not with the Service."""
+    if name in _LAZY:
+        from importlib import import_module
 
-        return getattr(fields, name)
+        return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
