@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 LOCK   := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
           --custom-compile-command 'make lock' $(UPGRADE)
 
-.PHONY: demo test bench-test install dev lint lock bench clean
+.PHONY: demo test test-thorough bench-test install dev lint lock bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ demo: install
 ## on one worker, so its sandbox starts once; a plain `pytest` runs serially)
 test: dev lint
 	$(BIN)/pytest -n auto --dist loadfile
+
+## test-thorough: the same suite with every property test at its full number of examples (4x; CI runs it)
+test-thorough: dev
+	PROVISIONER_TEST_THOROUGH=1 $(BIN)/pytest -n auto --dist loadfile
 
 ## bench-test: the tests marked bench, which make test leaves out: the benchmark scripts' smallest runs
 bench-test: dev

@@ -37,6 +37,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale
+import waits
 from sandbox_proc import SandboxProcess
 
 from provisioner.applying import run as applying
@@ -526,6 +527,12 @@ def bench_scale(quick: bool, tmp: Path) -> None:
     scale.bench_startup(sizes, tmp, show, verdict, head)
 
 
+def bench_waits(quick: bool, tmp: Path) -> None:
+    """Issue 24: where users wait, each figure beside its peer or floor (benchmarks/waits.py)."""
+    sizes = waits.QUICK if quick else waits.Sizes()
+    waits.bench_apply_growth(sizes, tmp, show, verdict, head)
+
+
 class Tee:
     """stdout, also kept for RESULTS.md."""
 
@@ -631,6 +638,7 @@ def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="provisioner-bench-") as tmp:
         if not args.skip_scale:
             bench_scale(args.quick, Path(tmp))
+        bench_waits(args.quick, Path(tmp))
         bench_guidebook(cfg, Path(tmp))
         bench_diff(cfg)
         if not args.skip_pco:

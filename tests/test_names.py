@@ -121,8 +121,14 @@ def test_request_counts_ids_cost_nothing_extra_names_read_each_list_once(
     sb: SandboxServer, cli: Cli, write: Write, tmp_path: Path
 ) -> None:
     members = [
-        (f"{ST}/1234/plans/5679/team_members", {"include": "team,plan", **PAGE}),
-        (f"{ST}/1234/plans/5680/team_members", {"include": "team,plan", **PAGE}),
+        (
+            f"{ST}/1234/plans/5679/team_members",
+            {"include": "team,plan", "filter": "not_deleted", **PAGE},
+        ),
+        (
+            f"{ST}/1234/plans/5680/team_members",
+            {"include": "team,plan", "filter": "not_deleted", **PAGE},
+        ),
     ]
     ids = write("ids/roster.yaml", IDS)
     sb.clear_requests()

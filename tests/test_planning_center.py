@@ -191,14 +191,14 @@ def test_roster_apply_sends_exactly_the_minimal_requests_then_converges(
     reads = [(r["method"], r["path"], r["query"]) for r in sb.requests() if r["method"] == "GET"]
     page = {"per_page": "100", "offset": "0"}
     assert reads == [
-        ("GET", PLAN, {"include": "team,plan", **page}),  # live roster
+        ("GET", PLAN, {"include": "team,plan", "filter": "not_deleted", **page}),  # live roster
         (
             "GET",
             "/services/v2/service_types/1234/teams",
             page,
         ),  # the added member's team is the service type's
         ("GET", "/services/v2/people/119", {}),  # the added person exists (and their name)
-        ("GET", PLAN, {"include": "team,plan", **page}),  # verify
+        ("GET", PLAN, {"include": "team,plan", "filter": "not_deleted", **page}),  # verify
     ]
     live = members(sb)
     assert (118, 24) not in live

@@ -60,6 +60,8 @@ def test_defaults_python_and_http_switches(sb: SandboxServer) -> None:
         "pco.respond_others": "allowed",
         "pco.sort_date": "utc",
         "pco.org_time_zone": "present",
+        "pco.deleted_declined": "gone",
+        "pco.not_deleted_filter": "supported",
     }
     sb.set_readings({"guidebook.body": "form-only"})
     assert sb.readings()["guidebook.body"] == "form-only"

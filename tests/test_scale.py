@@ -24,7 +24,7 @@ from provisioner.files.yamlnodes import parse
 from provisioner.planning.diff import diff_scope
 from provisioner.providers.guidebook.impact import exact_rows
 from provisioner.render import render
-from tests.helpers import rec, scope, simulate
+from tests.helpers import examples, rec, scope, simulate
 
 Write = Callable[[str, str], Path]
 
@@ -138,7 +138,7 @@ guide = st.dictionaries(st.sampled_from("ABCDE"), st.tuples(small_ids, small_ids
 
 
 @given(guide, guide)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_impact_of_the_touched_people_equals_everyones(
     live_spec: dict[str, Any], want_spec: dict[str, Any]
 ) -> None:

@@ -22,9 +22,9 @@ from provisioner.providers.planning_center.client import (
     attributes,
     client_from_env,
     iterate,
-    read_whole,
     rel_id,
 )
+from provisioner.providers.planning_center.ghosts import RosterReader
 from provisioner.providers.planning_center.lists import Lists, short_day
 from provisioner.providers.planning_center.members import MemberWriter
 from provisioner.providers.planning_center.models import (
@@ -88,6 +88,7 @@ class PlanningCenterProvider(Provider):
         self.directory = PeopleAndTeams(client)
         self.lists = Lists(client)
         self.members = MemberWriter(client)
+        self.roster = RosterReader(client)  # team_members without deleted-but-listed members
         self.responses = Responses(
             client,
             lambda plan, team: (response_key(plan, team), response_identity(plan, team)),
@@ -210,9 +211,9 @@ class PlanningCenterProvider(Provider):
         records: dict[str, Record] = {}
         names: dict[str, dict[str, str]] = {"person": {}, "team": {}, "plan": {}}
         # Sideloading team and plan names costs no extra request; they only label review output.
-        pages = read_whole(
-            self.client,
-            f"service_types/{st}/plans/{plan}/team_members",
+        pages = self.roster.rows(
+            st,
+            plan,
             {"include": "team,plan"},
             included=lambda res: _remember(
                 names, res, {"Team": ("team", "name"), "Plan": ("plan", "short_dates")}

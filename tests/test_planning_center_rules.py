@@ -1,0 +1,84 @@
+"""Planning Center's own rules (issue 20): deleted members that stay listed, partial accepts only where a
+schedule allows them, messages that fit the token in use, merged people. End to end through the CLI against the
+sandbox, under each reading of the points the docs leave open (docs/api-notes.md, points 19-21)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from provisioner_sandbox import SandboxServer
+from tests.conftest import Cli
+from tests.helpers import on_team, roster_yaml
+
+Write = Callable[[str, str], Path]
+MEMBERS = "/services/v2/service_types/1234/plans/5678/team_members"
+# The demo seed's plan 5678 (tests/test_planning_center.py), every member as it is; 114 is declined.
+SEEDED = [
+    on_team(111, 22),
+    on_team(112, 23),
+    on_team(113, 22),
+    on_team(114, 22),
+    on_team(115, 22),
+    on_team(116, 23),
+    on_team(117, 24),
+    on_team(118, 24),
+]
+FILTERS = ["supported", "ignored", "refused"]
+
+
+def reads(sb: SandboxServer) -> list[tuple[str, object, int | None]]:
+    """The GETs of plan 5678's members: the list (with its filter) and single members."""
+    return [
+        (r["path"], r["query"].get("filter"), r["status"])
+        for r in sb.requests()
+        if r["method"] == "GET" and r["path"].startswith(MEMBERS)
+    ]
+
+
+# -- ghost members: deleted in Planning Center, still listed (ISSUE#663) -------------------------------------
+
+
+@pytest.mark.parametrize("listed", ["gone", "listed"])
+@pytest.mark.parametrize("filter_", FILTERS)
+def test_removing_a_declined_member_converges_though_the_list_keeps_it(
+    cli: Cli, sb: SandboxServer, write: Write, listed: str, filter_: str
+) -> None:
+    sb.set_readings({"pco.deleted_declined": listed, "pco.not_deleted_filter": filter_})
+    d = write("r.yaml", roster_yaml(5678, [m for m in SEEDED if m["person"] != 114]))
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "Applied 1, failed 0, skipped 0." in result.stdout
+    assert "still there" not in result.output
+    assert [m["person"] for m in sb.store.ghost_members(5678)] == (
+        [114] if listed == "listed" else []
+    )
+    sb.clear_requests()
+    drift = cli("drift", str(d))
+    assert drift.exit_code == 0, drift.output
+    assert "No changes" in drift.stdout
+
+
+@pytest.mark.parametrize("filter_", FILTERS)
+def test_a_ghost_member_is_never_planned_and_costs_a_lookup_only_without_the_filter(
+    cli: Cli, sb: SandboxServer, write: Write, filter_: str
+) -> None:
+    sb.set_readings({"pco.deleted_declined": "listed", "pco.not_deleted_filter": filter_})
+    ghost = sb.store.add_ghost_member(5678, 119, 22, "Keys")
+    d = write("r.yaml", roster_yaml(5678, SEEDED))
+    result = cli("plan", "--detailed-exitcode", str(d))
+    assert result.exit_code == 0, result.output  # neither a delete of the ghost nor anything else
+    assert "No changes" in result.stdout
+    sent = reads(sb)
+    if filter_ == "supported":  # one filtered read, nothing looked up
+        assert sent == [(MEMBERS, "not_deleted", 200)]
+    else:  # the filter refused or ignored: the declined members (114 and the ghost) looked up once each
+        first = [(MEMBERS, "not_deleted", 400 if filter_ == "refused" else 200)]
+        again = [(MEMBERS, None, 200)] if filter_ == "refused" else []
+        assert sent == first + again + [
+            (f"{MEMBERS}/800000004", None, 200),
+            (f"{MEMBERS}/{ghost}", None, 404),
+        ]
+        assert "each declined member is looked up by its own URL" in result.stderr
