@@ -182,7 +182,9 @@ class KindHandler(ABC, Generic[ItemT]):
     def apply(self, change: Change) -> Written | None:
         """:meth:`Provider.apply` for a change of a scope of this kind."""
 
-    def warnings(self, scope: Scope[ItemT], *, desired: dict[str, Record]) -> list[str]:
+    def warnings(
+        self, scope: Scope[ItemT], *, desired: dict[str, Record], changes: Sequence[Change] = ()
+    ) -> list[str]:
         """:meth:`Provider.warnings` for a scope of this kind."""
         return []
 
@@ -221,8 +223,10 @@ class ByKind(Provider):
     def apply(self, change: Change) -> Written | None:
         return self.handler_of(change).apply(change)
 
-    def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
-        return self.handler(scope).warnings(scope, desired=desired)
+    def warnings(
+        self, scope: Scope, *, desired: dict[str, Record], changes: Sequence[Change] = ()
+    ) -> list[str]:
+        return self.handler(scope).warnings(scope, desired=desired, changes=changes)
 
     def scope_title(self, scope: Scope) -> str | None:
         return self.handler(scope).scope_title(scope)
