@@ -82,3 +82,65 @@ def test_a_ghost_member_is_never_planned_and_costs_a_lookup_only_without_the_fil
             (f"{MEMBERS}/{ghost}", None, 404),
         ]
         assert "each declined member is looked up by its own URL" in result.stderr
+
+
+# -- partial accepts only where the schedule allows them (can_accept_partial) --------------------------------
+
+JOHN_SPLIT = """
+    provider: planning_center
+    person: 112
+    responses:
+      - plan: 5679
+        response: accepted
+        declined_times:
+          - type: rehearsal
+        reason: Working late
+"""  # John Smith is on Tech (team 23) on plan 5679: the seed's schedules of Tech cannot be split
+
+
+@pytest.mark.parametrize("server_does", ["refused", "ignored"])
+def test_declined_times_on_a_schedule_that_cannot_be_split_is_a_plan_time_error(
+    cli: Cli, sb: SandboxServer, write: Write, server_does: str
+) -> None:
+    sb.set_readings({"pco.partial_refused": server_does})
+    d = write("john.yaml", JOHN_SPLIT)
+    for command in ("plan", "apply"):
+        result = cli(command, str(d), *(["--auto-approve"] if command == "apply" else []))
+        assert result.exit_code == 1, result.output
+        assert (
+            f"{d / 'john.yaml'}:7:7: person 112's schedule on Dec 13, 2026 (plan 5679) cannot be "
+            "accepted partially (Planning Center says can_accept_partial: false for it): remove "
+            "declined_times and accept or decline it whole, or ask the scheduler to let this team "
+            "accept some times"
+        ) in result.stderr, result.output
+        assert "Traceback" not in result.output
+    assert [r for r in sb.requests() if r["method"] != "GET"] == []  # nothing sent
+    whole = write("john.yaml", JOHN_SPLIT.split("        declined_times:")[0])
+    assert cli("apply", str(whole), "--auto-approve").exit_code == 0  # accepting it whole works
+
+
+@pytest.mark.parametrize("server_does", ["refused", "ignored"])
+def test_the_sandbox_answers_a_partial_accept_of_an_unsplittable_schedule_per_reading(
+    sb: SandboxServer, server_does: str
+) -> None:
+    import requests
+
+    from provisioner_sandbox import PCO_APP_ID, PCO_SECRET
+
+    sb.set_readings({"pco.partial_refused": server_does})
+    john = 800000010  # 112 on 5679, Tech
+    url = f"{sb.pco_url}services/v2/people/112/schedules/{john + 500_000_000}/accept"
+    body = {
+        "data": {
+            "type": "ScheduleAccept",
+            "attributes": {"reason": "Late"},
+            "relationships": {"declined_plan_times": {"data": [{"type": "PlanTime", "id": "804"}]}},
+        }
+    }
+    answer = requests.post(url, json=body, auth=(PCO_APP_ID, PCO_SECRET), timeout=5)
+    assert answer.status_code == (422 if server_does == "refused" else 204)
+    member = sb.store.team_member(john)
+    assert member is not None
+    assert (member["status"], sb.store.declined_times(john)) == (
+        ("U", []) if server_does == "refused" else ("C", [])
+    )

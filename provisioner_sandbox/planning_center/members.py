@@ -26,6 +26,7 @@ from .common import (
     team_json,
     validation_error,
 )
+from .plan_times import can_accept_partial
 from .readings import DECLINED, DELETED_DECLINED, MEMBER_CREATE, NOT_DELETED_FILTER
 from .store import GHOST_SELECT, MEMBER_SELECT, PlanningCenterStore, pco_now
 
@@ -65,7 +66,7 @@ def member_json(
         "notification_prepared_at": None,
         "notification_read_at": None,
         "notification_sent_at": None,
-        "can_accept_partial": r["time_count"] > 1,
+        "can_accept_partial": can_accept_partial(r),
     }
     rels: dict[str, Any] = {
         "person": ("Person", r["person"]),

@@ -85,6 +85,8 @@ class Responses:
         self._service_types: list[str] | None = None
         # scope -> schedule key -> (day, team name): what a plan date and a team name match (no extra request)
         self._facts: dict[str, dict[str, Facts]] = {}
+        # scope -> keys of the schedules that say `can_accept_partial: false` (point 20)
+        self._whole_only: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
     # -- reading ------------------------------------------------------------------------------------------
@@ -116,11 +118,14 @@ class Responses:
             "declined_times": {},
         }
         by_key: dict[str, dict[str, dict[str, Any]]] = {}
+        whole_only: set[str] = set()
         for row in sorted(rows, key=_id_order):
             rec = self._schedule_record(person, row, names)
             rec = add_live(records, rec)
             by_key[rec.key] = {t: times[t] for t in rel_ids(row, "times") if t in times}
             facts[rec.key] = schedule_facts(row, rec)
+            if attributes(row).get("can_accept_partial") is False:
+                whole_only.add(rec.key)
         # A plan written as a date names a schedule of that day: its declined times are read like an id's.
         partial |= {
             str(records[k].identity["plan"])
@@ -147,6 +152,7 @@ class Responses:
         with self._lock:
             self._times[scope.name] = by_key
             self._facts[scope.name] = facts
+            self._whole_only[scope.name] = whole_only
         self.keep_labels(scope, names)
         return records
 
@@ -249,6 +255,7 @@ class Responses:
         with self._lock:
             times = self._times.get(scope.name, {})
             facts = self._facts.get(scope.name, {})
+            whole_only = self._whole_only.get(scope.name, set())
         diags: list[Diagnostic] = []
         claimed: dict[str, str] = {}
         out: dict[str, Record] = {}
@@ -267,6 +274,9 @@ class Responses:
                 continue
             key = found[0]
             claimed[key] = item.where(*loc)
+            if decl.declined_times and key in whole_only:
+                diags.append(whole_only_problem(item, loc, person, decl, facts.get(key)))
+                continue
             declined = self._declined_ids(item, loc, decl, live[key], times.get(key, {}), diags)
             out[key] = Record(
                 key,
@@ -373,6 +383,24 @@ class Responses:
         self.client.request(
             "PATCH", person_member_path(person, member), json=plan_person_body(attrs, rid=member)
         )
+
+
+def whole_only_problem(
+    item: Loaded,
+    loc: tuple[str | int, ...],
+    person: object,
+    decl: ResponseDecl,
+    facts: Facts | None,
+) -> Diagnostic:
+    """``declined_times`` on a schedule that says ``can_accept_partial: false`` (point 20): what the accept
+    action would do with them there (a 422, or every time accepted) is unknown, so nothing is sent."""
+    where = facts[2] if facts else f"plan {shown(decl.plan)}"
+    return item.diagnostic(
+        (*loc, "declined_times"),
+        f"person {person}'s schedule on {where} cannot be accepted partially (Planning Center says "
+        "can_accept_partial: false for it): remove declined_times and accept or decline it whole, or "
+        "ask the scheduler to let this team accept some times",
+    )
 
 
 def response_values(decl: ResponseDecl, live: Record, declined: list[int] | None) -> dict[str, Any]:
