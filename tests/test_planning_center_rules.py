@@ -144,3 +144,74 @@ def test_the_sandbox_answers_a_partial_accept_of_an_unsplittable_schedule_per_re
     assert (member["status"], sb.store.declined_times(john)) == (
         ("U", []) if server_does == "refused" else ("C", [])
     )
+
+
+# -- 403s on answers: messages that fit the credentials in use ------------------------------------------------
+
+VOLUNTEER = {  # the credentials are Jane Doe's own (person 111), a volunteer: no scheduler's writes
+    "pco.respond_others": "forbidden",
+    "pco.member_writes": "forbidden",
+    "pco.declined": "hidden",  # a declined schedule is gone from the person's list [ISSUE#1121]
+}
+ACCEPTS = """
+    provider: planning_center
+    person: {person}
+    responses:
+      - plan: 5678
+        response: accepted
+"""
+
+
+def refusal(result_stdout: str) -> str:
+    lines = [line.strip() for line in result_stdout.splitlines() if "refused (403)" in line]
+    assert len(lines) == 1, result_stdout
+    return lines[0]
+
+
+def test_a_hidden_schedule_refused_to_the_persons_own_token_says_to_answer_in_planning_center(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    sb.set_readings(VOLUNTEER)
+    sb.store.set_team_member(800000001, status="D", decline_reason="Away")  # Jane declined 5678
+    result = cli("apply", str(write("jane.yaml", ACCEPTS.format(person=111))), "--auto-approve")
+    assert result.exit_code == 1
+    assert [
+        (r["method"], r["path"], r["status"]) for r in sb.requests() if r["method"] != "GET"
+    ] == [("PATCH", "/services/v2/people/111/plan_people/800000001", 403)]
+    said = refusal(result.stdout)
+    assert (
+        "Planning Center refused (403) to change person 111's schedule. It is hidden from their "
+        "schedules list (a declined schedule), so it can only be answered by changing their team "
+        "member's status, which needs a scheduler's access (Administrator, or Editor on that team, "
+        "in Services); these credentials are Jane Doe's own. Answer it in Planning Center (Church "
+        "Center or the Services app), or have a scheduler apply this file."
+    ) in said
+    assert "own credentials" not in said and "account:" not in said
+
+
+def test_a_hidden_schedule_of_another_person_needs_a_scheduler_not_their_credentials(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    sb.set_readings(VOLUNTEER)  # David Kim (114) declined 5678 in the seed
+    result = cli("apply", str(write("david.yaml", ACCEPTS.format(person=114))), "--auto-approve")
+    assert result.exit_code == 1
+    assert (
+        "which needs a scheduler's access (Administrator, or Editor on that team, in Services): that "
+        "person's own credentials would be refused too. These credentials act as Jane Doe (person "
+        "111). Server said: Forbidden: You do not have permission to schedule people on this team"
+    ) in refusal(result.stdout)
+
+
+def test_an_own_visible_schedule_refused_points_at_the_token_not_at_other_credentials(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    sb.add_fault(method="POST", path=r".*/people/111/schedules/\d+/accept$", status=403)
+    result = cli("apply", str(write("jane.yaml", ACCEPTS.format(person=111))), "--auto-approve")
+    assert result.exit_code == 1
+    said = refusal(result.stdout)
+    assert (
+        "Planning Center refused (403) to let person 111's own credentials answer their schedule: "
+        "check PCO_APPLICATION_ID and PCO_SECRET: are they current, with access to Services? (an OAuth "
+        "token needs the `services` scope)."
+    ) in said
+    assert "Administrator" not in said and "account:" not in said

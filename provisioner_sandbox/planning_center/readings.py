@@ -67,6 +67,13 @@ PARTIAL_REFUSED = Reading(
     "what the accept action does with declined_plan_times on a schedule whose can_accept_partial is false: "
     "refused: a 422; ignored: every time is accepted and the list dropped [G, part 3 #20]",
 )
+MEMBER_WRITES = Reading(
+    "pco.member_writes",
+    ("allowed", "forbidden"),
+    "allowed: the credentials may create, change and delete team members (a scheduler's); forbidden: each of "
+    "those writes answers 403, as for a volunteer's own token (answering a hidden schedule PATCHes the team "
+    "member's status) [G, part 3 #21]",
+)
 READINGS = (
     MEMBER_CREATE,
     MEMBER_PATH,
@@ -77,4 +84,5 @@ READINGS = (
     DELETED_DECLINED,
     NOT_DELETED_FILTER,
     PARTIAL_REFUSED,
+    MEMBER_WRITES,
 )

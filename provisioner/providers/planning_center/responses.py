@@ -7,8 +7,9 @@
   documented ``status`` (PATCH ``people/{p}/plan_people/{id}``), since the Schedule's id is not known.
 - A partial accept is the accept action with ``relationships.declined_plan_times`` [C]; the declined times are
   read back from ``.../schedules/{id}/declined_plan_times`` [C], only for the schedules a file manages them on.
-- Answering another person's schedule may be refused (403) to a non-administrator: the error names the person
-  and the access needed.
+- Answering another person's schedule may be refused (403) to a non-administrator, and a hidden one to anyone
+  but a scheduler: the error names the person and the access needed, fitted to whose credentials these are
+  (refusals.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from provisioner.providers.planning_center.client import (
 from provisioner.providers.planning_center.lists import fold, plan_day, short_day
 from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
 from provisioner.providers.planning_center.names import shown
+from provisioner.providers.planning_center.refusals import Me, answer_refused
 from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,7 @@ class Responses:
         keep_labels: Callable[[Scope, dict[str, dict[str, str]]], None],
     ) -> None:
         self.client, self.keys, self.keep_labels = client, keys, keep_labels
+        self.me = Me(client)  # who the credentials act as, read only after a refusal
         self._times: dict[
             str, dict[str, dict[str, dict[str, Any]]]
         ] = {}  # scope -> key -> time id -> attrs
@@ -365,11 +368,14 @@ class Responses:
         except AuthError as e:
             if e.status != 403:
                 raise
+            why = answer_refused(
+                person,
+                self.me.get(),
+                hidden=rid.startswith(VIA_MEMBER),
+                auth_hint=self.client.auth_hint or "check the credentials",
+            )
             raise AuthError(
-                f"{change.scope} {change.key!r}: Planning Center refused (403) to let these credentials "
-                f"answer person {person}'s schedule. Answering for another person needs an account "
-                "with Administrator (or Editor on that team) permission in Services — or that person's "
-                f"own credentials (then use `account:`). Server said: {jsonapi_detail(e.body)}",
+                f"{change.scope} {change.key!r}: {why} Server said: {jsonapi_detail(e.body)}",
                 status=403,
                 body=e.body,
                 method=e.method,
