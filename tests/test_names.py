@@ -168,25 +168,45 @@ ERRORS = """
 """
 
 
+EVENING_ERRORS = """
+    provider: planning_center
+    service_type: Evening Prayer
+    rosters:
+      - plan: 2026-12-27
+        team_members:
+          - {person: Jane Doe, team: Choir}
+"""
+
+
 def test_every_unresolved_name_is_an_error_at_its_place_with_candidates(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
+    """Contract §2.2, issue 21's done-when: two people with one full name, a team of another service type, a
+    date with no plan (here) and two plans on one day (in a second file), all in one run, exit 1, no write."""
+    write("evening.yaml", EVENING_ERRORS)
     folder = write("roster.yaml", ERRORS)
     result = cli("apply", "--auto-approve", str(folder))
     assert result.exit_code == 1
-    path = folder / "roster.yaml"
+    path, evening = folder / "roster.yaml", folder / "evening.yaml"
+    assert result.stdout == ""
     assert result.stderr.splitlines() == [
+        f"{evening}:4:11: 2 plans of service type Evening Prayer (2345) are on 2026-12-27 (in the "
+        "organization's time zone, America/New_York): write the plan's id; candidates: Vespers · Dec 27, "
+        "2026 (plan 9002), Compline · Dec 27, 2026 (plan 9003)",
         f"{path}:6:18: 2 people are called 'Chris Taylor': write the person's id; candidates: "
         "Chris Taylor (person 131), Chris Taylor (person 132)",
-        f"{path}:7:34: service type 1234 has no team called 'Youth Band' (a team of another service "
-        "type cannot be used here); its teams: Band (team 22), Tech (team 23), Hospitality (team 24)",
+        # The service types list was read for the other file's name: messages name the service type.
+        f"{path}:7:34: service type Sunday Services (1234) has no team called 'Youth Band' (a team of "
+        "another service type cannot be used here); its teams: Band (team 22), Tech (team 23), "
+        "Hospitality (team 24)",
         f"{path}:8:18: no person in Planning Center Services is called 'Zoe martin' (names are "
         "compared exactly, accents and case included); did you mean: Zoë Martin (person 133), "
         "Zoe Martin (person 134)",
-        f"{path}:9:11: service type 1234 has no plan on 2026-12-27 (in the organization's time zone, "
+        f"{path}:9:11: service type Sunday Services (1234) has no plan on 2026-12-27 (in the "
+        "organization's time zone, "
         "America/New_York); did you mean: Advent 4 · Dec 20, 2026 (plan 5680), Advent 3 · Dec 13, "
         "2026 (plan 5679), Advent 2 · Dec 6, 2026 (plan 5678)",
-        "4 errors found.",
+        "5 errors found.",
     ]
     assert writes(sb) == []
     assert not any("team_members" in path for path, _ in reads(sb))  # nothing read past the names
@@ -416,3 +436,56 @@ def test_import_merges_into_a_file_written_with_names(
     assert after.count("Zoë Martin") == 1 and "Bring a camera" not in after  # notes not managed
     assert after == before
     assert cli("plan", "--detailed-exitcode", str(folder)).exit_code == 0
+
+
+def test_one_date_in_two_service_types_is_two_plans_and_twice_in_one_is_declared_twice(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """A date or title names a plan within the file's service type only: Dec 27 of Evening Prayer and Dec 27
+    of Sunday Services are not one roster (validate said "declared twice" before); the same date twice in
+    one service type is, offline; a plan's id and its date are the same roster once names resolve."""
+    write("evening.yaml", EVENING.format(day="2026-12-18"))
+    folder = write(
+        "sunday.yaml",
+        """
+        provider: planning_center
+        service_type: Sunday Services
+        rosters:
+          - plan: 2026-12-18
+            team_members: []
+        """,
+    )
+    assert cli("validate", str(folder)).exit_code == 0
+    write(
+        "more.yaml",
+        """
+        provider: planning_center
+        service_type: Sunday Services
+        rosters:
+          - plan: {date: 2026-12-18}
+            team_members: []
+        """,
+    )
+    result = cli("validate", str(folder))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{folder / 'sunday.yaml'}:4:5: roster of plan 2026-12-18 of service type 'Sunday Services' is "
+        f"declared twice (first at {folder / 'more.yaml'}:4)",
+        "1 error found.",
+    ]
+    (folder / "more.yaml").unlink()
+    (folder / "evening.yaml").write_text(
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5679\n    team_members: []\n"
+    )
+    (folder / "sunday.yaml").write_text(
+        "provider: planning_center\nservice_type: Sunday Services\nrosters:\n  - plan: 2026-12-13\n"
+        "    team_members: []\n"
+    )
+    assert cli("validate", str(folder)).exit_code == 0  # offline, a date and an id are not compared
+    result = cli("plan", str(folder))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{folder / 'sunday.yaml'}:4:5: roster of plan 5679 is declared twice (first at "
+        f"{folder / 'evening.yaml'}:4)",
+        "1 error found.",
+    ]
