@@ -10,15 +10,19 @@ from typing import Any
 
 from .db import Database
 from .guidebook import store as gb
+from .planning_center import blockouts
 from .planning_center import store as pco
 from .planning_center.store import SCHEDULE_ID_OFFSET
 
 __all__ = ["SCHEDULE_ID_OFFSET", "Store"]
 
 SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);\n" + gb.SCHEMA + pco.SCHEMA
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);\n"
+    + gb.SCHEMA
+    + pco.SCHEMA
+    + blockouts.SCHEMA
 )
-TABLES = (*gb.TABLES, *pco.TABLES)
+TABLES = (*gb.TABLES, *pco.TABLES, *blockouts.TABLES)
 _FOLDED = (
     "gb_schedule_sessions",
     "gb_schedule_attendees",
@@ -28,7 +32,7 @@ _FOLDED = (
 )
 
 
-class Store(gb.GuidebookStore, pco.PlanningCenterStore):
+class Store(gb.GuidebookStore, pco.PlanningCenterStore, blockouts.BlockoutStore):
     def __init__(self, path: str) -> None:
         Database.__init__(self, path, SCHEMA)
 

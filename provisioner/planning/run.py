@@ -56,7 +56,7 @@ def _survey(
         # Sanity warnings only for what this plan writes: the reviewer is approving those.
         touched = {c.key for c in found if c.action != "delete"}
         warnings += provider.warnings(
-            scope, desired={n: r for n, r in desired[k].items() if n in touched}
+            scope, desired={n: r for n, r in desired[k].items() if n in touched}, changes=found
         )
         warnings += case_twins(scope, desired[k], live[k])
     plan = Plan(

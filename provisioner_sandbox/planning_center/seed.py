@@ -27,6 +27,10 @@
           810 other "Carols in the park" 2026-12-19 22:00
     7001: 811 service "Youth Night" 2026-12-11 23:00 (one time only: no partial accept)
 
+  Blockouts (blockouts.py): 901 Grace Wilson (119) Dec 19-20 "Visiting family" (Advent 4's weekend; she is
+    on no roster of it); 902 Peter Clark (124) every 2 weeks from Sun Nov 29 until 2027-06-30 (Dec 13, Dec 27,
+    ...) "Alternate Sundays"; 903 Jane Doe (111) Oct 4, 2026, long past.
+
 ``bench:...,plans=P,members=M`` — the demo data plus, if P > 0, P extra plans (ids 10001..) in service type
   1234 with M team members each (no plan times).
 """
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import blockouts
 from .store import PlanningCenterStore
 
 PCO_CREATED = "2026-10-01T12:00:00Z"
@@ -172,6 +177,7 @@ def demo(store: PlanningCenterStore) -> None:
                 if m[2] in WHOLE_ONLY_TEAMS
             ],
         )
+        blockouts.seed(store)
 
 
 def _insert_members(

@@ -241,7 +241,9 @@ class GuidebookProvider(Provider):
         index = self._indexes.get(scope.target["guide"])
         return index.labels() if index else {}
 
-    def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
+    def warnings(
+        self, scope: Scope, *, desired: dict[str, Record], changes: Sequence[Change] = ()
+    ) -> list[str]:
         index = self._indexes.get(scope.target["guide"])
         return overlap_warnings(scope.name, desired, index) if index else []
 
