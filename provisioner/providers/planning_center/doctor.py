@@ -94,8 +94,8 @@ def doctor(provider: PlanningCenterProvider, scopes: Sequence[Scope]) -> list[Fi
     service_types = {
         str(r.get("id")): str(attributes(r).get("name") or "") for r in page.data.get("data") or []
     }
-    found += _rosters(provider, [s for s in scopes if "plan" in s.target], service_types)
-    found += _people(provider, [s for s in scopes if "person" in s.target], me)
+    found += _rosters(provider, [s for s in scopes if s.kind == "plan"], service_types)
+    found += _people(provider, [s for s in scopes if s.kind == "person"], me)
     return found
 
 
