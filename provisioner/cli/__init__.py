@@ -12,7 +12,7 @@ import click
 from provisioner import __version__
 from provisioner.cli.action_report import action_report
 from provisioner.cli.apply import apply
-from provisioner.cli.common import github_annotation, usage_exits_1
+from provisioner.cli.common import fail, github_annotation, usage_exits_1
 from provisioner.cli.doctor import doctor
 from provisioner.cli.drift import drift
 from provisioner.cli.imports import import_group
@@ -21,12 +21,16 @@ from provisioner.cli.schema import schema
 from provisioner.cli.show import show_command
 from provisioner.cli.validate import validate
 from provisioner.cli.verbosity import (
+    COLOR_CHOICE,
+    COLOR_HELP,
     QUIET_HELP,
     VERBOSE_HELP,
     configure_logging,
+    set_color,
     set_verbosity,
     verbosity_options,
 )
+from provisioner.core.errors import ConfigError
 from provisioner.providers import registry
 
 __all__ = ["github_annotation", "main"]
@@ -48,6 +52,8 @@ class Main(click.Group):
             return super().invoke(ctx)
         except click.UsageError as e:
             usage_exits_1(e)
+        except ConfigError as e:  # the registry refusing two services of one name, in any command
+            fail(e)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY})
@@ -59,16 +65,24 @@ class Main(click.Group):
         return verbosity_options(command) if command is not None else None
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [
-            (name, meaning) for service in registry.services() for name, meaning in service.env_vars
-        ]
+        try:
+            services = registry.services()
+        except ConfigError as e:  # two plug-ins of one name: help still shows, and says why
+            services = []
+            formatter.write_paragraph()
+            formatter.write_text(f"error: {e}")
+        rows = [(name, meaning) for service in services for name, meaning in service.env_vars]
         rows += [
             (
                 "..._NAME",
                 "any variable above, for the files with `account: NAME` (never the plain one)",
             ),
             ("PROVISIONER_TIMEOUT", "read timeout of one request in seconds (default 30)"),
-            ("NO_COLOR", "any non-empty value turns colour off"),
+            ("NO_COLOR", "any non-empty value turns colour off (--color always still colours)"),
+            (
+                "FORCE_COLOR",
+                "any non-empty value colours text output that is not a terminal (0 or false: no colour)",
+            ),
             (
                 "GITHUB_ACTIONS",
                 "true: file errors also as ::error annotations for the pull request's diff",
@@ -86,6 +100,7 @@ class Main(click.Group):
 @click.option(
     "-q", "--quiet", is_flag=True, expose_value=False, callback=set_verbosity, help=QUIET_HELP
 )
+@click.option("--color", type=COLOR_CHOICE, expose_value=False, callback=set_color, help=COLOR_HELP)
 def main() -> None:
     """Keep people's schedules in git; make the live services match."""
     _tolerant_streams()

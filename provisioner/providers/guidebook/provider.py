@@ -10,8 +10,8 @@ from typing import Any
 
 from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import ApiError, ConfigError, Diagnostic, PlanError
-from provisioner.core.records import Change, Loaded, Record, Scope, add_live
-from provisioner.files.fields import Ref, Safety, nfc
+from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
+from provisioner.files.fields import Ref, nfc
 from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook import moves
 from provisioner.providers.guidebook.checks import resolved_twice
@@ -57,10 +57,17 @@ def _words(value: Any) -> str:
 
 
 @dataclass
-class GuideScope(Scope):
+class GuideScope(Scope[GuidebookSchedule]):
     """A guide: the generic scope plus its publish mode (the most thorough of its files' ``publish``)."""
 
     publish: str = "none"
+
+
+PUBLISH_RANK = {
+    "none": 0,
+    "attendees": 1,
+    "guide": 2,
+}  # several files of a guide: the most thorough wins
 
 
 def _publish_mode(scope: Scope) -> str:
@@ -131,9 +138,16 @@ class GuidebookProvider(Provider):
                     kind="guide",
                 ),
             )
-            _merge_policy(scope, doc)
-            scope.anchor = scope.anchor or (item, ("guide",))
-            scope.items += [(item, ("schedules", i), s) for i, s in enumerate(doc.schedules)]
+            scope.include(
+                item,
+                [Declared(item, ("schedules", i), s) for i, s in enumerate(doc.schedules)],
+                at=("guide",),
+                prune=doc.prune,
+                ignore=doc.ignore,
+                protect=doc.protect,
+                safety=doc.safety,
+            )
+            scope.publish = max(scope.publish, doc.publish, key=PUBLISH_RANK.__getitem__)
         return [by_guide[g] for g in sorted(by_guide)]
 
     # -- reading ------------------------------------------------------------------------------------------
@@ -170,6 +184,13 @@ class GuidebookProvider(Provider):
         """The guide resource itself (import names it in a comment); NotFoundError when it does not exist."""
         return self.client.request("GET", f"guides/{guide}/").data
 
+    def scope_title(self, scope: Scope) -> str | None:
+        """``Summit 2026 (guide 47)``: the guide's name, one GET of the guide (asked only for the scopes text
+        and markdown show, those with changes)."""
+        data = self.guide(scope.target["guide"])
+        name = data.get("name") if isinstance(data, dict) else None
+        return f"{nfc(str(name))} ({scope.name})" if name else None
+
     def _page_results(self, page: Any) -> list[dict[str, Any]]:
         results = _results(page)
         if (
@@ -203,7 +224,7 @@ class GuidebookProvider(Provider):
         self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
     ) -> dict[str, Record]:
         guide = scope.target["guide"]
-        schedules: list[tuple[Loaded, tuple[str | int, ...], GuidebookSchedule]] = scope.items
+        schedules: list[Declared[GuidebookSchedule]] = scope.items
         # One pass over the references (a guide can hold hundreds of thousands): ids apart, readable ones kept
         # with their position for error messages.
         split = [
@@ -281,10 +302,10 @@ class GuidebookProvider(Provider):
         if change.action == "update":
             body = {name: change.after[name] for name in change.fields} if change.after else {}
             self.writer.send(
-                "PATCH", f"{SCHEDULES}{change.target['id']}/", body, what=f"schedule {change.key!r}"
+                "PATCH", f"{SCHEDULES}{change.live_id}/", body, what=f"schedule {change.key!r}"
             )
             return None
-        return delete_once(self.client, f"{SCHEDULES}{change.target['id']}/")
+        return delete_once(self.client, f"{SCHEDULES}{change.live_id}/")
 
     def _create(self, change: Change) -> Written:
         assert change.after is not None
@@ -307,7 +328,9 @@ class GuidebookProvider(Provider):
 
     def _adopt(self, change: Change) -> Any:
         """After an ambiguous POST: if the server did create the schedule, finish it instead of duplicating."""
-        scope = Scope(self.name, change.scope, {"guide": change.target["guide"]})
+        scope: Scope[GuidebookSchedule] = Scope(
+            self.name, change.scope, {"guide": change.target["guide"]}
+        )
         live = self.read(scope).get(change.key)
         if live is None:
             log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
@@ -368,7 +391,8 @@ class GuidebookProvider(Provider):
         self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
     ) -> int:
         """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when this run
-        did not read them), then writes once per change, publishes and re-reads the schedules to verify."""
+        did not read them) and the guide (its name titles the changed scope), then writes once per change,
+        publishes and re-reads the schedules to verify."""
         index = self._indexes.get(scope.target["guide"])
         names = (
             self._pages(len(index.rows["sessions"])) + self._pages(len(index.rows["attendees"]))
@@ -387,7 +411,7 @@ class GuidebookProvider(Provider):
             + sum(c.action == "create" for c in changes)
             - sum(c.action == "delete" for c in changes)
         )
-        return reads + len(changes) + publish + self._pages(after)
+        return reads + 1 + len(changes) + publish + self._pages(after)
 
     def request_budget(self) -> tuple[int, str] | None:
         return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET" + (
@@ -494,22 +518,3 @@ def _affected_attendees(changes: Sequence[Change]) -> set[int]:
         if "attendees" in fields:
             people |= set(fields["attendees"]["add"]) | set(fields["attendees"]["remove"])
     return people
-
-
-def _merge_policy(scope: GuideScope, doc: GuidebookFile) -> None:
-    """Several files may share a guide: the most careful setting wins."""
-    first = scope.files == 0
-    scope.files += 1
-    scope.prune = doc.prune if first else scope.prune and doc.prune
-    scope.ignore = tuple(sorted({*scope.ignore, *doc.ignore}))
-    scope.protect = tuple(sorted({*scope.protect, *doc.protect}))
-    rank = {"none": 0, "attendees": 1, "guide": 2}
-    scope.publish = max(scope.publish, doc.publish, key=rank.__getitem__)
-    scope.safety = (
-        doc.safety
-        if first
-        else Safety(
-            max_delete_percent=min(scope.safety.max_delete_percent, doc.safety.max_delete_percent),
-            min_existing=min(scope.safety.min_existing, doc.safety.min_existing),
-        )
-    )
