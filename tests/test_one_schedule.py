@@ -136,7 +136,7 @@ def test_the_plan_shows_each_move_in_text_markdown_and_json(
     d = write("summit.yaml", guide_as_it_is(sb, **MOVES) + WORKSHOP)
     text = cli("plan", str(d)).stdout
     assert (
-        "Impact\n  guidebook · guide 47\n"
+        "Impact\n  Summit 2026 (guide 47)\n"
         "    alice@example.com: Sales Team → Workshop Track\n"
         "    attendee060@example.com: Legacy Track → Marketing\n"
         "    bob@example.com: Sales Team → VIP Speakers\n"
