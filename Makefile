@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 LOCK   := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
           --custom-compile-command 'make lock' $(UPGRADE)
 
-.PHONY: demo test bench-test install dev lint lock bench clean
+.PHONY: demo test test-thorough bench-test install dev lint lock bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ demo: install
 test: dev lint
 	$(BIN)/pytest -n auto --dist loadfile
 
+## test-thorough: the same suite with every property test at its full number of examples (4x; CI runs it)
+test-thorough: dev
+	PROVISIONER_TEST_THOROUGH=1 $(BIN)/pytest -n auto --dist loadfile
+
 ## bench-test: the tests marked bench, which make test leaves out: the benchmark scripts' smallest runs
 bench-test: dev
 	$(BIN)/pytest -m bench
@@ -71,10 +75,12 @@ lock: $(BIN)/python
 	$(LOCK) requirements/actionlint.in -o requirements/actionlint.txt
 	$(LOCK) requirements/bench.in -o requirements/bench.txt
 
-## bench: the whole benchmark run; it writes benchmarks/RESULTS.md (machine, command, date and every figure)
+## bench: the whole benchmark run; it writes benchmarks/RESULTS.md (machine, command, date and every figure),
+## then the Planning Center names section (request counts of ids and names, and of ids before names existed)
 bench: install
 	$(PIP) --require-hashes -r requirements/bench.txt
 	$(BIN)/python benchmarks/run.py --write benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/names.py --baseline 345641b --write benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache build dist

@@ -19,6 +19,7 @@ import math
 import os
 import platform
 import random
+import re
 import resource
 import sqlite3
 import subprocess
@@ -36,7 +37,9 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import names
 import scale
+import waits
 from sandbox_proc import SandboxProcess
 
 from provisioner.applying import run as applying
@@ -526,6 +529,13 @@ def bench_scale(quick: bool, tmp: Path) -> None:
     scale.bench_startup(sizes, tmp, show, verdict, head)
 
 
+def bench_waits(quick: bool, tmp: Path) -> None:
+    """Issue 24: where users wait, each figure beside its peer or floor (benchmarks/waits.py)."""
+    sizes = waits.QUICK if quick else waits.Sizes()
+    waits.bench_apply_growth(sizes, tmp, show, verdict, head)
+    waits.bench_import(sizes, tmp, show, verdict, head)
+
+
 class Tee:
     """stdout, also kept for RESULTS.md."""
 
@@ -564,7 +574,10 @@ def write_results(path: str, argv: list[str], started: datetime.datetime, output
         f"update it.\n\nMachine: {machine()}.\n\n## Targets\n\n| target | measured | verdict |\n"
         f"| --- | --- | --- |\n{rows}\n\n## Output\n\n```\n{output.strip()}\n```\n"
     )
-    Path(path).write_text(text, encoding="utf-8")
+    # benchmarks/names.py writes its own section (request counts, exact on any machine): kept as it is.
+    old = Path(path).read_text(encoding="utf-8") if Path(path).exists() else ""
+    kept = re.search(re.escape(names.BEGIN) + r".*?" + re.escape(names.END) + r"\n", old, re.S)
+    Path(path).write_text(text + (f"\n{kept.group(0)}" if kept else ""), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -631,6 +644,7 @@ def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="provisioner-bench-") as tmp:
         if not args.skip_scale:
             bench_scale(args.quick, Path(tmp))
+        bench_waits(args.quick, Path(tmp))
         bench_guidebook(cfg, Path(tmp))
         bench_diff(cfg)
         if not args.skip_pco:

@@ -27,6 +27,7 @@ class SandboxProcess:
         pco_rate_limit: int = 100,
         pco_rate_period: int = 20,
         readings: dict[str, str] | None = None,
+        guidebook_daily_limit: int = 10000,
     ) -> None:
         self.port, self.data = _free_port(), data
         cmd = [
@@ -45,6 +46,8 @@ class SandboxProcess:
             str(pco_rate_limit),
             "--pco-rate-period",
             str(pco_rate_period),
+            "--guidebook-daily-limit",
+            str(guidebook_daily_limit),
         ]
         for name, value in (readings or {}).items():
             cmd += ["--reading", f"{name}={value}"]

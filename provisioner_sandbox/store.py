@@ -10,19 +10,29 @@ from typing import Any
 
 from .db import Database
 from .guidebook import store as gb
+from .planning_center import blockouts
 from .planning_center import store as pco
 from .planning_center.store import SCHEDULE_ID_OFFSET
 
 __all__ = ["SCHEDULE_ID_OFFSET", "Store"]
 
 SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);\n" + gb.SCHEMA + pco.SCHEMA
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);\n"
+    + gb.SCHEMA
+    + pco.SCHEMA
+    + blockouts.SCHEMA
 )
-TABLES = (*gb.TABLES, *pco.TABLES)
-_FOLDED = ("gb_schedule_sessions", "gb_schedule_attendees", "gb_schedules", "pco_declined_times")
+TABLES = (*gb.TABLES, *pco.TABLES, *blockouts.TABLES)
+_FOLDED = (
+    "gb_schedule_sessions",
+    "gb_schedule_attendees",
+    "gb_schedules",
+    "pco_declined_times",
+    "pco_whole_only",
+)
 
 
-class Store(gb.GuidebookStore, pco.PlanningCenterStore):
+class Store(gb.GuidebookStore, pco.PlanningCenterStore, blockouts.BlockoutStore):
     def __init__(self, path: str) -> None:
         Database.__init__(self, path, SCHEMA)
 
@@ -45,6 +55,8 @@ class Store(gb.GuidebookStore, pco.PlanningCenterStore):
             "SELECT plan_person, plan_time FROM pco_declined_times ORDER BY 1, 2"
         ):
             declined.setdefault(member, []).append(plan_time)
+        whole_only = {r[0] for r in self.tuples("SELECT plan_person FROM pco_whole_only")}
         for row in out["pco_plan_people"]:
             row["declined_times"] = declined.get(row["id"], [])
+            row["partial_allowed"] = row["id"] not in whole_only
         return out

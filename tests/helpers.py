@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,6 +16,12 @@ from provisioner.files.fields import Safety
 from provisioner.planning import run as planning
 from provisioner.planning.reading import Workers
 from provisioner.providers.base import Provider, Written
+
+
+def examples(thorough: int) -> int:
+    """Hypothesis examples for a property: a quarter of ``thorough`` in ``make test`` (kept fast, as it is run
+    often), all of them with PROVISIONER_TEST_THOROUGH=1 (``make test-thorough``)."""
+    return thorough if os.environ.get("PROVISIONER_TEST_THOROUGH") else max(25, thorough // 4)
 
 
 class Driver:

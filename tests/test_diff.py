@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from provisioner.core.records import Record
 from provisioner.planning.diff import diff_scope, field_diff
-from tests.helpers import rec, scope, simulate
+from tests.helpers import examples, rec, scope, simulate
 
 
 def test_field_diff_sets_and_scalars() -> None:
@@ -117,7 +117,7 @@ def to_records(raw: dict[str, tuple[list[int], list[int]]], with_ids: bool) -> d
     }
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(live_raw=records, desired_raw=records, prune=st.booleans())
 def test_applying_the_plan_yields_desired_and_replanning_is_empty(
     live_raw: dict, desired_raw: dict, prune: bool

@@ -10,6 +10,7 @@ from ruamel.yaml import YAML
 
 from provisioner.core.errors import Diagnostic
 from provisioner.files.loader import load_bytes
+from tests.helpers import examples
 
 KEYS = [
     "provider",
@@ -70,13 +71,13 @@ def check(raw: bytes) -> None:
         assert str(d).startswith("f.yaml:") and d.message and "Traceback" not in d.message
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_random_documents_never_crash(doc: object) -> None:
     check(dump(doc))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     documents.filter(lambda d: isinstance(d, dict)).map(lambda d: {"provider": "guidebook", **d})
 )
@@ -84,13 +85,13 @@ def test_random_guidebook_shaped_documents_never_crash(doc: object) -> None:
     check(dump(doc))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.binary(max_size=200))
 def test_random_bytes_never_crash(raw: bytes) -> None:
     check(raw)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(alphabet="{}[]:-&*!|>'\"#%@`, \n\tab01", max_size=80))
 def test_random_yaml_syntax_never_crashes(text: str) -> None:
     check(text.encode())

@@ -11,6 +11,8 @@ NFD), 134 Zoe Martin, 135 "Mary  Ann Lee" (two spaces). The organization's time 
 from __future__ import annotations
 
 import json
+import re
+import runpy
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -121,18 +123,28 @@ def test_request_counts_ids_cost_nothing_extra_names_read_each_list_once(
     sb: SandboxServer, cli: Cli, write: Write, tmp_path: Path
 ) -> None:
     members = [
-        (f"{ST}/1234/plans/5679/team_members", {"include": "team,plan", **PAGE}),
-        (f"{ST}/1234/plans/5680/team_members", {"include": "team,plan", **PAGE}),
+        (
+            f"{ST}/1234/plans/5679/team_members",
+            {"include": "team,plan", "filter": "not_deleted", **PAGE},
+        ),
+        (
+            f"{ST}/1234/plans/5680/team_members",
+            {"include": "team,plan", "filter": "not_deleted", **PAGE},
+        ),
     ]
     ids = write("ids/roster.yaml", IDS)
     sb.clear_requests()
     assert cli("plan", "--format", "json", str(ids)).exit_code == 0
-    # As before names existed: the two rosters, the added members' team list and the two added people.
+    # As before names existed: the two rosters, the added members' team list and the two added people; then
+    # the warnings about people (DESIGN §6): the times of the plan that adds them, and each one's blockouts.
     assert sorted(reads(sb)[:2]) == members
     assert reads(sb)[2:] == [
         (f"{ST}/1234/teams", PAGE),
         ("/services/v2/people/133", {}),
         ("/services/v2/people/135", {}),
+        (f"{ST}/1234/plans/5679/plan_times", PAGE),
+        ("/services/v2/people/133/blockouts", PAGE),
+        ("/services/v2/people/135/blockouts", PAGE),
     ]
     named = write("named/roster.yaml", NAMED)
     sb.clear_requests()
@@ -145,7 +157,12 @@ def test_request_counts_ids_cost_nothing_extra_names_read_each_list_once(
         ("/services/v2/people", PAGE),
         (f"{ST}/1234/teams", PAGE),
     ]
-    assert sorted(reads(sb)[5:]) == members
+    assert sorted(reads(sb)[5:7]) == members
+    assert reads(sb)[7:] == [
+        (f"{ST}/1234/plans/5679/plan_times", PAGE),
+        ("/services/v2/people/133/blockouts", PAGE),
+        ("/services/v2/people/135/blockouts", PAGE),
+    ]
 
 
 ERRORS = """
@@ -162,25 +179,45 @@ ERRORS = """
 """
 
 
+EVENING_ERRORS = """
+    provider: planning_center
+    service_type: Evening Prayer
+    rosters:
+      - plan: 2026-12-27
+        team_members:
+          - {person: Jane Doe, team: Choir}
+"""
+
+
 def test_every_unresolved_name_is_an_error_at_its_place_with_candidates(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
+    """Contract §2.2, issue 21's done-when: two people with one full name, a team of another service type, a
+    date with no plan (here) and two plans on one day (in a second file), all in one run, exit 1, no write."""
+    write("evening.yaml", EVENING_ERRORS)
     folder = write("roster.yaml", ERRORS)
     result = cli("apply", "--auto-approve", str(folder))
     assert result.exit_code == 1
-    path = folder / "roster.yaml"
+    path, evening = folder / "roster.yaml", folder / "evening.yaml"
+    assert result.stdout == ""
     assert result.stderr.splitlines() == [
+        f"{evening}:4:11: 2 plans of service type Evening Prayer (2345) are on 2026-12-27 (in the "
+        "organization's time zone, America/New_York): write the plan's id; candidates: Vespers · Dec 27, "
+        "2026 (plan 9002), Compline · Dec 27, 2026 (plan 9003)",
         f"{path}:6:18: 2 people are called 'Chris Taylor': write the person's id; candidates: "
         "Chris Taylor (person 131), Chris Taylor (person 132)",
-        f"{path}:7:34: service type 1234 has no team called 'Youth Band' (a team of another service "
-        "type cannot be used here); its teams: Band (team 22), Tech (team 23), Hospitality (team 24)",
+        # The service types list was read for the other file's name: messages name the service type.
+        f"{path}:7:34: service type Sunday Services (1234) has no team called 'Youth Band' (a team of "
+        "another service type cannot be used here); its teams: Band (team 22), Tech (team 23), "
+        "Hospitality (team 24)",
         f"{path}:8:18: no person in Planning Center Services is called 'Zoe martin' (names are "
         "compared exactly, accents and case included); did you mean: Zoë Martin (person 133), "
         "Zoe Martin (person 134)",
-        f"{path}:9:11: service type 1234 has no plan on 2026-12-27 (in the organization's time zone, "
+        f"{path}:9:11: service type Sunday Services (1234) has no plan on 2026-12-27 (in the "
+        "organization's time zone, "
         "America/New_York); did you mean: Advent 4 · Dec 20, 2026 (plan 5680), Advent 3 · Dec 13, "
         "2026 (plan 5679), Advent 2 · Dec 6, 2026 (plan 5678)",
-        "4 errors found.",
+        "5 errors found.",
     ]
     assert writes(sb) == []
     assert not any("team_members" in path for path, _ in reads(sb))  # nothing read past the names
@@ -410,3 +447,174 @@ def test_import_merges_into_a_file_written_with_names(
     assert after.count("Zoë Martin") == 1 and "Bring a camera" not in after  # notes not managed
     assert after == before
     assert cli("plan", "--detailed-exitcode", str(folder)).exit_code == 0
+
+
+def test_one_date_in_two_service_types_is_two_plans_and_twice_in_one_is_declared_twice(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """A date or title names a plan within the file's service type only: Dec 27 of Evening Prayer and Dec 27
+    of Sunday Services are not one roster (validate said "declared twice" before); the same date twice in
+    one service type is, offline; a plan's id and its date are the same roster once names resolve."""
+    write("evening.yaml", EVENING.format(day="2026-12-18"))
+    folder = write(
+        "sunday.yaml",
+        """
+        provider: planning_center
+        service_type: Sunday Services
+        rosters:
+          - plan: 2026-12-18
+            team_members: []
+        """,
+    )
+    assert cli("validate", str(folder)).exit_code == 0
+    write(
+        "more.yaml",
+        """
+        provider: planning_center
+        service_type: Sunday Services
+        rosters:
+          - plan: {date: 2026-12-18}
+            team_members: []
+        """,
+    )
+    result = cli("validate", str(folder))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{folder / 'sunday.yaml'}:4:5: roster of plan 2026-12-18 of service type 'Sunday Services' is "
+        f"declared twice (first at {folder / 'more.yaml'}:4)",
+        "1 error found.",
+    ]
+    (folder / "more.yaml").unlink()
+    (folder / "evening.yaml").write_text(
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5679\n    team_members: []\n"
+    )
+    (folder / "sunday.yaml").write_text(
+        "provider: planning_center\nservice_type: Sunday Services\nrosters:\n  - plan: 2026-12-13\n"
+        "    team_members: []\n"
+    )
+    assert cli("validate", str(folder)).exit_code == 0  # offline, a date and an id are not compared
+    result = cli("plan", str(folder))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{folder / 'sunday.yaml'}:4:5: roster of plan 5679 is declared twice (first at "
+        f"{folder / 'evening.yaml'}:4)",
+        "1 error found.",
+    ]
+
+
+# -- scope titles -------------------------------------------------------------------------------------------
+
+
+def test_review_output_titles_scopes_by_name_and_date_the_json_plan_keeps_ids(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """A file of ids is reviewed by names too: text and markdown read the service types list once (contract
+    §2.2 allows it) and a guide's own resource for the scopes they show; JSON reads neither."""
+    ids = write("ids/roster.yaml", IDS)
+    sb.clear_requests()
+    text = cli("plan", str(ids))
+    assert text.exit_code == 0, text.stderr
+    assert "\nSunday Services · Dec 20 (plan 5680)\n" in text.stdout
+    assert text.stdout.startswith("Sunday Services · Dec 13 (plan 5679)\n")
+    assert [q for q in reads(sb) if not re.search("team_members|plan_times|blockouts", q[0])] == [
+        (f"{ST}/1234/teams", PAGE),
+        ("/services/v2/people/133", {}),
+        ("/services/v2/people/135", {}),
+        (ST, PAGE),  # once, for both scopes' titles
+    ]
+    sb.clear_requests()
+    as_json = cli("plan", "--format", "json", str(ids))
+    assert (ST, PAGE) not in reads(sb)
+    assert [s.get("title") for s in json.loads(as_json.stdout)["scopes"]] == [None, None]
+    assert [c["scope"] for c in json.loads(as_json.stdout)["changes"]] == ["plan 5679"] * 3 + [
+        "plan 5680"
+    ]
+    guide = write(
+        "guide/summit.yaml",
+        """
+        provider: guidebook
+        guide: 47
+        prune: false
+        schedules:
+          - name: Legacy Track
+            attendees: [60]
+        """,
+    )
+    roster = write(
+        "pruned/roster.yaml",
+        """
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5678
+            team_members:
+              - {person: 111, team: 22, position: Vocals}
+              - {person: 112, team: 23, position: Audio}
+              - {person: 113, team: 22, position: Guitar}
+              - {person: 115, team: 22, position: Drums}
+              - {person: 116, team: 23, position: Video}
+              - {person: 117, team: 24, position: Greeter}
+              - {person: 118, team: 24, position: Coffee}
+        """,
+    )
+    sb.clear_requests()
+    md = cli("plan", "--format", "markdown", str(guide), str(roster))
+    assert md.exit_code == 0, md.stderr
+    assert (
+        "> **1 delete:** Sunday Services · Dec 6 (plan 5678): David Kim (person 114) / Band (team 22) "
+        "/ Keys\n" in md.stdout
+    )
+    assert "\n#### Summit 2026 (guide 47)\n" in md.stdout
+    assert "\n#### Sunday Services · Dec 6 (plan 5678)\n" in md.stdout
+    assert reads(sb).count(("/open-api/v1/guides/47/", {})) == 1
+    # No change, no title: an empty plan reads neither the guide nor the service types.
+    assert cli("apply", "--auto-approve", str(guide), str(roster)).exit_code == 0
+    sb.clear_requests()
+    empty = cli("plan", "--detailed-exitcode", str(guide), str(roster))
+    assert empty.exit_code == 0, empty.stdout
+    assert [q for q in reads(sb) if "guides/" in q[0] or q[0] == ST] == []
+
+
+# -- request counts (issue 21's done-when; benchmarks/names.py prints them) ---------------------------------
+
+BENCH = runpy.run_path(str(Path(__file__).resolve().parent.parent / "benchmarks" / "names.py"))
+
+
+@pytest.mark.parametrize(
+    ("args", "ids", "named"),
+    [
+        # 6 at 345641b, before names existed: 3 rosters, the teams list, the 2 added people one GET each;
+        # + the 2 plans' times and the 2 added people's blockouts, for blockout warnings (DESIGN §6).
+        (("plan", "--format", "json"), 10, 12),
+        # Text titles the plans by name: the service types list once more (contract §2.2 allows it).
+        (("plan",), 11, 12),
+        # 23 at 345641b; + the service types list, + the blockout reads. The writes and the check after
+        # apply are the same.
+        (("apply", "--auto-approve"), 28, 29),
+    ],
+)
+def test_ids_cost_what_they_did_and_names_read_each_list_at_most_once(
+    sb: SandboxServer, cli: Cli, write: Write, args: tuple[str, ...], ids: int, named: int
+) -> None:
+    sent = {}
+    for form in ("ids", "names"):
+        sb.reset("demo")
+        folder = write(f"{form}/rosters.yaml", BENCH["roster"](form == "names"))
+        sb.clear_requests()
+        result = cli(*args, str(folder))
+        assert result.exit_code == 0, result.stderr
+        sent[form] = [[r["method"], r["path"], r["query"]] for r in sb.requests()]
+    assert (len(sent["ids"]), len(sent["names"])) == (ids, named)
+    assert BENCH["read_twice"](sent["names"]) == []
+    lists = BENCH["kinds"](sent["names"])
+    assert [lists[k] for k in BENCH["LISTS"]] == [1, 1, 1, 1, 1]  # organization ... people list
+    # Names replace the added people's lookups (the people list answers who exists) and nothing else.
+    more = BENCH["kinds"](sent["names"])
+    more.subtract(BENCH["kinds"](sent["ids"]))
+    assert {k: n for k, n in more.items() if n} == {
+        "organization": 1,
+        "plans": 1,
+        "people list": 1,
+        "a person": -2,
+        **({"service types": 1} if args == ("plan", "--format", "json") else {}),
+    }

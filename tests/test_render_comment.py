@@ -17,6 +17,7 @@ from provisioner.core.outcomes import ApplyReport, Outcome
 from provisioner.core.plan import Change
 from provisioner.render.buffer import fit
 from provisioner.render.comment import CUT, apply_comment, failure_comment, reasons
+from tests.helpers import examples
 
 RUN = "https://example.invalid/run/7"
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
@@ -138,7 +139,7 @@ def test_reasons_are_the_error_lines_once_each_and_else_the_last_lines_of_stderr
     ]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(data=st.data())
 def test_a_big_failed_apply_is_well_formed_and_keeps_reason_and_table_at_any_cut(
     data: st.DataObject,
@@ -153,7 +154,7 @@ def test_a_big_failed_apply_is_well_formed_and_keeps_reason_and_table_at_any_cut
     assert body.startswith(kept), "the reason and the result table come first and are never cut"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(data=st.data())
 def test_a_refused_apply_is_well_formed_at_any_cut(data: st.DataObject) -> None:
     long_out = LONG_OUT
@@ -183,7 +184,7 @@ BLOCK = st.recursive(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(blocks=st.lists(BLOCK, max_size=8), data=st.data())
 def test_fit_closes_what_it_opened_wherever_it_cuts(blocks: list[str], data: st.DataObject) -> None:
     text = "".join(blocks)

@@ -145,6 +145,36 @@ VALID = {
               - {person: 114, team: 22, status: Unconfirmed, position: null, notes: null}
           - plan: "5679"
         """,
+    "rosters-every-readable-form": """\
+        provider: planning_center
+        service_type: Sunday Services
+        rosters:
+          - plan: 2026-12-13
+            team_members:
+              - {person: Jane Doe, team: Band, position: Vocals}
+              - {person: {name: Zoë Martin}, team: {name: Tech}}
+              - {person: 112, team: "23"}
+          - plan: {date: 2026-12-20}
+          - plan: {title: Advent 2}
+        """,
+    "rosters-service-type-as-a-mapping": """\
+        provider: planning_center
+        service_type: {name: Evening Prayer}
+        rosters: [{plan: 9001}]
+        """,
+    "responses-with-names-and-dates": """\
+        provider: planning_center
+        person: Jane Doe
+        responses:
+          - {plan: 2026-12-06, team: Band, response: declined, reason: Out of town}
+          - {plan: {date: 2026-12-13}, response: accepted}
+          - {plan: 5680, team: 22, response: accepted}
+        """,
+    "responses-person-as-a-mapping": """\
+        provider: planning_center
+        person: {name: Jane Doe}
+        responses: []
+        """,
     "responses-with-and-without-team": """\
         provider: planning_center
         person: 111
@@ -177,6 +207,19 @@ INVALID = {
     "bad-response": (
         "provider: planning_center\nperson: 1\nresponses: [{plan: 2, response: maybe}]\n",
         "response",
+    ),
+    "plan-by-an-unknown-key": (
+        "provider: planning_center\nservice_type: 1\nrosters: [{plan: {day: 2026-12-13}}]\n",
+        "rosters/0/plan",
+    ),
+    "person-by-email": (
+        "provider: planning_center\nservice_type: Sunday Services\nrosters: [{plan: 2026-12-13, "
+        "team_members: [{person: {email: jane@example.com}, team: Band}]}]\n",
+        "team_members/0/person",
+    ),
+    "empty-title": (
+        "provider: planning_center\nservice_type: 1\nrosters: [{plan: {title: ''}}]\n",
+        "rosters/0/plan",
     ),
     "rosters-in-a-responses-file": (
         "provider: planning_center\nperson: 1\nresponses: []\nrosters: []\n",

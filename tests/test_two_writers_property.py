@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from provisioner.core.plan import Change
 from provisioner.core.records import Loaded, Record, Scope, Workspace, add_live
 from provisioner.providers.base import Provider, Written
-from tests.helpers import Driver
+from tests.helpers import Driver, examples
 
 T = TypeVar("T")
 WS = Workspace((), "sha256:inputs")
@@ -31,6 +31,7 @@ class SharedService:
         self.deleted: list[tuple[int, int]] = []  # (writer, id)
         self.turns, self.pos = list(turns), 0
         self.done: set[int] = set()
+        self.steps = 0  # requests served and pauses taken, by either writer
         self.cond = threading.Condition()
 
     def step(self, writer: int, op: Callable[[], T]) -> T:
@@ -42,14 +43,40 @@ class SharedService:
             ):
                 self.cond.wait(0.05)
             self.pos += 1
+            self.steps += 1
             result = op()
             self.cond.notify_all()
             return result
+
+    def pause(self, writer: int) -> None:
+        """A writer's sleep: it gives up its own turns next in line and waits until the other writer has taken
+        a step or finished, so "look again in a second" means "after the other writer moved", not wall time."""
+        with self.cond:
+            while self.pos < len(self.turns) and self.turns[self.pos] == writer:
+                self.pos += 1
+            self.steps += 1  # a pause moves too: two writers pausing at once wake each other
+            moved_from = self.steps
+            self.cond.notify_all()
+            self.cond.wait_for(lambda: self.steps != moved_from or 1 - writer in self.done, 5)
 
     def finish(self, writer: int) -> None:
         with self.cond:
             self.done.add(writer)
             self.cond.notify_all()
+
+
+class TurnClock:
+    """The writer's clock: its sleeps are pauses for the other writer (see SharedService.pause)."""
+
+    def __init__(self, me: int, service: SharedService) -> None:
+        self.me, self.service, self.now = me, service, 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.service.pause(self.me)
 
 
 class Writer(Provider):
@@ -97,7 +124,7 @@ class Writer(Provider):
         return svc.step(self.me, create if change.action == "create" else delete)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     names=st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True),
     turns=st.lists(st.integers(0, 1), max_size=40),
@@ -117,6 +144,7 @@ def test_two_writers_converge_on_the_lowest_ids(
                 {"fake": Writer(me, service, desired)},
                 parallelism=1,
                 fresh_for=0.0 if fresh[me] else None,
+                clock=TurnClock(me, service),
             )
             reports[me] = eng.apply(eng.survey(WS))
         finally:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from provisioner.core.records import Change, Record, Scope
+from provisioner.core.records import Change, LiveIndex, Record, Scope
 from provisioner.planning.diff import delete_change
 
 
@@ -47,8 +47,9 @@ def resolve(scope: Scope, live: dict[str, Record], created: Iterable[Created]) -
     removals: list[Change] = []
     notes: list[str] = []
     uncertain: list[str] = []
+    index = LiveIndex.of(live)  # one pass over the read, not one per create
     for c in created:
-        by_id = {str(r.id): r for r in live.values() if c.change.key in (r.key, r.twin_of)}
+        by_id = {str(r.id): r for r in index.named(c.change.key)}
         copies = sorted(by_id.values(), key=lambda r: id_order(r.id))
         if len(copies) < 2:
             continue

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from provisioner.core.errors import HostDownError, ProvisionerError
-from provisioner.core.records import Change, Record, Scope
+from provisioner.core.records import Change, LiveIndex, Record, Scope
 
 MAX_AGE = 5.0  # seconds a scope's read is trusted for preconditions ("a few seconds")
 Reader = Callable[[Scope], "dict[str, Record] | ProvisionerError"]
@@ -47,7 +47,9 @@ class Preconditions:
             clock,
         )
         self._scopes = {(s.provider, s.name): s for s in scopes}
-        self._live = dict(live)
+        self._live = {
+            k: LiveIndex.of(v) for k, v in live.items()
+        }  # looked up per change, never scanned
         self._at = dict.fromkeys(live, read_at)
         self._locks = {k: threading.Lock() for k in self._scopes}
 
@@ -66,15 +68,17 @@ class Preconditions:
                     return Verdict(
                         stale=f"could not re-read {change.scope} to confirm it is unchanged: {fresh}"
                     )
-                self._live[k], self._at[k] = fresh, self._clock()
+                self._live[k], self._at[k] = LiveIndex.of(fresh), self._clock()
             live = self._live[k]
         return judge(change, live)
 
 
-def judge(change: Change, live: dict[str, Record]) -> Verdict:
+def judge(change: Change, live: dict[str, Record] | LiveIndex) -> Verdict:
     """The verdict on one change against a read of its scope."""
+    if not isinstance(live, LiveIndex):
+        live = LiveIndex.of(live)
     if change.action == "create":
-        there = [r for r in live.values() if change.key in (r.key, r.twin_of)]
+        there = live.named(change.key)
         if there:
             return Verdict(
                 stale=f"stale: {change.key!r} was created meanwhile (#{there[0].id}; another writer?); "
@@ -82,7 +86,9 @@ def judge(change: Change, live: dict[str, Record]) -> Verdict:
             )
         return Verdict()
     before = change.before or {}
-    now = next((r for r in live.values() if _same_id(r.id, before.get("id"))), None)
+    now = next(
+        (r for r in live.with_id(before.get("id")) if _same_id(r.id, before.get("id"))), None
+    )
     if now is None:
         if change.action == "delete":
             return Verdict(gone=True)

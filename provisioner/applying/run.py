@@ -157,8 +157,11 @@ def _after_apply(workers: Workers, run: Survey, report: ApplyReport) -> tuple[li
     """Post-apply steps (publishing) per scope: notes for the user, and the steps that failed."""
     notes: list[str] = []
     failed: list[str] = []
+    by_scope: dict[tuple[str, str], list[Outcome]] = {}  # grouped once, not scanned per scope
+    for o in report.outcomes:
+        by_scope.setdefault((o.change.provider, o.change.scope), []).append(o)
     for scope in run.scopes:
-        mine = [o for o in report.outcomes if (o.change.provider, o.change.scope) == scope.ident]
+        mine = by_scope.get(scope.ident, [])
         done = [o.change for o in mine if o.status == "applied"]
         provider = workers.providers[scope.provider_key]
         step = provider.post_apply_step(scope)

@@ -10,7 +10,7 @@ from provisioner.applying.duplicates import Created, rekeyed
 from provisioner.applying.duplicates import resolve as resolve_twins
 from provisioner.core.errors import ProvisionerError
 from provisioner.core.outcomes import ApplyReport, Outcome, Survey
-from provisioner.core.records import Change, Record, Scope
+from provisioner.core.records import Change, LiveIndex, Record, Scope
 from provisioner.planning.diff import diff_scope, field_diff
 from provisioner.planning.reading import Workers, unexpected
 from provisioner.planning.words import field_name  # the YAML's field names, not the API's
@@ -39,6 +39,10 @@ class _Verifier:
             (o.change.provider, o.change.scope) for o in report.outcomes if o.status == "applied"
         }
         touched = [s for s in run.scopes if (s.provider, s.name) in applied]
+        by_scope: dict[tuple[str, str], list[Outcome]] = {}  # grouped once, not scanned per scope
+        for o in report.outcomes:
+            if o.status == "applied":
+                by_scope.setdefault((o.change.provider, o.change.scope), []).append(o)
         for scope, live in zip(
             touched, self.workers.map("verify", self.workers.read, touched), strict=True
         ):
@@ -50,12 +54,7 @@ class _Verifier:
                     f"effect is not known: {live}; run plan again to see what is left"
                 )
                 continue
-            k = (scope.provider, scope.name)
-            mine = [
-                o
-                for o in report.outcomes
-                if (o.change.provider, o.change.scope) == k and o.status == "applied"
-            ]
+            mine = by_scope.get((scope.provider, scope.name), [])
             live = self._dedupe(scope, live, mine, report)
             report.unconverged += self._check_effect(scope, run, live, mine)
 
@@ -125,10 +124,11 @@ class _Verifier:
         else meanwhile (issue 23): not this run's failure, but not certain either (exit 1), said so."""
         left = self._left(scope, run, live) if run.resolved else {}
         doubts: list[str] = []
+        index = LiveIndex.of(live)
         for o in mine:
             c = o.change
-            what = left.get(c.key) if run.resolved else _unkept(c, live)
-            if c.action == "delete" and _still_listed(c, live):
+            what = left.get(c.key) if run.resolved else _unkept(c, live, index)
+            if c.action == "delete" and _still_listed(c, index):
                 # Confirmed by identity (id and name): a server that reuses the id for a new object does
                 # not fail a good delete, and a 404 "already gone" does not pass while it is still there.
                 gone = o.written and o.written.note
@@ -184,18 +184,16 @@ def _written(change: Change, left: Change) -> tuple[list[str], list[str]]:
     return sorted(differ & wrote), sorted(differ - wrote)
 
 
-def _still_listed(change: Change, live: dict[str, Record]) -> bool:
+def _still_listed(change: Change, live: LiveIndex) -> bool:
     """Whether the object ``change`` deletes is still in ``live``: the same id under the same identity."""
-    want = str((change.before or {}).get("id"))
     name = change.twin_of or change.key
     return any(
-        str(r.id) == want
-        and ((r.identity == change.identity) if change.identity else (r.twin_of or r.key) == name)
-        for r in live.values()
+        (r.identity == change.identity) if change.identity else (r.twin_of or r.key) == name
+        for r in live.with_id((change.before or {}).get("id"))
     )
 
 
-def _unkept(change: Change, live: dict[str, Record]) -> Change | None:
+def _unkept(change: Change, live: dict[str, Record], index: LiveIndex) -> Change | None:
     """For a saved plan (its YAML not resolved again, so its names not read): what of ``change`` live does not
     hold. A create is found by its key, an update by the id it was computed from (a changed position changes the
     key); the fields compare as the diff compares them."""
@@ -204,9 +202,7 @@ def _unkept(change: Change, live: dict[str, Record]) -> Change | None:
     if change.action == "create":
         now = live.get(change.key)
     else:
-        now = next(
-            (r for r in live.values() if str(r.id) == str((change.before or {}).get("id"))), None
-        )
+        now = next(iter(index.with_id((change.before or {}).get("id"))), None)
     if now is None:
         return replace(change, action="create")
     after = change.after or {}

@@ -12,9 +12,10 @@ from itertools import groupby
 from typing import Any, Literal
 
 from provisioner import __version__
+from provisioner.core.notice import details_json, with_details
 
 FORMAT_VERSION = 1  # stays 1 while the file only grows (docs/api-notes.md, contract §5)
-FORMAT_MINOR = 2  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
+FORMAT_MINOR = 3  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
 Action = Literal["create", "update", "delete"]
 ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
 # With `--base`, each change is the pull request's own ("change") or drift already in live (contract §4).
@@ -192,7 +193,9 @@ class Plan:
             if encoded
             else [c.to_json() for c in self.changes],
             "scopes": [_scope_json(s) for s in self.scopes],
-            "warnings": list(self.warnings),
+            "warnings": [str(w) for w in self.warnings],
+            # format_minor 3: the warnings that have a kind (DESIGN §6), with what they are about
+            "warning_details": details_json(self.warnings),
             "duplicates": list(self.duplicates),
             "inputs_digest": self.inputs_digest,
             "impact": list(self.impact),
@@ -208,7 +211,7 @@ class Plan:
         return cls(
             changes=tuple(Change.from_json(c) for c in data.get("changes", [])),
             scopes=scopes,
-            warnings=tuple(data.get("warnings", [])),
+            warnings=with_details(data.get("warnings", []), data.get("warning_details", [])),
             inputs_digest=data.get("inputs_digest", ""),
             impact=tuple(data.get("impact", [])),
             duplicates=tuple(data.get("duplicates", [])),

@@ -90,6 +90,35 @@ class Record:
         return {"id": self.id, **self.values}
 
 
+@dataclass(frozen=True)
+class LiveIndex:
+    """One read of a scope, looked up by name and by id in constant time: the checks around an apply look up
+    each change's object here rather than scanning the read once per change (issue 24: an apply of 4,000
+    creates spent a third of its time pairing every create with every live object). Lists keep read order."""
+
+    by_name: dict[str, list[Record]]  # a record's key, and the key it repeats (twin_of)
+    by_id: dict[str, list[Record]]  # by str(id), as the checks compare ids
+
+    @classmethod
+    def of(cls, live: dict[str, Record]) -> LiveIndex:
+        by_name: dict[str, list[Record]] = {}
+        by_id: dict[str, list[Record]] = {}
+        for r in live.values():
+            by_name.setdefault(r.key, []).append(r)
+            if r.twin_of is not None and r.twin_of != r.key:
+                by_name.setdefault(r.twin_of, []).append(r)
+            by_id.setdefault(str(r.id), []).append(r)
+        return cls(by_name, by_id)
+
+    def named(self, key: str) -> list[Record]:
+        """The records whose key is ``key`` or that repeat it (its twins), in read order."""
+        return self.by_name.get(key, [])
+
+    def with_id(self, rid: Any) -> list[Record]:
+        """The records whose id reads as ``str(rid)``, in read order."""
+        return self.by_id.get(str(rid), [])
+
+
 def add_live(records: dict[str, Record], record: Record) -> Record:
     """Add a live record. Services allow two objects with one identity: the second is keyed "key (#id)" and
     marked as a twin, so it is never matched to a declaration (prune removes it). An object is never its own

@@ -106,8 +106,14 @@ class Provider(ABC):
         """Survey the post-apply step as if every declared object had changed (``apply --republish``)."""
         return []
 
-    def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
-        """Sanity warnings shown with the plan (overlapping sessions, double-booked people...)."""
+    def warnings(
+        self, scope: Scope, *, desired: dict[str, Record], changes: Sequence[Change] = ()
+    ) -> list[str]:
+        """Warnings shown with the plan, about what it writes: ``desired`` holds the records it creates or
+        updates, ``changes`` are the scope's changes. A warning about people (DESIGN §6) is a
+        :class:`~provisioner.core.notice.Notice` with its kind (``blockout``, ``double_booked``,
+        ``overlapping_sessions``); the JSON plan lists those under ``warning_details``. Warnings never change
+        an exit code. May read live data (each thing at most once a run, and only for what the plan writes)."""
         return []
 
     def doctor(self, scopes: Sequence[Scope]) -> list[Finding]:

@@ -20,6 +20,7 @@ from ..credentials import PCO_APP_ID, PCO_PERSON, PCO_SECRET, PCO_TOKEN
 from ..readings import Readings
 from ..web import Request, Response, json_response
 from . import members, schedules
+from .blockouts import BlockoutHandlers
 from .common import (
     SUCCESS_TYPE,
     PcoError,
@@ -71,6 +72,7 @@ class PcoApi:
         m = members.MemberHandlers(store, readings)
         s = schedules.ScheduleHandlers(store, readings)
         t = PlanTimeHandlers(store)
+        b = BlockoutHandlers(store)
         st, plan = (
             r"/services/v2/service_types/(\d+)",
             r"/services/v2/service_types/(\d+)/plans/(\d+)",
@@ -115,6 +117,8 @@ class PcoApi:
                 {"GET": m.person_member_declined_times},
             ),
             (person + "/schedules", {"GET": s.list_schedules}),
+            (person + "/blockouts", {"GET": b.list_blockouts}),
+            (person + r"/blockouts/(\d+)", {"GET": b.get_blockout}),
             (schedule, {"GET": s.get_schedule}),
             (schedule + "/plan_times", {"GET": s.schedule_times}),
             (schedule + "/declined_plan_times", {"GET": s.schedule_declined_times}),

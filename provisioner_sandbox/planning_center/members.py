@@ -26,8 +26,15 @@ from .common import (
     team_json,
     validation_error,
 )
-from .readings import DECLINED, MEMBER_CREATE
-from .store import MEMBER_SELECT, PlanningCenterStore, pco_now
+from .plan_times import can_accept_partial
+from .readings import (
+    DECLINED,
+    DELETED_DECLINED,
+    MEMBER_CREATE,
+    MEMBER_WRITES,
+    NOT_DELETED_FILTER,
+)
+from .store import GHOST_SELECT, MEMBER_SELECT, PlanningCenterStore, pco_now
 
 ASSIGNABLE = {
     "person_id",
@@ -41,6 +48,7 @@ ASSIGNABLE = {
     "notification_prepared_at",
 }
 REFERENCES = ("person_id", "team_id")  # the attributes pco.member_create=relationships refuses
+FILTER_NOT_DELETED = "not_deleted"
 STATUSES = {"C": "C", "U": "U", "D": "D", "CONFIRMED": "C", "UNCONFIRMED": "U", "DECLINED": "D"}
 
 
@@ -64,7 +72,7 @@ def member_json(
         "notification_prepared_at": None,
         "notification_read_at": None,
         "notification_sent_at": None,
-        "can_accept_partial": r["time_count"] > 1,
+        "can_accept_partial": can_accept_partial(r),
     }
     rels: dict[str, Any] = {
         "person": ("Person", r["person"]),
@@ -131,7 +139,13 @@ class MemberHandlers:
         return out
 
     def _page(
-        self, req: Request, sql: str, params: list[Any], parent: dict[str, str], via_person: bool
+        self,
+        req: Request,
+        sql: str,
+        params: list[Any],
+        parent: dict[str, str],
+        via_person: bool,
+        can_filter: list[str] | None = None,
     ) -> Response:
         wants_declined = "declined_plan_times" in (req.q("include") or "")
         declined: dict[
@@ -148,7 +162,12 @@ class MemberHandlers:
         def include(rows: list[dict[str, Any]]) -> Any:
             return self._included(req, rows, declined if wants_declined else None)
 
-        meta = {"parent": parent, "can_include": ["declined_plan_times", "person", "plan", "team"]}
+        meta: dict[str, Any] = {
+            "parent": parent,
+            "can_include": ["declined_plan_times", "person", "plan", "team"],
+        }
+        if can_filter is not None:
+            meta["can_filter"] = can_filter
         return collection(self.store, req, sql, params, "pp.id", serialize, meta, include)
 
     def _one(
@@ -166,15 +185,39 @@ class MemberHandlers:
         """A plan's members, declined ones included whatever pco.declined says [3P ISSUE#1464, PCO staff]."""
         st, plan = ids
         self._plan(st, plan)
-        sql, params = MEMBER_SELECT + " WHERE pp.plan = ?", list[Any]([plan])
+        where, params = "pp.plan = ?", list[Any]([plan])
         filters = filter_names(req)
+        deleted = self.readings.get(NOT_DELETED_FILTER.name)
+        if FILTER_NOT_DELETED in filters and deleted == "refused":
+            raise PcoError(
+                400,
+                [
+                    {
+                        "status": "400",
+                        "title": "Bad Request",
+                        "detail": "Unknown filter: not_deleted",
+                    }
+                ],
+            )
         if "confirmed" in filters:
-            sql += " AND pp.status = 'C'"
+            where += " AND pp.status = 'C'"
         if "not_declined" in filters:
-            sql += " AND pp.status != 'D'"
+            where += " AND pp.status != 'D'"
         if req.q("where[team_id]") is not None:
-            sql, params = sql + " AND pp.team = ?", [*params, int_or_none(req.q("where[team_id]"))]
-        return self._page(req, sql, params, {"id": str(plan), "type": "Plan"}, via_person=False)
+            where, params = (
+                where + " AND pp.team = ?",
+                [*params, int_or_none(req.q("where[team_id]"))],
+            )
+        sql = MEMBER_SELECT + " WHERE " + where
+        if not (FILTER_NOT_DELETED in filters and deleted == "supported"):
+            # ghosts (pco.deleted_declined=listed) stay listed: ISSUE#663
+            sql = f"SELECT * FROM ({sql} UNION ALL {GHOST_SELECT} WHERE {where}) AS pp"
+            params = params * 2
+        known = ["confirmed", "not_archived", "not_declined"]
+        can_filter = [*known, FILTER_NOT_DELETED] if deleted == "supported" else known
+        return self._page(
+            req, sql, params, {"id": str(plan), "type": "Plan"}, False, can_filter=can_filter
+        )
 
     def list_person_members(self, req: Request, ids: tuple[int, ...]) -> Response:
         require_person(self.store, ids[0])
@@ -206,7 +249,22 @@ class MemberHandlers:
 
     # ---- writes --------------------------------------------------------------------------------
 
+    def _scheduler(self) -> None:
+        """pco.member_writes=forbidden: the credentials are not a scheduler's (a volunteer's own token)."""
+        if self.readings.get(MEMBER_WRITES.name) == "forbidden":
+            raise PcoError(
+                403,
+                [
+                    {
+                        "status": "403",
+                        "title": "Forbidden",
+                        "detail": "You do not have permission to schedule people on this team",
+                    }
+                ],
+            )
+
     def _payload(self, req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
+        self._scheduler()
         body = req.body
         if req.body_error is not None or not isinstance(body, dict) or "data" not in body:
             raise PcoError(
@@ -354,6 +412,12 @@ class MemberHandlers:
         return self._patch(req, self.member("pp.person = ? AND pp.id = ?", ids), True)
 
     def _delete(self, row: dict[str, Any]) -> Response:
+        self._scheduler()
+        if row["status"] == "D" and self.readings.get(DELETED_DECLINED.name) == "listed":
+            self.store.bury(
+                row["id"]
+            )  # 204, yet the plan's team_members still lists it [ISSUE#663]
+            return empty_response(204)
         self.store.set_declined_times(row["id"], [])
         self.store.conn.execute("DELETE FROM pco_plan_people WHERE id = ?", (row["id"],))
         return empty_response(204)

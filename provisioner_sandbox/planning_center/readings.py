@@ -47,4 +47,42 @@ ORG_TIME_ZONE = Reading(
     "present: GET /services/v2 (the organization) carries time_zone America/New_York [3P ISSUE#575, #1127]; "
     "absent: it carries none (a client then reads plan dates in UTC) [part 3 #23]",
 )
-READINGS = (MEMBER_CREATE, MEMBER_PATH, DECLINED, RESPOND_OTHERS, SORT_DATE, ORG_TIME_ZONE)
+DELETED_DECLINED = Reading(
+    "pco.deleted_declined",
+    ("gone", "listed"),
+    "gone: a deleted team member leaves every list; listed: a DELETE of a declined member answers 204 and its "
+    "URLs answer 404, but a plan's team_members still lists it (a 'ghost') unless filter=not_deleted hides "
+    "it [3P ISSUE#663, part 3 #19]",
+)
+NOT_DELETED_FILTER = Reading(
+    "pco.not_deleted_filter",
+    ("supported", "ignored", "refused"),
+    "supported: team_members takes filter=not_deleted (ghosts left out) and names it in meta.can_filter; "
+    "ignored: the filter is silently ignored and missing from meta.can_filter (as PCO does with filters an "
+    "endpoint does not define, ISSUE#1439); refused: the filter is answered 400 [part 3 #19]",
+)
+PARTIAL_REFUSED = Reading(
+    "pco.partial_refused",
+    ("refused", "ignored"),
+    "what the accept action does with declined_plan_times on a schedule whose can_accept_partial is false: "
+    "refused: a 422; ignored: every time is accepted and the list dropped [G, part 3 #20]",
+)
+MEMBER_WRITES = Reading(
+    "pco.member_writes",
+    ("allowed", "forbidden"),
+    "allowed: the credentials may create, change and delete team members (a scheduler's); forbidden: each of "
+    "those writes answers 403, as for a volunteer's own token (answering a hidden schedule PATCHes the team "
+    "member's status) [G, part 3 #21]",
+)
+READINGS = (
+    MEMBER_CREATE,
+    MEMBER_PATH,
+    DECLINED,
+    RESPOND_OTHERS,
+    SORT_DATE,
+    ORG_TIME_ZONE,
+    DELETED_DECLINED,
+    NOT_DELETED_FILTER,
+    PARTIAL_REFUSED,
+    MEMBER_WRITES,
+)

@@ -18,12 +18,18 @@
     5680: 113/22 Vocals C, 125/22 Guitar U, 126/22 Keys C, 127/22 Drums U, 128/23 Audio C,
           129/23 Video D ("Family event"), 130/24 Greeter C, 114/24 Coffee U
     7001: 130/31 Leader C, 129/31 Leader U
+  can_accept_partial: false on every schedule of teams 23 (Tech) and 24 (Hospitality), true on the others
+    when the plan has more than one time.
   Plan times (PlanTime ids, UTC; the organisation's time zone is America/New_York):
     5678: 801 rehearsal "Rehearsal" Thu 2026-12-03 23:30, 802 service "10am" 15:00, 803 service "Noon" 17:00
     5679: 804 rehearsal "Rehearsal" 2026-12-10 23:30, 805 service "10am", 806 service "Noon"
     5680: 807 rehearsal "Rehearsal" 2026-12-17 23:30, 808 service "10am", 809 service "Noon",
           810 other "Carols in the park" 2026-12-19 22:00
     7001: 811 service "Youth Night" 2026-12-11 23:00 (one time only: no partial accept)
+
+  Blockouts (blockouts.py): 901 Grace Wilson (119) Dec 19-20 "Visiting family" (Advent 4's weekend; she is
+    on no roster of it); 902 Peter Clark (124) every 2 weeks from Sun Nov 29 until 2027-06-30 (Dec 13, Dec 27,
+    ...) "Alternate Sundays"; 903 Jane Doe (111) Oct 4, 2026, long past.
 
 ``bench:...,plans=P,members=M`` — the demo data plus, if P > 0, P extra plans (ids 10001..) in service type
   1234 with M team members each (no plan times).
@@ -33,9 +39,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import blockouts
 from .store import PlanningCenterStore
 
 PCO_CREATED = "2026-10-01T12:00:00Z"
+WHOLE_ONLY_TEAMS = (23, 24)  # their members' schedules say can_accept_partial: false
 FIRST_PLAN_PERSON_ID = 800_000_001
 
 _PEOPLE = [
@@ -159,6 +167,17 @@ def demo(store: PlanningCenterStore) -> None:
             _TIMES,
         )
         _insert_members(store, FIRST_PLAN_PERSON_ID, _MEMBERS)
+        # can_accept_partial is per schedule (part 3 #20): as in a recorded 2018 roster, where 11 of 20
+        # members with several times had it false, team by team, Tech and Hospitality cannot split times.
+        c.executemany(
+            "INSERT INTO pco_whole_only(plan_person) VALUES (?)",
+            [
+                (FIRST_PLAN_PERSON_ID + i,)
+                for i, m in enumerate(_MEMBERS)
+                if m[2] in WHOLE_ONLY_TEAMS
+            ],
+        )
+        blockouts.seed(store)
 
 
 def _insert_members(

@@ -25,6 +25,11 @@ CREATE TABLE IF NOT EXISTS pco_plan_people (
   status TEXT NOT NULL DEFAULT 'U', notes TEXT, decline_reason TEXT, team_position_name TEXT,
   prepare_notification INTEGER DEFAULT 0, created_at TEXT, updated_at TEXT, status_updated_at TEXT);
 CREATE INDEX IF NOT EXISTS pco_plan_people_plan ON pco_plan_people(plan);
+CREATE TABLE IF NOT EXISTS pco_whole_only (plan_person INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS pco_ghost_members (
+  id INTEGER PRIMARY KEY, plan INTEGER NOT NULL, person INTEGER NOT NULL, team INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'U', notes TEXT, decline_reason TEXT, team_position_name TEXT,
+  prepare_notification INTEGER DEFAULT 0, created_at TEXT, updated_at TEXT, status_updated_at TEXT);
 CREATE INDEX IF NOT EXISTS pco_plan_people_person ON pco_plan_people(person);
 CREATE TABLE IF NOT EXISTS pco_declined_times (
   plan_person INTEGER NOT NULL, plan_time INTEGER NOT NULL, PRIMARY KEY (plan_person, plan_time)) WITHOUT ROWID;
@@ -38,6 +43,8 @@ TABLES = (
     "pco_people",
     "pco_plan_people",
     "pco_declined_times",
+    "pco_ghost_members",
+    "pco_whole_only",
 )
 TIME_TYPES = ("service", "rehearsal", "other")
 
@@ -56,8 +63,12 @@ TEAM_MEMBER_FIELDS = (
     "plan",
 )
 
-# How many times the member's plan has: more than one makes a partial accept possible (can_accept_partial).
-_TIME_COUNT = "(SELECT COUNT(*) FROM pco_plan_times t WHERE t.plan = pp.plan) AS time_count"
+# How many times the member's plan has, and whether the member's schedule allows a partial accept at all
+# (pco_whole_only lists those that do not): can_accept_partial is a per-schedule flag (part 3 #20).
+_TIME_COUNT = (
+    "(SELECT COUNT(*) FROM pco_plan_times t WHERE t.plan = pp.plan) AS time_count, "
+    "pp.id NOT IN (SELECT plan_person FROM pco_whole_only) AS partial_allowed"
+)
 
 # The Schedule resource is a view over PlanPerson rows: one source of truth for status and reason.
 SCHEDULE_SELECT = f"""
@@ -75,6 +86,9 @@ MEMBER_SELECT = f"""
 SELECT pp.*, pl.service_type, pe.first_name || ' ' || pe.last_name AS name, {_TIME_COUNT}
 FROM pco_plan_people pp JOIN pco_plans pl ON pl.id = pp.plan LEFT JOIN pco_people pe ON pe.id = pp.person
 """
+# Deleted declined members that a plan's team_members still lists (pco.deleted_declined=listed, ISSUE#663):
+# the same columns as a member, from their own table, so that no other query sees them.
+GHOST_SELECT = MEMBER_SELECT.replace("FROM pco_plan_people pp", "FROM pco_ghost_members pp")
 
 
 def pco_now() -> str:
@@ -178,6 +192,36 @@ class PlanningCenterStore(Database):
             " FROM pco_plan_people WHERE plan = ? ORDER BY id",
             (plan,),
         )
+
+    def set_can_accept_partial(self, member: int, allowed: bool) -> None:
+        """The member's schedule's can_accept_partial flag (the seed sets it false for teams 23 and 24)."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM pco_whole_only WHERE plan_person = ?", (member,))
+            if not allowed:
+                c.execute("INSERT INTO pco_whole_only(plan_person) VALUES (?)", (member,))
+
+    def ghost_members(self, plan: int) -> list[dict[str, Any]]:
+        """Deleted declined members a plan's team_members still lists (pco.deleted_declined=listed)."""
+        return self.rows(
+            "SELECT id, plan, person, team, status FROM pco_ghost_members WHERE plan = ? ORDER BY id",
+            (plan,),
+        )
+
+    def add_ghost_member(self, plan: int, person: int, team: int, position: str = "") -> int:
+        """A member deleted in Planning Center after declining that the plan's list still shows."""
+        member = self.add_team_member(plan, person, team, "D", position or None)
+        self.bury(member)
+        return member
+
+    def bury(self, member: int) -> None:
+        """Turn a member into a ghost: gone from its URLs and every list but the plan's team_members."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO pco_ghost_members SELECT * FROM pco_plan_people WHERE id = ?",
+                (member,),
+            )
+            c.execute("DELETE FROM pco_declined_times WHERE plan_person = ?", (member,))
+            c.execute("DELETE FROM pco_plan_people WHERE id = ?", (member,))
 
     def declined_times(self, member: int) -> list[int]:
         """The plan times a member declined while accepting the rest (a partial accept), by id."""

@@ -7,6 +7,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
+from provisioner.core.notice import Notice
 from provisioner.core.records import Record
 from provisioner.files.fields import Ref, nfc
 
@@ -112,14 +113,22 @@ def _time(value: str) -> datetime:
 
 
 def overlap_warnings(scope: str, desired: dict[str, Record], index: GuideIndex) -> list[str]:
-    """A personalized schedule whose sessions overlap in time is probably a mistake."""
-    out = []
+    """An ``overlapping_sessions`` warning (DESIGN §6) for each schedule this plan writes whose sessions
+    overlap in time: its attendees are shown two sessions at once, which is probably a mistake."""
+    out: list[str] = []
     for key, rec in sorted(desired.items()):
         spans = sorted((s, rid) for rid in rec.values.get("sessions", []) if (s := index.span(rid)))
         for (a, ida), (b, idb) in pairwise(spans):
             if b[0] < a[1]:
                 out.append(
-                    f"{scope}: schedule {key!r} has overlapping sessions "
-                    f"{index.describe('sessions', ida)!r} and {index.describe('sessions', idb)!r}"
+                    Notice(
+                        f"{scope}: schedule {key!r} has overlapping sessions "
+                        f"{index.describe('sessions', ida)!r} and {index.describe('sessions', idb)!r}",
+                        kind="overlapping_sessions",
+                        provider="guidebook",
+                        scope=scope,
+                        schedule=key,
+                        sessions=[ida, idb],
+                    )
                 )
     return out

@@ -9,6 +9,7 @@ from provisioner.core.errors import Diagnostic
 from provisioner.core.records import Loaded
 from provisioner.providers.base import Claim
 from provisioner.providers.planning_center.models import ResponsesFile, RostersFile
+from provisioner.providers.planning_center.names import shown
 
 
 def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
@@ -16,33 +17,37 @@ def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
         doc = item.doc
         if isinstance(doc, RostersFile):
             for r, roster in enumerate(doc.rosters):
-                claim(
-                    ("roster", roster.plan), item, ("rosters", r), f"roster of plan {roster.plan}"
+                # A plan id names one plan anywhere; a date or title only within the file's service type
+                # (Evening Prayer and Sunday Services both have plans on Dec 27). After names resolve, these
+                # checks run again on ids (provider.resolve), so two forms of one plan are caught there.
+                plan = (
+                    roster.plan if isinstance(roster.plan, int) else (doc.service_type, roster.plan)
                 )
+                what = f"plan {shown(roster.plan)}" + (
+                    ""
+                    if isinstance(roster.plan, int)
+                    else f" of service type {shown(doc.service_type)}"
+                )
+                claim(("roster", plan), item, ("rosters", r), f"roster of {what}")
                 for m, member in enumerate(roster.team_members):
                     # One person may hold several positions on a team (section 2.2): each is its own member.
                     claim(
-                        (
-                            "member",
-                            roster.plan,
-                            member.person,
-                            member.team,
-                            member.position or None,
-                        ),
+                        ("member", plan, member.person, member.team, member.position or None),
                         item,
                         ("rosters", r, "team_members", m),
-                        f"person {member.person} on team {member.team} of plan {roster.plan}"
+                        f"person {shown(member.person)} on team {shown(member.team)} of {what}"
                         + (f" as {member.position}" if member.position else ""),
                     )
         elif isinstance(doc, ResponsesFile):
-            claim(("person", doc.person), item, ("person",), f"responses of person {doc.person}")
+            person = shown(doc.person)
+            claim(("person", doc.person), item, ("person",), f"responses of person {person}")
             for i, resp in enumerate(doc.responses):
                 claim(
                     ("response", doc.person, resp.plan, resp.team),
                     item,
                     ("responses", i),
-                    f"response of person {doc.person} to plan {resp.plan}"
-                    + (f" team {resp.team}" if resp.team else ""),
+                    f"response of person {person} to plan {shown(resp.plan)}"
+                    + (f" team {shown(resp.team)}" if resp.team else ""),
                 )
     return _status_conflicts(files)
 

@@ -143,16 +143,20 @@ def read_whole(
     params: dict[str, Any] | None = None,
     *,
     included: Callable[[dict[str, Any]], None] | None = None,
+    meta: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Every resource of a collection, checked: offset pages read across a write can repeat a resource (and
     miss another), and a repeat taken as a second object would be planned as a delete of the only copy. A
-    read that repeats an id or disagrees with ``meta.total_count`` is read again, at most ``READS`` times."""
+    read that repeats an id or disagrees with ``meta.total_count`` is read again, at most ``READS`` times.
+    ``meta`` is called with each page's ``meta`` object (``can_filter`` says which filters the list knows)."""
     for _ in range(READS):
         totals: set[Any] = set()
 
         def items(page: Any, totals: set[Any] = totals) -> list[dict[str, Any]]:
-            meta = page.get("meta") if isinstance(page, dict) else None
-            totals.add(meta.get("total_count") if isinstance(meta, dict) else None)
+            page_meta = page.get("meta") if isinstance(page, dict) else None
+            totals.add(page_meta.get("total_count") if isinstance(page_meta, dict) else None)
+            if meta is not None and isinstance(page_meta, dict):
+                meta(page_meta)
             return _page_items(page, included)
 
         rows = list(

@@ -3,7 +3,7 @@ run and only when asked for: the organization (its time zone), the service types
 Teams and people come from :class:`~provisioner.providers.planning_center.refs.PeopleAndTeams`, whose caches
 the roster checks share, so a list read to resolve names is not read again to check them.
 
-A plan's calendar day is its ``sort_date`` in the organization's time zone (docs/api-notes.md, point 23).
+A plan's calendar day is its ``sort_date`` in the organization's time zone (docs/api-notes.md, "A plan's day").
 """
 
 from __future__ import annotations

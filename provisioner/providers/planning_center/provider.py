@@ -17,14 +17,19 @@ from provisioner.core.records import Change, Loaded, Record, Scope, add_live
 from provisioner.files.fields import nfc
 from provisioner.providers.base import Finding, Provider, Written
 from provisioner.providers.planning_center import matching
+from provisioner.providers.planning_center.blockouts import (
+    Blockouts,
+    blockout_warnings,
+    double_booked,
+)
 from provisioner.providers.planning_center.client import (
     SERVICES,
     attributes,
     client_from_env,
     iterate,
-    read_whole,
     rel_id,
 )
+from provisioner.providers.planning_center.ghosts import RosterReader
 from provisioner.providers.planning_center.lists import Lists, short_day
 from provisioner.providers.planning_center.members import MemberWriter
 from provisioner.providers.planning_center.models import (
@@ -87,7 +92,9 @@ class PlanningCenterProvider(Provider):
         self._lock = threading.Lock()
         self.directory = PeopleAndTeams(client)
         self.lists = Lists(client)
+        self.blockouts = Blockouts(client)
         self.members = MemberWriter(client)
+        self.roster = RosterReader(client)  # team_members without deleted-but-listed members
         self.responses = Responses(
             client,
             lambda plan, team: (response_key(plan, team), response_identity(plan, team)),
@@ -139,7 +146,10 @@ class PlanningCenterProvider(Provider):
         st, plan = int(scope.target["service_type"]), int(scope.target["plan"])
         row = self.lists.known_plan(st, plan)
         day = short_day(row.day) if row and row.day else labels.get("plan", {}).get(str(plan))
-        parts = [p for p in (self.lists.known_service_type(st), day) if p]
+        # A file of ids has not read the service types: one list read names them all (contract §2.2: text
+        # and markdown may); the plan's day came sideloaded with its team members.
+        kind = self.lists.known_service_type(st) or self.lists.service_types().get(st)
+        parts = [p for p in (kind, day) if p]
         return f"{' · '.join(parts)} ({scope.name})" if parts else None
 
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
@@ -208,9 +218,9 @@ class PlanningCenterProvider(Provider):
         records: dict[str, Record] = {}
         names: dict[str, dict[str, str]] = {"person": {}, "team": {}, "plan": {}}
         # Sideloading team and plan names costs no extra request; they only label review output.
-        pages = read_whole(
-            self.client,
-            f"service_types/{st}/plans/{plan}/team_members",
+        pages = self.roster.rows(
+            st,
+            plan,
             {"include": "team,plan"},
             included=lambda res: _remember(
                 names, res, {"Team": ("team", "name"), "Plan": ("plan", "short_dates")}
@@ -337,9 +347,13 @@ class PlanningCenterProvider(Provider):
     def _desired_responses(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
         return self.responses.desired(scope, live)
 
-    def warnings(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
-        """A person on several teams of one plan, when ``desired`` (the records being written) involves them.
-        The teams come from the whole declared roster, so adding a second team warns about the first too."""
+    def warnings(
+        self, scope: Scope, *, desired: dict[str, Record], changes: Sequence[Change] = ()
+    ) -> list[str]:
+        """Warnings about people (DESIGN §6, blockouts.py): ``double_booked``, a person this plan writes who
+        is on several teams of the plan (the teams come from the whole declared roster, so adding a second
+        team warns about the first too); ``blockout``, a person this plan adds whose blockout overlaps a time
+        of the plan (their blockouts and the plan's times read only then, once each)."""
         if "plan" not in scope.target:
             return []
         teams: dict[int, set[int]] = defaultdict(set)
@@ -347,12 +361,16 @@ class PlanningCenterProvider(Provider):
             teams[resolved(member.person)].add(resolved(member.team))
         involved = {int(r.identity["person"]) for r in desired.values() if "person" in r.identity}
         names = self.labels(scope)  # read for text and markdown output; a JSON plan has ids alone
-        people, team_names = names.get("person", {}), names.get("team", {})
+        plan = int(scope.target["plan"])
+        added = [
+            int(c.identity["person"])
+            for c in changes
+            if c.action == "create" and str(c.identity.get("person", "")).isdigit()
+        ]
+        where = (scope.name, int(scope.target["service_type"]), plan)
         return [
-            f"{scope.name}: {_named(people, p, 'person {}')} is on teams "
-            f"{_and([_named(team_names, t, '{}') for t in sorted(teams[p])])}"
-            for p in sorted(involved)
-            if len(teams[p]) > 1
+            *double_booked(scope.name, plan, teams, involved, names),
+            *blockout_warnings(self.blockouts, where, added, names.get("person", {})),
         ]
 
     # -- writing ------------------------------------------------------------------------------------------
@@ -420,14 +438,3 @@ def _remember(
 def _id_order(row: dict[str, Any]) -> tuple[int, int, str]:
     rid = str(row.get("id"))
     return (0, int(rid), "") if rid.isdigit() else (1, 0, rid)
-
-
-def _and(items: Sequence[object]) -> str:
-    words = [str(i) for i in items]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def _named(names: Mapping[str, str], id_: int, bare: str) -> str:
-    """``John Smith (person 112)`` / ``Band (22)`` when the name is known, else ``person 112`` / ``22``."""
-    name = names.get(str(id_))
-    return f"{name} ({bare.format(id_)})" if name else bare.format(id_)
