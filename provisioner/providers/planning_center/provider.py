@@ -32,6 +32,7 @@ from provisioner.providers.planning_center.client import (
 from provisioner.providers.planning_center.ghosts import RosterReader
 from provisioner.providers.planning_center.lists import Lists, short_day
 from provisioner.providers.planning_center.members import MemberWriter
+from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.models import (
     ResponsesFile,
     RostersFile,
@@ -211,8 +212,9 @@ class PlanningCenterProvider(Provider):
                 if "person" in t
                 else f"plan {t['plan']} does not exist in service type {t['service_type']}"
             )
+            merged = merged_hint(self.client, t["person"]) if "person" in t else ""
             raise PlanError(
-                [item.diagnostic(loc, f"{what} (or these credentials cannot see it)")]
+                [item.diagnostic(loc, f"{what} (or these credentials cannot see it){merged}")]
             ) from e
 
     def _read_roster(self, scope: Scope) -> dict[str, Record]:
@@ -334,7 +336,7 @@ class PlanningCenterProvider(Provider):
                         (*loc, "person"),
                         f"person {member.person} does not exist in "
                         "Planning Center Services (or these credentials "
-                        "cannot see them)",
+                        f"cannot see them){merged_hint(self.client, member.person)}",
                     )
                 )
             elif name:
