@@ -117,6 +117,8 @@ class Responses(KindHandler[ResponseDecl]):
     # -- reading ------------------------------------------------------------------------------------------
 
     def read(self, scope: Scope[ResponseDecl]) -> dict[str, Record]:
+        """The person's schedules (with declined ones), keyed by (plan, team); declared plans the list
+        hides are looked up in the plan's team members."""
         person = scope.target["person"]
         decls: list[ResponseDecl] = [d for _, _, d in scope.items]
         everything = isinstance(scope, PersonScope) and scope.all_times
@@ -293,6 +295,7 @@ class Responses(KindHandler[ResponseDecl]):
     def desired(
         self, scope: Scope[ResponseDecl], live: dict[str, Record], *, want_labels: bool = False
     ) -> dict[str, Record]:
+        """The declared answers, matched to the person's schedules by plan (and team)."""
         person = scope.target["person"]
         parsed = {
             key: (str(r.identity["plan"]), _str_or_none(r.identity.get("team")))
