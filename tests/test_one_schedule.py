@@ -316,3 +316,18 @@ def test_a_live_guide_that_breaks_the_rule_imports_with_a_warning_comment(
     ) in done.stderr
     result = cli("validate", str(path))
     assert result.exit_code == 1 and "attendee 21 is declared on schedule" in result.stderr
+
+
+def test_the_request_estimate_counts_the_second_patch_of_a_swap(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    # 4 reads (schedules, sessions, attendees, the guide), 1 check after; 1 write for one change, and 7 for the
+    # moves' 5 changes, 2 of which are split (Sales Team and VIP Speakers)
+    d = write("summit.yaml", guide_as_it_is(sb, Sales_Team=[6, 7, 10, 11, 12, 44]))
+    assert "use about 6 Guidebook requests" in cli("plan", str(d)).output
+    d = write("summit.yaml", guide_as_it_is(sb, **MOVES) + WORKSHOP)
+    assert "use about 12 Guidebook requests" in cli("plan", str(d)).output
+    sb.clear_requests()
+    result = cli("apply", str(d), "--auto-approve")
+    sent = [(r["method"], r["path"]) for r in sb.requests()]
+    assert result.exit_code == 0 and len(sent) == 12, sent

@@ -399,8 +399,8 @@ class GuidebookProvider(Provider):
         self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
     ) -> int:
         """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when this run
-        did not read them) and the guide (its name titles the changed scope), then writes once per change,
-        publishes and re-reads the schedules to verify."""
+        did not read them) and the guide (its name titles the changed scope), then writes once per change (twice
+        for a schedule that both loses and gains movers), publishes and re-reads the schedules to verify."""
         index = self._indexes.get(scope.target["guide"])
         names = (
             self._pages(len(index.rows["sessions"])) + self._pages(len(index.rows["attendees"]))
@@ -419,7 +419,9 @@ class GuidebookProvider(Provider):
             + sum(c.action == "create" for c in changes)
             - sum(c.action == "delete" for c in changes)
         )
-        return reads + 1 + len(changes) + publish + self._pages(after)
+        # a schedule that both loses and gains movers is written twice (moves.py)
+        split = sum(part is not None for _, part in moves.first_writes(changes))
+        return reads + 1 + len(changes) + split + publish + self._pages(after)
 
     def request_budget(self) -> tuple[int, str] | None:
         return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET" + (
