@@ -18,7 +18,8 @@ Registration
     is an entry point whose Service says another ``name``, and a Service that names no ``models_at`` or
     ``provider_at`` (nor overrides ``file_models`` or ``provider``); a part that cannot be imported is one
     error line naming it. The module defining the Service must import fast
-    (``provisioner --help`` imports it): import the provider, its client and pydantic models inside methods.
+    (``provisioner --help`` imports it): the ``..._at`` attributes name the provider and the pydantic
+    models, which are imported when first used.
 
 Threads
     ``read`` runs for several scopes at once, ``apply`` for several changes of one scope at once (up to
