@@ -249,6 +249,11 @@ def test_an_attendee_left_on_two_schedules_is_drift_with_its_kind(
         ("attendee_on_several", 6, ["Sales Team", "Side Event"])
     ]
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 2
+    assert result.stdout.endswith("No changes, but 1 problem in live (see the warnings).\n")
+    saved = d.parent / "drift.json"
+    assert cli("drift", str(d), "--out", str(saved)).exit_code == 2
+    shown = cli("show", str(saved), "--format", "markdown").stdout
+    assert "**Drift: no changes, but 1 problem in live (see the warnings).**" in shown
 
 
 @pytest.mark.parametrize("reading", READINGS)
