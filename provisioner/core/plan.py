@@ -15,7 +15,7 @@ from provisioner import __version__
 from provisioner.core.notice import Notice, details_json, with_details
 
 FORMAT_VERSION = 1  # stays 1 while the file only grows (docs/api-notes.md, contract §5)
-FORMAT_MINOR = 3  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
+FORMAT_MINOR = 4  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
 Action = Literal["create", "update", "delete"]
 ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
 # With `--base`, each change is the pull request's own ("change") or drift already in live (contract §4).
