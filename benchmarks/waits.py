@@ -11,10 +11,12 @@ A figure that misses its target shows where the time went (benchmarks/sampling.p
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sampling import Sampler
 from sandbox_proc import SandboxProcess
@@ -40,9 +42,19 @@ class Sizes:
         400  # sessions and attendees of the guide; a schedule holds about half of each
     )
     ruamel_share: int = 10  # ruamel's writer (the writer before) is timed on 1/N of the schedules
+    guides: int = 30
+    guide_schedules: int = 200
+    latency: float = 0.02
 
 
-QUICK = Sizes(creates=(50, 200), import_schedules=20, import_ids=40, ruamel_share=2)
+QUICK = Sizes(
+    creates=(50, 200),
+    import_schedules=20,
+    import_ids=40,
+    ruamel_share=2,
+    guides=5,
+    guide_schedules=50,
+)
 
 
 # -- apply of many creates ---------------------------------------------------------------------------------
@@ -173,3 +185,72 @@ def bench_import(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Head) 
         f"{ours / peer:.2f}x",
         ours / peer <= 2,
     )
+
+
+# -- requests in flight while many guides are read ----------------------------------------------------------
+
+
+def bench_in_flight(
+    z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Head, write_yaml: Any, live_of: Any
+) -> None:
+    """plan --format json of many guides: how many of the ``parallelism`` slots hold a request on average,
+    from each request's start and end as the client saw them; beside it the same read with one guide's read
+    per slot (what the engine did before: a guide's first page waited for a free read thread)."""
+    g, n, latency = z.guides, z.guide_schedules, z.latency
+    head(
+        f"requests in flight: plan --format json of {g} guides x {n} schedules at "
+        f"{latency * 1000:g} ms a request, parallelism {z.parallelism}"
+    )
+    db = str(tmp / "flight.sqlite3")
+    with SandboxProcess(
+        db, f"bench:guides={g},schedules={n},sessions=50,attendees=50", latency
+    ) as sb:
+        write_yaml(live_of(db), tmp / "flight")
+        ws = load_workspace([str(tmp / "flight")])
+        figures = {}
+        for together in (
+            True,
+            False,
+            True,
+        ):  # the first run warms connections and the server's caches
+            figures[together] = _in_flight(sb, ws, z.parallelism, together)
+    for together, (avg, span, sent) in sorted(figures.items(), reverse=True):
+        how = "all guides' reads at once" if together else "one guide per read thread (before)"
+        show(
+            how,
+            f"{avg:.2f} of {z.parallelism} in flight on average; {sent} requests in {span:.2f} s "
+            f"(floor {sent * latency / z.parallelism:.2f} s with {z.parallelism} always in flight)",
+        )
+    avg = figures[True][0]
+    verdict(
+        f"{g} guides at {latency * 1000:g} ms: on average at least 7 of {z.parallelism} requests in flight",
+        f"{avg:.2f}",
+        avg >= 7,
+    )
+
+
+def _in_flight(
+    sb: SandboxProcess, ws: Any, parallelism: int, together: bool
+) -> tuple[float, float, int]:
+    """Average requests in flight over the read, its span and its requests."""
+    providers = registry.build(ws, sb.env())
+    spans: list[tuple[float, float]] = []
+    lock = threading.Lock()
+    for provider in providers.values():
+        client = provider.client  # type: ignore[attr-defined]
+        send = client.request
+
+        def timed(*args: Any, _send: Any = send, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return _send(*args, **kwargs)
+            finally:
+                with lock:
+                    spans.append((start, time.perf_counter()))
+
+        client.request = timed
+        if not together:
+            provider.reads_bounded = False  # type: ignore[misc]
+    planning.survey(Workers(providers, parallelism=parallelism), ws, want_labels=False)
+    span = max(e for _, e in spans) - min(s for s, _ in spans)
+    return sum(e - s for s, e in spans) / span, span, len(spans)

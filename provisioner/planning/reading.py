@@ -21,6 +21,7 @@ from provisioner.providers.base import Provider, scopes_of
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
+MAX_READ_THREADS = 64  # scopes whose reads wait at once for their provider's request slots
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -60,7 +61,7 @@ class Workers:
     def read_all(self, scopes: list[Scope]) -> tuple[Live, list[Diagnostic]]:
         """Each scope's live records; the YAML's mistakes a read reveals (an unknown plan) are collected, any
         other failure is raised."""
-        read = self.map("read", self.read, scopes)
+        read = self.map("read", self.read, scopes, threads=self._read_threads(scopes))
         fatal = next(
             (r for r in read if isinstance(r, ProvisionerError) and not isinstance(r, PlanError)),
             None,
@@ -72,8 +73,19 @@ class Workers:
             s.ident: r for s, r in zip(scopes, read, strict=True) if not isinstance(r, Exception)
         }, diags
 
-    def map(self, what: str, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """``fn`` over ``items`` on ``parallelism`` threads, in order, reporting progress as phase ``what``."""
+    def _read_threads(self, scopes: list[Scope]) -> int:
+        """Every scope's read at once when their providers bound their own requests (the first pages of all
+        guides then wait together for a free slot, so a slot never idles while a guide waits for its first
+        page; issue 24), else ``parallelism`` reads at a time."""
+        if all(self.providers[s.provider_key].reads_bounded for s in scopes):
+            return min(max(len(scopes), self.parallelism), MAX_READ_THREADS)
+        return self.parallelism
+
+    def map(
+        self, what: str, fn: Callable[[T], R], items: Iterable[T], *, threads: int | None = None
+    ) -> list[R]:
+        """``fn`` over ``items`` on ``threads`` (default ``parallelism``) threads, in order, reporting progress
+        as phase ``what``."""
         todo = list(items)
         if not todo:
             return []
@@ -81,7 +93,7 @@ class Workers:
         if self.progress:  # the start of the phase: progress can then be shown by how long it takes
             self.progress(what, 0, len(todo))
         with ThreadPoolExecutor(
-            max_workers=max(1, self.parallelism), thread_name_prefix=what
+            max_workers=max(1, threads or self.parallelism), thread_name_prefix=what
         ) as pool:
             for result in pool.map(fn, todo):
                 done.append(result)

@@ -44,6 +44,10 @@ class Provider(ABC):
 
     name: ClassVar[str]
     title: ClassVar[str] = ""  # the service's name in messages
+    # True when the provider itself keeps its read requests within ``set_parallelism`` (its requests wait
+    # for a free slot): the engine may then start every scope's read at once, so the first pages of all
+    # scopes queue together and the pipe stays full. False: the engine runs ``parallelism`` reads at a time.
+    reads_bounded: ClassVar[bool] = False
     account: str | None = (
         None  # set by the registry: the ``account:`` this instance serves (None: the default)
     )

@@ -68,6 +68,7 @@ def _publish_mode(scope: Scope) -> str:
 class GuidebookProvider(Provider):
     name = "guidebook"
     title = "Guidebook"
+    reads_bounded = True  # every list request waits for one of PageReader's slots
 
     def __init__(
         self,
