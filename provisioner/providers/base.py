@@ -83,6 +83,14 @@ class Provider(ABC):
         before the first read. A provider that reads one list with several requests at once stays within it."""
         del requests  # one request at a time per read and write: nothing to limit
 
+    def set_page_progress(self, report: Callable[[int, int], None] | None) -> bool:
+        """Where to say ``report(read, ahead)`` after each list page a read gets: ``read`` pages were just read
+        and ``ahead`` more pages of that list are now known to follow (a first page's count). The engine
+        then shows a read's progress in pages, not scopes (issue 24: one big guide read for seconds showed
+        nothing). True when this provider reports pages; the default reports none."""
+        del report
+        return False
+
     def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
         """Human names for ids in changes, by field; filled only when ``desired(want_labels=True)`` ran."""
         return {}
