@@ -10,6 +10,7 @@ A figure that misses its target shows where the time went (benchmarks/sampling.p
 
 from __future__ import annotations
 
+import io
 import math
 import threading
 import time
@@ -45,6 +46,8 @@ class Sizes:
     guides: int = 30
     guide_schedules: int = 200
     latency: float = 0.02
+    id_schedules: int = 200
+    ids_per_schedule: int = 40
 
 
 QUICK = Sizes(
@@ -254,3 +257,81 @@ def _in_flight(
     planning.survey(Workers(providers, parallelism=parallelism), ws, want_labels=False)
     span = max(e for _, e in spans) - min(s for s, _ in spans)
     return sum(e - s for s, e in spans) / span, span, len(spans)
+
+
+# -- plan CPU per 10x of the ids per schedule, one schedule per attendee --------------------------------------
+
+
+def bench_plan_ids(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Head) -> None:
+    """plan --out of creates whose attendees are each on one schedule only (the Guidebook rule): everyone on
+    a schedule gains the same sessions, so the plan file can say it once per schedule. CPU in-process of the
+    read, diff, per-person impact, words and the JSON plan file and text plan, YAML load excluded."""
+    n, small = z.id_schedules, z.ids_per_schedule
+    head(
+        f"plan of {n} creates, one schedule per attendee: {small} -> {10 * small} ids per schedule "
+        "(attendees and sessions, half each)"
+    )
+    with SandboxProcess(
+        str(tmp / "ids.sqlite3"), "bench:guides=1,schedules=0,sessions=1,attendees=1"
+    ) as sb:
+        cpus: dict[tuple[int, bool], float] = {}
+        profile = ""
+        for ids in (small, 10 * small):
+            folder = tmp / f"ids-{ids}"
+            one_schedule_each(folder, n, ids)
+            ws = load_workspace([str(folder)])
+            for impact in (True, False):
+                with Sampler() as sampled:
+                    cpus[ids, impact] = min(_plan_cpu(sb, ws, impact) for _ in range(2))
+                if impact:
+                    profile = sampled.lines()
+    growth = cpus[10 * small, True] / cpus[small, True]
+    bare = cpus[10 * small, False] / cpus[small, False]
+    for ids in (small, 10 * small):
+        show(
+            f"{ids} ids per schedule",
+            f"CPU {cpus[ids, True]:.2f} s ({cpus[ids, False]:.2f} s without the per-person impact)",
+        )
+    show(
+        "growth per 10x of the ids (linear = 10x)",
+        f"{growth:.1f}x ({bare:.1f}x without the impact)",
+    )
+    show(f"profile at {10 * small} ids (innermost of ours)", profile)
+    verdict(
+        "plan CPU growth per 10x of the ids per schedule (one schedule per attendee) at most 12x",
+        f"{growth:.1f}x ({bare:.1f}x without the per-person impact)",
+        growth <= 12,
+    )
+
+
+def one_schedule_each(folder: Path, n: int, ids: int) -> None:
+    """``n`` new schedules of an empty guide (1003), each with its own ``ids // 2`` attendees and ``ids // 2``
+    of the guide's ``5 * ids`` sessions."""
+    folder.mkdir(parents=True, exist_ok=True)
+    half = ids // 2
+    lines = ["provider: guidebook", "guide: 1003", "schedules:"]
+    for i in range(n):
+        attendees = list(range(i * half + 1, i * half + half + 1))
+        sessions = sorted({(i * 7 + j * 3) % (5 * ids) + 1 for j in range(half)})
+        lines += [
+            f"  - name: Schedule {i:05d}",
+            f"    attendees: {attendees}",
+            f"    sessions: {sessions}",
+        ]
+    (folder / "guide.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _plan_cpu(sb: SandboxProcess, ws: Any, impact: bool) -> float:
+    from provisioner.planning.words import described
+    from provisioner.render import render
+
+    providers = registry.build(ws, sb.env())
+    if not impact:
+        for provider in providers.values():
+            provider.impact = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    cpu = time.process_time()
+    run = planning.survey(Workers(providers), ws, want_labels=False)
+    plan = described(run.plan)
+    for form in ("json", "text"):
+        render(plan, form, io.StringIO())
+    return time.process_time() - cpu
