@@ -198,38 +198,38 @@ def bench_in_flight(
 ) -> None:
     """plan --format json of many guides: how many of the ``parallelism`` slots hold a request on average,
     from each request's start and end as the client saw them; beside it the same read with one guide's read
-    per slot (what the engine did before: a guide's first page waited for a free read thread)."""
-    g, n, latency = z.guides, z.guide_schedules, z.latency
+    per slot (what the engine did before: a guide's first page waited for a free read thread). Measured at
+    the target's latency and at 100 ms, where the sandbox's own CPU per page matters less."""
+    g, n = z.guides, z.guide_schedules
     head(
-        f"requests in flight: plan --format json of {g} guides x {n} schedules at "
-        f"{latency * 1000:g} ms a request, parallelism {z.parallelism}"
+        f"requests in flight: plan --format json of {g} guides x {n} schedules, "
+        f"parallelism {z.parallelism}"
     )
-    db = str(tmp / "flight.sqlite3")
-    with SandboxProcess(
-        db, f"bench:guides={g},schedules={n},sessions=50,attendees=50", latency
-    ) as sb:
-        write_yaml(live_of(db), tmp / "flight")
-        ws = load_workspace([str(tmp / "flight")])
-        figures = {}
-        for together in (
-            True,
-            False,
-            True,
-        ):  # the first run warms connections and the server's caches
-            figures[together] = _in_flight(sb, ws, z.parallelism, together)
-    for together, (avg, span, sent) in sorted(figures.items(), reverse=True):
-        how = "all guides' reads at once" if together else "one guide per read thread (before)"
-        show(
-            how,
-            f"{avg:.2f} of {z.parallelism} in flight on average; {sent} requests in {span:.2f} s "
-            f"(floor {sent * latency / z.parallelism:.2f} s with {z.parallelism} always in flight)",
-        )
-    avg = figures[True][0]
-    verdict(
-        f"{g} guides at {latency * 1000:g} ms: on average at least 7 of {z.parallelism} requests in flight",
-        f"{avg:.2f}",
-        avg >= 7,
-    )
+    seed = f"bench:guides={g},schedules={n},sessions=50,attendees=50"
+    for latency in (z.latency, 0.1):
+        db = str(tmp / f"flight-{latency}.sqlite3")
+        with SandboxProcess(db, seed, latency) as sb:
+            if latency == z.latency:
+                write_yaml(live_of(db), tmp / "flight")
+            ws = load_workspace([str(tmp / "flight")])
+            figures = {}
+            for together in (True, False, True):  # the first run warms connections and caches
+                figures[together] = _in_flight(sb, ws, z.parallelism, together)
+        for together, (avg, span, sent) in sorted(figures.items(), reverse=True):
+            how = "all guides' reads at once" if together else "one guide per read thread (before)"
+            show(
+                f"{latency * 1000:g} ms: {how}",
+                f"{avg:.2f} of {z.parallelism} in flight on average; {sent} requests in {span:.2f} s "
+                f"(floor {sent * latency / z.parallelism:.2f} s with {z.parallelism} always in flight)",
+            )
+        if latency == z.latency:
+            avg = figures[True][0]
+            verdict(
+                f"{g} guides at {latency * 1000:g} ms: on average at least 7 of {z.parallelism} "
+                "requests in flight",
+                f"{avg:.2f} (before: {figures[False][0]:.2f})",
+                avg >= 7,
+            )
 
 
 def _in_flight(
