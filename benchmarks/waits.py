@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -79,29 +80,35 @@ def creates_yaml(folder: Path, guide: int, n: int) -> None:
 
 
 def bench_apply_growth(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Head) -> None:
-    """Each size into a guide of its own in one sandbox; the plan, writes and check after apply in-process."""
+    """Each size into a guide of its own in one sandbox, twice (the faster run counts: the machine is
+    shared); the plan, writes and check after apply in-process, the sandbox's CPU beside it."""
     head(
         f"apply of {' / '.join(f'{n:,}' for n in z.creates)} creates into empty guides at zero latency "
-        f"(plan, writes, check after apply; parallelism {z.parallelism})"
+        f"(plan, writes, check after apply; parallelism {z.parallelism}; the faster of 2 runs)"
     )
-    seed = f"bench:guides={len(z.creates) + 1},schedules=0,sessions=100,attendees=100"
+    seed = f"bench:guides={2 * len(z.creates) + 1},schedules=0,sessions=100,attendees=100"
     walls: list[float] = []
     profile = ""
     with SandboxProcess(str(tmp / "creates.sqlite3"), seed, guidebook_daily_limit=10**7) as sb:
-        _apply_creates(
-            sb, tmp / "warm-up", 1001 + len(z.creates), 100, z.parallelism
-        )  # connections, caches
+        warm = 1001 + 2 * len(z.creates)
+        _apply_creates(sb, tmp / "warm-up", warm, 100, z.parallelism)  # connections, caches
         for g, n in enumerate(z.creates):
-            with Sampler() as sampled:
-                report, wall, cpu = _apply_creates(
-                    sb, tmp / f"creates-{n}", 1001 + g, n, z.parallelism
-                )
+            runs = []
+            for again in (0, 1):
+                server = _cpu_of(sb.proc.pid)
+                with Sampler() as sampled:
+                    report, wall, cpu = _apply_creates(
+                        sb, tmp / f"creates-{n}-{again}", 1001 + 2 * g + again, n, z.parallelism
+                    )
+                runs.append((wall, cpu, _cpu_of(sb.proc.pid) - server, report, sampled.lines()))
+            wall, cpu, served, report, lines = min(runs, key=lambda r: r[0])
             walls.append(wall)
-            profile = sampled.lines()
+            profile = lines
             bad = report.count("failed") + len(report.unconverged)
             show(
                 f"{n:,} creates",
-                f"wall {wall:.2f} s, client CPU {cpu:.2f} s ({wall / n * 1000:.2f} ms a create); "
+                f"wall {wall:.2f} s ({wall / n * 1000:.2f} ms a create; other run "
+                f"{max(r[0] for r in runs):.2f} s), client CPU {cpu:.2f} s, sandbox CPU {served:.2f} s; "
                 f"applied {report.count('applied')}{f', {bad} FAILED' if bad else ''}",
             )
     growth = _per_4x(z.creates, walls)
@@ -113,6 +120,16 @@ def bench_apply_growth(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: 
         f"worst {worst:.2f}x",
         worst <= 4.5,
     )
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _apply_creates(
