@@ -7,8 +7,9 @@
   documented ``status`` (PATCH ``people/{p}/plan_people/{id}``), since the Schedule's id is not known.
 - A partial accept is the accept action with ``relationships.declined_plan_times`` [C]; the declined times are
   read back from ``.../schedules/{id}/declined_plan_times`` [C], only for the schedules a file manages them on.
-- Answering another person's schedule may be refused (403) to a non-administrator: the error names the person
-  and the access needed.
+- Answering another person's schedule may be refused (403) to a non-administrator, and a hidden one to anyone
+  but a scheduler: the error names the person and the access needed, fitted to whose credentials these are
+  (refusals.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from provisioner.core.errors import (
@@ -29,8 +30,9 @@ from provisioner.core.errors import (
     PlanError,
     ProvisionerError,
 )
-from provisioner.core.records import Change, Loaded, Record, Scope, add_live
+from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
 from provisioner.files.fields import Ref
+from provisioner.providers.base import KindHandler
 from provisioner.providers.planning_center.client import (
     SERVICES,
     accept_body,
@@ -46,7 +48,11 @@ from provisioner.providers.planning_center.client import (
 from provisioner.providers.planning_center.lists import fold, plan_day, short_day
 from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
 from provisioner.providers.planning_center.names import shown
+from provisioner.providers.planning_center.refusals import Me, answer_refused, read_refused
 from provisioner.transport.http import HttpClient
+
+if TYPE_CHECKING:
+    from provisioner.providers.planning_center.labels import Labels
 
 log = logging.getLogger(__name__)
 VIA_MEMBER = (
@@ -67,16 +73,16 @@ class PersonScope(Scope):
     all_times: bool = False
 
 
-class Responses:
-    """Reads and answers one client's schedules; remembers plan times and service types for the run."""
+class Responses(KindHandler[ResponseDecl]):
+    """The scopes of kind ``person`` (``target = {"person": ...}``): reads and answers one client's
+    schedules; remembers plan times and service types for the run."""
 
-    def __init__(
-        self,
-        client: HttpClient,
-        keys: Keys,
-        keep_labels: Callable[[Scope, dict[str, dict[str, str]]], None],
-    ) -> None:
-        self.client, self.keys, self.keep_labels = client, keys, keep_labels
+    kind: ClassVar[str] = "person"
+
+    def __init__(self, client: HttpClient, keys: Keys, labels: Labels) -> None:
+        self.client, self.keys, self.labels = client, keys, labels
+        self.keep_labels = labels.keep
+        self.me = Me(client)  # who the credentials act as, read only after a refusal
         self._times: dict[
             str, dict[str, dict[str, dict[str, Any]]]
         ] = {}  # scope -> key -> time id -> attrs
@@ -85,11 +91,22 @@ class Responses:
         self._service_types: list[str] | None = None
         # scope -> schedule key -> (day, team name): what a plan date and a team name match (no extra request)
         self._facts: dict[str, dict[str, Facts]] = {}
+        # scope -> keys of the schedules that say `can_accept_partial: false` (point 20)
+        self._whole_only: dict[str, set[str]] = {}
         self._lock = threading.Lock()
+
+    def missing(self, scope: Scope[ResponseDecl]) -> str:
+        """What a JSON:API 404 on the scope's own list means."""
+        return f"person {scope.target['person']} does not exist in Planning Center Services"
+
+    def scope_title(self, scope: Scope[ResponseDecl]) -> str | None:
+        """``Jane Doe (person 111)``, from what this run read."""
+        name = self.labels.of(scope).get("person", {}).get(str(scope.target["person"]))
+        return f"{name} ({scope.name})" if name else None
 
     # -- reading ------------------------------------------------------------------------------------------
 
-    def read(self, scope: Scope) -> dict[str, Record]:
+    def read(self, scope: Scope[ResponseDecl]) -> dict[str, Record]:
         person = scope.target["person"]
         decls: list[ResponseDecl] = [d for _, _, d in scope.items]
         everything = isinstance(scope, PersonScope) and scope.all_times
@@ -102,12 +119,7 @@ class Responses:
         }
         facts: dict[str, Facts] = {}
         times: dict[str, dict[str, Any]] = {}
-        rows = iterate(
-            self.client,
-            f"people/{person}/schedules",
-            params,
-            included=lambda res: _keep_time(times, res),
-        )
+        rows = self._schedules(person, params, times)
         records: dict[str, Record] = {}
         names: dict[str, dict[str, str]] = {
             "plan": {},
@@ -116,11 +128,14 @@ class Responses:
             "declined_times": {},
         }
         by_key: dict[str, dict[str, dict[str, Any]]] = {}
+        whole_only: set[str] = set()
         for row in sorted(rows, key=_id_order):
             rec = self._schedule_record(person, row, names)
             rec = add_live(records, rec)
             by_key[rec.key] = {t: times[t] for t in rel_ids(row, "times") if t in times}
             facts[rec.key] = schedule_facts(row, rec)
+            if attributes(row).get("can_accept_partial") is False:
+                whole_only.add(rec.key)
         # A plan written as a date names a schedule of that day: its declined times are read like an id's.
         partial |= {
             str(records[k].identity["plan"])
@@ -147,8 +162,35 @@ class Responses:
         with self._lock:
             self._times[scope.name] = by_key
             self._facts[scope.name] = facts
+            self._whole_only[scope.name] = whole_only
         self.keep_labels(scope, names)
         return records
+
+    def _schedules(
+        self, person: object, params: dict[str, Any], times: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The person's schedules; a 403 says what fits these credentials (refusals.py)."""
+        try:
+            return list(
+                iterate(
+                    self.client,
+                    f"people/{person}/schedules",
+                    params,
+                    included=lambda res: _keep_time(times, res),
+                )
+            )
+        except AuthError as e:
+            if e.status != 403:
+                raise
+            hint = self.client.auth_hint or "check the credentials"
+            raise AuthError(
+                f"person {person}: {read_refused(person, self.me.get(), auth_hint=hint)} "
+                f"Server said: {jsonapi_detail(e.body)}",
+                status=403,
+                body=e.body,
+                method=e.method,
+                url=e.url,
+            ) from e
 
     def _schedule_record(
         self, person: object, row: dict[str, Any], names: dict[str, dict[str, str]]
@@ -238,17 +280,20 @@ class Responses:
 
     # -- resolving ----------------------------------------------------------------------------------------
 
-    def desired(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
+    def desired(
+        self, scope: Scope[ResponseDecl], live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
         person = scope.target["person"]
         parsed = {
             key: (str(r.identity["plan"]), _str_or_none(r.identity.get("team")))
             for key, r in live.items()
             if r.twin_of is None
         }
-        decls: list[tuple[Loaded, tuple[str | int, ...], ResponseDecl]] = scope.items
+        decls: list[Declared[ResponseDecl]] = scope.items
         with self._lock:
             times = self._times.get(scope.name, {})
             facts = self._facts.get(scope.name, {})
+            whole_only = self._whole_only.get(scope.name, set())
         diags: list[Diagnostic] = []
         claimed: dict[str, str] = {}
         out: dict[str, Record] = {}
@@ -267,6 +312,9 @@ class Responses:
                 continue
             key = found[0]
             claimed[key] = item.where(*loc)
+            if decl.declined_times and key in whole_only:
+                diags.append(whole_only_problem(item, loc, person, decl, facts.get(key)))
+                continue
             declined = self._declined_ids(item, loc, decl, live[key], times.get(key, {}), diags)
             out[key] = Record(
                 key,
@@ -325,7 +373,7 @@ class Responses:
 
     # -- answering ----------------------------------------------------------------------------------------
 
-    def respond(self, change: Change) -> None:
+    def apply(self, change: Change) -> None:
         """A changed response is an update of the schedule: POST accept or decline (idempotent actions)."""
         after = change.after or {}
         want = after.get("response")
@@ -334,7 +382,7 @@ class Responses:
                 f"{change.scope} {change.key!r}: a Schedule cannot be {change.action}d "
                 f"(only accepted or declined); this plan was not made by this provisioner"
             )
-        person, rid = change.target["person"], str(change.target["id"])
+        person, rid = change.target["person"], str(change.live_id)
         try:
             if rid.startswith(VIA_MEMBER):
                 self._answer_member(
@@ -355,11 +403,14 @@ class Responses:
         except AuthError as e:
             if e.status != 403:
                 raise
+            why = answer_refused(
+                person,
+                self.me.get(),
+                hidden=rid.startswith(VIA_MEMBER),
+                auth_hint=self.client.auth_hint or "check the credentials",
+            )
             raise AuthError(
-                f"{change.scope} {change.key!r}: Planning Center refused (403) to let these credentials "
-                f"answer person {person}'s schedule. Answering for another person needs an account "
-                "with Administrator (or Editor on that team) permission in Services — or that person's "
-                f"own credentials (then use `account:`). Server said: {jsonapi_detail(e.body)}",
+                f"{change.scope} {change.key!r}: {why} Server said: {jsonapi_detail(e.body)}",
                 status=403,
                 body=e.body,
                 method=e.method,
@@ -373,6 +424,24 @@ class Responses:
         self.client.request(
             "PATCH", person_member_path(person, member), json=plan_person_body(attrs, rid=member)
         )
+
+
+def whole_only_problem(
+    item: Loaded,
+    loc: tuple[str | int, ...],
+    person: object,
+    decl: ResponseDecl,
+    facts: Facts | None,
+) -> Diagnostic:
+    """``declined_times`` on a schedule that says ``can_accept_partial: false`` (point 20): what the accept
+    action would do with them there (a 422, or every time accepted) is unknown, so nothing is sent."""
+    where = facts[2] if facts else f"plan {shown(decl.plan)}"
+    return item.diagnostic(
+        (*loc, "declined_times"),
+        f"person {person}'s schedule on {where} cannot be accepted partially (Planning Center says "
+        "can_accept_partial: false for it): remove declined_times and accept or decline it whole, or "
+        "ask the scheduler to let this team accept some times",
+    )
 
 
 def response_values(decl: ResponseDecl, live: Record, declined: list[int] | None) -> dict[str, Any]:
