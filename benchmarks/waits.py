@@ -66,14 +66,16 @@ QUICK = Sizes(
 
 def creates_yaml(folder: Path, guide: int, n: int) -> None:
     """``n`` new schedules of guide ``guide`` (the bench seed gives guide 1001 + g the sessions and the
-    attendees 100 g + 1 .. 100 g + 100)."""
+    attendees 100 g + 1 .. 100 g + 100). One schedule per attendee, as Guidebook keeps it: the first 50
+    schedules take two attendees each, the others none."""
     folder.mkdir(parents=True, exist_ok=True)
     o = (guide - 1001) * 100
     lines = ["provider: guidebook", f"guide: {guide}", "schedules:"]
     for i in range(n):
+        attendees = f"[{o + 1 + i}, {o + 51 + i}]" if i < 50 else "[]"
         lines += [
             f"  - name: Schedule {i:06d}",
-            f"    attendees: [{o + 1 + i % 50}, {o + 51 + i % 50}]",
+            f"    attendees: {attendees}",
             f"    sessions: [{o + 1 + i % 20}, {o + 21 + i % 20}]",
         ]
     (folder / f"guide-{guide}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
