@@ -26,8 +26,9 @@ Threads
     ``--parallelism``, default 8), and ``read`` of a scope may run while changes of it are applied (each
     change's precondition is a fresh read). A provider *must* therefore keep whatever it shares between calls
     (caches, counters, a session, a state file) safe to use from several threads: guard it with a
-    ``threading.Lock``, or keep state per call. ``scopes``, ``resolve`` and the Service's methods run on one
-    thread. A provider *may* limit itself further (``set_parallelism`` says the user's figure).
+    ``threading.Lock``, or keep state per call. So too ``desired`` and ``scope_title`` (several scopes at
+    once); write any other hook as if it could be. ``scopes``, ``resolve`` and the Service's methods run on
+    one thread. A provider *may* limit itself further (``set_parallelism`` says the user's figure).
 
 What may be raised
     A provider *must* raise the project's errors for what the user can act on: :class:`PlanError` (a list of
