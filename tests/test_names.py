@@ -107,7 +107,7 @@ def test_a_roster_of_names_validates_plans_applies_and_replans_empty(
 def test_the_same_roster_with_ids_plans_identically(
     sb: SandboxServer, cli: Cli, tmp_path: Path
 ) -> None:
-    plans = []
+    plans, shown = [], []
     for name, text in (("named", NAMED), ("ids", IDS)):
         folder = tmp_path / name
         folder.mkdir()
@@ -115,8 +115,15 @@ def test_the_same_roster_with_ids_plans_identically(
             "\n".join(line[4:] for line in text.strip("\n").splitlines()) + "\n"
         )
         plans.append(changes(cli("plan", "--format", "json", str(folder)), folder))
+        for fmt in ("text", "markdown"):
+            result = cli("plan", "--format", fmt, str(folder))
+            assert result.exit_code == 0, result.stderr
+            shown.append(result.stdout.replace(str(folder), "DIR"))
     assert plans[0] == plans[1]
     assert [c["scope"] for c in plans[0]] == ["plan 5679"] * 3 + ["plan 5680"]
+    # The review output too, byte for byte: names and dates whichever way the file was written.
+    assert shown[:2] == shown[2:]
+    assert "\n#### Sunday Services · Dec 13 (plan 5679)\n" in shown[1]
 
 
 def test_request_counts_ids_cost_nothing_extra_names_read_each_list_once(
