@@ -378,7 +378,10 @@ def test_a_responses_date_without_a_schedule_lists_the_persons_schedules(
     result = cli("plan", str(folder))
     assert result.exit_code == 1
     path = folder / "jane.yaml"
-    schedules = "their schedules: Dec 6, 2026 (plan 5678) Band (team 22), Dec 13, 2026 (plan 5679) Band (team 22)"
+    schedules = (
+        "their schedules: Sunday Services · Dec 6, 2026 (plan 5678) Band (team 22), Sunday Services · "
+        "Dec 13, 2026 (plan 5679) Band (team 22)"
+    )
     assert result.stderr.splitlines() == [
         f"{path}:4:5: person 111 has no schedule on plan 2026-12-20 (a Schedule cannot be created; add "
         f"them to the roster first); {schedules}",
@@ -386,6 +389,37 @@ def test_a_responses_date_without_a_schedule_lists_the_persons_schedules(
         f"created; add them to the roster first); {schedules}",
         "2 errors found.",
     ]
+
+
+def test_a_responses_date_of_two_plans_is_an_error_listing_both(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """Two services on one day (Vespers and Compline, Dec 27 in New York): a date picks neither, with or without
+    the team; the message lists both with their ids (it said "add `team:`", which could not help)."""
+    sb.store.add_team_member(9002, 111, 41, position="Cantor")
+    sb.store.add_team_member(9003, 111, 41, position="Cantor")
+    folder = write(
+        "jane.yaml",
+        """
+        provider: planning_center
+        person: Jane Doe
+        responses:
+          - plan: 2026-12-27
+            response: accepted
+          - plan: 9003
+            team: Choir
+            response: declined
+        """,
+    )
+    result = cli("plan", str(folder))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{folder / 'jane.yaml'}:4:5: person 111 has schedules on 2 plans on 2026-12-27: write the plan's "
+        "id; candidates: Evening Prayer · Dec 27, 2026 (plan 9002) Choir (team 41), Evening Prayer · Dec "
+        "27, 2026 (plan 9003) Choir (team 41)",
+        "1 error found.",
+    ]
+    assert writes(sb) == []
 
 
 # -- import -------------------------------------------------------------------------------------------------
