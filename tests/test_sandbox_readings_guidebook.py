@@ -63,6 +63,8 @@ def test_defaults_python_and_http_switches(sb: SandboxServer) -> None:
         "pco.org_time_zone": "present",
         "pco.deleted_declined": "gone",
         "pco.not_deleted_filter": "supported",
+        "pco.partial_refused": "refused",
+        "pco.member_writes": "allowed",
     }
     sb.set_readings({"guidebook.body": "form-only"})
     assert sb.readings()["guidebook.body"] == "form-only"
