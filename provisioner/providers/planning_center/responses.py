@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from provisioner.core.errors import (
@@ -32,6 +32,7 @@ from provisioner.core.errors import (
 )
 from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
 from provisioner.files.fields import Ref
+from provisioner.providers.base import KindHandler
 from provisioner.providers.planning_center.client import (
     SERVICES,
     accept_body,
@@ -47,8 +48,11 @@ from provisioner.providers.planning_center.client import (
 from provisioner.providers.planning_center.lists import fold, plan_day, short_day
 from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
 from provisioner.providers.planning_center.names import shown
-from provisioner.providers.planning_center.refusals import Me, answer_refused
+from provisioner.providers.planning_center.refusals import Me, answer_refused, read_refused
 from provisioner.transport.http import HttpClient
+
+if TYPE_CHECKING:
+    from provisioner.providers.planning_center.labels import Labels
 
 log = logging.getLogger(__name__)
 VIA_MEMBER = (
@@ -69,16 +73,15 @@ class PersonScope(Scope):
     all_times: bool = False
 
 
-class Responses:
-    """Reads and answers one client's schedules; remembers plan times and service types for the run."""
+class Responses(KindHandler[ResponseDecl]):
+    """The scopes of kind ``person`` (``target = {"person": ...}``): reads and answers one client's
+    schedules; remembers plan times and service types for the run."""
 
-    def __init__(
-        self,
-        client: HttpClient,
-        keys: Keys,
-        keep_labels: Callable[[Scope, dict[str, dict[str, str]]], None],
-    ) -> None:
-        self.client, self.keys, self.keep_labels = client, keys, keep_labels
+    kind: ClassVar[str] = "person"
+
+    def __init__(self, client: HttpClient, keys: Keys, labels: Labels) -> None:
+        self.client, self.keys, self.labels = client, keys, labels
+        self.keep_labels = labels.keep
         self.me = Me(client)  # who the credentials act as, read only after a refusal
         self._times: dict[
             str, dict[str, dict[str, dict[str, Any]]]
@@ -92,9 +95,18 @@ class Responses:
         self._whole_only: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
+    def missing(self, scope: Scope[ResponseDecl]) -> str:
+        """What a JSON:API 404 on the scope's own list means."""
+        return f"person {scope.target['person']} does not exist in Planning Center Services"
+
+    def scope_title(self, scope: Scope[ResponseDecl]) -> str | None:
+        """``Jane Doe (person 111)``, from what this run read."""
+        name = self.labels.of(scope).get("person", {}).get(str(scope.target["person"]))
+        return f"{name} ({scope.name})" if name else None
+
     # -- reading ------------------------------------------------------------------------------------------
 
-    def read(self, scope: Scope) -> dict[str, Record]:
+    def read(self, scope: Scope[ResponseDecl]) -> dict[str, Record]:
         person = scope.target["person"]
         decls: list[ResponseDecl] = [d for _, _, d in scope.items]
         everything = isinstance(scope, PersonScope) and scope.all_times
@@ -107,12 +119,7 @@ class Responses:
         }
         facts: dict[str, Facts] = {}
         times: dict[str, dict[str, Any]] = {}
-        rows = iterate(
-            self.client,
-            f"people/{person}/schedules",
-            params,
-            included=lambda res: _keep_time(times, res),
-        )
+        rows = self._schedules(person, params, times)
         records: dict[str, Record] = {}
         names: dict[str, dict[str, str]] = {
             "plan": {},
@@ -158,6 +165,32 @@ class Responses:
             self._whole_only[scope.name] = whole_only
         self.keep_labels(scope, names)
         return records
+
+    def _schedules(
+        self, person: object, params: dict[str, Any], times: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The person's schedules; a 403 says what fits these credentials (refusals.py)."""
+        try:
+            return list(
+                iterate(
+                    self.client,
+                    f"people/{person}/schedules",
+                    params,
+                    included=lambda res: _keep_time(times, res),
+                )
+            )
+        except AuthError as e:
+            if e.status != 403:
+                raise
+            hint = self.client.auth_hint or "check the credentials"
+            raise AuthError(
+                f"person {person}: {read_refused(person, self.me.get(), auth_hint=hint)} "
+                f"Server said: {jsonapi_detail(e.body)}",
+                status=403,
+                body=e.body,
+                method=e.method,
+                url=e.url,
+            ) from e
 
     def _schedule_record(
         self, person: object, row: dict[str, Any], names: dict[str, dict[str, str]]
@@ -247,7 +280,9 @@ class Responses:
 
     # -- resolving ----------------------------------------------------------------------------------------
 
-    def desired(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
+    def desired(
+        self, scope: Scope[ResponseDecl], live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
         person = scope.target["person"]
         parsed = {
             key: (str(r.identity["plan"]), _str_or_none(r.identity.get("team")))
@@ -338,7 +373,7 @@ class Responses:
 
     # -- answering ----------------------------------------------------------------------------------------
 
-    def respond(self, change: Change) -> None:
+    def apply(self, change: Change) -> None:
         """A changed response is an update of the schedule: POST accept or decline (idempotent actions)."""
         after = change.after or {}
         want = after.get("response")
