@@ -90,6 +90,27 @@ class Provider(ABC):
         default: the files as they are."""
         return files
 
+    def moves(self, scope: Scope, *, changes: Sequence[Change]) -> list[dict[str, Any]]:
+        """People the changes move from one object to another (``{"person", "from", "to"}``), listed under the
+        scope's impact as ``moves`` in the JSON plan. The default: none."""
+        return []
+
+    def conflicts(
+        self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
+    ) -> tuple[list[str], list[str]]:
+        """Live states the service's own rules forbid (an attendee on two Guidebook schedules): (warnings about
+        those ``changes`` repair, those left in place). What is left in place makes ``drift`` and
+        ``plan --detailed-exitcode`` exit 2, as a duplicate left in place does. The default: none."""
+        return [], []
+
+    def first_writes(self, changes: Sequence[Change]) -> Sequence[tuple[Change, Change | None]]:
+        """Writes that must be sent, and answered, before the rest of this provider's ``changes`` start (the
+        service refuses or undoes the rest otherwise). ``(change, None)``: the whole change goes first;
+        ``(change, part)``: ``part`` (the same object, with fewer fields changed) goes first, and the whole
+        change later with the others, its precondition taken as confirmed. The default: none (updates and
+        deletes, then creates). Guidebook: an attendee leaves the old schedule before joining the new one."""
+        return ()
+
     def scope_title(self, scope: Scope) -> str | None:
         """The scope's name for people in review output (``Sunday Services · Dec 13 (plan 5678)``), from what
         was read this run; None to show its plain name. The JSON plan keeps the plain name."""
