@@ -195,31 +195,43 @@ def test_a_fifo_someone_reads_gets_the_plan(sb: Any, schedules: Path, tmp_path: 
     assert json.loads(got)["summary"] == {"create": 0, "update": 1, "delete": 0}
 
 
+def blocked_on_the_terminal(proc: subprocess.Popen[bytes]) -> None:
+    """Wait until the process's main thread sleeps reading its terminal (Linux: ``wait_woken`` in
+    /proc/PID/wchan). A SIGINT sent between the prompt's write and that read is taken by Python's handler
+    but raises only once the read returns, as it does for a person, who never types that fast."""
+    wchan = Path(f"/proc/{proc.pid}/wchan")
+    while wchan.read_text() != "wait_woken":
+        with pytest.raises(subprocess.TimeoutExpired):  # a short wait between looks, not a timing
+            proc.wait(timeout=0.01)
+
+
 def test_ctrl_c_at_the_confirmation_prompt_exits_130_with_nothing_written(
     sb: Any, schedules: Path
 ) -> None:
     """Main: `^CAborted!`, exit 1. The prompt needs a terminal: stdin is a pseudo-terminal."""
     main_end, child_end = pty.openpty()
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [*RUN, "apply", str(schedules)],
         env=_env(sb),
         stdin=child_end,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-    )
-    os.close(child_end)
-    try:
-        assert proc.stdout is not None
-        shown = b""
-        while b"Apply these changes? [y/N]: " not in shown:  # blocks until the tool writes
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            assert chunk, shown
-            shown += chunk
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=HANG_GUARD)
-    finally:
-        proc.kill()
-        os.close(main_end)
+    ) as proc:
+        os.close(child_end)
+        try:
+            assert proc.stdout is not None
+            shown = b""
+            while b"Apply these changes? [y/N]: " not in shown:  # blocks until the tool writes
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                assert chunk, shown
+                shown += chunk
+            blocked_on_the_terminal(proc)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=HANG_GUARD)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            os.close(main_end)
     assert proc.returncode == 130
     assert err.decode().endswith("\ninterrupted; nothing was written.\n")
     assert "Aborted" not in err.decode()
@@ -238,24 +250,25 @@ def test_sigterm_mid_apply_finishes_in_flight_reports_and_exits_143(
         "    team_members:\n" + "".join(f"      - {{person: {p}, team: {t}}}\n" for p, t in people)
     )
     sb.add_fault(method="POST", path="plan_people", mode="delay", delay=0.2, times=-1)
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [*RUN, "apply", "-v", "--auto-approve", "--parallelism", "2", str(tmp_path)],
         env=_env(sb),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        done = 0
-        for line in proc.stderr:  # blocks until the tool writes: no sleeping here
-            done += " done" in line and "create plan 5678" in line
-            if done == 3:
-                break
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=HANG_GUARD)
-    finally:
-        proc.kill()
+    ) as proc:
+        try:
+            assert proc.stderr is not None
+            done = 0
+            for line in proc.stderr:  # blocks until the tool writes: no sleeping here
+                done += " done" in line and "create plan 5678" in line
+                if done == 3:
+                    break
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=HANG_GUARD)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
     assert proc.returncode == 143, err
     assert "Traceback" not in out + err
     summary = [line for line in err.splitlines() if line.startswith("terminated (SIGTERM): ")]
