@@ -21,10 +21,10 @@ SMALL = """
     prune: false
     schedules:
       - name: Sales Team
-        attendees: [6, 7, 10, 11, 12, 8]
+        attendees: [6, 7, 10, 11, 12, 5]
         sessions: [13, 15, 40]
       - name: Newcomers
-        attendees: [50, 51]
+        attendees: [51, 52]
         sessions: [13]
 """
 
@@ -49,12 +49,12 @@ def test_plan_json_with_id_references_costs_one_list_request(
         (
             "update",
             "Sales Team",
-            {"attendees": {"add": [8], "remove": []}, "sessions": {"add": [15], "remove": [14]}},
+            {"attendees": {"add": [5], "remove": []}, "sessions": {"add": [15], "remove": [14]}},
         ),
         (
             "create",
             "Newcomers",
-            {"attendees": {"add": [50, 51], "remove": []}, "sessions": {"add": [13], "remove": []}},
+            {"attendees": {"add": [51, 52], "remove": []}, "sessions": {"add": [13], "remove": []}},
         ),
     ]
     assert plan["changes"][0]["source"].endswith("s.yaml:5")
@@ -80,12 +80,12 @@ def test_apply_sends_minimal_writes_and_replan_is_empty(
         (
             "PATCH",
             API + "personalized-schedules/1/",
-            {"attendees": [6, 7, 8, 10, 11, 12], "sessions": [13, 15, 40]},
+            {"attendees": [5, 6, 7, 10, 11, 12], "sessions": [13, 15, 40]},
         ),
         (
             "POST",
             API + "personalized-schedules/",
-            {"guide": 47, "name": "Newcomers", "attendees": [50, 51], "sessions": [13]},
+            {"guide": 47, "name": "Newcomers", "attendees": [51, 52], "sessions": [13]},
         ),
     ]
     sb.clear_requests()
@@ -332,9 +332,21 @@ def test_impact_is_the_difference_between_the_old_schedule_and_the_new_one(
                 {"person": 7, "gain": [15], "lose": [14]},
                 {"person": 8, "gain": [14], "lose": [15]},
             ],
+            "moves": [
+                {"person": 7, "from": ["Sales Team"], "to": ["VIP Speakers"]},
+                {"person": 8, "from": ["VIP Speakers"], "to": ["Sales Team"]},
+            ],
         },
     ]
+    text = cli("plan", str(d)).stdout
+    assert (
+        "    bob@example.com: Sales Team → VIP Speakers\n"
+        "    carol@example.com: VIP Speakers → Sales Team\n"
+        "    bob@example.com: +Workshop B, −Workshop A\n"
+        "    carol@example.com: +Workshop A, −Workshop B\n"
+    ) in text
     markdown = cli("plan", str(d), "--format", "markdown").stdout
+    assert "- bob<!-- -->@example.com: Sales Team → VIP Speakers\n" in markdown
     assert "- bob<!-- -->@example.com: +Workshop B, −Workshop A\n" in markdown
     assert "- carol<!-- -->@example.com: +Workshop A, −Workshop B\n" in markdown
 
@@ -445,3 +457,38 @@ def test_republish_with_changes_publishes_once(cli: Cli, sb: SandboxServer, writ
     assert published == [
         API + f"attendees/{a}/publish-personalized-schedules/" for a in (6, 7)
     ]  # all, each once
+
+
+def test_a_plan_that_publishes_says_the_first_publish_e_mails_the_attendees(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """Issue 20 #8: Builder e-mails each attendee an invitation the first time their schedule is published;
+    nothing said so."""
+    body = "prune: false\nschedules:\n  - {name: Sales Team, attendees: [6, 5], sessions: [13, 14, 40]}\n"
+    d = write("s.yaml", f"provider: guidebook\nguide: 47\npublish: attendees\n{body}")
+    said = (
+        "guide 47: publish: attendees — after this apply the schedules of 5 attendees are published; "
+        "Guidebook e-mails each attendee an invitation the first time their schedule is published"
+    )
+    assert f"warning: {said}\n" in cli("plan", str(d)).output
+    assert said in cli("plan", str(d), "--format", "markdown").stdout
+    plan = json.loads(cli("plan", str(d), "--format", "json").stdout)
+    assert plan["warning_details"] == [
+        {
+            "kind": "publish_emails",
+            "message": said,
+            "provider": "guidebook",
+            "scope": "guide 47",
+            "publish": "attendees",
+            "attendees": 5,
+        }
+    ]
+    d = write("s.yaml", f"provider: guidebook\nguide: 47\npublish: guide\n{body}")
+    assert (
+        "guide 47: publish: guide — after this apply the guide's personalized schedules are published; "
+        "Guidebook e-mails each attendee an invitation the first time their schedule is published"
+    ) in cli("plan", str(d)).output
+    assert cli("apply", str(d), "--auto-approve").exit_code == 0
+    assert "publish:" not in cli("plan", str(d)).output  # nothing to apply, nothing published
+    d = write("s.yaml", f"provider: guidebook\nguide: 47\n{body.replace('6, 5', '6')}")
+    assert "publish:" not in cli("plan", str(d)).output  # publish: none

@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import ApiError, ConfigError, Diagnostic, PlanError
 from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
-from provisioner.files.fields import Ref, nfc
+from provisioner.files.fields import nfc
 from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
+from provisioner.providers.guidebook import moves
+from provisioner.providers.guidebook.checks import resolved_twice
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
 from provisioner.providers.guidebook.pages import PAGE_SIZE, PageReader
 from provisioner.providers.guidebook.publish import (
     PUBLISH_INTERVAL,
+    affected_attendees,
     publish,
     publish_interval_from_env,
+    publish_notice,
 )
-from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
-from provisioner.providers.guidebook.writes import Writer
+from provisioner.providers.guidebook.refs import (
+    GuideIndex,
+    overlap_warnings,
+    resolve_refs,
+    split_refs,
+)
+from provisioner.providers.guidebook.writes import Writer, drf_detail
 from provisioner.providers.writes import adopted
 from provisioner.transport.credentials import credential, var
 from provisioner.transport.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
@@ -31,28 +40,6 @@ DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"
 SCHEDULES = "personalized-schedules/"
 DAILY_BUDGET = 10_000  # requests per account per day [C]; PROVISIONER_GUIDEBOOK_BUDGET overrides
 CREATE_TRIES = 3
-
-
-def drf_detail(body: Any) -> str:
-    """DRF bodies are {"detail": ...} or {field: [messages]} [G]; something else answering on the URL (a proxy,
-    another API under a path prefix) is flattened to its words, never shown as a raw dict."""
-    if isinstance(body, dict):
-        body = {
-            k: v for k, v in body.items() if v not in (None, "", [], {})
-        }  # {"detail": null} says nothing
-        if isinstance(body.get("detail"), str):
-            return body["detail"]
-        return "; ".join(f"{k}: {_words(v)}" for k, v in body.items())[:500] or "(empty body)"
-    return " ".join(str(body).split())[:500] if body not in (None, "") else "(empty body)"
-
-
-def _words(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(_words(v) for v in value)
-    if isinstance(value, dict):  # e.g. a JSON:API error object: its title and detail say it all
-        said = [str(value[k]) for k in ("title", "detail", "message") if value.get(k)]
-        return ": ".join(said) if said else "; ".join(f"{k} {_words(v)}" for k, v in value.items())
-    return str(value)
 
 
 @dataclass
@@ -79,6 +66,7 @@ class GuidebookProvider(Provider):
 
     name = "guidebook"
     title = "Guidebook"
+    reads_bounded = True  # every list request waits for one of PageReader's slots
 
     def __init__(
         self,
@@ -185,7 +173,11 @@ class GuidebookProvider(Provider):
         return self.pages.read(path, params)
 
     def set_parallelism(self, requests: int) -> None:
-        self.pages = PageReader(self.client, self._page_results, requests)
+        self.pages = PageReader(self.client, self._page_results, requests, self.pages.progress)
+
+    def set_page_progress(self, report: Callable[[int, int], None] | None) -> bool:
+        self.pages.progress = report
+        return True
 
     def guide(self, guide: int) -> Any:
         """The guide resource itself (import names it in a comment); NotFoundError when it does not exist."""
@@ -237,7 +229,7 @@ class GuidebookProvider(Provider):
         # One pass over the references (a guide can hold hundreds of thousands): ids apart, readable ones kept
         # with their position for error messages.
         split = [
-            (item, loc, s, _split(s.attendees or []), _split(s.sessions or []))
+            (item, loc, s, split_refs(s.attendees or []), split_refs(s.sessions or []))
             for item, loc, s in schedules
         ]
         needs_index = want_labels or any(a[1] or ss[1] for *_, a, ss in split)
@@ -251,7 +243,7 @@ class GuidebookProvider(Provider):
                 ("sessions", schedule.sessions, session_refs),
             ):
                 if refs is not None:  # left out = not managed: the live value stays
-                    values[field] = _resolve(item, (*loc, field), refs, found, index, diags)
+                    values[field] = resolve_refs(item, (*loc, field), refs, found, index, diags)
             missing = [f for f in ("attendees", "sessions") if f not in values]
             if missing and schedule.name not in live:
                 diags.append(
@@ -265,6 +257,11 @@ class GuidebookProvider(Provider):
             out[schedule.name] = Record(
                 schedule.name, values, source=item.where(*loc), identity={"name": schedule.name}
             )
+        diags += resolved_twice(  # one schedule per attendee: an id here, the e-mail there
+            [(item, loc, s, out[s.name].values.get("attendees")) for item, loc, s in schedules],
+            lambda ref: index.resolve("attendees", ref)[0] if index else None,
+            lambda person: index.describe("attendees", person) if index else str(person),
+        )
         if diags:
             raise PlanError(diags)
         return out
@@ -277,7 +274,27 @@ class GuidebookProvider(Provider):
         self, scope: Scope, *, desired: dict[str, Record], changes: Sequence[Change] = ()
     ) -> list[str]:
         index = self._indexes.get(scope.target["guide"])
-        return overlap_warnings(scope.name, desired, index) if index else []
+        said = overlap_warnings(scope.name, desired, index) if index else []
+        return said + publish_notice(scope.name, _publish_mode(scope), changes)
+
+    # -- one schedule per attendee (moves.py) --------------------------------------------------------------
+
+    def moves(self, scope: Scope, *, changes: Sequence[Change]) -> list[dict[str, Any]]:
+        return moves.moves(changes)
+
+    def conflicts(
+        self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
+    ) -> tuple[list[str], list[str]]:
+        index = self._indexes.get(scope.target["guide"])
+
+        def who(person: int) -> str:
+            named = index.describe("attendees", person) if index else str(person)
+            return f"{named} ({person})" if named != str(person) else str(person)
+
+        return moves.conflicts(scope.name, live, changes, who)
+
+    def first_writes(self, changes: Sequence[Change]) -> list[tuple[Change, Change | None]]:
+        return moves.first_writes(changes)
 
     # -- writing ------------------------------------------------------------------------------------------
 
@@ -370,8 +387,8 @@ class GuidebookProvider(Provider):
         self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
     ) -> int:
         """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when this run
-        did not read them) and the guide (its name titles the changed scope), then writes once per change,
-        publishes and re-reads the schedules to verify."""
+        did not read them) and the guide (its name titles the changed scope), then writes once per change (twice
+        for a schedule that both loses and gains movers), publishes and re-reads the schedules to verify."""
         index = self._indexes.get(scope.target["guide"])
         names = (
             self._pages(len(index.rows["sessions"])) + self._pages(len(index.rows["attendees"]))
@@ -383,14 +400,16 @@ class GuidebookProvider(Provider):
             return reads
         mode = _publish_mode(scope)
         publish = (
-            0 if mode == "none" else 1 if mode == "guide" else len(_affected_attendees(changes))
+            0 if mode == "none" else 1 if mode == "guide" else len(affected_attendees(changes))
         )
         after = (
             len(live)
             + sum(c.action == "create" for c in changes)
             - sum(c.action == "delete" for c in changes)
         )
-        return reads + 1 + len(changes) + publish + self._pages(after)
+        # a schedule that both loses and gains movers is written twice (moves.py)
+        split = sum(part is not None for _, part in moves.first_writes(changes))
+        return reads + 1 + len(changes) + split + publish + self._pages(after)
 
     def request_budget(self) -> tuple[int, str] | None:
         return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET" + (
@@ -403,7 +422,7 @@ class GuidebookProvider(Provider):
 
     def after_apply(self, scope: Scope, *, applied: Sequence[Change]) -> list[str]:
         """Publish what this apply changed: the guide, or each attendee whose schedule changed."""
-        return self._publish(scope, _affected_attendees(applied)) if applied else []
+        return self._publish(scope, affected_attendees(applied)) if applied else []
 
     def publish_all(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
         """Publish again as if everything had changed (after a publish that failed)."""
@@ -420,50 +439,6 @@ class GuidebookProvider(Provider):
             attendees,
             self.publish_interval,
         )
-
-
-Split = tuple[set[int], list[tuple[int, Ref]]]
-
-
-def _split(refs: list[int | Ref]) -> Split:
-    """(the ids, the readable references with their position)."""
-    if set(map(type, refs)) <= {int}:  # the common case, at scale: only ids
-        return set(refs), []  # type: ignore[arg-type]
-    return {r for r in refs if isinstance(r, int)}, [
-        (i, r) for i, r in enumerate(refs) if isinstance(r, Ref)
-    ]
-
-
-def _resolve(
-    item: Loaded,
-    loc: tuple[str | int, ...],
-    refs: list[int | Ref],
-    split: Split,
-    index: GuideIndex | None,
-    diags: list[Diagnostic],
-) -> list[int]:
-    ids, readable = split
-    if (
-        index is None
-    ):  # only ids, none checked against the guide: the common case, kept cheap at scale
-        return sorted(ids)
-    field = str(loc[-1])
-    found = set(ids)
-    for unknown in sorted(ids - index.rows[field].keys()):  # rare: an id the guide does not have
-        found.discard(unknown)
-        position = next(i for i, r in enumerate(refs) if r == unknown)
-        diags.append(
-            item.diagnostic(
-                (*loc, position), f"{field[:-1]} {unknown} does not exist in guide {index.guide}"
-            )
-        )
-    for i, ref in readable:
-        resolved, problem = index.resolve(field, ref)
-        if problem:
-            diags.append(item.diagnostic((*loc, i), problem))
-        elif resolved is not None:
-            found.add(resolved)
-    return sorted(found)
 
 
 def _results(page: Any) -> list[dict[str, Any]]:
@@ -485,16 +460,3 @@ def budget_from_env(env: Mapping[str, str]) -> int:
             "per day"
         )
     return int(raw) if raw else DAILY_BUDGET
-
-
-def _affected_attendees(changes: Sequence[Change]) -> set[int]:
-    """Who sees a different schedule: everyone on a schedule whose sessions changed, plus joiners and leavers."""
-    people: set[int] = set()
-    for c in changes:
-        fields = c.fields
-        if c.action != "update" or "sessions" in fields:
-            before = (c.before or {}).get("attendees", [])
-            people |= set((c.after or {}).get("attendees", before)) | set(before)
-        if "attendees" in fields:
-            people |= set(fields["attendees"]["add"]) | set(fields["attendees"]["remove"])
-    return people
