@@ -198,7 +198,9 @@ class EdgeSoak:
         on, the whole guide declared), so any DELETE is a ghost: an object taken for its own twin."""
         self.sb.set_readings({"guidebook.ordering": "ignored", "guidebook.page_size": "3"})
         rows = self.sb.store.guidebook_schedules(47)
-        victims = {k: self.rnd.choice(rows)["id"] for k in self.rnd.sample(range(2, 9), 3)}
+        # The other client writes what is there already: the storage order moves (any write reshuffles
+        # it under this reading) while every object stays as the YAML declares it.
+        victims = {k: self.rnd.choice(rows) for k in self.rnd.sample(range(2, 9), 3)}
         self.sb.add_hook(_patch_during_read(self.sb, victims), method="GET", path=GB, times=-1)
         code = self.cli(r, "apply", str(d), "--auto-approve", "-q")
         r.exits.append(("apply", code))
@@ -243,9 +245,10 @@ class EdgeSoak:
             r.problems.append("not-empty")
 
 
-def _patch_during_read(sb: Any, victims: dict[int, int]) -> Callable[[Any], None]:
+def _patch_during_read(sb: Any, victims: dict[int, dict[str, Any]]) -> Callable[[Any], None]:
     """On the n-th GET of the schedules (n in ``victims``), another client PATCHes schedule ``victims[n]``
-    through the API first: a real write mid-read, which reshuffles an unordered list."""
+    with its own sessions through the API first: a real write mid-read, which reshuffles an unordered
+    list and changes nothing else."""
     import json
     import urllib.request
 
@@ -256,9 +259,10 @@ def _patch_during_read(sb: Any, victims: dict[int, int]) -> Callable[[Any], None
     def write(store: Any) -> None:
         calls["n"] += 1
         if calls["n"] in victims:
+            row = victims[calls["n"]]
             request = urllib.request.Request(
-                f"{sb.guidebook_url}personalized-schedules/{victims[calls['n']]}/",
-                data=json.dumps({"sessions": [1]}).encode(),
+                f"{sb.guidebook_url}personalized-schedules/{row['id']}/",
+                data=json.dumps({"sessions": row["sessions"]}).encode(),
                 method="PATCH",
                 headers={
                     "Authorization": f"JWT {GUIDEBOOK_KEY}",
