@@ -41,6 +41,7 @@ class RosterReader:
         self.client = client
         self.filter = "unknown"  # "honoured" or "not honoured" after the first read
         self._lock = threading.Lock()
+        self._first = threading.Lock()  # held by the read that learns what the filter does
 
     def rows(
         self,
@@ -51,10 +52,27 @@ class RosterReader:
     ) -> list[dict[str, Any]]:
         """Every member of the plan that still exists, sideloads passed to ``included``."""
         path = f"service_types/{service_type}/plans/{plan}/team_members"
+        if self.filter == "unknown":
+            # plans are read in parallel: the first read learns what the filter does, the others wait
+            # for it, so a server that refuses the filter answers one 400 a run, not one per plan
+            with self._first:
+                if self.filter == "unknown":
+                    return self._filtered(service_type, plan, path, params, included)
         if self.filter == "not honoured":
             return self._checked(
                 service_type, plan, read_whole(self.client, path, params, included=included)
             )
+        return self._filtered(service_type, plan, path, params, included)
+
+    def _filtered(
+        self,
+        service_type: object,
+        plan: object,
+        path: str,
+        params: dict[str, Any],
+        included: Callable[[dict[str, Any]], None] | None,
+    ) -> list[dict[str, Any]]:
+        """The list read with the filter; a refusal or a sign it was ignored switches the run off it."""
         known: list[Any] = []
         try:
             rows = read_whole(
