@@ -364,3 +364,17 @@ def test_a_refused_not_deleted_filter_costs_one_refusal_a_run_however_many_plans
         [("not_deleted", 400), (None, 200), (None, 200), (None, 200)], key=str
     )
     assert result.stderr.count("refused filter=not_deleted") == 1
+
+
+def test_a_hidden_schedule_lookup_checks_only_that_persons_declined_members_for_ghosts(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """Measured: finding David's hidden schedule on plan 5678's roster looked up every declined member of
+    the plan by its own URL (a server that ignores filter=not_deleted), though only his own can be it."""
+    sb.set_readings({"pco.declined": "hidden", "pco.not_deleted_filter": "ignored"})
+    sb.store.set_team_member(800000003, status="D")  # Maria Garcia declined 5678 too
+    result = cli("plan", str(write("david.yaml", ACCEPTS.format(person=114))))
+    assert result.exit_code == 0, result.output
+    assert "accepts Dec 6 Band" in result.stdout, result.stdout
+    singles = [p for p, _, _ in reads(sb) if p != MEMBERS]
+    assert singles == [f"{MEMBERS}/800000004"]  # David's own member only, not Maria's 800000003
