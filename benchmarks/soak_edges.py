@@ -155,7 +155,16 @@ class EdgeSoak:
     def late_two_writers(self, r: Round, d: Path) -> set[int]:
         self.sb.add_fault(method="POST", path=GB, mode="commit_later", delay=0.05, times=2)
         second: list[int] = []
-        thread = threading.Thread(target=lambda: second.append(self.engine_apply(d)))
+
+        def other_writer() -> None:
+            try:
+                second.append(self.engine_apply(d))
+            except Exception as e:  # a bug: counted, never a silent thread death
+                r.problems.append("traceback")
+                r.outputs.append(f"second writer: {e!r}")
+                second.append(1)
+
+        thread = threading.Thread(target=other_writer)
         thread.start()
         first = self.cli(r, "apply", str(d), "--auto-approve", "-q")
         thread.join()
