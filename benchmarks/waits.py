@@ -61,6 +61,8 @@ QUICK = Sizes(
     ruamel_share=2,
     guides=5,
     guide_schedules=50,
+    id_schedules=20,
+    ids_per_schedule=10,
 )
 
 
