@@ -232,3 +232,55 @@ def test_doctor_reads_every_page_of_the_service_types(
     )
     listed = [r["query"] for r in sb.requests("GET") if r["path"] == "/services/v2/service_types"]
     assert [(q.get("offset"), q.get("per_page")) for q in listed] == [("0", "100"), ("100", "100")]
+
+
+# -- review (issue 20) -----------------------------------------------------------------------------------------
+
+
+def test_doctor_refused_schedules_line_does_not_ask_whether_the_credentials_are_current(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """The credentials were accepted a few lines up: the refusal's own line must not contradict its hint with
+    the generic "are they current" one."""
+    sb.set_readings({"pco.read_others": "forbidden"})
+    result = cli("doctor", str(write("p.yaml", PERSON.format(person=112))))
+    assert result.exit_code == 1
+    rows = pco_rows(result.stdout)
+    assert rows["person 112 schedules"] == (
+        "problem",
+        "reading them was refused (403): Forbidden: Forbidden",
+    )
+    assert "are they current" not in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("filter_", ["supported", "ignored", "refused"])
+def test_doctor_reads_the_member_routes_past_a_ghost_member(
+    cli: Cli, sb: SandboxServer, write: Write, filter_: str
+) -> None:
+    """A deleted declined member that the plan's list still shows (ISSUE#663) answers a JSON:API 404 on both
+    item paths: both routes answer, so this is no "neither path answers" problem (exit 1)."""
+    sb.set_readings({"pco.deleted_declined": "listed", "pco.not_deleted_filter": filter_})
+    sb.store.set_team_member(800000001, status="D")  # Jane Doe declined, then was deleted: a ghost
+    sb.store.bury(800000001)
+    result = cli("doctor", str(write("r.yaml", ROSTER.format(plan=5678))))
+    rows = pco_rows(result.stdout)
+    assert rows["team-member routes"][0] == "ok", result.stdout
+    assert result.exit_code == 0, result.stdout
+    assert {r["method"] for r in sb.requests()} == {"GET"}
+
+
+def test_doctor_names_the_kept_id_of_a_merged_person_a_roster_adds(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """The CHANGELOG says a merged person's old id names the kept one "in plan, apply and doctor"; doctor's
+    roster check said only "do not exist ... fix the person ids"."""
+    sb.store.merge_people(keep=120, remove=119)
+    roster = ROSTER.replace("{{person: 111, team: 22}}", "{{person: 119, team: 22}}")
+    result = cli("doctor", str(write("r.yaml", roster.format(plan=5678))))
+    assert result.exit_code == 1
+    said = " ".join(result.stdout.split())
+    assert (
+        "person(s) 119 do not exist in Planning Center Services (or these credentials cannot see them) "
+        "→ fix the person ids (`provisioner plan` names each line); Planning Center merged person 119 "
+        "into person 120, and only the kept id resolves: write `person: 120`"
+    ) in said, result.stdout

@@ -679,3 +679,81 @@ def test_doctor_reports_each_unresolved_name_on_its_own_row(
     assert all(" references  problem  " in row for row in rows)
     assert result.stdout.count("→ fix the reference, or write the id") == 4
     assert "4 checks: 4 problems, 0 notes." in result.stdout
+
+
+def test_a_title_that_cannot_be_read_leaves_the_plain_scope_name(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """The guide's name is for people only: its read failing (here a 403 on the guide) costs the title, never
+    the plan, and the service types list failing costs the service type's name."""
+    sb.add_fault("GET", r"guides/47/$", status=403)
+    sb.add_fault("GET", r"service_types$", status=403)
+    guide = write(
+        "summit.yaml",
+        """
+        provider: guidebook
+        guide: 47
+        prune: false
+        schedules:
+          - name: Legacy Track
+            attendees: [60]
+        """,
+    )
+    write("ids/roster.yaml", IDS)
+    result = cli("plan", str(guide))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("guidebook · guide 47\n")
+    assert "\nDec 13 (plan 5679)\n" in result.stdout
+    assert sum(r["path"] == ST for r in sb.requests()) == 1  # tried once, for both plans
+
+
+def test_unresolved_references_of_every_service_are_reported_in_one_run(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """A Planning Center name that does not resolve no longer hides a Guidebook one until the next run: the
+    other services' scopes are still read and resolved, and nothing is written."""
+    write(
+        "summit.yaml",
+        """
+        provider: guidebook
+        guide: 47
+        prune: false
+        schedules:
+          - name: Sales Team
+            sessions: [{name: No Such Session}]
+        """,
+    )
+    folder = write("roster.yaml", ERRORS)
+    result = cli("apply", "--auto-approve", str(folder))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[
+        0
+    ] == f"{folder / 'roster.yaml'}:6:18: 2 people are called 'Chris Taylor': write the " + (
+        "person's id; candidates: Chris Taylor (person 131), Chris Taylor (person 132)"
+    )
+    assert (
+        f"{folder / 'summit.yaml'}:6:16: no session of guide 47 has name 'No Such Session'" in lines
+    )
+    assert lines[-1] == "5 errors found."
+    assert writes(sb) == []
+
+
+def test_an_unknown_organization_time_zone_is_an_error_that_says_what_to_do() -> None:
+    """Where Python has no tz database (Windows without tzdata) or the zone is unknown, a date cannot be
+    placed: one clear error naming the zone, the package and the id form, never a traceback."""
+    from types import SimpleNamespace
+
+    from provisioner.core.errors import ApiError
+    from provisioner.providers.planning_center.lists import Lists
+
+    body = {
+        "data": {"type": "Organization", "id": "1", "attributes": {"time_zone": "Mars/Olympus"}}
+    }
+    client = SimpleNamespace(request=lambda method, path: SimpleNamespace(data=body))
+    with pytest.raises(ApiError) as raised:
+        Lists(client).time_zone()  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "Planning Center: the organization's time zone 'Mars/Olympus' is not known here (a plan date cannot "
+        "be placed); install the tzdata package, or write the plan's id"
+    )
