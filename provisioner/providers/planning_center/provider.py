@@ -146,9 +146,7 @@ class PlanningCenterProvider(ByKind):
                 raise
             item, loc = scope.anchor
             what = self.kinds[self.handler(scope).kind].missing(scope)  # the kind's own words
-            raise PlanError(
-                [item.diagnostic(loc, f"{what} (or these credentials cannot see it)")]
-            ) from e
+            raise PlanError([item.diagnostic(loc, what)]) from e
 
     def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
         """Names of the people, teams and plans that keys mention, as read with the live state (no extra request)."""

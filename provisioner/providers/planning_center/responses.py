@@ -46,6 +46,7 @@ from provisioner.providers.planning_center.client import (
     rel_ids,
 )
 from provisioner.providers.planning_center.lists import fold, plan_day, short_day
+from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
 from provisioner.providers.planning_center.names import shown
 from provisioner.providers.planning_center.refusals import Me, answer_refused, read_refused
@@ -97,7 +98,11 @@ class Responses(KindHandler[ResponseDecl]):
 
     def missing(self, scope: Scope[ResponseDecl]) -> str:
         """What a JSON:API 404 on the scope's own list means."""
-        return f"person {scope.target['person']} does not exist in Planning Center Services"
+        person = scope.target["person"]
+        return (
+            f"person {person} does not exist in Planning Center Services (or these credentials "
+            f"cannot see it){merged_hint(self.client, person)}"
+        )
 
     def scope_title(self, scope: Scope[ResponseDecl]) -> str | None:
         """``Jane Doe (person 111)``, from what this run read."""

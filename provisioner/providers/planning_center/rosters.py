@@ -24,6 +24,7 @@ from provisioner.providers.planning_center.ghosts import RosterReader
 from provisioner.providers.planning_center.labels import Labels
 from provisioner.providers.planning_center.lists import Lists, short_day
 from provisioner.providers.planning_center.members import MemberWriter
+from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.models import TeamMember, parse_status
 from provisioner.providers.planning_center.refs import MISSING, PeopleAndTeams
 from provisioner.transport.http import HttpClient
@@ -86,7 +87,10 @@ class Rosters(KindHandler[TeamMember]):
     def missing(self, scope: Scope[TeamMember]) -> str:
         """What a JSON:API 404 on the scope's own list means."""
         t = scope.target
-        return f"plan {t['plan']} does not exist in service type {t['service_type']}"
+        return (
+            f"plan {t['plan']} does not exist in service type {t['service_type']} (or these "
+            "credentials cannot see it)"
+        )
 
     def scope_title(self, scope: Scope[TeamMember]) -> str | None:
         """``Sunday Services · Dec 13 (plan 5678)``, from what this run read."""
@@ -208,7 +212,7 @@ class Rosters(KindHandler[TeamMember]):
                         (*loc, "person"),
                         f"person {member.person} does not exist in "
                         "Planning Center Services (or these credentials "
-                        "cannot see them)",
+                        f"cannot see them){merged_hint(self.roster.client, member.person)}",
                     )
                 )
             elif name:
