@@ -36,6 +36,10 @@ def response_identity(plan: object, team: object | None) -> dict[str, Any]:
 
 
 class PlanningCenterProvider(ByKind):
+    """Planning Center Services: the scopes of kind ``plan`` (a roster: rosters.py) and ``person`` (a
+    person's responses: responses.py), each served by its own handler; names in files resolved to ids first
+    (resolver.py)."""
+
     name = "planning_center"
     title = "Planning Center"
 
@@ -55,6 +59,7 @@ class PlanningCenterProvider(ByKind):
             client,
             lambda plan, team: (response_key(plan, team), response_identity(plan, team)),
             self._labels,
+            roster=self.rosters.roster,  # one learning of the not_deleted filter per run
         )
         # One handler per kind of scope (ByKind routes each scope and change to its own).
         self.kinds: dict[str, Rosters | Responses] = {
@@ -137,6 +142,7 @@ class PlanningCenterProvider(ByKind):
         return sorted(out, key=lambda s: (s.name.split()[0], *(int(v) for v in s.target.values())))
 
     def read(self, scope: Scope) -> dict[str, Record]:
+        """The kind's read; a JSON:API 404 on the scope's own list is a PlanError at the file's line."""
         try:
             return super().read(scope)
         except NotFoundError as e:

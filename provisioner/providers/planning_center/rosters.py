@@ -27,6 +27,7 @@ from provisioner.providers.planning_center.members import MemberWriter
 from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.models import TeamMember, parse_status
 from provisioner.providers.planning_center.refs import MISSING, PeopleAndTeams
+from provisioner.providers.writes import adopted
 from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ class Rosters(KindHandler[TeamMember]):
     # -- reading ------------------------------------------------------------------------------------------
 
     def read(self, scope: Scope[TeamMember]) -> dict[str, Record]:
+        """The plan's team members (team and plan names sideloaded), keyed by (person, team, position)."""
         st, plan = scope.target["service_type"], scope.target["plan"]
         records: dict[str, Record] = {}
         names: dict[str, dict[str, str]] = {"person": {}, "team": {}, "plan": {}}
@@ -155,6 +157,8 @@ class Rosters(KindHandler[TeamMember]):
     def desired(
         self, scope: Scope[TeamMember], live: dict[str, Record], *, want_labels: bool = False
     ) -> dict[str, Record]:
+        """The declared members; one whose position alone differs from a live member's takes that member's
+        key (an update, not a delete and a create); people and teams new to the plan must exist."""
         out: dict[str, Record] = {}
         members: list[Declared[TeamMember]] = scope.items
         # Exact (person, team, position) first, then leftovers of one (person, team) pair up (section 2.2):
@@ -254,6 +258,7 @@ class Rosters(KindHandler[TeamMember]):
     # -- writing ------------------------------------------------------------------------------------------
 
     def apply(self, change: Change) -> Written | None:
+        """A member's create (adopting after an ambiguous failure), PATCH or DELETE (members.py)."""
         if change.action == "create":
             return self.members.create(change, lambda: self._adopt(change))
         elif change.action == "update":
@@ -267,16 +272,10 @@ class Rosters(KindHandler[TeamMember]):
     def _adopt(self, change: Change) -> Any:
         """After an ambiguous POST: if the member did get created, finish it instead of adding a duplicate."""
         target = {"service_type": change.target["service_type"], "plan": change.target["plan"]}
-        live = self.read(Scope(PROVIDER, change.scope, target, kind=self.kind)).get(change.key)
+        scope: Scope[TeamMember] = Scope(PROVIDER, change.scope, target, kind=self.kind)
+        live = adopted(change, self.read(scope).get(change.key))
         if live is None:
-            log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
             return None
-        log.warning(
-            "%s: create of %r committed despite the error; adopting id %s",
-            change.scope,
-            change.key,
-            live.id,
-        )
         stale = {k: v for k, v in (change.after or {}).items() if live.values.get(k) != v}
         if stale:
             self.members.update(change, stale, member=str(live.id))
