@@ -235,13 +235,13 @@ class Responses(KindHandler[ResponseDecl]):
             if plan in self._plan_dates:
                 names["plan"][plan] = self._plan_dates[plan]
         teams: dict[str, str] = {}
-        rows = self.roster.rows(  # a ghost (deleted, still listed) is not a schedule to answer
+        mine = self.roster.rows(  # a ghost (deleted, still listed) is not a schedule to answer
             st,
             plan,
             {"include": "team"},
             included=lambda res: _keep_name(teams, res, "Team", "name"),
+            only=lambda r: rel_id(r, "person") == str(person),  # only theirs are looked up
         )
-        mine = [r for r in rows if rel_id(r, "person") == str(person)]
         out = []
         for row in sorted(mine, key=_id_order):
             team = rel_id(row, "team")
