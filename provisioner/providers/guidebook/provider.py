@@ -34,7 +34,8 @@ from provisioner.providers.guidebook.scopes import guide_scopes, publish_mode
 from provisioner.providers.guidebook.writes import Writer, drf_detail
 from provisioner.providers.writes import adopted
 from provisioner.transport.credentials import credential, var
-from provisioner.transport.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
+from provisioner.transport.endpoints import check_base_url, timeout_from_env
+from provisioner.transport.http import HttpClient, RetryPolicy
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"
