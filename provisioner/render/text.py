@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from provisioner.core.plan import Change, Plan, Words
+from provisioner.render import common
 from provisioner.render.common import (
     CAUSE_TAGS,
     CAUSE_TITLES,
@@ -18,9 +19,7 @@ from provisioner.render.common import (
     by_scope,
     cause_counts,
     count,
-    describe_field,
     drift_summary,
-    field_diffs,
     scope_title,
     scope_titles,
     unsafe_scopes,
@@ -93,7 +92,7 @@ def change_lines(
         else ""
     )
     yield head + tag + paint(f"  # {shown_reason(change, words)}{where}", "dim", color=color)
-    for name, diff in field_diffs(change, words):
+    for name, diff in common.field_diffs(change, words):
         yield visible(f"      {words.field_name(change, name)}: {_field(name, diff, change, full)}")
 
 
@@ -102,7 +101,7 @@ def _field(name: str, diff: dict[str, Any], change: Change, full: bool) -> str:
     schedule printed its 200 attendees' e-mails on one line), every item with -v."""
     items = len(diff.get("add", ())) + len(diff.get("remove", ()))
     if full or items <= LIST_ITEMS:
-        return describe_field(name, diff, change.labels)
+        return common.describe_field(name, diff, change.labels)
     counts = [f"+{len(diff['add']):,} added"] if diff["add"] else []
     counts += [f"-{len(diff['remove']):,} removed"] if diff["remove"] else []
     return f"{', '.join(counts)} (-v lists them)"
