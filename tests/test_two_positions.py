@@ -129,7 +129,8 @@ def test_a_position_the_person_does_not_hold_is_an_error_naming_the_ones_they_do
     file = path / "jane.yaml" if path.is_dir() else path
     assert result.stderr.splitlines() == [
         f"{file}:4:5: person 111 has no schedule as Drums on plan 5679 team 22; their positions "
-        "there: Keys, Vocals"
+        "there: Keys, Vocals",
+        "1 error found.",
     ]
     assert [r for r in sb.requests() if r["method"] == "POST"] == []
 
@@ -149,7 +150,8 @@ def test_a_position_answering_one_of_two_schedules_and_a_response_for_both_colli
     assert result.exit_code == 1
     file = path / "jane.yaml" if path.is_dir() else path
     assert result.stderr.splitlines() == [
-        f"{file}:5:5: answers the same schedule as the response at {file}:4"
+        f"{file}:5:5: answers the same schedule as the response at {file}:4",
+        "1 error found.",
     ]
 
 
