@@ -163,3 +163,28 @@ def test_one_position_keeps_the_key_it_always_had(
     assert [(c["key"], c["identity"]) for c in data["changes"]] == [
         ("plan 5679 / team 22", {"plan": 5679, "team": 22})
     ]
+
+
+def test_import_writes_each_position_and_the_file_plans_empty(
+    sb: SandboxServer, cli: Cli, tmp_path: Path
+) -> None:
+    two_positions(sb)
+    for member in sb.store.team_members(5679):
+        if (member["person"], member["team"]) == (111, 22):
+            answer = {"Vocals": "C", "Keys": "D"}[member["team_position_name"]]
+            sb.store.set_team_member(member["id"], status=answer, decline_reason="No keyboard")
+    path = tmp_path / "jane.yaml"
+    done = cli("import", "planning-center", "--person", "111", "-o", str(path))
+    assert done.exit_code == 0, done.stderr
+    text = path.read_text(encoding="utf-8")
+    assert (
+        "  - plan: 2026-12-13  # plan 5679\n    team: Band  # team 22\n    position: Keys\n"
+        "    response: declined\n    reason: No keyboard\n" in text
+    )
+    assert (
+        "  - plan: 2026-12-13  # plan 5679\n    team: Band  # team 22\n    position: Vocals\n"
+        "    response: accepted\n" in text
+    )
+    assert cli("validate", str(path)).exit_code == 0
+    planned = cli("plan", "--detailed-exitcode", str(path))
+    assert planned.exit_code == 0, planned.output + planned.stderr
