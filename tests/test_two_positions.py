@@ -188,3 +188,17 @@ def test_import_writes_each_position_and_the_file_plans_empty(
     assert cli("validate", str(path)).exit_code == 0
     planned = cli("plan", "--detailed-exitcode", str(path))
     assert planned.exit_code == 0, planned.output + planned.stderr
+
+
+def test_import_of_two_schedules_on_one_date_writes_the_date_twice_not_an_alias(
+    sb: SandboxServer, cli: Cli, tmp_path: Path
+) -> None:
+    sb.store.add_team_member(5679, 111, 23, status="C", position="Audio")
+    for member in sb.store.team_members(5679):
+        if member["person"] == 111:
+            sb.store.set_team_member(member["id"], status="C")
+    path = tmp_path / "jane.yaml"
+    assert cli("import", "planning-center", "--person", "111", "-o", str(path)).exit_code == 0
+    text = path.read_text(encoding="utf-8")
+    assert "*id" not in text and "&id" not in text
+    assert text.count("  - plan: 2026-12-13  # plan 5679\n") == 2
