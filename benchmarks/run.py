@@ -531,6 +531,7 @@ def bench_waits(quick: bool, tmp: Path) -> None:
     """Issue 24: where users wait, each figure beside its peer or floor (benchmarks/waits.py)."""
     sizes = waits.QUICK if quick else waits.Sizes()
     waits.bench_apply_growth(sizes, tmp, show, verdict, head)
+    waits.bench_import(sizes, tmp, show, verdict, head)
 
 
 class Tee:

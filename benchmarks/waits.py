@@ -35,9 +35,14 @@ Head = Callable[[str], None]
 class Sizes:
     creates: tuple[int, ...] = (1000, 4000, 10_000)
     parallelism: int = 8
+    import_schedules: int = 300
+    import_ids: int = (
+        400  # sessions and attendees of the guide; a schedule holds about half of each
+    )
+    ruamel_share: int = 10  # ruamel's writer (the writer before) is timed on 1/N of the schedules
 
 
-QUICK = Sizes(creates=(50, 200))
+QUICK = Sizes(creates=(50, 200), import_schedules=20, import_ids=40, ruamel_share=2)
 
 
 # -- apply of many creates ---------------------------------------------------------------------------------
@@ -89,7 +94,7 @@ def bench_apply_growth(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: 
     show(f"profile of the {z.creates[-1]:,} (innermost of ours)", profile)
     worst = max(growth)
     verdict(
-        "apply of 1k/4k/10k creates: growth per 4x at most 4.5x",
+        f"apply of {'/'.join(f'{n:,}' for n in z.creates)} creates: growth per 4x at most 4.5x",
         f"worst {worst:.2f}x",
         worst <= 4.5,
     )
@@ -114,3 +119,57 @@ def _per_4x(sizes: tuple[int, ...], walls: list[float]) -> list[float]:
         (walls[i + 1] / walls[i]) ** (math.log(4) / math.log(sizes[i + 1] / sizes[i]))
         for i in range(len(sizes) - 1)
     ]
+
+
+# -- import of a big guide ---------------------------------------------------------------------------------
+
+
+def bench_import(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Head) -> None:
+    """`import guidebook` in-process (reads, references, the writer) against PyYAML's C emitter writing the
+    same data (without the comments, which it cannot write)."""
+    import yaml  # requirements/bench.txt: PyYAML with libyaml
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    from provisioner.importing import importer
+    from provisioner.providers.guidebook.importer import GuidebookSource
+
+    n, ids = z.import_schedules, z.import_ids
+    head(f"import guidebook: one guide of {n} schedules, {ids} sessions and {ids} attendees")
+    seed = f"bench:guides=1,schedules={n},sessions={ids},attendees={ids}"
+    with SandboxProcess(str(tmp / "import.sqlite3"), seed) as sb:
+        provider = registry.get("guidebook").provider(sb.env())
+        with Sampler() as sampled:
+            cpu = time.process_time()
+            source = GuidebookSource(provider, 1001)
+            doc = source.fresh()
+            built = time.process_time()
+            text = importer.dump_fresh(doc)
+            done = time.process_time()
+    ours, write = done - cpu, done - built
+    lines = text.count("\n")
+    plain = yaml.load(text, Loader=yaml.CSafeLoader)
+    cpu = time.process_time()
+    yaml.dump(plain, Dumper=yaml.CSafeDumper, sort_keys=False, width=120)
+    peer = time.process_time() - cpu
+    part = CommentedSeq(doc["schedules"][: max(1, n // z.ruamel_share)])
+    sample = CommentedMap([("provider", "guidebook"), ("guide", 1001), ("schedules", part)])
+    cpu = time.process_time()
+    importer.dump(sample)
+    before = (time.process_time() - cpu) * n / len(part)
+    show("import (read, references, write), CPU", f"{ours:.2f} s for {lines:,} lines")
+    show("  of which the writer (importing/emit.py)", f"{write:.2f} s")
+    show(
+        f"  ruamel's writer, the writer before (1/{z.ruamel_share} of it, scaled)",
+        f"{before:.2f} s ({before / write:.1f}x the writer now)",
+    )
+    show("PyYAML C emitter, the same data (no comments)", f"{peer:.2f} s")
+    show(
+        "import / PyYAML C emitter (CPU)",
+        f"{ours / peer:.2f}x (the writer alone {write / peer:.2f}x)",
+    )
+    show("profile (innermost of ours)", sampled.lines())
+    verdict(
+        f"import of {n} schedules at most 2x the CPU of PyYAML's C emitter writing the same data",
+        f"{ours / peer:.2f}x",
+        ours / peer <= 2,
+    )

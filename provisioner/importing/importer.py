@@ -29,6 +29,7 @@ from provisioner.files.io import (
     regular_or_absent,
     write_text,
 )
+from provisioner.importing.emit import OFFSET, SEQUENCE, emit
 from provisioner.importing.merge import ImportResult, Source, merge
 
 __all__ = ["ImportResult", "Source", "out_option", "run_import"]
@@ -77,7 +78,7 @@ def run_import(source: Source, out: str | None, account: str | None = None) -> I
             doc.yaml_set_start_comment(f"yaml-language-server: $schema={ref}")
         items = doc.get(source.list_key) or []
         result = ImportResult(
-            dump(doc),
+            dump_fresh(doc),
             added=[source.label(i) for i in items],
             notes=list(source.notes),
             noun=source.noun,
@@ -133,6 +134,15 @@ def dump(doc: Any, *, sequence: int = 4, offset: int = 2) -> str:
     buf = io.StringIO()
     yaml.dump(doc, buf)
     return buf.getvalue()
+
+
+def dump_fresh(doc: Any) -> str:
+    """A fresh document as :func:`dump` writes it, through the fast writer when it can lay it out (issue 24:
+    ruamel's emitter was most of a big guide's import); byte for byte the same (tests/test_emit.py)."""
+    yaml = _round_trip()
+    yaml.indent(mapping=2, sequence=SEQUENCE, offset=OFFSET)
+    text = emit(doc, yaml)
+    return dump(doc) if text is None else text
 
 
 def schema_ref(target: Path | None) -> str | None:
