@@ -37,7 +37,7 @@ pytestmark = pytest.mark.skipif(
 
 def run_step(work: Path, env: dict[str, str], **inputs: str) -> tuple[dict[str, str], str, str]:
     """Run the step in ``work``; return its outputs (GITHUB_OUTPUT), its job summary and its stderr."""
-    runner = work.parent / f"runner-{inputs['command']}"
+    runner = work.parent / f"runner-{inputs['command']}-{len(list(work.parent.glob('runner-*')))}"
     runner.mkdir()
     shim = runner / "bin" / "provisioner"
     shim.parent.mkdir()
@@ -91,7 +91,7 @@ def step_inputs(
             env[name] = outputs.get(o[1], {}).get(o[2], "")
         else:
             env[name] = {
-                "EVENT_NAME": "push",
+                "EVENT_NAME": inputs.get("event", "push"),
                 "RUN_URL": "https://example.invalid/run/1",
                 "LOCK": str(ROOT / "requirements" / "runtime.txt"),
                 "SOURCE": str(ROOT),
@@ -136,10 +136,16 @@ def test_plan_then_apply_exactly_that_plan_then_drift(work: Path, sb: SandboxSer
     plan = json.loads((work / "plan.json").read_text())
     assert (plan["format_version"], plan["summary"]) == (1, {"create": 2, "update": 4, "delete": 2})
     assert {c["scope"] for c in plan["changes"]} == {"guide 47", "plan 5678"}
-    assert (
-        summary == (work / "plan.md").read_text()
-        and "Plan: 2 to create, 4 to update, 2 to delete." in summary
+    # the job summary is the report with one line after its summary: what happens next, on a push
+    then = (
+        "**What happens next:** the apply job waits for a reviewer of the `production` environment to "
+        "approve, then applies exactly this plan (refused whole if live changed since).\n\n"
     )
+    report = (work / "plan.md").read_text()
+    assert report.startswith(
+        "<!-- provisioner-plan -->\n### provisioner plan\n\n**Plan: 2 to create,"
+    )
+    assert summary == report.replace(" to delete.**\n\n", " to delete.**\n\n" + then, 1)
 
     sb.clear_requests()
     outputs, summary, _ = run_step(work, env, command="apply", plan_file="plan.json")
@@ -196,6 +202,19 @@ def test_an_unsafe_plan_sets_unsafe_and_its_reason_and_apply_refuses_it_reason_f
     )
     assert "production-force" in outputs["unsafe-reason"]
     assert outputs["labels"] == "provisioner:changes provisioner:unsafe"
+    assert (
+        "**What happens next:** this plan is not sent for approval: `apply` refuses it" in summary
+    )
+    outputs, summary, _ = run_step(
+        work, env, command="plan", targets="guide:47", event="pull_request"
+    )
+    assert outputs["unsafe"] == "true"
+    assert (
+        "**What happens next:** this plan is not sent for approval: `apply` refuses it without `--force`. "
+        "Change the YAML (or the scope's `safety:`) and push a change to this pull request; or, "
+        "deliberately, run the apply workflow by hand with `force` ticked, which waits for the approval "
+        "of the `production-force` environment.\n\n"
+    ) in summary
 
     sb.clear_requests()
     outputs, summary, _ = run_step(work, env, command="apply", plan_file="plan.json")
@@ -238,3 +257,28 @@ def test_the_action_leaves_the_callers_path_and_python_as_they_were(tmp_path: Pa
     assert shutil.which("python3", path=later_path) == shutil.which("python3")
     assert shutil.which("provisioner", path=later_path) != str(venv / "bin" / "provisioner")
     assert ACTION["outputs"]["provisioner-path"]["value"] == "${{ steps.install.outputs.path }}"
+
+
+def test_a_drift_issue_says_what_re_applying_would_do_and_what_happens_next(
+    work: Path, sb: SandboxServer
+) -> None:
+    """drift.yml: the detect job keeps the plan file, the report job renders the issue from it with show,
+    offline (no credentials in its environment), the "what happens next" line after the summary."""
+    outputs, _, _ = run_step(
+        work, sandbox_env(sb), command="drift", report_file="drift.md", plan_file="drift.json"
+    )
+    assert (outputs["exit-code"], outputs["has-changes"]) == ("2", "true")
+    sb.clear_requests()
+    outputs, summary, _ = run_step(
+        work, {}, command="show", plan_file="drift.json", report_file="shown.md", event="schedule"
+    )
+    assert sb.requests() == [] and outputs["exit-code"] == "0"
+    assert (work / "shown.md").read_text() == (work / "drift.md").read_text()
+    assert summary.startswith(
+        "<!-- provisioner-drift -->\n### provisioner drift\n\n"
+        "**Drift: re-applying the YAML would create 2, update 7 and delete 2.**\n\n"
+        "**What happens next:** to make live match the YAML again, run the apply workflow by hand; to keep "
+        "what live has, change the YAML in a pull request.\n\n"
+        "_Live differs from the YAML. Each row says what re-applying the YAML would do to live: "
+    )
+    assert outputs["summary-file"] if "summary-file" in outputs else outputs["comment-body"]

@@ -362,7 +362,7 @@ def test_review_output_gives_the_reason_in_the_yaml_field_names(
     )
     markdown = cli("plan", "--format", "markdown", str(path)).stdout
     assert (
-        "| response: pending → declined<br>reason: (none) → Out of town | reason, response differ | `"
+        "| reason: (none) → Out of town<br>response: pending → declined | reason, response differ | `"
         in markdown
         and "  # reason, response differ\n" in markdown
         and "decline" + "\\_reason" not in markdown

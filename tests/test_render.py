@@ -12,7 +12,7 @@ from provisioner.core.plan import Change, Plan, ScopeReport
 from provisioner.planning.words import described
 from provisioner.render import render as render_words
 from provisioner.render.buffer import SizedBuffer
-from provisioner.render.markdown import LIMIT, MARKER, TABLE_ROWS, render_markdown
+from provisioner.render.markdown import LIMIT, MARKER, NO_LINK, TABLE_ROWS, render_markdown
 from provisioner.render.text import render_text
 from tests.helpers import ident
 
@@ -173,9 +173,9 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 
 | action | key | changes | reason | source |
 |---|---|---|---|---|
-| 🗑️ **delete** | Old Team | attendees: −carol@example.com (8) −9<br>sessions: −Workshop B (2) | not declared (prune) |  |
-| ✏️ update | Sales Team | sessions: +Opening Keynote (13) −Workshop B (2)<br>attendees: +bob@example.com (7) | attendees, sessions differ | `schedules/summit.yaml:12` |
-| ➕ create | New Team | attendees: +carol@example.com (8)<br>sessions: +Lunch (14) | missing in live | `schedules/summit.yaml:30` |
+| 🗑️ **delete** | Old Team | attendees: **remove** −carol<!-- -->@example.com (8), −9<br>sessions: **remove** −Workshop B (2) | not declared (prune) |  |
+| ✏️ update | Sales Team | attendees: **add** +bob<!-- -->@example.com (7)<br>sessions: **add** +Opening Keynote (13); **remove** −Workshop B (2) | attendees, sessions differ | `schedules/summit.yaml:12` |
+| ➕ create | New Team | attendees: **add** +carol<!-- -->@example.com (8)<br>sessions: **add** +Lunch (14) | missing in live | `schedules/summit.yaml:30` |
 
 #### planning\_center · person 111
 
@@ -190,14 +190,14 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 | 🗑️ **delete** | John Smith (person 222) / Tech (team 23) | status: C → (none) | not declared (prune) |  |
 | ➕ create | Jane Doe (person 111) / Band (team 22) | position: (none) → Vocals<br>status: (none) → U | missing in live | `schedules/band.yaml:7` |
 
-#### Per-person impact
+<details><summary>Per-person impact (7 lines in 3 scopes)</summary>
 
 **guidebook · guide 47**
 
-- alice@example.com: +Opening Keynote, −Workshop B
+- alice<!-- -->@example.com: +Opening Keynote, −Workshop B
 - attendee 9: −Workshop B
-- bob@example.com: +Opening Keynote
-- carol@example.com: +Lunch, −Workshop B
+- bob<!-- -->@example.com: +Opening Keynote
+- carol<!-- -->@example.com: +Lunch, −Workshop B
 
 **planning\_center · person 111**
 
@@ -207,6 +207,8 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 
 - Jane Doe on Dec 6 Band: added as Vocals (unconfirmed)
 - John Smith on Dec 6 Tech: removed
+
+</details>
 
 **Warnings**
 
@@ -225,11 +227,11 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 
 ~ update Sales Team  [guidebook · guide 47, schedules/summit.yaml:12]
   # attendees, sessions differ
+  attendees:
++   bob@example.com (7)
   sessions:
 +   Opening Keynote (13)
 -   Workshop B (2)
-  attendees:
-+   bob@example.com (7)
 
 + create New Team  [guidebook · guide 47, schedules/summit.yaml:30]
   # missing in live
@@ -266,8 +268,8 @@ SMALL_TEXT = """guidebook · guide 47  UNSAFE
       attendees: -carol@example.com (8) -9
       sessions: -Workshop B (2)
   ~ update 'Sales Team'  # attendees, sessions differ  (schedules/summit.yaml:12)
-      sessions: +Opening Keynote (13) -Workshop B (2)
       attendees: +bob@example.com (7)
+      sessions: +Opening Keynote (13) -Workshop B (2)
   + create 'New Team'  # missing in live  (schedules/summit.yaml:30)
       attendees: +carol@example.com (8)
       sessions: +Lunch (14)
@@ -397,7 +399,7 @@ def test_markdown_makes_names_from_live_services_inert() -> None:
     )
     out = md(Plan((c,)))
     assert (
-        "| ➕ create | A\\|B &lt;b&gt; | sessions: +&lt;img src=x&gt; \\| \\*Bold\\* \\`x\\` (13) "
+        "| ➕ create | A\\|B &lt;b&gt; | sessions: **add** +&lt;img src=x&gt; \\| \\*Bold\\* \\`x\\` (13) "
         "| missing in live | `s\\|x.yaml:1` |\n"
     ) in out
     assert "- @\u200boctocat: +&lt;img src=x&gt; \\| \\*Bold\\* \\`x\\`\n" in out
@@ -425,20 +427,23 @@ def test_markdown_folds_rows_and_people_beyond_the_first_into_details() -> None:
     )
     assert (
         "<details><summary>3 more people in guidebook · guide 47</summary>\n\n- attendee 27: +Opening Keynote\n"
-        "- bob@example.com: +Opening Keynote\n- carol@example.com: +Opening Keynote\n\n</details>\n"
+        "- bob<!-- -->@example.com: +Opening Keynote\n- carol<!-- -->@example.com: +Opening Keynote\n\n"
+        "</details>\n"
     ) in out
-    assert out.count("<details>") == out.count("</details>") == 3
+    assert out.count("<details>") == out.count("</details>") == 4
 
 
 def test_markdown_cells_cut_long_lists() -> None:
     c = gb("delete", "Big", {"attendees": {"add": [], "remove": list(range(100, 115))}}, reason="r")
     row = next(line for line in md(Plan((c,))).splitlines() if line.startswith("| 🗑️"))
-    assert "attendees: −100 −101 −102 −103 −104 −105 −106 −107 −108 −109 … 5 more |" in row
+    assert (
+        "attendees: **remove** −100, −101, −102, −103, −104, −105, −106, −107, −108, −109, … 5 more |"
+    ) in row
 
 
 SMALL_TRUNCATED_TAIL = """\
-| ➕ create | New Team | attendees: +carol@example.com (8)<br>sessions: +Lunch (14) | missing in live | \
-`schedules/summit.yaml:30` |
+| ➕ create | New Team | attendees: **add** +carol<!-- -->@example.com (8)<br>sessions: **add** +Lunch (14) | \
+missing in live | `schedules/summit.yaml:30` |
 
 
 > [!NOTE]
@@ -448,8 +453,8 @@ SMALL_TRUNCATED_TAIL = """\
 
 
 def test_markdown_truncates_at_a_row_boundary_with_a_note() -> None:
-    out = md(small_plan(), limit=1450)
-    assert len(out) <= 1450
+    out = md(small_plan(), limit=1550)
+    assert len(out) <= 1550
     assert out.endswith(SMALL_TRUNCATED_TAIL)
     kept = SMALL_MARKDOWN[: SMALL_MARKDOWN.index("#### planning")]
     assert out == kept + "\n" + SMALL_TRUNCATED_TAIL[SMALL_TRUNCATED_TAIL.index("> [!NOTE]") :]
@@ -593,22 +598,22 @@ def test_markdown_untrusted_text_cannot_break_out_anywhere() -> None:
     fence, body = re.search(r"\n(`{3,})diff\n(.*?)\n\1\n\n</details>\n$", out, re.S).groups()  # type: ignore[union-attr]
     assert fence == "``````"
     outside = out.replace(body, "")
-    assert outside.count("<!--") == 1
-    assert outside.count("<details>") == outside.count("</details>") == 2
-    assert outside.count("<summary>") == outside.count("</summary>") == 2
+    assert outside.replace(NO_LINK, "").count("<!--") == 1  # NO_LINK only before an e-mail's "@"
+    assert outside.count("<details>") == outside.count("</details>") == 3
+    assert outside.count("<summary>") == outside.count("</summary>") == 3
     # headings, HTML comments and <details> are only the renderer's own
     assert [line for line in lines if line.startswith("#")] == [
         "### provisioner plan",
         "#### guidebook · guide 47 — ⛔ unsafe",
         "#### planning\\_center · person 111",
-        "#### Per-person impact",
     ]
     # table rows: one line each, exactly five cells
     rows = [line for line in lines if line.startswith("|")]
     assert all(len(re.findall(r"(?<!\\)\|", row)) == 6 for row in rows), rows
     assert (
         "| ➕ create | x \\`\\`\\` &lt;/details&gt; \\# Injected heading | "
-        "sessions: +\\`\\`\\`\\`\\` &lt;!-- hide (13) +Lunch break (14)<br>attendees: +- nested \\# heading (6) | "
+        "attendees: **add** +- nested \\# heading (6)<br>"
+        "sessions: **add** +\\`\\`\\`\\`\\` &lt;!-- hide (13), +Lunch break (14) | "
         "missing - injected item &lt;!-- | `s.yaml:1 \\| x \\| 'y'` |"
     ) in rows
     # list items: one line each, no nested list, heading or mention
@@ -727,10 +732,10 @@ def test_markdown_changes_and_impact_come_before_a_capped_list_of_warnings() -> 
     assert len(out) <= LIMIT
     assert out.count("| ➕ create | Schedule ") == 300  # every change, none crowded out
     assert "table rows" not in out and "per-person impact" not in out
-    changes, rest = out.split("#### Per-person impact\n\n")
+    changes, rest = out.split("<details><summary>Per-person impact (")
     assert "⚠️" not in changes
     impact, warnings = rest.split("**Warnings**\n\n")
-    assert "- alice@example.com: +Lunch, +Opening Keynote\n" in impact
+    assert "- alice<!-- -->@example.com: +Lunch, +Opening Keynote\n" in impact
     visible, folded = warnings.split("\n<details><summary>… and 7,486 more warnings</summary>\n\n")
     assert visible.splitlines() == [
         f"- ⚠️ guide 47 'Schedule 000': session {j} overlaps session {j + 1}" for j in range(20)
@@ -792,9 +797,50 @@ def test_drift_markdown_has_its_own_marker_and_words() -> None:
     out = md(small_plan(), title="Drift")
     assert out.startswith(
         "<!-- provisioner-drift -->\n### provisioner drift\n\n"
-        "**Drift: 2 to create, 2 to update, 2 to delete.**\n\n"
+        "**Drift: re-applying the YAML would create 2, update 2 and delete 2.**\n\n"
+        "_Live differs from the YAML. Each row says what re-applying the YAML would do to live: "
+        "**add** what the YAML has and live lacks, **remove** what live has and the YAML does not._\n\n"
     )
+    assert "<details><summary>What re-applying would change per person (7 lines in 3 scopes)" in out
     assert MARKER not in out and "Plan:" not in out
     short = md(small_plan(), title="Drift", limit=1450)
     assert short.endswith("The full report is in `provisioner drift --format json`.\n")
     assert md(small_plan()).startswith(f"{MARKER}\n### provisioner plan\n\n**Plan: 2 to create")
+
+
+# GitHub's autolinker (cmark-gfm's autolink extension) makes a link of any run of [\w.+-] followed by "@" and a
+# domain within one text node, the sign before it included: "+carol@example.com" and "−carol@…" would read alike.
+_AUTOLINKED_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def _markdown_text(out: str) -> str:
+    """The parts of a comment that GitHub parses as markdown text: no code fence, no raw HTML line."""
+    fence = re.search(r"\n(`{3,})diff\n.*?\n\1\n", out, re.S)
+    text = out.replace(fence[0], "\n") if fence else out
+    return "\n".join(line for line in text.splitlines() if not line.startswith("<"))
+
+
+def test_markdown_emails_are_no_links_and_additions_and_removals_have_words() -> None:
+    out = md(small_plan())
+    assert not _AUTOLINKED_EMAIL.search(_markdown_text(out))
+    assert "attendees: **remove** −carol<!-- -->@example.com (8), −9<br>" in out
+    assert "attendees: **add** +carol<!-- -->@example.com (8)<br>" in out
+    assert (
+        "+   carol@example.com (8)\n" in out
+    )  # in the diff block, where nothing is linked, as it is
+    # the impact is folded, its size in the summary, after the tables
+    tables, impact = out.split(
+        "<details><summary>Per-person impact (7 lines in 3 scopes)</summary>\n\n"
+    )
+    assert "| ➕ create | New Team |" in tables and "- alice" not in tables
+    assert impact.index("- carol<!-- -->@example.com: +Lunch, −Workshop B\n") < impact.index(
+        "</details>"
+    )
+
+
+def test_markdown_as_github_renders_it_links_no_email() -> None:
+    """The same, through GitHub's own markdown library where it is installed (cmarkgfm, not a dependency)."""
+    cmarkgfm = pytest.importorskip("cmarkgfm")
+    html = cmarkgfm.github_flavored_markdown_to_html(md(small_plan()), options=(1 << 17))  # UNSAFE
+    assert "mailto:" not in html
+    assert "<td>attendees: <strong>add</strong> +carol<!-- -->@example.com (8)<br>" in html

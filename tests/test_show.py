@@ -43,7 +43,9 @@ def test_show_prints_what_plan_printed_with_causes_names_and_impact(
     assert made.exit_code == 0, made.stderr
     assert "Sales Team" in made.stdout and "VIP Speakers" in made.stdout
     if fmt != "json":
-        assert "alice@example.com" in made.stdout  # names, read from live when the plan was made
+        assert (
+            "alice" in made.stdout and "example.com" in made.stdout
+        )  # names, read from live when the plan was made
     assert offline("show", str(out), "--format", fmt, monkeypatch=monkeypatch, sb=sb) == (
         0,
         made.stdout,
@@ -113,3 +115,29 @@ def test_a_file_that_is_not_a_plan_is_one_line_and_exit_1(
     if content is not None:
         f.write_text(content)
     assert offline("show", str(f), monkeypatch=monkeypatch, sb=sb) == (1, "", said.format(f=f))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("command", ["plan", "drift"])
+@pytest.mark.parametrize("fmt", ["markdown", "text", "json"])
+def test_show_of_the_example_schedules_is_byte_for_byte_what_was_printed(
+    cli: Cli,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sb: SandboxServer,
+    fmt: str,
+    command: str,
+) -> None:
+    """The examples hold updates of several fields at once (a response and its reason, a position and a
+    status): a plan file keeps each change as key-sorted JSON, and show still prints them in plan's order."""
+    out = tmp_path / "saved.json"
+    made = cli(command, str(ROOT / "schedules"), "--format", fmt, "--out", str(out))
+    assert made.exit_code == (0 if command == "plan" else 2), made.stderr
+    assert "reason" in made.stdout and "response" in made.stdout
+    assert offline("show", str(out), "--format", fmt, monkeypatch=monkeypatch, sb=sb) == (
+        0,
+        made.stdout,
+        "",
+    )

@@ -36,6 +36,7 @@ OVERRIDE = (
 )
 @click.option("--plan-file", type=click.Path(dir_okay=False), help="The JSON plan it wrote.")
 @click.option("--run-url", default="", help="The workflow run, linked from the comment.")
+@click.option("--event", default="", help="The event that started the run (github.event_name).")
 @click.option(
     "--body", "body_file", type=click.Path(dir_okay=False), required=True, help="Markdown out."
 )
@@ -48,6 +49,7 @@ def action_report(
     errors_file: str,
     plan_file: str | None,
     run_url: str,
+    event: str,
     body_file: str,
 ) -> None:
     """Write the comment body; print the step outputs."""
@@ -57,16 +59,19 @@ def action_report(
     output, errors = _read(output_file), _read(errors_file)
     plan = _plan(plan_file) if command == "plan" and rc in (0, 2) else {}
     unsafe = [v for s in plan.get("scopes", []) for v in s.get("violations", [])]
+    shown = _plan(plan_file) if command == "show" and rc == 0 else {}
+    said = "drift" if shown.get("command") == "drift" and shown.get("changes") else command
+    then = comment.next_step(said, rc if said == command else 2, event, bool(unsafe))
     if command == "apply":
-        body = comment.apply_comment(rc, output, errors, run_url)
+        body = comment.apply_comment(rc, output, errors, run_url, then=then)
         applied, failed, skipped = comment.counts(output) or (0, 0, 0)
         click.echo(f"applied={applied}\nfailed={failed}\nskipped={skipped}")
     elif rc not in (0, 2) or (rc == 2 and command not in ("plan", "drift")):
-        body = comment.failure_comment(command, rc, output, errors, run_url)
+        body = comment.failure_comment(command, rc, output, errors, run_url, then=then)
     elif fmt == "markdown":
-        body = fit(output, LIMIT, comment.CUT)
+        body = fit(comment.with_then(output, then), LIMIT, comment.CUT)
     else:
-        body = comment.text_comment(output)
+        body = fit(comment.with_then(comment.text_comment(output), then), LIMIT, comment.CUT)
     Path(body_file).write_text(body, encoding="utf-8")
     click.echo(f"unsafe={'true' if unsafe else 'false'}")
     if unsafe:

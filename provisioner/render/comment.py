@@ -61,7 +61,14 @@ def reasons(output: str, errors: str) -> list[str]:
 
 
 def apply_comment(
-    rc: int, output: str, errors: str, run_url: str, *, limit: int = LIMIT, marker: str = ""
+    rc: int,
+    output: str,
+    errors: str,
+    run_url: str,
+    *,
+    limit: int = LIMIT,
+    marker: str = "",
+    then: str = "",
 ) -> str:
     """After `apply`: a heading with the outcome, the reason (when it failed), the counts and the result table,
     then the output folded."""
@@ -79,18 +86,27 @@ def apply_comment(
         f"**Applied {applied:,}, failed {failed:,}, skipped {skipped:,}** ([workflow run]({run_url}))."
     )
     head.append("")
+    head += _then(then)
     head += _table(outcomes(output))
     return _with_output("\n".join(head) + "\n", output, errors, limit)
 
 
 def failure_comment(
-    command: str, rc: int, output: str, errors: str, run_url: str, *, limit: int = LIMIT
+    command: str,
+    rc: int,
+    output: str,
+    errors: str,
+    run_url: str,
+    *,
+    limit: int = LIMIT,
+    then: str = "",
 ) -> str:
     """`validate`, `plan` or `drift` that failed: the reason first, then the output folded."""
     head = [f"### ❌ provisioner {command} failed (exit {rc})", ""]
     head += _reason_block(reasons(output, errors))
     head.append(f"[workflow run]({run_url})")
     head.append("")
+    head += _then(then)
     return _with_output("\n".join(head) + "\n", output, errors, limit)
 
 
@@ -98,6 +114,62 @@ def text_comment(output: str, *, limit: int = LIMIT) -> str:
     """A text or json report as a code block."""
     fence = fence_for([output])
     return fit(f"{fence}\n{output.rstrip()}\n{fence}\n", limit, CUT)
+
+
+def with_then(markdown: str, then: str) -> str:
+    """A plan or drift report with the "what happens next" line after its summary paragraph (the first bold
+    line), where a reviewer reads first; before everything when there is no such line."""
+    if not then:
+        return markdown
+    start = markdown.find("\n**")
+    end = markdown.find("\n\n", start + 1) if start >= 0 else -1
+    if end < 0:
+        return "\n".join(_then(then)) + "\n" + markdown
+    return markdown[: end + 2] + "\n".join(_then(then)) + "\n" + markdown[end + 2 :]
+
+
+def _then(text: str) -> list[str]:
+    return [f"**What happens next:** {text}", ""] if text else []
+
+
+def next_step(command: str, rc: int, event: str, unsafe: bool) -> str:
+    """One line on what comes after this run, in the terms of this repository's workflows
+    (docs/workflows.md): merge, approval, the refused override, re-applying after drift."""
+    on_pr = event == "pull_request"
+    if command in ("validate", "plan", "drift", "show") and rc not in (0, 2):
+        return "fix what the reason above says and push again; the check runs again on every push."
+    if command == "apply":
+        if rc == 0:
+            return "nothing to do; the drift workflow keeps comparing live with the YAML."
+        return (
+            "fix what the reason above says (in the YAML, by a pull request, or in the service), then "
+            "re-run the apply workflow: it plans again, so what was applied is not applied twice."
+        )
+    if command == "drift" or (command == "show" and rc == 2):
+        return (
+            "to make live match the YAML again, run the apply workflow by hand; to keep what live has, "
+            "change the YAML in a pull request."
+        )
+    if command != "plan":
+        return ""
+    if unsafe:
+        where = "push a change to this pull request" if on_pr else "push a change"
+        return (
+            f"this plan is not sent for approval: `apply` refuses it without `--force`. Change the YAML (or "
+            f"the scope's `safety:`) and {where}; or, deliberately, run the apply workflow by hand with "
+            "`force` ticked, which waits for the approval of the `production-force` environment."
+        )
+    if rc == 0:
+        return "nothing: live already matches the YAML." if on_pr else ""
+    if on_pr:
+        return (
+            "when this pull request is merged, the apply workflow plans it again and applies it once a "
+            "reviewer of the `production` environment approves."
+        )
+    return (
+        "the apply job waits for a reviewer of the `production` environment to approve, then applies "
+        "exactly this plan (refused whole if live changed since)."
+    )
 
 
 def _reason_block(lines: list[str]) -> list[str]:

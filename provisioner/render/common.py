@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from provisioner.core.plan import Plan, ScopeId, by_cause, by_scope
+from provisioner.core.plan import Change, Plan, ScopeId, Words, by_cause, by_scope
 from provisioner.core.words import natural, value_text
 
 __all__ = ["ScopeId", "by_cause", "by_scope", "natural", "value_text"]
@@ -86,6 +86,15 @@ def describe_field(
     if limit is not None and len(parts) > limit:
         parts = [*parts[:limit], f"… {len(parts) - limit} more"]
     return " ".join(parts) or "(empty)"
+
+
+def field_diffs(change: Change, words: Words) -> list[tuple[str, dict[str, Any]]]:
+    """A change's fields by their shown names, as its reason lists them (``reason, response differ``). A plan
+    file stores each change as canonical, key-sorted JSON: an order of their own would not survive it, and
+    `show` must print what `plan` printed."""
+    return sorted(
+        change.fields.items(), key=lambda item: (words.field_name(change, item[0]), item[0])
+    )
 
 
 def count(n: int, one: str, many: str | None = None) -> str:

@@ -17,19 +17,21 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from typing import TextIO
+from typing import Any, TextIO
 
 from provisioner.core.plan import Change, Plan, Words
 from provisioner.render.buffer import SizedBuffer
 from provisioner.render.common import (
     CAUSE_TAGS,
     CAUSE_TITLES,
+    Labels,
     ScopeId,
     by_cause,
     by_scope,
     cause_counts,
     count,
     describe_field,
+    field_diffs,
     label,
     one_line,
     scope_title,
@@ -64,6 +66,11 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#$])")
 _BLOCK_START = re.compile(r"^([-+])|^(\d+)([.)])")  # would start a nested list in a list item
 _REFERENCE = re.compile(r"(?<![\w.])([@#])(?=\w)")  # @mention, #123 issue reference
 _BACKTICKS = re.compile(r"`+")
+# GitHub links every e-mail address in markdown text (including a "+" or "-" sign before it, so "+jane@…" and
+# "−jane@…" become two alike blue links). An empty HTML comment before the "@" splits the text node its
+# autolinker reads, and the address still reads and copies as it was.
+_EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-])")
+NO_LINK = "<!-- -->"
 
 
 def render_markdown(
@@ -76,6 +83,8 @@ def render_markdown(
     b.add(f"{marker}\n### provisioner {title.lower()}\n\n**{_summary(plan, drift)}**{counts}\n\n")
     if note:
         b.add(f"_{md(note)} Other scopes were not read._\n\n")
+    if drift and not plan.empty:
+        b.add(DRIFT_READING)
     if plan.duplicates and not plan.empty:  # else only the warnings, at the end, would say so
         b.add(
             f"_Also {count(len(plan.duplicates), 'duplicate')} in live that no change removes (prune is off); "
@@ -89,7 +98,7 @@ def render_markdown(
             b.add(f"### {CAUSE_TITLES[cause]}\n\n" + ("" if part.changes else "None.\n\n"))
         for scope, changes in by_scope(part):
             _scope_table(b, scope, changes, scope in unsafe, plan.words, scope_titles(plan))
-        _impact(b, part, cause)
+        _impact(b, part, cause, drift)
     _warnings(b, plan)
     _detail(b, plan)
     out.write(b.text())
@@ -105,7 +114,18 @@ def _summary(plan: Plan, drift: bool) -> str:
     if plan.empty:
         return "No drift: live state matches the YAML."
     s = plan.summary
-    return f"Drift: {s['create']} to create, {s['update']} to update, {s['delete']} to delete."
+    return (
+        f"Drift: re-applying the YAML would create {s['create']}, update {s['update']} and delete "
+        f"{s['delete']}."
+    )
+
+
+# A drift table lists what re-applying the YAML would do, which is the reverse of what happened in live: a
+# session someone added in live is a "remove" here. Said once, above the tables, so "−" never reads as a loss.
+DRIFT_READING = (
+    "_Live differs from the YAML. Each row says what re-applying the YAML would do to live: "
+    "**add** what the YAML has and live lacks, **remove** what live has and the YAML does not._\n\n"
+)
 
 
 def md(text: str, *, item: bool = False) -> str:
@@ -114,7 +134,7 @@ def md(text: str, *, item: bool = False) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", html.escape(one_line(text).strip(), quote=False))
     if item:
         text = _BLOCK_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
-    return _REFERENCE.sub("\\1\u200b", text)
+    return _EMAIL_AT.sub(f"{NO_LINK}@", _REFERENCE.sub("\\1\u200b", text))
 
 
 def html_text(text: str) -> str:
@@ -215,8 +235,8 @@ def _scope_table(
 
 def _row(c: Change, words: Words) -> str:
     changes = "<br>".join(
-        f"{md(words.field_name(c, n))}: {md(describe_field(n, d, c.labels, minus='−', limit=CELL_ITEMS))}"
-        for n, d in c.fields.items()
+        f"{md(words.field_name(c, n))}: {_cell_field(n, d, c.labels)}"
+        for n, d in field_diffs(c, words)
     )
     reason = md(shown_reason(c, words))
     return (
@@ -224,16 +244,37 @@ def _row(c: Change, words: Words) -> str:
     )
 
 
+def _cell_field(name: str, diff: dict[str, Any], labels: Labels) -> str:
+    """A field's change in a table cell. A list says in words and signs what it adds and removes
+    (``**add** +Jane (13), +Bob (7); **remove** −Carol (8)``), so the two never depend on colour; each part
+    lists at most ``CELL_ITEMS`` items and counts the rest."""
+    if "add" not in diff:
+        return md(describe_field(name, diff, labels))
+    table = labels.get(name, {})
+    parts = []
+    for verb, sign, items in (("add", "+", diff["add"]), ("remove", "−", diff["remove"])):
+        if items:
+            shown = [md(f"{sign}{label(i, table)}") for i in items[:CELL_ITEMS]]
+            more = [f"… {len(items) - CELL_ITEMS:,} more"] if len(items) > CELL_ITEMS else []
+            parts.append(f"**{verb}** " + ", ".join(shown + more))
+    return "; ".join(parts) or "(empty)"
+
+
 def _code(text: str | None) -> str:
     """A code span in a table cell: one line, no backtick to end it, pipes escaped for the table."""
     return "`" + one_line(text).replace("`", "'").replace("|", "\\|") + "`" if text else ""
 
 
-def _impact(b: SizedBuffer, plan: Plan, cause: str | None) -> None:
+def _impact(b: SizedBuffer, plan: Plan, cause: str | None, drift: bool = False) -> None:
     impacts = plan_impact(plan, cause)
     if not impacts:
         return
-    b.add("#### Per-person impact\n\n")
+    # Folded, with its size in the summary: the tables above already say what changes; this says it per
+    # person, for a reviewer who wants to check someone in particular.
+    lines = count(sum(len(i.lines) for i in impacts), "line")
+    scopes = count(len(impacts), "scope")
+    what = "What re-applying would change per person" if drift else "Per-person impact"
+    b.open(f"<details><summary>{what} ({lines} in {scopes})</summary>\n\n", "</details>\n\n")
     for impact in impacts:
         title = scope_title(impact.scope, scope_titles(plan))
         b.add(f"**{md(title)}**\n\n")
@@ -241,6 +282,7 @@ def _impact(b: SizedBuffer, plan: Plan, cause: str | None) -> None:
         _folded(
             b, [f"- {md(line, item=True)}\n" for line in impact.lines], IMPACT_LINES, more, "person"
         )
+    b.close()
 
 
 def _detail(b: SizedBuffer, plan: Plan) -> None:
@@ -282,7 +324,7 @@ def _detail_lines(c: Change, words: Words, titles: dict[ScopeId, str] | None) ->
     where = scope_title((c.provider, c.scope), titles)
     yield f"{SIGNS[c.action]} {c.action} {named_key(c)}  [{where}{source}{tag}]"
     yield f"  # {shown_reason(c, words)}"
-    for name, diff in c.fields.items():
+    for name, diff in field_diffs(c, words):
         yield f"  {words.field_name(c, name)}:"
         if "add" in diff:
             table = c.labels.get(name, {})

@@ -19,6 +19,7 @@ from provisioner.render.common import (
     cause_counts,
     count,
     describe_field,
+    field_diffs,
     scope_title,
     scope_titles,
     unsafe_scopes,
@@ -81,7 +82,7 @@ def change_lines(change: Change, words: Words, color: bool = False) -> Iterator[
         else ""
     )
     yield head + tag + paint(f"  # {shown_reason(change, words)}{where}", "dim", color=color)
-    for name, diff in change.fields.items():
+    for name, diff in field_diffs(change, words):
         yield visible(
             f"      {words.field_name(change, name)}: {describe_field(name, diff, change.labels)}"
         )
