@@ -75,10 +75,12 @@ lock: $(BIN)/python
 	$(LOCK) requirements/actionlint.in -o requirements/actionlint.txt
 	$(LOCK) requirements/bench.in -o requirements/bench.txt
 
-## bench: the whole benchmark run; it writes benchmarks/RESULTS.md (machine, command, date and every figure)
+## bench: the whole benchmark run; it writes benchmarks/RESULTS.md (machine, command, date and every figure),
+## then the Planning Center names section (request counts of ids and names, and of ids before names existed)
 bench: install
 	$(PIP) --require-hashes -r requirements/bench.txt
 	$(BIN)/python benchmarks/run.py --write benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/names.py --baseline 345641b --write benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache build dist

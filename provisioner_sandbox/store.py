@@ -23,7 +23,13 @@ SCHEMA = (
     + blockouts.SCHEMA
 )
 TABLES = (*gb.TABLES, *pco.TABLES, *blockouts.TABLES)
-_FOLDED = ("gb_schedule_sessions", "gb_schedule_attendees", "gb_schedules", "pco_declined_times")
+_FOLDED = (
+    "gb_schedule_sessions",
+    "gb_schedule_attendees",
+    "gb_schedules",
+    "pco_declined_times",
+    "pco_whole_only",
+)
 
 
 class Store(gb.GuidebookStore, pco.PlanningCenterStore, blockouts.BlockoutStore):
@@ -49,6 +55,8 @@ class Store(gb.GuidebookStore, pco.PlanningCenterStore, blockouts.BlockoutStore)
             "SELECT plan_person, plan_time FROM pco_declined_times ORDER BY 1, 2"
         ):
             declined.setdefault(member, []).append(plan_time)
+        whole_only = {r[0] for r in self.tuples("SELECT plan_person FROM pco_whole_only")}
         for row in out["pco_plan_people"]:
             row["declined_times"] = declined.get(row["id"], [])
+            row["partial_allowed"] = row["id"] not in whole_only
         return out

@@ -58,7 +58,8 @@ def test_same_guide_in_two_accounts_is_two_scopes(
         ("east/guide 47", "east", "Sales Team"),
         ("guide 47", None, "Sales Team"),
     ]
-    assert "guidebook · east/guide 47" in cli("plan", str(d)).stdout
+    assert "\nSummit 2026 (guide 47)\n" in cli("plan", str(d)).stdout
+    assert cli("plan", str(d)).stdout.startswith("Summit 2026 (east/guide 47)\n")
 
 
 def test_an_account_reads_only_its_suffixed_variables(
@@ -88,10 +89,10 @@ def test_daily_budgets_are_per_account(
     monkeypatch.setenv("PROVISIONER_GUIDEBOOK_BUDGET_EAST", "2")
     result = cli("apply", "--auto-approve", str(d))
     assert result.exit_code == 1
-    assert "This apply will use about 5 Guidebook requests (budget 10000/day)." in result.stderr
-    assert "This apply will use about 5 Guidebook (east) requests (budget 2/day)." in result.stderr
+    assert "This apply will use about 6 Guidebook requests (budget 10000/day)." in result.stderr
+    assert "This apply will use about 6 Guidebook (east) requests (budget 2/day)." in result.stderr
     assert (
-        "refusing to apply: about 5 Guidebook (east) requests is more than the budget of 2 a day "
+        "refusing to apply: about 6 Guidebook (east) requests is more than the budget of 2 a day "
         "(PROVISIONER_GUIDEBOOK_BUDGET_EAST)"
     ) in result.stderr
     assert [r for r in sb.requests() if r["method"] != "GET"] == []

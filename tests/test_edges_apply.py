@@ -29,7 +29,7 @@ def everything_and_crew(sb: Any) -> str:
         lines.append(
             f"  - {{name: {row['name']!r}, attendees: {row['attendees']}, sessions: {row['sessions']}}}"
         )
-    return "\n".join([*lines, "  - {name: Crew, attendees: [6], sessions: [13]}", ""])
+    return "\n".join([*lines, "  - {name: Crew, attendees: [5], sessions: [13]}", ""])
 
 
 def requests(sb: Any, method: str) -> list[dict[str, Any]]:

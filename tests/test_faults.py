@@ -197,8 +197,8 @@ def test_spent_daily_budget_skips_the_rest_instead_of_failing_each(
 
     (tmp_path / "s.yaml").write_text(textwrap.dedent(CHANGES), encoding="utf-8")
     with SandboxServer(
-        today=TODAY, seed="demo", guidebook_daily_limit=4
-    ) as sb:  # plan reads 3, one write, then 429
+        today=TODAY, seed="demo", guidebook_daily_limit=5
+    ) as sb:  # plan reads 3 and the guide (its name titles the scope), one write, then 429
         monkeypatch.setenv("GUIDEBOOK_API_KEY", GUIDEBOOK_KEY)
         monkeypatch.setenv("GUIDEBOOK_API_URL", sb.guidebook_url)
         result = CliRunner().invoke(

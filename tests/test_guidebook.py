@@ -213,7 +213,7 @@ def test_one_failed_change_does_not_stop_the_others(
     d = write(
         "s.yaml",
         "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-        "  - {name: A, attendees: [6], sessions: [13]}\n"
+        "  - {name: A, attendees: [5], sessions: [13]}\n"
         "  - {name: Sales Team, attendees: [6], sessions: [13]}\n",
     )
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
@@ -311,26 +311,32 @@ def test_confirmation_required_without_a_terminal(
     assert writes(sb) == []
 
 
-def test_impact_is_exact_over_the_whole_guide(cli: Cli, sb: SandboxServer, write: Write) -> None:
-    # Carol (8) already sees 13, 15, 40 through VIP Speakers; Bob (7) already sees 13, 14, 40 through Sales Team
-    # and 15 through Engineering: adding him to VIP Speakers changes nothing he sees.
+def test_impact_is_the_difference_between_the_old_schedule_and_the_new_one(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """Issue 20 #1: one schedule per attendee, so no union: bob (7) swaps Sales Team (13, 14, 40) for VIP
+    Speakers (13, 15, 40) and carol (8) the other way round; each sees exactly the new schedule's sessions.
+    (The old test asserted that adding bob to a second schedule "changes nothing he sees".)"""
     d = write(
         "s.yaml",
         "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-        "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12, 8], sessions: [13, 14, 40]}\n"
-        "  - {name: VIP Speakers, attendees: [8, 20, 21, 7], sessions: [13, 15, 40]}\n",
+        "  - {name: Sales Team, attendees: [6, 10, 11, 12, 8], sessions: [13, 14, 40]}\n"
+        "  - {name: VIP Speakers, attendees: [20, 21, 7], sessions: [13, 15, 40]}\n",
     )
     result = cli("plan", str(d), "--format", "json")
     assert json.loads(result.stdout)["impact"] == [
         {
             "provider": "guidebook",
             "scope": "guide 47",
-            "people": [{"person": 8, "gain": [14], "lose": []}],
+            "people": [
+                {"person": 7, "gain": [15], "lose": [14]},
+                {"person": 8, "gain": [14], "lose": [15]},
+            ],
         },
     ]
     markdown = cli("plan", str(d), "--format", "markdown").stdout
-    assert "- carol<!-- -->@example.com: +Workshop A\n" in markdown
-    assert "bob<!-- -->@example.com:" not in markdown
+    assert "- bob<!-- -->@example.com: +Workshop B, −Workshop A\n" in markdown
+    assert "- carol<!-- -->@example.com: +Workshop A, −Workshop B\n" in markdown
 
 
 def test_one_list_request_per_page_of_schedules(cli: Cli, sb: SandboxServer, write: Write) -> None:

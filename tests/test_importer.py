@@ -240,7 +240,7 @@ schedules:
       - import_id: sess-wa
       - 40
   - name: VIP Speakers
-    attendees: &speakers
+    attendees:
       - email: carol@example.com
       - 20
       - 21
@@ -249,7 +249,7 @@ schedules:
       - 15
       - 40
   - name: Speaker Dinner  # not created yet
-    attendees: *speakers
+    attendees: [4, 5]  # one schedule per attendee: the speakers cannot be here too
     sessions: *core
 """
 
@@ -282,17 +282,17 @@ def test_merge_updates_changed_lists_without_breaking_aliases(
 ) -> None:
     by_name = {s["name"]: s for s in sb.store.guidebook_schedules(47)}
     sb.store.set_schedule_links(
-        by_name["Sales Team"]["id"], attendees=[6, 7, 10, 11, 42], sessions=[13, 15, 40]
+        by_name["Sales Team"]["id"], attendees=[6, 7, 10, 11, 44], sessions=[13, 15, 40]
     )
     path, done = merge_into(cli, tmp_path, SUMMIT, "guidebook", "--guide", "47")
     assert done.exit_code == 0, done.stderr
     assert "1 updated" in done.stderr
     text = path.read_text(encoding="utf-8")
-    # The unshared attendee list was edited in place: comments stay, 12 goes, 42 comes.
+    # The unshared attendee list was edited in place: comments stay, 12 goes, 44 comes.
     assert "      - email: alice@example.com  # team lead\n      - 7  # Bob\n" in text
     sales_text = text[text.index("- name: Sales Team") : text.index("- name: VIP Speakers")]
     assert "attendee012@example.com" not in sales_text
-    assert "      - email: attendee042@example.com\n" in text
+    assert "      - email: attendee044@example.com\n" in text
     # The shared session list changed only for Sales Team; Speaker Dinner still refers to the anchor.
     doc = load(path)
     sales, dinner = doc["schedules"][0], doc["schedules"][2]
@@ -302,9 +302,10 @@ def test_merge_updates_changed_lists_without_breaking_aliases(
         {"import_id": "sess-close"},
     ]
     assert dinner["sessions"] == [{"name": "Opening Keynote"}, {"import_id": "sess-wa"}, 40]
+    # the anchor moves to the list that still holds it (Speaker Dinner's)
     assert (
-        "sessions: &core" in text and "attendees: *speakers" in text
-    )  # the anchor outlives its last alias
+        "# one schedule per attendee: the speakers cannot be here too\n    sessions: &core" in text
+    )
     assert "# Summit 2026: owned by the events team. Keep this header.\n" in text
     assert "  # The sales crowd, curated by hand.\n" in text
     planned = cli("plan", "--format", "json", str(path.parent))

@@ -224,11 +224,13 @@ def test_merge_keys_and_unsupported_shapes(write: Write) -> None:
           - &base {name: A, attendees: [6], sessions: [13]}
           - <<: *base
             name: B
+            attendees: [7]
     """,
     )
     doc = load_workspace([str(d)]).files[0].doc
     assert isinstance(doc, GuidebookFile)
-    assert (doc.schedules[1].name, doc.schedules[1].attendees) == ("B", [6])
+    b = doc.schedules[1]
+    assert (b.name, b.attendees, b.sessions) == ("B", [7], [13])
     d = write(
         "a.yaml",
         "provider: guidebook\nguide: 47\nschedules:\n  - {name: A, sessions: [13], ? [1]: 2}\n",

@@ -11,6 +11,8 @@ NFD), 134 Zoe Martin, 135 "Mary  Ann Lee" (two spaces). The organization's time 
 from __future__ import annotations
 
 import json
+import re
+import runpy
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -498,3 +500,121 @@ def test_one_date_in_two_service_types_is_two_plans_and_twice_in_one_is_declared
         f"{folder / 'evening.yaml'}:4)",
         "1 error found.",
     ]
+
+
+# -- scope titles -------------------------------------------------------------------------------------------
+
+
+def test_review_output_titles_scopes_by_name_and_date_the_json_plan_keeps_ids(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """A file of ids is reviewed by names too: text and markdown read the service types list once (contract
+    §2.2 allows it) and a guide's own resource for the scopes they show; JSON reads neither."""
+    ids = write("ids/roster.yaml", IDS)
+    sb.clear_requests()
+    text = cli("plan", str(ids))
+    assert text.exit_code == 0, text.stderr
+    assert "\nSunday Services · Dec 20 (plan 5680)\n" in text.stdout
+    assert text.stdout.startswith("Sunday Services · Dec 13 (plan 5679)\n")
+    assert [q for q in reads(sb) if not re.search("team_members|plan_times|blockouts", q[0])] == [
+        (f"{ST}/1234/teams", PAGE),
+        ("/services/v2/people/133", {}),
+        ("/services/v2/people/135", {}),
+        (ST, PAGE),  # once, for both scopes' titles
+    ]
+    sb.clear_requests()
+    as_json = cli("plan", "--format", "json", str(ids))
+    assert (ST, PAGE) not in reads(sb)
+    assert [s.get("title") for s in json.loads(as_json.stdout)["scopes"]] == [None, None]
+    assert [c["scope"] for c in json.loads(as_json.stdout)["changes"]] == ["plan 5679"] * 3 + [
+        "plan 5680"
+    ]
+    guide = write(
+        "guide/summit.yaml",
+        """
+        provider: guidebook
+        guide: 47
+        prune: false
+        schedules:
+          - name: Legacy Track
+            attendees: [60]
+        """,
+    )
+    roster = write(
+        "pruned/roster.yaml",
+        """
+        provider: planning_center
+        service_type: 1234
+        rosters:
+          - plan: 5678
+            team_members:
+              - {person: 111, team: 22, position: Vocals}
+              - {person: 112, team: 23, position: Audio}
+              - {person: 113, team: 22, position: Guitar}
+              - {person: 115, team: 22, position: Drums}
+              - {person: 116, team: 23, position: Video}
+              - {person: 117, team: 24, position: Greeter}
+              - {person: 118, team: 24, position: Coffee}
+        """,
+    )
+    sb.clear_requests()
+    md = cli("plan", "--format", "markdown", str(guide), str(roster))
+    assert md.exit_code == 0, md.stderr
+    assert (
+        "> **1 delete:** Sunday Services · Dec 6 (plan 5678): David Kim (person 114) / Band (team 22) "
+        "/ Keys\n" in md.stdout
+    )
+    assert "\n#### Summit 2026 (guide 47)\n" in md.stdout
+    assert "\n#### Sunday Services · Dec 6 (plan 5678)\n" in md.stdout
+    assert reads(sb).count(("/open-api/v1/guides/47/", {})) == 1
+    # No change, no title: an empty plan reads neither the guide nor the service types.
+    assert cli("apply", "--auto-approve", str(guide), str(roster)).exit_code == 0
+    sb.clear_requests()
+    empty = cli("plan", "--detailed-exitcode", str(guide), str(roster))
+    assert empty.exit_code == 0, empty.stdout
+    assert [q for q in reads(sb) if "guides/" in q[0] or q[0] == ST] == []
+
+
+# -- request counts (issue 21's done-when; benchmarks/names.py prints them) ---------------------------------
+
+BENCH = runpy.run_path(str(Path(__file__).resolve().parent.parent / "benchmarks" / "names.py"))
+
+
+@pytest.mark.parametrize(
+    ("args", "ids", "named"),
+    [
+        # 6 at 345641b, before names existed: 3 rosters, the teams list, the 2 added people one GET each;
+        # + the 2 plans' times and the 2 added people's blockouts, for blockout warnings (DESIGN §6).
+        (("plan", "--format", "json"), 10, 12),
+        # Text titles the plans by name: the service types list once more (contract §2.2 allows it).
+        (("plan",), 11, 12),
+        # 23 at 345641b; + the service types list, + the blockout reads. The writes and the check after
+        # apply are the same.
+        (("apply", "--auto-approve"), 28, 29),
+    ],
+)
+def test_ids_cost_what_they_did_and_names_read_each_list_at_most_once(
+    sb: SandboxServer, cli: Cli, write: Write, args: tuple[str, ...], ids: int, named: int
+) -> None:
+    sent = {}
+    for form in ("ids", "names"):
+        sb.reset("demo")
+        folder = write(f"{form}/rosters.yaml", BENCH["roster"](form == "names"))
+        sb.clear_requests()
+        result = cli(*args, str(folder))
+        assert result.exit_code == 0, result.stderr
+        sent[form] = [[r["method"], r["path"], r["query"]] for r in sb.requests()]
+    assert (len(sent["ids"]), len(sent["names"])) == (ids, named)
+    assert BENCH["read_twice"](sent["names"]) == []
+    lists = BENCH["kinds"](sent["names"])
+    assert [lists[k] for k in BENCH["LISTS"]] == [1, 1, 1, 1, 1]  # organization ... people list
+    # Names replace the added people's lookups (the people list answers who exists) and nothing else.
+    more = BENCH["kinds"](sent["names"])
+    more.subtract(BENCH["kinds"](sent["ids"]))
+    assert {k: n for k, n in more.items() if n} == {
+        "organization": 1,
+        "plans": 1,
+        "people list": 1,
+        "a person": -2,
+        **({"service types": 1} if args == ("plan", "--format", "json") else {}),
+    }

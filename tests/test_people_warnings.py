@@ -62,6 +62,7 @@ def test_a_person_added_on_a_blocked_out_day_is_a_blockout_warning_in_text(
         ("/services/v2/people/119", {}),
         (f"{ST}/plans/5680/plan_times", PAGE),
         ("/services/v2/people/119/blockouts", PAGE),
+        ("/services/v2/service_types", PAGE),  # the plan's title names its service type (issue 21)
     ]
 
 

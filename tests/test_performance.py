@@ -24,8 +24,8 @@ SALES = """
         attendees: [6, 7, 10, 11, 12]
         sessions: [13, 14, 15, 40]
     """
-BUDGET_LINE = "This apply will use about 5 Guidebook requests (budget {}/day).\n"
-PLAN_BUDGET_LINE = "Applying this plan will use about 5 Guidebook requests (budget {}/day).\n"
+BUDGET_LINE = "This apply will use about 6 Guidebook requests (budget {}/day).\n"
+PLAN_BUDGET_LINE = "Applying this plan will use about 6 Guidebook requests (budget {}/day).\n"
 
 
 # -- Guidebook request budget -------------------------------------------------------------------------------
@@ -36,13 +36,14 @@ def test_plan_estimates_the_requests_apply_then_uses(
 ) -> None:
     path = write("sales.yaml", SALES)
     planned = cli("plan", str(path))
-    # schedules, sessions and attendees pages (1 each) + 1 PATCH + 1 verify read
+    # schedules, sessions and attendees pages (1 each) + the guide (its name titles the scope) + 1 PATCH +
+    # 1 verify read
     assert planned.exit_code == 0 and planned.stderr == PLAN_BUDGET_LINE.format(10000)
     sb.clear_requests()
     applied = cli("apply", str(path), "--auto-approve")
     assert applied.exit_code == 0, applied.stderr
     assert applied.stderr == BUDGET_LINE.format(10000)
-    assert len(sb.requests()) == 5  # the estimate is exact here
+    assert len(sb.requests()) == 6  # the estimate is exact here
 
 
 def test_json_plan_and_empty_plans_say_nothing(sb: SandboxServer, cli: Cli, write: Write) -> None:
@@ -61,11 +62,11 @@ def test_apply_over_the_budget_is_refused_unless_forced(
     refused = cli("apply", str(path), "--auto-approve")
     assert refused.exit_code == 1
     assert refused.stderr == BUDGET_LINE.format(4) + (
-        "error: refusing to apply: about 5 Guidebook requests is more than the budget of 4 a day "
+        "error: refusing to apply: about 6 Guidebook requests is more than the budget of 4 a day "
         "(PROVISIONER_GUIDEBOOK_BUDGET); apply in smaller steps (some files at a time: a scope is not pruned by a "
         "run given only some of its files), or re-run with --force\n"
     )
-    assert [r["method"] for r in sb.requests()] == ["GET"] * 3  # nothing written
+    assert [r["method"] for r in sb.requests()] == ["GET"] * 4  # nothing written
     forced = cli("apply", str(path), "--auto-approve", "--force")
     assert forced.exit_code == 0 and "Applied 1, failed 0, skipped 0." in forced.stdout
 
@@ -90,11 +91,11 @@ def test_publish_to_attendees_counts_one_request_per_affected_attendee(
     )
     planned = cli("plan", str(path))
     assert (
-        "about 10 Guidebook requests" in planned.stderr
-    )  # 5 as above + the 5 attendees of Sales Team
+        "about 11 Guidebook requests" in planned.stderr
+    )  # 6 as above + the 5 attendees of Sales Team
     sb.clear_requests()
     assert cli("apply", str(path), "--auto-approve").exit_code == 0
-    assert len(sb.requests()) == 10
+    assert len(sb.requests()) == 11
 
 
 # -- concurrency and exact request counts over many guides ---------------------------------------------------

@@ -201,6 +201,7 @@ def test_roster_apply_sends_exactly_the_minimal_requests_then_converges(
         # the plan's times and the added person's blockouts: a blockout warning (DESIGN §6) when they overlap
         ("GET", "/services/v2/service_types/1234/plans/5678/plan_times", page),
         ("GET", "/services/v2/people/119/blockouts", page),
+        ("GET", "/services/v2/service_types", page),  # its name titles the plan (issue 21)
         ("GET", PLAN, {"include": "team,plan", "filter": "not_deleted", **page}),  # verify
     ]
     live = members(sb)
@@ -305,6 +306,7 @@ def test_ambiguous_create_is_adopted_not_duplicated(
         ("GET", 200),  # person 111 exists
         ("GET", 200),  # the plan's times
         ("GET", 200),  # person 111's blockouts (none overlaps)
+        ("GET", 200),  # the service types: the plan's title names its service type (issue 21)
         ("POST", 201),  # committed, but the connection was dropped before the answer
         ("GET", 200),  # re-read: the member exists, so it is adopted instead of posted again
         ("GET", 200),  # verify
@@ -331,6 +333,7 @@ def test_create_that_did_not_commit_is_retried_once_reread(
         ("GET", 200),  # plan: roster, teams, person 111
         ("GET", 200),
         ("GET", 200),  # the plan's times, person 111's blockouts
+        ("GET", 200),  # the service types (the plan's title)
         ("POST", 502),
         ("GET", 200),
         ("POST", 201),
@@ -619,10 +622,11 @@ def test_long_apply_is_paced_below_the_rate_limit(
             if r["method"] == "GET" and r["path"].endswith("/plans/5678/team_members")
         ]
         # plan read, the teams and the 12 new people checked once each, the plan's times and the 12 new people's
-        # blockouts (DESIGN §6), 30 writes, verify read, and a re-read of the roster to confirm the preconditions
-        # whenever the last read is more than a few seconds old (once or twice over these ~9 s)
+        # blockouts (DESIGN §6), the service types (the plan's title), 30 writes, verify read, and a re-read of
+        # the roster to confirm the preconditions whenever the last read is more than a few seconds old (once
+        # or twice over these ~9 s)
         assert 1 <= len(rereads) - 2 <= 2
-        expected = 1 + 1 + 12 + 1 + 12 + 30 + 1 + len(rereads) - 2
+        expected = 1 + 1 + 12 + 1 + 12 + 1 + 30 + 1 + len(rereads) - 2
         assert len(statuses) == expected and 429 not in statuses
         assert len(sb.store.team_members(5678)) == 8 + 24
     # 58 requests, 8 a window (limit 10, margin 2): 7 full windows waited out, each 2 s + 0.05 s

@@ -82,3 +82,136 @@ def test_a_ghost_member_is_never_planned_and_costs_a_lookup_only_without_the_fil
             (f"{MEMBERS}/{ghost}", None, 404),
         ]
         assert "each declined member is looked up by its own URL" in result.stderr
+
+
+# -- partial accepts only where the schedule allows them (can_accept_partial) --------------------------------
+
+JOHN_SPLIT = """
+    provider: planning_center
+    person: 112
+    responses:
+      - plan: 5679
+        response: accepted
+        declined_times:
+          - type: rehearsal
+        reason: Working late
+"""  # John Smith is on Tech (team 23) on plan 5679: the seed's schedules of Tech cannot be split
+
+
+@pytest.mark.parametrize("server_does", ["refused", "ignored"])
+def test_declined_times_on_a_schedule_that_cannot_be_split_is_a_plan_time_error(
+    cli: Cli, sb: SandboxServer, write: Write, server_does: str
+) -> None:
+    sb.set_readings({"pco.partial_refused": server_does})
+    d = write("john.yaml", JOHN_SPLIT)
+    for command in ("plan", "apply"):
+        result = cli(command, str(d), *(["--auto-approve"] if command == "apply" else []))
+        assert result.exit_code == 1, result.output
+        assert (
+            f"{d / 'john.yaml'}:7:7: person 112's schedule on Dec 13, 2026 (plan 5679) cannot be "
+            "accepted partially (Planning Center says can_accept_partial: false for it): remove "
+            "declined_times and accept or decline it whole, or ask the scheduler to let this team "
+            "accept some times"
+        ) in result.stderr, result.output
+        assert "Traceback" not in result.output
+    assert [r for r in sb.requests() if r["method"] != "GET"] == []  # nothing sent
+    whole = write("john.yaml", JOHN_SPLIT.split("        declined_times:")[0])
+    assert cli("apply", str(whole), "--auto-approve").exit_code == 0  # accepting it whole works
+
+
+@pytest.mark.parametrize("server_does", ["refused", "ignored"])
+def test_the_sandbox_answers_a_partial_accept_of_an_unsplittable_schedule_per_reading(
+    sb: SandboxServer, server_does: str
+) -> None:
+    import requests
+
+    from provisioner_sandbox import PCO_APP_ID, PCO_SECRET
+
+    sb.set_readings({"pco.partial_refused": server_does})
+    john = 800000010  # 112 on 5679, Tech
+    url = f"{sb.pco_url}services/v2/people/112/schedules/{john + 500_000_000}/accept"
+    body = {
+        "data": {
+            "type": "ScheduleAccept",
+            "attributes": {"reason": "Late"},
+            "relationships": {"declined_plan_times": {"data": [{"type": "PlanTime", "id": "804"}]}},
+        }
+    }
+    answer = requests.post(url, json=body, auth=(PCO_APP_ID, PCO_SECRET), timeout=5)
+    assert answer.status_code == (422 if server_does == "refused" else 204)
+    member = sb.store.team_member(john)
+    assert member is not None
+    assert (member["status"], sb.store.declined_times(john)) == (
+        ("U", []) if server_does == "refused" else ("C", [])
+    )
+
+
+# -- 403s on answers: messages that fit the credentials in use ------------------------------------------------
+
+VOLUNTEER = {  # the credentials are Jane Doe's own (person 111), a volunteer: no scheduler's writes
+    "pco.respond_others": "forbidden",
+    "pco.member_writes": "forbidden",
+    "pco.declined": "hidden",  # a declined schedule is gone from the person's list [ISSUE#1121]
+}
+ACCEPTS = """
+    provider: planning_center
+    person: {person}
+    responses:
+      - plan: 5678
+        response: accepted
+"""
+
+
+def refusal(result_stdout: str) -> str:
+    lines = [line.strip() for line in result_stdout.splitlines() if "refused (403)" in line]
+    assert len(lines) == 1, result_stdout
+    return lines[0]
+
+
+def test_a_hidden_schedule_refused_to_the_persons_own_token_says_to_answer_in_planning_center(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    sb.set_readings(VOLUNTEER)
+    sb.store.set_team_member(800000001, status="D", decline_reason="Away")  # Jane declined 5678
+    result = cli("apply", str(write("jane.yaml", ACCEPTS.format(person=111))), "--auto-approve")
+    assert result.exit_code == 1
+    assert [
+        (r["method"], r["path"], r["status"]) for r in sb.requests() if r["method"] != "GET"
+    ] == [("PATCH", "/services/v2/people/111/plan_people/800000001", 403)]
+    said = refusal(result.stdout)
+    assert (
+        "Planning Center refused (403) to change person 111's schedule. It is hidden from their "
+        "schedules list (a declined schedule), so it can only be answered by changing their team "
+        "member's status, which needs a scheduler's access (Administrator, or Editor on that team, "
+        "in Services); these credentials are Jane Doe's own. Answer it in Planning Center (Church "
+        "Center or the Services app), or have a scheduler apply this file."
+    ) in said
+    assert "own credentials" not in said and "account:" not in said
+
+
+def test_a_hidden_schedule_of_another_person_needs_a_scheduler_not_their_credentials(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    sb.set_readings(VOLUNTEER)  # David Kim (114) declined 5678 in the seed
+    result = cli("apply", str(write("david.yaml", ACCEPTS.format(person=114))), "--auto-approve")
+    assert result.exit_code == 1
+    assert (
+        "which needs a scheduler's access (Administrator, or Editor on that team, in Services): that "
+        "person's own credentials would be refused too. These credentials act as Jane Doe (person "
+        "111). Server said: Forbidden: You do not have permission to schedule people on this team"
+    ) in refusal(result.stdout)
+
+
+def test_an_own_visible_schedule_refused_points_at_the_token_not_at_other_credentials(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    sb.add_fault(method="POST", path=r".*/people/111/schedules/\d+/accept$", status=403)
+    result = cli("apply", str(write("jane.yaml", ACCEPTS.format(person=111))), "--auto-approve")
+    assert result.exit_code == 1
+    said = refusal(result.stdout)
+    assert (
+        "Planning Center refused (403) to let person 111's own credentials answer their schedule: "
+        "check PCO_APPLICATION_ID and PCO_SECRET: are they current, with access to Services? (an OAuth "
+        "token needs the `services` scope)."
+    ) in said
+    assert "Administrator" not in said and "account:" not in said

@@ -173,3 +173,20 @@ def test_bad_fault_rules_are_one_clear_error(
     r = requests.post(sb.url + "_sandbox/faults", json=[{"method": "GET"}, spec])
     assert r.status_code == 400 and message in r.json()["error"]
     assert requests.get(sb.url + "_sandbox/faults").json() == {"faults": []}  # all or nothing
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"), [(0.01, "1"), (0.5, "1"), (2, "2"), (2.5, "3"), (0, "0")]
+)
+def test_an_injected_retry_after_is_whole_seconds_rounded_up(
+    sb: SandboxServer, given: float, sent: str
+) -> None:
+    """Issue 20 #8: real servers send whole seconds; pypco's int() crashed on the sandbox's "0.5"."""
+    sb.add_fault(method="GET", path="personalized-schedules", status=429, retry_after=given)
+    r = requests.get(
+        sb.guidebook_url + "personalized-schedules/?guide=47",
+        headers={"Authorization": f"JWT {GUIDEBOOK_KEY}"},
+        timeout=5,
+    )
+    assert (r.status_code, r.headers["Retry-After"]) == (429, sent)
+    assert int(r.headers["Retry-After"]) == int(sent)  # what pypco does with it

@@ -54,6 +54,7 @@ def test_defaults_python_and_http_switches(sb: SandboxServer) -> None:
         "guidebook.page_size": "honoured",
         "guidebook.ordering": "honoured",
         "guidebook.count": "present",
+        "guidebook.attendee_schedules": "many",
         "pco.member_create": "both",
         "pco.member_path": "both",
         "pco.declined": "with-declined",
@@ -62,6 +63,8 @@ def test_defaults_python_and_http_switches(sb: SandboxServer) -> None:
         "pco.org_time_zone": "present",
         "pco.deleted_declined": "gone",
         "pco.not_deleted_filter": "supported",
+        "pco.partial_refused": "refused",
+        "pco.member_writes": "allowed",
     }
     sb.set_readings({"guidebook.body": "form-only"})
     assert sb.readings()["guidebook.body"] == "form-only"
@@ -263,3 +266,63 @@ def test_count_absent(sb: SandboxServer, http: requests.Session) -> None:
     sb.set_readings({"guidebook.count": "absent"})
     body = http.get(url(sb, SCHEDULES), params={"guide": 47, "page_size": 5}).json()
     assert set(body) == {"next", "previous", "results"} and len(body["results"]) == 5
+
+
+# ---- guidebook.attendee_schedules --------------------------------------------------------------------
+
+
+def on(sb: SandboxServer, attendee: int) -> list[str]:
+    """The names of the schedules of guide 47 that hold ``attendee``."""
+    return [s["name"] for s in sb.store.guidebook_schedules(47) if attendee in s["attendees"]]
+
+
+def test_attendee_schedules_many_by_default_keeps_both(
+    sb: SandboxServer, http: requests.Session
+) -> None:
+    # alice (6) is on Sales Team (1): adding her to VIP Speakers (3) keeps her on both
+    r = http.patch(url(sb, SCHEDULES + "3/"), json={"attendees": [6, 8, 20, 21]})
+    assert r.status_code == 200 and on(sb, 6) == ["Sales Team", "VIP Speakers"]
+
+
+def test_attendee_schedules_move_takes_the_attendee_off_the_other(
+    sb: SandboxServer, http: requests.Session
+) -> None:
+    sb.set_readings({"guidebook.attendee_schedules": "move"})
+    r = http.patch(url(sb, SCHEDULES + "3/"), json={"attendees": [6, 8, 20, 21]})
+    assert r.status_code == 200 and on(sb, 6) == ["VIP Speakers"]
+    assert sales(sb)["attendees"] == [7, 10, 11, 12]
+    r = http.post(
+        url(sb, SCHEDULES), json={"guide": 47, "name": "New", "attendees": [7], "sessions": [13]}
+    )
+    assert r.status_code == 201 and on(sb, 7) == ["New"]
+    # re-sending someone already on the schedule adds nobody: carol (8) stays where she is
+    sb.store.add_guidebook_schedule(47, "Also Carol", [8], [13])
+    assert http.patch(url(sb, SCHEDULES + "3/"), json={"attendees": [6, 8]}).status_code == 200
+    assert on(sb, 8) == ["VIP Speakers", "Also Carol"]
+
+
+def test_attendee_schedules_reject_refuses_and_writes_nothing(
+    sb: SandboxServer, http: requests.Session
+) -> None:
+    sb.set_readings({"guidebook.attendee_schedules": "reject"})
+    r = http.patch(url(sb, SCHEDULES + "3/"), json={"attendees": [6, 7, 8]})
+    assert (r.status_code, r.json()) == (
+        400,
+        {
+            "attendees": [
+                "Attendee 6 already has a personalized schedule (Sales Team).",
+                "Attendee 7 already has a personalized schedule (Sales Team).",
+            ]
+        },
+    )
+    assert on(sb, 6) == ["Sales Team"] and on(sb, 8) == ["VIP Speakers"]
+    r = http.post(
+        url(sb, SCHEDULES), json={"guide": 47, "name": "New", "attendees": [6], "sessions": [13]}
+    )
+    assert r.status_code == 400 and len(sb.store.guidebook_schedules(47)) == 12
+    # another guide's schedules do not count, nor does re-sending the schedule's own attendees
+    assert http.patch(url(sb, SCHEDULES + "1/"), json={"attendees": [6, 7]}).status_code == 200
+    r = http.post(
+        url(sb, SCHEDULES), json={"guide": 48, "name": "P", "attendees": [106], "sessions": [41]}
+    )
+    assert r.status_code == 201

@@ -236,7 +236,7 @@ def test_a_survey_leaves_no_garbage_cycles(
         prune: false
         schedules:
           - {name: Sales Team, attendees: [6, 7, 20], sessions: [13, 14]}
-          - {name: Brand New, attendees: [6, 8], sessions: [15]}
+          - {name: Brand New, attendees: [9, 8], sessions: [15]}
     """,
     )
     ws = load_workspace([str(path)])

@@ -217,9 +217,9 @@ def test_preconditions_are_read_again_only_when_the_last_read_is_old(
 ) -> None:
     d = write("roster.yaml", ROSTER)
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
-    # plan read, teams, person 119, the plan's times and 119's blockouts (DESIGN §6), two PATCHes, one POST, the
-    # check after apply: no extra read in a quick apply
-    assert [r["method"] for r in sb.requests()].count("GET") == 6
+    # plan read, teams, person 119, the plan's times and 119's blockouts (DESIGN §6), the service types (the
+    # plan's title), two PATCHes, one POST, the check after apply: no extra read in a quick apply
+    assert [r["method"] for r in sb.requests()].count("GET") == 7
 
 
 # -- 6. acknowledged but not kept ------------------------------------------------------------------------------

@@ -88,10 +88,8 @@ def test_plan_with_targets_reads_only_those_scopes(cli: Cli, sb: SandboxServer, 
     assert result.exit_code == 0, result.stderr
     assert scopes_read(sb) == {"guide:48", "person:111"}
     assert "Planned 2 scopes (--target): guide 48, person 111." in result.stderr
-    titles = [
-        line for line in result.stdout.splitlines() if " · " in line and not line.startswith(" ")
-    ]
-    assert titles == ["guidebook · guide 48"]  # the person's scope is titled by her name:
+    # Each scope titled by its name (the guide's: one GET of the guide, only for a scope shown):
+    assert result.stdout.startswith("Partner Day (guide 48)\n")
     assert "\nJane Doe (person 111)\n" in result.stdout
 
 
@@ -99,7 +97,7 @@ def test_quiet_plan_with_a_target_keeps_stderr_empty(cli: Cli, repo: Path) -> No
     """Measured today: -q still printed "Planned 1 scope (--target): guide 48." on stderr."""
     result = cli("plan", str(repo), "--target", "guide:48", "-q")
     assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout.startswith("guidebook · guide 48\n")
+    assert result.stdout.startswith("Partner Day (guide 48)\n")
 
 
 def test_apply_with_a_target_writes_only_that_scope(
@@ -114,7 +112,7 @@ def test_apply_with_a_target_writes_only_that_scope(
     sb.clear_requests()
     again = cli("plan", str(repo), "--detailed-exitcode")
     assert (
-        again.exit_code == 2 and "· plan 5679" not in again.stdout and "· guide 48" in again.stdout
+        again.exit_code == 2 and "(plan 5679)" not in again.stdout and "(guide 48)" in again.stdout
     )
 
 

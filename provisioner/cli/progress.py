@@ -23,6 +23,7 @@ PHASES = {
     "resolve": ("resolving references", "scopes"),
     "apply": ("applying changes", "changes"),
     "verify": ("verifying", "scopes"),
+    "name": ("naming scopes", "scopes"),
 }
 BAR_WIDTH = 30
 REDRAW_SECONDS = 0.1  # a bar is redrawn at most this often (and always at its start and end)

@@ -10,6 +10,7 @@ from dataclasses import replace
 from provisioner.core.collector import paused
 from provisioner.core.errors import Diagnostic, PlanError, ProvisionerError
 from provisioner.core.outcomes import Live, Survey
+from provisioner.core.plan import ScopeReport
 from provisioner.core.records import Loaded, Plan, Record, Scope, Workspace
 from provisioner.planning.diff import case_twins, diff_scope
 from provisioner.planning.reading import Workers, unexpected
@@ -47,8 +48,7 @@ def _survey(
         provider, k = workers.providers[scope.provider_key], scope.ident
         found = diff_scope(scope, desired[k], live[k], provider.labels(scope))
         changes += found
-        title = provider.scope_title(scope) if want_labels else None
-        reports.append(replace(assess(scope, live[k], found), title=title or ""))
+        reports.append(assess(scope, live[k], found))
         twins += duplicates(scope, desired[k], live[k], found)
         people = provider.impact(scope, live=live[k], changes=found)
         if people is not None:
@@ -59,6 +59,8 @@ def _survey(
             scope, desired={n: r for n, r in desired[k].items() if n in touched}, changes=found
         )
         warnings += case_twins(scope, desired[k], live[k])
+    if want_labels:
+        reports = _titled(workers, scopes, reports, {(c.provider, c.scope) for c in changes})
     plan = Plan(
         tuple(changes),
         tuple(reports),
@@ -69,6 +71,31 @@ def _survey(
     )
     log.info("%s", plan.summary_line())
     return Survey(plan, scopes, live, desired, read_at)
+
+
+def _titled(
+    workers: Workers, scopes: list[Scope], reports: list[ScopeReport], changed: set[tuple[str, str]]
+) -> list[ScopeReport]:
+    """The reports with their titles for people (``Sunday Services · Dec 13 (plan 5678)``, ``Summit 2026
+    (guide 47)``), for the scopes text and markdown show: those with changes. A provider may read to name a
+    scope (a guide's name: one request), so only those, and at once; a title that cannot be had is left out
+    (the scope is then shown by its plain name), never an error."""
+    wanted = [i for i, r in enumerate(reports) if (r.provider, r.scope) in changed]
+    titles = workers.map("name", lambda i: _title(workers, scopes[i]), wanted)
+    out = list(reports)
+    for i, title in zip(wanted, titles, strict=True):
+        out[i] = replace(out[i], title=title or "")
+    return out
+
+
+def _title(workers: Workers, scope: Scope) -> str | None:
+    try:
+        return workers.providers[scope.provider_key].scope_title(scope)
+    except ProvisionerError as e:
+        log.info("%s: shown by its plain name (%s)", scope.name, e)
+    except Exception as e:  # the boundary: a provider's bug costs the title, not the plan
+        log.info("%s", unexpected(f"naming {scope.name}", e))
+    return None
 
 
 def read_saved(workers: Workers, workspace: Workspace, saved: Plan) -> Survey:

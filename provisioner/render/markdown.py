@@ -174,7 +174,11 @@ def _deletes(b: SizedBuffer, plan: Plan) -> None:
     deletes = [c for c in plan.changes if c.action == "delete"]
     if not deletes:
         return
-    names = [f"{md(c.scope)}: {md(named_key(c))}" for c in deletes[:CALLOUT_ITEMS]]
+    titles = scope_titles(plan)
+    names = [
+        f"{md(titles.get((c.provider, c.scope), c.scope))}: {md(named_key(c))}"
+        for c in deletes[:CALLOUT_ITEMS]
+    ]
     more = f" and {len(deletes) - CALLOUT_ITEMS} more" if len(deletes) > CALLOUT_ITEMS else ""
     noun = "delete" if len(deletes) == 1 else "deletes"
     b.add(f"> [!WARNING]\n> **{len(deletes)} {noun}:** {'; '.join(names)}{more}\n\n")

@@ -18,6 +18,7 @@ from ..credentials import GUIDEBOOK_KEY
 from ..readings import Readings
 from ..web import Request, Response, empty_response, json_response
 from . import resources as res
+from .one_schedule import one_schedule_each
 from .readings import BODY, COUNT, EMPTY_LIST, ORDERING, PAGE_SIZE, PATCH_LISTS
 from .resources import GbError, detail
 from .store import GuidebookStore, gb_now
@@ -399,6 +400,7 @@ class GuidebookApi:
         guide, name, attendees, sessions = res.validate_new_schedule(
             self.store, req.body or {}, empty != "accepted"
         )
+        one_schedule_each(self.store, self.readings, guide, None, attendees)
         cur = self.store.conn.execute(
             "INSERT INTO gb_schedules(guide, name, created_at) VALUES (?, ?, ?)",
             (guide, name, gb_now()),
@@ -413,10 +415,13 @@ class GuidebookApi:
         attendees, sessions = res.validate_schedule_patch(
             self.store, row["guide"], req.body or {}, refuse_empty
         )
+        old_attendees, old_sessions = self.store.schedule_links([row["id"]])[row["id"]]
         if self.readings.get(PATCH_LISTS.name) == "merge":  # the old ids stay: removals do nothing
-            old_attendees, old_sessions = self.store.schedule_links([row["id"]])[row["id"]]
             attendees = None if attendees is None else sorted({*old_attendees, *attendees})
             sessions = None if sessions is None else sorted({*old_sessions, *sessions})
+        if attendees is not None:  # only those this write adds: re-sending one is no new assignment
+            added = set(attendees) - set(old_attendees)
+            one_schedule_each(self.store, self.readings, row["guide"], row["id"], added)
         self.store.set_schedule_links(row["id"], attendees=attendees, sessions=sessions)
         return self._schedule_response(200, row["id"])
 

@@ -41,4 +41,12 @@ COUNT = Reading(
     ("present", "absent"),
     "present: DRF pages carry count [C]; absent: no count in pages (as with cursor pagination)",
 )
-READINGS = (BODY, PATCH_LISTS, EMPTY_LIST, PAGE_SIZE, ORDERING, COUNT)
+ATTENDEE_SCHEDULES = Reading(
+    "guidebook.attendee_schedules",
+    ("many", "move", "reject"),
+    "what a write that adds an attendee already on another schedule of the guide does (Builder keeps one "
+    "preset schedule per user; re-sending someone already on this schedule adds nobody): many: accepted, the "
+    "attendee is on both; move: the attendee is taken off the other schedule; reject: 400 "
+    "{'attendees': [...]}, nothing written [G, part 3 #18]",
+)
+READINGS = (BODY, PATCH_LISTS, EMPTY_LIST, PAGE_SIZE, ORDERING, COUNT, ATTENDEE_SCHEDULES)

@@ -12,15 +12,16 @@
   12 personalized schedules, ids 1-12: 1 Sales Team, 2 Engineering, 3 VIP Speakers, 4 Manual Adjustments,
     5 Marketing, 6 Legacy Track, 7 Product, 8 Support, 9 Executive Briefing, 10 Partners, 11 Volunteers,
     12 Press.  Sales Team = attendees [6, 7, 10, 11, 12], sessions [13, 14, 40];
-    VIP Speakers = attendees [8, 20, 21], sessions [13, 15, 40]; Engineering = attendees [7, 30-39],
-    sessions [13, 15, 16, 17]; the rest are generated (see `_DEMO_SCHEDULES`) and never
-    include attendees 6-8, so alice/bob/carol are only in the schedules listed here.
+    VIP Speakers = attendees [8, 20, 21], sessions [13, 15, 40]; Engineering = attendees [30-39],
+    sessions [13, 15, 16, 17]; the rest are generated (see `_DEMO_SCHEDULES`) from attendees no other
+    schedule holds: every attendee is on at most one schedule of the guide, as Guidebook keeps it.
   Guide 48 "Partner Day" (published but NOT premium: publishing answers 403): sessions 41-45
     ("Partner Welcome", ...), attendees 101-110 (101 is alice@example.com again, crm-1001, so lookups
     must be scoped by guide; 102-110 partnerNN@example.com), schedules 13 "Partner Track", 14 "Partner VIP".
 
 ``bench:guides=G,schedules=S,sessions=N,attendees=A`` — G premium guides with ids 1001.., each with N
-  sessions, A attendees and S schedules ("Schedule 0001"..) holding ~N/2 sessions and ~A/2 attendees each.
+  sessions, A attendees and S schedules ("Schedule 0001"..) holding ~N/2 sessions each; the attendees are
+  dealt out among the schedules (each on exactly one: A/S a schedule, none when S > A).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ _TOPICS = [
 
 _DEMO_SCHEDULES: list[tuple[str, list[int], list[int]]] = [
     ("Sales Team", [6, 7, 10, 11, 12], [13, 14, 40]),
-    ("Engineering", [7, *range(30, 40)], [13, 15, 16, 17]),
+    ("Engineering", [*range(30, 40)], [13, 15, 16, 17]),
     ("VIP Speakers", [8, 20, 21], [13, 15, 40]),
     ("Manual Adjustments", [9, 50], [22, 23]),
     ("Marketing", [40, 41, 42, 43], [13, 14, 18, 19]),
@@ -214,10 +215,15 @@ def demo(store: GuidebookStore) -> None:
         schedules = [
             (i + 1, 47, name, att, ses) for i, (name, att, ses) in enumerate(_DEMO_SCHEDULES)
         ]
+        # One personalized schedule per attendee (docs/api-notes.md): the generated schedules take people no
+        # other schedule has. The first draw is still made, so the sessions stay what they always were.
+        taken = {a for _, att, _ in _DEMO_SCHEDULES for a in att}
+        free = [a for a in range(9, 100) if a not in taken]
+        random.Random(4747).shuffle(free)
         for i, name in enumerate(_MORE_SCHEDULES, start=len(schedules) + 1):
-            schedules.append(
-                (i, 47, name, rng.sample(range(9, 100), 6), rng.sample(range(1, 41), 5))
-            )
+            rng.sample(range(9, 100), 6)
+            attendees = sorted(free[(i - 7) * 6 : (i - 6) * 6])
+            schedules.append((i, 47, name, attendees, rng.sample(range(1, 41), 5)))
         schedules += [
             (13, 48, "Partner Track", [101, 102, 103], [41, 42, 44]),
             (14, 48, "Partner VIP", [104, 105], [41, 45]),
@@ -255,6 +261,9 @@ def bench(store: GuidebookStore, opts: dict[str, int]) -> None:
                 ],
             )
             ses_ids, att_ids = range(s0, s0 + n_ses), range(a0, a0 + n_att)
+            # One personalized schedule per attendee, as Guidebook keeps it: the attendees are dealt out.
+            dealt = rng.sample(att_ids, n_att)
+            n_sch = opts["schedules"]
             _insert_schedules(
                 store,
                 [
@@ -262,9 +271,9 @@ def bench(store: GuidebookStore, opts: dict[str, int]) -> None:
                         sch0 + k,
                         guide,
                         f"Schedule {k + 1:04d}",
-                        rng.sample(att_ids, n_att // 2),
+                        dealt[k::n_sch],
                         rng.sample(ses_ids, n_ses // 2),
                     )
-                    for k in range(opts["schedules"])
+                    for k in range(n_sch)
                 ],
             )

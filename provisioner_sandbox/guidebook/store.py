@@ -145,6 +145,29 @@ class GuidebookStore(Database):
                     [(schedule, int(i)) for i in ids],
                 )
 
+    def elsewhere(
+        self, guide: int, schedule: int | None, attendees: Iterable[int]
+    ) -> list[tuple[int, int, str]]:
+        """(attendee, schedule id, schedule name) for each of ``attendees`` on another schedule of ``guide``."""
+        ids = sorted({int(a) for a in attendees})
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return self.tuples(
+            "SELECT sa.attendee, s.id, s.name FROM gb_schedule_attendees sa JOIN gb_schedules s"
+            f" ON s.id = sa.schedule WHERE s.guide = ? AND s.id IS NOT ? AND sa.attendee IN ({marks})"
+            " ORDER BY sa.attendee, s.id",
+            [guide, schedule, *ids],
+        )
+
+    def take_off(self, held: Iterable[tuple[int, int, str]]) -> None:
+        """Remove each (attendee, schedule, _) link: the attendee leaves that schedule."""
+        with self.transaction() as c:
+            c.executemany(
+                "DELETE FROM gb_schedule_attendees WHERE attendee = ? AND schedule = ?",
+                [(a, s) for a, s, _ in held],
+            )
+
     def delete_guidebook_schedule(self, schedule: int) -> None:
         with self.transaction() as c:
             for table in ("gb_schedule_attendees", "gb_schedule_sessions"):

@@ -26,7 +26,14 @@ from .common import (
     team_json,
     validation_error,
 )
-from .readings import DECLINED, DELETED_DECLINED, MEMBER_CREATE, NOT_DELETED_FILTER
+from .plan_times import can_accept_partial
+from .readings import (
+    DECLINED,
+    DELETED_DECLINED,
+    MEMBER_CREATE,
+    MEMBER_WRITES,
+    NOT_DELETED_FILTER,
+)
 from .store import GHOST_SELECT, MEMBER_SELECT, PlanningCenterStore, pco_now
 
 ASSIGNABLE = {
@@ -65,7 +72,7 @@ def member_json(
         "notification_prepared_at": None,
         "notification_read_at": None,
         "notification_sent_at": None,
-        "can_accept_partial": r["time_count"] > 1,
+        "can_accept_partial": can_accept_partial(r),
     }
     rels: dict[str, Any] = {
         "person": ("Person", r["person"]),
@@ -242,7 +249,22 @@ class MemberHandlers:
 
     # ---- writes --------------------------------------------------------------------------------
 
+    def _scheduler(self) -> None:
+        """pco.member_writes=forbidden: the credentials are not a scheduler's (a volunteer's own token)."""
+        if self.readings.get(MEMBER_WRITES.name) == "forbidden":
+            raise PcoError(
+                403,
+                [
+                    {
+                        "status": "403",
+                        "title": "Forbidden",
+                        "detail": "You do not have permission to schedule people on this team",
+                    }
+                ],
+            )
+
     def _payload(self, req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
+        self._scheduler()
         body = req.body
         if req.body_error is not None or not isinstance(body, dict) or "data" not in body:
             raise PcoError(
@@ -390,6 +412,7 @@ class MemberHandlers:
         return self._patch(req, self.member("pp.person = ? AND pp.id = ?", ids), True)
 
     def _delete(self, row: dict[str, Any]) -> Response:
+        self._scheduler()
         if row["status"] == "D" and self.readings.get(DELETED_DECLINED.name) == "listed":
             self.store.bury(
                 row["id"]

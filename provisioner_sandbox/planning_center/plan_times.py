@@ -86,6 +86,12 @@ def times_json(
     ]
 
 
+def can_accept_partial(row: dict[str, Any]) -> bool:
+    """A schedule's flag: allowed for its member (the seed says no for teams 23 and 24), and a plan with more
+    than one time (one time cannot be split)."""
+    return bool(row["partial_allowed"]) and row["time_count"] > 1
+
+
 def partial_accept(
     store: PlanningCenterStore, member: dict[str, Any], declined: list[int]
 ) -> str | None:

@@ -61,6 +61,19 @@ NOT_DELETED_FILTER = Reading(
     "ignored: the filter is silently ignored and missing from meta.can_filter (as PCO does with filters an "
     "endpoint does not define, ISSUE#1439); refused: the filter is answered 400 [part 3 #19]",
 )
+PARTIAL_REFUSED = Reading(
+    "pco.partial_refused",
+    ("refused", "ignored"),
+    "what the accept action does with declined_plan_times on a schedule whose can_accept_partial is false: "
+    "refused: a 422; ignored: every time is accepted and the list dropped [G, part 3 #20]",
+)
+MEMBER_WRITES = Reading(
+    "pco.member_writes",
+    ("allowed", "forbidden"),
+    "allowed: the credentials may create, change and delete team members (a scheduler's); forbidden: each of "
+    "those writes answers 403, as for a volunteer's own token (answering a hidden schedule PATCHes the team "
+    "member's status) [G, part 3 #21]",
+)
 READINGS = (
     MEMBER_CREATE,
     MEMBER_PATH,
@@ -70,4 +83,6 @@ READINGS = (
     ORG_TIME_ZONE,
     DELETED_DECLINED,
     NOT_DELETED_FILTER,
+    PARTIAL_REFUSED,
+    MEMBER_WRITES,
 )

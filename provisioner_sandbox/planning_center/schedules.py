@@ -29,7 +29,8 @@ from .common import (
     single,
     validation_error,
 )
-from .readings import DECLINED, RESPOND_OTHERS
+from .plan_times import can_accept_partial
+from .readings import DECLINED, PARTIAL_REFUSED, RESPOND_OTHERS
 from .store import SCHEDULE_ID_OFFSET, SCHEDULE_SELECT, PlanningCenterStore, pco_now
 
 CAN_FILTER = [
@@ -59,9 +60,7 @@ def _iso(value: str | None) -> str | None:
 
 
 def schedule_json(req: Request, r: dict[str, Any], time_ids: list[int]) -> dict[str, Any]:
-    partial = (
-        r["time_count"] > 1
-    )  # [G] partial accepts need more than one time; the seed sets no other rule
+    partial = can_accept_partial(r)  # a per-schedule flag (part 3 #20)
     attrs = {
         "sort_date": served_sort_date(req, r["sort_date"]),
         "dates": r["dates"],
@@ -240,6 +239,21 @@ class ScheduleHandlers:
         declined, reason = _accept_body(req)
         if not declined:
             return self._respond(row, "C", None, [])
+        if not row[
+            "partial_allowed"
+        ]:  # the schedule's flag says no (one time only: partial_accept)
+            if self.readings.get(PARTIAL_REFUSED.name) == "ignored":
+                return self._respond(row, "C", None, [])  # every time accepted, the list dropped
+            raise PcoError(
+                422,
+                [
+                    validation_error(
+                        "declined_plan_times",
+                        "this schedule cannot be accepted partially",
+                        "ScheduleAccept",
+                    )
+                ],
+            )
         member = {"id": row["plan_person"], "plan": row["plan"], "status": row["status"]}
         problem = times.partial_accept(self.store, member, declined)
         if problem:

@@ -18,6 +18,8 @@
     5680: 113/22 Vocals C, 125/22 Guitar U, 126/22 Keys C, 127/22 Drums U, 128/23 Audio C,
           129/23 Video D ("Family event"), 130/24 Greeter C, 114/24 Coffee U
     7001: 130/31 Leader C, 129/31 Leader U
+  can_accept_partial: false on every schedule of teams 23 (Tech) and 24 (Hospitality), true on the others
+    when the plan has more than one time.
   Plan times (PlanTime ids, UTC; the organisation's time zone is America/New_York):
     5678: 801 rehearsal "Rehearsal" Thu 2026-12-03 23:30, 802 service "10am" 15:00, 803 service "Noon" 17:00
     5679: 804 rehearsal "Rehearsal" 2026-12-10 23:30, 805 service "10am", 806 service "Noon"
@@ -41,6 +43,7 @@ from . import blockouts
 from .store import PlanningCenterStore
 
 PCO_CREATED = "2026-10-01T12:00:00Z"
+WHOLE_ONLY_TEAMS = (23, 24)  # their members' schedules say can_accept_partial: false
 FIRST_PLAN_PERSON_ID = 800_000_001
 
 _PEOPLE = [
@@ -164,6 +167,16 @@ def demo(store: PlanningCenterStore) -> None:
             _TIMES,
         )
         _insert_members(store, FIRST_PLAN_PERSON_ID, _MEMBERS)
+        # can_accept_partial is per schedule (part 3 #20): as in a recorded 2018 roster, where 11 of 20
+        # members with several times had it false, team by team, Tech and Hospitality cannot split times.
+        c.executemany(
+            "INSERT INTO pco_whole_only(plan_person) VALUES (?)",
+            [
+                (FIRST_PLAN_PERSON_ID + i,)
+                for i, m in enumerate(_MEMBERS)
+                if m[2] in WHOLE_ONLY_TEAMS
+            ],
+        )
         blockouts.seed(store)
 
 

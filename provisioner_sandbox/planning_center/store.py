@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS pco_plan_people (
   status TEXT NOT NULL DEFAULT 'U', notes TEXT, decline_reason TEXT, team_position_name TEXT,
   prepare_notification INTEGER DEFAULT 0, created_at TEXT, updated_at TEXT, status_updated_at TEXT);
 CREATE INDEX IF NOT EXISTS pco_plan_people_plan ON pco_plan_people(plan);
+CREATE TABLE IF NOT EXISTS pco_whole_only (plan_person INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS pco_ghost_members (
   id INTEGER PRIMARY KEY, plan INTEGER NOT NULL, person INTEGER NOT NULL, team INTEGER NOT NULL,
   status TEXT NOT NULL DEFAULT 'U', notes TEXT, decline_reason TEXT, team_position_name TEXT,
@@ -43,6 +44,7 @@ TABLES = (
     "pco_plan_people",
     "pco_declined_times",
     "pco_ghost_members",
+    "pco_whole_only",
 )
 TIME_TYPES = ("service", "rehearsal", "other")
 
@@ -61,8 +63,12 @@ TEAM_MEMBER_FIELDS = (
     "plan",
 )
 
-# How many times the member's plan has: more than one makes a partial accept possible (can_accept_partial).
-_TIME_COUNT = "(SELECT COUNT(*) FROM pco_plan_times t WHERE t.plan = pp.plan) AS time_count"
+# How many times the member's plan has, and whether the member's schedule allows a partial accept at all
+# (pco_whole_only lists those that do not): can_accept_partial is a per-schedule flag (part 3 #20).
+_TIME_COUNT = (
+    "(SELECT COUNT(*) FROM pco_plan_times t WHERE t.plan = pp.plan) AS time_count, "
+    "pp.id NOT IN (SELECT plan_person FROM pco_whole_only) AS partial_allowed"
+)
 
 # The Schedule resource is a view over PlanPerson rows: one source of truth for status and reason.
 SCHEDULE_SELECT = f"""
@@ -186,6 +192,13 @@ class PlanningCenterStore(Database):
             " FROM pco_plan_people WHERE plan = ? ORDER BY id",
             (plan,),
         )
+
+    def set_can_accept_partial(self, member: int, allowed: bool) -> None:
+        """The member's schedule's can_accept_partial flag (the seed sets it false for teams 23 and 24)."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM pco_whole_only WHERE plan_person = ?", (member,))
+            if not allowed:
+                c.execute("INSERT INTO pco_whole_only(plan_person) VALUES (?)", (member,))
 
     def ghost_members(self, plan: int) -> list[dict[str, Any]]:
         """Deleted declined members a plan's team_members still lists (pco.deleted_declined=listed)."""

@@ -1,4 +1,5 @@
-"""Checks across Guidebook files: a schedule declared twice, a declared schedule that is also ignored."""
+"""Checks across Guidebook files: a schedule declared twice, a declared schedule that is also ignored, and an
+attendee declared on two schedules of one guide (Guidebook keeps one personalized schedule per attendee)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,22 @@ from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
 from provisioner.core.errors import Diagnostic
+from provisioner.core.positions import position
 from provisioner.core.records import Loaded
+from provisioner.files.fields import Ref
 from provisioner.providers.base import Claim
 from provisioner.providers.guidebook.models import GuidebookFile
+
+# Builder's help, "Overview of Preset Schedules" (FAQ): "If you assign multiple preset schedules to one user,
+# the most recently assigned schedule will overwrite any existing scheduled sessions" (docs/api-notes.md).
+ONE_SCHEDULE = "Guidebook keeps one personalized schedule per attendee: keep them on one of the two"
+
+Place = tuple[Loaded, tuple[str | int, ...], str]  # file, location of the reference, schedule name
 
 
 def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
+    seen: dict[tuple[object, ...], Place] = {}
     for item in files:
         doc = item.doc
         if not isinstance(doc, GuidebookFile):
@@ -33,4 +43,47 @@ def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
                             "an ignored schedule cannot be managed; remove one of them",
                         )
                     )
+            diags += _one_schedule_each(item, doc, i, seen)
     return diags
+
+
+def _one_schedule_each(
+    item: Loaded, doc: GuidebookFile, i: int, seen: dict[tuple[object, ...], Place]
+) -> list[Diagnostic]:
+    """The same literal attendee reference on two schedules of one guide (an id and the e-mail of the same
+    attendee are found by `plan`, once references resolve). Twice on one schedule is fine: a set."""
+    schedule = doc.schedules[i]
+    diags: list[Diagnostic] = []
+    mine: set[object] = set()
+    for j, ref in enumerate(schedule.attendees or ()):
+        literal = _literal(ref)
+        if literal in mine:
+            continue
+        mine.add(literal)
+        loc: tuple[str | int, ...] = ("schedules", i, "attendees", j)
+        first = seen.setdefault((item.account, doc.guide, literal), (item, loc, schedule.name))
+        if first[2] != schedule.name:
+            diags.append(item.diagnostic(loc, on_two(_shown(ref), schedule.name, first)))
+    return diags
+
+
+def on_two(attendee: str, schedule: str, first: Place) -> str:
+    """The message for an attendee declared on ``schedule`` and on the schedule at ``first``."""
+    other, loc, name = first
+    line, col = position(other.tree, loc)
+    return (
+        f"attendee {attendee} is declared on schedule {schedule!r} and on schedule {name!r} "
+        f"(at {other.path}:{line}:{col}); {ONE_SCHEDULE}"
+    )
+
+
+def _literal(ref: int | Ref) -> object:
+    if isinstance(
+        ref, Ref
+    ):  # e-mail addresses compare case-insensitively, as the guide matches them
+        return (ref.kind, str(ref.value).lower() if ref.kind == "email" else ref.value)
+    return ref
+
+
+def _shown(ref: int | Ref) -> str:
+    return str(ref.value) if isinstance(ref, Ref) and ref.kind == "email" else str(ref)

@@ -168,6 +168,13 @@ class GuidebookProvider(Provider):
         """The guide resource itself (import names it in a comment); NotFoundError when it does not exist."""
         return self.client.request("GET", f"guides/{guide}/").data
 
+    def scope_title(self, scope: Scope) -> str | None:
+        """``Summit 2026 (guide 47)``: the guide's name, one GET of the guide (asked only for the scopes text
+        and markdown show, those with changes)."""
+        data = self.guide(scope.target["guide"])
+        name = data.get("name") if isinstance(data, dict) else None
+        return f"{nfc(str(name))} ({scope.name})" if name else None
+
     def _page_results(self, page: Any) -> list[dict[str, Any]]:
         results = _results(page)
         if (
@@ -342,7 +349,8 @@ class GuidebookProvider(Provider):
         self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
     ) -> int:
         """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when this run
-        did not read them), then writes once per change, publishes and re-reads the schedules to verify."""
+        did not read them) and the guide (its name titles the changed scope), then writes once per change,
+        publishes and re-reads the schedules to verify."""
         index = self._indexes.get(scope.target["guide"])
         names = (
             self._pages(len(index.rows["sessions"])) + self._pages(len(index.rows["attendees"]))
@@ -361,7 +369,7 @@ class GuidebookProvider(Provider):
             + sum(c.action == "create" for c in changes)
             - sum(c.action == "delete" for c in changes)
         )
-        return reads + len(changes) + publish + self._pages(after)
+        return reads + 1 + len(changes) + publish + self._pages(after)
 
     def request_budget(self) -> tuple[int, str] | None:
         return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET" + (

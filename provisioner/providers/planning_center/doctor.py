@@ -21,6 +21,7 @@ from provisioner.providers.planning_center.client import (
     rel_id,
 )
 from provisioner.providers.planning_center.refs import MISSING
+from provisioner.providers.planning_center.refusals import whoami
 from provisioner.transport.credentials import account_var
 
 if TYPE_CHECKING:
@@ -99,18 +100,7 @@ def doctor(provider: PlanningCenterProvider, scopes: Sequence[Scope]) -> list[Fi
 
 
 def _me(provider: PlanningCenterProvider) -> tuple[str, str] | None:
-    try:
-        data = provider.client.request("GET", "people/v2/me").data
-    except ApiError:
-        return None
-    body = data.get("data") if isinstance(data, dict) else None
-    if not isinstance(body, dict):
-        return None
-    attrs = attributes(body)
-    name = attrs.get("name") or " ".join(
-        filter(None, [attrs.get("first_name"), attrs.get("last_name")])
-    )
-    return str(body.get("id")), str(name)
+    return whoami(provider.client)
 
 
 def _pages(data: Any) -> Finding:

@@ -146,7 +146,10 @@ class PlanningCenterProvider(Provider):
         st, plan = int(scope.target["service_type"]), int(scope.target["plan"])
         row = self.lists.known_plan(st, plan)
         day = short_day(row.day) if row and row.day else labels.get("plan", {}).get(str(plan))
-        parts = [p for p in (self.lists.known_service_type(st), day) if p]
+        # A file of ids has not read the service types: one list read names them all (contract §2.2: text
+        # and markdown may); the plan's day came sideloaded with its team members.
+        kind = self.lists.known_service_type(st) or self.lists.service_types().get(st)
+        parts = [p for p in (kind, day) if p]
         return f"{' · '.join(parts)} ({scope.name})" if parts else None
 
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]:

@@ -7,8 +7,9 @@
   documented ``status`` (PATCH ``people/{p}/plan_people/{id}``), since the Schedule's id is not known.
 - A partial accept is the accept action with ``relationships.declined_plan_times`` [C]; the declined times are
   read back from ``.../schedules/{id}/declined_plan_times`` [C], only for the schedules a file manages them on.
-- Answering another person's schedule may be refused (403) to a non-administrator: the error names the person
-  and the access needed.
+- Answering another person's schedule may be refused (403) to a non-administrator, and a hidden one to anyone
+  but a scheduler: the error names the person and the access needed, fitted to whose credentials these are
+  (refusals.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from provisioner.providers.planning_center.client import (
 from provisioner.providers.planning_center.lists import fold, plan_day, short_day
 from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
 from provisioner.providers.planning_center.names import shown
+from provisioner.providers.planning_center.refusals import Me, answer_refused
 from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,7 @@ class Responses:
         keep_labels: Callable[[Scope, dict[str, dict[str, str]]], None],
     ) -> None:
         self.client, self.keys, self.keep_labels = client, keys, keep_labels
+        self.me = Me(client)  # who the credentials act as, read only after a refusal
         self._times: dict[
             str, dict[str, dict[str, dict[str, Any]]]
         ] = {}  # scope -> key -> time id -> attrs
@@ -87,6 +90,8 @@ class Responses:
         self._facts: dict[str, dict[str, Facts]] = {}
         # scope -> schedule key -> its position (team_position_name): what `position:` matches
         self._positions: dict[str, dict[str, str | None]] = {}
+        # scope -> keys of the schedules that say `can_accept_partial: false` (point 20)
+        self._whole_only: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
     # -- reading ------------------------------------------------------------------------------------------
@@ -119,6 +124,7 @@ class Responses:
         }
         by_key: dict[str, dict[str, dict[str, Any]]] = {}
         positions: dict[str, str | None] = {}
+        whole_only: set[str] = set()
         ordered = sorted(rows, key=_id_order)
         shared = shared_teams(
             (rel_id(r, "plan"), rel_id(r, "team"), _position(attributes(r))) for r in ordered
@@ -129,6 +135,8 @@ class Responses:
             positions[rec.key] = _position(attributes(row))
             by_key[rec.key] = {t: times[t] for t in rel_ids(row, "times") if t in times}
             facts[rec.key] = schedule_facts(row, rec)
+            if attributes(row).get("can_accept_partial") is False:
+                whole_only.add(rec.key)
         # A plan written as a date names a schedule of that day: its declined times are read like an id's.
         partial |= {
             str(records[k].identity["plan"])
@@ -157,6 +165,7 @@ class Responses:
             self._times[scope.name] = by_key
             self._facts[scope.name] = facts
             self._positions[scope.name] = positions
+            self._whole_only[scope.name] = whole_only
         self.keep_labels(scope, names)
         return records
 
@@ -277,6 +286,7 @@ class Responses:
             times = self._times.get(scope.name, {})
             facts = self._facts.get(scope.name, {})
             positions = self._positions.get(scope.name, {})
+            whole_only = self._whole_only.get(scope.name, set())
         diags: list[Diagnostic] = []
         claimed: dict[str, str] = {}
         out: dict[str, Record] = {}
@@ -300,6 +310,9 @@ class Responses:
             # Two positions on one team are two schedules: a response without `position` answers both.
             for key in found:
                 claimed[key] = item.where(*loc)
+                if decl.declined_times and key in whole_only:
+                    diags.append(whole_only_problem(item, loc, person, decl, facts.get(key)))
+                    continue
                 declined = self._declined_ids(item, loc, decl, live[key], times.get(key, {}), diags)
                 out[key] = Record(
                     key,
@@ -388,11 +401,14 @@ class Responses:
         except AuthError as e:
             if e.status != 403:
                 raise
+            why = answer_refused(
+                person,
+                self.me.get(),
+                hidden=rid.startswith(VIA_MEMBER),
+                auth_hint=self.client.auth_hint or "check the credentials",
+            )
             raise AuthError(
-                f"{change.scope} {change.key!r}: Planning Center refused (403) to let these credentials "
-                f"answer person {person}'s schedule. Answering for another person needs an account "
-                "with Administrator (or Editor on that team) permission in Services — or that person's "
-                f"own credentials (then use `account:`). Server said: {jsonapi_detail(e.body)}",
+                f"{change.scope} {change.key!r}: {why} Server said: {jsonapi_detail(e.body)}",
                 status=403,
                 body=e.body,
                 method=e.method,
@@ -406,6 +422,24 @@ class Responses:
         self.client.request(
             "PATCH", person_member_path(person, member), json=plan_person_body(attrs, rid=member)
         )
+
+
+def whole_only_problem(
+    item: Loaded,
+    loc: tuple[str | int, ...],
+    person: object,
+    decl: ResponseDecl,
+    facts: Facts | None,
+) -> Diagnostic:
+    """``declined_times`` on a schedule that says ``can_accept_partial: false`` (point 20): what the accept
+    action would do with them there (a 422, or every time accepted) is unknown, so nothing is sent."""
+    where = facts[2] if facts else f"plan {shown(decl.plan)}"
+    return item.diagnostic(
+        (*loc, "declined_times"),
+        f"person {person}'s schedule on {where} cannot be accepted partially (Planning Center says "
+        "can_accept_partial: false for it): remove declined_times and accept or decline it whole, or "
+        "ask the scheduler to let this team accept some times",
+    )
 
 
 def response_values(decl: ResponseDecl, live: Record, declined: list[int] | None) -> dict[str, Any]:
