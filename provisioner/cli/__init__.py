@@ -12,7 +12,7 @@ import click
 from provisioner import __version__
 from provisioner.cli.action_report import action_report
 from provisioner.cli.apply import apply
-from provisioner.cli.common import github_annotation, usage_exits_1
+from provisioner.cli.common import fail, github_annotation, usage_exits_1
 from provisioner.cli.doctor import doctor
 from provisioner.cli.drift import drift
 from provisioner.cli.imports import import_group
@@ -27,6 +27,7 @@ from provisioner.cli.verbosity import (
     set_verbosity,
     verbosity_options,
 )
+from provisioner.core.errors import ConfigError
 from provisioner.providers import registry
 
 __all__ = ["github_annotation", "main"]
@@ -48,6 +49,8 @@ class Main(click.Group):
             return super().invoke(ctx)
         except click.UsageError as e:
             usage_exits_1(e)
+        except ConfigError as e:  # the registry refusing two services of one name, in any command
+            fail(e)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY})
@@ -59,9 +62,13 @@ class Main(click.Group):
         return verbosity_options(command) if command is not None else None
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [
-            (name, meaning) for service in registry.services() for name, meaning in service.env_vars
-        ]
+        try:
+            services = registry.services()
+        except ConfigError as e:  # two plug-ins of one name: help still shows, and says why
+            services = []
+            formatter.write_paragraph()
+            formatter.write_text(f"error: {e}")
+        rows = [(name, meaning) for service in services for name, meaning in service.env_vars]
         rows += [
             (
                 "..._NAME",

@@ -59,6 +59,13 @@ class Change:
         return (self.provider, self.scope, self.key)
 
     @property
+    def live_id(self) -> int | str | None:
+        """The id of the live object an update or delete acts on (as the provider's ``read`` gave it);
+        None for a create. The plan file keeps it as ``target["id"]``; code reads it here."""
+        value = self.target.get("id")
+        return value if isinstance(value, int | str) else None
+
+    @property
     def provider_key(self) -> str:
         """Which built provider carries this change out: one per (service, account)."""
         return provider_key(self.provider, self.account)

@@ -6,9 +6,9 @@ types, and this module imports nothing of theirs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from provisioner.core.errors import Diagnostic
 from provisioner.core.plan import Change, Plan, provider_key
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Change",
+    "Declared",
     "Loaded",
     "Plan",
     "Record",
@@ -160,17 +161,31 @@ class DefaultGuard:
     min_existing: int = 10
 
 
+ItemT = TypeVar("ItemT")
+
+
+class Declared(NamedTuple, Generic[ItemT]):
+    """One item a file declares in a scope: the file, where in it (for ``file.where(*loc)`` and
+    ``file.diagnostic(loc, ...)``), and the item's model (a schedule, a team member...)."""
+
+    file: Loaded
+    loc: tuple[str | int, ...]
+    item: ItemT
+
+
 @dataclass
-class Scope:
+class Scope(Generic[ItemT]):
     """A unit of ownership (a guide, a plan, a person): declared items plus the policy for the rest.
 
-    Providers subclass it for what only they need (a guide's publish mode); the fields here are what the
-    generic diff, safety and engine read."""
+    ``Scope[TeamMember]`` holds ``Declared[TeamMember]`` items. ``target`` holds the ids that locate the scope
+    in the service, under names the provider chooses; the id ``--target KIND:ID`` matches is
+    ``target[kind]``. Providers subclass it for what only they need (a guide's publish mode); the fields
+    here are what the generic diff, safety and engine read."""
 
     provider: str
     name: str
     target: dict[str, Any]
-    items: list[tuple[Loaded, tuple[str | int, ...], Any]] = field(default_factory=list)
+    items: list[Declared[ItemT]] = field(default_factory=list)
     prune: bool = True
     ignore: tuple[str, ...] = ()
     protect: tuple[str, ...] = ()
@@ -193,6 +208,38 @@ class Scope:
     @property
     def ident(self) -> tuple[str, str]:
         return (self.provider, self.name)
+
+    def include(
+        self,
+        file: Loaded,
+        items: Iterable[Declared[ItemT]] = (),
+        *,
+        at: tuple[str | int, ...] | None = None,
+        prune: bool = True,
+        ignore: Iterable[str] = (),
+        protect: Iterable[str] = (),
+        safety: DeleteGuard | None = None,
+    ) -> None:
+        """One more file declares this scope (``at``: where it names it, for errors about the scope): its
+        items join the others', and its policy merges with theirs, the most careful setting winning. The
+        scope prunes only if every file prunes; every file's ``ignore`` and ``protect`` patterns apply; the
+        delete guard takes the lowest percentage and the lowest floor of the files' ``safety`` (a file
+        without one: the defaults)."""
+        first = self.files == 0
+        self.files += 1
+        self.items += items
+        self.prune = prune if first else self.prune and prune
+        self.ignore = tuple(sorted({*self.ignore, *ignore}))
+        self.protect = tuple(sorted({*self.protect, *protect}))
+        guard: DeleteGuard = safety if safety is not None else DefaultGuard()
+        if not first:
+            guard = DefaultGuard(
+                max_delete_percent=min(self.safety.max_delete_percent, guard.max_delete_percent),
+                min_existing=min(self.safety.min_existing, guard.min_existing),
+            )
+        self.safety = guard
+        if self.anchor is None and at is not None:
+            self.anchor = (file, at)
 
     @property
     def provider_key(self) -> str:

@@ -19,7 +19,7 @@ import pydantic
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from provisioner.core.collector import paused
-from provisioner.core.errors import ConfigError, Diagnostic, ValidationError
+from provisioner.core.errors import Diagnostic, ValidationError
 from provisioner.core.records import Loaded, Workspace, position
 from provisioner.files.checks import cross_file_checks
 from provisioner.files.fields import Strict
@@ -383,16 +383,14 @@ def _validate(
             )
         )
         return None
-    try:
-        service = registry.get(provider) if isinstance(provider, str) else None
-    except ConfigError:
-        service = None
-    if service is None:
+    if not isinstance(provider, str) or provider not in known:
         line, col = position(tree, ("provider",))
         diags.append(
             Diagnostic(name, line, col, f"`provider` must be {_either(known)}, got {provider!r}")
         )
         return None
+    # A known name whose plug-in fails to load is a broken installation, not a mistake in this file.
+    service = registry.get(provider)
     model = service.model_for(data)
     try:
         doc = model.model_validate(data)

@@ -1,21 +1,24 @@
-"""The plug-in contract: a :class:`Service` describes one service to the generic modules (its file models,
+"""The plug-in classes: a :class:`Service` describes one service to the generic modules (its file models,
 checks, impact wording, import command); its :class:`Provider` reads live state, resolves declarations and
-applies one change.
+applies one change (one :class:`KindHandler` per kind of scope, routed by :class:`ByKind`).
 
-The engine owns the flow (read → resolve → diff → safety → apply → verify); a provider only translates
-between the service's API and plain :class:`Record` values, so the diff and the plan stay generic.
+Plug-in authors import these from ``providers/contract.py``, whose docstring is the written contract. The
+engine owns the flow (read → resolve → diff → safety → apply → verify); a provider only translates between
+the service's API and plain :class:`Record` values, so the diff and the plan stay generic.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from importlib import import_module
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from provisioner.core.clock import SYSTEM, Clock
-from provisioner.core.errors import AmbiguousWriteError, ApiError, HostDownError, NotFoundError
+from provisioner.core.errors import ProvisionerError
 from provisioner.core.outcomes import Finding, Written
+from provisioner.providers.writes import create_adopting, delete_once
 
 if TYPE_CHECKING:  # this module stays light: `provisioner --help` imports every Service
     import click
@@ -23,44 +26,62 @@ if TYPE_CHECKING:  # this module stays light: `provisioner --help` imports every
     from provisioner.core.errors import Diagnostic
     from provisioner.core.records import Change, Loaded, Record, Scope
     from provisioner.files.fields import Strict
-    from provisioner.transport.http import HttpClient, RetryPolicy
 
 
 class Provider(ABC):
-    """Subclasses implement the four abstract methods; every keyword argument is keyword-only.
+    """Reads a service's live objects, resolves declarations and carries out one change at a time.
 
-    Contract:
-    - ``scopes`` groups validated files into scopes. No I/O.
-    - ``read`` returns the live records of one scope, keyed like ``desired`` keys them. Reads use list
-      endpoints with pagination, never one request per object. Must be safe to call from several threads.
-    - ``desired`` turns a scope's declarations into records, resolving references against live data; it
-      raises :class:`~provisioner.core.errors.PlanError` naming file:line for anything unresolvable.
-    - ``apply`` carries out exactly one change and raises an ``ApiError`` on failure. It must not duplicate:
-      a create that failed ambiguously is re-read and adopted before any retry. It may return a
-      :class:`Written` (the created id, a note such as "already gone"); None means nothing to add.
-      A DELETE answered 404 by the object's own URL in the service's error format is "already gone" (a note);
-      any other 404 (an HTML page: no such route) is a failure.
+    Subclasses implement the four abstract methods and may override the hooks below them (every hook has a
+    default that does nothing); every keyword argument is keyword-only. ``read``, ``desired`` and ``apply``
+    run on several threads at once (``providers/contract.py``: Threads); whatever they raise that is not a
+    :class:`~provisioner.core.errors.ProvisionerError` is a bug, caught at the boundary (Errors).
     """
 
-    name: ClassVar[str]
+    name: ClassVar[str]  # the Service's name: the `provider:` value of its files
     title: ClassVar[str] = ""  # the service's name in messages
-    account: str | None = (
-        None  # set by the registry: the ``account:`` this instance serves (None: the default)
-    )
+    # Set by the registry: the ``account:`` this instance serves (None: the default account).
+    account: str | None = None
 
     @abstractmethod
-    def scopes(self, files: Sequence[Loaded]) -> list[Scope]: ...
+    def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
+        """Group validated files (this provider's account's, after :meth:`resolve`) into scopes, sorted.
+
+        Must not do I/O. Each scope gets a ``name`` unique within the service (``shelf 3``), a ``target``
+        (the ids its changes need), a ``kind`` of the Service's ``target_kinds`` (for ``--target``) and its
+        declarations as ``Declared`` items; files declaring one scope are merged with ``Scope.include``."""
 
     @abstractmethod
-    def read(self, scope: Scope) -> dict[str, Record]: ...
+    def read(self, scope: Scope) -> dict[str, Record]:
+        """The live objects of one scope, keyed as :meth:`desired` keys the declarations (add them with
+        ``add_live``, which keys a second object of one identity apart as a duplicate).
+
+        Must read through list endpoints with pagination, never one request per object; must be safe to
+        call from several threads at once, also while changes of the scope are applied. Raises an
+        ``ApiError`` when the service answers with an error; a ``PlanError`` (at ``scope.anchor``) when the
+        scope itself does not exist."""
 
     @abstractmethod
     def desired(
         self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
-    ) -> dict[str, Record]: ...
+    ) -> dict[str, Record]:
+        """The scope's declarations as records, keyed and identified as :meth:`read` keys live objects.
+
+        References (``email:``, ``name:``) are resolved against ``live`` or the service's lists; a
+        declaration that cannot be resolved is a ``PlanError`` listing every such one (``file:line:col``,
+        what to do). A field the YAML leaves out stays out of ``values`` (not managed). With
+        ``want_labels`` it may remember names of ids for :meth:`labels`. Runs on several threads (one
+        scope each)."""
 
     @abstractmethod
-    def apply(self, change: Change) -> Written | None: ...
+    def apply(self, change: Change) -> Written | None:
+        """Carry out exactly one change; called for several changes at once (also of one scope).
+
+        Raises an ``ApiError`` when the service refuses it (the change fails, the others carry on). Must
+        never duplicate: a create that failed ambiguously is re-read and adopted before any retry
+        (:func:`create_adopting`). May return a :class:`Written`: the id the server gave a created object,
+        how many POSTs went unanswered, or a note ("already gone" for a DELETE answered 404 by the object's
+        own URL: :func:`delete_once`); None when there is nothing to add. The object's id is
+        ``change.live_id``; the scope's ids are ``change.target``."""
 
     def resolve(self, files: Sequence[Loaded]) -> Sequence[Loaded]:
         """The files with readable references (names, dates) replaced by ids, before ``scopes`` sees them; may
@@ -134,68 +155,81 @@ class Provider(ABC):
         return 0
 
 
-def create_adopting(
-    post: Callable[[], Any],
-    adopt: Callable[[], Any],
-    *,
-    retry: RetryPolicy,
-    timeout: float,
-    tries: int = 3,
-    clock: Clock = SYSTEM,
-) -> Written:
-    """POST a create (``post`` returns the new id); after an ambiguous failure re-read (``adopt`` returns the id
-    of the object when it is there and finished, else None) and only then send it again. Never a blind retry.
-
-    A request that timed out may still be running on the server, so it gets up to three times the request
-    ``timeout`` to show up before it is sent again; a dropped connection is looked for once, shortly after.
-    An unanswered POST may still commit after that: the result says how many there were and until when to
-    wait for them (one more ``timeout`` after the last: the server gives up on a request about when a client
-    would), so the check after apply can find and remove a late copy. The waits are slept, and ``settle_until``
-    is read, on ``clock`` (the engine's, which waits for it)."""
-    unanswered, settle = 0, None
-    for attempt in range(tries):
-        try:
-            return Written(id=post(), unanswered=unanswered, settle_until=settle)
-        except AmbiguousWriteError as e:
-            if e.status is None:  # no answer at all (a 5xx is an answer: that request is over)
-                unanswered += 1
-                settle = clock.monotonic() + timeout
-            waits = [timeout] * 3 if e.timed_out else [retry.delay(attempt, None)]
-            for wait in waits:
-                clock.sleep(wait)
-                try:
-                    found = adopt()
-                except HostDownError as down:  # our POST may have landed: not "not started"
-                    raise AmbiguousWriteError(
-                        f"{e}; whether it was created is unknown: {down}"
-                    ) from down
-                if found is not None:
-                    # The copy found (the lowest id) may be another writer's, made just before ours, with our own
-                    # POST still to land: each unanswered POST still counts as possibly this run's copy, and is
-                    # waited for before the check after apply. A POST that timed out was already waited for
-                    # longer than that while adopting, so only a dropped connection can cost an extra wait.
-                    return Written(id=found, unanswered=unanswered, settle_until=settle)
-            if attempt + 1 == tries:
-                raise
-    raise AssertionError("unreachable: the last attempt returns or raises")
+ItemT = TypeVar("ItemT")
 
 
-def delete_once(client: HttpClient, path: str) -> Written | None:
-    """DELETE one object. A 404 in the service's own (JSON) error format from the object's own URL means it is
-    already gone: a note, not a failure. A 404 without one (an HTML page: no such route, so the delete may never
-    have happened) stays an error."""
-    try:
-        client.request("DELETE", path)
-    except NotFoundError as e:
-        if not isinstance(e.body, dict):
-            raise ApiError(
-                f"{e} — a 404 that is not the API's own answer (no such route?); the delete may not "
-                "have happened",
-                status=e.status,
-                body=e.body,
-            ) from e
-        return Written(note="already gone (404 from its own URL)")
-    return None
+class KindHandler(ABC, Generic[ItemT]):
+    """One kind of scope of a service (a plan's roster, a person's responses): the provider's four
+    methods for that kind alone, on scopes of its own item type, so that no method branches on the kind.
+
+    ``kind`` is the scope's ``kind`` and the name under which its ``target`` (and so every change's
+    ``target``) holds the scope's id; :class:`ByKind` routes by it. The same thread rules hold as for
+    :class:`Provider`."""
+
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def read(self, scope: Scope[ItemT]) -> dict[str, Record]:
+        """:meth:`Provider.read` for a scope of this kind."""
+
+    @abstractmethod
+    def desired(
+        self, scope: Scope[ItemT], live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
+        """:meth:`Provider.desired` for a scope of this kind."""
+
+    @abstractmethod
+    def apply(self, change: Change) -> Written | None:
+        """:meth:`Provider.apply` for a change of a scope of this kind."""
+
+    def warnings(
+        self, scope: Scope[ItemT], *, desired: dict[str, Record], changes: Sequence[Change] = ()
+    ) -> list[str]:
+        """:meth:`Provider.warnings` for a scope of this kind."""
+        return []
+
+    def scope_title(self, scope: Scope[ItemT]) -> str | None:
+        """:meth:`Provider.scope_title` for a scope of this kind."""
+        return None
+
+
+class ByKind(Provider):
+    """A provider of several kinds of scope, each served by its :class:`KindHandler` (``handlers``, keyed
+    by kind, set by the subclass's ``__init__``). It still implements ``scopes`` and may override any hook."""
+
+    handlers: Mapping[str, KindHandler[Any]]
+
+    def handler(self, scope: Scope) -> KindHandler[Any]:
+        """The handler of a scope: its ``kind``'s."""
+        return self.handlers[scope.kind]
+
+    def handler_of(self, change: Change) -> KindHandler[Any]:
+        """The handler of a change: the kind whose id its ``target`` holds (exactly one does)."""
+        kinds = [kind for kind in self.handlers if kind in change.target]
+        if len(kinds) != 1:
+            raise ProvisionerError(
+                f"internal error: change target {change.target} names kinds {kinds}"
+            )
+        return self.handlers[kinds[0]]
+
+    def read(self, scope: Scope) -> dict[str, Record]:
+        return self.handler(scope).read(scope)
+
+    def desired(
+        self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
+        return self.handler(scope).desired(scope, live, want_labels=want_labels)
+
+    def apply(self, change: Change) -> Written | None:
+        return self.handler_of(change).apply(change)
+
+    def warnings(
+        self, scope: Scope, *, desired: dict[str, Record], changes: Sequence[Change] = ()
+    ) -> list[str]:
+        return self.handler(scope).warnings(scope, desired=desired, changes=changes)
+
+    def scope_title(self, scope: Scope) -> str | None:
+        return self.handler(scope).scope_title(scope)
 
 
 def scopes_of(key: str, provider: Provider, files: Sequence[Loaded]) -> list[Scope]:
@@ -212,13 +246,16 @@ def scopes_of(key: str, provider: Provider, files: Sequence[Loaded]) -> list[Sco
 Claim = Callable[[tuple[object, ...], "Loaded", tuple[str | int, ...], str], None]
 
 
-class Service(ABC):
+class Service:
     """What a service registers (built in, or from another package through the ``provisioner.services``
-    entry-point group). Everything the generic modules need to know about a service is asked here, so the
-    loader, schema, checks, renderers and CLI never name one.
+    entry-point group): data the generic modules read, so the loader, schema, checks, renderers and CLI
+    never name a service.
 
-    Keep the module defining a Service light: it is imported to validate files; the provider, client and
-    importer are imported only by the methods that need them.
+    Declarative: a subclass sets the class attributes below. What needs heavy imports (pydantic models, the
+    provider and its HTTP client, the importer) is named as ``"module:attribute"`` and imported only when
+    first asked for, so that the module defining the Service stays light (``provisioner --help`` imports it).
+    ``model_for`` and ``schema_rule`` are hooks for a service with several kinds of file; any method may be
+    overridden instead of naming an attribute (a test's in-memory service does).
     """
 
     name: ClassVar[str]  # the `provider:` value of its files
@@ -231,36 +268,73 @@ class Service(ABC):
     # A change's field under the name the YAML gives it, where the API's differs ({"decline_reason": "reason"}):
     # review output speaks the YAML's words; the plan file keeps the API's.
     field_names: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    # Where the rest is, as "module:attribute" (imported when first used):
+    models_at: ClassVar[tuple[str, ...]] = ()  # every model a file may be (``Strict`` subclasses)
+    # ``(env, *, clock) -> Provider``: builds the provider; credentials come from ``env`` only, and whatever
+    # it waits for (retries, pacing, adoption of an ambiguous create) it waits on ``clock``.
+    provider_at: ClassVar[str] = ""
+    checks_at: ClassVar[str] = ""  # ``(files, claim) -> [Diagnostic]``: checks across its files
+    impact_lines_at: ClassVar[str] = ""  # ``(changes, exact) -> [str]``: per-person review lines
+    import_command_at: ClassVar[str] = ""  # a click command: ``provisioner import <name>``
 
-    @abstractmethod
     def file_models(self) -> Sequence[type[Strict]]:
         """Every model a file of this service may be."""
+        return tuple(_load(spec) for spec in self.models_at)
 
     def model_for(self, data: Mapping[str, Any]) -> type[Strict]:
         """The model of one file, picked from its keys so errors speak of the right kind of file."""
         return self.file_models()[0]
 
     def schema_rule(self) -> dict[str, Any]:
-        """The JSON Schema applied to a file of this service (references into ``#/$defs/<Model>``)."""
+        """The JSON Schema applied to a file of this service (references into ``#/$defs/<Model>``; the schema
+        namespaces them when another service defines a model of the same name)."""
         return {"$ref": f"#/$defs/{self.file_models()[0].__name__}"}
 
-    @abstractmethod
     def provider(self, env: Mapping[str, str], *, clock: Clock = SYSTEM) -> Provider:
-        """Build the provider; credentials come from ``env`` only. Whatever it waits for (retries, rate
-        pacing, adoption of an ambiguous create) it waits on ``clock``: tests pass a fake one."""
+        """Build the provider (``provider_at``); ConfigError for missing or wrong credentials."""
+        built: Provider = _load(self.provider_at)(env, clock=clock)
+        return built
 
     def checks(self, files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
         """Checks across this service's files; ``claim(identity, item, loc, what)`` reports an identity
         declared twice (across every file of every service)."""
-        return []
+        return list(_load(self.checks_at)(files, claim)) if self.checks_at else []
 
     def impact_lines(
         self, changes: Sequence[Change], exact: list[dict[str, Any]] | None
     ) -> list[str]:
         """Per-person lines for review output of one scope's changes; ``exact`` holds the provider's rows
         (``{"person", "gain", "lose"}``) when its ``impact`` computed them over the whole scope."""
-        return []
+        return list(_load(self.impact_lines_at)(changes, exact)) if self.impact_lines_at else []
 
     def import_command(self) -> click.Command | None:
         """The `provisioner import <name>` subcommand, if the service has one."""
-        return None
+        command: click.Command | None = (
+            _load(self.import_command_at) if self.import_command_at else None
+        )
+        return command
+
+
+def _load(spec: str) -> Any:
+    """The object ``"package.module:Name.attribute"`` names (imported now)."""
+    if ":" not in spec:
+        raise ProvisionerError(f"internal error: {spec!r} is not 'module:attribute'")
+    module, _, path = spec.partition(":")
+    found: Any = import_module(module)
+    for part in path.split("."):
+        found = getattr(found, part)
+    return found
+
+
+__all__ = [
+    "ByKind",
+    "Claim",
+    "Finding",
+    "KindHandler",
+    "Provider",
+    "Service",
+    "Written",
+    "create_adopting",
+    "delete_once",
+    "scopes_of",
+]

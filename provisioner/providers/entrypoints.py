@@ -18,7 +18,13 @@ _SUFFIXES = (".dist-info", ".egg-info")
 
 def entry_point_specs(group: str) -> dict[str, str]:
     """``{name: "module:attr"}`` of every installed entry point of ``group``."""
-    found: dict[str, str] = {}
+    return {name: owners[-1][1] for name, owners in entry_point_owners(group).items()}
+
+
+def entry_point_owners(group: str) -> dict[str, list[tuple[str, str]]]:
+    """``{name: [(distribution, "module:attr"), ...]}``: every distribution that declares an entry point of
+    ``group`` under that name, in path order, so the registry can refuse two of them instead of taking one."""
+    found: dict[str, list[tuple[str, str]]] = {}
     seen: set[str] = set()
     for base in sys.path:
         try:
@@ -32,7 +38,9 @@ def entry_point_specs(group: str) -> dict[str, str]:
             if dist in seen:
                 continue
             seen.add(dist)
-            found.update(_section(os.path.join(base or ".", entry, "entry_points.txt"), group))
+            section = _section(os.path.join(base or ".", entry, "entry_points.txt"), group)
+            for name, spec in section.items():
+                found.setdefault(name, []).append((dist, spec))
     return found
 
 

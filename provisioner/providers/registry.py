@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import ConfigError
 from provisioner.providers.base import Provider, Service
-from provisioner.providers.entrypoints import entry_point_specs
+from provisioner.providers.entrypoints import entry_point_owners
 from provisioner.transport.credentials import ACCOUNT_KEY
 
 if TYPE_CHECKING:
@@ -29,7 +29,18 @@ _loaded: dict[str, Service] = {}
 
 
 def register(service: Service) -> None:
-    """Add (or replace) a service for this process."""
+    """Add a service for this process (tests, or an application embedding provisioner). A name another
+    service already has is refused (ConfigError naming both): one `provider:` value, one service."""
+    held = _registered.get(service.name)
+    spec = BUILTIN.get(service.name) or _plugins().get(service.name)
+    if (held is not None and held is not service) or spec is not None:
+        other = (
+            f"the registered {type(held).__name__}" if held is not None else _origin(service.name)
+        )
+        raise ConfigError(
+            f"cannot register {type(service).__module__}.{type(service).__name__} as service "
+            f"{service.name!r}: {other} already has that name; give one of them another `name`"
+        )
     _registered[service.name] = service
     _loaded.pop(service.name, None)
 
@@ -40,8 +51,36 @@ def unregister(name: str) -> None:
 
 
 @cache  # read once per process: the loader asks for every file, and each scan of the installed packages is slow
+def _owners() -> dict[str, list[tuple[str, str]]]:
+    return entry_point_owners(ENTRY_POINT_GROUP)
+
+
 def _plugins() -> dict[str, str]:
-    return entry_point_specs(ENTRY_POINT_GROUP)
+    """The plug-ins' ``{name: "module:attr"}``; ConfigError when two of them, or a plug-in and a built-in
+    service, share a name (taking one silently would run the other's files through the wrong code)."""
+    out = {}
+    for name, owners in _owners().items():
+        if name in BUILTIN:
+            dist, spec = owners[0]
+            raise ConfigError(
+                f"plug-in {spec} (distribution {dist}) registers service {name!r}, the name of the "
+                f"built-in service {BUILTIN[name]}; rename the plug-in's entry point (and its "
+                "`provider:` value) or uninstall it"
+            )
+        if len(owners) > 1:
+            both = " and ".join(f"{spec} (distribution {dist})" for dist, spec in owners)
+            raise ConfigError(
+                f"plug-ins {both} both register service {name!r}; uninstall one of them"
+            )
+        out[name] = owners[0][1]
+    return out
+
+
+def _origin(name: str) -> str:
+    if name in BUILTIN:
+        return f"the built-in service {BUILTIN[name]}"
+    dist, spec = _owners()[name][0]
+    return f"plug-in {spec} (distribution {dist})"
 
 
 def names() -> list[str]:
@@ -61,6 +100,11 @@ def get(name: str) -> Service:
         service = getattr(import_module(module), attr)
         if not isinstance(service, Service):
             raise ConfigError(f"{spec} (provider {name!r}) is not a provisioner Service")
+        if service.name != name:
+            raise ConfigError(
+                f"{spec} is registered as service {name!r} but its Service says name = "
+                f"{service.name!r}; the two must be the same (the `provider:` value of its files)"
+            )
         _loaded[name] = service
     return _loaded[name]
 

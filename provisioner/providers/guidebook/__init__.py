@@ -3,18 +3,7 @@ this module is what the registry imports, so it stays light (the models are impo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
-
-from provisioner.core.clock import SYSTEM, Clock
-from provisioner.providers.base import Claim, Provider, Service
-
-if TYPE_CHECKING:
-    import click
-
-    from provisioner.core.errors import Diagnostic
-    from provisioner.core.records import Change, Loaded
-    from provisioner.files.fields import Strict
+from provisioner.providers.contract import Service
 
 
 class GuidebookService(Service):
@@ -38,34 +27,11 @@ class GuidebookService(Service):
         ),
     )
 
-    def file_models(self) -> Sequence[type[Strict]]:
-        from provisioner.providers.guidebook.models import (
-            GuidebookFile,
-        )  # pydantic: only to load or describe
-
-        return (GuidebookFile,)
-
-    def provider(self, env: Mapping[str, str], *, clock: Clock = SYSTEM) -> Provider:
-        from provisioner.providers.guidebook.provider import GuidebookProvider
-
-        return GuidebookProvider.from_env(env, clock=clock)
-
-    def checks(self, files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
-        from provisioner.providers.guidebook.checks import checks
-
-        return checks(files, claim)
-
-    def impact_lines(
-        self, changes: Sequence[Change], exact: list[dict[str, Any]] | None
-    ) -> list[str]:
-        from provisioner.providers.guidebook.impact import impact_lines
-
-        return impact_lines(changes, exact)
-
-    def import_command(self) -> click.Command:
-        from provisioner.providers.guidebook.cli import import_command
-
-        return import_command
+    models_at = ("provisioner.providers.guidebook.models:GuidebookFile",)
+    provider_at = "provisioner.providers.guidebook.provider:GuidebookProvider.from_env"
+    checks_at = "provisioner.providers.guidebook.checks:checks"
+    impact_lines_at = "provisioner.providers.guidebook.impact:impact_lines"
+    import_command_at = "provisioner.providers.guidebook.cli:import_command"
 
 
 SERVICE = GuidebookService()

@@ -10,8 +10,8 @@ from typing import Any
 
 from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import ApiError, ConfigError, Diagnostic, PlanError
-from provisioner.core.records import Change, Loaded, Record, Scope, add_live
-from provisioner.files.fields import Ref, Safety, nfc
+from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
+from provisioner.files.fields import Ref, nfc
 from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
 from provisioner.providers.guidebook.pages import PAGE_SIZE, PageReader
@@ -55,10 +55,17 @@ def _words(value: Any) -> str:
 
 
 @dataclass
-class GuideScope(Scope):
+class GuideScope(Scope[GuidebookSchedule]):
     """A guide: the generic scope plus its publish mode (the most thorough of its files' ``publish``)."""
 
     publish: str = "none"
+
+
+PUBLISH_RANK = {
+    "none": 0,
+    "attendees": 1,
+    "guide": 2,
+}  # several files of a guide: the most thorough wins
 
 
 def _publish_mode(scope: Scope) -> str:
@@ -129,9 +136,16 @@ class GuidebookProvider(Provider):
                     kind="guide",
                 ),
             )
-            _merge_policy(scope, doc)
-            scope.anchor = scope.anchor or (item, ("guide",))
-            scope.items += [(item, ("schedules", i), s) for i, s in enumerate(doc.schedules)]
+            scope.include(
+                item,
+                [Declared(item, ("schedules", i), s) for i, s in enumerate(doc.schedules)],
+                at=("guide",),
+                prune=doc.prune,
+                ignore=doc.ignore,
+                protect=doc.protect,
+                safety=doc.safety,
+            )
+            scope.publish = max(scope.publish, doc.publish, key=PUBLISH_RANK.__getitem__)
         return [by_guide[g] for g in sorted(by_guide)]
 
     # -- reading ------------------------------------------------------------------------------------------
@@ -208,7 +222,7 @@ class GuidebookProvider(Provider):
         self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
     ) -> dict[str, Record]:
         guide = scope.target["guide"]
-        schedules: list[tuple[Loaded, tuple[str | int, ...], GuidebookSchedule]] = scope.items
+        schedules: list[Declared[GuidebookSchedule]] = scope.items
         # One pass over the references (a guide can hold hundreds of thousands): ids apart, readable ones kept
         # with their position for error messages.
         split = [
@@ -262,10 +276,10 @@ class GuidebookProvider(Provider):
         if change.action == "update":
             body = {name: change.after[name] for name in change.fields} if change.after else {}
             self.writer.send(
-                "PATCH", f"{SCHEDULES}{change.target['id']}/", body, what=f"schedule {change.key!r}"
+                "PATCH", f"{SCHEDULES}{change.live_id}/", body, what=f"schedule {change.key!r}"
             )
             return None
-        return delete_once(self.client, f"{SCHEDULES}{change.target['id']}/")
+        return delete_once(self.client, f"{SCHEDULES}{change.live_id}/")
 
     def _create(self, change: Change) -> Written:
         assert change.after is not None
@@ -288,7 +302,9 @@ class GuidebookProvider(Provider):
 
     def _adopt(self, change: Change) -> Any:
         """After an ambiguous POST: if the server did create the schedule, finish it instead of duplicating."""
-        scope = Scope(self.name, change.scope, {"guide": change.target["guide"]})
+        scope: Scope[GuidebookSchedule] = Scope(
+            self.name, change.scope, {"guide": change.target["guide"]}
+        )
         live = self.read(scope).get(change.key)
         if live is None:
             log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
@@ -476,22 +492,3 @@ def _affected_attendees(changes: Sequence[Change]) -> set[int]:
         if "attendees" in fields:
             people |= set(fields["attendees"]["add"]) | set(fields["attendees"]["remove"])
     return people
-
-
-def _merge_policy(scope: GuideScope, doc: GuidebookFile) -> None:
-    """Several files may share a guide: the most careful setting wins."""
-    first = scope.files == 0
-    scope.files += 1
-    scope.prune = doc.prune if first else scope.prune and doc.prune
-    scope.ignore = tuple(sorted({*scope.ignore, *doc.ignore}))
-    scope.protect = tuple(sorted({*scope.protect, *doc.protect}))
-    rank = {"none": 0, "attendees": 1, "guide": 2}
-    scope.publish = max(scope.publish, doc.publish, key=rank.__getitem__)
-    scope.safety = (
-        doc.safety
-        if first
-        else Safety(
-            max_delete_percent=min(scope.safety.max_delete_percent, doc.safety.max_delete_percent),
-            min_existing=min(scope.safety.min_existing, doc.safety.min_existing),
-        )
-    )

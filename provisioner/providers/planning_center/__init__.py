@@ -4,18 +4,13 @@ stays light (the models are imported when files are loaded)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from provisioner.core.clock import SYSTEM, Clock
-from provisioner.providers.base import Claim, Provider, Service
+from provisioner.providers.contract import Service
 
 if TYPE_CHECKING:
-    import click
-
-    from provisioner.core.errors import Diagnostic
-    from provisioner.core.records import Change, Loaded
     from provisioner.files.fields import Strict
 
 
@@ -44,13 +39,14 @@ class PlanningCenterService(Service):
     )
     field_names = MappingProxyType({"team_position_name": "position", "decline_reason": "reason"})
 
-    def file_models(self) -> Sequence[type[Strict]]:
-        from provisioner.providers.planning_center.models import (
-            ResponsesFile,
-            RostersFile,
-        )  # pydantic: lazily
-
-        return (RostersFile, ResponsesFile)
+    models_at = (
+        "provisioner.providers.planning_center.models:RostersFile",
+        "provisioner.providers.planning_center.models:ResponsesFile",
+    )
+    provider_at = "provisioner.providers.planning_center.provider:PlanningCenterProvider.from_env"
+    checks_at = "provisioner.providers.planning_center.checks:checks"
+    impact_lines_at = "provisioner.providers.planning_center.impact:impact_lines"
+    import_command_at = "provisioner.providers.planning_center.cli:import_command"
 
     def model_for(self, data: Mapping[str, Any]) -> type[Strict]:
         rosters, responses = self.file_models()
@@ -62,28 +58,6 @@ class PlanningCenterService(Service):
             "then": {"$ref": "#/$defs/ResponsesFile"},
             "else": {"$ref": "#/$defs/RostersFile"},
         }
-
-    def provider(self, env: Mapping[str, str], *, clock: Clock = SYSTEM) -> Provider:
-        from provisioner.providers.planning_center.provider import PlanningCenterProvider
-
-        return PlanningCenterProvider.from_env(env, clock=clock)
-
-    def checks(self, files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
-        from provisioner.providers.planning_center.checks import checks
-
-        return checks(files, claim)
-
-    def impact_lines(
-        self, changes: Sequence[Change], exact: list[dict[str, Any]] | None
-    ) -> list[str]:
-        from provisioner.providers.planning_center.impact import impact_lines
-
-        return impact_lines(changes, exact)
-
-    def import_command(self) -> click.Command:
-        from provisioner.providers.planning_center.cli import import_command
-
-        return import_command
 
 
 SERVICE = PlanningCenterService()

@@ -107,7 +107,7 @@ class RostersSource:
         }
         self.members: dict[int, dict[MemberKey, CommentedMap]] = {}
         for plan in self.plans:
-            scope = Scope(
+            scope: Scope[Any] = Scope(
                 provider.name, f"plan {plan}", {"service_type": service_type, "plan": plan}
             )
             records = provider.read(scope)

@@ -127,7 +127,7 @@ class MemberWriter:
     # -- update and delete --------------------------------------------------------------------------------
 
     def update(self, change: Change, attrs: dict[str, Any], member: str | None = None) -> None:
-        rid = member or str(change.target["id"])
+        rid = member or str(change.live_id)
         self._item(
             "PATCH", change.target, _person(change), rid, json=plan_person_body(attrs, rid=rid)
         )
@@ -135,7 +135,7 @@ class MemberWriter:
     def delete(self, change: Change) -> Written | None:
         """A JSON:API 404 from the member's own URL: already gone (a note); a route 404 on both paths fails."""
         try:
-            self.delete_member(change.target, _person(change), str(change.target["id"]))
+            self.delete_member(change.target, _person(change), str(change.live_id))
         except NotFoundError as e:
             if is_route_404(e.body):
                 raise ApiError(

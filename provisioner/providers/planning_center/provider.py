@@ -13,7 +13,7 @@ from typing import Any
 
 from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import ApiError, NotFoundError, PlanError, ProvisionerError
-from provisioner.core.records import Change, Loaded, Record, Scope, add_live
+from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
 from provisioner.files.fields import nfc
 from provisioner.providers.base import Finding, Provider, Written
 from provisioner.providers.planning_center import matching
@@ -163,7 +163,7 @@ class PlanningCenterProvider(Provider):
                         f"plan {roster.plan}",
                         {"service_type": doc.service_type, "plan": roster.plan},
                         items=[
-                            (item, ("rosters", r, "team_members", m), member)
+                            Declared(item, ("rosters", r, "team_members", m), member)
                             for m, member in enumerate(roster.team_members)
                         ],
                         prune=roster.prune,
@@ -179,7 +179,9 @@ class PlanningCenterProvider(Provider):
                         self.name,
                         f"person {doc.person}",
                         {"person": doc.person},
-                        items=[(item, ("responses", i), r) for i, r in enumerate(doc.responses)],
+                        items=[
+                            Declared(item, ("responses", i), r) for i, r in enumerate(doc.responses)
+                        ],
                         prune=False,
                         anchor=(item, ("person",)),
                         kind="person",
@@ -274,7 +276,7 @@ class PlanningCenterProvider(Provider):
         if "person" in scope.target:
             return self._desired_responses(scope, live)
         out: dict[str, Record] = {}
-        members: list[tuple[Loaded, tuple[str | int, ...], TeamMember]] = scope.items
+        members: list[Declared[TeamMember]] = scope.items
         # Exact (person, team, position) first, then leftovers of one (person, team) pair up (section 2.2):
         # a paired declaration takes the live member's key, so the diff sees an update, not a delete and a create.
         mine = [r for r in live.values() if r.twin_of is None]

@@ -30,7 +30,7 @@ from provisioner.core.errors import (
     PlanError,
     ProvisionerError,
 )
-from provisioner.core.records import Change, Loaded, Record, Scope, add_live
+from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
 from provisioner.files.fields import Ref, nfc
 from provisioner.providers.planning_center.client import (
     SERVICES,
@@ -281,7 +281,7 @@ class Responses:
             for key, r in live.items()
             if r.twin_of is None
         }
-        decls: list[tuple[Loaded, tuple[str | int, ...], ResponseDecl]] = scope.items
+        decls: list[Declared[ResponseDecl]] = scope.items
         with self._lock:
             times = self._times.get(scope.name, {})
             facts = self._facts.get(scope.name, {})
@@ -380,7 +380,7 @@ class Responses:
                 f"{change.scope} {change.key!r}: a Schedule cannot be {change.action}d "
                 f"(only accepted or declined); this plan was not made by this provisioner"
             )
-        person, rid = change.target["person"], str(change.target["id"])
+        person, rid = change.target["person"], str(change.live_id)
         try:
             if rid.startswith(VIA_MEMBER):
                 self._answer_member(
