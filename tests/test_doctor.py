@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,19 +49,29 @@ def test_doctor_checks_every_service_read_only(cli: Cli, sb: SandboxServer, writ
     assert result.exit_code == 0, result.output
     out = result.stdout
     for line in (
-        "Guidebook        credentials         ok       the API key is accepted",
-        "Guidebook        rate-limit headers  note     none sent",
-        "Guidebook        guide 47            ok       exists; 12 schedules, 40 sessions, 100 attendees",
-        "Planning Center  credentials         ok       accepted; acting as Jane Doe (person 111)",
-        "Planning Center  rate-limit headers  ok       100 requests per 20 s",
-        "Planning Center  plan 5678           ok       December 6, 2026",
-        "Planning Center  team-member routes  ok       documented people/{p}/plan_people/{id} answers",
-        "Planning Center  person 112 answers  note     these credentials act as Jane Doe (person 111): "
+        "Guidebook        credentials           ok       the API key is accepted",
+        "Guidebook        rate-limit headers    note     none sent",
+        "Guidebook        guide 47              ok       exists; 12 schedules, 40 sessions, 100 attendees",
+        "Planning Center  credentials           ok       accepted; acting as Jane Doe (person 111)",
+        "Planning Center  rate-limit headers    ok       100 requests per 20 s",
+        "Planning Center  service type 1234     ok       Sunday Services; 3 teams; your permissions: "
+        "Administrator",
+        "Planning Center  plan 5678             ok       December 6, 2026",
+        "Planning Center  team-member routes    ok       documented people/{p}/plan_people/{id} is routed "
+        "(400 for the empty body); plans/{plan}/team_members/{id} is routed (400 for the empty body) (a "
+        "PATCH with no data: nothing changes)",
+        "Planning Center  person 112 schedules  ok       readable (2 schedules)",
+        "Planning Center  person 112 answers    note     these credentials act as Jane Doe (person 111): "
         "answering someone else's schedules needs Administrator",
     ):
         assert line in out, out
     assert "checks: 0 problems, 2 notes." in out
-    assert {r["method"] for r in sb.requests()} == {"GET"}  # never a write
+    # nothing changed: GETs, and the route probes' PATCHes with no data, refused before any member is read
+    assert {r["method"] for r in sb.requests()} == {"GET", "PATCH"}
+    assert [(r["body"], r["status"]) for r in sb.requests() if r["method"] == "PATCH"] == [
+        ({}, 400),
+        ({}, 400),
+    ]
 
 
 def test_doctor_json_and_problems_that_would_stop_a_run_exit_1(
@@ -77,7 +88,7 @@ def test_doctor_json_and_problems_that_would_stop_a_run_exit_1(
         "does not exist or this key cannot see it" in problems[("Guidebook", "guide 999")]["detail"]
     )
     assert problems[("Planning Center", "plan 9999")]["todo"] == "fix the plan id in the file"
-    assert {r["method"] for r in sb.requests()} == {"GET"}
+    assert {r["method"] for r in sb.requests()} == {"GET"}  # no plan to probe routes on
 
 
 def test_doctor_reports_refused_and_missing_credentials(
@@ -133,4 +144,109 @@ def test_doctor_checks_the_people_a_roster_names(cli: Cli, sb: SandboxServer, wr
         "Planning Center  service type 1234 people  problem  person(s) 999 do not exist in Planning Center "
         "Services (or these credentials cannot see them)"
     ) in result.stdout, result.stdout
-    assert {r["method"] for r in sb.requests()} == {"GET"}
+    assert {r["method"] for r in sb.requests() if r["body"] != {}} == {"GET"}  # PATCH {}: a probe
+
+
+# -- what the credentials may do (issue 20) -----------------------------------------------------------------
+
+
+def pco_rows(out: str) -> dict[str, tuple[str, str]]:
+    """check → (status, detail) of the Planning Center rows of a text table (first line of each)."""
+    rows = {}
+    for line in out.splitlines():
+        if line.startswith("Planning Center  "):
+            check, status, detail = (p.strip() for p in re.split(r"\s{2,}", line[17:], maxsplit=2))
+            rows[check] = (status, detail)
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("readings", "status", "said"),
+    [
+        (
+            {"pco.member_path": "documented-only"},
+            "ok",
+            "documented people/{p}/plan_people/{id} is routed (400 for the empty body); "
+            "plans/{plan}/team_members/{id} is not routed (HTML 404)",
+        ),
+        (
+            {"pco.member_path": "team-members-only"},
+            "note",
+            "documented people/{p}/plan_people/{id} is not routed (HTML 404); "
+            "plans/{plan}/team_members/{id} is routed (400 for the empty body)",
+        ),
+        (
+            {"pco.member_writes": "forbidden"},
+            "problem",
+            "documented people/{p}/plan_people/{id} refused (403: Forbidden: You do not have "
+            "permission to schedule people on this team)",
+        ),
+    ],
+)
+def test_doctor_probes_team_member_routes_with_the_method_writes_use(
+    cli: Cli, sb: SandboxServer, write: Write, readings: dict[str, str], status: str, said: str
+) -> None:
+    """Measured: doctor said 'answers' for a path that only GET was routed on (pco.member_path)."""
+    sb.set_readings(readings)
+    result = cli("doctor", str(write("r.yaml", ROSTER.format(plan=5678))))
+    rows = pco_rows(result.stdout)
+    assert rows["team-member routes"][0] == status, result.stdout
+    assert rows["team-member routes"][1].startswith(said), result.stdout
+    assert result.exit_code == (1 if status == "problem" else 0)
+    if "pco.member_writes" in readings:  # the service type says so too
+        assert rows["service type 1234"] == (
+            "ok",
+            "Sunday Services; 3 teams; your permissions: Scheduled Viewer",
+        )
+        assert rows["service type 1234 permissions"][0] == "note"
+    member = sb.store.team_member(800000001)
+    assert member is not None and (member["status"], member["notes"]) == ("U", None)
+
+
+@pytest.mark.parametrize("reading", ["allowed", "forbidden"])
+def test_doctor_reads_each_responses_persons_schedules(
+    cli: Cli, sb: SandboxServer, write: Write, reading: str
+) -> None:
+    """Measured: doctor said all was well for a person whose schedules plan could not read (ISSUE#336)."""
+    sb.set_readings({"pco.read_others": reading})
+    write("own.yaml", PERSON.format(person=111))
+    result = cli("doctor", str(write("p.yaml", PERSON.format(person=112))))
+    rows = pco_rows(result.stdout)
+    assert rows["person 111 schedules"] == ("ok", "readable (2 schedules)")
+    if reading == "allowed":
+        assert rows["person 112 schedules"] == ("ok", "readable (2 schedules)")
+        assert result.exit_code == 0
+        return
+    assert result.exit_code == 1
+    assert rows["person 112 schedules"][0] == "problem"
+    assert (
+        "→ Planning Center refused (403) to let these credentials read person 112's schedules: "
+        "reading another person's schedules needs Administrator permission in Services (an Editor "
+        "was refused it, ISSUE#336)."
+    ) in " ".join(result.stdout.split()), result.stdout
+
+
+def test_doctor_reads_every_page_of_the_service_types(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """Measured: a service type past the first 100 was 'not among the service types these credentials see'."""
+    with sb.store.transaction() as c:
+        c.executemany(
+            "INSERT INTO pco_service_types(id, name) VALUES (?, ?)",
+            [(5000 + i, f"Extra {i}") for i in range(120)],
+        )
+        c.execute("INSERT INTO pco_teams(id, service_type, name) VALUES (61, 5119, 'Ushers')")
+        c.execute(
+            "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, "
+            "sort_date) VALUES (6001, 5119, 'Late', '', 'January 3, 2027', 'Jan 3', "
+            "'2027-01-03T15:00:00Z')"
+        )
+    roster = ROSTER.replace("1234", "5119").replace("team: 22", "team: 61")
+    result = cli("doctor", str(write("r.yaml", roster.format(plan=6001))))
+    rows = pco_rows(result.stdout)
+    assert rows["service type 5119"] == (
+        "ok",
+        "Extra 119; 1 teams; your permissions: Administrator",
+    )
+    listed = [r["query"] for r in sb.requests("GET") if r["path"] == "/services/v2/service_types"]
+    assert [(q.get("offset"), q.get("per_page")) for q in listed] == [("0", "100"), ("100", "100")]

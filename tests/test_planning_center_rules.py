@@ -215,3 +215,27 @@ def test_an_own_visible_schedule_refused_points_at_the_token_not_at_other_creden
         "token needs the `services` scope)."
     ) in said
     assert "Administrator" not in said and "account:" not in said
+
+
+# -- reading another person's schedules can be refused (ISSUE#336) -------------------------------------------
+
+
+@pytest.mark.parametrize("reading", ["allowed", "forbidden"])
+def test_another_persons_schedules_refused_get_a_specific_hint_not_the_credentials_one(
+    cli: Cli, sb: SandboxServer, write: Write, reading: str
+) -> None:
+    sb.set_readings({"pco.read_others": reading})
+    d = write("david.yaml", ACCEPTS.format(person=114))
+    result = cli("plan", str(d))
+    if reading == "allowed":
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 1
+    assert (
+        "person 114: Planning Center refused (403) to let these credentials read person 114's "
+        "schedules: reading another person's schedules needs Administrator permission in Services "
+        "(an Editor was refused it, ISSUE#336). Use an administrator's token, or that person's own "
+        "credentials with `account:`. These credentials act as Jane Doe (person 111). Server said: "
+        "Forbidden: Forbidden"
+    ) in result.stderr, result.output
+    assert "are they current" not in result.stderr  # not the generic credentials hint

@@ -65,6 +65,7 @@ def test_defaults_python_and_http_switches(sb: SandboxServer) -> None:
         "pco.not_deleted_filter": "supported",
         "pco.partial_refused": "refused",
         "pco.member_writes": "allowed",
+        "pco.read_others": "allowed",
     }
     sb.set_readings({"guidebook.body": "form-only"})
     assert sb.readings()["guidebook.body"] == "form-only"

@@ -38,7 +38,14 @@ from .common import (
     team_json,
 )
 from .plan_times import PlanTimeHandlers
-from .readings import MEMBER_PATH, ORG_TIME_ZONE, RESPOND_OTHERS, SORT_DATE
+from .readings import (
+    MEMBER_PATH,
+    MEMBER_WRITES,
+    ORG_TIME_ZONE,
+    READ_OTHERS,
+    RESPOND_OTHERS,
+    SORT_DATE,
+)
 from .store import PlanningCenterStore
 
 # Rails answers unrouted paths (and any PUT) with its HTML error page, not JSON. [R] test_put.yaml
@@ -102,7 +109,7 @@ class PcoApi:
             (r"/services/v2/people", {"GET": self.list_people}),
             (person, {"GET": self.get_person}),
             (r"/people/v2/me", {"GET": self.get_me}),
-            (person + "/plan_people", {"GET": m.list_person_members}),
+            (person + "/plan_people", {"GET": self._own_only(m.list_person_members)}),
             (
                 person + r"/plan_people/(\d+)",
                 {
@@ -116,7 +123,7 @@ class PcoApi:
                 person + r"/plan_people/(\d+)/declined_plan_times",
                 {"GET": m.person_member_declined_times},
             ),
-            (person + "/schedules", {"GET": s.list_schedules}),
+            (person + "/schedules", {"GET": self._own_only(s.list_schedules)}),
             (person + "/blockouts", {"GET": b.list_blockouts}),
             (person + r"/blockouts/(\d+)", {"GET": b.get_blockout}),
             (schedule, {"GET": s.get_schedule}),
@@ -126,6 +133,19 @@ class PcoApi:
             (schedule + "/decline", {"POST": s.decline}),
         ]
         self.routes = [(re.compile(p + "/?$"), h) for p, h in specs]
+
+    def _own_only(self, handler: Handler) -> Handler:
+        """pco.read_others=forbidden: another person's lists answer 403 [ISSUE#336]."""
+
+        def wrapped(req: Request, ids: tuple[int, ...]) -> Response:
+            if self.readings.get(READ_OTHERS.name) == "forbidden" and ids[0] != PCO_PERSON:
+                raise PcoError(
+                    403,
+                    [{"status": "403", "title": "Forbidden", "detail": "Forbidden"}],
+                )
+            return handler(req, ids)
+
+        return wrapped
 
     def _documented(self, handler: Handler) -> Handler:
         """The documented item path; under pco.member_path=team-members-only it is a Rails HTML 404 instead."""
@@ -263,12 +283,18 @@ class PcoApi:
             "SELECT * FROM pco_service_types",
             [],
             "id",
-            lambda r: service_type_json(req, r),
+            lambda r: service_type_json(req, r, self._permissions()),
             {"parent": org_parent()},
         )
 
     def get_service_type(self, req: Request, ids: tuple[int, ...]) -> Response:
-        return single(service_type_json(req, self._one("pco_service_types", "id = ?", ids)))
+        row = self._one("pco_service_types", "id = ?", ids)
+        return single(service_type_json(req, row, self._permissions()))
+
+    def _permissions(self) -> str:
+        """The credentials' permissions on a service type: a scheduler's unless pco.member_writes says not."""
+        forbidden = self.readings.get(MEMBER_WRITES.name) == "forbidden"
+        return "Scheduled Viewer" if forbidden else "Administrator"
 
     def list_plans(self, req: Request, ids: tuple[int, ...]) -> Response:
         self._one("pco_service_types", "id = ?", ids)

@@ -152,14 +152,16 @@ def collection(
     return json_response(200, body, SUCCESS_TYPE)
 
 
-def service_type_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+def service_type_json(
+    req: Request, r: dict[str, Any], permissions: str = "Administrator"
+) -> dict[str, Any]:
     attrs = {
         "name": r["name"],
         "sequence": 0,
         "frequency": "Weekly",
         "archived_at": None,
         "deleted_at": None,
-        "permissions": "Administrator",
+        "permissions": permissions,  # the credentials' own on this service type
         "created_at": "2026-01-01T00:00:00Z",
         "updated_at": "2026-01-01T00:00:00Z",
     }

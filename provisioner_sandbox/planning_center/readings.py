@@ -74,6 +74,12 @@ MEMBER_WRITES = Reading(
     "those writes answers 403, as for a volunteer's own token (answering a hidden schedule PATCHes the team "
     "member's status) [G, part 3 #21]",
 )
+READ_OTHERS = Reading(
+    "pco.read_others",
+    ("allowed", "forbidden"),
+    "allowed: the credentials read anyone's schedules and plan_people; forbidden: only their own person's "
+    "(111): another person's answer 403, as an Editor reported for plan_people [3P ISSUE#336, part 3 #21]",
+)
 READINGS = (
     MEMBER_CREATE,
     MEMBER_PATH,
@@ -85,4 +91,5 @@ READINGS = (
     NOT_DELETED_FILTER,
     PARTIAL_REFUSED,
     MEMBER_WRITES,
+    READ_OTHERS,
 )

@@ -134,6 +134,18 @@ def iterate(
     )
 
 
+def iterate_from(
+    client: HttpClient, path: str, offset: int, params: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The resources of a collection from ``offset`` on: the rest after a first page already read."""
+    return client.iterate(
+        SERVICES + path,
+        {**(params or {}), "per_page": PER_PAGE, "offset": offset},
+        items=_page_items,
+        next_url=lambda page: _next(client, page),
+    )
+
+
 READS = 3  # reads of one collection before it is given up as not holding still (issue 23)
 
 

@@ -1,24 +1,22 @@
-"""``provisioner doctor`` for Planning Center: read-only checks of the credentials, the URL, pagination, the
-rate-limit headers, the service types, plans, teams and people the files name, and the team-member item routes
+"""``provisioner doctor`` for Planning Center: checks of the credentials, the URL, pagination, the rate-limit
+headers, the service types (with the credentials' permissions), plans, teams and people the files name, each
+responses file's person's schedules, and the team-member item routes (doctor_access.py); nothing is changed
 (docs/api-notes.md says which of these behaviours are documented)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from provisioner.core.errors import ApiError, AuthError, NotFoundError, TransportError
 from provisioner.core.records import Scope
 from provisioner.providers.base import Finding
+from provisioner.providers.planning_center import doctor_access as access
 from provisioner.providers.planning_center.client import (
     PER_PAGE,
     RATE_HEADERS,
     SERVICES,
     attributes,
-    is_route_404,
-    person_member_path,
-    plan_member_path,
-    rel_id,
 )
 from provisioner.providers.planning_center.refs import MISSING
 from provisioner.providers.planning_center.refusals import whoami
@@ -91,10 +89,8 @@ def doctor(provider: PlanningCenterProvider, scopes: Sequence[Scope]) -> list[Fi
         _pages(page.data),
         _rate_headers(page.headers),
     ]
-    service_types = {
-        str(r.get("id")): str(attributes(r).get("name") or "") for r in page.data.get("data") or []
-    }
-    found += _rosters(provider, [s for s in scopes if "plan" in s.target], service_types)
+    types = access.service_types(client, page.data)  # every page (an organization may have >100)
+    found += _rosters(provider, [s for s in scopes if "plan" in s.target], types)
     found += _people(provider, [s for s in scopes if "person" in s.target], me)
     return found
 
@@ -144,7 +140,9 @@ def _rate_headers(headers: Any) -> Finding:
 
 
 def _rosters(
-    provider: PlanningCenterProvider, scopes: Sequence[Scope], service_types: dict[str, str]
+    provider: PlanningCenterProvider,
+    scopes: Sequence[Scope],
+    service_types: dict[str, dict[str, Any]],
 ) -> list[Finding]:
     out: list[Finding] = []
     probe: Scope | None = None  # a plan that exists, to probe the team-member routes on
@@ -160,13 +158,16 @@ def _rosters(
             )
             continue
         teams = provider.directory.teams(st)
+        attrs = service_types[str(st)]
+        level, note = access.permissions(st, attrs)
         out.append(
             Finding(
                 f"service type {st}",
                 "ok",
-                f"{service_types[str(st)] or 'exists'}; {len(teams)} teams",
+                f"{attrs.get('name') or 'exists'}; {len(teams)} teams{level}",
             )
         )
+        out += [note] if note else []
         declared = {
             str(m.team) for s in scopes if s.target["service_type"] == st for _, _, m in s.items
         }
@@ -199,7 +200,7 @@ def _rosters(
             out.append(plan)
             if plan.status == "ok" and probe is None:
                 probe = scope
-    return out + (_member_routes(provider, probe) if probe is not None else [])
+    return out + (access.member_routes(provider.client, probe) if probe is not None else [])
 
 
 def _plan(provider: PlanningCenterProvider, scope: Scope) -> Finding:
@@ -215,48 +216,6 @@ def _plan(provider: PlanningCenterProvider, scope: Scope) -> Finding:
         )
     attrs = attributes(data.get("data") or {}) if isinstance(data, dict) else {}
     return Finding(f"plan {plan}", "ok", str(attrs.get("dates") or attrs.get("title") or "exists"))
-
-
-def _member_routes(provider: PlanningCenterProvider, scope: Scope) -> list[Finding]:
-    """GET both item paths of one existing member: PATCH/DELETE use the documented one and fall back at run time."""
-    st, plan = scope.target["service_type"], scope.target["plan"]
-    page = provider.client.request(
-        "GET", plan_member_path(st, plan), params={"per_page": 1, "offset": 0}
-    ).data
-    rows = page.get("data") if isinstance(page, dict) else None
-    if not rows:
-        return [
-            Finding(
-                "team-member routes",
-                "note",
-                f"plan {plan} has no team members to probe",
-                "nothing to do: writes fall back from a route 404 by themselves",
-            )
-        ]
-    member, person = str(rows[0].get("id")), rel_id(rows[0], "person")
-    answers = []
-    for name, path in (
-        ("documented people/{p}/plan_people/{id}", person_member_path(person, member)),
-        ("plans/{plan}/team_members/{id}", plan_member_path(st, plan, member)),
-    ):
-        try:
-            provider.client.request("GET", path)
-            answers.append((name, "answers"))
-        except NotFoundError as e:
-            answers.append(
-                (name, "is not routed" if is_route_404(e.body) else "does not find the member")
-            )
-    ok = answers[0][1] == "answers"
-    status: Literal["ok", "note"] = "ok" if ok else "note"
-    return [
-        Finding(
-            "team-member routes",
-            status,
-            "; ".join(f"{n} {a}" for n, a in answers) + " (GET; PATCH and "
-            "DELETE use the documented path and switch on a route 404)",
-            "" if ok else "nothing to do: writes switch paths by themselves",
-        )
-    ]
 
 
 def _people(
@@ -278,6 +237,7 @@ def _people(
             )
             continue
         out.append(Finding(f"person {person}", "ok", name or "exists"))
+        out.append(access.schedules(provider.client, person, me))
         if me is not None and str(person) != me[0]:
             out.append(
                 Finding(

@@ -81,3 +81,19 @@ def answer_refused(
         f"Answering for another person needs an account with Administrator (or Editor on that team) "
         f"permission in Services — or that person's own credentials (then use `account:`).{acting}"
     )
+
+
+def read_refused(person: object, me: tuple[str, str] | None, *, auth_hint: str) -> str:
+    """Why reading ``person``'s schedules was refused (ISSUE#336) and what to do, for these credentials."""
+    if me is not None and me[0] == str(person):
+        return (
+            f"Planning Center refused (403) to let person {person}'s own credentials read their "
+            f"schedules: {auth_hint} (an OAuth token needs the `services` scope)."
+        )
+    acting = f" These credentials act as {me[1]} (person {me[0]})." if me else ""
+    return (
+        f"Planning Center refused (403) to let these credentials read person {person}'s schedules: "
+        "reading another person's schedules needs Administrator permission in Services (an Editor was "
+        "refused it, ISSUE#336). Use an administrator's token, or that person's own credentials with "
+        f"`account:`.{acting}"
+    )

@@ -47,7 +47,7 @@ from provisioner.providers.planning_center.client import (
 from provisioner.providers.planning_center.lists import fold, plan_day, short_day
 from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
 from provisioner.providers.planning_center.names import shown
-from provisioner.providers.planning_center.refusals import Me, answer_refused
+from provisioner.providers.planning_center.refusals import Me, answer_refused, read_refused
 from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
@@ -109,12 +109,7 @@ class Responses:
         }
         facts: dict[str, Facts] = {}
         times: dict[str, dict[str, Any]] = {}
-        rows = iterate(
-            self.client,
-            f"people/{person}/schedules",
-            params,
-            included=lambda res: _keep_time(times, res),
-        )
+        rows = self._schedules(person, params, times)
         records: dict[str, Record] = {}
         names: dict[str, dict[str, str]] = {
             "plan": {},
@@ -168,6 +163,32 @@ class Responses:
             self._whole_only[scope.name] = whole_only
         self.keep_labels(scope, names)
         return records
+
+    def _schedules(
+        self, person: object, params: dict[str, Any], times: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The person's schedules; a 403 says what fits these credentials (refusals.py)."""
+        try:
+            return list(
+                iterate(
+                    self.client,
+                    f"people/{person}/schedules",
+                    params,
+                    included=lambda res: _keep_time(times, res),
+                )
+            )
+        except AuthError as e:
+            if e.status != 403:
+                raise
+            hint = self.client.auth_hint or "check the credentials"
+            raise AuthError(
+                f"person {person}: {read_refused(person, self.me.get(), auth_hint=hint)} "
+                f"Server said: {jsonapi_detail(e.body)}",
+                status=403,
+                body=e.body,
+                method=e.method,
+                url=e.url,
+            ) from e
 
     def _schedule_record(
         self,
