@@ -200,16 +200,18 @@ class ByKind(Provider):
     handlers: Mapping[str, KindHandler[Any]]
 
     def handler(self, scope: Scope) -> KindHandler[Any]:
-        """The handler of a scope: its ``kind``'s."""
-        return self.handlers[scope.kind]
+        """The handler of a scope: its ``kind``'s (a scope made without one: as for a change)."""
+        held = self.handlers.get(scope.kind)
+        return held if held is not None else self._by_target(scope.target)
 
     def handler_of(self, change: Change) -> KindHandler[Any]:
         """The handler of a change: the kind whose id its ``target`` holds (exactly one does)."""
-        kinds = [kind for kind in self.handlers if kind in change.target]
+        return self._by_target(change.target)
+
+    def _by_target(self, target: Mapping[str, Any]) -> KindHandler[Any]:
+        kinds = [kind for kind in self.handlers if kind in target]
         if len(kinds) != 1:
-            raise ProvisionerError(
-                f"internal error: change target {change.target} names kinds {kinds}"
-            )
+            raise ProvisionerError(f"internal error: target {dict(target)} names kinds {kinds}")
         return self.handlers[kinds[0]]
 
     def read(self, scope: Scope) -> dict[str, Record]:

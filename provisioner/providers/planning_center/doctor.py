@@ -90,8 +90,8 @@ def doctor(provider: PlanningCenterProvider, scopes: Sequence[Scope]) -> list[Fi
         _rate_headers(page.headers),
     ]
     types = access.service_types(client, page.data)  # every page (an organization may have >100)
-    found += _rosters(provider, [s for s in scopes if "plan" in s.target], types)
-    found += _people(provider, [s for s in scopes if "person" in s.target], me)
+    found += _rosters(provider, [s for s in scopes if s.kind == "plan"], types)
+    found += _people(provider, [s for s in scopes if s.kind == "person"], me)
     return found
 
 

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from provisioner.core.errors import (
@@ -32,6 +32,7 @@ from provisioner.core.errors import (
 )
 from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
 from provisioner.files.fields import Ref, nfc
+from provisioner.providers.base import KindHandler
 from provisioner.providers.planning_center.client import (
     SERVICES,
     accept_body,
@@ -49,6 +50,9 @@ from provisioner.providers.planning_center.models import RESPONSE_WORDS, Respons
 from provisioner.providers.planning_center.names import shown
 from provisioner.providers.planning_center.refusals import Me, answer_refused, read_refused
 from provisioner.transport.http import HttpClient
+
+if TYPE_CHECKING:
+    from provisioner.providers.planning_center.labels import Labels
 
 log = logging.getLogger(__name__)
 VIA_MEMBER = (
@@ -69,16 +73,15 @@ class PersonScope(Scope):
     all_times: bool = False
 
 
-class Responses:
-    """Reads and answers one client's schedules; remembers plan times and service types for the run."""
+class Responses(KindHandler[ResponseDecl]):
+    """The scopes of kind ``person`` (``target = {"person": ...}``): reads and answers one client's
+    schedules; remembers plan times and service types for the run."""
 
-    def __init__(
-        self,
-        client: HttpClient,
-        keys: Keys,
-        keep_labels: Callable[[Scope, dict[str, dict[str, str]]], None],
-    ) -> None:
-        self.client, self.keys, self.keep_labels = client, keys, keep_labels
+    kind: ClassVar[str] = "person"
+
+    def __init__(self, client: HttpClient, keys: Keys, labels: Labels) -> None:
+        self.client, self.keys, self.labels = client, keys, labels
+        self.keep_labels = labels.keep
         self.me = Me(client)  # who the credentials act as, read only after a refusal
         self._times: dict[
             str, dict[str, dict[str, dict[str, Any]]]
@@ -94,9 +97,18 @@ class Responses:
         self._whole_only: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
+    def missing(self, scope: Scope[ResponseDecl]) -> str:
+        """What a JSON:API 404 on the scope's own list means."""
+        return f"person {scope.target['person']} does not exist in Planning Center Services"
+
+    def scope_title(self, scope: Scope[ResponseDecl]) -> str | None:
+        """``Jane Doe (person 111)``, from what this run read."""
+        name = self.labels.of(scope).get("person", {}).get(str(scope.target["person"]))
+        return f"{name} ({scope.name})" if name else None
+
     # -- reading ------------------------------------------------------------------------------------------
 
-    def read(self, scope: Scope) -> dict[str, Record]:
+    def read(self, scope: Scope[ResponseDecl]) -> dict[str, Record]:
         person = scope.target["person"]
         decls: list[ResponseDecl] = [d for _, _, d in scope.items]
         everything = isinstance(scope, PersonScope) and scope.all_times
@@ -295,7 +307,9 @@ class Responses:
 
     # -- resolving ----------------------------------------------------------------------------------------
 
-    def desired(self, scope: Scope, live: dict[str, Record]) -> dict[str, Record]:
+    def desired(
+        self, scope: Scope[ResponseDecl], live: dict[str, Record], *, want_labels: bool = False
+    ) -> dict[str, Record]:
         person = scope.target["person"]
         parsed = {
             key: (str(r.identity["plan"]), _str_or_none(r.identity.get("team")))
@@ -392,7 +406,7 @@ class Responses:
 
     # -- answering ----------------------------------------------------------------------------------------
 
-    def respond(self, change: Change) -> None:
+    def apply(self, change: Change) -> None:
         """A changed response is an update of the schedule: POST accept or decline (idempotent actions)."""
         after = change.after or {}
         want = after.get("response")
