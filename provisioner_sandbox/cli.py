@@ -8,6 +8,7 @@ exit 1 here too. The server is imported only when the command runs, to keep `pro
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import click
@@ -15,16 +16,36 @@ import click
 from .readings import Reading
 from .services import READINGS
 
+READING_HELP = (
+    "How to answer where the real API is undocumented (repeatable): one of the readings listed below "
+    "under Readings, the first value being the default."
+)
 
-def _readings_help(readings: tuple[Reading, ...]) -> str:
-    listed = "; ".join(
-        f"{r.name}={'|'.join(r.values)}{'|N' if r.numeric else ''}" for r in readings
-    )
-    return f"How to answer where the real API is undocumented (repeatable; first value = default): {listed}."
+
+def _reading_rows(readings: tuple[Reading, ...]) -> list[tuple[str, str]]:
+    """One row per reading for the help's "Readings" section: its values separated by " | ", so that the help
+    wraps between values, never inside a name (the one long option text broke "pco.member_c / reate")."""
+    return [
+        (r.name, " | ".join(r.values) + (" | N (a number)" if r.numeric else "")) for r in readings
+    ]
 
 
 class _Exit1Command(click.Command):
     """A click command whose usage errors exit 1 (a bad option is an error, not "changes")."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = _reading_rows(READINGS)
+        with formatter.section("Readings (--reading NAME=VALUE; first value: default)"):
+            indent = " " * formatter.current_indent
+            first = max(len(name) for name, _ in rows) + 2
+            room = max((formatter.width or 80) - formatter.current_indent - first, 20)
+            for name, values in rows:
+                # Wrapped between values only: a value such as refused-on-create is typed as it is shown.
+                lines = textwrap.wrap(values, room, break_long_words=False, break_on_hyphens=False)
+                formatter.write(f"{indent}{name:<{first}}{lines[0]}\n")
+                for line in lines[1:]:
+                    formatter.write(f"{indent}{'':<{first}}{line}\n")
+        super().format_epilog(ctx, formatter)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
@@ -63,9 +84,7 @@ class _Exit1Command(click.Command):
     help='JSON list of fault rules such as {"method": "POST", "path": "schedules", "status": 503, '
     '"times": 2} (all fields: provisioner_sandbox/README.md).',
 )
-@click.option(
-    "--reading", "readings", multiple=True, metavar="NAME=VALUE", help=_readings_help(READINGS)
-)
+@click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE", help=READING_HELP)
 @click.option(
     "--pco-rate-limit",
     type=click.IntRange(min=1),

@@ -253,14 +253,16 @@ ROWS = [
         "verbose-after-subcommand",
         ("plan", "{tmp}/s", "-v"),
         0,
-        "INFO provisioner",
+        "\nplanned 1 scope(s): No changes. Live state matches the YAML.\n",  # a log line, in words
         files={"s/a.yaml": GUIDE},
+        absent=("INFO ",),
     ),
     Row(
         "verbose-after-import-subcommand",
         ("import", "guidebook", "--guide", "47", "-vv"),
         0,
-        "DEBUG provisioner",
+        "\ndebug: GET /open-api/v1/",
+        absent=("DEBUG ", "urllib3"),
     ),
     Row(
         "quiet",

@@ -670,7 +670,9 @@ def test_unknown_plan_or_person_is_a_plan_error_at_its_line(
         (
             "nobody.yaml",
             "nobody.yaml:2:9: person 999 does not exist in Planning Center Services "
-            "(or these credentials cannot see it)",
+            "(or these credentials cannot see it); if this profile was merged into another in "
+            "Planning Center, its old id no longer resolves: write the kept profile's id, or the "
+            "person's name",
         ),
     ]:
         result = cli("plan", str(folder / name))

@@ -239,3 +239,45 @@ def test_another_persons_schedules_refused_get_a_specific_hint_not_the_credentia
         "Forbidden: Forbidden"
     ) in result.stderr, result.output
     assert "are they current" not in result.stderr  # not the generic credentials hint
+
+
+# -- a merged person: the old id no longer resolves ----------------------------------------------------------
+
+
+def test_a_responses_file_of_a_merged_person_names_the_kept_id(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    sb.store.merge_people(keep=134, remove=114)  # David Kim's profile merged into Zoe Martin's, say
+    d = write("david.yaml", ACCEPTS.format(person=114))
+    result = cli("plan", str(d))
+    assert result.exit_code == 1
+    assert (
+        f"{d / 'david.yaml'}:2:9: person 114 does not exist in Planning Center Services (or these "
+        "credentials cannot see it); Planning Center merged person 114 into person 134, and only the "
+        "kept id resolves: write `person: 134`"
+    ) in result.stderr, result.output
+    mergers = [r["query"] for r in sb.requests("GET") if r["path"] == "/people/v2/person_mergers"]
+    assert [q.get("where[person_to_remove_id]") for q in mergers] == ["114"]  # asked once, after
+
+
+def test_a_roster_adding_a_merged_person_names_the_kept_id_or_says_what_to_try(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    sb.store.merge_people(keep=120, remove=119)
+    d = write(
+        "r.yaml",
+        roster_yaml(5678, [on_team(119, 22), on_team(999, 22)], prune=False),
+    )
+    result = cli("plan", str(d))
+    assert result.exit_code == 1
+    err = result.stderr
+    assert (
+        "person 119 does not exist in Planning Center Services (or these credentials cannot see "
+        "them); Planning Center merged person 119 into person 120, and only the kept id resolves: "
+        "write `person: 120`"
+    ) in err, err
+    assert (
+        "person 999 does not exist in Planning Center Services (or these credentials cannot see "
+        "them); if this profile was merged into another in Planning Center, its old id no longer "
+        "resolves: write the kept profile's id, or the person's name"
+    ) in err, err

@@ -378,7 +378,7 @@ def test_text_impact_is_short() -> None:
     assert lines[23:] == [
         "    attendee 118: +Opening Keynote",
         "    attendee 119: +Opening Keynote",
-        "  … 10 more impact lines (--format markdown shows more)",
+        "  … 10 more impact lines (-v lists them all)",
         "",
         "Plan: 1 to create, 0 to update, 0 to delete.",
     ]
@@ -529,21 +529,71 @@ class _Tty(io.StringIO):
 
 
 @pytest.mark.parametrize(
-    ("no_color", "expected"), [(None, True), ("", True), ("1", False), ("0", False)]
+    ("mode", "no_color", "force", "tty", "expected"),
+    [
+        ("auto", None, None, True, True),
+        ("auto", "", None, True, True),  # no-color.org: "when present and not an empty string"
+        ("auto", "1", None, True, False),
+        ("auto", "0", None, True, False),
+        ("auto", None, None, False, False),
+        ("auto", None, "1", False, True),  # force-color.org: a CI log is no terminal
+        ("auto", None, "0", True, False),  # 0 and false turn it off (as Node reads FORCE_COLOR)
+        ("auto", None, "false", False, False),
+        ("auto", "1", "1", True, False),  # NO_COLOR first, as CPython's own colour
+        ("always", "1", None, False, True),  # the option beats both variables
+        ("never", None, "1", True, False),
+    ],
 )
-def test_cli_color_only_a_non_empty_no_color_disables_it(
-    monkeypatch: pytest.MonkeyPatch, no_color: str | None, expected: bool
+def test_colour_follows_the_option_then_no_color_then_force_color_then_the_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    no_color: str | None,
+    force: str | None,
+    tty: bool,
+    expected: bool,
 ) -> None:
-    from provisioner.cli import (
-        common as cli,
-    )  # no-color.org: "when present and not an empty string"
+    import click
 
-    monkeypatch.setattr("sys.stdout", _Tty())
-    if no_color is None:
-        monkeypatch.delenv("NO_COLOR", raising=False)
-    else:
-        monkeypatch.setenv("NO_COLOR", no_color)
-    assert cli.color() is expected
+    from provisioner.cli import common, main
+
+    for name, value in (("NO_COLOR", no_color), ("FORCE_COLOR", force)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    with click.Context(main) as ctx:
+        ctx.meta["color"] = mode
+        assert common.color(_Tty() if tty else io.StringIO()) is expected
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "coloured"),
+    [
+        (["--color", "always", "show"], {"NO_COLOR": "1"}, True),
+        (["show", "--color=always"], {}, True),
+        (["show"], {"FORCE_COLOR": "1"}, True),
+        (["show"], {}, False),
+        (["--color", "never", "show"], {"FORCE_COLOR": "1"}, False),
+    ],
+)
+def test_color_option_and_force_color_through_the_cli(
+    tmp_path: Any, args: list[str], env: dict[str, str], coloured: bool
+) -> None:
+    from click.testing import CliRunner
+
+    from provisioner.cli import main
+    from provisioner.render.json import render_json
+
+    saved = tmp_path / "plan.json"
+    with saved.open("w", encoding="utf-8") as fh:
+        render_json(described(small_plan()), fh)
+    clean = {"NO_COLOR": None, "FORCE_COLOR": None, **env}
+    result = CliRunner().invoke(main, [*args, str(saved)], env=clean)
+    assert result.exit_code == 0, result.output
+    assert ("\x1b[" in result.stdout) is coloured
+    assert result.stdout.replace("\x1b[", "").count("Plan: 2 to create") == 1
+    if not coloured:
+        assert result.stdout == SMALL_TEXT
 
 
 # --- untrusted text: names, keys, reasons, sources and warnings from YAML or a live service -----------------
@@ -844,3 +894,30 @@ def test_markdown_as_github_renders_it_links_no_email() -> None:
     html = cmarkgfm.github_flavored_markdown_to_html(md(small_plan()), options=(1 << 17))  # UNSAFE
     assert "mailto:" not in html
     assert "<td>attendees: <strong>add</strong> +carol<!-- -->@example.com (8)<br>" in html
+
+
+def test_text_folds_a_long_list_to_counts_and_v_lists_every_item(tmp_path: Any) -> None:
+    """Issue 22: the text plan printed about 200 e-mails on one line for one delete."""
+    from click.testing import CliRunner
+
+    from provisioner.cli import main
+    from provisioner.render.json import render_json
+
+    people = list(range(100, 300))
+    big = gb("delete", "Old Team", {"attendees": {"add": [], "remove": people}}, reason="prune")
+    both = gb("update", "Sales", {"attendees": {"add": [7, 8], "remove": people[:9]}}, reason="r")
+    few = gb("update", "VIP", {"attendees": {"add": [7], "remove": [8]}}, reason="r")
+    lines = text(Plan((big, both, few))).splitlines()
+    assert "      attendees: -200 removed (-v lists them)" in lines
+    assert "      attendees: +2 added, -9 removed (-v lists them)" in lines
+    assert "      attendees: +bob@example.com (7) -carol@example.com (8)" in lines
+    assert max(map(len, lines)) < 100
+
+    saved = tmp_path / "plan.json"
+    with saved.open("w", encoding="utf-8") as fh:
+        render_json(described(Plan((big,))), fh)
+    short = CliRunner().invoke(main, ["show", str(saved)], env={"NO_COLOR": "1"})
+    full = CliRunner().invoke(main, ["show", str(saved), "-v"], env={"NO_COLOR": "1"})
+    assert "-200 removed (-v lists them)" in short.stdout and "-299" not in short.stdout
+    listed = next(line for line in full.stdout.splitlines() if "attendees:" in line)
+    assert listed == "      attendees: " + " ".join(f"-{i}" for i in people)

@@ -4,6 +4,7 @@ never a traceback, and nothing is written before the set-up is known to be good.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -135,13 +136,20 @@ def test_module_entry_is_the_same_command() -> None:
     assert "Usage: python -m provisioner_sandbox" not in proc.stderr  # one line, not a usage dump
 
 
-def test_help_lists_the_readings() -> None:
-    code, output = run("--help")
-    flat = "".join(output.split())  # the help is wrapped anywhere, even inside a name
-    assert code == 0
-    assert "guidebook.body=json|form-only" in flat
-    assert "guidebook.attendee_schedules=many|move|reject" in flat
-    assert "pco.member_path=both|documented-only" in flat
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_help_lists_the_readings_one_a_line_and_breaks_no_word(width: int) -> None:
+    """Issue 22: the readings were one long option text, wrapped inside names ("pco.member_c", "reate")."""
+    from provisioner_sandbox.services import READINGS
+
+    result = CliRunner().invoke(main, ["sandbox", "--help"], terminal_width=width)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    section = lines[lines.index("Readings (--reading NAME=VALUE; first value: default):") + 1 :]
+    words = set(" ".join(section).split())
+    for reading in READINGS:
+        assert reading.name in words and set(reading.values) <= words, reading.name
+    assert any(re.fullmatch(r"  guidebook.body +json \| form-only", line) for line in section)
+    assert max(map(len, lines)) <= width
 
 
 def test_a_faults_file_that_is_a_device_is_refused_not_read_for_ever() -> None:

@@ -21,9 +21,12 @@ from provisioner.cli.schema import schema
 from provisioner.cli.show import show_command
 from provisioner.cli.validate import validate
 from provisioner.cli.verbosity import (
+    COLOR_CHOICE,
+    COLOR_HELP,
     QUIET_HELP,
     VERBOSE_HELP,
     configure_logging,
+    set_color,
     set_verbosity,
     verbosity_options,
 )
@@ -75,7 +78,11 @@ class Main(click.Group):
                 "any variable above, for the files with `account: NAME` (never the plain one)",
             ),
             ("PROVISIONER_TIMEOUT", "read timeout of one request in seconds (default 30)"),
-            ("NO_COLOR", "any non-empty value turns colour off"),
+            ("NO_COLOR", "any non-empty value turns colour off (--color always still colours)"),
+            (
+                "FORCE_COLOR",
+                "any non-empty value colours text output that is not a terminal (0 or false: no colour)",
+            ),
             (
                 "GITHUB_ACTIONS",
                 "true: file errors also as ::error annotations for the pull request's diff",
@@ -93,6 +100,7 @@ class Main(click.Group):
 @click.option(
     "-q", "--quiet", is_flag=True, expose_value=False, callback=set_verbosity, help=QUIET_HELP
 )
+@click.option("--color", type=COLOR_CHOICE, expose_value=False, callback=set_color, help=COLOR_HELP)
 def main() -> None:
     """Keep people's schedules in git; make the live services match."""
     _tolerant_streams()

@@ -149,23 +149,35 @@ def planned_for_review() -> Planned:
     return planned
 
 
-def color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get(
-        "NO_COLOR"
-    )  # no-color.org: only a non-empty value
+def color(stream: TextIO) -> bool:
+    """--color always/never; else NO_COLOR (no-color.org: any non-empty value) turns it off, FORCE_COLOR
+    (force-color.org) on, but 0 or false off (as Node reads it); the order is CPython's; else a terminal."""
+    mode = click.get_current_context().find_root().meta.get("color", "auto")
+    if mode != "auto":
+        return bool(mode == "always")
+    if os.environ.get("NO_COLOR"):
+        return False
+    force = os.environ.get("FORCE_COLOR", "")
+    if force:
+        return force.lower() not in ("0", "false")
+    return stream.isatty()
 
 
 def show(
     plan: Plan, fmt: str, title: str = "Plan", note: str = "", out: TextIO | None = None
 ) -> None:
+    """The plan on ``out`` (stdout): colour as ``color`` says; -v lists every item of a long list in text."""
+    from provisioner.cli.verbosity import verbose
+
     stream = out or sys.stdout
     render(
         plan,
         fmt,
         stream,
-        color=fmt == "text" and stream.isatty() and color(),
+        color=fmt == "text" and color(stream),
         title=title,
         note=note,
+        full=verbose() > 0,
     )
 
 

@@ -11,6 +11,21 @@ import click
 
 VERBOSE_HELP = "-v for progress, -vv for every request (never secrets)."
 QUIET_HELP = "Only errors and the output itself: no warnings or progress on stderr."
+COLOR_HELP = (
+    "Colour the text output: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR turns it on "
+    "elsewhere), always or never."
+)
+COLOR_CHOICE = click.Choice(["auto", "always", "never"])
+
+
+def set_color(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """--color before or after the subcommand; the last one given wins."""
+    if value is not None:
+        ctx.find_root().meta["color"] = value
+
+
+def verbose() -> int:
+    return int(click.get_current_context().find_root().meta.get("verbose", 0))
 
 
 def set_verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -31,9 +46,22 @@ def configure_logging(meta: dict[str, Any]) -> None:
         if meta.get("quiet")
         else logging.WARNING - 10 * min(meta.get("verbose", 0), 2)
     )
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Readable())
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # urllib3 logs each request again, as raw HTTP lines; the client's own line says it in our words.
+    logging.getLogger("urllib3").setLevel(max(level, logging.WARNING))
+
+
+_PREFIX = {logging.DEBUG: "debug: ", logging.INFO: "", logging.WARNING: "warning: "}
+
+
+class Readable(logging.Formatter):
+    """Log lines as the rest of the CLI writes to stderr: ``warning: …``, ``error: …``, progress as it is
+    (``-v``), ``debug: …`` (``-vv``); never Python's ``INFO provisioner.transport.http: …``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _PREFIX.get(record.levelno, "error: ") + super().format(record)
 
 
 def quiet() -> bool:
@@ -41,7 +69,7 @@ def quiet() -> bool:
 
 
 def verbosity_options(command: click.Command) -> click.Command:
-    """Give a command -v and -q of its own, so they work after the subcommand too."""
+    """Give a command -v, -q and --color of its own, so they work after the subcommand too."""
     if not any(p.name == "quiet" for p in command.params):
         command.params += [
             click.Option(
@@ -57,6 +85,13 @@ def verbosity_options(command: click.Command) -> click.Command:
                 expose_value=False,
                 callback=set_verbosity,
                 help=QUIET_HELP,
+            ),
+            click.Option(
+                ["--color"],
+                type=COLOR_CHOICE,
+                expose_value=False,
+                callback=set_color,
+                help=COLOR_HELP,
             ),
         ]
     return command

@@ -69,7 +69,7 @@ def _survey(
         tuple(impact),
         tuple(twins),
     )
-    log.info("%s", plan.summary_line())
+    log.info("planned %d scope(s): %s", len(reports), plan.summary_line())
     return Survey(plan, scopes, live, desired, read_at)
 
 

@@ -3,6 +3,7 @@ delete that tells "already gone" from "no such route". Re-exported by ``provider
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,10 @@ from provisioner.core.errors import AmbiguousWriteError, ApiError, HostDownError
 from provisioner.core.outcomes import Written
 
 if TYPE_CHECKING:
+    from provisioner.core.records import Change, Record
     from provisioner.transport.http import HttpClient, RetryPolicy
+
+log = logging.getLogger(__name__)
 
 
 def create_adopting(
@@ -67,12 +71,33 @@ def delete_once(client: HttpClient, path: str) -> Written | None:
     try:
         client.request("DELETE", path)
     except NotFoundError as e:
-        if not isinstance(e.body, dict):
-            raise ApiError(
-                f"{e} — a 404 that is not the API's own answer (no such route?); the delete may not "
-                "have happened",
-                status=e.status,
-                body=e.body,
-            ) from e
-        return Written(note="already gone (404 from its own URL)")
+        return already_gone(e, route=not isinstance(e.body, dict))
     return None
+
+
+def already_gone(e: NotFoundError, *, route: bool) -> Written:
+    """What a DELETE answered 404 means: the object is already gone (a note), unless the 404 says there is
+    no such route (``route``), when the delete may never have happened (an ApiError)."""
+    if route:
+        raise ApiError(
+            f"{e} — a 404 that is not the API's own answer (no such route?); the delete may not "
+            "have happened",
+            status=e.status,
+            body=e.body,
+        ) from e
+    return Written(note="already gone (404 from its own URL)")
+
+
+def adopted(change: Change, live: Record | None) -> Record | None:
+    """What the re-read after an ambiguous create found, logged: nothing (the create is sent again) or the
+    object, which the provider finishes and adopts instead of creating a duplicate."""
+    if live is None:
+        log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
+        return None
+    log.warning(
+        "%s: create of %r committed despite the error; adopting id %s",
+        change.scope,
+        change.key,
+        live.id,
+    )
+    return live

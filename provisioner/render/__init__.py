@@ -11,11 +11,19 @@ FORMATS = ("text", "markdown", "json")
 
 
 def render(
-    plan: Plan, fmt: str, out: TextIO, *, color: bool = False, title: str = "Plan", note: str = ""
+    plan: Plan,
+    fmt: str,
+    out: TextIO,
+    *,
+    color: bool = False,
+    title: str = "Plan",
+    note: str = "",
+    full: bool = False,
 ) -> None:
     """``note`` (which scopes were planned, when not all) goes into markdown, where the reviewer reads; text
     output has it on stderr. JSON (also the saved plan file) keeps the title and the note beside the plan, so
-    that `provisioner show` renders a saved plan exactly as the command that made it did."""
+    that `provisioner show` renders a saved plan exactly as the command that made it did. ``full`` (-v): text
+    lists every item of a long list and every impact line instead of counting them."""
     if fmt == "json":
         from provisioner.render.json import render_json
 
@@ -27,4 +35,4 @@ def render(
     else:
         from provisioner.render.text import render_text
 
-        render_text(plan, out, color=color)
+        render_text(plan, out, color=color, full=full)

@@ -8,7 +8,7 @@ shows as ``\x1b`` instead of acting on the terminal. At most ``WARNINGS`` warnin
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TextIO
+from typing import Any, TextIO
 
 from provisioner.core.plan import Change, Plan, Words
 from provisioner.render.common import (
@@ -28,7 +28,8 @@ from provisioner.render.common import (
 from provisioner.render.impact import named_key, plan_impact, shown_reason
 
 SIGNS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
-IMPACT_LINES = 20  # the terminal gets a short impact; --format markdown has all of it
+IMPACT_LINES = 20  # the terminal gets a short impact; -v (and --format markdown) has all of it
+LIST_ITEMS = 10  # items of a list field listed on its line; more are counted (-v lists them all)
 WARNINGS = 20  # warnings listed before "… and N more warnings"; --format json has all of them
 _ANSI = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2"}
 
@@ -39,20 +40,21 @@ def paint(text: str, *styles: str, color: bool) -> str:
     return f"\x1b[{';'.join(_ANSI[s] for s in styles)}m{text}\x1b[0m" if color and styles else text
 
 
-def render_text(plan: Plan, out: TextIO, *, color: bool = False) -> None:
-    for line in text_lines(plan, color=color):
+def render_text(plan: Plan, out: TextIO, *, color: bool = False, full: bool = False) -> None:
+    """``full`` (-v): every item of a long list and every impact line, instead of counts."""
+    for line in text_lines(plan, color=color, full=full):
         out.write(line + "\n")
 
 
-def text_lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
+def text_lines(plan: Plan, *, color: bool = False, full: bool = False) -> Iterator[str]:
     for cause, part in by_cause(plan):
         if cause is not None:
             yield paint(
                 f"{CAUSE_TITLES[cause]}: {len(part.changes) or 'none'}", "bold", color=color
             )
             yield ""
-        yield from _changes(part, color)
-        yield from impact_lines(part, cause, color=color)
+        yield from _changes(part, color, full)
+        yield from impact_lines(part, cause, color=color, limit=None if full else IMPACT_LINES)
     yield from warning_lines(plan, color=color)
     for violation in plan.violations:
         yield paint(f"UNSAFE: {violation} (apply needs --force)", "bold", "red", color=color)
@@ -61,17 +63,19 @@ def text_lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
         yield f"Of these: {cause_counts(plan)}."
 
 
-def _changes(plan: Plan, color: bool) -> Iterator[str]:
+def _changes(plan: Plan, color: bool, full: bool = False) -> Iterator[str]:
     unsafe, titles = unsafe_scopes(plan), scope_titles(plan)
     for scope, changes in by_scope(plan):
         flag = "  " + paint("UNSAFE", "bold", "red", color=color) if scope in unsafe else ""
         yield paint(scope_title(scope, titles), "bold", color=color) + flag
         for change in changes:
-            yield from change_lines(change, plan.words, color)
+            yield from change_lines(change, plan.words, color, full)
         yield ""
 
 
-def change_lines(change: Change, words: Words, color: bool = False) -> Iterator[str]:
+def change_lines(
+    change: Change, words: Words, color: bool = False, full: bool = False
+) -> Iterator[str]:
     sign, style = SIGNS[change.action]
     styles = (style, "bold") if change.action == "delete" else (style,)
     where = f"  ({change.source})" if change.source else ""
@@ -83,9 +87,18 @@ def change_lines(change: Change, words: Words, color: bool = False) -> Iterator[
     )
     yield head + tag + paint(f"  # {shown_reason(change, words)}{where}", "dim", color=color)
     for name, diff in field_diffs(change, words):
-        yield visible(
-            f"      {words.field_name(change, name)}: {describe_field(name, diff, change.labels)}"
-        )
+        yield visible(f"      {words.field_name(change, name)}: {_field(name, diff, change, full)}")
+
+
+def _field(name: str, diff: dict[str, Any], change: Change, full: bool) -> str:
+    """A field's change on one line: a list of more than ``LIST_ITEMS`` items as counts (a delete of a
+    schedule printed its 200 attendees' e-mails on one line), every item with -v."""
+    items = len(diff.get("add", ())) + len(diff.get("remove", ()))
+    if full or items <= LIST_ITEMS:
+        return describe_field(name, diff, change.labels)
+    counts = [f"+{len(diff['add']):,} added"] if diff["add"] else []
+    counts += [f"-{len(diff['remove']):,} removed"] if diff["remove"] else []
+    return f"{', '.join(counts)} (-v lists them)"
 
 
 def warning_lines(plan: Plan, *, color: bool = False, limit: int = WARNINGS) -> Iterator[str]:
@@ -97,7 +110,7 @@ def warning_lines(plan: Plan, *, color: bool = False, limit: int = WARNINGS) -> 
 
 
 def impact_lines(
-    plan: Plan, cause: str | None = None, *, color: bool = False, limit: int = IMPACT_LINES
+    plan: Plan, cause: str | None = None, *, color: bool = False, limit: int | None = IMPACT_LINES
 ) -> Iterator[str]:
     impacts = plan_impact(plan, cause)
     if not impacts:
@@ -105,6 +118,7 @@ def impact_lines(
     yield paint("Impact", "bold", color=color)
     shown = 0
     total = sum(len(i.lines) for i in impacts)
+    limit = total if limit is None else limit
     for impact in impacts:
         if shown >= limit:
             break
@@ -113,5 +127,5 @@ def impact_lines(
             yield visible(f"    {line}")
         shown += min(len(impact.lines), limit - shown)
     if total > shown:
-        yield f"  … {count(total - shown, 'more impact line')} (--format markdown shows more)"
+        yield f"  … {count(total - shown, 'more impact line')} (-v lists them all)"
     yield ""

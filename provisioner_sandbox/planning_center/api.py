@@ -27,6 +27,7 @@ from .common import (
     collection,
     error_response,
     filter_names,
+    int_or_none,
     not_found,
     org_parent,
     organization_json,
@@ -109,6 +110,7 @@ class PcoApi:
             (r"/services/v2/people", {"GET": self.list_people}),
             (person, {"GET": self.get_person}),
             (r"/people/v2/me", {"GET": self.get_me}),
+            (r"/people/v2/person_mergers", {"GET": self.list_person_mergers}),
             (person + "/plan_people", {"GET": self._own_only(m.list_person_members)}),
             (
                 person + r"/plan_people/(\d+)",
@@ -375,6 +377,24 @@ class PcoApi:
         }  # a People API resource, not a Services one
         data = {"type": "Person", "id": str(row["id"]), "attributes": attrs, "links": links}
         return json_response(200, {"data": data, "included": [], "meta": {}}, SUCCESS_TYPE)
+
+    def list_person_mergers(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """People's merge history (``where[person_to_remove_id]``, ``where[person_to_keep_id]``)."""
+        sql, params = "SELECT * FROM pco_person_mergers WHERE 1 = 1", list[Any]()
+        for column in ("person_to_remove_id", "person_to_keep_id"):
+            if req.q(f"where[{column}]") is not None:
+                sql += f" AND {column} = ?"
+                params.append(int_or_none(req.q(f"where[{column}]")))
+
+        def serialize(r: dict[str, Any]) -> dict[str, Any]:
+            attrs = {
+                "created_at": r["created_at"],
+                "person_to_keep_id": r["person_to_keep_id"],
+                "person_to_remove_id": r["person_to_remove_id"],
+            }
+            return {"type": "PersonMerger", "id": str(r["id"]), "attributes": attrs}
+
+        return collection(self.store, req, sql, params, "id", serialize, {"parent": org_parent()})
 
     def _one(self, table: str, where: str, params: tuple[int, ...]) -> dict[str, Any]:
         found = self.store.rows(f"SELECT * FROM {table} WHERE {where}", params)

@@ -26,6 +26,9 @@ CREATE TABLE IF NOT EXISTS pco_plan_people (
   prepare_notification INTEGER DEFAULT 0, created_at TEXT, updated_at TEXT, status_updated_at TEXT);
 CREATE INDEX IF NOT EXISTS pco_plan_people_plan ON pco_plan_people(plan);
 CREATE TABLE IF NOT EXISTS pco_whole_only (plan_person INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS pco_person_mergers (
+  id INTEGER PRIMARY KEY, person_to_keep_id INTEGER NOT NULL, person_to_remove_id INTEGER NOT NULL,
+  created_at TEXT);
 CREATE TABLE IF NOT EXISTS pco_ghost_members (
   id INTEGER PRIMARY KEY, plan INTEGER NOT NULL, person INTEGER NOT NULL, team INTEGER NOT NULL,
   status TEXT NOT NULL DEFAULT 'U', notes TEXT, decline_reason TEXT, team_position_name TEXT,
@@ -45,6 +48,7 @@ TABLES = (
     "pco_declined_times",
     "pco_ghost_members",
     "pco_whole_only",
+    "pco_person_mergers",
 )
 TIME_TYPES = ("service", "rehearsal", "other")
 
@@ -199,6 +203,18 @@ class PlanningCenterStore(Database):
             c.execute("DELETE FROM pco_whole_only WHERE plan_person = ?", (member,))
             if not allowed:
                 c.execute("INSERT INTO pco_whole_only(plan_person) VALUES (?)", (member,))
+
+    def merge_people(self, keep: int, remove: int) -> None:
+        """Merge person ``remove`` into ``keep``, as People does: their team members move over, the old id
+        stops resolving, and ``people/v2/person_mergers`` records it."""
+        with self.transaction() as c:
+            c.execute("UPDATE pco_plan_people SET person = ? WHERE person = ?", (keep, remove))
+            c.execute("DELETE FROM pco_people WHERE id = ?", (remove,))
+            c.execute(
+                "INSERT INTO pco_person_mergers(person_to_keep_id, person_to_remove_id, created_at)"
+                " VALUES (?, ?, ?)",
+                (keep, remove, pco_now()),
+            )
 
     def ghost_members(self, plan: int) -> list[dict[str, Any]]:
         """Deleted declined members a plan's team_members still lists (pco.deleted_declined=listed)."""

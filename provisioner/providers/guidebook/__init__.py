@@ -7,6 +7,8 @@ from provisioner.providers.contract import Service
 
 
 class GuidebookService(Service):
+    """Guidebook files: one guide's personalized schedules (the parts named below, imported lazily)."""
+
     name = "guidebook"
     title = "Guidebook"
     describe = "personalized schedules of a Guidebook guide"

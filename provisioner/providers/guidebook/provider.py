@@ -22,6 +22,7 @@ from provisioner.providers.guidebook.publish import (
 )
 from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
 from provisioner.providers.guidebook.writes import Writer
+from provisioner.providers.writes import adopted
 from provisioner.transport.credentials import credential, var
 from provisioner.transport.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
 
@@ -73,6 +74,9 @@ def _publish_mode(scope: Scope) -> str:
 
 
 class GuidebookProvider(Provider):
+    """Personalized schedules of Guidebook guides: one scope per guide (kind ``guide``), read a page at a
+    time, written one schedule per request, published after apply when the files ask for it."""
+
     name = "guidebook"
     title = "Guidebook"
 
@@ -96,6 +100,8 @@ class GuidebookProvider(Provider):
     def from_env(
         cls, env: Mapping[str, str], retry: RetryPolicy | None = None, *, clock: Clock = SYSTEM
     ) -> GuidebookProvider:
+        """The provider for the credentials in ``env`` (GUIDEBOOK_API_KEY, GUIDEBOOK_API_URL, the budget and
+        publish interval); ConfigError naming the variable when the key is missing."""
         key = credential(env, "GUIDEBOOK_API_KEY")
         if not key:
             raise ConfigError(
@@ -121,6 +127,8 @@ class GuidebookProvider(Provider):
     # -- scopes -------------------------------------------------------------------------------------------
 
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
+        """One scope per guide; several files of one guide merge (Scope.include; the most thorough
+        ``publish`` wins)."""
         by_guide: dict[int, GuideScope] = {}
         for item in files:
             doc = item.doc
@@ -151,6 +159,7 @@ class GuidebookProvider(Provider):
     # -- reading ------------------------------------------------------------------------------------------
 
     def read(self, scope: Scope) -> dict[str, Record]:
+        """The guide's personalized schedules (a paginated list), keyed by name; a name twice is a twin."""
         guide = scope.target["guide"]
         rows = self._list(SCHEDULES, {"guide": guide})
         records: dict[str, Record] = {}
@@ -221,6 +230,8 @@ class GuidebookProvider(Provider):
     def desired(
         self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
     ) -> dict[str, Record]:
+        """The declared schedules, their attendee and session references resolved against the guide's
+        lists (read only when a reference or review labels need them); each unresolved one a PlanError."""
         guide = scope.target["guide"]
         schedules: list[Declared[GuidebookSchedule]] = scope.items
         # One pass over the references (a guide can hold hundreds of thousands): ids apart, readable ones kept
@@ -271,6 +282,7 @@ class GuidebookProvider(Provider):
     # -- writing ------------------------------------------------------------------------------------------
 
     def apply(self, change: Change) -> Written | None:
+        """A create (adopting after an ambiguous failure), a PATCH of the changed fields, or a DELETE."""
         if change.action == "create":
             return self._create(change)
         if change.action == "update":
@@ -305,16 +317,9 @@ class GuidebookProvider(Provider):
         scope: Scope[GuidebookSchedule] = Scope(
             self.name, change.scope, {"guide": change.target["guide"]}
         )
-        live = self.read(scope).get(change.key)
+        live = adopted(change, self.read(scope).get(change.key))
         if live is None:
-            log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
             return None
-        log.warning(
-            "%s: create of %r committed despite the error; adopting id %s",
-            change.scope,
-            change.key,
-            live.id,
-        )
         stale = {
             k: v
             for k, v in (change.after or {}).items()

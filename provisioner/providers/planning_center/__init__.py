@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 
 class PlanningCenterService(Service):
+    """Planning Center files: a service type's rosters, or one person's responses."""
+
     name = "planning_center"
     title = "Planning Center"
     describe = (

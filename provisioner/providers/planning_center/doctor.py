@@ -18,6 +18,7 @@ from provisioner.providers.planning_center.client import (
     SERVICES,
     attributes,
 )
+from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.refs import MISSING
 from provisioner.providers.planning_center.refusals import whoami
 from provisioner.transport.credentials import account_var
@@ -232,7 +233,7 @@ def _people(
                     "problem",
                     "does not exist in Planning Center Services (or these "
                     "credentials cannot see them)",
-                    "fix the person id in the file",
+                    "fix the person id in the file" + merged_hint(provider.client, person),
                 )
             )
             continue

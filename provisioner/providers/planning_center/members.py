@@ -27,6 +27,7 @@ from provisioner.providers.planning_center.client import (
     refuses_reference_attributes,
     rel_id,
 )
+from provisioner.providers.writes import already_gone
 from provisioner.transport.http import HttpClient, Response
 
 log = logging.getLogger(__name__)
@@ -137,14 +138,7 @@ class MemberWriter:
         try:
             self.delete_member(change.target, _person(change), str(change.live_id))
         except NotFoundError as e:
-            if is_route_404(e.body):
-                raise ApiError(
-                    f"{e} — a 404 that is not the API's own answer (no such route?); the delete may not "
-                    "have happened",
-                    status=e.status,
-                    body=e.body,
-                ) from e
-            return Written(note="already gone (404 from its own URL)")
+            return already_gone(e, route=is_route_404(e.body))
         return None
 
     def delete_member(self, target: Mapping[str, Any], person: str, member: str) -> None:

@@ -6,15 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from provisioner.files.fields import (
-    Account,
-    Ref,
-    Safety,
-    Strict,
-    Text,
-    ref_parser,
-    ref_schema,
-)
+from provisioner.files.fields import Account, Ref, Safety, Strict, Text, ref_parser, ref_schema
 from provisioner.providers.planning_center.names import (
     PersonRef,
     ResponsePlanRef,
@@ -98,16 +90,21 @@ class Roster(Strict):
     )
 
 
-class RostersFile(Strict):
+class ServicesFile(Strict):
+    """What both kinds of Planning Center file hold besides their own keys."""
+
     provider: Literal["planning_center"] = Field(
         description="This file holds Planning Center Services data."
     )
+    account: Account | None = Field(
+        None, description="The service account (default: the plain variables)."
+    )
+
+
+class RostersFile(ServicesFile):
     service_type: ServiceTypeRef = Field(
         examples=[1234, "Sunday Services"],
         description="The service type the plans belong to: an id, or its name (or {name: ...}).",
-    )
-    account: Account | None = Field(
-        None, description="The service account (default: the plain variables)."
     )
     safety: Safety = Field(
         default_factory=Safety, description="Override of the mass-delete guard for this file."
@@ -189,16 +186,10 @@ class ResponseDecl(Strict):
         return self
 
 
-class ResponsesFile(Strict):
-    provider: Literal["planning_center"] = Field(
-        description="This file holds Planning Center Services data."
-    )
+class ResponsesFile(ServicesFile):
     person: PersonRef = Field(
         examples=[111, "Jane Doe"],
         description="The person whose answers these are: an id, or their full name (or {name: ...}).",
-    )
-    account: Account | None = Field(
-        None, description="The service account (default: the plain variables)."
     )
     responses: list[ResponseDecl] = Field(
         description="Answers to this person's scheduling requests (a schedule cannot be created, only answered)."

@@ -36,6 +36,10 @@ def response_identity(plan: object, team: object | None) -> dict[str, Any]:
 
 
 class PlanningCenterProvider(ByKind):
+    """Planning Center Services: the scopes of kind ``plan`` (a roster: rosters.py) and ``person`` (a
+    person's responses: responses.py), each served by its own handler; names in files resolved to ids first
+    (resolver.py)."""
+
     name = "planning_center"
     title = "Planning Center"
 
@@ -137,6 +141,7 @@ class PlanningCenterProvider(ByKind):
         return sorted(out, key=lambda s: (s.name.split()[0], *(int(v) for v in s.target.values())))
 
     def read(self, scope: Scope) -> dict[str, Record]:
+        """The kind's read; a JSON:API 404 on the scope's own list is a PlanError at the file's line."""
         try:
             return super().read(scope)
         except NotFoundError as e:
@@ -146,9 +151,7 @@ class PlanningCenterProvider(ByKind):
                 raise
             item, loc = scope.anchor
             what = self.kinds[self.handler(scope).kind].missing(scope)  # the kind's own words
-            raise PlanError(
-                [item.diagnostic(loc, f"{what} (or these credentials cannot see it)")]
-            ) from e
+            raise PlanError([item.diagnostic(loc, what)]) from e
 
     def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
         """Names of the people, teams and plans that keys mention, as read with the live state (no extra request)."""

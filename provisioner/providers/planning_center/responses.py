@@ -46,6 +46,7 @@ from provisioner.providers.planning_center.client import (
     rel_ids,
 )
 from provisioner.providers.planning_center.lists import fold, plan_day, short_day
+from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
 from provisioner.providers.planning_center.names import shown
 from provisioner.providers.planning_center.refusals import Me, answer_refused, read_refused
@@ -99,7 +100,11 @@ class Responses(KindHandler[ResponseDecl]):
 
     def missing(self, scope: Scope[ResponseDecl]) -> str:
         """What a JSON:API 404 on the scope's own list means."""
-        return f"person {scope.target['person']} does not exist in Planning Center Services"
+        person = scope.target["person"]
+        return (
+            f"person {person} does not exist in Planning Center Services (or these credentials "
+            f"cannot see it){merged_hint(self.client, person)}"
+        )
 
     def scope_title(self, scope: Scope[ResponseDecl]) -> str | None:
         """``Jane Doe (person 111)``, from what this run read."""
@@ -109,6 +114,8 @@ class Responses(KindHandler[ResponseDecl]):
     # -- reading ------------------------------------------------------------------------------------------
 
     def read(self, scope: Scope[ResponseDecl]) -> dict[str, Record]:
+        """The person's schedules (with declined ones), keyed by (plan, team); declared plans the list
+        hides are looked up in the plan's team members."""
         person = scope.target["person"]
         decls: list[ResponseDecl] = [d for _, _, d in scope.items]
         everything = isinstance(scope, PersonScope) and scope.all_times
@@ -310,6 +317,7 @@ class Responses(KindHandler[ResponseDecl]):
     def desired(
         self, scope: Scope[ResponseDecl], live: dict[str, Record], *, want_labels: bool = False
     ) -> dict[str, Record]:
+        """The declared answers, matched to the person's schedules by plan (and team)."""
         person = scope.target["person"]
         parsed = {
             key: (str(r.identity["plan"]), _str_or_none(r.identity.get("team")))

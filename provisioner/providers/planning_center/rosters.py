@@ -24,8 +24,10 @@ from provisioner.providers.planning_center.ghosts import RosterReader
 from provisioner.providers.planning_center.labels import Labels
 from provisioner.providers.planning_center.lists import Lists, short_day
 from provisioner.providers.planning_center.members import MemberWriter
+from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.models import TeamMember, parse_status
 from provisioner.providers.planning_center.refs import MISSING, PeopleAndTeams
+from provisioner.providers.writes import adopted
 from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,10 @@ class Rosters(KindHandler[TeamMember]):
     def missing(self, scope: Scope[TeamMember]) -> str:
         """What a JSON:API 404 on the scope's own list means."""
         t = scope.target
-        return f"plan {t['plan']} does not exist in service type {t['service_type']}"
+        return (
+            f"plan {t['plan']} does not exist in service type {t['service_type']} (or these "
+            "credentials cannot see it)"
+        )
 
     def scope_title(self, scope: Scope[TeamMember]) -> str | None:
         """``Sunday Services · Dec 13 (plan 5678)``, from what this run read."""
@@ -106,6 +111,7 @@ class Rosters(KindHandler[TeamMember]):
     # -- reading ------------------------------------------------------------------------------------------
 
     def read(self, scope: Scope[TeamMember]) -> dict[str, Record]:
+        """The plan's team members (team and plan names sideloaded), keyed by (person, team, position)."""
         st, plan = scope.target["service_type"], scope.target["plan"]
         records: dict[str, Record] = {}
         names: dict[str, dict[str, str]] = {"person": {}, "team": {}, "plan": {}}
@@ -151,6 +157,8 @@ class Rosters(KindHandler[TeamMember]):
     def desired(
         self, scope: Scope[TeamMember], live: dict[str, Record], *, want_labels: bool = False
     ) -> dict[str, Record]:
+        """The declared members; one whose position alone differs from a live member's takes that member's
+        key (an update, not a delete and a create); people and teams new to the plan must exist."""
         out: dict[str, Record] = {}
         members: list[Declared[TeamMember]] = scope.items
         # Exact (person, team, position) first, then leftovers of one (person, team) pair up (section 2.2):
@@ -208,7 +216,7 @@ class Rosters(KindHandler[TeamMember]):
                         (*loc, "person"),
                         f"person {member.person} does not exist in "
                         "Planning Center Services (or these credentials "
-                        "cannot see them)",
+                        f"cannot see them){merged_hint(self.roster.client, member.person)}",
                     )
                 )
             elif name:
@@ -250,6 +258,7 @@ class Rosters(KindHandler[TeamMember]):
     # -- writing ------------------------------------------------------------------------------------------
 
     def apply(self, change: Change) -> Written | None:
+        """A member's create (adopting after an ambiguous failure), PATCH or DELETE (members.py)."""
         if change.action == "create":
             return self.members.create(change, lambda: self._adopt(change))
         elif change.action == "update":
@@ -263,16 +272,10 @@ class Rosters(KindHandler[TeamMember]):
     def _adopt(self, change: Change) -> Any:
         """After an ambiguous POST: if the member did get created, finish it instead of adding a duplicate."""
         target = {"service_type": change.target["service_type"], "plan": change.target["plan"]}
-        live = self.read(Scope(PROVIDER, change.scope, target, kind=self.kind)).get(change.key)
+        scope: Scope[TeamMember] = Scope(PROVIDER, change.scope, target, kind=self.kind)
+        live = adopted(change, self.read(scope).get(change.key))
         if live is None:
-            log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
             return None
-        log.warning(
-            "%s: create of %r committed despite the error; adopting id %s",
-            change.scope,
-            change.key,
-            live.id,
-        )
         stale = {k: v for k, v in (change.after or {}).items() if live.values.get(k) != v}
         if stale:
             self.members.update(change, stale, member=str(live.id))
