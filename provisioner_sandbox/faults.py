@@ -171,6 +171,11 @@ class Faults:
             ) from None
         except ValueError as exc:
             raise SandboxError(f"the faults file {path} is not valid JSON: {exc}") from None
+        if not isinstance(specs, list):  # README: a JSON list; `{}` read as one rule was "503 next"
+            raise SandboxError(
+                f"the faults file {path} must hold a JSON list of fault objects "
+                f'(e.g. [{{"mode": "status", "status": 503}}]), not {_kind(specs)}'
+            )
         try:
             return self.add_many(specs)
         except SandboxError as exc:
@@ -214,3 +219,8 @@ def _consume(items: list[Any], method: str, path: str, rule_of: Callable[[Any], 
                     items.remove(item)
             return item
     return None
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", str: "a string", bool: "a boolean"}
+    return "null" if value is None else names.get(type(value), "a number")

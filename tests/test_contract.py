@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -143,3 +144,22 @@ def test_the_planning_center_provider_has_one_handler_per_kind() -> None:
     source = Path(__file__).resolve().parent.parent / "provisioner/providers/planning_center"
     provider = (source / "provider.py").read_text(encoding="utf-8")
     assert '"person" in' not in provider and '"plan" in' not in provider
+
+
+def test_every_extension_point_has_a_docstring() -> None:
+    """What a plug-in author implements or calls says what it must and may do (an override may rely on the
+    method it overrides: inspect.getdoc finds that one's)."""
+    undocumented, seen = [], 0
+    for name in contract.__all__:
+        obj = getattr(contract, name)
+        if not getattr(obj, "__module__", "").startswith("provisioner.providers"):
+            continue
+        seen += 1
+        if not inspect.getdoc(obj):
+            undocumented.append(name)
+        for attr, member in vars(obj).items() if isinstance(obj, type) else ():
+            if callable(member) and not attr.startswith("_"):
+                seen += 1
+                if not inspect.getdoc(getattr(obj, attr)):
+                    undocumented.append(f"{name}.{attr}")
+    assert (undocumented, seen > 40) == ([], True)

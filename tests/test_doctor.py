@@ -1,4 +1,4 @@
-"""`provisioner doctor`: read-only first-contact checks through the CLI against the sandbox."""
+"""`provisioner doctor`: first-contact checks that change nothing through the CLI against the sandbox."""
 
 from __future__ import annotations
 

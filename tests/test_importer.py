@@ -132,8 +132,7 @@ def test_plan_of_another_service_type_is_refused(cli: Cli) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [
-        (),
+    [  # no option at all: tests/test_edges_messages.py (it said "not both" too)
         ("--service-type", "1234", "--person", "111"),
         ("--person", "111", "--plan", "5678"),
         ("--person", "111", "--future"),

@@ -281,3 +281,23 @@ def test_a_roster_adding_a_merged_person_names_the_kept_id_or_says_what_to_try(
         "them); if this profile was merged into another in Planning Center, its old id no longer "
         "resolves: write the kept profile's id, or the person's name"
     ) in err, err
+
+
+@pytest.mark.parametrize("filter_", FILTERS)
+def test_a_ghost_is_not_taken_for_a_hidden_declined_schedule(
+    cli: Cli, sb: SandboxServer, write: Write, filter_: str
+) -> None:
+    """A hidden declined schedule is looked up on the plan's roster: a ghost there is no schedule."""
+    sb.set_readings(
+        {
+            "pco.declined": "hidden",
+            "pco.deleted_declined": "listed",
+            "pco.not_deleted_filter": filter_,
+        }
+    )
+    sb.store.add_ghost_member(5679, 113, 22, "Keys")  # Maria Garcia, deleted from plan 5679
+    d = write("maria.yaml", ACCEPTS.format(person=113).replace("5678", "5679"))
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 1
+    assert "person 113 has no schedule on plan 5679" in result.stderr, result.output
+    assert [r for r in sb.requests() if r["method"] != "GET"] == []

@@ -82,7 +82,11 @@ def test_port_in_use(busy_port: int) -> None:
         ([{"method": 1}], "fault method must be an HTTP method such as POST, or * (got 1)"),
         ("{not json", "is not valid JSON"),
         ([{"status": 503, "when": "always"}], "unknown fault field 'when'"),
-        ("42", "faults must be a list of objects"),
+        ("42", "must hold a JSON list of fault objects"),
+        (
+            "{}",
+            "must hold a JSON list of fault objects",
+        ),  # issue 23: it became "503 the next request"
     ],
 )
 def test_bad_faults_file(tmp_path: Path, content: object, message: str) -> None:

@@ -11,7 +11,8 @@ from typing import Any, Literal
 from provisioner.applying.preconditions import moved_fields
 from provisioner.core.errors import StalePlanError
 from provisioner.core.outcomes import Survey
-from provisioner.core.plan import FORMAT_VERSION, fingerprint
+from provisioner.core.plan import fingerprint
+from provisioner.core.planshape import checked_plan_json
 from provisioner.core.records import Change, Plan, Record, Scope
 from provisioner.files.io import FileProblem, read_bounded
 from provisioner.planning.diff import diff_scope
@@ -22,28 +23,44 @@ MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger than this is not one we 
 def read_plan_file(path: str) -> Plan:
     """The plan ``plan --out`` wrote to ``path``; StalePlanError for anything else."""
     try:
-        return load_saved(json.loads(read_bounded(path, MAX_PLAN_BYTES)))
+        data = json.loads(read_bounded(path, MAX_PLAN_BYTES))
     except FileProblem as e:
         raise StalePlanError(f"cannot read plan file {path}: {e}") from e
     except (ValueError, RecursionError) as e:
         raise StalePlanError(f"cannot read plan file {path}: not JSON ({e})") from e
+    saved = load_saved(data, path)
+    _known_services(saved)
+    return saved
 
 
-def load_saved(data: Any) -> Plan:
-    if not isinstance(data, dict):
+def _known_services(saved: Plan) -> None:
+    """A saved change of a service this provisioner does not know is refused as such (issue 23: it was
+    reported as "live state changed")."""
+    from provisioner.providers import registry
+
+    known = registry.names()
+    unknown = [
+        f"{c.action} {c.scope} {c.key!r}: no service {c.provider!r} is known (known: {', '.join(known)})"
+        for c in saved.changes
+        if c.provider not in known
+    ]
+    if unknown:
         raise StalePlanError(
-            f"not a provisioner plan file (a JSON {type(data).__name__}, not an object)"
+            "refusing to apply this plan, nothing was written:\n  " + "\n  ".join(unknown)
         )
-    version = data.get("format_version")
-    if version != FORMAT_VERSION:  # any format_minor of it is read: minors only add fields
-        raise StalePlanError(
-            f"plan file has format_version {version!r}; this provisioner reads {FORMAT_VERSION}"
-        )
+
+
+def load_saved(data: Any, path: str = "the plan file") -> Plan:
+    data = checked_plan_json(data, path)
     try:
         plan = Plan.from_json(data)
         stored = fingerprint(data.get("inputs_digest", ""), list(data.get("changes", [])))
     except (TypeError, AttributeError, KeyError, ValueError) as e:
-        raise StalePlanError(f"not a provisioner plan file ({type(e).__name__}: {e})") from e
+        # what shape_problem does not foresee: still words, with the detail in the debug log
+        raise StalePlanError(
+            f"{path} is not a provisioner plan file (its content is not in the form this "
+            "provisioner writes)"
+        ) from e
     if data.get("fingerprint") != stored:
         raise StalePlanError("plan file was edited after it was written (fingerprint mismatch)")
     return plan

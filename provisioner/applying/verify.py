@@ -56,7 +56,7 @@ class _Verifier:
                 continue
             mine = by_scope.get((scope.provider, scope.name), [])
             live = self._dedupe(scope, live, mine, report)
-            self._check_effect(scope, run, live, mine)
+            report.unconverged += self._check_effect(scope, run, live, mine)
 
     def _settle(self, report: ApplyReport) -> None:
         """A create whose POST went unanswered may still commit: wait out its window before looking for it."""
@@ -118,9 +118,12 @@ class _Verifier:
 
     def _check_effect(
         self, scope: Scope, run: Survey, live: dict[str, Record], mine: list[Outcome]
-    ) -> None:
-        """An applied change whose object still differs was accepted but not kept: a failure, not a warning."""
+    ) -> list[str]:
+        """An applied change whose object still differs in a field it wrote was accepted but not kept: a
+        failure, not a warning. One that differs only in fields it did not write was changed by someone
+        else meanwhile (issue 23): not this run's failure, but not certain either (exit 1), said so."""
         left = self._left(scope, run, live) if run.resolved else {}
+        doubts: list[str] = []
         index = LiveIndex.of(live)
         for o in mine:
             c = o.change
@@ -137,20 +140,32 @@ class _Verifier:
                     else "the server accepted the delete but the object is still there",
                 )
             elif c.action != "delete" and what is not None and what.action != "delete":
-                detail = (
-                    "it is not there"
-                    if what.action == "create"
-                    else f"{', '.join(sorted(field_name(c, n) for n in what.fields))} still "
-                    f"differ{'s' if len(what.fields) == 1 else ''}"
-                )
-                hint = self.workers.providers[scope.provider_key].explain_unconverged(
-                    c, live=live.get(c.key)
-                )
-                detail += f" — {hint}" if hint else ""
-                o.status, o.error = (
-                    "failed",
-                    f"the server accepted the {c.action} but it did not take effect: {detail}",
-                )
+                ours, others = _written(c, what)
+                if ours or what.action == "create":
+                    o.status, o.error = "failed", self._not_kept(scope, c, what, ours, live)
+                elif others:
+                    doubts.append(
+                        f"{c.scope} {c.key!r}: {', '.join(field_name(c, n) for n in others)} changed "
+                        "while this run applied (not by this run: another writer?); run plan again to "
+                        "see what is left"
+                    )
+        return doubts
+
+    def _not_kept(
+        self, scope: Scope, c: Change, what: Change, ours: list[str], live: dict[str, Record]
+    ) -> str:
+        """Why an accepted change did not take effect, naming only the fields it wrote."""
+        detail = (
+            "it is not there"
+            if what.action == "create"
+            else f"{', '.join(field_name(c, n) for n in ours)} still "
+            f"differ{'s' if len(ours) == 1 else ''}"
+        )
+        hint = self.workers.providers[scope.provider_key].explain_unconverged(
+            c, live=live.get(c.key)
+        )
+        detail += f" — {hint}" if hint else ""
+        return f"the server accepted the {c.action} but it did not take effect: {detail}"
 
     def _left(self, scope: Scope, run: Survey, live: dict[str, Record]) -> dict[str, Change]:
         """What a fresh plan would still do, by key."""
@@ -159,6 +174,14 @@ class _Verifier:
         except Exception:  # any failure (a bug too): the plan's own resolution still holds
             want = run.desired[(scope.provider, scope.name)]
         return {c.key: c for c in diff_scope(scope, want, live)}
+
+
+def _written(change: Change, left: Change) -> tuple[list[str], list[str]]:
+    """The fields still differing after ``change``: those it wrote, and those it did not (which only
+    someone else can have changed since it was planned)."""
+    wrote = set(change.fields) | (set(change.after or {}) if change.action == "create" else set())
+    differ = set(left.fields) if left.action == "update" else set()
+    return sorted(differ & wrote), sorted(differ - wrote)
 
 
 def _still_listed(change: Change, live: LiveIndex) -> bool:

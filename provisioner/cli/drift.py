@@ -19,18 +19,9 @@ from provisioner.cli.options import REVIEW, RUN
 )
 @RUN
 @guard
-def drift(
-    paths: tuple[str, ...],
-    fmt: str,
-    targets: tuple[str, ...],
-    changed_since: str | None,
-    base: str | None,
-    out: str | None,
-    parallelism: int,
-    record_dir: str | None,
-) -> None:
+def drift(fmt: str, out: str | None, **_: object) -> None:
     """Like plan, for scheduled runs: exit 0 in sync, 2 drift, 1 error."""
-    planned = planned_for_review()  # reads the options above from the click context
+    planned = planned_for_review()  # reads the other options from the click context
     show(planned.run.plan, fmt, title="Drift", note=planned.note)
     if out:
         from provisioner.cli.plan import write_plan

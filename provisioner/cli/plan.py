@@ -27,19 +27,9 @@ if TYPE_CHECKING:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
 @RUN
 @guard
-def plan(
-    paths: tuple[str, ...],
-    fmt: str,
-    targets: tuple[str, ...],
-    changed_since: str | None,
-    base: str | None,
-    out: str | None,
-    detailed_exitcode: bool,
-    parallelism: int,
-    record_dir: str | None,
-) -> None:
+def plan(fmt: str, out: str | None, detailed_exitcode: bool, **_: object) -> None:
     """Read live state and show the changes apply would make."""
-    planned = planned_for_review()  # reads the options above from the click context
+    planned = planned_for_review()  # reads the other options from the click context
     result = planned.run.plan
     if out == "-":  # stdout carries the plan file alone, so it can be piped or redirected
         if fmt != "json":

@@ -15,5 +15,8 @@ def validate(paths: tuple[str, ...]) -> None:
     """Check the YAML offline: exit 0 valid, 1 invalid."""
     from provisioner import engine
 
-    n = len(engine.load(paths).files)
+    workspace = engine.load(paths)
+    for warning in workspace.warnings:
+        click.echo(str(warning), err=True)
+    n = len(workspace.files)
     click.echo(f"{n} file{'s' if n != 1 else ''} valid.")

@@ -66,6 +66,8 @@ class Workspace:
     # Files the run was not given that sit beside the ones it was (and in schedules/): a scope they also
     # declare is not pruned by this run (it would delete what they declare).
     siblings: tuple[Loaded, ...] = ()
+    # Not errors: names that differ only in case or look alike (validate prints them; issue 23).
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)

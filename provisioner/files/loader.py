@@ -138,13 +138,14 @@ def _load(paths: list[str], root: str | None = None) -> Workspace:
             loaded.append(item)
     if not files and not diags:
         diags.append(Diagnostic(", ".join(paths) or ".", 1, 1, "no *.yaml or *.yml files found"))
-    diags += cross_file_checks(loaded + partial)
+    warnings: list[Diagnostic] = []
+    diags += cross_file_checks(loaded + partial, warnings)
     if diags:
         raise ValidationError(diags)
     # The bytes alone, in a fixed order: the same YAML gives the same digest from any directory and whatever
     # order the paths were given in (a saved plan is checked against it).
     digest = "sha256:" + hashlib.sha256(b"".join(sorted(contents))).hexdigest()
-    return Workspace(tuple(loaded), digest, siblings(paths, files, root))
+    return Workspace(tuple(loaded), digest, siblings(paths, files, root), tuple(warnings))
 
 
 def siblings(

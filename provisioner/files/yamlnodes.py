@@ -183,6 +183,7 @@ class _Builder:
         self.problems = problems
         self.max_nodes, self.max_depth = max_nodes, max_depth
         self.total = 0
+        self.copied = 0  # of total, the values counted again through an alias or a merge
         self.memo: dict[int, tuple[Any, Any, int]] = {}  # an alias is the same node again
         self.active: set[int] = set()
 
@@ -195,6 +196,7 @@ class _Builder:
         key = id(node)
         if key in self.memo:  # an alias: shared, but it counts again towards the expanded size
             value, pos, size = self.memo[key]
+            self.copied += size
             self._count(size, node)
             return value, self._alias_pos(pos), size
         if key in self.active:
@@ -231,9 +233,15 @@ class _Builder:
     def _count(self, size: int, node: Node) -> None:
         self.total += size
         if self.total > self.max_nodes:
+            # "A YAML bomb" only where aliases made most of it; a file of plain values is just large.
+            how = (
+                f"expands to more than {self.max_nodes} values through anchors and aliases (a YAML "
+                "bomb?)"
+                if self.copied * 2 > self.total
+                else f"holds more than {self.max_nodes} values"
+            )
             raise ShapeError(
-                f"expands to more than {self.max_nodes} values through anchors and aliases "
-                "(a YAML bomb?); a file this large should be split (docs/scale.md, Large files)",
+                f"{how}; a file this large should be split (docs/scale.md, Large files)",
                 *_at(node),
             )
 
@@ -302,6 +310,7 @@ class _Builder:
                 merged += [(value, source_pos) for value, source_pos, _ in sources]
                 # Merged keys are copies: they count towards the expanded size, or chained merges are a bomb.
                 size += sum(source_size for _, _, source_size in sources)
+                self.copied += sum(source_size for _, _, source_size in sources)
                 continue
             if not isinstance(key_node, ScalarNode):
                 raise ShapeError(

@@ -6,6 +6,7 @@ from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
+from provisioner.core.lookalike import folded, how_alike
 from provisioner.core.records import Change, Record, Scope
 from provisioner.core.words import differ_reason
 
@@ -210,22 +211,23 @@ def _used_labels(
 
 
 def case_twins(scope: Scope, desired: dict[str, Record], live: dict[str, Record]) -> list[str]:
-    """Warnings for declared keys that differ from another declared or live key only in case: the services
-    compare names exactly, so `Sales team` next to live `Sales Team` is a new object, rarely what was meant."""
+    """Warnings for declared keys that differ from another declared or live key only in case, or look
+    like it (a Cyrillic letter for a Latin one: issue 23): the services compare names exactly, so `Sales
+    team` next to live `Sales Team` is a new object, rarely what was meant."""
     seen: dict[str, str] = {}
     out = []
     for key in [
         *sorted(desired),
         *sorted(k for k, r in live.items() if r.twin_of is None and k not in desired),
     ]:
-        folded = key.casefold()
-        other = seen.setdefault(folded, key)
-        if other != key and (other in desired or key in desired):
+        other = seen.setdefault(folded(key), key)
+        alike = how_alike(other, key)
+        if alike and (other in desired or key in desired):
             where = (
                 "declared and live" if (other in desired) != (key in desired) else "both declared"
             )
             out.append(
-                f"{scope.name}: {other!r} and {key!r} differ only in case ({where}); they are two "
+                f"{scope.name}: {other!r} and {key!r} {alike} ({where}); they are two "
                 "different names to the service. Use one spelling."
             )
     return out

@@ -18,6 +18,9 @@ from provisioner.core.errors import ConfigError
 # account_env() leaves the account's name under this key (no shell variable can be called so), so a message
 # names the variable the user must fix (GUIDEBOOK_API_KEY_EAST), not the default account's.
 ACCOUNT_KEY = "provisioner.account"
+# Far above any real key or token (a JWT of a few KB at most), far below what servers refuse as a header
+# (8 KB to 64 KB, answered 431 with an HTML page): a longer value is not the key (issue 23).
+MAX_CREDENTIAL = 4096
 
 
 def account_var(name: str, account: str | None) -> str:
@@ -34,6 +37,11 @@ def credential(env: Mapping[str, str], name: str) -> str:
     """The variable's value without surrounding whitespace ("" when unset); ConfigError naming the variable when
     it holds a character a header cannot carry (anything outside printable ASCII, or inner whitespace)."""
     value = (env.get(name) or "").strip()
+    if len(value) > MAX_CREDENTIAL:
+        raise ConfigError(
+            f"{var(env, name)} is {len(value)} characters long; an API key is far shorter (at most "
+            f"{MAX_CREDENTIAL} here): check what the variable holds"
+        )
     for i, char in enumerate(value):
         if " " < char < "\x7f":
             continue

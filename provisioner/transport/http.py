@@ -383,12 +383,15 @@ class HttpClient:
         kind = TransportError if safe or unsent else AmbiguousWriteError
         what = "timed out" if isinstance(e, requests.Timeout) else "connection failed"
         # Only the exception's class goes into the message: its text can carry the full URL and query.
-        error = kind(
-            f"{self.service}: {method} {_path(url)} {what} ({type(e).__name__}) talking to "
-            f"{_host_port(url)}",
-            method=method,
-            url=url,
-        )
+        said = f"{what} ({type(e).__name__}) talking to {_host_port(url)}"
+        proxy = requests.utils.select_proxy(url, self._session().proxies)
+        if isinstance(e, requests.exceptions.ProxyError) and proxy:
+            # The proxy failed, not the API host (issue 23): name it, never its user info.
+            said = (
+                f"could not reach the proxy {_host_port(proxy)} (from {_proxy_var(url)}) on the way "
+                f"to {_host_port(url)}"
+            )
+        error = kind(f"{self.service}: {method} {_path(url)} {said}", method=method, url=url)
         error.timed_out = isinstance(e, requests.ReadTimeout)
         return error
 
@@ -397,7 +400,16 @@ class HttpClient:
     ) -> ApiError:
         status = raw.status_code
         retry_after = _retry_after(raw.headers.get("Retry-After"))
-        if data is None or data == "":  # say so, rather than "answered 502: None"
+        if status == 431:  # the server's own page (HTML) says no more than this (issue 23)
+            message = (
+                f"{self.service}: {method} {_path(url)} answered 431: the request's headers are too "
+                "large for the server"
+            )
+            if self.auth_hint:
+                message += (
+                    f" ({self.auth_hint.split(':')[0]}: only the key itself, of normal length?)"
+                )
+        elif data is None or data == "":  # say so, rather than "answered 502: None"
             reason = f" {raw.reason}" if raw.reason else ""
             message = f"{self.service}: {method} {_path(url)} answered {status}{reason} with an empty body"
         else:
@@ -448,6 +460,15 @@ def _host_port(url: str) -> str:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
     return f"{host}:{port}"
+
+
+def _proxy_var(url: str) -> str:
+    """The variable the proxy for ``url`` came from, in the order requests reads them."""
+    scheme = urlsplit(url).scheme
+    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY"):
+        if os.environ.get(name):
+            return name
+    return "the proxy settings"
 
 
 def _path(url: str) -> str:

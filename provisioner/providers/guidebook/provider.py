@@ -480,8 +480,9 @@ def _results(page: Any) -> list[dict[str, Any]]:
 def budget_from_env(env: Mapping[str, str]) -> int:
     raw = (env.get("PROVISIONER_GUIDEBOOK_BUDGET") or "").strip()
     if raw and not raw.isdigit():
-        raise ConfigError(
-            f"PROVISIONER_GUIDEBOOK_BUDGET={raw!r} is not a whole number of requests per day"
+        raise ConfigError(  # the variable as this account reads it: ..._EAST for `account: east`
+            f"{var(env, 'PROVISIONER_GUIDEBOOK_BUDGET')}={raw!r} is not a whole number of requests "
+            "per day"
         )
     return int(raw) if raw else DAILY_BUDGET
 

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 
 from provisioner.core.errors import ApiError, ConfigError, RateLimitedError
+from provisioner.transport.credentials import var
 from provisioner.transport.http import HttpClient, RetryPolicy
 
 # The publish endpoints' limits are undocumented (the guide's own publish: 2 a minute [C]): per-attendee publish
@@ -20,6 +21,9 @@ def publish(
     """Publish for ``mode`` ("none", "guide" or "attendees"); notes for the user, or an ApiError saying what to do."""
     if mode == "none":
         return []
+    # The key has just read and written this guide: a 403 here is about the guide (not Premium, not
+    # published), and the key hint of a 401/403 would mislead (issue 23).
+    client = dataclasses.replace(client, auth_hint="")
     if mode == "guide":
         client.request("POST", f"guides/{guide}/publish-personalized-schedules/", idempotent=True)
         return [f"{name}: published personalized schedules"]
@@ -56,7 +60,7 @@ def publish_interval_from_env(env: Mapping[str, str]) -> float:
         value = -1.0
     if not 0 <= value <= 3600:
         raise ConfigError(
-            f"PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL={raw!r} must be a number of seconds between "
+            f"{var(env, 'PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL')}={raw!r} must be a number of seconds between "
             "0 and 3600 (the pause between two per-attendee publish calls)"
         )
     return value

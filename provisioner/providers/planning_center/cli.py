@@ -46,7 +46,14 @@ def import_command(
     from provisioner.providers.planning_center.importer import ResponsesSource, RostersSource
     from provisioner.providers.planning_center.provider import PlanningCenterProvider
 
-    if (service_type is None) == (person is None) or ((plans or future) and person is not None):
+    if service_type is None and person is None:
+        raise ConfigError(
+            "--plan and --future choose plans of --service-type ID; give it too"
+            if plans or future
+            else "give --service-type ID (optionally with --plan ID ... or --future) to import "
+            "rosters, or --person ID to import a person's responses"
+        )
+    if person is not None and (service_type is not None or plans or future):
         raise ConfigError(
             "give --service-type ID (optionally with --plan ID ... or --future) or --person ID, "
             "not both"

@@ -109,8 +109,9 @@ def member_routes(client: HttpClient, scope: Scope) -> list[Finding]:
                 "team-member routes",
                 "problem",
                 said,
-                "these credentials may not change team members: roster applies need a scheduler's "
-                "token (Scheduler, Editor or Administrator on the service type)",
+                "these credentials may not change team members: applying roster files needs a "
+                "scheduler's token (Scheduler, Editor or Administrator on the service type); read "
+                "credentials do for plan and drift",
             )
         ]
     routed = [a.startswith("is routed") for _, a in answers]

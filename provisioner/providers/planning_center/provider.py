@@ -59,6 +59,7 @@ class PlanningCenterProvider(ByKind):
             client,
             lambda plan, team: (response_key(plan, team), response_identity(plan, team)),
             self._labels,
+            roster=self.rosters.roster,  # one learning of the not_deleted filter per run
         )
         # One handler per kind of scope (ByKind routes each scope and change to its own).
         self.kinds: dict[str, Rosters | Responses] = {

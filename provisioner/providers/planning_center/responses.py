@@ -45,6 +45,7 @@ from provisioner.providers.planning_center.client import (
     rel_id,
     rel_ids,
 )
+from provisioner.providers.planning_center.ghosts import RosterReader
 from provisioner.providers.planning_center.lists import fold, plan_day, short_day
 from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
@@ -80,8 +81,12 @@ class Responses(KindHandler[ResponseDecl]):
 
     kind: ClassVar[str] = "person"
 
-    def __init__(self, client: HttpClient, keys: Keys, labels: Labels) -> None:
+    def __init__(
+        self, client: HttpClient, keys: Keys, labels: Labels, roster: RosterReader | None = None
+    ) -> None:
         self.client, self.keys, self.labels = client, keys, labels
+        # a plan's team_members without deleted-but-listed members (ghosts.py), for hidden schedules
+        self.roster = roster or RosterReader(client)
         self.keep_labels = labels.keep
         self.me = Me(client)  # who the credentials act as, read only after a refusal
         self._times: dict[
@@ -256,9 +261,9 @@ class Responses(KindHandler[ResponseDecl]):
             if plan in self._plan_dates:
                 names["plan"][plan] = self._plan_dates[plan]
         teams: dict[str, str] = {}
-        rows = iterate(
-            self.client,
-            f"service_types/{st}/plans/{plan}/team_members",
+        rows = self.roster.rows(  # a ghost (deleted, still listed) is not a schedule to answer
+            st,
+            plan,
             {"include": "team"},
             included=lambda res: _keep_name(teams, res, "Team", "name"),
         )
