@@ -358,7 +358,9 @@ def test_plan_warns_about_a_look_alike_of_a_live_name(cli: Cli, write: Write) ->
     d = write("s.yaml", GUIDE.replace("Sales Team", CYRILLIC_SALES))
     result = cli("plan", str(d), "--format", "json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["warnings"] == [
+    # (the look-alike also takes Sales Team's attendees: each is then on two schedules, warned apart)
+    warnings = json.loads(result.stdout)["warnings"]
+    assert [w for w in warnings if "on 2 schedules after this plan" not in w] == [
         "guide 47: '\u0405ales Team' and 'Sales Team' look alike but are different characters "
         "('\u0405' (U+0405 CYRILLIC CAPITAL LETTER DZE)) (declared and live); they are two different "
         "names to the service. Use one spelling."

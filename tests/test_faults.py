@@ -24,7 +24,7 @@ CHANGES = """
     schedules:
       - {name: Sales Team, attendees: [6, 7], sessions: [13]}
       - {name: VIP Speakers, attendees: [8], sessions: [13]}
-      - {name: Brand New, attendees: [9], sessions: [14]}
+      - {name: Brand New, attendees: [4], sessions: [14]}
 """
 
 

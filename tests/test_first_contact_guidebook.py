@@ -22,10 +22,10 @@ CHANGES = """
     prune: false
     schedules:
       - name: Sales Team
-        attendees: [6, 7, 10, 11, 8]
+        attendees: [6, 7, 10, 11, 5]
         sessions: [13, 15, 40]
       - name: Newcomers
-        attendees: [50, 51]
+        attendees: [51, 52]
         sessions: [13]
 """
 
@@ -81,7 +81,7 @@ def test_writes_are_json_and_switch_to_form_encoding_on_415(
         assert "sending form-encoded bodies for the rest of the run" in result.stderr
         created = [r["body"] for r in sb.requests() if r["method"] == "POST"]
         assert created == [
-            {"guide": "47", "name": "Newcomers", "attendees": ["50", "51"], "sessions": "13"}
+            {"guide": "47", "name": "Newcomers", "attendees": ["51", "52"], "sessions": "13"}
         ]
     assert converged(cli, d)
 
@@ -93,7 +93,7 @@ def test_writes_already_in_flight_when_json_is_refused_are_sent_again_as_forms(
     too (measured: it failed with the 415 while the other succeeded)."""
     sb.set_readings({"guidebook.body": "form-only"})
     sb.add_fault(method="PATCH", path="personalized-schedules", mode="barrier", times=2, delay=10)
-    newcomers = "      - name: Newcomers\n        attendees: [50, 51]\n        sessions: [13]\n"
+    newcomers = "      - name: Newcomers\n        attendees: [51, 52]\n        sessions: [13]\n"
     d = write(
         "s.yaml",
         CHANGES.replace(
@@ -145,7 +145,7 @@ def test_an_empty_list_refused_by_the_server_is_one_clear_error_for_that_schedul
     cli: Cli, sb: SandboxServer, write: Write, reading: str
 ) -> None:
     sb.set_readings({"guidebook.empty_list": reading})
-    d = write("s.yaml", with_schedule("Placeholder", "[5]", "[]"))
+    d = write("s.yaml", with_schedule("Placeholder", "[4]", "[]"))
     result = cli("apply", str(d), "--auto-approve")
     if reading == "accepted":
         assert result.exit_code == 0, result.output
@@ -169,7 +169,7 @@ def test_a_merging_patch_is_caught_by_the_check_after_apply(
     cli: Cli, sb: SandboxServer, write: Write, reading: str
 ) -> None:
     sb.set_readings({"guidebook.patch_lists": reading})
-    d = write("s.yaml", CHANGES)  # Sales Team: -12 +8 attendees, -14 +15 sessions
+    d = write("s.yaml", CHANGES)  # Sales Team: -12 +5 attendees, -14 +15 sessions
     result = cli("apply", str(d), "--auto-approve")
     if reading == "replace":
         assert result.exit_code == 0, result.output
@@ -209,7 +209,7 @@ def test_publish_stops_on_429_and_says_who_is_left(
 ) -> None:
     sb.add_fault(
         method="POST",
-        path=r"attendees/7/publish",
+        path=r"attendees/6/publish",
         mode="status",
         status=429,
         times=-1,
@@ -225,7 +225,7 @@ def test_publish_stops_on_429_and_says_who_is_left(
     )  # the first, then the 429: nothing after it, and the 429 is not waited out
     assert (
         "publishing stopped: Guidebook answered 429 (too many requests) after 1 of 8 attendees were published; "
-        "not published: 7 attendees (7, 8, 10, 11, 12, 50, 51)"
+        "not published: 7 attendees (6, 7, 10, 11, 12, 51, 52)"
     ) in result.stdout
     assert "`provisioner apply --republish`" in result.stdout
 

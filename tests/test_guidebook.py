@@ -21,10 +21,10 @@ SMALL = """
     prune: false
     schedules:
       - name: Sales Team
-        attendees: [6, 7, 10, 11, 12, 8]
+        attendees: [6, 7, 10, 11, 12, 5]
         sessions: [13, 15, 40]
       - name: Newcomers
-        attendees: [50, 51]
+        attendees: [51, 52]
         sessions: [13]
 """
 
@@ -49,12 +49,12 @@ def test_plan_json_with_id_references_costs_one_list_request(
         (
             "update",
             "Sales Team",
-            {"attendees": {"add": [8], "remove": []}, "sessions": {"add": [15], "remove": [14]}},
+            {"attendees": {"add": [5], "remove": []}, "sessions": {"add": [15], "remove": [14]}},
         ),
         (
             "create",
             "Newcomers",
-            {"attendees": {"add": [50, 51], "remove": []}, "sessions": {"add": [13], "remove": []}},
+            {"attendees": {"add": [51, 52], "remove": []}, "sessions": {"add": [13], "remove": []}},
         ),
     ]
     assert plan["changes"][0]["source"].endswith("s.yaml:5")
@@ -80,12 +80,12 @@ def test_apply_sends_minimal_writes_and_replan_is_empty(
         (
             "PATCH",
             API + "personalized-schedules/1/",
-            {"attendees": [6, 7, 8, 10, 11, 12], "sessions": [13, 15, 40]},
+            {"attendees": [5, 6, 7, 10, 11, 12], "sessions": [13, 15, 40]},
         ),
         (
             "POST",
             API + "personalized-schedules/",
-            {"guide": 47, "name": "Newcomers", "attendees": [50, 51], "sessions": [13]},
+            {"guide": 47, "name": "Newcomers", "attendees": [51, 52], "sessions": [13]},
         ),
     ]
     sb.clear_requests()
@@ -332,9 +332,21 @@ def test_impact_is_the_difference_between_the_old_schedule_and_the_new_one(
                 {"person": 7, "gain": [15], "lose": [14]},
                 {"person": 8, "gain": [14], "lose": [15]},
             ],
+            "moves": [
+                {"person": 7, "from": ["Sales Team"], "to": ["VIP Speakers"]},
+                {"person": 8, "from": ["VIP Speakers"], "to": ["Sales Team"]},
+            ],
         },
     ]
+    text = cli("plan", str(d)).stdout
+    assert (
+        "    bob@example.com: Sales Team → VIP Speakers\n"
+        "    carol@example.com: VIP Speakers → Sales Team\n"
+        "    bob@example.com: +Workshop B, −Workshop A\n"
+        "    carol@example.com: +Workshop A, −Workshop B\n"
+    ) in text
     markdown = cli("plan", str(d), "--format", "markdown").stdout
+    assert "- bob<!-- -->@example.com: Sales Team → VIP Speakers\n" in markdown
     assert "- bob<!-- -->@example.com: +Workshop B, −Workshop A\n" in markdown
     assert "- carol<!-- -->@example.com: +Workshop A, −Workshop B\n" in markdown
 

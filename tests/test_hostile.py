@@ -192,7 +192,7 @@ def _nfc_live(ctx: Ctx) -> None:
         f"{ctx.sb.guidebook_url}personalized-schedules/",
         timeout=10,
         headers={"Authorization": f"JWT {GUIDEBOOK_KEY}"},
-        json={"guide": 47, "name": "Caf\u00e9 Crew", "attendees": [6], "sessions": [13]},
+        json={"guide": 47, "name": "Caf\u00e9 Crew", "attendees": [5], "sessions": [13]},
     ).raise_for_status()
 
 
@@ -646,7 +646,7 @@ ROWS = [
         "No changes.",
         files={
             "s/a.yaml": "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-            '  - {name: "Cafe\u0301 Crew", attendees: [6], sessions: [13]}\n'
+            '  - {name: "Cafe\u0301 Crew", attendees: [5], sessions: [13]}\n'
         },
         setup=_nfc_live,
     ),

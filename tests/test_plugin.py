@@ -93,12 +93,12 @@ class ToyProvider(Provider):
             )
             self.backend.next_id += 1
         elif change.action == "update":
-            shelf[change.target["id"]] = (
+            shelf[int(change.live_id or 0)] = (
                 change.identity["name"],
                 (change.after or {}).get("colour"),
             )
         else:
-            del shelf[change.target["id"]]
+            del shelf[int(change.live_id or 0)]
         self.backend.writes.append((change.action, change.target["shelf"]))
 
 

@@ -17,9 +17,25 @@ from provisioner.core.errors import ConfigError
 from provisioner.files.fields import IntId, Strict, Text
 from provisioner.files.schema import json_schema, schema_text
 from provisioner.providers import registry
+from provisioner.providers.base import Service
 from tests.test_plugin import ToyService
 
 MISNAMED = ToyService()  # name = "toy"
+
+
+class Declared(Service):
+    name = "toy"
+    title = "Toy"
+    models_at = ("tests.test_plugin:ToyFile",)
+    provider_at = "tests.test_registry:nowhere"
+
+
+class Undeclared(Service):
+    name = "bare"
+    title = "Bare"
+
+
+LISTED, BARE = Declared(), Undeclared()
 
 
 @pytest.fixture
@@ -107,6 +123,29 @@ def test_an_entry_point_must_name_a_service_of_its_own_name(site: Path, tmp_path
     assert run("validate", str(tmp_path / "b.yaml")).output == (
         "error: tests.test_registry:MISNAMED is registered as service 'shadow' but its Service says "
         "name = 'toy'; the two must be the same (the `provider:` value of its files)\n"
+    )
+
+
+def test_a_service_must_say_where_its_models_and_provider_are(site: Path, tmp_path: Path) -> None:
+    install(site, "bare_plugin", "bare = tests.test_registry:BARE")
+    (tmp_path / "a.yaml").write_text("provider: bare\nshelf: 1\n")
+    assert run("validate", str(tmp_path / "a.yaml")).output == (
+        "error: tests.test_registry:BARE (service 'bare') names no models_at and no provider_at: a "
+        "Service says where its file models and its provider are (docs/plugins.md)\n"
+    )
+    with pytest.raises(ConfigError, match=r"^Undeclared names no models_at and no provider_at$"):
+        registry.register(Undeclared())
+
+
+def test_a_part_that_cannot_be_imported_is_one_error_line(site: Path, tmp_path: Path) -> None:
+    install(site, "listed_plugin", "toy = tests.test_registry:LISTED")
+    (tmp_path / "a.yaml").write_text("provider: toy\nshelf: 1\n")
+    assert run("validate", str(tmp_path / "a.yaml")).output == "1 file valid.\n"
+    result = run("plan", str(tmp_path / "a.yaml"))
+    assert (result.exit_code, result.output) == (
+        1,
+        "error: cannot load 'tests.test_registry:nowhere': AttributeError: module "
+        "'tests.test_registry' has no attribute 'nowhere'\n",
     )
 
 

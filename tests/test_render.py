@@ -190,10 +190,11 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 | 🗑️ **delete** | John Smith (person 222) / Tech (team 23) | status: C → (none) | not declared (prune) |  |
 | ➕ create | Jane Doe (person 111) / Band (team 22) | position: (none) → Vocals<br>status: (none) → U | missing in live | `schedules/band.yaml:7` |
 
-<details><summary>Per-person impact (7 lines in 3 scopes)</summary>
+<details><summary>Per-person impact (8 lines in 3 scopes)</summary>
 
 **guidebook · guide 47**
 
+- carol<!-- -->@example.com: Old Team → New Team
 - alice<!-- -->@example.com: +Opening Keynote, −Workshop B
 - attendee 9: −Workshop B
 - bob<!-- -->@example.com: +Opening Keynote
@@ -287,6 +288,7 @@ planning_center · plan 5678
 
 Impact
   guidebook · guide 47
+    carol@example.com: Old Team → New Team
     alice@example.com: +Opening Keynote, −Workshop B
     attendee 9: −Workshop B
     bob@example.com: +Opening Keynote
@@ -447,7 +449,7 @@ missing in live | `schedules/summit.yaml:30` |
 
 
 > [!NOTE]
-> **Truncated to fit a comment.** Left out: 3 of 6 table rows (changes); 7 per-person impact lines; \
+> **Truncated to fit a comment.** Left out: 3 of 6 table rows (changes); 8 per-person impact lines; \
 6 change details; 1 warning. The full plan is in the JSON artifact (`plan --out plan.json`).
 """
 
@@ -851,7 +853,7 @@ def test_drift_markdown_has_its_own_marker_and_words() -> None:
         "_Live differs from the YAML. Each row says what re-applying the YAML would do to live: "
         "**add** what the YAML has and live lacks, **remove** what live has and the YAML does not._\n\n"
     )
-    assert "<details><summary>What re-applying would change per person (7 lines in 3 scopes)" in out
+    assert "<details><summary>What re-applying would change per person (8 lines in 3 scopes)" in out
     assert MARKER not in out and "Plan:" not in out
     short = md(small_plan(), title="Drift", limit=1450)
     assert short.endswith("The full report is in `provisioner drift --format json`.\n")
@@ -880,7 +882,7 @@ def test_markdown_emails_are_no_links_and_additions_and_removals_have_words() ->
     )  # in the diff block, where nothing is linked, as it is
     # the impact is folded, its size in the summary, after the tables
     tables, impact = out.split(
-        "<details><summary>Per-person impact (7 lines in 3 scopes)</summary>\n\n"
+        "<details><summary>Per-person impact (8 lines in 3 scopes)</summary>\n\n"
     )
     assert "| ➕ create | New Team |" in tables and "- alice" not in tables
     assert impact.index("- carol<!-- -->@example.com: +Lunch, −Workshop B\n") < impact.index(

@@ -250,6 +250,8 @@ def test_plan_impact_groups_by_scope_and_skips_empty_ones() -> None:
     ]
     other = Change(action="create", provider="other", scope="x", key="k", fields={}, reason="r")
     plan = Plan((*moved, other, response("accepted")))
+    # carol sees the same sessions on New as on Old: no session line, only her move (one schedule each)
     assert plan_impact(described(plan)) == [
-        ScopeImpact(("planning_center", "person 111"), ("Jane Doe: accepts Dec 6 Band",))
+        ScopeImpact(("guidebook", "guide 47"), ("carol@example.com: Old → New",)),
+        ScopeImpact(("planning_center", "person 111"), ("Jane Doe: accepts Dec 6 Band",)),
     ]

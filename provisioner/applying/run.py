@@ -1,5 +1,5 @@
-"""Applying a surveyed plan: the safety refusal, fresh preconditions, the writes (updates and deletes, then
-creates, each phase concurrently), the post-apply steps (publishing), then the check after apply.
+"""Applying a surveyed plan: the safety refusal, fresh preconditions, the writes (in the phases of
+applying/order.py, each concurrently), the post-apply steps (publishing), then the check after apply.
 
 This is the boundary of provider code for writes: whatever a provider raises while applying a change (its own
 error, or any other exception: a bug in it) becomes that change's FAILED row, never a traceback."""
@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from provisioner.applying.interruptible import Stopped, run_all
-from provisioner.applying.preconditions import Preconditions
+from provisioner.applying.order import stages
+from provisioner.applying.preconditions import Preconditions, Verdict
 from provisioner.core.errors import HostDownError, ProvisionerError, RateLimitedError, SafetyError
 from provisioner.core.outcomes import (
     NOT_STARTED,
@@ -85,34 +86,41 @@ class _Writes:
     def __init__(self, workers: Workers, checks: Preconditions) -> None:
         self.workers, self.checks = workers, checks
         self.exhausted: dict[str, str] = {}  # provider -> why its changes skip
+        self.begun: set[int] = set()  # changes whose first part was written (applying/order.py)
 
     def all(self, todo: list[Change]) -> list[Outcome]:
-        """Updates and deletes, then creates, each phase concurrently. On Ctrl-C nothing new starts and the
-        writes in flight finish; Interrupted then says what happened to every change."""
-        phases = [
-            [c for c in todo if c.action != "create"],
-            [c for c in todo if c.action == "create"],
-        ]
+        """The phases of applying/order.py, each concurrently. On Ctrl-C nothing new starts and the writes in
+        flight finish; Interrupted then says what happened to every change."""
+        st = stages(todo, self.workers.providers)
+        self.begun = st.begun
+        total = sum(map(len, st.phases))
         outcomes: list[Outcome] = []
-        for i, phase in enumerate(phases):
+        done = 0
+        for i, phase in enumerate(st.phases):
+            phase = st.pending(phase)
             try:
-                outcomes += run_all(
+                results = run_all(
                     self.one,
                     phase,
                     workers=self.workers.parallelism,
-                    progress=self._progress(len(outcomes), len(todo)),
+                    progress=self._progress(done, total),
                 )
             except Stopped as e:
-                outcomes += [
+                stopped = [
                     r
                     if isinstance(r, Outcome)
                     else Outcome(c, "skipped" if r == NOT_STARTED else "failed", r)
                     for c, r in zip(phase, e.results, strict=True)
                 ]
+                outcomes += st.settle(stopped)
                 outcomes += [
-                    Outcome(c, "skipped", NOT_STARTED) for later in phases[i + 1 :] for c in later
+                    Outcome(c, "skipped", NOT_STARTED)
+                    for later in st.phases[i + 1 :]
+                    for c in st.pending(later)
                 ]
                 raise Interrupted(ApplyReport(outcomes=outcomes)) from None
+            done += len(phase)
+            outcomes += st.settle(results)
         return outcomes
 
     def _progress(self, before: int, total: int) -> Callable[[int, int], None] | None:
@@ -123,7 +131,9 @@ class _Writes:
     def one(self, change: Change) -> Outcome:
         if change.provider_key in self.exhausted:
             return Outcome(change, "skipped", self.exhausted[change.provider_key])
-        verdict = self.checks.check(change)
+        # A change whose first part was just written was confirmed then: its object now differs from the
+        # plan's `before` by that very part.
+        verdict = Verdict() if id(change) in self.begun else self.checks.check(change)
         if verdict.stale:
             return Outcome(change, "skipped", verdict.stale)
         if verdict.gone:

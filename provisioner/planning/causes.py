@@ -98,6 +98,9 @@ def _impact(
                         "people": people,
                     }
                 )
+                moved = providers[scope.provider_key].moves(scope, changes=mine)
+                if moved:
+                    out[-1]["moves"] = moved
     return tuple(out)
 
 

@@ -53,6 +53,12 @@ def _survey(
         people = provider.impact(scope, live=live[k], changes=found)
         if people is not None:
             impact.append({"provider": scope.provider, "scope": scope.name, "people": people})
+            moved = provider.moves(scope, changes=found)
+            if moved:
+                impact[-1]["moves"] = moved
+        repaired, left = provider.conflicts(scope, live=live[k], changes=found)
+        warnings += repaired
+        twins += left
         # Sanity warnings only for what this plan writes: the reviewer is approving those.
         touched = {c.key for c in found if c.action != "delete"}
         warnings += provider.warnings(

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from provisioner.core.clock import SYSTEM, Clock
-from provisioner.core.errors import ProvisionerError
+from provisioner.core.errors import ConfigError, ProvisionerError
 from provisioner.core.outcomes import Finding, Written
 from provisioner.providers.writes import create_adopting, delete_once
 
@@ -89,6 +89,27 @@ class Provider(ABC):
         :class:`~provisioner.core.errors.PlanError` listing every reference that does not resolve. The
         default: the files as they are."""
         return files
+
+    def moves(self, scope: Scope, *, changes: Sequence[Change]) -> list[dict[str, Any]]:
+        """People the changes move from one object to another (``{"person", "from", "to"}``), listed under the
+        scope's impact as ``moves`` in the JSON plan. The default: none."""
+        return []
+
+    def conflicts(
+        self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
+    ) -> tuple[list[str], list[str]]:
+        """Live states the service's own rules forbid (an attendee on two Guidebook schedules): (warnings about
+        those ``changes`` repair, those left in place). What is left in place makes ``drift`` and
+        ``plan --detailed-exitcode`` exit 2, as a duplicate left in place does. The default: none."""
+        return [], []
+
+    def first_writes(self, changes: Sequence[Change]) -> Sequence[tuple[Change, Change | None]]:
+        """Writes that must be sent, and answered, before the rest of this provider's ``changes`` start (the
+        service refuses or undoes the rest otherwise). ``(change, None)``: the whole change goes first;
+        ``(change, part)``: ``part`` (the same object, with fewer fields changed) goes first, and the whole
+        change later with the others, its precondition taken as confirmed. The default: none (updates and
+        deletes, then creates). Guidebook: an attendee leaves the old schedule before joining the new one."""
+        return ()
 
     def scope_title(self, scope: Scope) -> str | None:
         """The scope's name for people in review output (``Sunday Services · Dec 13 (plan 5678)``), from what
@@ -279,6 +300,16 @@ class Service:
     impact_lines_at: ClassVar[str] = ""  # ``(changes, exact) -> [str]``: per-person review lines
     import_command_at: ClassVar[str] = ""  # a click command: ``provisioner import <name>``
 
+    def undeclared(self) -> list[str]:
+        """The parts a Service must have that this one neither names nor implements (the registry refuses
+        such a Service with their names)."""
+        own = type(self)
+        return [
+            name
+            for name, method in (("models_at", "file_models"), ("provider_at", "provider"))
+            if not getattr(self, name) and getattr(own, method) is getattr(Service, method)
+        ]
+
     def file_models(self) -> Sequence[type[Strict]]:
         """Every model a file of this service may be."""
         return tuple(_load(spec) for spec in self.models_at)
@@ -318,13 +349,17 @@ class Service:
 
 
 def _load(spec: str) -> Any:
-    """The object ``"package.module:Name.attribute"`` names (imported now)."""
-    if ":" not in spec:
-        raise ProvisionerError(f"internal error: {spec!r} is not 'module:attribute'")
-    module, _, path = spec.partition(":")
-    found: Any = import_module(module)
-    for part in path.split("."):
-        found = getattr(found, part)
+    """The object ``"package.module:Name.attribute"`` names (imported now); ConfigError when it cannot be
+    imported (a plug-in's typo, or a dependency it lacks): one message, not a traceback."""
+    module, colon, path = spec.partition(":")
+    try:
+        if not colon:
+            raise ValueError("not 'module:attribute'")
+        found: Any = import_module(module)
+        for part in path.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError, ValueError) as e:
+        raise ConfigError(f"cannot load {spec!r}: {type(e).__name__}: {e}") from e
     return found
 
 

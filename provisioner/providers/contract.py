@@ -15,8 +15,11 @@ Registration
     ``provisioner.services`` group whose name is the service's ``name`` and whose value is a :class:`Service`
     *instance* (``shelves = shelves_plugin:SERVICE``). A name must be unique: a plug-in with the name of a
     built-in service or of another plug-in is refused (every command fails with one error naming both), so
-    is an entry point whose Service says another ``name``. The module defining the Service must import fast
-    (``provisioner --help`` imports it): import the provider, its client and pydantic models inside methods.
+    is an entry point whose Service says another ``name``, and a Service that names no ``models_at`` or
+    ``provider_at`` (nor overrides ``file_models`` or ``provider``); a part that cannot be imported is one
+    error line naming it. The module defining the Service must import fast
+    (``provisioner --help`` imports it): the ``..._at`` attributes name the provider and the pydantic
+    models, which are imported when first used.
 
 Threads
     ``read`` runs for several scopes at once, ``apply`` for several changes of one scope at once (up to
@@ -64,7 +67,7 @@ Fields
 Accounts
     A file's ``account: NAME`` (the :data:`Account` field type) is handled by the engine: it builds one
     provider per (service, account) from the service's ``env_vars`` with ``_NAME`` appended, hands each only
-    its account's files and prefixes its scope names. A provider never reads ``account`` itself; its
+    its account's files and prefixes its scope names. A provider need not read ``account`` itself; its
     ``Service.provider(env)`` *must* read credentials from ``env`` alone (never ``os.environ``).
 
 File policy

@@ -31,6 +31,10 @@ _loaded: dict[str, Service] = {}
 def register(service: Service) -> None:
     """Add a service for this process (tests, or an application embedding provisioner). A name another
     service already has is refused (ConfigError naming both): one `provider:` value, one service."""
+    if service.undeclared():
+        raise ConfigError(
+            f"{type(service).__name__} names no {' and no '.join(service.undeclared())}"
+        )
     held = _registered.get(service.name)
     spec = BUILTIN.get(service.name) or _plugins().get(service.name)
     if (held is not None and held is not service) or spec is not None:
@@ -100,6 +104,11 @@ def get(name: str) -> Service:
         service = getattr(import_module(module), attr)
         if not isinstance(service, Service):
             raise ConfigError(f"{spec} (provider {name!r}) is not a provisioner Service")
+        if service.undeclared():
+            raise ConfigError(
+                f"{spec} (service {name!r}) names no {' and no '.join(service.undeclared())}: a Service "
+                "says where its file models and its provider are (docs/plugins.md)"
+            )
         if service.name != name:
             raise ConfigError(
                 f"{spec} is registered as service {name!r} but its Service says name = "

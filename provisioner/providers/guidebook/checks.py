@@ -3,7 +3,7 @@ attendee declared on two schedules of one guide (Guidebook keeps one personalize
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fnmatch import fnmatchcase
 
 from provisioner.core.errors import Diagnostic
@@ -11,7 +11,7 @@ from provisioner.core.positions import position
 from provisioner.core.records import Loaded
 from provisioner.files.fields import Ref
 from provisioner.providers.base import Claim
-from provisioner.providers.guidebook.models import GuidebookFile
+from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
 
 # Builder's help, "Overview of Preset Schedules" (FAQ): "If you assign multiple preset schedules to one user,
 # the most recently assigned schedule will overwrite any existing scheduled sessions" (docs/api-notes.md).
@@ -87,3 +87,35 @@ def _literal(ref: int | Ref) -> object:
 
 def _shown(ref: int | Ref) -> str:
     return str(ref.value) if isinstance(ref, Ref) and ref.kind == "email" else str(ref)
+
+
+def resolved_twice(
+    schedules: Sequence[tuple[Loaded, tuple[str | int, ...], GuidebookSchedule, list[int] | None]],
+    resolve: Callable[[int | Ref], int | None],
+    describe: Callable[[int], str],
+) -> list[Diagnostic]:
+    """After references resolve (plan): one attendee on two schedules through different references (an id
+    on one, the e-mail on the other). Each is (file, location, schedule, its resolved attendee ids or None when
+    the schedule does not manage attendees)."""
+    first: dict[int, Place] = {}
+    diags: list[Diagnostic] = []
+    for item, loc, schedule, ids in schedules:
+        for person in ids or ():
+            here = (item, (*loc, "attendees", _position(schedule, person, resolve)), schedule.name)
+            seen = first.setdefault(person, here)
+            if seen[2] != schedule.name:
+                diags.append(
+                    item.diagnostic(here[1], on_two(describe(person), schedule.name, seen))
+                )
+    return diags
+
+
+def _position(
+    schedule: GuidebookSchedule, person: int, resolve: Callable[[int | Ref], int | None]
+) -> int:
+    """Where ``person`` is referred to in the schedule's attendees (the first reference that resolves to them)."""
+    refs = schedule.attendees or []
+    literal = next((j for j, ref in enumerate(refs) if ref == person), None)
+    if literal is not None:
+        return literal
+    return next((j for j, r in enumerate(refs) if isinstance(r, Ref) and resolve(r) == person), 0)

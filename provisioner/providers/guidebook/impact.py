@@ -9,22 +9,38 @@ holding it) cancels out. The provider's exact rows, computed over the whole guid
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from provisioner.core.records import Change, Record
 from provisioner.core.words import natural
+from provisioner.providers.guidebook.moves import after_state, moves
 
 MAX_ITEMS = 12  # sessions named per impact line before "… N more"
 
 
 def impact_lines(changes: Sequence[Change], exact: list[dict[str, Any]] | None) -> list[str]:
-    return (
+    """The moves between schedules (``alice@example.com: Sales Team → VIP Speakers``), then per attendee the
+    sessions gained and lost."""
+    people = (
         guidebook_exact(list(changes), exact)
         if exact is not None
         else guidebook_impact(list(changes))
     )
+    return move_lines(changes) + people
+
+
+def move_lines(changes: Sequence[Change]) -> list[str]:
+    """One line per attendee who leaves a schedule for another (one personalized schedule each)."""
+    attendees = _merged(list(changes), "attendees")
+    rows = []
+    for move in moves(changes):
+        pid = str(move["person"])
+        person = attendees.get(pid) or f"attendee {pid}"
+        line = f"{person}: {', '.join(move['from'])} → {', '.join(move['to'])}"
+        rows.append(((natural(person), pid), line))
+    return [line for _, line in sorted(rows)]
 
 
 def exact_rows(live: dict[str, Record], changes: Sequence[Change]) -> list[dict[str, Any]]:
@@ -49,7 +65,7 @@ def exact_rows(live: dict[str, Record], changes: Sequence[Change]) -> list[dict[
     hits_before, on_before = _memberships(
         ((k, r.values) for k, r in live.items()), people, sessions
     )
-    hits_after, on_after = _memberships(_after(live, changes), people, sessions)
+    hits_after, on_after = _memberships(after_state(live, changes), people, sessions)
     deltas: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[int], list[int]] | None] = {}
     rows = []
     for person in sorted(on_before.keys() | on_after.keys()):
@@ -82,25 +98,6 @@ def _touched(change: Change) -> Iterable[tuple[set[int], set[int]]]:
     yield a1 - a0, s1
     yield a0 - a1, s0
     yield a0 & a1, s0 ^ s1
-
-
-def _after(
-    live: dict[str, Record], changes: Sequence[Change]
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(key, values) of the guide's schedules after the changes, as a faithful server would hold them (deletes
-    gone, creates added, updated fields replaced), without making a record of each."""
-    changed = {c.key: c for c in changes}
-    for key, rec in live.items():
-        change = changed.pop(key, None)
-        if change is None:
-            yield key, rec.values
-        elif change.action == "create":
-            yield key, change.after or {}
-        elif change.action == "update":
-            yield key, {**rec.values, **{k: (change.after or {})[k] for k in change.fields}}
-    for key, change in changed.items():
-        if change.action == "create":
-            yield key, change.after or {}
 
 
 def _memberships(

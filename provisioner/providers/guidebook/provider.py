@@ -13,6 +13,8 @@ from provisioner.core.errors import ApiError, ConfigError, Diagnostic, PlanError
 from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
 from provisioner.files.fields import Ref, nfc
 from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
+from provisioner.providers.guidebook import moves
+from provisioner.providers.guidebook.checks import resolved_twice
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
 from provisioner.providers.guidebook.pages import PAGE_SIZE, PageReader
 from provisioner.providers.guidebook.publish import (
@@ -265,6 +267,11 @@ class GuidebookProvider(Provider):
             out[schedule.name] = Record(
                 schedule.name, values, source=item.where(*loc), identity={"name": schedule.name}
             )
+        diags += resolved_twice(  # one schedule per attendee: an id here, the e-mail there
+            [(item, loc, s, out[s.name].values.get("attendees")) for item, loc, s in schedules],
+            lambda ref: index.resolve("attendees", ref)[0] if index else None,
+            lambda person: index.describe("attendees", person) if index else str(person),
+        )
         if diags:
             raise PlanError(diags)
         return out
@@ -278,6 +285,25 @@ class GuidebookProvider(Provider):
     ) -> list[str]:
         index = self._indexes.get(scope.target["guide"])
         return overlap_warnings(scope.name, desired, index) if index else []
+
+    # -- one schedule per attendee (moves.py) --------------------------------------------------------------
+
+    def moves(self, scope: Scope, *, changes: Sequence[Change]) -> list[dict[str, Any]]:
+        return moves.moves(changes)
+
+    def conflicts(
+        self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
+    ) -> tuple[list[str], list[str]]:
+        index = self._indexes.get(scope.target["guide"])
+
+        def who(person: int) -> str:
+            named = index.describe("attendees", person) if index else str(person)
+            return f"{named} ({person})" if named != str(person) else str(person)
+
+        return moves.conflicts(scope.name, live, changes, who)
+
+    def first_writes(self, changes: Sequence[Change]) -> list[tuple[Change, Change | None]]:
+        return moves.first_writes(changes)
 
     # -- writing ------------------------------------------------------------------------------------------
 
