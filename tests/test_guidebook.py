@@ -457,3 +457,38 @@ def test_republish_with_changes_publishes_once(cli: Cli, sb: SandboxServer, writ
     assert published == [
         API + f"attendees/{a}/publish-personalized-schedules/" for a in (6, 7)
     ]  # all, each once
+
+
+def test_a_plan_that_publishes_says_the_first_publish_e_mails_the_attendees(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """Issue 20 #8: Builder e-mails each attendee an invitation the first time their schedule is published;
+    nothing said so."""
+    body = "prune: false\nschedules:\n  - {name: Sales Team, attendees: [6, 5], sessions: [13, 14, 40]}\n"
+    d = write("s.yaml", f"provider: guidebook\nguide: 47\npublish: attendees\n{body}")
+    said = (
+        "guide 47: publish: attendees — after this apply the schedules of 5 attendees are published; "
+        "Guidebook e-mails each attendee an invitation the first time their schedule is published"
+    )
+    assert f"warning: {said}\n" in cli("plan", str(d)).output
+    assert said in cli("plan", str(d), "--format", "markdown").stdout
+    plan = json.loads(cli("plan", str(d), "--format", "json").stdout)
+    assert plan["warning_details"] == [
+        {
+            "kind": "publish_emails",
+            "message": said,
+            "provider": "guidebook",
+            "scope": "guide 47",
+            "publish": "attendees",
+            "attendees": 5,
+        }
+    ]
+    d = write("s.yaml", f"provider: guidebook\nguide: 47\npublish: guide\n{body}")
+    assert (
+        "guide 47: publish: guide — after this apply the guide's personalized schedules are published; "
+        "Guidebook e-mails each attendee an invitation the first time their schedule is published"
+    ) in cli("plan", str(d)).output
+    assert cli("apply", str(d), "--auto-approve").exit_code == 0
+    assert "publish:" not in cli("plan", str(d)).output  # nothing to apply, nothing published
+    d = write("s.yaml", f"provider: guidebook\nguide: 47\n{body.replace('6, 5', '6')}")
+    assert "publish:" not in cli("plan", str(d)).output  # publish: none

@@ -280,3 +280,54 @@ def test_a_plan_that_adds_someone_kept_on_an_unmanaged_schedule_says_so(
         "attendee attendee009@example.com (9) is on 2 schedules after this plan ('Manual Adjustments', "
         "'Sales Team')"
     ) in result.output
+
+
+# -- import -----------------------------------------------------------------------------------------------------
+
+
+def test_a_live_guide_that_breaks_the_rule_imports_with_a_warning_comment(
+    cli: Cli, sb: SandboxServer, tmp_path: Path
+) -> None:
+    sb.store.set_schedule_links(3, attendees=[6, 8, 20, 21])  # alice on VIP Speakers and Sales Team
+    sb.store.conn.execute("UPDATE gb_attendees SET email = '', import_id = NULL WHERE id = 21")
+    sb.store.set_schedule_links(
+        5, attendees=[21, 40, 41, 42, 43]
+    )  # 21 (bare id) on Marketing as well
+    path = tmp_path / "summit.yaml"
+    done = cli("import", "guidebook", "--guide", "47", "-o", str(path))
+    assert done.exit_code == 0, done.output
+    text = path.read_text()
+    assert (
+        "  - name: Sales Team\n    attendees:\n      - email: alice@example.com  # WARNING: also on "
+        "'VIP Speakers' (one personalized schedule per attendee: keep one)\n"
+    ) in text
+    assert (
+        "      - email: alice@example.com  # WARNING: also on 'Sales Team' (one personalized schedule per "
+        "attendee: keep one)\n"
+    ) in text
+    assert (
+        "      - 21  # Attendee 021; WARNING: also on 'VIP Speakers' (one personalized schedule per attendee: "
+        "keep one)\n"
+    ) in text
+    assert (
+        "attendee Alice Archer <alice@example.com> (6) is on 2 schedules of guide 47 ('Sales Team', "
+        "'VIP Speakers'); Guidebook keeps one per attendee: the file is marked there and will not validate "
+        "until you keep one"
+    ) in done.stderr
+    result = cli("validate", str(path))
+    assert result.exit_code == 1 and "attendee 21 is declared on schedule" in result.stderr
+
+
+def test_the_request_estimate_counts_the_second_patch_of_a_swap(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    # 4 reads (schedules, sessions, attendees, the guide), 1 check after; 1 write for one change, and 7 for the
+    # moves' 5 changes, 2 of which are split (Sales Team and VIP Speakers)
+    d = write("summit.yaml", guide_as_it_is(sb, Sales_Team=[6, 7, 10, 11, 12, 44]))
+    assert "use about 6 Guidebook requests" in cli("plan", str(d)).output
+    d = write("summit.yaml", guide_as_it_is(sb, **MOVES) + WORKSHOP)
+    assert "use about 12 Guidebook requests" in cli("plan", str(d)).output
+    sb.clear_requests()
+    result = cli("apply", str(d), "--auto-approve")
+    sent = [(r["method"], r["path"]) for r in sb.requests()]
+    assert result.exit_code == 0 and len(sent) == 12, sent

@@ -20,6 +20,7 @@ from provisioner.core.records import Record, Scope
 from provisioner.files.fields import Ref, text
 from provisioner.importing.merge import eol_comment, merge_list
 from provisioner.providers.guidebook.models import AttendeeRef, SessionRef
+from provisioner.providers.guidebook.moves import memberships
 from provisioner.providers.guidebook.provider import GuidebookProvider
 from provisioner.providers.guidebook.refs import GuideIndex, norm
 
@@ -107,6 +108,20 @@ class GuidebookSource:
         live = provider.read(Scope(provider.name, f"guide {guide}", {"guide": guide}))
         self.live = self._unique(live)
         self.refs = GuideRefs(provider.index(guide))
+        self.several = self._on_several()
+
+    def _on_several(self) -> dict[int, list[str]]:
+        """Attendees on more than one schedule: Guidebook keeps one per attendee, so the file written will not
+        validate until the user keeps one (they are marked with a comment, and noted)."""
+        on = memberships((k, r.values) for k, r in self.live.items())
+        several = {p: sorted(keys) for p, keys in on.items() if len(keys) > 1}
+        for person, keys in sorted(several.items()):
+            self.notes.append(
+                f"attendee {self.refs.label('attendees', person)} ({person}) is on {len(keys)} schedules of "
+                f"guide {self.guide} ({', '.join(map(repr, keys))}); Guidebook keeps one per attendee: the "
+                "file is marked there and will not validate until you keep one"
+            )
+        return several
 
     def _unique(self, live: dict[str, Record]) -> dict[str, Record]:
         """Guidebook allows two schedules with one name; a file cannot say that, so import the first only."""
@@ -136,7 +151,27 @@ class GuidebookSource:
         item = CommentedMap([("name", name)])
         for field in FIELDS:
             item[field] = self.refs.seq(field, self.live[name].values[field])
+        for j, person in enumerate(self.live[name].values["attendees"]):
+            others = [k for k in self.several.get(person, ()) if k != name]
+            if others:
+                self._warn(item["attendees"], j, others)
         return item
+
+    @staticmethod
+    def _warn(seq: CommentedSeq, j: int, others: list[str]) -> None:
+        """``# WARNING: also on 'B' ...`` after the j-th attendee (a reference's mapping takes it on its key;
+        a bare id keeps its name in front)."""
+        warning = (
+            f"WARNING: also on {', '.join(map(repr, others))} "
+            "(one personalized schedule per attendee: keep one)"
+        )
+        node = seq[j]
+        if isinstance(node, CommentedMap):
+            eol_comment(node, next(iter(node)), warning)
+            return
+        said = seq.ca.items.get(j)
+        label = said[0].value.strip()[2:] + "; " if said and said[0] else ""
+        eol_comment(seq, j, label + warning)
 
     def header_problem(self, existing: CommentedMap) -> str | None:
         if existing.get("provider") != "guidebook":

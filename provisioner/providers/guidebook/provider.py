@@ -19,8 +19,10 @@ from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSched
 from provisioner.providers.guidebook.pages import PAGE_SIZE, PageReader
 from provisioner.providers.guidebook.publish import (
     PUBLISH_INTERVAL,
+    affected_attendees,
     publish,
     publish_interval_from_env,
+    publish_notice,
 )
 from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
 from provisioner.providers.guidebook.writes import Writer
@@ -284,7 +286,8 @@ class GuidebookProvider(Provider):
         self, scope: Scope, *, desired: dict[str, Record], changes: Sequence[Change] = ()
     ) -> list[str]:
         index = self._indexes.get(scope.target["guide"])
-        return overlap_warnings(scope.name, desired, index) if index else []
+        said = overlap_warnings(scope.name, desired, index) if index else []
+        return said + publish_notice(scope.name, _publish_mode(scope), changes)
 
     # -- one schedule per attendee (moves.py) --------------------------------------------------------------
 
@@ -396,8 +399,8 @@ class GuidebookProvider(Provider):
         self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
     ) -> int:
         """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when this run
-        did not read them) and the guide (its name titles the changed scope), then writes once per change,
-        publishes and re-reads the schedules to verify."""
+        did not read them) and the guide (its name titles the changed scope), then writes once per change (twice
+        for a schedule that both loses and gains movers), publishes and re-reads the schedules to verify."""
         index = self._indexes.get(scope.target["guide"])
         names = (
             self._pages(len(index.rows["sessions"])) + self._pages(len(index.rows["attendees"]))
@@ -409,14 +412,16 @@ class GuidebookProvider(Provider):
             return reads
         mode = _publish_mode(scope)
         publish = (
-            0 if mode == "none" else 1 if mode == "guide" else len(_affected_attendees(changes))
+            0 if mode == "none" else 1 if mode == "guide" else len(affected_attendees(changes))
         )
         after = (
             len(live)
             + sum(c.action == "create" for c in changes)
             - sum(c.action == "delete" for c in changes)
         )
-        return reads + 1 + len(changes) + publish + self._pages(after)
+        # a schedule that both loses and gains movers is written twice (moves.py)
+        split = sum(part is not None for _, part in moves.first_writes(changes))
+        return reads + 1 + len(changes) + split + publish + self._pages(after)
 
     def request_budget(self) -> tuple[int, str] | None:
         return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET" + (
@@ -429,7 +434,7 @@ class GuidebookProvider(Provider):
 
     def after_apply(self, scope: Scope, *, applied: Sequence[Change]) -> list[str]:
         """Publish what this apply changed: the guide, or each attendee whose schedule changed."""
-        return self._publish(scope, _affected_attendees(applied)) if applied else []
+        return self._publish(scope, affected_attendees(applied)) if applied else []
 
     def publish_all(self, scope: Scope, *, desired: dict[str, Record]) -> list[str]:
         """Publish again as if everything had changed (after a publish that failed)."""
@@ -511,16 +516,3 @@ def budget_from_env(env: Mapping[str, str]) -> int:
             "per day"
         )
     return int(raw) if raw else DAILY_BUDGET
-
-
-def _affected_attendees(changes: Sequence[Change]) -> set[int]:
-    """Who sees a different schedule: everyone on a schedule whose sessions changed, plus joiners and leavers."""
-    people: set[int] = set()
-    for c in changes:
-        fields = c.fields
-        if c.action != "update" or "sessions" in fields:
-            before = (c.before or {}).get("attendees", [])
-            people |= set((c.after or {}).get("attendees", before)) | set(before)
-        if "attendees" in fields:
-            people |= set(fields["attendees"]["add"]) | set(fields["attendees"]["remove"])
-    return people

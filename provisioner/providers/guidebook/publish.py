@@ -4,9 +4,11 @@ or one call per attendee whose schedule changed, paced, and stopped on a 429 say
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from provisioner.core.errors import ApiError, ConfigError, RateLimitedError
+from provisioner.core.notice import Notice
+from provisioner.core.records import Change
 from provisioner.transport.credentials import var
 from provisioner.transport.http import HttpClient, RetryPolicy
 
@@ -78,3 +80,40 @@ def _stopped(people: list[int], done: int, refused: list[str]) -> str:
         f"{'s' if len(left) != 1 else ''} ({shown}). Wait, or raise PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL, "
         "then `provisioner apply --republish`"
     )
+
+
+def affected_attendees(changes: Sequence[Change]) -> set[int]:
+    """Who sees a different schedule: everyone on a schedule whose sessions changed, plus joiners and leavers."""
+    people: set[int] = set()
+    for c in changes:
+        fields = c.fields
+        if c.action != "update" or "sessions" in fields:
+            before = (c.before or {}).get("attendees", [])
+            people |= set((c.after or {}).get("attendees", before)) | set(before)
+        if "attendees" in fields:
+            people |= set(fields["attendees"]["add"]) | set(fields["attendees"]["remove"])
+    return people
+
+
+def publish_notice(scope: str, mode: str, changes: Sequence[Change]) -> list[str]:
+    """What publishing after this apply does for people: Builder's help says the first publish e-mails the
+    attendees an invitation (docs/api-notes.md), so a plan of a file with ``publish`` says so."""
+    if mode == "none" or not changes:
+        return []
+    if mode == "guide":
+        what = "the guide's personalized schedules are published"
+        count: int | None = None
+    else:
+        count = len(affected_attendees(changes))
+        what = f"the schedules of {count} attendee{'s' if count != 1 else ''} are published"
+    return [
+        Notice(
+            f"{scope}: publish: {mode} — after this apply {what}; Guidebook e-mails each attendee an "
+            "invitation the first time their schedule is published",
+            kind="publish_emails",
+            provider="guidebook",
+            scope=scope,
+            publish=mode,
+            **({} if count is None else {"attendees": count}),
+        )
+    ]
