@@ -2,16 +2,16 @@
 
 - every page of the service types, with the credentials' ``permissions`` on each the files use;
 - one page of each responses file's person's schedules: reading another person's can be refused (ISSUE#336);
-- the team-member item routes probed with the method writes use: a PATCH with an empty body, which the API
-  refuses (400) before it looks at the member, so nothing changes; a GET would say nothing about PATCH and
-  DELETE routing (a route can answer GET and not PATCH). DELETE is never probed.
+- the team-member item routes, read with GET: doctor is read-only (DESIGN's commands table, and the provider
+  contract: it never writes), so whether PATCH and DELETE are routed there is not probed; writes switch to
+  the other path on a route 404 by themselves, and the permissions above say whether they would be refused.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from provisioner.core.errors import ApiError, AuthError, NotFoundError
+from provisioner.core.errors import AuthError, NotFoundError
 from provisioner.providers.base import Finding
 from provisioner.providers.planning_center.client import (
     PER_PAGE,
@@ -79,8 +79,8 @@ def schedules(client: HttpClient, person: object, me: tuple[str, str] | None) ->
 
 
 def member_routes(client: HttpClient, scope: Scope) -> list[Finding]:
-    """PATCH (empty body) on both item paths of one member: routed, not routed, or refused to these
-    credentials. PATCH and DELETE use the documented path and switch on a route 404 at run time."""
+    """GET on both item paths of one member: routed, not routed, or refused to these credentials. PATCH
+    and DELETE use the documented path and switch on a route 404 at run time."""
     st, plan = scope.target["service_type"], scope.target["plan"]
     page = client.request("GET", plan_member_path(st, plan), params={"per_page": 1, "offset": 0})
     rows = page.data.get("data") if isinstance(page.data, dict) else None
@@ -101,7 +101,7 @@ def member_routes(client: HttpClient, scope: Scope) -> list[Finding]:
             ("plans/{plan}/team_members/{id}", plan_member_path(st, plan, member)),
         )
     ]
-    said = "; ".join(f"{n} {a}" for n, a in answers) + " (a PATCH with no data: nothing changes)"
+    said = "; ".join(f"{n} {a}" for n, a in answers) + " (read with GET: doctor never writes)"
     refused = [a for _, a in answers if a.startswith("refused")]
     if refused:
         return [
@@ -109,9 +109,8 @@ def member_routes(client: HttpClient, scope: Scope) -> list[Finding]:
                 "team-member routes",
                 "problem",
                 said,
-                "these credentials may not change team members: applying roster files needs a "
-                "scheduler's token (Scheduler, Editor or Administrator on the service type); read "
-                "credentials do for plan and drift",
+                "these credentials may not read team members: plan, apply and drift of roster files "
+                "need at least Viewer on the service type",
             )
         ]
     routed = [a.startswith("is routed") for _, a in answers]
@@ -121,20 +120,16 @@ def member_routes(client: HttpClient, scope: Scope) -> list[Finding]:
     todo = {
         "ok": "",
         "note": "nothing to do: writes switch to the plan's path by themselves",
-        "problem": "neither path takes a PATCH: check PCO_API_URL and report it with --record",
+        "problem": "neither path answers: check PCO_API_URL and report it with --record",
     }[status]
     return [Finding("team-member routes", status, said, todo)]
 
 
 def _probe(client: HttpClient, path: str) -> str:
     try:
-        client.request("PATCH", path, json={}, idempotent=True)
-        return "is routed (the empty PATCH was accepted)"
+        client.request("GET", path)
+        return "is routed"
     except NotFoundError as e:
         return "is not routed (HTML 404)" if is_route_404(e.body) else "does not find the member"
     except AuthError as e:
         return f"refused ({e.status}: {jsonapi_detail(e.body)})"
-    except ApiError as e:
-        if e.status in (400, 422):
-            return f"is routed ({e.status} for the empty body)"
-        raise
