@@ -336,11 +336,12 @@ def _git(*args: str) -> None:
 
 
 def _ids(day: Day, g: int, k: int) -> tuple[list[int], list[int]]:
-    """Schedule k of the g-th guide: a few attendees and sessions, spread over the guide's ids."""
+    """Schedule k of the g-th guide: a few attendees and sessions, spread over the guide's ids. The attendees
+    are dealt out (each on one schedule, as Guidebook keeps it): at most ``ON_SCHEDULE[0]`` a schedule."""
     a0, s0 = g * day.attendees + 1, g * day.sessions + 1
     n_att, n_ses = ON_SCHEDULE
     return (
-        [a0 + (k * 7 + j) % day.attendees for j in range(n_att)],
+        [a0 + i for i in range(k, day.attendees, day.schedules)][:n_att],
         [s0 + (k * 3 + j) % day.sessions for j in range(n_ses)],
     )
 

@@ -534,6 +534,8 @@ def bench_waits(quick: bool, tmp: Path) -> None:
     sizes = waits.QUICK if quick else waits.Sizes()
     waits.bench_apply_growth(sizes, tmp, show, verdict, head)
     waits.bench_import(sizes, tmp, show, verdict, head)
+    waits.bench_plan_ids(sizes, tmp, show, verdict, head)
+    waits.bench_in_flight(sizes, tmp, show, verdict, head, write_yaml, live_schedules)
 
 
 class Tee:

@@ -132,15 +132,17 @@ def best(runs: int, cmd: list[str], env: dict[str, str] | None = None) -> Usage:
 
 
 def write_guides(folder: Path, files: int, schedules: int, ids: int, seed: int = 1) -> int:
-    """``files`` Guidebook files of ``schedules`` schedules holding ``ids`` ids each (half attendees)."""
+    """``files`` Guidebook files of ``schedules`` schedules holding ``ids`` ids each (half attendees: each
+    attendee on one schedule, as Guidebook keeps it)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
+    half = ids // 2
     for f in range(files):
         lines = ["provider: guidebook", f"guide: {1001 + f}", "schedules:"]
         for s in range(schedules):
             lines += [
                 f"  - name: Schedule {s:06d}",
-                f"    attendees: {sorted(rng.sample(range(1, 100 * ids), ids // 2))}",
+                f"    attendees: {list(range(s * half + 1, (s + 1) * half + 1))}",
                 f"    sessions: {sorted(rng.sample(range(1, 10 * ids), ids - ids // 2))}",
             ]
         (folder / f"guide-{f:04d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -283,3 +283,29 @@ def test_a_page_by_page_read_that_never_holds_still_fails_instead_of_planning(
         "read (an id came twice, or the pages did not add up to their count) in 3 reads one page "
         "after another; try again when the guide is not being written to"
     )
+
+
+def test_progress_counts_pages_as_they_are_read(
+    bench: SandboxServer, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24 #4: one big guide shows its read page by page (59 pages of 6 here), not as one scope."""
+    import provisioner.cli.progress as progress
+
+    folder = declare(bench, tmp_path / "s")
+    bench.set_readings({"guidebook.page_size": "6"})  # 350 schedules: 59 pages
+    seen: list[tuple[str, int, int]] = []
+
+    class Recording(progress.ProgressReporter):
+        def __call__(self, what: str, done: int, total: int) -> None:
+            seen.append((what, done, total))
+            super().__call__(what, done, total)
+
+    monkeypatch.setattr(progress, "ProgressReporter", Recording)
+    done = cli("plan", "--format", "json", folder)
+    assert done.exit_code == 0, done.stderr
+    pages = [(d, t) for what, d, t in seen if what == "pages"]
+    assert pages[0] == (0, 1) and pages[1] == (1, 59) and pages[-1] == (59, 59)
+    assert sorted(d for d, _ in pages) == list(range(60))  # one report a page
+    assert "read" not in {what for what, _, _ in seen}  # the scope count is not shown as well
+    assert "reading live state: 6/59 pages (10%)\n" in done.stderr
+    assert done.stderr.endswith("reading live state: 59/59 pages (100%)\n")

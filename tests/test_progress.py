@@ -81,5 +81,5 @@ def test_cli_wires_progress_and_stays_quiet_for_the_demo(cli, write, monkeypatch
     )  # imported when a command runs
     path = write("summit.yaml", "provider: guidebook\nguide: 47\nprune: false\nschedules: []\n")
     result = cli("plan", str(path))
-    assert result.exit_code == 0 and ("read", 1, 1) in seen
+    assert result.exit_code == 0 and ("pages", 1, 1) in seen  # Guidebook reads count pages
     assert result.stderr == ""

@@ -9,6 +9,7 @@ as ``done == 0``), so a slow apply of 30 changes is not silent.
 from __future__ import annotations
 
 import shutil
+import threading
 from typing import TextIO
 
 import click
@@ -20,6 +21,7 @@ MIN_ITEMS = 50
 MIN_SECONDS = 3.0
 PHASES = {
     "read": ("reading live state", "scopes"),
+    "pages": ("reading live state", "pages"),
     "resolve": ("resolving references", "scopes"),
     "apply": ("applying changes", "changes"),
     "verify": ("verifying", "scopes"),
@@ -34,7 +36,8 @@ def _phase(what: str) -> tuple[str, str]:
 
 
 class ProgressReporter:
-    """An ``Engine.progress`` callback ``(what, done, total)``, called from the engine's calling thread.
+    """An ``Engine.progress`` callback ``(what, done, total)``, called from the engine's threads (a lock keeps
+    one report at a time).
 
     ``tty`` defaults to ``stream.isatty()``; call :meth:`close` when the command ends (it erases a live bar).
     """
@@ -60,8 +63,13 @@ class ProgressReporter:
             None  # (phase, started, last drawn) while a bar is shown
         )
         self._drawn = 0  # length of the bar line on screen, to erase it
+        self._lock = threading.RLock()
 
     def __call__(self, what: str, done: int, total: int) -> None:
+        with self._lock:  # pages are reported from the threads that read them
+            self._report(what, done, total)
+
+    def _report(self, what: str, done: int, total: int) -> None:
         now = self.clock.monotonic()
         if done == 0:
             self._started[what] = now
@@ -84,7 +92,7 @@ class ProgressReporter:
 
     def _draw(self, what: str, done: int, total: int) -> None:
         if self._bar is not None and self._bar[0] != what:
-            self.close()
+            self._erase()
         now = self.clock.monotonic()
         if self._bar is not None and done < total and now - self._bar[2] < REDRAW_SECONDS:
             return
@@ -98,10 +106,14 @@ class ProgressReporter:
         )  # the padding hides a longer line
         self._drawn = len(line)
         if done >= total:
-            self.close()
+            self._erase()
 
     def close(self) -> None:
         """Erase the bar, if one is shown (so the output reads as if there had been none)."""
+        with self._lock:
+            self._erase()
+
+    def _erase(self) -> None:
         if self._bar is not None:
             click.echo("\r" + " " * self._drawn + "\r", file=self.stream, nl=False)
             self._bar, self._drawn = None, 0

@@ -13,9 +13,10 @@ from typing import Any, Literal
 
 from provisioner import __version__
 from provisioner.core.notice import details_json, with_details
+from provisioner.core.words import GROUP_ABOVE
 
 FORMAT_VERSION = 1  # stays 1 while the file only grows (docs/api-notes.md, contract §5)
-FORMAT_MINOR = 3  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
+FORMAT_MINOR = 4  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
 Action = Literal["create", "update", "delete"]
 ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
 # With `--base`, each change is the pull request's own ("change") or drift already in live (contract §4).
@@ -205,7 +206,11 @@ class Plan:
             "warning_details": details_json(self.warnings),
             "duplicates": list(self.duplicates),
             "inputs_digest": self.inputs_digest,
-            "impact": list(self.impact),
+            "impact": [e for e in self.impact if not _shared(e)],
+            # format_minor 4: the scopes where people share a gain and loss, one group each (the file said
+            # every person's full lists: attendees x sessions); a reader of an older minor finds no exact
+            # rows for those scopes and words their impact from the changes alone, as for any such scope
+            "impact_groups": [grouped(e) for e in self.impact if _shared(e)],
             "fingerprint": self.fingerprint,
         }
 
@@ -220,7 +225,8 @@ class Plan:
             scopes=scopes,
             warnings=with_details(data.get("warnings", []), data.get("warning_details", [])),
             inputs_digest=data.get("inputs_digest", ""),
-            impact=tuple(data.get("impact", [])),
+            impact=tuple(data.get("impact", []))
+            + tuple(ungrouped(e) for e in data.get("impact_groups", [])),
             duplicates=tuple(data.get("duplicates", [])),
         )
 
@@ -251,6 +257,66 @@ def by_cause(plan: Plan) -> list[tuple[str | None, Plan]]:
         )
         for cause in CAUSES
     ]
+
+
+def _same(row: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+    """What a row holds besides its person, by identity: the rows of one delta share their lists."""
+    return tuple(sorted((k, id(v)) for k, v in row.items() if k != "person"))
+
+
+def _shared(entry: dict[str, Any]) -> bool:
+    """Whether an impact entry is written grouped: more rows than review output lists one by one, and two
+    people sharing their gain and loss. Small entries stay per person, as every minor wrote them."""
+    rows = entry.get("people", [])
+    if len(rows) <= GROUP_ABOVE:
+        return False
+    seen: set[tuple[tuple[str, int], ...]] = set()
+    canonical: set[str] = set()
+    for row in rows:
+        same = _same(row)
+        if same in seen:
+            return True
+        seen.add(same)
+    for row in rows:  # lists equal in value though not shared (a plan read back from a file)
+        text = _canonical({k: v for k, v in row.items() if k != "person"})
+        if text in canonical:
+            return True
+        canonical.add(text)
+    return False
+
+
+def grouped(entry: dict[str, Any]) -> dict[str, Any]:
+    """An impact entry with its people rows as groups: ``{"people": [...], "gain": [...], "lose": [...]}``
+    for everyone who gains and loses the same (first appearance order, people in row order)."""
+    by_same: dict[tuple[tuple[str, int], ...], dict[str, Any]] = {}
+    by_value: dict[str, dict[str, Any]] = {}
+    for row in entry.get("people", []):
+        same = _same(row)
+        group = by_same.get(same)
+        if group is None:  # a delta not met by identity: compared by value, once per distinct delta
+            rest = {k: v for k, v in row.items() if k != "person"}
+            group = by_value.setdefault(_canonical(rest), {"people": [], **rest})
+            by_same[same] = group
+        group["people"].append(row["person"])
+    return {
+        **{k: v for k, v in entry.items() if k != "people"},
+        "groups": list(by_value.values()),
+    }
+
+
+def ungrouped(entry: dict[str, Any]) -> dict[str, Any]:
+    """An ``impact_groups`` entry back as per-person rows (sharing each group's lists), ordered by person."""
+    rows = [
+        {"person": person, **{k: v for k, v in group.items() if k != "people"}}
+        for group in entry.get("groups", [])
+        for person in group.get("people", [])
+    ]
+    rows.sort(
+        key=lambda r: (
+            (0, r["person"], "") if isinstance(r["person"], int) else (1, 0, str(r["person"]))
+        )
+    )
+    return {**{k: v for k, v in entry.items() if k != "groups"}, "people": rows}
 
 
 def _scope_json(report: ScopeReport) -> dict[str, Any]:

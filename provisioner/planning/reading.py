@@ -8,6 +8,7 @@ errors (a bug in it, or in a plug-in) gets one clear error naming the scope, not
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from provisioner.providers.base import Provider, scopes_of
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
+MAX_READ_THREADS = 64  # scopes whose reads wait at once for their provider's request slots
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -60,7 +62,10 @@ class Workers:
     def read_all(self, scopes: list[Scope]) -> tuple[Live, list[Diagnostic]]:
         """Each scope's live records; the YAML's mistakes a read reveals (an unknown plan) are collected, any
         other failure is raised."""
-        read = self.map("read", self.read, scopes)
+        with _PageCount(self, scopes) as pages:
+            read = self.map(
+                "read", self.read, scopes, threads=self._read_threads(scopes), quiet=pages.shown
+            )
         fatal = next(
             (r for r in read if isinstance(r, ProvisionerError) and not isinstance(r, PlanError)),
             None,
@@ -72,22 +77,76 @@ class Workers:
             s.ident: r for s, r in zip(scopes, read, strict=True) if not isinstance(r, Exception)
         }, diags
 
-    def map(self, what: str, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """``fn`` over ``items`` on ``parallelism`` threads, in order, reporting progress as phase ``what``."""
+    def _read_threads(self, scopes: list[Scope]) -> int:
+        """Every scope's read at once when their providers bound their own requests (the first pages of all
+        guides then wait together for a free slot, so a slot never idles while a guide waits for its first
+        page; issue 24), else ``parallelism`` reads at a time."""
+        if all(self.providers[s.provider_key].reads_bounded for s in scopes):
+            return min(max(len(scopes), self.parallelism), MAX_READ_THREADS)
+        return self.parallelism
+
+    def map(
+        self,
+        what: str,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        threads: int | None = None,
+        quiet: bool = False,
+    ) -> list[R]:
+        """``fn`` over ``items`` on ``threads`` (default ``parallelism``) threads, in order, reporting progress
+        as phase ``what`` (unless ``quiet``: the caller reports it otherwise)."""
         todo = list(items)
         if not todo:
             return []
         done: list[R] = []
-        if self.progress:  # the start of the phase: progress can then be shown by how long it takes
-            self.progress(what, 0, len(todo))
+        progress: Progress | None = None if quiet else self.progress
+        if progress:  # the start of the phase: progress can then be shown by how long it takes
+            progress(what, 0, len(todo))
         with ThreadPoolExecutor(
-            max_workers=max(1, self.parallelism), thread_name_prefix=what
+            max_workers=max(1, threads or self.parallelism), thread_name_prefix=what
         ) as pool:
             for result in pool.map(fn, todo):
                 done.append(result)
-                if self.progress:
-                    self.progress(what, len(done), len(todo))
+                if progress:
+                    progress(what, len(done), len(todo))
         return done
+
+
+class _PageCount:
+    """A read's progress in pages (phase "pages") when every provider of its scopes reports its pages: the
+    total starts at one page a scope and grows as first pages say how many follow. Called from the threads
+    that read pages, so counted under a lock."""
+
+    def __init__(self, workers: Workers, scopes: list[Scope]) -> None:
+        self.progress = workers.progress
+        self.providers = {s.provider_key: workers.providers[s.provider_key] for s in scopes}
+        self.done, self.total = 0, len(scopes)
+        self.lock = threading.Lock()
+        self.shown = False
+
+    def __enter__(self) -> _PageCount:
+        if self.progress is None or not self.providers:
+            return self
+        reporting = [p.set_page_progress(self.page) for p in self.providers.values()]
+        self.shown = all(reporting)
+        if self.shown:
+            self.progress("pages", 0, self.total)
+        else:
+            self.__exit__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for provider in self.providers.values():
+            provider.set_page_progress(None)
+
+    def page(self, read: int, ahead: int) -> None:
+        if not self.shown or self.progress is None:
+            return
+        with self.lock:
+            self.done += read
+            self.total = max(self.total + ahead, self.done)
+            self.progress("pages", self.done, self.total)
 
 
 def unexpected(doing: str, e: BaseException) -> ProvisionerError:

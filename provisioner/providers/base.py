@@ -39,6 +39,10 @@ class Provider(ABC):
 
     name: ClassVar[str]  # the Service's name: the `provider:` value of its files
     title: ClassVar[str] = ""  # the service's name in messages
+    # True when the provider itself keeps its read requests within ``set_parallelism`` (its requests wait
+    # for a free slot): the engine may then start every scope's read at once, so the first pages of all
+    # scopes queue together and the pipe stays full. False: the engine runs ``parallelism`` reads at a time.
+    reads_bounded: ClassVar[bool] = False
     # Set by the registry: the ``account:`` this instance serves (None: the default account).
     account: str | None = None
 
@@ -120,6 +124,14 @@ class Provider(ABC):
         """How many requests this provider may have in flight at once (``--parallelism``); the engine says so
         before the first read. A provider that reads one list with several requests at once stays within it."""
         del requests  # one request at a time per read and write: nothing to limit
+
+    def set_page_progress(self, report: Callable[[int, int], None] | None) -> bool:
+        """Where to say ``report(read, ahead)`` after each list page a read gets: ``read`` pages were just read
+        and ``ahead`` more pages of that list are now known to follow (a first page's count). The engine
+        then shows a read's progress in pages, not scopes (issue 24: one big guide read for seconds showed
+        nothing). True when this provider reports pages; the default reports none."""
+        del report
+        return False
 
     def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
         """Human names for ids in changes, by field; filled only when ``desired(want_labels=True)`` ran."""

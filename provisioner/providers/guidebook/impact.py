@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from provisioner.core.records import Change, Record
-from provisioner.core.words import natural
+from provisioner.core.words import natural, people_lines
 from provisioner.providers.guidebook.moves import after_state, moves
 
 MAX_ITEMS = 12  # sessions named per impact line before "… N more"
@@ -132,27 +131,32 @@ def _delta(
     return None if had == has else (sorted(has - had), sorted(had - has))
 
 
-@dataclass
-class _Delta:
-    gains: set[str] = field(default_factory=set)
-    losses: set[str] = field(default_factory=set)
-
-
 def guidebook_impact(changes: list[Change]) -> list[str]:
-    """Per attendee, net sessions gained and lost across the given changes of one guide."""
-    people: dict[str, _Delta] = defaultdict(_Delta)
+    """Per attendee, net sessions gained and lost across the given changes of one guide. The sets of one
+    change are shared by everyone it touches alike, and each distinct (gained, lost) is worded once: the
+    people of a schedule are not each a copy of its sessions (issue 24: 20,000 attendees x 200 sessions)."""
+    effects: dict[str, list[tuple[set[str], set[str]]]] = defaultdict(list)
     for change in changes:
         for attendee, gained, lost in _schedule_effects(change):
-            people[attendee].gains |= gained
-            people[attendee].losses |= lost
+            effects[attendee].append((gained, lost))
     attendees, sessions = _merged(changes, "attendees"), _merged(changes, "sessions")
+    worded: dict[tuple[int, ...] | tuple[frozenset[str], frozenset[str]], str | None] = {}
     rows = []
-    for pid, delta in people.items():
-        gains, losses = delta.gains - delta.losses, delta.losses - delta.gains
-        if gains or losses:
-            person = attendees.get(pid) or f"attendee {pid}"
-            rows.append(((natural(person), pid), f"{person}: {_sessions(gains, losses, sessions)}"))
-    return [line for _, line in sorted(rows)]
+    for pid, mine in effects.items():
+        key: tuple[int, ...] | tuple[frozenset[str], frozenset[str]] = tuple(
+            id(s) for pair in mine for s in pair
+        )
+        if key not in worded:
+            gains = set().union(*(g for g, _ in mine))
+            losses = set().union(*(lo for _, lo in mine))
+            net = (frozenset(gains - losses), frozenset(losses - gains))
+            if net not in worded:
+                worded[net] = _sessions(set(net[0]), set(net[1]), sessions) if any(net) else None
+            worded[key] = worded[net]
+        text = worded[key]
+        if text is not None:
+            rows.append((attendees.get(pid) or f"attendee {pid}", text, pid))
+    return people_lines(rows)
 
 
 def guidebook_exact(changes: list[Change], rows: list[dict[str, Any]]) -> list[str]:
@@ -171,8 +175,8 @@ def guidebook_exact(changes: list[Change], rows: list[dict[str, Any]]) -> list[s
             text = worded[delta] = _sessions(
                 {str(i) for i in delta[0]}, {str(i) for i in delta[1]}, sessions
             )
-        out.append(((natural(person), pid), f"{person}: {text}"))
-    return [line for _, line in sorted(out)]
+        out.append((person, text, pid))
+    return people_lines(out)
 
 
 def _schedule_effects(change: Change) -> Iterable[tuple[str, set[str], set[str]]]:
@@ -181,13 +185,15 @@ def _schedule_effects(change: Change) -> Iterable[tuple[str, set[str], set[str]]
     gone = change.action == "delete"
     a1 = set() if gone else _ids(change.after, "attendees", a0)
     s1 = set() if gone else _ids(change.after, "sessions", s0)
+    empty: set[str] = set()  # one set shared by everyone the change touches alike (never mutated)
     for attendee in a1 - a0:
-        yield attendee, s1, set()
+        yield attendee, s1, empty
     for attendee in a0 - a1:
-        yield attendee, set(), s0
+        yield attendee, empty, s0
     if s0 != s1:
+        gained, lost = s1 - s0, s0 - s1
         for attendee in a0 & a1:
-            yield attendee, s1 - s0, s0 - s1
+            yield attendee, gained, lost
 
 
 def _ids(values: dict[str, Any] | None, name: str, default: set[str]) -> set[str]:

@@ -35,10 +35,17 @@ class PageReader:
     """Lists of one client, read with at most ``parallelism`` requests in flight across every list."""
 
     def __init__(
-        self, client: HttpClient, results: Callable[[Any], Rows], parallelism: int = 8
+        self,
+        client: HttpClient,
+        results: Callable[[Any], Rows],
+        parallelism: int = 8,
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.client = client
         self.results = results
+        self.progress = (
+            progress  # (pages read, pages now known to follow): Provider.set_page_progress
+        )
         self.parallelism = max(1, parallelism)
         self._slots = threading.BoundedSemaphore(self.parallelism)
         self._pool: ThreadPoolExecutor | None = None
@@ -50,9 +57,11 @@ class PageReader:
         rows = self.results(first)
         link = first.get("next")
         if not link:
+            self._read(1, 0)
             return rows
         count = first.get("count")
         if not isinstance(count, int) or isinstance(count, bool) or not rows or count <= len(rows):
+            self._read(1, 0)
             log.info(
                 "%s: no usable count on the first page of %s; following next links",
                 self.client.service,
@@ -62,6 +71,7 @@ class PageReader:
                 return rows + more
             return self._walk(path, query, tries=WALKS - 1)
         pages = math.ceil(count / len(rows))
+        self._read(1, pages - 1)
         whole = self._rest(path, query, rows, count, pages)
         if whole is not None:
             return whole
@@ -99,7 +109,7 @@ class PageReader:
         try:
             later = list(
                 self._pool_for().map(
-                    lambda n: self._get(path, {**query, "page": n}), range(2, pages + 1)
+                    lambda n: self._page(path, {**query, "page": n}), range(2, pages + 1)
                 )
             )
         except NotFoundError:  # "Invalid page.": the list shrank under us
@@ -122,6 +132,7 @@ class PageReader:
 
         def items(page: Any) -> Rows:
             counts.add(page.get("count") if isinstance(page, dict) else None)
+            self._read(1, 0)
             return self.results(page)
 
         with self._slots:
@@ -129,8 +140,23 @@ class PageReader:
 
     def _follow(self, link: str) -> Iterator[dict[str, Any]]:
         """The rest of a list from the first page's ``next`` link (the client keeps it on our host)."""
+
+        def items(page: Any) -> Rows:
+            self._read(1, 0)
+            return self.results(page)
+
         with self._slots:
-            yield from self.client.iterate(link, None, items=self.results, next_url=_next)
+            yield from self.client.iterate(link, None, items=items, next_url=_next)
+
+    def _page(self, path: str, params: dict[str, Any]) -> Any:
+        """A later page of a list whose first page said how many follow: one more read."""
+        page = self._get(path, params)
+        self._read(1, 0)
+        return page
+
+    def _read(self, pages: int, ahead: int) -> None:
+        if self.progress is not None:
+            self.progress(pages, ahead)
 
     def _get(self, path: str, params: dict[str, Any]) -> Any:
         with self._slots:

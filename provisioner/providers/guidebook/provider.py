@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +83,7 @@ class GuidebookProvider(Provider):
 
     name = "guidebook"
     title = "Guidebook"
+    reads_bounded = True  # every list request waits for one of PageReader's slots
 
     def __init__(
         self,
@@ -189,7 +190,11 @@ class GuidebookProvider(Provider):
         return self.pages.read(path, params)
 
     def set_parallelism(self, requests: int) -> None:
-        self.pages = PageReader(self.client, self._page_results, requests)
+        self.pages = PageReader(self.client, self._page_results, requests, self.pages.progress)
+
+    def set_page_progress(self, report: Callable[[int, int], None] | None) -> bool:
+        self.pages.progress = report
+        return True
 
     def guide(self, guide: int) -> Any:
         """The guide resource itself (import names it in a comment); NotFoundError when it does not exist."""
