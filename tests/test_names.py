@@ -107,7 +107,7 @@ def test_a_roster_of_names_validates_plans_applies_and_replans_empty(
 def test_the_same_roster_with_ids_plans_identically(
     sb: SandboxServer, cli: Cli, tmp_path: Path
 ) -> None:
-    plans = []
+    plans, shown = [], []
     for name, text in (("named", NAMED), ("ids", IDS)):
         folder = tmp_path / name
         folder.mkdir()
@@ -115,8 +115,15 @@ def test_the_same_roster_with_ids_plans_identically(
             "\n".join(line[4:] for line in text.strip("\n").splitlines()) + "\n"
         )
         plans.append(changes(cli("plan", "--format", "json", str(folder)), folder))
+        for fmt in ("text", "markdown"):
+            result = cli("plan", "--format", fmt, str(folder))
+            assert result.exit_code == 0, result.stderr
+            shown.append(result.stdout.replace(str(folder), "DIR"))
     assert plans[0] == plans[1]
     assert [c["scope"] for c in plans[0]] == ["plan 5679"] * 3 + ["plan 5680"]
+    # The review output too, byte for byte: names and dates whichever way the file was written.
+    assert shown[:2] == shown[2:]
+    assert "\n#### Sunday Services · Dec 13 (plan 5679)\n" in shown[1]
 
 
 def test_request_counts_ids_cost_nothing_extra_names_read_each_list_once(
@@ -371,7 +378,10 @@ def test_a_responses_date_without_a_schedule_lists_the_persons_schedules(
     result = cli("plan", str(folder))
     assert result.exit_code == 1
     path = folder / "jane.yaml"
-    schedules = "their schedules: Dec 6, 2026 (plan 5678) Band (team 22), Dec 13, 2026 (plan 5679) Band (team 22)"
+    schedules = (
+        "their schedules: Sunday Services · Dec 6, 2026 (plan 5678) Band (team 22), Sunday Services · "
+        "Dec 13, 2026 (plan 5679) Band (team 22)"
+    )
     assert result.stderr.splitlines() == [
         f"{path}:4:5: person 111 has no schedule on plan 2026-12-20 (a Schedule cannot be created; add "
         f"them to the roster first); {schedules}",
@@ -379,6 +389,37 @@ def test_a_responses_date_without_a_schedule_lists_the_persons_schedules(
         f"created; add them to the roster first); {schedules}",
         "2 errors found.",
     ]
+
+
+def test_a_responses_date_of_two_plans_is_an_error_listing_both(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """Two services on one day (Vespers and Compline, Dec 27 in New York): a date picks neither, with or without
+    the team; the message lists both with their ids (it said "add `team:`", which could not help)."""
+    sb.store.add_team_member(9002, 111, 41, position="Cantor")
+    sb.store.add_team_member(9003, 111, 41, position="Cantor")
+    folder = write(
+        "jane.yaml",
+        """
+        provider: planning_center
+        person: Jane Doe
+        responses:
+          - plan: 2026-12-27
+            response: accepted
+          - plan: 9003
+            team: Choir
+            response: declined
+        """,
+    )
+    result = cli("plan", str(folder))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{folder / 'jane.yaml'}:4:5: person 111 has schedules on 2 plans on 2026-12-27: write the plan's "
+        "id; candidates: Evening Prayer · Dec 27, 2026 (plan 9002) Choir (team 41), Evening Prayer · Dec "
+        "27, 2026 (plan 9003) Choir (team 41)",
+        "1 error found.",
+    ]
+    assert writes(sb) == []
 
 
 # -- import -------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from provisioner_sandbox import SandboxServer
@@ -18,6 +19,7 @@ from tests.conftest import Cli
 Write = Callable[[str, str], Path]
 API = "/open-api/v1/personalized-schedules/"
 READINGS = ["many", "move", "reject"]
+SCHEMA = Path(__file__).parent.parent / "schema" / "plan.schema.json"
 
 
 def writes(sb: SandboxServer) -> list[tuple[str, str, Any]]:
@@ -145,6 +147,8 @@ def test_the_plan_shows_each_move_in_text_markdown_and_json(
     markdown = cli("plan", str(d), "--format", "markdown").stdout
     assert "- alice<!-- -->@example.com: Sales Team → Workshop Track\n" in markdown
     plan = json.loads(cli("plan", str(d), "--format", "json").stdout)
+    jsonschema.validate(plan, json.loads(SCHEMA.read_text()))
+    assert plan["format_minor"] == 4
     assert plan["impact"][0]["moves"] == [
         {"person": 6, "from": ["Sales Team"], "to": ["Workshop Track"]},
         {"person": 7, "from": ["Sales Team"], "to": ["VIP Speakers"]},
@@ -244,11 +248,17 @@ def test_an_attendee_left_on_two_schedules_is_drift_with_its_kind(
         "is: prune: false, ignore, or no `attendees` list)"
     ) in result.output
     plan = json.loads(cli("plan", str(d), "--format", "json", "--detailed-exitcode").stdout)
+    jsonschema.validate(plan, json.loads(SCHEMA.read_text()))
     assert plan["changes"] == [] and len(plan["duplicates"]) == 1
     assert [(w["kind"], w["person"], w["schedules"]) for w in plan["warning_details"]] == [
         ("attendee_on_several", 6, ["Sales Team", "Side Event"])
     ]
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 2
+    assert result.stdout.endswith("No changes, but 1 problem in live (see the warnings).\n")
+    saved = d.parent / "drift.json"
+    assert cli("drift", str(d), "--out", str(saved)).exit_code == 2
+    shown = cli("show", str(saved), "--format", "markdown").stdout
+    assert "**Drift: no changes, but 1 problem in live (see the warnings).**" in shown
 
 
 @pytest.mark.parametrize("reading", READINGS)

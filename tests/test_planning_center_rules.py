@@ -108,8 +108,8 @@ def test_declined_times_on_a_schedule_that_cannot_be_split_is_a_plan_time_error(
         result = cli(command, str(d), *(["--auto-approve"] if command == "apply" else []))
         assert result.exit_code == 1, result.output
         assert (
-            f"{d / 'john.yaml'}:7:7: person 112's schedule on Dec 13, 2026 (plan 5679) cannot be "
-            "accepted partially (Planning Center says can_accept_partial: false for it): remove "
+            f"{d / 'john.yaml'}:7:7: person 112's schedule on Sunday Services · Dec 13, 2026 (plan 5679) "
+            "cannot be accepted partially (Planning Center says can_accept_partial: false for it): remove "
             "declined_times and accept or decline it whole, or ask the scheduler to let this team "
             "accept some times"
         ) in result.stderr, result.output

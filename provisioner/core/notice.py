@@ -1,5 +1,5 @@
 """A warning with a kind (DESIGN §6 "warnings about people"): ``blockout``, ``double_booked``,
-``overlapping_sessions``, ...
+``overlapping_sessions``; and Guidebook's ``attendee_on_several`` and ``publish_emails`` (DESIGN §2.1), ...
 
 A :class:`Notice` *is* the one line every renderer already shows (it subclasses ``str``), so text, markdown,
 ``show`` and the JSON plan's ``warnings`` list stay as they were; what it adds (the kind, the provider, the
@@ -13,7 +13,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 # The kinds a provider may give (others are allowed: a plug-in may add its own; these are the documented ones).
-KINDS = ("blockout", "double_booked", "overlapping_sessions")
+KINDS = (
+    "blockout",
+    "double_booked",
+    "overlapping_sessions",
+    "attendee_on_several",  # Guidebook, DESIGN §2.1: left in place, it is drift (Plan.duplicates)
+    "publish_emails",
+)
 
 
 class Notice(str):

@@ -12,7 +12,7 @@ from itertools import groupby
 from typing import Any, Literal
 
 from provisioner import __version__
-from provisioner.core.notice import details_json, with_details
+from provisioner.core.notice import Notice, details_json, with_details
 from provisioner.core.words import GROUP_ABOVE
 
 FORMAT_VERSION = 1  # stays 1 while the file only grows (docs/api-notes.md, contract §5)
@@ -164,13 +164,18 @@ class Plan:
     def violations(self) -> list[str]:
         return [v for s in self.scopes for v in s.violations]
 
+    @property
+    def left_in_place(self) -> str:
+        """What ``duplicates`` holds, counted: ``1 duplicate``, or, when a service's rule is broken too (a
+        warning with a kind, such as an attendee on two Guidebook schedules), ``2 problems``."""
+        n = len(self.duplicates)
+        noun = "problem" if any(isinstance(d, Notice) for d in self.duplicates) else "duplicate"
+        return f"{n} {noun}{'s' if n != 1 else ''}"
+
     def summary_line(self) -> str:
         s = self.summary
         if self.empty and self.duplicates:
-            n = len(self.duplicates)
-            return (
-                f"No changes, but {n} duplicate{'s' if n != 1 else ''} in live (see the warnings)."
-            )
+            return f"No changes, but {self.left_in_place} in live (see the warnings)."
         if self.empty:
             return "No changes. Live state matches the YAML."
         return f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete."
@@ -227,7 +232,7 @@ class Plan:
             inputs_digest=data.get("inputs_digest", ""),
             impact=tuple(data.get("impact", []))
             + tuple(ungrouped(e) for e in data.get("impact_groups", [])),
-            duplicates=tuple(data.get("duplicates", [])),
+            duplicates=with_details(data.get("duplicates", []), data.get("warning_details", [])),
         )
 
     def with_changes(self, changes: tuple[Change, ...]) -> Plan:

@@ -26,11 +26,12 @@ Threads
     ``--parallelism``, default 8), and ``read`` of a scope may run while changes of it are applied (each
     change's precondition is a fresh read). A provider *must* therefore keep whatever it shares between calls
     (caches, counters, a session, a state file) safe to use from several threads: guard it with a
-    ``threading.Lock``, or keep state per call. ``scopes``, ``resolve`` and the Service's methods run on one
-    thread. A provider *may* limit itself further (``set_parallelism`` says the user's figure); one that keeps
-    every request of its reads within that figure itself *may* say ``reads_bounded = True``, and the engine
-    then starts every scope's read at once (their first pages queue together for its slots). A provider
-    *may* report a read's pages as they arrive (``set_page_progress``): progress then counts pages.
+    ``threading.Lock``, or keep state per call. So too ``desired`` and ``scope_title`` (several scopes at
+    once); write any other hook as if it could be. ``scopes``, ``resolve`` and the Service's methods run on
+    one thread. A provider *may* limit itself further (``set_parallelism`` says the user's figure); one that
+    keeps every request of its reads within that figure itself *may* say ``reads_bounded = True``, and the
+    engine then starts every scope's read at once (their first pages queue together for its slots). A
+    provider *may* report a read's pages as they arrive (``set_page_progress``): progress then counts pages.
 
 What may be raised
     A provider *must* raise the project's errors for what the user can act on: :class:`PlanError` (a list of

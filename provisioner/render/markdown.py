@@ -86,9 +86,9 @@ def render_markdown(
     if drift and not plan.empty:
         b.add(DRIFT_READING)
     if plan.duplicates and not plan.empty:  # else only the warnings, at the end, would say so
+        why = " (prune is off)" if plan.left_in_place.endswith(("duplicate", "duplicates")) else ""
         b.add(
-            f"_Also {count(len(plan.duplicates), 'duplicate')} in live that no change removes (prune is off); "
-            "see the warnings._\n\n"
+            f"_Also {plan.left_in_place} in live that no change removes{why}; see the warnings._\n\n"
         )
     _violations(b, plan)
     _deletes(b, plan)
@@ -110,7 +110,7 @@ def _summary(plan: Plan, drift: bool) -> str:
     if not drift:
         return plan.summary_line()
     if plan.empty and plan.duplicates:
-        return f"Drift: no changes, but {count(len(plan.duplicates), 'duplicate')} in live (see the warnings)."
+        return f"Drift: no changes, but {plan.left_in_place} in live (see the warnings)."
     if plan.empty:
         return "No drift: live state matches the YAML."
     s = plan.summary

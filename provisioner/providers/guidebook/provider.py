@@ -11,7 +11,7 @@ from typing import Any
 from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import ApiError, ConfigError, Diagnostic, PlanError
 from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
-from provisioner.files.fields import Ref, nfc
+from provisioner.files.fields import nfc
 from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook import moves
 from provisioner.providers.guidebook.checks import resolved_twice
@@ -24,8 +24,13 @@ from provisioner.providers.guidebook.publish import (
     publish_interval_from_env,
     publish_notice,
 )
-from provisioner.providers.guidebook.refs import GuideIndex, overlap_warnings
-from provisioner.providers.guidebook.writes import Writer
+from provisioner.providers.guidebook.refs import (
+    GuideIndex,
+    overlap_warnings,
+    resolve_refs,
+    split_refs,
+)
+from provisioner.providers.guidebook.writes import Writer, drf_detail
 from provisioner.providers.writes import adopted
 from provisioner.transport.credentials import credential, var
 from provisioner.transport.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
@@ -35,28 +40,6 @@ DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"
 SCHEDULES = "personalized-schedules/"
 DAILY_BUDGET = 10_000  # requests per account per day [C]; PROVISIONER_GUIDEBOOK_BUDGET overrides
 CREATE_TRIES = 3
-
-
-def drf_detail(body: Any) -> str:
-    """DRF bodies are {"detail": ...} or {field: [messages]} [G]; something else answering on the URL (a proxy,
-    another API under a path prefix) is flattened to its words, never shown as a raw dict."""
-    if isinstance(body, dict):
-        body = {
-            k: v for k, v in body.items() if v not in (None, "", [], {})
-        }  # {"detail": null} says nothing
-        if isinstance(body.get("detail"), str):
-            return body["detail"]
-        return "; ".join(f"{k}: {_words(v)}" for k, v in body.items())[:500] or "(empty body)"
-    return " ".join(str(body).split())[:500] if body not in (None, "") else "(empty body)"
-
-
-def _words(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(_words(v) for v in value)
-    if isinstance(value, dict):  # e.g. a JSON:API error object: its title and detail say it all
-        said = [str(value[k]) for k in ("title", "detail", "message") if value.get(k)]
-        return ": ".join(said) if said else "; ".join(f"{k} {_words(v)}" for k, v in value.items())
-    return str(value)
 
 
 @dataclass
@@ -246,7 +229,7 @@ class GuidebookProvider(Provider):
         # One pass over the references (a guide can hold hundreds of thousands): ids apart, readable ones kept
         # with their position for error messages.
         split = [
-            (item, loc, s, _split(s.attendees or []), _split(s.sessions or []))
+            (item, loc, s, split_refs(s.attendees or []), split_refs(s.sessions or []))
             for item, loc, s in schedules
         ]
         needs_index = want_labels or any(a[1] or ss[1] for *_, a, ss in split)
@@ -260,7 +243,7 @@ class GuidebookProvider(Provider):
                 ("sessions", schedule.sessions, session_refs),
             ):
                 if refs is not None:  # left out = not managed: the live value stays
-                    values[field] = _resolve(item, (*loc, field), refs, found, index, diags)
+                    values[field] = resolve_refs(item, (*loc, field), refs, found, index, diags)
             missing = [f for f in ("attendees", "sessions") if f not in values]
             if missing and schedule.name not in live:
                 diags.append(
@@ -456,50 +439,6 @@ class GuidebookProvider(Provider):
             attendees,
             self.publish_interval,
         )
-
-
-Split = tuple[set[int], list[tuple[int, Ref]]]
-
-
-def _split(refs: list[int | Ref]) -> Split:
-    """(the ids, the readable references with their position)."""
-    if set(map(type, refs)) <= {int}:  # the common case, at scale: only ids
-        return set(refs), []  # type: ignore[arg-type]
-    return {r for r in refs if isinstance(r, int)}, [
-        (i, r) for i, r in enumerate(refs) if isinstance(r, Ref)
-    ]
-
-
-def _resolve(
-    item: Loaded,
-    loc: tuple[str | int, ...],
-    refs: list[int | Ref],
-    split: Split,
-    index: GuideIndex | None,
-    diags: list[Diagnostic],
-) -> list[int]:
-    ids, readable = split
-    if (
-        index is None
-    ):  # only ids, none checked against the guide: the common case, kept cheap at scale
-        return sorted(ids)
-    field = str(loc[-1])
-    found = set(ids)
-    for unknown in sorted(ids - index.rows[field].keys()):  # rare: an id the guide does not have
-        found.discard(unknown)
-        position = next(i for i, r in enumerate(refs) if r == unknown)
-        diags.append(
-            item.diagnostic(
-                (*loc, position), f"{field[:-1]} {unknown} does not exist in guide {index.guide}"
-            )
-        )
-    for i, ref in readable:
-        resolved, problem = index.resolve(field, ref)
-        if problem:
-            diags.append(item.diagnostic((*loc, i), problem))
-        elif resolved is not None:
-            found.add(resolved)
-    return sorted(found)
 
 
 def _results(page: Any) -> list[dict[str, Any]]:

@@ -7,8 +7,9 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
+from provisioner.core.errors import Diagnostic
 from provisioner.core.notice import Notice
-from provisioner.core.records import Record
+from provisioner.core.records import Loaded, Record
 from provisioner.files.fields import Ref, nfc
 
 _LOOKUPS = {"attendees": ("id", "email", "import_id"), "sessions": ("id", "import_id", "name")}
@@ -132,3 +133,47 @@ def overlap_warnings(scope: str, desired: dict[str, Record], index: GuideIndex) 
                     )
                 )
     return out
+
+
+Split = tuple[set[int], list[tuple[int, Ref]]]
+
+
+def split_refs(refs: list[int | Ref]) -> Split:
+    """(the ids, the readable references with their position)."""
+    if set(map(type, refs)) <= {int}:  # the common case, at scale: only ids
+        return set(refs), []  # type: ignore[arg-type]
+    return {r for r in refs if isinstance(r, int)}, [
+        (i, r) for i, r in enumerate(refs) if isinstance(r, Ref)
+    ]
+
+
+def resolve_refs(
+    item: Loaded,
+    loc: tuple[str | int, ...],
+    refs: list[int | Ref],
+    split: Split,
+    index: GuideIndex | None,
+    diags: list[Diagnostic],
+) -> list[int]:
+    ids, readable = split
+    if (
+        index is None
+    ):  # only ids, none checked against the guide: the common case, kept cheap at scale
+        return sorted(ids)
+    field = str(loc[-1])
+    found = set(ids)
+    for unknown in sorted(ids - index.rows[field].keys()):  # rare: an id the guide does not have
+        found.discard(unknown)
+        position = next(i for i, r in enumerate(refs) if r == unknown)
+        diags.append(
+            item.diagnostic(
+                (*loc, position), f"{field[:-1]} {unknown} does not exist in guide {index.guide}"
+            )
+        )
+    for i, ref in readable:
+        resolved, problem = index.resolve(field, ref)
+        if problem:
+            diags.append(item.diagnostic((*loc, i), problem))
+        elif resolved is not None:
+            found.add(resolved)
+    return sorted(found)

@@ -111,3 +111,25 @@ class Writer:
             method=error.method,
             url=error.url,
         )
+
+
+def drf_detail(body: Any) -> str:
+    """DRF bodies are {"detail": ...} or {field: [messages]} [G]; something else answering on the URL (a proxy,
+    another API under a path prefix) is flattened to its words, never shown as a raw dict."""
+    if isinstance(body, dict):
+        body = {
+            k: v for k, v in body.items() if v not in (None, "", [], {})
+        }  # {"detail": null} says nothing
+        if isinstance(body.get("detail"), str):
+            return body["detail"]
+        return "; ".join(f"{k}: {_words(v)}" for k, v in body.items())[:500] or "(empty body)"
+    return " ".join(str(body).split())[:500] if body not in (None, "") else "(empty body)"
+
+
+def _words(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(_words(v) for v in value)
+    if isinstance(value, dict):  # e.g. a JSON:API error object: its title and detail say it all
+        said = [str(value[k]) for k in ("title", "detail", "message") if value.get(k)]
+        return ": ".join(said) if said else "; ".join(f"{k} {_words(v)}" for k, v in value.items())
+    return str(value)

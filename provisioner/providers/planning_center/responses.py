@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -610,6 +610,14 @@ def _match_problem(
         )
     if len(found) == 1 or len({parsed[k] for k in found}) == 1:
         return None  # one schedule, or several positions on one team: each is answered
+    plans = {parsed[k][0] for k in found}
+    if len(plans) > 1:  # a date on which two of their plans fall (two services that day)
+        return (
+            f"person {person} has schedules on {len(plans)} plans on {shown(decl.plan)}"
+            + (f" on team {shown(decl.team)}" if decl.team is not None else "")
+            + ": write the plan's id"
+            f"{_candidates(parsed, facts, found, 'candidates')}"
+        )
     if decl.team is None:
         teams = sorted({str(parsed[k][1]) for k in found}, key=lambda t: (len(t), t))
         return f"person {person} has {len(found)} schedules on {where} (teams {', '.join(teams)}): add `team:`"
@@ -655,17 +663,23 @@ def _readable(decl: ResponseDecl) -> bool:
     return isinstance(decl.plan, Ref) or isinstance(decl.team, Ref)
 
 
-def _candidates(parsed: Mapping[str, tuple[str, str | None]], facts: Mapping[str, Facts]) -> str:
-    """Up to five of the person's schedules, with ids and dates, for a reference that matches none."""
+def _candidates(
+    parsed: Mapping[str, tuple[str, str | None]],
+    facts: Mapping[str, Facts],
+    only: Sequence[str] | None = None,
+    label: str = "their schedules",
+) -> str:
+    """Up to five of the person's schedules (``only`` those), with ids and dates: for a reference that
+    matches none, or several."""
     listed = [
         facts[k][2] + (f" {facts[k][1]} (team {team})" if facts[k][1] else "")
         for k, (_, team) in sorted(
             parsed.items(), key=lambda kv: (facts.get(kv[0], (None,))[0] or date.min, kv[0])
         )
-        if k in facts
+        if k in facts and (only is None or k in only)
     ]
     more = f" (+{len(listed) - 5} more)" if len(listed) > 5 else ""
-    return f"; their schedules: {', '.join(listed[:5])}{more}" if listed else ""
+    return f"; {label}: {', '.join(listed[:5])}{more}" if listed else ""
 
 
 def schedule_facts(row: dict[str, Any], rec: Record) -> Facts:
@@ -675,6 +689,10 @@ def schedule_facts(row: dict[str, Any], rec: Record) -> Facts:
     day = plan_day(attrs, _zone(attrs.get("organization_time_zone")))
     plan = rec.identity["plan"]
     title = f"{short_day(day, year=True)} (plan {plan})" if day else f"plan {plan}"
+    kind = attrs.get(
+        "service_type_name"
+    )  # which service: two plans of one day are told apart by it
+    title = f"{kind} · {title}" if kind else title
     team = attrs.get("team_name")
     return (day, str(team) if team else None, title)
 
