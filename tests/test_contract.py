@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -163,3 +164,32 @@ def test_every_extension_point_has_a_docstring() -> None:
                 if not inspect.getdoc(getattr(obj, attr)):
                     undocumented.append(f"{name}.{attr}")
     assert (undocumented, seen > 40) == ([], True)
+
+
+def test_two_guidebook_files_of_one_guide_share_the_most_careful_policy(
+    cli: Any, sb: Any, write: Any
+) -> None:
+    """Guidebook merges its files' policy with the shared Scope.include: one file that does not prune keeps
+    the guide from being pruned; one file's protect pattern guards what the other would delete."""
+    keep = [
+        s
+        for s in sb.store.guidebook_schedules(47)
+        if s["name"] not in ("Legacy Track", "Manual Adjustments")
+    ]
+    root = write(
+        "a.yaml",
+        "provider: guidebook\nguide: 47\nignore: ['Manual *']\nschedules:\n"
+        + "".join(
+            f"  - {{name: {s['name']}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n"
+            for s in keep
+        ),
+    )
+    write("0.yaml", "provider: guidebook\nguide: 47\nprune: false\n")  # read first
+    plan = cli("plan", str(root), "--format", "json")
+    assert plan.exit_code == 0, plan.output
+    assert [c["action"] for c in json.loads(plan.stdout)["changes"]] == []
+    write("0.yaml", "provider: guidebook\nguide: 47\nprotect: ['Legacy *']\n")
+    applied = cli("apply", str(root), "--auto-approve")
+    assert applied.exit_code == 1
+    assert "Legacy Track" in applied.output and "--force" in applied.output
+    assert [r for r in sb.requests() if r["method"] != "GET"] == []

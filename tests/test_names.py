@@ -659,3 +659,23 @@ def test_ids_cost_what_they_did_and_names_read_each_list_at_most_once(
         "a person": -2,
         **({"service types": 1} if args == ("plan", "--format", "json") else {}),
     }
+
+
+def test_doctor_reports_each_unresolved_name_on_its_own_row(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """doctor printed the run's name errors as one "checks" row whose second line broke the table."""
+    folder = write("roster.yaml", ERRORS)
+    result = cli("doctor", str(folder))
+    assert result.exit_code == 1
+    path = folder / "roster.yaml"
+    rows = [line for line in result.stdout.splitlines() if line.startswith("Planning Center")]
+    assert [row.split("  problem  ")[1].split(":")[:3] for row in rows] == [
+        [str(path), "6", "18"],
+        [str(path), "7", "34"],
+        [str(path), "8", "18"],
+        [str(path), "9", "11"],
+    ]
+    assert all(" references  problem  " in row for row in rows)
+    assert result.stdout.count("→ fix the reference, or write the id") == 4
+    assert "4 checks: 4 problems, 0 notes." in result.stdout

@@ -15,6 +15,13 @@ from provisioner.cli.apply import apply
 from provisioner.cli.common import fail, github_annotation, usage_exits_1
 from provisioner.cli.doctor import doctor
 from provisioner.cli.drift import drift
+from provisioner.cli.edges import (
+    check_working_directory,
+    flush_output,
+    is_output_error,
+    output_failed,
+    sigterm_as_ctrl_c,
+)
 from provisioner.cli.imports import import_group
 from provisioner.cli.plan import plan
 from provisioner.cli.schema import schema
@@ -30,7 +37,7 @@ from provisioner.cli.verbosity import (
     set_verbosity,
     verbosity_options,
 )
-from provisioner.core.errors import ConfigError
+from provisioner.core.errors import ConfigError, ProvisionerError
 from provisioner.providers import registry
 
 __all__ = ["github_annotation", "main"]
@@ -48,12 +55,23 @@ class Main(click.Group):
             usage_exits_1(e)
 
     def invoke(self, ctx: click.Context) -> Any:
+        check_working_directory()
         try:
-            return super().invoke(ctx)
+            with sigterm_as_ctrl_c():
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    flush_output()  # a full disk is found here, while an error line can still be said
         except click.UsageError as e:
             usage_exits_1(e)
-        except ConfigError as e:  # the registry refusing two services of one name, in any command
-            fail(e)
+        except (
+            ProvisionerError
+        ) as e:  # the registry refusing two services of one name, in any command;
+            fail(e)  # a --record that could not be written, found as the command's context closes
+        except OSError as e:
+            if not is_output_error(e):
+                raise
+            output_failed(e)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY})

@@ -116,7 +116,13 @@ def _confirm() -> None:
         raise Fail(
             "error: refusing to apply without confirmation: no terminal to ask on; pass --auto-approve"
         )
-    if not click.confirm("Apply these changes?", default=False):
+    try:
+        approved = click.confirm("Apply these changes?", default=False)
+    except (
+        click.Abort
+    ):  # Ctrl-C (or end of input) at the prompt: nothing written, exit 130 (contract §4)
+        raise KeyboardInterrupt from None
+    if not approved:
         raise Fail("error: apply cancelled; nothing was written")
 
 

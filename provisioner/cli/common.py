@@ -76,9 +76,12 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def interrupted(report: ApplyReport | None = None) -> NoReturn:
-    """Ctrl-C: say what happened, exit 130 (docs/api-notes.md, contract §4)."""
+    """Ctrl-C, or SIGTERM taken as it: say what happened, exit 130 (143 for SIGTERM; contract §4)."""
+    from provisioner.cli.edges import signal_exit
+
+    code, word = signal_exit()
     if report is None:
-        click.echo("\ninterrupted; nothing was written.", err=True)
+        click.echo(f"\n{word}; nothing was written.", err=True)
     else:
         outcome_lines(report)
         for step in report.failed_steps:
@@ -87,12 +90,12 @@ def interrupted(report: ApplyReport | None = None) -> NoReturn:
         # stale, or a spent budget: skipped before Ctrl-C
         skipped = report.count("skipped") - not_started
         click.echo(
-            f"interrupted: {report.count('applied')} applied, {report.count('failed')} failed, "
+            f"{word}: {report.count('applied')} applied, {report.count('failed')} failed, "
             + (f"{skipped} skipped, " if skipped else "")
             + f"{not_started} not started. Re-running apply converges (it plans again from live state).",
             err=True,
         )
-    sys.exit(130)
+    sys.exit(code)
 
 
 def usage_exits_1(e: click.UsageError) -> NoReturn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -57,9 +58,13 @@ def write_plan(plan: Plan, path: str, *, title: str = "Plan", note: str = "") ->
     if path == "-":
         render(plan, "json", sys.stdout, color=False, title=title, note=note)
         return
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            render(plan, "json", fh, color=False, title=title, note=note)
+    from provisioner.files.io import write_with
+
+    try:  # atomic: a full disk leaves the previous plan file as it was (contract §4)
+        write_with(
+            Path(path),
+            lambda fh: render(plan, "json", fh, color=False, title=title, note=note),
+        )
     except OSError as e:
         raise Fail(
             f"error: cannot write the plan file {path}: {e.strerror or type(e).__name__}"

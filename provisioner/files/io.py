@@ -13,8 +13,9 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 STDIO = "-"
 MAX_YAML_BYTES = (
@@ -78,23 +79,63 @@ def regular_or_absent(path: Path) -> bool:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path``. A symlink is written through (its target changes, the link stays); a regular
-    file is replaced atomically, so an interrupted write never leaves half a file; a device or FIFO
-    (``/dev/stdout``, ``/dev/null``) is written to directly. Raises OSError."""
+    """Write ``text`` to ``path``, making its directory when missing (see :func:`write_with`). Raises
+    OSError."""
+    write_with(path, lambda fh: fh.write(text), parents=True)
+
+
+def write_with(path: Path, fill: Callable[[TextIO], object], *, parents: bool = False) -> None:
+    """Let ``fill`` write ``path``. A regular file is replaced atomically: written to a temporary file in the
+    same directory, flushed to disk (fsync), then renamed over it, so a full disk or an interrupted write
+    leaves the old file as it was (issue 23). A symlink is written through (its target changes, the link
+    stays). A device or FIFO (``/dev/stdout``, ``/dev/null``) is written to directly, but a FIFO that no one
+    reads is refused at once instead of blocking for ever. ``parents``: make the directory when missing.
+    Raises OSError."""
     if not regular_or_absent(
         path
-    ):  # /dev/stdout is a symlink to a pipe or terminal: open it, never replace it
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
+    ):  # /dev/stdout may be a symlink to a pipe: open it, never replace it
+        with _open_special(path) as fh:
+            fill(fh)
         return
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if parents:
+        target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            fill(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _sync_directory(target.parent)
+
+
+def _open_special(path: Path) -> TextIO:
+    """A device or FIFO opened for writing without waiting: O_NONBLOCK makes a FIFO with no reader fail
+    (ENXIO) instead of hanging; once open, writes block again as usual."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as e:
+        if e.errno == errno.ENXIO:
+            raise OSError(e.errno, "a FIFO (named pipe) that no process is reading") from e
+        raise
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "w", encoding="utf-8")
+
+
+def _sync_directory(directory: Path) -> None:
+    """The rename itself on disk too; best effort (some file systems cannot open a directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

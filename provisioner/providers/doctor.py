@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from provisioner.core.clock import SYSTEM, Clock
-from provisioner.core.errors import ConfigError, ProvisionerError
+from provisioner.core.errors import ConfigError, DiagnosticsError, ProvisionerError
 from provisioner.core.outcomes import DoctorRow as Row
 from provisioner.core.records import Workspace
 from provisioner.providers import registry
@@ -31,6 +31,13 @@ def run(workspace: Workspace, env: Mapping[str, str], *, clock: Clock = SYSTEM) 
             continue
         try:
             findings = built.doctor(scopes_of(key, built, workspace.files))
+        except (
+            DiagnosticsError
+        ) as e:  # references the files make that do not resolve (names): a row each
+            findings = [
+                Finding("references", "problem", str(d), "fix the reference, or write the id")
+                for d in e.diagnostics
+            ]
         except (
             Exception
         ) as e:  # a check that failed unexpectedly (a bug too): one row, no traceback

@@ -79,12 +79,16 @@ def exchange(raw: requests.Response) -> dict[str, Any]:
 
 
 class Recorder:
-    """Writes ``0001-GET-personalized-schedules.json``, ... in arrival order; safe across threads."""
+    """Writes ``0001-GET-personalized-schedules.json``, ... in arrival order; safe across threads. A write
+    that fails (a full disk) never fails the request it records: recording stops there, and the command
+    ends with exit 1 saying so once it has run (:func:`recording`; contract §4)."""
 
     def __init__(self, directory: str | Path) -> None:
         self.dir = Path(directory)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as e:
+            raise ConfigError(f"--record {directory}: not a directory") from e
         except OSError as e:
             raise ConfigError(
                 f"--record {directory}: cannot create the directory: {e.strerror or e}"
@@ -94,8 +98,11 @@ class Recorder:
             list(self.dir.glob("*.json"))
         )  # a second run into the same folder continues the numbering
         self.written = 0
+        self.failed: str | None = None  # why recording stopped
 
     def __call__(self, raw: requests.Response) -> None:
+        if self.failed:
+            return
         record = exchange(raw)
         with self._lock:
             self._n += 1
@@ -104,14 +111,30 @@ class Recorder:
             re.sub(r"[^A-Za-z0-9]+", "-", urlsplit(record["url"]).path).strip("-")[-60:] or "root"
         )
         path = self.dir / f"{n:04d}-{record['method']}-{slug}.json"
-        path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as e:
+            path.unlink(missing_ok=True)  # half a file is no record
+            with self._lock:
+                self.failed = self.failed or f"{path.name}: {e.strerror or type(e).__name__}"
+            return
         with self._lock:
             self.written += 1
+
+    def check(self) -> None:
+        """ConfigError when an exchange could not be written."""
+        if self.failed:
+            raise ConfigError(
+                f"--record {self.dir}: could not write {self.failed}; recording stopped there, after "
+                f"{self.written} exchange{'s' if self.written != 1 else ''} (the command itself ran)"
+            )
 
 
 @contextmanager
 def recording(directory: str | Path | None) -> Iterator[Recorder | None]:
-    """Record every exchange of every client while the block runs (nothing when ``directory`` is None)."""
+    """Record every exchange of every client while the block runs (nothing when ``directory`` is None);
+    ConfigError at the end when some exchange could not be written."""
     if directory is None:
         yield None
         return
@@ -119,8 +142,12 @@ def recording(directory: str | Path | None) -> Iterator[Recorder | None]:
     http.EXCHANGE_HOOKS.append(recorder)
     try:
         yield recorder
+    except SystemExit:
+        recorder.check()  # an exit code (2: changes) does not hide a record that failed
+        raise
     finally:
         http.EXCHANGE_HOOKS.remove(recorder)
+    recorder.check()
 
 
 def load(directory: str | Path) -> list[dict[str, Any]]:
