@@ -4,6 +4,7 @@ Asserted by counting the scans of the read: one per check, whatever the number o
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from provisioner.applying.duplicates import Created, resolve
@@ -59,3 +60,30 @@ def test_the_index_finds_twins_by_the_name_they_repeat_and_ids_as_text() -> None
     index = LiveIndex.of({"A": a, "A (#8)": twin, "B": Record("B", {}, id=9)})
     assert index.named("A") == [a, twin] and index.named("A (#8)") == [twin]
     assert index.with_id(8) == [twin] and index.with_id("3") == [a] and index.named("C") == []
+
+
+def test_a_refresh_waits_for_this_runs_writes_in_flight_to_the_scope() -> None:
+    """A read of the scope while this run's creates land does not add up and is read again page by page;
+    the refresh therefore waits until the changes let through are written (done)."""
+    live = records(3)
+    seen: list[int] = []
+    checks: Preconditions
+
+    def read(s: Any) -> CountedLive:
+        seen.append(checks._writing[("guidebook", "guide 47")])  # writes in flight at the read
+        return live
+
+    checks = Preconditions(read, [scope()], {}, 0.0, max_age=5.0, clock=lambda: 0.0)
+    first, second = create("A"), create("B")
+    assert checks.check(first) == Verdict() and seen == [0]  # nothing read yet: read now
+    checks._at[
+        ("guidebook", "guide 47")
+    ] = -10.0  # the read is now too old: the next check refreshes
+    waiting = threading.Thread(target=checks.check, args=(second,))
+    waiting.start()
+    while len(seen) < 2 and not checks._settled._waiters:  # type: ignore[attr-defined]
+        waiting.join(0.001)  # until it reads (a bug) or waits for the write in flight
+    assert seen == [0]  # it waits: no read while the create is in flight
+    checks.done(first)
+    waiting.join(timeout=10)
+    assert not waiting.is_alive() and seen == [0, 0]

@@ -679,3 +679,29 @@ def test_doctor_reports_each_unresolved_name_on_its_own_row(
     assert all(" references  problem  " in row for row in rows)
     assert result.stdout.count("→ fix the reference, or write the id") == 4
     assert "4 checks: 4 problems, 0 notes." in result.stdout
+
+
+def test_a_title_that_cannot_be_read_leaves_the_plain_scope_name(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """The guide's name is for people only: its read failing (here a 403 on the guide) costs the title, never
+    the plan, and the service types list failing costs the service type's name."""
+    sb.add_fault("GET", r"guides/47/$", status=403)
+    sb.add_fault("GET", r"service_types$", status=403)
+    guide = write(
+        "summit.yaml",
+        """
+        provider: guidebook
+        guide: 47
+        prune: false
+        schedules:
+          - name: Legacy Track
+            attendees: [60]
+        """,
+    )
+    write("ids/roster.yaml", IDS)
+    result = cli("plan", str(guide))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("guidebook · guide 47\n")
+    assert "\nDec 13 (plan 5679)\n" in result.stdout
+    assert sum(r["path"] == ST for r in sb.requests()) == 1  # tried once, for both plans

@@ -290,6 +290,25 @@ def test_a_plan_that_adds_someone_kept_on_an_unmanaged_schedule_says_so(
         "attendee attendee009@example.com (9) is on 2 schedules after this plan ('Manual Adjustments', "
         "'Sales Team')"
     ) in result.output
+    # what 9 sees: the schedule assigned last overwrites the other (no union of the two)
+    plan = json.loads(cli("plan", str(d), "--format", "json").stdout)
+    rows = [p for e in plan["impact"] + plan.get("impact_groups", []) for p in _rows(e)]
+    assert rows == [{"person": 9, "gain": [13, 14, 40], "lose": [22, 23]}]
+    assert (
+        "    attendee009@example.com: +Closing Panel, +Opening Keynote, +Workshop A, −"
+        in result.stdout
+    )
+
+
+def _rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-person rows of an impact entry, or of an impact_groups entry (people sharing one delta)."""
+    if "people" in entry and "groups" not in entry:
+        return list(entry["people"])
+    return [
+        {"person": p, "gain": g["gain"], "lose": g["lose"]}
+        for g in entry["groups"]
+        for p in g["people"]
+    ]
 
 
 # -- import -----------------------------------------------------------------------------------------------------

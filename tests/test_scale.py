@@ -115,16 +115,23 @@ def test_the_json_plan_has_one_change_a_line_and_reads_back() -> None:
 
 
 def _brute_force_impact(live: dict[str, Record], changes: list[Change]) -> list[dict[str, Any]]:
-    """Everyone's sessions over the whole guide before and after: the definition, at attendees x sessions."""
+    """Everyone's sessions over the whole guide before and after: the definition, at attendees x sessions. One
+    personalized schedule per attendee: after, someone who joins a schedule sees only the ones they join (the
+    schedule assigned last overwrites the others)."""
+    from provisioner.providers.guidebook.moves import joins_and_leaves
 
-    def reach(records: dict[str, Record]) -> dict[int, set[int]]:
+    joined = joins_and_leaves(changes)[0]
+
+    def reach(records: dict[str, Record], last: dict[int, list[str]]) -> dict[int, set[int]]:
         out: dict[int, set[int]] = {}
         for r in records.values():
             for a in r.values.get("attendees", []):
+                if a in last and r.key not in last[a]:
+                    continue
                 out.setdefault(a, set()).update(r.values.get("sessions", []))
         return out
 
-    before, after = reach(live), reach(simulate(live, changes))
+    before, after = reach(live, {}), reach(simulate(live, changes), joined)
     rows = []
     for p in sorted(before.keys() | after.keys()):
         had, has = before.get(p, set()), after.get(p, set())

@@ -133,13 +133,21 @@ class _Writes:
             return Outcome(change, "skipped", self.exhausted[change.provider_key])
         # A change whose first part was just written was confirmed then: its object now differs from the
         # plan's `before` by that very part.
-        verdict = Verdict() if id(change) in self.begun else self.checks.check(change)
+        checked = id(change) not in self.begun
+        verdict = self.checks.check(change) if checked else Verdict()
         if verdict.stale:
             return Outcome(change, "skipped", verdict.stale)
         if verdict.gone:
             return Outcome(
                 change, "applied", written=Written(note="already gone (deleted meanwhile)")
             )
+        try:
+            return self._write(change)
+        finally:
+            if checked:  # the scope's next refresh no longer waits for it
+                self.checks.done(change)
+
+    def _write(self, change: Change) -> Outcome:
         try:
             written = self.workers.providers[change.provider_key].apply(change)
         except RateLimitedError as e:

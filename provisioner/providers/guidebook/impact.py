@@ -9,12 +9,12 @@ holding it) cancels out. The provider's exact rows, computed over the whole guid
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from provisioner.core.records import Change, Record
 from provisioner.core.words import natural, people_lines
-from provisioner.providers.guidebook.moves import after_state, moves
+from provisioner.providers.guidebook.moves import after_state, joins_and_leaves, moves
 
 MAX_ITEMS = 12  # sessions named per impact line before "… N more"
 
@@ -59,6 +59,7 @@ def exact_rows(live: dict[str, Record], changes: Sequence[Change]) -> list[dict[
             if who and what:
                 people |= who
                 sessions |= what
+    joined = _overwritten(live, changes, people, sessions)
     if not people or not sessions:
         return []
     hits_before, on_before = _memberships(
@@ -69,6 +70,8 @@ def exact_rows(live: dict[str, Record], changes: Sequence[Change]) -> list[dict[
     rows = []
     for person in sorted(on_before.keys() | on_after.keys()):
         were, are = tuple(on_before.get(person, ())), tuple(on_after.get(person, ()))
+        if person in joined:  # the schedule assigned last is the one the attendee sees
+            are = tuple(k for k in are if k in joined[person])
         if (were, are) in deltas:
             delta = deltas[were, are]
         else:
@@ -79,6 +82,23 @@ def exact_rows(live: dict[str, Record], changes: Sequence[Change]) -> list[dict[
 
 
 _NONE: frozenset[int] = frozenset()
+
+
+def _overwritten(
+    live: Mapping[str, Record], changes: Sequence[Change], people: set[int], sessions: set[int]
+) -> dict[int, list[str]]:
+    """The schedules each attendee joins through ``changes``. One personalized schedule per attendee: "the
+    most recently assigned schedule will overwrite" (Builder's help), so a joiner who stays on a schedule no
+    file manages sees only the new one, and loses that one's sessions too: they are followed as well (added
+    to ``people`` and ``sessions``)."""
+    joined = dict(joins_and_leaves(changes)[0])
+    if joined:
+        for values in (r.values for r in live.values()):
+            staying = joined.keys() & set(values.get("attendees") or ())
+            if staying:
+                people |= staying
+                sessions |= set(values.get("sessions") or ())
+    return joined
 
 
 def _touched(change: Change) -> Iterable[tuple[set[int], set[int]]]:

@@ -8,16 +8,19 @@ A plan's calendar day is its ``sort_date`` in the organization's time zone (docs
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from provisioner.core.errors import ApiError
+from provisioner.core.errors import ApiError, ProvisionerError
 from provisioner.files.fields import nfc
 from provisioner.providers.planning_center.client import SERVICES, attributes, iterate
 from provisioner.transport.http import HttpClient
+
+log = logging.getLogger(__name__)
 
 
 def fold(name: str) -> str:
@@ -76,6 +79,7 @@ class Lists:
         self.client = client
         self._zone: tuple[tzinfo, str] | None = None
         self._service_types: dict[int, str] | None = None
+        self._unnamed = False  # the service types list could not be read for titles
         self._plans: dict[int, list[PlanRow]] = {}
         self._lock = threading.RLock()
 
@@ -99,6 +103,18 @@ class Lists:
                     if str(r.get("id", "")).isdigit()
                 }
             return self._service_types
+
+    def service_type_name(self, service_type: int) -> str | None:
+        """The service type's name for a title: the list, read once; None when it cannot be read. A title is
+        for people only, so a failed read fails nothing and is not tried again this run."""
+        with self._lock:
+            if self._service_types is None and not self._unnamed:
+                try:
+                    self.service_types()
+                except ProvisionerError as e:
+                    self._unnamed = True
+                    log.info("service types not named: %s", e)
+            return (self._service_types or {}).get(service_type)
 
     def known_service_type(self, service_type: int) -> str | None:
         """The service type's name when the list was read this run (no request)."""

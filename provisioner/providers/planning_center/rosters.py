@@ -104,7 +104,7 @@ class Rosters(KindHandler[TeamMember]):
         )
         # A file of ids has not read the service types: one list read names them all (contract §2.2: text
         # and markdown may); the plan's day came sideloaded with its team members.
-        kind = self.lists.known_service_type(st) or self.lists.service_types().get(st)
+        kind = self.lists.service_type_name(st)
         parts = [p for p in (kind, day) if p]
         return f"{' · '.join(parts)} ({scope.name})" if parts else None
 
