@@ -108,3 +108,19 @@ def test_conflicts_tell_repaired_from_left() -> None:
     assert left[0].startswith(
         "guide 47: attendee 3 is on 2 schedules after this plan ('B', 'Manual')"
     )
+
+
+def test_a_failed_first_part_fails_its_whole_change_which_is_then_not_written() -> None:
+    from provisioner.core.outcomes import Outcome
+
+    a, b = update("A", [1, 2], [1, 3], 1), update("B", [3, 4], [2, 4], 2)
+
+    class Guide:
+        def first_writes(self, changes: Sequence[Change]) -> Any:
+            return first_writes(changes)
+
+    st = stages([a, b], {"guidebook": Guide()})  # type: ignore[dict-item]
+    part_a, part_b = st.phases[0]
+    shown = st.settle([Outcome(part_a, "applied"), Outcome(part_b, "failed", "400: no")])
+    assert shown == [Outcome(b, "failed", "400: no")]  # the report shows the whole change, once
+    assert st.begun == {id(a)} and st.pending(st.phases[1]) == [a]

@@ -360,3 +360,17 @@ def test_the_request_estimate_counts_the_second_patch_of_a_swap(
     result = cli("apply", str(d), "--auto-approve")
     sent = [(r["method"], r["path"]) for r in sb.requests()]
     assert result.exit_code == 0 and len(sent) == 12, sent
+
+
+def test_under_reject_adding_someone_kept_on_an_unmanaged_schedule_fails_that_change_clearly(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    sb.set_readings({"guidebook.attendee_schedules": "reject"})
+    d = write("summit.yaml", guide_as_it_is(sb, Sales_Team=[6, 7, 9, 10, 11, 12]))
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 1
+    assert (
+        "FAILED update guide 47 'Sales Team'" in result.stdout
+        and "Attendee 9 already has a personalized schedule (Manual Adjustments)." in result.stdout
+    ), result.output
+    assert where(sb, 9) == ["Manual Adjustments"]
