@@ -232,3 +232,38 @@ def test_doctor_reads_every_page_of_the_service_types(
     )
     listed = [r["query"] for r in sb.requests("GET") if r["path"] == "/services/v2/service_types"]
     assert [(q.get("offset"), q.get("per_page")) for q in listed] == [("0", "100"), ("100", "100")]
+
+
+# -- review (issue 20) -----------------------------------------------------------------------------------------
+
+
+def test_doctor_refused_schedules_line_does_not_ask_whether_the_credentials_are_current(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """The credentials were accepted a few lines up: the refusal's own line must not contradict its hint with
+    the generic "are they current" one."""
+    sb.set_readings({"pco.read_others": "forbidden"})
+    result = cli("doctor", str(write("p.yaml", PERSON.format(person=112))))
+    assert result.exit_code == 1
+    rows = pco_rows(result.stdout)
+    assert rows["person 112 schedules"] == (
+        "problem",
+        "reading them was refused (403): Forbidden: Forbidden",
+    )
+    assert "are they current" not in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("filter_", ["supported", "ignored", "refused"])
+def test_doctor_reads_the_member_routes_past_a_ghost_member(
+    cli: Cli, sb: SandboxServer, write: Write, filter_: str
+) -> None:
+    """A deleted declined member that the plan's list still shows (ISSUE#663) answers a JSON:API 404 on both
+    item paths: both routes answer, so this is no "neither path answers" problem (exit 1)."""
+    sb.set_readings({"pco.deleted_declined": "listed", "pco.not_deleted_filter": filter_})
+    sb.store.set_team_member(800000001, status="D")  # Jane Doe declined, then was deleted: a ghost
+    sb.store.bury(800000001)
+    result = cli("doctor", str(write("r.yaml", ROSTER.format(plan=5678))))
+    rows = pco_rows(result.stdout)
+    assert rows["team-member routes"][0] == "ok", result.stdout
+    assert result.exit_code == 0, result.stdout
+    assert {r["method"] for r in sb.requests()} == {"GET"}

@@ -705,3 +705,35 @@ def test_a_title_that_cannot_be_read_leaves_the_plain_scope_name(
     assert result.stdout.startswith("guidebook · guide 47\n")
     assert "\nDec 13 (plan 5679)\n" in result.stdout
     assert sum(r["path"] == ST for r in sb.requests()) == 1  # tried once, for both plans
+
+
+def test_unresolved_references_of_every_service_are_reported_in_one_run(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    """A Planning Center name that does not resolve no longer hides a Guidebook one until the next run: the
+    other services' scopes are still read and resolved, and nothing is written."""
+    write(
+        "summit.yaml",
+        """
+        provider: guidebook
+        guide: 47
+        prune: false
+        schedules:
+          - name: Sales Team
+            sessions: [{name: No Such Session}]
+        """,
+    )
+    folder = write("roster.yaml", ERRORS)
+    result = cli("apply", "--auto-approve", str(folder))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[
+        0
+    ] == f"{folder / 'roster.yaml'}:6:18: 2 people are called 'Chris Taylor': write the " + (
+        "person's id; candidates: Chris Taylor (person 131), Chris Taylor (person 132)"
+    )
+    assert (
+        f"{folder / 'summit.yaml'}:6:16: no session of guide 47 has name 'No Such Session'" in lines
+    )
+    assert lines[-1] == "5 errors found."
+    assert writes(sb) == []

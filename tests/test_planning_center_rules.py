@@ -301,3 +301,35 @@ def test_a_ghost_is_not_taken_for_a_hidden_declined_schedule(
     assert result.exit_code == 1
     assert "person 113 has no schedule on plan 5679" in result.stderr, result.output
     assert [r for r in sb.requests() if r["method"] != "GET"] == []
+
+
+# -- review (issue 20): a refused roster write names the access it needs, not the credentials' validity ------
+
+
+def test_a_roster_write_refused_says_it_needs_a_schedulers_access_not_other_credentials(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """A volunteer's token reads every roster but may not change one (pco.member_writes=forbidden): the
+    message says what is missing (a scheduler's access) and whose credentials these are, once per change,
+    with who they act as read once a run; it does not ask whether the credentials are current."""
+    sb.set_readings({"pco.member_writes": "forbidden"})
+    members = [
+        on_team(111, 22, notes="In-ears") if m["person"] == 111 else m
+        for m in SEEDED
+        if m["person"] != 114
+    ]
+    d = write("r.yaml", roster_yaml(5678, members))
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 1, result.output
+    failed = [line.strip() for line in result.stdout.splitlines() if "FAILED" in line]
+    assert len(failed) == 2, result.stdout
+    for line in failed:
+        assert (
+            "Planning Center refused (403) to let these credentials change plan 5678's roster: "
+            "adding, changing or removing team members needs a scheduler's access (Administrator, "
+            "or Editor on that team, in Services); these credentials act as Jane Doe (person 111). "
+            "Use a scheduler's credentials for roster files. Server said: Forbidden: You do not "
+            "have permission to schedule people on this team"
+        ) in line, line
+        assert "are they current" not in line
+    assert len([r for r in sb.requests("GET") if r["path"] == "/people/v2/me"]) == 1

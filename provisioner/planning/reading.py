@@ -48,6 +48,20 @@ class Workers:
         account."""
         return [s for key, p in self.providers.items() for s in scopes_of(key, p, files)]
 
+    def scopes_and_problems(self, files: Sequence[Loaded]) -> tuple[list[Scope], list[Diagnostic]]:
+        """Like :meth:`scopes`, but a service whose references do not resolve (names, dates: contract §2.2)
+        gives its diagnostics instead of its scopes, and the others go on: a plan then reports every
+        unresolved reference of every service in one run (it reads the others' scopes to find theirs), and
+        still writes nothing."""
+        scopes: list[Scope] = []
+        diags: list[Diagnostic] = []
+        for key, provider in self.providers.items():
+            try:
+                scopes += scopes_of(key, provider, files)
+            except PlanError as e:
+                diags += e.diagnostics
+        return scopes, diags
+
     def read(self, scope: Scope) -> dict[str, Record] | ProvisionerError:
         """The error instead of the records, so one scope's failure does not hide the others' (plan collects
         the YAML's mistakes such as an unknown plan; verify reports a failed re-read without undoing the

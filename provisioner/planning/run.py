@@ -34,15 +34,15 @@ def survey(
 def _survey(
     workers: Workers, workspace: Workspace, *, want_labels: bool, only: Pick | None
 ) -> Survey:
-    scopes = workers.scopes(workspace.files)
+    scopes, unresolved = workers.scopes_and_problems(workspace.files)
     if only is not None:
         scopes = only(scopes)
     notes = _subset_guard(workers, workspace, scopes)
     read_at = workers.clock.monotonic()
     live, diags = workers.read_all(scopes)
     desired, more = _resolve(workers, [s for s in scopes if s.ident in live], live, want_labels)
-    if diags or more:
-        raise PlanError([*diags, *more])
+    if unresolved or diags or more:
+        raise PlanError([*unresolved, *diags, *more])
     changes, reports, warnings, impact, twins = [], [], list(notes), [], []
     for scope in scopes:
         provider, k = workers.providers[scope.provider_key], scope.ident

@@ -72,7 +72,10 @@ def schedules(client: HttpClient, person: object, me: tuple[str, str] | None) ->
         if e.status != 403:
             raise
         hint = read_refused(person, me, auth_hint=client.auth_hint or "check the credentials")
-        return Finding(check, "problem", f"reading them was refused (403): {e}", hint)
+        # the detail only: the client's generic "check ...: are they current" would contradict the hint
+        return Finding(
+            check, "problem", f"reading them was refused (403): {jsonapi_detail(e.body)}", hint
+        )
     meta = page.get("meta") if isinstance(page, dict) else None
     total = meta.get("total_count") if isinstance(meta, dict) else None
     return Finding(check, "ok", "readable" + (f" ({total} schedules)" if total is not None else ""))
@@ -130,6 +133,10 @@ def _probe(client: HttpClient, path: str) -> str:
         client.request("GET", path)
         return "is routed"
     except NotFoundError as e:
-        return "is not routed (HTML 404)" if is_route_404(e.body) else "does not find the member"
+        if is_route_404(e.body):
+            return "is not routed (HTML 404)"
+        # a JSON:API 404 comes from the API behind a route: the route is there, the member is gone (a
+        # deleted declined member the list still shows, ISSUE#663)
+        return "is routed (its member answers 404: deleted, though the plan's list shows it)"
     except AuthError as e:
         return f"refused ({e.status}: {jsonapi_detail(e.body)})"

@@ -97,3 +97,14 @@ def read_refused(person: object, me: tuple[str, str] | None, *, auth_hint: str) 
         "refused it, ISSUE#336). Use an administrator's token, or that person's own credentials with "
         f"`account:`.{acting}"
     )
+
+
+def roster_refused(plan: object, me: tuple[str, str] | None) -> str:
+    """Why a team-member write on ``plan`` was refused (403). Its roster was read with these credentials, so
+    they are valid: what they lack is a scheduler's access (not "check the credentials")."""
+    acting = f"; these credentials act as {me[1]} (person {me[0]})" if me else ""
+    return (
+        f"Planning Center refused (403) to let these credentials change plan {plan}'s roster: adding, "
+        f"changing or removing team members needs {SCHEDULER}{acting}. Use a scheduler's credentials "
+        "for roster files."
+    )

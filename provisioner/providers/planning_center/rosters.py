@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from provisioner.core.errors import ApiError, PlanError, ProvisionerError
+from provisioner.core.errors import ApiError, AuthError, PlanError, ProvisionerError
 from provisioner.core.records import Change, Declared, Record, Scope, add_live
 from provisioner.files.fields import nfc
 from provisioner.providers.base import KindHandler, Written
@@ -19,7 +19,7 @@ from provisioner.providers.planning_center.blockouts import (
     blockout_warnings,
     double_booked,
 )
-from provisioner.providers.planning_center.client import attributes, rel_id
+from provisioner.providers.planning_center.client import attributes, jsonapi_detail, rel_id
 from provisioner.providers.planning_center.ghosts import RosterReader
 from provisioner.providers.planning_center.labels import Labels
 from provisioner.providers.planning_center.lists import Lists, short_day
@@ -27,6 +27,7 @@ from provisioner.providers.planning_center.members import MemberWriter
 from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.models import TeamMember, parse_status
 from provisioner.providers.planning_center.refs import MISSING, PeopleAndTeams
+from provisioner.providers.planning_center.refusals import Me, roster_refused
 from provisioner.providers.writes import adopted
 from provisioner.transport.http import HttpClient
 
@@ -84,6 +85,7 @@ class Rosters(KindHandler[TeamMember]):
         )
         self.members = MemberWriter(client)
         self.roster = RosterReader(client)  # team_members without deleted-but-listed members
+        self.me = Me(client)  # who the credentials act as, read only after a refusal
 
     def missing(self, scope: Scope[TeamMember]) -> str:
         """What a JSON:API 404 on the scope's own list means."""
@@ -258,7 +260,23 @@ class Rosters(KindHandler[TeamMember]):
     # -- writing ------------------------------------------------------------------------------------------
 
     def apply(self, change: Change) -> Written | None:
-        """A member's create (adopting after an ambiguous failure), PATCH or DELETE (members.py)."""
+        """A member's create (adopting after an ambiguous failure), PATCH or DELETE (members.py); a 403 says
+        what these credentials lack (the roster was read with them, so they are valid)."""
+        try:
+            return self._write(change)
+        except AuthError as e:
+            if e.status != 403:
+                raise
+            why = roster_refused(change.target.get("plan"), self.me.get())
+            raise AuthError(
+                f"{why} Server said: {jsonapi_detail(e.body)}",
+                status=403,
+                body=e.body,
+                method=e.method,
+                url=e.url,
+            ) from e
+
+    def _write(self, change: Change) -> Written | None:
         if change.action == "create":
             return self.members.create(change, lambda: self._adopt(change))
         elif change.action == "update":
