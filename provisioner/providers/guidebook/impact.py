@@ -94,7 +94,7 @@ def _overwritten(
     joined = dict(joins_and_leaves(changes)[0])
     if joined:
         for values in (r.values for r in live.values()):
-            staying = joined.keys() & set(values.get("attendees") or ())
+            staying = {a for a in values.get("attendees") or () if a in joined}
             if staying:
                 people |= staying
                 sessions |= set(values.get("sessions") or ())

@@ -10,9 +10,10 @@ movers (a swap) therefore gets two PATCHes: the removal first, the whole change 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from itertools import chain
 from typing import Any
 
 from provisioner.core.notice import Notice
@@ -86,11 +87,14 @@ def _release(change: Change, released: set[int]) -> Change:
     )
 
 
-def memberships(records: Iterable[tuple[str, Mapping[str, Any]]]) -> People:
-    """Which of ``records`` (key, values) each attendee is on."""
+def memberships(
+    records: Iterable[tuple[str, Mapping[str, Any]]], only: set[Any] | None = None
+) -> People:
+    """Which of ``records`` (key, values) each attendee (of ``only``, when given) is on."""
     on: People = defaultdict(list)
     for key, values in records:
-        for person in values.get("attendees") or ():
+        ids = values.get("attendees") or ()
+        for person in ids if only is None else only.intersection(ids):
             on[int(person)].append(key)
     return on
 
@@ -128,30 +132,32 @@ def conflicts(
     """``attendee_on_several`` warnings: (live ones this plan repairs, ones still there after it). An attendee
     is still on several schedules after the plan when one of them is a schedule no file manages (``prune:
     false``, ``ignore``, or a schedule declared without ``attendees``)."""
-    before = memberships(live_records(live))
-    several = {p for p, keys in before.items() if len(keys) > 1}
+    now = live_records(live)
+    before = on_several(now)
     if changes:
         twins = {k for k, r in live.items() if r.twin_of is not None}
-        after = memberships((k, v) for k, v in after_state(live, changes) if k not in twins)
+        then = [(k, v) for k, v in after_state(live, changes) if k not in twins]
+        after = on_several(then)
+        kept = memberships(then, before.keys() - after.keys())
     else:
-        after = before
+        after, kept = before, {}
     repaired: list[str] = [
-        _notice(
-            scope,
-            p,
-            sorted(before[p]),
-            who,
-            f"; this plan keeps them on {_names(after.get(p, []))}",
-        )
-        for p in sorted(several)
-        if len(after.get(p, ())) <= 1
+        _notice(scope, p, before[p], who, f"; this plan keeps them on {_names(kept.get(p, []))}")
+        for p in sorted(before.keys() - after.keys())
     ]
     left: list[str] = [
-        _notice(scope, p, sorted(keys), who, " after this plan" if changes else "", left=True)
+        _notice(scope, p, keys, who, " after this plan" if changes else "", left=True)
         for p, keys in sorted(after.items())
-        if len(keys) > 1
     ]
     return repaired, left
+
+
+def on_several(records: Sequence[tuple[str, Mapping[str, Any]]]) -> People:
+    """The attendees on more than one of ``records``, with those schedules' names (sorted). Counted in one
+    pass at C speed first: a guide of 10,000 schedules of 100 attendees took 1.3 s person by person."""
+    counts = Counter(chain.from_iterable(v.get("attendees") or () for _, v in records))
+    several = {p for p, n in counts.items() if n > 1}
+    return {p: sorted(keys) for p, keys in memberships(records, several).items()} if several else {}
 
 
 def _names(keys: Sequence[str]) -> str:
