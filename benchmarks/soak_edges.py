@@ -10,6 +10,9 @@ writes a file of new schedules for guide 47 and plays one scenario:
   person-creates    a person makes the same name by hand while the run applies (#2); prune is off
   ghost-free        pages read from a server that ignores `ordering` while another client writes (#1):
                     an id comes twice, and nothing may be taken for its own twin (any DELETE is a ghost)
+  pco-ghosts        Planning Center lists deleted declined members (pco.deleted_declined=listed, ISSUE#663):
+                    a ghost is there already, the run removes a declined member (a new ghost) and adds one,
+                    its create dropped after commit; ghosts are never live members, nothing is duplicated
 
 then clears the faults, lets late commits land and converges with up to two fault-free applies. It checks:
 
@@ -18,6 +21,7 @@ then clears the faults, lets late commits land and converges with up to two faul
   deleted-other        an object a person or another writer made was deleted by this run's writer
   ghost                at the end, live holds a second copy of a declared name nobody made by hand
   ghost-delete         a run deleted something where nothing is undeclared (an object taken for its twin)
+  duplicate            two Planning Center members of one plan, person and team
   not-empty            after the fault-free applies, a plan is still not empty
   traceback            a command ended in an exception
 
@@ -41,7 +45,7 @@ from click.testing import CliRunner
 from provisioner.cli import main
 from provisioner.core.clock import FakeClock
 
-SCENARIOS = ("late-two-writers", "dropped-create", "person-creates", "ghost-free")
+SCENARIOS = ("late-two-writers", "dropped-create", "person-creates", "ghost-free", "pco-ghosts")
 READS = {  # the readings that change how a guide's pages are read
     "guidebook.ordering": ["honoured", "ignored"],
     "guidebook.page_size": ["honoured", "3", "7"],
@@ -155,7 +159,16 @@ class EdgeSoak:
     def late_two_writers(self, r: Round, d: Path) -> set[int]:
         self.sb.add_fault(method="POST", path=GB, mode="commit_later", delay=0.05, times=2)
         second: list[int] = []
-        thread = threading.Thread(target=lambda: second.append(self.engine_apply(d)))
+
+        def other_writer() -> None:
+            try:
+                second.append(self.engine_apply(d))
+            except Exception as e:  # a bug: counted, never a silent thread death
+                r.problems.append("traceback")
+                r.outputs.append(f"second writer: {e!r}")
+                second.append(1)
+
+        thread = threading.Thread(target=other_writer)
         thread.start()
         first = self.cli(r, "apply", str(d), "--auto-approve", "-q")
         thread.join()
@@ -207,6 +220,42 @@ class EdgeSoak:
         if any(q["method"] == "DELETE" for q in self.sb.requests()):
             r.problems.append("ghost-delete")
         self._after_exit_0(r, d, code == 0)
+        return set()
+
+    def pco_ghosts(self, r: Round, d: Path) -> set[int]:
+        sb = self.sb
+        sb.set_readings(
+            {
+                "pco.deleted_declined": "listed",
+                "pco.not_deleted_filter": self.rnd.choice(["supported", "ignored", "refused"]),
+            }
+        )
+        sb.store.add_ghost_member(5678, 126, 23, "Audio")  # deleted after declining, still listed
+        members = [
+            m for m in sb.store.team_members(5678) if m["status"] != "D"
+        ]  # 114 declined: removed
+        new = self.rnd.choice([(120, 22, "Keys"), (121, 23, "Video"), (122, 24, "Coffee")])
+        (d / "r.yaml").write_text(
+            "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n"
+            "    prune: true\n    team_members:\n"
+            + "".join(
+                f"      - {{person: {m['person']}, team: {m['team']}, "
+                f"position: {m['team_position_name']}}}\n"
+                for m in members
+            )
+            + "      - {{person: {}, team: {}, position: {}}}\n".format(*new),
+            encoding="utf-8",
+        )
+        sb.add_fault(method="POST", path="team_members|plan_people", mode="drop_after_commit")
+        code = self.cli(r, "apply", str(d), "--auto-approve", "-q")
+        r.exits.append(("apply", code))
+        self._after_exit_0(r, d, code == 0)
+        self._converge(r, d)
+        seen = Counter((m["person"], m["team"]) for m in sb.store.team_members(5678))
+        if any(n > 1 for n in seen.values()):
+            r.problems.append("duplicate")
+        if seen[new[:2]] != 1 or any(seen[(m["person"], m["team"])] != 1 for m in members):
+            r.problems.append("deleted-declined" if seen[new[:2]] else "not-empty")
         return set()
 
     # -- checks ------------------------------------------------------------------------------------------

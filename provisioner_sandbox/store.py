@@ -41,6 +41,10 @@ class Store(gb.GuidebookStore, pco.PlanningCenterStore, blockouts.BlockoutStore)
             for table in TABLES:
                 c.execute(f"DELETE FROM {table}")
             c.execute("DELETE FROM meta")
+            # Ids start again after a wipe; within a run they are never reused (AUTOINCREMENT): a member
+            # buried as a ghost keeps its id, and a new member taking it listed one id twice (as Planning
+            # Center, whose ids are never reused, would not).
+            c.execute("DELETE FROM sqlite_sequence")
 
     def snapshot(self) -> dict[str, Any]:
         """Everything, for GET /_sandbox/state (link tables folded into the rows they belong to)."""

@@ -737,3 +737,23 @@ def test_unresolved_references_of_every_service_are_reported_in_one_run(
     )
     assert lines[-1] == "5 errors found."
     assert writes(sb) == []
+
+
+def test_an_unknown_organization_time_zone_is_an_error_that_says_what_to_do() -> None:
+    """Where Python has no tz database (Windows without tzdata) or the zone is unknown, a date cannot be
+    placed: one clear error naming the zone, the package and the id form, never a traceback."""
+    from types import SimpleNamespace
+
+    from provisioner.core.errors import ApiError
+    from provisioner.providers.planning_center.lists import Lists
+
+    body = {
+        "data": {"type": "Organization", "id": "1", "attributes": {"time_zone": "Mars/Olympus"}}
+    }
+    client = SimpleNamespace(request=lambda method, path: SimpleNamespace(data=body))
+    with pytest.raises(ApiError) as raised:
+        Lists(client).time_zone()  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "Planning Center: the organization's time zone 'Mars/Olympus' is not known here (a plan date cannot "
+        "be placed); install the tzdata package, or write the plan's id"
+    )

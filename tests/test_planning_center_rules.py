@@ -333,3 +333,48 @@ def test_a_roster_write_refused_says_it_needs_a_schedulers_access_not_other_cred
         ) in line, line
         assert "are they current" not in line
     assert len([r for r in sb.requests("GET") if r["path"] == "/people/v2/me"]) == 1
+
+
+def test_a_refused_not_deleted_filter_costs_one_refusal_a_run_however_many_plans_are_read_at_once(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """Plans are read in parallel: measured, three rosters read at once each sent the filter and got a 400
+    (6 list reads instead of 4). The first read learns what the filter does; the others wait for it."""
+    sb.set_readings({"pco.not_deleted_filter": "refused"})
+    text = "\n".join(
+        [
+            "provider: planning_center",
+            "service_type: 1234",
+            "rosters:",
+            *(
+                f"  - plan: {plan}\n    prune: false\n    team_members:\n"
+                "      - {person: 111, team: 22, position: Vocals}"
+                for plan in (5678, 5679, 5680)
+            ),
+        ]
+    )
+    result = cli("plan", "--format", "json", str(write("r.yaml", text + "\n")))
+    assert result.exit_code == 0, result.output
+    lists = [
+        (r["query"].get("filter"), r["status"])
+        for r in sb.requests("GET")
+        if r["path"].endswith("/team_members")
+    ]
+    assert sorted(lists, key=str) == sorted(
+        [("not_deleted", 400), (None, 200), (None, 200), (None, 200)], key=str
+    )
+    assert result.stderr.count("refused filter=not_deleted") == 1
+
+
+def test_a_hidden_schedule_lookup_checks_only_that_persons_declined_members_for_ghosts(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """Measured: finding David's hidden schedule on plan 5678's roster looked up every declined member of
+    the plan by its own URL (a server that ignores filter=not_deleted), though only his own can be it."""
+    sb.set_readings({"pco.declined": "hidden", "pco.not_deleted_filter": "ignored"})
+    sb.store.set_team_member(800000003, status="D")  # Maria Garcia declined 5678 too
+    result = cli("plan", str(write("david.yaml", ACCEPTS.format(person=114))))
+    assert result.exit_code == 0, result.output
+    assert "accepts Dec 6 Band" in result.stdout, result.stdout
+    singles = [p for p, _, _ in reads(sb) if p != MEMBERS]
+    assert singles == [f"{MEMBERS}/800000004"]  # David's own member only, not Maria's 800000003

@@ -14,7 +14,7 @@ from soak_edges import SCENARIOS, run_rounds
 
 def test_the_edges_soak_finds_nothing(sb: Any, tmp_path: Path) -> None:
     said: list[str] = []
-    counts = run_rounds(sb, tmp_path, seed=1, rounds=4, say=said.append)
+    counts = run_rounds(sb, tmp_path, seed=1, rounds=5, say=said.append)
     problems = {k: v for k, v in counts.items() if k != "rounds" and not k.startswith("scenario:")}
     assert problems == {}, "\n".join(said)
-    assert counts["rounds"] == 4 and all(counts[f"scenario:{s}"] >= 1 for s in SCENARIOS)
+    assert counts["rounds"] == 5 and all(counts[f"scenario:{s}"] >= 1 for s in SCENARIOS)

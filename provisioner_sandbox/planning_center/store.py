@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS pco_teams (id INTEGER PRIMARY KEY, service_type INTEG
 CREATE TABLE IF NOT EXISTS pco_positions (id INTEGER PRIMARY KEY, team INTEGER NOT NULL, name TEXT);
 CREATE TABLE IF NOT EXISTS pco_people (id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT);
 CREATE TABLE IF NOT EXISTS pco_plan_people (
-  id INTEGER PRIMARY KEY, plan INTEGER NOT NULL, person INTEGER NOT NULL, team INTEGER NOT NULL,
+  id INTEGER PRIMARY KEY AUTOINCREMENT, plan INTEGER NOT NULL, person INTEGER NOT NULL, team INTEGER NOT NULL,
   status TEXT NOT NULL DEFAULT 'U', notes TEXT, decline_reason TEXT, team_position_name TEXT,
   prepare_notification INTEGER DEFAULT 0, created_at TEXT, updated_at TEXT, status_updated_at TEXT);
 CREATE INDEX IF NOT EXISTS pco_plan_people_plan ON pco_plan_people(plan);

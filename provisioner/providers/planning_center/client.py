@@ -161,6 +161,7 @@ def read_whole(
     miss another), and a repeat taken as a second object would be planned as a delete of the only copy. A
     read that repeats an id or disagrees with ``meta.total_count`` is read again, at most ``READS`` times.
     ``meta`` is called with each page's ``meta`` object (``can_filter`` says which filters the list knows)."""
+    seen: list[list[str]] = []
     for _ in range(READS):
         totals: set[Any] = set()
 
@@ -184,6 +185,14 @@ def read_whole(
         counted = not isinstance(total, int) or isinstance(total, bool) or total == len(rows)
         if len(set(ids)) == len(ids) and counted:
             return rows
+        seen.append(ids)
+    twice = sorted({i for i in seen[0] if seen[0].count(i) > 1})
+    if twice and all(ids == seen[0] for ids in seen):  # a steady list: no write moved it
+        raise ApiError(
+            f"Planning Center: every read of {path} lists id {twice[0]} twice ({READS} reads alike): "
+            "the server's list is not one object per id, and a plan made from it could delete the "
+            "only copy; nothing was planned (if it stays so, report it to Planning Center support)"
+        )
     raise ApiError(
         f"Planning Center: the pages of {path} did not hold still while they were read (an id came "
         f"twice, or the pages did not add up to their total_count) in {READS} reads; try again when "

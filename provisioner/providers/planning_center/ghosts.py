@@ -41,6 +41,7 @@ class RosterReader:
         self.client = client
         self.filter = "unknown"  # "honoured" or "not honoured" after the first read
         self._lock = threading.Lock()
+        self._first = threading.Lock()  # held by the read that learns what the filter does
 
     def rows(
         self,
@@ -48,13 +49,32 @@ class RosterReader:
         plan: object,
         params: dict[str, Any],
         included: Callable[[dict[str, Any]], None] | None = None,
+        only: Callable[[dict[str, Any]], bool] | None = None,
     ) -> list[dict[str, Any]]:
-        """Every member of the plan that still exists, sideloads passed to ``included``."""
+        """Every member of the plan that still exists (of those ``only`` keeps: only they are looked up),
+        sideloads passed to ``included``."""
         path = f"service_types/{service_type}/plans/{plan}/team_members"
+        if self.filter == "unknown":
+            # plans are read in parallel: the first read learns what the filter does, the others wait
+            # for it, so a server that refuses the filter answers one 400 a run, not one per plan
+            with self._first:
+                if self.filter == "unknown":
+                    return self._filtered(service_type, plan, path, params, included, only)
         if self.filter == "not honoured":
-            return self._checked(
-                service_type, plan, read_whole(self.client, path, params, included=included)
-            )
+            rows = read_whole(self.client, path, params, included=included)
+            return self._checked(service_type, plan, _kept(rows, only))
+        return self._filtered(service_type, plan, path, params, included, only)
+
+    def _filtered(
+        self,
+        service_type: object,
+        plan: object,
+        path: str,
+        params: dict[str, Any],
+        included: Callable[[dict[str, Any]], None] | None,
+        only: Callable[[dict[str, Any]], bool] | None,
+    ) -> list[dict[str, Any]]:
+        """The list read with the filter; a refusal or a sign it was ignored switches the run off it."""
         known: list[Any] = []
         try:
             rows = read_whole(
@@ -68,17 +88,16 @@ class RosterReader:
             if e.status not in (400, 422):
                 raise
             self._learn(f"refused filter={FILTER} ({e})")
-            return self._checked(
-                service_type, plan, read_whole(self.client, path, params, included=included)
-            )
+            rows = read_whole(self.client, path, params, included=included)
+            return self._checked(service_type, plan, _kept(rows, only))
         lists = [k for k in known if isinstance(k, list)]
         if lists and not any(FILTER in k for k in lists):
             self._learn(f"ignored filter={FILTER} (its meta.can_filter does not name it)")
-            return self._checked(service_type, plan, rows)
+            return self._checked(service_type, plan, _kept(rows, only))
         with self._lock:
             if self.filter == "unknown":
                 self.filter = "honoured"
-        return rows
+        return _kept(rows, only)
 
     def _learn(self, why: str) -> None:
         with self._lock:
@@ -112,3 +131,9 @@ class RosterReader:
             )
             return True
         return False
+
+
+def _kept(
+    rows: list[dict[str, Any]], only: Callable[[dict[str, Any]], bool] | None
+) -> list[dict[str, Any]]:
+    return rows if only is None else [r for r in rows if only(r)]

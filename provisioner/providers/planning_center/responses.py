@@ -261,13 +261,14 @@ class Responses(KindHandler[ResponseDecl]):
             if plan in self._plan_dates:
                 names["plan"][plan] = self._plan_dates[plan]
         teams: dict[str, str] = {}
-        rows = self.roster.rows(  # a ghost (deleted, still listed) is not a schedule to answer
+        mine = self.roster.rows(  # a ghost (deleted, still listed) is not a schedule to answer
             st,
             plan,
             {"include": "team"},
             included=lambda res: _keep_name(teams, res, "Team", "name"),
+            only=lambda r: rel_id(r, "person") == str(person),  # only theirs are looked up
         )
-        mine = sorted((r for r in rows if rel_id(r, "person") == str(person)), key=_id_order)
+        mine = sorted(mine, key=_id_order)
         shared = shared_teams((plan, rel_id(r, "team"), _position(attributes(r))) for r in mine)
         out = []
         for row in mine:
