@@ -39,6 +39,10 @@ def test_quick_benchmark_prints_its_figures(
         "## text plan and apply",
         "## one guide of 28 schedules",
         "## start-up:",
+        "## apply of 50 / 200 creates into empty guides at zero latency",
+        "## import guidebook: one guide of 20 schedules",
+        "## plan of 20 creates, one schedule per attendee: 10 -> 100 ids per schedule",
+        "## requests in flight: plan --format json of 5 guides x 50 schedules",
         "## targets",
     ):
         assert section in out

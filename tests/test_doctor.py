@@ -267,3 +267,20 @@ def test_doctor_reads_the_member_routes_past_a_ghost_member(
     assert rows["team-member routes"][0] == "ok", result.stdout
     assert result.exit_code == 0, result.stdout
     assert {r["method"] for r in sb.requests()} == {"GET"}
+
+
+def test_doctor_names_the_kept_id_of_a_merged_person_a_roster_adds(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """The CHANGELOG says a merged person's old id names the kept one "in plan, apply and doctor"; doctor's
+    roster check said only "do not exist ... fix the person ids"."""
+    sb.store.merge_people(keep=120, remove=119)
+    roster = ROSTER.replace("{{person: 111, team: 22}}", "{{person: 119, team: 22}}")
+    result = cli("doctor", str(write("r.yaml", roster.format(plan=5678))))
+    assert result.exit_code == 1
+    said = " ".join(result.stdout.split())
+    assert (
+        "person(s) 119 do not exist in Planning Center Services (or these credentials cannot see them) "
+        "→ fix the person ids (`provisioner plan` names each line); Planning Center merged person 119 "
+        "into person 120, and only the kept id resolves: write `person: 120`"
+    ) in said, result.stdout

@@ -17,7 +17,7 @@ class Gate(FakeProvider):
     """Each read waits until every scope's read has started (or gives up after 10 s)."""
 
     def __init__(self, bounded: bool) -> None:
-        scopes = [Scope("fake", f"s{i}", {}) for i in range(SCOPES)]
+        scopes: list[Scope] = [Scope("fake", f"s{i}", {}) for i in range(SCOPES)]
         super().__init__(scopes, {s.name: {} for s in scopes}, {})
         self.reads_bounded = bounded  # type: ignore[misc]
         self.all_started = threading.Barrier(SCOPES)
@@ -43,3 +43,25 @@ def test_other_providers_read_parallelism_scopes_at_a_time() -> None:
     assert workers._read_threads(provider.scopes([])) == 2
     bounded = Workers({"fake": Gate(bounded=True)}, parallelism=2)
     assert bounded._read_threads(provider.scopes([])) == SCOPES
+
+
+def test_a_later_page_takes_a_free_slot_before_a_first_page() -> None:
+    """A list already begun finishes first; first pages fill the slots it leaves (PageReader's slots)."""
+    from provisioner.providers.guidebook.pages import Slots
+
+    slots, order = Slots(1), list[str]()
+
+    def take(name: str, later: bool) -> None:
+        with slots(later):
+            order.append(name)
+
+    first = threading.Thread(target=take, args=("first page", False))
+    later = threading.Thread(target=take, args=("later page", True))
+    with slots():
+        for thread, waiting in ((first, 1), (later, 2)):
+            thread.start()
+            while len(slots._cond._waiters) < waiting:  # type: ignore[attr-defined]
+                thread.join(0.001)
+    first.join(timeout=10)
+    later.join(timeout=10)
+    assert order == ["later page", "first page"]

@@ -19,6 +19,7 @@ import math
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from provisioner.core.errors import ApiError, NotFoundError
@@ -47,13 +48,13 @@ class PageReader:
             progress  # (pages read, pages now known to follow): Provider.set_page_progress
         )
         self.parallelism = max(1, parallelism)
-        self._slots = threading.BoundedSemaphore(self.parallelism)
+        self._slots = Slots(self.parallelism)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
     def read(self, path: str, params: dict[str, Any]) -> Rows:
         query = {**params, "page_size": PAGE_SIZE, "ordering": "id"}
-        first = self._get(path, query)
+        first = self._get(path, query, later=False)
         rows = self.results(first)
         link = first.get("next")
         if not link:
@@ -135,7 +136,7 @@ class PageReader:
             self._read(1, 0)
             return self.results(page)
 
-        with self._slots:
+        with self._slots():
             yield from self.client.iterate(path, query, items=items, next_url=_next)
 
     def _follow(self, link: str) -> Iterator[dict[str, Any]]:
@@ -145,7 +146,7 @@ class PageReader:
             self._read(1, 0)
             return self.results(page)
 
-        with self._slots:
+        with self._slots():
             yield from self.client.iterate(link, None, items=items, next_url=_next)
 
     def _page(self, path: str, params: dict[str, Any]) -> Any:
@@ -158,8 +159,8 @@ class PageReader:
         if self.progress is not None:
             self.progress(pages, ahead)
 
-    def _get(self, path: str, params: dict[str, Any]) -> Any:
-        with self._slots:
+    def _get(self, path: str, params: dict[str, Any], *, later: bool = True) -> Any:
+        with self._slots(later):
             data = self.client.request("GET", path, params=params).data
         if not isinstance(data, dict):
             self.results(data)  # raises the API error naming what came back instead of a page
@@ -179,6 +180,33 @@ class PageReader:
             if self._pool is not None:
                 self._pool.shutdown(wait=False)
                 self._pool = None
+
+
+class Slots:
+    """At most ``n`` requests in flight across every list. A later page of a list already begun takes a
+    free slot before a first page waiting for one: the lists begun finish first, and the first pages of the
+    others (all requested together: Provider.reads_bounded) fill every slot they leave."""
+
+    def __init__(self, n: int) -> None:
+        self._free, self._later = n, 0  # free slots; later pages waiting for one
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def __call__(self, later: bool = True) -> Iterator[None]:
+        with self._cond:
+            self._later += later
+            try:
+                self._cond.wait_for(lambda: self._free > 0 and (later or not self._later))
+            finally:
+                self._later -= later
+            self._free -= 1
+            self._cond.notify_all()  # a first page may go now that no later page waits
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._free += 1
+                self._cond.notify_all()
 
 
 def _whole(rows: Rows, count: Any) -> bool:

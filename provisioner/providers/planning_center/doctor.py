@@ -193,7 +193,10 @@ def _rosters(
                     "problem",
                     f"person(s) {', '.join(missing)} do not exist "
                     "in Planning Center Services (or these credentials cannot see them)",
-                    "fix the person ids (`provisioner plan` names each line)",
+                    "fix the person ids (`provisioner plan` names each line)"
+                    # a merged profile's old id no longer resolves: name the kept one (the generic
+                    # hint, the same for every other person, once)
+                    + "".join(dict.fromkeys(merged_hint(provider.client, p) for p in missing)),
                 )
             )
         for scope in (s for s in scopes if s.target["service_type"] == st):
