@@ -47,6 +47,7 @@ test-thorough: dev
 
 ## bench-test: the tests marked bench, which make test leaves out: the benchmark scripts' smallest runs
 bench-test: dev
+	$(PIP) --require-hashes -r requirements/bench.txt
 	$(BIN)/pytest -m bench
 
 lint: dev

@@ -248,7 +248,7 @@ def test_secrets_never_appear_in_output_logs_or_plan_files(
 def test_schema_command_prints_json_schema(cli: Cli) -> None:
     result = cli("schema")
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["$schema"].startswith("https://json-schema.org/")
+    assert json.loads(result.stdout)["$schema"] == "http://json-schema.org/draft-07/schema#"
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import main
-from provisioner.core.errors import ValidationError
+from provisioner.core.errors import ConfigError, ValidationError
+from provisioner.files import loader
 from provisioner.files.fields import Ref
-from provisioner.files.loader import load_workspace
+from provisioner.files.loader import load_workspace, schedules_root
 from provisioner.providers.guidebook.models import GuidebookFile
 
 Write = Callable[[str, str], Path]
@@ -337,4 +339,42 @@ def test_missing_default_path_says_where_yaml_is_looked_for(
     assert result.output.startswith(
         "schedules:1:1: no such file or directory: schedules/ is where the YAML is "
         "looked for when no path is given;"
+    )
+
+
+def _repo(at: Path) -> Path:
+    (at / "schedules" / "sub").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(at)], check=True)
+    return at
+
+
+def test_the_schedules_root_is_found_again_after_a_chdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a test that failed now and then: the git top level was cached by the relative path, so `.`
+    asked from a repository's top level answered `schedules` later from inside schedules/sub, where no such
+    directory is; the subset then had no root and pruned what another file declares."""
+    a, b = _repo(tmp_path / "a"), _repo(tmp_path / "b")
+    monkeypatch.chdir(a)
+    assert schedules_root(Path(".")) is None  # the top level is not inside schedules/
+    monkeypatch.chdir(b / "schedules" / "sub")
+    root = schedules_root(Path("."))
+    assert root is not None and root.resolve() == (b / "schedules").resolve()
+
+
+def test_a_git_that_does_not_answer_is_an_error_not_outside_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Taken for "outside git", a slow git gave the wrong root, and the subset pruned."""
+
+    def slow(*args: object, **kwargs: object) -> None:
+        raise subprocess.TimeoutExpired("git", loader.GIT_TIMEOUT)
+
+    (tmp_path / "slow" / "schedules").mkdir(parents=True)
+    monkeypatch.setattr(loader.subprocess, "run", slow)
+    with pytest.raises(ConfigError) as e:
+        schedules_root(tmp_path / "slow" / "schedules")
+    assert str(e.value) == (
+        f"git did not answer within 10 s to find the schedules root of {tmp_path / 'slow' / 'schedules'}: "
+        "pass --root DIR (the directory that holds every schedules file) to name it"
     )

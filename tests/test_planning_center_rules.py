@@ -378,3 +378,27 @@ def test_a_hidden_schedule_lookup_checks_only_that_persons_declined_members_for_
     assert "accepts Dec 6 Band" in result.stdout, result.stdout
     singles = [p for p, _, _ in reads(sb) if p != MEMBERS]
     assert singles == [f"{MEMBERS}/800000004"]  # David's own member only, not Maria's 800000003
+
+
+@pytest.mark.parametrize("route", ["both", "team-members-only"])
+def test_answering_a_hidden_schedule_switches_to_the_plans_path_on_a_route_404(
+    cli: Cli, sb: SandboxServer, write: Write, route: str
+) -> None:
+    """doctor no longer probes write routes: apply switches paths on a route 404 by itself. Measured: the
+    status PATCH that answers a hidden schedule did not, and failed on the HTML 404."""
+    sb.set_readings({"pco.declined": "hidden", "pco.member_path": route})
+    d = write("david.yaml", ACCEPTS.format(person=114))  # David Kim declined 5678 in the seed
+    result = cli("apply", str(d), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "Applied 1, failed 0, skipped 0." in result.stdout
+    person_path = "/services/v2/people/114/plan_people/800000004"
+    assert [
+        (r["method"], r["path"], r["status"]) for r in sb.requests() if r["method"] != "GET"
+    ] == (
+        [("PATCH", person_path, 200)]
+        if route == "both"
+        else [("PATCH", person_path, 404), ("PATCH", f"{MEMBERS}/800000004", 200)]
+    )
+    member = sb.store.team_member(800000004)
+    assert member is not None and member["status"] == "C"
+    assert cli("drift", str(d)).exit_code == 0

@@ -229,7 +229,7 @@ def test_a_registered_service_gets_file_errors_schema_and_help(
     assert "toy" in schema["properties"]["provider"]["enum"]
     assert {
         "if": {"properties": {"provider": {"const": "toy"}}, "required": ["provider"]},
-        "then": {"$ref": "#/$defs/ToyFile"},
+        "then": {"$ref": "#/definitions/ToyFile"},  # draft-07: the plug-in said #/$defs/
     } in schema["allOf"]
     assert "TOY_TOKEN" in run("--help").output
     shelf_file(tmp_path, "provider: toys\n")

@@ -108,7 +108,7 @@ def test_the_documented_plug_in_runs_every_command(shelves: Path) -> None:
     assert "state file" in doctor.output and "1 shelves" in doctor.output
     schema = json.loads(run("schema").output)
     assert "shelves" in schema["properties"]["provider"]["enum"]
-    assert schema["$defs"]["ShelfFile"]["properties"]["items"]["description"] == (
+    assert schema["definitions"]["ShelfFile"]["properties"]["items"]["description"] == (
         "The items; names are unique."
     )
 

@@ -182,22 +182,25 @@ def test_a_plug_in_model_with_a_built_in_class_name_gets_its_own_definitions(
     shadow: ShadowService,
 ) -> None:
     schema = json_schema()
-    jsonschema.Draft202012Validator.check_schema(schema)
-    defs = schema["$defs"]
+    jsonschema.Draft7Validator.check_schema(schema)
+    defs = schema["definitions"]
     rules = {
         rule["if"]["properties"]["provider"]["const"]: rule["then"] for rule in schema["allOf"]
     }
-    assert rules["guidebook"] == {"$ref": "#/$defs/guidebook.GuidebookFile"}
-    assert rules["shadow"] == {"$ref": "#/$defs/shadow.GuidebookFile"}
+    assert rules["guidebook"] == {"$ref": "#/definitions/guidebook.GuidebookFile"}
+    assert rules["shadow"] == {"$ref": "#/definitions/shadow.GuidebookFile"}
     assert defs["guidebook.GuidebookFile"]["properties"]["safety"]["$ref"] == (
-        "#/$defs/guidebook.Safety"
+        "#/definitions/guidebook.Safety"
     )
-    assert defs["shadow.GuidebookFile"]["properties"]["safety"]["$ref"] == "#/$defs/shadow.Safety"
+    assert (
+        defs["shadow.GuidebookFile"]["properties"]["safety"]["$ref"]
+        == "#/definitions/shadow.Safety"
+    )
     assert "GuidebookFile" not in defs and "Safety" not in defs
     assert "RostersFile" in defs  # unclashing names stay plain
     # planning_center's Safety is the built-in one too: its references follow the rename
     assert defs["planning_center.Safety"] == defs["guidebook.Safety"]
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft7Validator(schema)
     guide = {"provider": "guidebook", "guide": 1, "safety": {"max_delete_percent": 50}}
     assert list(validator.iter_errors(guide)) == []
     assert list(validator.iter_errors({**guide, "safety": {"fragile": True}}))

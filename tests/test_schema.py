@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+import subprocess
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -23,13 +27,13 @@ EXAMPLES = sorted((ROOT / "schedules").glob("*.y*ml"))
 
 
 @pytest.fixture(scope="module")
-def validator() -> jsonschema.Draft202012Validator:
+def validator() -> jsonschema.Draft7Validator:
     schema = json.loads(COMMITTED.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
 
 
-def errors(validator: jsonschema.Draft202012Validator, text: str) -> list[str]:
+def errors(validator: jsonschema.Draft7Validator, text: str) -> list[str]:
     data = _as_editors_read(YAML(typ="safe").load(textwrap.dedent(text)))
     return [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)
@@ -73,7 +77,7 @@ def test_schema_command_prints_it(cli: Cli) -> None:
 
 
 def test_fields_carry_descriptions_and_examples() -> None:
-    defs = json_schema()["$defs"]
+    defs = json_schema()["definitions"]
     for model in (
         "GuidebookFile",
         "GuidebookSchedule",
@@ -92,7 +96,7 @@ def test_fields_carry_descriptions_and_examples() -> None:
 
 @pytest.mark.skipif(not EXAMPLES, reason="no example files in schedules/ yet")
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_example_files_validate(validator: jsonschema.Draft202012Validator, path: Path) -> None:
+def test_example_files_validate(validator: jsonschema.Draft7Validator, path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../schema/provisioner.schema.json")
     assert errors(validator, text) == []
@@ -231,7 +235,7 @@ INVALID = {
 
 @pytest.mark.parametrize("name", VALID)
 def test_schema_accepts_what_the_loader_accepts(
-    validator: jsonschema.Draft202012Validator, name: str
+    validator: jsonschema.Draft7Validator, name: str
 ) -> None:
     assert loader_accepts(VALID[name])
     assert errors(validator, VALID[name]) == []
@@ -239,7 +243,7 @@ def test_schema_accepts_what_the_loader_accepts(
 
 @pytest.mark.parametrize("name", INVALID)
 def test_schema_rejects_what_the_loader_rejects(
-    validator: jsonschema.Draft202012Validator, name: str
+    validator: jsonschema.Draft7Validator, name: str
 ) -> None:
     text, hint = INVALID[name]
     assert not loader_accepts(text)
@@ -258,7 +262,7 @@ def test_schema_rejects_what_the_loader_rejects(
     ],
 )
 def test_imported_files_validate(
-    validator: jsonschema.Draft202012Validator, cli: Cli, args: tuple[str, ...]
+    validator: jsonschema.Draft7Validator, cli: Cli, args: tuple[str, ...]
 ) -> None:
     done = cli("import", *args)
     assert done.exit_code == 0, done.stderr
@@ -266,7 +270,7 @@ def test_imported_files_validate(
 
 
 def test_schema_points_editors_at_the_right_kind_of_file(
-    validator: jsonschema.Draft202012Validator,
+    validator: jsonschema.Draft7Validator,
 ) -> None:
     # A rosters file's mistake is reported against the rosters model only, not against all three kinds.
     found = errors(
@@ -286,4 +290,102 @@ def _walk(node: Any) -> list[dict[str, Any]]:
 def test_every_ref_resolves() -> None:
     schema = json_schema()
     refs = {n["$ref"] for n in _walk(schema) if "$ref" in n}
-    assert refs and all(r.removeprefix("#/$defs/") in schema["$defs"] for r in refs)
+    assert refs and all(r.removeprefix("#/definitions/") in schema["definitions"] for r in refs)
+
+
+# Keywords of 2019-09/2020-12 that draft-07 does not know: SchemaStore takes draft-07 schemas, and 2020-12 only
+# on an allow-list; a draft-07 validator would silently ignore these.
+LATER_KEYWORDS = {
+    "$defs",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$recursiveRef",
+    "$vocabulary",
+    "prefixItems",
+    "dependentRequired",
+    "dependentSchemas",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "minContains",
+    "maxContains",
+}
+
+
+def _schema_objects(node: Any, at: str = "#") -> list[tuple[str, dict[str, Any]]]:
+    """Every schema object with its JSON pointer; the keys of ``properties`` and ``definitions`` are names,
+    not keywords, and ``examples`` and ``enum`` hold data."""
+    if isinstance(node, list):
+        return [x for i, v in enumerate(node) for x in _schema_objects(v, f"{at}/{i}")]
+    if not isinstance(node, dict):
+        return []
+    found = [(at, node)]
+    for key, value in node.items():
+        if key in ("properties", "definitions", "patternProperties"):
+            found += [x for n, v in value.items() for x in _schema_objects(v, f"{at}/{key}/{n}")]
+        elif key not in ("examples", "enum", "const", "default"):
+            found += _schema_objects(value, f"{at}/{key}")
+    return found
+
+
+def test_schema_is_draft_07_for_schemastore_with_a_versioned_url() -> None:
+    schema = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    jsonschema.Draft7Validator.check_schema(schema)
+    used = {key for _, obj in _schema_objects(schema) for key in obj}
+    assert not used & LATER_KEYWORDS
+    # what users put in `# yaml-language-server: $schema=`: the release's tag, not a moving branch
+    assert re.fullmatch(
+        r"https://raw\.githubusercontent\.com/schedule-provisioner/provisioner/v\d+\.\d+\.\d+(\.\w+)?/"
+        r"schema/provisioner\.schema\.json",
+        schema["$id"],
+    )
+
+
+def test_schema_passes_ajv_strict_required() -> None:
+    """Ajv's strictRequired (SchemaStore compiles schemas in Ajv's strict mode): every name in ``required``
+    is one of the same object's ``properties``; the committed schema had ``anyOf: [{required: [person]}]``."""
+    schema = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    undeclared = [
+        f"{at}: {name}"
+        for at, obj in _schema_objects(schema)
+        for name in obj.get("required", [])
+        if name not in obj.get("properties", {})
+    ]
+    assert undeclared == []
+
+
+def test_schema_compiles_in_ajv_strict_mode_where_node_has_ajv(tmp_path: Path) -> None:
+    """The same check with Ajv itself, where `node` can load `ajv` (not a dependency: CI skips it; run
+    `npm install ajv` in a directory and point AJV_NODE_PATH at its node_modules to include it)."""
+    node = shutil.which("node")
+    env = {**os.environ, "NODE_PATH": os.environ.get("AJV_NODE_PATH", "")}
+    if (
+        node is None
+        or subprocess.run(
+            [node, "-e", "require('ajv')"], env=env, capture_output=True, check=False
+        ).returncode
+    ):
+        pytest.skip("node with ajv is not installed here")
+    script = (
+        "const Ajv = require('ajv').default;"
+        "const ajv = new Ajv({strict: true, strictRequired: true, strictTypes: true, strictTuples: true,"
+        " logger: {log() {}, warn(m) { throw new Error(m); }, error(m) { throw new Error(m); }}});"
+        "ajv.addFormat('date', true);"
+        "const v = ajv.compile(JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')));"
+        "for (const f of process.argv.slice(2)) {"
+        " if (!v(JSON.parse(require('fs').readFileSync(f, 'utf8')))) throw new Error(f + JSON.stringify(v.errors)); }"
+    )
+    files = []
+    for path in EXAMPLES:
+        out = tmp_path / f"{path.name}.json"
+        out.write_text(json.dumps(_as_editors_read(YAML(typ="safe").load(path.read_text()))))
+        files.append(str(out))
+    done = subprocess.run(
+        [node, "-e", script, str(COMMITTED), *files],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr

@@ -19,7 +19,7 @@ import pydantic
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from provisioner.core.collector import paused
-from provisioner.core.errors import Diagnostic, ValidationError
+from provisioner.core.errors import ConfigError, Diagnostic, ValidationError
 from provisioner.core.records import Loaded, Workspace, position
 from provisioner.files.checks import cross_file_checks
 from provisioner.files.fields import Strict
@@ -182,6 +182,9 @@ def siblings(
     return tuple(out)
 
 
+GIT_TIMEOUT = 10.0  # seconds for `git rev-parse`: a repository on a slow network disk still answers
+
+
 def schedules_root(path: Path, root: str | None = None) -> Path | None:
     """The schedules root ``path`` is a strict part of (None when it is the root, or outside it): ``root``
     when given, else ``schedules/`` at the git top level of ``path`` (outside git: ``schedules/`` here)."""
@@ -194,22 +197,36 @@ def schedules_root(path: Path, root: str | None = None) -> Path | None:
     return base if top in here.parents else None
 
 
-@functools.lru_cache(maxsize=64)
 def _git_schedules(directory: Path) -> Path:
-    """``schedules/`` at the git top level of ``directory`` (relative, as the paths given are shown)."""
+    """``schedules/`` at the git top level of ``directory``, relative to the current directory (as the paths
+    given are shown); outside git, ``schedules/`` here."""
+    top = _git_top(directory.resolve())
+    return Path("schedules") if top is None else Path(os.path.relpath(top / "schedules"))
+
+
+@functools.lru_cache(maxsize=64)
+def _git_top(directory: Path) -> Path | None:
+    """The git top level of an absolute ``directory`` (None outside git, or with no git installed). Cached by
+    the absolute path: a relative one means another directory after a chdir, and a stale answer made a
+    subset prune what another file declares. A git that does not answer is an error, not "outside git":
+    the wrong root would let this run prune."""
     try:
         done = subprocess.run(
             ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
             capture_output=True,
-            timeout=10,
+            timeout=GIT_TIMEOUT,
             check=False,
         )
+    except subprocess.TimeoutExpired as e:
+        raise ConfigError(
+            f"git did not answer within {GIT_TIMEOUT:g} s to find the schedules root of {directory}: "
+            "pass --root DIR (the directory that holds every schedules file) to name it"
+        ) from e
     except (OSError, subprocess.SubprocessError):  # no git here: the directory the command runs in
-        return Path("schedules")
+        return None
     if done.returncode != 0:
-        return Path("schedules")
-    top = Path(done.stdout.decode("utf-8", "replace").strip())
-    return Path(os.path.relpath(top / "schedules"))
+        return None
+    return Path(done.stdout.decode("utf-8", "replace").strip())
 
 
 def _display(path: Path) -> str:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 # Versioned with the release whose tag serves it, so an editor can fetch exactly the schema of the tool in use;
 # files in a repository still point at their committed copy (`# yaml-language-server: $schema=<relative path>`).
+DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_ID = f"https://raw.githubusercontent.com/schedule-provisioner/provisioner/v{__version__}/schema/provisioner.schema.json"
 
 
@@ -24,8 +25,8 @@ def json_schema() -> dict[str, Any]:
     alternative."""
     services = registry.services()
     defs, rules = _definitions(services)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+    schema = {
+        "$schema": DRAFT,
         "$id": SCHEMA_ID,
         "title": "provisioner schedule file",
         "description": "One file under schedules/: "
@@ -42,6 +43,34 @@ def json_schema() -> dict[str, Any]:
         "allOf": [{"if": _provider(s.name), "then": rules[s.name]} for s in services],
         "$defs": defs,
     }
+    return _draft_07(_declare_required(schema))
+
+
+def _draft_07(schema: dict[str, Any]) -> dict[str, Any]:
+    """Draft-07's spelling: ``definitions`` and ``#/definitions/<Name>``. Providers and pydantic speak of
+    ``$defs`` (2020-12), which SchemaStore accepts only on an allow-list; the keywords used are draft-07's."""
+    defs = schema.pop("$defs")
+    moved = {f"#/$defs/{name}": f"#/definitions/{name}" for name in defs}
+    return _retarget({**schema, "definitions": defs}, moved)
+
+
+def _declare_required(node: Any) -> Any:
+    """Every name a schema object requires is also one of its ``properties`` (Ajv's strictRequired, which
+    SchemaStore's checks run): a provider's rule such as ``anyOf: [{required: [person]}, ...]`` gets
+    ``properties: {person: {}}``, which allows anything, so what validates is unchanged. An object closed by
+    ``additionalProperties: false`` is left as it is (pydantic lists its properties anyway)."""
+    if isinstance(node, list):
+        return [_declare_required(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _declare_required(v) for k, v in node.items()}
+    required = out.get("required")
+    if isinstance(required, list) and out.get("additionalProperties") is not False:
+        props = dict(out.get("properties", {}))
+        for name in required:
+            props.setdefault(name, {})
+        out["properties"] = props
+    return out
 
 
 def _definitions(services: list[Service]) -> tuple[dict[str, Any], dict[str, Any]]:

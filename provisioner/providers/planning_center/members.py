@@ -144,6 +144,10 @@ class MemberWriter:
     def delete_member(self, target: Mapping[str, Any], person: str, member: str) -> None:
         self._item("DELETE", target, person, member)
 
+    def patch_member(self, target: Mapping[str, Any], person: str, member: str, body: Any) -> None:
+        """A PATCH of one member by its ids (``target``: service_type and plan), on this run's path."""
+        self._item("PATCH", target, person, member, json=body)
+
     def _item(
         self, method: str, target: Mapping[str, Any], person: str, member: str, json: Any = None
     ) -> None:

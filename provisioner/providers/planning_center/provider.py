@@ -62,6 +62,7 @@ class PlanningCenterProvider(ByKind):
             roster=self.rosters.roster,  # one learning of the not_deleted filter per run
         )
         self.responses.me = self.rosters.me  # who the credentials act as: read once a run
+        self.responses.members = self.rosters.members  # one item path learnt a run
         # One handler per kind of scope (ByKind routes each scope and change to its own).
         self.kinds: dict[str, Rosters | Responses] = {
             "plan": self.rosters,

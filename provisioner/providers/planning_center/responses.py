@@ -40,13 +40,13 @@ from provisioner.providers.planning_center.client import (
     decline_body,
     iterate,
     jsonapi_detail,
-    person_member_path,
     plan_person_body,
     rel_id,
     rel_ids,
 )
 from provisioner.providers.planning_center.ghosts import RosterReader
 from provisioner.providers.planning_center.lists import fold, plan_day, short_day
+from provisioner.providers.planning_center.members import MemberWriter
 from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.models import RESPONSE_WORDS, ResponseDecl
 from provisioner.providers.planning_center.names import shown
@@ -89,6 +89,9 @@ class Responses(KindHandler[ResponseDecl]):
         self.roster = roster or RosterReader(client)
         self.keep_labels = labels.keep
         self.me = Me(client)  # who the credentials act as, read only after a refusal
+        # team-member writes (a hidden schedule's status PATCH): the item path this run uses, shared with
+        # the rosters by the provider, so that a route 404 switches paths once for both
+        self.members = MemberWriter(client)
         self._times: dict[
             str, dict[str, dict[str, dict[str, Any]]]
         ] = {}  # scope -> key -> time id -> attrs
@@ -433,7 +436,11 @@ class Responses(KindHandler[ResponseDecl]):
         try:
             if rid.startswith(VIA_MEMBER):
                 self._answer_member(
-                    person, rid.removeprefix(VIA_MEMBER), want, after.get("decline_reason")
+                    person,
+                    str(change.identity.get("plan")),
+                    rid.removeprefix(VIA_MEMBER),
+                    want,
+                    after.get("decline_reason"),
                 )
                 return
             path = f"{SERVICES}people/{person}/schedules/{rid}/"
@@ -464,13 +471,15 @@ class Responses(KindHandler[ResponseDecl]):
                 url=e.url,
             ) from e
 
-    def _answer_member(self, person: object, member: str, want: str, reason: Any) -> None:
+    def _answer_member(
+        self, person: object, plan: str, member: str, want: str, reason: Any
+    ) -> None:
         attrs: dict[str, Any] = {"status": "C" if want == "accepted" else "D"}
         if want == "declined":
             attrs["decline_reason"] = reason or ""
-        self.client.request(
-            "PATCH", person_member_path(person, member), json=plan_person_body(attrs, rid=member)
-        )
+        # the documented path first; a route 404 there switches to the plan's (as roster writes do)
+        target = {"service_type": self._service_type_of(plan), "plan": plan}
+        self.members.patch_member(target, str(person), member, plan_person_body(attrs, rid=member))
 
 
 def whole_only_problem(
