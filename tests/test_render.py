@@ -174,7 +174,7 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 | action | key | changes | reason | source |
 |---|---|---|---|---|
 | 🗑️ **delete** | Old Team | attendees: **remove** −carol<!-- -->@example.com (8), −9<br>sessions: **remove** −Workshop B (2) | not declared (prune) |  |
-| ✏️ update | Sales Team | attendees: **add** +bob<!-- -->@example.com (7)<br>sessions: **add** +Opening Keynote (13); **remove** −Workshop B (2) | attendees, sessions differ | `schedules/summit.yaml:12` |
+| ✏️ update | Sales Team | attendees: **add** +bob<!-- -->@example.com (7)<br>sessions: **add** +Opening Keynote (13)<br>sessions: **remove** −Workshop B (2) | attendees, sessions differ | `schedules/summit.yaml:12` |
 | ➕ create | New Team | attendees: **add** +carol<!-- -->@example.com (8)<br>sessions: **add** +Lunch (14) | missing in live | `schedules/summit.yaml:30` |
 
 #### planning\_center · person 111

@@ -239,8 +239,9 @@ def _scope_table(
 
 def _row(c: Change, words: Words) -> str:
     changes = "<br>".join(
-        f"{md(words.field_name(c, n))}: {_cell_field(n, d, c.labels)}"
+        f"{md(words.field_name(c, n))}: {part}"
         for n, d in field_diffs(c, words)
+        for part in _cell_field(n, d, c.labels)
     )
     reason = md(shown_reason(c, words))
     return (
@@ -248,12 +249,12 @@ def _row(c: Change, words: Words) -> str:
     )
 
 
-def _cell_field(name: str, diff: dict[str, Any], labels: Labels) -> str:
-    """A field's change in a table cell. A list says in words and signs what it adds and removes
-    (``**add** +Jane (13), +Bob (7); **remove** −Carol (8)``), so the two never depend on colour; each part
-    lists at most ``CELL_ITEMS`` items and counts the rest."""
+def _cell_field(name: str, diff: dict[str, Any], labels: Labels) -> list[str]:
+    """A field's change in a table cell, one line each. A list says in words and signs what it adds and what
+    it removes, on lines of their own (``**add** +Jane (13), +Bob (7)``, ``**remove** −Carol (8)``), so the
+    two never depend on colour; each lists at most ``CELL_ITEMS`` items and counts the rest."""
     if "add" not in diff:
-        return md(describe_field(name, diff, labels))
+        return [md(describe_field(name, diff, labels))]
     table = labels.get(name, {})
     parts = []
     for verb, sign, items in (("add", "+", diff["add"]), ("remove", "−", diff["remove"])):
@@ -261,7 +262,7 @@ def _cell_field(name: str, diff: dict[str, Any], labels: Labels) -> str:
             shown = [md(f"{sign}{label(i, table)}") for i in items[:CELL_ITEMS]]
             more = [f"… {len(items) - CELL_ITEMS:,} more"] if len(items) > CELL_ITEMS else []
             parts.append(f"**{verb}** " + ", ".join(shown + more))
-    return "; ".join(parts) or "(empty)"
+    return parts or ["(empty)"]
 
 
 def _code(text: str | None) -> str:
