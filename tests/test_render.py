@@ -923,3 +923,15 @@ def test_text_folds_a_long_list_to_counts_and_v_lists_every_item(tmp_path: Any) 
     assert "-200 removed (-v lists them)" in short.stdout and "-299" not in short.stdout
     listed = next(line for line in full.stdout.splitlines() if "attendees:" in line)
     assert listed == "      attendees: " + " ".join(f"-{i}" for i in people)
+
+
+def test_text_drift_says_what_re_applying_would_do() -> None:
+    out = io.StringIO()
+    render_words(described(small_plan()), "text", out, title="Drift")
+    assert out.getvalue().endswith(
+        "Drift: re-applying the YAML would create 2, update 2 and delete 2.\n"
+    )
+    assert text(small_plan()).endswith("Plan: 2 to create, 2 to update, 2 to delete.\n")
+    empty = io.StringIO()
+    render_words(Plan(), "text", empty, title="Drift")
+    assert empty.getvalue() == "No changes. Live state matches the YAML.\n"

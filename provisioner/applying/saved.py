@@ -3,7 +3,6 @@ its scopes (stale, pending, or already applied). Plain functions over plain valu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Literal
@@ -14,20 +13,17 @@ from provisioner.core.outcomes import Survey
 from provisioner.core.plan import fingerprint
 from provisioner.core.planshape import checked_plan_json
 from provisioner.core.records import Change, Plan, Record, Scope
-from provisioner.files.io import FileProblem, read_bounded
+from provisioner.files.planfile import plan_content, read_plan_json
 from provisioner.planning.diff import diff_scope
-
-MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan file larger than this is not one we wrote
 
 
 def read_plan_file(path: str) -> Plan:
     """The plan ``plan --out`` wrote to ``path``; StalePlanError for anything else."""
-    try:
-        data = json.loads(read_bounded(path, MAX_PLAN_BYTES))
-    except FileProblem as e:
-        raise StalePlanError(f"cannot read plan file {path}: {e}") from e
-    except (ValueError, RecursionError) as e:
-        raise StalePlanError(f"cannot read plan file {path}: not JSON ({e})") from e
+    data = read_plan_json(
+        path,
+        unreadable=lambda e: f"cannot read plan file {path}: {e}",
+        not_json=lambda e: f"cannot read plan file {path}: not JSON ({e})",
+    )
     saved = load_saved(data, path)
     _known_services(saved)
     return saved
@@ -51,16 +47,12 @@ def _known_services(saved: Plan) -> None:
 
 
 def load_saved(data: Any, path: str = "the plan file") -> Plan:
+    """The saved plan in ``data`` (read from ``path``), checked for shape and fingerprint; StalePlanError, in
+    words, for anything this provisioner did not write or that was edited since."""
     data = checked_plan_json(data, path)
-    try:
+    with plan_content(path):  # what shape_problem does not foresee: still words
         plan = Plan.from_json(data)
         stored = fingerprint(data.get("inputs_digest", ""), list(data.get("changes", [])))
-    except (TypeError, AttributeError, KeyError, ValueError) as e:
-        # what shape_problem does not foresee: still words, with the detail in the debug log
-        raise StalePlanError(
-            f"{path} is not a provisioner plan file (its content is not in the form this "
-            "provisioner writes)"
-        ) from e
     if data.get("fingerprint") != stored:
         raise StalePlanError("plan file was edited after it was written (fingerprint mismatch)")
     return plan

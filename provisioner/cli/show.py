@@ -4,16 +4,13 @@ warnings, causes, which scopes were planned, the title)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
 from provisioner.cli.common import guard, show
 from provisioner.cli.options import FORMAT
-from provisioner.core.errors import StalePlanError
-
-MAX_PLAN_BYTES = 64 * 1024 * 1024  # as apply --plan: a larger file is not one we wrote
+from provisioner.files.planfile import plan_content
 
 
 @click.command("show")
@@ -25,26 +22,19 @@ def show_command(planfile: str, fmt: str) -> None:
     data = _read(planfile)
     from provisioner.render.json import read_saved
 
-    try:
+    with plan_content(planfile):  # what the shape check does not foresee: still words (issue 23)
         plan, title, note = read_saved(data)
-    except (TypeError, AttributeError, KeyError, ValueError) as e:
-        # what the shape check does not foresee: still words (issue 23), the detail in the debug log
-        raise StalePlanError(
-            f"{planfile} is not a provisioner plan file (its content is not in the form this "
-            "provisioner writes)"
-        ) from e
     show(plan, fmt, title=title, note=note)
 
 
 def _read(path: str) -> dict[str, Any]:
     """The plan file's JSON object, or one line saying why it is not a readable plan file."""
     from provisioner.core.planshape import checked_plan_json
-    from provisioner.files.io import FileProblem, read_bounded
+    from provisioner.files.planfile import read_plan_json
 
-    try:
-        data = json.loads(read_bounded(path, MAX_PLAN_BYTES))
-    except FileProblem as e:
-        raise StalePlanError(f"cannot read plan file {path}: {' '.join(str(e).split())}") from e
-    except (ValueError, RecursionError) as e:
-        raise StalePlanError(f"{path} is not a provisioner plan file (not JSON)") from e
+    data = read_plan_json(
+        path,
+        unreadable=lambda e: f"cannot read plan file {path}: {' '.join(str(e).split())}",
+        not_json=lambda e: f"{path} is not a provisioner plan file (not JSON)",
+    )
     return checked_plan_json(data, path)

@@ -41,6 +41,7 @@ def set_verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> Non
 
 
 def configure_logging(meta: dict[str, Any]) -> None:
+    """Send log records to stderr in the CLI's words, at the level -q / -v / -vv in ``meta`` ask for."""
     level = (
         logging.ERROR
         if meta.get("quiet")
@@ -72,26 +73,13 @@ def verbosity_options(command: click.Command) -> click.Command:
     """Give a command -v, -q and --color of its own, so they work after the subcommand too."""
     if not any(p.name == "quiet" for p in command.params):
         command.params += [
-            click.Option(
-                ["-v", "--verbose"],
-                count=True,
-                expose_value=False,
-                callback=set_verbosity,
-                help=VERBOSE_HELP,
-            ),
-            click.Option(
-                ["-q", "--quiet"],
-                is_flag=True,
-                expose_value=False,
-                callback=set_verbosity,
-                help=QUIET_HELP,
-            ),
-            click.Option(
-                ["--color"],
-                type=COLOR_CHOICE,
-                expose_value=False,
-                callback=set_color,
-                help=COLOR_HELP,
-            ),
+            _setting(["-v", "--verbose"], set_verbosity, VERBOSE_HELP, count=True),
+            _setting(["-q", "--quiet"], set_verbosity, QUIET_HELP, is_flag=True),
+            _setting(["--color"], set_color, COLOR_HELP, type=COLOR_CHOICE),
         ]
     return command
+
+
+def _setting(decls: list[str], callback: Any, help_text: str, **kind: Any) -> click.Option:
+    """An option that sets state through its callback and is not passed to the command."""
+    return click.Option(decls, expose_value=False, callback=callback, help=help_text, **kind)

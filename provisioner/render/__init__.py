@@ -35,4 +35,4 @@ def render(
     else:
         from provisioner.render.text import render_text
 
-        render_text(plan, out, color=color, full=full)
+        render_text(plan, out, color=color, full=full, title=title)

@@ -20,6 +20,16 @@ CAUSE_TITLES = {
 CAUSE_TAGS = {"change": "this PR", "drift": "drift"}
 
 
+def drift_summary(plan: Plan) -> str:
+    """A drift report's summary, in what re-applying would do: drift's ``-`` is live having more than the
+    YAML, not a loss."""
+    s = plan.summary
+    return (
+        f"Drift: re-applying the YAML would create {s['create']}, update {s['update']} and delete "
+        f"{s['delete']}."
+    )
+
+
 def cause_counts(plan: Plan) -> str:
     """``2 from this pull request, 1 drift already in live`` when the changes carry causes, else empty."""
     if not any(c.cause for c in plan.changes):

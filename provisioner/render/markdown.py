@@ -31,6 +31,7 @@ from provisioner.render.common import (
     cause_counts,
     count,
     describe_field,
+    drift_summary,
     field_diffs,
     label,
     one_line,
@@ -113,11 +114,7 @@ def _summary(plan: Plan, drift: bool) -> str:
         return f"Drift: no changes, but {plan.left_in_place} in live (see the warnings)."
     if plan.empty:
         return "No drift: live state matches the YAML."
-    s = plan.summary
-    return (
-        f"Drift: re-applying the YAML would create {s['create']}, update {s['update']} and delete "
-        f"{s['delete']}."
-    )
+    return drift_summary(plan)
 
 
 # A drift table lists what re-applying the YAML would do, which is the reverse of what happened in live: a

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from provisioner.core.plan import Change, Plan, Words
+from provisioner.render import common
 from provisioner.render.common import (
     CAUSE_TAGS,
     CAUSE_TITLES,
@@ -18,8 +19,7 @@ from provisioner.render.common import (
     by_scope,
     cause_counts,
     count,
-    describe_field,
-    field_diffs,
+    drift_summary,
     scope_title,
     scope_titles,
     unsafe_scopes,
@@ -40,13 +40,18 @@ def paint(text: str, *styles: str, color: bool) -> str:
     return f"\x1b[{';'.join(_ANSI[s] for s in styles)}m{text}\x1b[0m" if color and styles else text
 
 
-def render_text(plan: Plan, out: TextIO, *, color: bool = False, full: bool = False) -> None:
-    """``full`` (-v): every item of a long list and every impact line, instead of counts."""
-    for line in text_lines(plan, color=color, full=full):
+def render_text(
+    plan: Plan, out: TextIO, *, color: bool = False, full: bool = False, title: str = "Plan"
+) -> None:
+    """``full`` (-v): every item of a long list and every impact line, instead of counts. ``title`` "Drift":
+    the summary says what re-applying the YAML would do."""
+    for line in text_lines(plan, color=color, full=full, title=title):
         out.write(line + "\n")
 
 
-def text_lines(plan: Plan, *, color: bool = False, full: bool = False) -> Iterator[str]:
+def text_lines(
+    plan: Plan, *, color: bool = False, full: bool = False, title: str = "Plan"
+) -> Iterator[str]:
     for cause, part in by_cause(plan):
         if cause is not None:
             yield paint(
@@ -58,7 +63,8 @@ def text_lines(plan: Plan, *, color: bool = False, full: bool = False) -> Iterat
     yield from warning_lines(plan, color=color)
     for violation in plan.violations:
         yield paint(f"UNSAFE: {violation} (apply needs --force)", "bold", "red", color=color)
-    yield paint(plan.summary_line(), "bold", color=color)
+    drift = title == "Drift" and not plan.empty
+    yield paint(drift_summary(plan) if drift else plan.summary_line(), "bold", color=color)
     if cause_counts(plan):
         yield f"Of these: {cause_counts(plan)}."
 
@@ -86,7 +92,7 @@ def change_lines(
         else ""
     )
     yield head + tag + paint(f"  # {shown_reason(change, words)}{where}", "dim", color=color)
-    for name, diff in field_diffs(change, words):
+    for name, diff in common.field_diffs(change, words):
         yield visible(f"      {words.field_name(change, name)}: {_field(name, diff, change, full)}")
 
 
@@ -95,7 +101,7 @@ def _field(name: str, diff: dict[str, Any], change: Change, full: bool) -> str:
     schedule printed its 200 attendees' e-mails on one line), every item with -v."""
     items = len(diff.get("add", ())) + len(diff.get("remove", ()))
     if full or items <= LIST_ITEMS:
-        return describe_field(name, diff, change.labels)
+        return common.describe_field(name, diff, change.labels)
     counts = [f"+{len(diff['add']):,} added"] if diff["add"] else []
     counts += [f"-{len(diff['remove']):,} removed"] if diff["remove"] else []
     return f"{', '.join(counts)} (-v lists them)"

@@ -102,17 +102,15 @@ class Resolver:
         if not isinstance(ref, Ref):
             return ref
         known = self.lists.service_types()
-        rows = [(i, n) for i, n in sorted(known.items())]
-        found = [i for i, n in rows if fold(n) == fold(str(ref.value))]
-        return _one(
+        return _named(
             item,
             ("service_type",),
-            found,
+            ref,
+            sorted(known.items()),
+            "service type",
             diags,
             none=f"no service type is called {shown(ref)}",
-            several=f"{len(found)} service types are called {shown(ref)}",
-            listed=[f"{n} (service type {i})" for i, n in rows if i in found]
-            or _close(str(ref.value), [(n, f"{n} (service type {i})") for i, n in rows]),
+            several=f"service types are called {shown(ref)}",
         )
 
     def _plan(
@@ -148,18 +146,17 @@ class Resolver:
         if not isinstance(ref, Ref):
             return ref
         teams = sorted((int(i), n) for i, n in self.directory.teams(st).items() if i.isdigit())
-        found = [i for i, n in teams if fold(n) == fold(str(ref.value))]
-        return _one(
+        return _named(
             item,
             loc,
-            found,
+            ref,
+            teams,
+            "team",
             diags,
             none=f"{self._owner(st)} has no team called {shown(ref)} (a team of another service type "
             "cannot be used here)",
-            several=f"{len(found)} teams of {self._owner(st)} are called {shown(ref)}",
-            listed=[f"{n} (team {i})" for i, n in teams if i in found]
-            or [f"{n} (team {i})" for i, n in teams],
-            missing="its teams",
+            several=f"teams of {self._owner(st)} are called {shown(ref)}",
+            every_row="its teams",
         )
 
     def _person(
@@ -168,22 +165,52 @@ class Resolver:
         if not isinstance(ref, Ref):
             return ref
         people = sorted((i, nfc(n)) for i, n in self.directory.everyone().items())
-        found = [i for i, n in people if fold(n) == fold(str(ref.value))]
-        return _one(
+        return _named(
             item,
             loc,
-            found,
+            ref,
+            people,
+            "person",
             diags,
             none=f"no person in Planning Center Services is called {shown(ref)} (names are compared "
             "exactly, accents and case included)",
-            several=f"{len(found)} people are called {shown(ref)}: write the person's id",
-            listed=[f"{n} (person {i})" for i, n in people if i in found]
-            or _close(str(ref.value), [(n, f"{n} (person {i})") for i, n in people]),
+            several=f"people are called {shown(ref)}: write the person's id",
         )
 
     def _owner(self, st: int) -> str:
         name = self.lists.known_service_type(st)
         return f"service type {name} ({st})" if name else f"service type {st}"
+
+
+def _named(
+    item: Loaded,
+    loc: Loc,
+    ref: Ref,
+    rows: list[tuple[int, str]],
+    noun: str,
+    diags: list[Diagnostic],
+    *,
+    none: str,
+    several: str,
+    every_row: str | None = None,
+) -> int | None:
+    """The id of the one row (id, name) whose name is ``ref``'s, compared folded; otherwise a diagnostic
+    naming the matches as ``name (noun id)``, else near misses, or every row under the heading
+    ``every_row`` when one is given. ``several`` follows the number of matches."""
+    found = [i for i, n in rows if fold(n) == fold(str(ref.value))]
+    described = [(n, f"{n} ({noun} {i})") for i, n in rows]
+    everyone = [d for _, d in described]
+    return _one(
+        item,
+        loc,
+        found,
+        diags,
+        none=none,
+        several=f"{len(found)} {several}",
+        listed=[d for (i, _), d in zip(rows, everyone, strict=True) if i in found]
+        or (everyone if every_row else _close(str(ref.value), described)),
+        missing=every_row or "did you mean",
+    )
 
 
 def _one(
