@@ -145,20 +145,24 @@ def attendee_id(ref: Any) -> int:
     )  # bob@, carol@: the seed's first attendees, below the range used
 
 
-def free_attendees(rnd: random.Random, scheds: list[dict[str, Any]], n: int) -> list[int]:
-    """``n`` attendees on no declared schedule: Guidebook keeps one schedule per attendee, and validate
-    refuses one attendee declared on two."""
-    used = {attendee_id(a) for s in scheds for a in s["attendees"]}
+def free_attendees(
+    rnd: random.Random, scheds: list[dict[str, Any]], n: int, taken: set[int]
+) -> list[int]:
+    """``n`` attendees on no declared schedule and none of ``taken`` (those on live schedules no file
+    manages): Guidebook keeps one schedule per attendee, and validate refuses one declared on two."""
+    used = taken | {attendee_id(a) for s in scheds for a in s["attendees"]}
     return rnd.sample([k for k in range(9, 100) if k not in used], n)
 
 
-def edit_guidebook(rnd: random.Random, doc: dict[str, Any], n: int) -> list[str]:
-    scheds, done = doc["schedules"], []
-    for _ in range(rnd.randint(1, 3)):
+def edit_guidebook(
+    rnd: random.Random, doc: dict[str, Any], n: int, taken: set[int] | None = None
+) -> list[str]:
+    scheds, done, taken = doc["schedules"], [], taken or set()
+    for i in range(rnd.randint(1, 3)):
         s = rnd.choice(scheds)
         op = rnd.choice(["add_att", "rm_att", "add_sess", "rm_sess", "new", "drop", "rename"])
         if op == "add_att":
-            k = free_attendees(rnd, scheds, 1)[0]
+            k = free_attendees(rnd, scheds, 1, taken)[0]
             s["attendees"].append(
                 rnd.choice(
                     [k, {"email": f"attendee{k:03d}@example.com"}, {"import_id": f"crm-0{k:03d}"}]
@@ -175,8 +179,8 @@ def edit_guidebook(rnd: random.Random, doc: dict[str, Any], n: int) -> list[str]
         elif op == "new":
             scheds.append(
                 {
-                    "name": f"Soak {n}-{len(scheds)}",
-                    "attendees": free_attendees(rnd, scheds, 3),
+                    "name": f"Soak {n}-{i}",  # by edit: a drop then a new one never repeat a name
+                    "attendees": free_attendees(rnd, scheds, 3, taken),
                     "sessions": rnd.sample(range(1, 38), 2),
                 }
             )
@@ -368,7 +372,14 @@ class Soak:
         if readings:
             control(self.sb, "POST", "readings", readings)
         docs = copy.deepcopy(self.examples)
-        edits = edit_guidebook(rnd, docs["summit-2026.yaml"], n) + edit_rosters(
+        declared = {s["name"] for s in docs["summit-2026.yaml"]["schedules"]}
+        taken = {  # attendees of live schedules no file manages (Manual Adjustments): not free either
+            a
+            for s in control(self.sb, "GET", "state")["gb_schedules"]
+            if s["guide"] == 47 and s["name"] not in declared
+            for a in s["attendees"]
+        }
+        edits = edit_guidebook(rnd, docs["summit-2026.yaml"], n, taken) + edit_rosters(
             rnd, docs["sunday-services.yaml"]
         )
         edits += edit_responses(rnd, docs["jane-doe.yaml"])
