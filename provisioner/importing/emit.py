@@ -45,6 +45,9 @@ def emit(doc: Any, yaml: YAML) -> str | None:
     return "".join(writer.out)
 
 
+_BREAKS = frozenset("\r\x85\u2028\u2029")
+
+
 class _Scalars:
     """How ruamel writes one scalar after ``key: `` at a column: asked once per (type, value, column)."""
 
@@ -69,8 +72,10 @@ class _Scalars:
         buf = io.StringIO()
         self.yaml.dump(CommentedMap([(label, value)]), buf)
         text = buf.getvalue()
-        if not text.startswith(label + ":") or text.count("\n") != 1:
-            raise _Unsupported  # wrapped past the width, or a block scalar: ruamel lays it out
+        if not text.startswith(label + ":") or text.count("\n") != 1 or _BREAKS.intersection(text):
+            # wrapped past the width, a block scalar, or a line break YAML knows and str.count does not
+            # (NEL, LS, PS, CR: the continuation's indent depends on the column): ruamel lays it out
+            raise _Unsupported
         return text[len(label) + 1 : -1]
 
 

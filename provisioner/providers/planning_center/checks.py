@@ -43,11 +43,12 @@ def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
             claim(("person", doc.person), item, ("person",), f"responses of person {person}")
             for i, resp in enumerate(doc.responses):
                 claim(
-                    ("response", doc.person, resp.plan, resp.team),
+                    ("response", doc.person, resp.plan, resp.team, resp.position),
                     item,
                     ("responses", i),
                     f"response of person {person} to plan {shown(resp.plan)}"
-                    + (f" team {shown(resp.team)}" if resp.team else ""),
+                    + (f" team {shown(resp.team)}" if resp.team else "")
+                    + (f" as {resp.position}" if resp.position else ""),
                 )
     return _status_conflicts(files)
 
@@ -58,7 +59,7 @@ AGREES = {"C": "accepted", "D": "declined"}  # a roster status that says the sam
 def _status_conflicts(files: Sequence[Loaded]) -> list[Diagnostic]:
     """A roster `status` and a response for the same schedule that disagree would fight: each apply would undo
     the other. Agreeing ones (C with accepted, D with declined, as an import of live state writes) are fine."""
-    statuses: dict[tuple[object, object], list[tuple[object, str, str]]] = {}
+    statuses: dict[tuple[object, object], list[tuple[object, object, str, str]]] = {}
     for item in files:
         if isinstance(item.doc, RostersFile):
             for r, roster in enumerate(item.doc.rosters):
@@ -66,14 +67,18 @@ def _status_conflicts(files: Sequence[Loaded]) -> list[Diagnostic]:
                     if member.status is not None:
                         where = item.where("rosters", r, "team_members", m)
                         statuses.setdefault((member.person, roster.plan), []).append(
-                            (member.team, member.status, where)
+                            (member.team, member.position, member.status, where)
                         )
     diags = []
     for item in files:
         if isinstance(item.doc, ResponsesFile):
             for i, resp in enumerate(item.doc.responses):
-                for team, status, where in statuses.get((item.doc.person, resp.plan), []):
-                    if resp.team in (None, team) and AGREES.get(status) != resp.response:
+                for team, position, status, where in statuses.get((item.doc.person, resp.plan), []):
+                    if (
+                        resp.team in (None, team)
+                        and (resp.position is None or position in (None, resp.position))
+                        and AGREES.get(status) != resp.response
+                    ):
                         diags.append(
                             item.diagnostic(
                                 ("responses", i),

@@ -102,6 +102,8 @@ def _decline_reason(change: Change) -> str | None:
 
 def _response_line(change: Change, ids: dict[str, str], person: str) -> str:
     where = _where(change, ids) or change.key
+    if change.identity.get("position"):  # one of two positions on that team: two schedules
+        where += f" as {change.identity['position']}"
     diff = change.fields.get("response", {})
     reason = _decline_reason(change)
     verb = RESPONSE_VERBS.get(str(diff.get("to") or (change.after or {}).get("response")))

@@ -13,6 +13,7 @@ live lacks are kept and reported, like file-only rosters.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from datetime import date
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -335,7 +336,7 @@ class ResponsesSource:
             if f is not None and f[1] and r.identity.get("team") is not None
         )
         self.days = {int(r.identity["plan"]): f[0] for r, f in mine if f is not None and f[0]}
-        self.answered: dict[tuple[int, int | None], CommentedMap] = {}
+        self.answered: dict[tuple[int, int | None, str | None], CommentedMap] = {}
         self.pending: list[tuple[int, int | None]] = []
         self.teams: dict[int, set[int | None]] = {}
         for key, rec in records.items():
@@ -360,21 +361,27 @@ class ResponsesSource:
             self.pending.append(where)
             return
         plan, team = where
+        # Two positions on one team of the plan are two schedules (DESIGN §2.3): each entry names its own.
+        position = rec.identity.get("position")
         pairs: list[tuple[str, Any, str | None]] = [("plan", *self._plan(plan))]
         if team is not None:
             pairs.append(("team", *self._team(plan, team)))
+        if position:
+            pairs.append(("position", str(position), None))
         pairs.append(("response", response, None))
         declined = rec.values.get("declined_times") or []
         if response == "accepted" and declined:
             pairs.append(("declined_times", self._times(declined), None))
         if (response == "declined" or declined) and rec.values.get("decline_reason"):
             pairs.append(("reason", str(rec.values["decline_reason"]), None))
-        self.answered[where] = _commented(pairs)
+        self.answered[(*where, position or None)] = _commented(pairs)
 
     def _plan(self, plan: int) -> tuple[Any, str | None]:
         day = self.days.get(plan)
         if day is not None and self.by_day.get(day) == plan:
-            return day, f"plan {plan}"
+            # a date object of its own: the writer anchors one object written twice (`plan: *id001`), as it
+            # would for two schedules (teams or positions) on one plan
+            return date.fromordinal(day.toordinal()), f"plan {plan}"
         return plan, self.plan_names.get(str(plan))
 
     def _team(self, plan: int, team: int) -> tuple[Any, str | None]:
@@ -431,15 +438,16 @@ class ResponsesSource:
         plan = read_plan(item.get("plan"), self.by_day.get)
         if plan is None:
             return None
+        position = item.get("position") or None
         if item.get("team") is not None:
             team = item.get("team")
             if _int(team) is not None:
-                return (plan, _int(team))
+                return (plan, _int(team), position)
             name = team.get("name") if isinstance(team, dict) else team
-            return (plan, self.team_ids.get((plan, fold(str(name)))))
+            return (plan, self.team_ids.get((plan, fold(str(name)))), position)
         teams = self.teams.get(plan, set())
         return (
-            (plan, next(iter(teams))) if len(teams) == 1 else (plan, None)
+            (plan, next(iter(teams)), position) if len(teams) == 1 else (plan, None, position)
         )  # `team:` may be left out
 
     def label(self, item: Any) -> str:
@@ -447,7 +455,8 @@ class ResponsesSource:
         text = f"plan {item.get('plan')}" + (
             f" team {item.get('team')}" if item.get("team") is not None else ""
         )
-        return text + (" (pending in live)" if where in self.pending else "")
+        pending = isinstance(where, tuple) and where[:2] in self.pending
+        return text + (" (pending in live)" if pending else "")
 
     def wanted(self, existing: CommentedMap, live_item: CommentedMap) -> bool:
         return True

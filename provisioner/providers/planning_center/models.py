@@ -149,6 +149,12 @@ class ResponseDecl(Strict):
         description="Team id or name (matched against the person's schedules); optional when the person "
         "has one schedule on that plan.",
     )
+    position: Text | None = Field(
+        None,
+        examples=["Vocals"],
+        description="With two positions on one team of the plan (two schedules), the one this response "
+        "answers; absent = every schedule of the person on that plan and team.",
+    )
     response: Literal["accepted", "declined"] = Field(
         description="The answer to the scheduling request."
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -31,7 +31,7 @@ from provisioner.core.errors import (
     ProvisionerError,
 )
 from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
-from provisioner.files.fields import Ref
+from provisioner.files.fields import Ref, nfc
 from provisioner.providers.base import KindHandler
 from provisioner.providers.planning_center.client import (
     SERVICES,
@@ -100,6 +100,8 @@ class Responses(KindHandler[ResponseDecl]):
         self._service_types: list[str] | None = None
         # scope -> schedule key -> (day, team name): what a plan date and a team name match (no extra request)
         self._facts: dict[str, dict[str, Facts]] = {}
+        # scope -> schedule key -> its position (team_position_name): what `position:` matches
+        self._positions: dict[str, dict[str, str | None]] = {}
         # scope -> keys of the schedules that say `can_accept_partial: false` (point 20)
         self._whole_only: dict[str, set[str]] = {}
         self._lock = threading.Lock()
@@ -143,10 +145,16 @@ class Responses(KindHandler[ResponseDecl]):
             "declined_times": {},
         }
         by_key: dict[str, dict[str, dict[str, Any]]] = {}
+        positions: dict[str, str | None] = {}
         whole_only: set[str] = set()
-        for row in sorted(rows, key=_id_order):
-            rec = self._schedule_record(person, row, names)
+        ordered = sorted(rows, key=_id_order)
+        shared = shared_teams(
+            (rel_id(r, "plan"), rel_id(r, "team"), _position(attributes(r))) for r in ordered
+        )
+        for row in ordered:
+            rec = self._schedule_record(person, row, names, shared)
             rec = add_live(records, rec)
+            positions[rec.key] = _position(attributes(row))
             by_key[rec.key] = {t: times[t] for t in rel_ids(row, "times") if t in times}
             facts[rec.key] = schedule_facts(row, rec)
             if attributes(row).get("can_accept_partial") is False:
@@ -170,13 +178,15 @@ class Responses(KindHandler[ResponseDecl]):
         seen = {str(r.identity["plan"]) for r in records.values()}
         ids = {str(d.plan) for d in decls if not isinstance(d.plan, Ref)}
         for plan in sorted(ids - seen, key=int):
-            for rec in self._lookup(person, plan, names):
-                add_live(records, rec)
+            for rec, position in self._lookup(person, plan, names):
+                rec = add_live(records, rec)
+                positions[rec.key] = position
         for table in by_key.values():
             names["declined_times"].update(describe_times(table))
         with self._lock:
             self._times[scope.name] = by_key
             self._facts[scope.name] = facts
+            self._positions[scope.name] = positions
             self._whole_only[scope.name] = whole_only
         self.keep_labels(scope, names)
         return records
@@ -208,7 +218,11 @@ class Responses(KindHandler[ResponseDecl]):
             ) from e
 
     def _schedule_record(
-        self, person: object, row: dict[str, Any], names: dict[str, dict[str, str]]
+        self,
+        person: object,
+        row: dict[str, Any],
+        names: dict[str, dict[str, str]],
+        shared: set[tuple[str, str | None]],
     ) -> Record:
         plan, team, attrs = rel_id(row, "plan"), rel_id(row, "team"), attributes(row)
         if plan is None:
@@ -222,14 +236,26 @@ class Responses(KindHandler[ResponseDecl]):
         ):
             if rid and name:
                 names[kind][rid] = str(name)
-        key, identity = self.keys(plan, team)
+        key, identity = self._key(plan, team, _position(attrs), shared)
         return Record(key, _values(attrs), id=str(row["id"]), identity=identity)
+
+    def _key(
+        self, plan: str, team: str | None, position: str | None, shared: set[tuple[str, str | None]]
+    ) -> tuple[str, dict[str, Any]]:
+        """A schedule's key and identity: (plan, team), and its position when the person holds several on that
+        team of that plan (each is its own schedule, DESIGN §2.3). One position keeps the key it always had."""
+        key, identity = self.keys(plan, team)
+        if (plan, team) in shared and position:
+            return f"{key} / {position}", {**identity, "position": position}
+        return key, identity
 
     def _declined(self, person: object, schedule: str) -> list[int]:
         rows = iterate(self.client, f"people/{person}/schedules/{schedule}/declined_plan_times")
         return sorted(int(r["id"]) for r in rows if str(r.get("id")).isdigit())
 
-    def _lookup(self, person: object, plan: str, names: dict[str, dict[str, str]]) -> list[Record]:
+    def _lookup(
+        self, person: object, plan: str, names: dict[str, dict[str, str]]
+    ) -> list[tuple[Record, str | None]]:
         """The person's PlanPeople on a plan the schedules list did not show (it hides declined ones [3P])."""
         st = self._service_type_of(plan)
         if st is None:
@@ -245,23 +271,25 @@ class Responses(KindHandler[ResponseDecl]):
             included=lambda res: _keep_name(teams, res, "Team", "name"),
             only=lambda r: rel_id(r, "person") == str(person),  # only theirs are looked up
         )
+        mine = sorted(mine, key=_id_order)
+        shared = shared_teams((plan, rel_id(r, "team"), _position(attributes(r))) for r in mine)
         out = []
-        for row in sorted(mine, key=_id_order):
+        for row in mine:
             team = rel_id(row, "team")
             if team and team in teams:
                 names["team"][team] = teams[team]
-            key, identity = self.keys(plan, team)
+            position = _position(attributes(row))
+            key, identity = self._key(plan, team, position, shared)
             log.info(
                 "person %s: plan %s is not in the schedules list; found PlanPerson %s on its roster",
                 person,
                 plan,
                 row.get("id"),
             )
-            out.append(
-                Record(
-                    key, _values(attributes(row)), id=VIA_MEMBER + str(row["id"]), identity=identity
-                )
+            rec = Record(
+                key, _values(attributes(row)), id=VIA_MEMBER + str(row["id"]), identity=identity
             )
+            out.append((rec, position))
         return out
 
     def _service_type_of(self, plan: str) -> str | None:
@@ -309,6 +337,7 @@ class Responses(KindHandler[ResponseDecl]):
         with self._lock:
             times = self._times.get(scope.name, {})
             facts = self._facts.get(scope.name, {})
+            positions = self._positions.get(scope.name, {})
             whole_only = self._whole_only.get(scope.name, set())
         diags: list[Diagnostic] = []
         claimed: dict[str, str] = {}
@@ -320,24 +349,29 @@ class Responses(KindHandler[ResponseDecl]):
                 if _same_plan(decl.plan, plan, facts.get(k))
                 and _same_team(decl.team, team, facts.get(k))
             ]
-            problem = _match_problem(person, decl, found, parsed, facts)
-            if not problem and found[0] in claimed:
-                problem = f"answers the same schedule as the response at {claimed[found[0]]}"
+            problem = _position_problem(person, decl, found, positions)
+            if decl.position is not None:
+                found = [k for k in found if positions.get(k) == decl.position]
+            problem = problem or _match_problem(person, decl, found, parsed, facts)
+            taken = next((k for k in found if k in claimed), None)
+            if not problem and taken is not None:
+                problem = f"answers the same schedule as the response at {claimed[taken]}"
             if problem:
                 diags.append(item.diagnostic(loc, problem))
                 continue
-            key = found[0]
-            claimed[key] = item.where(*loc)
-            if decl.declined_times and key in whole_only:
-                diags.append(whole_only_problem(item, loc, person, decl, facts.get(key)))
-                continue
-            declined = self._declined_ids(item, loc, decl, live[key], times.get(key, {}), diags)
-            out[key] = Record(
-                key,
-                response_values(decl, live[key], declined),
-                source=item.where(*loc),
-                identity=live[key].identity,
-            )
+            # Two positions on one team are two schedules: a response without `position` answers both.
+            for key in found:
+                claimed[key] = item.where(*loc)
+                if decl.declined_times and key in whole_only:
+                    diags.append(whole_only_problem(item, loc, person, decl, facts.get(key)))
+                    continue
+                declined = self._declined_ids(item, loc, decl, live[key], times.get(key, {}), diags)
+                out[key] = Record(
+                    key,
+                    response_values(decl, live[key], declined),
+                    source=item.where(*loc),
+                    identity=live[key].identity,
+                )
         if diags:
             raise PlanError(diags)
         return out
@@ -584,8 +618,8 @@ def _match_problem(
             f"person {person} has no schedule on {where} (a Schedule cannot be created; add them to the roster "
             f"first{looked}){_candidates(parsed, facts) if _readable(decl) else ''}"
         )
-    if len(found) == 1:
-        return None
+    if len(found) == 1 or len({parsed[k] for k in found}) == 1:
+        return None  # one schedule, or several positions on one team: each is answered
     plans = {parsed[k][0] for k in found}
     if len(plans) > 1:  # a date on which two of their plans fall (two services that day)
         return (
@@ -598,6 +632,40 @@ def _match_problem(
         teams = sorted({str(parsed[k][1]) for k in found}, key=lambda t: (len(t), t))
         return f"person {person} has {len(found)} schedules on {where} (teams {', '.join(teams)}): add `team:`"
     return f"person {person} has {len(found)} schedules on {where}; cannot tell which one to answer"
+
+
+def _position_problem(
+    person: int, decl: ResponseDecl, found: list[str], positions: Mapping[str, str | None]
+) -> str | None:
+    """A `position:` the person does not hold on the schedules the plan (and team) match."""
+    if decl.position is None or not found:
+        return None
+    held = sorted({p for k in found if (p := positions.get(k))})
+    if decl.position in held:
+        return None
+    where = f"plan {shown(decl.plan)}" + (
+        f" team {shown(decl.team)}" if decl.team is not None else ""
+    )
+    return (
+        f"person {person} has no schedule as {decl.position} on {where}; their positions there: "
+        f"{', '.join(held) or 'none'}"
+    )
+
+
+def shared_teams(
+    schedules: Iterable[tuple[str | None, str | None, str | None]],
+) -> set[tuple[str, str | None]]:
+    """The (plan, team) pairs a person holds with more than one position: two schedules there."""
+    held: dict[tuple[str, str | None], set[str | None]] = {}
+    for plan, team, position in schedules:
+        if plan is not None:
+            held.setdefault((plan, team), set()).add(position)
+    return {pair for pair, positions in held.items() if len(positions) > 1}
+
+
+def _position(attrs: Mapping[str, Any]) -> str | None:
+    value = attrs.get("team_position_name")
+    return nfc(value) if isinstance(value, str) and value else None
 
 
 def _readable(decl: ResponseDecl) -> bool:
