@@ -87,6 +87,10 @@ class HttpClient:
         self._local = threading.local()
         self._stats_lock = threading.Lock()
         self._failures = 0  # connection failures in a row (the circuit breaker), under _stats_lock
+        # Until when (clock.monotonic()) a write whose answer was lost may still be carried out by the server
+        # (a PATCH resent after a timeout can land after a later write to the same object and undo it):
+        # the check after apply waits for it before it looks (issue 23). Under _stats_lock.
+        self._unsettled_until = 0.0
 
     def url(self, path: str) -> str:
         return (
@@ -114,6 +118,8 @@ class HttpClient:
             try:
                 return self._attempt(method, url, params, json, safe, form)
             except (RateLimitedError, ServerError, TransportError) as e:
+                if method in ("PATCH", "PUT") and getattr(e, "reached", False):
+                    self._unsettled()  # creates (POST) have their own window: the adoption's
                 last = attempt + 1 >= self.retry.attempts
                 if isinstance(e, AmbiguousWriteError | HostDownError) or last:
                     raise
@@ -123,6 +129,20 @@ class HttpClient:
                 log.warning("%s; retry %d in %.1fs", e, attempt + 1, wait)
                 self.clock.sleep(wait)
         raise AssertionError("unreachable")
+
+    def _unsettled(self) -> None:
+        """A write's answer was lost: the server may carry it out within 3× the read timeout (contract §3)."""
+        with self._stats_lock:
+            self._unsettled_until = max(
+                self._unsettled_until, self.clock.monotonic() + 3 * self.timeout[1]
+            )
+
+    @property
+    def unsettled_until(self) -> float:
+        """See ``_unsettled_until``; 0 once the host stopped answering (the circuit breaker is open): there
+        is nothing to wait for that could be read back, and the run already ends with exit 1."""
+        with self._stats_lock:
+            return 0.0 if self._failures >= BREAKER else self._unsettled_until
 
     def iterate(
         self,
@@ -266,6 +286,7 @@ class HttpClient:
             )
         error = kind(f"{self.service}: {method} {_path(url)} {said}", method=method, url=url)
         error.timed_out = isinstance(e, requests.ReadTimeout)
+        error.reached = not unsent  # sent, perhaps carried out: its answer is what was lost
         return error
 
     def _status_error(
