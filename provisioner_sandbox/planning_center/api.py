@@ -40,26 +40,13 @@ from .common import (
 from .plan_times import PlanTimeHandlers
 from .rate_window import RateWindows
 from .readings import (
-    MEMBER_PATH,
     MEMBER_WRITES,
     ORG_TIME_ZONE,
-    READ_OTHERS,
     RESPOND_OTHERS,
     SORT_DATE,
 )
+from .routing import Handler, documented, html_404, own_only, undocumented
 from .store import PlanningCenterStore
-
-# Rails answers unrouted paths (and any PUT) with its HTML error page, not JSON. [R] test_put.yaml
-HTML_404 = (
-    b"<!DOCTYPE html>\n<html>\n<head>\n  <title>The page you were looking for doesn't exist (404)</title>\n"
-    b"</head>\n<body>\n  <h1>The page you were looking for doesn't exist.</h1>\n</body>\n</html>\n"
-)
-Handler = Callable[[Request, tuple[int, ...]], Response]
-
-
-def html_404() -> Response:
-    """Rails' HTML 404 page, as Planning Center answers an unrouted path."""
-    return Response(404, HTML_404, "text/html; charset=utf-8")
 
 
 class PcoApi:
@@ -104,21 +91,21 @@ class PcoApi:
                 plan + r"/team_members/(\d+)",
                 {
                     "GET": m.get_plan_member,
-                    "PATCH": self._undocumented(m.patch_plan_member),
-                    "DELETE": self._undocumented(m.delete_plan_member),
+                    "PATCH": undocumented(readings, m.patch_plan_member),
+                    "DELETE": undocumented(readings, m.delete_plan_member),
                 },
             ),
             (r"/services/v2/people", {"GET": self.list_people}),
             (person, {"GET": self.get_person}),
             (r"/people/v2/me", {"GET": self.get_me}),
             (r"/people/v2/person_mergers", {"GET": self.list_person_mergers}),
-            (person + "/plan_people", {"GET": self._own_only(m.list_person_members)}),
+            (person + "/plan_people", {"GET": own_only(readings, m.list_person_members)}),
             (
                 person + r"/plan_people/(\d+)",
                 {
                     "GET": m.get_person_member,
-                    "PATCH": self._documented(m.patch_person_member),
-                    "DELETE": self._documented(m.delete_person_member),
+                    "PATCH": documented(readings, m.patch_person_member),
+                    "DELETE": documented(readings, m.delete_person_member),
                 },
             ),
             (person + r"/plan_people/(\d+)/plan_times", {"GET": m.person_member_times}),
@@ -126,7 +113,7 @@ class PcoApi:
                 person + r"/plan_people/(\d+)/declined_plan_times",
                 {"GET": m.person_member_declined_times},
             ),
-            (person + "/schedules", {"GET": self._own_only(s.list_schedules)}),
+            (person + "/schedules", {"GET": own_only(readings, s.list_schedules)}),
             (person + "/blockouts", {"GET": b.list_blockouts}),
             (person + r"/blockouts/(\d+)", {"GET": b.get_blockout}),
             (schedule, {"GET": s.get_schedule}),
@@ -136,39 +123,6 @@ class PcoApi:
             (schedule + "/decline", {"POST": s.decline}),
         ]
         self.routes = [(re.compile(p + "/?$"), h) for p, h in specs]
-
-    def _own_only(self, handler: Handler) -> Handler:
-        """pco.read_others=forbidden: another person's lists answer 403 [ISSUE#336]."""
-
-        def wrapped(req: Request, ids: tuple[int, ...]) -> Response:
-            if self.readings.get(READ_OTHERS.name) == "forbidden" and ids[0] != PCO_PERSON:
-                raise PcoError(
-                    403,
-                    [{"status": "403", "title": "Forbidden", "detail": "Forbidden"}],
-                )
-            return handler(req, ids)
-
-        return wrapped
-
-    def _documented(self, handler: Handler) -> Handler:
-        """The documented item path; under pco.member_path=team-members-only it is a Rails HTML 404 instead."""
-
-        def routed(req: Request, ids: tuple[int, ...]) -> Response:
-            if self.readings.get(MEMBER_PATH.name) == "team-members-only":
-                return html_404()
-            return handler(req, ids)
-
-        return routed
-
-    def _undocumented(self, handler: Handler) -> Handler:
-        """A route the docs do not list: under pco.member_path=documented-only it does not exist (Rails HTML 404)."""
-
-        def routed(req: Request, ids: tuple[int, ...]) -> Response:
-            if self.readings.get(MEMBER_PATH.name) == "documented-only":
-                return html_404()
-            return handler(req, ids)
-
-        return routed
 
     # ---- pipeline ------------------------------------------------------------------------------
 
