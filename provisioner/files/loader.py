@@ -287,6 +287,7 @@ def _decode(name: str, raw: bytes, diags: list[Diagnostic]) -> str | None:
 
 
 def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any], Pos] | None:
+    """The file's mapping and its positions; a YAML that cannot be parsed is one located diagnostic."""
     problems: list[ShapeError] = []
     try:
         docs = parse(text, max_nodes=MAX_NODES, max_depth=MAX_DEPTH, problems=problems)
@@ -304,6 +305,14 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
             Diagnostic(name, 1, 1, f"cannot parse YAML: {type(e).__name__}: {str(e)[:200]}")
         )
         return None
+    return _one_mapping(name, docs, problems, diags)
+
+
+def _one_mapping(
+    name: str, docs: list[tuple[Any, Pos]], problems: list[ShapeError], diags: list[Diagnostic]
+) -> tuple[dict[str, Any], Pos] | None:
+    """The file's one document, when it is a mapping; a second document, an empty file or anything but a
+    mapping is a diagnostic. The parser's non-fatal problems go to ``diags`` too."""
     if len(docs) > 1:
         second = docs[1][1]
         diags.append(

@@ -11,10 +11,11 @@ from provisioner.core.clock import SYSTEM, Clock
 from provisioner.core.errors import ApiError, ConfigError, Diagnostic, PlanError
 from provisioner.core.records import Change, Declared, Loaded, Record, Scope, add_live
 from provisioner.files.fields import nfc
-from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
+from provisioner.providers.base import Finding, Provider, Written, delete_once
 from provisioner.providers.guidebook import moves
 from provisioner.providers.guidebook.budget import DAILY_BUDGET, budget_from_env, request_estimate
 from provisioner.providers.guidebook.checks import resolved_twice
+from provisioner.providers.guidebook.creates import SCHEDULES, create_schedule
 from provisioner.providers.guidebook.models import GuidebookSchedule
 from provisioner.providers.guidebook.pages import PAGE_SIZE, PageReader
 from provisioner.providers.guidebook.publish import (
@@ -32,15 +33,12 @@ from provisioner.providers.guidebook.refs import (
 )
 from provisioner.providers.guidebook.scopes import guide_scopes, publish_mode
 from provisioner.providers.guidebook.writes import Writer, drf_detail
-from provisioner.providers.writes import adopted
 from provisioner.transport.credentials import credential, var
 from provisioner.transport.endpoints import check_base_url, timeout_from_env
 from provisioner.transport.http import HttpClient, RetryPolicy
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"
-SCHEDULES = "personalized-schedules/"
-CREATE_TRIES = 3
 
 
 class GuidebookProvider(Provider):
@@ -201,16 +199,7 @@ class GuidebookProvider(Provider):
             ):
                 if refs is not None:  # left out = not managed: the live value stays
                     values[field] = resolve_refs(item, (*loc, field), refs, found, index, diags)
-            missing = [f for f in ("attendees", "sessions") if f not in values]
-            if missing and schedule.name not in live:
-                diags.append(
-                    item.diagnostic(
-                        loc,
-                        f"schedule {schedule.name!r} does not exist yet, and creating it "
-                        f"needs both attendees and sessions: add {' and '.join(missing)} "
-                        "(`[]` for none)",
-                    )
-                )
+            diags += _creatable(item, loc, schedule.name, values, live)
             out[schedule.name] = Record(
                 schedule.name, values, source=item.where(*loc), identity={"name": schedule.name}
             )
@@ -260,7 +249,7 @@ class GuidebookProvider(Provider):
     def apply(self, change: Change) -> Written | None:
         """A create (adopting after an ambiguous failure), a PATCH of the changed fields, or a DELETE."""
         if change.action == "create":
-            return self._create(change)
+            return create_schedule(self.writer, self.client, change, self.read, self.name)
         if change.action == "update":
             body = {name: change.after[name] for name in change.fields} if change.after else {}
             self.writer.send(
@@ -268,44 +257,6 @@ class GuidebookProvider(Provider):
             )
             return None
         return delete_once(self.client, f"{SCHEDULES}{change.live_id}/")
-
-    def _create(self, change: Change) -> Written:
-        assert change.after is not None
-        body = {"guide": change.target["guide"], "name": change.key, **change.after}
-
-        send = self.writer.sender("POST", SCHEDULES, body, what=f"schedule {change.key!r}")
-
-        def post() -> Any:
-            data = send().data
-            return data.get("id") if isinstance(data, dict) else None
-
-        return create_adopting(
-            post,
-            lambda: self._adopt(change),
-            retry=self.client.retry,
-            timeout=self.client.timeout[1],
-            tries=CREATE_TRIES,
-            clock=self.client.clock,
-        )
-
-    def _adopt(self, change: Change) -> Any:
-        """After an ambiguous POST: if the server did create the schedule, finish it instead of duplicating."""
-        scope: Scope[GuidebookSchedule] = Scope(
-            self.name, change.scope, {"guide": change.target["guide"]}
-        )
-        live = adopted(change, self.read(scope).get(change.key))
-        if live is None:
-            return None
-        stale = {
-            k: v
-            for k, v in (change.after or {}).items()
-            if sorted(live.values.get(k, [])) != sorted(v)
-        }
-        if stale:
-            self.writer.send(
-                "PATCH", f"{SCHEDULES}{live.id}/", stale, what=f"schedule {change.key!r}"
-            )
-        return live.id
 
     def doctor(self, scopes: Sequence[Scope]) -> list[Finding]:
         from provisioner.providers.guidebook.doctor import doctor
@@ -377,6 +328,27 @@ class GuidebookProvider(Provider):
             attendees,
             self.publish_interval,
         )
+
+
+def _creatable(
+    item: Loaded,
+    loc: Sequence[str | int],
+    name: str,
+    values: dict[str, Any],
+    live: dict[str, Record],
+) -> list[Diagnostic]:
+    """A schedule that does not exist yet needs both lists to be created: the one left out, in words."""
+    missing = [f for f in ("attendees", "sessions") if f not in values]
+    if not missing or name in live:
+        return []
+    return [
+        item.diagnostic(
+            loc,
+            f"schedule {name!r} does not exist yet, and creating it "
+            f"needs both attendees and sessions: add {' and '.join(missing)} "
+            "(`[]` for none)",
+        )
+    ]
 
 
 def _results(page: Any) -> list[dict[str, Any]]:
