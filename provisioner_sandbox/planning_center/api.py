@@ -40,6 +40,7 @@ from .common import (
 )
 from .plan_times import PlanTimeHandlers
 from .readings import (
+    BLOCKOUT_TIMES,
     MEMBER_PATH,
     MEMBER_WRITES,
     ORG_TIME_ZONE,
@@ -261,6 +262,7 @@ class PcoApi:
 
     def handle(self, req: Request) -> Response:
         req.extras["sort_date"] = self.readings.get(SORT_DATE.name)
+        req.extras["blockout_times"] = self.readings.get(BLOCKOUT_TIMES.name)
         for pattern, handlers in self.routes:
             match = pattern.match(req.path)
             if match and req.method in handlers:
