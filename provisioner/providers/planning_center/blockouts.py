@@ -131,7 +131,7 @@ def readings(starts_at: Any, ends_at: Any, zone: tzinfo) -> list[Span]:
     ``Z`` (how Planning Center writes every time, wall-clock ones too: ISSUE#987) leaves both open; another
     offset means an instant, none a wall-clock time. Of two, the one starting at midnight in ``zone`` wins
     when only one does: an all-day blockout starts at midnight where the person is."""
-    spans = []
+    spans: list[Span] = []
     for reading in _forms(starts_at):
         start = _read(starts_at, reading, zone)
         if start is None:
