@@ -133,6 +133,7 @@ def seed(db: Database) -> None:
 
 
 def blockout_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    """A blockout row as the API shows it."""
     attrs = {
         "description": r["description"] or r["reason"],
         "group_identifier": f"g{r['id']}",
@@ -162,12 +163,15 @@ def served(req: Request, stored: str) -> str:
 
 
 class BlockoutHandlers:
+    """A person's blockouts: the list (``future``/``past`` filters) and one blockout."""
+
     def __init__(self, store: Any) -> None:
         self.store = (
             store  # the whole sandbox store: its filter_now() is the `future`/`past` filters' today
         )
 
     def list_blockouts(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """The person's blockouts; ``future`` keeps those that end later or still repeat after today."""
         person = ids[0]
         require_person(self.store, person)
         where, params = "person = ?", [person]

@@ -24,6 +24,7 @@ class PcoError(Exception):
 
 
 def not_found() -> PcoError:
+    """Planning Center's JSON:API 404."""
     return PcoError(
         404,
         [
@@ -155,6 +156,7 @@ def collection(
 def service_type_json(
     req: Request, r: dict[str, Any], permissions: str = "Administrator"
 ) -> dict[str, Any]:
+    """A service type row as the API shows it, with the credentials' ``permissions``."""
     attrs = {
         "name": r["name"],
         "sequence": 0,
@@ -198,6 +200,7 @@ def organization_json(req: Request, time_zone: bool) -> dict[str, Any]:
 
 
 def plan_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    """A plan row as the API shows it (its sort date as the current reading serves it)."""
     attrs = {
         "title": r["title"],
         "series_title": r["series_title"],
@@ -220,6 +223,7 @@ def plan_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def team_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    """A team row as the API shows it."""
     attrs = {
         "name": r["name"],
         "schedule_to": "plan",
@@ -242,6 +246,7 @@ def team_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def position_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    """A team position row as the API shows it."""
     attrs = {
         "name": r["name"],
         "sequence": r["id"],
@@ -260,6 +265,7 @@ def position_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def person_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    """A person row as the API shows it."""
     attrs = {
         "first_name": r["first_name"],
         "last_name": r["last_name"],
