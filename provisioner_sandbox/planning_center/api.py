@@ -40,6 +40,7 @@ from .common import (
 from .plan_times import PlanTimeHandlers
 from .rate_window import RateWindows
 from .readings import (
+    BLOCKOUT_TIMES,
     MEMBER_WRITES,
     ORG_TIME_ZONE,
     RESPOND_OTHERS,
@@ -209,6 +210,7 @@ class PcoApi:
         """Route ``req`` to its handler inside one store transaction; PcoError as a JSON:API error body, an
         unrouted path (or method) as Rails' HTML 404."""
         req.extras["sort_date"] = self.readings.get(SORT_DATE.name)
+        req.extras["blockout_times"] = self.readings.get(BLOCKOUT_TIMES.name)
         for pattern, handlers in self.routes:
             match = pattern.match(req.path)
             if match and req.method in handlers:

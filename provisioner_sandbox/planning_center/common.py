@@ -175,7 +175,12 @@ def service_type_json(
 def served_sort_date(req: Request, stored: str | None) -> str | None:
     """A sort_date as served: stored in UTC; under pco.sort_date=local, the organization's wall-clock time with
     a Z suffix (the handler puts the reading in ``req.extras``)."""
-    if not stored or req.extras.get("sort_date") != "local":
+    return wall_clock(stored) if req.extras.get("sort_date") == "local" else stored
+
+
+def wall_clock(stored: str | None) -> str | None:
+    """A time stored in UTC as the organization's wall-clock time with a Z suffix (a ``local`` reading)."""
+    if not stored:
         return stored
     instant = datetime.fromisoformat(stored.replace("Z", "+00:00"))
     return instant.astimezone(ZoneInfo(ORG_TIME_ZONE)).strftime("%Y-%m-%dT%H:%M:%SZ")
