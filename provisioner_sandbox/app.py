@@ -9,6 +9,7 @@ import copy
 import math
 import re
 import threading
+import time
 from typing import Any, Protocol, TypedDict
 
 from .faults import FaultRule, Faults
@@ -57,7 +58,8 @@ class SandboxApp:
         self.stopping = threading.Event()  # wakes injected sleeps when the server stops
         self._log_lock = threading.Lock()
         self._log: list[RequestRecord] = []
-        self._late: set[threading.Thread] = set()  # commit_later requests still to be carried out
+        # commit_later requests still to be carried out, each with the event that makes it land at once
+        self._late: dict[threading.Thread, threading.Event] = {}
 
     # ---- request log ---------------------------------------------------------------------------
 
@@ -138,20 +140,35 @@ class SandboxApp:
     def _later(self, delay: float, api: Api, req: Request, entry: RequestRecord) -> None:
         """Carry the request out `delay` seconds from now, on its own thread (the client is already gone)."""
 
+        hurry = threading.Event()  # set by land_late(): carry it out now, not `delay` from now
+
         def run() -> None:
             try:
-                if not self.stopping.wait(
-                    delay
-                ):  # a stopping server drops it: the store is closing
+                deadline = time.monotonic() + delay
+                while not (hurry.is_set() or self.stopping.is_set()):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    hurry.wait(min(left, 0.05))  # a stopping server wakes it within 50 ms
+                if not self.stopping.is_set():  # a stopping server drops it: the store is closing
                     self._set_status(entry, self._answer(api, req, None).status)
             finally:
                 with self._log_lock:
-                    self._late.discard(thread)
+                    self._late.pop(thread, None)
 
         thread = threading.Thread(target=run, name="sandbox-commit-later", daemon=True)
         with self._log_lock:
-            self._late.add(thread)
+            self._late[thread] = hurry
         thread.start()
+
+    def land_late(self) -> None:
+        """Carry out every pending commit_later request now, and wait until they are done (a test decides
+        exactly when a late commit lands, on its fake clock)."""
+        with self._log_lock:
+            pending = dict(self._late)
+        for thread, hurry in pending.items():
+            hurry.set()
+            thread.join()
 
     def pending_late(self) -> int:
         """commit_later requests not carried out yet (tests wait for 0 instead of sleeping)."""

@@ -324,6 +324,10 @@ class SandboxServer:
         while self.app.pending_late() and time.monotonic() < deadline:
             time.sleep(0.01)
 
+    def land_late_commits(self) -> None:
+        """Carry out every pending commit_later request now (a test picks the moment, on its fake clock)."""
+        self.app.land_late()
+
     def readings(self) -> dict[str, str]:
         """The current value of every reading."""
         return self.app.readings.as_dict()

@@ -268,3 +268,57 @@ def test_a_server_that_goes_away_stops_the_apply_within_a_minute(
     ) in result.stdout
     assert "Applied 0, failed 1, skipped 5." in result.stdout
     assert clock.slept < 60
+
+
+# -- found by the soak: a resent PATCH that lands after the run's later PATCH of the same object -----------
+
+
+def test_a_lost_patch_that_lands_after_a_later_patch_is_waited_for_not_exit_0(
+    cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """benchmarks/soak.py (seed 5, round 8): moving carol (8) from VIP Speakers to Sales Team and bob (6) from
+    Sales Team to a new schedule writes Sales Team twice (first without bob, then with carol: one schedule
+    per attendee). The first
+    PATCH's answer was lost and it was sent again; the lost one landed after the second PATCH and undid
+    it, after the check had looked: exit 0, and the next plan adds carol again. The check after apply now
+    waits out a lost write's window (3× the timeout) before it looks."""
+    monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
+    rows = {s["name"]: s for s in sb.store.guidebook_schedules(47)}
+    sales, vip = rows["Sales Team"], rows["VIP Speakers"]
+    assert 8 in vip["attendees"] and 6 in sales["attendees"]
+    d = write(
+        "s.yaml",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
+        f"  - {{name: Sales Team, attendees: {sorted({*sales['attendees'], 8} - {6})}, "
+        f"sessions: {sales['sessions']}}}\n"
+        f"  - {{name: VIP Speakers, attendees: {sorted(set(vip['attendees']) - {8})}, "
+        f"sessions: {vip['sessions']}}}\n"
+        "  - {name: Workshop Track, attendees: [6], sessions: [14]}\n",
+    )
+    sb.add_fault(method="PATCH", path=f"{GB}{sales['id']}/$", mode="commit_later", delay=60)
+    clock.call_at(
+        3.0, sb.land_late_commits
+    )  # inside the lost PATCH's window (4.5 s), after the writes
+    try:
+        result = cli("apply", str(d), "--auto-approve")
+    finally:
+        sb.land_late_commits()
+    patches = [
+        r["body"]["attendees"] for r in requests(sb, "PATCH") if str(sales["id"]) in r["path"]
+    ]
+    assert (
+        8 not in patches[0] and 8 in patches[-1]
+    )  # the lost first PATCH, then the one adding carol
+    assert (
+        8
+        not in next(s for s in sb.store.guidebook_schedules(47) if s["id"] == sales["id"])[
+            "attendees"
+        ]
+    )  # the lost one landed last
+    assert result.exit_code == 1, result.output
+    assert (
+        "the server accepted the update but it did not take effect: attendees still differs"
+        in result.stdout
+    )
+    again = cli("apply", str(d), "--auto-approve")
+    assert again.exit_code == 0, again.output

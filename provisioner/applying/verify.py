@@ -59,7 +59,9 @@ class _Verifier:
             report.unconverged += self._check_effect(scope, run, live, mine)
 
     def _settle(self, report: ApplyReport) -> None:
-        """A create whose POST went unanswered may still commit: wait out its window before looking for it."""
+        """A create whose POST went unanswered may still commit: wait out its window before looking for it.
+        So may any write sent again after its answer was lost (a PATCH that lands after the run's later
+        PATCH of the same object undoes it): its window too (issue 23: no exit 0 over that)."""
         until = [
             o.written.settle_until
             for o in report.outcomes
@@ -68,6 +70,7 @@ class _Verifier:
             and o.written.settle_until
             and o.written.unanswered
         ]
+        until += [t for p in self.workers.providers.values() if (t := p.unsettled_until()) > 0]
         left = max(until) - self.workers.clock.monotonic() if until else 0.0
         if left > 0:  # a POST that timed out was already waited for longer while it was adopted
             self.workers.clock.sleep(left)

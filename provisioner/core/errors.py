@@ -97,6 +97,7 @@ class TransportError(ApiError):
     """No usable answer at all: connection refused or dropped, timeout."""
 
     timed_out: bool = False  # the request may still be running on the server
+    reached: bool = False  # it was sent (not refused): the server may have carried it out
 
 
 class HostDownError(TransportError):

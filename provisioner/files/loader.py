@@ -1,31 +1,31 @@
-"""Read YAML files into validated models, keeping file:line:col for every error and every item."""
+"""Read YAML files into validated models, keeping file:line:col for every error and every item.
+
+This module finds the files (paths, directories, the git root's ``schedules/``), reads, decodes and parses
+them; yamlerrors.py words a syntax error, validation.py checks a parsed document against its service's model,
+checks.py runs the cross-file checks."""
 
 from __future__ import annotations
 
-import copy
-import difflib
 import functools
 import gc
 import hashlib
 import logging
 import os
 import subprocess
-from array import array
-from collections.abc import Iterable, MutableSequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pydantic
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from provisioner.core.collector import paused
 from provisioner.core.errors import ConfigError, Diagnostic, ValidationError
-from provisioner.core.records import Loaded, Workspace, position
+from provisioner.core.records import Loaded, Workspace
 from provisioner.files.checks import cross_file_checks
-from provisioner.files.fields import Strict
 from provisioner.files.io import MAX_YAML_BYTES, STDIO, FileProblem, read_bounded
+from provisioner.files.validation import validate_document
+from provisioner.files.yamlerrors import syntax_error
 from provisioner.files.yamlnodes import Pos, ShapeError, parse
-from provisioner.providers import registry
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def load_bytes(
     parsed = _parse(name, text, diags)
     if parsed is None:
         return None
-    return _validate(name, *parsed, diags, partial)
+    return validate_document(name, *parsed, diags, partial)
 
 
 def _decode(name: str, raw: bytes, diags: list[Diagnostic]) -> str | None:
@@ -294,7 +294,7 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
         diags.append(Diagnostic(name, e.line, e.col, str(e)))
         return None
     except MarkedYAMLError as e:
-        diags.append(_syntax_error(name, text, e))
+        diags.append(syntax_error(name, text, e))
         return None
     except RecursionError:
         diags.append(Diagnostic(name, 1, 1, f"nested deeper than {MAX_DEPTH} levels"))
@@ -337,201 +337,3 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
         )
         return None
     return data, pos
-
-
-def _syntax_error(name: str, text: str, e: MarkedYAMLError) -> Diagnostic:
-    """Where the mistake is: a quote or bracket left open is reported where it opened (the parser only notices
-    at the end of the file), anything else where the parser stopped."""
-    mark, message = e.problem_mark or e.context_mark, _yaml_message(e)
-    at_end = e.problem_mark is not None and getattr(e.problem_mark, "index", 0) >= len(
-        text.rstrip()
-    )
-    if e.context_mark and e.problem_mark and (at_end or "end of stream" in str(e.problem or "")):
-        mark = e.context_mark
-        message = (
-            "this quoted value is never closed (a missing closing quote)"
-            if "quoted" in str(e.context)
-            else f"{str(e.context or 'this').split(chr(10))[0]}: it is never closed before the file ends"
-        )
-    elif (
-        opened := _opened_earlier(text, e)
-    ) is not None:  # left open, noticed on a later line: point at it
-        mark, stop = opened
-        message = (
-            f"this `{_char_at(text, mark.line, mark.column)}` is not closed: at {stop.line + 1}:"
-            f"{stop.column + 1} the parser {str(e.problem).split(chr(10))[0]}"
-        )
-    if mark and _char_at(text, mark.line, mark.column) == "\t":
-        message += " (a tab: YAML indents with spaces only)"
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    return Diagnostic(name, line, col, message)
-
-
-def _opened_earlier(text: str, e: MarkedYAMLError) -> tuple[Any, Any] | None:
-    """(where a bracket or quote opened, where the parser stopped) when it stopped on a later line."""
-    ctx, problem = e.context_mark, e.problem_mark
-    if ctx is None or problem is None or problem.line <= ctx.line:
-        return None
-    return (ctx, problem) if _char_at(text, ctx.line, ctx.column) in ("[", "{", '"', "'") else None
-
-
-def _char_at(text: str, line: int, column: int) -> str:
-    lines = text.split("\n")
-    return lines[line][column : column + 1] if 0 <= line < len(lines) else ""
-
-
-def _yaml_message(e: MarkedYAMLError) -> str:
-    text = " ".join(str(p) for p in (e.context, e.problem) if p)
-    return text.split("\n")[0] or "invalid YAML"
-
-
-def _validate(
-    name: str,
-    data: dict[str, Any],
-    tree: Pos,
-    diags: list[Diagnostic],
-    partial: list[Loaded] | None = None,
-) -> Loaded | None:
-    provider = data.get("provider")
-    known = registry.names()
-    if "provider" not in data:
-        diags.append(
-            Diagnostic(
-                name, tree.line, tree.col, f"missing required key `provider` ({_either(known)})"
-            )
-        )
-        return None
-    if not isinstance(provider, str) or provider not in known:
-        line, col = position(tree, ("provider",))
-        diags.append(
-            Diagnostic(name, line, col, f"`provider` must be {_either(known)}, got {provider!r}")
-        )
-        return None
-    # A known name whose plug-in fails to load is a broken installation, not a mistake in this file.
-    service = registry.get(provider)
-    model = service.model_for(data)
-    try:
-        doc = model.model_validate(data)
-    except pydantic.ValidationError as e:
-        for err in e.errors():
-            if (
-                err["type"] != "none_required"
-            ):  # the "left out" branch of an optional list: the list error says it
-                diags.append(_diagnostic(name, tree, model, err))
-        rest = _without_bad_items(data, tree, model, e.errors()) if partial is not None else None
-        if rest is not None and partial is not None:
-            partial.append(Loaded(name, *rest))
-        return None
-    return Loaded(name, doc, tree)
-
-
-def _without_bad_items(
-    data: dict[str, Any], tree: Pos, model: type[Strict], errors: list[Any]
-) -> tuple[Any, Pos] | None:
-    """The document validated without the list items that hold errors (and their positions), or None when an
-    error is not inside a list item. Type errors then no longer hide the duplicates among the other items."""
-    drops: dict[tuple[Any, ...], set[int]] = {}
-    for err in errors:
-        if (
-            err["type"] == "none_required"
-        ):  # the "left out" branch of an optional list: its list error is enough
-            continue
-        loc = _data_loc(data, err["loc"])
-        last = max((i for i, part in enumerate(loc) if isinstance(part, int)), default=None)
-        if last is None:
-            return None
-        drops.setdefault(loc[:last], set()).add(loc[last])
-    data, tree = copy.deepcopy(data), copy.deepcopy(tree)
-    for path, indexes in sorted(drops.items(), key=lambda kv: len(kv[0]), reverse=True):
-        items, places = _at_path(data, tree, path)
-        if items is None or places is None:
-            return None
-        for i in sorted(indexes, reverse=True):
-            if i < len(items) and i < len(places):
-                del items[i], places[i]
-    try:
-        return model.model_validate(data), tree
-    except pydantic.ValidationError:
-        return None
-
-
-def _data_loc(data: Any, loc: Any) -> tuple[Any, ...]:
-    """An error's location as keys and indexes of the document: a union's branch label (pydantic's
-    ``list[...]`` of an optional list) is not one, and would hide the item that holds the error."""
-    out: list[Any] = []
-    for part in loc:
-        in_dict = isinstance(data, dict) and part in data
-        if in_dict or (isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)):
-            data = data[part]
-            out.append(part)
-        elif not isinstance(part, str):
-            break
-    return tuple(out)
-
-
-def _at_path(
-    data: Any, tree: Pos, path: tuple[Any, ...]
-) -> tuple[list[Any] | None, MutableSequence[Any] | None]:
-    node: Any = tree
-    for part in path:
-        try:
-            data = data[part]
-            node = node.values[part]
-        except (
-            KeyError,
-            IndexError,
-            TypeError,
-            AttributeError,
-        ):  # AttributeError: a scalar's packed position
-            return None, None
-    places = getattr(node, "values", None)
-    if isinstance(data, list) and isinstance(
-        places, list | array
-    ):  # a list of scalars keeps an array
-        return data, places
-    return None, None
-
-
-def _either(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-
-
-def _diagnostic(name: str, tree: Any, model: type[Strict], err: Any) -> Diagnostic:
-    # An optional field's errors name the union branch too ("list[...]"): not a place in the file.
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        line, col = position(tree, loc, key=True)
-        return Diagnostic(name, line, col, _unknown_key(model, loc))
-    line, col = position(tree, loc)
-    field = ".".join(str(p) for p in loc)
-    if kind == "missing":
-        return Diagnostic(name, line, col, f"missing required key `{loc[-1]}`")
-    message = str(err["msg"]).removeprefix("Value error, ")
-    return Diagnostic(name, line, col, f"{field}: {message}" if field else message)
-
-
-def _unknown_key(model: type[Strict], loc: tuple[Any, ...]) -> str:
-    allowed = _allowed_keys(model, loc[:-1])
-    hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-    suggestion = f"; did you mean `{hint[0]}`?" if hint else f"; allowed: {', '.join(allowed)}"
-    return f"unknown key `{loc[-1]}`{suggestion}"
-
-
-def _allowed_keys(model: type[Any], path: tuple[Any, ...]) -> list[str]:
-    current: Any = model
-    for part in path:
-        if isinstance(part, int):
-            continue
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        current = _inner_model(field.annotation)
-    return sorted(getattr(current, "model_fields", {}))
-
-
-def _inner_model(annotation: Any) -> Any:
-    for arg in getattr(annotation, "__args__", ()) or ():
-        if isinstance(arg, type) and issubclass(arg, pydantic.BaseModel):
-            return arg
-    return annotation

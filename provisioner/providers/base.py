@@ -175,6 +175,12 @@ class Provider(ABC):
         doctor``): credentials, reachability, pagination, rate-limit headers, the ids. Never writes."""
         return []
 
+    def unsettled_until(self) -> float:
+        """Until when (its clock's monotonic time) a write this provider sent whose answer was lost may still
+        be carried out by the server; the check after apply waits for it (0: nothing pending). The default
+        asks the provider's ``client`` (an HttpClient), when it has one."""
+        return float(getattr(getattr(self, "client", None), "unsettled_until", 0.0))
+
     def explain_unconverged(self, change: Change, *, live: Record | None) -> str | None:
         """The likely cause when ``change`` was applied but the re-read after apply still differs (``live`` is
         the re-read record, None when it is gone), for the message; None when there is nothing to add."""

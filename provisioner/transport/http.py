@@ -1,18 +1,16 @@
 """The single HTTP choke point: URL policy, auth, pacing, timeouts, bounded retries, typed errors.
 
 Each layer adds one concern (after pypco's pipeline): ``request`` checks the URL and retries;
-``_attempt`` paces, sends once and turns the answer into a value or a typed error.
+``_attempt`` paces, sends once and turns the answer into a value or a typed error. The policies it applies
+live beside it: endpoints.py (base URL, timeouts), pacing.py (RetryPolicy, RatePacer).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import math
 import os
-import random
 import threading
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +34,11 @@ from provisioner.core.errors import (
 )
 from provisioner.transport.credentials import redact_text, redact_url
 
+# Re-exported: the services' clients and tests import the whole transport from this one module.
+from provisioner.transport.endpoints import check_base_url as check_base_url
+from provisioner.transport.endpoints import timeout_from_env as timeout_from_env
+from provisioner.transport.pacing import RatePacer, RetryPolicy
+
 log = logging.getLogger(__name__)
 # Connection failures in a row to one host (refused, reset, unreachable) after which nothing new is sent
 # to it (contract §6): a server that went away ends the apply in about a minute, not after every change's
@@ -44,136 +47,6 @@ BREAKER = 5
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Called with every answered request/response pair (``--record``); see provisioner/transport/recording.py.
 EXCHANGE_HOOKS: list[Callable[[requests.Response], None]] = []
-
-
-def check_base_url(url: str, variable: str) -> str:
-    """Refuse cleartext to anything but loopback: the key would travel in clear. User info in the URL is refused
-    (requests would send it as Basic auth in place of the key) and never echoed."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
-    except ValueError as e:
-        raise ConfigError(f"{variable}={redact_url(url)!r} is not a usable URL ({e})") from None
-    if "@" in parts.netloc:
-        raise ConfigError(
-            f"{variable}={redact_url(url)!r} refused: it holds a user name or password; "
-            "credentials go in their own variables, never in the URL"
-        )
-    if parts.scheme == "https" and parts.hostname:
-        return url if url.endswith("/") else url + "/"
-    if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
-        return url if url.endswith("/") else url + "/"
-    raise ConfigError(
-        f"{variable}={redact_url(url)!r} refused: use https://, or http:// only for a loopback host "
-        "(127.0.0.0/8, localhost, ::1), because the API key would travel in clear"
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def timeout_from_env(env: Any) -> tuple[float, float]:
-    """(connect, read) seconds; PROVISIONER_TIMEOUT sets the read timeout (default 30)."""
-    raw = (env.get("PROVISIONER_TIMEOUT") or "").strip()
-    try:
-        read = float(raw) if raw else 30.0
-    except ValueError:
-        read = math.nan
-    if not 0 < read <= 3600:  # also refuses nan and inf, which requests cannot use
-        raise ConfigError(
-            f"PROVISIONER_TIMEOUT={raw!r} must be a number of seconds between 0 and 3600"
-        )
-    return (min(5.0, read), read)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded exponential backoff with jitter; ``Retry-After`` wins when the server sends one.
-
-    ``jitter(low, high)`` draws the random part (tests pass ``min`` to get exact delays)."""
-
-    attempts: int = 5
-    base: float = 0.5
-    cap: float = 30.0
-    total: float = 120.0
-    jitter: Callable[[float, float], float] = field(
-        default=random.uniform, compare=False, repr=False
-    )
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after + self.jitter(0, 0.1)
-        return min(self.cap, self.base * 2**attempt) * self.jitter(0.5, 1.0)
-
-
-class RatePacer:
-    """Waits before a request when the server's rate-limit headers say the window is full.
-
-    Keeps its own log of send times in the window, so pacing works before the first answer and between
-    concurrent threads; the server's count corrects it when other clients share the budget.
-    """
-
-    def __init__(
-        self,
-        limit_header: str,
-        count_header: str,
-        period_header: str,
-        limit: int = 100,
-        period: float = 20.0,
-        margin: int = 2,
-        *,
-        clock: Clock = SYSTEM,
-    ) -> None:
-        self.headers = (limit_header, count_header, period_header)
-        self.limit, self.period, self.margin = limit, period, margin
-        self.clock = clock
-        self._sent: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def before(self) -> float:
-        """Wait until the window has room for one more request; returns the time the request is counted at."""
-        while True:
-            with self._lock:
-                now = self.clock.monotonic()
-                while self._sent and now - self._sent[0] >= self.period:
-                    self._sent.popleft()
-                if len(self._sent) < max(1, self.limit - self.margin):
-                    self._sent.append(now)
-                    return now
-                wait = self.period - (now - self._sent[0]) + 0.05
-            log.info(
-                "rate limit: %d requests in %.0fs window, waiting %.1fs",
-                self.limit,
-                self.period,
-                wait,
-            )
-            self.clock.sleep(wait)
-
-    def observe(self, headers: Any) -> None:
-        limit, count, period = (headers.get(h) for h in self.headers)
-        with self._lock:
-            if limit and str(limit).strip().isdigit():
-                self.limit = int(limit)
-            if period:
-                # The period arrives as "20" or "20 seconds" depending on the endpoint.
-                head = str(period).strip().split(" ")[0]
-                if head.isdigit():
-                    self.period = float(head)
-            if count and str(count).strip().isdigit():
-                self._catch_up(int(count))
-
-    def _catch_up(self, count: int) -> None:
-        """Someone else used part of the budget: pretend we sent those requests just now."""
-        missing = min(count, self.limit) - len(self._sent)
-        now = self.clock.monotonic()
-        for _ in range(max(0, missing)):
-            self._sent.append(now)
 
 
 @dataclass
@@ -214,6 +87,10 @@ class HttpClient:
         self._local = threading.local()
         self._stats_lock = threading.Lock()
         self._failures = 0  # connection failures in a row (the circuit breaker), under _stats_lock
+        # Until when (clock.monotonic()) a write whose answer was lost may still be carried out by the server
+        # (a PATCH resent after a timeout can land after a later write to the same object and undo it):
+        # the check after apply waits for it before it looks (issue 23). Under _stats_lock.
+        self._unsettled_until = 0.0
 
     def url(self, path: str) -> str:
         return (
@@ -241,6 +118,8 @@ class HttpClient:
             try:
                 return self._attempt(method, url, params, json, safe, form)
             except (RateLimitedError, ServerError, TransportError) as e:
+                if method in ("PATCH", "PUT") and getattr(e, "reached", False):
+                    self._unsettled()  # creates (POST) have their own window: the adoption's
                 last = attempt + 1 >= self.retry.attempts
                 if isinstance(e, AmbiguousWriteError | HostDownError) or last:
                     raise
@@ -250,6 +129,20 @@ class HttpClient:
                 log.warning("%s; retry %d in %.1fs", e, attempt + 1, wait)
                 self.clock.sleep(wait)
         raise AssertionError("unreachable")
+
+    def _unsettled(self) -> None:
+        """A write's answer was lost: the server may carry it out within 3× the read timeout (contract §3)."""
+        with self._stats_lock:
+            self._unsettled_until = max(
+                self._unsettled_until, self.clock.monotonic() + 3 * self.timeout[1]
+            )
+
+    @property
+    def unsettled_until(self) -> float:
+        """See ``_unsettled_until``; 0 once the host stopped answering (the circuit breaker is open): there
+        is nothing to wait for that could be read back, and the run already ends with exit 1."""
+        with self._stats_lock:
+            return 0.0 if self._failures >= BREAKER else self._unsettled_until
 
     def iterate(
         self,
@@ -393,6 +286,7 @@ class HttpClient:
             )
         error = kind(f"{self.service}: {method} {_path(url)} {said}", method=method, url=url)
         error.timed_out = isinstance(e, requests.ReadTimeout)
+        error.reached = not unsent  # sent, perhaps carried out: its answer is what was lost
         return error
 
     def _status_error(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from provisioner.core.clock import SYSTEM, Clock
@@ -14,8 +13,9 @@ from provisioner.core.records import Change, Declared, Loaded, Record, Scope, ad
 from provisioner.files.fields import nfc
 from provisioner.providers.base import Finding, Provider, Written, create_adopting, delete_once
 from provisioner.providers.guidebook import moves
+from provisioner.providers.guidebook.budget import DAILY_BUDGET, budget_from_env, request_estimate
 from provisioner.providers.guidebook.checks import resolved_twice
-from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
+from provisioner.providers.guidebook.models import GuidebookSchedule
 from provisioner.providers.guidebook.pages import PAGE_SIZE, PageReader
 from provisioner.providers.guidebook.publish import (
     PUBLISH_INTERVAL,
@@ -30,34 +30,17 @@ from provisioner.providers.guidebook.refs import (
     resolve_refs,
     split_refs,
 )
+from provisioner.providers.guidebook.scopes import guide_scopes, publish_mode
 from provisioner.providers.guidebook.writes import Writer, drf_detail
 from provisioner.providers.writes import adopted
 from provisioner.transport.credentials import credential, var
-from provisioner.transport.http import HttpClient, RetryPolicy, check_base_url, timeout_from_env
+from provisioner.transport.endpoints import check_base_url, timeout_from_env
+from provisioner.transport.http import HttpClient, RetryPolicy
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"
 SCHEDULES = "personalized-schedules/"
-DAILY_BUDGET = 10_000  # requests per account per day [C]; PROVISIONER_GUIDEBOOK_BUDGET overrides
 CREATE_TRIES = 3
-
-
-@dataclass
-class GuideScope(Scope[GuidebookSchedule]):
-    """A guide: the generic scope plus its publish mode (the most thorough of its files' ``publish``)."""
-
-    publish: str = "none"
-
-
-PUBLISH_RANK = {
-    "none": 0,
-    "attendees": 1,
-    "guide": 2,
-}  # several files of a guide: the most thorough wins
-
-
-def _publish_mode(scope: Scope) -> str:
-    return scope.publish if isinstance(scope, GuideScope) else "none"
 
 
 class GuidebookProvider(Provider):
@@ -115,34 +98,8 @@ class GuidebookProvider(Provider):
     # -- scopes -------------------------------------------------------------------------------------------
 
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
-        """One scope per guide; several files of one guide merge (Scope.include; the most thorough
-        ``publish`` wins)."""
-        by_guide: dict[int, GuideScope] = {}
-        for item in files:
-            doc = item.doc
-            if not isinstance(doc, GuidebookFile):
-                continue
-            scope = by_guide.setdefault(
-                doc.guide,
-                GuideScope(
-                    self.name,
-                    f"guide {doc.guide}",
-                    {"guide": doc.guide},
-                    note_renames=True,
-                    kind="guide",
-                ),
-            )
-            scope.include(
-                item,
-                [Declared(item, ("schedules", i), s) for i, s in enumerate(doc.schedules)],
-                at=("guide",),
-                prune=doc.prune,
-                ignore=doc.ignore,
-                protect=doc.protect,
-                safety=doc.safety,
-            )
-            scope.publish = max(scope.publish, doc.publish, key=PUBLISH_RANK.__getitem__)
-        return [by_guide[g] for g in sorted(by_guide)]
+        """One scope per guide; several files of one guide merge (scopes.guide_scopes)."""
+        return guide_scopes(self.name, files)
 
     # -- reading ------------------------------------------------------------------------------------------
 
@@ -275,7 +232,7 @@ class GuidebookProvider(Provider):
     ) -> list[str]:
         index = self._indexes.get(scope.target["guide"])
         said = overlap_warnings(scope.name, desired, index) if index else []
-        return said + publish_notice(scope.name, _publish_mode(scope), changes)
+        return said + publish_notice(scope.name, publish_mode(scope), changes)
 
     # -- one schedule per attendee (moves.py) --------------------------------------------------------------
 
@@ -386,30 +343,9 @@ class GuidebookProvider(Provider):
     def request_estimate(
         self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
     ) -> int:
-        """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when this run
-        did not read them) and the guide (its name titles the changed scope), then writes once per change (twice
-        for a schedule that both loses and gains movers), publishes and re-reads the schedules to verify."""
+        """The requests an apply of this guide sends (budget.request_estimate)."""
         index = self._indexes.get(scope.target["guide"])
-        names = (
-            self._pages(len(index.rows["sessions"])) + self._pages(len(index.rows["attendees"]))
-            if index
-            else 2
-        )
-        reads = self._pages(len(live)) + names
-        if not changes:
-            return reads
-        mode = _publish_mode(scope)
-        publish = (
-            0 if mode == "none" else 1 if mode == "guide" else len(affected_attendees(changes))
-        )
-        after = (
-            len(live)
-            + sum(c.action == "create" for c in changes)
-            - sum(c.action == "delete" for c in changes)
-        )
-        # a schedule that both loses and gains movers is written twice (moves.py)
-        split = sum(part is not None for _, part in moves.first_writes(changes))
-        return reads + 1 + len(changes) + split + publish + self._pages(after)
+        return request_estimate(scope, live, changes, index, self._pages)
 
     def request_budget(self) -> tuple[int, str] | None:
         return self.budget, "PROVISIONER_GUIDEBOOK_BUDGET" + (
@@ -417,7 +353,7 @@ class GuidebookProvider(Provider):
         )
 
     def post_apply_step(self, scope: Scope) -> str | None:
-        mode = _publish_mode(scope)
+        mode = publish_mode(scope)
         return None if mode == "none" else f"publish ({mode})"
 
     def after_apply(self, scope: Scope, *, applied: Sequence[Change]) -> list[str]:
@@ -435,7 +371,7 @@ class GuidebookProvider(Provider):
             self.client,
             scope.name,
             scope.target["guide"],
-            _publish_mode(scope),
+            publish_mode(scope),
             attendees,
             self.publish_interval,
         )
@@ -450,13 +386,3 @@ def _results(page: Any) -> list[dict[str, Any]]:
             f"{str(page)[:120]!r} (is GUIDEBOOK_API_URL the Open API base URL?)"
         )
     return results
-
-
-def budget_from_env(env: Mapping[str, str]) -> int:
-    raw = (env.get("PROVISIONER_GUIDEBOOK_BUDGET") or "").strip()
-    if raw and not raw.isdigit():
-        raise ConfigError(  # the variable as this account reads it: ..._EAST for `account: east`
-            f"{var(env, 'PROVISIONER_GUIDEBOOK_BUDGET')}={raw!r} is not a whole number of requests "
-            "per day"
-        )
-    return int(raw) if raw else DAILY_BUDGET
