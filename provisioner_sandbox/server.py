@@ -1,147 +1,34 @@
-"""The HTTP side of the sandbox: a stdlib ThreadingHTTPServer around SandboxApp, `SandboxServer`, and `serve()`."""
+"""The HTTP side of the sandbox: `SandboxServer` (one loopback port, started and stopped by tests and the
+CLI) and `serve()`; the server and request handler themselves are in httpserver.py."""
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import logging
 import os
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from .app import RequestRecord, SandboxApp
-from .control import control
 from .credentials import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, PCO_TOKEN
 from .errors import SandboxError
 from .faults import FaultRule, Hook
 from .guidebook.api import GuidebookApi
+from .httpserver import AppHTTPServer
 from .planning_center.api import PcoApi
 from .readings import Readings
 from .seed import apply_seed, check_seed
 from .services import READINGS
 from .store import Store
-from .web import Request, Response, json_response, parse_body
 
 log = logging.getLogger(__name__)
-_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError)
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True  # a handler stuck in an injected sleep must not block stop()
-    block_on_close = False
-
-    def __init__(self, addr: tuple[str, int], app: SandboxApp) -> None:
-        self.app = app
-        self.conns: set[socket.socket] = set()
-        self.conns_lock = threading.Lock()
-        self.busy = 0  # requests being handled, so stop() can let them finish before closing the db
-        super().__init__(addr, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.conns_lock:
-            self.conns.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.conns_lock:
-            self.conns.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self) -> None:
-        """Wake keep-alive handler threads blocked on idle client sockets so they exit now."""
-        with self.conns_lock:
-            conns = list(self.conns)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = (
-        "HTTP/1.1"  # keep-alive, so clients' connection pools behave as in production
-    )
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes; without NODELAY, Nagle plus delayed ACK adds ~40 ms each.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
-
-    def _dispatch(self) -> None:
-        srv = self.server
-        with srv.conns_lock:
-            srv.busy += 1
-        try:
-            self._handle()
-        except _GONE:
-            self.close_connection = True  # the client went away (e.g. its timeout fired)
-        finally:
-            with srv.conns_lock:
-                srv.busy -= 1
-
-    def _handle(self) -> None:
-        req = self._request()
-        app = self.server.app
-        if req.path.startswith("/_sandbox/"):
-            self._send(control(app, req))
-            return
-        try:
-            resp = app.api(req)
-        except Exception:  # a sandbox bug must answer 500, never hang the client
-            log.exception("sandbox error on %s %s", req.method, req.path)
-            resp = json_response(500, {"detail": "sandbox internal error"})
-        if resp is None:
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self._send(resp)
-
-    def _request(self) -> Request:
-        url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length > 0 else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        body, error = parse_body(raw, headers.get("content-type", ""))
-        host = headers.get("host") or "{}:{}".format(*self.server.server_address[:2])
-        return Request(
-            method=self.command,
-            path=unquote(url.path),
-            query=parse_qs(url.query, keep_blank_values=True),
-            headers=headers,
-            raw_body=raw,
-            body=body,
-            body_error=error,
-            base_url=f"http://{host}/",
-        )
-
-    def _send(self, resp: Response) -> None:
-        self.send_response(resp.status)
-        if resp.content_type:
-            self.send_header("Content-Type", resp.content_type)
-        for name, value in resp.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(resp.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(resp.body)
-        self.wfile.flush()
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
 
 class SandboxServer:
@@ -193,9 +80,9 @@ class SandboxServer:
         )
         pco = PcoApi(self.store, current, pco_rate_limit, pco_rate_period, monotonic)
         self.app = SandboxApp(self.store, gb, pco, current, latency)
-        self._httpd: _HTTPServer | None = None
+        self._httpd: AppHTTPServer | None = None
         try:
-            self._httpd = _HTTPServer((host, port), self.app)
+            self._httpd = AppHTTPServer((host, port), self.app)
             apply_seed(self.store, seed)
         except BaseException as exc:
             self._close()

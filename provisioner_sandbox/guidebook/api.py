@@ -7,11 +7,8 @@ follow the current readings (readings.py).
 
 from __future__ import annotations
 
-import math
 import re
-import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..credentials import GUIDEBOOK_KEY
@@ -19,9 +16,11 @@ from ..readings import Readings
 from ..web import Request, Response, empty_response, json_response
 from . import resources as res
 from .one_schedule import one_schedule_each
-from .readings import BODY, COUNT, EMPTY_LIST, ORDERING, PAGE_SIZE, PATCH_LISTS
+from .paging import Query, drf_page, page_size
+from .readings import BODY, EMPTY_LIST, PATCH_LISTS
 from .resources import GbError, detail
 from .store import GuidebookStore, gb_now
+from .throttle import DailyBudget
 
 PREFIX = "/open-api/v1/"
 Handler = Callable[[Request, int | None], Response]
@@ -29,6 +28,9 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class GuidebookApi:
+    """The Guidebook Open API v1 as the sandbox serves it: ``preflight`` (auth, daily budget), then
+    ``handle`` (routing, body checks, one store transaction per request), DRF pages and error bodies."""
+
     def __init__(
         self,
         store: GuidebookStore,
@@ -40,8 +42,7 @@ class GuidebookApi:
         self.store, self.readings = store, readings
         self.page_size, self.max_page_size, self.daily_limit = page_size, max_page_size, daily_limit
         self._writes = 0  # successful writes so far: reshuffles the storage order under guidebook.ordering=ignored
-        self._budget_lock = threading.Lock()
-        self._budget: dict[str, tuple[str, int]] = {}  # key -> (UTC date, requests used that day)
+        self.budget = DailyBudget(daily_limit)
         specs: list[tuple[str, dict[str, Handler]]] = [
             (r"guides/", {"GET": self.list_guides}),
             (r"guides/(\d+)/", {"GET": self.get_guide, "PATCH": self.patch_guide}),
@@ -82,37 +83,16 @@ class GuidebookApi:
             return self._unauthorized("Authentication credentials were not provided.")
         if key.strip() != GUIDEBOOK_KEY:
             return self._unauthorized("Invalid signature.")
-        return self._spend_budget(key.strip())
+        return self.budget.spend(key.strip())
 
     def _unauthorized(self, message: str) -> Response:
         resp = json_response(401, {"detail": message})
         resp.headers["WWW-Authenticate"] = 'JWT realm="api"'
         return resp
 
-    def _spend_budget(self, key: str) -> Response | None:
-        now = datetime.now(UTC)
-        today = now.date().isoformat()
-        with self._budget_lock:
-            day, used = self._budget.get(key, (today, 0))
-            if day != today:
-                used = 0
-            if used >= self.daily_limit:
-                # [G] "10000 per day" read as a UTC calendar day; throttled requests are not counted (DRF).
-                midnight = datetime.combine(
-                    now.date() + timedelta(days=1), datetime.min.time(), UTC
-                )
-                wait = max(1, math.ceil((midnight - now).total_seconds()))
-                resp = json_response(
-                    429, {"detail": f"Request was throttled. Expected available in {wait} seconds."}
-                )
-                resp.headers["Retry-After"] = str(wait)
-                return resp
-            self._budget[key] = (today, used + 1)
-        return None
-
     def reset(self) -> None:
-        with self._budget_lock:
-            self._budget.clear()
+        """Forget the daily budgets spent (the sandbox's reset)."""
+        self.budget.reset()
 
     def decorate(self, req: Request, resp: Response) -> None:
         """Guidebook documents no rate-limit headers, so nothing is added."""
@@ -180,44 +160,17 @@ class GuidebookApi:
         order: str,
         serialize: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
     ) -> Response:
-        """DRF page-number pagination over `SELECT * FROM table WHERE ... ORDER BY order`."""
-        size = self._page_size(req)
-        if self.readings.get(ORDERING.name) == "ignored":
-            # No stable order: a scramble of the id that changes with every write, as an unordered queryset
-            # may come back differently once rows have moved. Pages read between two writes still agree.
-            order = f"((id + {self._writes}) * 2654435761) % 4294967291, id"
-        clause = " WHERE " + " AND ".join(where) if where else ""
-        total = self.store.rows(f"SELECT COUNT(*) AS n FROM {table}{clause}", params)[0]["n"]
-        pages = max(1, math.ceil(total / size))
-        raw_page = req.q("page") or "1"
-        number = pages if raw_page == "last" else int(raw_page) if raw_page.isdigit() else 0
-        if not 1 <= number <= pages:
-            raise detail(404, "Invalid page.")
-        rows = self.store.rows(
-            f"SELECT * FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
-            [*params, size, (number - 1) * size],
+        """DRF page-number pagination over `SELECT * FROM table WHERE ... ORDER BY order` (paging.py)."""
+        size = page_size(req, self.readings, self.page_size, self.max_page_size)
+        return drf_page(
+            self.store,
+            self.readings,
+            req,
+            Query(table, where, params, order),
+            serialize,
+            size,
+            self._writes,
         )
-        previous = None
-        if number > 1:  # DRF drops the page param when linking back to page 1
-            previous = req.url_with(page=None if number == 2 else number - 1)
-        body: dict[str, Any] = {
-            "count": total,
-            "next": req.url_with(page=number + 1) if number < pages else None,
-            "previous": previous,
-            "results": serialize(rows),
-        }
-        if self.readings.get(COUNT.name) == "absent":
-            del body["count"]
-        return json_response(200, body)
-
-    def _page_size(self, req: Request) -> int:
-        fixed = self.readings.get(PAGE_SIZE.name)
-        if fixed.isdigit():  # the server decides, whatever page_size asks for
-            return int(fixed)
-        raw_size = req.q("page_size")
-        if raw_size and raw_size.isdigit() and int(raw_size) > 0:
-            return min(int(raw_size), self.max_page_size)  # silently capped, as DRF does
-        return self.page_size
 
     def _get(self, table: str, obj_id: int | None) -> dict[str, Any]:
         found = self.store.rows(f"SELECT * FROM {table} WHERE id = ?", (obj_id,))

@@ -10,7 +10,6 @@ import base64
 import binascii
 import math
 import re
-import threading
 import time
 from collections.abc import Callable
 from http import HTTPStatus
@@ -39,6 +38,7 @@ from .common import (
     team_json,
 )
 from .plan_times import PlanTimeHandlers
+from .rate_window import RateWindows
 from .readings import (
     MEMBER_PATH,
     MEMBER_WRITES,
@@ -58,10 +58,15 @@ Handler = Callable[[Request, tuple[int, ...]], Response]
 
 
 def html_404() -> Response:
+    """Rails' HTML 404 page, as Planning Center answers an unrouted path."""
     return Response(404, HTML_404, "text/html; charset=utf-8")
 
 
 class PcoApi:
+    """Planning Center Services (and the People endpoints it needs) as the sandbox serves it: ``preflight``
+    (credentials, the rate window), ``handle`` (routing into the resource handlers, one store transaction
+    per request), ``decorate`` (rate headers), JSON:API error bodies and Rails' HTML 404."""
+
     def __init__(
         self,
         store: PlanningCenterStore,
@@ -72,11 +77,7 @@ class PcoApi:
     ) -> None:
         self.store, self.readings = store, readings
         self.rate_limit, self.rate_period = rate_limit, rate_period
-        self.monotonic = monotonic  # the rate window's time (tests share the client's fake clock)
-        self._rate_lock = threading.Lock()
-        self._windows: dict[
-            str, tuple[float, int]
-        ] = {}  # credential -> (window start, requests in it)
+        self.windows = RateWindows(rate_period, monotonic)
         m = members.MemberHandlers(store, readings)
         s = schedules.ScheduleHandlers(store, readings)
         t = PlanTimeHandlers(store)
@@ -188,7 +189,7 @@ class PcoApi:
         """Authenticate, then count the request in its credential's fixed window (429 past the limit)."""
         credential = self._credential(req)
         if credential is None:
-            req.extras["rate"] = self._peek("anonymous")
+            req.extras["rate"] = self.windows.peek("anonymous")
             return error_response(
                 401,
                 [
@@ -199,13 +200,7 @@ class PcoApi:
                     }
                 ],
             )
-        now = self.monotonic()
-        with self._rate_lock:
-            start, count = self._windows.get(credential, (now, 0))
-            if now - start >= self.rate_period:
-                start, count = now, 0
-            count += 1  # rejected requests count too: the documented 429 says "118 of 100"
-            self._windows[credential] = (start, count)
+        start, now, count = self.windows.count(credential)
         req.extras["rate"] = count
         if count <= self.rate_limit:
             return None
@@ -222,19 +217,14 @@ class PcoApi:
         resp.headers["Retry-After"] = str(max(1, math.ceil(start + self.rate_period - now)))
         return resp
 
-    def _peek(self, credential: str) -> int:
-        with self._rate_lock:
-            start, count = self._windows.get(credential, (0.0, 0))
-        return count if self.monotonic() - start < self.rate_period else 0
-
     def reset(self) -> None:
-        with self._rate_lock:
-            self._windows.clear()
+        """Forget the rate windows (the sandbox's reset)."""
+        self.windows.reset()
 
     def decorate(self, req: Request, resp: Response) -> None:
         """Rate headers on every response; the period reads "20" on success, "20 seconds" on errors. [R]"""
         if "rate" not in req.extras:
-            req.extras["rate"] = self._peek(self._credential(req) or "anonymous")
+            req.extras["rate"] = self.windows.peek(self._credential(req) or "anonymous")
         resp.headers["X-PCO-API-Request-Rate-Limit"] = str(self.rate_limit)
         resp.headers["X-PCO-API-Request-Rate-Count"] = str(req.extras["rate"])
         ok = resp.status < 400

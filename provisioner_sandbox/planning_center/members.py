@@ -15,7 +15,6 @@ from .common import (
     PcoError,
     collection,
     filter_names,
-    forbidden_attribute,
     int_or_none,
     not_found,
     person_json,
@@ -24,32 +23,17 @@ from .common import (
     resource,
     single,
     team_json,
-    validation_error,
 )
+from .member_payloads import MemberPayloads
 from .plan_times import can_accept_partial
 from .readings import (
     DECLINED,
     DELETED_DECLINED,
-    MEMBER_CREATE,
-    MEMBER_WRITES,
     NOT_DELETED_FILTER,
 )
 from .store import GHOST_SELECT, MEMBER_SELECT, PlanningCenterStore, pco_now
 
-ASSIGNABLE = {
-    "person_id",
-    "team_id",
-    "status",
-    "decline_reason",
-    "notes",
-    "team_position_name",
-    "responds_to_id",
-    "prepare_notification",
-    "notification_prepared_at",
-}
-REFERENCES = ("person_id", "team_id")  # the attributes pco.member_create=relationships refuses
 FILTER_NOT_DELETED = "not_deleted"
-STATUSES = {"C": "C", "U": "U", "D": "D", "CONFIRMED": "C", "UNCONFIRMED": "U", "DECLINED": "D"}
 
 
 def member_json(
@@ -90,15 +74,13 @@ def member_json(
     return resource(req, "PlanPerson", r["id"], attrs, rels, path)
 
 
-def _rel_id(rels: Any, name: str) -> Any:
-    rel = rels.get(name) if isinstance(rels, dict) else None
-    data = rel.get("data") if isinstance(rel, dict) else None
-    return data.get("id") if isinstance(data, dict) else None
-
-
 class MemberHandlers:
+    """The PlanPerson endpoints, under a plan and under a person: lists (with ``include`` and the declined
+    readings), one member, create, PATCH and DELETE; write bodies are checked by MemberPayloads."""
+
     def __init__(self, store: PlanningCenterStore, readings: Readings) -> None:
         self.store, self.readings = store, readings
+        self.payloads = MemberPayloads(store, readings)
 
     # ---- lookups -------------------------------------------------------------------------------
 
@@ -249,129 +231,11 @@ class MemberHandlers:
 
     # ---- writes --------------------------------------------------------------------------------
 
-    def _scheduler(self) -> None:
-        """pco.member_writes=forbidden: the credentials are not a scheduler's (a volunteer's own token)."""
-        if self.readings.get(MEMBER_WRITES.name) == "forbidden":
-            raise PcoError(
-                403,
-                [
-                    {
-                        "status": "403",
-                        "title": "Forbidden",
-                        "detail": "You do not have permission to schedule people on this team",
-                    }
-                ],
-            )
-
-    def _payload(self, req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
-        self._scheduler()
-        body = req.body
-        if req.body_error is not None or not isinstance(body, dict) or "data" not in body:
-            raise PcoError(
-                400,
-                [
-                    {
-                        "status": "400",
-                        "title": "Bad Request",
-                        "code": "invalid_resource_payload",
-                        "detail": "The payload given does not contain a 'data' key.",
-                    }
-                ],
-            )
-        data = body["data"]
-        attrs = data.get("attributes") if isinstance(data, dict) else None
-        if not isinstance(data, dict) or not isinstance(attrs if attrs is not None else {}, dict):
-            raise PcoError(
-                422,
-                [
-                    {
-                        "status": "422",
-                        "title": "Invalid Payload",
-                        "code": "invalid_payload",
-                        "detail": "The top level data object must be an array or hash.",
-                    }
-                ],
-            )
-        attrs = attrs or {}
-        assignable = ASSIGNABLE
-        if self.readings.get(MEMBER_CREATE.name) == "relationships":
-            assignable = ASSIGNABLE - set(REFERENCES)
-        forbidden = [forbidden_attribute(k) for k in attrs if k not in assignable]
-        if forbidden:
-            raise PcoError(422, forbidden)
-        rels = data.get("relationships") or {}
-        return attrs, rels if isinstance(rels, dict) else {}
-
-    def _references(self, attrs: dict[str, Any], rels: dict[str, Any]) -> tuple[Any, Any]:
-        """(person, team) as the current reading of the create body finds them."""
-        form = self.readings.get(MEMBER_CREATE.name)
-        if form == "attributes":  # relationships are not looked at [G ISSUE#1251]
-            return attrs.get("person_id"), attrs.get("team_id")
-        if form == "relationships":
-            return _rel_id(rels, "person"), _rel_id(rels, "team")
-        if (
-            form == "team-lost"
-        ):  # the team is read from neither form: the first available team [3P ISSUE#659]
-            return _rel_id(rels, "person") or attrs.get("person_id"), None
-        return _rel_id(rels, "person") or attrs.get("person_id"), _rel_id(
-            rels, "team"
-        ) or attrs.get("team_id")
-
-    def _columns(
-        self, attrs: dict[str, Any], rels: dict[str, Any], st: int, creating: bool
-    ) -> dict[str, Any]:
-        """Validate a PlanPerson payload into column values; every problem becomes one 422 error."""
-        errors: list[dict[str, Any]] = []
-        cols: dict[str, Any] = {}
-        person, team = self._references(attrs, rels)
-        if person is not None or creating:
-            if not str(person or "").isdigit() or not self.store.rows(
-                "SELECT id FROM pco_people WHERE id = ?", (int(str(person)),)
-            ):
-                errors.append(
-                    validation_error(
-                        "person_id", "can't be blank" if person is None else "must exist"
-                    )
-                )
-            else:
-                cols["person"] = int(str(person))
-        if (
-            team is None and creating
-        ):  # the real API falls back to the first available team [3P ISSUE#659]
-            first = self.store.rows(
-                "SELECT id FROM pco_teams WHERE service_type = ? ORDER BY id LIMIT 1", (st,)
-            )
-            if not first:
-                raise PcoError(
-                    400, [{"status": "400", "title": "Bad Request", "detail": "No teams available"}]
-                )
-            team = first[0]["id"]
-        if team is not None:
-            if not str(team).isdigit() or not self.store.rows(
-                "SELECT id FROM pco_teams WHERE id = ? AND service_type = ?", (int(str(team)), st)
-            ):
-                errors.append(validation_error("team_id", "invalid for plan"))
-            else:
-                cols["team"] = int(str(team))
-        if "status" in attrs:
-            status = STATUSES.get(str(attrs["status"]).strip().upper())
-            if status is None:
-                errors.append(validation_error("status", "is not included in the list"))
-            cols["status"] = status
-        for key in ("notes", "decline_reason", "team_position_name"):
-            if key in attrs:
-                cols[key] = None if attrs[key] is None else str(attrs[key])
-        if "prepare_notification" in attrs:
-            cols["prepare_notification"] = int(bool(attrs["prepare_notification"]))
-        if errors:
-            raise PcoError(422, errors)
-        return cols
-
     def create_member(self, req: Request, ids: tuple[int, ...]) -> Response:
         st, plan = ids
         self._plan(st, plan)
-        attrs, rels = self._payload(req)
-        cols = self._columns(attrs, rels, st, creating=True)
+        attrs, rels = self.payloads.payload(req)
+        cols = self.payloads.columns(attrs, rels, st, creating=True)
         now = pco_now()
         cols = {
             "status": "U",
@@ -388,8 +252,8 @@ class MemberHandlers:
         return self._one(req, self.member("pp.id = ?", (int(cur.lastrowid or 0),)), status=201)
 
     def _patch(self, req: Request, row: dict[str, Any], via_person: bool) -> Response:
-        attrs, rels = self._payload(req)
-        cols = self._columns(attrs, rels, row["service_type"], creating=False)
+        attrs, rels = self.payloads.payload(req)
+        cols = self.payloads.columns(attrs, rels, row["service_type"], creating=False)
         if cols.get("status") not in (None, row["status"]):
             cols["status_updated_at"] = pco_now()
             if cols["status"] != "D" and "decline_reason" not in cols:
@@ -412,7 +276,7 @@ class MemberHandlers:
         return self._patch(req, self.member("pp.person = ? AND pp.id = ?", ids), True)
 
     def _delete(self, row: dict[str, Any]) -> Response:
-        self._scheduler()
+        self.payloads.scheduler()
         if row["status"] == "D" and self.readings.get(DELETED_DECLINED.name) == "listed":
             self.store.bury(
                 row["id"]
