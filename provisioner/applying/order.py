@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Stages:
+    """The apply's phases, and the bookkeeping of changes written in two parts (moves.py): which first
+    part belongs to which whole change, which wholes have begun, and the outcome a failed part gave its whole."""
+
     phases: list[list[Change]]
     parts: dict[int, Change] = field(default_factory=dict)  # id(first part) -> the whole change
     begun: set[int] = field(default_factory=set)  # id(whole change) whose first part was written

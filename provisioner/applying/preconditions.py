@@ -31,6 +31,10 @@ class Verdict:
 
 
 class Preconditions:
+    """Whether each change may still be written: judged against a read of its scope at most ``max_age``
+    seconds old (read again when older, after this run's writes in flight to that scope have settled).
+    Thread-safe: ``check`` and ``done`` are called from the apply's worker threads."""
+
     def __init__(
         self,
         read: Reader,

@@ -55,6 +55,8 @@ class Main(click.Group):
             usage_exits_1(e)
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a usage error, the project's own error or a closed output each end as one line
+        and their exit code, never a traceback (SIGTERM is taken as Ctrl-C)."""
         check_working_directory()
         try:
             with sigterm_as_ctrl_c():
@@ -83,6 +85,8 @@ class Main(click.Group):
         return verbosity_options(command) if command is not None else None
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """``--help``'s closing part: the environment variables every registered service reads, and the
+        common ones; a registry that refuses to load still shows help, with its error."""
         try:
             services = registry.services()
         except ConfigError as e:  # two plug-ins of one name: help still shows, and says why

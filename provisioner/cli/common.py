@@ -33,6 +33,8 @@ class Fail(click.ClickException):
 
 
 def fail(e: ProvisionerError) -> NoReturn:
+    """End the command with ``e`` in words (exit 1): diagnostics one a line with their count (and as
+    GitHub annotations inside Actions), anything else as one ``error:`` line."""
     if isinstance(e, DiagnosticsError):
         # annotations on the pull request's diff (docs/api-notes.md, contract §4)
         if os.environ.get("GITHUB_ACTIONS") == "true":
@@ -191,6 +193,8 @@ def said(message: str) -> None:
 
 
 def outcome_lines(report: ApplyReport) -> None:
+    """Print the outcome table of an apply: one row a change (ok, FAILED or skip), with where it was
+    declared and what was said about it."""
     from provisioner.render.impact import named_key
 
     click.echo("")

@@ -31,6 +31,8 @@ class ImportGroup(click.Group):
         return out
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run an import subcommand: the project's errors and Ctrl-C end as one line each; what the
+        subcommand returns is reported as imported."""
         try:
             result = super().invoke(ctx)
         except ProvisionerError as e:

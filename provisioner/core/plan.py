@@ -75,6 +75,7 @@ class Change:
         return (self.provider, self.scope, ACTION_ORDER[self.action], self.key)
 
     def to_json(self) -> dict[str, Any]:
+        """The change as the plan file holds it (fields added after format 1.0 left out at their default)."""
         # The values as they are, not deep copies (``asdict``): a plan of 10,000 creates spent most of its JSON
         # time copying lists only to serialise them. Callers serialise the result; none changes it.
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -221,6 +222,8 @@ class Plan:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
+        """The plan a plan file's JSON describes (``to_json``'s inverse; older files' grouped impact and
+        separate warning details read too)."""
         scopes = tuple(
             ScopeReport(**{**s, "violations": tuple(s.get("violations", ()))})
             for s in data.get("scopes", [])

@@ -102,6 +102,7 @@ class LiveIndex:
 
     @classmethod
     def of(cls, live: dict[str, Record]) -> LiveIndex:
+        """Index ``live`` by name (a twin also under the name it is a twin of) and by id."""
         by_name: dict[str, list[Record]] = {}
         by_id: dict[str, list[Record]] = {}
         for r in live.values():

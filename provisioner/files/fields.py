@@ -29,6 +29,8 @@ MAX_NAME = 255
 
 
 def int_id(value: Any) -> int:
+    """An id as YAML gives it: a whole number from 1 to MAX_ID, or a string of digits; ValueError in
+    words for anything else (``true`` included)."""
     # bool is an int subclass; `true` as an id is always a mistake.
     if isinstance(value, bool):
         raise ValueError("an id must be a whole number, not true/false")
@@ -42,6 +44,8 @@ def int_id(value: Any) -> int:
 
 
 def text(value: Any) -> str:
+    """A name as YAML gives it: non-empty text without control characters or padding, at most MAX_NAME
+    characters, NFC-normalised; ValueError in words otherwise."""
     if not isinstance(value, str):
         raise ValueError(f"expected text, got {type(value).__name__} {value!r}")
     if _CONTROL.search(value):
@@ -169,6 +173,8 @@ REF_LIST = WrapValidator(_ids_only)
 def ref_schema(
     noun: str, kinds: tuple[str, ...], help: dict[str, str], examples: dict[str, str]
 ) -> WithJsonSchema:
+    """The JSON Schema (for editors only) of a reference to a ``noun``: an id, a string of digits, or one
+    of ``kinds`` as text or a one-key mapping, each with its ``help`` and ``examples``."""
     # JSON Schema only (editors): mirrors what the parser accepts, including ids written as digit strings.
     options: list[dict[str, Any]] = [
         {"type": "integer", "minimum": 1, "description": f"{noun} id"},

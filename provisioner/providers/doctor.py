@@ -17,6 +17,8 @@ from provisioner.providers.base import Finding, scopes_of
 
 
 def run(workspace: Workspace, env: Mapping[str, str], *, clock: Clock = SYSTEM) -> list[Row]:
+    """``doctor``'s rows: for every service and account the files use, its credentials problem or the
+    findings of its provider's doctor (an unexpected error there is a finding too, not a traceback)."""
     rows: list[Row] = []
     for key, built in registry.build_each(workspace, env, clock=clock).items():
         name, _, account = key.partition("/")

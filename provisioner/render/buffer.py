@@ -31,6 +31,8 @@ class SizedBuffer:
         return True
 
     def open(self, text: str, closer: str, kind: str = "") -> bool:
+        """Open a block (``text`` now, ``closer`` when it ends) if both still fit; otherwise count a left-out
+        ``kind`` and return False."""
         if self.stopped or not self._fits(text + closer):
             self._drop(kind)
             self.closers.append("")

@@ -77,6 +77,8 @@ NO_LINK = "<!-- -->"
 def render_markdown(
     plan: Plan, out: TextIO, *, title: str = "Plan", limit: int = LIMIT, note: str = ""
 ) -> None:
+    """Write the plan (or drift report) as one pull-request comment to ``out``, most important first,
+    within ``limit`` characters (the module docstring says the order and the truncation)."""
     drift = title == "Drift"
     b = SizedBuffer(limit)
     marker = DRIFT_MARKER if drift else MARKER
@@ -146,6 +148,7 @@ def _unit(kind: str, n: int) -> str:
 
 
 def truncation_note(b: SizedBuffer, total: int, *, drift: bool = False) -> str:
+    """The note closing a truncated comment: what was left out, and where the full report is."""
     counts = [
         f"{n:,} of {total:,} {UNITS[k]}" if k == "change" else f"{n:,} {_unit(k, n)}"
         for k, n in sorted(b.left_out.items(), key=lambda kv: list(UNITS).index(kv[0]))

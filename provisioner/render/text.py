@@ -52,6 +52,8 @@ def render_text(
 def text_lines(
     plan: Plan, *, color: bool = False, full: bool = False, title: str = "Plan"
 ) -> Iterator[str]:
+    """The plan (or drift report) as terminal lines: changes per cause and scope, impact, warnings,
+    unsafe scopes, then the summary line."""
     for cause, part in by_cause(plan):
         if cause is not None:
             yield paint(
@@ -82,6 +84,7 @@ def _changes(plan: Plan, color: bool, full: bool = False) -> Iterator[str]:
 def change_lines(
     change: Change, words: Words, color: bool = False, full: bool = False
 ) -> Iterator[str]:
+    """One change: its sign, action and name, cause tag and reason, then one line per changed field."""
     sign, style = SIGNS[change.action]
     styles = (style, "bold") if change.action == "delete" else (style,)
     where = f"  ({change.source})" if change.source else ""
@@ -118,6 +121,7 @@ def warning_lines(plan: Plan, *, color: bool = False, limit: int = WARNINGS) -> 
 def impact_lines(
     plan: Plan, cause: str | None = None, *, color: bool = False, limit: int | None = IMPACT_LINES
 ) -> Iterator[str]:
+    """Who gains or loses what, per scope, at most ``limit`` lines in all (None: every line)."""
     impacts = plan_impact(plan, cause)
     if not impacts:
         return

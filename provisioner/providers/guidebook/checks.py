@@ -21,6 +21,8 @@ Place = tuple[Loaded, tuple[str | int, ...], str]  # file, location of the refer
 
 
 def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
+    """Guidebook's cross-file checks: each schedule declared once per guide (``claim``), none both
+    declared and matched by an ignore pattern, and no attendee reference on two schedules of a guide."""
     diags: list[Diagnostic] = []
     seen: dict[tuple[object, ...], dict[object, Owner]] = {}
     for item in files:

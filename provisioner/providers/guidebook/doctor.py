@@ -44,6 +44,8 @@ RATE_HEADERS = (
 
 
 def doctor(provider: GuidebookProvider, scopes: Sequence[Scope]) -> list[Finding]:
+    """Guidebook's doctor: whether the key is accepted and the base URL answers (one list of the first
+    guide's schedules), what that page says about pagination and rate headers, then each guide's findings."""
     first = scopes[0].target["guide"] if scopes else None
     try:
         page = provider.client.request(

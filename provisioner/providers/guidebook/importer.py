@@ -139,6 +139,7 @@ class GuidebookSource:
         return out
 
     def fresh(self) -> CommentedMap:
+        """A new file for the guide: provider, guide (its name as a comment) and every live schedule."""
         doc = CommentedMap()
         doc["provider"] = "guidebook"
         doc["guide"] = self.guide
@@ -200,6 +201,7 @@ class GuidebookSource:
     def update(
         self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]
     ) -> bool:
+        """Merge the live schedule into a file's item (its attendee and session lists); whether it changed."""
         live = self.live[live_item["name"]]
         changed = False
         for field in FIELDS:

@@ -242,6 +242,8 @@ class GuidebookProvider(Provider):
     def conflicts(
         self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
     ) -> tuple[list[str], list[str]]:
+        """Attendees the changes would leave on two schedules at once, named from the guide's index when
+        it was read (moves.conflicts)."""
         index = self._indexes.get(scope.target["guide"])
 
         def who(person: int) -> str:

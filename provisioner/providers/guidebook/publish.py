@@ -55,6 +55,8 @@ def publish(
 
 
 def publish_interval_from_env(env: Mapping[str, str]) -> float:
+    """PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL (suffixed for an account), else PUBLISH_INTERVAL;
+    ConfigError in words outside 0..3600 seconds."""
     raw = (env.get("PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL") or "").strip()
     try:
         value = float(raw) if raw else PUBLISH_INTERVAL

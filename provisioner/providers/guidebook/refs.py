@@ -80,6 +80,7 @@ class GuideIndex:
         return self._spans[session]
 
     def describe(self, field: str, rid: int) -> str:
+        """A session's name, or an attendee's e-mail or full name; the id when the guide has none."""
         row = self.rows[field].get(rid, {})
         if field == "sessions":
             return str(row.get("name") or rid)
@@ -155,6 +156,8 @@ def resolve_refs(
     index: GuideIndex | None,
     diags: list[Diagnostic],
 ) -> list[int]:
+    """The ids ``refs`` name: ids as written when the guide's index was not read; otherwise every id
+    checked and every readable reference resolved against the index, each unknown one a diagnostic."""
     ids, readable = split
     if (
         index is None

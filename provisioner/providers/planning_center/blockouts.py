@@ -46,6 +46,9 @@ class Span:
 
 @dataclass(frozen=True)
 class Blockout:
+    """A person's blockout: its first span, reason and repetition (every ``every`` ``interval`` until a
+    day), in the organization's time zone."""
+
     id: str
     first: Span
     reason: str

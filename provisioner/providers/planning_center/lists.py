@@ -30,6 +30,8 @@ def fold(name: str) -> str:
 
 @dataclass(frozen=True)
 class PlanRow:
+    """A plan of a service type as lists read it: id, title and day (in the organization's time zone)."""
+
     id: int
     title: str
     day: date | None

@@ -46,6 +46,8 @@ class MemberWriter:
     # -- create -------------------------------------------------------------------------------------------
 
     def create(self, change: Change, adopt: Callable[[], Any]) -> Written:
+        """POST the team member the change declares (person and team from its identity), adopting the one
+        the server made when an answer was lost (``adopt``)."""
         person, team = change.identity.get("person"), change.identity.get("team")
         if person is None or team is None:
             raise ProvisionerError(

@@ -120,6 +120,7 @@ def _keyed(key: str, value: dict[str, Any], what: str, example: str) -> dict[str
 
 
 def named_schema(noun: str, what: str, example: str) -> WithJsonSchema:
+    """The JSON Schema of a reference by id or by name (text or ``{name: ...}``)."""
     return WithJsonSchema(
         {
             "anyOf": [
@@ -132,6 +133,7 @@ def named_schema(noun: str, what: str, example: str) -> WithJsonSchema:
 
 
 def plan_schema(titles: bool) -> WithJsonSchema:
+    """The JSON Schema of a plan reference: an id, a day, or (with ``titles``) ``{title: ...}``."""
     day = (
         "the plan whose sort_date falls on this day in the organization's time zone "
         "(one plan of the service type must)"

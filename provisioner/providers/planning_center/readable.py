@@ -59,6 +59,7 @@ class Names:
         return rid, (f"{fold(shared)} (a shared name)" if name else shared) if shared else None
 
     def read(self, value: Any) -> int | None:
+        """The id ``value`` names (an id, or a name compared folded); None when it names nothing known."""
         try:
             ref = _parse_named(value)  # type: ignore[call-arg]
         except ValueError:
@@ -91,6 +92,7 @@ def read_plan(
     by_day: Callable[[date], int | None],
     by_title: Callable[[str], int | None] = lambda _: None,
 ) -> int | None:
+    """The plan id ``value`` names: an id, a day (``by_day``) or a title (``by_title``); None otherwise."""
     try:
         ref = _parse_plan(value)  # type: ignore[call-arg]
     except ValueError:
