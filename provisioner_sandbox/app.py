@@ -44,6 +44,9 @@ class RequestRecord(TypedDict):
 
 
 class SandboxApp:
+    """Both emulated services behind one entry point: latency, faults and hooks, the request log,
+    then the service the path names (its preflight, handle and decorate); the HTTP server calls ``api``."""
+
     def __init__(
         self, store: Store, gb: Api, pco: Api, readings: Readings, latency: float = 0.0
     ) -> None:

@@ -23,6 +23,8 @@ from .web import Request, Response, empty_response, json_response
 
 
 def control(app: SandboxApp, req: Request) -> Response:
+    """Answer a ``/_sandbox/`` control request (requests log, faults, readings, reset, state); its body
+    is read as JSON whatever its Content-Type."""
     route = (req.method, req.path.rstrip("/"))
     if req.raw_body and req.media_type != "application/json":
         try:  # control bodies are always JSON, whatever Content-Type curl sent

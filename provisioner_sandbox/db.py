@@ -17,6 +17,9 @@ from .errors import SandboxError
 
 
 class Database:
+    """One SQLite file shared by the server's threads through one connection, every use serialised by
+    a re-entrant lock; ``transaction`` commits or rolls back."""
+
     def __init__(self, path: str, schema: str) -> None:
         self.path = path
         self.lock = threading.RLock()

@@ -47,6 +47,9 @@ BARRIER_WAIT = 5.0  # seconds a barrier holds requests when the rule gives no `d
 
 @dataclass
 class FaultRule:
+    """One injected fault: which requests it matches (method, path regex), what it does (a status, a
+    delay, a dropped connection, ...) and how many times before it expires."""
+
     method: str = "*"  # "*" or an HTTP method
     path: str = ".*"  # regex searched in the request path (so "personalized-schedules" matches)
     mode: str = "status"
@@ -158,6 +161,8 @@ class Faults:
         return rules
 
     def load_file(self, path: str) -> list[FaultRule]:
+        """Add the rules of a JSON faults file (a list of rule objects); SandboxError in words for a file
+        that is not a regular file, too large, not JSON or not a list of valid rules."""
         try:
             if not stat.S_ISREG(
                 os.stat(path).st_mode

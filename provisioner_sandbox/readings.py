@@ -17,6 +17,9 @@ from .errors import SandboxError
 
 @dataclass(frozen=True)
 class Reading:
+    """One undocumented point of an API and the values the sandbox can read it as (the first is the
+    default)."""
+
     name: str  # "<service>.<point>", e.g. "guidebook.body"
     values: tuple[str, ...]  # allowed values; the first is the default
     doc: str  # one line: what each value means

@@ -54,6 +54,8 @@ def apply_seed(store: Store, seed: str | None) -> None:
 
 
 def parse_bench(seed: str) -> dict[str, int]:
+    """The options of a ``bench:key=N,...`` seed over BENCH_DEFAULTS; SandboxError naming an unknown
+    option or a value that is not a whole number."""
     opts = dict(BENCH_DEFAULTS)
     _, _, spec = seed.partition(":")
     for part in filter(None, spec.split(",")):

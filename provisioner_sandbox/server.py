@@ -94,6 +94,7 @@ class SandboxServer:
     # ---- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> SandboxServer:
+        """Serve on a background thread (again: nothing); a stopped server cannot restart."""
         if self._thread is not None:
             return self
         if self._stopped or self._httpd is None:

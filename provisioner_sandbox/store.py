@@ -33,10 +33,13 @@ _FOLDED = (
 
 
 class Store(gb.GuidebookStore, pco.PlanningCenterStore, blockouts.BlockoutStore):
+    """Both services' tables in one SQLite file."""
+
     def __init__(self, path: str) -> None:
         Database.__init__(self, path, SCHEMA)
 
     def wipe(self) -> None:
+        """Delete every row (and restart the ids), keeping the tables."""
         with self.transaction() as c:
             for table in TABLES:
                 c.execute(f"DELETE FROM {table}")

@@ -12,6 +12,9 @@ JSON_TYPE = "application/json"
 
 @dataclass
 class Request:
+    """One HTTP request as the emulated APIs see it: parsed query, lower-cased headers, the body raw and
+    parsed, and ``extras`` for notes between the pipeline's steps."""
+
     method: str
     path: str
     query: dict[str, list[str]]

@@ -361,6 +361,9 @@ def test_the_sandbox_serves_a_persons_blockouts_with_the_documented_fields(
 
     from tests.conftest import sandbox_env
 
+    sb.set_readings(
+        {"pco.blockout_times": "utc"}
+    )  # the times as stored (tests/test_blockout_times.py: local)
     env = sandbox_env(sb)
     request = urllib.request.Request(f"{sb.pco_url}services/v2/people/124/blockouts?filter=future")
     import base64

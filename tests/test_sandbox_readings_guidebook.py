@@ -66,6 +66,7 @@ def test_defaults_python_and_http_switches(sb: SandboxServer) -> None:
         "pco.partial_refused": "refused",
         "pco.member_writes": "allowed",
         "pco.read_others": "allowed",
+        "pco.blockout_times": "utc",
     }
     sb.set_readings({"guidebook.body": "form-only"})
     assert sb.readings()["guidebook.body"] == "form-only"

@@ -98,6 +98,7 @@ class GuidebookApi:
         """Guidebook documents no rate-limit headers, so nothing is added."""
 
     def fault_response(self, status: int) -> Response:
+        """An injected fault's answer in DRF's words for ``status``."""
         messages = {
             429: "Request was throttled.",
             500: "A server error occurred.",
@@ -190,6 +191,7 @@ class GuidebookApi:
         return json_response(200, res.guide_json(self._get("gb_guides", guide)))
 
     def patch_guide(self, req: Request, guide: int | None) -> Response:
+        """PATCH a guide's settable fields; the guide as it is now."""
         self._get("gb_guides", guide)
         changes = res.guide_changes(req.body or {})
         if changes:
@@ -223,6 +225,7 @@ class GuidebookApi:
     # ---- sessions ------------------------------------------------------------------------------
 
     def list_sessions(self, req: Request, _: int | None) -> Response:
+        """The guide's sessions, filtered by guide, id and import_id, ordered as ``ordering`` asks."""
         where, params = res.int_filters(req, {"guide": "guide", "id": "id"})
         if req.q("import_id") is not None:
             where.append("import_id = ?")
@@ -241,6 +244,7 @@ class GuidebookApi:
         return json_response(200, res.session_json(self._get("gb_sessions", session)))
 
     def create_session(self, req: Request, _: int | None) -> Response:
+        """POST a session (validated as Guidebook does); 201 with the new session."""
         cols = res.validate_session(self.store, req.body or {}, creating=True)
         cols.setdefault("created_at", gb_now())
         marks = ", ".join("?" * len(cols))
@@ -250,6 +254,7 @@ class GuidebookApi:
         return json_response(201, res.session_json(self._get("gb_sessions", cur.lastrowid)))
 
     def patch_session(self, req: Request, session: int | None) -> Response:
+        """PATCH a session's fields (validated against its current values); the session as it is now."""
         current = self._get("gb_sessions", session)
         cols = res.validate_session(self.store, req.body or {}, creating=False, current=current)
         if cols:
@@ -268,6 +273,8 @@ class GuidebookApi:
     # ---- attendees -----------------------------------------------------------------------------
 
     def list_attendees(self, req: Request, _: int | None) -> Response:
+        """Attendees filtered by guide, id, status, import_id, e-mail (any case) and revoked, ordered as
+        ``ordering`` asks."""
         where, params = res.int_filters(req, {"guide": "guide", "id": "id", "status": "status"})
         for key, col in (
             ("import_id", "import_id = ?"),
@@ -294,6 +301,8 @@ class GuidebookApi:
         return json_response(200, res.attendee_json(self._get("gb_attendees", attendee)))
 
     def create_attendee(self, req: Request, _: int | None) -> Response:
+        """POST an attendee; one with that e-mail in the guide already is answered as it is (200, the
+        documented idempotency), else 201 with the new one."""
         data = req.body or {}
         cols = res.validate_attendee(self.store, data)
         existing = self.store.rows(
@@ -313,6 +322,7 @@ class GuidebookApi:
         return json_response(201, res.attendee_json(self._get("gb_attendees", cur.lastrowid)))
 
     def patch_attendee(self, req: Request, attendee: int | None) -> Response:
+        """PATCH an attendee's settable fields; the attendee as it is now."""
         self._get("gb_attendees", attendee)
         changes = res.attendee_changes(req.body or {})
         if changes:
@@ -332,6 +342,7 @@ class GuidebookApi:
         return json_response(status, self._schedules_json([self._get("gb_schedules", schedule)])[0])
 
     def list_schedules(self, req: Request, _: int | None) -> Response:
+        """Personalized schedules filtered by guide, id, attendee id or attendee import_id."""
         where, params = res.int_filters(req, {"guide": "guide", "id": "id"})
         if req.q("attendees__id") is not None:
             where.append("id IN (SELECT schedule FROM gb_schedule_attendees WHERE attendee = ?)")
@@ -349,6 +360,8 @@ class GuidebookApi:
         return self._schedule_response(200, self._get("gb_schedules", schedule)["id"])
 
     def create_schedule(self, req: Request, _: int | None) -> Response:
+        """POST a personalized schedule (empty lists as guidebook.empty_list reads them; one schedule
+        per attendee as the reading says); 201 with it."""
         empty = self.readings.get(EMPTY_LIST.name)
         guide, name, attendees, sessions = res.validate_new_schedule(
             self.store, req.body or {}, empty != "accepted"
@@ -363,6 +376,8 @@ class GuidebookApi:
         return self._schedule_response(201, sid)
 
     def patch_schedule(self, req: Request, schedule: int | None) -> Response:
+        """PATCH a schedule's lists: replaced, or merged under guidebook.patch_lists=merge; attendees it
+        adds are checked for one schedule each."""
         row = self._get("gb_schedules", schedule)
         refuse_empty = self.readings.get(EMPTY_LIST.name) == "refused"
         attendees, sessions = res.validate_schedule_patch(

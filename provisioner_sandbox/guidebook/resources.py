@@ -71,6 +71,8 @@ def int_param(name: str, value: str | None) -> int:
 
 
 def int_filters(req: Request, mapping: dict[str, str]) -> tuple[list[str], list[Any]]:
+    """SQL conditions and parameters for the whole-number query filters ``mapping`` names (query key ->
+    column); a value that is not a whole number is DRF's 400."""
     where: list[str] = []
     params: list[Any] = []
     for key, col in mapping.items():
@@ -94,6 +96,7 @@ def ordering(req: Request, allowed: set[str]) -> str:
 
 
 def guide_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A guide row as the API shows it."""
     return {
         "id": row["id"],
         "created_at": row["created_at"],
@@ -113,6 +116,7 @@ def guide_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def session_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A session row as the API shows it."""
     out = {
         "id": row["id"],
         "created_at": row["created_at"],
@@ -130,6 +134,7 @@ def session_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def attendee_json(row: dict[str, Any]) -> dict[str, Any]:
+    """An attendee row as the API shows it."""
     first, last = row["first_name"] or "", row["last_name"] or ""
     return {
         "id": row["id"],
@@ -152,6 +157,7 @@ def attendee_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def schedule_json(row: dict[str, Any], attendees: list[int], sessions: list[int]) -> dict[str, Any]:
+    """A personalized schedule row, with its attendee and session ids, as the API shows it."""
     return {
         "id": row["id"],
         "guide": row["guide"],
@@ -337,6 +343,8 @@ def validate_session(
 
 
 def validate_attendee(store: GuidebookStore, data: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a new attendee from a POST body (guide, a valid e-mail, optional names and
+    import_id); GbError 400 with DRF's field messages otherwise."""
     errors: dict[str, list[str]] = {}
     guide = _guide(store, data, errors)
     email = _text(data, "email", errors, required=True)

@@ -156,6 +156,7 @@ def _insert_schedules(
 
 
 def demo(store: GuidebookStore) -> None:
+    """Seed the demo data: guides 47 (premium) and 48, their sessions, attendees and schedules."""
     with store.transaction() as c:
         c.executemany(
             "INSERT INTO gb_guides(id, name, owner, created_at, start_date, end_date, timezone, short_name,"
@@ -232,6 +233,8 @@ def demo(store: GuidebookStore) -> None:
 
 
 def bench(store: GuidebookStore, opts: dict[str, int]) -> None:
+    """Seed a large guide set for benchmarks (``opts``: guides, schedules, sessions, attendees), the same
+    data every time (a fixed random seed)."""
     rng = random.Random(1001)
     n_ses, n_att = opts["sessions"], opts["attendees"]
     with store.transaction() as c:

@@ -51,11 +51,15 @@ def gb_now() -> str:
 
 
 class GuidebookStore(Database):
+    """Guidebook's tables: guides, sessions, attendees, personalized schedules and their links, with the
+    helpers tests and seeds use to add rows."""
+
     def guide(self, guide: int) -> dict[str, Any] | None:
         found = self.rows("SELECT * FROM gb_guides WHERE id = ?", (guide,))
         return found[0] if found else None
 
     def add_guide(self, guide: int, name: str, premium: bool = True, published: bool = True) -> int:
+        """Add a guide (premium and published unless told otherwise); its id."""
         with self.transaction() as c:
             c.execute(
                 "INSERT INTO gb_guides(id, name, owner, created_at, timezone, premium, published)"
@@ -76,6 +80,7 @@ class GuidebookStore(Database):
         start_time: str | None = None,
         end_time: str | None = None,
     ) -> int:
+        """Add a session to ``guide``; its id."""
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT INTO gb_sessions(guide, name, import_id, start_time, end_time, created_at)"
@@ -102,6 +107,7 @@ class GuidebookStore(Database):
         first_name: str = "",
         last_name: str = "",
     ) -> int:
+        """Add an attendee to ``guide``; its id."""
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT INTO gb_attendees(guide, email, import_id, first_name, last_name, created_at)"
@@ -116,6 +122,7 @@ class GuidebookStore(Database):
     def add_guidebook_schedule(
         self, guide: int, name: str, attendees: Iterable[int], sessions: Iterable[int]
     ) -> int:
+        """Add a personalized schedule with its attendee and session links; its id."""
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT INTO gb_schedules(guide, name, created_at) VALUES (?, ?, ?)",

@@ -40,6 +40,7 @@ from .common import (
 from .plan_times import PlanTimeHandlers
 from .rate_window import RateWindows
 from .readings import (
+    BLOCKOUT_TIMES,
     MEMBER_PATH,
     MEMBER_WRITES,
     ORG_TIME_ZONE,
@@ -233,6 +234,8 @@ class PcoApi:
         )
 
     def fault_response(self, status: int) -> Response:
+        """An injected fault's answer as Planning Center gives it for ``status`` (a 429 in its rate-limit
+        words)."""
         if status == 429:
             return error_response(
                 429,
@@ -250,7 +253,10 @@ class PcoApi:
         )
 
     def handle(self, req: Request) -> Response:
+        """Route ``req`` to its handler inside one store transaction; PcoError as a JSON:API error body, an
+        unrouted path (or method) as Rails' HTML 404."""
         req.extras["sort_date"] = self.readings.get(SORT_DATE.name)
+        req.extras["blockout_times"] = self.readings.get(BLOCKOUT_TIMES.name)
         for pattern, handlers in self.routes:
             match = pattern.match(req.path)
             if match and req.method in handlers:
@@ -269,6 +275,7 @@ class PcoApi:
         return single(organization_json(req, present))
 
     def list_service_types(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """Every service type, with the credentials' permissions on it."""
         return collection(
             self.store,
             req,
@@ -289,6 +296,8 @@ class PcoApi:
         return "Scheduled Viewer" if forbidden else "Administrator"
 
     def list_plans(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """The service type's plans, ``future``/``past`` filtered against the store's today, by sort date
+        (``order=-sort_date`` reverses)."""
         self._one("pco_service_types", "id = ?", ids)
         sql, params = "SELECT * FROM pco_plans WHERE service_type = ?", list[Any]([ids[0]])
         filters = filter_names(req)
@@ -312,6 +321,7 @@ class PcoApi:
         return single(plan_json(req, self._one("pco_plans", "service_type = ? AND id = ?", ids)))
 
     def list_teams(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """The service type's teams."""
         self._one("pco_service_types", "id = ?", ids)
         return collection(
             self.store,
@@ -324,6 +334,7 @@ class PcoApi:
         )
 
     def list_positions(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """The team positions of the service type's teams."""
         self._one("pco_service_types", "id = ?", ids)
         sql = "SELECT p.* FROM pco_positions p JOIN pco_teams t ON t.id = p.team WHERE t.service_type = ?"
         return collection(
@@ -337,6 +348,7 @@ class PcoApi:
         )
 
     def list_people(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """Every person the organization has."""
         return collection(
             self.store,
             req,

@@ -5,7 +5,8 @@ documented attributes [C PCO-JSON blockout.json]: ``starts_at``, ``ends_at``, ``
 ``repeat_frequency`` (``no_repeat`` | ``every_N``), ``repeat_period`` (daily | weekly | monthly | yearly),
 ``repeat_interval`` (monthly: ``exact_day_of_month`` | ``week_of_month_N`` | ``week_of_month_last``),
 ``repeat_until``, ``time_zone``, ``share``. Planning Center does not stop anyone from scheduling a person on a
-blocked-out day, and neither does the sandbox: blockouts change nothing else it answers.
+blocked-out day, and neither does the sandbox: blockouts change nothing else it answers. Times are stored in
+UTC; ``pco.blockout_times=local`` serves ``starts_at``/``ends_at`` as New York wall-clock times with a ``Z``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from typing import Any
 
 from ..db import Database
 from ..web import Request, Response
-from .common import ORG_TIME_ZONE, collection, filter_names, not_found, require_person, resource
+from .common import (
+    ORG_TIME_ZONE,
+    collection,
+    filter_names,
+    not_found,
+    require_person,
+    resource,
+    wall_clock,
+)
 from .common import single as single_response
 
 SCHEMA = """
@@ -124,6 +133,7 @@ def seed(db: Database) -> None:
 
 
 def blockout_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    """A blockout row as the API shows it."""
     attrs = {
         "description": r["description"] or r["reason"],
         "group_identifier": f"g{r['id']}",
@@ -137,8 +147,8 @@ def blockout_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
         "created_at": r["created_at"],
         "updated_at": r["created_at"],
         "repeat_until": r["repeat_until"],
-        "starts_at": r["starts_at"],
-        "ends_at": r["ends_at"],
+        "starts_at": served(req, r["starts_at"]),
+        "ends_at": served(req, r["ends_at"]),
         "share": False,
     }
     rels = {"person": ("Person", r["person"]), "organization": ("Organization", 1)}
@@ -147,13 +157,21 @@ def blockout_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def served(req: Request, stored: str) -> str:
+    """A blockout time as served under ``pco.blockout_times`` (the handler puts it in ``req.extras``)."""
+    return (wall_clock(stored) or stored) if req.extras.get("blockout_times") == "local" else stored
+
+
 class BlockoutHandlers:
+    """A person's blockouts: the list (``future``/``past`` filters) and one blockout."""
+
     def __init__(self, store: Any) -> None:
         self.store = (
             store  # the whole sandbox store: its filter_now() is the `future`/`past` filters' today
         )
 
     def list_blockouts(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """The person's blockouts; ``future`` keeps those that end later or still repeat after today."""
         person = ids[0]
         require_person(self.store, person)
         where, params = "person = ?", [person]

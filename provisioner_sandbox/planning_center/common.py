@@ -24,6 +24,7 @@ class PcoError(Exception):
 
 
 def not_found() -> PcoError:
+    """Planning Center's JSON:API 404."""
     return PcoError(
         404,
         [
@@ -155,6 +156,7 @@ def collection(
 def service_type_json(
     req: Request, r: dict[str, Any], permissions: str = "Administrator"
 ) -> dict[str, Any]:
+    """A service type row as the API shows it, with the credentials' ``permissions``."""
     attrs = {
         "name": r["name"],
         "sequence": 0,
@@ -173,7 +175,12 @@ def service_type_json(
 def served_sort_date(req: Request, stored: str | None) -> str | None:
     """A sort_date as served: stored in UTC; under pco.sort_date=local, the organization's wall-clock time with
     a Z suffix (the handler puts the reading in ``req.extras``)."""
-    if not stored or req.extras.get("sort_date") != "local":
+    return wall_clock(stored) if req.extras.get("sort_date") == "local" else stored
+
+
+def wall_clock(stored: str | None) -> str | None:
+    """A time stored in UTC as the organization's wall-clock time with a Z suffix (a ``local`` reading)."""
+    if not stored:
         return stored
     instant = datetime.fromisoformat(stored.replace("Z", "+00:00"))
     return instant.astimezone(ZoneInfo(ORG_TIME_ZONE)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -193,6 +200,7 @@ def organization_json(req: Request, time_zone: bool) -> dict[str, Any]:
 
 
 def plan_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    """A plan row as the API shows it (its sort date as the current reading serves it)."""
     attrs = {
         "title": r["title"],
         "series_title": r["series_title"],
@@ -215,6 +223,7 @@ def plan_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def team_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    """A team row as the API shows it."""
     attrs = {
         "name": r["name"],
         "schedule_to": "plan",
@@ -237,6 +246,7 @@ def team_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def position_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    """A team position row as the API shows it."""
     attrs = {
         "name": r["name"],
         "sequence": r["id"],
@@ -255,6 +265,7 @@ def position_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def person_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
+    """A person row as the API shows it."""
     attrs = {
         "first_name": r["first_name"],
         "last_name": r["last_name"],

@@ -39,6 +39,8 @@ FILTER_NOT_DELETED = "not_deleted"
 def member_json(
     req: Request, r: dict[str, Any], via_person: bool = False, declined: list[int] | None = None
 ) -> Any:
+    """A team member (PlanPerson) row as the API shows it, under its plan or (``via_person``) under its
+    person; ``declined`` lists the plan times it declined."""
     attrs = {
         "status": r["status"],
         "notes": r["notes"],
@@ -202,6 +204,7 @@ class MemberHandlers:
         )
 
     def list_person_members(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """A person's PlanPeople; declined ones left out under pco.declined=hidden."""
         require_person(self.store, ids[0])
         sql = MEMBER_SELECT + " WHERE pp.person = ?"
         if (
@@ -232,6 +235,7 @@ class MemberHandlers:
     # ---- writes --------------------------------------------------------------------------------
 
     def create_member(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """POST a team member to a plan (body read as pco.member_create says); 201 with it."""
         st, plan = ids
         self._plan(st, plan)
         attrs, rels = self.payloads.payload(req)

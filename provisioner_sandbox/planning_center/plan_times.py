@@ -25,6 +25,7 @@ def _order(req: Request) -> str:
 def times_collection(
     req: Request, store: PlanningCenterStore, where: str, params: list[Any], parent: Any
 ) -> Response:
+    """A paged list of plan times matching ``where`` (and ``where[time_type]``), under ``parent``."""
     if req.q("where[time_type]") is not None:
         where, params = f"({where}) AND t.time_type = ?", [*params, req.q("where[time_type]")]
     return collection(
@@ -111,10 +112,13 @@ def partial_accept(
 
 
 class PlanTimeHandlers:
+    """The plan times of a plan."""
+
     def __init__(self, store: PlanningCenterStore) -> None:
         self.store = store
 
     def list_plan_times(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """The plan's times; 404 for a plan that is not the service type's."""
         st, plan = ids
         if not self.store.rows(
             "SELECT id FROM pco_plans WHERE id = ? AND service_type = ?", (plan, st)

@@ -80,6 +80,13 @@ READ_OTHERS = Reading(
     "allowed: the credentials read anyone's schedules and plan_people; forbidden: only their own person's "
     "(111): another person's answer 403, as an Editor reported for plan_people [3P ISSUE#336, part 3 #21]",
 )
+BLOCKOUT_TIMES = Reading(
+    "pco.blockout_times",
+    ("utc", "local"),
+    "utc: a blockout's starts_at/ends_at are instants in UTC; local: they are the wall-clock times in the "
+    "blockout's time_zone (the organization's, America/New_York) with a Z suffix, as sort_date is (ISSUE#987) "
+    "and as a BlockoutDate's starts_at is beside its starts_at_utc [G, open point 22]",
+)
 READINGS = (
     MEMBER_CREATE,
     MEMBER_PATH,
@@ -92,4 +99,5 @@ READINGS = (
     PARTIAL_REFUSED,
     MEMBER_WRITES,
     READ_OTHERS,
+    BLOCKOUT_TIMES,
 )

@@ -60,6 +60,7 @@ def _iso(value: str | None) -> str | None:
 
 
 def schedule_json(req: Request, r: dict[str, Any], time_ids: list[int]) -> dict[str, Any]:
+    """A person's schedule row as the API shows it, with the plan times it covers."""
     partial = can_accept_partial(r)  # a per-schedule flag (part 3 #20)
     attrs = {
         "sort_date": served_sort_date(req, r["sort_date"]),
@@ -121,10 +122,14 @@ def _accept_body(req: Request) -> tuple[list[int], str | None]:
 
 
 class ScheduleHandlers:
+    """A person's schedules: the list, one schedule, its plan times, and accept/decline."""
+
     def __init__(self, store: PlanningCenterStore, readings: Readings) -> None:
         self.store, self.readings = store, readings
 
     def list_schedules(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """The person's schedules, ``future``/``past`` filtered against the store's today, declined ones
+        as the readings say."""
         person = ids[0]
         require_person(self.store, person)
         sql, params = SCHEDULE_SELECT + " WHERE pp.person = ?", list[Any]([person])
@@ -183,6 +188,7 @@ class ScheduleHandlers:
         return found[0]
 
     def get_schedule(self, req: Request, ids: tuple[int, ...]) -> Response:
+        """One schedule (also when declined), with its plan times when ``include`` asks for them."""
         # A single GET returns the schedule even when declined: only lists hide declined ones.
         row = self._schedule(*ids)
         plan_times = times.time_ids(self.store, [row["plan"]])[row["plan"]]

@@ -142,6 +142,7 @@ _TIMES = [
 
 
 def demo(store: PlanningCenterStore) -> None:
+    """Seed the demo data: service types, December 2026 plans, teams, positions, people and members."""
     with store.transaction() as c:
         c.executemany(
             "INSERT INTO pco_service_types(id, name) VALUES (?, ?)",

@@ -100,6 +100,9 @@ def pco_now() -> str:
 
 
 class PlanningCenterStore(Database):
+    """Planning Center's tables: service types, plans and their times, teams, positions, people, team
+    members and their declined times, with the helpers tests and seeds use."""
+
     # The day the future/past filters take as today (None: the real date). Tests fix it, so that the demo
     # seed's December 2026 plans stay "future" whatever the date the suite runs on.
     today: date | None = None
@@ -164,6 +167,7 @@ class PlanningCenterStore(Database):
         notes: str | None = None,
         decline_reason: str | None = None,
     ) -> int:
+        """Add a team member to ``plan`` (unconfirmed unless ``status`` says otherwise); its id."""
         now = pco_now()
         with self.transaction() as c:
             cur = c.execute(

@@ -8,7 +8,12 @@ once (``service_types/{st}/plans/{plan}/plan_times``), and each added person's b
 (``people/{id}/blockouts``, every page; no filter, so that a blockout that began long ago and repeats is seen).
 A plan that adds nobody costs nothing.
 
-A blockout's ``starts_at``/``ends_at`` are taken as instants (they end in ``Z``) [G], and its repeats
+Whether a blockout's ``starts_at``/``ends_at`` are UTC instants or wall-clock times in its ``time_zone`` with a
+``Z`` suffix is not documented [G] (a BlockoutDate has ``starts_at`` beside ``starts_at_utc``; a plan's
+``sort_date`` is such a wall-clock ``Z`` time, ISSUE#987), so each time is read both ways (:func:`readings`)
+unless the data tells: an offset other than ``Z`` is an instant, no offset is a wall-clock time, and when
+exactly one reading puts the start at midnight in the blockout's zone (an all-day blockout) that one is meant.
+Otherwise a warning is advisory, so it is given when either reading overlaps (the conservative union). Repeats
 (``repeat_period`` daily | weekly | monthly | yearly, ``repeat_frequency`` ``every_N``, ``repeat_interval``
 for monthly ones, up to ``repeat_until``) are laid out in its own ``time_zone`` [C: the fields; G: the rule].
 """
@@ -19,7 +24,7 @@ import calendar
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -57,18 +62,23 @@ class Blockout:
     interval: str
     until: date | None
     zone: tzinfo
+    others: tuple[
+        Span, ...
+    ] = ()  # the first occurrence under the other reading of its times, if still open
 
     def hits(self, times: Sequence[Span]) -> list[Span]:
-        """The plan times some occurrence of this blockout overlaps."""
+        """The plan times some occurrence of this blockout overlaps, under any reading still open."""
         if not times:
             return []
         last = max(t.end for t in times)
-        return [t for t in times if any(o.overlaps(t) for o in self.occurrences(until=last))]
+        spans = [o for first in (self.first, *self.others) for o in self.occurrences(last, first)]
+        return [t for t in times if any(o.overlaps(t) for o in spans)]
 
-    def occurrences(self, *, until: datetime) -> Iterator[Span]:
+    def occurrences(self, until: datetime, first: Span | None = None) -> Iterator[Span]:
         """Each occurrence that starts before ``until`` (the first one, then its repeats)."""
-        length = self.first.end - self.first.start
-        local = self.first.start.astimezone(self.zone).replace(tzinfo=None)
+        first = first or self.first
+        length = first.end - first.start
+        local = first.start.astimezone(self.zone).replace(tzinfo=None)
         for k in range(MAX_REPEATS if self.period else 1):
             start = _nth(local, self.period, self.every * k, self.interval)
             if start is None:
@@ -96,24 +106,64 @@ class Blockout:
 def parse_blockout(row: Mapping[str, Any]) -> Blockout | None:
     """A blockout from its JSON:API resource; None when its times cannot be read (it is then not checked)."""
     attrs = attributes(dict(row))
-    start, end = _instant(attrs.get("starts_at")), _instant(attrs.get("ends_at"))
-    if start is None:
+    zone = _zone(attrs.get("time_zone"))
+    spans = readings(attrs.get("starts_at"), attrs.get("ends_at"), zone)
+    if not spans:
         return None
-    end = end if end is not None and end > start else start + timedelta(days=1)
     frequency = str(attrs.get("repeat_frequency") or "no_repeat")
     period = attrs.get("repeat_period")
     repeats = frequency.startswith("every_") and period in ("daily", "weekly", "monthly", "yearly")
     every = frequency.removeprefix("every_")
     return Blockout(
         id=str(row.get("id")),
-        first=Span(start, end),
+        first=spans[0],
+        others=tuple(spans[1:]),
         reason=str(attrs.get("reason") or attrs.get("description") or ""),
         period=str(period) if repeats else None,
         every=int(every) if every.isdigit() and int(every) > 0 else 1,
         interval=str(attrs.get("repeat_interval") or "exact_day_of_month"),
         until=_date(attrs.get("repeat_until")),
-        zone=_zone(attrs.get("time_zone")),
+        zone=zone,
     )
+
+
+def readings(starts_at: Any, ends_at: Any, zone: tzinfo) -> list[Span]:
+    """The blockout's first occurrence under each reading of its times the data leaves open, the UTC one
+    first (named ``utc`` / ``local`` in ``Span.name``); empty when ``starts_at`` cannot be read.
+
+    ``Z`` (how Planning Center writes every time, wall-clock ones too: ISSUE#987) leaves both open; another
+    offset means an instant, none a wall-clock time. Of two, the one starting at midnight in ``zone`` wins
+    when only one does: an all-day blockout starts at midnight where the person is."""
+    spans: list[Span] = []
+    for reading in _forms(starts_at):
+        start = _read(starts_at, reading, zone)
+        if start is None:
+            continue
+        end = _read(ends_at, reading, zone)
+        end = end if end is not None and end > start else start + timedelta(days=1)
+        if all(s.start != start for s in spans):  # a UTC zone: both readings are one
+            spans.append(Span(start, end, reading))
+    midnight = [s for s in spans if s.start.astimezone(zone).time() == time(0)]
+    return midnight if len(spans) > 1 and len(midnight) == 1 else spans
+
+
+def _forms(text: Any) -> tuple[str, ...]:
+    raw = str(text).strip()
+    if raw.upper().endswith("Z"):
+        return ("utc", "local")
+    try:
+        aware = datetime.fromisoformat(raw).tzinfo is not None
+    except ValueError:
+        return ()
+    return ("utc",) if aware else ("local",)
+
+
+def _read(text: Any, reading: str, zone: tzinfo) -> datetime | None:
+    """``text`` as an instant (``utc``), or its clock reading taken in ``zone`` (``local``)."""
+    value = _instant(text)
+    if value is None or reading == "utc":
+        return value
+    return value.replace(tzinfo=None).replace(tzinfo=zone).astimezone(UTC)
 
 
 class Blockouts:
