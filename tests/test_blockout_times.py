@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -166,3 +167,27 @@ def test_a_repeating_blockout_repeats_each_reading_still_open() -> None:
     assert blockout.hits([Span(at, at.replace(minute=45))]) != []
     at = datetime(2026, 12, 18, 12, 0, tzinfo=UTC)  # Friday morning: neither
     assert blockout.hits([Span(at, at.replace(minute=45))]) == []
+
+
+def test_the_blockouts_of_the_people_a_plan_adds_are_read_at_once(
+    sb: SandboxServer, cli: Cli, write: Write
+) -> None:
+    # Each blockouts GET waits (in the sandbox) for the other: read one after the other, the first would wait
+    # out the barrier's timeout and the hook would record a broken barrier.
+    meet, met = threading.Barrier(2, timeout=5), []
+
+    def wait_for_the_other(_: object) -> None:
+        try:
+            met.append(meet.wait())
+        except threading.BrokenBarrierError:
+            met.append(-1)
+
+    sb.add_hook(wait_for_the_other, method="GET", path=r"/people/\d+/blockouts$", times=2)
+    sb.store.add_blockout(111, "2026-12-18T05:00:00Z", "2026-12-19T04:59:00Z", "Retreat")
+    assert len(warnings(cli, compline(sb, write, [111, 112]))) == 1
+    assert sorted(met) == [0, 1]  # both were in flight together
+    gets = [r["path"] for r in sb.requests() if r["path"].endswith("/blockouts")]
+    assert sorted(gets) == [
+        "/services/v2/people/111/blockouts",
+        "/services/v2/people/112/blockouts",
+    ]  # once each, in no fixed order

@@ -23,6 +23,7 @@ from __future__ import annotations
 import calendar
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -169,18 +170,37 @@ def _read(text: Any, reading: str, zone: tzinfo) -> datetime | None:
 class Blockouts:
     """Each person's blockouts and each plan's times, read at most once a run; safe across threads."""
 
-    def __init__(self, client: HttpClient) -> None:
+    def __init__(self, client: HttpClient, parallelism: int = 1) -> None:
         self.client = client
+        self.parallelism = (
+            parallelism  # people read at once (``--parallelism``, set by the provider)
+        )
         self._people: dict[int, list[Blockout]] = {}
         self._times: dict[tuple[int, int], list[Span]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the caches and the per-person locks, never a request
+        self._reading: dict[int, threading.Lock] = {}
 
     def of(self, person: int) -> list[Blockout]:
+        """The person's blockouts, read once a run; different people are read concurrently."""
         with self._lock:
+            mine = self._reading.setdefault(person, threading.Lock())
+        with mine:  # a second caller for the same person waits for the first one's read
             if person not in self._people:
                 rows = iterate(self.client, f"people/{person}/blockouts")
-                self._people[person] = [b for r in rows if (b := parse_blockout(r)) is not None]
+                found = [b for r in rows if (b := parse_blockout(r)) is not None]
+                with self._lock:
+                    self._people[person] = found
             return self._people[person]
+
+    def read_all(self, people: Sequence[int]) -> None:
+        """Read the blockouts of ``people`` not read yet, ``parallelism`` at a time (one each: the order of
+        these GETs is then not fixed)."""
+        todo = [p for p in dict.fromkeys(people) if p not in self._people]
+        if len(todo) < 2 or self.parallelism < 2:
+            return  # read one by one as they are asked for
+        threads = min(self.parallelism, len(todo))
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="blockouts") as pool:
+            list(pool.map(self.of, todo))  # re-raises the first failure, as a one-by-one read would
 
     def plan_times(self, service_type: int, plan: int) -> list[Span]:
         with self._lock:
@@ -202,8 +222,10 @@ def blockout_warnings(
         return []
     scope, service_type, plan = where
     times = reader.plan_times(service_type, plan)
+    persons = sorted(set(added))
+    reader.read_all(persons)
     out = []
-    for person in sorted(set(added)):
+    for person in persons:
         for blockout in reader.of(person):
             hit = blockout.hits(times)
             if not hit:

@@ -76,6 +76,11 @@ class PlanningCenterProvider(ByKind):
     ) -> PlanningCenterProvider:
         return cls(client_from_env(env, retry, clock=clock))
 
+    def set_parallelism(self, requests: int) -> None:
+        """Reads stay one request at a time each; only the blockouts of the people a plan adds are read
+        ``requests`` people at a time (blockouts.py)."""
+        self.rosters.blockouts.parallelism = max(1, requests)
+
     def doctor(self, scopes: Sequence[Scope]) -> list[Finding]:
         from provisioner.providers.planning_center.doctor import doctor
 
