@@ -7,7 +7,7 @@ when a file needs it; a file written with ids alone costs nothing. Every referen
 several things is reported in one run (``file:line:col``, up to five candidates), before anything is written.
 
 A responses file's plans (by date) and teams (by name) are matched against the person's own schedules instead,
-with no extra request (responses.py).
+with no extra request (response_matching.py).
 """
 
 from __future__ import annotations
