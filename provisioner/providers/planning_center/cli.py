@@ -43,7 +43,8 @@ def import_command(
 ) -> ImportResult:
     """Import Planning Center rosters (--service-type) or a person's responses (--person)."""
     from provisioner.providers import registry
-    from provisioner.providers.planning_center.importer import ResponsesSource, RostersSource
+    from provisioner.providers.planning_center.import_responses import ResponsesSource
+    from provisioner.providers.planning_center.importer import RostersSource
     from provisioner.providers.planning_center.provider import PlanningCenterProvider
 
     if service_type is None and person is None:

@@ -44,6 +44,8 @@ def schedule_key(
 
 
 def schedule_values(attrs: dict[str, Any]) -> dict[str, Any]:
+    """A schedule's (or PlanPerson's) answer as a record's values: its status letter as a word, and its
+    decline reason."""
     status = attrs.get("status")
     letter = (
         str(status).strip()[:1].upper() if isinstance(status, str) and status.strip() else status
@@ -55,11 +57,13 @@ def schedule_values(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 def keep_time(times: dict[str, dict[str, Any]], resource: dict[str, Any]) -> None:
+    """Keeps a sideloaded PlanTime's attributes, by its id."""
     if resource.get("type") == "PlanTime" and resource.get("id") is not None:
         times[str(resource["id"])] = attributes(resource)
 
 
 def keep_name(names: dict[str, str], resource: dict[str, Any], kind: str, attr: str) -> None:
+    """Keeps a sideloaded resource's name (``attr``) when it is of ``kind`` (a Team's, for labels)."""
     if (
         resource.get("type") == kind
         and resource.get("id") is not None
