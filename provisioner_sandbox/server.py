@@ -277,22 +277,27 @@ def serve(
             signal.signal(sig, lambda *_: stop.set())
     sandbox.start()
     try:
-        print(f"sandbox listening on {sandbox.url}")
-        print(f"export GUIDEBOOK_API_URL={sandbox.guidebook_url} GUIDEBOOK_API_KEY={GUIDEBOOK_KEY}")
-        print(
-            f"export PCO_API_URL={sandbox.pco_url} PCO_APPLICATION_ID={PCO_APP_ID} PCO_SECRET={PCO_SECRET}"
-        )
-        print(f"# or instead of the PCO id/secret: export PCO_ACCESS_TOKEN={PCO_TOKEN}")
-        changed = {k: v for k, v in sandbox.readings().items() if v != _default(k)}
-        if changed:
-            print("# readings: " + ", ".join(f"{k}={v}" for k, v in sorted(changed.items())))
-        sys.stdout.flush()
+        _announce(sandbox)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
         sandbox.stop()
+
+
+def _announce(sandbox: SandboxServer) -> None:
+    """Where the sandbox listens, the variables to export, and the readings that differ from the defaults."""
+    print(f"sandbox listening on {sandbox.url}")
+    print(f"export GUIDEBOOK_API_URL={sandbox.guidebook_url} GUIDEBOOK_API_KEY={GUIDEBOOK_KEY}")
+    print(
+        f"export PCO_API_URL={sandbox.pco_url} PCO_APPLICATION_ID={PCO_APP_ID} PCO_SECRET={PCO_SECRET}"
+    )
+    print(f"# or instead of the PCO id/secret: export PCO_ACCESS_TOKEN={PCO_TOKEN}")
+    changed = {k: v for k, v in sandbox.readings().items() if v != _default(k)}
+    if changed:
+        print("# readings: " + ", ".join(f"{k}={v}" for k, v in sorted(changed.items())))
+    sys.stdout.flush()
 
 
 def _default(name: str) -> str:
