@@ -1,8 +1,8 @@
 """Guidebook requests per day of the CI workflows, before and after targeted plans (issue 12).
 
-Guidebook allows an account 10,000 requests a day. This script measures what each workflow step costs by
-running the real CLI against the sandbox at the reference scale and counting the Guidebook requests in the
-sandbox's request log, then adds up a day of CI:
+Guidebook allows an account 10,000 requests a day. This script measures what each workflow step
+costs by running the real CLI against the sandbox at the reference scale and counting the Guidebook
+requests in the sandbox's request log, then adds up a day of CI:
 
     before (every step reads everything)          after (the shipped workflows)
     PR push:  plan --format markdown              plan --format markdown --changed-since B --base B
@@ -52,8 +52,8 @@ class Day:
     attendees: int = 1000  # per guide
     pushes: int = 20  # pull-request pushes, each planning its pull request
     merges: int = 5
-    # Each merge: 12 changes over 2 guides, so the day's 5 merges make 60 changes over 10 guides. Each PR push
-    # plans its pull request, which touches that merge's guides.
+    # Each merge: 12 changes over 2 guides, so the day's 5 merges make 60 changes over 10 guides.
+    # Each PR push plans its pull request, which touches that merge's guides.
     changes_per_merge: int = 12
     guides_per_merge: int = 2
     drift_runs: int = 4  # every 6 hours
@@ -130,7 +130,8 @@ def _run(args: argparse.Namespace) -> None:
         report(heavy, measure(heavy))
     if args.readable:
         print(
-            "\n# sensitivity: attendees as `email:` references (as `provisioner import` writes them), which every "
+            "\n# sensitivity: attendees as `email:` references (as `provisioner import` writes "
+            "them), which every "
             "plan and drift must resolve against the guide's attendee list"
         )
         report(replace(day, readable=True), measure(replace(day, readable=True)))
@@ -138,13 +139,16 @@ def _run(args: argparse.Namespace) -> None:
 
 def report(day: Day, steps: dict[str, Step]) -> None:
     print(
-        f"# CI request budget: {day.guides} guides x {day.schedules} schedules, {day.sessions} sessions and "
+        f"# CI request budget: {day.guides} guides x {day.schedules} schedules, {day.sessions} "
+        "sessions and "
         f"{day.attendees} attendees per guide"
     )
     print(
-        f"# a day: {day.pushes} PR pushes; {day.merges} merges of {day.changes_per_merge} changes over "
+        f"# a day: {day.pushes} PR pushes; {day.merges} merges of {day.changes_per_merge} changes "
+        "over "
         f"{day.guides_per_merge} guides each; drift every "
-        f"{24 // day.drift_runs} h, finding drift {day.drift_found} time(s); publish: none; attendees as "
+        f"{24 // day.drift_runs} h, finding drift {day.drift_found} time(s); publish: none; "
+        "attendees as "
         f"{'email references' if day.readable else 'ids'}"
     )
     print("\n## measured Guidebook requests per step (sandbox request log)")
@@ -188,7 +192,8 @@ def _day(name: str, rows: list[tuple[int, str]], steps: dict[str, Step]) -> int:
     return total
 
 
-# -- measuring ----------------------------------------------------------------------------------------------
+# -- measuring
+# ----------------------------------------------------------------------------------------------
 
 
 def measure(day: Day) -> dict[str, Step]:
@@ -336,8 +341,9 @@ def _git(*args: str) -> None:
 
 
 def _ids(day: Day, g: int, k: int) -> tuple[list[int], list[int]]:
-    """Schedule k of the g-th guide: a few attendees and sessions, spread over the guide's ids. The attendees
-    are dealt out (each on one schedule, as Guidebook keeps it): at most ``ON_SCHEDULE[0]`` a schedule."""
+    """Schedule k of the g-th guide: a few attendees and sessions, spread over the guide's ids. The
+    attendees are dealt out (each on one schedule, as Guidebook keeps it): at most
+    ``ON_SCHEDULE[0]`` a schedule."""
     a0, s0 = g * day.attendees + 1, g * day.sessions + 1
     n_att, n_ses = ON_SCHEDULE
     return (
@@ -347,7 +353,8 @@ def _ids(day: Day, g: int, k: int) -> tuple[list[int], list[int]]:
 
 
 def _add_schedules(sb: SandboxServer, day: Day) -> None:
-    """Schedule k of the g-th guide gets id g * schedules + k + 1 (the store numbers them in order)."""
+    """Schedule k of the g-th guide gets id g * schedules + k + 1 (the store numbers them in
+    order)."""
     with sb.store.transaction():  # one transaction: the helpers join it
         for g in range(day.guides):
             for k in range(day.schedules):
@@ -355,8 +362,8 @@ def _add_schedules(sb: SandboxServer, day: Day) -> None:
 
 
 def _write_yaml(day: Day, folder: Path, *, edited: int) -> None:
-    """One file per guide, as live has it; in the first ``edited`` guides, some schedules gain a session (the
-    merge's changes, spread evenly over its guides)."""
+    """One file per guide, as live has it; in the first ``edited`` guides, some schedules gain a
+    session (the merge's changes, spread evenly over its guides)."""
     folder.mkdir(exist_ok=True)
     per_guide = -(-day.changes_per_merge // day.guides_per_merge)
     left = day.changes_per_merge if edited else 0
@@ -382,7 +389,8 @@ def _write_yaml(day: Day, folder: Path, *, edited: int) -> None:
 
 
 def _revert(sb: SandboxServer, day: Day) -> None:
-    """Undo the applied merge in live (behind the tool's back), so the next apply has the same work to do."""
+    """Undo the applied merge in live (behind the tool's back), so the next apply has the same work
+    to do."""
     for g in range(day.guides_per_merge):
         for k in range(day.schedules):
             attendees, sessions = _ids(day, g, k)

@@ -1,16 +1,17 @@
-"""Planning Center requests for the same rosters written with ids and with names (issue 21, contract §2.2).
+"""Planning Center requests for the same rosters written with ids and with names (issue 21, contract
+§2.2).
 
     python benchmarks/names.py                                  # prints the counts
     python benchmarks/names.py --write benchmarks/RESULTS.md    # and puts them in their section of RESULTS.md
     python benchmarks/names.py --baseline 345641b               # also the id-only file on that commit
 
-The rosters are the demo seed's three Sunday plans, every member kept and confirmed, one member dropped
-(prune) and two added: once with ids, once with names and dates (`service_type: Sunday Services`, plans by
-date and by title, teams and people by name). Each command runs against a freshly seeded sandbox (in this
-process, on a fake clock) and every request it sends is counted from the sandbox's log, by the list it reads.
-The counts do not depend on the machine: a run is exact, not timed. `--baseline REV` measures the id-only
-file again with the code of REV (a `git archive` of it, in a child process): the commit before names existed
-is 345641b.
+The rosters are the demo seed's three Sunday plans, every member kept and confirmed, one member
+dropped (prune) and two added: once with ids, once with names and dates (`service_type: Sunday
+Services`, plans by date and by title, teams and people by name). Each command runs against a
+freshly seeded sandbox (in this process, on a fake clock) and every request it sends is counted from
+the sandbox's log, by the list it reads. The counts do not depend on the machine: a run is exact,
+not timed. `--baseline REV` measures the id-only file again with the code of REV (a `git archive` of
+it, in a child process): the commit before names existed is 345641b.
 """
 
 from __future__ import annotations
@@ -68,12 +69,14 @@ PEOPLE = {
     127: "Naomi Hall", 128: "Isaac Young", 129: "Esther King", 130: "Levi Wright",
 }  # fmt: skip
 MEMBERS = {
-    # 114 David Kim (Keys) is left out of 5678 (prune deletes him); 119 Grace Wilson takes Keys (a create)
+    # 114 David Kim (Keys) is left out of 5678 (prune deletes him); 119 Grace Wilson takes Keys (a
+    # create)
     5678: [(111, 22, "Vocals"), (112, 23, "Audio"), (113, 22, "Guitar"), (119, 22, "Keys"),
            (115, 22, "Drums"), (116, 23, "Video"), (117, 24, "Greeter"), (118, 24, "Coffee")],
     5679: [(111, 22, "Vocals"), (112, 23, "Audio"), (119, 22, "Guitar"), (120, 22, "Keys"),
            (121, 22, "Drums"), (122, 23, "Lighting"), (123, 24, "Greeter"), (124, 24, "Coffee")],
-    # 114 (Coffee on 5680) is kept by id only in the id file; both files leave him out (prune deletes him)
+    # 114 (Coffee on 5680) is kept by id only in the id file; both files leave him out (prune
+    # deletes him)
     5680: [(113, 22, "Vocals"), (125, 22, "Guitar"), (126, 22, "Keys"), (127, 22, "Drums"),
            (128, 23, "Audio"), (129, 23, "Video"), (130, 24, "Greeter"), (120, 23, "Lighting")],
 }  # fmt: skip
@@ -101,11 +104,13 @@ def members() -> int:
     return sum(len(m) for m in MEMBERS.values())
 
 
-# -- measuring (also run by a child process on an older tree: only long-standing APIs here) ----------------
+# -- measuring (also run by a child process on an older tree: only long-standing APIs here)
+# ----------------
 
 
 def measure(folders: dict[str, str]) -> dict[str, dict[str, list[list[Any]]]]:
-    """form → command → the requests it sent ([method, path, query]), each command on a fresh demo seed."""
+    """form → command → the requests it sent ([method, path, query]), each command on a fresh demo
+    seed."""
     import inspect
 
     from click.testing import CliRunner
@@ -144,7 +149,8 @@ def measure(folders: dict[str, str]) -> dict[str, dict[str, list[list[Any]]]]:
 
 
 def baseline(rev: str, folder: str) -> dict[str, list[list[Any]]]:
-    """The id-only file's requests with the code of ``rev`` (a git archive of it, in a child process)."""
+    """The id-only file's requests with the code of ``rev`` (a git archive of it, in a child
+    process)."""
     with tempfile.TemporaryDirectory(prefix="names-baseline-") as tree:
         archive = subprocess.run(
             ["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=True
@@ -163,7 +169,8 @@ def baseline(rev: str, folder: str) -> dict[str, list[list[Any]]]:
         return json.loads(child.stdout)["ids"]  # type: ignore[no-any-return]
 
 
-# -- reporting ----------------------------------------------------------------------------------------------
+# -- reporting
+# ----------------------------------------------------------------------------------------------
 
 
 def kinds(requests: list[list[Any]]) -> Counter[str]:
@@ -179,7 +186,8 @@ def kinds(requests: list[list[Any]]) -> Counter[str]:
 
 
 def read_twice(requests: list[list[Any]]) -> list[str]:
-    """The name lists one command read more than once (a list of several pages counts each page once)."""
+    """The name lists one command read more than once (a list of several pages counts each page
+    once)."""
     seen = Counter(
         (path, json.dumps(query, sort_keys=True))
         for method, path, query in requests
@@ -196,8 +204,10 @@ def breakdown(requests: list[list[Any]]) -> str:
 
 def report(measured: dict[str, dict[str, list[list[Any]]]], base: str | None) -> str:
     lines = [
-        f"The same rosters written with ids and with names and dates ({len(PLANS)} plans of the demo "
-        f"seed, {members()} members, each confirmed; 2 of them added, 2 live members removed by prune):",
+        f"The same rosters written with ids and with names and dates ({len(PLANS)} plans of the "
+        "demo "
+        f"seed, {members()} members, each confirmed; 2 of them added, 2 live members removed by "
+        "prune):",
         "requests each command sent.",
         "",
         f"  {'command':<22}{'ids':>5}{'names':>7}   names read, by list",
@@ -234,7 +244,8 @@ def write_section(path: Path, text: str, argv: list[str]) -> None:
     """The report as its own section of RESULTS.md (run.py keeps it when it writes the rest)."""
     command = " ".join(["python benchmarks/names.py", *argv])
     section = (
-        f"{BEGIN}\n## Planning Center names: request counts\n\nGenerated by `{command}`; not edited by "
+        f"{BEGIN}\n## Planning Center names: request counts\n\nGenerated by `{command}`; not "
+        "edited by "
         "hand. Request counts, exact on any machine.\n\n```\n"
         f"{text.rstrip()}\n```\n{END}\n"
     )

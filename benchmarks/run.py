@@ -1,13 +1,14 @@
-"""Request counts, wall time, diff CPU and memory of plan and apply against the sandbox. Prints; asserts nothing.
+"""Request counts, wall time, diff CPU and memory of plan and apply against the sandbox. Prints;
+asserts nothing.
 
     python benchmarks/run.py --write benchmarks/RESULTS.md   # full run (`make bench`), results written
     python benchmarks/run.py --quick      # smoke run in seconds (what the test suite runs)
     python benchmarks/run.py --skip-pco   # without the rate-limited Planning Center apply
 
-The sandbox runs in its own process (benchmarks/sandbox_proc.py) with injected latency per request. Lower
-bounds: a read costs one request per list page (the sandbox, like Guidebook, serves at most 100 items a page)
-and a change one write; the sequential bound is requests x latency, what one request at a time would take if
-neither side spent any CPU.
+The sandbox runs in its own process (benchmarks/sandbox_proc.py) with injected latency per request.
+Lower bounds: a read costs one request per list page (the sandbox, like Guidebook, serves at most
+100 items a page) and a change one write; the sequential bound is requests x latency, what one
+request at a time would take if neither side spent any CPU.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ from provisioner.planning.reading import Workers
 from provisioner.providers import registry
 from provisioner_sandbox import GUIDEBOOK_KEY
 
-PAGE = 100  # the most items a list page holds (the sandbox's max page_size, our PAGE_SIZE and PER_PAGE)
+# the most items a list page holds (the sandbox's max page_size, our PAGE_SIZE and PER_PAGE)
+PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ QUICK = Config(
 )
 
 
-# -- output ------------------------------------------------------------------------------------------------
+# -- output
+# ------------------------------------------------------------------------------------------------
 
 
 def head(title: str) -> None:
@@ -130,11 +133,13 @@ def timed() -> Iterator[dict[str, float]]:
     out["wall"], out["cpu"] = time.perf_counter() - wall, time.process_time() - cpu
 
 
-# -- Guidebook: data and YAML ------------------------------------------------------------------------------
+# -- Guidebook: data and YAML
+# ------------------------------------------------------------------------------
 
 
 def live_schedules(db: str) -> dict[int, list[tuple[int, str, list[int], list[int]]]]:
-    """(id, name, attendees, sessions) of every schedule, by guide, read straight from the sandbox's file."""
+    """(id, name, attendees, sessions) of every schedule, by guide, read straight from the sandbox's
+    file."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     links: dict[int, tuple[list[int], list[int]]] = {}
     for index, table, col in (
@@ -154,7 +159,8 @@ def live_schedules(db: str) -> dict[int, list[tuple[int, str, list[int], list[in
 
 
 def write_yaml(live: dict[int, list[tuple[int, str, list[int], list[int]]]], folder: Path) -> None:
-    """One file per guide declaring exactly the live schedules, by id (flow lists keep the files short)."""
+    """One file per guide declaring exactly the live schedules, by id (flow lists keep the files
+    short)."""
     folder.mkdir(parents=True, exist_ok=True)
     for guide, rows in live.items():
         lines = ["provider: guidebook", f"guide: {guide}", "schedules:"]
@@ -166,7 +172,8 @@ def write_yaml(live: dict[int, list[tuple[int, str, list[int], list[int]]]], fol
 def drift(
     sb: SandboxProcess, live: dict[int, list[tuple[int, str, list[int], list[int]]]], percent: float
 ) -> int:
-    """Change ~percent% of the live schedules behind the YAML's back (drop a session): apply must undo it."""
+    """Change ~percent% of the live schedules behind the YAML's back (drop a session): apply must
+    undo it."""
     rows = [r for guide in live.values() for r in guide]
     chosen = random.Random(7).sample(rows, max(1, round(len(rows) * percent / 100)))
     http = requests.Session()
@@ -179,7 +186,8 @@ def drift(
     return len(chosen)
 
 
-# -- Guidebook: measurements --------------------------------------------------------------------------------
+# -- Guidebook: measurements
+# --------------------------------------------------------------------------------
 
 
 def methods(log: list[dict[str, Any]]) -> Counter[str]:
@@ -228,7 +236,8 @@ def bench_plan(cfg: Config, sb: SandboxProcess, ws: Workspace) -> None:
     )
     show("sequential bound (requests x latency)", f"{seq:.2f} s -> {ratio(seq, t['wall'])} faster")
     verdict(
-        f"plan of {cfg.guides} guides x {cfg.schedules} at {cfg.latency * 1000:g} ms at least 4x faster than "
+        f"plan of {cfg.guides} guides x {cfg.schedules} at {cfg.latency * 1000:g} ms at least 4x "
+        "faster than "
         "the sequential bound",
         f"{seq / t['wall']:.2f}x",
         seq / t["wall"] >= 4,
@@ -272,7 +281,8 @@ def bench_plan(cfg: Config, sb: SandboxProcess, ws: Workspace) -> None:
 
 
 def server_cost(sb: SandboxProcess, cfg: Config, tries: int = 5) -> float:
-    """What the emulator itself spends on a full schedules page: a floor under any client's wall time."""
+    """What the emulator itself spends on a full schedules page: a floor under any client's wall
+    time."""
     http, url = (
         requests.Session(),
         f"{sb.guidebook_url}personalized-schedules/?guide=1001&page_size={PAGE}",
@@ -285,7 +295,8 @@ def server_cost(sb: SandboxProcess, cfg: Config, tries: int = 5) -> float:
 
 
 def bench_plan_latency(cfg: Config, tmp: Path, ws: Workspace, latency: float) -> None:
-    """The same plan against a slower API: the sandbox's own cost per page matters less, concurrency more."""
+    """The same plan against a slower API: the sandbox's own cost per page matters less, concurrency
+    more."""
     head(f"plan --format json at {latency * 1000:g} ms per request (same data, a second sandbox)")
     with SandboxProcess(str(tmp / f"guidebook-{latency}.sqlite3"), cfg.seed, latency=latency) as sb:
         plan_once(
@@ -311,7 +322,8 @@ def bench_apply(
 ) -> None:
     changed = drift(sb, live, cfg.drift_percent)
     head(
-        f"apply: {changed} schedules ({cfg.drift_percent:g}%) drifted, as `apply` runs it (plan with names, "
+        f"apply: {changed} schedules ({cfg.drift_percent:g}%) drifted, as `apply` runs it (plan "
+        "with names, "
         "writes, verify)"
     )
     sb.clear_requests()
@@ -345,7 +357,8 @@ def bench_apply(
 
 
 def bench_naive(cfg: Config, sb: SandboxProcess, ours_requests: int, ours_wall: float) -> None:
-    """One GET per object, one at a time, after listing the ids: what 'never one GET per object' avoids."""
+    """One GET per object, one at a time, after listing the ids: what 'never one GET per object'
+    avoids."""
     sample = cfg.guides if cfg.naive_guides <= 0 else min(cfg.guides, cfg.naive_guides)
     head(
         f"naive baseline: list ids, then GET each schedule sequentially (measured on {sample} of "
@@ -406,7 +419,8 @@ def bench_guidebook(cfg: Config, tmp: Path) -> None:
         bench_plan_latency(cfg, tmp, ws, cfg.slow_latency)
 
 
-# -- diff micro-benchmark ----------------------------------------------------------------------------------
+# -- diff micro-benchmark
+# ----------------------------------------------------------------------------------
 
 
 def bench_diff(cfg: Config) -> None:
@@ -451,11 +465,13 @@ def bench_diff(cfg: Config) -> None:
     show("CPU time of diff_scope", f"{spent * 1000:.0f} ms (target < 1000 ms)")
 
 
-# -- Planning Center: a paced apply ------------------------------------------------------------------------
+# -- Planning Center: a paced apply
+# ------------------------------------------------------------------------
 
 
 def roster_yaml(cfg: Config) -> str:
-    """Every bench member of every bench plan, confirmed (the seed has them all unconfirmed): one update each."""
+    """Every bench member of every bench plan, confirmed (the seed has them all unconfirmed): one
+    update each."""
     teams = (22, 23, 24)  # the bench seed's member m is person 111 + m % 20 on team teams[m % 3]
     lines = ["provider: planning_center", "service_type: 1234", "rosters:"]
     for p in range(cfg.pco_plans):
@@ -470,7 +486,8 @@ def roster_yaml(cfg: Config) -> str:
 def bench_pco(cfg: Config, tmp: Path) -> None:
     changes = cfg.pco_plans * cfg.pco_members
     head(
-        f"Planning Center apply: {changes} roster changes under {cfg.pco_limit} requests per {cfg.pco_period} s"
+        f"Planning Center apply: {changes} roster changes under {cfg.pco_limit} requests per "
+        f"{cfg.pco_period} s"
     )
     folder = tmp / "pco"
     folder.mkdir()
@@ -563,7 +580,8 @@ def machine() -> str:
         pass
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs{f' ({model})' if model else ''}, "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} "
+        f"CPUs{f' ({model})' if model else ''}, "
         f"Python {platform.python_version()}; load average {load[0]:.2f} when the run started"
     )
 
@@ -571,12 +589,15 @@ def machine() -> str:
 def write_results(path: str, argv: list[str], started: datetime.datetime, output: str) -> None:
     rows = "\n".join(f"| {t} | {m} | {'met' if ok else '**not met**'} |" for t, m, ok in VERDICTS)
     text = (
-        f"# Benchmark results\n\nGenerated by one run of `python benchmarks/run.py {' '.join(argv)}` "
-        f"(`make bench`) on {started:%Y-%m-%d %H:%M} UTC.\nNothing here is edited by hand: run it again to "
+        "# Benchmark results\n\nGenerated by one run of `python benchmarks/run.py "
+        f"{' '.join(argv)}` "
+        f"(`make bench`) on {started:%Y-%m-%d %H:%M} UTC.\nNothing here is edited by hand: run it "
+        "again to "
         f"update it.\n\nMachine: {machine()}.\n\n## Targets\n\n| target | measured | verdict |\n"
         f"| --- | --- | --- |\n{rows}\n\n## Output\n\n```\n{output.strip()}\n```\n"
     )
-    # benchmarks/names.py writes its own section (request counts, exact on any machine): kept as it is.
+    # benchmarks/names.py writes its own section (request counts, exact on any machine): kept as it
+    # is.
     old = Path(path).read_text(encoding="utf-8") if Path(path).exists() else ""
     kept = re.search(re.escape(names.BEGIN) + r".*?" + re.escape(names.END) + r"\n", old, re.S)
     Path(path).write_text(text + (f"\n{kept.group(0)}" if kept else ""), encoding="utf-8")
@@ -639,7 +660,8 @@ def run(args: argparse.Namespace) -> None:
     }
     cfg = Config(**{**cfg.__dict__, **overrides})
     print(
-        f"provisioner benchmarks ({'quick' if args.quick else 'full'}; python {sys.version.split()[0]}, "
+        f"provisioner benchmarks ({'quick' if args.quick else 'full'}; python "
+        f"{sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs)"
     )
     started = time.perf_counter()

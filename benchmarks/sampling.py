@@ -1,6 +1,7 @@
-"""A sampling profiler for every thread of this process (cProfile sees only the thread it runs in, and an
-apply does its writes on a pool): every few milliseconds each thread's stack is read, and the functions on it
-are counted. What RESULTS.md shows as "the profile" of a figure: where the samples fell."""
+"""A sampling profiler for every thread of this process (cProfile sees only the thread it runs in,
+and an apply does its writes on a pool): every few milliseconds each thread's stack is read, and the
+functions on it are counted. What RESULTS.md shows as "the profile" of a figure: where the samples
+fell."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ class Sampler:
                     self._count(frame)
 
     def _count(self, frame: FrameType | None) -> None:
-        """The innermost function of ours on the stack: where our code runs, or waits on a library."""
+        """The innermost function of ours on the stack: where our code runs, or waits on a
+        library."""
         while frame is not None:
             path = frame.f_code.co_filename
             if "/provisioner/" in path and "site-packages" not in path:
@@ -48,7 +50,8 @@ class Sampler:
             frame = frame.f_back
 
     def top(self, n: int = 6) -> list[tuple[str, float]]:
-        """The ``n`` functions of provisioner most often innermost on a busy thread, with their share."""
+        """The ``n`` functions of provisioner most often innermost on a busy thread, with their
+        share."""
         total = max(1, self.samples)
         return [(name, count / total) for name, count in self.innermost.most_common(n)]
 

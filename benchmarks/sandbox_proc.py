@@ -1,7 +1,9 @@
-"""The sandbox in its own process, driven over its control endpoints (GET/DELETE /_sandbox/requests).
+"""The sandbox in its own process, driven over its control endpoints (GET/DELETE
+/_sandbox/requests).
 
-The benchmarks run the emulator out of process on purpose: in-process, its request handling would share
-the GIL with the client being measured, and tracemalloc would count the server's allocations too.
+The benchmarks run the emulator out of process on purpose: in-process, its request handling would
+share the GIL with the client being measured, and tracemalloc would count the server's allocations
+too.
 """
 
 from __future__ import annotations

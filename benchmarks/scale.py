@@ -1,7 +1,7 @@
-"""Local CPU and memory at scale (issue 15): load against PyYAML's C loader, plan growth per dimension, text
-plan and apply against validate, one guide's pages, start-up. Each figure is a ratio measured side by side in
-this run; commands run as child processes (CPU = user + system of the child, memory = its peak RSS) unless
-the line says in-process.
+"""Local CPU and memory at scale (issue 15): load against PyYAML's C loader, plan growth per
+dimension, text plan and apply against validate, one guide's pages, start-up. Each figure is a ratio
+measured side by side in this run; commands run as child processes (CPU = user + system of the
+child, memory = its peak RSS) unless the line says in-process.
 """
 
 from __future__ import annotations
@@ -90,8 +90,9 @@ class Usage:
     stderr: str
 
 
-# Started from a small launcher, not from this process: a child's peak RSS counts the memory of the process
-# it was forked from (Linux keeps it across exec), and this one grows to hundreds of MB during the run.
+# Started from a small launcher, not from this process: a child's peak RSS counts the memory of the
+# process it was forked from (Linux keeps it across exec), and this one grows to hundreds of MB
+# during the run.
 _LAUNCHER = (
     "import json, os, sys, time\n"
     "start = time.perf_counter()\n"
@@ -123,7 +124,8 @@ def child(cmd: list[str], env: dict[str, str] | None = None) -> Usage:
 
 
 def best(runs: int, cmd: list[str], env: dict[str, str] | None = None) -> Usage:
-    """The run with the least CPU of ``runs`` (the machine may be busy; the least is the closest to the cost)."""
+    """The run with the least CPU of ``runs`` (the machine may be busy; the least is the closest to
+    the cost)."""
     found = [child(cmd, env) for _ in range(runs)]
     for u in found:
         if u.code not in (0, 2):
@@ -132,8 +134,8 @@ def best(runs: int, cmd: list[str], env: dict[str, str] | None = None) -> Usage:
 
 
 def write_guides(folder: Path, files: int, schedules: int, ids: int, seed: int = 1) -> int:
-    """``files`` Guidebook files of ``schedules`` schedules holding ``ids`` ids each (half attendees: each
-    attendee on one schedule, as Guidebook keeps it)."""
+    """``files`` Guidebook files of ``schedules`` schedules holding ``ids`` ids each (half
+    attendees: each attendee on one schedule, as Guidebook keeps it)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     half = ids // 2
@@ -157,7 +159,8 @@ def pyyaml_available() -> bool:
     return bool(getattr(yaml, "__with_libyaml__", False))
 
 
-# -- validate ------------------------------------------------------------------------------------------------
+# -- validate
+# ------------------------------------------------------------------------------------------------
 
 
 def bench_validate(
@@ -166,7 +169,8 @@ def bench_validate(
     folder = tmp / "validate"
     n = write_guides(folder, z.validate_files, z.validate_schedules, z.validate_ids)
     head(
-        f"validate: {z.validate_files} files x {z.validate_schedules} schedules x {z.validate_ids} ids "
+        f"validate: {z.validate_files} files x {z.validate_schedules} schedules x {z.validate_ids} "
+        "ids "
         f"({n} schedules), least CPU of {z.repeat} runs"
     )
     ours = best(z.repeat, [*CLI, "validate", str(folder)])
@@ -192,7 +196,8 @@ def bench_validate(
     verdict("validate at most 2x the CPU of PyYAML's C loader", f"{ratio:.2f}x", ratio <= 2)
 
 
-# The shipped load, but with the cyclic collector left running and nothing frozen: what pausing it saves.
+# The shipped load, but with the cyclic collector left running and nothing frozen: what pausing it
+# saves.
 _WITH_COLLECTOR = (
     "import contextlib, sys\nimport provisioner.files.loader as loader\n"
     "loader._collector_paused = contextlib.nullcontext\n"
@@ -214,8 +219,8 @@ def bench_validate_big(
         "provisioner validate",
         f"wall {u.wall:.1f} s, CPU {u.cpu:.1f} s, peak RSS {u.rss_mb:.0f} MB",
     )
-    # Judged on CPU seconds like the other targets: the wall time also counts whatever else runs on the machine
-    # (printed above, with the load average in RESULTS.md).
+    # Judged on CPU seconds like the other targets: the wall time also counts whatever else runs on
+    # the machine (printed above, with the load average in RESULTS.md).
     verdict(
         f"validate {n} schedules in under 15 s (CPU) and 600 MB",
         f"{u.cpu:.1f} s CPU ({u.wall:.1f} s wall), {u.rss_mb:.0f} MB",
@@ -223,12 +228,14 @@ def bench_validate_big(
     )
 
 
-# -- plan growth ---------------------------------------------------------------------------------------------
+# -- plan growth
+# ---------------------------------------------------------------------------------------------
 
 
 def plan_cpu(sb: SandboxProcess, folder: Path, *, impact: bool = True) -> tuple[float, float, int]:
-    """(validate CPU, plan CPU: read + resolve + diff + impact + JSON, changes) in-process; without ``impact``
-    the provider's per-person impact is left out (renderers then word it from the changes alone)."""
+    """(validate CPU, plan CPU: read + resolve + diff + impact + JSON, changes) in-process; without
+    ``impact`` the provider's per-person impact is left out (renderers then word it from the changes
+    alone)."""
     cpu = time.process_time()
     ws = load_workspace([str(folder)])
     loaded = time.process_time() - cpu
@@ -315,7 +322,8 @@ def bench_plan_growth(
 
 
 def declare_live(sb: SandboxProcess, guide: int, count: int, folder: Path) -> None:
-    """YAML declaring the first ``count`` live schedules of ``guide`` (prune off), 1% of them changed."""
+    """YAML declaring the first ``count`` live schedules of ``guide`` (prune off), 1% of them
+    changed."""
     import sqlite3
 
     conn = sqlite3.connect(f"file:{sb.data}?mode=ro", uri=True)
@@ -355,7 +363,8 @@ def declare_live(sb: SandboxProcess, guide: int, count: int, folder: Path) -> No
     (folder / "guide.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-# -- text plan and apply against validate --------------------------------------------------------------------
+# -- text plan and apply against validate
+# --------------------------------------------------------------------
 
 
 def bench_text_plan(
@@ -369,7 +378,8 @@ def bench_text_plan(
     drift: Callable[..., int],
 ) -> None:
     head(
-        f"text plan and apply: 1 guide of {z.impact_schedules} schedules x about {z.impact_ids} ids, 1% changed "
+        f"text plan and apply: 1 guide of {z.impact_schedules} schedules x about {z.impact_ids} "
+        "ids, 1% changed "
         "(commands)"
     )
     db = str(tmp / "impact.sqlite3")
@@ -401,7 +411,8 @@ def bench_text_plan(
         )
 
 
-# -- one guide's pages ---------------------------------------------------------------------------------------
+# -- one guide's pages
+# ---------------------------------------------------------------------------------------
 
 
 def bench_pages(
@@ -435,18 +446,21 @@ def bench_pages(
             sent = len(sb.requests()) // 3
             show(
                 f"read of the guide, --parallelism {parallelism}",
-                f"{span:.2f} s for {sent} requests, {len(records)} schedules ({span / sequential:.2f}x of "
+                f"{span:.2f} s for {sent} requests, {len(records)} schedules "
+                f"({span / sequential:.2f}x of "
                 f"{z.pages} sequential requests = {sequential:.2f} s)",
             )
             if parallelism == 8:
                 verdict(
-                    f"one guide of {z.pages} pages: HTTP span at most 0.3x of {z.pages} sequential requests",
+                    f"one guide of {z.pages} pages: HTTP span at most 0.3x of {z.pages} sequential "
+                    "requests",
                     f"{span / sequential:.2f}x",
                     span / sequential <= 0.3,
                 )
 
 
-# -- start-up ------------------------------------------------------------------------------------------------
+# -- start-up
+# ------------------------------------------------------------------------------------------------
 
 
 def bench_startup(

@@ -1,10 +1,11 @@
-"""Soak: random edits × random faults × sandbox readings through plan → apply → plan. Not part of `make test`.
+"""Soak: random edits × random faults × sandbox readings through plan → apply → plan. Not part of
+`make test`.
 
     python benchmarks/soak.py --rounds 150 --seed 1 --max-seconds 1500
 
-Each round: reset the sandbox (loopback, its own process), pick readings, randomly edit copies of the example
-schedules, plan, add random fault rules, apply (sometimes a second apply at the same time), then clear the
-faults, let late commits land, and check the three promises:
+Each round: reset the sandbox (loopback, its own process), pick readings, randomly edit copies of
+the example schedules, plan, add random fault rules, apply (sometimes a second apply at the same
+time), then clear the faults, let late commits land, and check the three promises:
 
   exit0-not-effective  an apply exited 0 (with a second writer: both did) but a plan right after it (faults
                        cleared) is not empty
@@ -13,12 +14,14 @@ faults, let late commits land, and check the three promises:
   not-empty            after up to two fault-free applies, a plan is still not empty
   traceback            any command printed a Python traceback
 
-`--edges-rounds N` first runs N rounds of issue 23's scenarios in this process (benchmarks/soak_edges.py: late
-commits of two writers, dropped creates, out-of-band creates by a person, ghost-free page reads), every wait on a
-fake clock; `--rounds 0 --edges-rounds 300` runs those alone. A bounded run of them is part of `make test`.
+`--edges-rounds N` first runs N rounds of issue 23's scenarios in this process
+(benchmarks/soak_edges.py: late commits of two writers, dropped creates, out-of-band creates by a
+person, ghost-free page reads), every wait on a fake clock; `--rounds 0 --edges-rounds 300` runs
+those alone. A bounded run of them is part of `make test`.
 
-Readings under which the tool cannot converge by design (merge PATCH of lists with removals; a server that
-loses a new member's team) only require that apply says so (exit 1). Stops by itself after --rounds or --max-seconds.
+Readings under which the tool cannot converge by design (merge PATCH of lists with removals; a
+server that loses a new member's team) only require that apply says so (exit 1). Stops by itself
+after --rounds or --max-seconds.
 """
 
 from __future__ import annotations
@@ -104,8 +107,9 @@ def load_examples() -> dict[str, Any]:
     return docs
 
 
-# The examples name people, teams and plans (contract §2.2); the soak edits and checks in ids, as the sandbox's
-# tables hold them, so the demo seed's names are mapped back here (each is unique in the demo).
+# The examples name people, teams and plans (contract §2.2); the soak edits and checks in ids, as
+# the sandbox's tables hold them, so the demo seed's names are mapped back here (each is unique in
+# the demo).
 PEOPLE = {"Jane Doe": 111, "John Smith": 112, "Maria Garcia": 113, "David Kim": 114}
 PEOPLE |= {"Sarah Johnson": 115, "Michael Brown": 116, "Emily Davis": 117, "Daniel Lee": 118}
 PEOPLE |= {"Grace Wilson": 119}
@@ -136,7 +140,8 @@ def _as_ids(doc: dict[str, Any]) -> None:
 
 
 def attendee_id(ref: Any) -> int:
-    """The demo seed's attendee id of a reference: attendee061@example.com and crm-0061 are attendee 61."""
+    """The demo seed's attendee id of a reference: attendee061@example.com and crm-0061 are attendee
+    61."""
     if isinstance(ref, int):
         return ref
     digits = re.sub(r"\D", "", str(ref.get("email") or ref.get("import_id")))
@@ -148,8 +153,9 @@ def attendee_id(ref: Any) -> int:
 def free_attendees(
     rnd: random.Random, scheds: list[dict[str, Any]], n: int, taken: set[int]
 ) -> list[int]:
-    """``n`` attendees on no declared schedule and none of ``taken`` (those on live schedules no file
-    manages): Guidebook keeps one schedule per attendee, and validate refuses one declared on two."""
+    """``n`` attendees on no declared schedule and none of ``taken`` (those on live schedules no
+    file manages): Guidebook keeps one schedule per attendee, and validate refuses one declared on
+    two."""
     used = taken | {attendee_id(a) for s in scheds for a in s["attendees"]}
     return rnd.sample([k for k in range(9, 100) if k not in used], n)
 
@@ -242,7 +248,8 @@ def edit_responses(rnd: random.Random, doc: dict[str, Any]) -> list[str]:
 
 # ---------------------------------------------------------------- the independent check
 def live_problems(state: dict[str, Any], docs: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(duplicates, differences) between the sandbox's tables and the YAML, without using the tool."""
+    """(duplicates, differences) between the sandbox's tables and the YAML, without using the
+    tool."""
     dups, diffs = [], []
     atts = [a for a in state["gb_attendees"] if a["guide"] == 47]
     sess = [s for s in state["gb_sessions"] if s["guide"] == 47]
@@ -360,7 +367,8 @@ class Soak:
             elif mode == "timeout":
                 rule |= {"delay": TIMEOUT + 0.5}
             elif mode == "commit_later":
-                # within the documented window: the server gives up on a request about when the client would
+                # within the documented window: the server gives up on a request about when the
+                # client would
                 rule |= {"delay": self.rnd.choice([0.2, TIMEOUT * 0.8])}
             rules.append(rule)
         return rules
@@ -373,7 +381,8 @@ class Soak:
             control(self.sb, "POST", "readings", readings)
         docs = copy.deepcopy(self.examples)
         declared = {s["name"] for s in docs["summit-2026.yaml"]["schedules"]}
-        taken = {  # attendees of live schedules no file manages (Manual Adjustments): not free either
+        # attendees of live schedules no file manages (Manual Adjustments): not free either
+        taken = {
             a
             for s in control(self.sb, "GET", "state")["gb_schedules"]
             if s["guide"] == 47 and s["name"] not in declared
@@ -419,8 +428,9 @@ class Soak:
         out["outputs"].append(
             ("plan-after", after.returncode, after.stdout[-3000:] + after.stderr[-3000:])
         )
-        # Each writer is judged at its own exit: a copy the other writer's late commit adds after one exits
-        # 0 is the other's to report (UNCERTAIN, exit 1). Both exiting 0 over it is issue 23 #3.
+        # Each writer is judged at its own exit: a copy the other writer's late commit adds after
+        # one exits 0 is the other's to report (UNCERTAIN, exit 1). Both exiting 0 over it is issue
+        # 23 #3.
         exits_0 = [res.returncode == 0 for _, res in results]
         if (
             exits_0

@@ -1,9 +1,10 @@
-"""Soak rounds for issue 23's edges, in one process: the sandbox in this process, the CLI through click's
-runner, a second writer through the engine on a thread, every wait on a fake clock. A late commit is made to
-land inside the window the tool waits for (FakeClock.call_at), so a round is deterministic for its seed.
+"""Soak rounds for issue 23's edges, in one process: the sandbox in this process, the CLI through
+click's runner, a second writer through the engine on a thread, every wait on a fake clock. A late
+commit is made to land inside the window the tool waits for (FakeClock.call_at), so a round is
+deterministic for its seed.
 
-Each round resets the sandbox, picks read readings (ordering ignored, small pages, no count: issue 23 #1),
-writes a file of new schedules for guide 47 and plays one scenario:
+Each round resets the sandbox, picks read readings (ordering ignored, small pages, no count: issue
+23 #1), writes a file of new schedules for guide 47 and plays one scenario:
 
   late-two-writers  two writers apply the same file at once and both creates land late (#3)
   dropped-create    the first create is dropped, before or after it commits (#2)
@@ -14,7 +15,8 @@ writes a file of new schedules for guide 47 and plays one scenario:
                     a ghost is there already, the run removes a declined member (a new ghost) and adds one,
                     its create dropped after commit; ghosts are never live members, nothing is duplicated
 
-then clears the faults, lets late commits land and converges with up to two fault-free applies. It checks:
+then clears the faults, lets late commits land and converges with up to two fault-free applies. It
+checks:
 
   exit0-not-effective  an apply exited 0 but a plan right after it is not empty (a duplicate counts)
   deleted-declared     a schedule the file declares is not live at the end
@@ -25,8 +27,8 @@ then clears the faults, lets late commits land and converges with up to two faul
   not-empty            after the fault-free applies, a plan is still not empty
   traceback            a command ended in an exception
 
-`python benchmarks/soak.py --edges-rounds 300` runs them at length; tests/test_soak_edges.py runs a few in
-`make test`.
+`python benchmarks/soak.py --edges-rounds 300` runs them at length; tests/test_soak_edges.py runs a
+few in `make test`.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ class EdgeSoak:
         self.sb, self.work, self.rnd = sb, work, rnd
         self.env = sandbox_env(sb)
 
-    # -- commands ----------------------------------------------------------------------------------------
+    # -- commands
+    # ----------------------------------------------------------------------------------------
 
     def cli(self, r: Round, *args: str) -> int:
         clock = FakeClock()
@@ -101,7 +104,8 @@ class EdgeSoak:
         return res.exit_code
 
     def engine_apply(self, d: Path) -> int:
-        """The second writer: the same YAML through the engine (the CLI's runner is one per process)."""
+        """The second writer: the same YAML through the engine (the CLI's runner is one per
+        process)."""
         from provisioner import engine
         from provisioner.core.errors import ProvisionerError
 
@@ -117,7 +121,8 @@ class EdgeSoak:
             return 1
         return 0 if report.ok and not report.failed_steps else 1
 
-    # -- one round ---------------------------------------------------------------------------------------
+    # -- one round
+    # ---------------------------------------------------------------------------------------
 
     def round(self, n: int, scenario: str | None = None) -> Round:
         rnd, sb = self.rnd, self.sb
@@ -133,13 +138,15 @@ class EdgeSoak:
         free = iter(
             rnd.sample([1, 2, 3, 4, 5, 15, 16, 17, 18, 19, 27, 29, 44, 46, 48], 2 * len(names))
         )
-        # Prune on (the whole guide declared as it is, plus the new names), so the next run repairs what a
-        # run leaves; off where a person's copy must stay (#2: never deleted as "this run's copy").
+        # Prune on (the whole guide declared as it is, plus the new names), so the next run repairs
+        # what a run leaves; off where a person's copy must stay (#2: never deleted as "this run's
+        # copy").
         prune = scenario != "person-creates"
         lines = [f"provider: guidebook\nguide: 47\nprune: {str(prune).lower()}\nschedules:\n"]
         if prune:
             lines += [
-                f"  - {{name: {s['name']!r}, attendees: {s['attendees']}, sessions: {s['sessions']}}}\n"
+                f"  - {{name: {s['name']!r}, attendees: {s['attendees']}, sessions: "
+                f"{s['sessions']}}}\n"
                 for s in sb.store.guidebook_schedules(47)
             ]
         lines += [
@@ -174,8 +181,8 @@ class EdgeSoak:
         thread.join()
         self.sb.wait_for_late_commits()
         r.exits += [("apply", first), ("apply-2", second[0])]
-        # Each writer is judged at its own exit: a copy the other's late commit adds afterwards is that
-        # writer's to report (exit 1). Both exiting 0 over a duplicate is issue 23 #3.
+        # Each writer is judged at its own exit: a copy the other's late commit adds afterwards is
+        # that writer's to report (exit 1). Both exiting 0 over a duplicate is issue 23 #3.
         self._after_exit_0(r, d, first == 0 and second[0] == 0)
         return set()  # the other writer applies the same YAML: the lowest id is everyone's copy
 
@@ -206,13 +213,14 @@ class EdgeSoak:
         return {made["id"]} if made else set()
 
     def ghost_free(self, r: Round, d: Path) -> set[int]:
-        """Issue 23 #1: pages read one `next` link after another from a server that ignores `ordering`
-        while another client writes during the read: an id comes twice. Nothing is undeclared here (prune
-        on, the whole guide declared), so any DELETE is a ghost: an object taken for its own twin."""
+        """Issue 23 #1: pages read one `next` link after another from a server that ignores
+        `ordering` while another client writes during the read: an id comes twice. Nothing is
+        undeclared here (prune on, the whole guide declared), so any DELETE is a ghost: an object
+        taken for its own twin."""
         self.sb.set_readings({"guidebook.ordering": "ignored", "guidebook.page_size": "3"})
         rows = self.sb.store.guidebook_schedules(47)
-        # The other client writes what is there already: the storage order moves (any write reshuffles
-        # it under this reading) while every object stays as the YAML declares it.
+        # The other client writes what is there already: the storage order moves (any write
+        # reshuffles it under this reading) while every object stays as the YAML declares it.
         victims = {k: self.rnd.choice(rows) for k in self.rnd.sample(range(2, 9), 3)}
         self.sb.add_hook(_patch_during_read(self.sb, victims), method="GET", path=GB, times=-1)
         code = self.cli(r, "apply", str(d), "--auto-approve", "-q")
@@ -258,7 +266,8 @@ class EdgeSoak:
             r.problems.append("deleted-declined" if seen[new[:2]] else "not-empty")
         return set()
 
-    # -- checks ------------------------------------------------------------------------------------------
+    # -- checks
+    # ------------------------------------------------------------------------------------------
 
     def _after_exit_0(self, r: Round, d: Path, exit_0: bool) -> None:
         """No exit 0 over doubt: a plan right after an exit 0 is empty (no change, no duplicate)."""
@@ -287,7 +296,8 @@ class EdgeSoak:
         deletes = [q for q in self.sb.requests() if q["method"] == "DELETE"]
         if any(str(q["path"]).rstrip("/").rsplit("/", 1)[-1] in map(str, others) for q in deletes):
             r.problems.append("deleted-other")
-        # A person's copy of a declared name stays (prune is off): plan says so with exit 2, by design.
+        # A person's copy of a declared name stays (prune is off): plan says so with exit 2, by
+        # design.
         allowed = {0, 2} if by_hand & set(r.declared) else {0}
         d = self.work / f"round-{r.n}"
         if self.cli(r, "plan", str(d), "--detailed-exitcode", "-q") not in allowed:
@@ -295,9 +305,9 @@ class EdgeSoak:
 
 
 def _patch_during_read(sb: Any, victims: dict[int, dict[str, Any]]) -> Callable[[Any], None]:
-    """On the n-th GET of the schedules (n in ``victims``), another client PATCHes schedule ``victims[n]``
-    with its own sessions through the API first: a real write mid-read, which reshuffles an unordered
-    list and changes nothing else."""
+    """On the n-th GET of the schedules (n in ``victims``), another client PATCHes schedule
+    ``victims[n]`` with its own sessions through the API first: a real write mid-read, which
+    reshuffles an unordered list and changes nothing else."""
     import json
     import urllib.request
 
@@ -326,7 +336,8 @@ def _patch_during_read(sb: Any, victims: dict[int, dict[str, Any]]) -> Callable[
 def run_rounds(
     sb: Any, work: Path, seed: int, rounds: int, say: Callable[[str], None] = print
 ) -> Counter[str]:
-    """``rounds`` rounds (the scenarios in turn, then at random); counts of rounds, scenarios, problems."""
+    """``rounds`` rounds (the scenarios in turn, then at random); counts of rounds, scenarios,
+    problems."""
     soak, counts = EdgeSoak(sb, work, random.Random(seed)), Counter[str]()
     for n in range(rounds):
         r = soak.round(n, SCENARIOS[n] if n < len(SCENARIOS) else None)

@@ -66,13 +66,14 @@ QUICK = Sizes(
 )
 
 
-# -- apply of many creates ---------------------------------------------------------------------------------
+# -- apply of many creates
+# ---------------------------------------------------------------------------------
 
 
 def creates_yaml(folder: Path, guide: int, n: int) -> None:
-    """``n`` new schedules of guide ``guide`` (the bench seed gives guide 1001 + g the sessions and the
-    attendees 100 g + 1 .. 100 g + 100). One schedule per attendee, as Guidebook keeps it: the first 50
-    schedules take two attendees each, the others none."""
+    """``n`` new schedules of guide ``guide`` (the bench seed gives guide 1001 + g the sessions and
+    the attendees 100 g + 1 .. 100 g + 100). One schedule per attendee, as Guidebook keeps it: the
+    first 50 schedules take two attendees each, the others none."""
     folder.mkdir(parents=True, exist_ok=True)
     o = (guide - 1001) * 100
     lines = ["provider: guidebook", f"guide: {guide}", "schedules:"]
@@ -87,11 +88,14 @@ def creates_yaml(folder: Path, guide: int, n: int) -> None:
 
 
 def bench_apply_growth(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Head) -> None:
-    """Each size into a guide of its own in one sandbox, RUNS times (the fastest run counts: the machine is
-    shared); the plan, writes and check after apply in-process, the sandbox's CPU beside it."""
+    """Each size into a guide of its own in one sandbox, RUNS times (the fastest run counts: the
+    machine is shared); the plan, writes and check after apply in-process, the sandbox's CPU beside
+    it."""
     head(
-        f"apply of {' / '.join(f'{n:,}' for n in z.creates)} creates into empty guides at zero latency "
-        f"(plan, writes, check after apply; parallelism {z.parallelism}; the fastest of {RUNS} runs)"
+        f"apply of {' / '.join(f'{n:,}' for n in z.creates)} creates into empty guides at zero "
+        "latency "
+        f"(plan, writes, check after apply; parallelism {z.parallelism}; the fastest of {RUNS} "
+        "runs)"
     )
     seed = f"bench:guides={RUNS * len(z.creates) + 1},schedules=0,sessions=100,attendees=100"
     walls: list[float] = []
@@ -120,7 +124,8 @@ def bench_apply_growth(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: 
             show(
                 f"{n:,} creates",
                 f"wall {wall:.2f} s ({wall / n * 1000:.2f} ms a create; slowest run "
-                f"{max(r[0] for r in runs):.2f} s), client CPU {cpu:.2f} s, sandbox CPU {served:.2f} s; "
+                f"{max(r[0] for r in runs):.2f} s), client CPU {cpu:.2f} s, sandbox CPU "
+                f"{served:.2f} s; "
                 f"{gets} list pages read (plan, preconditions every {MAX_AGE:g} s, check after); "
                 f"applied {report.count('applied')}{f', {bad} FAILED' if bad else ''}",
             )
@@ -152,7 +157,8 @@ def _cpu_of(pid: int) -> float:
 def _apply_creates(
     sb: SandboxProcess, folder: Path, guide: int, n: int, parallelism: int
 ) -> tuple[ApplyReport, float, float]:
-    """What `apply --auto-approve` runs (plan, writes, check after apply), in-process; wall and CPU seconds."""
+    """What `apply --auto-approve` runs (plan, writes, check after apply), in-process; wall and CPU
+    seconds."""
     creates_yaml(folder, guide, n)
     ws = load_workspace([str(folder)])
     workers = Workers(registry.build(ws, sb.env()), parallelism=parallelism)
@@ -163,19 +169,21 @@ def _apply_creates(
 
 
 def _per_4x(sizes: tuple[int, ...], walls: list[float]) -> list[float]:
-    """Each step's growth, brought to a 4x step (10k is 2.5x of 4k): (t2/t1) ** (log 4 / log(n2/n1))."""
+    """Each step's growth, brought to a 4x step (10k is 2.5x of 4k): (t2/t1) ** (log 4 /
+    log(n2/n1))."""
     return [
         (walls[i + 1] / walls[i]) ** (math.log(4) / math.log(sizes[i + 1] / sizes[i]))
         for i in range(len(sizes) - 1)
     ]
 
 
-# -- import of a big guide ---------------------------------------------------------------------------------
+# -- import of a big guide
+# ---------------------------------------------------------------------------------
 
 
 def bench_import(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Head) -> None:
-    """`import guidebook` in-process (reads, references, the writer) against PyYAML's C emitter writing the
-    same data (without the comments, which it cannot write)."""
+    """`import guidebook` in-process (reads, references, the writer) against PyYAML's C emitter
+    writing the same data (without the comments, which it cannot write)."""
     import yaml  # requirements/bench.txt: PyYAML with libyaml
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -224,16 +232,18 @@ def bench_import(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Head) 
     )
 
 
-# -- requests in flight while many guides are read ----------------------------------------------------------
+# -- requests in flight while many guides are read
+# ----------------------------------------------------------
 
 
 def bench_in_flight(
     z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Head, write_yaml: Any, live_of: Any
 ) -> None:
-    """plan --format json of many guides: how many of the ``parallelism`` slots hold a request on average,
-    from each request's start and end as the client saw them; beside it the same read with one guide's read
-    per slot (what the engine did before: a guide's first page waited for a free read thread). Measured at
-    the target's latency and at 100 ms, where the sandbox's own CPU per page matters less."""
+    """plan --format json of many guides: how many of the ``parallelism`` slots hold a request on
+    average, from each request's start and end as the client saw them; beside it the same read with
+    one guide's read per slot (what the engine did before: a guide's first page waited for a free
+    read thread). Measured at the target's latency and at 100 ms, where the sandbox's own CPU per
+    page matters less."""
     g, n = z.guides, z.guide_schedules
     head(
         f"requests in flight: plan --format json of {g} guides x {n} schedules, "
@@ -253,8 +263,10 @@ def bench_in_flight(
             how = "all guides' reads at once" if together else "one guide per read thread (before)"
             show(
                 f"{latency * 1000:g} ms: {how}",
-                f"{avg:.2f} of {z.parallelism} in flight on average; {sent} requests in {span:.2f} s "
-                f"(floor {sent * latency / z.parallelism:.2f} s with {z.parallelism} always in flight)",
+                f"{avg:.2f} of {z.parallelism} in flight on average; {sent} requests in {span:.2f} "
+                "s "
+                f"(floor {sent * latency / z.parallelism:.2f} s with {z.parallelism} always in "
+                "flight)",
             )
         if latency == z.latency:
             avg = figures[True][0]
@@ -293,13 +305,15 @@ def _in_flight(
     return sum(e - s for s, e in spans) / span, span, len(spans)
 
 
-# -- plan CPU per 10x of the ids per schedule, one schedule per attendee --------------------------------------
+# -- plan CPU per 10x of the ids per schedule, one schedule per attendee
+# --------------------------------------
 
 
 def bench_plan_ids(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Head) -> None:
-    """plan --out of creates whose attendees are each on one schedule only (the Guidebook rule): everyone on
-    a schedule gains the same sessions, so the plan file can say it once per schedule. CPU in-process of the
-    read, diff, per-person impact, words and the JSON plan file and text plan, YAML load excluded."""
+    """plan --out of creates whose attendees are each on one schedule only (the Guidebook rule):
+    everyone on a schedule gains the same sessions, so the plan file can say it once per schedule.
+    CPU in-process of the read, diff, per-person impact, words and the JSON plan file and text plan,
+    YAML load excluded."""
     n, small = z.id_schedules, z.ids_per_schedule
     head(
         f"plan of {n} creates, one schedule per attendee: {small} -> {10 * small} ids per schedule "
@@ -339,8 +353,8 @@ def bench_plan_ids(z: Sizes, tmp: Path, show: Show, verdict: Verdict, head: Head
 
 
 def one_schedule_each(folder: Path, n: int, ids: int) -> None:
-    """``n`` new schedules of an empty guide (1003), each with its own ``ids // 2`` attendees and ``ids // 2``
-    of the guide's ``5 * ids`` sessions."""
+    """``n`` new schedules of an empty guide (1003), each with its own ``ids // 2`` attendees and
+    ``ids // 2`` of the guide's ``5 * ids`` sessions."""
     folder.mkdir(parents=True, exist_ok=True)
     half = ids // 2
     lines = ["provider: guidebook", "guide: 1003", "schedules:"]

@@ -1,11 +1,11 @@
 """The one orchestrator. The CLI parses options, calls these functions and prints what they return.
 
-``plan``: load → select the scopes (--target, --changed-since) → read live → resolve and diff → safety →
-causes (--base) → request budgets. ``plan_saved``: a saved plan over a fresh read of its scopes (stale,
-pending or already applied). ``apply``: budgets and safety refusals → the caller's confirmation → writes →
-post-apply steps → the check after apply. Planning lives in ``planning/``, applying in ``applying/``; the
-values they produce in ``core/``. Heavy modules are imported when a command runs: `provisioner --help` stays
-light."""
+``plan``: load → select the scopes (--target, --changed-since) → read live → resolve and diff →
+safety → causes (--base) → request budgets. ``plan_saved``: a saved plan over a fresh read of its
+scopes (stale, pending or already applied). ``apply``: budgets and safety refusals → the caller's
+confirmation → writes → post-apply steps → the check after apply. Planning lives in ``planning/``,
+applying in ``applying/``; the values they produce in ``core/``. Heavy modules are imported when a
+command runs: `provisioner --help` stays light."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Settings:
-    """How a command runs: concurrency, where progress goes, the clock waits use, the environment credentials
-    come from."""
+    """How a command runs: concurrency, where progress goes, the clock waits use, the environment
+    credentials come from."""
 
     parallelism: int = 8
     progress: Callable[[str, int, int], None] | None = None
@@ -38,7 +38,8 @@ class Settings:
 
 @dataclass
 class Planned:
-    """A plan ready to show and apply: the survey, the providers that made it, and what to say about it."""
+    """A plan ready to show and apply: the survey, the providers that made it, and what to say about
+    it."""
 
     run: Survey
     workers: Workers
@@ -49,8 +50,9 @@ class Planned:
 
 
 def load(paths: Sequence[str], root: str | None = None) -> Workspace:
-    """Every file under ``paths`` (default: schedules/), validated. ``root`` is the schedules root where
-    the other files that declare a scope are looked for (default: schedules/ at the git top level)."""
+    """Every file under ``paths`` (default: schedules/), validated. ``root`` is the schedules root
+    where the other files that declare a scope are looked for (default: schedules/ at the git top
+    level)."""
     from provisioner.files.loader import load_workspace
 
     return load_workspace(list(paths) or ["schedules"], root)
@@ -66,8 +68,8 @@ def plan(
     labels: bool = True,
     settings: Settings = Settings(),
 ) -> Planned:
-    """Plan the scopes --target / --changed-since select (every declared one by default), labelled against
-    --base when given, with the request budgets applying it would spend."""
+    """Plan the scopes --target / --changed-since select (every declared one by default), labelled
+    against --base when given, with the request budgets applying it would spend."""
     from provisioner.planning import run as planning
     from provisioner.planning.selection import wanted as wanted_by
 
@@ -92,10 +94,11 @@ def plan_saved(
     republish: bool = False,
     settings: Settings = Settings(),
 ) -> Planned:
-    """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness, and
-    everything shown, checked and applied is the saved plan's. The YAML is resolved again (its names read):
-    each saved change must be the one the YAML makes from the change's recorded ``before`` (contract §5),
-    so a hand-edited plan, even with its fingerprint recomputed, is refused with nothing written."""
+    """The saved plan, over a fresh read of only the scopes it changes: that read decides staleness,
+    and everything shown, checked and applied is the saved plan's. The YAML is resolved again (its
+    names read): each saved change must be the one the YAML makes from the change's recorded
+    ``before`` (contract §5), so a hand-edited plan, even with its fingerprint recomputed, is
+    refused with nothing written."""
     from provisioner.applying.saved import adopt_saved, check_saved, read_plan_file, rederive
     from provisioner.planning import run as planning
     from provisioner.planning.selection import Selection
@@ -124,9 +127,9 @@ def apply(
     republish: bool = False,
     confirm: Callable[[], None] | None = None,
 ) -> ApplyReport:
-    """Refuse a plan over a request budget or unsafe (unless ``force``), then ``confirm`` (which raises to
-    cancel; None: approved already), then write. An empty plan only republishes, when asked to. Raises
-    Interrupted on Ctrl-C."""
+    """Refuse a plan over a request budget or unsafe (unless ``force``), then ``confirm`` (which
+    raises to cancel; None: approved already), then write. An empty plan only republishes, when
+    asked to. Raises Interrupted on Ctrl-C."""
     from provisioner.applying import run as applying
     from provisioner.applying.budgets import check_budgets
 

@@ -4,9 +4,10 @@
     with SandboxServer(seed="demo", readings={"guidebook.body": "form-only"}) as sb:
         sb.guidebook_url, sb.pco_url, sb.store, sb.requests(), sb.add_fault(...), sb.set_readings(...)
 
-Layout: one package per service (`guidebook/`, `planning_center/`: API, resources, store tables, seed, readings);
-shared pieces at the top (`server`, `app`, `control`, `faults`, `readings`, `store`, `seed`, `cli`).
-Names are imported lazily, so `provisioner --help` does not pay for the HTTP server and SQLite.
+Layout: one package per service (`guidebook/`, `planning_center/`: API, resources, store tables,
+seed, readings); shared pieces at the top (`server`, `app`, `control`, `faults`, `readings`,
+`store`, `seed`, `cli`). Names are imported lazily, so `provisioner --help` does not pay for the
+HTTP server and SQLite.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""`python -m provisioner_sandbox [OPTIONS]`: the `provisioner sandbox` command, standalone (see cli.py)."""
+"""`python -m provisioner_sandbox [OPTIONS]`: the `provisioner sandbox` command, standalone (see
+cli.py)."""
 
 from .cli import main
 

@@ -1,4 +1,5 @@
-"""The request pipeline shared by both emulated APIs: log, latency, hooks, faults, auth/limits, handling.
+"""The request pipeline shared by both emulated APIs: log, latency, hooks, faults, auth/limits,
+handling.
 
 Kept free of socket code so the order of those steps is readable in one place (`api`).
 """
@@ -45,7 +46,8 @@ class RequestRecord(TypedDict):
 
 class SandboxApp:
     """Both emulated services behind one entry point: latency, faults and hooks, the request log,
-    then the service the path names (its preflight, handle and decorate); the HTTP server calls ``api``."""
+    then the service the path names (its preflight, handle and decorate); the HTTP server calls
+    ``api``."""
 
     def __init__(
         self, store: Store, gb: Api, pco: Api, readings: Readings, latency: float = 0.0
@@ -61,13 +63,15 @@ class SandboxApp:
         self.stopping = threading.Event()  # wakes injected sleeps when the server stops
         self._log_lock = threading.Lock()
         self._log: list[RequestRecord] = []
-        # commit_later requests still to be carried out, each with the event that makes it land at once
+        # commit_later requests still to be carried out, each with the event that makes it land at
+        # once
         self._late: dict[threading.Thread, threading.Event] = {}
 
     # ---- request log ---------------------------------------------------------------------------
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[RequestRecord]:
-        """The log in arrival order; `method` keeps one HTTP method, `path` is a regex searched in the path."""
+        """The log in arrival order; `method` keeps one HTTP method, `path` is a regex searched in
+        the path."""
         pattern = re.compile(path) if path else None
         with self._log_lock:
             found = [
@@ -141,7 +145,8 @@ class SandboxApp:
         return resp
 
     def _later(self, delay: float, api: Api, req: Request, entry: RequestRecord) -> None:
-        """Carry the request out `delay` seconds from now, on its own thread (the client is already gone)."""
+        """Carry the request out `delay` seconds from now, on its own thread (the client is already
+        gone)."""
 
         hurry = threading.Event()  # set by land_late(): carry it out now, not `delay` from now
 
@@ -165,8 +170,8 @@ class SandboxApp:
         thread.start()
 
     def land_late(self) -> None:
-        """Carry out every pending commit_later request now, and wait until they are done (a test decides
-        exactly when a late commit lands, on its fake clock)."""
+        """Carry out every pending commit_later request now, and wait until they are done (a test
+        decides exactly when a late commit lands, on its fake clock)."""
         with self._log_lock:
             pending = dict(self._late)
         for thread, hurry in pending.items():
@@ -187,8 +192,8 @@ class SandboxApp:
     # ---- state ---------------------------------------------------------------------------------
 
     def reset(self, seed: str | None = "demo") -> None:
-        """Back to a fresh sandbox: reseeded state, empty log, no faults or hooks, fresh rate-limit counters,
-        and the readings the server started with."""
+        """Back to a fresh sandbox: reseeded state, empty log, no faults or hooks, fresh rate-limit
+        counters, and the readings the server started with."""
         with self.store.lock:
             apply_seed(self.store, seed)
         self.faults.clear()

@@ -1,9 +1,11 @@
-"""`provisioner sandbox` (and `python -m provisioner_sandbox`): the one command line of the emulator.
+"""`provisioner sandbox` (and `python -m provisioner_sandbox`): the one command line of the
+emulator.
 
-Every mistake in its options or set-up (a port in use or out of range, an unknown seed or reading, a faults
-file that is not valid, a --data file that is not SQLite) is one line on stderr and exit 1, never a traceback:
-exit 2 means "changes" elsewhere in provisioner (README: Commands), so click's usage errors are turned into
-exit 1 here too. The server is imported only when the command runs, to keep `provisioner --help` fast.
+Every mistake in its options or set-up (a port in use or out of range, an unknown seed or reading, a
+faults file that is not valid, a --data file that is not SQLite) is one line on stderr and exit 1,
+never a traceback: exit 2 means "changes" elsewhere in provisioner (README: Commands), so click's
+usage errors are turned into exit 1 here too. The server is imported only when the command runs, to
+keep `provisioner --help` fast.
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ from .readings import Reading
 from .services import READINGS
 
 READING_HELP = (
-    "How to answer where the real API is undocumented (repeatable): one of the readings listed below "
+    "How to answer where the real API is undocumented (repeatable): one of the readings listed "
+    "below "
     "under Readings, the first value being the default."
 )
 
 
 def _reading_rows(readings: tuple[Reading, ...]) -> list[tuple[str, str]]:
-    """One row per reading for the help's "Readings" section: its values separated by " | ", so that the help
-    wraps between values, never inside a name (the one long option text broke "pco.member_c / reate")."""
+    """One row per reading for the help's "Readings" section: its values separated by " | ", so that
+    the help wraps between values, never inside a name (the one long option text broke "pco.member_c
+    / reate")."""
     return [
         (r.name, " | ".join(r.values) + (" | N (a number)" if r.numeric else "")) for r in readings
     ]
@@ -40,7 +44,8 @@ class _Exit1Command(click.Command):
             first = max(len(name) for name, _ in rows) + 2
             room = max((formatter.width or 80) - formatter.current_indent - first, 20)
             for name, values in rows:
-                # Wrapped between values only: a value such as refused-on-create is typed as it is shown.
+                # Wrapped between values only: a value such as refused-on-create is typed as it is
+                # shown.
                 lines = textwrap.wrap(values, room, break_long_words=False, break_on_hyphens=False)
                 formatter.write(f"{indent}{name:<{first}}{lines[0]}\n")
                 for line in lines[1:]:
@@ -109,7 +114,8 @@ class _Exit1Command(click.Command):
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The date Planning Center's future/past filters take as today, YYYY-MM-DD (default: the real date).",
+    help="The date Planning Center's future/past filters take as today, YYYY-MM-DD (default: the "
+    "real date).",
 )
 def sandbox(readings: tuple[str, ...], today: Any, **options: Any) -> None:
     """Run the local emulator of both APIs (Guidebook and Planning Center) until Ctrl-C."""

@@ -1,15 +1,16 @@
-"""Control endpoints under /_sandbox/ (no auth, not logged, not rate limited): the HTTP face of the test API.
+"""Control endpoints under /_sandbox/ (no auth, not logged, not rate limited): the HTTP face of the
+test API.
 
-GET    /_sandbox/requests[?method=POST&path=REGEX]  the request log (RequestRecord objects), filtered
-DELETE /_sandbox/requests                            clear the log
-GET    /_sandbox/faults                              active fault rules
-POST   /_sandbox/faults                              add rules: a list, {"faults": [...]} or one rule
-DELETE /_sandbox/faults                              remove every rule (and Python hooks)
-GET    /_sandbox/readings                            {"readings": {name: value}, "known": {name: {...}}}
-POST   /_sandbox/readings                            change some: {"guidebook.body": "form-only", ...}
-DELETE /_sandbox/readings                            back to the values the server started with
-POST   /_sandbox/reset                               {"seed": "demo"}: reseed, clear log, faults, readings
-GET    /_sandbox/state                               every table (for debugging and demos)
+GET    /_sandbox/requests[?method=POST&path=REGEX]  the request log (RequestRecord objects),
+filtered DELETE /_sandbox/requests                            clear the log GET    /_sandbox/faults
+active fault rules POST   /_sandbox/faults                              add rules: a list,
+{"faults": [...]} or one rule DELETE /_sandbox/faults                              remove every rule
+(and Python hooks) GET    /_sandbox/readings                            {"readings": {name: value},
+"known": {name: {...}}} POST   /_sandbox/readings                            change some:
+{"guidebook.body": "form-only", ...} DELETE /_sandbox/readings                            back to
+the values the server started with POST   /_sandbox/reset                               {"seed":
+"demo"}: reseed, clear log, faults, readings GET    /_sandbox/state
+every table (for debugging and demos)
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from .web import Request, Response, empty_response, json_response
 
 
 def control(app: SandboxApp, req: Request) -> Response:
-    """Answer a ``/_sandbox/`` control request (requests log, faults, readings, reset, state); its body
-    is read as JSON whatever its Content-Type."""
+    """Answer a ``/_sandbox/`` control request (requests log, faults, readings, reset, state); its
+    body is read as JSON whatever its Content-Type."""
     route = (req.method, req.path.rstrip("/"))
     if req.raw_body and req.media_type != "application/json":
         try:  # control bodies are always JSON, whatever Content-Type curl sent

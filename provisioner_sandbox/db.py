@@ -1,8 +1,9 @@
-"""The SQLite connection under the sandbox's store: one connection, one re-entrant lock, one transaction per request.
+"""The SQLite connection under the sandbox's store: one connection, one re-entrant lock, one
+transaction per request.
 
-The sandbox favours simple, serialisable behaviour over throughput, so every use of the connection goes
-through one lock. Each service adds its tables and test helpers as a mixin (`guidebook/store.py`,
-`planning_center/store.py`); `store.py` puts them together.
+The sandbox favours simple, serialisable behaviour over throughput, so every use of the connection
+goes through one lock. Each service adds its tables and test helpers as a mixin
+(`guidebook/store.py`, `planning_center/store.py`); `store.py` puts them together.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from .errors import SandboxError
 
 
 class Database:
-    """One SQLite file shared by the server's threads through one connection, every use serialised by
-    a re-entrant lock; ``transaction`` commits or rolls back."""
+    """One SQLite file shared by the server's threads through one connection, every use serialised
+    by a re-entrant lock; ``transaction`` commits or rolls back."""
 
     def __init__(self, path: str, schema: str) -> None:
         self.path = path
@@ -31,9 +32,10 @@ class Database:
         self.conn.row_factory = sqlite3.Row
         try:
             self.conn.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL: a commit survives the process (the sandbox's promise across restarts) without an
-            # fsync per request; only a power cut could lose the last ones. One transaction for the schema:
-            # each CREATE on its own cost a sync, most of a sandbox's start-up time.
+            # WAL + NORMAL: a commit survives the process (the sandbox's promise across restarts)
+            # without an fsync per request; only a power cut could lose the last ones. One
+            # transaction for the schema: each CREATE on its own cost a sync, most of a sandbox's
+            # start-up time.
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.executescript("BEGIN;\n" + schema + "\nCOMMIT;")
         except sqlite3.Error as exc:  # e.g. "file is not a database"
@@ -50,8 +52,8 @@ class Database:
     def transaction(self, keep: bool = True) -> Iterator[sqlite3.Connection]:
         """Run a block atomically: committed on success, rolled back on any exception.
 
-        `keep=False` rolls back even on success: the "acknowledge but do not keep" fault answers exactly as a
-        successful write would, then throws the write away.
+        `keep=False` rolls back even on success: the "acknowledge but do not keep" fault answers
+        exactly as a successful write would, then throws the write away.
         """
         with self.lock:
             if self.conn.in_transaction:  # nested use (helpers called from a handler): join it

@@ -2,7 +2,8 @@
 
 
 class SandboxError(ValueError):
-    """A set-up mistake, with a message meant for whoever started the sandbox (shown without a traceback).
+    """A set-up mistake, with a message meant for whoever started the sandbox (shown without a
+    traceback).
 
     A ValueError, so callers that validated sandbox input by catching ValueError keep working.
     """

@@ -1,4 +1,5 @@
-"""Injected faults: rules that make matching API requests fail in a chosen way, a set number of times.
+"""Injected faults: rules that make matching API requests fail in a chosen way, a set number of
+times.
 
 Modes:
   status              answer `status` (+ Retry-After if `retry_after`) with the API's error body; nothing is written
@@ -12,8 +13,8 @@ Modes:
   barrier             hold each matching request until `times` of them have arrived (or `delay` seconds,
                       default 5, have passed), then handle them all: two writers' requests meet in the middle
 
-Hooks (Python only, `SandboxServer.add_hook`) run a function on the store before a matching request is handled:
-an out-of-band edit at an exact point of a client's run, with no timing involved.
+Hooks (Python only, `SandboxServer.add_hook`) run a function on the store before a matching request
+is handled: an out-of-band edit at an exact point of a client's run, with no timing involved.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class FaultRule:
             raise SandboxError(f"unknown fault mode {self.mode!r}; use one of {', '.join(MODES)}")
         if not isinstance(self.times, int) or self.times == 0 or self.times < -1:
             raise SandboxError(
-                f"fault times must be a positive whole number, or -1 for forever (got {self.times!r})"
+                "fault times must be a positive whole number, or -1 for forever (got "
+                f"{self.times!r})"
             )
         if self.mode == "barrier" and self.times < 2:
             raise SandboxError("a barrier fault needs times >= 2 (how many requests meet)")
@@ -102,7 +104,8 @@ class FaultRule:
         return self.method in ("*", method.upper()) and self._regex.search(path) is not None
 
     def as_dict(self) -> dict[str, Any]:
-        # Not dataclasses.asdict: it deep-copies every field, and the barrier's Event cannot be copied.
+        # Not dataclasses.asdict: it deep-copies every field, and the barrier's Event cannot be
+        # copied.
         return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
 
     def wait_for_others(self, stopping: threading.Event) -> None:
@@ -129,7 +132,8 @@ def rule_from_spec(spec: Any) -> FaultRule:
 
 @dataclass
 class Hook:
-    """Run `action` on the store before a matching request is handled (Python-only, not serialisable)."""
+    """Run `action` on the store before a matching request is handled (Python-only, not
+    serialisable)."""
 
     rule: FaultRule
     action: Callable[[Any], None]
@@ -161,8 +165,8 @@ class Faults:
         return rules
 
     def load_file(self, path: str) -> list[FaultRule]:
-        """Add the rules of a JSON faults file (a list of rule objects); SandboxError in words for a file
-        that is not a regular file, too large, not JSON or not a list of valid rules."""
+        """Add the rules of a JSON faults file (a list of rule objects); SandboxError in words for a
+        file that is not a regular file, too large, not JSON or not a list of valid rules."""
         try:
             if not stat.S_ISREG(
                 os.stat(path).st_mode
@@ -214,7 +218,8 @@ class Faults:
 
 
 def _consume(items: list[Any], method: str, path: str, rule_of: Callable[[Any], FaultRule]) -> Any:
-    """The first item whose rule matches; one use of it is spent, and a spent item is removed. Caller locks."""
+    """The first item whose rule matches; one use of it is spent, and a spent item is removed.
+    Caller locks."""
     for item in items:
         rule = rule_of(item)
         if rule.matches(method, path):

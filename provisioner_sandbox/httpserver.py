@@ -1,5 +1,6 @@
-"""The sandbox on the wire: a stdlib ThreadingHTTPServer that hands each request to SandboxApp (or to the
-/_sandbox/ control API) and writes its Response back, keeping HTTP/1.1 keep-alive as production does."""
+"""The sandbox on the wire: a stdlib ThreadingHTTPServer that hands each request to SandboxApp (or
+to the /_sandbox/ control API) and writes its Response back, keeping HTTP/1.1 keep-alive as
+production does."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError)
 
 
 class AppHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server that serves one SandboxApp and keeps track of its open connections and busy
-    handlers, so SandboxServer.stop() can finish them."""
+    """A threading HTTP server that serves one SandboxApp and keeps track of its open connections
+    and busy handlers, so SandboxServer.stop() can finish them."""
 
     daemon_threads = True  # a handler stuck in an injected sleep must not block stop()
     block_on_close = False
@@ -53,8 +54,8 @@ class AppHTTPServer(ThreadingHTTPServer):
 
 
 class AppHandler(BaseHTTPRequestHandler):
-    """One connection: each request becomes a web.Request for the app (or the /_sandbox/ control API), its
-    Response is written back; a client that went away is not an error."""
+    """One connection: each request becomes a web.Request for the app (or the /_sandbox/ control
+    API), its Response is written back; a client that went away is not an error."""
 
     protocol_version = (
         "HTTP/1.1"  # keep-alive, so clients' connection pools behave as in production
@@ -63,7 +64,8 @@ class AppHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        # Headers and body go out in two writes; without NODELAY, Nagle plus delayed ACK adds ~40 ms each.
+        # Headers and body go out in two writes; without NODELAY, Nagle plus delayed ACK adds ~40 ms
+        # each.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -1,9 +1,10 @@
 """Readings: named switches for API behaviour the real services leave undocumented.
 
-Where docs/api-notes.md marks a behaviour [G] (a guess), the sandbox can take each plausible reading, so a test of the
-client can run against all of them. The first value of each reading is its default: the reading the API notes
-call most likely, and what the sandbox did before readings existed. Each service declares its readings in its
-own package (`guidebook/readings.py`, `planning_center/readings.py`); `services.py` lists them all.
+Where docs/api-notes.md marks a behaviour [G] (a guess), the sandbox can take each plausible
+reading, so a test of the client can run against all of them. The first value of each reading is its
+default: the reading the API notes call most likely, and what the sandbox did before readings
+existed. Each service declares its readings in its own package (`guidebook/readings.py`,
+`planning_center/readings.py`); `services.py` lists them all.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class Reading:
 
 
 class Readings:
-    """The current value of every reading. Thread-safe: handlers read it per request, tests change it at runtime."""
+    """The current value of every reading. Thread-safe: handlers read it per request, tests change
+    it at runtime."""
 
     def __init__(
         self, known: Iterable[Reading], initial: Mapping[str, object] | None = None
@@ -54,7 +56,8 @@ class Readings:
             return self._values[name]
 
     def set(self, changes: Mapping[str, object]) -> dict[str, str]:
-        """Change some readings; all are checked before any changes, so a bad one changes nothing."""
+        """Change some readings; all are checked before any changes, so a bad one changes
+        nothing."""
         if not isinstance(changes, Mapping):
             raise SandboxError('readings must be an object such as {"guidebook.body": "form-only"}')
         checked: dict[str, str] = {}
@@ -92,7 +95,8 @@ class Readings:
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, str]:
-    """`NAME=VALUE` strings (the CLI's --reading) into a mapping; the values are checked by Readings.set."""
+    """`NAME=VALUE` strings (the CLI's --reading) into a mapping; the values are checked by
+    Readings.set."""
     out: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")

@@ -3,7 +3,8 @@
 
 ``demo``  — the demo event of both services (example YAML and tests are written against it).
 ``empty`` — the schema only.
-``bench:guides=G,schedules=S,sessions=N,attendees=A[,plans=P,members=M]`` — generated Guidebook guides for
+``bench:guides=G,schedules=S,sessions=N,attendees=A[,plans=P,members=M]`` — generated Guidebook
+guides for
   benchmarks, plus the Planning Center demo data and P extra plans of M team members each.
 """
 
@@ -26,7 +27,8 @@ USAGE = "use demo, empty or bench:guides=G,schedules=S,sessions=N,attendees=A[,p
 
 
 def check_seed(seed: str | None) -> None:
-    """Refuse an unknown seed before anything is wiped (a typo must not empty someone's --data file)."""
+    """Refuse an unknown seed before anything is wiped (a typo must not empty someone's --data
+    file)."""
     if seed is None or seed in ("demo", "empty"):
         return
     if seed == "bench" or seed.startswith("bench:"):

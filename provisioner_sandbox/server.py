@@ -1,5 +1,5 @@
-"""The HTTP side of the sandbox: `SandboxServer` (one loopback port, started and stopped by tests and the
-CLI) and `serve()`; the server and request handler themselves are in httpserver.py."""
+"""The HTTP side of the sandbox: `SandboxServer` (one loopback port, started and stopped by tests
+and the CLI) and `serve()`; the server and request handler themselves are in httpserver.py."""
 
 from __future__ import annotations
 
@@ -32,16 +32,19 @@ log = logging.getLogger(__name__)
 
 
 class SandboxServer:
-    """A local emulator of the Guidebook Open API and Planning Center Services, on one loopback port.
+    """A local emulator of the Guidebook Open API and Planning Center Services, on one loopback
+    port.
 
-    `seed`: "demo", "empty", "bench:guides=G,schedules=S,sessions=N,attendees=A", or None to keep the data
-    already in `data` (a database that was never seeded gets "demo"). `readings`: how to answer where the real
-    APIs are undocumented, e.g. {"guidebook.body": "form-only"} (see `readings()` and README.md). `monotonic`
-    times the Planning Center rate window: a test whose client sleeps on a fake clock passes that clock's here.
-    `today`: the day Planning Center's `future`/`past` filters take as today (default: the real date).
+    `seed`: "demo", "empty", "bench:guides=G,schedules=S,sessions=N,attendees=A", or None to keep
+    the data already in `data` (a database that was never seeded gets "demo"). `readings`: how to
+    answer where the real APIs are undocumented, e.g. {"guidebook.body": "form-only"} (see
+    `readings()` and README.md). `monotonic` times the Planning Center rate window: a test whose
+    client sleeps on a fake clock passes that clock's here. `today`: the day Planning Center's
+    `future`/`past` filters take as today (default: the real date).
 
-    The port is bound here, before the seed touches `data`, so a port in use costs nothing. Every set-up problem
-    (unknown seed or reading, a data file that is not SQLite, a port in use or out of range) is a SandboxError.
+    The port is bound here, before the seed touches `data`, so a port in use costs nothing. Every
+    set-up problem (unknown seed or reading, a data file that is not SQLite, a port in use or out of
+    range) is a SandboxError.
     """
 
     def __init__(
@@ -112,7 +115,8 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving, let in-flight requests finish (briefly), drop late commits not yet due, close the db."""
+        """Stop serving, let in-flight requests finish (briefly), drop late commits not yet due,
+        close the db."""
         httpd, self._httpd = self._httpd, None
         if httpd is not None:
             self.app.stopping.set()
@@ -168,8 +172,9 @@ class SandboxServer:
     # ---- test controls -------------------------------------------------------------------------
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[RequestRecord]:
-        """API requests in arrival order: method, path, query, body, content_type, status (None while
-        unanswered), fault. `method` keeps one method; `path` is a regex searched in the path."""
+        """API requests in arrival order: method, path, query, body, content_type, status (None
+        while unanswered), fault. `method` keeps one method; `path` is a regex searched in the path.
+        """
         return self.app.requests(method=method, path=path)
 
     def clear_requests(self) -> None:
@@ -185,7 +190,8 @@ class SandboxServer:
         retry_after: float | None = None,
         delay: float = 0.0,
     ) -> FaultRule:
-        """Make matching requests fail; the modes are listed in faults.py (e.g. "ack_without_commit")."""
+        """Make matching requests fail; the modes are listed in faults.py (e.g.
+        "ack_without_commit")."""
         return self.app.faults.add(
             method=method,
             path=path,
@@ -199,21 +205,24 @@ class SandboxServer:
     def add_hook(
         self, action: Callable[[Store], None], method: str = "*", path: str = ".*", times: int = 1
     ) -> Hook:
-        """Run `action(store)` just before a matching request is handled: an out-of-band edit (another
-        writer) at an exact point of a client's run. Cleared by clear_faults() and reset()."""
+        """Run `action(store)` just before a matching request is handled: an out-of-band edit
+        (another writer) at an exact point of a client's run. Cleared by clear_faults() and reset().
+        """
         return self.app.faults.add_hook(action, method=method, path=path, times=times)
 
     def clear_faults(self) -> None:
         self.app.faults.clear()
 
     def wait_for_late_commits(self, timeout: float = 5.0) -> None:
-        """Wait until every commit_later request has been carried out (instead of sleeping in tests)."""
+        """Wait until every commit_later request has been carried out (instead of sleeping in
+        tests)."""
         deadline = time.monotonic() + timeout
         while self.app.pending_late() and time.monotonic() < deadline:
             time.sleep(0.01)
 
     def land_late_commits(self) -> None:
-        """Carry out every pending commit_later request now (a test picks the moment, on its fake clock)."""
+        """Carry out every pending commit_later request now (a test picks the moment, on its fake
+        clock)."""
         self.app.land_late()
 
     def readings(self) -> dict[str, str]:
@@ -223,19 +232,27 @@ class SandboxServer:
     def set_readings(
         self, changes: Mapping[str, object] | None = None, **named: object
     ) -> dict[str, str]:
-        """Change readings at runtime, e.g. `set_readings({"guidebook.body": "form-only"})`; reset() undoes it."""
+        """Change readings at runtime, e.g. `set_readings({"guidebook.body": "form-only"})`; reset()
+        undoes it."""
         return self.app.readings.set({**(changes or {}), **named})
 
     def reset(self, seed: str | None = "demo") -> None:
-        """Reseed, clear the log, faults and hooks, rate counters, and go back to the starting readings."""
+        """Reseed, clear the log, faults and hooks, rate counters, and go back to the starting
+        readings."""
         self.app.reset(seed)
 
 
 def _bind_problem(host: str, port: int, exc: OSError) -> str:
     if exc.errno == errno.EADDRINUSE:
-        return f"port {port} on {host} is already in use (another sandbox?): pick another with --port, or 0 for any"
+        return (
+            f"port {port} on {host} is already in use (another sandbox?): pick another with "
+            "--port, or 0 for any"
+        )
     if exc.errno == errno.EACCES:
-        return f"not allowed to listen on port {port} (ports below 1024 need privileges): use a higher one"
+        return (
+            f"not allowed to listen on port {port} (ports below 1024 need privileges): use a "
+            "higher one"
+        )
     return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
@@ -251,7 +268,8 @@ def serve(
     readings: Mapping[str, object] | None = None,
     today: date | None = None,
 ) -> None:
-    """Run the sandbox in the foreground until SIGINT/SIGTERM; print where it listens and what to use.
+    """Run the sandbox in the foreground until SIGINT/SIGTERM; print where it listens and what to
+    use.
 
     Raises SandboxError, before anything is served or written, for every set-up problem."""
     sandbox = SandboxServer(
@@ -287,11 +305,13 @@ def serve(
 
 
 def _announce(sandbox: SandboxServer) -> None:
-    """Where the sandbox listens, the variables to export, and the readings that differ from the defaults."""
+    """Where the sandbox listens, the variables to export, and the readings that differ from the
+    defaults."""
     print(f"sandbox listening on {sandbox.url}")
     print(f"export GUIDEBOOK_API_URL={sandbox.guidebook_url} GUIDEBOOK_API_KEY={GUIDEBOOK_KEY}")
     print(
-        f"export PCO_API_URL={sandbox.pco_url} PCO_APPLICATION_ID={PCO_APP_ID} PCO_SECRET={PCO_SECRET}"
+        f"export PCO_API_URL={sandbox.pco_url} PCO_APPLICATION_ID={PCO_APP_ID} "
+        f"PCO_SECRET={PCO_SECRET}"
     )
     print(f"# or instead of the PCO id/secret: export PCO_ACCESS_TOKEN={PCO_TOKEN}")
     changed = {k: v for k, v in sandbox.readings().items() if v != _default(k)}

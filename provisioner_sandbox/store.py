@@ -1,6 +1,7 @@
 """The sandbox state: one SQLite file holding both emulated services, plus the helpers tests use.
 
-API handlers use `conn` inside `transaction()`; tests use the helpers each service's store mixin adds.
+API handlers use `conn` inside `transaction()`; tests use the helpers each service's store mixin
+adds.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ class Store(gb.GuidebookStore, pco.PlanningCenterStore, blockouts.BlockoutStore)
             for table in TABLES:
                 c.execute(f"DELETE FROM {table}")
             c.execute("DELETE FROM meta")
-            # Ids start again after a wipe; within a run they are never reused (AUTOINCREMENT): a member
-            # buried as a ghost keeps its id, and a new member taking it listed one id twice (as Planning
-            # Center, whose ids are never reused, would not).
+            # Ids start again after a wipe; within a run they are never reused (AUTOINCREMENT): a
+            # member buried as a ghost keeps its id, and a new member taking it listed one id twice
+            # (as Planning Center, whose ids are never reused, would not).
             c.execute("DELETE FROM sqlite_sequence")
 
     def snapshot(self) -> dict[str, Any]:

@@ -12,8 +12,8 @@ JSON_TYPE = "application/json"
 
 @dataclass
 class Request:
-    """One HTTP request as the emulated APIs see it: parsed query, lower-cased headers, the body raw and
-    parsed, and ``extras`` for notes between the pipeline's steps."""
+    """One HTTP request as the emulated APIs see it: parsed query, lower-cased headers, the body raw
+    and parsed, and ``extras`` for notes between the pipeline's steps."""
 
     method: str
     path: str
@@ -31,7 +31,8 @@ class Request:
 
     @property
     def media_type(self) -> str | None:
-        """The Content-Type without parameters, lower-cased ("application/json"); None when absent."""
+        """The Content-Type without parameters, lower-cased ("application/json"); None when
+        absent."""
         value = self.headers.get("content-type", "").split(";")[0].strip().lower()
         return value or None
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: a sandbox per test module, a fake clock, the CLI runner with sandbox credentials, YAML writers."""
+"""Shared fixtures: a sandbox per test module, a fake clock, the CLI runner with sandbox
+credentials, YAML writers."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ TODAY = date(2026, 11, 29)
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxServer]:
-    """One sandbox per test module. SANDBOX_READINGS="guidebook.body=form-only,pco.declined=hidden" starts it
-    with other readings, to see which end-to-end tests depend on an undocumented API behaviour."""
+    """One sandbox per test module. SANDBOX_READINGS="guidebook.body=form-only,pco.declined=hidden"
+    starts it with other readings, to see which end-to-end tests depend on an undocumented API
+    behaviour."""
     readings = parse_assignments(filter(None, os.environ.get("SANDBOX_READINGS", "").split(",")))
     with SandboxServer(seed="demo", readings=readings, today=TODAY) as server:
         yield server
@@ -32,8 +34,8 @@ def sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def sb(sandbox: SandboxServer) -> SandboxServer:
-    """The module's sandbox, back to the demo seed and its starting readings, with an empty request log and no
-    faults or hooks (reset does all of that)."""
+    """The module's sandbox, back to the demo seed and its starting readings, with an empty request
+    log and no faults or hooks (reset does all of that)."""
     sandbox.reset("demo")
     return sandbox
 
@@ -60,7 +62,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def cli(sb: SandboxServer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Survey the CLI as a user would, against the sandbox, on the fake ``clock``; stderr is kept apart from stdout."""
+    """Survey the CLI as a user would, against the sandbox, on the fake ``clock``; stderr is kept
+    apart from stdout."""
     for key, value in sandbox_env(sb).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("NO_COLOR", "1")

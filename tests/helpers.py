@@ -19,14 +19,14 @@ from provisioner.providers.base import Provider, Written
 
 
 def examples(thorough: int) -> int:
-    """Hypothesis examples for a property: a quarter of ``thorough`` in ``make test`` (kept fast, as it is run
-    often), all of them with PROVISIONER_TEST_THOROUGH=1 (``make test-thorough``)."""
+    """Hypothesis examples for a property: a quarter of ``thorough`` in ``make test`` (kept fast, as
+    it is run often), all of them with PROVISIONER_TEST_THOROUGH=1 (``make test-thorough``)."""
     return thorough if os.environ.get("PROVISIONER_TEST_THOROUGH") else max(25, thorough // 4)
 
 
 class Driver:
-    """Planning and applying over the given providers, as the engine drives them (without files, selection
-    or a CLI): ``survey`` then ``apply``."""
+    """Planning and applying over the given providers, as the engine drives them (without files,
+    selection or a CLI): ``survey`` then ``apply``."""
 
     def __init__(self, providers: Mapping[str, Provider], **settings: Any) -> None:
         self.workers = Workers(providers, **settings)
@@ -58,18 +58,21 @@ def scope(
 
 
 def rec(key: str, id: Any = None, source: str | None = None, **values: Any) -> Record:
-    """A record; a key written "Name (#id)" is a live twin of "Name", as providers' ``add_live`` makes it."""
+    """A record; a key written "Name (#id)" is a live twin of "Name", as providers' ``add_live``
+    makes it."""
     twin = re.fullmatch(r"(.*) \(#[^)]*\)", key)
     return Record(key, values, id=id, source=source, twin_of=twin[1] if twin else None)
 
 
 def ident(key: str) -> dict[str, Any]:
-    """The typed identity a Planning Center provider gives a key like "person 111 / team 22" (test shorthand)."""
+    """The typed identity a Planning Center provider gives a key like "person 111 / team 22" (test
+    shorthand)."""
     return {kind: int(n) for kind, n in re.findall(r"(person|team|plan) (\d+)", key)}
 
 
 def simulate(live: dict[str, Record], changes: list[Change]) -> dict[str, Record]:
-    """What a faithful server would hold after the changes: the model the property tests check against."""
+    """What a faithful server would hold after the changes: the model the property tests check
+    against."""
     out = dict(live)
     next_id = 10_000
     for c in changes:
@@ -87,8 +90,8 @@ def simulate(live: dict[str, Record], changes: list[Change]) -> dict[str, Record
 
 
 class FakeProvider(Provider):
-    """An in-memory provider for engine tests: scopes come from the test, not from files. Only the contract's
-    abstract methods are implemented; everything else is the real default behaviour."""
+    """An in-memory provider for engine tests: scopes come from the test, not from files. Only the
+    contract's abstract methods are implemented; everything else is the real default behaviour."""
 
     name = "fake"
     title = "Fake"
@@ -133,8 +136,9 @@ def roster_yaml(
     prune: bool | None = None,
     service_type: int = 1234,
 ) -> str:
-    """A Planning Center roster file of one plan, laid out as users write it: `provider` on line 1, the plan on
-    line 4, `prune` (when given) on line 5, and the team members from line 6 or 7, one flow mapping a line."""
+    """A Planning Center roster file of one plan, laid out as users write it: `provider` on line 1,
+    the plan on line 4, `prune` (when given) on line 5, and the team members from line 6 or 7, one
+    flow mapping a line."""
     lines = [
         "provider: planning_center",
         f"service_type: {service_type}",

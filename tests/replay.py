@@ -1,5 +1,5 @@
-"""A loopback server answering from a ``--record`` directory: each request gets the recorded answer of the same
-method and URL path + query (in recorded order when one was asked several times)."""
+"""A loopback server answering from a ``--record`` directory: each request gets the recorded answer
+of the same method and URL path + query (in recorded order when one was asked several times)."""
 
 from __future__ import annotations
 
@@ -29,8 +29,9 @@ def _key(method: str, url: str) -> tuple[str, str, str]:
 
 
 class ReplayServer:
-    """Answers from a ``--record`` directory, or from ``exchanges`` given as values (same shape). With
-    ``by_path`` the query is ignored (recordings made with other page sizes), answers still in order."""
+    """Answers from a ``--record`` directory, or from ``exchanges`` given as values (same shape).
+    With ``by_path`` the query is ignored (recordings made with other page sizes), answers still in
+    order."""
 
     def __init__(
         self,

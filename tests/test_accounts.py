@@ -1,4 +1,5 @@
-"""`account: NAME` (README: several accounts): per-account credentials, scopes and daily budgets, through the CLI."""
+"""`account: NAME` (README: several accounts): per-account credentials, scopes and daily budgets,
+through the CLI."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ JANE = """
 
 @pytest.fixture
 def east(sb: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Account `east` has its own variables; the plain ones are unset, so nothing can fall back to them."""
+    """Account `east` has its own variables; the plain ones are unset, so nothing can fall back to
+    them."""
     for name, value in {
         "GUIDEBOOK_API_KEY_EAST": GUIDEBOOK_KEY,
         "GUIDEBOOK_API_URL_EAST": sb.guidebook_url,
@@ -153,7 +155,8 @@ def test_import_for_an_account_writes_it_and_plans_empty(
 def test_a_refused_account_key_names_the_account_s_variable(
     cli: Cli, sb: SandboxServer, write: Write, east: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Measured: a 401 for `account: east` said "check GUIDEBOOK_API_KEY", the default account's (correct) key."""
+    """Measured: a 401 for `account: east` said "check GUIDEBOOK_API_KEY", the default account's
+    (correct) key."""
     d = write("east.yaml", SALES.format(account="account: east\n    "))
     write("jane.yaml", JANE)
     monkeypatch.setenv("GUIDEBOOK_API_KEY_EAST", "wrong")

@@ -1,8 +1,8 @@
-"""The action's `run` steps executed as a runner executes them: bash, each step's `env:` block filled from the
-inputs (their defaults from action.yml) and the earlier steps' outputs, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY /
-GITHUB_PATH / RUNNER_TEMP as files, and the tool called by the absolute path the install step gives (never
-through PATH), against the sandbox. What test_workflows.py checks by reading the YAML, this checks by running
-it."""
+"""The action's `run` steps executed as a runner executes them: bash, each step's `env:` block
+filled from the inputs (their defaults from action.yml) and the earlier steps' outputs,
+GITHUB_OUTPUT / GITHUB_STEP_SUMMARY / GITHUB_PATH / RUNNER_TEMP as files, and the tool called by the
+absolute path the install step gives (never through PATH), against the sandbox. What
+test_workflows.py checks by reading the YAML, this checks by running it."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ pytestmark = pytest.mark.skipif(
 
 
 def run_step(work: Path, env: dict[str, str], **inputs: str) -> tuple[dict[str, str], str, str]:
-    """Run the step in ``work``; return its outputs (GITHUB_OUTPUT), its job summary and its stderr."""
+    """Run the step in ``work``; return its outputs (GITHUB_OUTPUT), its job summary and its
+    stderr."""
     runner = work.parent / f"runner-{inputs['command']}-{len(list(work.parent.glob('runner-*')))}"
     runner.mkdir()
     shim = runner / "bin" / "provisioner"
@@ -78,7 +79,8 @@ def run_step(work: Path, env: dict[str, str], **inputs: str) -> tuple[dict[str, 
 def step_inputs(
     step: dict[str, Any], outputs: dict[str, dict[str, str]], inputs: dict[str, str]
 ) -> dict[str, str]:
-    """The step's `env:` as the runner fills it: inputs (or their defaults), earlier steps' outputs."""
+    """The step's `env:` as the runner fills it: inputs (or their defaults), earlier steps'
+    outputs."""
     env = {}
     for name, value in step.get("env", {}).items():
         m, o = INPUT.match(str(value)), STEP_OUTPUT.match(str(value))
@@ -138,7 +140,8 @@ def test_plan_then_apply_exactly_that_plan_then_drift(work: Path, sb: SandboxSer
     assert {c["scope"] for c in plan["changes"]} == {"guide 47", "plan 5678"}
     # the job summary is the report with one line after its summary: what happens next, on a push
     then = (
-        "**What happens next:** the apply job waits for a reviewer of the `production` environment to "
+        "**What happens next:** the apply job waits for a reviewer of the `production` environment "
+        "to "
         "approve, then applies exactly this plan (refused whole if live changed since).\n\n"
     )
     report = (work / "plan.md").read_text()
@@ -152,8 +155,8 @@ def test_plan_then_apply_exactly_that_plan_then_drift(work: Path, sb: SandboxSer
     assert (outputs["exit-code"], outputs["ok"], outputs["has-changes"]) == ("0", "true", "false")
     assert (outputs["applied"], outputs["failed"], outputs["skipped"]) == ("8", "0", "0")
     assert outputs["plan-file"] == str(work / "plan.json")
-    # 8 changes, 9 writes: Sales Team loses alice (to Workshop Track) and gains carol (from VIP Speakers), so
-    # alice's removal is sent first, apart (one schedule per attendee)
+    # 8 changes, 9 writes: Sales Team loses alice (to Workshop Track) and gains carol (from VIP
+    # Speakers), so alice's removal is sent first, apart (one schedule per attendee)
     assert len([r for r in sb.requests() if r["method"] in ("POST", "PATCH", "DELETE")]) == 9
     assert summary.startswith("### ✅ provisioner apply\n\n**Applied 8, failed 0, skipped 0** (")
     assert summary.count("| ✅ applied |") == 8 and summary.index("| ✅") < summary.index(
@@ -172,7 +175,8 @@ def test_plan_then_apply_exactly_that_plan_then_drift(work: Path, sb: SandboxSer
 
 
 def unsafe_guide_47(work: Path, sb: SandboxServer) -> None:
-    """Guide 47 declared with 6 of its 12 live schedules: the plan deletes 50%, over the 30% allowed."""
+    """Guide 47 declared with 6 of its 12 live schedules: the plan deletes 50%, over the 30%
+    allowed."""
     import requests
 
     from provisioner_sandbox import GUIDEBOOK_KEY
@@ -212,9 +216,11 @@ def test_an_unsafe_plan_sets_unsafe_and_its_reason_and_apply_refuses_it_reason_f
     )
     assert outputs["unsafe"] == "true"
     assert (
-        "**What happens next:** this plan is not sent for approval: `apply` refuses it without `--force`. "
+        "**What happens next:** this plan is not sent for approval: `apply` refuses it without "
+        "`--force`. "
         "Change the YAML (or the scope's `safety:`) and push a change to this pull request; or, "
-        "deliberately, run the apply workflow by hand with `force` ticked, which waits for the approval "
+        "deliberately, run the apply workflow by hand with `force` ticked, which waits for the "
+        "approval "
         "of the `production-force` environment.\n\n"
     ) in summary
 
@@ -231,8 +237,9 @@ def test_an_unsafe_plan_sets_unsafe_and_its_reason_and_apply_refuses_it_reason_f
 
 
 def test_the_action_leaves_the_callers_path_and_python_as_they_were(tmp_path: Path) -> None:
-    """The install step with a restored cache (a venv whose bin/ holds its own python3), then a later step of
-    the caller's job, as the runner runs it: GITHUB_PATH entries go in front of PATH."""
+    """The install step with a restored cache (a venv whose bin/ holds its own python3), then a
+    later step of the caller's job, as the runner runs it: GITHUB_PATH entries go in front of PATH.
+    """
     venv = tmp_path / "temp" / "provisioner-venv"
     (venv / "bin").mkdir(parents=True)
     for name in ("python", "python3", "pip", "provisioner"):  # stand-ins: they only succeed
@@ -264,8 +271,9 @@ def test_the_action_leaves_the_callers_path_and_python_as_they_were(tmp_path: Pa
 def test_a_drift_issue_says_what_re_applying_would_do_and_what_happens_next(
     work: Path, sb: SandboxServer
 ) -> None:
-    """drift.yml: the detect job keeps the plan file, the report job renders the issue from it with show,
-    offline (no credentials in its environment), the "what happens next" line after the summary."""
+    """drift.yml: the detect job keeps the plan file, the report job renders the issue from it with
+    show, offline (no credentials in its environment), the "what happens next" line after the
+    summary."""
     outputs, _, _ = run_step(
         work, sandbox_env(sb), command="drift", report_file="drift.md", plan_file="drift.json"
     )
@@ -279,7 +287,8 @@ def test_a_drift_issue_says_what_re_applying_would_do_and_what_happens_next(
     assert summary.startswith(
         "<!-- provisioner-drift -->\n### provisioner drift\n\n"
         "**Drift: re-applying the YAML would create 2, update 7 and delete 2.**\n\n"
-        "**What happens next:** to make live match the YAML again, run the apply workflow by hand; to keep "
+        "**What happens next:** to make live match the YAML again, run the apply workflow by hand; "
+        "to keep "
         "what live has, change the YAML in a pull request.\n\n"
         "_Live differs from the YAML. Each row says what re-applying the YAML would do to live: "
     )

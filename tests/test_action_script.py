@@ -1,6 +1,7 @@
-"""The action's comment step (actions/github-script) run under node, as the runner runs it, against a stand-in
-for the GitHub API that records each call: the sticky comment, the labels (stale ones removed, missing ones
-added, a label the repository lacks a warning and never a failure), and the merged pull request after apply."""
+"""The action's comment step (actions/github-script) run under node, as the runner runs it, against
+a stand-in for the GitHub API that records each call: the sticky comment, the labels (stale ones
+removed, missing ones added, a label the repository lacks a warning and never a failure), and the
+merged pull request after apply."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ STEP = next(
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="the comment step runs under node")
 
-# github-script's scope: github (Octokit), context, core, require; the script is an async function body.
+# github-script's scope: github (Octokit), context, core, require; the script is an async function
+# body.
 HARNESS = r"""
 const fs = require('fs');
 const [stateFile] = process.argv.slice(2);

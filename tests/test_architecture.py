@@ -1,8 +1,9 @@
-"""The package's shape (docs/architecture.md): the folder rules, no import cycle (imports inside functions and
-type-only imports count), services named only where they live, every declared runtime dependency imported.
+"""The package's shape (docs/architecture.md): the folder rules, no import cycle (imports inside
+functions and type-only imports count), services named only where they live, every declared runtime
+dependency imported.
 
-Each rule is a function over the import graph read from the source (AST), with a self-test on a made-up
-graph showing it finds a violation."""
+Each rule is a function over the import graph read from the source (AST), with a self-test on a
+made-up graph showing it finds a violation."""
 
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ def _type_checking_only(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
 
 
 def imports(path: Path, *, type_only: bool = False) -> set[str]:
-    """Modules of this package that ``path`` imports at run time, wherever the import statement stands; with
-    ``type_only``, the imports under ``if TYPE_CHECKING:`` too."""
+    """Modules of this package that ``path`` imports at run time, wherever the import statement
+    stands; with ``type_only``, the imports under ``if TYPE_CHECKING:`` too."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     found: set[str] = set()
@@ -70,7 +71,8 @@ def imports(path: Path, *, type_only: bool = False) -> set[str]:
 
 @cache  # read once per test run: several rules walk the same graph
 def graph(*, type_only: bool = True) -> dict[str, set[str]]:
-    """Module -> the package's modules it imports (type-only imports included unless ``type_only=False``)."""
+    """Module -> the package's modules it imports (type-only imports included unless
+    ``type_only=False``)."""
     modules = {module_name(p): p for root in (PACKAGE, SANDBOX) for p in root.rglob("*.py")}
     return {
         name: {m for m in imports(path, type_only=type_only) if m in modules and m != name}
@@ -182,7 +184,8 @@ def test_only_the_registry_names_a_service_outside_providers_and_the_emulator() 
 def test_every_declared_runtime_dependency_is_imported() -> None:
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     names = {re.split(r"[<>=;! \[]", d, maxsplit=1)[0].lower() for d in declared}
-    # Distribution name -> import name, where they differ; ruamel.yaml.clib is ruamel's C parser, loaded by it.
+    # Distribution name -> import name, where they differ; ruamel.yaml.clib is ruamel's C parser,
+    # loaded by it.
     import_names = {"ruamel.yaml.clib": "ruamel.yaml"}
     source = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py"))
     missing = [
@@ -195,7 +198,8 @@ def test_every_declared_runtime_dependency_is_imported() -> None:
     assert missing == []
 
 
-# --- folder rules (docs/architecture.md) ------------------------------------------------------------------
+# --- folder rules (docs/architecture.md)
+# ------------------------------------------------------------------
 
 
 def _under(module: str, package: str) -> bool:
@@ -213,7 +217,8 @@ def _children(package: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class Rule:
-    """Modules under ``sources`` (but not ``exempt``) import nothing under ``forbidden`` (but ``allowed``)."""
+    """Modules under ``sources`` (but not ``exempt``) import nothing under ``forbidden`` (but
+    ``allowed``)."""
 
     why: str
     sources: tuple[str, ...]
@@ -246,12 +251,14 @@ RULES = [
         ("provisioner.transport", "provisioner.render", "provisioner.cli"),
     ),
     Rule(
-        "render/ works on values the engine computed: it calls no provider (it reads core/ values only)",
+        "render/ works on values the engine computed: it calls no provider (it reads core/ values "
+        "only)",
         ("provisioner.render",),
         tuple(m for m in OUTSIDE_CORE if m != "provisioner.render"),
     ),
     Rule(
-        "planning/ never reaches into applying/ (applying takes planning's survey, not the reverse)",
+        "planning/ never reaches into applying/ (applying takes planning's survey, not the "
+        "reverse)",
         ("provisioner.planning",),
         ("provisioner.applying",),
     ),

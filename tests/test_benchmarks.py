@@ -1,7 +1,7 @@
-"""The benchmark scripts keep running: the smallest sizes, without the paced Planning Center part, at 1 ms a
-request (the figures are not checked, only that each step runs; the full run is `make bench`). These runs are
-marked ``bench``: `make test` leaves them out, `make bench-test` (and CI) runs them. The README quotes the
-generated results, not its own: checked in every run."""
+"""The benchmark scripts keep running: the smallest sizes, without the paced Planning Center part,
+at 1 ms a request (the figures are not checked, only that each step runs; the full run is `make
+bench`). These runs are marked ``bench``: `make test` leaves them out, `make bench-test` (and CI)
+runs them. The README quotes the generated results, not its own: checked in every run."""
 
 from __future__ import annotations
 
@@ -75,8 +75,8 @@ def test_ci_budget_model_measures_each_step_and_adds_up_a_day(
     monkeypatch.setattr(sys, "argv", [str(script), "--quick"])
     runpy.run_path(str(script), run_name="__main__")
     out = capsys.readouterr().out
-    # 4 guides: schedules 2 pages, sessions 1, attendees 2 -> 5 requests a guide with names, 2 without; and
-    # the guide itself for each changed guide's title (2 guides change)
+    # 4 guides: schedules 2 pages, sessions 1, attendees 2 -> 5 requests a guide with names, 2
+    # without; and the guide itself for each changed guide's title (2 guides change)
     assert "PR plan, every guide (before)                            22" in out
     assert (
         "PR plan, the PR's guides (after)                         12" in out
@@ -96,9 +96,10 @@ def test_ci_budget_with_email_references_apply_plan_resolves_the_names_again(
     monkeypatch.setattr(sys, "argv", [str(script), "--quick", "--readable"])
     runpy.run_path(str(script), run_name="__main__")
     out = capsys.readouterr().out.split("# sensitivity: attendees as `email:` references")[1]
-    # every plan and drift resolves the emails (5 requests a guide), and so does apply --plan: it derives each
-    # saved change again from the YAML (issue 23 #5: a hand-edited plan with a recomputed fingerprint is
-    # refused), which needs the emails resolved against live: 2x2 reads + 2x3 names, 4 writes, 2x2 verify
+    # every plan and drift resolves the emails (5 requests a guide), and so does apply --plan: it
+    # derives each saved change again from the YAML (issue 23 #5: a hand-edited plan with a
+    # recomputed fingerprint is refused), which needs the emails resolved against live: 2x2 reads +
+    # 2x3 names, 4 writes, 2x2 verify
     assert "merge: apply --plan, saved plan's scopes (after)         18" in out
     assert "drift --format json, every guide (after: detect)         20" in out
     assert "after       194 requests" in out
@@ -121,8 +122,8 @@ def _names_section() -> str:
 def test_the_names_request_counts_in_results_are_generated_and_current(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """benchmarks/names.py counts requests (exact, about a second): RESULTS.md holds what it prints today
-    (without the baseline, which needs an older tree: the bench test below runs it)."""
+    """benchmarks/names.py counts requests (exact, about a second): RESULTS.md holds what it prints
+    today (without the baseline, which needs an older tree: the bench test below runs it)."""
     monkeypatch.setattr(sys, "argv", [str(NAMES)])
     runpy.run_path(str(NAMES), run_name="__main__")
     out = capsys.readouterr().out
@@ -135,8 +136,8 @@ def test_the_names_request_counts_in_results_are_generated_and_current(
 def test_the_names_baseline_is_the_id_only_cost_before_names(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The id-only rosters on the commit before names (345641b) cost what they cost now in --format json;
-    text and apply read the service types list once more, to title the plans by name."""
+    """The id-only rosters on the commit before names (345641b) cost what they cost now in --format
+    json; text and apply read the service types list once more, to title the plans by name."""
     done = subprocess.run(
         ["git", "-C", str(ROOT), "cat-file", "-e", "345641b^{commit}"], check=False
     )
@@ -148,6 +149,6 @@ def test_the_names_baseline_is_the_id_only_cost_before_names(
     assert out == _names_section()
     # the names added nothing: only the blockout warnings' reads (DESIGN §6), which came later
     assert (
-        "  ids, plan --format json    6 at 345641b (before names),  10 now (+2 blockouts, +2 plan times)\n"
-        in out
+        "  ids, plan --format json    6 at 345641b (before names),  10 now (+2 blockouts, +2 plan "
+        "times)\n" in out
     )

@@ -1,9 +1,9 @@
-"""A blockout's ``starts_at``/``ends_at``: UTC instants or wall-clock times in its ``time_zone`` with a ``Z``?
-Undocumented (docs/api-notes.md, open point 22), so the sandbox serves either (``pco.blockout_times=utc|local``)
-and every blockout warning is checked under both readings.
+"""A blockout's ``starts_at``/``ends_at``: UTC instants or wall-clock times in its ``time_zone``
+with a ``Z``? Undocumented (docs/api-notes.md, open point 22), so the sandbox serves either
+(``pco.blockout_times=utc|local``) and every blockout warning is checked under both readings.
 
-The demo organization is in America/New_York; plan 9001 "Compline" is Dec 18 23:30 there (Dec 19 04:30 UTC):
-the place where a UTC day and a New York day differ.
+The demo organization is in America/New_York; plan 9001 "Compline" is Dec 18 23:30 there (Dec 19
+04:30 UTC): the place where a UTC day and a New York day differ.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ Write = Callable[[str, str], Path]
 BOTH = pytest.mark.parametrize("reading", ["utc", "local"])
 GRACE = (
     "plan 5680: Grace Wilson (person 119) is blocked out Dec 19, 2026 – Dec 20, 2026 (Visiting "
-    "family), which overlaps Carols in the park, 10am and Noon; Planning Center schedules them anyway"
+    "family), which overlaps Carols in the park, 10am and Noon; Planning Center schedules them "
+    "anyway"
 )
 
 
@@ -42,7 +43,8 @@ def served_blockouts(sb: SandboxServer, person: int) -> list[dict[str, str]]:
 
 
 def compline(sb: SandboxServer, write: Write, people: list[int]) -> Path:
-    """Plan 9001 (Evening Prayer) with its one time, Compline Dec 18 23:30-23:55 New York, adding ``people``."""
+    """Plan 9001 (Evening Prayer) with its one time, Compline Dec 18 23:30-23:55 New York, adding
+    ``people``."""
     sb.store.add_plan_time(
         9001, "service", "2026-12-19T04:30:00Z", "Compline", "2026-12-19T04:55:00Z"
     )
@@ -96,7 +98,8 @@ def test_an_all_day_blockout_near_midnight_in_new_york_warns_on_its_own_day_only
 ) -> None:
     sb.set_readings({"pco.blockout_times": reading})
     # Jane: all day Dec 18 in New York (Compline is Dec 18 23:30 there): under `local` it is served
-    # 2026-12-18T00:00Z-23:59Z, which read as UTC ends before Compline (Dec 19 04:30 UTC) and was missed.
+    # 2026-12-18T00:00Z-23:59Z, which read as UTC ends before Compline (Dec 19 04:30 UTC) and was
+    # missed.
     sb.store.add_blockout(111, "2026-12-18T05:00:00Z", "2026-12-19T04:59:00Z", "Retreat")
     # John: all day Dec 19 in New York: Compline is the evening before. Under `local` it is served
     # 2026-12-19T00:00Z-23:59Z, which read as UTC would cover Compline (04:30 UTC): a false warning.
@@ -112,8 +115,9 @@ def test_a_blockout_of_some_hours_warns_when_either_reading_overlaps(
     sb: SandboxServer, cli: Cli, write: Write, reading: str
 ) -> None:
     sb.set_readings({"pco.blockout_times": reading})
-    # Jane: Dec 18 22:00-23:59 in New York, no midnight to tell the reading by: judged both ways (a warning is
-    # advisory, so the union). Under `local` it is served 22:00Z-23:59Z; only the wall-clock reading overlaps.
+    # Jane: Dec 18 22:00-23:59 in New York, no midnight to tell the reading by: judged both ways (a
+    # warning is advisory, so the union). Under `local` it is served 22:00Z-23:59Z; only the
+    # wall-clock reading overlaps.
     sb.store.add_blockout(111, "2026-12-19T03:00:00Z", "2026-12-19T04:59:00Z", "Late shift")
     # John: Dec 18 14:00-16:00 in New York: neither reading reaches Compline.
     sb.store.add_blockout(112, "2026-12-18T19:00:00Z", "2026-12-18T21:00:00Z", "Dentist")
@@ -172,8 +176,8 @@ def test_a_repeating_blockout_repeats_each_reading_still_open() -> None:
 def test_the_blockouts_of_the_people_a_plan_adds_are_read_at_once(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
-    # Each blockouts GET waits (in the sandbox) for the other: read one after the other, the first would wait
-    # out the barrier's timeout and the hook would record a broken barrier.
+    # Each blockouts GET waits (in the sandbox) for the other: read one after the other, the first
+    # would wait out the barrier's timeout and the hook would record a broken barrier.
     meet, met = threading.Barrier(2, timeout=5), []
 
     def wait_for_the_other(_: object) -> None:

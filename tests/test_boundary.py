@@ -1,6 +1,6 @@
-"""The engine's boundary with provider code: whatever a provider raises that is not the project's own error
-(a bug in a plug-in) becomes that change's FAILED row while applying, or one error line while reading; never a
-traceback. Driven through the CLI with the toy service of test_plugin.py."""
+"""The engine's boundary with provider code: whatever a provider raises that is not the project's
+own error (a bug in a plug-in) becomes that change's FAILED row while applying, or one error line
+while reading; never a traceback. Driven through the CLI with the toy service of test_plugin.py."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ items:
 
 
 class BrokenProvider(ToyProvider):
-    """The toy provider with bugs: ``broken`` names what raises RuntimeError (a key for apply, or "read",
-    "desired", "after_apply")."""
+    """The toy provider with bugs: ``broken`` names what raises RuntimeError (a key for apply, or
+    "read", "desired", "after_apply")."""
 
     def __init__(self, backend: Backend, broken: set[str]) -> None:
         super().__init__(backend)
@@ -95,7 +95,8 @@ def test_a_provider_raising_runtime_error_in_apply_fails_that_change_only(
         "Applied 1, failed 1, skipped 0.\n"
     ).replace("schedules/toys.yaml", str(tmp_path / "schedules" / "toys.yaml")) in result.output
     assert result.output.endswith(
-        "error: some changes failed or were skipped; fix the cause (for a stale change: review a new "
+        "error: some changes failed or were skipped; fix the cause (for a stale change: review a "
+        "new "
         "plan) and run apply again (it converges)\n"
     )
     assert toy.backend.shelves[3] == {1: ("Ball", "blue")}  # the other change was made

@@ -1,5 +1,5 @@
-"""Daily request caps (applying/budgets.py), asserted on plain values: what an apply would spend per provider
-and account, and the refusal above the cap."""
+"""Daily request caps (applying/budgets.py), asserted on plain values: what an apply would spend per
+provider and account, and the refusal above the cap."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""`--base REF` (planning/causes.py), asserted on plain records: a change REF's YAML would make identically is
-drift, every other one is the pull request's; per-person impact is computed per cause."""
+"""`--base REF` (planning/causes.py), asserted on plain records: a change REF's YAML would make
+identically is drift, every other one is the pull request's; per-person impact is computed per
+cause."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ LIVE = {"A": rec("A", id=1, s=[1]), "B": rec("B", id=2, s=[2]), "C": rec("C", id
 
 
 class TwoYamls(FakeProvider):
-    """Scopes from the test; ``desired`` answers the head's YAML, or REF's when the scope is REF's object."""
+    """Scopes from the test; ``desired`` answers the head's YAML, or REF's when the scope is REF's
+    object."""
 
     def __init__(self, head: Scope, base: Scope | None, want: dict[str, dict[str, Record]]) -> None:
         super().__init__([head], {head.name: LIVE}, {})
@@ -57,7 +59,8 @@ def causes(plan: Plan) -> dict[tuple[str, str], str | None]:
 
 
 def test_what_ref_would_plan_identically_is_drift_the_rest_is_the_pull_requests() -> None:
-    # REF declares A with s=[9] and B (live moved away from both); the PR changes A again and adds D.
+    # REF declares A with s=[9] and B (live moved away from both); the PR changes A again and adds
+    # D.
     base = {"A": rec("A", s=[9]), "B": rec("B", s=[5]), "C": rec("C", s=[3])}
     head = {"A": rec("A", s=[8]), "B": rec("B", s=[5]), "C": rec("C", s=[3]), "D": rec("D", s=[4])}
     plan, provider = planned(head, base)

@@ -132,8 +132,8 @@ def test_plan_from_other_yaml_or_edited_file_is_refused(
         and "the YAML on disk differs from the YAML the plan was made from" in result.stderr
     )
     assert (
-        "(edited since, or not the paths given to plan); give apply the same paths as plan, or make a new plan"
-        in result.stderr
+        "(edited since, or not the paths given to plan); give apply the same paths as plan, or "
+        "make a new plan" in result.stderr
     )
     data = json.loads(out.read_text())
     data["changes"][0]["after"]["sessions"] = [1]
@@ -219,7 +219,8 @@ def test_secrets_never_appear_in_output_logs_or_plan_files(
 ) -> None:
     write(
         "pco.yaml",
-        "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: accepted}\n",
+        "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: "
+        "accepted}\n",
     )
     d, out = write("s.yaml", ONE), tmp_path / "plan.json"
     sb.add_fault(method="GET", path=".*", status=503, times=1)  # errors are logged too
@@ -236,7 +237,8 @@ def test_secrets_never_appear_in_output_logs_or_plan_files(
         + [p.read_text() for p in rec.iterdir()]
     )
     assert len(texts) > 20  # the recordings are among them
-    # the raw values, and the forms they travel in: HTTP Basic's base64 of "id:secret", the JWT header
+    # the raw values, and the forms they travel in: HTTP Basic's base64 of "id:secret", the JWT
+    # header
     basic = base64.b64encode(f"{PCO_APP_ID}:{PCO_SECRET}".encode()).decode()
     for secret in (GUIDEBOOK_KEY, PCO_SECRET, basic, basic[:16], "JWT ", "Basic "):
         assert not [t for t in texts if secret in t], secret
@@ -333,6 +335,7 @@ def test_ctrl_c_summary_tells_skipped_from_not_started(capsys: pytest.CaptureFix
         interrupted(report)
     assert exit_.value.code == 130
     assert capsys.readouterr().err.splitlines()[-1] == (
-        "interrupted: 1 applied, 0 failed, 1 skipped, 1 not started. Re-running apply converges (it plans again "
+        "interrupted: 1 applied, 0 failed, 1 skipped, 1 not started. Re-running apply converges "
+        "(it plans again "
         "from live state)."
     )

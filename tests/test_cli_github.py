@@ -1,5 +1,5 @@
-"""What the CLI gives GitHub Actions and shells: error annotations (README: Commands), help on every option,
-click's shell completion."""
+"""What the CLI gives GitHub Actions and shells: error annotations (README: Commands), help on every
+option, click's shell completion."""
 
 from __future__ import annotations
 
@@ -119,7 +119,8 @@ def test_bash_completion_script_is_generated(monkeypatch: pytest.MonkeyPatch) ->
 def test_bash_completion_completes_commands_and_options(
     monkeypatch: pytest.MonkeyPatch, words: str, expected: list[str]
 ) -> None:
-    """What the shell gets on Tab: guards the commands being assembled from several modules and services."""
+    """What the shell gets on Tab: guards the commands being assembled from several modules and
+    services."""
     monkeypatch.setenv("_PROVISIONER_COMPLETE", "bash_complete")
     monkeypatch.setenv("COMP_WORDS", words)
     monkeypatch.setenv("COMP_CWORD", str(len(words.split()) - (0 if words.endswith(" ") else 1)))
@@ -129,7 +130,8 @@ def test_bash_completion_completes_commands_and_options(
 
 
 def test_help_lists_the_variables_that_change_behaviour() -> None:
-    """Besides each service's own: the read timeout, colour, the account suffix and GitHub annotations."""
+    """Besides each service's own: the read timeout, colour, the account suffix and GitHub
+    annotations."""
     text = " ".join(invoke("--help").stdout.split())
     for needle in (
         "PROVISIONER_TIMEOUT",

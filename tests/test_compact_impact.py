@@ -1,6 +1,6 @@
-"""Issue 24 #3: a plan file says once what many people share (impact_groups, format_minor 4), files of older
-minors are still read, and text shows people who share a move as one line once a scope lists more than
-GROUP_ABOVE people (small plans read as before)."""
+"""Issue 24 #3: a plan file says once what many people share (impact_groups, format_minor 4), files
+of older minors are still read, and text shows people who share a move as one line once a scope
+lists more than GROUP_ABOVE people (small plans read as before)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The plug-in contract's shared pieces: the one public module, the file policy every provider merges with
-``Scope.include``, and ``ByKind``'s routing of scopes and changes to one handler per kind."""
+"""The plug-in contract's shared pieces: the one public module, the file policy every provider
+merges with ``Scope.include``, and ``ByKind``'s routing of scopes and changes to one handler per
+kind."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def test_every_name_of_the_contract_is_importable() -> None:
 def test_importing_the_contract_for_a_service_imports_neither_pydantic_nor_plans() -> None:
     code = (
         "import sys\nfrom provisioner.providers.contract import Service\n"
-        "print(sorted(m for m in ('pydantic', 'provisioner.core.plan', 'json') if m in sys.modules))"
+        "print(sorted(m for m in ('pydantic', 'provisioner.core.plan', 'json') if m in "
+        "sys.modules))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
@@ -148,8 +150,8 @@ def test_the_planning_center_provider_has_one_handler_per_kind() -> None:
 
 
 def test_every_extension_point_has_a_docstring() -> None:
-    """What a plug-in author implements or calls says what it must and may do (an override may rely on the
-    method it overrides: inspect.getdoc finds that one's)."""
+    """What a plug-in author implements or calls says what it must and may do (an override may rely
+    on the method it overrides: inspect.getdoc finds that one's)."""
     undocumented, seen = [], 0
     for name in contract.__all__:
         obj = getattr(contract, name)
@@ -169,8 +171,9 @@ def test_every_extension_point_has_a_docstring() -> None:
 def test_two_guidebook_files_of_one_guide_share_the_most_careful_policy(
     cli: Any, sb: Any, write: Any
 ) -> None:
-    """Guidebook merges its files' policy with the shared Scope.include: one file that does not prune keeps
-    the guide from being pruned; one file's protect pattern guards what the other would delete."""
+    """Guidebook merges its files' policy with the shared Scope.include: one file that does not
+    prune keeps the guide from being pruned; one file's protect pattern guards what the other would
+    delete."""
     keep = [
         s
         for s in sb.store.guidebook_schedules(47)

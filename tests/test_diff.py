@@ -1,4 +1,5 @@
-"""The generic diff: identity by key, lists as sets, only declared fields managed; property-tested."""
+"""The generic diff: identity by key, lists as sets, only declared fields managed;
+property-tested."""
 
 from __future__ import annotations
 
@@ -89,7 +90,8 @@ def test_live_duplicates_are_pruned_by_their_suffixed_key() -> None:
 
 
 def test_copies_of_an_undeclared_object_go_with_it_and_do_not_claim_the_lowest_id_is_kept() -> None:
-    # Measured: "Marketing (#16)  # duplicate in live: the lowest id is kept" in a plan deleting Marketing too.
+    # Measured: "Marketing (#16)  # duplicate in live: the lowest id is kept" in a plan deleting
+    # Marketing too.
     live = {
         "A": rec("A", id=1, s=[1]),
         "A (#7)": rec("A (#7)", id=7, s=[1]),

@@ -1,5 +1,6 @@
-"""Packaging, checked statically (a real build takes seconds; `python -m build` + `twine check --strict` is the
-release step): metadata, one version source, an sdist that carries the tests, hash-pinned locks, dependabot."""
+"""Packaging, checked statically (a real build takes seconds; `python -m build` + `twine check
+--strict` is the release step): metadata, one version source, an sdist that carries the tests,
+hash-pinned locks, dependabot."""
 
 from __future__ import annotations
 
@@ -169,8 +170,9 @@ def test_dependabot_updates_actions_and_pip() -> None:
 
 
 def test_docs_pin_the_action_and_the_hooks_to_this_version() -> None:
-    """Every `uses: .../provisioner@vX.Y.Z` and pre-commit `rev: vX.Y.Z` the docs show names this version's tag,
-    so that a release bump cannot leave an example pointing at an older (or never made) tag."""
+    """Every `uses: .../provisioner@vX.Y.Z` and pre-commit `rev: vX.Y.Z` the docs show names this
+    version's tag, so that a release bump cannot leave an example pointing at an older (or never
+    made) tag."""
     pinned = []
     for doc in [ROOT / "README.md", ROOT / "PYPI.md", *sorted((ROOT / "docs").glob("*.md"))]:
         text = doc.read_text(encoding="utf-8")
@@ -193,8 +195,9 @@ def lock_entries(lock: str) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("lock", ["runtime.txt", "dev.txt"])
 def test_locks_hold_nothing_pyproject_no_longer_asks_for(lock: str) -> None:
-    """A dependency removed from pyproject.toml (rich, deepdiff) must leave the locks too (`make lock`): every pin
-    is there for a declared dependency, for requirements/build.in, or for another pin of the same lock."""
+    """A dependency removed from pyproject.toml (rich, deepdiff) must leave the locks too (`make
+    lock`): every pin is there for a declared dependency, for requirements/build.in, or for another
+    pin of the same lock."""
     declared = {name_of(d) for d in PROJECT["dependencies"]}
     if lock == "dev.txt":
         declared |= {name_of(d) for d in PROJECT["optional-dependencies"]["dev"]}

@@ -1,4 +1,5 @@
-"""`provisioner doctor`: first-contact checks that change nothing through the CLI against the sandbox."""
+"""`provisioner doctor`: first-contact checks that change nothing through the CLI against the
+sandbox."""
 
 from __future__ import annotations
 
@@ -51,16 +52,20 @@ def test_doctor_checks_every_service_read_only(cli: Cli, sb: SandboxServer, writ
     for line in (
         "Guidebook        credentials           ok       the API key is accepted",
         "Guidebook        rate-limit headers    note     none sent",
-        "Guidebook        guide 47              ok       exists; 12 schedules, 40 sessions, 100 attendees",
+        "Guidebook        guide 47              ok       exists; 12 schedules, 40 sessions, 100 "
+        "attendees",
         "Planning Center  credentials           ok       accepted; acting as Jane Doe (person 111)",
         "Planning Center  rate-limit headers    ok       100 requests per 20 s",
-        "Planning Center  service type 1234     ok       Sunday Services; 3 teams; your permissions: "
+        "Planning Center  service type 1234     ok       Sunday Services; 3 teams; your "
+        "permissions: "
         "Administrator",
         "Planning Center  plan 5678             ok       December 6, 2026",
-        "Planning Center  team-member routes    ok       documented people/{p}/plan_people/{id} is routed; "
+        "Planning Center  team-member routes    ok       documented people/{p}/plan_people/{id} is "
+        "routed; "
         "plans/{plan}/team_members/{id} is routed (read with GET: doctor never writes)",
         "Planning Center  person 112 schedules  ok       readable (2 schedules)",
-        "Planning Center  person 112 answers    note     these credentials act as Jane Doe (person 111): "
+        "Planning Center  person 112 answers    note     these credentials act as Jane Doe (person "
+        "111): "
         "answering someone else's schedules needs Administrator",
     ):
         assert line in out, out
@@ -95,8 +100,8 @@ def test_doctor_reports_refused_and_missing_credentials(
     assert result.exit_code == 1
     assert "Guidebook        credentials  problem  the API key was refused (401)" in result.stdout
     assert (
-        "Planning Center  credentials  problem  Planning Center credentials are incomplete (PCO_SECRET not set)"
-        in result.stdout
+        "Planning Center  credentials  problem  Planning Center credentials are incomplete "
+        "(PCO_SECRET not set)" in result.stdout
     )
     assert "Traceback" not in result.output
 
@@ -136,13 +141,15 @@ def test_doctor_checks_the_people_a_roster_names(cli: Cli, sb: SandboxServer, wr
     result = cli("doctor", str(write("g.yaml", GUIDE.format(guide=47))))
     assert result.exit_code == 1, result.output
     assert (
-        "Planning Center  service type 1234 people  problem  person(s) 999 do not exist in Planning Center "
+        "Planning Center  service type 1234 people  problem  person(s) 999 do not exist in "
+        "Planning Center "
         "Services (or these credentials cannot see them)"
     ) in result.stdout, result.stdout
     assert {r["method"] for r in sb.requests() if r["body"] != {}} == {"GET"}  # PATCH {}: a probe
 
 
-# -- what the credentials may do (issue 20) -----------------------------------------------------------------
+# -- what the credentials may do (issue 20)
+# -----------------------------------------------------------------
 
 
 def pco_rows(out: str) -> dict[str, tuple[str, str]]:
@@ -167,13 +174,15 @@ def test_doctor_reads_the_team_member_routes_and_never_writes(
     cli: Cli, sb: SandboxServer, write: Write, readings: dict[str, str], status: str
 ) -> None:
     """doctor is read-only: the item routes are read with GET (writes switch paths on a route 404 by
-    themselves), and credentials that may not schedule are told by the service type's permissions."""
+    themselves), and credentials that may not schedule are told by the service type's permissions.
+    """
     sb.set_readings(readings)
     result = cli("doctor", str(write("r.yaml", ROSTER.format(plan=5678))))
     rows = pco_rows(result.stdout)
     assert rows["team-member routes"] == (
         status,
-        "documented people/{p}/plan_people/{id} is routed; plans/{plan}/team_members/{id} is routed "
+        "documented people/{p}/plan_people/{id} is routed; plans/{plan}/team_members/{id} is "
+        "routed "
         "(read with GET: doctor never writes)",
     ), result.stdout
     assert {r["method"] for r in sb.requests()} == {"GET"}
@@ -189,7 +198,8 @@ def test_doctor_reads_the_team_member_routes_and_never_writes(
 def test_doctor_reads_each_responses_persons_schedules(
     cli: Cli, sb: SandboxServer, write: Write, reading: str
 ) -> None:
-    """Measured: doctor said all was well for a person whose schedules plan could not read (ISSUE#336)."""
+    """Measured: doctor said all was well for a person whose schedules plan could not read
+    (ISSUE#336)."""
     sb.set_readings({"pco.read_others": reading})
     write("own.yaml", PERSON.format(person=111))
     result = cli("doctor", str(write("p.yaml", PERSON.format(person=112))))
@@ -211,7 +221,8 @@ def test_doctor_reads_each_responses_persons_schedules(
 def test_doctor_reads_every_page_of_the_service_types(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    """Measured: a service type past the first 100 was 'not among the service types these credentials see'."""
+    """Measured: a service type past the first 100 was 'not among the service types these
+    credentials see'."""
     with sb.store.transaction() as c:
         c.executemany(
             "INSERT INTO pco_service_types(id, name) VALUES (?, ?)",
@@ -234,14 +245,15 @@ def test_doctor_reads_every_page_of_the_service_types(
     assert [(q.get("offset"), q.get("per_page")) for q in listed] == [("0", "100"), ("100", "100")]
 
 
-# -- review (issue 20) -----------------------------------------------------------------------------------------
+# -- review (issue 20)
+# -----------------------------------------------------------------------------------------
 
 
 def test_doctor_refused_schedules_line_does_not_ask_whether_the_credentials_are_current(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    """The credentials were accepted a few lines up: the refusal's own line must not contradict its hint with
-    the generic "are they current" one."""
+    """The credentials were accepted a few lines up: the refusal's own line must not contradict its
+    hint with the generic "are they current" one."""
     sb.set_readings({"pco.read_others": "forbidden"})
     result = cli("doctor", str(write("p.yaml", PERSON.format(person=112))))
     assert result.exit_code == 1
@@ -257,8 +269,9 @@ def test_doctor_refused_schedules_line_does_not_ask_whether_the_credentials_are_
 def test_doctor_reads_the_member_routes_past_a_ghost_member(
     cli: Cli, sb: SandboxServer, write: Write, filter_: str
 ) -> None:
-    """A deleted declined member that the plan's list still shows (ISSUE#663) answers a JSON:API 404 on both
-    item paths: both routes answer, so this is no "neither path answers" problem (exit 1)."""
+    """A deleted declined member that the plan's list still shows (ISSUE#663) answers a JSON:API 404
+    on both item paths: both routes answer, so this is no "neither path answers" problem (exit 1).
+    """
     sb.set_readings({"pco.deleted_declined": "listed", "pco.not_deleted_filter": filter_})
     sb.store.set_team_member(800000001, status="D")  # Jane Doe declined, then was deleted: a ghost
     sb.store.bury(800000001)
@@ -272,15 +285,17 @@ def test_doctor_reads_the_member_routes_past_a_ghost_member(
 def test_doctor_names_the_kept_id_of_a_merged_person_a_roster_adds(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    """The CHANGELOG says a merged person's old id names the kept one "in plan, apply and doctor"; doctor's
-    roster check said only "do not exist ... fix the person ids"."""
+    """The CHANGELOG says a merged person's old id names the kept one "in plan, apply and doctor";
+    doctor's roster check said only "do not exist ... fix the person ids"."""
     sb.store.merge_people(keep=120, remove=119)
     roster = ROSTER.replace("{{person: 111, team: 22}}", "{{person: 119, team: 22}}")
     result = cli("doctor", str(write("r.yaml", roster.format(plan=5678))))
     assert result.exit_code == 1
     said = " ".join(result.stdout.split())
     assert (
-        "person(s) 119 do not exist in Planning Center Services (or these credentials cannot see them) "
-        "→ fix the person ids (`provisioner plan` names each line); Planning Center merged person 119 "
+        "person(s) 119 do not exist in Planning Center Services (or these credentials cannot see "
+        "them) "
+        "→ fix the person ids (`provisioner plan` names each line); Planning Center merged person "
+        "119 "
         "into person 120, and only the kept id resolves: write `person: 120`"
     ) in said, result.stdout

@@ -1,5 +1,5 @@
-"""Lowest id wins (applying/duplicates.py), asserted on plain records: which copies a run removes, which it leaves
-to their writer, and how live is keyed again afterwards."""
+"""Lowest id wins (applying/duplicates.py), asserted on plain records: which copies a run removes,
+which it leaves to their writer, and how live is keyed again afterwards."""
 
 from __future__ import annotations
 
@@ -47,14 +47,15 @@ def test_a_copy_this_run_did_not_make_is_never_removed_and_is_uncertain() -> Non
     twins = resolve(scope(), live, [Created(create("A"), id=3)])
     assert twins.removals == () and twins.notes == ()
     assert twins.uncertain == (
-        "guide 47 'A' also exists as #8, which this run cannot show it created: left in place (#3 is "
+        "guide 47 'A' also exists as #8, which this run cannot show it created: left in place (#3 "
+        "is "
         "the lowest id and stays); the next plan shows the duplicate, and with prune on deletes it",
     )
 
 
 def test_an_unanswered_post_claims_no_copy() -> None:
-    # Issue 23: a POST whose answer was lost may have landed late, or a person made the same name meanwhile;
-    # nothing tells the two apart, so neither new copy is removed.
+    # Issue 23: a POST whose answer was lost may have landed late, or a person made the same name
+    # meanwhile; nothing tells the two apart, so neither new copy is removed.
     live = live_of(copy("A", 3), copy("A", 8, twin_of="A"), copy("A", 9, twin_of="A"))
     twins = resolve(scope(), live, [Created(create("A"), id=3, unanswered=2)])
     assert twins.removals == ()
@@ -62,7 +63,8 @@ def test_an_unanswered_post_claims_no_copy() -> None:
 
 
 def test_a_copy_read_twice_is_not_its_own_duplicate() -> None:
-    # The same object under two keys (a read that repeated it): one id, so one copy, nothing to remove.
+    # The same object under two keys (a read that repeated it): one id, so one copy, nothing to
+    # remove.
     live = {"A": copy("A", 3), "A (#3)": copy("A", 3, twin_of="A")}
     twins = resolve(scope(), live, [Created(create("A"), id=3)])
     assert twins == type(twins)((), (), ())

@@ -1,6 +1,6 @@
-"""Issue 23, end to end against the sandbox: a run deletes only copies it can show it created, and never
-exits 0 over doubt (a failed re-read after apply, a 404 on delete with the object still listed, a duplicate
-it cannot attribute). Each test failed on main before the fix."""
+"""Issue 23, end to end against the sandbox: a run deletes only copies it can show it created, and
+never exits 0 over doubt (a failed re-read after apply, a 404 on delete with the object still
+listed, a duplicate it cannot attribute). Each test failed on main before the fix."""
 
 from __future__ import annotations
 
@@ -23,11 +23,13 @@ CREW = (
 
 
 def everything_and_crew(sb: Any) -> str:
-    """Guide 47 as it is, plus "Crew", with prune on: a duplicate of Crew is then the plan's to delete."""
+    """Guide 47 as it is, plus "Crew", with prune on: a duplicate of Crew is then the plan's to
+    delete."""
     lines = ["provider: guidebook", "guide: 47", "schedules:"]
     for row in sb.store.guidebook_schedules(47):
         lines.append(
-            f"  - {{name: {row['name']!r}, attendees: {row['attendees']}, sessions: {row['sessions']}}}"
+            f"  - {{name: {row['name']!r}, attendees: {row['attendees']}, sessions: "
+            f"{row['sessions']}}}"
         )
     return "\n".join([*lines, "  - {name: Crew, attendees: [5], sessions: [13]}", ""])
 
@@ -41,7 +43,8 @@ def crew(sb: Any) -> list[int]:
 
 
 def person_creates_crew_once_ours_landed(sb: Any) -> dict[str, int]:
-    """A person creates "Crew" by hand just after this run's own create landed (before its check)."""
+    """A person creates "Crew" by hand just after this run's own create landed (before its
+    check)."""
     made: dict[str, int] = {}
 
     def hook(store: Any) -> None:
@@ -55,8 +58,9 @@ def person_creates_crew_once_ours_landed(sb: Any) -> dict[str, int]:
 def test_a_copy_a_person_made_is_never_deleted_as_this_runs_copy(
     cli: Cli, sb: Any, write: Write
 ) -> None:
-    """#2: the first POST is dropped (nothing written) and sent again; a person then makes the same name.
-    Main called the person's copy "this run's copy" and deleted it, past prune: false and protect, exit 0."""
+    """#2: the first POST is dropped (nothing written) and sent again; a person then makes the same
+    name. Main called the person's copy "this run's copy" and deleted it, past prune: false and
+    protect, exit 0."""
     sb.add_fault(method="POST", path=GB + "$", mode="drop_before")
     made = person_creates_crew_once_ours_landed(sb)
     d = write("s.yaml", CREW)
@@ -77,8 +81,9 @@ def test_a_copy_a_person_made_is_never_deleted_as_this_runs_copy(
 def test_a_create_committed_late_is_reported_and_left_not_guessed(
     cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """#3: a POST whose answer was lost lands after the run sent it again: the late copy cannot be told from
-    a person's, so it is left and the run exits 1 saying so; the next run with prune on removes it."""
+    """#3: a POST whose answer was lost lands after the run sent it again: the late copy cannot be
+    told from a person's, so it is left and the run exits 1 saying so; the next run with prune on
+    removes it."""
     monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
     sb.add_fault(method="POST", path=GB + "$", mode="commit_later", delay=0.3)
     clock.call_at(1.5, sb.wait_for_late_commits)
@@ -97,14 +102,15 @@ def test_a_create_committed_late_is_reported_and_left_not_guessed(
 def test_a_json_404_on_delete_while_the_object_is_still_listed_is_a_failure(
     cli: Cli, sb: Any, write: Write
 ) -> None:
-    """#3: a DELETE answered with the API's own JSON 404 counted as "already gone" even while the object
-    was still listed (exit 0, and the next plan deletes it again)."""
+    """#3: a DELETE answered with the API's own JSON 404 counted as "already gone" even while the
+    object was still listed (exit 0, and the next plan deletes it again)."""
     rows = sb.store.guidebook_schedules(47)
     victim = rows[-1]
     lines = ["provider: guidebook", "guide: 47", "schedules:"]
     for row in rows[:-1]:
         lines.append(
-            f"  - {{name: {row['name']!r}, attendees: {row['attendees']}, sessions: {row['sessions']}}}"
+            f"  - {{name: {row['name']!r}, attendees: {row['attendees']}, sessions: "
+            f"{row['sessions']}}}"
         )
     d = write("s.yaml", "\n".join(lines) + "\n")
     sb.add_fault(method="DELETE", path=GB, mode="status", status=404)
@@ -113,7 +119,8 @@ def test_a_json_404_on_delete_while_the_object_is_still_listed_is_a_failure(
     assert victim["id"] in [s["id"] for s in sb.store.guidebook_schedules(47)]
     assert result.exit_code == 1, result.output
     assert (
-        f"FAILED delete guide 47 {victim['name']!r}: the server answered 404 (already gone) but the "
+        f"FAILED delete guide 47 {victim['name']!r}: the server answered 404 (already gone) but "
+        "the "
         f"object is still listed (#{victim['id']})"
     ) in result.stdout
     again = cli("apply", str(d), "--auto-approve")
@@ -122,7 +129,8 @@ def test_a_json_404_on_delete_while_the_object_is_still_listed_is_a_failure(
     ]
 
 
-# -- 4. a subdirectory is a subset too ------------------------------------------------------------------------
+# -- 4. a subdirectory is a subset too
+# ------------------------------------------------------------------------
 
 
 def declare_47(sb: Any, names: slice) -> str:
@@ -153,8 +161,8 @@ def nothing_written(sb: Any) -> bool:
 def test_a_subdirectory_does_not_prune_what_another_file_of_the_repository_declares(
     cli: Cli, sb: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """#4: `apply schedules/sub` deleted what schedules/b.yaml declares (the subset rule only looked for
-    other files when files were given). The declaring files are found under the git top level's
+    """#4: `apply schedules/sub` deleted what schedules/b.yaml declares (the subset rule only looked
+    for other files when files were given). The declaring files are found under the git top level's
     schedules/, from wherever the command runs."""
     repo = repo_with_sub(tmp_path, sb, git=True)
     monkeypatch.chdir(repo)
@@ -162,7 +170,8 @@ def test_a_subdirectory_does_not_prune_what_another_file_of_the_repository_decla
     assert result.exit_code == 0, result.output
     assert nothing_written(sb) and "No changes" in result.stdout
     assert (
-        "warning: guide 47: not pruned: schedules/b.yaml also declares it and this run was not given "
+        "warning: guide 47: not pruned: schedules/b.yaml also declares it and this run was not "
+        "given "
         "it; pass every file of the scope (or the directory) to prune it"
     ) in result.stdout
     monkeypatch.chdir(repo / "schedules" / "sub")  # from inside the subdirectory: the same rule
@@ -186,14 +195,16 @@ def test_root_names_the_schedules_root_outside_git(
     assert whole.exit_code == 0, whole.output  # given the root: all of it, in sync
 
 
-# -- 5. a saved plan carries out only what the YAML declares ----------------------------------------------------
+# -- 5. a saved plan carries out only what the YAML declares
+# ----------------------------------------------------
 
 
 def test_a_hand_edited_plan_with_its_fingerprint_recomputed_is_refused(
     cli: Cli, sb: Any, write: Write, tmp_path: Path
 ) -> None:
-    """#5: the fingerprint is a public hash: main applied an edited `after` (exit 0) and live then held an
-    attendee no YAML declares. Each saved change is now derived again from the YAML and its `before`."""
+    """#5: the fingerprint is a public hash: main applied an edited `after` (exit 0) and live then
+    held an attendee no YAML declares. Each saved change is now derived again from the YAML and its
+    `before`."""
     from provisioner.core.plan import fingerprint
 
     d = write(
@@ -237,15 +248,16 @@ def test_a_saved_position_change_applied_twice_is_already_applied(
     assert nothing_written(sb)
 
 
-# -- 6. the circuit breaker ----------------------------------------------------------------------------------
+# -- 6. the circuit breaker
+# ----------------------------------------------------------------------------------
 
 
 def test_a_server_that_goes_away_stops_the_apply_within_a_minute(
     cli: Cli, sb: Any, write: Write, clock: FakeClock
 ) -> None:
-    """#6: every connection is dropped once the first write arrives (the server went away). Main kept
-    retrying every change (548 retry warnings, 12 minutes); after 5 connection failures in a row to the
-    host nothing new is started: the rest is reported as not started, exit 1."""
+    """#6: every connection is dropped once the first write arrives (the server went away). Main
+    kept retrying every change (548 retry warnings, 12 minutes); after 5 connection failures in a
+    row to the host nothing new is started: the rest is reported as not started, exit 1."""
     rows = sb.store.guidebook_schedules(47)[:6]
     d = write(
         "s.yaml",
@@ -263,25 +275,28 @@ def test_a_server_that_goes_away_stops_the_apply_within_a_minute(
     assert len(dropped) == 5  # one change's 5 attempts, then nothing more is sent
     assert result.stdout.count("skip   update guide 47") == 5
     assert (
-        f"not started: Guidebook: 127.0.0.1:{sb.port} failed 5 connections in a row (refused, reset "
+        f"not started: Guidebook: 127.0.0.1:{sb.port} failed 5 connections in a row (refused, "
+        "reset "
         "or unreachable); nothing new is started against it"
     ) in result.stdout
     assert "Applied 0, failed 1, skipped 5." in result.stdout
     assert clock.slept < 60
 
 
-# -- found by the soak: a resent PATCH that lands after the run's later PATCH of the same object -----------
+# -- found by the soak: a resent PATCH that lands after the run's later PATCH of the same object
+# -----------
 
 
 def test_a_lost_patch_that_lands_after_a_later_patch_is_waited_for_not_exit_0(
     cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """benchmarks/soak.py (seed 5, round 8): moving carol (8) from VIP Speakers to Sales Team and bob (6) from
-    Sales Team to a new schedule writes Sales Team twice (first without bob, then with carol: one schedule
-    per attendee). The first
-    PATCH's answer was lost and it was sent again; the lost one landed after the second PATCH and undid
-    it, after the check had looked: exit 0, and the next plan adds carol again. The check after apply now
-    waits out a lost write's window (3× the timeout) before it looks."""
+    """benchmarks/soak.py (seed 5, round 8): moving carol (8) from VIP Speakers to Sales Team and
+    bob
+    (6) from Sales Team to a new schedule writes Sales Team twice (first without bob, then with
+    carol: one schedule per attendee). The first PATCH's answer was lost and it was sent again; the
+    lost one landed after the second PATCH and undid it, after the check had looked: exit 0, and the
+    next plan adds carol again. The check after apply now waits out a lost write's window (3× the
+    timeout) before it looks."""
     monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
     rows = {s["name"]: s for s in sb.store.guidebook_schedules(47)}
     sales, vip = rows["Sales Team"], rows["VIP Speakers"]

@@ -1,5 +1,5 @@
-"""Issue 23 #8: messages that misled, each asserted exactly, end to end through the CLI (against the sandbox
-where a service is needed). Each test failed on main before the fix."""
+"""Issue 23 #8: messages that misled, each asserted exactly, end to end through the CLI (against the
+sandbox where a service is needed). Each test failed on main before the fix."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def sales_id(sb: Any) -> int:
 def test_another_writers_change_is_not_called_an_update_that_did_not_take_effect(
     cli: Cli, sb: Any, write: Write
 ) -> None:
-    """Main said "the server accepted the update but it did not take effect: sessions still differs" about
-    a field this run never wrote (another writer changed it during the apply)."""
+    """Main said "the server accepted the update but it did not take effect: sessions still differs"
+    about a field this run never wrote (another writer changed it during the apply)."""
     d = write("s.yaml", GUIDE.replace("[6, 7, 10, 11, 12]", "[6, 7, 8, 10, 11, 12]"))
     sid = sales_id(sb)
     sb.add_hook(
@@ -42,7 +42,8 @@ def test_another_writers_change_is_not_called_an_update_that_did_not_take_effect
     assert "did not take effect" not in result.output
     assert "ok     update guide 47 'Sales Team'" in result.stdout
     assert (
-        "UNCERTAIN guide 47 'Sales Team': sessions changed while this run applied (not by this run: "
+        "UNCERTAIN guide 47 'Sales Team': sessions changed while this run applied (not by this "
+        "run: "
         "another writer?); run plan again to see what is left"
     ) in result.stdout
 
@@ -94,8 +95,8 @@ def test_a_field_this_run_wrote_that_did_not_stick_is_still_named(
 def test_a_file_that_is_not_a_plan_is_called_so_in_words(
     cli: Cli, write: Write, tmp_path: Path, content: str, why: str
 ) -> None:
-    """Main said "format_version None" for a file that is not a plan, and showed raw TypeError / KeyError
-    text for a plan file of the wrong shape."""
+    """Main said "format_version None" for a file that is not a plan, and showed raw TypeError /
+    KeyError text for a plan file of the wrong shape."""
     d = write("s.yaml", GUIDE)
     plan = tmp_path / "p.json"
     plan.write_text(content)
@@ -139,8 +140,8 @@ def test_a_saved_change_of_an_unknown_provider_is_not_live_state_changed(
 
 
 def test_a_guide_that_is_not_premium_gets_no_api_key_hint(cli: Cli, sb: Any, write: Write) -> None:
-    """Guide 48 is not Premium: publishing answers 403. Main added "(check GUIDEBOOK_API_KEY: is it the
-    current key ...)" though the same key had just read and written the guide."""
+    """Guide 48 is not Premium: publishing answers 403. Main added "(check GUIDEBOOK_API_KEY: is it
+    the current key ...)" though the same key had just read and written the guide."""
     sb.store.add_guidebook_schedule(48, "Crew", [], [])
     attendee = sb.store.attendees(48)[0]["id"]
     session = sb.store.sessions(48)[0]["id"]
@@ -154,7 +155,8 @@ def test_a_guide_that_is_not_premium_gets_no_api_key_hint(cli: Cli, sb: Any, wri
     assert "GUIDEBOOK_API_KEY" not in result.output
     assert (
         "FAILED guide 48: post-apply step failed: Guidebook: POST "
-        "/open-api/v1/guides/48/publish-personalized-schedules/ answered 403: The guide must be on a "
+        "/open-api/v1/guides/48/publish-personalized-schedules/ answered 403: The guide must be on "
+        "a "
         "Premium service level and must already be published"
     ) in result.stdout
 
@@ -168,7 +170,8 @@ def test_a_bad_budget_of_an_account_names_the_suffixed_variable(
     result = cli("plan", str(d))
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: account 'east' (Guidebook): PROVISIONER_GUIDEBOOK_BUDGET_EAST='lots' is not a whole "
+        "error: account 'east' (Guidebook): PROVISIONER_GUIDEBOOK_BUDGET_EAST='lots' is not a "
+        "whole "
         "number of requests per day — with `account: east` every variable takes the suffix _EAST\n"
     )
 
@@ -201,8 +204,8 @@ def test_a_proxy_that_cannot_be_reached_is_named_not_the_api_host(
 def test_a_million_plain_values_is_not_called_a_yaml_bomb(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Main said "(a YAML bomb?)" for a file of a million plain values. The limit is lowered to 1000 here
-    (the same rule, in milliseconds: the real file took 3 s to parse)."""
+    """Main said "(a YAML bomb?)" for a file of a million plain values. The limit is lowered to 1000
+    here (the same rule, in milliseconds: the real file took 3 s to parse)."""
     monkeypatch.setattr("provisioner.files.loader.MAX_NODES", 1000)
     path = tmp_path / "big.yaml"
     path.write_text("provider: guidebook\nguide: 47\nschedules:\n- " + "\n- ".join(["1"] * 1001))
@@ -266,7 +269,8 @@ def test_a_100_kb_key_is_refused_before_any_request(
     result = cli("plan", str(d))
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: GUIDEBOOK_API_KEY is 100000 characters long; an API key is far shorter (at most 4096 "
+        "error: GUIDEBOOK_API_KEY is 100000 characters long; an API key is far shorter (at most "
+        "4096 "
         "here): check what the variable holds\n"
     )
 
@@ -280,7 +284,8 @@ def test_a_431_answer_is_words_not_an_html_page(
     assert result.exit_code == 1
     assert "<" not in result.stderr
     assert result.stderr.startswith(
-        "error: Guidebook: GET /personalized-schedules/ answered 431: the request's headers are too "
+        "error: Guidebook: GET /personalized-schedules/ answered 431: the request's headers are "
+        "too "
         "large for the server (check GUIDEBOOK_API_KEY: only the key itself, of normal length?)"
     ), result.stderr
 
@@ -289,7 +294,8 @@ def test_import_planning_center_with_no_option_says_what_to_give(cli: Cli) -> No
     none = cli("import", "planning-center")
     assert none.exit_code == 1
     assert none.stderr == (
-        "error: give --service-type ID (optionally with --plan ID ... or --future) to import rosters, "
+        "error: give --service-type ID (optionally with --plan ID ... or --future) to import "
+        "rosters, "
         "or --person ID to import a person's responses\n"
     )
     both = cli("import", "planning-center", "--service-type", "1", "--person", "2")
@@ -337,7 +343,8 @@ def test_sandbox_command_refuses_a_json_object_as_a_faults_file(tmp_path: Path) 
     assert "must hold a JSON list of fault objects" in result.output
 
 
-# -- look-alikes (confusables) -------------------------------------------------------------------------------
+# -- look-alikes (confusables)
+# -------------------------------------------------------------------------------
 
 CYRILLIC_SALES = "\u0405ales Team"  # the first letter is CYRILLIC CAPITAL LETTER DZE
 
@@ -358,11 +365,13 @@ def test_plan_warns_about_a_look_alike_of_a_live_name(cli: Cli, write: Write) ->
     d = write("s.yaml", GUIDE.replace("Sales Team", CYRILLIC_SALES))
     result = cli("plan", str(d), "--format", "json")
     assert result.exit_code == 0
-    # (the look-alike also takes Sales Team's attendees: each is then on two schedules, warned apart)
+    # (the look-alike also takes Sales Team's attendees: each is then on two schedules, warned
+    # apart)
     warnings = json.loads(result.stdout)["warnings"]
     assert [w for w in warnings if "on 2 schedules after this plan" not in w] == [
         "guide 47: '\u0405ales Team' and 'Sales Team' look alike but are different characters "
-        "('\u0405' (U+0405 CYRILLIC CAPITAL LETTER DZE)) (declared and live); they are two different "
+        "('\u0405' (U+0405 CYRILLIC CAPITAL LETTER DZE)) (declared and live); they are two "
+        "different "
         "names to the service. Use one spelling."
     ]
 

@@ -1,9 +1,10 @@
-"""Issue 23 #7, the edges of the process (contract §4, "Signals and output"): a full disk, a closed pipe, a
-deleted working directory, a FIFO no one reads, Ctrl-C at the prompt and SIGTERM mid-apply. Each runs the
-command as a real process (its stdout a real /dev/full, a real signal, a real file-size limit standing in for
-a full disk) against the module's sandbox, under a timeout that only guards against a hang and asserts
-nothing about time. Each failed on main before the fix (a traceback, `^CAborted!` exit 1, a plan file
-overwritten by a partial one, a FIFO waited on for ever, SIGTERM's default death with no report)."""
+"""Issue 23 #7, the edges of the process (contract §4, "Signals and output"): a full disk, a closed
+pipe, a deleted working directory, a FIFO no one reads, Ctrl-C at the prompt and SIGTERM mid-apply.
+Each runs the command as a real process (its stdout a real /dev/full, a real signal, a real
+file-size limit standing in for a full disk) against the module's sandbox, under a timeout that only
+guards against a hang and asserts nothing about time. Each failed on main before the fix (a
+traceback, `^CAborted!` exit 1, a plan file overwritten by a partial one, a FIFO waited on for ever,
+SIGTERM's default death with no report)."""
 
 from __future__ import annotations
 
@@ -51,8 +52,8 @@ def run(
 
 
 def small_disk(limit: int) -> Callable[[], None]:
-    """In the child: no file may grow past ``limit`` bytes, as on a disk with that much room left (a write
-    past it fails with EFBIG instead of killing the process with SIGXFSZ)."""
+    """In the child: no file may grow past ``limit`` bytes, as on a disk with that much room left (a
+    write past it fails with EFBIG instead of killing the process with SIGXFSZ)."""
 
     def limit_files() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -93,9 +94,9 @@ def test_a_closed_pipe_ends_silently_with_exit_1(sb: Any, schedules: Path) -> No
 def test_record_on_a_full_disk_is_one_line_and_exit_1(
     sb: Any, schedules: Path, tmp_path: Path
 ) -> None:
-    """Main: "reading guide 47 failed unexpectedly: OSError: [Errno 27] File too large" (the record's
-    failure became the read's). Now the requests are not failed by their record: the command runs, then
-    says what was not recorded."""
+    """Main: "reading guide 47 failed unexpectedly: OSError: [Errno 27] File too large" (the
+    record's failure became the read's). Now the requests are not failed by their record: the
+    command runs, then says what was not recorded."""
     record = tmp_path / "rec"
     done = run(sb, "plan", str(schedules), "--record", str(record), preexec_fn=small_disk(4096))
     assert done.returncode == 1, done.stderr
@@ -197,8 +198,9 @@ def test_a_fifo_someone_reads_gets_the_plan(sb: Any, schedules: Path, tmp_path: 
 
 def blocked_on_the_terminal(proc: subprocess.Popen[bytes]) -> None:
     """Wait until the process's main thread sleeps reading its terminal (Linux: ``wait_woken`` in
-    /proc/PID/wchan). A SIGINT sent between the prompt's write and that read is taken by Python's handler
-    but raises only once the read returns, as it does for a person, who never types that fast."""
+    /proc/PID/wchan). A SIGINT sent between the prompt's write and that read is taken by Python's
+    handler but raises only once the read returns, as it does for a person, who never types that
+    fast."""
     wchan = Path(f"/proc/{proc.pid}/wchan")
     while wchan.read_text() != "wait_woken":
         with pytest.raises(subprocess.TimeoutExpired):  # a short wait between looks, not a timing
@@ -241,12 +243,13 @@ def test_ctrl_c_at_the_confirmation_prompt_exits_130_with_nothing_written(
 def test_sigterm_mid_apply_finishes_in_flight_reports_and_exits_143(
     sb: Any, tmp_path: Path
 ) -> None:
-    """Main died at once (SIGTERM's default), with no outcome table: what had been applied was never said.
-    Each write is held up a little (a fault); after three are done, SIGTERM. As with Ctrl-C, in-flight
-    writes finish, the rest never start, and the report adds up."""
+    """Main died at once (SIGTERM's default), with no outcome table: what had been applied was never
+    said. Each write is held up a little (a fault); after three are done, SIGTERM. As with Ctrl-C,
+    in-flight writes finish, the rest never start, and the report adds up."""
     people = [(p, t) for p in range(119, 131) for t in (22, 23)]
     (tmp_path / "roster.yaml").write_text(
-        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: "
+        "false\n"
         "    team_members:\n" + "".join(f"      - {{person: {p}, team: {t}}}\n" for p, t in people)
     )
     sb.add_fault(method="POST", path="plan_people", mode="delay", delay=0.2, times=-1)

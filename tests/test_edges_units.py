@@ -1,4 +1,5 @@
-"""Issue 23 at the unit level: an object is never its own duplicate, checked reads, ownership of copies."""
+"""Issue 23 at the unit level: an object is never its own duplicate, checked reads, ownership of
+copies."""
 
 from __future__ import annotations
 
@@ -54,14 +55,16 @@ def test_a_planning_center_read_that_never_holds_still_fails() -> None:
 
 
 def test_a_planning_center_list_that_steadily_holds_one_id_twice_says_so() -> None:
-    """Found by the edges soak (a buried member's id given to a new one): the same list on every read is
-    not a list that moved; "try again when the plan is not being written to" misled."""
+    """Found by the edges soak (a buried member's id given to a new one): the same list on every
+    read is not a list that moved; "try again when the plan is not being written to" misled."""
     client = Pages([[[1, 2], [2, 3]]])
     with pytest.raises(ApiError) as e:
         pco.read_whole(client, "x")  # type: ignore[arg-type]
     assert client.done == 3 and str(e.value) == (
-        "Planning Center: every read of x lists id 2 twice (3 reads alike): the server's list is not "
-        "one object per id, and a plan made from it could delete the only copy; nothing was planned (if "
+        "Planning Center: every read of x lists id 2 twice (3 reads alike): the server's list is "
+        "not "
+        "one object per id, and a plan made from it could delete the only copy; nothing was "
+        "planned (if "
         "it stays so, report it to Planning Center support)"
     )
 

@@ -169,6 +169,7 @@ def test_any_document_is_written_as_ruamel_writes_it_or_handed_to_ruamel(doc: Co
 
 @pytest.mark.parametrize("text", ["\x85", "a\x85", "\u2028", "\u2029", "x\ry"])
 def test_a_line_break_python_does_not_count_is_written_as_ruamel_writes_it(text: str) -> None:
-    """Found by the property test: NEL (and LS, PS, CR) in a list item was written with the continuation
-    indented as at the probe's column, not the item's ('\\x85  ' where ruamel writes '\\x85    ')."""
+    """Found by the property test: NEL (and LS, PS, CR) in a list item was written with the
+    continuation indented as at the probe's column, not the item's ('\\x85  ' where ruamel writes
+    '\\x85    ')."""
     same_as_ruamel(CommentedMap({"name": CommentedSeq([text])}))  # ruamel's bytes, or ruamel itself

@@ -1,4 +1,5 @@
-"""The orchestrator with an in-memory provider: plan, safety, partial failure, skip, verify, saved plans."""
+"""The orchestrator with an in-memory provider: plan, safety, partial failure, skip, verify, saved
+plans."""
 
 from __future__ import annotations
 
@@ -131,9 +132,11 @@ def test_a_run_removes_its_own_copy_when_an_older_one_exists() -> None:
 
     provider.apply = late_twin  # type: ignore[method-assign]
     report = eng.apply(run)
-    # Lowest id wins: #99 came first, so this run removes the copy it made itself (#10001), and nothing else.
+    # Lowest id wins: #99 came first, so this run removes the copy it made itself (#10001), and
+    # nothing else.
     assert report.ok and report.notes == [
-        "a 'new' was created twice (another writer, or a create the server committed late): kept #99, the lowest "
+        "a 'new' was created twice (another writer, or a create the server committed late): kept "
+        "#99, the lowest "
         "id; removing this run's copy #10001"
     ]
     assert provider.applied[-1] == ("delete", "new") and [
@@ -158,14 +161,17 @@ def test_a_later_copy_made_by_another_writer_is_left_and_the_run_is_not_certain(
 
     provider.apply = other_writer  # type: ignore[method-assign]
     report = eng.apply(run)
-    # Issue 23: a copy this run cannot show it made is never deleted, and the run does not end as certain.
+    # Issue 23: a copy this run cannot show it made is never deleted, and the run does not end as
+    # certain.
     assert (
         not report.ok
         and report.notes == []
         and report.unconverged
         == [
-            "a 'new' also exists as #20000, which this run cannot show it created: left in place (#10001 is "
-            "the lowest id and stays); the next plan shows the duplicate, and with prune on deletes it"
+            "a 'new' also exists as #20000, which this run cannot show it created: left in place "
+            "(#10001 is "
+            "the lowest id and stays); the next plan shows the duplicate, and with prune on "
+            "deletes it"
         ]
     )
     assert (

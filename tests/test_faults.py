@@ -1,4 +1,5 @@
-"""Apply under injected faults: retries, adoption of ambiguous creates, partial failure that converges.
+"""Apply under injected faults: retries, adoption of ambiguous creates, partial failure that
+converges.
 
 The CLI runs on a fake clock: retry and adoption waits are asserted, not waited out."""
 
@@ -41,7 +42,8 @@ def names(sb: SandboxServer) -> list[str]:
 
 
 def held_post_commits(sb: SandboxServer) -> None:
-    """Wait (for real: the sandbox holds it) until the POST that outlasted the client's timeout has committed."""
+    """Wait (for real: the sandbox holds it) until the POST that outlasted the client's timeout has
+    committed."""
     deadline = time.monotonic() + 10
     while not [r for r in sb.requests() if r["method"] == "POST" and r["status"]]:
         assert time.monotonic() < deadline, "the held POST never committed"
@@ -57,7 +59,8 @@ def test_5xx_bursts_on_reads_and_writes_are_retried(
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 0, result.output
     assert [s for m, _, s in log(sb) if m == "PATCH"] == [500, 500, 200, 200]
-    # each burst (the read's, then the write's): a backoff of 0.5 s then 1 s, each times a random 0.5..1
+    # each burst (the read's, then the write's): a backoff of 0.5 s then 1 s, each times a random
+    # 0.5..1
     assert len(clock.sleeps) == 4
     assert all(0.25 <= s <= 0.5 for s in clock.sleeps[::2]) and all(
         0.5 <= s <= 1 for s in clock.sleeps[1::2]
@@ -133,8 +136,8 @@ def test_create_that_never_committed_is_sent_again(
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
     assert [s for m, _, s in log(sb) if m == "POST"] == [None, 201]
     assert names(sb).count("Brand New") == 1
-    # one backoff before the re-read; then, since the dropped POST might still commit, the check after apply
-    # waits until one request timeout (30 s by default) has passed since it
+    # one backoff before the re-read; then, since the dropped POST might still commit, the check
+    # after apply waits until one request timeout (30 s by default) has passed since it
     assert (
         len(clock.sleeps) == 2
         and 0.25 <= clock.sleeps[0] <= 0.5
@@ -210,7 +213,8 @@ def test_spent_daily_budget_skips_the_rest_instead_of_failing_each(
     assert "not attempted: guidebook rate limit exhausted" in result.stdout
     assert writes == [200, 429]  # the skipped change was never sent
     assert clock.sleeps == []  # a Retry-After beyond the retry budget is not waited for
-    # Issue 23: the failed re-read is not a warning beside exit 0 but a line saying what is not known.
+    # Issue 23: the failed re-read is not a warning beside exit 0 but a line saying what is not
+    # known.
     assert (
         "UNCERTAIN guide 47: could not re-read after the apply, so whether its changes took "
         in (result.stdout)

@@ -1,5 +1,6 @@
-"""Guidebook behaviour the docs leave open (docs/api-notes.md): each test runs the CLI against every reading the
-sandbox can take of one point, and asserts what the user sees and which requests went out."""
+"""Guidebook behaviour the docs leave open (docs/api-notes.md): each test runs the CLI against every
+reading the sandbox can take of one point, and asserts what the user sees and which requests went
+out."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def no_publish_pause(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL", "0")
 
 
-# -- 3. request bodies: JSON, or form-encoded after a 415 -------------------------------------------------------
+# -- 3. request bodies: JSON, or form-encoded after a 415
+# -------------------------------------------------------
 
 
 @pytest.mark.parametrize("reading", ["json", "form-only"])
@@ -89,8 +91,8 @@ def test_writes_are_json_and_switch_to_form_encoding_on_415(
 def test_writes_already_in_flight_when_json_is_refused_are_sent_again_as_forms(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    """Two PATCHes sent as JSON at once both get a 415: the one answered after the switch is sent again as a form
-    too (measured: it failed with the 415 while the other succeeded)."""
+    """Two PATCHes sent as JSON at once both get a 415: the one answered after the switch is sent
+    again as a form too (measured: it failed with the 415 while the other succeeded)."""
     sb.set_readings({"guidebook.body": "form-only"})
     sb.add_fault(method="PATCH", path="personalized-schedules", mode="barrier", times=2, delay=10)
     newcomers = "      - name: Newcomers\n        attendees: [51, 52]\n        sessions: [13]\n"
@@ -131,13 +133,15 @@ def test_an_empty_list_under_form_encoding_fails_only_that_schedule(
     assert (
         "FAILED create guide 47 'Placeholder'" in result.stdout
         and "schedule 'Placeholder': attendees would be "
-        "empty, and this Guidebook server takes only form-encoded bodies, which cannot carry an empty list"
+        "empty, and this Guidebook server takes only form-encoded bodies, which cannot carry an "
+        "empty list"
         in result.stdout
     )
     assert "Traceback" not in result.output
 
 
-# -- 4. an empty list refused on create -------------------------------------------------------------------------
+# -- 4. an empty list refused on create
+# -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("reading", ["accepted", "refused-on-create", "refused"])
@@ -161,7 +165,8 @@ def test_an_empty_list_refused_by_the_server_is_one_clear_error_for_that_schedul
     ), result.stdout
 
 
-# -- 5. PATCH replaces or merges lists ---------------------------------------------------------------------------
+# -- 5. PATCH replaces or merges lists
+# ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("reading", ["replace", "merge"])
@@ -178,13 +183,16 @@ def test_a_merging_patch_is_caught_by_the_check_after_apply(
     assert result.exit_code == 1
     assert "FAILED update guide 47 'Sales Team' (" in result.stdout
     assert (
-        "the server accepted the update but it did not take effect: attendees, sessions still differ — the "
-        "attendees and sessions removed are still there while the additions took: this Guidebook server seems to "
+        "the server accepted the update but it did not take effect: attendees, sessions still "
+        "differ — the "
+        "attendees and sessions removed are still there while the additions took: this Guidebook "
+        "server seems to "
         "merge PATCHed lists instead of replacing them"
     ) in result.stdout, result.stdout
 
 
-# -- 8. publish pacing and 429 -------------------------------------------------------------------------------
+# -- 8. publish pacing and 429
+# -------------------------------------------------------------------------------
 
 PUBLISHING = CHANGES.replace("prune: false", "prune: false\n    publish: attendees")
 
@@ -224,13 +232,15 @@ def test_publish_stops_on_429_and_says_who_is_left(
         len(published) == 2
     )  # the first, then the 429: nothing after it, and the 429 is not waited out
     assert (
-        "publishing stopped: Guidebook answered 429 (too many requests) after 1 of 8 attendees were published; "
+        "publishing stopped: Guidebook answered 429 (too many requests) after 1 of 8 attendees "
+        "were published; "
         "not published: 7 attendees (6, 7, 10, 11, 12, 51, 52)"
     ) in result.stdout
     assert "`provisioner apply --republish`" in result.stdout
 
 
-# -- 9. the request estimate uses the server's page size --------------------------------------------------------
+# -- 9. the request estimate uses the server's page size
+# --------------------------------------------------------
 
 
 @pytest.mark.parametrize(("reading", "estimate"), [("honoured", 7), ("2", 86)])
@@ -241,7 +251,8 @@ def test_the_request_estimate_uses_the_page_size_the_server_sends(
     result = cli("plan", str(write("s.yaml", CHANGES)))
     assert result.exit_code == 0, result.output
     pages = [r for r in sb.requests() if r["path"] == SCHEDULES]
-    # 12 schedules, 40 sessions, 100 attendees: 3 pages at 100 a page, 6 + 20 + 50 at 2 a page; the guide (its
-    # name titles the scope); then 2 writes and the verify re-read of 13 schedules (1 or 7 pages)
+    # 12 schedules, 40 sessions, 100 attendees: 3 pages at 100 a page, 6 + 20 + 50 at 2 a page; the
+    # guide (its name titles the scope); then 2 writes and the verify re-read of 13 schedules (1 or
+    # 7 pages)
     assert len(pages) == (1 if reading == "honoured" else 6)
     assert f"Applying this plan will use about {estimate} Guidebook requests" in result.stderr

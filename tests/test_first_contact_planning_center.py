@@ -1,5 +1,6 @@
-"""Planning Center behaviour the docs leave open (docs/api-notes.md): each test runs against every reading the
-sandbox can take of one point and asserts what the user sees and which requests went out."""
+"""Planning Center behaviour the docs leave open (docs/api-notes.md): each test runs against every
+reading the sandbox can take of one point and asserts what the user sees and which requests went
+out."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def member(sb: SandboxServer, plan: int, person: int) -> list[dict[str, Any]]:
     return [m for m in sb.store.team_members(plan) if m["person"] == person]
 
 
-# -- 1. team-member create body ----------------------------------------------------------------------------------
+# -- 1. team-member create body
+# ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("reading", ["both", "attributes", "relationships"])
@@ -80,7 +82,8 @@ def test_a_create_names_person_and_team_both_ways_and_falls_back_on_a_422(
 def test_a_member_created_on_another_team_is_removed_and_reported_as_failed(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    """The API puts a member whose team it could not read on the first available team [3P] (team 22 here)."""
+    """The API puts a member whose team it could not read on the first available team [3P] (team 22
+    here)."""
     sb.set_readings({"pco.member_create": "team-lost"})
     d = write("r.yaml", ADD_119)
     result = cli("apply", str(d), "--auto-approve")
@@ -90,9 +93,10 @@ def test_a_member_created_on_another_team_is_removed_and_reported_as_failed(
         in result.stdout
     )
     assert (
-        "plan 5678: person 119 was created on team 22 instead of team 23: the server did not take the team "
-        "from the request (it puts such a member on the first available team); that member was removed again."
-        in result.stdout
+        "plan 5678: person 119 was created on team 22 instead of team 23: the server did not take "
+        "the team "
+        "from the request (it puts such a member on the first available team); that member was "
+        "removed again." in result.stdout
     ), result.stdout
     assert [(m, p, s) for m, p, s in writes(sb)] == [
         ("POST", PLAN, 201),
@@ -101,7 +105,8 @@ def test_a_member_created_on_another_team_is_removed_and_reported_as_failed(
     assert member(sb, 5678, 119) == []
 
 
-# -- 2. team-member PATCH / DELETE path ---------------------------------------------------------------------------
+# -- 2. team-member PATCH / DELETE path
+# ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("reading", ["both", "documented-only", "team-members-only"])
@@ -155,7 +160,8 @@ def test_an_object_404_is_not_taken_for_a_route_404(
     assert "answered 404: Not Found: Injected fault." in result.stdout
 
 
-# -- 6. declined schedules missing from the lists ----------------------------------------------------------------
+# -- 6. declined schedules missing from the lists
+# ----------------------------------------------------------------
 
 DAVID = """
     provider: planning_center
@@ -178,7 +184,8 @@ def test_a_declined_schedule_the_list_hides_is_found_and_answered_another_way(
     d = write("d.yaml", DAVID.format(answer="accepted"))
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 0, result.output
-    # named by its date whichever way it was found (measured: a hidden one showed as "plan 5678 / Band (team 22)")
+    # named by its date whichever way it was found (measured: a hidden one showed as "plan 5678 /
+    # Band (team 22)")
     assert "ok     update person 114 'Dec 6 (plan 5678) / Band (team 22)'" in result.stdout, (
         result.stdout
     )
@@ -199,7 +206,8 @@ def test_a_declined_schedule_the_list_hides_is_found_and_answered_another_way(
     assert converged(cli, d)
 
 
-# -- 7. answering for another person -------------------------------------------------------------------------
+# -- 7. answering for another person
+# -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("reading", ["allowed", "forbidden"])
@@ -227,14 +235,16 @@ def test_answering_for_another_person_refused_names_the_person_and_the_access(
         "FAILED update person 112 'Dec 13 (plan 5679) / Tech (team 23)'" in result.stdout
         and "Planning Center "
         "refused (403) to "
-        "let these credentials answer person 112's schedule. Answering for another person needs an account with "
+        "let these credentials answer person 112's schedule. Answering for another person needs an "
+        "account with "
         "Administrator"
         in result.stdout
     ), result.stdout
     assert "Traceback" not in result.output
 
 
-# -- partial accepts ---------------------------------------------------------------------------------------------
+# -- partial accepts
+# ---------------------------------------------------------------------------------------------
 
 PARTIAL = """
     provider: planning_center
@@ -294,7 +304,8 @@ def test_a_partial_accept_is_planned_applied_shown_and_converges(
 
 
 def test_a_declined_time_of_type_other_is_called_by_its_name(cli: Cli, write: Write) -> None:
-    """Measured: "declines the rehearsal and the other" for plan 5680's "Carols in the park" (type other)."""
+    """Measured: "declines the rehearsal and the other" for plan 5680's "Carols in the park" (type
+    other)."""
     d = write(
         "maria.yaml",
         "provider: planning_center\nperson: 113\nresponses:\n  - plan: 5680\n"
@@ -313,7 +324,8 @@ def test_a_declined_time_of_type_other_is_called_by_its_name(cli: Cli, write: Wr
     [
         (
             "[{name: Vespers}]",
-            "no time of plan 5678 matches name=Vespers; its times: the rehearsal; the 10am service; "
+            "no time of plan 5678 matches name=Vespers; its times: the rehearsal; the 10am "
+            "service; "
             "the Noon service",
         ),
         (

@@ -1,4 +1,5 @@
-"""Guidebook end to end: the CLI against the sandbox over loopback, asserting the exact requests sent."""
+"""Guidebook end to end: the CLI against the sandbox over loopback, asserting the exact requests
+sent."""
 
 from __future__ import annotations
 
@@ -182,7 +183,8 @@ def test_unresolvable_references_name_file_line_and_candidates(
         lines
     )
     assert any(
-        "s.yaml:6:16: name 'Workshop A' matches 2 sessions of guide 47: 14 (Workshop A), 46 (Workshop A)"
+        "s.yaml:6:16: name 'Workshop A' matches 2 sessions of guide 47: 14 (Workshop A), 46 "
+        "(Workshop A)"
         in line
         and line.endswith("; use an id")
         for line in lines
@@ -314,9 +316,10 @@ def test_confirmation_required_without_a_terminal(
 def test_impact_is_the_difference_between_the_old_schedule_and_the_new_one(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    """Issue 20 #1: one schedule per attendee, so no union: bob (7) swaps Sales Team (13, 14, 40) for VIP
-    Speakers (13, 15, 40) and carol (8) the other way round; each sees exactly the new schedule's sessions.
-    (The old test asserted that adding bob to a second schedule "changes nothing he sees".)"""
+    """Issue 20 #1: one schedule per attendee, so no union: bob (7) swaps Sales Team (13, 14, 40)
+    for VIP Speakers (13, 15, 40) and carol (8) the other way round; each sees exactly the new
+    schedule's sessions. (The old test asserted that adding bob to a second schedule "changes
+    nothing he sees".)"""
     d = write(
         "s.yaml",
         "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
@@ -462,12 +465,16 @@ def test_republish_with_changes_publishes_once(cli: Cli, sb: SandboxServer, writ
 def test_a_plan_that_publishes_says_the_first_publish_e_mails_the_attendees(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    """Issue 20 #8: Builder e-mails each attendee an invitation the first time their schedule is published;
-    nothing said so."""
-    body = "prune: false\nschedules:\n  - {name: Sales Team, attendees: [6, 5], sessions: [13, 14, 40]}\n"
+    """Issue 20 #8: Builder e-mails each attendee an invitation the first time their schedule is
+    published; nothing said so."""
+    body = (
+        "prune: false\nschedules:\n  - {name: Sales Team, attendees: [6, 5], sessions: [13, 14, "
+        "40]}\n"
+    )
     d = write("s.yaml", f"provider: guidebook\nguide: 47\npublish: attendees\n{body}")
     said = (
-        "guide 47: publish: attendees — after this apply the schedules of 5 attendees are published; "
+        "guide 47: publish: attendees — after this apply the schedules of 5 attendees are "
+        "published; "
         "Guidebook e-mails each attendee an invitation the first time their schedule is published"
     )
     assert f"warning: {said}\n" in cli("plan", str(d)).output
@@ -485,7 +492,8 @@ def test_a_plan_that_publishes_says_the_first_publish_e_mails_the_attendees(
     ]
     d = write("s.yaml", f"provider: guidebook\nguide: 47\npublish: guide\n{body}")
     assert (
-        "guide 47: publish: guide — after this apply the guide's personalized schedules are published; "
+        "guide 47: publish: guide — after this apply the guide's personalized schedules are "
+        "published; "
         "Guidebook e-mails each attendee an invitation the first time their schedule is published"
     ) in cli("plan", str(d)).output
     assert cli("apply", str(d), "--auto-approve").exit_code == 0

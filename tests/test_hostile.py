@@ -1,9 +1,11 @@
-"""Hostile input and environments, as a new user meets them: every row is one command with one bad input or
-setting, and must end with the expected exit code and message, no traceback and no secret in the output.
+"""Hostile input and environments, as a new user meets them: every row is one command with one bad
+input or setting, and must end with the expected exit code and message, no traceback and no secret
+in the output.
 
-Rows run in-process (CliRunner) against the module's sandbox; the few that could hang the test process if
-the tool regressed (FIFOs, a terminal-like device, Ctrl-C) run as a subprocess under a timeout, which guards
-against a hang and asserts nothing about time. The random-input counterpart is tests/test_fuzz.py.
+Rows run in-process (CliRunner) against the module's sandbox; the few that could hang the test
+process if the tool regressed (FIFOs, a terminal-like device, Ctrl-C) run as a subprocess under a
+timeout, which guards against a hang and asserts nothing about time. The random-input counterpart is
+tests/test_fuzz.py.
 """
 
 from __future__ import annotations
@@ -67,9 +69,10 @@ MANY_PEOPLE = (
 
 @dataclass
 class Row:
-    """One hostile case. ``{tmp}``, ``{gb}``, ``{pco}``, ``{url}``, ``{dead}`` and ``{bad}`` in ``args`` and
-    ``env`` become the test's directory, the sandbox URLs, a closed port and a server answering 502 with no
-    body. ``files`` are written under ``{tmp}`` first; ``setup`` and ``check`` see the Ctx."""
+    """One hostile case. ``{tmp}``, ``{gb}``, ``{pco}``, ``{url}``, ``{dead}`` and ``{bad}`` in
+    ``args`` and ``env`` become the test's directory, the sandbox URLs, a closed port and a server
+    answering 502 with no body. ``files`` are written under ``{tmp}`` first; ``setup`` and ``check``
+    see the Ctx."""
 
     id: str
     args: tuple[str, ...]
@@ -103,8 +106,8 @@ class Ctx:
 
 
 class BadGateway:
-    """A server that answers every request with 502 and no body (a load balancer whose backend is down); as
-    HTTP_PROXY it shows whether a request went through the proxy."""
+    """A server that answers every request with 502 and no body (a load balancer whose backend is
+    down); as HTTP_PROXY it shows whether a request went through the proxy."""
 
     def __init__(self) -> None:
         self.hits = 0
@@ -135,7 +138,8 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-# -- setups and checks ---------------------------------------------------------------------------------------
+# -- setups and checks
+# ---------------------------------------------------------------------------------------
 
 
 def _fifo(name: str) -> Callable[[Ctx], None]:
@@ -209,10 +213,12 @@ def _no_raw_dict(ctx: Ctx, out: str) -> None:
     assert "{'" not in out and "None" not in out
 
 
-# -- the table -----------------------------------------------------------------------------------------------
+# -- the table
+# -----------------------------------------------------------------------------------------------
 
 ROWS = [
-    # Usage errors exit 1 on every command: 2 means "changes" or "drift" (README: Commands and exit codes).
+    # Usage errors exit 1 on every command: 2 means "changes" or "drift" (README: Commands and exit
+    # codes).
     Row("drift-mistyped-option", ("drift", "--formt", "markdown"), 1, "No such option '--formt'"),
     Row("drift-bad-format", ("drift", "--format", "yaml"), 1, "Invalid value for '--format'"),
     Row(
@@ -272,7 +278,8 @@ ROWS = [
         files={"s/a.yaml": GUIDE},
         absent=("Plan written",),
     ),
-    # Files that are not regular files, too large whatever st_size says, `-` for the standard streams.
+    # Files that are not regular files, too large whatever st_size says, `-` for the standard
+    # streams.
     Row(
         "validate-dev-zero",
         ("validate", "/dev/zero"),
@@ -495,7 +502,8 @@ ROWS = [
             "HTTPS_PROXY": "http://admin:s3cr3t-pw@127.0.0.1:notaport",
         },
     ),
-    # The network: no proxy for http://, host:port named, the variable to check named, no "None", no raw dict.
+    # The network: no proxy for http://, host:port named, the variable to check named, no "None", no
+    # raw dict.
     Row(
         "http-proxy-ignored-for-loopback",
         ("plan", "{tmp}/s"),
@@ -600,7 +608,8 @@ ROWS = [
         1,
         "a.yaml:4:11: this quoted value is never closed",
         files={
-            "a.yaml": 'provider: guidebook\nguide: 47\nschedules:\n  - name: "Sales\n    attendees: []\n'
+            "a.yaml": 'provider: guidebook\nguide: 47\nschedules:\n  - name: "Sales\n    '
+            "attendees: []\n"
         },
     ),
     Row(
@@ -609,7 +618,8 @@ ROWS = [
         1,
         "a.yaml:5:16: this `[` is not closed: at 6:13 the parser did not find expected ',' or ']'",
         files={
-            "a.yaml": "provider: guidebook\nguide: 47\nschedules:\n  - name: A\n    attendees: [1, 2\n"
+            "a.yaml": "provider: guidebook\nguide: 47\nschedules:\n  - name: A\n    attendees: [1, "
+            "2\n"
             "    sessions: [2]\n"
         },
     ),
@@ -743,7 +753,8 @@ def test_hostile(
 def _run_in_process(
     args: list[str], env: dict[str, str | None], stdin: str | None, charset: str = "utf-8"
 ) -> tuple[int, str]:
-    # on a fake clock: retries happen (their count is part of the behaviour) without waiting between them
+    # on a fake clock: retries happen (their count is part of the behaviour) without waiting between
+    # them
     result = CliRunner(charset=charset).invoke(main, args, env=env, input=stdin, obj=FakeClock())
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
     return result.exit_code, result.stdout + result.stderr
@@ -768,15 +779,18 @@ def test_table_is_large_enough() -> None:
     assert len(ROWS) >= 40
 
 
-# -- Ctrl-C during apply -------------------------------------------------------------------------------------
+# -- Ctrl-C during apply
+# -------------------------------------------------------------------------------------
 
 
 def test_ctrl_c_during_apply_says_what_happened_and_exits_130(sb: Any, tmp_path: Path) -> None:
-    """Each write takes a while (a fault delays it); after three are done, SIGINT. In-flight writes finish, the
-    rest never start, and the report says so: applied + failed + not started = all 24."""
+    """Each write takes a while (a fault delays it); after three are done, SIGINT. In-flight writes
+    finish, the rest never start, and the report says so: applied + failed + not started = all 24.
+    """
     people = [(p, t) for p in range(119, 131) for t in (22, 23)]
     (tmp_path / "roster.yaml").write_text(
-        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: "
+        "false\n"
         "    team_members:\n" + "".join(f"      - {{person: {p}, team: {t}}}\n" for p, t in people)
     )
     sb.add_fault(method="POST", path="plan_people", mode="delay", delay=0.2, times=-1)
@@ -823,7 +837,8 @@ def test_ctrl_c_during_apply_says_what_happened_and_exits_130(sb: Any, tmp_path:
     )  # nothing was sent for the changes reported as not started
 
 
-# -- progress for anything slow, however few the items -----------------------------------------------------
+# -- progress for anything slow, however few the items
+# -----------------------------------------------------
 
 
 def test_progress_shows_for_a_slow_phase_of_few_items() -> None:
@@ -861,7 +876,8 @@ def test_truncation_note_counts_in_the_singular() -> None:
 
 
 def test_saved_plan_round_trip_keeps_api_field_names(sb: Any, tmp_path: Path) -> None:
-    """Review output speaks the YAML's words; the plan file (the fixed interface) keeps the API's."""
+    """Review output speaks the YAML's words; the plan file (the fixed interface) keeps the
+    API's."""
     (tmp_path / "a.yaml").write_text(ROSTER)
     result = CliRunner().invoke(
         main, ["plan", str(tmp_path), "--format", "json"], env=_env(Ctx(tmp_path, sb, None), {})
@@ -882,7 +898,8 @@ def test_saved_plan_round_trip_keeps_api_field_names(sb: Any, tmp_path: Path) ->
     ],
 )
 def test_error_bodies_read_as_words_never_none_or_a_raw_dict(body: Any) -> None:
-    """Whatever answers on the API's URL (a proxy, another API under a path prefix), the message has words."""
+    """Whatever answers on the API's URL (a proxy, another API under a path prefix), the message has
+    words."""
     from provisioner.providers.guidebook.provider import drf_detail
     from provisioner.providers.planning_center.client import jsonapi_detail
 
@@ -891,7 +908,8 @@ def test_error_bodies_read_as_words_never_none_or_a_raw_dict(body: Any) -> None:
 
 
 def test_ctrl_c_during_import_exits_130_and_writes_nothing(sb: Any, tmp_path: Path) -> None:
-    """Measured: "Aborted!" and exit 1. The attendees read is held up (a fault), SIGINT arrives while it waits."""
+    """Measured: "Aborted!" and exit 1. The attendees read is held up (a fault), SIGINT arrives
+    while it waits."""
     sb.add_fault(method="GET", path="attendees", mode="delay", delay=5, times=1)
     env = {**os.environ, **sandbox_env(sb), "NO_COLOR": "1"}
     out_file = tmp_path / "guide.yaml"

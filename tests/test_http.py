@@ -1,6 +1,8 @@
-"""The HTTP choke point against the sandbox: retries, backoff bounds, typed errors, no blind POST retries.
+"""The HTTP choke point against the sandbox: retries, backoff bounds, typed errors, no blind POST
+retries.
 
-Clients wait on a fake clock and draw no jitter (``jitter=min``), so every wait is asserted exactly."""
+Clients wait on a fake clock and draw no jitter (``jitter=min``), so every wait is asserted exactly.
+"""
 
 from __future__ import annotations
 
@@ -256,7 +258,8 @@ class _Pages(BaseHTTPRequestHandler):
 
 @contextmanager
 def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
-    """A throwaway local server; it polls for shutdown every 10 ms (the default 0.5 s made each test wait)."""
+    """A throwaway local server; it polls for shutdown every 10 ms (the default 0.5 s made each test
+    wait)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
@@ -276,7 +279,8 @@ def test_next_links_to_another_host_are_followed_on_our_own_host() -> None:
             c.iterate("x/", None, items=lambda p: p["results"], next_url=lambda p: p["next"])
         )
     assert rows == [{"id": 1}, {"id": 2}]
-    # the foreign link's query is followed on our own host and path (its path is the other host's business)
+    # the foreign link's query is followed on our own host and path (its path is the other host's
+    # business)
     assert _Pages.seen == [
         f"127.0.0.1:{server.server_port} /x/",
         f"127.0.0.1:{server.server_port} /x/?page=2",

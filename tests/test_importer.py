@@ -1,4 +1,5 @@
-"""`provisioner import`: live state → YAML that plans empty; merging into a user's file keeps their work."""
+"""`provisioner import`: live state → YAML that plans empty; merging into a user's file keeps their
+work."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def import_plan_empty(cli: Cli, path: Path, *args: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-# -- round trips against the sandbox --------------------------------------------------------------------
+# -- round trips against the sandbox
+# --------------------------------------------------------------------
 
 
 def test_guidebook_round_trip_plans_empty(cli: Cli, tmp_path: Path) -> None:
@@ -80,7 +82,8 @@ def test_without_out_prints_yaml_and_reports_on_stderr(cli: Cli, sb: Any) -> Non
     assert done.stdout.startswith(SCHEMA_LINE)
     doc = YAML(typ="safe").load(done.stdout)
     assert [s["name"] for s in doc["schedules"]] == ["Partner Track", "Partner VIP"]
-    # alice@example.com is attendee 6 in guide 47 and 101 in guide 48: lookups are per guide, so email is fine.
+    # alice@example.com is attendee 6 in guide 47 and 101 in guide 48: lookups are per guide, so
+    # email is fine.
     assert doc["schedules"][0]["attendees"][0] == {"email": "alice@example.com"}
     assert "yaml-language-server" not in done.stderr
 
@@ -176,7 +179,8 @@ def test_person_with_only_pending_schedules(cli: Cli, tmp_path: Path) -> None:
     assert "skipped 2 pending schedules of person 111" in done.stderr
 
 
-# -- references -----------------------------------------------------------------------------------------
+# -- references
+# -----------------------------------------------------------------------------------------
 
 
 def test_references_fall_back_to_ids_with_comments(cli: Cli, sb: Any, tmp_path: Path) -> None:
@@ -218,7 +222,8 @@ def test_references_fall_back_to_ids_with_comments(cli: Cli, sb: Any, tmp_path: 
     assert "      - 38  # Lightning Talks\n      - 39  # Lightning Talks\n" in text
 
 
-# -- merging into an existing file ----------------------------------------------------------------------
+# -- merging into an existing file
+# ----------------------------------------------------------------------
 
 SUMMIT = """\
 # Summit 2026: owned by the events team. Keep this header.
@@ -266,7 +271,8 @@ def test_merge_keeps_comments_anchors_and_file_only_schedules(cli: Cli, tmp_path
     assert "kept 1 schedule not in live: 'Speaker Dinner'" in done.stderr
     assert "skipped schedule 'Manual Adjustments': the file ignores it" in done.stderr
     text = path.read_text(encoding="utf-8")
-    # Everything the user wrote is still there, byte for byte: the two live schedules already matched.
+    # Everything the user wrote is still there, byte for byte: the two live schedules already
+    # matched.
     assert text.startswith(SUMMIT)
     names = [s["name"] for s in load(path)["schedules"]]
     assert names[:3] == ["Sales Team", "VIP Speakers", "Speaker Dinner"]
@@ -292,7 +298,8 @@ def test_merge_updates_changed_lists_without_breaking_aliases(
     sales_text = text[text.index("- name: Sales Team") : text.index("- name: VIP Speakers")]
     assert "attendee012@example.com" not in sales_text
     assert "      - email: attendee044@example.com\n" in text
-    # The shared session list changed only for Sales Team; Speaker Dinner still refers to the anchor.
+    # The shared session list changed only for Sales Team; Speaker Dinner still refers to the
+    # anchor.
     doc = load(path)
     sales, dinner = doc["schedules"][0], doc["schedules"][2]
     assert sales["sessions"] == [
@@ -496,8 +503,8 @@ def test_merge_keeps_blank_lines_and_comments_around_removed_and_added_entries(
     assert done.exit_code == 0, done.stderr
     out = path.read_text(encoding="utf-8")
     assert (
-        "      - 11\n      - email: attendee042@example.com\n      # 13 joins later\n\n    sessions:"
-        in out
+        "      - 11\n      - email: attendee042@example.com\n      # 13 joins later\n\n    "
+        "sessions:" in out
     )
     assert (
         "    sessions: [{name: Opening Keynote}, 14, 40]\n\n  # Support is managed here too.\n"
@@ -560,7 +567,8 @@ def test_schema_line_points_at_the_repository_schema(
     )
 
 
-# -- the example file, merging with --plan, directories --------------------------------------------------
+# -- the example file, merging with --plan, directories
+# --------------------------------------------------
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "schedules" / "sunday-services.yaml"
 
@@ -658,8 +666,8 @@ def test_merge_keeps_file_only_members_of_a_shared_list(cli: Cli, tmp_path: Path
         "5679",
     )
     assert done.exit_code == 0, done.stderr
-    # The shared list differs from live on both plans, so each gets a plain list of its own: the live
-    # members plus the file-only one, still the user's anchored mapping.
+    # The shared list differs from live on both plans, so each gets a plain list of its own: the
+    # live members plus the file-only one, still the user's anchored mapping.
     assert "kept 1 team member not in live: person 999 / team 22 / Keys on plan 5678" in done.stderr
     assert "kept 1 team member not in live: person 999 / team 22 / Keys on plan 5679" in done.stderr
     for roster in load(path)["rosters"]:
@@ -687,7 +695,8 @@ def test_import_into_a_new_directory_says_so(cli: Cli, tmp_path: Path) -> None:
 def test_import_quiet_prints_only_the_yaml(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    """Measured today: -q (before or after the subcommand) still printed the schema tip on stderr."""
+    """Measured today: -q (before or after the subcommand) still printed the schema tip on
+    stderr."""
     monkeypatch.chdir(tmp_path)  # a repository without schema/: the tip is due
     args = ["import", "guidebook", "--guide", "48", "-o", "-"]
     quiet = cli("-q", *args) if where == "before" else cli(*args, "-q")
@@ -748,6 +757,7 @@ def test_future_keeps_to_plans_still_to_come(cli: Cli, sb: Any, tmp_path: Path) 
         date(2026, 12, 13),
         date(2026, 12, 20),
     ]
-    # The plans to import come from filter=future; whether a date names one plan is told from them all.
+    # The plans to import come from filter=future; whether a date names one plan is told from them
+    # all.
     paths = [r["query"] for r in sb.requests() if r["path"].endswith("/service_types/1234/plans")]
     assert [q.get("filter") for q in paths] == ["future", None]

@@ -1,6 +1,7 @@
-"""Issue 24 #1: the checks around an apply look each change's object up in an index of the scope's read
-(core.records.LiveIndex) instead of scanning the read once per change, so an apply grows with its changes.
-Asserted by counting the scans of the read: one per check, whatever the number of changes."""
+"""Issue 24 #1: the checks around an apply look each change's object up in an index of the scope's
+read (core.records.LiveIndex) instead of scanning the read once per change, so an apply grows with
+its changes. Asserted by counting the scans of the read: one per check, whatever the number of
+changes."""
 
 from __future__ import annotations
 
@@ -63,8 +64,8 @@ def test_the_index_finds_twins_by_the_name_they_repeat_and_ids_as_text() -> None
 
 
 def test_a_refresh_waits_for_this_runs_writes_in_flight_to_the_scope() -> None:
-    """A read of the scope while this run's creates land does not add up and is read again page by page;
-    the refresh therefore waits until the changes let through are written (done)."""
+    """A read of the scope while this run's creates land does not add up and is read again page by
+    page; the refresh therefore waits until the changes let through are written (done)."""
     live = records(3)
     seen: list[int] = []
     checks: Preconditions

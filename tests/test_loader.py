@@ -79,7 +79,8 @@ def test_all_errors_collected_across_files(write: Write) -> None:
         f"{f['a.yaml']}:6:16: schedules.0.sessions.0: session reference must be an id or one of "
         "{import_id: ...}, {name: ...}, got True",
         f"{f['b.yaml']}:1:1: missing required key `provider` (guidebook or planning_center)",
-        f"{f['b.yaml']}:2:1: duplicate key 'a' (first at line 1): each key may appear once in a mapping",
+        f"{f['b.yaml']}:2:1: duplicate key 'a' (first at line 1): each key may appear once in a "
+        "mapping",
         f"{f['c.yaml']}:1:1: file is empty; an empty file never means 'delete everything' "
         "(write `schedules: []` with its provider and scope to say so)",
     ]
@@ -126,7 +127,8 @@ def test_all_errors_collected_across_files(write: Write) -> None:
             "has leading or trailing spaces",
         ),
         (
-            "provider: planning_center\nperson: 1\nresponses:\n  - {plan: 2, response: accepted, reason: x}\n",
+            "provider: planning_center\nperson: 1\nresponses:\n  - {plan: 2, response: accepted, "
+            "reason: x}\n",
             "`reason` is sent only with `response: declined`",
         ),
         (
@@ -293,15 +295,18 @@ def test_roster_status_and_response_for_the_same_schedule_conflict(write: Write)
     )
     d = write(
         "resp.yaml",
-        "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: declined}\n",
+        "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: "
+        "declined}\n",
     )
     assert errors([str(d)]) == [
-        f"{rel(d / 'resp.yaml')}:4:5: person 111's response to plan 5678 team 22 (declined) contradicts the roster "
+        f"{rel(d / 'resp.yaml')}:4:5: person 111's response to plan 5678 team 22 (declined) "
+        "contradicts the roster "
         f"`status: C` at {rel(d / 'roster.yaml')}:6; declare it in one place only"
     ]
     write(
         "resp.yaml",
-        "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: accepted}\n",
+        "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: "
+        "accepted}\n",
     )
     assert len(load_workspace([str(d)]).files) == 2  # saying the same thing twice is fine
 
@@ -351,9 +356,10 @@ def _repo(at: Path) -> Path:
 def test_the_schedules_root_is_found_again_after_a_chdir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Found by a test that failed now and then: the git top level was cached by the relative path, so `.`
-    asked from a repository's top level answered `schedules` later from inside schedules/sub, where no such
-    directory is; the subset then had no root and pruned what another file declares."""
+    """Found by a test that failed now and then: the git top level was cached by the relative path,
+    so `.` asked from a repository's top level answered `schedules` later from inside schedules/sub,
+    where no such directory is; the subset then had no root and pruned what another file declares.
+    """
     a, b = _repo(tmp_path / "a"), _repo(tmp_path / "b")
     monkeypatch.chdir(a)
     assert schedules_root(Path(".")) is None  # the top level is not inside schedules/
@@ -375,6 +381,7 @@ def test_a_git_that_does_not_answer_is_an_error_not_outside_git(
     with pytest.raises(ConfigError) as e:
         schedules_root(tmp_path / "slow" / "schedules")
     assert str(e.value) == (
-        f"git did not answer within 10 s to find the schedules root of {tmp_path / 'slow' / 'schedules'}: "
+        "git did not answer within 10 s to find the schedules root of "
+        f"{tmp_path / 'slow' / 'schedules'}: "
         "pass --root DIR (the directory that holds every schedules file) to name it"
     )

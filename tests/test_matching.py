@@ -1,5 +1,6 @@
-"""Team members are (person, team, position); matching is exact first, then leftovers of one (person, team)
-pair up (README: Planning Center rosters). And the verdict of a change's precondition against a fresh read."""
+"""Team members are (person, team, position); matching is exact first, then leftovers of one
+(person, team) pair up (README: Planning Center rosters). And the verdict of a change's precondition
+against a fresh read."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def test_exact_positions_match_first_and_leftovers_pair_by_person_and_team() -> 
         norm(112, 23, None),
         norm(113, 22, "Bass"),
     ]
-    # Keys is exact; Guitar takes the leftover Vocals (a change of position); no position matches any; 113 is new
+    # Keys is exact; Guitar takes the leftover Vocals (a change of position); no position matches
+    # any; 113 is new
     assert pair(declared, live) == {0: 1, 1: 0, 2: 2}
 
 
@@ -50,7 +52,10 @@ def test_preconditions_judge_by_id_and_values() -> None:
 
 
 def test_one_person_may_be_listed_once_per_position(cli: Cli, write: object) -> None:
-    head = "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    team_members:\n"
+    head = (
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    "
+        "team_members:\n"
+    )
     ok = write(
         "r.yaml",
         head + "      - {person: 111, team: 22, position: Vocals}\n"  # type: ignore[operator]

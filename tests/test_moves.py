@@ -1,4 +1,5 @@
-"""The rules of one schedule per attendee where they live: moves, the first writes of an apply, the phases."""
+"""The rules of one schedule per attendee where they live: moves, the first writes of an apply, the
+phases."""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
-"""Planning Center files written with names and dates instead of ids (contract §2.2), end to end through the CLI
-against the sandbox: resolution, its errors, its request cost, and review output that names things.
+"""Planning Center files written with names and dates instead of ids (contract §2.2), end to end
+through the CLI against the sandbox: resolution, its errors, its request cost, and review output
+that names things.
 
-Seed (provisioner_sandbox/planning_center/seed.py): service types 1234 Sunday Services (plans 5678 Dec 6, 5679
-Dec 13, 5680 Dec 20 "Advent 4"; teams 22 Band, 23 Tech, 24 Hospitality), 99 Youth (team 31 Youth Band), 2345
-Evening Prayer (9001 "Compline" Dec 18 23:30 New York = Dec 19 UTC; 9002 "Vespers" and 9003 "Compline" both on
-Dec 27 New York); people 111 Jane Doe, 125 Lydia Lewis, 131 and 132 both Chris Taylor, 133 Zoë Martin (stored
-NFD), 134 Zoe Martin, 135 "Mary  Ann Lee" (two spaces). The organization's time zone is America/New_York.
+Seed (provisioner_sandbox/planning_center/seed.py): service types 1234 Sunday Services (plans 5678
+Dec 6, 5679 Dec 13, 5680 Dec 20 "Advent 4"; teams 22 Band, 23 Tech, 24 Hospitality), 99 Youth (team
+31 Youth Band), 2345 Evening Prayer (9001 "Compline" Dec 18 23:30 New York = Dec 19 UTC; 9002
+"Vespers" and 9003 "Compline" both on Dec 27 New York); people 111 Jane Doe, 125 Lydia Lewis, 131
+and 132 both Chris Taylor, 133 Zoë Martin (stored NFD), 134 Zoe Martin, 135 "Mary  Ann Lee" (two
+spaces). The organization's time zone is America/New_York.
 """
 
 from __future__ import annotations
@@ -146,8 +148,9 @@ def test_request_counts_ids_cost_nothing_extra_names_read_each_list_once(
     ids = write("ids/roster.yaml", IDS)
     sb.clear_requests()
     assert cli("plan", "--format", "json", str(ids)).exit_code == 0
-    # As before names existed: the two rosters, the added members' team list and the two added people; then
-    # the warnings about people (DESIGN §6): the times of the plan that adds them, and each one's blockouts.
+    # As before names existed: the two rosters, the added members' team list and the two added
+    # people; then the warnings about people (DESIGN §6): the times of the plan that adds them, and
+    # each one's blockouts.
     assert sorted(reads(sb)[:2]) == members
     assert reads(sb)[2:-2] == [
         (f"{ST}/1234/teams", PAGE),
@@ -199,8 +202,9 @@ EVENING_ERRORS = """
 def test_every_unresolved_name_is_an_error_at_its_place_with_candidates(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
-    """Contract §2.2, issue 21's done-when: two people with one full name, a team of another service type, a
-    date with no plan (here) and two plans on one day (in a second file), all in one run, exit 1, no write."""
+    """Contract §2.2, issue 21's done-when: two people with one full name, a team of another service
+    type, a date with no plan (here) and two plans on one day (in a second file), all in one run,
+    exit 1, no write."""
     write("evening.yaml", EVENING_ERRORS)
     folder = write("roster.yaml", ERRORS)
     result = cli("apply", "--auto-approve", str(folder))
@@ -209,12 +213,14 @@ def test_every_unresolved_name_is_an_error_at_its_place_with_candidates(
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         f"{evening}:4:11: 2 plans of service type Evening Prayer (2345) are on 2026-12-27 (in the "
-        "organization's time zone, America/New_York): write the plan's id; candidates: Vespers · Dec 27, "
+        "organization's time zone, America/New_York): write the plan's id; candidates: Vespers · "
+        "Dec 27, "
         "2026 (plan 9002), Compline · Dec 27, 2026 (plan 9003)",
         f"{path}:6:18: 2 people are called 'Chris Taylor': write the person's id; candidates: "
         "Chris Taylor (person 131), Chris Taylor (person 132)",
         # The service types list was read for the other file's name: messages name the service type.
-        f"{path}:7:34: service type Sunday Services (1234) has no team called 'Youth Band' (a team of "
+        f"{path}:7:34: service type Sunday Services (1234) has no team called 'Youth Band' (a team "
+        "of "
         "another service type cannot be used here); its teams: Band (team 22), Tech (team 23), "
         "Hospitality (team 24)",
         f"{path}:8:18: no person in Planning Center Services is called 'Zoe martin' (names are "
@@ -250,10 +256,13 @@ def test_two_plans_on_one_day_and_a_shared_title_are_errors_with_their_dates(
     path = folder / "evening.yaml"
     assert result.stderr.splitlines() == [
         f"{path}:4:11: 2 plans of service type Evening Prayer (2345) are on 2026-12-27 (in the "
-        "organization's time zone, America/New_York): write the plan's id; candidates: Vespers · Dec 27, "
+        "organization's time zone, America/New_York): write the plan's id; candidates: Vespers · "
+        "Dec 27, "
         "2026 (plan 9002), Compline · Dec 27, 2026 (plan 9003)",
-        f"{path}:6:11: 2 plans of service type Evening Prayer (2345) are titled 'Compline': write the "
-        "plan's id; candidates: Compline · Dec 18, 2026 (plan 9001), Compline · Dec 27, 2026 (plan 9003)",
+        f"{path}:6:11: 2 plans of service type Evening Prayer (2345) are titled 'Compline': write "
+        "the "
+        "plan's id; candidates: Compline · Dec 18, 2026 (plan 9001), Compline · Dec 27, 2026 (plan "
+        "9003)",
         "2 errors found.",
     ]
 
@@ -273,8 +282,9 @@ EVENING = """
 def test_a_plan_near_midnight_resolves_to_its_day_in_the_organizations_time_zone(
     sb: SandboxServer, cli: Cli, write: Write, reading: str
 ) -> None:
-    """9001 is at 23:30 on Dec 18 in New York (04:30 on Dec 19 in UTC). Whether sort_date comes as the instant
-    (utc) or as New York's wall clock with a Z (local, ISSUE#987), Dec 18 names it and Dec 19 names nothing."""
+    """9001 is at 23:30 on Dec 18 in New York (04:30 on Dec 19 in UTC). Whether sort_date comes as
+    the instant (utc) or as New York's wall clock with a Z (local, ISSUE#987), Dec 18 names it and
+    Dec 19 names nothing."""
     sb.set_readings({"pco.sort_date": reading})
     folder = write("evening.yaml", EVENING.format(day="2026-12-18"))
     result = cli("plan", "--format", "json", str(folder))
@@ -379,13 +389,16 @@ def test_a_responses_date_without_a_schedule_lists_the_persons_schedules(
     assert result.exit_code == 1
     path = folder / "jane.yaml"
     schedules = (
-        "their schedules: Sunday Services · Dec 6, 2026 (plan 5678) Band (team 22), Sunday Services · "
+        "their schedules: Sunday Services · Dec 6, 2026 (plan 5678) Band (team 22), Sunday "
+        "Services · "
         "Dec 13, 2026 (plan 5679) Band (team 22)"
     )
     assert result.stderr.splitlines() == [
-        f"{path}:4:5: person 111 has no schedule on plan 2026-12-20 (a Schedule cannot be created; add "
+        f"{path}:4:5: person 111 has no schedule on plan 2026-12-20 (a Schedule cannot be created; "
+        "add "
         f"them to the roster first); {schedules}",
-        f"{path}:6:5: person 111 has no schedule on plan 2026-12-13 team 'Tech' (a Schedule cannot be "
+        f"{path}:6:5: person 111 has no schedule on plan 2026-12-13 team 'Tech' (a Schedule cannot "
+        "be "
         f"created; add them to the roster first); {schedules}",
         "2 errors found.",
     ]
@@ -394,8 +407,9 @@ def test_a_responses_date_without_a_schedule_lists_the_persons_schedules(
 def test_a_responses_date_of_two_plans_is_an_error_listing_both(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
-    """Two services on one day (Vespers and Compline, Dec 27 in New York): a date picks neither, with or without
-    the team; the message lists both with their ids (it said "add `team:`", which could not help)."""
+    """Two services on one day (Vespers and Compline, Dec 27 in New York): a date picks neither,
+    with or without the team; the message lists both with their ids (it said "add `team:`", which
+    could not help)."""
     sb.store.add_team_member(9002, 111, 41, position="Cantor")
     sb.store.add_team_member(9003, 111, 41, position="Cantor")
     folder = write(
@@ -414,15 +428,18 @@ def test_a_responses_date_of_two_plans_is_an_error_listing_both(
     result = cli("plan", str(folder))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"{folder / 'jane.yaml'}:4:5: person 111 has schedules on 2 plans on 2026-12-27: write the plan's "
-        "id; candidates: Evening Prayer · Dec 27, 2026 (plan 9002) Choir (team 41), Evening Prayer · Dec "
+        f"{folder / 'jane.yaml'}:4:5: person 111 has schedules on 2 plans on 2026-12-27: write the "
+        "plan's "
+        "id; candidates: Evening Prayer · Dec 27, 2026 (plan 9002) Choir (team 41), Evening Prayer "
+        "· Dec "
         "27, 2026 (plan 9003) Choir (team 41)",
         "1 error found.",
     ]
     assert writes(sb) == []
 
 
-# -- import -------------------------------------------------------------------------------------------------
+# -- import
+# -------------------------------------------------------------------------------------------------
 
 
 def test_import_writes_names_and_dates_and_ids_where_they_would_be_ambiguous(
@@ -483,8 +500,8 @@ def test_import_merges_into_a_file_written_with_names(
     )
     assert done.exit_code == 0, done.stderr
     after = path.read_text(encoding="utf-8")
-    # Entries are matched by what their names resolve to: the file's forms stay; no member is added twice
-    # (prune: false: the live members the roster does not list stay unlisted).
+    # Entries are matched by what their names resolve to: the file's forms stay; no member is added
+    # twice (prune: false: the live members the roster does not list stay unlisted).
     assert after.count("Zoë Martin") == 1 and "Bring a camera" not in after  # notes not managed
     assert after == before
     assert cli("plan", "--detailed-exitcode", str(folder)).exit_code == 0
@@ -493,9 +510,10 @@ def test_import_merges_into_a_file_written_with_names(
 def test_one_date_in_two_service_types_is_two_plans_and_twice_in_one_is_declared_twice(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
-    """A date or title names a plan within the file's service type only: Dec 27 of Evening Prayer and Dec 27
-    of Sunday Services are not one roster (validate said "declared twice" before); the same date twice in
-    one service type is, offline; a plan's id and its date are the same roster once names resolve."""
+    """A date or title names a plan within the file's service type only: Dec 27 of Evening Prayer
+    and Dec 27 of Sunday Services are not one roster (validate said "declared twice" before); the
+    same date twice in one service type is, offline; a plan's id and its date are the same roster
+    once names resolve."""
     write("evening.yaml", EVENING.format(day="2026-12-18"))
     folder = write(
         "sunday.yaml",
@@ -521,13 +539,15 @@ def test_one_date_in_two_service_types_is_two_plans_and_twice_in_one_is_declared
     result = cli("validate", str(folder))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"{folder / 'sunday.yaml'}:4:5: roster of plan 2026-12-18 of service type 'Sunday Services' is "
+        f"{folder / 'sunday.yaml'}:4:5: roster of plan 2026-12-18 of service type 'Sunday "
+        "Services' is "
         f"declared twice (first at {folder / 'more.yaml'}:4)",
         "1 error found.",
     ]
     (folder / "more.yaml").unlink()
     (folder / "evening.yaml").write_text(
-        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5679\n    team_members: []\n"
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5679\n    "
+        "team_members: []\n"
     )
     (folder / "sunday.yaml").write_text(
         "provider: planning_center\nservice_type: Sunday Services\nrosters:\n  - plan: 2026-12-13\n"
@@ -543,14 +563,16 @@ def test_one_date_in_two_service_types_is_two_plans_and_twice_in_one_is_declared
     ]
 
 
-# -- scope titles -------------------------------------------------------------------------------------------
+# -- scope titles
+# -------------------------------------------------------------------------------------------
 
 
 def test_review_output_titles_scopes_by_name_and_date_the_json_plan_keeps_ids(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
-    """A file of ids is reviewed by names too: text and markdown read the service types list once (contract
-    §2.2 allows it) and a guide's own resource for the scopes they show; JSON reads neither."""
+    """A file of ids is reviewed by names too: text and markdown read the service types list once
+    (contract §2.2 allows it) and a guide's own resource for the scopes they show; JSON reads
+    neither."""
     ids = write("ids/roster.yaml", IDS)
     sb.clear_requests()
     text = cli("plan", str(ids))
@@ -602,7 +624,8 @@ def test_review_output_titles_scopes_by_name_and_date_the_json_plan_keeps_ids(
     md = cli("plan", "--format", "markdown", str(guide), str(roster))
     assert md.exit_code == 0, md.stderr
     assert (
-        "> **1 delete:** Sunday Services · Dec 6 (plan 5678): David Kim (person 114) / Band (team 22) "
+        "> **1 delete:** Sunday Services · Dec 6 (plan 5678): David Kim (person 114) / Band (team "
+        "22) "
         "/ Keys\n" in md.stdout
     )
     assert "\n#### Summit 2026 (guide 47)\n" in md.stdout
@@ -616,7 +639,8 @@ def test_review_output_titles_scopes_by_name_and_date_the_json_plan_keeps_ids(
     assert [q for q in reads(sb) if "guides/" in q[0] or q[0] == ST] == []
 
 
-# -- request counts (issue 21's done-when; benchmarks/names.py prints them) ---------------------------------
+# -- request counts (issue 21's done-when; benchmarks/names.py prints them)
+# ---------------------------------
 
 BENCH = runpy.run_path(str(Path(__file__).resolve().parent.parent / "benchmarks" / "names.py"))
 
@@ -624,13 +648,15 @@ BENCH = runpy.run_path(str(Path(__file__).resolve().parent.parent / "benchmarks"
 @pytest.mark.parametrize(
     ("args", "ids", "named"),
     [
-        # 6 at 345641b, before names existed: 3 rosters, the teams list, the 2 added people one GET each;
-        # + the 2 plans' times and the 2 added people's blockouts, for blockout warnings (DESIGN §6).
+        # 6 at 345641b, before names existed: 3 rosters, the teams list, the 2 added people one GET
+        # each;
+        # + the 2 plans' times and the 2 added people's blockouts, for blockout warnings (DESIGN
+        #   §6).
         (("plan", "--format", "json"), 10, 12),
         # Text titles the plans by name: the service types list once more (contract §2.2 allows it).
         (("plan",), 11, 12),
-        # 23 at 345641b; + the service types list, + the blockout reads. The writes and the check after
-        # apply are the same.
+        # 23 at 345641b; + the service types list, + the blockout reads. The writes and the check
+        # after apply are the same.
         (("apply", "--auto-approve"), 28, 29),
     ],
 )
@@ -649,7 +675,8 @@ def test_ids_cost_what_they_did_and_names_read_each_list_at_most_once(
     assert BENCH["read_twice"](sent["names"]) == []
     lists = BENCH["kinds"](sent["names"])
     assert [lists[k] for k in BENCH["LISTS"]] == [1, 1, 1, 1, 1]  # organization ... people list
-    # Names replace the added people's lookups (the people list answers who exists) and nothing else.
+    # Names replace the added people's lookups (the people list answers who exists) and nothing
+    # else.
     more = BENCH["kinds"](sent["names"])
     more.subtract(BENCH["kinds"](sent["ids"]))
     assert {k: n for k, n in more.items() if n} == {
@@ -664,7 +691,8 @@ def test_ids_cost_what_they_did_and_names_read_each_list_at_most_once(
 def test_doctor_reports_each_unresolved_name_on_its_own_row(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
-    """doctor printed the run's name errors as one "checks" row whose second line broke the table."""
+    """doctor printed the run's name errors as one "checks" row whose second line broke the
+    table."""
     folder = write("roster.yaml", ERRORS)
     result = cli("doctor", str(folder))
     assert result.exit_code == 1
@@ -684,8 +712,8 @@ def test_doctor_reports_each_unresolved_name_on_its_own_row(
 def test_a_title_that_cannot_be_read_leaves_the_plain_scope_name(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
-    """The guide's name is for people only: its read failing (here a 403 on the guide) costs the title, never
-    the plan, and the service types list failing costs the service type's name."""
+    """The guide's name is for people only: its read failing (here a 403 on the guide) costs the
+    title, never the plan, and the service types list failing costs the service type's name."""
     sb.add_fault("GET", r"guides/47/$", status=403)
     sb.add_fault("GET", r"service_types$", status=403)
     guide = write(
@@ -710,8 +738,8 @@ def test_a_title_that_cannot_be_read_leaves_the_plain_scope_name(
 def test_unresolved_references_of_every_service_are_reported_in_one_run(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
-    """A Planning Center name that does not resolve no longer hides a Guidebook one until the next run: the
-    other services' scopes are still read and resolved, and nothing is written."""
+    """A Planning Center name that does not resolve no longer hides a Guidebook one until the next
+    run: the other services' scopes are still read and resolved, and nothing is written."""
     write(
         "summit.yaml",
         """
@@ -740,8 +768,9 @@ def test_unresolved_references_of_every_service_are_reported_in_one_run(
 
 
 def test_an_unknown_organization_time_zone_is_an_error_that_says_what_to_do() -> None:
-    """Where Python has no tz database (Windows without tzdata) or the zone is unknown, a date cannot be
-    placed: one clear error naming the zone, the package and the id form, never a traceback."""
+    """Where Python has no tz database (Windows without tzdata) or the zone is unknown, a date
+    cannot be placed: one clear error naming the zone, the package and the id form, never a
+    traceback."""
     from types import SimpleNamespace
 
     from provisioner.core.errors import ApiError
@@ -754,6 +783,7 @@ def test_an_unknown_organization_time_zone_is_an_error_that_says_what_to_do() ->
     with pytest.raises(ApiError) as raised:
         Lists(client).time_zone()  # type: ignore[arg-type]
     assert str(raised.value) == (
-        "Planning Center: the organization's time zone 'Mars/Olympus' is not known here (a plan date cannot "
+        "Planning Center: the organization's time zone 'Mars/Olympus' is not known here (a plan "
+        "date cannot "
         "be placed); install the tzdata package, or write the plan's id"
     )

@@ -1,6 +1,7 @@
-"""One personalized schedule per attendee (issue 20 #1, contract §2.1): validate, plan, moves and their apply
-order, attendees left on several schedules, end to end through the CLI against the sandbox under each reading
-of what the server does with an attendee added to a second schedule (guidebook.attendee_schedules)."""
+"""One personalized schedule per attendee (issue 20 #1, contract §2.1): validate, plan, moves and
+their apply order, attendees left on several schedules, end to end through the CLI against the
+sandbox under each reading of what the server does with an attendee added to a second schedule
+(guidebook.attendee_schedules)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def writes(sb: SandboxServer) -> list[tuple[str, str, Any]]:
 
 
 def guide_as_it_is(sb: SandboxServer, **edits: list[int] | None) -> str:
-    """Guide 47 declared as it is live (prune on, the hand-edited "Manual *" ignored), with the attendees of
-    the schedules named in ``edits`` replaced (None: the schedule is not declared, so prune deletes it)."""
+    """Guide 47 declared as it is live (prune on, the hand-edited "Manual *" ignored), with the
+    attendees of the schedules named in ``edits`` replaced (None: the schedule is not declared, so
+    prune deletes it)."""
     lines = ["provider: guidebook", "guide: 47", 'ignore: ["Manual *"]', "schedules:"]
     for row in sb.store.guidebook_schedules(47):
         name = row["name"]
@@ -50,8 +52,9 @@ def where(sb: SandboxServer, attendee: int) -> list[str]:
     return [s["name"] for s in sb.store.guidebook_schedules(47) if attendee in s["attendees"]]
 
 
-# A swap (bob 7: Sales Team -> VIP Speakers, carol 8: back), alice (6) to a schedule this plan creates, and 60 out
-# of a schedule this plan deletes (Legacy Track, no longer declared) into Marketing.
+# A swap (bob 7: Sales Team -> VIP Speakers, carol 8: back), alice (6) to a schedule this plan
+# creates, and 60 out of a schedule this plan deletes (Legacy Track, no longer declared) into
+# Marketing.
 MOVES = {
     "Sales_Team": [8, 10, 11, 12],
     "VIP_Speakers": [7, 20, 21],
@@ -71,8 +74,9 @@ def test_moves_apply_under_every_reading_and_the_second_plan_is_empty(
     assert result.exit_code == 0, result.output
     assert "Applied 5, failed 0, skipped 0." in result.stdout  # the check after apply passed too
     sent = writes(sb)
-    # First, answered before anything else starts: every mover's removal. Sales Team and VIP Speakers both lose
-    # and gain movers, so their removal goes apart (a second PATCH follows); Legacy Track goes whole.
+    # First, answered before anything else starts: every mover's removal. Sales Team and VIP
+    # Speakers both lose and gain movers, so their removal goes apart (a second PATCH follows);
+    # Legacy Track goes whole.
     assert sorted(sent[:3], key=str) == [
         ("DELETE", API + "6/", None),
         ("PATCH", API + "1/", {"attendees": [10, 11, 12]}),
@@ -157,7 +161,8 @@ def test_the_plan_shows_each_move_in_text_markdown_and_json(
     ]
 
 
-# -- validate and plan: an attendee declared on two schedules -------------------------------------------------
+# -- validate and plan: an attendee declared on two schedules
+# -------------------------------------------------
 
 
 def test_validate_names_both_places_of_an_attendee_declared_twice_with_the_other_errors(
@@ -184,7 +189,8 @@ def test_validate_names_both_places_of_an_attendee_declared_twice_with_the_other
           - {name: Crew, attendees: [7], sessions: [13]}  # bob by id: plan compares it
         """,
     )
-    # another guide's schedules are another matter; this file's unknown key is reported with the rest
+    # another guide's schedules are another matter; this file's unknown key is reported with the
+    # rest
     write(
         "c.yaml",
         "provider: guidebook\nguide: 48\nbogus: 1\nschedules:\n  - {name: P, attendees: [6]}\n",
@@ -194,11 +200,15 @@ def test_validate_names_both_places_of_an_attendee_declared_twice_with_the_other
     a, b, c = d / "a.yaml", d / "b.yaml", d / "c.yaml"
     assert result.stderr.splitlines() == [
         f"{b}:4:38: attendee 6 is declared on schedule 'VIP Speakers' and on schedule 'Sales Team' "
-        f"(at {a}:5:17); Guidebook keeps one personalized schedule per attendee: keep them on one of the two",
-        f"{b}:4:44: attendee bob@example.com is declared on schedule 'VIP Speakers' and on schedule "
-        f"'Sales Team' (at {a}:5:20); Guidebook keeps one personalized schedule per attendee: keep them on "
+        f"(at {a}:5:17); Guidebook keeps one personalized schedule per attendee: keep them on one "
+        "of the two",
+        f"{b}:4:44: attendee bob@example.com is declared on schedule 'VIP Speakers' and on "
+        "schedule "
+        f"'Sales Team' (at {a}:5:20); Guidebook keeps one personalized schedule per attendee: keep "
+        "them on "
         "one of the two",
-        f"{c}:3:1: unknown key `bogus`; allowed: account, guide, ignore, protect, provider, prune, publish, "
+        f"{c}:3:1: unknown key `bogus`; allowed: account, guide, ignore, protect, provider, prune, "
+        "publish, "
         "safety, schedules",
         "3 errors found.",
     ]
@@ -222,13 +232,15 @@ def test_plan_finds_an_attendee_declared_by_id_here_and_by_email_there(
     result = cli("plan", str(d))
     assert result.exit_code == 1
     assert (
-        f"{d / 's.yaml'}:6:42: attendee alice@example.com is declared on schedule 'VIP Speakers' and on "
+        f"{d / 's.yaml'}:6:42: attendee alice@example.com is declared on schedule 'VIP Speakers' "
+        "and on "
         f"schedule 'Sales Team' (at {d / 's.yaml'}:5:36)" in result.stderr
     )
     assert writes(sb) == []
 
 
-# -- live attendees on several schedules ----------------------------------------------------------------------
+# -- live attendees on several schedules
+# ----------------------------------------------------------------------
 
 
 def test_an_attendee_left_on_two_schedules_is_drift_with_its_kind(
@@ -243,8 +255,10 @@ def test_an_attendee_left_on_two_schedules_is_drift_with_its_kind(
     result = cli("drift", str(d))
     assert result.exit_code == 2, result.output
     assert (
-        "guide 47: attendee alice@example.com (6) is on 2 schedules ('Sales Team', 'Side Event'); Guidebook "
-        "keeps one per attendee: take them off all but one (a schedule that no file manages is left as it "
+        "guide 47: attendee alice@example.com (6) is on 2 schedules ('Sales Team', 'Side Event'); "
+        "Guidebook "
+        "keeps one per attendee: take them off all but one (a schedule that no file manages is "
+        "left as it "
         "is: prune: false, ignore, or no `attendees` list)"
     ) in result.output
     plan = json.loads(cli("plan", str(d), "--format", "json", "--detailed-exitcode").stdout)
@@ -271,7 +285,8 @@ def test_a_live_attendee_on_two_schedules_is_repaired_where_the_files_manage_bot
     plan = cli("plan", str(d))
     assert plan.exit_code == 0
     assert (
-        "warning: guide 47: attendee alice@example.com (6) is on 2 schedules in live ('Sales Team', "
+        "warning: guide 47: attendee alice@example.com (6) is on 2 schedules in live ('Sales "
+        "Team', "
         "'VIP Speakers'); this plan keeps them on 'Sales Team'"
     ) in plan.output
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
@@ -282,12 +297,14 @@ def test_a_live_attendee_on_two_schedules_is_repaired_where_the_files_manage_bot
 def test_a_plan_that_adds_someone_kept_on_an_unmanaged_schedule_says_so(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    """Attendee 9 is on the hand-edited "Manual Adjustments" (ignored): adding them elsewhere leaves two."""
+    """Attendee 9 is on the hand-edited "Manual Adjustments" (ignored): adding them elsewhere leaves
+    two."""
     d = write("summit.yaml", guide_as_it_is(sb, Sales_Team=[6, 7, 9, 10, 11, 12]))
     result = cli("plan", str(d), "--detailed-exitcode")
     assert result.exit_code == 2
     assert (
-        "attendee attendee009@example.com (9) is on 2 schedules after this plan ('Manual Adjustments', "
+        "attendee attendee009@example.com (9) is on 2 schedules after this plan ('Manual "
+        "Adjustments', "
         "'Sales Team')"
     ) in result.output
     # what 9 sees: the schedule assigned last overwrites the other (no union of the two)
@@ -301,7 +318,8 @@ def test_a_plan_that_adds_someone_kept_on_an_unmanaged_schedule_says_so(
 
 
 def _rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per-person rows of an impact entry, or of an impact_groups entry (people sharing one delta)."""
+    """Per-person rows of an impact entry, or of an impact_groups entry (people sharing one
+    delta)."""
     if "people" in entry and "groups" not in entry:
         return list(entry["people"])
     return [
@@ -311,7 +329,8 @@ def _rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-# -- import -----------------------------------------------------------------------------------------------------
+# -- import
+# -----------------------------------------------------------------------------------------------------
 
 
 def test_a_live_guide_that_breaks_the_rule_imports_with_a_warning_comment(
@@ -327,20 +346,25 @@ def test_a_live_guide_that_breaks_the_rule_imports_with_a_warning_comment(
     assert done.exit_code == 0, done.output
     text = path.read_text()
     assert (
-        "  - name: Sales Team\n    attendees:\n      - email: alice@example.com  # WARNING: also on "
+        "  - name: Sales Team\n    attendees:\n      - email: alice@example.com  # WARNING: also "
+        "on "
         "'VIP Speakers' (one personalized schedule per attendee: keep one)\n"
     ) in text
     assert (
-        "      - email: alice@example.com  # WARNING: also on 'Sales Team' (one personalized schedule per "
+        "      - email: alice@example.com  # WARNING: also on 'Sales Team' (one personalized "
+        "schedule per "
         "attendee: keep one)\n"
     ) in text
     assert (
-        "      - 21  # Attendee 021; WARNING: also on 'VIP Speakers' (one personalized schedule per attendee: "
+        "      - 21  # Attendee 021; WARNING: also on 'VIP Speakers' (one personalized schedule "
+        "per attendee: "
         "keep one)\n"
     ) in text
     assert (
-        "attendee Alice Archer <alice@example.com> (6) is on 2 schedules of guide 47 ('Sales Team', "
-        "'VIP Speakers'); Guidebook keeps one per attendee: the file is marked there and will not validate "
+        "attendee Alice Archer <alice@example.com> (6) is on 2 schedules of guide 47 ('Sales "
+        "Team', "
+        "'VIP Speakers'); Guidebook keeps one per attendee: the file is marked there and will not "
+        "validate "
         "until you keep one"
     ) in done.stderr
     result = cli("validate", str(path))
@@ -350,8 +374,8 @@ def test_a_live_guide_that_breaks_the_rule_imports_with_a_warning_comment(
 def test_the_request_estimate_counts_the_second_patch_of_a_swap(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    # 4 reads (schedules, sessions, attendees, the guide), 1 check after; 1 write for one change, and 7 for the
-    # moves' 5 changes, 2 of which are split (Sales Team and VIP Speakers)
+    # 4 reads (schedules, sessions, attendees, the guide), 1 check after; 1 write for one change,
+    # and 7 for the moves' 5 changes, 2 of which are split (Sales Team and VIP Speakers)
     d = write("summit.yaml", guide_as_it_is(sb, Sales_Team=[6, 7, 10, 11, 12, 44]))
     assert "use about 6 Guidebook requests" in cli("plan", str(d)).output
     d = write("summit.yaml", guide_as_it_is(sb, **MOVES) + WORKSHOP)

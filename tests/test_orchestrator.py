@@ -1,6 +1,6 @@
 """The one orchestrator (provisioner/engine.py) called as the CLI calls it, over the toy service of
-test_plugin.py: refusals come before the confirmation, the confirmation before any write, and a saved plan is
-judged against live before anything is shown or written."""
+test_plugin.py: refusals come before the confirmation, the confirmation before any write, and a
+saved plan is judged against live before anything is shown or written."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""A guide's pages read in parallel, and every fallback to following `next` links, against the sandbox.
+"""A guide's pages read in parallel, and every fallback to following `next` links, against the
+sandbox.
 
-The first page's `count` gives the page numbers; the other pages are asked for at once, in a stable order
-(`ordering=id`). A page read that missed a schedule would plan it as a create, so whenever the pages do not
-hold exactly `count` distinct ids the list is read again from the start, one `next` link after another.
+The first page's `count` gives the page numbers; the other pages are asked for at once, in a stable
+order (`ordering=id`). A page read that missed a schedule would plan it as a create, so whenever the
+pages do not hold exactly `count` distinct ids the list is read again from the start, one `next`
+link after another.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def bench(
 
 
 def declare(sb: SandboxServer, folder: Path, guides: tuple[int, ...] = (GUIDE,)) -> str:
-    """YAML declaring exactly the live schedules of ``guides`` (prune off: only reads matter here)."""
+    """YAML declaring exactly the live schedules of ``guides`` (prune off: only reads matter
+    here)."""
     folder.mkdir(exist_ok=True)
     for guide in guides:
         lines = ["provider: guidebook", f"guide: {guide}", "prune: false", "schedules:"]
@@ -60,7 +63,8 @@ def declare(sb: SandboxServer, folder: Path, guides: tuple[int, ...] = (GUIDE,))
 
 
 def pages_read(sb: SandboxServer) -> list[str]:
-    """The page numbers asked for, in arrival order ("1" when the first page came without `page`)."""
+    """The page numbers asked for, in arrival order ("1" when the first page came without
+    `page`)."""
     out = []
     for r in sb.requests(method="GET", path="personalized-schedules"):
         query = dict(r["query"])
@@ -156,8 +160,9 @@ def test_a_server_that_fixes_its_own_page_size_is_paged_by_that_size(
 def test_a_list_that_moves_while_it_is_read_is_read_again(
     bench: SandboxServer, cli: Cli, tmp_path: Path
 ) -> None:
-    """Another writer deletes the guide's first schedule between page 1 and the others: every later page
-    shifts by one, so without the check the first schedule of page 2 would be missed and planned as a create."""
+    """Another writer deletes the guide's first schedule between page 1 and the others: every later
+    page shifts by one, so without the check the first schedule of page 2 would be missed and
+    planned as a create."""
     folder = declare(bench, tmp_path / "s")
     first = bench.store.guidebook_schedules(GUIDE)[0]
     calls = {"n": 0}
@@ -181,8 +186,9 @@ def test_a_list_that_moves_while_it_is_read_is_read_again(
 def test_a_server_that_ignores_ordering_is_checked_too(
     bench: SandboxServer, cli: Cli, tmp_path: Path
 ) -> None:
-    """Under `guidebook.ordering=ignored` the storage order reshuffles after every write: a write between the
-    page reads makes the pages overlap and miss; the count check sees it and the list is read again."""
+    """Under `guidebook.ordering=ignored` the storage order reshuffles after every write: a write
+    between the page reads makes the pages overlap and miss; the count check sees it and the list is
+    read again."""
     folder = declare(bench, tmp_path / "s")
     bench.set_readings({"guidebook.ordering": "ignored"})
     victim = bench.store.guidebook_schedules(GUIDE)[5]
@@ -211,7 +217,8 @@ def test_a_server_that_ignores_ordering_is_checked_too(
     read = pages_read(bench)
     assert read[4:] == ["1", "2", "3", "4"]
 
-    # Without writes, even an unordered list is cut the same way by every page: the parallel read stands.
+    # Without writes, even an unordered list is cut the same way by every page: the parallel read
+    # stands.
     bench.clear_faults()
     bench.clear_requests()
     plan(cli, folder)
@@ -220,7 +227,8 @@ def test_a_server_that_ignores_ordering_is_checked_too(
 
 def _patch_during(bench: SandboxServer, victims: dict[int, int]) -> None:
     """On the n-th GET of the guide's schedules (n in ``victims``), another client PATCHes schedule
-    ``victims[n]`` through the API first: a real write mid-read, which reshuffles an unordered list."""
+    ``victims[n]`` through the API first: a real write mid-read, which reshuffles an unordered list.
+    """
     calls = {"n": 0}
 
     def write(store: Any) -> None:
@@ -243,9 +251,10 @@ def _patch_during(bench: SandboxServer, victims: dict[int, int]) -> None:
 def test_a_page_by_page_read_that_repeats_an_id_is_read_again_and_nothing_deletes_itself(
     bench: SandboxServer, cli: Cli, tmp_path: Path
 ) -> None:
-    """Issue 23 #1: under `guidebook.ordering=ignored`, a write during the page-by-page re-read makes one
-    schedule come back twice with one id (and another missed). Unchecked, the repeat was taken for a
-    duplicate of itself and (prune on) planned as a delete of the only copy, the missed one as a create."""
+    """Issue 23 #1: under `guidebook.ordering=ignored`, a write during the page-by-page re-read
+    makes one schedule come back twice with one id (and another missed). Unchecked, the repeat was
+    taken for a duplicate of itself and (prune on) planned as a delete of the only copy, the missed
+    one as a create."""
     folder = declare(bench, tmp_path / "s")
     text = (tmp_path / "s" / f"guide-{GUIDE}.yaml").read_text(encoding="utf-8")
     (tmp_path / "s" / f"guide-{GUIDE}.yaml").write_text(
@@ -288,7 +297,8 @@ def test_a_page_by_page_read_that_never_holds_still_fails_instead_of_planning(
 def test_progress_counts_pages_as_they_are_read(
     bench: SandboxServer, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 24 #4: one big guide shows its read page by page (59 pages of 6 here), not as one scope."""
+    """Issue 24 #4: one big guide shows its read page by page (59 pages of 6 here), not as one
+    scope."""
     import provisioner.cli.progress as progress
 
     folder = declare(bench, tmp_path / "s")

@@ -1,9 +1,11 @@
-"""Warnings about people (DESIGN §6): ``blockout``, ``double_booked``, ``overlapping_sessions`` in text, markdown
-and the JSON plan (``warning_details``, format_minor 3), read with the fewest requests, never an exit code.
+"""Warnings about people (DESIGN §6): ``blockout``, ``double_booked``, ``overlapping_sessions`` in
+text, markdown and the JSON plan (``warning_details``, format_minor 3), read with the fewest
+requests, never an exit code.
 
-Demo seed: Grace Wilson (119) blocked out Dec 19-20 (plan 5680 "Advent 4": its Carols Dec 19 and both services
-Dec 20), Peter Clark (124) blocked out every 2 weeks from Sunday Nov 29 (Dec 13 = plan 5679, not Dec 20), Jane
-Doe (111) a past blockout. Guidebook sessions 14 "Workshop A" and 15 "Workshop B" share a slot.
+Demo seed: Grace Wilson (119) blocked out Dec 19-20 (plan 5680 "Advent 4": its Carols Dec 19 and
+both services Dec 20), Peter Clark (124) blocked out every 2 weeks from Sunday Nov 29 (Dec 13 = plan
+5679, not Dec 20), Jane Doe (111) a past blockout. Guidebook sessions 14 "Workshop A" and 15
+"Workshop B" share a slot.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ ST = "/services/v2/service_types/1234"
 PAGE = {"per_page": "100", "offset": "0"}
 GRACE = (
     "plan 5680: Grace Wilson (person 119) is blocked out Dec 19, 2026 – Dec 20, 2026 (Visiting "
-    "family), which overlaps Carols in the park, 10am and Noon; Planning Center schedules them anyway"
+    "family), which overlaps Carols in the park, 10am and Noon; Planning Center schedules them "
+    "anyway"
 )
 PETER = (
     "plan 5679: Peter Clark (person 124) is blocked out every 2 weeks from Nov 29, 2026 (Alternate "
@@ -171,7 +174,8 @@ def test_a_repeating_blockout_warns_on_the_dates_it_repeats_on_and_is_read_once_
 def test_a_plan_that_adds_nobody_reads_no_blockouts(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
-    # Peter is already on Dec 13 (Coffee): a change of his notes adds nobody, so nothing is read for warnings
+    # Peter is already on Dec 13 (Coffee): a change of his notes adds nobody, so nothing is read for
+    # warnings
     path = write(
         "roster.yaml",
         roster_yaml(5679, [on_team(124, 24, position="Coffee", notes="x")], prune=False),
@@ -194,9 +198,11 @@ def test_a_blockout_added_in_the_sandbox_is_seen_and_a_past_one_is_not(
     )
     result = cli("plan", "--format", "json", str(path))
     data = json.loads(result.stdout)
-    # her October blockout (seed) overlaps nothing; the new one overlaps the 10am service's end and Noon
+    # her October blockout (seed) overlaps nothing; the new one overlaps the 10am service's end and
+    # Noon
     assert data["warnings"] == [
-        "plan 5680: Jane Doe (person 111) is blocked out Dec 20, 2026 (Dentist), which overlaps 10am and "
+        "plan 5680: Jane Doe (person 111) is blocked out Dec 20, 2026 (Dentist), which overlaps "
+        "10am and "
         "Noon; Planning Center schedules them anyway"
     ]
 
@@ -237,8 +243,9 @@ def test_overlapping_sessions_is_a_kind_in_the_json_plan(
             sessions: [14, 15]
         """,
     )
-    # Sessions' times come with the guide's lists, read for text and markdown (and for names): the saved plan of
-    # a text plan has the warning; `--format json` of an id-only file reads no list and has none.
+    # Sessions' times come with the guide's lists, read for text and markdown (and for names): the
+    # saved plan of a text plan has the warning; `--format json` of an id-only file reads no list
+    # and has none.
     saved = tmp_path / "plan.json"
     result = cli("plan", "--out", str(saved), str(path))
     assert result.exit_code == 0, result.stderr
@@ -260,7 +267,8 @@ def test_overlapping_sessions_is_a_kind_in_the_json_plan(
     ]
 
 
-# -- units: how a blockout repeats -----------------------------------------------------------------------------
+# -- units: how a blockout repeats
+# -----------------------------------------------------------------------------
 
 
 def at(text: str) -> datetime:
@@ -287,7 +295,8 @@ def test_a_weekly_blockout_repeats_every_n_weeks_in_its_own_time_zone_until_its_
     )
     days = ["2026-12-06", "2026-12-13", "2026-12-20", "2026-12-27", "2027-01-10", "2027-01-24"]
     assert [bool(b.hits([sunday_10am(d)])) for d in days] == [False, True, False, True, True, False]
-    # after the clocks change (Mar 8, 2027) it still covers 10am local: repeats keep the wall-clock time
+    # after the clocks change (Mar 8, 2027) it still covers 10am local: repeats keep the wall-clock
+    # time
     spring = blockout(
         starts_at="2027-02-28T14:00:00Z",
         ends_at="2027-02-28T16:00:00Z",

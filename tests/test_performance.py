@@ -1,4 +1,5 @@
-"""Request budget estimate and refusal, concurrent reads, exact request counts at the lower bound."""
+"""Request budget estimate and refusal, concurrent reads, exact request counts at the lower
+bound."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ BUDGET_LINE = "This apply will use about 6 Guidebook requests (budget {}/day).\n
 PLAN_BUDGET_LINE = "Applying this plan will use about 6 Guidebook requests (budget {}/day).\n"
 
 
-# -- Guidebook request budget -------------------------------------------------------------------------------
+# -- Guidebook request budget
+# -------------------------------------------------------------------------------
 
 
 def test_plan_estimates_the_requests_apply_then_uses(
@@ -36,8 +38,8 @@ def test_plan_estimates_the_requests_apply_then_uses(
 ) -> None:
     path = write("sales.yaml", SALES)
     planned = cli("plan", str(path))
-    # schedules, sessions and attendees pages (1 each) + the guide (its name titles the scope) + 1 PATCH +
-    # 1 verify read
+    # schedules, sessions and attendees pages (1 each) + the guide (its name titles the scope) + 1
+    # PATCH + 1 verify read
     assert planned.exit_code == 0 and planned.stderr == PLAN_BUDGET_LINE.format(10000)
     sb.clear_requests()
     applied = cli("apply", str(path), "--auto-approve")
@@ -63,7 +65,8 @@ def test_apply_over_the_budget_is_refused_unless_forced(
     assert refused.exit_code == 1
     assert refused.stderr == BUDGET_LINE.format(4) + (
         "error: refusing to apply: about 6 Guidebook requests is more than the budget of 4 a day "
-        "(PROVISIONER_GUIDEBOOK_BUDGET); apply in smaller steps (some files at a time: a scope is not pruned by a "
+        "(PROVISIONER_GUIDEBOOK_BUDGET); apply in smaller steps (some files at a time: a scope is "
+        "not pruned by a "
         "run given only some of its files), or re-run with --force\n"
     )
     assert [r["method"] for r in sb.requests()] == ["GET"] * 4  # nothing written
@@ -98,7 +101,8 @@ def test_publish_to_attendees_counts_one_request_per_affected_attendee(
     assert len(sb.requests()) == 11
 
 
-# -- concurrency and exact request counts over many guides ---------------------------------------------------
+# -- concurrency and exact request counts over many guides
+# ---------------------------------------------------
 
 
 GUIDES = 8
@@ -116,7 +120,8 @@ def bench() -> Iterator[SandboxServer]:
 def bench_dir(
     bench: SandboxServer, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """One YAML file per bench guide declaring exactly its live schedules, by id; the CLI pointed at it."""
+    """One YAML file per bench guide declaring exactly its live schedules, by id; the CLI pointed at
+    it."""
     for key, value in sandbox_env(bench).items():
         monkeypatch.setenv(key, value)
     for guide in range(1001, 1001 + GUIDES):
@@ -151,7 +156,8 @@ def test_plan_sends_exactly_one_request_per_page(
 def test_plan_reads_guides_concurrently(
     bench: SandboxServer, bench_dir: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every list request is held 50 ms by the server; the client must have several in flight at once."""
+    """Every list request is held 50 ms by the server; the client must have several in flight at
+    once."""
     bench.add_fault(path="personalized-schedules", mode="delay", delay=0.05, times=-1)
     lock, state = threading.Lock(), {"now": 0, "max": 0}
     original = HttpClient.request
@@ -169,6 +175,6 @@ def test_plan_reads_guides_concurrently(
     monkeypatch.setattr(HttpClient, "request", counting)
     result = cli("plan", str(bench_dir), "--format", "json", "--parallelism", "8")
     assert result.exit_code == 0, result.stderr
-    # 8 guides, 8 workers, each request held 50 ms: in practice all 8 overlap (no wall-clock assertion: the
-    # run also loads YAML, and timings are fragile on a busy machine)
+    # 8 guides, 8 workers, each request held 50 ms: in practice all 8 overlap (no wall-clock
+    # assertion: the run also loads YAML, and timings are fragile on a busy machine)
     assert state["max"] >= 4, state

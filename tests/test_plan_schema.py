@@ -1,5 +1,6 @@
-"""The plan file's contract (schema/plan.schema.json): real plans validate against schema/plan.schema.json, and a
-plan of a later format_minor, with fields this version does not know, is still read and applied."""
+"""The plan file's contract (schema/plan.schema.json): real plans validate against
+schema/plan.schema.json, and a plan of a later format_minor, with fields this version does not know,
+is still read and applied."""
 
 from __future__ import annotations
 
@@ -107,8 +108,9 @@ def test_schema_rejects_what_a_reader_would_refuse(validator: Any) -> None:
 def test_a_later_minor_with_unknown_fields_is_read_and_applied(
     cli: Cli, sb: object, write: Write, tmp_path: Path, validator: Any
 ) -> None:
-    """What a newer provisioner (same format_version, higher format_minor) writes: extra fields at the top and
-    in each change, covered by its fingerprint. This version applies it, and still refuses an edited one."""
+    """What a newer provisioner (same format_version, higher format_minor) writes: extra fields at
+    the top and in each change, covered by its fingerprint. This version applies it, and still
+    refuses an edited one."""
     d, out = write("s.yaml", ONE), tmp_path / "plan.json"
     assert cli("plan", str(d), "--out", str(out)).exit_code == 0
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -133,8 +135,8 @@ def test_a_later_minor_with_unknown_fields_is_read_and_applied(
 
 
 def test_schema_describes_every_field_the_tool_writes() -> None:
-    """The schema is the plan file's documentation: each field of a change and of the plan is described there
-    (readers of a later minor still accept fields they do not know)."""
+    """The schema is the plan file's documentation: each field of a change and of the plan is
+    described there (readers of a later minor still accept fields they do not know)."""
     from dataclasses import fields
 
     from provisioner.core.plan import Change, Plan

@@ -1,8 +1,9 @@
-"""Planning Center end to end: the CLI against the sandbox (demo seed), asserting the exact requests sent.
+"""Planning Center end to end: the CLI against the sandbox (demo seed), asserting the exact requests
+sent.
 
-Demo seed used here: service type 1234, plan 5678 with members 111/22 Vocals U, 112/23 Audio C, 113/22 Guitar C,
-114/22 Keys D "Traveling", 115/22 Drums C, 116/23 Video U, 117/24 Greeter C, 118/24 Coffee U; person 111 is also
-on plan 5679 team 22 (U).
+Demo seed used here: service type 1234, plan 5678 with members 111/22 Vocals U, 112/23 Audio C,
+113/22 Guitar C, 114/22 Keys D "Traveling", 115/22 Drums C, 116/23 Video U, 117/24 Greeter C, 118/24
+Coffee U; person 111 is also on plan 5679 team 22 (U).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def brief(changes: list[dict[str, Any]]) -> list[tuple[str, str, str, dict[str, 
     return [(c["action"], c["scope"], c["key"], c["fields"]) for c in changes]
 
 
-# -- rosters ----------------------------------------------------------------------------------------------------
+# -- rosters
+# ----------------------------------------------------------------------------------------------------
 
 
 def test_roster_plan_lists_exactly_the_needed_changes(
@@ -98,7 +100,8 @@ def test_roster_plan_lists_exactly_the_needed_changes(
                 "status": {"from": "U", "to": None},
             },
         ),
-        # a change of position for someone holding one position is one PATCH (README: Planning Center rosters)
+        # a change of position for someone holding one position is one PATCH (README: Planning
+        # Center rosters)
         (
             "update",
             "plan 5678",
@@ -198,7 +201,8 @@ def test_roster_apply_sends_exactly_the_minimal_requests_then_converges(
             page,
         ),  # the added member's team is the service type's
         ("GET", "/services/v2/people/119", {}),  # the added person exists (and their name)
-        # the plan's times and the added person's blockouts: a blockout warning (DESIGN §6) when they overlap
+        # the plan's times and the added person's blockouts: a blockout warning (DESIGN §6) when
+        # they overlap
         ("GET", "/services/v2/service_types/1234/plans/5678/plan_times", page),
         ("GET", "/services/v2/people/119/blockouts", page),
         ("GET", "/services/v2/service_types", page),  # its name titles the plan (issue 21)
@@ -255,7 +259,8 @@ def test_prune_removes_undeclared_members_and_same_person_twice_on_a_team(
     gone = members(sb, 5680)[(114, 24)]["id"]
     data = plan_json(cli, path)
     assert [(c["action"], c["key"], c["reason"]) for c in data["changes"]] == [
-        # a second position is its own member; the declaration without `position` pairs with the oldest
+        # a second position is its own member; the declaration without `position` pairs with the
+        # oldest
         ("delete", "person 113 / team 22 / Keys", "not declared (prune)"),
         ("delete", "person 114 / team 24 / Coffee", "not declared (prune)"),
     ]
@@ -284,8 +289,8 @@ def test_person_on_two_teams_of_a_plan_is_a_warning(
     assert result.exit_code == 0
     # names where they are known (it said "person 111 is on teams 22, 23 and 24")
     assert (
-        "warning: plan 5679: Jane Doe (person 111) is on teams Band (22), Tech (23) and Hospitality (24)\n"
-        in result.stdout
+        "warning: plan 5679: Jane Doe (person 111) is on teams Band (22), Tech (23) and "
+        "Hospitality (24)\n" in result.stdout
     )
 
 
@@ -347,13 +352,15 @@ def test_create_that_did_not_commit_is_retried_once_reread(
     )  # one backoff before the re-read
 
 
-# -- responses --------------------------------------------------------------------------------------------------
+# -- responses
+# --------------------------------------------------------------------------------------------------
 
 
 def test_review_output_gives_the_reason_in_the_yaml_field_names(
     sb: SandboxServer, cli: Cli, write: Write
 ) -> None:
-    """Measured: text and markdown said "decline_reason, response differ" beside a field shown as "reason"."""
+    """Measured: text and markdown said "decline_reason, response differ" beside a field shown as
+    "reason"."""
     path = write("jane.yaml", JANE)
     assert (
         plan_json(cli, path)["changes"][0]["reason"] == "decline_reason, response differ"
@@ -365,7 +372,8 @@ def test_review_output_gives_the_reason_in_the_yaml_field_names(
     )
     markdown = cli("plan", "--format", "markdown", str(path)).stdout
     assert (
-        "| reason: (none) → Out of town<br>response: pending → declined | reason, response differ | `"
+        "| reason: (none) → Out of town<br>response: pending → declined | reason, response differ "
+        "| `"
         in markdown
         and "  # reason, response differ\n" in markdown
         and "decline" + "\\_reason" not in markdown
@@ -420,7 +428,8 @@ def test_responses_accept_and_decline_with_reason(
     assert (live[(111, 22)]["status"], live[(111, 22)]["decline_reason"]) == ("D", "Out of town")
     assert members(sb, 5679)[(111, 22)]["status"] == "C"
     assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
-    # A different reason on an already declined schedule is deliberately not a change (it would re-decline).
+    # A different reason on an already declined schedule is deliberately not a change (it would
+    # re-decline).
     path = write("jane.yaml", JANE.replace("Out of town", "Visiting family"))
     assert cli("plan", "--detailed-exitcode", str(path)).exit_code == 0
 
@@ -473,7 +482,8 @@ def test_response_without_a_schedule_is_a_plan_error_at_its_line(
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert [line.rsplit("/", 1)[-1] for line in lines[:2]] == [
-        "jane.yaml:6:5: person 111 has no schedule on plan 5680 (a Schedule cannot be created; add them to the "
+        "jane.yaml:6:5: person 111 has no schedule on plan 5680 (a Schedule cannot be created; add "
+        "them to the "
         "roster first; neither their schedules nor the plan's team members show one)",
         "jane.yaml:8:5: person 111 has no schedule on plan 5679 team 23 "
         "(a Schedule cannot be created; add them to the roster first)",
@@ -556,7 +566,8 @@ def test_unknown_person_or_foreign_team_is_a_plan_error_naming_the_line(
         "roster.yaml:7:18: person 99999 does not exist in Planning Center Services" in result.stderr
     )
     assert (
-        "roster.yaml:8:29: team 31 is not a team of service type 1234; its teams are 22 (Band), 23 (Tech), "
+        "roster.yaml:8:29: team 31 is not a team of service type 1234; its teams are 22 (Band), 23 "
+        "(Tech), "
         "24 (Hospitality)"
     ) in result.stderr
     assert writes(sb) == []
@@ -570,7 +581,8 @@ def test_an_added_person_is_named_in_review_output(
     assert "Grace Wilson on Dec 6 Band: added as Keys" in result.stdout
 
 
-# -- rate limits ------------------------------------------------------------------------------------------------
+# -- rate limits
+# ------------------------------------------------------------------------------------------------
 
 
 def test_long_apply_is_paced_below_the_rate_limit(
@@ -578,7 +590,8 @@ def test_long_apply_is_paced_below_the_rate_limit(
 ) -> None:
     """30 changes against 10 requests per 2 s: paced from the rate headers, so no 429 ever happens.
 
-    The sandbox's rate window runs on the client's fake clock, so the pacing waits are asserted, not waited."""
+    The sandbox's rate window runs on the client's fake clock, so the pacing waits are asserted, not
+    waited."""
     people = [(p, t) for p in range(119, 131) for t in (22, 23)]  # 24 creates
     lines = [f"      - {{person: {p}, team: {t}}}" for p, t in people]
     lines += [
@@ -586,7 +599,8 @@ def test_long_apply_is_paced_below_the_rate_limit(
         for p, t in ((111, 22), (112, 23), (113, 22), (114, 22), (115, 22), (116, 23))
     ]  # 6 updates
     (tmp_path / "roster.yaml").write_text(
-        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: "
+        "false\n"
         "    team_members:\n" + "\n".join(lines) + "\n",
         encoding="utf-8",
     )
@@ -600,7 +614,8 @@ def test_long_apply_is_paced_below_the_rate_limit(
             "PCO_ACCESS_TOKEN": "",
         }.items():
             monkeypatch.setenv(key, value)
-        # One request at a time: a fake clock jumps while others are in flight, which a real one never does.
+        # One request at a time: a fake clock jumps while others are in flight, which a real one
+        # never does.
         result = CliRunner().invoke(
             main,
             ["apply", "--auto-approve", "--parallelism", "1", str(tmp_path)],
@@ -621,10 +636,10 @@ def test_long_apply_is_paced_below_the_rate_limit(
             for r in sb.requests()
             if r["method"] == "GET" and r["path"].endswith("/plans/5678/team_members")
         ]
-        # plan read, the teams and the 12 new people checked once each, the plan's times and the 12 new people's
-        # blockouts (DESIGN §6), the service types (the plan's title), 30 writes, verify read, and a re-read of
-        # the roster to confirm the preconditions whenever the last read is more than a few seconds old (once
-        # or twice over these ~9 s)
+        # plan read, the teams and the 12 new people checked once each, the plan's times and the 12
+        # new people's blockouts (DESIGN §6), the service types (the plan's title), 30 writes,
+        # verify read, and a re-read of the roster to confirm the preconditions whenever the last
+        # read is more than a few seconds old (once or twice over these ~9 s)
         assert 1 <= len(rereads) - 2 <= 2
         expected = 1 + 1 + 12 + 1 + 12 + 1 + 30 + 1 + len(rereads) - 2
         assert len(statuses) == expected and 429 not in statuses

@@ -1,6 +1,8 @@
-"""The Planning Center client against real recorded responses (pypco cassettes, MIT; see fixtures/pco-recorded).
+"""The Planning Center client against real recorded responses (pypco cassettes, MIT; see
+fixtures/pco-recorded).
 
-A tiny stdlib server replays each cassette's status, headers and body, so the real HttpClient parses them.
+A tiny stdlib server replays each cassette's status, headers and body, so the real HttpClient parses
+them.
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ class Replay:
         gzipped = any(k.lower() == "content-encoding" and v == "gzip" for k, v in headers)
         if gzipped:
             body = gzip.decompress(body)
-        # Links point at the real API: re-root them on this stub (the client would re-root them anyway).
+        # Links point at the real API: re-root them on this stub (the client would re-root them
+        # anyway).
         body = body.replace(REAL_BASE.encode(), self.url.encode())
         return Reply(resp["status"]["code"], headers, gzip.compress(body) if gzipped else body)
 
@@ -133,7 +136,8 @@ def client(replay: Replay, **env: str) -> HttpClient:
     return pcc.client_from_env({"PCO_API_URL": replay.url, **env}, RetryPolicy(attempts=1))
 
 
-# -- recorded answers -----------------------------------------------------------------------------------------
+# -- recorded answers
+# -----------------------------------------------------------------------------------------
 
 
 def test_pagination_follows_links_next_until_absent(replay: Replay) -> None:
@@ -211,8 +215,8 @@ def test_rate_headers_teach_the_pacer(replay: Replay) -> None:
 
 
 def test_rate_period_with_unit_is_parsed(replay: Replay) -> None:
-    # The recorded /bogus 404 (pypco test_request_response.yaml, not among our copies) sent "20 seconds";
-    # here the recorded delete 404 is replayed with that header value.
+    # The recorded /bogus 404 (pypco test_request_response.yaml, not among our copies) sent "20
+    # seconds"; here the recorded delete 404 is replayed with that header value.
     replay.add(
         "services-delete.yaml", patch_headers={"X-PCO-API-Request-Rate-Period": "20 seconds"}
     )
@@ -224,7 +228,8 @@ def test_rate_period_with_unit_is_parsed(replay: Replay) -> None:
     assert c.pacer.period == 20.0
 
 
-# -- error bodies -----------------------------------------------------------------------------------------
+# -- error bodies
+# -----------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -252,7 +257,8 @@ def test_rate_period_with_unit_is_parsed(replay: Replay) -> None:
                     }
                 ]
             },
-            "Bad Request: The payload given does not contain a 'data' key. [invalid_resource_payload]",
+            "Bad Request: The payload given does not contain a 'data' key. "
+            "[invalid_resource_payload]",
         ),
         (
             {
@@ -293,7 +299,8 @@ def test_jsonapi_detail(body: Any, expected: str) -> None:
     assert pcc.jsonapi_detail(body) == expected
 
 
-# -- configuration ----------------------------------------------------------------------------------------
+# -- configuration
+# ----------------------------------------------------------------------------------------
 
 
 def test_missing_credentials_are_a_config_error() -> None:

@@ -1,6 +1,7 @@
-"""Planning Center's own rules (issue 20): deleted members that stay listed, partial accepts only where a
-schedule allows them, messages that fit the token in use, merged people. End to end through the CLI against the
-sandbox, under each reading of the points the docs leave open (docs/api-notes.md, points 19-21)."""
+"""Planning Center's own rules (issue 20): deleted members that stay listed, partial accepts only
+where a schedule allows them, messages that fit the token in use, merged people. End to end through
+the CLI against the sandbox, under each reading of the points the docs leave open
+(docs/api-notes.md, points 19-21)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def reads(sb: SandboxServer) -> list[tuple[str, object, int | None]]:
     ]
 
 
-# -- ghost members: deleted in Planning Center, still listed (ISSUE#663) -------------------------------------
+# -- ghost members: deleted in Planning Center, still listed (ISSUE#663)
+# -------------------------------------
 
 
 @pytest.mark.parametrize("listed", ["gone", "listed"])
@@ -74,7 +76,8 @@ def test_a_ghost_member_is_never_planned_and_costs_a_lookup_only_without_the_fil
     sent = reads(sb)
     if filter_ == "supported":  # one filtered read, nothing looked up
         assert sent == [(MEMBERS, "not_deleted", 200)]
-    else:  # the filter refused or ignored: the declined members (114 and the ghost) looked up once each
+    # the filter refused or ignored: the declined members (114 and the ghost) looked up once each
+    else:
         first = [(MEMBERS, "not_deleted", 400 if filter_ == "refused" else 200)]
         again = [(MEMBERS, None, 200)] if filter_ == "refused" else []
         assert sent == first + again + [
@@ -84,7 +87,8 @@ def test_a_ghost_member_is_never_planned_and_costs_a_lookup_only_without_the_fil
         assert "each declined member is looked up by its own URL" in result.stderr
 
 
-# -- partial accepts only where the schedule allows them (can_accept_partial) --------------------------------
+# -- partial accepts only where the schedule allows them (can_accept_partial)
+# --------------------------------
 
 JOHN_SPLIT = """
     provider: planning_center
@@ -108,8 +112,10 @@ def test_declined_times_on_a_schedule_that_cannot_be_split_is_a_plan_time_error(
         result = cli(command, str(d), *(["--auto-approve"] if command == "apply" else []))
         assert result.exit_code == 1, result.output
         assert (
-            f"{d / 'john.yaml'}:7:7: person 112's schedule on Sunday Services · Dec 13, 2026 (plan 5679) "
-            "cannot be accepted partially (Planning Center says can_accept_partial: false for it): remove "
+            f"{d / 'john.yaml'}:7:7: person 112's schedule on Sunday Services · Dec 13, 2026 (plan "
+            "5679) "
+            "cannot be accepted partially (Planning Center says can_accept_partial: false for it): "
+            "remove "
             "declined_times and accept or decline it whole, or ask the scheduler to let this team "
             "accept some times"
         ) in result.stderr, result.output
@@ -146,7 +152,8 @@ def test_the_sandbox_answers_a_partial_accept_of_an_unsplittable_schedule_per_re
     )
 
 
-# -- 403s on answers: messages that fit the credentials in use ------------------------------------------------
+# -- 403s on answers: messages that fit the credentials in use
+# ------------------------------------------------
 
 VOLUNTEER = {  # the credentials are Jane Doe's own (person 111), a volunteer: no scheduler's writes
     "pco.respond_others": "forbidden",
@@ -196,7 +203,8 @@ def test_a_hidden_schedule_of_another_person_needs_a_scheduler_not_their_credent
     result = cli("apply", str(write("david.yaml", ACCEPTS.format(person=114))), "--auto-approve")
     assert result.exit_code == 1
     assert (
-        "which needs a scheduler's access (Administrator, or Editor on that team, in Services): that "
+        "which needs a scheduler's access (Administrator, or Editor on that team, in Services): "
+        "that "
         "person's own credentials would be refused too. These credentials act as Jane Doe (person "
         "111). Server said: Forbidden: You do not have permission to schedule people on this team"
     ) in refusal(result.stdout)
@@ -211,13 +219,15 @@ def test_an_own_visible_schedule_refused_points_at_the_token_not_at_other_creden
     said = refusal(result.stdout)
     assert (
         "Planning Center refused (403) to let person 111's own credentials answer their schedule: "
-        "check PCO_APPLICATION_ID and PCO_SECRET: are they current, with access to Services? (an OAuth "
+        "check PCO_APPLICATION_ID and PCO_SECRET: are they current, with access to Services? (an "
+        "OAuth "
         "token needs the `services` scope)."
     ) in said
     assert "Administrator" not in said and "account:" not in said
 
 
-# -- reading another person's schedules can be refused (ISSUE#336) -------------------------------------------
+# -- reading another person's schedules can be refused (ISSUE#336)
+# -------------------------------------------
 
 
 @pytest.mark.parametrize("reading", ["allowed", "forbidden"])
@@ -241,7 +251,8 @@ def test_another_persons_schedules_refused_get_a_specific_hint_not_the_credentia
     assert "are they current" not in result.stderr  # not the generic credentials hint
 
 
-# -- a merged person: the old id no longer resolves ----------------------------------------------------------
+# -- a merged person: the old id no longer resolves
+# ----------------------------------------------------------
 
 
 def test_a_responses_file_of_a_merged_person_names_the_kept_id(
@@ -253,7 +264,8 @@ def test_a_responses_file_of_a_merged_person_names_the_kept_id(
     assert result.exit_code == 1
     assert (
         f"{d / 'david.yaml'}:2:9: person 114 does not exist in Planning Center Services (or these "
-        "credentials cannot see it); Planning Center merged person 114 into person 134, and only the "
+        "credentials cannot see it); Planning Center merged person 114 into person 134, and only "
+        "the "
         "kept id resolves: write `person: 134`"
     ) in result.stderr, result.output
     mergers = [r["query"] for r in sb.requests("GET") if r["path"] == "/people/v2/person_mergers"]
@@ -287,7 +299,8 @@ def test_a_roster_adding_a_merged_person_names_the_kept_id_or_says_what_to_try(
 def test_a_ghost_is_not_taken_for_a_hidden_declined_schedule(
     cli: Cli, sb: SandboxServer, write: Write, filter_: str
 ) -> None:
-    """A hidden declined schedule is looked up on the plan's roster: a ghost there is no schedule."""
+    """A hidden declined schedule is looked up on the plan's roster: a ghost there is no
+    schedule."""
     sb.set_readings(
         {
             "pco.declined": "hidden",
@@ -303,15 +316,17 @@ def test_a_ghost_is_not_taken_for_a_hidden_declined_schedule(
     assert [r for r in sb.requests() if r["method"] != "GET"] == []
 
 
-# -- review (issue 20): a refused roster write names the access it needs, not the credentials' validity ------
+# -- review (issue 20): a refused roster write names the access it needs, not the credentials'
+# validity ------
 
 
 def test_a_roster_write_refused_says_it_needs_a_schedulers_access_not_other_credentials(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    """A volunteer's token reads every roster but may not change one (pco.member_writes=forbidden): the
-    message says what is missing (a scheduler's access) and whose credentials these are, once per change,
-    with who they act as read once a run; it does not ask whether the credentials are current."""
+    """A volunteer's token reads every roster but may not change one (pco.member_writes=forbidden):
+    the message says what is missing (a scheduler's access) and whose credentials these are, once
+    per change, with who they act as read once a run; it does not ask whether the credentials are
+    current."""
     sb.set_readings({"pco.member_writes": "forbidden"})
     members = [
         on_team(111, 22, notes="In-ears") if m["person"] == 111 else m
@@ -338,8 +353,9 @@ def test_a_roster_write_refused_says_it_needs_a_schedulers_access_not_other_cred
 def test_a_refused_not_deleted_filter_costs_one_refusal_a_run_however_many_plans_are_read_at_once(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    """Plans are read in parallel: measured, three rosters read at once each sent the filter and got a 400
-    (6 list reads instead of 4). The first read learns what the filter does; the others wait for it."""
+    """Plans are read in parallel: measured, three rosters read at once each sent the filter and got
+    a 400 (6 list reads instead of 4). The first read learns what the filter does; the others wait
+    for it."""
     sb.set_readings({"pco.not_deleted_filter": "refused"})
     text = "\n".join(
         [
@@ -369,8 +385,9 @@ def test_a_refused_not_deleted_filter_costs_one_refusal_a_run_however_many_plans
 def test_a_hidden_schedule_lookup_checks_only_that_persons_declined_members_for_ghosts(
     cli: Cli, sb: SandboxServer, write: Write
 ) -> None:
-    """Measured: finding David's hidden schedule on plan 5678's roster looked up every declined member of
-    the plan by its own URL (a server that ignores filter=not_deleted), though only his own can be it."""
+    """Measured: finding David's hidden schedule on plan 5678's roster looked up every declined
+    member of the plan by its own URL (a server that ignores filter=not_deleted), though only his
+    own can be it."""
     sb.set_readings({"pco.declined": "hidden", "pco.not_deleted_filter": "ignored"})
     sb.store.set_team_member(800000003, status="D")  # Maria Garcia declined 5678 too
     result = cli("plan", str(write("david.yaml", ACCEPTS.format(person=114))))
@@ -384,8 +401,9 @@ def test_a_hidden_schedule_lookup_checks_only_that_persons_declined_members_for_
 def test_answering_a_hidden_schedule_switches_to_the_plans_path_on_a_route_404(
     cli: Cli, sb: SandboxServer, write: Write, route: str
 ) -> None:
-    """doctor no longer probes write routes: apply switches paths on a route 404 by itself. Measured: the
-    status PATCH that answers a hidden schedule did not, and failed on the HTML 404."""
+    """doctor no longer probes write routes: apply switches paths on a route 404 by itself.
+    Measured: the status PATCH that answers a hidden schedule did not, and failed on the HTML 404.
+    """
     sb.set_readings({"pco.declined": "hidden", "pco.member_path": route})
     d = write("david.yaml", ACCEPTS.format(person=114))  # David Kim declined 5678 in the seed
     result = cli("apply", str(d), "--auto-approve")

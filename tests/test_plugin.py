@@ -1,5 +1,6 @@
-"""A third service added from outside the package: registered at run time, with an in-memory backend, and
-driven through the CLI (validate, plan, apply, drift, schema) without any change to the provisioner package."""
+"""A third service added from outside the package: registered at run time, with an in-memory
+backend, and driven through the CLI (validate, plan, apply, drift, schema) without any change to the
+provisioner package."""
 
 from __future__ import annotations
 
@@ -241,7 +242,8 @@ def test_a_registered_service_gets_file_errors_schema_and_help(
 
 def test_an_installed_distribution_adds_a_service_through_its_entry_point(tmp_path: Path) -> None:
     """A separately installed package (a dist-info on the path, as pip leaves it) declaring the
-    `provisioner.services` entry point; run in a fresh process, as a user would, with nothing registered."""
+    `provisioner.services` entry point; run in a fresh process, as a user would, with nothing
+    registered."""
     site = tmp_path / "site"
     (site / "toy_plugin-0.1.dist-info").mkdir(parents=True)
     (site / "toy_plugin-0.1.dist-info" / "METADATA").write_text(

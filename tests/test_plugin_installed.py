@@ -1,6 +1,7 @@
-"""The example plug-in of docs/plugins.md, installed as pip would (its package and a dist-info declaring the
-`provisioner.services` entry point, on sys.path), found through the entry point and run through every command.
-The code is read from the page, so the documented example is the one that works."""
+"""The example plug-in of docs/plugins.md, installed as pip would (its package and a dist-info
+declaring the `provisioner.services` entry point, on sys.path), found through the entry point and
+run through every command. The code is read from the page, so the documented example is the one that
+works."""
 
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ def run(*args: str) -> Result:
 
 @pytest.fixture
 def shelves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The example installed in a fresh site directory; its state file (SHELVES_STATE) holds shelf 3 with
-    Ball (red) and Kite. Yields the state file."""
+    """The example installed in a fresh site directory; its state file (SHELVES_STATE) holds shelf 3
+    with Ball (red) and Kite. Yields the state file."""
     site = tmp_path / "site"
     for name, text in SOURCES.items():
         (site / name).parent.mkdir(parents=True, exist_ok=True)
@@ -171,7 +172,8 @@ def test_its_accounts_come_from_the_suffixed_variables(
 
 
 def test_its_writes_on_several_threads_lose_nothing(shelves: Path) -> None:
-    """40 creates on 8 threads: the lock the contract asks for keeps every read-modify-write whole."""
+    """40 creates on 8 threads: the lock the contract asks for keeps every read-modify-write
+    whole."""
     new = [f"Item {i}" for i in range(40)]
     items = "".join(f"  - name: {name}\n" for name in ["Ball", "Kite", *new])
     Path("schedules/hall.yaml").write_text(f"provider: shelves\nshelf: 3\nitems:\n{items}")

@@ -1,6 +1,6 @@
-"""Issue 24 #5: when a provider keeps its own requests within --parallelism (reads_bounded), every scope's read
-starts at once, so the first pages of all guides wait together for a free slot; otherwise the engine runs
---parallelism reads at a time, as before."""
+"""Issue 24 #5: when a provider keeps its own requests within --parallelism (reads_bounded), every
+scope's read starts at once, so the first pages of all guides wait together for a free slot;
+otherwise the engine runs --parallelism reads at a time, as before."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def test_other_providers_read_parallelism_scopes_at_a_time() -> None:
 
 
 def test_a_later_page_takes_a_free_slot_before_a_first_page() -> None:
-    """A list already begun finishes first; first pages fill the slots it leaves (PageReader's slots)."""
+    """A list already begun finishes first; first pages fill the slots it leaves (PageReader's
+    slots)."""
     from provisioner.providers.guidebook.pages import Slots
 
     slots, order = Slots(1), list[str]()

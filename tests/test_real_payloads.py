@@ -1,6 +1,6 @@
-"""Real-shaped payloads fed to the providers, not only to the HTTP client: the recorded Planning Center
-responses in tests/fixtures/pco-recorded/, and pages shaped exactly like the documentation's examples
-(docs/api-notes.md says where each shape comes from)."""
+"""Real-shaped payloads fed to the providers, not only to the HTTP client: the recorded Planning
+Center responses in tests/fixtures/pco-recorded/, and pages shaped exactly like the documentation's
+examples (docs/api-notes.md says where each shape comes from)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from provisioner.providers.planning_center.client import (
 from provisioner.providers.planning_center.provider import PlanningCenterProvider
 from tests.replay import ReplayServer
 
-# The recordings are part of the repository (MIT, pypco; see LICENSE-NOTE.md there), read relative to this
-# file so that every checkout runs these tests: none is skipped.
+# The recordings are part of the repository (MIT, pypco; see LICENSE-NOTE.md there), read relative
+# to this file so that every checkout runs these tests: none is skipped.
 RECORDED = Path(__file__).parent / "fixtures" / "pco-recorded"
 
 
@@ -67,7 +67,8 @@ def test_recorded_pages_are_followed_until_next_is_absent() -> None:
         )
         rows = list(iterate(client, "report_templates"))
     assert len(rows) == 36 and len({r["id"] for r in rows}) == 36
-    # our first request asks 100 a page; the recorded `next` (another host, per_page=25) is followed on our host
+    # our first request asks 100 a page; the recorded `next` (another host, per_page=25) is followed
+    # on our host
     assert server.seen == [
         "GET /services/v2/report_templates?per_page=100&offset=0",
         "GET /services/v2/report_templates?offset=25&per_page=25",
@@ -183,7 +184,8 @@ def test_a_person_in_two_positions_on_one_team_is_read_as_two_members() -> None:
 
 
 def _schedule(rid: str, plan: str, status: str, reason: str | None) -> dict[str, Any]:
-    """A Schedule with every attribute and relationship of the documented example object (seed document)."""
+    """A Schedule with every attribute and relationship of the documented example object (seed
+    document)."""
     attrs = {
         "can_accept_partial": True,
         "can_accept_partial_one_time": True,
@@ -274,7 +276,8 @@ def test_full_schedule_objects_feed_responses_and_partial_accepts(tmp_path: Path
     ]
     (tmp_path / "jane.yaml").write_text(
         "provider: planning_center\nperson: 111\nresponses:\n"
-        "  - plan: 5678\n    response: accepted\n    declined_times: [{starts_at: '2026-12-03T23:30:00+00:00'}]\n"
+        "  - plan: 5678\n    response: accepted\n    declined_times: [{starts_at: "
+        "'2026-12-03T23:30:00+00:00'}]\n"
         "    reason: Working late\n"
         "  - plan: 5679\n    response: declined\n",
         encoding="utf-8",
@@ -297,7 +300,8 @@ def test_full_schedule_objects_feed_responses_and_partial_accepts(tmp_path: Path
 
 
 def test_a_drf_page_with_next_null_from_the_docs_is_read_for_one_guide() -> None:
-    # The documented list example, verbatim: two schedules of two guides, next and previous null [C].
+    # The documented list example, verbatim: two schedules of two guides, next and previous null
+    # [C].
     page = {
         "count": 2,
         "next": None,
@@ -342,7 +346,8 @@ def test_a_drf_page_with_next_null_from_the_docs_is_read_for_one_guide() -> None
 
 
 def test_the_recordings_are_read_from_this_checkout_so_none_is_skipped() -> None:
-    # They were read from a machine-specific absolute path, so these tests skipped on any other checkout.
+    # They were read from a machine-specific absolute path, so these tests skipped on any other
+    # checkout.
     assert RECORDED.is_relative_to(Path(__file__).parent)
     assert sorted(p.name for p in RECORDED.glob("*.yaml")) == [
         "services-delete.yaml",

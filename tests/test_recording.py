@@ -1,4 +1,5 @@
-"""``--record DIR``: one JSON file per exchange, secrets removed; a recorded directory replays through the client."""
+"""``--record DIR``: one JSON file per exchange, secrets removed; a recorded directory replays
+through the client."""
 
 from __future__ import annotations
 

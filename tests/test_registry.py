@@ -1,5 +1,5 @@
-"""The registry's names: one service per `provider:` value, whoever registers it (built in, an installed
-plug-in's entry point, or a test), and JSON Schema definitions kept apart per service."""
+"""The registry's names: one service per `provider:` value, whoever registers it (built in, an
+installed plug-in's entry point, or a test), and JSON Schema definitions kept apart per service."""
 
 from __future__ import annotations
 
@@ -68,8 +68,10 @@ def test_a_plug_in_with_a_built_in_services_name_is_refused_naming_both(
     result = run("validate", str(tmp_path / "a.yaml"))
     assert (result.exit_code, result.output) == (
         1,
-        "error: plug-in gb_clone:SERVICE (distribution gb_clone) registers service 'guidebook', the "
-        "name of the built-in service provisioner.providers.guidebook:SERVICE; rename the plug-in's "
+        "error: plug-in gb_clone:SERVICE (distribution gb_clone) registers service 'guidebook', "
+        "the "
+        "name of the built-in service provisioner.providers.guidebook:SERVICE; rename the "
+        "plug-in's "
         "entry point (and its `provider:` value) or uninstall it\n",
     )
 
@@ -121,7 +123,8 @@ def test_an_entry_point_must_name_a_service_of_its_own_name(site: Path, tmp_path
         "error: tests.test_plugin:ToyService (provider 'shelves') is not a provisioner Service\n"
     )  # a class, not an instance
     assert run("validate", str(tmp_path / "b.yaml")).output == (
-        "error: tests.test_registry:MISNAMED is registered as service 'shadow' but its Service says "
+        "error: tests.test_registry:MISNAMED is registered as service 'shadow' but its Service "
+        "says "
         "name = 'toy'; the two must be the same (the `provider:` value of its files)\n"
     )
 
@@ -149,7 +152,8 @@ def test_a_part_that_cannot_be_imported_is_one_error_line(site: Path, tmp_path: 
     )
 
 
-# -- schema: definitions namespaced per service ------------------------------------------------------
+# -- schema: definitions namespaced per service
+# ------------------------------------------------------
 
 
 class Safety(Strict):  # the name of the built-in files' Safety, another meaning

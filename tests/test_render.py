@@ -1,4 +1,5 @@
-"""Text and markdown renderers: exact output for small hand-built plans, colour, escaping, size limits."""
+"""Text and markdown renderers: exact output for small hand-built plans, colour, escaping, size
+limits."""
 
 from __future__ import annotations
 
@@ -262,7 +263,7 @@ SMALL_MARKDOWN = r"""<!-- provisioner-plan -->
 ```
 
 </details>
-"""  # noqa: E501
+"""
 
 SMALL_TEXT = """guidebook · guide 47  UNSAFE
   - delete 'Old Team'  # not declared (prune)
@@ -401,7 +402,8 @@ def test_markdown_makes_names_from_live_services_inert() -> None:
     )
     out = md(Plan((c,)))
     assert (
-        "| ➕ create | A\\|B &lt;b&gt; | sessions: **add** +&lt;img src=x&gt; \\| \\*Bold\\* \\`x\\` (13) "
+        "| ➕ create | A\\|B &lt;b&gt; | sessions: **add** +&lt;img src=x&gt; \\| \\*Bold\\* "
+        "\\`x\\` (13) "
         "| missing in live | `s\\|x.yaml:1` |\n"
     ) in out
     assert "- @\u200boctocat: +&lt;img src=x&gt; \\| \\*Bold\\* \\`x\\`\n" in out
@@ -428,8 +430,10 @@ def test_markdown_folds_rows_and_people_beyond_the_first_into_details() -> None:
         f"| ➕ create | Team {TABLE_ROWS:02d} |"
     )
     assert (
-        "<details><summary>3 more people in guidebook · guide 47</summary>\n\n- attendee 27: +Opening Keynote\n"
-        "- bob<!-- -->@example.com: +Opening Keynote\n- carol<!-- -->@example.com: +Opening Keynote\n\n"
+        "<details><summary>3 more people in guidebook · guide 47</summary>\n\n- attendee 27: "
+        "+Opening Keynote\n"
+        "- bob<!-- -->@example.com: +Opening Keynote\n- carol<!-- -->@example.com: +Opening "
+        "Keynote\n\n"
         "</details>\n"
     ) in out
     assert out.count("<details>") == out.count("</details>") == 4
@@ -439,7 +443,8 @@ def test_markdown_cells_cut_long_lists() -> None:
     c = gb("delete", "Big", {"attendees": {"add": [], "remove": list(range(100, 115))}}, reason="r")
     row = next(line for line in md(Plan((c,))).splitlines() if line.startswith("| 🗑️"))
     assert (
-        "attendees: **remove** −100, −101, −102, −103, −104, −105, −106, −107, −108, −109, … 5 more |"
+        "attendees: **remove** −100, −101, −102, −103, −104, −105, −106, −107, −108, −109, … 5 "
+        "more |"
     ) in row
 
 
@@ -491,7 +496,8 @@ def test_a_5000_change_plan_stays_under_the_comment_limit() -> None:
         f"`s.yaml:{len(rows) - 1}` |\n\n</details>\n"
     )  # table closed, then its <details>
     assert note == (
-        f"> **Truncated to fit a comment.** Left out: {5000 - len(rows):,} of 5,000 table rows (changes); "
+        f"> **Truncated to fit a comment.** Left out: {5000 - len(rows):,} of 5,000 table rows "
+        "(changes); "
         "5,000 per-person impact lines; 5,000 change details. "
         "The full plan is in the JSON artifact (`plan --out plan.json`).\n"
     )
@@ -598,13 +604,15 @@ def test_color_option_and_force_color_through_the_cli(
         assert result.stdout == SMALL_TEXT
 
 
-# --- untrusted text: names, keys, reasons, sources and warnings from YAML or a live service -----------------
+# --- untrusted text: names, keys, reasons, sources and warnings from YAML or a live service
+# -----------------
 
 INJECTED = "x\n```\n</details>\n# Injected heading"
 
 
 def hostile_plan() -> Plan:
-    """Text that would close the fence, the <details> or a table row, start a heading or a list, or act."""
+    """Text that would close the fence, the <details> or a table row, start a heading or a list, or
+    act."""
     labels = {
         "sessions": {"13": "````` <!-- hide", "14": "Lunch\tbreak"},
         "attendees": {"6": "- nested\n# heading", "7": "@octocat #1", "8": "1. ordered"},
@@ -646,7 +654,8 @@ def hostile_plan() -> Plan:
 def test_markdown_untrusted_text_cannot_break_out_anywhere() -> None:
     out = md(hostile_plan())
     lines = out.splitlines()
-    # the diff fence is longer than any backtick run inside; outside it, no "<!--", "<details>" but the own
+    # the diff fence is longer than any backtick run inside; outside it, no "<!--", "<details>" but
+    # the own
     fence, body = re.search(r"\n(`{3,})diff\n(.*?)\n\1\n\n</details>\n$", out, re.S).groups()  # type: ignore[union-attr]
     assert fence == "``````"
     outside = out.replace(body, "")
@@ -753,11 +762,13 @@ def test_text_untrusted_text_reaches_the_terminal_as_visible_escapes() -> None:
     )
 
 
-# --- many warnings ----------------------------------------------------------------------------------------
+# --- many warnings
+# ----------------------------------------------------------------------------------------
 
 
 def overlapping_plan(n: int = 300, per: int = 25) -> Plan:
-    """``n`` new schedules, each with ``per`` pairs of overlapping sessions: many more warnings than changes."""
+    """``n`` new schedules, each with ``per`` pairs of overlapping sessions: many more warnings than
+    changes."""
     changes = tuple(
         gb(
             "create",
@@ -817,7 +828,8 @@ def test_text_lists_at_most_twenty_warnings() -> None:
     assert text(Plan(warnings=tuple(f"w{i}" for i in range(20)))).count("warning:") == 20
 
 
-# --- one way to show a value ------------------------------------------------------------------------------
+# --- one way to show a value
+# ------------------------------------------------------------------------------
 
 
 def test_empty_string_and_none_read_the_same_everywhere() -> None:
@@ -842,7 +854,8 @@ def test_empty_string_and_none_read_the_same_everywhere() -> None:
     assert '""' not in text(plan) + out
 
 
-# --- drift ------------------------------------------------------------------------------------------------
+# --- drift
+# ------------------------------------------------------------------------------------------------
 
 
 def test_drift_markdown_has_its_own_marker_and_words() -> None:
@@ -851,7 +864,8 @@ def test_drift_markdown_has_its_own_marker_and_words() -> None:
         "<!-- provisioner-drift -->\n### provisioner drift\n\n"
         "**Drift: re-applying the YAML would create 2, update 2 and delete 2.**\n\n"
         "_Live differs from the YAML. Each row says what re-applying the YAML would do to live: "
-        "**add** what the YAML has and live lacks, **remove** what live has and the YAML does not._\n\n"
+        "**add** what the YAML has and live lacks, **remove** what live has and the YAML does "
+        "not._\n\n"
     )
     assert "<details><summary>What re-applying would change per person (8 lines in 3 scopes)" in out
     assert MARKER not in out and "Plan:" not in out
@@ -860,13 +874,15 @@ def test_drift_markdown_has_its_own_marker_and_words() -> None:
     assert md(small_plan()).startswith(f"{MARKER}\n### provisioner plan\n\n**Plan: 2 to create")
 
 
-# GitHub's autolinker (cmark-gfm's autolink extension) makes a link of any run of [\w.+-] followed by "@" and a
-# domain within one text node, the sign before it included: "+carol@example.com" and "−carol@…" would read alike.
+# GitHub's autolinker (cmark-gfm's autolink extension) makes a link of any run of [\w.+-] followed
+# by "@" and a domain within one text node, the sign before it included: "+carol@example.com" and
+# "−carol@…" would read alike.
 _AUTOLINKED_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
 def _markdown_text(out: str) -> str:
-    """The parts of a comment that GitHub parses as markdown text: no code fence, no raw HTML line."""
+    """The parts of a comment that GitHub parses as markdown text: no code fence, no raw HTML
+    line."""
     fence = re.search(r"\n(`{3,})diff\n.*?\n\1\n", out, re.S)
     text = out.replace(fence[0], "\n") if fence else out
     return "\n".join(line for line in text.splitlines() if not line.startswith("<"))
@@ -891,7 +907,8 @@ def test_markdown_emails_are_no_links_and_additions_and_removals_have_words() ->
 
 
 def test_markdown_as_github_renders_it_links_no_email() -> None:
-    """The same, through GitHub's own markdown library where it is installed (cmarkgfm, not a dependency)."""
+    """The same, through GitHub's own markdown library where it is installed (cmarkgfm, not a
+    dependency)."""
     cmarkgfm = pytest.importorskip("cmarkgfm")
     html = cmarkgfm.github_flavored_markdown_to_html(md(small_plan()), options=(1 << 17))  # UNSAFE
     assert "mailto:" not in html

@@ -1,6 +1,7 @@
-"""The action's comments after a failure or an apply (provisioner.render.comment) and cutting finished markdown
-(provisioner.render.buffer.fit): the reason and the result table come before any fold, and the markdown is
-well formed (every fence and <details> closed, no table row cut) wherever it is cut."""
+"""The action's comments after a failure or an apply (provisioner.render.comment) and cutting
+finished markdown (provisioner.render.buffer.fit): the reason and the result table come before any
+fold, and the markdown is well formed (every fence and <details> closed, no table row cut) wherever
+it is cut."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
 
 def well_formed(text: str) -> list[str]:
-    """What is wrong with ``text`` as GitHub would render it: a fence or <details> left open or closed too
-    often, a table row cut short. Written apart from ``fit``'s own tracking, so that each checks the other."""
+    """What is wrong with ``text`` as GitHub would render it: a fence or <details> left open or
+    closed too often, a table row cut short. Written apart from ``fit``'s own tracking, so that each
+    checks the other."""
     problems, fence, depth = [], "", 0
     for n, line in enumerate(text.split("\n"), 1):
         m = FENCE.match(line)
@@ -61,7 +63,8 @@ def change(i: int) -> Change:
 
 
 def apply_output(report: ApplyReport) -> tuple[str, str]:
-    """What `provisioner apply` prints for ``report``: its own result lines, and its error on stderr."""
+    """What `provisioner apply` prints for ``report``: its own result lines, and its error on
+    stderr."""
 
     @click.command()
     def cmd() -> None:
@@ -92,7 +95,8 @@ REFUSED_OUT = (
     "(apply needs --force)\nPlan: 0 to create, 0 to update, 6 to delete.\n"
 )
 REFUSED_ERR = (
-    "error: refusing to apply: guide 47: would delete 6 of 12 live objects (50%), more than the 30% "
+    "error: refusing to apply: guide 47: would delete 6 of 12 live objects (50%), more than the "
+    "30% "
     "allowed. Review the plan, then re-run with --force to override.\n"
 )
 
@@ -108,7 +112,8 @@ def test_a_refused_apply_leads_with_the_refusal_and_the_counts() -> None:
     body = apply_comment(1, REFUSED_OUT, REFUSED_ERR, RUN)
     assert body.startswith(
         "### ❌ provisioner apply failed (exit 1)\n\n**Why:**\n\n"
-        "> error: refusing to apply: guide 47: would delete 6 of 12 live objects (50%), more than the "
+        "> error: refusing to apply: guide 47: would delete 6 of 12 live objects (50%), more than "
+        "the "
         "30% allowed. Review the plan, then re-run with --force to override.\n"
         "> UNSAFE: guide 47: would delete 6 of 12 live objects (50%), more than the 30% allowed "
         "(apply needs --force)\n\n"
@@ -164,8 +169,8 @@ def test_a_refused_apply_is_well_formed_at_any_cut(data: st.DataObject) -> None:
     assert len(body) <= limit and well_formed(body) == [] and body.startswith(head(full))
 
 
-# Any text on one line (form feeds, U+2028 and the like included: they do not end a markdown line), kept
-# from looking like a fence, a table row or a <details> tag where it stands.
+# Any text on one line (form feeds, U+2028 and the like included: they do not end a markdown line),
+# kept from looking like a fence, a table row or a <details> tag where it stands.
 LINE = st.text(st.characters(codec="utf-8", exclude_characters="\n\r|<>"), max_size=30)
 BLOCK = st.recursive(
     st.one_of(
@@ -207,7 +212,8 @@ def test_a_failed_plan_leads_with_its_errors() -> None:
 
 
 def test_fit_cuts_only_where_markdown_ends_a_line() -> None:
-    # A form feed or U+2028 inside a cell is not a line break for markdown: the row is kept or dropped whole.
+    # A form feed or U+2028 inside a cell is not a line break for markdown: the row is kept or
+    # dropped whole.
     text = "| a\x0cb \u2028 c |\n" * 100
     cut = fit(text, 300, CUT)
     assert cut.endswith(CUT) and well_formed(cut) == []

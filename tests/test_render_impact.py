@@ -1,4 +1,5 @@
-"""Per-person impact: who gains or loses which sessions, who is rostered where, who declines what."""
+"""Per-person impact: who gains or loses which sessions, who is rostered where, who declines
+what."""
 
 from __future__ import annotations
 
@@ -105,14 +106,12 @@ def test_update_added_removed_and_staying_attendees() -> None:
         {"id": 3, "attendees": [6, 8], "sessions": [1, 2]},
         {"attendees": [6, 7], "sessions": [1, 3]},
     )
-    assert (
-        guidebook_impact([c])
-        == [
-            "alice@example.com: +Lunch, −Workshop B",  # stays: gains and loses the changed sessions
-            "bob@example.com: +Lunch, +Opening Keynote",  # joins: gains all the (after) sessions
-            "carol@example.com: −Opening Keynote, −Workshop B",  # leaves: loses all the (before) sessions
-        ]
-    )
+    assert guidebook_impact([c]) == [
+        "alice@example.com: +Lunch, −Workshop B",  # stays: gains and loses the changed sessions
+        "bob@example.com: +Lunch, +Opening Keynote",  # joins: gains all the (after) sessions
+        # leaves: loses all the (before) sessions
+        "carol@example.com: −Opening Keynote, −Workshop B",
+    ]
 
 
 def test_update_of_attendees_only_leaves_stayers_out() -> None:
@@ -250,7 +249,8 @@ def test_plan_impact_groups_by_scope_and_skips_empty_ones() -> None:
     ]
     other = Change(action="create", provider="other", scope="x", key="k", fields={}, reason="r")
     plan = Plan((*moved, other, response("accepted")))
-    # carol sees the same sessions on New as on Old: no session line, only her move (one schedule each)
+    # carol sees the same sessions on New as on Old: no session line, only her move (one schedule
+    # each)
     assert plan_impact(described(plan)) == [
         ScopeImpact(("guidebook", "guide 47"), ("carol@example.com: Old → New",)),
         ScopeImpact(("planning_center", "person 111"), ("Jane Doe: accepts Dec 6 Band",)),

@@ -1,5 +1,6 @@
-"""What the reviewer approved is what is applied: `--base` tells the pull request's changes from drift, and
-`apply --plan` shows, safety-checks and applies the saved plan itself, reading only its scopes."""
+"""What the reviewer approved is what is applied: `--base` tells the pull request's changes from
+drift, and `apply --plan` shows, safety-checks and applies the saved plan itself, reading only its
+scopes."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def writes(sb: SandboxServer) -> list[tuple[str, str]]:
     return [(r["method"], r["path"]) for r in sb.requests() if r["method"] != "GET"]
 
 
-# -- apply --plan: the saved plan is the unit of apply ---------------------------------------------------------
+# -- apply --plan: the saved plan is the unit of apply
+# ---------------------------------------------------------
 
 
 def test_a_safe_saved_plan_is_applied_even_when_the_fresh_plan_would_be_unsafe(
@@ -124,8 +126,10 @@ def test_apply_plan_reads_only_the_scopes_the_saved_plan_changes(
 
 READABLE = (
     "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
-    "  - name: Sales Team\n    attendees: [{email: alice@example.com}, {email: bob@example.com}, 10, 11, 12,"
-    " {email: attendee005@example.com}]\n    sessions: [{import_id: sess-keynote}, {name: Workshop B}, 40]\n"
+    "  - name: Sales Team\n    attendees: [{email: alice@example.com}, {email: bob@example.com}, "
+    "10, 11, 12,"
+    " {email: attendee005@example.com}]\n    sessions: [{import_id: sess-keynote}, {name: Workshop "
+    "B}, 40]\n"
 )
 MOVES = (
     "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
@@ -137,8 +141,9 @@ MOVES = (
 def test_apply_plan_reads_the_names_once_to_derive_its_changes_again(
     cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path
 ) -> None:
-    # Issue 23 (contract §5): each saved change is derived again from the YAML, so the names its references
-    # use are read once (the guide's session and attendee lists); the writes stay the saved plan's.
+    # Issue 23 (contract §5): each saved change is derived again from the YAML, so the names its
+    # references use are read once (the guide's session and attendee lists); the writes stay the
+    # saved plan's.
     d = write("summit.yaml", READABLE)
     write("roster.yaml", MOVES)
     plan = tmp_path / "plan.json"
@@ -201,8 +206,9 @@ def test_apply_plan_publishes_the_saved_changes_and_republish_everyone(
     extra: tuple[str, ...],
     everyone: bool,
 ) -> None:
-    # Publishing what changed needs only the saved changes; --republish publishes everyone the YAML declares.
-    # Both resolve the YAML (issue 23: a saved change is derived again from it), reading the attendees.
+    # Publishing what changed needs only the saved changes; --republish publishes everyone the YAML
+    # declares. Both resolve the YAML (issue 23: a saved change is derived again from it), reading
+    # the attendees.
     d = write("summit.yaml", PUBLISHING)
     plan = tmp_path / "plan.json"
     cli("plan", str(d), "--out", str(plan))
@@ -243,17 +249,20 @@ def test_apply_plan_with_a_target_is_refused(
     result = cli("apply", str(d), "--plan", str(plan), "--target", "guide:47", "--auto-approve")
     assert (result.exit_code, result.stderr) == (
         1,
-        "error: --plan applies the saved plan's own scopes; leave out --target and --changed-since\n",
+        "error: --plan applies the saved plan's own scopes; leave out --target and "
+        "--changed-since\n",
     )
 
 
-# -- --base: the pull request's changes apart from drift --------------------------------------------------------
+# -- --base: the pull request's changes apart from drift
+# --------------------------------------------------------
 
 
 @pytest.fixture
 def pr(write: Write, sb: SandboxServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """A repository whose `base` declares guide 47's Sales Team and VIP Speakers as live has them; then the pull
-    request adds session 15 to Sales Team, and someone removes attendee 21 from VIP Speakers in Builder."""
+    """A repository whose `base` declares guide 47's Sales Team and VIP Speakers as live has them;
+    then the pull request adds session 15 to Sales Team, and someone removes attendee 21 from VIP
+    Speakers in Builder."""
     d = write("summit.yaml", BASE_47)
     git(tmp_path, "init", "-q", "-b", "main")
     git(tmp_path, "add", ".")
@@ -281,8 +290,8 @@ def test_base_labels_the_pull_requests_edit_and_the_out_of_band_edit(cli: Cli, p
 def test_base_groups_markdown_and_marks_text(cli: Cli, pr: Path) -> None:
     md = cli("plan", str(pr), "--base", "base", "--format", "markdown").stdout
     assert (
-        "**Plan: 0 to create, 2 to update, 0 to delete.** (1 from this pull request, 1 drift already in live)"
-        in md
+        "**Plan: 0 to create, 2 to update, 0 to delete.** (1 from this pull request, 1 drift "
+        "already in live)" in md
     )
     mine, drift = md.split("### Changes from this pull request\n")[1].split(
         "### Drift already in live (would be corrected too)\n"
@@ -361,12 +370,13 @@ def test_after_an_apply_that_stopped_half_way_the_rest_is_applied(
 def test_a_saved_plan_is_not_stale_for_a_field_its_files_do_not_manage(
     cli: Cli, sb: SandboxServer, write: Write, tmp_path: Path
 ) -> None:
-    """Measured today: a saved plan accepting Jane's Dec 6 schedule and adding notes to her roster entry, stopped
-    after the accept, was then refused whole as stale: the accept had set her team member's status, which her
-    roster entry does not manage and the notes PATCH does not carry."""
+    """Measured today: a saved plan accepting Jane's Dec 6 schedule and adding notes to her roster
+    entry, stopped after the accept, was then refused whole as stale: the accept had set her team
+    member's status, which her roster entry does not manage and the notes PATCH does not carry."""
     write(
         "jane.yaml",
-        "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: accepted}\n",
+        "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: "
+        "accepted}\n",
     )
     d = write(
         "roster.yaml",

@@ -49,7 +49,8 @@ def test_protected_objects_need_force() -> None:
 
 
 def test_a_mass_delete_says_the_exact_copies_it_also_deletes_so_the_counts_add_up() -> None:
-    # Measured: "12 to delete" beside "would delete 11 of 13 live objects" (the exact copy, not counted, unsaid).
+    # Measured: "12 to delete" beside "would delete 11 of 13 live objects" (the exact copy, not
+    # counted, unsaid).
     have = {
         **live(10),
         "S00 (#100)": rec("S00 (#100)", id=100, s=[0]),
@@ -58,7 +59,8 @@ def test_a_mass_delete_says_the_exact_copies_it_also_deletes_so_the_counts_add_u
     changes = diff_scope(scope(), desired(list(live(10))[4:]), have)
     assert sum(c.action == "delete" for c in changes) == 6
     assert assess(scope(), have, changes).violations == (
-        "guide 47: would delete 4 of 10 live objects (40%) and 2 exact copies, more than the 30% allowed",
+        "guide 47: would delete 4 of 10 live objects (40%) and 2 exact copies, more than the 30% "
+        "allowed",
     )
     assert verdict(scope(), have, {}) == (
         "guide 47: would delete all 10 live objects and 2 exact copies",

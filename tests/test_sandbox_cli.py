@@ -1,5 +1,5 @@
-"""`provisioner sandbox` and `python -m provisioner_sandbox`: every set-up mistake is one clear line and exit 1,
-never a traceback, and nothing is written before the set-up is known to be good."""
+"""`provisioner sandbox` and `python -m provisioner_sandbox`: every set-up mistake is one clear line
+and exit 1, never a traceback, and nothing is written before the set-up is known to be good."""
 
 from __future__ import annotations
 
@@ -142,7 +142,8 @@ def test_module_entry_is_the_same_command() -> None:
 
 @pytest.mark.parametrize("width", [60, 80, 120])
 def test_help_lists_the_readings_one_a_line_and_breaks_no_word(width: int) -> None:
-    """Issue 22: the readings were one long option text, wrapped inside names ("pco.member_c", "reate")."""
+    """Issue 22: the readings were one long option text, wrapped inside names ("pco.member_c",
+    "reate")."""
     from provisioner_sandbox.services import READINGS
 
     result = CliRunner().invoke(main, ["sandbox", "--help"], terminal_width=width)

@@ -1,5 +1,5 @@
-"""The sandbox's fault modes for trust tests (acknowledge-but-not-keep, commit later, barriers, hooks) and the
-request log's filters, over raw HTTP."""
+"""The sandbox's fault modes for trust tests (acknowledge-but-not-keep, commit later, barriers,
+hooks) and the request log's filters, over raw HTTP."""
 
 from __future__ import annotations
 
@@ -181,7 +181,8 @@ def test_bad_fault_rules_are_one_clear_error(
 def test_an_injected_retry_after_is_whole_seconds_rounded_up(
     sb: SandboxServer, given: float, sent: str
 ) -> None:
-    """Issue 20 #8: real servers send whole seconds; pypco's int() crashed on the sandbox's "0.5"."""
+    """Issue 20 #8: real servers send whole seconds; pypco's int() crashed on the sandbox's
+    "0.5"."""
     sb.add_fault(method="GET", path="personalized-schedules", status=429, retry_after=given)
     r = requests.get(
         sb.guidebook_url + "personalized-schedules/?guide=47",

@@ -1,4 +1,5 @@
-"""The sandbox's Guidebook Open API emulation, over real HTTP (docs/api-notes.md is the reference)."""
+"""The sandbox's Guidebook Open API emulation, over real HTTP (docs/api-notes.md is the
+reference)."""
 
 from __future__ import annotations
 
@@ -352,8 +353,8 @@ def test_control_endpoints(sb: SandboxServer) -> None:
 
 
 def test_latency_overlaps_between_concurrent_requests() -> None:
-    """Latency is waited outside every lock: four requests are all in their wait at once (no clock involved:
-    stopping the server ends the waits)."""
+    """Latency is waited outside every lock: four requests are all in their wait at once (no clock
+    involved: stopping the server ends the waits)."""
 
     def call(target: str) -> None:
         with contextlib.suppress(requests.RequestException):

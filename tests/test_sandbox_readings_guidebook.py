@@ -43,7 +43,8 @@ def sales(sb: SandboxServer) -> dict[str, Any]:
     return sb.store.guidebook_schedules(47)[0]
 
 
-# ---- switching readings ----------------------------------------------------------------------------
+# ---- switching readings
+# ----------------------------------------------------------------------------
 
 
 def test_defaults_python_and_http_switches(sb: SandboxServer) -> None:
@@ -102,7 +103,8 @@ def test_readings_given_at_start_are_what_reset_restores() -> None:
         assert sb.readings()["guidebook.body"] == "form-only"
 
 
-# ---- guidebook.body ----------------------------------------------------------------------------------
+# ---- guidebook.body
+# ----------------------------------------------------------------------------------
 
 
 def test_body_json_default_takes_json_and_form(sb: SandboxServer, http: requests.Session) -> None:
@@ -133,7 +135,8 @@ def test_body_form_only_answers_415_to_json(sb: SandboxServer, http: requests.Se
     assert http.get(url(sb, SCHEDULES), params={"guide": 47}).status_code == 200
 
 
-# ---- guidebook.patch_lists ---------------------------------------------------------------------------
+# ---- guidebook.patch_lists
+# ---------------------------------------------------------------------------
 
 
 def test_patch_lists_replace_by_default(sb: SandboxServer, http: requests.Session) -> None:
@@ -159,7 +162,8 @@ def test_patch_lists_merge_unions_so_removals_do_nothing(
     ]
 
 
-# ---- guidebook.empty_list ----------------------------------------------------------------------------
+# ---- guidebook.empty_list
+# ----------------------------------------------------------------------------
 
 
 def test_empty_list_accepted_by_default(sb: SandboxServer, http: requests.Session) -> None:
@@ -200,7 +204,8 @@ def test_empty_list_refused_on_create_only(sb: SandboxServer, http: requests.Ses
     assert http.patch(url(sb, SCHEDULES + "1/"), json={"attendees": []}).status_code == 200
 
 
-# ---- guidebook.page_size, guidebook.ordering, guidebook.count ----------------------------------------
+# ---- guidebook.page_size, guidebook.ordering, guidebook.count
+# ----------------------------------------
 
 
 def test_page_size_honoured_up_to_100_with_count(sb: SandboxServer, http: requests.Session) -> None:
@@ -270,7 +275,8 @@ def test_count_absent(sb: SandboxServer, http: requests.Session) -> None:
     assert set(body) == {"next", "previous", "results"} and len(body["results"]) == 5
 
 
-# ---- guidebook.attendee_schedules --------------------------------------------------------------------
+# ---- guidebook.attendee_schedules
+# --------------------------------------------------------------------
 
 
 def on(sb: SandboxServer, attendee: int) -> list[str]:

@@ -1,5 +1,5 @@
-"""Each Planning Center reading of the sandbox, plan times and partial accepts, over raw HTTP (the undocumented
-points of docs/api-notes.md, both ways)."""
+"""Each Planning Center reading of the sandbox, plan times and partial accepts, over raw HTTP (the
+undocumented points of docs/api-notes.md, both ways)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,8 @@ def schedule_url(person: int, member: int) -> str:
     return f"{SERVICES}people/{person}/schedules/{member + SCHEDULE_ID_OFFSET}"
 
 
-# ---- pco.member_create -----------------------------------------------------------------------------
+# ---- pco.member_create
+# -----------------------------------------------------------------------------
 
 
 def test_member_create_both_forms_by_default(sb: SandboxServer, http: requests.Session) -> None:
@@ -97,7 +98,8 @@ def test_member_create_attributes_only_ignores_relationships(
     # relationships only: the person is missing, so it is refused
     r = http.post(u(sb, MEMBERS), json=create("113", "23"))
     assert r.status_code == 422 and r.json()["errors"][0]["source"] == {"parameter": "person_id"}
-    # a person attribute and a team relationship: the team is not seen, the member lands on the first team (22)
+    # a person attribute and a team relationship: the team is not seen, the member lands on the
+    # first team (22)
     r = http.post(u(sb, MEMBERS), json=create("114", "24", {"person_id": "114"}))
     assert r.status_code == 201 and r.json()["data"]["relationships"]["team"]["data"]["id"] == "22"
 
@@ -131,7 +133,8 @@ def test_member_create_relationships_only_forbids_the_attributes(
     ]
 
 
-# ---- pco.member_path -------------------------------------------------------------------------------
+# ---- pco.member_path
+# -------------------------------------------------------------------------------
 
 
 def test_member_path_both_by_default(sb: SandboxServer, http: requests.Session) -> None:
@@ -166,7 +169,8 @@ def test_member_path_documented_only(sb: SandboxServer, http: requests.Session) 
     )  # object 404
 
 
-# ---- pco.declined ----------------------------------------------------------------------------------
+# ---- pco.declined
+# ----------------------------------------------------------------------------------
 
 
 def ids(http: requests.Session, url: str, **params: Any) -> list[str]:
@@ -196,7 +200,8 @@ def test_declined_hidden_from_person_lists(sb: SandboxServer, http: requests.Ses
         ]
         == "D"
     )
-    # filter=all reportedly returns confirmed ones only (ISSUE#1361): Jane's two schedules are unconfirmed
+    # filter=all reportedly returns confirmed ones only (ISSUE#1361): Jane's two schedules are
+    # unconfirmed
     assert ids(http, u(sb, SERVICES + "people/111/schedules"), filter="all") == []
 
 
@@ -207,7 +212,8 @@ def test_declined_shown_everywhere(sb: SandboxServer, http: requests.Session) ->
     )
 
 
-# ---- pco.respond_others ----------------------------------------------------------------------------
+# ---- pco.respond_others
+# ----------------------------------------------------------------------------
 
 
 def test_respond_for_others_allowed_by_default(sb: SandboxServer, http: requests.Session) -> None:
@@ -233,7 +239,8 @@ def test_respond_for_others_forbidden(sb: SandboxServer, http: requests.Session)
     )
 
 
-# ---- plan times and partial accepts ----------------------------------------------------------------
+# ---- plan times and partial accepts
+# ----------------------------------------------------------------
 
 
 def test_plan_times_of_a_plan_and_on_schedules(sb: SandboxServer, http: requests.Session) -> None:
@@ -256,7 +263,8 @@ def test_plan_times_of_a_plan_and_on_schedules(sb: SandboxServer, http: requests
     assert [t["id"] for t in first["relationships"]["times"]["data"]] == ["801", "802", "803"]
     assert {i["id"] for i in body["included"]} == {"801", "802", "803", "804", "805", "806"}
     youth = http.get(u(sb, SERVICES + "people/130/schedules")).json()["data"]
-    # 7001 (Dec 11): one time; 5680 (Dec 20): Hospitality, a team whose schedules cannot be split (seed)
+    # 7001 (Dec 11): one time; 5680 (Dec 20): Hospitality, a team whose schedules cannot be split
+    # (seed)
     assert [s["attributes"]["can_accept_partial"] for s in youth] == [False, False]
     maria = http.get(u(sb, SERVICES + "people/113/schedules")).json()["data"]
     assert [s["attributes"]["can_accept_partial"] for s in maria] == [True, True]  # Band

@@ -1,4 +1,5 @@
-"""`serve()` as a separate process: banner, credentials, --faults file, --reading, control endpoints, clean SIGTERM."""
+"""`serve()` as a separate process: banner, credentials, --faults file, --reading, control
+endpoints, clean SIGTERM."""
 
 from __future__ import annotations
 

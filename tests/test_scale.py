@@ -1,6 +1,6 @@
-"""What keeps large inputs fast, asserted by what happens rather than by time: no comparison per pair of
-changes, no garbage cycles left by a load, positions kept without an object per scalar, ids kept as ints,
-per-person impact computed for the touched people only and equal to the definition."""
+"""What keeps large inputs fast, asserted by what happens rather than by time: no comparison per
+pair of changes, no garbage cycles left by a load, positions kept without an object per scalar, ids
+kept as ints, per-person impact computed for the touched people only and equal to the definition."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ Write = Callable[[str, str], Path]
 
 
 def test_a_create_is_noted_as_a_rename_of_the_delete_with_its_content() -> None:
-    """Among many creates, only the one with the deleted object's content is noted (deletes are looked up by
-    content: the CPU time of diff_scope at 10,000 creates is measured by `make bench`)."""
+    """Among many creates, only the one with the deleted object's content is noted (deletes are
+    looked up by content: the CPU time of diff_scope at 10,000 creates is measured by `make bench`).
+    """
     desired = {f"New {i}": rec(f"New {i}", s=[i]) for i in range(500)}
     live = {"Old": rec("Old", id=1, s=[7]), "Gone": rec("Gone", id=2, s=[9999])}
     changes = diff_scope(scope(max_pct=100), desired, live)
@@ -39,7 +40,8 @@ def test_a_create_is_noted_as_a_rename_of_the_delete_with_its_content() -> None:
     assert renamed == ["New 7"]  # same content as 'Old'; nothing declared looks like 'Gone'
     (note,) = [c.reason for c in changes if c.key == "New 7"]
     assert note == (
-        "missing in live; if this renames 'Old' (deleted here): the API cannot rename, so a rename is "
+        "missing in live; if this renames 'Old' (deleted here): the API cannot rename, so a rename "
+        "is "
         "a delete plus a create"
     )
 
@@ -97,7 +99,8 @@ def test_the_json_plan_has_one_change_a_line_and_reads_back() -> None:
     out = io.StringIO()
     render(plan, "json", out)
     text = out.getvalue()
-    # the plan, and what review output needs beside it (format_minor 2): the title, the note, the words
+    # the plan, and what review output needs beside it (format_minor 2): the title, the note, the
+    # words
     assert json.loads(text) == {
         **json.loads(json.dumps(plan.to_json())),
         "command": "plan",
@@ -108,16 +111,17 @@ def test_the_json_plan_has_one_change_a_line_and_reads_back() -> None:
     assert lines[0] == "{" and lines[-1] == "}" and lines[1] == '  "format_version": 1,'
     assert sum(line.startswith('    {"action":"create"') for line in lines) == 2
     assert Plan.from_json(json.loads(text)).fingerprint == plan.fingerprint
-    # made from each change encoded once, the fingerprint is still the one a reader computes from the file
+    # made from each change encoded once, the fingerprint is still the one a reader computes from
+    # the file
     odd = diff_scope(scope(), {'Zoë "q"': rec('Zoë "q"', s=[1])}, {"Ü": rec("Ü", id=4, s=[2])})
     odd_plan = Plan(tuple(odd), inputs_digest="sha256:ü")
     assert odd_plan.fingerprint == fingerprint("sha256:ü", [c.to_json() for c in odd_plan.changes])
 
 
 def _brute_force_impact(live: dict[str, Record], changes: list[Change]) -> list[dict[str, Any]]:
-    """Everyone's sessions over the whole guide before and after: the definition, at attendees x sessions. One
-    personalized schedule per attendee: after, someone who joins a schedule sees only the ones they join (the
-    schedule assigned last overwrites the others)."""
+    """Everyone's sessions over the whole guide before and after: the definition, at attendees x
+    sessions. One personalized schedule per attendee: after, someone who joins a schedule sees only
+    the ones they join (the schedule assigned last overwrites the others)."""
     from provisioner.providers.guidebook.moves import joins_and_leaves
 
     joined = joins_and_leaves(changes)[0]
@@ -159,8 +163,8 @@ def test_impact_of_the_touched_people_equals_everyones(
 
 
 def test_people_on_the_same_schedules_share_one_sorted_delta() -> None:
-    """Each distinct set of schedules is merged and sorted once: the rows of everyone who joins one schedule
-    are the same lists (a schedule of 2,000 attendees cost 2,000 sorts of its sessions)."""
+    """Each distinct set of schedules is merged and sorted once: the rows of everyone who joins one
+    schedule are the same lists (a schedule of 2,000 attendees cost 2,000 sorts of its sessions)."""
     live = {"Old": Record("Old", {"attendees": [1, 2], "sessions": [5]}, id=1)}
     desired = {
         "Old": Record("Old", {"attendees": [1, 2], "sessions": [5]}),
@@ -173,9 +177,9 @@ def test_people_on_the_same_schedules_share_one_sorted_delta() -> None:
 
 
 def test_review_lines_word_each_persons_delta_from_a_saved_plans_rows() -> None:
-    """Rows read back from a saved plan (lists, not sets): each person's line names their own delta, people
-    with the same delta get the same words (worded once per delta: 40,000 people on 20 new schedules took
-    63 s when each was worded apart; `make bench` measures it)."""
+    """Rows read back from a saved plan (lists, not sets): each person's line names their own delta,
+    people with the same delta get the same words (worded once per delta: 40,000 people on 20 new
+    schedules took 63 s when each was worded apart; `make bench` measures it)."""
     from provisioner.providers.guidebook import impact
 
     rows = [{"person": p, "gain": [6, 5], "lose": []} for p in range(1, 300)] + [
@@ -183,7 +187,8 @@ def test_review_lines_word_each_persons_delta_from_a_saved_plans_rows() -> None:
         {"person": 401, "gain": [7], "lose": [5]},
     ]
     lines = impact.guidebook_exact([], json.loads(json.dumps(rows)))
-    # above 50 people, those with the same delta are one line (issue 24): worded once, named by the first three
+    # above 50 people, those with the same delta are one line (issue 24): worded once, named by the
+    # first three
     assert lines[0] == "attendee 1, attendee 2, attendee 3 and 296 more: +session 5, +session 6"
     assert len(lines) == 3
     assert lines[-2:] == ["attendee 400: −session 6", "attendee 401: +session 7, −session 5"]
@@ -192,7 +197,8 @@ def test_review_lines_word_each_persons_delta_from_a_saved_plans_rows() -> None:
 def test_entry_points_are_read_like_importlib_metadata(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The registry reads entry points without importlib.metadata (half of `provisioner --help`'s time)."""
+    """The registry reads entry points without importlib.metadata (half of `provisioner --help`'s
+    time)."""
     from importlib.metadata import entry_points
 
     from provisioner.providers.entrypoints import entry_point_specs
@@ -228,8 +234,8 @@ def test_help_imports_neither_pydantic_nor_requests_nor_the_yaml_parser() -> Non
 def test_a_survey_leaves_no_garbage_cycles(
     sb: Any, write: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The survey runs with the collector paused and freezes what it made (collector.py): sound only while it
-    makes no garbage cycles, which would then be kept for the run."""
+    """The survey runs with the collector paused and freezes what it made (collector.py): sound only
+    while it makes no garbage cycles, which would then be kept for the run."""
     from provisioner.providers import registry
     from tests.conftest import sandbox_env
     from tests.helpers import Driver

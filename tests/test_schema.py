@@ -1,4 +1,5 @@
-"""The JSON Schema for editors: committed copy up to date, valid, and in agreement with the loader."""
+"""The JSON Schema for editors: committed copy up to date, valid, and in agreement with the
+loader."""
 
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ def errors(validator: jsonschema.Draft7Validator, text: str) -> list[str]:
 
 
 def _as_editors_read(node: Any) -> Any:
-    """Editors (yaml-language-server) read YAML 1.2's core schema, where `2026-12-13` is a string; ruamel's
-    safe loader makes it a date."""
+    """Editors (yaml-language-server) read YAML 1.2's core schema, where `2026-12-13` is a string;
+    ruamel's safe loader makes it a date."""
     if isinstance(node, dict):
         return {k: _as_editors_read(v) for k, v in node.items()}
     if isinstance(node, list):
@@ -57,12 +58,14 @@ def loader_accepts(text: str) -> bool:
 
 def test_committed_schema_is_up_to_date() -> None:
     assert COMMITTED.read_text(encoding="utf-8") == schema_text(), (
-        "schema/provisioner.schema.json is stale: run `provisioner schema > schema/provisioner.schema.json`"
+        "schema/provisioner.schema.json is stale: run `provisioner schema > "
+        "schema/provisioner.schema.json`"
     )
 
 
 def test_schema_id_is_the_versioned_https_url_of_this_release() -> None:
-    # The tag vX.Y.Z serves the schema of that release; files in a repository point at their committed copy.
+    # The tag vX.Y.Z serves the schema of that release; files in a repository point at their
+    # committed copy.
     from provisioner import __version__
 
     schema_id = json_schema()["$id"]
@@ -103,8 +106,8 @@ def test_example_files_validate(validator: jsonschema.Draft7Validator, path: Pat
     assert loader_accepts(text)
 
 
-# Files the loader accepts, in every spelling it allows: the schema must accept them too, or editors would
-# underline valid files.
+# Files the loader accepts, in every spelling it allows: the schema must accept them too, or editors
+# would underline valid files.
 VALID = {
     "guidebook-every-reference": """\
         provider: guidebook
@@ -272,7 +275,8 @@ def test_imported_files_validate(
 def test_schema_points_editors_at_the_right_kind_of_file(
     validator: jsonschema.Draft7Validator,
 ) -> None:
-    # A rosters file's mistake is reported against the rosters model only, not against all three kinds.
+    # A rosters file's mistake is reported against the rosters model only, not against all three
+    # kinds.
     found = errors(
         validator, "provider: planning_center\nservice_type: 1234\nrosters: [{plan: 1, prune: 3}]\n"
     )
@@ -293,8 +297,8 @@ def test_every_ref_resolves() -> None:
     assert refs and all(r.removeprefix("#/definitions/") in schema["definitions"] for r in refs)
 
 
-# Keywords of 2019-09/2020-12 that draft-07 does not know: SchemaStore takes draft-07 schemas, and 2020-12 only
-# on an allow-list; a draft-07 validator would silently ignore these.
+# Keywords of 2019-09/2020-12 that draft-07 does not know: SchemaStore takes draft-07 schemas, and
+# 2020-12 only on an allow-list; a draft-07 validator would silently ignore these.
 LATER_KEYWORDS = {
     "$defs",
     "$anchor",
@@ -313,8 +317,8 @@ LATER_KEYWORDS = {
 
 
 def _schema_objects(node: Any, at: str = "#") -> list[tuple[str, dict[str, Any]]]:
-    """Every schema object with its JSON pointer; the keys of ``properties`` and ``definitions`` are names,
-    not keywords, and ``examples`` and ``enum`` hold data."""
+    """Every schema object with its JSON pointer; the keys of ``properties`` and ``definitions`` are
+    names, not keywords, and ``examples`` and ``enum`` hold data."""
     if isinstance(node, list):
         return [x for i, v in enumerate(node) for x in _schema_objects(v, f"{at}/{i}")]
     if not isinstance(node, dict):
@@ -343,8 +347,9 @@ def test_schema_is_draft_07_for_schemastore_with_a_versioned_url() -> None:
 
 
 def test_schema_passes_ajv_strict_required() -> None:
-    """Ajv's strictRequired (SchemaStore compiles schemas in Ajv's strict mode): every name in ``required``
-    is one of the same object's ``properties``; the committed schema had ``anyOf: [{required: [person]}]``."""
+    """Ajv's strictRequired (SchemaStore compiles schemas in Ajv's strict mode): every name in
+    ``required`` is one of the same object's ``properties``; the committed schema had ``anyOf:
+    [{required: [person]}]``."""
     schema = json.loads(COMMITTED.read_text(encoding="utf-8"))
     undeclared = [
         f"{at}: {name}"
@@ -356,8 +361,9 @@ def test_schema_passes_ajv_strict_required() -> None:
 
 
 def test_schema_compiles_in_ajv_strict_mode_where_node_has_ajv(tmp_path: Path) -> None:
-    """The same check with Ajv itself, where `node` can load `ajv` (not a dependency: CI skips it; run
-    `npm install ajv` in a directory and point AJV_NODE_PATH at its node_modules to include it)."""
+    """The same check with Ajv itself, where `node` can load `ajv` (not a dependency: CI skips it;
+    run `npm install ajv` in a directory and point AJV_NODE_PATH at its node_modules to include it).
+    """
     node = shutil.which("node")
     env = {**os.environ, "NODE_PATH": os.environ.get("AJV_NODE_PATH", "")}
     if (
@@ -369,12 +375,14 @@ def test_schema_compiles_in_ajv_strict_mode_where_node_has_ajv(tmp_path: Path) -
         pytest.skip("node with ajv is not installed here")
     script = (
         "const Ajv = require('ajv').default;"
-        "const ajv = new Ajv({strict: true, strictRequired: true, strictTypes: true, strictTuples: true,"
+        "const ajv = new Ajv({strict: true, strictRequired: true, strictTypes: true, strictTuples: "
+        "true,"
         " logger: {log() {}, warn(m) { throw new Error(m); }, error(m) { throw new Error(m); }}});"
         "ajv.addFormat('date', true);"
         "const v = ajv.compile(JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')));"
         "for (const f of process.argv.slice(2)) {"
-        " if (!v(JSON.parse(require('fs').readFileSync(f, 'utf8')))) throw new Error(f + JSON.stringify(v.errors)); }"
+        " if (!v(JSON.parse(require('fs').readFileSync(f, 'utf8')))) throw new Error(f + "
+        "JSON.stringify(v.errors)); }"
     )
     files = []
     for path in EXAMPLES:

@@ -1,5 +1,6 @@
-"""Trust with a second writer (issue 11): late and duplicated creates, out-of-band edits during a long apply,
-writes acknowledged but not kept, DELETE 404s, and two applies at once. End to end against the sandbox."""
+"""Trust with a second writer (issue 11): late and duplicated creates, out-of-band edits during a
+long apply, writes acknowledged but not kept, DELETE 404s, and two applies at once. End to end
+against the sandbox."""
 
 from __future__ import annotations
 
@@ -36,16 +37,18 @@ def names(sb: Any, guide: int = 47) -> Counter[str]:
     return Counter(s["name"] for s in sb.store.guidebook_schedules(guide))
 
 
-# -- 3. a create the server commits after the client gave up ---------------------------------------------------
+# -- 3. a create the server commits after the client gave up
+# ---------------------------------------------------
 
 
 def test_a_create_committed_late_is_waited_for_then_reported_not_guessed(
     cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The first POST's connection drops at once and the server performs it 0.3 s later (for real): after the
-    # adoption check (which finds nothing, so the create is sent again) but within the wait before the check
-    # after apply, which lasts until one request timeout after the dropped POST (1.5 s on the CLI's fake
-    # clock). The late copy cannot be told from a person's (issue 23): it is reported and left, exit 1.
+    # The first POST's connection drops at once and the server performs it 0.3 s later (for real):
+    # after the adoption check (which finds nothing, so the create is sent again) but within the
+    # wait before the check after apply, which lasts until one request timeout after the dropped
+    # POST (1.5 s on the CLI's fake clock). The late copy cannot be told from a person's (issue 23):
+    # it is reported and left, exit 1.
     monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
     sb.add_fault(method="POST", path=GB + "$", mode="commit_later", delay=0.3)
     clock.call_at(
@@ -78,10 +81,11 @@ def test_a_create_committed_late_is_waited_for_then_reported_not_guessed(
 def test_an_adopted_create_that_another_writer_also_made_is_reported_not_deleted(
     cli: Cli, sb: Any, write: Write
 ) -> None:
-    # Found by benchmarks/soak.py (two applies at once, POSTs dropped after commit). Another writer creates the
-    # same schedule just before this run's POST, which commits but whose answer is lost. The adoption check
-    # finds the lowest copy (the other writer's) and adopts it, so the run cannot tell which copy its own POST
-    # made: it must not exit 0 leaving two, nor delete a copy it cannot show it made (issue 23).
+    # Found by benchmarks/soak.py (two applies at once, POSTs dropped after commit). Another writer
+    # creates the same schedule just before this run's POST, which commits but whose answer is lost.
+    # The adoption check finds the lowest copy (the other writer's) and adopts it, so the run cannot
+    # tell which copy its own POST made: it must not exit 0 leaving two, nor delete a copy it cannot
+    # show it made (issue 23).
     sb.add_hook(
         lambda store: store.add_guidebook_schedule(47, "Crew", [6], [13]),
         method="POST",
@@ -103,10 +107,11 @@ def test_an_adopted_create_that_another_writer_also_made_is_reported_not_deleted
 def test_an_adopted_create_still_waits_for_its_own_late_commit_and_reports_it(
     cli: Cli, sb: Any, write: Write, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Found by benchmarks/soak.py. Another writer creates the schedule just before this run's POST, whose
-    # connection drops and which the server performs 0.3 s later: the adoption check finds the other writer's
-    # copy, but this run's own POST is still to land, so the check after apply must wait for it as documented
-    # and then say that a copy is left (exit 1), not exit 0 before it lands.
+    # Found by benchmarks/soak.py. Another writer creates the schedule just before this run's POST,
+    # whose connection drops and which the server performs 0.3 s later: the adoption check finds the
+    # other writer's copy, but this run's own POST is still to land, so the check after apply must
+    # wait for it as documented and then say that a copy is left (exit 1), not exit 0 before it
+    # lands.
     monkeypatch.setenv("PROVISIONER_TIMEOUT", "1.5")
     sb.add_hook(
         lambda store: store.add_guidebook_schedule(47, "Crew", [6], [13]),
@@ -128,7 +133,8 @@ def test_an_adopted_create_still_waits_for_its_own_late_commit_and_reports_it(
     assert f"UNCERTAIN guide 47 'Crew' also exists as #{crew[1]}, which this run" in result.stdout
 
 
-# -- 4. a long apply must not overwrite what changed meanwhile -------------------------------------------------
+# -- 4. a long apply must not overwrite what changed meanwhile
+# -------------------------------------------------
 
 
 ROSTER = roster_yaml(
@@ -162,7 +168,8 @@ def test_changes_whose_object_changed_meanwhile_are_skipped_as_stale(
     assert "ok     update plan 5678 'Jane Doe (person 111) / Band (team 22) / Vocals'" in out
     assert (
         "skip   update plan 5678 'Michael Brown (person 116) / Tech (team 23) / Video' (" in out
-        and "stale: 'person 116 / team 23 / Video' was changed meanwhile (status; another writer?); not updated — "
+        and "stale: 'person 116 / team 23 / Video' was changed meanwhile (status; another "
+        "writer?); not updated — "
         "make a new plan to review it"
         in out
     )
@@ -184,9 +191,10 @@ def test_changes_whose_object_changed_meanwhile_are_skipped_as_stale(
 def test_a_field_the_run_does_not_manage_changing_meanwhile_is_not_stale(
     cli: Cli, sb: Any, write: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Measured today: with the example files and 0.4 s a request, the roster's notes update for Jane Doe was
-    skipped as stale, because this run's own accept (an update of scope person 111, applied first) had set her
-    team member's status, a field her roster entry does not manage and the PATCH does not carry."""
+    """Measured today: with the example files and 0.4 s a request, the roster's notes update for
+    Jane Doe was skipped as stale, because this run's own accept (an update of scope person 111,
+    applied first) had set her team member's status, a field her roster entry does not manage and
+    the PATCH does not carry."""
     monkeypatch.setattr(
         preconditions, "MAX_AGE", 0.0
     )  # as in a long apply: every change confirms against a new read
@@ -217,12 +225,14 @@ def test_preconditions_are_read_again_only_when_the_last_read_is_old(
 ) -> None:
     d = write("roster.yaml", ROSTER)
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
-    # plan read, teams, person 119, the plan's times and 119's blockouts (DESIGN §6), the service types (the
-    # plan's title), two PATCHes, one POST, the check after apply: no extra read in a quick apply
+    # plan read, teams, person 119, the plan's times and 119's blockouts (DESIGN §6), the service
+    # types (the plan's title), two PATCHes, one POST, the check after apply: no extra read in a
+    # quick apply
     assert [r["method"] for r in sb.requests()].count("GET") == 7
 
 
-# -- 6. acknowledged but not kept ------------------------------------------------------------------------------
+# -- 6. acknowledged but not kept
+# ------------------------------------------------------------------------------
 
 
 def test_a_write_acknowledged_but_not_kept_fails_naming_object_and_field(
@@ -250,7 +260,8 @@ def test_a_write_acknowledged_but_not_kept_fails_naming_object_and_field(
 
 
 def test_a_field_not_kept_is_named_as_the_yaml_names_it(cli: Cli, sb: Any, write: Write) -> None:
-    """Measured: "team_position_name still differs" for the field the YAML and the plan call "position"."""
+    """Measured: "team_position_name still differs" for the field the YAML and the plan call
+    "position"."""
     sb.add_fault(method="PATCH", path=MEMBER, mode="ack_without_commit")
     d = write(
         "roster.yaml",
@@ -270,7 +281,8 @@ def test_a_field_not_kept_is_named_as_the_yaml_names_it(cli: Cli, sb: Any, write
     ]
 
 
-# -- 7. DELETE answered 404 -------------------------------------------------------------------------------------
+# -- 7. DELETE answered 404
+# -------------------------------------------------------------------------------------
 
 
 def test_a_delete_answered_json_404_by_its_own_url_is_already_gone(
@@ -304,7 +316,8 @@ def test_a_delete_answered_json_404_by_its_own_url_is_already_gone(
     assert result.exit_code == 0, result.output
     assert [r["status"] for r in requests(sb, "DELETE")] == [404]
     assert (
-        "ok     delete plan 5678 'Daniel Lee (person 118) / Hospitality (team 24) / Coffee': already gone "
+        "ok     delete plan 5678 'Daniel Lee (person 118) / Hospitality (team 24) / Coffee': "
+        "already gone "
         "(404 from its own URL)" in result.stdout
     )
 
@@ -328,7 +341,8 @@ def test_a_route_404_on_delete_is_a_failure(sb: Any) -> None:
         provider.apply(change)
 
 
-# -- 1. two applies at once -------------------------------------------------------------------------------------
+# -- 1. two applies at once
+# -------------------------------------------------------------------------------------
 
 
 TWO_WRITERS = {
@@ -373,8 +387,9 @@ def test_two_applies_at_once_leave_no_duplicate_and_both_report_sensibly(
     sb: Any, write: Write, service: str
 ) -> None:
     path, text = TWO_WRITERS[service]
-    # The runs' first creates meet at a barrier (each is held until the other's arrives), so both runs surely
-    # create the same object; one at a time each, so those first creates are of the same one.
+    # The runs' first creates meet at a barrier (each is held until the other's arrives), so both
+    # runs surely create the same object; one at a time each, so those first creates are of the same
+    # one.
     sb.add_fault(method="POST", path=path, mode="barrier", times=2)
     sb.app.latency = 0.02  # every request takes a while, so the two runs overlap
     try:
@@ -407,8 +422,8 @@ def test_two_applies_at_once_leave_no_duplicate_and_both_report_sensibly(
     assert max(counts.values()) == 1, counts
     for code, out, err in done:
         assert "Traceback" not in err
-        # Each run either did the work, found it done, removed its own copies of the other's creates, or
-        # skipped creates it found made meanwhile (and said so, exit 1).
+        # Each run either did the work, found it done, removed its own copies of the other's
+        # creates, or skipped creates it found made meanwhile (and said so, exit 1).
         assert code == 0 or (code == 1 and "was created meanwhile" in out), (out, err)
         assert "committed a create it had not answered" not in out + err
     created = [r for r in requests(sb, "POST") if r["status"] in (200, 201)]

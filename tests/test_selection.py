@@ -1,5 +1,5 @@
-"""Which scopes a run covers (planning/selection.py), asserted on plain scopes: `--target` parsing and matching,
-a selection's pick, and which services a run must set up."""
+"""Which scopes a run covers (planning/selection.py), asserted on plain scopes: `--target` parsing
+and matching, a selection's pick, and which services a run must set up."""
 
 from __future__ import annotations
 
@@ -74,8 +74,10 @@ def test_a_target_no_file_declares_names_what_the_files_do() -> None:
     with pytest.raises(ConfigError) as info:
         Selection((Target("guide", "99"),)).pick(scopes)
     assert str(info.value) == (
-        "--target guide:99: no file given declares it; the files declare guide:1, guide:2, guide:3, "
-        "guide:4, guide:5, guide:6, guide:7, guide:8, guide:9, guide:10, guide:11, guide:12 and 2 more"
+        "--target guide:99: no file given declares it; the files declare guide:1, guide:2, "
+        "guide:3, "
+        "guide:4, guide:5, guide:6, guide:7, guide:8, guide:9, guide:10, guide:11, guide:12 and 2 "
+        "more"
     )
     with pytest.raises(ConfigError, match=r"declares them; the files declare no plan$"):
         Selection((Target("plan", "1"), Target("plan", "2"))).pick(scopes)

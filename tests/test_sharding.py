@@ -1,6 +1,7 @@
-"""docs/scale.md's sharding recipe, through the CLI against the sandbox: one shard per account, each given its
-account's folder and `--changed-since`, with only that account's credentials. A shard reads nothing when the
-change is another account's; `--target` is no way to shard a `--changed-since` run, since the two add up."""
+"""docs/scale.md's sharding recipe, through the CLI against the sandbox: one shard per account, each
+given its account's folder and `--changed-since`, with only that account's credentials. A shard
+reads nothing when the change is another account's; `--target` is no way to shard a
+`--changed-since` run, since the two add up."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ SALES = """
 
 @pytest.fixture
 def shards(write: Write, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """schedules/east/ and schedules/west/ committed as `base`, then west's file edited; the test runs in the repo."""
+    """schedules/east/ and schedules/west/ committed as `base`, then west's file edited; the test
+    runs in the repo."""
     for account in ("east", "west"):
         write(f"{account}/sales.yaml", SALES.format(account=account, extra=""))
     root = write("west/sales.yaml", SALES.format(account="west", extra="")).parent.parent
@@ -71,8 +73,9 @@ def test_a_shard_per_account_folder_plans_only_its_own_changes(
 def test_a_target_does_not_narrow_changed_since(
     cli: Cli, sb: SandboxServer, shards: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What scale.md once showed: east's shard as `--target east/guide:47 --changed-since` also takes west's
-    change (the two add up), so it needs west's secrets and would write to west outside west's concurrency group."""
+    """What scale.md once showed: east's shard as `--target east/guide:47 --changed-since` also
+    takes west's change (the two add up), so it needs west's secrets and would write to west outside
+    west's concurrency group."""
     only_account(monkeypatch, sb, "east")
     result = cli("plan", "schedules", "--target", "east/guide:47", "--changed-since", "base")
     assert result.exit_code == 1

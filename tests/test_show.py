@@ -1,5 +1,6 @@
-"""`provisioner show PLANFILE`: a saved plan rendered offline, byte for byte what `plan` (or `drift`) printed for
-it, without credentials and without a request; one line and exit 1 for a file that is not a plan."""
+"""`provisioner show PLANFILE`: a saved plan rendered offline, byte for byte what `plan` (or
+`drift`) printed for it, without credentials and without a request; one line and exit 1 for a file
+that is not a plan."""
 
 from __future__ import annotations
 
@@ -132,8 +133,9 @@ def test_show_of_the_example_schedules_is_byte_for_byte_what_was_printed(
     fmt: str,
     command: str,
 ) -> None:
-    """The examples hold updates of several fields at once (a response and its reason, a position and a
-    status): a plan file keeps each change as key-sorted JSON, and show still prints them in plan's order."""
+    """The examples hold updates of several fields at once (a response and its reason, a position
+    and a status): a plan file keeps each change as key-sorted JSON, and show still prints them in
+    plan's order."""
     out = tmp_path / "saved.json"
     made = cli(command, str(ROOT / "schedules"), "--format", fmt, "--out", str(out))
     assert made.exit_code == (0 if command == "plan" else 2), made.stderr

@@ -1,6 +1,6 @@
-"""The bounded soak of issue 23's edges (benchmarks/soak_edges.py): each scenario once and a few at random, on
-one seed, against the module's sandbox, every wait on a fake clock. The long run: `python benchmarks/soak.py
---edges-rounds 300`."""
+"""The bounded soak of issue 23's edges (benchmarks/soak_edges.py): each scenario once and a few at
+random, on one seed, against the module's sandbox, every wait on a fake clock. The long run: `python
+benchmarks/soak.py --edges-rounds 300`."""
 
 from __future__ import annotations
 

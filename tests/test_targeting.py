@@ -1,5 +1,6 @@
-"""`--target` and `--changed-since` through the CLI against the sandbox: only the selected scopes are read,
-planned and applied (the request log shows no request for any other scope); bad targets and refs exit 1."""
+"""`--target` and `--changed-since` through the CLI against the sandbox: only the selected scopes
+are read, planned and applied (the request log shows no request for any other scope); bad targets
+and refs exit 1."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ GUIDE_48 = (
 )
 ROSTERS = (
     "provider: planning_center\nservice_type: 1234\nrosters:\n"
-    "  - plan: 5678\n    prune: false\n    team_members:\n      - {person: 112, team: 23, status: C}\n"
-    "  - plan: 5679\n    prune: false\n    team_members:\n      - {person: 112, team: 23, status: C}\n"
+    "  - plan: 5678\n    prune: false\n    team_members:\n      - {person: 112, team: 23, status: "
+    "C}\n"
+    "  - plan: 5679\n    prune: false\n    team_members:\n      - {person: 112, team: 23, status: "
+    "C}\n"
 )
 PERSON = (
     "provider: planning_center\nperson: 111\nresponses:\n  - {plan: 5678, response: declined}\n"
@@ -143,7 +146,8 @@ def test_drift_with_a_target(cli: Cli, sb: SandboxServer, repo: Path) -> None:
     [
         (
             "guide:99",
-            "error: --target guide:99: no file given declares it; the files declare guide:47, guide:48\n",
+            "error: --target guide:99: no file given declares it; the files declare guide:47, "
+            "guide:48\n",
         ),
         (
             "guid:47",
@@ -151,7 +155,8 @@ def test_drift_with_a_target(cli: Cli, sb: SandboxServer, repo: Path) -> None:
         ),
         (
             "47",
-            "error: --target '47': expected KIND:ID such as guide:47, or ACCOUNT/KIND:ID such as east/guide:47 "
+            "error: --target '47': expected KIND:ID such as guide:47, or ACCOUNT/KIND:ID such as "
+            "east/guide:47 "
             "(kinds: guide, person, plan)\n",
         ),
         ("east/guide:47", "error: --target east/guide:47: no file given declares it;"),
@@ -283,8 +288,8 @@ def test_a_target_matches_kind_id_and_account() -> None:
 def test_the_drift_workflow_reads_live_once_and_renders_the_issue_offline(
     cli: Cli, sb: SandboxServer, repo: Path, tmp_path: Path
 ) -> None:
-    # drift.yml's detect job runs `drift --format markdown --out drift.json` (names read once, with the
-    # scopes); its report job renders the issue from that file with `show`, without a request.
+    # drift.yml's detect job runs `drift --format markdown --out drift.json` (names read once, with
+    # the scopes); its report job renders the issue from that file with `show`, without a request.
     from tests.test_workflows import action_steps, workflow
 
     jobs = workflow("drift.yml")["jobs"]

@@ -1,6 +1,7 @@
-"""The rules of issue 11 that hold with one writer too: duplicates always visible, exact copies not guarded,
-several positions on one team, mass updates guarded, fields left out not managed, a subset of the files not
-pruning the rest, and what a failed publish tells the user. End to end against the sandbox."""
+"""The rules of issue 11 that hold with one writer too: duplicates always visible, exact copies not
+guarded, several positions on one team, mass updates guarded, fields left out not managed, a subset
+of the files not pruning the rest, and what a failed publish tells the user. End to end against the
+sandbox."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def live_schedule(sb: Any, name: str) -> dict[str, Any]:
     return next(s for s in sb.store.guidebook_schedules(47) if s["name"] == name)
 
 
-# -- 2. duplicates are visible with prune off ---------------------------------------------------------------------
+# -- 2. duplicates are visible with prune off
+# ---------------------------------------------------------------------
 
 
 def test_a_duplicate_schedule_with_prune_off_is_drift(cli: Cli, sb: Any, write: Write) -> None:
@@ -51,7 +53,8 @@ def test_a_duplicate_schedule_with_prune_off_is_drift(cli: Cli, sb: Any, write: 
         "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12], sessions: [13, 14, 40]}\n",
     )
     warning = (
-        f"guide 47: 'Sales Team' exists 2 times in live (#1, #{copy}); prune is off, so nothing removes the "
+        f"guide 47: 'Sales Team' exists 2 times in live (#1, #{copy}); prune is off, so nothing "
+        "removes the "
         "extra copies: delete them by hand, or turn prune on (the lowest id is kept)"
     )
     plan = cli("plan", str(d), "--detailed-exitcode")
@@ -59,21 +62,24 @@ def test_a_duplicate_schedule_with_prune_off_is_drift(cli: Cli, sb: Any, write: 
     assert plan.stdout.endswith("No changes, but 1 duplicate in live (see the warnings).\n")
     drift = cli("drift", str(d), "--format", "json")
     assert drift.exit_code == 2 and json.loads(drift.stdout)["duplicates"] == [warning]
-    # the same words as the text summary (it read "Drift: duplicates in live (1; see the warnings).")
+    # the same words as the text summary (it read "Drift: duplicates in live (1; see the
+    # warnings).")
     assert (
         cli("drift", str(d), "--format", "markdown").stdout.count(
             "**Drift: no changes, but 1 duplicate in live (see the warnings).**\n"
         )
         == 1
     )
-    # with a change beside it, the duplicate is said under the summary, not only in the warnings at the end
+    # with a change beside it, the duplicate is said under the summary, not only in the warnings at
+    # the end
     d = write(
         "s.yaml",
         "provider: guidebook\nguide: 47\nprune: false\nschedules:\n"
         "  - {name: Sales Team, attendees: [6, 7, 10, 11, 12], sessions: [13, 14]}\n",
     )
     assert cli("plan", str(d), "--format", "markdown").stdout.startswith(
-        "<!-- provisioner-plan -->\n### provisioner plan\n\n**Plan: 0 to create, 1 to update, 0 to delete.**\n\n"
+        "<!-- provisioner-plan -->\n### provisioner plan\n\n**Plan: 0 to create, 1 to update, 0 to "
+        "delete.**\n\n"
         "_Also 1 duplicate in live that no change removes (prune is off); see the warnings._\n\n"
     )
 
@@ -82,14 +88,15 @@ def test_a_duplicate_team_member_with_prune_off_is_drift(cli: Cli, sb: Any, writ
     copy = sb.store.add_team_member(5678, 111, 22, status="U", position="Vocals")
     d = write(
         "r.yaml",
-        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: "
+        "false\n"
         "    team_members:\n      - {person: 111, team: 22, position: Vocals}\n",
     )
     result = cli("drift", str(d))
     assert result.exit_code == 2
     assert (
-        f"plan 5678: 'person 111 / team 22 / Vocals' exists 2 times in live (#800000001, #{copy}); prune is off"
-        in result.stdout
+        f"plan 5678: 'person 111 / team 22 / Vocals' exists 2 times in live (#800000001, #{copy}); "
+        "prune is off" in result.stdout
     )
 
 
@@ -105,7 +112,8 @@ def test_exact_copies_are_removed_without_tripping_the_mass_delete_guard(
         "s.yaml",
         "provider: guidebook\nguide: 47\nschedules:\n"
         + "".join(
-            f"  - name: {s['name']}\n    attendees: {s['attendees']}\n    sessions: {s['sessions']}\n"
+            f"  - name: {s['name']}\n    attendees: {s['attendees']}\n    sessions: "
+            f"{s['sessions']}\n"
             for s in sb.store.guidebook_schedules(47)
             if s["id"] not in copies
         ),
@@ -128,7 +136,8 @@ def test_removing_a_duplicate_member_says_the_person_stays(cli: Cli, sb: Any, wr
     sb.store.add_team_member(5678, 111, 22, status="U", position="Vocals")
     d = write(
         "r.yaml",
-        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: "
+        "false\n"
         "    team_members:\n      - {person: 111, team: 22, position: Vocals}\n",
     )
     text = (Path(d) / "r.yaml").read_text().replace("prune: false", "prune: true")
@@ -154,7 +163,8 @@ def test_removing_a_duplicate_member_says_the_person_stays(cli: Cli, sb: Any, wr
     )
 
 
-# -- 5. one person, two positions on one team ---------------------------------------------------------------------
+# -- 5. one person, two positions on one team
+# ---------------------------------------------------------------------
 
 
 def test_two_positions_on_one_team_import_as_two_entries_and_plan_empty(
@@ -176,7 +186,8 @@ def test_two_positions_on_one_team_import_as_two_entries_and_plan_empty(
 def test_a_change_of_position_is_one_patch(cli: Cli, sb: Any, write: Write) -> None:
     d = write(
         "r.yaml",
-        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: false\n"
+        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: "
+        "false\n"
         "    team_members:\n      - {person: 113, team: 22, position: Bass}\n",
     )
     assert cli("apply", str(d), "--auto-approve").exit_code == 0
@@ -196,7 +207,8 @@ def test_a_change_of_position_is_one_patch(cli: Cli, sb: Any, write: Write) -> N
     assert cli("plan", str(d), "--detailed-exitcode").exit_code == 0
 
 
-# -- 8. mass updates are guarded like mass deletes ------------------------------------------------------------------
+# -- 8. mass updates are guarded like mass deletes
+# ------------------------------------------------------------------
 
 
 def test_emptying_every_schedule_is_refused_without_force(cli: Cli, sb: Any, write: Write) -> None:
@@ -237,7 +249,8 @@ def test_removing_members_from_a_third_of_the_schedules_is_refused(
     )
 
 
-# -- 9. fields left out are not managed ---------------------------------------------------------------------------
+# -- 9. fields left out are not managed
+# ---------------------------------------------------------------------------
 
 
 def test_a_schedule_with_only_a_name_changes_nothing(cli: Cli, sb: Any, write: Write) -> None:
@@ -274,17 +287,20 @@ def test_a_field_left_out_keeps_its_live_value(cli: Cli, sb: Any, write: Write) 
 def test_creating_a_schedule_needs_both_fields(cli: Cli, sb: Any, write: Write) -> None:
     d = write(
         "s.yaml",
-        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n  - {name: Crew, sessions: [13]}\n",
+        "provider: guidebook\nguide: 47\nprune: false\nschedules:\n  - {name: Crew, sessions: "
+        "[13]}\n",
     )
     result = cli("plan", str(d))
     assert result.exit_code == 1
     assert (
-        f"{d / 's.yaml'}:5:5: schedule 'Crew' does not exist yet, and creating it needs both attendees and "
+        f"{d / 's.yaml'}:5:5: schedule 'Crew' does not exist yet, and creating it needs both "
+        "attendees and "
         "sessions: add attendees (`[]` for none)"
     ) in result.stderr.replace(str(Path.cwd()) + "/", "")
 
 
-# -- 10. a subset of the files does not prune the rest ----------------------------------------------------------------
+# -- 10. a subset of the files does not prune the rest
+# ----------------------------------------------------------------
 
 
 def test_applying_one_of_two_files_of_a_guide_does_not_prune_the_other(
@@ -292,7 +308,8 @@ def test_applying_one_of_two_files_of_a_guide_does_not_prune_the_other(
 ) -> None:
     def declare(names: list[str]) -> str:
         return "provider: guidebook\nguide: 47\nschedules:\n" + "".join(
-            f"  - name: {s['name']}\n    attendees: {s['attendees']}\n    sessions: {s['sessions']}\n"
+            f"  - name: {s['name']}\n    attendees: {s['attendees']}\n    sessions: "
+            f"{s['sessions']}\n"
             for s in sb.store.guidebook_schedules(47)
             if s["name"] in names
         )
@@ -303,7 +320,8 @@ def test_applying_one_of_two_files_of_a_guide_does_not_prune_the_other(
     result = cli("apply", "schedules/a.yaml", "--auto-approve")
     assert result.exit_code == 0 and "No changes" in result.stdout
     assert (
-        "warning: guide 47: not pruned: schedules/b.yaml also declares it and this run was not given it; pass "
+        "warning: guide 47: not pruned: schedules/b.yaml also declares it and this run was not "
+        "given it; pass "
         "every file of the scope (or the directory) to prune it"
     ) in result.stdout
     assert writes(sb) == []
@@ -312,7 +330,8 @@ def test_applying_one_of_two_files_of_a_guide_does_not_prune_the_other(
     )  # given the directory: all of it, in sync
 
 
-# -- 11. a failed publish says how to publish again -------------------------------------------------------------------
+# -- 11. a failed publish says how to publish again
+# -------------------------------------------------------------------
 
 
 def test_a_failed_publish_points_to_republish(cli: Cli, sb: Any, write: Write) -> None:

@@ -1,8 +1,9 @@
-"""A person with two positions on one team of one plan has two schedules (DESIGN §2.3, issue 20 #7): a response
-answers every schedule of that (person, plan, team), or only the one its `position:` names.
+"""A person with two positions on one team of one plan has two schedules (DESIGN §2.3, issue 20 #7):
+a response answers every schedule of that (person, plan, team), or only the one its `position:`
+names.
 
-Demo seed: Jane Doe (111) is on plan 5679 team 22 (Band) as Vocals, unconfirmed; each test gives her a second
-position there (Keys), unconfirmed too.
+Demo seed: Jane Doe (111) is on plan 5679 team 22 (Band) as Vocals, unconfirmed; each test gives her
+a second position there (Keys), unconfirmed too.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Property: two writers applying the same YAML at once, their requests interleaved in any order, converge to
-one copy of each object, the one with the lowest id, and neither ever deletes a copy the other created."""
+"""Property: two writers applying the same YAML at once, their requests interleaved in any order,
+converge to one copy of each object, the one with the lowest id, and neither ever deletes a copy the
+other created."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ WS = Workspace((), "sha256:inputs")
 
 
 class SharedService:
-    """One in-memory service both writers talk to. Ids grow; each request waits for its turn in ``turns``
-    (a writer with no turn left, or whose turn comes while the other has finished, goes on freely)."""
+    """One in-memory service both writers talk to. Ids grow; each request waits for its turn in
+    ``turns`` (a writer with no turn left, or whose turn comes while the other has finished, goes on
+    freely)."""
 
     def __init__(self, turns: Sequence[int]) -> None:
         self.rows: dict[int, tuple[str, tuple[int, ...]]] = {}
@@ -49,8 +51,9 @@ class SharedService:
             return result
 
     def pause(self, writer: int) -> None:
-        """A writer's sleep: it gives up its own turns next in line and waits until the other writer has taken
-        a step or finished, so "look again in a second" means "after the other writer moved", not wall time."""
+        """A writer's sleep: it gives up its own turns next in line and waits until the other writer
+        has taken a step or finished, so "look again in a second" means "after the other writer
+        moved", not wall time."""
         with self.cond:
             while self.pos < len(self.turns) and self.turns[self.pos] == writer:
                 self.pos += 1
@@ -139,7 +142,8 @@ def test_two_writers_converge_on_the_lowest_ids(
 
     def run(me: int) -> None:
         try:
-            # A writer either trusts its plan's read for the whole apply or re-reads before every change.
+            # A writer either trusts its plan's read for the whole apply or re-reads before every
+            # change.
             eng = Driver(
                 {"fake": Writer(me, service, desired)},
                 parallelism=1,
@@ -167,7 +171,8 @@ def test_two_writers_converge_on_the_lowest_ids(
         service.maker[rid] == who for who, rid in service.deleted
     )  # only ever its own copies
     for report in reports:
-        # Both report sensibly: done, or a create skipped because the other writer had made it meanwhile.
+        # Both report sensibly: done, or a create skipped because the other writer had made it
+        # meanwhile.
         assert (
             all(
                 o.status == "applied"

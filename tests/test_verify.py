@@ -1,6 +1,7 @@
-"""The check after apply (applying/verify.py), asserted on plain records and a fake provider: a change the
-server accepted but did not keep is a failure naming the field, this run's duplicated creates are removed, late
-POSTs are waited for, and a re-read that fails is reported without undoing anything."""
+"""The check after apply (applying/verify.py), asserted on plain records and a fake provider: a
+change the server accepted but did not keep is a failure naming the field, this run's duplicated
+creates are removed, late POSTs are waited for, and a re-read that fails is reported without undoing
+anything."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ K = SCOPE.ident
 
 
 class Checker:
-    """The check after apply over one fake provider whose re-read answers ``after``; sleeps are recorded."""
+    """The check after apply over one fake provider whose re-read answers ``after``; sleeps are
+    recorded."""
 
     def __init__(self, after: dict[str, Record] | ProvisionerError, now: float = 100.0) -> None:
         self.provider = FakeProvider([SCOPE], {}, {})
@@ -141,15 +143,16 @@ def test_a_failed_re_read_is_reported_and_the_writes_stay_applied() -> None:
     report = Checker(ApiError("Fake: 503 Service Unavailable")).check(run, applied(run))
     assert results(report) == [("B", "applied", None)]
     assert report.unconverged == [
-        "guide 1: could not re-read after the apply, so whether its changes took effect is not known: "
+        "guide 1: could not re-read after the apply, so whether its changes took effect is not "
+        "known: "
         "Fake: 503 Service Unavailable; run plan again to see what is left"
     ]
     assert not report.ok  # issue 23: never exit 0 over doubt
 
 
 def test_a_saved_plans_update_is_found_by_the_id_it_was_computed_from() -> None:
-    """Without the YAML resolved again, an update is checked against the object it was planned on, by id:
-    its key may have changed (a Planning Center position is part of the key)."""
+    """Without the YAML resolved again, an update is checked against the object it was planned on,
+    by id: its key may have changed (a Planning Center position is part of the key)."""
     run = survey({"A": rec("A", id=1, s=[1], n="x")}, {"A": rec("A", s=[2], n="x")}, resolved=False)
     kept = Checker({"A renamed": rec("A renamed", id=1, s=[2], n="y")}).check(run, applied(run))
     assert results(kept) == [("A", "applied", None)]  # only the change's own fields are compared

@@ -31,8 +31,9 @@ ALLOWED_WRITES: dict[tuple[str, str | None], set[str]] = {
     ("apply.yml", "apply"): {"pull-requests"},
     ("drift.yml", "report"): {"issues"},
 }
-# Every action outside this repository is pinned by the full commit SHA of a release tag, with the tag in a
-# comment (read from the actions' own repositories: `git show-ref --tags`); dependabot proposes the next ones.
+# Every action outside this repository is pinned by the full commit SHA of a release tag, with the
+# tag in a comment (read from the actions' own repositories: `git show-ref --tags`); dependabot
+# proposes the next ones.
 PINNED = {
     "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
     "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
@@ -291,7 +292,8 @@ def test_ci_uses_no_secrets():
 
 
 def action_steps(job: dict[str, Any], command: str | None = None) -> list[dict[str, Any]]:
-    """The job's steps that use this repository's action (`uses: ./`), optionally for one command."""
+    """The job's steps that use this repository's action (`uses: ./`), optionally for one
+    command."""
     found = [s for s in steps(job) if s.get("uses") == "./"]
     return [s for s in found if command is None or (s.get("with") or {}).get("command") == command]
 
@@ -323,7 +325,8 @@ def test_secret_steps_run_provisioner_and_use_known_names(name):
             if not secret_vars:
                 continue
             assert step.get("uses") == "./" or "provisioner " in str(step.get("run", "")), (
-                f"{name} job {job_id}: step {step.get('name')!r} gets secrets but does not run provisioner"
+                f"{name} job {job_id}: step {step.get('name')!r} gets secrets but does not run "
+                "provisioner"
             )
             assert (step.get("with") or {}).get("command") != "validate", (
                 "validate needs no secrets"
@@ -410,7 +413,8 @@ def test_apply_plan_job_then_approval_then_apply_job():
     assert apply.get("environment") == (
         "${{ needs.plan.outputs.unsafe == 'true' && 'production-force' || 'production' }}"
     ), (
-        "apply waits for production's reviewers; an override of an unsafe plan for production-force's"
+        "apply waits for production's reviewers; an override of an unsafe plan for "
+        "production-force's"
     )
     assert plan["outputs"]["has-changes"] == "${{ steps.plan.outputs.has-changes }}"
     assert plan["outputs"]["unsafe"] == "${{ steps.plan.outputs.unsafe }}"
@@ -426,7 +430,8 @@ def test_apply_plan_job_publishes_the_plan_for_the_approvers():
         step["id"] == "plan" and step["with"]["format"] == "markdown"
     )  # the action adds it to the job summary
     assert (step["with"]["plan-file"], step["with"]["report-file"]) == ("plan.json", "plan.md")
-    # A push plans what changed since the last successful apply run (a cancelled pending run's push included).
+    # A push plans what changed since the last successful apply run (a cancelled pending run's push
+    # included).
     assert step["with"]["changed-since"] == "${{ steps.since.outputs.ref }}"
     since = next(s for s in steps(job) if s.get("id") == "since")
     assert (
@@ -467,8 +472,8 @@ def test_apply_job_applies_exactly_the_downloaded_artifact_without_planning_agai
 
 
 def when(job: dict[str, Any], **context: Any) -> bool:
-    """Evaluate a job's `if:` of the forms apply.yml uses (==, !=, &&, ||, !, parentheses) over ``context``
-    (dotted names as keys), the way GitHub would."""
+    """Evaluate a job's `if:` of the forms apply.yml uses (==, !=, &&, ||, !, parentheses) over
+    ``context`` (dotted names as keys), the way GitHub would."""
     expr = " ".join(str(job["if"]).split())
     py = expr.replace("&&", " and ").replace("||", " or ").replace("!=", " <> ")
     py = re.sub(r"!(?!=)", " not ", py).replace(" <> ", " != ")
@@ -720,7 +725,8 @@ def test_action_keeps_one_sticky_comment_and_skips_an_unchanged_plan_never_poste
     assert comment["if"].startswith("inputs.comment == 'true'")
 
 
-# --------------------------------------------------------------------------- pre-commit hook and docs
+# --------------------------------------------------------------------------- pre-commit hook and
+# docs
 
 
 def test_pre_commit_hooks_run_provisioner_validate():
@@ -741,8 +747,9 @@ def test_pre_commit_hooks_run_provisioner_validate():
             assert not files.search(path), f"files pattern must not match {path}"
     assert by_id["provisioner-validate"]["entry"] == "provisioner validate"
     assert by_id["provisioner-validate"]["pass_filenames"] is True
-    # The directory comes from the tool's default or the user's `args: [DIR]`, never from the entry: with
-    # pass_filenames false, pre-commit runs `entry + args`, so a hardcoded `schedules` would be validated too.
+    # The directory comes from the tool's default or the user's `args: [DIR]`, never from the entry:
+    # with pass_filenames false, pre-commit runs `entry + args`, so a hardcoded `schedules` would be
+    # validated too.
     assert by_id["provisioner-validate-all"]["entry"] == "provisioner validate"
     assert by_id["provisioner-validate-all"]["pass_filenames"] is False
 
@@ -767,7 +774,8 @@ def test_docs_describe_workflows_secrets_and_the_reviewers_path():
 
 
 def doc_workflows() -> list[tuple[str, dict[str, Any]]]:
-    """The workflows the docs show a schedules repository (YAML blocks opening `# .github/workflows/...`)."""
+    """The workflows the docs show a schedules repository (YAML blocks opening `#
+    .github/workflows/...`)."""
     found = []
     for doc in ("workflows.md", "scale.md"):
         text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
@@ -807,8 +815,8 @@ def test_docs_workflows_are_valid_and_pass_only_declared_inputs(workflow_schema,
 
 
 def test_docs_apply_workflow_plans_since_the_last_successful_apply():
-    """The example plans as this repository's apply.yml does: since the last successful apply run's commit (a
-    cancelled pending run's push is covered), everything when there is none."""
+    """The example plans as this repository's apply.yml does: since the last successful apply run's
+    commit (a cancelled pending run's push is covered), everything when there is none."""
     apply = next(wf for name, wf in doc_workflows() if "apply.yml" in name)
     since = one_step_with(apply["jobs"]["plan"], "plan")["changed-since"]
     assert (

@@ -1,1 +1,2 @@
-"""Writing and checking what was written: preconditions, duplicates, verification, saved plans, budgets."""
+"""Writing and checking what was written: preconditions, duplicates, verification, saved plans,
+budgets."""

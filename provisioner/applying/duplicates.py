@@ -1,9 +1,11 @@
-"""After the writes: "lowest id wins" for creates that turn out duplicated (docs/api-notes.md, contract §6).
+"""After the writes: "lowest id wins" for creates that turn out duplicated (docs/api-notes.md,
+contract §6).
 
-Two writers (a local apply racing CI), or a create the server committed after its answer was lost, can leave
-an object twice. Ids grow with time, so whichever writer holds the higher id sees the lower one when it re-reads:
-each run keeps the lowest id and removes its own copy if that is not the lowest, and never a copy it did not
-create. Plain values in, plain values out: the engine does the reads and the deletes.
+Two writers (a local apply racing CI), or a create the server committed after its answer was lost,
+can leave an object twice. Ids grow with time, so whichever writer holds the higher id sees the
+lower one when it re-reads: each run keeps the lowest id and removes its own copy if that is not the
+lowest, and never a copy it did not create. Plain values in, plain values out: the engine does the
+reads and the deletes.
 """
 
 from __future__ import annotations
@@ -38,12 +40,13 @@ def id_order(value: Any) -> tuple[int, int, str]:
 
 
 def resolve(scope: Scope, live: dict[str, Record], created: Iterable[Created]) -> Twins:
-    """What to remove and say for the copies of this run's creates in ``live`` (a read after the writes).
+    """What to remove and say for the copies of this run's creates in ``live`` (a read after the
+    writes).
 
-    A copy is this run's only when its id is the one this run's create was answered (or adopted, after an
-    ambiguous answer): that copy is removed when a lower id exists. Any other copy may be a person's or
-    another writer's, or this run's own POST that landed late; nothing tells them apart (issue 23), so it is
-    reported and left, and the run does not end as certain."""
+    A copy is this run's only when its id is the one this run's create was answered (or adopted,
+    after an ambiguous answer): that copy is removed when a lower id exists. Any other copy may be a
+    person's or another writer's, or this run's own POST that landed late; nothing tells them apart
+    (issue 23), so it is reported and left, and the run does not end as certain."""
     removals: list[Change] = []
     notes: list[str] = []
     uncertain: list[str] = []
@@ -66,21 +69,25 @@ def resolve(scope: Scope, live: dict[str, Record], created: Iterable[Created]) -
             ]
             ids = ", ".join(f"#{r.id}" for r in mine)
             notes.append(
-                f"{where} was created twice (another writer, or a create the server committed late): "
+                f"{where} was created twice (another writer, or a create the server committed "
+                "late): "
                 f"kept #{kept.id}, the lowest id; removing this run's copy {ids}"
             )
         if others:
             ids = ", ".join(f"#{r.id}" for r in others)
             uncertain.append(
-                f"{where} also exists as {ids}, which this run cannot show it created: left in place "
-                f"(#{kept.id} is the lowest id and stays); the next plan shows the duplicate, and with "
+                f"{where} also exists as {ids}, which this run cannot show it created: left in "
+                "place "
+                f"(#{kept.id} is the lowest id and stays); the next plan shows the duplicate, and "
+                "with "
                 "prune on deletes it"
             )
     return Twins(tuple(removals), tuple(notes), tuple(uncertain))
 
 
 def rekeyed(live: dict[str, Record]) -> dict[str, Record]:
-    """Live records keyed again after some copies were removed: the lowest id left takes the plain key."""
+    """Live records keyed again after some copies were removed: the lowest id left takes the plain
+    key."""
     out: dict[str, Record] = {}
     for rec in sorted(live.values(), key=lambda r: id_order(r.id)):
         base = rec.twin_of or rec.key

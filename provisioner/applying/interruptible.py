@@ -1,6 +1,6 @@
-"""Running writes concurrently so that Ctrl-C stops cleanly: nothing new starts, what is in flight finishes, and
-the caller learns what happened to each item (docs/api-notes.md, contract §4: apply says what was applied, failed
-and not started, and exits 130)."""
+"""Running writes concurrently so that Ctrl-C stops cleanly: nothing new starts, what is in flight
+finishes, and the caller learns what happened to each item (docs/api-notes.md, contract §4: apply
+says what was applied, failed and not started, and exits 130)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ R = TypeVar("R")
 
 
 class Stopped(Exception, Generic[R]):
-    """Ctrl-C arrived. ``results[i]`` is item i's result, or a string: NOT_STARTED, IN_FLIGHT (a second Ctrl-C
-    stopped the wait for it) or the error it raised."""
+    """Ctrl-C arrived. ``results[i]`` is item i's result, or a string: NOT_STARTED, IN_FLIGHT (a
+    second Ctrl-C stopped the wait for it) or the error it raised."""
 
     def __init__(self, results: list[R | str]) -> None:
         super().__init__("interrupted")
@@ -30,8 +30,8 @@ def run_all(
     workers: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[R]:
-    """``fn`` over ``items`` on up to ``workers`` threads, results in order; ``progress(done, total)`` after each
-    (and ``(0, total)`` first). Raises Stopped on KeyboardInterrupt."""
+    """``fn`` over ``items`` on up to ``workers`` threads, results in order; ``progress(done,
+    total)`` after each (and ``(0, total)`` first). Raises Stopped on KeyboardInterrupt."""
     if not items:
         return []
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="apply")

@@ -1,12 +1,15 @@
-"""The order of an apply's writes, in phases that each run concurrently, the next starting when one is done:
+"""The order of an apply's writes, in phases that each run concurrently, the next starting when one
+is done:
 
-1. what a provider says must be answered before its other changes start (``Provider.first_writes``): Guidebook
-   takes an attendee off their old schedule before putting them on the new one, because the server may refuse
-   (or undo) an attendee on two schedules. A change may be split: its first part goes here, the whole later;
+1. what a provider says must be answered before its other changes start (``Provider.first_writes``):
+   Guidebook takes an attendee off their old schedule before putting them on the new one, because
+   the server may refuse (or undo) an attendee on two schedules. A change may be split: its first
+   part goes here, the whole later;
 2. updates and deletes (an object's old copy is changed or gone before a new one appears);
 3. creates.
 
-A change whose first part failed or was skipped is not written: it takes its first part's outcome."""
+A change whose first part failed or was skipped is not written: it takes its first part's outcome.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +27,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Stages:
-    """The apply's phases, and the bookkeeping of changes written in two parts (moves.py): which first
-    part belongs to which whole change, which wholes have begun, and the outcome a failed part gave its whole."""
+    """The apply's phases, and the bookkeeping of changes written in two parts (moves.py): which
+    first part belongs to which whole change, which wholes have begun, and the outcome a failed part
+    gave its whole."""
 
     phases: list[list[Change]]
     parts: dict[int, Change] = field(default_factory=dict)  # id(first part) -> the whole change
@@ -35,8 +39,9 @@ class Stages:
     )  # id(whole change) -> its failed part's fate
 
     def settle(self, outcomes: list[Outcome]) -> list[Outcome]:
-        """The outcomes of a phase as the report shows them: a first part's outcome is its whole change's
-        business (written: the whole follows; failed or skipped: the whole takes that outcome now)."""
+        """The outcomes of a phase as the report shows them: a first part's outcome is its whole
+        change's business (written: the whole follows; failed or skipped: the whole takes that
+        outcome now)."""
         shown: list[Outcome] = []
         for outcome in outcomes:
             whole = self.parts.get(id(outcome.change))
@@ -83,7 +88,8 @@ def stages(todo: list[Change], providers: Mapping[str, Provider]) -> Stages:
 def _first_writes(
     provider: Provider, key: str, changes: list[Change]
 ) -> list[tuple[Change, Change | None]]:
-    """The boundary: a provider's bug here costs only the order (the default phases), never the apply."""
+    """The boundary: a provider's bug here costs only the order (the default phases), never the
+    apply."""
     try:
         return list(provider.first_writes(changes))
     except Exception:

@@ -1,10 +1,11 @@
-"""Fresh preconditions: just before a change is written, confirm the live object is still what the plan saw.
+"""Fresh preconditions: just before a change is written, confirm the live object is still what the
+plan saw.
 
-A long apply (Planning Center pacing makes 40 changes take tens of seconds) must not overwrite an edit made in
-the meantime, nor create a second copy of an object someone else created meanwhile. Each change is compared
-against a read of its scope at most ``max_age`` seconds old; an older read is refreshed first (one read per
-scope at a time, shared by the changes waiting on it). A change whose precondition fails is skipped as stale,
-never forced (docs/api-notes.md, contract §5).
+A long apply (Planning Center pacing makes 40 changes take tens of seconds) must not overwrite an
+edit made in the meantime, nor create a second copy of an object someone else created meanwhile.
+Each change is compared against a read of its scope at most ``max_age`` seconds old; an older read
+is refreshed first (one read per scope at a time, shared by the changes waiting on it). A change
+whose precondition fails is skipped as stale, never forced (docs/api-notes.md, contract §5).
 """
 
 from __future__ import annotations
@@ -24,16 +25,18 @@ Reader = Callable[[Scope], "dict[str, Record] | ProvisionerError"]
 
 @dataclass(frozen=True)
 class Verdict:
-    """``stale`` says why the change must not be written; ``gone`` that a delete has nothing left to do."""
+    """``stale`` says why the change must not be written; ``gone`` that a delete has nothing left to
+    do."""
 
     stale: str | None = None
     gone: bool = False
 
 
 class Preconditions:
-    """Whether each change may still be written: judged against a read of its scope at most ``max_age``
-    seconds old (read again when older, after this run's writes in flight to that scope have settled).
-    Thread-safe: ``check`` and ``done`` are called from the apply's worker threads."""
+    """Whether each change may still be written: judged against a read of its scope at most
+    ``max_age`` seconds old (read again when older, after this run's writes in flight to that scope
+    have settled). Thread-safe: ``check`` and ``done`` are called from the apply's worker threads.
+    """
 
     def __init__(
         self,
@@ -56,15 +59,16 @@ class Preconditions:
         }  # looked up per change, never scanned
         self._at = dict.fromkeys(live, read_at)
         self._locks = {k: threading.Lock() for k in self._scopes}
-        # This run's writes in flight per scope: a refresh waits for them, so it reads a list that holds
-        # still (read while this run adds to it, the pages do not add up and the list is read a second time,
-        # page by page: most of what a 10,000-create apply spent beyond linear; issue 24).
+        # This run's writes in flight per scope: a refresh waits for them, so it reads a list that
+        # holds still (read while this run adds to it, the pages do not add up and the list is read
+        # a second time, page by page: most of what a 10,000-create apply spent beyond linear; issue
+        # 24).
         self._writing = dict.fromkeys(self._scopes, 0)
         self._settled = threading.Condition()
 
     def check(self, change: Change) -> Verdict:
-        """The verdict on ``change`` against a read at most ``max_age`` old. A change that may be written
-        (neither stale nor gone) counts as in flight until :meth:`done`."""
+        """The verdict on ``change`` against a read at most ``max_age`` old. A change that may be
+        written (neither stale nor gone) counts as in flight until :meth:`done`."""
         k = (change.provider, change.scope)
         if k not in self._scopes:
             return Verdict()
@@ -79,7 +83,8 @@ class Preconditions:
                     return Verdict(stale=f"not started: {fresh}")
                 if isinstance(fresh, ProvisionerError):
                     return Verdict(
-                        stale=f"could not re-read {change.scope} to confirm it is unchanged: {fresh}"
+                        stale=f"could not re-read {change.scope} to confirm it is unchanged: "
+                        f"{fresh}"
                     )
                 self._live[k], self._at[k] = LiveIndex.of(fresh), self._clock()
             verdict = judge(change, self._live[k])
@@ -89,7 +94,8 @@ class Preconditions:
         return verdict
 
     def done(self, change: Change) -> None:
-        """``change``, which :meth:`check` let through, is written (or failed): no longer in flight."""
+        """``change``, which :meth:`check` let through, is written (or failed): no longer in
+        flight."""
         k = (change.provider, change.scope)
         if k in self._writing:
             with self._settled:
@@ -105,7 +111,8 @@ def judge(change: Change, live: dict[str, Record] | LiveIndex) -> Verdict:
         there = live.named(change.key)
         if there:
             return Verdict(
-                stale=f"stale: {change.key!r} was created meanwhile (#{there[0].id}; another writer?); "
+                stale=f"stale: {change.key!r} was created meanwhile (#{there[0].id}; another "
+                "writer?); "
                 "not created again"
             )
         return Verdict()
@@ -122,17 +129,18 @@ def judge(change: Change, live: dict[str, Record] | LiveIndex) -> Verdict:
     moved = moved_fields(change, now)
     if moved:
         return Verdict(
-            stale=f"stale: {change.key!r} was changed meanwhile ({', '.join(moved)}; another writer?); "
+            stale=f"stale: {change.key!r} was changed meanwhile ({', '.join(moved)}; another "
+            "writer?); "
             f"not {change.action}d — make a new plan to review it"
         )
     return Verdict()
 
 
 def moved_fields(change: Change, now: Record) -> list[str]:
-    """The fields of ``now`` that differ from what ``change`` was computed from and make it stale. An update
-    watches only the fields its file manages (its ``after``): another field is never written by it nor shown as
-    drift, and may well have been changed by this very run (a Planning Center accept sets the status of the team
-    member that a roster change then updates)."""
+    """The fields of ``now`` that differ from what ``change`` was computed from and make it stale.
+    An update watches only the fields its file manages (its ``after``): another field is never
+    written by it nor shown as drift, and may well have been changed by this very run (a Planning
+    Center accept sets the status of the team member that a roster change then updates)."""
     before = change.before or {}
     watched = {*before, *now.values} - {"id"}
     if change.action == "update" and change.after:

@@ -1,8 +1,10 @@
 """Applying a surveyed plan: the safety refusal, fresh preconditions, the writes (in the phases of
-applying/order.py, each concurrently), the post-apply steps (publishing), then the check after apply.
+applying/order.py, each concurrently), the post-apply steps (publishing), then the check after
+apply.
 
-This is the boundary of provider code for writes: whatever a provider raises while applying a change (its own
-error, or any other exception: a bug in it) becomes that change's FAILED row, never a traceback."""
+This is the boundary of provider code for writes: whatever a provider raises while applying a change
+(its own error, or any other exception: a bug in it) becomes that change's FAILED row, never a
+traceback."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ log = logging.getLogger(__name__)
 
 
 def check_safety(run: Survey, *, force: bool = False) -> None:
-    """Refuse an unsafe plan unless forced; called before anything is written (and before asking)."""
+    """Refuse an unsafe plan unless forced; called before anything is written (and before
+    asking)."""
     if run.plan.violations and not force:
         raise SafetyError(
             "refusing to apply: "
@@ -50,7 +53,8 @@ def apply(
     ``republish`` the post-apply step covers everything declared, not just what changed.
 
     Updates and deletes go before creates (an object's old copy is gone or changed before a new one
-    appears), and each change's precondition is confirmed against a fresh read of its scope first."""
+    appears), and each change's precondition is confirmed against a fresh read of its scope first.
+    """
     todo = list(run.plan.changes if changes is None else changes)
     check_safety(run, force=force)
     checks = Preconditions(
@@ -80,8 +84,8 @@ def apply(
 
 
 class _Writes:
-    """One apply's writes: each change checked, then written; a service whose rate limit is spent skips
-    the rest of its changes."""
+    """One apply's writes: each change checked, then written; a service whose rate limit is spent
+    skips the rest of its changes."""
 
     def __init__(self, workers: Workers, checks: Preconditions) -> None:
         self.workers, self.checks = workers, checks
@@ -89,8 +93,8 @@ class _Writes:
         self.begun: set[int] = set()  # changes whose first part was written (applying/order.py)
 
     def all(self, todo: list[Change]) -> list[Outcome]:
-        """The phases of applying/order.py, each concurrently. On Ctrl-C nothing new starts and the writes in
-        flight finish; Interrupted then says what happened to every change."""
+        """The phases of applying/order.py, each concurrently. On Ctrl-C nothing new starts and the
+        writes in flight finish; Interrupted then says what happened to every change."""
         st = stages(todo, self.workers.providers)
         self.begun = st.begun
         total = sum(map(len, st.phases))
@@ -131,8 +135,8 @@ class _Writes:
     def one(self, change: Change) -> Outcome:
         if change.provider_key in self.exhausted:
             return Outcome(change, "skipped", self.exhausted[change.provider_key])
-        # A change whose first part was just written was confirmed then: its object now differs from the
-        # plan's `before` by that very part.
+        # A change whose first part was just written was confirmed then: its object now differs from
+        # the plan's `before` by that very part.
         checked = id(change) not in self.begun
         verdict = self.checks.check(change) if checked else Verdict()
         if verdict.stale:
@@ -151,7 +155,8 @@ class _Writes:
         try:
             written = self.workers.providers[change.provider_key].apply(change)
         except RateLimitedError as e:
-            # The service's budget is spent (some count per day): the rest would only fail the same way.
+            # The service's budget is spent (some count per day): the rest would only fail the same
+            # way.
             self.exhausted.setdefault(
                 change.provider_key, f"not attempted: {change.provider_key} rate limit exhausted"
             )
@@ -216,7 +221,8 @@ def _said(scope: Scope, e: Exception) -> str:
 
 
 def _filled(run: Survey, scope: Scope) -> dict[str, Record]:
-    """The declared records with the fields they leave unmanaged taken from live (what the object holds)."""
+    """The declared records with the fields they leave unmanaged taken from live (what the object
+    holds)."""
     live = run.live[scope.ident]
     return {
         key: replace(rec, values={**(live[key].values if key in live else {}), **rec.values})

@@ -1,5 +1,6 @@
-"""A saved plan (``plan --out``) as the unit of apply: reading it back, and judging it against a fresh read of
-its scopes (stale, pending, or already applied). Plain functions over plain values; no I/O."""
+"""A saved plan (``plan --out``) as the unit of apply: reading it back, and judging it against a
+fresh read of its scopes (stale, pending, or already applied). Plain functions over plain values; no
+I/O."""
 
 from __future__ import annotations
 
@@ -30,13 +31,14 @@ def read_plan_file(path: str) -> Plan:
 
 
 def _known_services(saved: Plan) -> None:
-    """A saved change of a service this provisioner does not know is refused as such (issue 23: it was
-    reported as "live state changed")."""
+    """A saved change of a service this provisioner does not know is refused as such (issue 23: it
+    was reported as "live state changed")."""
     from provisioner.providers import registry
 
     known = registry.names()
     unknown = [
-        f"{c.action} {c.scope} {c.key!r}: no service {c.provider!r} is known (known: {', '.join(known)})"
+        f"{c.action} {c.scope} {c.key!r}: no service {c.provider!r} is known (known: "
+        f"{', '.join(known)})"
         for c in saved.changes
         if c.provider not in known
     ]
@@ -47,8 +49,9 @@ def _known_services(saved: Plan) -> None:
 
 
 def load_saved(data: Any, path: str = "the plan file") -> Plan:
-    """The saved plan in ``data`` (read from ``path``), checked for shape and fingerprint; StalePlanError, in
-    words, for anything this provisioner did not write or that was edited since."""
+    """The saved plan in ``data`` (read from ``path``), checked for shape and fingerprint;
+    StalePlanError, in words, for anything this provisioner did not write or that was edited since.
+    """
     data = checked_plan_json(data, path)
     with plan_content(path):  # what shape_problem does not foresee: still words
         plan = Plan.from_json(data)
@@ -59,8 +62,8 @@ def load_saved(data: Any, path: str = "the plan file") -> Plan:
 
 
 def _saved_state(c: Change, run: Survey) -> Literal["pending", "applied", "stale"]:
-    """Whether live still holds what a saved change was computed from, already holds what it writes, or
-    neither (someone else changed it: the plan is stale)."""
+    """Whether live still holds what a saved change was computed from, already holds what it writes,
+    or neither (someone else changed it: the plan is stale)."""
     live = _live_of(c, run)
     if _norm(live.snapshot() if live else None) == _norm(c.before):
         return "pending"
@@ -88,8 +91,8 @@ def _saved_state(c: Change, run: Survey) -> Literal["pending", "applied", "stale
 
 
 def _live_of(c: Change, run: Survey) -> Record | None:
-    """The live object a saved change is about: by its key, or (an update) by the id it was computed from,
-    since an update can change the key (a Planning Center member's position is part of it)."""
+    """The live object a saved change is about: by its key, or (an update) by the id it was computed
+    from, since an update can change the key (a Planning Center member's position is part of it)."""
     scope = run.live.get((c.provider, c.scope), {})
     live = scope.get(c.key)
     if live is None and c.action == "update":
@@ -112,9 +115,10 @@ def rederive(saved: Plan, run: Survey, desired: Desire) -> None:
 
 
 def not_derived(saved: Plan, run: Survey, desired: Desire) -> list[str]:
-    """Every saved change the YAML does not make (contract §5): each scope's live state is taken as each
-    change's recorded ``before`` says it was, the YAML resolved against it, and the diff must give the
-    saved change back. A hand-edited plan, even with its fingerprint recomputed, is refused."""
+    """Every saved change the YAML does not make (contract §5): each scope's live state is taken as
+    each change's recorded ``before`` says it was, the YAML resolved against it, and the diff must
+    give the saved change back. A hand-edited plan, even with its fingerprint recomputed, is
+    refused."""
     problems: list[str] = []
     for scope in run.scopes:
         mine = [c for c in saved.changes if (c.provider, c.scope) == (scope.provider, scope.name)]
@@ -134,7 +138,8 @@ def not_derived(saved: Plan, run: Survey, desired: Desire) -> list[str]:
 
 
 def _as_planned(changes: list[Change], live: dict[str, Record]) -> dict[str, Record]:
-    """``live`` with each changed object as its change's ``before`` recorded it (creates: absent)."""
+    """``live`` with each changed object as its change's ``before`` recorded it (creates:
+    absent)."""
     ids = {_norm((c.before or {}).get("id")) for c in changes if c.action != "create"}
     keys = {c.key for c in changes}
     then = {k: r for k, r in live.items() if _norm(r.id) not in ids and k not in keys}
@@ -167,11 +172,12 @@ def _differs(saved: Change, again: Change | None) -> str | None:
 
 
 def check_saved(saved: Plan, run: Survey) -> list[str]:
-    """Every reason the saved plan may no longer be applied as reviewed. A change already made (live holds
-    what it would write) is not a reason: :func:`adopt_saved` leaves it out."""
+    """Every reason the saved plan may no longer be applied as reviewed. A change already made (live
+    holds what it would write) is not a reason: :func:`adopt_saved` leaves it out."""
     if saved.inputs_digest != run.plan.inputs_digest:
         return [
-            "the YAML on disk differs from the YAML the plan was made from (edited since, or not the paths "
+            "the YAML on disk differs from the YAML the plan was made from (edited since, or not "
+            "the paths "
             "given to plan); give apply the same paths as plan, or make a new plan"
         ]
     return [
@@ -182,9 +188,9 @@ def check_saved(saved: Plan, run: Survey) -> list[str]:
 
 
 def adopt_saved(saved: Plan, run: Survey) -> tuple[Survey, list[Change]]:
-    """The run that applies the saved plan itself (its changes, safety verdicts, warnings, impact) over the
-    fresh read of its scopes, and the saved changes live already holds (a plan applied before, or an apply
-    that stopped half-way), which are left out."""
+    """The run that applies the saved plan itself (its changes, safety verdicts, warnings, impact)
+    over the fresh read of its scopes, and the saved changes live already holds (a plan applied
+    before, or an apply that stopped half-way), which are left out."""
     done = [c for c in saved.changes if _saved_state(c, run) == "applied"]
     plan = saved
     if (
@@ -195,7 +201,8 @@ def adopt_saved(saved: Plan, run: Survey) -> tuple[Survey, list[Change]]:
 
 
 def _norm(value: Any) -> Any:
-    """Compare snapshots the way JSON stored them (ids may come back as str or int, lists sorted)."""
+    """Compare snapshots the way JSON stored them (ids may come back as str or int, lists
+    sorted)."""
     if isinstance(value, dict):
         return {k: _norm(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

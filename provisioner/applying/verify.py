@@ -1,6 +1,6 @@
-"""The check after apply: re-read what was written, keep the lowest id of duplicated creates (removing only this
-run's own copies), and turn every change the server accepted but did not keep into a failure (docs/api-notes.md,
-contract §4, §6)."""
+"""The check after apply: re-read what was written, keep the lowest id of duplicated creates
+(removing only this run's own copies), and turn every change the server accepted but did not keep
+into a failure (docs/api-notes.md, contract §4, §6)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ OTHERS_STEP = 1.0
 
 
 def verify(workers: Workers, run: Survey, report: ApplyReport) -> None:
-    """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
-    every applied change that did not take effect into a failure naming the object and field."""
+    """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and
+    turn every applied change that did not take effect into a failure naming the object and field.
+    """
     _Verifier(workers).check(run, report)
 
 
@@ -32,8 +33,9 @@ class _Verifier:
     workers: Workers
 
     def check(self, run: Survey, report: ApplyReport) -> None:
-        """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins), and turn
-        every applied change that did not take effect into a failure naming the object and field."""
+        """Re-read the scopes written to: remove this run's own duplicated creates (lowest id wins),
+        and turn every applied change that did not take effect into a failure naming the object and
+        field."""
         self._settle(report)
         applied = {
             (o.change.provider, o.change.scope) for o in report.outcomes if o.status == "applied"
@@ -47,8 +49,9 @@ class _Verifier:
             touched, self.workers.map("verify", self.workers.read, touched), strict=True
         ):
             if isinstance(live, ProvisionerError):
-                # The writes happened, but whether they took effect (or left a duplicate) is unknown:
-                # exit 1 with what is uncertain, never 0 (issue 23); the next run's plan shows the rest.
+                # The writes happened, but whether they took effect (or left a duplicate) is
+                # unknown: exit 1 with what is uncertain, never 0 (issue 23); the next run's plan
+                # shows the rest.
                 report.unconverged.append(
                     f"{scope.name}: could not re-read after the apply, so whether its changes took "
                     f"effect is not known: {live}; run plan again to see what is left"
@@ -59,9 +62,10 @@ class _Verifier:
             report.unconverged += self._check_effect(scope, run, live, mine)
 
     def _settle(self, report: ApplyReport) -> None:
-        """A create whose POST went unanswered may still commit: wait out its window before looking for it.
-        So may any write sent again after its answer was lost (a PATCH that lands after the run's later
-        PATCH of the same object undoes it): its window too (issue 23: no exit 0 over that)."""
+        """A create whose POST went unanswered may still commit: wait out its window before looking
+        for it. So may any write sent again after its answer was lost (a PATCH that lands after the
+        run's later PATCH of the same object undoes it): its window too (issue 23: no exit 0 over
+        that)."""
         until = [
             o.written.settle_until
             for o in report.outcomes
@@ -97,8 +101,8 @@ class _Verifier:
                 )
         live = rekeyed({k: r for k, r in live.items() if k not in gone})
         uncertain, waited = twins.uncertain, 0.0
-        # A copy this run did not make may be another writer's, which that writer is removing right now
-        # (lowest id wins): look again for a few seconds before calling the run uncertain.
+        # A copy this run did not make may be another writer's, which that writer is removing right
+        # now (lowest id wins): look again for a few seconds before calling the run uncertain.
         while uncertain and waited < OTHERS_WAIT:
             self.workers.clock.sleep(OTHERS_STEP)
             waited += OTHERS_STEP
@@ -122,9 +126,10 @@ class _Verifier:
     def _check_effect(
         self, scope: Scope, run: Survey, live: dict[str, Record], mine: list[Outcome]
     ) -> list[str]:
-        """An applied change whose object still differs in a field it wrote was accepted but not kept: a
-        failure, not a warning. One that differs only in fields it did not write was changed by someone
-        else meanwhile (issue 23): not this run's failure, but not certain either (exit 1), said so."""
+        """An applied change whose object still differs in a field it wrote was accepted but not
+        kept: a failure, not a warning. One that differs only in fields it did not write was changed
+        by someone else meanwhile (issue 23): not this run's failure, but not certain either (exit
+        1), said so."""
         left = self._left(scope, run, live) if run.resolved else {}
         doubts: list[str] = []
         index = LiveIndex.of(live)
@@ -132,8 +137,9 @@ class _Verifier:
             c = o.change
             what = left.get(c.key) if run.resolved else _unkept(c, live, index)
             if c.action == "delete" and _still_listed(c, index):
-                # Confirmed by identity (id and name): a server that reuses the id for a new object does
-                # not fail a good delete, and a 404 "already gone" does not pass while it is still there.
+                # Confirmed by identity (id and name): a server that reuses the id for a new object
+                # does not fail a good delete, and a 404 "already gone" does not pass while it is
+                # still there.
                 gone = o.written and o.written.note
                 o.status, o.error = (
                     "failed",
@@ -148,8 +154,10 @@ class _Verifier:
                     o.status, o.error = "failed", self._not_kept(scope, c, what, ours, live)
                 elif others:
                     doubts.append(
-                        f"{c.scope} {c.key!r}: {', '.join(field_name(c, n) for n in others)} changed "
-                        "while this run applied (not by this run: another writer?); run plan again to "
+                        f"{c.scope} {c.key!r}: {', '.join(field_name(c, n) for n in others)} "
+                        "changed "
+                        "while this run applied (not by this run: another writer?); run plan again "
+                        "to "
                         "see what is left"
                     )
         return doubts
@@ -188,7 +196,8 @@ def _written(change: Change, left: Change) -> tuple[list[str], list[str]]:
 
 
 def _still_listed(change: Change, live: LiveIndex) -> bool:
-    """Whether the object ``change`` deletes is still in ``live``: the same id under the same identity."""
+    """Whether the object ``change`` deletes is still in ``live``: the same id under the same
+    identity."""
     name = change.twin_of or change.key
     return any(
         (r.identity == change.identity) if change.identity else (r.twin_of or r.key) == name
@@ -197,9 +206,9 @@ def _still_listed(change: Change, live: LiveIndex) -> bool:
 
 
 def _unkept(change: Change, live: dict[str, Record], index: LiveIndex) -> Change | None:
-    """For a saved plan (its YAML not resolved again, so its names not read): what of ``change`` live does not
-    hold. A create is found by its key, an update by the id it was computed from (a changed position changes the
-    key); the fields compare as the diff compares them."""
+    """For a saved plan (its YAML not resolved again, so its names not read): what of ``change``
+    live does not hold. A create is found by its key, an update by the id it was computed from (a
+    changed position changes the key); the fields compare as the diff compares them."""
     if change.action == "delete":
         return None
     if change.action == "create":

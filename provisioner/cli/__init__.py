@@ -1,5 +1,5 @@
-"""Command line: the only place that prints and picks exit codes (README: Commands). Each command lives in a
-module of this package; this one holds the top-level group and adds them."""
+"""Command line: the only place that prints and picks exit codes (README: Commands). Each command
+lives in a module of this package; this one holds the top-level group and adds them."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ LAZY = {"sandbox": "provisioner.cli.sandbox"}
 
 
 class Main(click.Group):
-    """The top-level group; its help lists the environment variables every registered service reads."""
+    """The top-level group; its help lists the environment variables every registered service
+    reads."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
@@ -55,15 +56,16 @@ class Main(click.Group):
             usage_exits_1(e)
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; a usage error, the project's own error or a closed output each end as one line
-        and their exit code, never a traceback (SIGTERM is taken as Ctrl-C)."""
+        """Run the command; a usage error, the project's own error or a closed output each end as
+        one line and their exit code, never a traceback (SIGTERM is taken as Ctrl-C)."""
         check_working_directory()
         try:
             with sigterm_as_ctrl_c():
                 try:
                     return super().invoke(ctx)
                 finally:
-                    flush_output()  # a full disk is found here, while an error line can still be said
+                    # a full disk is found here, while an error line can still be said
+                    flush_output()
         except click.UsageError as e:
             usage_exits_1(e)
         except (
@@ -85,8 +87,8 @@ class Main(click.Group):
         return verbosity_options(command) if command is not None else None
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """``--help``'s closing part: the environment variables every registered service reads, and the
-        common ones; a registry that refuses to load still shows help, with its error."""
+        """``--help``'s closing part: the environment variables every registered service reads, and
+        the common ones; a registry that refuses to load still shows help, with its error."""
         try:
             services = registry.services()
         except ConfigError as e:  # two plug-ins of one name: help still shows, and says why
@@ -103,7 +105,8 @@ class Main(click.Group):
             ("NO_COLOR", "any non-empty value turns colour off (--color always still colours)"),
             (
                 "FORCE_COLOR",
-                "any non-empty value colours text output that is not a terminal (0 or false: no colour)",
+                "any non-empty value colours text output that is not a terminal (0 or false: no "
+                "colour)",
             ),
             (
                 "GITHUB_ACTIONS",
@@ -130,8 +133,9 @@ def main() -> None:
 
 
 def _tolerant_streams() -> None:
-    """A terminal or CI log in a non-UTF-8 encoding (LANG=C on old systems, PYTHONIOENCODING=latin-1) gets
-    ``\u2192`` for what it cannot show, instead of a UnicodeEncodeError traceback half-way through a plan."""
+    """A terminal or CI log in a non-UTF-8 encoding (LANG=C on old systems,
+    PYTHONIOENCODING=latin-1) gets ``\u2192`` for what it cannot show, instead of a
+    UnicodeEncodeError traceback half-way through a plan."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if (

@@ -1,9 +1,10 @@
-"""`provisioner action-report` (hidden): what the GitHub action (action.yml) says after running a command.
+"""`provisioner action-report` (hidden): what the GitHub action (action.yml) says after running a
+command.
 
-It reads the command's output, its stderr and the JSON plan, writes the markdown of the job summary and the
-comment to ``--body``, and prints the step outputs (``name=value`` lines for ``$GITHUB_OUTPUT``): whether the
-plan is unsafe and why, the PR labels, and apply's counts. Not a user command: its options may change with the
-action, which is shipped from the same commit.
+It reads the command's output, its stderr and the JSON plan, writes the markdown of the job summary
+and the comment to ``--body``, and prints the step outputs (``name=value`` lines for
+``$GITHUB_OUTPUT``): whether the plan is unsafe and why, the PR labels, and apply's counts. Not a
+user command: its options may change with the action, which is shipped from the same commit.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from provisioner.render.buffer import fit
 
 OVERRIDE = (
     "apply refuses it without --force. Change the YAML (or the scope's `safety:`), or, to go ahead "
-    "deliberately, apply it with --force: in the apply workflow, run it by hand with `force` ticked; "
+    "deliberately, apply it with --force: in the apply workflow, run it by hand with `force` "
+    "ticked; "
     "that run waits for the approval of the `production-force` environment (docs/workflows.md)."
 )
 
@@ -80,7 +82,8 @@ def action_report(
 
 
 def labels(command: str, rc: int, plan: dict[str, Any], unsafe: list[str]) -> list[str]:
-    """The pull request's labels after a plan: changes, unsafe, and drift (changes already in live)."""
+    """The pull request's labels after a plan: changes, unsafe, and drift (changes already in
+    live)."""
     if command != "plan" or rc not in (0, 2):
         return []
     changes = plan.get("changes", [])

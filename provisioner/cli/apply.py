@@ -1,4 +1,5 @@
-"""`provisioner apply`: a fresh plan, or exactly a saved one; the outcome table and its exit code."""
+"""`provisioner apply`: a fresh plan, or exactly a saved one; the outcome table and its exit
+code."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ def apply(
     workspace = engine.load(paths, root())
     if plan_file and (targets or changed_since):
         raise Fail(
-            "error: --plan applies the saved plan's own scopes; leave out --target and --changed-since"
+            "error: --plan applies the saved plan's own scopes; leave out --target and "
+            "--changed-since"
         )
     if plan_file:
         planned = engine.plan_saved(
@@ -96,11 +98,13 @@ def apply(
 
 
 def _already(planned: Planned) -> None:
-    """What of the saved plan live already holds (a plan applied before, or an apply that stopped)."""
+    """What of the saved plan live already holds (a plan applied before, or an apply that
+    stopped)."""
     done, left = len(planned.already), len(planned.run.plan.changes)
     if done and not left:
         click.echo(
-            f"The saved plan is already applied: live state holds its {done} change{'s' if done != 1 else ''}.",
+            f"The saved plan is already applied: live state holds its {done} "
+            f"change{'s' if done != 1 else ''}.",
             err=True,
         )
     elif done:
@@ -114,7 +118,8 @@ def _already(planned: Planned) -> None:
 def _confirm() -> None:
     if not sys.stdin.isatty():
         raise Fail(
-            "error: refusing to apply without confirmation: no terminal to ask on; pass --auto-approve"
+            "error: refusing to apply without confirmation: no terminal to ask on; pass "
+            "--auto-approve"
         )
     try:
         approved = click.confirm("Apply these changes?", default=False)
@@ -156,6 +161,7 @@ def _report(report: ApplyReport) -> None:
         )
     if not report.ok:
         raise Fail(
-            "error: some changes failed or were skipped; fix the cause (for a stale change: review a new "
+            "error: some changes failed or were skipped; fix the cause (for a stale change: review "
+            "a new "
             "plan) and run apply again (it converges)"
         )

@@ -1,5 +1,6 @@
-"""What every command shares: the error and Ctrl-C exits, the run's settings (clock, progress, recording),
-showing plans and apply outcomes. Only the CLI prints and picks exit codes (README: Commands)."""
+"""What every command shares: the error and Ctrl-C exits, the run's settings (clock, progress,
+recording), showing plans and apply outcomes. Only the CLI prints and picks exit codes (README:
+Commands)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
     from provisioner.core.plan import Plan
     from provisioner.engine import Planned, Settings
 
-# Each command imports what it needs when it runs (the YAML parser and pydantic to load files; the engine and
-# requests to talk to a service): `provisioner --help` imports none of them.
+# Each command imports what it needs when it runs (the YAML parser and pydantic to load files; the
+# engine and requests to talk to a service): `provisioner --help` imports none of them.
 
 
 class Fail(click.ClickException):
@@ -46,8 +47,9 @@ def fail(e: ProvisionerError) -> NoReturn:
 
 
 def github_annotation(d: Diagnostic) -> str:
-    """``::error file=F,line=L,col=C::message``, escaped as GitHub's workflow commands require; the path is made
-    relative to the checkout (GITHUB_WORKSPACE) so that the annotation lands on the file in the diff."""
+    """``::error file=F,line=L,col=C::message``, escaped as GitHub's workflow commands require; the
+    path is made relative to the checkout (GITHUB_WORKSPACE) so that the annotation lands on the
+    file in the diff."""
     root = os.environ.get("GITHUB_WORKSPACE")
     path = os.path.relpath(os.path.abspath(d.file), root) if root else d.file
     if path.startswith(".."):
@@ -78,7 +80,8 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def interrupted(report: ApplyReport | None = None) -> NoReturn:
-    """Ctrl-C, or SIGTERM taken as it: say what happened, exit 130 (143 for SIGTERM; contract §4)."""
+    """Ctrl-C, or SIGTERM taken as it: say what happened, exit 130 (143 for SIGTERM; contract
+    §4)."""
     from provisioner.cli.edges import signal_exit
 
     code, word = signal_exit()
@@ -94,28 +97,30 @@ def interrupted(report: ApplyReport | None = None) -> NoReturn:
         click.echo(
             f"{word}: {report.count('applied')} applied, {report.count('failed')} failed, "
             + (f"{skipped} skipped, " if skipped else "")
-            + f"{not_started} not started. Re-running apply converges (it plans again from live state).",
+            + f"{not_started} not started. Re-running apply converges (it plans again from live "
+            "state).",
             err=True,
         )
     sys.exit(code)
 
 
 def usage_exits_1(e: click.UsageError) -> NoReturn:
-    """Exit 2 means "changes" or "drift" (docs/api-notes.md, contract §4): a mistyped option must not look like
-    drift."""
+    """Exit 2 means "changes" or "drift" (docs/api-notes.md, contract §4): a mistyped option must
+    not look like drift."""
     e.exit_code = 1  # type: ignore[misc]
     raise e
 
 
 def context_clock() -> Clock:
-    """What retries, rate pacing, waits and progress use: the real clock, unless the caller passed a clock as the
-    context object (tests: ``CliRunner().invoke(main, args, obj=FakeClock())``)."""
+    """What retries, rate pacing, waits and progress use: the real clock, unless the caller passed a
+    clock as the context object (tests: ``CliRunner().invoke(main, args, obj=FakeClock())``)."""
     obj = click.get_current_context().obj
     return obj if isinstance(obj, Clock) else SYSTEM
 
 
 def start_recording(directory: str | None) -> None:
-    """Record every exchange of this command into ``directory`` (``--record``) until the command ends."""
+    """Record every exchange of this command into ``directory`` (``--record``) until the command
+    ends."""
     if directory:
         from provisioner.engine import recording
 
@@ -123,8 +128,8 @@ def start_recording(directory: str | None) -> None:
 
 
 def settings(parallelism: int = 8) -> Settings:
-    """The engine's settings for this command: the context's clock, progress on stderr (silent for short
-    runs; a bar on a terminal, else lines; none with -q), credentials from the environment."""
+    """The engine's settings for this command: the context's clock, progress on stderr (silent for
+    short runs; a bar on a terminal, else lines; none with -q), credentials from the environment."""
     from provisioner.cli.progress import ProgressReporter
     from provisioner.engine import Settings
 
@@ -135,8 +140,8 @@ def settings(parallelism: int = 8) -> Settings:
 
 
 def planned_for_review() -> Planned:
-    """plan's and drift's run, from the command's options: the selected scopes planned (names read unless
-    the format is JSON), and which were planned said on stderr."""
+    """plan's and drift's run, from the command's options: the selected scopes planned (names read
+    unless the format is JSON), and which were planned said on stderr."""
     from provisioner import engine
 
     options = click.get_current_context().params
@@ -155,8 +160,9 @@ def planned_for_review() -> Planned:
 
 
 def color(stream: TextIO) -> bool:
-    """--color always/never; else NO_COLOR (no-color.org: any non-empty value) turns it off, FORCE_COLOR
-    (force-color.org) on, but 0 or false off (as Node reads it); the order is CPython's; else a terminal."""
+    """--color always/never; else NO_COLOR (no-color.org: any non-empty value) turns it off,
+    FORCE_COLOR (force-color.org) on, but 0 or false off (as Node reads it); the order is CPython's;
+    else a terminal."""
     mode = click.get_current_context().find_root().meta.get("color", "auto")
     if mode != "auto":
         return bool(mode == "always")
@@ -171,7 +177,8 @@ def color(stream: TextIO) -> bool:
 def show(
     plan: Plan, fmt: str, title: str = "Plan", note: str = "", out: TextIO | None = None
 ) -> None:
-    """The plan on ``out`` (stdout): colour as ``color`` says; -v lists every item of a long list in text."""
+    """The plan on ``out`` (stdout): colour as ``color`` says; -v lists every item of a long list in
+    text."""
     from provisioner.cli.verbosity import verbose
 
     stream = out or sys.stdout

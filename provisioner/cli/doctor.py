@@ -24,8 +24,8 @@ from provisioner.cli.options import PATHS, RECORD
 @RECORD
 @guard
 def doctor(paths: tuple[str, ...], fmt: str, record_dir: str | None) -> None:
-    """Check every service and account the files use, read-only: exit 1 only for a problem that stops a
-    run."""
+    """Check every service and account the files use, read-only: exit 1 only for a problem that
+    stops a run."""
     from provisioner import engine
     from provisioner.core.outcomes import any_problem
     from provisioner.render.doctor import table

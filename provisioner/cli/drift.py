@@ -1,4 +1,5 @@
-"""`provisioner drift`: plan for scheduled runs, with an exit code that says whether live drifted."""
+"""`provisioner drift`: plan for scheduled runs, with an exit code that says whether live
+drifted."""
 
 from __future__ import annotations
 

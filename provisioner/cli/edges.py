@@ -1,7 +1,7 @@
-"""The edges of the process (contract §4, "Signals and output"; issue 23): an output that cannot be written
-(a closed pipe, a full disk) or a working directory that was deleted ends the command with one line and exit 1
-(a closed pipe: silently), never a traceback; SIGTERM is taken as Ctrl-C is (finish what is in flight, report),
-with exit 143 instead of 130."""
+"""The edges of the process (contract §4, "Signals and output"; issue 23): an output that cannot be
+written (a closed pipe, a full disk) or a working directory that was deleted ends the command with
+one line and exit 1 (a closed pipe: silently), never a traceback; SIGTERM is taken as Ctrl-C is
+(finish what is in flight, report), with exit 143 instead of 130."""
 
 from __future__ import annotations
 
@@ -29,8 +29,9 @@ def signal_exit() -> tuple[int, str]:
 
 @contextmanager
 def sigterm_as_ctrl_c() -> Iterator[None]:
-    """While the command runs, SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does, so that
-    apply finishes what is in flight and reports; the handler before it comes back afterwards."""
+    """While the command runs, SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does,
+    so that apply finishes what is in flight and reports; the handler before it comes back
+    afterwards."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         _received.append(signum)
@@ -49,8 +50,8 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
 
 
 def check_working_directory() -> None:
-    """Fail in one line when the directory the command runs in was deleted (every relative path, git and
-    the schedules root depend on it)."""
+    """Fail in one line when the directory the command runs in was deleted (every relative path, git
+    and the schedules root depend on it)."""
     try:
         os.getcwd()
     except FileNotFoundError:
@@ -68,9 +69,9 @@ def flush_output() -> None:
 
 
 def output_failed(e: OSError) -> NoReturn:
-    """An output that cannot be written: a closed pipe ends silently, anything else (a full disk) in one
-    line; exit 1 either way. Standard output is pointed at /dev/null first, so the interpreter's own flush
-    at exit has nothing left to fail on."""
+    """An output that cannot be written: a closed pipe ends silently, anything else (a full disk) in
+    one line; exit 1 either way. Standard output is pointed at /dev/null first, so the interpreter's
+    own flush at exit has nothing left to fail on."""
     _discard_stdout()
     if e.errno != errno.EPIPE:
         _say(f"error: cannot write the output: {e.strerror or type(e).__name__}")
@@ -78,8 +79,8 @@ def output_failed(e: OSError) -> NoReturn:
 
 
 def is_output_error(e: OSError) -> bool:
-    """An OSError that only writing output raises this far up: the files the tool reads and writes on
-    purpose fail with their own message long before."""
+    """An OSError that only writing output raises this far up: the files the tool reads and writes
+    on purpose fail with their own message long before."""
     return e.errno in (errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO)
 
 

@@ -13,8 +13,9 @@ from provisioner.providers import registry
 
 
 class ImportGroup(click.Group):
-    """`provisioner import <service>`: one subcommand per registered service that has an importer. Each returns
-    an ImportResult; this group prints it and turns expected errors into one message."""
+    """`provisioner import <service>`: one subcommand per registered service that has an importer.
+    Each returns an ImportResult; this group prints it and turns expected errors into one message.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(c.name for c in self._commands().values() if c.name)
@@ -46,7 +47,8 @@ class ImportGroup(click.Group):
 
 @click.group("import", cls=ImportGroup)
 def import_group() -> None:
-    """Write YAML for live state; with -o FILE, merge into it when it exists (keeping its comments)."""
+    """Write YAML for live state; with -o FILE, merge into it when it exists (keeping its
+    comments)."""
 
 
 def _imported(result: Any) -> None:

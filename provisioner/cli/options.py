@@ -1,4 +1,5 @@
-"""The options several commands share (`--format`, `--target`, `--base`, `--parallelism`, `--record`)."""
+"""The options several commands share (`--format`, `--target`, `--base`, `--parallelism`,
+`--record`)."""
 
 from __future__ import annotations
 
@@ -65,13 +66,15 @@ ROOT = click.option(
     expose_value=False,
     callback=_keep_root,
     metavar="DIR",
-    help="The schedules root: a scope other files under it also declare is not pruned by a run given "
+    help="The schedules root: a scope other files under it also declare is not pruned by a run "
+    "given "
     "only some of them (default: schedules/ at the git top level).",
 )
 
 
 def root() -> str | None:
-    """``--root`` of the running command (None when not given, or the command has no such option)."""
+    """``--root`` of the running command (None when not given, or the command has no such
+    option)."""
     return click.get_current_context().meta.get("provisioner.root")
 
 

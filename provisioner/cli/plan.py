@@ -1,4 +1,5 @@
-"""`provisioner plan`: the changes apply would make, for review; optionally the plan file apply --plan takes."""
+"""`provisioner plan`: the changes apply would make, for review; optionally the plan file apply
+--plan takes."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True, allow_dash=True),
-    help="Write the JSON plan for apply --plan (`-`: to stdout, the readable plan then goes to stderr).",
+    help="Write the JSON plan for apply --plan (`-`: to stdout, the readable plan then goes to "
+    "stderr).",
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
 @RUN
@@ -46,8 +48,8 @@ def plan(fmt: str, out: str | None, detailed_exitcode: bool, **_: object) -> Non
 
 
 def budget_lines(planned: Planned, lead: str = "Applying this plan will use") -> None:
-    """Say how much of each service's daily request cap applying would use: a plan speaks of applying it,
-    apply of itself (``lead``)."""
+    """Say how much of each service's daily request cap applying would use: a plan speaks of
+    applying it, apply of itself (``lead``)."""
     for b in planned.budgets:
         said(f"{lead} about {b.used} {b.service} requests (budget {b.limit}/day).")
 

@@ -1,9 +1,9 @@
 """Progress of long reads and applies, for the CLI to show on stderr (the engine only calls back).
 
-On a terminal: a transient bar per phase, redrawn in place. Elsewhere (CI logs): a plain line every 10% or
-every 5 s. Short runs show nothing, so small plans, and the tests' output, stay exactly as they were: a phase
-shows progress once it has ``min_items`` items or has run ``min_seconds`` (the engine reports each phase's start
-as ``done == 0``), so a slow apply of 30 changes is not silent.
+On a terminal: a transient bar per phase, redrawn in place. Elsewhere (CI logs): a plain line every
+10% or every 5 s. Short runs show nothing, so small plans, and the tests' output, stay exactly as
+they were: a phase shows progress once it has ``min_items`` items or has run ``min_seconds`` (the
+engine reports each phase's start as ``done == 0``), so a slow apply of 30 changes is not silent.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import click
 
 from provisioner.core.clock import SYSTEM, Clock
 
-# Below this many items a phase is quick enough to need no progress, unless it has taken MIN_SECONDS already.
+# Below this many items a phase is quick enough to need no progress, unless it has taken MIN_SECONDS
+# already.
 MIN_ITEMS = 50
 MIN_SECONDS = 3.0
 PHASES = {
@@ -36,10 +37,11 @@ def _phase(what: str) -> tuple[str, str]:
 
 
 class ProgressReporter:
-    """An ``Engine.progress`` callback ``(what, done, total)``, called from the engine's threads (a lock keeps
-    one report at a time).
+    """An ``Engine.progress`` callback ``(what, done, total)``, called from the engine's threads (a
+    lock keeps one report at a time).
 
-    ``tty`` defaults to ``stream.isatty()``; call :meth:`close` when the command ends (it erases a live bar).
+    ``tty`` defaults to ``stream.isatty()``; call :meth:`close` when the command ends (it erases a
+    live bar).
     """
 
     def __init__(

@@ -1,6 +1,6 @@
-"""`provisioner show PLANFILE`: a saved plan rendered offline, exactly as the `plan` (or `drift`) that wrote it
-showed it. No credentials, no request, no YAML: everything the renderers read is in the file (names, impact,
-warnings, causes, which scopes were planned, the title)."""
+"""`provisioner show PLANFILE`: a saved plan rendered offline, exactly as the `plan` (or `drift`)
+that wrote it showed it. No credentials, no request, no YAML: everything the renderers read is in
+the file (names, impact, warnings, causes, which scopes were planned, the title)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""-v, -vv and -q: accepted before the subcommand (on the group) and after it (on every subcommand, the import
-ones included), counted together in the root context's ``meta``."""
+"""-v, -vv and -q: accepted before the subcommand (on the group) and after it (on every subcommand,
+the import ones included), counted together in the root context's ``meta``."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def set_verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> Non
 
 
 def configure_logging(meta: dict[str, Any]) -> None:
-    """Send log records to stderr in the CLI's words, at the level -q / -v / -vv in ``meta`` ask for."""
+    """Send log records to stderr in the CLI's words, at the level -q / -v / -vv in ``meta`` ask
+    for."""
     level = (
         logging.ERROR
         if meta.get("quiet")
@@ -50,7 +51,8 @@ def configure_logging(meta: dict[str, Any]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(Readable())
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    # urllib3 logs each request again, as raw HTTP lines; the client's own line says it in our words.
+    # urllib3 logs each request again, as raw HTTP lines; the client's own line says it in our
+    # words.
     logging.getLogger("urllib3").setLevel(max(level, logging.WARNING))
 
 
@@ -58,8 +60,9 @@ _PREFIX = {logging.DEBUG: "debug: ", logging.INFO: "", logging.WARNING: "warning
 
 
 class Readable(logging.Formatter):
-    """Log lines as the rest of the CLI writes to stderr: ``warning: …``, ``error: …``, progress as it is
-    (``-v``), ``debug: …`` (``-vv``); never Python's ``INFO provisioner.transport.http: …``."""
+    """Log lines as the rest of the CLI writes to stderr: ``warning: …``, ``error: …``, progress as
+    it is (``-v``), ``debug: …`` (``-vv``); never Python's ``INFO provisioner.transport.http: …``.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         return _PREFIX.get(record.levelno, "error: ") + super().format(record)

@@ -1,9 +1,10 @@
-"""Time as a value: the clock that retries, rate pacing, adoption waits and progress read and sleep on.
+"""Time as a value: the clock that retries, rate pacing, adoption waits and progress read and sleep
+on.
 
-Code that waits takes a :class:`Clock` (a constructor argument or keyword, defaulting to :data:`SYSTEM`), never
-``time`` directly. Tests pass a :class:`FakeClock`: its sleeps return at once, move its time forward and are
-recorded, so a test asserts the exact waits instead of sitting through them. Nothing here imports the rest of
-the package.
+Code that waits takes a :class:`Clock` (a constructor argument or keyword, defaulting to
+:data:`SYSTEM`), never ``time`` directly. Tests pass a :class:`FakeClock`: its sleeps return at
+once, move its time forward and are recorded, so a test asserts the exact waits instead of sitting
+through them. Nothing here imports the rest of the package.
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ SYSTEM: Clock = SystemClock()
 
 
 class FakeClock:
-    """A clock for tests: ``sleep`` returns at once, advances the time by its argument and appends it to
-    ``sleeps``. Thread-safe; concurrent sleeps add up (the time only ever moves forward).
+    """A clock for tests: ``sleep`` returns at once, advances the time by its argument and appends
+    it to ``sleeps``. Thread-safe; concurrent sleeps add up (the time only ever moves forward).
 
-    ``call_at(when, action)`` runs ``action`` once, from the sleep that first brings the time to ``when`` or
-    later: how a test makes something happen "in the meantime" (a server committing a write late).
+    ``call_at(when, action)`` runs ``action`` once, from the sleep that first brings the time to
+    ``when`` or later: how a test makes something happen "in the meantime" (a server committing a
+    write late).
     """
 
     def __init__(self, start: float = 0.0) -> None:
@@ -61,7 +63,8 @@ class FakeClock:
         self._move(seconds, record=True)
 
     def advance(self, seconds: float) -> None:
-        """Let time pass without anyone sleeping (work that took a while); runs the actions that fall due."""
+        """Let time pass without anyone sleeping (work that took a while); runs the actions that
+        fall due."""
         self._move(seconds, record=False)
 
     def _move(self, seconds: float, *, record: bool) -> None:

@@ -1,11 +1,12 @@
-"""Names that look alike but are different to a service: ``Sales Team`` and ``sales team`` (case only), or
-``Ѕales Team`` with a Cyrillic ``Ѕ`` (a confusable). The services compare names exactly, so a look-alike
-plans as an identical-looking create (issue 23); validate and plan warn instead.
+"""Names that look alike but are different to a service: ``Sales Team`` and ``sales team`` (case
+only), or ``Ѕales Team`` with a Cyrillic ``Ѕ`` (a confusable). The services compare names exactly,
+so a look-alike plans as an identical-looking create (issue 23); validate and plan warn instead.
 
-The skeleton is Unicode's idea (UTS #39, confusable detection) cut down to what names in schedules meet:
-NFKC (full-width and mathematical letters, ligatures, odd spaces), invisible characters dropped, the
-Cyrillic and Greek letters that look Latin mapped to it, dashes and quotes to one each. A small table, not
-the 6,000-line confusables.txt: the rest (Cherokee, Armenian...) is rare in a schedule's name.
+The skeleton is Unicode's idea (UTS #39, confusable detection) cut down to what names in schedules
+meet: NFKC (full-width and mathematical letters, ligatures, odd spaces), invisible characters
+dropped, the Cyrillic and Greek letters that look Latin mapped to it, dashes and quotes to one each.
+A small table, not the 6,000-line confusables.txt: the rest (Cherokee, Armenian...) is rare in a
+schedule's name.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ _TABLE = {ord(k): v for k, v in _LATIN.items()}
 
 
 def _invisible(char: str) -> bool:
-    """Format characters (zero-width space and joiners, soft hyphen, BOM) and variation selectors."""
+    """Format characters (zero-width space and joiners, soft hyphen, BOM) and variation
+    selectors."""
     return unicodedata.category(char) == "Cf" or "\ufe00" <= char <= "\ufe0f"
 
 
@@ -43,7 +45,8 @@ def folded(name: str) -> str:
 
 
 def how_alike(name: str, other: str) -> str | None:
-    """How ``name`` and ``other`` (two different names of one folded skeleton) are alike, in words."""
+    """How ``name`` and ``other`` (two different names of one folded skeleton) are alike, in
+    words."""
     if unicodedata.normalize("NFC", name) == unicodedata.normalize("NFC", other):
         return None  # one name, in two Unicode forms: the loader already takes them as one
     if folded(name) != folded(other):

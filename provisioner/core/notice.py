@@ -1,10 +1,11 @@
 """A warning with a kind (DESIGN §6 "warnings about people"): ``blockout``, ``double_booked``,
-``overlapping_sessions``; and Guidebook's ``attendee_on_several`` and ``publish_emails`` (DESIGN §2.1), ...
+``overlapping_sessions``; and Guidebook's ``attendee_on_several`` and ``publish_emails`` (DESIGN
+§2.1), ...
 
-A :class:`Notice` *is* the one line every renderer already shows (it subclasses ``str``), so text, markdown,
-``show`` and the JSON plan's ``warnings`` list stay as they were; what it adds (the kind, the provider, the
-scope and the facts behind it) goes to the JSON plan's ``warning_details`` (format_minor 3). Warnings never
-change an exit code.
+A :class:`Notice` *is* the one line every renderer already shows (it subclasses ``str``), so text,
+markdown, ``show`` and the JSON plan's ``warnings`` list stay as they were; what it adds (the kind,
+the provider, the scope and the facts behind it) goes to the JSON plan's ``warning_details``
+(format_minor 3). Warnings never change an exit code.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# The kinds a provider may give (others are allowed: a plug-in may add its own; these are the documented ones).
+# The kinds a provider may give (others are allowed: a plug-in may add its own; these are the
+# documented ones).
 KINDS = (
     "blockout",
     "double_booked",
@@ -48,12 +50,14 @@ def _rebuild(message: str, kind: str, details: dict[str, Any]) -> Notice:
 
 
 def details_json(warnings: Iterable[str]) -> list[dict[str, Any]]:
-    """The JSON plan's ``warning_details``: one object per warning that has a kind, in plan order."""
+    """The JSON plan's ``warning_details``: one object per warning that has a kind, in plan
+    order."""
     return [w.to_json() for w in warnings if isinstance(w, Notice)]
 
 
 def with_details(warnings: Iterable[str], details: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
-    """A saved plan's warnings again, each with its kind where ``warning_details`` gives one (matched by text)."""
+    """A saved plan's warnings again, each with its kind where ``warning_details`` gives one
+    (matched by text)."""
     kinded: dict[str, Mapping[str, Any]] = {}
     for d in details:
         if isinstance(d, Mapping) and isinstance(d.get("message"), str) and d.get("kind"):

@@ -1,5 +1,6 @@
-"""What a run produces, as plain values: a planning pass (:class:`Survey`), each change's outcome, the apply
-report, the request budgets an apply would spend. The engine makes them; the CLI prints them."""
+"""What a run produces, as plain values: a planning pass (:class:`Survey`), each change's outcome,
+the apply report, the request budgets an apply would spend. The engine makes them; the CLI prints
+them."""
 
 from __future__ import annotations
 
@@ -30,13 +31,14 @@ class Survey:
 
 @dataclass(frozen=True)
 class Written:
-    """What ``Provider.apply`` may report about one write (every field optional; returning None is fine).
+    """What ``Provider.apply`` may report about one write (every field optional; returning None is
+    fine).
 
-    ``id`` is the id the server gave a created object (answered, or found and adopted): the engine keeps the
-    lowest id of duplicated creates and removes only copies it knows are its own. ``unanswered`` counts POSTs of
-    this create whose answer never came (they may still commit, or be a copy other than the one adopted);
-    ``settle_until`` is the monotonic time until which such a POST is waited for before the check after apply.
-    ``note`` is said next to the change."""
+    ``id`` is the id the server gave a created object (answered, or found and adopted): the engine
+    keeps the lowest id of duplicated creates and removes only copies it knows are its own.
+    ``unanswered`` counts POSTs of this create whose answer never came (they may still commit, or be
+    a copy other than the one adopted); ``settle_until`` is the monotonic time until which such a
+    POST is waited for before the check after apply. ``note`` is said next to the change."""
 
     id: Any = None
     note: str | None = None
@@ -61,13 +63,14 @@ class Outcome:
 
 @dataclass
 class ApplyReport:
-    """Every change's outcome, the post-apply steps' notes and failures, and what did not converge."""
+    """Every change's outcome, the post-apply steps' notes and failures, and what did not
+    converge."""
 
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
-    # What the check after apply could not establish (a failed re-read, a duplicate this run cannot show
-    # it made): never exit 0 over doubt (issue 23).
+    # What the check after apply could not establish (a failed re-read, a duplicate this run cannot
+    # show it made): never exit 0 over doubt (issue 23).
     unconverged: list[str] = field(default_factory=list)
 
     @property
@@ -83,8 +86,8 @@ class ApplyReport:
 
 
 class Interrupted(Exception):
-    """Ctrl-C during apply: ``report`` holds what was applied, failed and (as skipped) not started. Not a
-    ProvisionerError: the CLI exits 130 for it, not 1."""
+    """Ctrl-C during apply: ``report`` holds what was applied, failed and (as skipped) not started.
+    Not a ProvisionerError: the CLI exits 130 for it, not 1."""
 
     def __init__(self, report: ApplyReport) -> None:
         super().__init__("interrupted")
@@ -107,8 +110,8 @@ class RequestBudget:
 
 @dataclass(frozen=True)
 class Finding:
-    """One line of ``provisioner doctor``: ``status`` is ok, note (worth knowing, never stops a run) or problem
-    (a plan or apply would fail); ``todo`` says what to do about a note or a problem."""
+    """One line of ``provisioner doctor``: ``status`` is ok, note (worth knowing, never stops a run)
+    or problem (a plan or apply would fail); ``todo`` says what to do about a note or a problem."""
 
     check: str
     status: Literal["ok", "note", "problem"]

@@ -19,7 +19,8 @@ FORMAT_VERSION = 1  # stays 1 while the file only grows (docs/api-notes.md, cont
 FORMAT_MINOR = 4  # +1 for each release that adds fields; readers accept any minor of FORMAT_VERSION
 Action = Literal["create", "update", "delete"]
 ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
-# With `--base`, each change is the pull request's own ("change") or drift already in live (contract §4).
+# With `--base`, each change is the pull request's own ("change") or drift already in live (contract
+# §4).
 CAUSES = ("change", "drift")
 ScopeId = tuple[str, str]  # (provider, scope)
 
@@ -28,10 +29,11 @@ ScopeId = tuple[str, str]  # (provider, scope)
 class Change:
     """One write that brings one live object to its declared state.
 
-    ``fields`` is the user-facing diff: list fields as ``{"add": [...], "remove": [...]}``, scalars as
-    ``{"from": old, "to": new}``. ``before`` is the live state the change was computed from (its precondition;
-    ``None`` for a create), ``after`` the declared values (``None`` for a delete). ``target`` holds the ids a
-    provider needs to carry the change out; ``labels`` maps ids to human names for review output.
+    ``fields`` is the user-facing diff: list fields as ``{"add": [...], "remove": [...]}``, scalars
+    as ``{"from": old, "to": new}``. ``before`` is the live state the change was computed from (its
+    precondition; ``None`` for a create), ``after`` the declared values (``None`` for a delete).
+    ``target`` holds the ids a provider needs to carry the change out; ``labels`` maps ids to human
+    names for review output.
     """
 
     action: Action
@@ -45,11 +47,12 @@ class Change:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
-    # The object's identity as typed fields (``key`` is its display form): providers read these, never the key.
+    # The object's identity as typed fields (``key`` is its display form): providers read these,
+    # never the key.
     identity: dict[str, Any] = field(default_factory=dict)
     twin_of: str | None = None  # a delete of a live duplicate: the key of the object it repeats
-    # With `--base REF`: "change" when the YAML's difference to REF makes it, "drift" when REF's YAML would
-    # plan it too (live moved away from what REF declares); None without --base.
+    # With `--base REF`: "change" when the YAML's difference to REF makes it, "drift" when REF's
+    # YAML would plan it too (live moved away from what REF declares); None without --base.
     cause: str | None = None
     account: str | None = (
         None  # the service account (``account:`` of its file); None for the default one
@@ -61,8 +64,8 @@ class Change:
 
     @property
     def live_id(self) -> int | str | None:
-        """The id of the live object an update or delete acts on (as the provider's ``read`` gave it);
-        None for a create. The plan file keeps it as ``target["id"]``; code reads it here."""
+        """The id of the live object an update or delete acts on (as the provider's ``read`` gave
+        it); None for a create. The plan file keeps it as ``target["id"]``; code reads it here."""
         value = self.target.get("id")
         return value if isinstance(value, int | str) else None
 
@@ -75,12 +78,14 @@ class Change:
         return (self.provider, self.scope, ACTION_ORDER[self.action], self.key)
 
     def to_json(self) -> dict[str, Any]:
-        """The change as the plan file holds it (fields added after format 1.0 left out at their default)."""
-        # The values as they are, not deep copies (``asdict``): a plan of 10,000 creates spent most of its JSON
-        # time copying lists only to serialise them. Callers serialise the result; none changes it.
+        """The change as the plan file holds it (fields added after format 1.0 left out at their
+        default)."""
+        # The values as they are, not deep copies (``asdict``): a plan of 10,000 creates spent most
+        # of its JSON time copying lists only to serialise them. Callers serialise the result; none
+        # changes it.
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        # Fields added after format 1.0 are left out at their default, so a plan file written before them
-        # keeps its fingerprint.
+        # Fields added after format 1.0 are left out at their default, so a plan file written before
+        # them keeps its fingerprint.
         for name, default in _LATER_DEFAULTS.items():
             if out.get(name) == default:
                 del out[name]
@@ -108,22 +113,24 @@ class ScopeReport:
     live_count: int
     deletes: int
     violations: tuple[str, ...] = ()
-    # The scope's name for people (``Sunday Services · Dec 13 (plan 5678)``), shown by text and markdown (and
-    # `show`); empty when not read (``--format json``), where ``scope`` keeps the ids.
+    # The scope's name for people (``Sunday Services · Dec 13 (plan 5678)``), shown by text and
+    # markdown (and `show`); empty when not read (``--format json``), where ``scope`` keeps the ids.
     title: str = ""
 
 
 @dataclass(frozen=True)
 class Words:
     """A plan in its services' words, computed by the engine before rendering (the renderers call no
-    provider): ``fields`` maps a service to its YAML field names by API name; ``impact`` maps (cause or None
-    for the whole plan, provider, scope) to what the changes mean for people, one line each."""
+    provider): ``fields`` maps a service to its YAML field names by API name; ``impact`` maps (cause
+    or None for the whole plan, provider, scope) to what the changes mean for people, one line each.
+    """
 
     fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     impact: Mapping[tuple[str | None, str, str], tuple[str, ...]] = field(default_factory=dict)
 
     def field_name(self, change: Change, name: str) -> str:
-        """``position``, not the API's ``team_position_name``; the API's name when the service is unknown."""
+        """``position``, not the API's ``team_position_name``; the API's name when the service is
+        unknown."""
         return self.fields.get(change.provider, {}).get(name, name)
 
 
@@ -135,13 +142,15 @@ class Plan:
     scopes: tuple[ScopeReport, ...] = ()
     warnings: tuple[str, ...] = ()
     inputs_digest: str = ""
-    # Per scope, what the changes mean for each person as a whole ({"provider", "scope", "people": [{"person",
-    # "gain", "lose"}]}), when a provider computes it exactly from the whole live scope; for other scopes
-    # renderers fall back to the changes alone.
+    # Per scope, what the changes mean for each person as a whole ({"provider", "scope", "people":
+    # [{"person", "gain", "lose"}]}), when a provider computes it exactly from the whole live scope;
+    # for other scopes renderers fall back to the changes alone.
     impact: tuple[dict[str, Any], ...] = ()
-    # Live duplicates this plan leaves in place (prune off): a difference for drift, though not a change.
+    # Live duplicates this plan leaves in place (prune off): a difference for drift, though not a
+    # change.
     duplicates: tuple[str, ...] = ()
-    # How review output words it (not part of the plan file: the engine computes it again for a saved plan)
+    # How review output words it (not part of the plan file: the engine computes it again for a
+    # saved plan)
     words: Words = field(default_factory=Words, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -158,7 +167,8 @@ class Plan:
 
     @property
     def differs(self) -> bool:
-        """Live differs from the YAML: changes to make, or duplicates left in place (drift exits 2)."""
+        """Live differs from the YAML: changes to make, or duplicates left in place (drift exits
+        2)."""
         return bool(self.changes or self.duplicates)
 
     @property
@@ -167,8 +177,9 @@ class Plan:
 
     @property
     def left_in_place(self) -> str:
-        """What ``duplicates`` holds, counted: ``1 duplicate``, or, when a service's rule is broken too (a
-        warning with a kind, such as an attendee on two Guidebook schedules), ``2 problems``."""
+        """What ``duplicates`` holds, counted: ``1 duplicate``, or, when a service's rule is broken
+        too (a warning with a kind, such as an attendee on two Guidebook schedules), ``2 problems``.
+        """
         n = len(self.duplicates)
         noun = "problem" if any(isinstance(d, Notice) for d in self.duplicates) else "duplicate"
         return f"{n} {noun}{'s' if n != 1 else ''}"
@@ -183,13 +194,14 @@ class Plan:
 
     @cached_property
     def encoded_changes(self) -> tuple[Encoded, ...]:
-        """Each change as canonical JSON text, encoded once: the fingerprint and the JSON plan are both made of
-        these (a plan of 10,000 creates encoded each change three times)."""
+        """Each change as canonical JSON text, encoded once: the fingerprint and the JSON plan are
+        both made of these (a plan of 10,000 creates encoded each change three times)."""
         return tuple(Encoded(_canonical(c.to_json())) for c in self.changes)
 
     @property
     def fingerprint(self) -> str:
-        # Exactly the text `fingerprint()` hashes (keys sorted: changes, format_version, inputs_digest).
+        # Exactly the text `fingerprint()` hashes (keys sorted: changes, format_version,
+        # inputs_digest).
         text = (
             f'{{"changes":[{",".join(self.encoded_changes)}],"format_version":{_canonical(FORMAT_VERSION)},'
             f'"inputs_digest":{_canonical(self.inputs_digest)}}}'
@@ -197,7 +209,8 @@ class Plan:
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
     def to_json(self, *, encoded: bool = False) -> dict[str, Any]:
-        """The JSON form; with ``encoded`` each change is already JSON text (an :class:`Encoded`)."""
+        """The JSON form; with ``encoded`` each change is already JSON text (an
+        :class:`Encoded`)."""
         return {
             "format_version": FORMAT_VERSION,
             "format_minor": FORMAT_MINOR,
@@ -213,17 +226,18 @@ class Plan:
             "duplicates": list(self.duplicates),
             "inputs_digest": self.inputs_digest,
             "impact": [e for e in self.impact if not _shared(e)],
-            # format_minor 4: the scopes where people share a gain and loss, one group each (the file said
-            # every person's full lists: attendees x sessions); a reader of an older minor finds no exact
-            # rows for those scopes and words their impact from the changes alone, as for any such scope
+            # format_minor 4: the scopes where people share a gain and loss, one group each (the
+            # file said every person's full lists: attendees x sessions); a reader of an older minor
+            # finds no exact rows for those scopes and words their impact from the changes alone, as
+            # for any such scope
             "impact_groups": [grouped(e) for e in self.impact if _shared(e)],
             "fingerprint": self.fingerprint,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
-        """The plan a plan file's JSON describes (``to_json``'s inverse; older files' grouped impact and
-        separate warning details read too)."""
+        """The plan a plan file's JSON describes (``to_json``'s inverse; older files' grouped impact
+        and separate warning details read too)."""
         scopes = tuple(
             ScopeReport(**{**s, "violations": tuple(s.get("violations", ()))})
             for s in data.get("scopes", [])
@@ -243,7 +257,8 @@ class Plan:
 
 
 def by_scope(plan: Plan) -> list[tuple[ScopeId, list[Change]]]:
-    """The plan's changes grouped by (provider, scope), in plan order (the plan is already sorted)."""
+    """The plan's changes grouped by (provider, scope), in plan order (the plan is already
+    sorted)."""
     return [
         (scope, list(changes))
         for scope, changes in groupby(plan.changes, key=lambda c: (c.provider, c.scope))
@@ -251,7 +266,8 @@ def by_scope(plan: Plan) -> list[tuple[ScopeId, list[Change]]]:
 
 
 def by_cause(plan: Plan) -> list[tuple[str | None, Plan]]:
-    """The plan as one part (None) without causes, else one part per cause, each with its own impact rows."""
+    """The plan as one part (None) without causes, else one part per cause, each with its own impact
+    rows."""
     if not any(c.cause for c in plan.changes):
         return [(None, plan)]
     return [
@@ -273,8 +289,9 @@ def _same(row: dict[str, Any]) -> tuple[tuple[str, int], ...]:
 
 
 def _shared(entry: dict[str, Any]) -> bool:
-    """Whether an impact entry is written grouped: more rows than review output lists one by one, and two
-    people sharing their gain and loss. Small entries stay per person, as every minor wrote them."""
+    """Whether an impact entry is written grouped: more rows than review output lists one by one,
+    and two people sharing their gain and loss. Small entries stay per person, as every minor wrote
+    them."""
     rows = entry.get("people", [])
     if len(rows) <= GROUP_ABOVE:
         return False
@@ -294,8 +311,9 @@ def _shared(entry: dict[str, Any]) -> bool:
 
 
 def grouped(entry: dict[str, Any]) -> dict[str, Any]:
-    """An impact entry with its people rows as groups: ``{"people": [...], "gain": [...], "lose": [...]}``
-    for everyone who gains and loses the same (first appearance order, people in row order)."""
+    """An impact entry with its people rows as groups: ``{"people": [...], "gain": [...], "lose":
+    [...]}`` for everyone who gains and loses the same (first appearance order, people in row
+    order)."""
     by_same: dict[tuple[tuple[str, int], ...], dict[str, Any]] = {}
     by_value: dict[str, dict[str, Any]] = {}
     for row in entry.get("people", []):
@@ -313,7 +331,8 @@ def grouped(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def ungrouped(entry: dict[str, Any]) -> dict[str, Any]:
-    """An ``impact_groups`` entry back as per-person rows (sharing each group's lists), ordered by person."""
+    """An ``impact_groups`` entry back as per-person rows (sharing each group's lists), ordered by
+    person."""
     rows = [
         {"person": person, **{k: v for k, v in group.items() if k != "people"}}
         for group in entry.get("groups", [])
@@ -336,8 +355,9 @@ def _scope_json(report: ScopeReport) -> dict[str, Any]:
 
 
 def fingerprint(inputs_digest: str, changes: list[Any]) -> str:
-    """The digest of what a plan does, over its changes as stored. A reader checks a saved plan against the
-    changes it read, not against its own re-serialisation, so the fields a later minor adds are covered too."""
+    """The digest of what a plan does, over its changes as stored. A reader checks a saved plan
+    against the changes it read, not against its own re-serialisation, so the fields a later minor
+    adds are covered too."""
     body = {"format_version": FORMAT_VERSION, "inputs_digest": inputs_digest, "changes": changes}
     return "sha256:" + hashlib.sha256(_canonical(body).encode()).hexdigest()
 

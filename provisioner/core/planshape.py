@@ -1,6 +1,6 @@
-"""Whether a JSON value has the shape of a plan file (contract §5), said in words: a file that is not a plan,
-or a plan of the wrong shape, is one line naming what is wrong, never "format_version None" or a raw
-TypeError / KeyError from building the plan (issue 23)."""
+"""Whether a JSON value has the shape of a plan file (contract §5), said in words: a file that is
+not a plan, or a plan of the wrong shape, is one line naming what is wrong, never "format_version
+None" or a raw TypeError / KeyError from building the plan (issue 23)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def kind(value: Any) -> str:
 
 
 def checked_plan_json(data: Any, path: str = "the plan file") -> dict[str, Any]:
-    """``data`` when it has the shape of a plan file of this format_version, else StalePlanError in words
-    (contract §5; issue 23: never "format_version None" or a raw TypeError)."""
+    """``data`` when it has the shape of a plan file of this format_version, else StalePlanError in
+    words (contract §5; issue 23: never "format_version None" or a raw TypeError)."""
     problem = version_problem(data)
     if problem is None and data.get("format_version") != FORMAT_VERSION:
         # any format_minor of it is read: minors only add fields
@@ -55,7 +55,8 @@ def version_problem(data: Any) -> str | None:
 
 
 def shape_problem(data: dict[str, Any]) -> str | None:
-    """What of a plan file of this format_version is not as this provisioner writes it (None: nothing)."""
+    """What of a plan file of this format_version is not as this provisioner writes it (None:
+    nothing)."""
     for name in LISTS:
         if name in data and not isinstance(data[name], list):
             return f"`{name}` is {kind(data[name])}, not a list"

@@ -1,9 +1,10 @@
 """Where each value of a YAML file stands (1-based line and column), kept compact.
 
-A file of 200 schedules x 2,000 ids has 400,000 scalars. One object per scalar position made the load slow
-(the cyclic garbage collector walked them all, again and again) and large, so a scalar's position is one
-int (``line << 32 | col``, not tracked by the collector) and a list of scalars keeps them in an ``array``.
-Only mappings and lists have a :class:`Pos`. Nothing here imports the YAML library: ``core`` uses it.
+A file of 200 schedules x 2,000 ids has 400,000 scalars. One object per scalar position made the
+load slow (the cyclic garbage collector walked them all, again and again) and large, so a scalar's
+position is one int (``line << 32 | col``, not tracked by the collector) and a list of scalars keeps
+them in an ``array``. Only mappings and lists have a :class:`Pos`. Nothing here imports the YAML
+library: ``core`` uses it.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ def unpack(packed: int) -> tuple[int, int]:
 
 
 class Pos:
-    """A mapping's or list's position; ``keys`` and ``values`` hold its children's (a packed int for a scalar,
-    a Pos for a mapping or list). A list of scalars keeps its items' positions in an ``array('q')``."""
+    """A mapping's or list's position; ``keys`` and ``values`` hold its children's (a packed int for
+    a scalar, a Pos for a mapping or list). A list of scalars keeps its items' positions in an
+    ``array('q')``."""
 
     __slots__ = ("alias", "col", "keys", "line", "values")
 
@@ -51,8 +53,8 @@ def packed_items(positions: list[int]) -> Sequence[Any]:
 
 
 def position(tree: Pos, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:
-    """1-based (line, col) of the node at ``loc``; the nearest existing ancestor when it is missing. With
-    ``key``, the position of the last part's key rather than its value."""
+    """1-based (line, col) of the node at ``loc``; the nearest existing ancestor when it is missing.
+    With ``key``, the position of the last part's key rather than its value."""
     node = tree
     for i, part in enumerate(loc):
         if node.alias:  # the same node is written elsewhere too: this use is where the alias stands

@@ -1,7 +1,8 @@
-"""Core values shared by every layer: loaded files, records, scopes (and, from ``plan``, changes and plans).
+"""Core values shared by every layer: loaded files, records, scopes (and, from ``plan``, changes and
+plans).
 
-Nothing here does I/O or knows a service; ``diff``, ``safety``, the engine and every provider import these
-types, and this module imports nothing of theirs.
+Nothing here does I/O or knows a service; ``diff``, ``safety``, the engine and every provider import
+these types, and this module imports nothing of theirs.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class Loaded:
 
     @property
     def account(self) -> str | None:
-        """The file's ``account:`` (docs/api-notes.md, contract §2.1), None for the default account."""
+        """The file's ``account:`` (docs/api-notes.md, contract §2.1), None for the default
+        account."""
         return getattr(self.doc, "account", None)
 
     def where(self, *loc: str | int) -> str:
@@ -63,8 +65,8 @@ class Workspace:
 
     files: tuple[Loaded, ...]
     digest: str
-    # Files the run was not given that sit beside the ones it was (and in schedules/): a scope they also
-    # declare is not pruned by this run (it would delete what they declare).
+    # Files the run was not given that sit beside the ones it was (and in schedules/): a scope they
+    # also declare is not pruned by this run (it would delete what they declare).
     siblings: tuple[Loaded, ...] = ()
     # Not errors: names that differ only in case or look alike (validate prints them; issue 23).
     warnings: tuple[Diagnostic, ...] = ()
@@ -74,9 +76,10 @@ class Workspace:
 class Record:
     """One object in comparable form. List values are sets, kept as sorted unique lists.
 
-    ``key`` names the object for display and keys the dicts the diff compares; ``identity`` holds the same
-    identity as typed fields (a schedule's name; a team member's person, team and position), which is what code
-    reads. ``twin_of`` is set on a live object that repeats the identity of another one (the key of that one).
+    ``key`` names the object for display and keys the dicts the diff compares; ``identity`` holds
+    the same identity as typed fields (a schedule's name; a team member's person, team and
+    position), which is what code reads. ``twin_of`` is set on a live object that repeats the
+    identity of another one (the key of that one).
     """
 
     key: str
@@ -93,9 +96,10 @@ class Record:
 
 @dataclass(frozen=True)
 class LiveIndex:
-    """One read of a scope, looked up by name and by id in constant time: the checks around an apply look up
-    each change's object here rather than scanning the read once per change (issue 24: an apply of 4,000
-    creates spent a third of its time pairing every create with every live object). Lists keep read order."""
+    """One read of a scope, looked up by name and by id in constant time: the checks around an apply
+    look up each change's object here rather than scanning the read once per change (issue 24: an
+    apply of 4,000 creates spent a third of its time pairing every create with every live object).
+    Lists keep read order."""
 
     by_name: dict[str, list[Record]]  # a record's key, and the key it repeats (twin_of)
     by_id: dict[str, list[Record]]  # by str(id), as the checks compare ids
@@ -122,9 +126,10 @@ class LiveIndex:
 
 
 def add_live(records: dict[str, Record], record: Record) -> Record:
-    """Add a live record. Services allow two objects with one identity: the second is keyed "key (#id)" and
-    marked as a twin, so it is never matched to a declaration (prune removes it). An object is never its own
-    twin: a row whose id is already held under its key is the same object read twice, and is kept once."""
+    """Add a live record. Services allow two objects with one identity: the second is keyed "key
+    (#id)" and marked as a twin, so it is never matched to a declaration (prune removes it). An
+    object is never its own twin: a row whose id is already held under its key is the same object
+    read twice, and is kept once."""
     held = records.get(record.key)
     if held is not None and str(held.id) == str(record.id):
         return held
@@ -180,10 +185,10 @@ class Declared(NamedTuple, Generic[ItemT]):
 class Scope(Generic[ItemT]):
     """A unit of ownership (a guide, a plan, a person): declared items plus the policy for the rest.
 
-    ``Scope[TeamMember]`` holds ``Declared[TeamMember]`` items. ``target`` holds the ids that locate the scope
-    in the service, under names the provider chooses; the id ``--target KIND:ID`` matches is
-    ``target[kind]``. Providers subclass it for what only they need (a guide's publish mode); the fields
-    here are what the generic diff, safety and engine read."""
+    ``Scope[TeamMember]`` holds ``Declared[TeamMember]`` items. ``target`` holds the ids that locate
+    the scope in the service, under names the provider chooses; the id ``--target KIND:ID`` matches
+    is ``target[kind]``. Providers subclass it for what only they need (a guide's publish mode); the
+    fields here are what the generic diff, safety and engine read."""
 
     provider: str
     name: str
@@ -200,11 +205,12 @@ class Scope(Generic[ItemT]):
     anchor: tuple[Loaded, tuple[str | int, ...]] | None = (
         None  # where the scope is declared, for errors
     )
-    # The `--target KIND:ID` kind this scope answers to (one of its Service's ``target_kinds``); its id is
-    # ``target[kind]``. Empty: the scope cannot be picked by --target (only by --changed-since or a saved plan).
+    # The `--target KIND:ID` kind this scope answers to (one of its Service's ``target_kinds``); its
+    # id is ``target[kind]``. Empty: the scope cannot be picked by --target (only by --changed-since
+    # or a saved plan).
     kind: str = ""
-    # Live duplicates of declared objects are ours to report (off where the service owns the objects and
-    # two of them with one identity are normal, such as a person's schedules).
+    # Live duplicates of declared objects are ours to report (off where the service owns the objects
+    # and two of them with one identity are normal, such as a person's schedules).
     dedupe: bool = True
     account: str | None = None  # set by the engine from the provider that made the scope
 
@@ -223,11 +229,11 @@ class Scope(Generic[ItemT]):
         protect: Iterable[str] = (),
         safety: DeleteGuard | None = None,
     ) -> None:
-        """One more file declares this scope (``at``: where it names it, for errors about the scope): its
-        items join the others', and its policy merges with theirs, the most careful setting winning. The
-        scope prunes only if every file prunes; every file's ``ignore`` and ``protect`` patterns apply; the
-        delete guard takes the lowest percentage and the lowest floor of the files' ``safety`` (a file
-        without one: the defaults)."""
+        """One more file declares this scope (``at``: where it names it, for errors about the
+        scope): its items join the others', and its policy merges with theirs, the most careful
+        setting winning. The scope prunes only if every file prunes; every file's ``ignore`` and
+        ``protect`` patterns apply; the delete guard takes the lowest percentage and the lowest
+        floor of the files' ``safety`` (a file without one: the defaults)."""
         first = self.files == 0
         self.files += 1
         self.items += items

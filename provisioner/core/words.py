@@ -1,5 +1,6 @@
-"""How values read for people, in every layer (the diff, renderers, the services' impact wording): ``(none)``
-for no value, a sort key that orders numbers inside text as numbers, an update's reason."""
+"""How values read for people, in every layer (the diff, renderers, the services' impact wording):
+``(none)`` for no value, a sort key that orders numbers inside text as numbers, an update's reason.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ from typing import Any
 
 
 def value_text(value: Any) -> str:
-    """A field value for people: None and the empty string both read ``(none)``, in every renderer."""
+    """A field value for people: None and the empty string both read ``(none)``, in every
+    renderer."""
     return "(none)" if value is None or value == "" else str(value)
 
 
 def natural(text: str) -> tuple[str | int, ...]:
-    """A sort key that orders ``attendee 2`` before ``attendee 10`` and ``Dec 6`` before ``Dec 13``."""
+    """A sort key that orders ``attendee 2`` before ``attendee 10`` and ``Dec 6`` before ``Dec
+    13``."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.casefold()))
 
 
 def differ_reason(names: Iterable[str]) -> str:
-    """``response differs``, ``notes, status differ``: an update's reason, from the names of its fields."""
+    """``response differs``, ``notes, status differ``: an update's reason, from the names of its
+    fields."""
     ordered = sorted(names)
     return f"{', '.join(ordered)} differ" if len(ordered) > 1 else f"{ordered[0]} differs"
 
@@ -31,11 +35,10 @@ NAMES_SHOWN = 3  # people named on a grouped line before "and N more"
 
 
 def people_lines(rows: list[tuple[str, str, str]]) -> list[str]:
-    """``person: what changes for them`` for each (person, what, id) row, ordered by person (then id). Up to
-    GROUP_ABOVE
-    rows, one line each (as always); above, the people who share what changes are one line, ordered by
-    its first person: ``Ann, Bob, Cy and 47 more: +Keynote`` (issue 24: with one schedule per attendee,
-    everyone moved together reads as one move)."""
+    """``person: what changes for them`` for each (person, what, id) row, ordered by person (then
+    id). Up to GROUP_ABOVE rows, one line each (as always); above, the people who share what changes
+    are one line, ordered by its first person: ``Ann, Bob, Cy and 47 more: +Keynote`` (issue 24:
+    with one schedule per attendee, everyone moved together reads as one move)."""
     keyed = sorted(((natural(person), rid), person, what) for person, what, rid in rows)
     if len(keyed) <= GROUP_ABOVE:
         return [f"{person}: {what}" for _, person, what in keyed]

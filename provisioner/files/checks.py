@@ -1,4 +1,5 @@
-"""Checks that span files: one identity declared twice (across every service), then each service's own."""
+"""Checks that span files: one identity declared twice (across every service), then each service's
+own."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from provisioner.providers import registry
 def cross_file_checks(
     files: list[Loaded], warnings: list[Diagnostic] | None = None
 ) -> list[Diagnostic]:
-    """Every identity must be declared once across all files; each service adds its own checks. Names
-    that differ only in case or look alike go to ``warnings`` (issue 23)."""
+    """Every identity must be declared once across all files; each service adds its own checks.
+    Names that differ only in case or look alike go to ``warnings`` (issue 23)."""
     seen: dict[tuple[object, ...], tuple[Loaded, tuple[str | int, ...]]] = {}
     diags: list[Diagnostic] = []
     alike = _LookAlikes(warnings if warnings is not None else [])
@@ -23,9 +24,10 @@ def cross_file_checks(
     def claim(
         identity: tuple[object, ...], item: Loaded, loc: tuple[str | int, ...], what: str
     ) -> None:
-        # Declarations are told apart by where they sit in the document, not by the line of their text: a `<<`
-        # merge copies a name whose text stands on another item's line.
-        # Scopes of different accounts are different scopes, even with the same ids (docs/api-notes.md, contract §2.1).
+        # Declarations are told apart by where they sit in the document, not by the line of their
+        # text: a `<<` merge copies a name whose text stands on another item's line. Scopes of
+        # different accounts are different scopes, even with the same ids (docs/api-notes.md,
+        # contract §2.1).
         first, first_loc = seen.setdefault((item.account, *identity), (item, loc))
         alike.claim((item.account, *identity), item, loc, what)
         if (first.path, first_loc) != (item.path, loc):
@@ -48,7 +50,8 @@ Place = tuple[tuple[object, ...], Loaded, tuple[str | int, ...]]
 
 @dataclass
 class _LookAlikes:
-    """Declared identities whose names differ only in case or look alike (a warning, not an error)."""
+    """Declared identities whose names differ only in case or look alike (a warning, not an
+    error)."""
 
     warnings: list[Diagnostic]
     seen: dict[tuple[object, ...], Place] = field(default_factory=dict)

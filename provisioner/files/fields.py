@@ -1,7 +1,8 @@
-"""Building blocks of the YAML file models: strict models, ids, names, references, the safety override.
+"""Building blocks of the YAML file models: strict models, ids, names, references, the safety
+override.
 
-Each service's own file models live in its package (``providers/<service>/models.py``). Unknown keys are
-errors everywhere.
+Each service's own file models live in its package (``providers/<service>/models.py``). Unknown keys
+are errors everywhere.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from pydantic import (
     WrapValidator,
 )
 
-# Control characters (tabs and newlines included) and bidirectional overrides: in review output they hide or
-# rewrite what a name says.
+# Control characters (tabs and newlines included) and bidirectional overrides: in review output they
+# hide or rewrite what a name says.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 MAX_ID = 2**63 - 1
 MAX_NAME = 255
@@ -44,8 +45,8 @@ def int_id(value: Any) -> int:
 
 
 def text(value: Any) -> str:
-    """A name as YAML gives it: non-empty text without control characters or padding, at most MAX_NAME
-    characters, NFC-normalised; ValueError in words otherwise."""
+    """A name as YAML gives it: non-empty text without control characters or padding, at most
+    MAX_NAME characters, NFC-normalised; ValueError in words otherwise."""
     if not isinstance(value, str):
         raise ValueError(f"expected text, got {type(value).__name__} {value!r}")
     if _CONTROL.search(value):
@@ -55,8 +56,8 @@ def text(value: Any) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
     if value != value.strip():
-        # The services trim names (Django REST Framework's CharField does by default [G]): a padded name would
-        # never match live and every plan would try again.
+        # The services trim names (Django REST Framework's CharField does by default [G]): a padded
+        # name would never match live and every plan would try again.
         raise ValueError(f"{value!r} has leading or trailing spaces; remove them")
     if len(value) > MAX_NAME:
         raise ValueError(f"longer than {MAX_NAME} characters")
@@ -64,8 +65,9 @@ def text(value: Any) -> str:
 
 
 def nfc(value: str) -> str:
-    """Names compared as people see them: "Café" typed with a combining accent (NFD, as macOS file names and
-    some editors write it) is the same name as the precomposed one. Live names go through this too."""
+    """Names compared as people see them: "Café" typed with a combining accent (NFD, as macOS file
+    names and some editors write it) is the same name as the precomposed one. Live names go through
+    this too."""
     return unicodedata.normalize("NFC", value)
 
 
@@ -86,7 +88,8 @@ Account = Annotated[
             "type": "string",
             "pattern": r"^[A-Za-z][A-Za-z0-9_]{0,39}$",
             "examples": ["east"],
-            "description": "The service account of this file: credentials and URL come from the same "
+            "description": "The service account of this file: credentials and URL come from the "
+            "same "
             "variables with _ACCOUNT appended (e.g. ..._API_KEY_EAST); "
             "scopes of different accounts are different scopes, even with the same ids.",
         }
@@ -115,8 +118,8 @@ Text = Annotated[
 
 @dataclass(frozen=True)
 class Ref:
-    """A reference to a live object by a unique attribute resolved at plan time. A reference by id is the
-    plain int (files hold millions of them: one object each was most of the memory)."""
+    """A reference to a live object by a unique attribute resolved at plan time. A reference by id
+    is the plain int (files hold millions of them: one object each was most of the memory)."""
 
     kind: str  # the attribute name: email, import_id, name ("id" only where built by hand)
     value: int | str
@@ -153,8 +156,9 @@ def ref_parser(noun: str, kinds: tuple[str, ...]) -> BeforeValidator:
 
 
 def _ids_only(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """A list of plain ids in range is kept as it is, without a call per item; anything else (a reference by
-    email, an id as a string, a mistake) goes through the per-item parser, which names the item at fault."""
+    """A list of plain ids in range is kept as it is, without a call per item; anything else (a
+    reference by email, an id as a string, a mistake) goes through the per-item parser, which names
+    the item at fault."""
     if (
         type(value) is list
         and value
@@ -166,16 +170,18 @@ def _ids_only(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     return handler(value)
 
 
-# The list form of a reference type: ``list[AttendeeRef]`` checked item by item only when it has to be.
+# The list form of a reference type: ``list[AttendeeRef]`` checked item by item only when it has to
+# be.
 REF_LIST = WrapValidator(_ids_only)
 
 
 def ref_schema(
     noun: str, kinds: tuple[str, ...], help: dict[str, str], examples: dict[str, str]
 ) -> WithJsonSchema:
-    """The JSON Schema (for editors only) of a reference to a ``noun``: an id, a string of digits, or one
-    of ``kinds`` as text or a one-key mapping, each with its ``help`` and ``examples``."""
-    # JSON Schema only (editors): mirrors what the parser accepts, including ids written as digit strings.
+    """The JSON Schema (for editors only) of a reference to a ``noun``: an id, a string of digits,
+    or one of ``kinds`` as text or a one-key mapping, each with its ``help`` and ``examples``."""
+    # JSON Schema only (editors): mirrors what the parser accepts, including ids written as digit
+    # strings.
     options: list[dict[str, Any]] = [
         {"type": "integer", "minimum": 1, "description": f"{noun} id"},
         {
@@ -219,11 +225,13 @@ class Safety(Strict):
         ge=0,
         le=100,
         examples=[30],
-        description="apply refuses (without --force) to delete more than this percentage of a scope's live objects.",
+        description="apply refuses (without --force) to delete more than this percentage of a "
+        "scope's live objects.",
     )
     min_existing: int = Field(
         10,
         ge=0,
         examples=[10],
-        description="The percentage applies only when the scope has at least this many live objects.",
+        description="The percentage applies only when the scope has at least this many live "
+        "objects.",
     )

@@ -1,5 +1,6 @@
-"""The YAML as git ``REF`` holds it: for `--changed-since REF` (which files differ) and `--base REF` (what the
-base branch declares). One ``git archive`` of the given paths at REF, unpacked into a temporary directory."""
+"""The YAML as git ``REF`` holds it: for `--changed-since REF` (which files differ) and `--base REF`
+(what the base branch declares). One ``git archive`` of the given paths at REF, unpacked into a
+temporary directory."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ GIT_TIMEOUT = 60  # seconds; a local repository answers in milliseconds
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The given paths as they were at ``commit``, unpacked under ``root``; ``paths`` maps each given path to
-    its copy (None when it did not exist at REF)."""
+    """The given paths as they were at ``commit``, unpacked under ``root``; ``paths`` maps each
+    given path to its copy (None when it did not exist at REF)."""
 
     ref: str
     commit: str
@@ -56,7 +57,8 @@ def _git(args: Sequence[str], what: str) -> bytes:
 
 
 def resolve(ref: str, option: str) -> tuple[Path, str]:
-    """(the repository's top directory, the commit ``ref`` names); a clear error when git cannot resolve it."""
+    """(the repository's top directory, the commit ``ref`` names); a clear error when git cannot
+    resolve it."""
     top = Path(
         _git(["rev-parse", "--show-toplevel"], f"{option} needs a git repository").decode().strip()
     )

@@ -1,9 +1,9 @@
-"""Reading and writing the user's files safely: bounded reads, no hang on a FIFO or a device, `-` for the standard
-streams, symlinks written through rather than replaced.
+"""Reading and writing the user's files safely: bounded reads, no hang on a FIFO or a device, `-`
+for the standard streams, symlinks written through rather than replaced.
 
-``st_size`` cannot be trusted (``/dev/zero`` and ``/proc`` files say 0), so reads stop at the limit plus one byte
-whatever it says; a file that is not a regular file is refused before it is opened for reading, because opening a
-FIFO blocks until someone writes to it.
+``st_size`` cannot be trusted (``/dev/zero`` and ``/proc`` files say 0), so reads stop at the limit
+plus one byte whatever it says; a file that is not a regular file is refused before it is opened for
+reading, because opening a FIFO blocks until someone writes to it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ _KINDS = (
 
 
 class FileProblem(Exception):
-    """Why a file cannot be read or written; the message names no path (the caller adds it where it belongs)."""
+    """Why a file cannot be read or written; the message names no path (the caller adds it where it
+    belongs)."""
 
 
 def kind(mode: int) -> str:
@@ -40,15 +41,16 @@ def kind(mode: int) -> str:
 
 
 def read_bounded(path: str | Path, limit: int) -> bytes:
-    """At most ``limit`` bytes of a regular file (``-``: standard input); FileProblem when it is larger, not a
-    regular file, or unreadable."""
+    """At most ``limit`` bytes of a regular file (``-``: standard input); FileProblem when it is
+    larger, not a regular file, or unreadable."""
     if str(path) == STDIO:
         return _bounded(sys.stdin.buffer, limit)
     try:
         mode = os.stat(path).st_mode
         if not stat.S_ISREG(mode):
             raise FileProblem(f"{kind(mode)}, not a regular file")
-        # O_NONBLOCK: if the path was swapped for a FIFO since the stat, opening it must not wait for a writer.
+        # O_NONBLOCK: if the path was swapped for a FIFO since the stat, opening it must not wait
+        # for a writer.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as e:
         if e.errno == errno.ELOOP:
@@ -71,7 +73,8 @@ def _bounded(fh: BinaryIO, limit: int) -> bytes:
 
 
 def regular_or_absent(path: Path) -> bool:
-    """True when ``path`` is missing or a regular file (after symlinks): a file an atomic write may replace."""
+    """True when ``path`` is missing or a regular file (after symlinks): a file an atomic write may
+    replace."""
     try:
         return stat.S_ISREG(path.stat().st_mode)
     except FileNotFoundError:
@@ -79,18 +82,18 @@ def regular_or_absent(path: Path) -> bool:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path``, making its directory when missing (see :func:`write_with`). Raises
-    OSError."""
+    """Write ``text`` to ``path``, making its directory when missing (see :func:`write_with`).
+    Raises OSError."""
     write_with(path, lambda fh: fh.write(text), parents=True)
 
 
 def write_with(path: Path, fill: Callable[[TextIO], object], *, parents: bool = False) -> None:
-    """Let ``fill`` write ``path``. A regular file is replaced atomically: written to a temporary file in the
-    same directory, flushed to disk (fsync), then renamed over it, so a full disk or an interrupted write
-    leaves the old file as it was (issue 23). A symlink is written through (its target changes, the link
-    stays). A device or FIFO (``/dev/stdout``, ``/dev/null``) is written to directly, but a FIFO that no one
-    reads is refused at once instead of blocking for ever. ``parents``: make the directory when missing.
-    Raises OSError."""
+    """Let ``fill`` write ``path``. A regular file is replaced atomically: written to a temporary
+    file in the same directory, flushed to disk (fsync), then renamed over it, so a full disk or an
+    interrupted write leaves the old file as it was (issue 23). A symlink is written through (its
+    target changes, the link stays). A device or FIFO (``/dev/stdout``, ``/dev/null``) is written to
+    directly, but a FIFO that no one reads is refused at once instead of blocking for ever.
+    ``parents``: make the directory when missing. Raises OSError."""
     if not regular_or_absent(
         path
     ):  # /dev/stdout may be a symlink to a pipe: open it, never replace it
@@ -115,8 +118,8 @@ def write_with(path: Path, fill: Callable[[TextIO], object], *, parents: bool = 
 
 
 def _open_special(path: Path) -> TextIO:
-    """A device or FIFO opened for writing without waiting: O_NONBLOCK makes a FIFO with no reader fail
-    (ENXIO) instead of hanging; once open, writes block again as usual."""
+    """A device or FIFO opened for writing without waiting: O_NONBLOCK makes a FIFO with no reader
+    fail (ENXIO) instead of hanging; once open, writes block again as usual."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
     except OSError as e:

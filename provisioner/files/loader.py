@@ -1,8 +1,8 @@
 """Read YAML files into validated models, keeping file:line:col for every error and every item.
 
-This module finds the files (paths, directories, the git root's ``schedules/``), reads, decodes and parses
-them; yamlerrors.py words a syntax error, validation.py checks a parsed document against its service's model,
-checks.py runs the cross-file checks."""
+This module finds the files (paths, directories, the git root's ``schedules/``), reads, decodes and
+parses them; yamlerrors.py words a syntax error, validation.py checks a parsed document against its
+service's model, checks.py runs the cross-file checks."""
 
 from __future__ import annotations
 
@@ -39,8 +39,8 @@ DEFAULT_PATH = "schedules"  # what every command reads when given no path
 
 
 def discover(paths: Iterable[str], diags: list[Diagnostic]) -> list[Path]:
-    """Expand directories into their YAML files, sorted; explicit files are taken as given. Problems (missing
-    paths, symlinks leading out) go to ``diags`` so the other files are still checked."""
+    """Expand directories into their YAML files, sorted; explicit files are taken as given. Problems
+    (missing paths, symlinks leading out) go to ``diags`` so the other files are still checked."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -71,8 +71,8 @@ def discover(paths: Iterable[str], diags: list[Diagnostic]) -> list[Path]:
 
 
 def _once(paths: list[Path]) -> list[Path]:
-    """Each file once, however often it was named (``a.yaml a.yaml``, or a file and its directory): a file given
-    twice is not two declarations of the same things."""
+    """Each file once, however often it was named (``a.yaml a.yaml``, or a file and its directory):
+    a file given twice is not two declarations of the same things."""
     seen: set[str] = set()
     out = []
     for path in paths:
@@ -104,19 +104,20 @@ def _walk(root: Path, diags: list[Diagnostic]) -> list[Path]:
 
 
 def load_workspace(paths: Iterable[str], root: str | None = None) -> Workspace:
-    """Load and validate every file, collecting every error before raising. ``root`` is the schedules
-    root (``--root``); without it, ``schedules/`` at the git top level of each path (see ``siblings``)."""
+    """Load and validate every file, collecting every error before raising. ``root`` is the
+    schedules root (``--root``); without it, ``schedules/`` at the git top level of each path (see
+    ``siblings``)."""
     with _collector_paused():
         workspace = _load(list(paths), root)
-    # What was just loaded lives as long as the run: keep the collector from walking it again at every later
-    # full collection (and once more at exit). Loading leaves no cycles behind, so nothing is kept that
-    # would have been collected.
+    # What was just loaded lives as long as the run: keep the collector from walking it again at
+    # every later full collection (and once more at exit). Loading leaves no cycles behind, so
+    # nothing is kept that would have been collected.
     gc.freeze()
     return workspace
 
 
-# Loading makes millions of objects and no garbage cycles (yamlnodes breaks the parser's own): with the
-# cyclic collector running, most of the load time went into walking the objects already made.
+# Loading makes millions of objects and no garbage cycles (yamlnodes breaks the parser's own): with
+# the cyclic collector running, most of the load time went into walking the objects already made.
 _collector_paused = paused
 
 
@@ -142,8 +143,8 @@ def _load(paths: list[str], root: str | None = None) -> Workspace:
     diags += cross_file_checks(loaded + partial, warnings)
     if diags:
         raise ValidationError(diags)
-    # The bytes alone, in a fixed order: the same YAML gives the same digest from any directory and whatever
-    # order the paths were given in (a saved plan is checked against it).
+    # The bytes alone, in a fixed order: the same YAML gives the same digest from any directory and
+    # whatever order the paths were given in (a saved plan is checked against it).
     digest = "sha256:" + hashlib.sha256(b"".join(sorted(contents))).hexdigest()
     return Workspace(tuple(loaded), digest, siblings(paths, files, root), tuple(warnings))
 
@@ -151,10 +152,10 @@ def _load(paths: list[str], root: str | None = None) -> Workspace:
 def siblings(
     paths: Iterable[str], given: list[Path], root: str | None = None
 ) -> tuple[Loaded, ...]:
-    """The other valid YAML files of the repository that declare what a subset of it declares: beside each
-    given file, and under the schedules root of each given path inside it (a file or a subdirectory: issue
-    23). A scope they declare too is not pruned by this run (contract §6); a file that does not load is not
-    one of ours and is left out quietly."""
+    """The other valid YAML files of the repository that declare what a subset of it declares:
+    beside each given file, and under the schedules root of each given path inside it (a file or a
+    subdirectory: issue 23). A scope they declare too is not pruned by this run (contract §6); a
+    file that does not load is not one of ours and is left out quietly."""
     paths = list(paths)
     places = {Path(p).parent for p in paths if Path(p).is_file()}
     bases = sorted({b for p in paths if (b := schedules_root(Path(p), root)) is not None})
@@ -186,8 +187,9 @@ GIT_TIMEOUT = 10.0  # seconds for `git rev-parse`: a repository on a slow networ
 
 
 def schedules_root(path: Path, root: str | None = None) -> Path | None:
-    """The schedules root ``path`` is a strict part of (None when it is the root, or outside it): ``root``
-    when given, else ``schedules/`` at the git top level of ``path`` (outside git: ``schedules/`` here)."""
+    """The schedules root ``path`` is a strict part of (None when it is the root, or outside it):
+    ``root`` when given, else ``schedules/`` at the git top level of ``path`` (outside git:
+    ``schedules/`` here)."""
     if str(path) == STDIO or not path.exists():
         return None
     base = Path(root) if root else _git_schedules(path if path.is_dir() else path.parent)
@@ -198,18 +200,18 @@ def schedules_root(path: Path, root: str | None = None) -> Path | None:
 
 
 def _git_schedules(directory: Path) -> Path:
-    """``schedules/`` at the git top level of ``directory``, relative to the current directory (as the paths
-    given are shown); outside git, ``schedules/`` here."""
+    """``schedules/`` at the git top level of ``directory``, relative to the current directory (as
+    the paths given are shown); outside git, ``schedules/`` here."""
     top = _git_top(directory.resolve())
     return Path("schedules") if top is None else Path(os.path.relpath(top / "schedules"))
 
 
 @functools.lru_cache(maxsize=64)
 def _git_top(directory: Path) -> Path | None:
-    """The git top level of an absolute ``directory`` (None outside git, or with no git installed). Cached by
-    the absolute path: a relative one means another directory after a chdir, and a stale answer made a
-    subset prune what another file declares. A git that does not answer is an error, not "outside git":
-    the wrong root would let this run prune."""
+    """The git top level of an absolute ``directory`` (None outside git, or with no git installed).
+    Cached by the absolute path: a relative one means another directory after a chdir, and a stale
+    answer made a subset prune what another file declares. A git that does not answer is an error,
+    not "outside git": the wrong root would let this run prune."""
     try:
         done = subprocess.run(
             ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
@@ -219,7 +221,8 @@ def _git_top(directory: Path) -> Path | None:
         )
     except subprocess.TimeoutExpired as e:
         raise ConfigError(
-            f"git did not answer within {GIT_TIMEOUT:g} s to find the schedules root of {directory}: "
+            f"git did not answer within {GIT_TIMEOUT:g} s to find the schedules root of "
+            f"{directory}: "
             "pass --root DIR (the directory that holds every schedules file) to name it"
         ) from e
     except (OSError, subprocess.SubprocessError):  # no git here: the directory the command runs in
@@ -230,8 +233,8 @@ def _git_top(directory: Path) -> Path | None:
 
 
 def _display(path: Path) -> str:
-    """Relative to the current directory when the file is below it; otherwise as given (``/dev/null``, not
-    ``../../../dev/null``)."""
+    """Relative to the current directory when the file is below it; otherwise as given
+    (``/dev/null``, not ``../../../dev/null``)."""
     if str(path) == STDIO:
         return "<stdin>"
     try:
@@ -252,8 +255,9 @@ def _read(path: Path, diags: list[Diagnostic]) -> bytes | None:
 def load_bytes(
     name: str, raw: bytes, diags: list[Diagnostic], *, partial: list[Loaded] | None = None
 ) -> Loaded | None:
-    """Parse and validate one file's bytes; problems go to ``diags``. When the file is invalid only in some list
-    items, the rest of it goes to ``partial`` (if given), so the cross-file checks report their errors too."""
+    """Parse and validate one file's bytes; problems go to ``diags``. When the file is invalid only
+    in some list items, the rest of it goes to ``partial`` (if given), so the cross-file checks
+    report their errors too."""
     text = _decode(name, raw, diags)
     if text is None:
         return None
@@ -287,7 +291,8 @@ def _decode(name: str, raw: bytes, diags: list[Diagnostic]) -> str | None:
 
 
 def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any], Pos] | None:
-    """The file's mapping and its positions; a YAML that cannot be parsed is one located diagnostic."""
+    """The file's mapping and its positions; a YAML that cannot be parsed is one located
+    diagnostic."""
     problems: list[ShapeError] = []
     try:
         docs = parse(text, max_nodes=MAX_NODES, max_depth=MAX_DEPTH, problems=problems)
@@ -311,8 +316,8 @@ def _parse(name: str, text: str, diags: list[Diagnostic]) -> tuple[dict[str, Any
 def _one_mapping(
     name: str, docs: list[tuple[Any, Pos]], problems: list[ShapeError], diags: list[Diagnostic]
 ) -> tuple[dict[str, Any], Pos] | None:
-    """The file's one document, when it is a mapping; a second document, an empty file or anything but a
-    mapping is a diagnostic. The parser's non-fatal problems go to ``diags`` too."""
+    """The file's one document, when it is a mapping; a second document, an empty file or anything
+    but a mapping is a diagnostic. The parser's non-fatal problems go to ``diags`` too."""
     if len(docs) > 1:
         second = docs[1][1]
         diags.append(

@@ -1,5 +1,6 @@
-"""Reading a saved plan file (``apply --plan`` in applying/saved.py, ``show`` in cli/show.py): its JSON,
-bounded in size, and the plan built from it, each failure one StalePlanError in words (issue 23)."""
+"""Reading a saved plan file (``apply --plan`` in applying/saved.py, ``show`` in cli/show.py): its
+JSON, bounded in size, and the plan built from it, each failure one StalePlanError in words (issue
+23)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ def read_plan_json(
     unreadable: Callable[[FileProblem], str],
     not_json: Callable[[Exception], str],
 ) -> Any:
-    """The JSON value in ``path``; a file that cannot be read, or is not JSON, is a StalePlanError with
-    the message ``unreadable`` or ``not_json`` makes of the cause."""
+    """The JSON value in ``path``; a file that cannot be read, or is not JSON, is a StalePlanError
+    with the message ``unreadable`` or ``not_json`` makes of the cause."""
     try:
         return json.loads(read_bounded(path, MAX_PLAN_BYTES))
     except FileProblem as e:
@@ -32,9 +33,9 @@ def read_plan_json(
 
 @contextmanager
 def plan_content(path: str) -> Iterator[None]:
-    """Turn what the shape check does not foresee (TypeError, AttributeError, KeyError, ValueError while
-    building the plan) into one StalePlanError in words (issue 23), the detail kept as its cause for the
-    debug log."""
+    """Turn what the shape check does not foresee (TypeError, AttributeError, KeyError, ValueError
+    while building the plan) into one StalePlanError in words (issue 23), the detail kept as its
+    cause for the debug log."""
     try:
         yield
     except (TypeError, AttributeError, KeyError, ValueError) as e:

@@ -13,16 +13,17 @@ from provisioner.providers import registry
 if TYPE_CHECKING:
     from provisioner.providers.base import Service
 
-# Versioned with the release whose tag serves it, so an editor can fetch exactly the schema of the tool in use;
-# files in a repository still point at their committed copy (`# yaml-language-server: $schema=<relative path>`).
+# Versioned with the release whose tag serves it, so an editor can fetch exactly the schema of the
+# tool in use; files in a repository still point at their committed copy (`# yaml-language-server:
+# $schema=<relative path>`).
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_ID = f"https://raw.githubusercontent.com/schedule-provisioner/provisioner/v{__version__}/schema/provisioner.schema.json"
 
 
 def json_schema() -> dict[str, Any]:
     """The schema editors use. The root picks the file kind the way the loader does (each service's
-    ``model_for``), so an editor reports the errors of the right kind of file instead of those of every
-    alternative."""
+    ``model_for``), so an editor reports the errors of the right kind of file instead of those of
+    every alternative."""
     services = registry.services()
     defs, rules = _definitions(services)
     schema = {
@@ -47,18 +48,20 @@ def json_schema() -> dict[str, Any]:
 
 
 def _draft_07(schema: dict[str, Any]) -> dict[str, Any]:
-    """Draft-07's spelling: ``definitions`` and ``#/definitions/<Name>``. Providers and pydantic speak of
-    ``$defs`` (2020-12), which SchemaStore accepts only on an allow-list; the keywords used are draft-07's."""
+    """Draft-07's spelling: ``definitions`` and ``#/definitions/<Name>``. Providers and pydantic
+    speak of ``$defs`` (2020-12), which SchemaStore accepts only on an allow-list; the keywords used
+    are draft-07's."""
     defs = schema.pop("$defs")
     moved = {f"#/$defs/{name}": f"#/definitions/{name}" for name in defs}
     return _retarget({**schema, "definitions": defs}, moved)
 
 
 def _declare_required(node: Any) -> Any:
-    """Every name a schema object requires is also one of its ``properties`` (Ajv's strictRequired, which
-    SchemaStore's checks run): a provider's rule such as ``anyOf: [{required: [person]}, ...]`` gets
-    ``properties: {person: {}}``, which allows anything, so what validates is unchanged. An object closed by
-    ``additionalProperties: false`` is left as it is (pydantic lists its properties anyway)."""
+    """Every name a schema object requires is also one of its ``properties`` (Ajv's strictRequired,
+    which SchemaStore's checks run): a provider's rule such as ``anyOf: [{required: [person]},
+    ...]`` gets ``properties: {person: {}}``, which allows anything, so what validates is unchanged.
+    An object closed by ``additionalProperties: false`` is left as it is (pydantic lists its
+    properties anyway)."""
     if isinstance(node, list):
         return [_declare_required(v) for v in node]
     if not isinstance(node, dict):
@@ -76,10 +79,10 @@ def _declare_required(node: Any) -> Any:
 def _definitions(services: list[Service]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every service's models under ``$defs``, and each service's rule pointing into them.
 
-    Each service's models are described on their own, so definitions are namespaced per service: a name
-    that two services define differently (a plug-in's ``Safety`` or ``GuidebookFile``) becomes
-    ``<service>.<Name>`` in both, with every reference of theirs following; a definition every service that
-    names it shares (the same ``Safety``) stays one plain ``<Name>``."""
+    Each service's models are described on their own, so definitions are namespaced per service: a
+    name that two services define differently (a plug-in's ``Safety`` or ``GuidebookFile``) becomes
+    ``<service>.<Name>`` in both, with every reference of theirs following; a definition every
+    service that names it shares (the same ``Safety``) stays one plain ``<Name>``."""
     own: dict[str, dict[str, Any]] = {}  # service -> its definitions
     for service in services:
         models = [(model, "validation") for model in service.file_models()]
@@ -103,8 +106,8 @@ def _definitions(services: list[Service]) -> tuple[dict[str, Any], dict[str, Any
 
 
 def _reachable(defs: dict[str, Any], rules: dict[str, Any]) -> dict[str, Any]:
-    """The definitions the rules reach (a model whose schema a field overrides is described by pydantic
-    anyway), sorted by name."""
+    """The definitions the rules reach (a model whose schema a field overrides is described by
+    pydantic anyway), sorted by name."""
     keep: set[str] = set()
     todo = [rules]
     while todo:
@@ -141,5 +144,6 @@ def _provider(name: str) -> dict[str, Any]:
 
 
 def schema_text() -> str:
-    """The schema as committed in ``schema/provisioner.schema.json`` (a test keeps the two equal)."""
+    """The schema as committed in ``schema/provisioner.schema.json`` (a test keeps the two
+    equal)."""
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"

@@ -1,6 +1,7 @@
-"""Validating one parsed YAML document against its service's file model (the loader's last step): every
-pydantic error becomes a Diagnostic at the file:line:col of the key or value it is about, unknown keys get a
-"did you mean", and a file invalid only in some list items still yields the rest."""
+"""Validating one parsed YAML document against its service's file model (the loader's last step):
+every pydantic error becomes a Diagnostic at the file:line:col of the key or value it is about,
+unknown keys get a "did you mean", and a file invalid only in some list items still yields the rest.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ def validate_document(
     diags: list[Diagnostic],
     partial: list[Loaded] | None = None,
 ) -> Loaded | None:
-    """The parsed document ``data`` (positions in ``tree``) validated by its service's file model; each
-    problem a located Diagnostic in ``diags``. When only some list items are invalid, the rest of the file
-    goes to ``partial`` (if given), so the cross-file checks still see it."""
+    """The parsed document ``data`` (positions in ``tree``) validated by its service's file model;
+    each problem a located Diagnostic in ``diags``. When only some list items are invalid, the rest
+    of the file goes to ``partial`` (if given), so the cross-file checks still see it."""
     provider = data.get("provider")
     known = registry.names()
     if "provider" not in data:
@@ -65,8 +66,9 @@ def validate_document(
 def _without_bad_items(
     data: dict[str, Any], tree: Pos, model: type[Strict], errors: list[Any]
 ) -> tuple[Any, Pos] | None:
-    """The document validated without the list items that hold errors (and their positions), or None when an
-    error is not inside a list item. Type errors then no longer hide the duplicates among the other items."""
+    """The document validated without the list items that hold errors (and their positions), or None
+    when an error is not inside a list item. Type errors then no longer hide the duplicates among
+    the other items."""
     drops: dict[tuple[Any, ...], set[int]] = {}
     for err in errors:
         if (

@@ -1,5 +1,5 @@
-"""Where a YAML syntax error is, in words: a quote or bracket left open is reported where it opened, a tab
-is named as such, anything else where the parser stopped."""
+"""Where a YAML syntax error is, in words: a quote or bracket left open is reported where it opened,
+a tab is named as such, anything else where the parser stopped."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from provisioner.core.errors import Diagnostic
 
 
 def syntax_error(name: str, text: str, e: MarkedYAMLError) -> Diagnostic:
-    """Where the mistake is: a quote or bracket left open is reported where it opened (the parser only notices
-    at the end of the file), anything else where the parser stopped."""
+    """Where the mistake is: a quote or bracket left open is reported where it opened (the parser
+    only notices at the end of the file), anything else where the parser stopped."""
     mark, message = e.problem_mark or e.context_mark, _yaml_message(e)
     at_end = e.problem_mark is not None and getattr(e.problem_mark, "index", 0) >= len(
         text.rstrip()
@@ -22,7 +22,8 @@ def syntax_error(name: str, text: str, e: MarkedYAMLError) -> Diagnostic:
         message = (
             "this quoted value is never closed (a missing closing quote)"
             if "quoted" in str(e.context)
-            else f"{str(e.context or 'this').split(chr(10))[0]}: it is never closed before the file ends"
+            else f"{str(e.context or 'this').split(chr(10))[0]}: it is never closed before the "
+            "file ends"
         )
     elif (
         opened := _opened_earlier(text, e)
@@ -39,7 +40,8 @@ def syntax_error(name: str, text: str, e: MarkedYAMLError) -> Diagnostic:
 
 
 def _opened_earlier(text: str, e: MarkedYAMLError) -> tuple[Any, Any] | None:
-    """(where a bracket or quote opened, where the parser stopped) when it stopped on a later line."""
+    """(where a bracket or quote opened, where the parser stopped) when it stopped on a later
+    line."""
     ctx, problem = e.context_mark, e.problem_mark
     if ctx is None or problem is None or problem.line <= ctx.line:
         return None

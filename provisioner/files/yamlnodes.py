@@ -1,8 +1,10 @@
-"""YAML text → plain Python data plus a tree of positions, through ruamel's composer (libyaml when available).
+"""YAML text → plain Python data plus a tree of positions, through ruamel's composer (libyaml when
+available).
 
-The round-trip loader keeps positions too but is pure Python and 5-7x slower on large files; composing nodes
-with the C parser and building plain data ourselves keeps every line and column at a fraction of the cost,
-and lets us bound alias expansion (YAML bombs), nesting and duplicate keys in one pass.
+The round-trip loader keeps positions too but is pure Python and 5-7x slower on large files;
+composing nodes with the C parser and building plain data ourselves keeps every line and column at a
+fraction of the cost, and lets us bound alias expansion (YAML bombs), nesting and duplicate keys in
+one pass.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ _DECIMAL = re.compile(r"[-+]?[0-9]+\Z")
 
 
 class ShapeError(Exception):
-    """The document is well-formed YAML but not a shape we accept; carries the position to report."""
+    """The document is well-formed YAML but not a shape we accept; carries the position to
+    report."""
 
     def __init__(self, message: str, line: int, col: int) -> None:
         super().__init__(message)
@@ -39,8 +42,9 @@ class ShapeError(Exception):
 def parse(
     text: str, *, max_nodes: int, max_depth: int, problems: list[ShapeError] | None = None
 ) -> list[tuple[Any, Pos]]:
-    """Every document of ``text`` as (data, positions). Raises MarkedYAMLError or ShapeError; duplicate keys
-    are appended to ``problems`` (the first value kept) so the rest of the file is still checked."""
+    """Every document of ``text`` as (data, positions). Raises MarkedYAMLError or ShapeError;
+    duplicate keys are appended to ``problems`` (the first value kept) so the rest of the file is
+    still checked."""
     found = problems if problems is not None else []
     docs = []
     with _composer(text) as (nodes, constructor):
@@ -69,8 +73,9 @@ def _composer(text: str) -> Iterator[tuple[Iterator[Node], Any]]:
         yield _nodes(loader), loader
     finally:
         loader.dispose()
-        # The loader refers to itself (as its own parser, composer, constructor and resolver): without this
-        # every file would leave a cycle, holding its whole node tree, for the garbage collector to find.
+        # The loader refers to itself (as its own parser, composer, constructor and resolver):
+        # without this every file would leave a cycle, holding its whole node tree, for the garbage
+        # collector to find.
         loader.__dict__.clear()
 
 
@@ -79,9 +84,10 @@ def _nodes(loader: Any) -> Iterator[Node]:
         yield loader.get_node()
 
 
-# Plain scalar -> tag, shared by every parse of the process. The C parser never passes a `%YAML` directive on to
-# the resolver (it always resolves as YAML 1.2), so the tag depends on the text alone. One Tag object per kind,
-# and a kind of its own for decimal ints, so the builder converts the common scalars without a regex.
+# Plain scalar -> tag, shared by every parse of the process. The C parser never passes a `%YAML`
+# directive on to the resolver (it always resolves as YAML 1.2), so the tag depends on the text
+# alone. One Tag object per kind, and a kind of its own for decimal ints, so the builder converts
+# the common scalars without a regex.
 _TAGS: dict[str, Tag] = {}
 _MEMO_LIMIT = 200_000  # distinct texts remembered (names are mostly distinct; ids repeat)
 _KINDS: dict[str, Tag] = {}
@@ -89,8 +95,9 @@ _DECIMAL_INT = Tag(suffix=INT)
 
 
 class _MemoResolver(VersionedResolver):
-    """Resolves each distinct plain scalar once per process: files repeat the same ids thousands of times, and
-    ruamel's resolver (regexes per call, the YAML version looked up per call) was most of the parse time."""
+    """Resolves each distinct plain scalar once per process: files repeat the same ids thousands of
+    times, and ruamel's resolver (regexes per call, the YAML version looked up per call) was most of
+    the parse time."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if self.yaml_path_resolvers:
@@ -118,8 +125,9 @@ _CLoader: Any = None
 if CParser is not None:
 
     class _CLoader(CParser, SafeConstructor, _MemoResolver):  # type: ignore[no-redef]
-        """ruamel.yaml.clib's reader, scanner, parser and composer with our resolver: what ``YAML(typ="safe")``
-        builds, but as one class made once (it makes a new class for every file)."""
+        """ruamel.yaml.clib's reader, scanner, parser and composer with our resolver: what
+        ``YAML(typ="safe")`` builds, but as one class made once (it makes a new class for every
+        file)."""
 
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
@@ -128,7 +136,8 @@ if CParser is not None:
             self.allow_duplicate_keys = False
             _MemoResolver.__init__(self, version=None, loadumper=self)
 
-        # Path resolvers are not used: the composer's bookkeeping for them, twice per node, is skipped.
+        # Path resolvers are not used: the composer's bookkeeping for them, twice per node, is
+        # skipped.
         def descend_resolver(self, current_node: Any, current_index: Any) -> None:
             pass
 
@@ -137,9 +146,9 @@ if CParser is not None:
 
 
 def _alias_marks(text: str) -> list[tuple[int, int]]:
-    """Where each alias is written, in document order. The C composer resolves an alias to the anchored node
-    and keeps no trace of where the alias was (nor the anchor's name), so the tokens are scanned again, only
-    for a file that uses aliases."""
+    """Where each alias is written, in document order. The C composer resolves an alias to the
+    anchored node and keeps no trace of where the alias was (nor the anchor's name), so the tokens
+    are scanned again, only for a file that uses aliases."""
     out: list[tuple[int, int]] = []
     try:
         for token in YAML(typ="safe", pure=True).scan(text):
@@ -160,8 +169,9 @@ def _packed(node: Node) -> int:
 
 
 class _Builder:
-    """Plain data plus positions from composed nodes. Each node yields (value, where, size): ``where`` is a
-    packed int for a scalar and a Pos for a mapping or list; ``size`` counts values after alias expansion."""
+    """Plain data plus positions from composed nodes. Each node yields (value, where, size):
+    ``where`` is a packed int for a scalar and a Pos for a mapping or list; ``size`` counts values
+    after alias expansion."""
 
     def __init__(
         self,
@@ -173,8 +183,9 @@ class _Builder:
     ) -> None:
         self.constructor = constructor
         self.text = text
-        # Without an anchor (`&`) there is no alias: no node is met twice, and none needs remembering. A file
-        # with one keeps every node, scalars too, to count each use and place it where its alias is written.
+        # Without an anchor (`&`) there is no alias: no node is met twice, and none needs
+        # remembering. A file with one keeps every node, scalars too, to count each use and place it
+        # where its alias is written.
         self.shared = "&" in text
         self.aliases: list[tuple[int, int]] | None = (
             None  # where each `*alias` is written, in order
@@ -217,9 +228,10 @@ class _Builder:
         return built
 
     def _alias_pos(self, pos: Any) -> Any:
-        """The anchored node's positions, but its own line and column where the alias is written, so an error
-        about this use (a duplicate made through an alias) points at the alias, not at the anchor. The builder
-        meets aliases in document order, so the n-th one met is the n-th alias token."""
+        """The anchored node's positions, but its own line and column where the alias is written, so
+        an error about this use (a duplicate made through an alias) points at the alias, not at the
+        anchor. The builder meets aliases in document order, so the n-th one met is the n-th alias
+        token."""
         if self.aliases is None:
             self.aliases = _alias_marks(self.text)
         self.alias_uses += 1
@@ -233,7 +245,8 @@ class _Builder:
     def _count(self, size: int, node: Node) -> None:
         self.total += size
         if self.total > self.max_nodes:
-            # "A YAML bomb" only where aliases made most of it; a file of plain values is just large.
+            # "A YAML bomb" only where aliases made most of it; a file of plain values is just
+            # large.
             how = (
                 f"expands to more than {self.max_nodes} values through anchors and aliases (a YAML "
                 "bomb?)"
@@ -246,8 +259,8 @@ class _Builder:
             )
 
     def _value(self, node: ScalarNode) -> Any:
-        """The common cases directly (the constructor's tag handling costs more than the parse); the rest
-        (floats, timestamps, explicit tags, 0x ints...) through ruamel's own constructor."""
+        """The common cases directly (the constructor's tag handling costs more than the parse); the
+        rest (floats, timestamps, explicit tags, 0x ints...) through ruamel's own constructor."""
         if node.ctag is _DECIMAL_INT:
             return int(node.value)
         tag = node.ctag.suffix if node.ctag is not None else None
@@ -308,7 +321,8 @@ class _Builder:
             if key_node.tag == MERGE_TAG:
                 sources = self._merge_sources(value_node, depth)
                 merged += [(value, source_pos) for value, source_pos, _ in sources]
-                # Merged keys are copies: they count towards the expanded size, or chained merges are a bomb.
+                # Merged keys are copies: they count towards the expanded size, or chained merges
+                # are a bomb.
                 size += sum(source_size for _, _, source_size in sources)
                 self.copied += sum(source_size for _, _, source_size in sources)
                 continue

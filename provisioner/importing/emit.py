@@ -1,14 +1,17 @@
-"""The writer of fresh import files: the bytes ruamel.yaml would write, in a fraction of its time (issue 24).
+"""The writer of fresh import files: the bytes ruamel.yaml would write, in a fraction of its time
+(issue 24).
 
-ruamel's emitter spends most of an import of a big guide (a 300-schedule guide: 70% of 14.8 s of CPU) walking
-thousands of small nodes event by event. A fresh import is always the same simple shape: block mappings and
-sequences of plain values, with end-of-line comments made by ``merge.eol_comment`` and the schema line at the
-top. This writer lays that shape out itself and asks ruamel only how to write each distinct scalar (quoted or
-not), once per value and column, so the output is byte for byte what ``importer.dump`` writes.
+ruamel's emitter spends most of an import of a big guide (a 300-schedule guide: 70% of 14.8 s of
+CPU) walking thousands of small nodes event by event. A fresh import is always the same simple
+shape: block mappings and sequences of plain values, with end-of-line comments made by
+``merge.eol_comment`` and the schema line at the top. This writer lays that shape out itself and
+asks ruamel only how to write each distinct scalar (quoted or not), once per value and column, so
+the output is byte for byte what ``importer.dump`` writes.
 
-Anything outside that shape (an anchor, a flow-style node, a comment of another kind, a scalar that would wrap
-past the line width, an object reached twice) makes :func:`emit` answer None, and the caller writes the
-document with ruamel as before. Merging into an existing file always goes through ruamel (round trip).
+Anything outside that shape (an anchor, a flow-style node, a comment of another kind, a scalar that
+would wrap past the line width, an object reached twice) makes :func:`emit` answer None, and the
+caller writes the document with ruamel as before. Merging into an existing file always goes through
+ruamel (round trip).
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ class _Unsupported(Exception):
 
 
 def emit(doc: Any, yaml: YAML) -> str | None:
-    """``doc`` as ``yaml`` (configured as ``importer.dump`` configures it) would write it, or None when the
-    document holds something this writer does not lay out itself."""
+    """``doc`` as ``yaml`` (configured as ``importer.dump`` configures it) would write it, or None
+    when the document holds something this writer does not lay out itself."""
     if not isinstance(doc, CommentedMap) or not doc:
         return None
     writer = _Writer(_Scalars(yaml))
@@ -49,14 +52,16 @@ _BREAKS = frozenset("\r\x85\u2028\u2029")
 
 
 class _Scalars:
-    """How ruamel writes one scalar after ``key: `` at a column: asked once per (type, value, column)."""
+    """How ruamel writes one scalar after ``key: `` at a column: asked once per (type, value,
+    column)."""
 
     def __init__(self, yaml: YAML) -> None:
         self.yaml = yaml
         self.seen: dict[tuple[type, Any, int], str] = {}
 
     def text(self, value: Any, column: int) -> str:
-        """What follows ``key:`` (a leading space included, as ruamel writes it), or _Unsupported."""
+        """What follows ``key:`` (a leading space included, as ruamel writes it), or
+        _Unsupported."""
         if type(value) is int:  # the bulk of a guide's ids: written as Python writes them
             return f" {value}"
         key = (type(value), value, column)
@@ -73,8 +78,9 @@ class _Scalars:
         self.yaml.dump(CommentedMap([(label, value)]), buf)
         text = buf.getvalue()
         if not text.startswith(label + ":") or text.count("\n") != 1 or _BREAKS.intersection(text):
-            # wrapped past the width, a block scalar, or a line break YAML knows and str.count does not
-            # (NEL, LS, PS, CR: the continuation's indent depends on the column): ruamel lays it out
+            # wrapped past the width, a block scalar, or a line break YAML knows and str.count does
+            # not (NEL, LS, PS, CR: the continuation's indent depends on the column): ruamel lays it
+            # out
             raise _Unsupported
         return text[len(label) + 1 : -1]
 
@@ -101,8 +107,9 @@ class _Writer:
             self.out.append(value)
 
     def _comments(self, node: Any, *, top: bool = False) -> dict[Any, str]:
-        """The end-of-line comments of ``node``'s entries (what follows their value); _Unsupported for an
-        anchor, a tag, flow style or a comment of another kind. A node met twice is refused too."""
+        """The end-of-line comments of ``node``'s entries (what follows their value); _Unsupported
+        for an anchor, a tag, flow style or a comment of another kind. A node met twice is refused
+        too."""
         if id(node) in self.visited:
             raise _Unsupported
         self.visited.add(id(node))
@@ -129,7 +136,8 @@ class _Writer:
     def mapping(
         self, node: CommentedMap, indent: int, first: str | None = None, *, top: bool = False
     ) -> None:
-        """The pairs at ``indent``; with ``first``, the first pair goes on that line (after a "- ")."""
+        """The pairs at ``indent``; with ``first``, the first pair goes on that line (after a "-
+        ")."""
         comments = self._comments(node, top=top)
         pad = " " * indent
         for i, (key, value) in enumerate(OrderedDict.items(node)):
@@ -139,7 +147,8 @@ class _Writer:
             self.value(f"{lead}{key}:", indent + len(key) + 2, indent, comments.get(key), value)
 
     def value(self, line: str, column: int, indent: int, comment: str | None, value: Any) -> None:
-        """``value`` after ``line`` (which ends with ":" or "-"), its children indented from ``indent``."""
+        """``value`` after ``line`` (which ends with ":" or "-"), its children indented from
+        ``indent``."""
         if isinstance(value, CommentedMap | CommentedSeq):
             if comment is not None:
                 raise _Unsupported  # a comment after "key:" of a collection: ruamel places it
@@ -166,8 +175,8 @@ class _Writer:
         self.out.append(f"{line}{text}{comment or ''}\n")
 
     def sequence(self, node: CommentedSeq, indent: int) -> None:
-        """Each item as ``- item`` at ``indent``; a guide's thousands of ids and one-key references are
-        written straight away (the common case), anything else through :meth:`value`."""
+        """Each item as ``- item`` at ``indent``; a guide's thousands of ids and one-key references
+        are written straight away (the common case), anything else through :meth:`value`."""
         comments = self._comments(node)
         dash, out, text = " " * indent + "-", self.out, self.text
         for i, item in enumerate(list.__iter__(node)):  # the list's own iterator: no Python layer

@@ -1,9 +1,10 @@
-"""Import live state as YAML (docs/api-notes.md, contract §2), or merge it into an existing file keeping its comments.
+"""Import live state as YAML (docs/api-notes.md, contract §2), or merge it into an existing file
+keeping its comments.
 
-A *source* (each service's ``importer`` module) reads live state through a provider's reads and builds
-a fresh document; this module writes it, or merges it (``importer_merge``) into the file already on disk with
-ruamel.yaml round-trip so the user's comments, key order, anchors and aliases survive. Nothing here prints:
-the CLI shows the :class:`ImportResult`.
+A *source* (each service's ``importer`` module) reads live state through a provider's reads and
+builds a fresh document; this module writes it, or merges it (``importer_merge``) into the file
+already on disk with ruamel.yaml round-trip so the user's comments, key order, anchors and aliases
+survive. Nothing here prints: the CLI shows the :class:`ImportResult`.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def out_option() -> Callable[[F], F]:
 
 
 def account_option() -> Callable[[F], F]:
-    """The ``--account`` option every ``import`` subcommand takes (``account:`` of the file, docs/api-notes.md)."""
+    """The ``--account`` option every ``import`` subcommand takes (``account:`` of the file,
+    docs/api-notes.md)."""
     return click.option(
         "--account",
         metavar="NAME",
@@ -63,9 +65,10 @@ def account_option() -> Callable[[F], F]:
 
 
 def run_import(source: Source, out: str | None, account: str | None = None) -> ImportResult:
-    """Import into ``out`` (merging when it is an existing file) or, without ``out`` or with ``-``, return the
-    text to print. A symlink is written through; a device or FIFO (``/dev/stdout``) is written to, never read.
-    With ``account`` the file says ``account: NAME`` (and a file of another account is not merged into)."""
+    """Import into ``out`` (merging when it is an existing file) or, without ``out`` or with ``-``,
+    return the text to print. A symlink is written through; a device or FIFO (``/dev/stdout``) is
+    written to, never read. With ``account`` the file says ``account: NAME`` (and a file of another
+    account is not merged into)."""
     target = Path(out) if out and out != STDIO else None
     if target is not None and target.exists() and regular_or_absent(target):
         result = merge_file(source, target, account)
@@ -98,7 +101,8 @@ def run_import(source: Source, out: str | None, account: str | None = None) -> I
 
 
 def merge_file(source: Source, path: Path, account: str | None = None) -> ImportResult:
-    """Merge live state into the file at ``path``; raises ConfigError when it is not a matching YAML file."""
+    """Merge live state into the file at ``path``; raises ConfigError when it is not a matching YAML
+    file."""
     try:
         text = read_bounded(path, MAX_YAML_BYTES).decode("utf-8-sig")
         existing, sequence, offset = load_yaml_guess_indent(text, yaml=_round_trip())
@@ -110,7 +114,10 @@ def merge_file(source: Source, path: Path, account: str | None = None) -> Import
         )
     problem = source.header_problem(existing)
     if not problem and (existing.get("account") or None) != account:
-        problem = f"it is for account {existing.get('account') or '(default)'!r}, not {account or '(default)'!r}"
+        problem = (
+            f"it is for account {existing.get('account') or '(default)'!r}, not "
+            f"{account or '(default)'!r}"
+        )
     if problem:
         raise ConfigError(f"{path}: cannot merge into this file: {problem}")
     result = merge(source, existing)
@@ -127,8 +134,8 @@ def _round_trip() -> YAML:
 
 
 def dump(doc: Any, *, sequence: int = 4, offset: int = 2) -> str:
-    """Block style, two-space mappings; ``sequence`` and ``offset`` as guessed from the user's file, so a merge
-    keeps their "- " placement."""
+    """Block style, two-space mappings; ``sequence`` and ``offset`` as guessed from the user's file,
+    so a merge keeps their "- " placement."""
     yaml = _round_trip()
     yaml.indent(mapping=2, sequence=max(sequence, offset + 2), offset=offset)
     buf = io.StringIO()
@@ -137,8 +144,9 @@ def dump(doc: Any, *, sequence: int = 4, offset: int = 2) -> str:
 
 
 def dump_fresh(doc: Any) -> str:
-    """A fresh document as :func:`dump` writes it, through the fast writer when it can lay it out (issue 24:
-    ruamel's emitter was most of a big guide's import); byte for byte the same (tests/test_emit.py)."""
+    """A fresh document as :func:`dump` writes it, through the fast writer when it can lay it out
+    (issue 24: ruamel's emitter was most of a big guide's import); byte for byte the same
+    (tests/test_emit.py)."""
     yaml = _round_trip()
     yaml.indent(mapping=2, sequence=SEQUENCE, offset=OFFSET)
     text = emit(doc, yaml)
@@ -147,8 +155,8 @@ def dump_fresh(doc: Any) -> str:
 
 def schema_ref(target: Path | None) -> str | None:
     """Where the editor finds the schema: a path relative to the new file when the repository has
-    ``schema/provisioner.schema.json`` above it, else None (the schema has no published URL). Printed output
-    is assumed to be saved under ``schedules/`` of the current directory."""
+    ``schema/provisioner.schema.json`` above it, else None (the schema has no published URL).
+    Printed output is assumed to be saved under ``schedules/`` of the current directory."""
     start = (target.parent if target is not None else Path("schedules")).absolute()
     for folder in [start, *start.parents]:
         if (folder / SCHEMA_FILE).is_file():

@@ -1,8 +1,9 @@
-"""The merge half of importing: fold live items into the user's round-trip YAML tree, touching little.
+"""The merge half of importing: fold live items into the user's round-trip YAML tree, touching
+little.
 
-Items found in both are updated in place (their comments, order and anchors survive), live-only items are
-appended, file-only items are kept and reported; items outside the import's selection (``--plan``) are left
-alone. A list reached through an alias is never edited in place.
+Items found in both are updated in place (their comments, order and anchors survive), live-only
+items are appended, file-only items are kept and reported; items outside the import's selection
+(``--plan``) are left alone. A list reached through an alias is never edited in place.
 """
 
 from __future__ import annotations
@@ -47,16 +48,20 @@ class ImportResult:
 class Source(Protocol):
     """One kind of file to import. ``fresh`` holds live state; the rest steer the merge.
 
-    - ``list_key``: the top-level list holding the items (``schedules``, ``rosters``, ``responses``).
+    - ``list_key``: the top-level list holding the items (``schedules``, ``rosters``,
+      ``responses``).
     - ``noun``: what an item is called in messages.
-    - ``header_problem(existing)``: why the file cannot take this import (another guide...), or None.
-    - ``identity(item)``: the item's identity, the same for a live item and the user's spelling of it.
+    - ``header_problem(existing)``: why the file cannot take this import (another guide...), or
+      None.
+    - ``identity(item)``: the item's identity, the same for a live item and the user's spelling of
+      it.
     - ``label(item)``: the item in messages.
-    - ``update(existing_item, live_item)``: make the user's item match live, touching as little as possible;
-      True when something changed.
-    - ``wanted(existing, live_item)``: False for live items the file says to leave alone (``ignore``).
-    - ``selected(item)``: False for the user's items that this import did not read (a plan left out by
-      ``--plan``): they are left unchanged, not reported as missing from live.
+    - ``update(existing_item, live_item)``: make the user's item match live, touching as little as
+      possible; True when something changed.
+    - ``wanted(existing, live_item)``: False for live items the file says to leave alone
+      (``ignore``).
+    - ``selected(item)``: False for the user's items that this import did not read (a plan left out
+      by ``--plan``): they are left unchanged, not reported as missing from live.
     """
 
     list_key: str
@@ -81,8 +86,8 @@ class Source(Protocol):
 
 
 def merge(source: Source, existing: CommentedMap) -> ImportResult:
-    """Update items found in both, append live-only items, keep (and report) file-only items; items outside the
-    selection are left unchanged."""
+    """Update items found in both, append live-only items, keep (and report) file-only items; items
+    outside the selection are left unchanged."""
     items = existing.get(source.list_key)
     if not isinstance(items, list):
         items = existing[source.list_key] = CommentedSeq()
@@ -115,8 +120,8 @@ def merge(source: Source, existing: CommentedMap) -> ImportResult:
 
 
 def shared_nodes(doc: Any) -> set[int]:
-    """ids of the lists and mappings reached more than once (through aliases): editing them in place would
-    change every place that refers to them."""
+    """ids of the lists and mappings reached more than once (through aliases): editing them in place
+    would change every place that refers to them."""
     counts: dict[int, int] = {}
 
     def walk(node: Any) -> None:
@@ -154,13 +159,13 @@ def merge_list(
     update: Callable[[Any, Any], None] = lambda mine, live: None,
     kept: list[Hashable] | None = None,
 ) -> bool:
-    """Make ``parent[field]`` hold the live items of ``fresh`` (whose identities are ``live_keys``) while
-    touching as little of the user's list as possible: entries still live stay where they are with their
-    comments (``update`` brings their fields up to date), the others are dropped and new ones appended with
-    ``fresh``'s comments. With ``kept`` (a list to fill), the user's entries that are not live are kept instead
-    of dropped, and their identities added to ``kept``. A list reached through an alias is left alone when it
-    matches and otherwise replaced, so the other places that share it do not change. True when something
-    changed."""
+    """Make ``parent[field]`` hold the live items of ``fresh`` (whose identities are ``live_keys``)
+    while touching as little of the user's list as possible: entries still live stay where they are
+    with their comments (``update`` brings their fields up to date), the others are dropped and new
+    ones appended with ``fresh``'s comments. With ``kept`` (a list to fill), the user's entries that
+    are not live are kept instead of dropped, and their identities added to ``kept``. A list reached
+    through an alias is left alone when it matches and otherwise replaced, so the other places that
+    share it do not change. True when something changed."""
     node = parent.get(field)
     if not isinstance(node, CommentedSeq):
         if node is None and not fresh:
@@ -216,13 +221,15 @@ def merge_list(
     return True
 
 
-# ruamel keeps the blank lines and comment lines that follow an entry in the end-of-line comment of that entry's
-# last scalar. Deleting or appending at the end would carry them away or strand them mid-list; these helpers
-# move the lines after the first one (the entry's own end-of-line comment) to the new neighbour.
+# ruamel keeps the blank lines and comment lines that follow an entry in the end-of-line comment of
+# that entry's last scalar. Deleting or appending at the end would carry them away or strand them
+# mid-list; these helpers move the lines after the first one (the entry's own end-of-line comment)
+# to the new neighbour.
 
 
 def append(seq: CommentedSeq, item: Any, comment: Any = None) -> None:
-    """Append ``item`` (with ``comment``, a ruamel ``ca.items`` entry) after what used to follow the list."""
+    """Append ``item`` (with ``comment``, a ruamel ``ca.items`` entry) after what used to follow the
+    list."""
     tail = _detach_tail(seq, len(seq) - 1) if seq else ""
     seq.append(item)
     if comment is not None:
@@ -277,7 +284,8 @@ def _attach_tail(seq: CommentedSeq, index: int, tail: str) -> None:
 
 
 def eol_comment(node: CommentedMap | CommentedSeq, key: Any, text: str) -> None:
-    """``value  # text`` with two spaces, as ruff and PEP 8 write it; ruamel's default depends on neighbours."""
+    """``value  # text`` with two spaces, as ruff and PEP 8 write it; ruamel's default depends on
+    neighbours."""
     node.yaml_add_eol_comment(f"# {text}", key, column=0)
     entry = node.ca.items[key]
     token = entry[2] if isinstance(node, dict) else entry[0]
@@ -285,7 +293,8 @@ def eol_comment(node: CommentedMap | CommentedSeq, key: Any, text: str) -> None:
 
 
 def _keep_anchor(node: Any) -> None:
-    """ruamel drops an anchor that ends up used once; the user named it, so it stays for their next alias."""
+    """ruamel drops an anchor that ends up used once; the user named it, so it stays for their next
+    alias."""
     anchor = getattr(node, "anchor", None)
     if anchor is not None and anchor.value:
         node.yaml_set_anchor(anchor.value, always_dump=True)

@@ -1,10 +1,11 @@
-"""`--base REF`: tell a pull request's own changes from drift already in live (docs/api-notes.md, contract §4).
+"""`--base REF`: tell a pull request's own changes from drift already in live (docs/api-notes.md,
+contract §4).
 
-The base branch's YAML is planned against the same live records the plan was computed from (no request: the
-scopes were just read). A change that plan would make too, identically, is ``"drift"``: live moved away from
-what REF declares, and merging would correct it. Every other change is ``"change"``: it exists because the
-YAML differs from REF, so the reviewer is approving it. A change partly from each (the PR edits a schedule
-that also drifted) is one write, and counts as the PR's.
+The base branch's YAML is planned against the same live records the plan was computed from (no
+request: the scopes were just read). A change that plan would make too, identically, is ``"drift"``:
+live moved away from what REF declares, and merging would correct it. Every other change is
+``"change"``: it exists because the YAML differs from REF, so the reviewer is approving it. A change
+partly from each (the PR edits a schedule that also drifted) is one write, and counts as the PR's.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def label_causes(
         drift |= {_signature(c) for c in found}
         if problem:
             warnings.append(
-                f"{scope.name}: cannot tell drift from this pull request's changes: the YAML at {ref} "
+                f"{scope.name}: cannot tell drift from this pull request's changes: the YAML at "
+                f"{ref} "
                 f"does not plan ({problem}); every change here is shown as the pull request's"
             )
     changes = tuple(
@@ -58,7 +60,8 @@ def label_causes(
 def _base_changes(
     scope: Scope | None, live: dict[str, Record], provider: Provider
 ) -> tuple[list[Change], str]:
-    """What REF's YAML would plan for this scope now; nothing when REF does not declare it (new in the PR)."""
+    """What REF's YAML would plan for this scope now; nothing when REF does not declare it (new in
+    the PR)."""
     if scope is None:
         return [], ""
     try:
@@ -105,8 +108,8 @@ def _impact(
 
 
 def load_base(ref: str, paths: Sequence[str]) -> tuple[list[Loaded], list[str]]:
-    """The files the given paths held at ``ref``, and a warning when they do not validate (then nothing of REF
-    is known, and every change counts as the pull request's)."""
+    """The files the given paths held at ``ref``, and a warning when they do not validate (then
+    nothing of REF is known, and every change counts as the pull request's)."""
     with snapshot(ref, paths, "--base") as snap:
         if not any(p.suffix in SUFFIXES for p in snap.files()):
             return [], []
@@ -115,7 +118,8 @@ def load_base(ref: str, paths: Sequence[str]) -> tuple[list[Loaded], list[str]]:
         except ValidationError as e:
             first = e.diagnostics[0].message if e.diagnostics else str(e)
             return [], [
-                f"the YAML at {ref} does not validate ({len(e.diagnostics)} errors, the first: {first}); "
+                f"the YAML at {ref} does not validate ({len(e.diagnostics)} errors, the first: "
+                f"{first}); "
                 "every change is shown as the pull request's"
             ]
         return list(workspace.files), []

@@ -127,7 +127,8 @@ def _update(
 
 
 def _delete(scope: Scope, rec: Record, labels: dict[str, dict[str, str]], *, kept: bool) -> Change:
-    """``kept``: the copy with the lowest id stays (it is declared); an undeclared one goes with its copies."""
+    """``kept``: the copy with the lowest id stays (it is declared); an undeclared one goes with its
+    copies."""
     reason = "duplicate in live: the lowest id is kept (prune)" if kept else "not declared (prune)"
     return delete_change(scope, rec, reason=reason, labels=labels)
 
@@ -147,8 +148,8 @@ def delete_change(
 
 
 def _note_renames(changes: list[Change]) -> list[Change]:
-    """The API cannot rename: say so where a create looks like a renamed delete (same content, or the only
-    create and the only delete of the scope). Linear: deletes are looked up by content."""
+    """The API cannot rename: say so where a create looks like a renamed delete (same content, or
+    the only create and the only delete of the scope). Linear: deletes are looked up by content."""
     deletes = [c for c in changes if c.action == "delete" and c.before]
     creates = sum(1 for c in changes if c.action == "create" and c.after)
     if not deletes or not creates:
@@ -172,7 +173,8 @@ def _note_renames(changes: list[Change]) -> list[Change]:
 
 
 def _similar(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
-    """At least half of the two objects' values in common: a rename that was also edited, not a stranger."""
+    """At least half of the two objects' values in common: a rename that was also edited, not a
+    stranger."""
 
     def items(values: dict[str, Any] | None) -> set[tuple[str, Any]]:
         out: set[tuple[str, Any]] = set()
@@ -198,7 +200,8 @@ def _used_labels(
     lists: tuple[dict[str, Any] | None, ...],
     context: tuple[Any, ...],
 ) -> dict[str, dict[str, str]]:
-    """The names a reviewer needs: ids in the change's list values, else ids named by its identity or target."""
+    """The names a reviewer needs: ids in the change's list values, else ids named by its identity
+    or target."""
     out: dict[str, dict[str, str]] = {}
     mentioned = {str(v) for v in context if isinstance(v, int) and not isinstance(v, bool)}
     for name, table in labels.items():
@@ -211,9 +214,9 @@ def _used_labels(
 
 
 def case_twins(scope: Scope, desired: dict[str, Record], live: dict[str, Record]) -> list[str]:
-    """Warnings for declared keys that differ from another declared or live key only in case, or look
-    like it (a Cyrillic letter for a Latin one: issue 23): the services compare names exactly, so `Sales
-    team` next to live `Sales Team` is a new object, rarely what was meant."""
+    """Warnings for declared keys that differ from another declared or live key only in case, or
+    look like it (a Cyrillic letter for a Latin one: issue 23): the services compare names exactly,
+    so `Sales team` next to live `Sales Team` is a new object, rarely what was meant."""
     seen: dict[str, str] = {}
     out = []
     for key in [

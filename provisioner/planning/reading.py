@@ -1,9 +1,10 @@
-"""The providers of one run and how they are driven: a thread pool with progress, one scope's read (its
-failure as a value), every scope's read. Planning reads through it; applying re-reads through it (fresh
-preconditions, the check after apply).
+"""The providers of one run and how they are driven: a thread pool with progress, one scope's read
+(its failure as a value), every scope's read. Planning reads through it; applying re-reads through
+it (fresh preconditions, the check after apply).
 
-This is the boundary of provider code for reads: a provider that raises anything other than the project's own
-errors (a bug in it, or in a plug-in) gets one clear error naming the scope, not a traceback."""
+This is the boundary of provider code for reads: a provider that raises anything other than the
+project's own errors (a bug in it, or in a plug-in) gets one clear error naming the scope, not a
+traceback."""
 
 from __future__ import annotations
 
@@ -43,16 +44,16 @@ class Workers:
             provider.set_parallelism(max(1, self.parallelism))
 
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
-        """The scopes ``files`` declare (no I/O). With ``account:`` (docs/api-notes.md, contract §2.1) there is
-        one provider per (service, account): each gets only its account's files, its scopes named after the
-        account."""
+        """The scopes ``files`` declare (no I/O). With ``account:`` (docs/api-notes.md, contract
+        §2.1) there is one provider per (service, account): each gets only its account's files, its
+        scopes named after the account."""
         return [s for key, p in self.providers.items() for s in scopes_of(key, p, files)]
 
     def scopes_and_problems(self, files: Sequence[Loaded]) -> tuple[list[Scope], list[Diagnostic]]:
-        """Like :meth:`scopes`, but a service whose references do not resolve (names, dates: contract §2.2)
-        gives its diagnostics instead of its scopes, and the others go on: a plan then reports every
-        unresolved reference of every service in one run (it reads the others' scopes to find theirs), and
-        still writes nothing."""
+        """Like :meth:`scopes`, but a service whose references do not resolve (names, dates:
+        contract §2.2) gives its diagnostics instead of its scopes, and the others go on: a plan
+        then reports every unresolved reference of every service in one run (it reads the others'
+        scopes to find theirs), and still writes nothing."""
         scopes: list[Scope] = []
         diags: list[Diagnostic] = []
         for key, provider in self.providers.items():
@@ -63,9 +64,9 @@ class Workers:
         return scopes, diags
 
     def read(self, scope: Scope) -> dict[str, Record] | ProvisionerError:
-        """The error instead of the records, so one scope's failure does not hide the others' (plan collects
-        the YAML's mistakes such as an unknown plan; verify reports a failed re-read without undoing the
-        apply)."""
+        """The error instead of the records, so one scope's failure does not hide the others' (plan
+        collects the YAML's mistakes such as an unknown plan; verify reports a failed re-read
+        without undoing the apply)."""
         try:
             return self.providers[scope.provider_key].read(scope)
         except ProvisionerError as e:
@@ -74,8 +75,8 @@ class Workers:
             return unexpected(f"reading {scope.name}", e)
 
     def read_all(self, scopes: list[Scope]) -> tuple[Live, list[Diagnostic]]:
-        """Each scope's live records; the YAML's mistakes a read reveals (an unknown plan) are collected, any
-        other failure is raised."""
+        """Each scope's live records; the YAML's mistakes a read reveals (an unknown plan) are
+        collected, any other failure is raised."""
         with _PageCount(self, scopes) as pages:
             read = self.map(
                 "read", self.read, scopes, threads=self._read_threads(scopes), quiet=pages.shown
@@ -92,9 +93,9 @@ class Workers:
         }, diags
 
     def _read_threads(self, scopes: list[Scope]) -> int:
-        """Every scope's read at once when their providers bound their own requests (the first pages of all
-        guides then wait together for a free slot, so a slot never idles while a guide waits for its first
-        page; issue 24), else ``parallelism`` reads at a time."""
+        """Every scope's read at once when their providers bound their own requests (the first pages
+        of all guides then wait together for a free slot, so a slot never idles while a guide waits
+        for its first page; issue 24), else ``parallelism`` reads at a time."""
         if all(self.providers[s.provider_key].reads_bounded for s in scopes):
             return min(max(len(scopes), self.parallelism), MAX_READ_THREADS)
         return self.parallelism
@@ -108,8 +109,8 @@ class Workers:
         threads: int | None = None,
         quiet: bool = False,
     ) -> list[R]:
-        """``fn`` over ``items`` on ``threads`` (default ``parallelism``) threads, in order, reporting progress
-        as phase ``what`` (unless ``quiet``: the caller reports it otherwise)."""
+        """``fn`` over ``items`` on ``threads`` (default ``parallelism``) threads, in order,
+        reporting progress as phase ``what`` (unless ``quiet``: the caller reports it otherwise)."""
         todo = list(items)
         if not todo:
             return []
@@ -128,9 +129,9 @@ class Workers:
 
 
 class _PageCount:
-    """A read's progress in pages (phase "pages") when every provider of its scopes reports its pages: the
-    total starts at one page a scope and grows as first pages say how many follow. Called from the threads
-    that read pages, so counted under a lock."""
+    """A read's progress in pages (phase "pages") when every provider of its scopes reports its
+    pages: the total starts at one page a scope and grows as first pages say how many follow. Called
+    from the threads that read pages, so counted under a lock."""
 
     def __init__(self, workers: Workers, scopes: list[Scope]) -> None:
         self.progress = workers.progress
@@ -164,8 +165,8 @@ class _PageCount:
 
 
 def unexpected(doing: str, e: BaseException) -> ProvisionerError:
-    """A provider's exception other than the project's own, as one error line (the traceback in the debug
-    log, ``-vv``): a plug-in's bug must not look like the tool crashing."""
+    """A provider's exception other than the project's own, as one error line (the traceback in the
+    debug log, ``-vv``): a plug-in's bug must not look like the tool crashing."""
     log.debug("%s raised %s", doing, type(e).__name__, exc_info=e)
     error = ProvisionerError(f"{doing} failed unexpectedly: {type(e).__name__}: {e}")
     error.__cause__ = e

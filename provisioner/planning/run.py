@@ -1,5 +1,6 @@
-"""Planning: select the scopes, read them live, resolve the YAML, diff, judge safety, label causes (--base).
-Nothing here writes; ``applying`` takes the :class:`~provisioner.core.outcomes.Survey` made here."""
+"""Planning: select the scopes, read them live, resolve the YAML, diff, judge safety, label causes
+(--base). Nothing here writes; ``applying`` takes the :class:`~provisioner.core.outcomes.Survey`
+made here."""
 
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ Pick = Callable[[list[Scope]], list[Scope]]
 def survey(
     workers: Workers, workspace: Workspace, *, want_labels: bool = False, only: Pick | None = None
 ) -> Survey:
-    """Read, resolve and diff every scope the files declare, or those ``only`` picks (the others cost no
-    request). The collector is paused meanwhile and what the survey made is kept out of it (collector.py): a
-    survey of 10,000 creates spent a third of its time in full collections over the records and changes it
-    keeps for the run, and makes no garbage cycles."""
+    """Read, resolve and diff every scope the files declare, or those ``only`` picks (the others
+    cost no request). The collector is paused meanwhile and what the survey made is kept out of it
+    (collector.py): a survey of 10,000 creates spent a third of its time in full collections over
+    the records and changes it keeps for the run, and makes no garbage cycles."""
     with paused(keep=True):
         return _survey(workers, workspace, want_labels=want_labels, only=only)
 
@@ -82,10 +83,10 @@ def _survey(
 def _titled(
     workers: Workers, scopes: list[Scope], reports: list[ScopeReport], changed: set[tuple[str, str]]
 ) -> list[ScopeReport]:
-    """The reports with their titles for people (``Sunday Services · Dec 13 (plan 5678)``, ``Summit 2026
-    (guide 47)``), for the scopes text and markdown show: those with changes. A provider may read to name a
-    scope (a guide's name: one request), so only those, and at once; a title that cannot be had is left out
-    (the scope is then shown by its plain name), never an error."""
+    """The reports with their titles for people (``Sunday Services · Dec 13 (plan 5678)``, ``Summit
+    2026 (guide 47)``), for the scopes text and markdown show: those with changes. A provider may
+    read to name a scope (a guide's name: one request), so only those, and at once; a title that
+    cannot be had is left out (the scope is then shown by its plain name), never an error."""
     wanted = [i for i, r in enumerate(reports) if (r.provider, r.scope) in changed]
     titles = workers.map("name", lambda i: _title(workers, scopes[i]), wanted)
     out = list(reports)
@@ -105,9 +106,10 @@ def _title(workers: Workers, scope: Scope) -> str | None:
 
 
 def read_saved(workers: Workers, workspace: Workspace, saved: Plan) -> Survey:
-    """apply --plan's fresh read: the live objects of the scopes the saved plan changes, and nothing else. The
-    YAML is not resolved again (its digest is compared instead, and the saved changes carry ids and names), so
-    no name is read: a guide's attendee and session lists cost more pages than its schedules."""
+    """apply --plan's fresh read: the live objects of the scopes the saved plan changes, and nothing
+    else. The YAML is not resolved again (its digest is compared instead, and the saved changes
+    carry ids and names), so no name is read: a guide's attendee and session lists cost more pages
+    than its schedules."""
     wanted = {(c.provider, c.scope) for c in saved.changes}
     scopes = [s for s in workers.scopes(workspace.files) if s.ident in wanted]
     read_at = workers.clock.monotonic()
@@ -120,7 +122,8 @@ def read_saved(workers: Workers, workspace: Workspace, saved: Plan) -> Survey:
 def with_causes(
     workers: Workers, run: Survey, base: Sequence[Loaded], ref: str, notes: Sequence[str] = ()
 ) -> Survey:
-    """The run with each change labelled "change" or "drift" against the YAML at ``ref`` (``base``)."""
+    """The run with each change labelled "change" or "drift" against the YAML at ``ref``
+    (``base``)."""
     from provisioner.planning.causes import (
         label_causes,
     )  # only with --base: it imports the git reader
@@ -130,7 +133,8 @@ def with_causes(
 
 
 def planned_note(scopes: Sequence[Scope], why: str) -> str:
-    """Which scopes a run planned, when not every declared one (``why``: --target, changed since REF)."""
+    """Which scopes a run planned, when not every declared one (``why``: --target, changed since
+    REF)."""
     from provisioner.planning.selection import SHOWN
 
     n = len(scopes)
@@ -139,8 +143,8 @@ def planned_note(scopes: Sequence[Scope], why: str) -> str:
 
 
 def _subset_guard(workers: Workers, workspace: Workspace, scopes: list[Scope]) -> list[str]:
-    """A run given only some of the files that declare a scope must not prune that scope (it would delete
-    what the other files declare): turn its prune off and say why."""
+    """A run given only some of the files that declare a scope must not prune that scope (it would
+    delete what the other files declare): turn its prune off and say why."""
     if not workspace.siblings:
         return []
     elsewhere: dict[tuple[str, str], list[str]] = {}
@@ -159,8 +163,10 @@ def _subset_guard(workers: Workers, workspace: Workspace, scopes: list[Scope]) -
             scope.prune = False
             one = len(paths) == 1
             notes.append(
-                f"{scope.name}: not pruned: {', '.join(paths)} also declare{'s' if one else ''} it and "
-                f"this run was not given {'it' if one else 'them'}; pass every file of the scope (or "
+                f"{scope.name}: not pruned: {', '.join(paths)} also declare{'s' if one else ''} it "
+                "and "
+                f"this run was not given {'it' if one else 'them'}; pass every file of the scope "
+                "(or "
                 "the directory) to prune it"
             )
     return notes

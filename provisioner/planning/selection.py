@@ -1,9 +1,10 @@
-"""Which scopes a run covers (docs/api-notes.md, contract §4): `--target KIND:ID`, `--changed-since REF`, a saved plan.
+"""Which scopes a run covers (docs/api-notes.md, contract §4): `--target KIND:ID`, `--changed-since
+REF`, a saved plan.
 
-A :class:`Selection` is a plain value the engine applies to the scopes the providers found, before anything is
-read: a scope left out costs no request. The kinds a target may name come from the services
-(``Service.target_kinds``), and each scope says which kind it answers to (``Scope.kind``), so nothing here names
-a service.
+A :class:`Selection` is a plain value the engine applies to the scopes the providers found, before
+anything is read: a scope left out costs no request. The kinds a target may name come from the
+services (``Service.target_kinds``), and each scope says which kind it answers to (``Scope.kind``),
+so nothing here names a service.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class Target:
     def matches(self, scope: Scope) -> bool:
         if scope.kind != self.kind or self.kind not in scope.target:
             return False
-        # Scopes gain an account with several accounts per repository; until then every scope is the default one.
+        # Scopes gain an account with several accounts per repository; until then every scope is the
+        # default one.
         account = getattr(scope, "account", None) or None
         return _id(scope.target[self.kind]) == _id(self.id) and account == self.account
 
@@ -69,7 +71,8 @@ def parse_target(text: str, kinds: Collection[str]) -> Target:
 
 @dataclass(frozen=True)
 class Selection:
-    """``targets`` and ``scopes`` (picked by changed files or a saved plan) add up; neither given means all."""
+    """``targets`` and ``scopes`` (picked by changed files or a saved plan) add up; neither given
+    means all."""
 
     targets: tuple[Target, ...] = ()
     scopes: frozenset[ScopeIdent] | None = None
@@ -79,7 +82,8 @@ class Selection:
         return not self.targets and self.scopes is None
 
     def pick(self, scopes: Sequence[Scope]) -> list[Scope]:
-        """The selected scopes, in their order; a target that matches no declared scope is an error."""
+        """The selected scopes, in their order; a target that matches no declared scope is an
+        error."""
         if self.everything:
             return list(scopes)
         unmatched = [t for t in self.targets if not any(t.matches(s) for s in scopes)]
@@ -101,8 +105,9 @@ ScopesOf = Callable[[Sequence["Loaded"]], list["Scope"]]
 
 @dataclass(frozen=True)
 class Wanted:
-    """What `--target` and `--changed-since` ask for, known before any provider is built: so only the services
-    it can concern are set up (a targeted guide needs no Planning Center credentials)."""
+    """What `--target` and `--changed-since` ask for, known before any provider is built: so only
+    the services it can concern are set up (a targeted guide needs no Planning Center credentials).
+    """
 
     targets: tuple[Target, ...] = ()
     changed: tuple[Loaded, ...] | None = (
@@ -119,7 +124,8 @@ class Wanted:
         return by_kind | {f.provider for f in self.changed or ()}
 
     def selection(self, scopes_of: ScopesOf) -> Selection:
-        """The selection, once providers exist: a changed file's scopes are found from that file alone."""
+        """The selection, once providers exist: a changed file's scopes are found from that file
+        alone."""
         if self.changed is None:
             return Selection(self.targets)
         return Selection(
@@ -130,7 +136,8 @@ class Wanted:
 def wanted(
     targets: Sequence[str], changed_since: str | None, paths: Sequence[str], workspace: Workspace
 ) -> Wanted:
-    """Parse `--target` values and find the files changed since `--changed-since` (a git snapshot of REF)."""
+    """Parse `--target` values and find the files changed since `--changed-since` (a git snapshot of
+    REF)."""
     parsed = tuple(parse_target(t, target_kinds()) for t in targets)
     why = f"changed since {changed_since}" if changed_since else "--target" if targets else ""
     if changed_since is None:
@@ -142,16 +149,17 @@ def wanted(
 
 
 def changed_files(snap: Snapshot, workspace: Workspace) -> list[Loaded]:
-    """Files that differ between the snapshot and the working tree: changed and new files, and files deleted
-    since, as the snapshot holds them (their scopes may still be declared elsewhere, and lose what the deleted
-    file declared)."""
+    """Files that differ between the snapshot and the working tree: changed and new files, and files
+    deleted since, as the snapshot holds them (their scopes may still be declared elsewhere, and
+    lose what the deleted file declared)."""
     changed = [f for f in workspace.files if _differs(snap, Path(f.path))]
     here = {Path(f.path).resolve() for f in workspace.files}
     from provisioner.files.loader import SUFFIXES, load_bytes
 
     gone = [p for p in snap.files() if p.suffix in SUFFIXES and snap.working_path(p) not in here]
     diags: list[Diagnostic] = []
-    # A deleted file that no longer validates (an older schema) cannot name its scopes; the rest still count.
+    # A deleted file that no longer validates (an older schema) cannot name its scopes; the rest
+    # still count.
     old = [f for f in (load_bytes(str(p), p.read_bytes(), diags) for p in gone) if f is not None]
     known = {f.provider for f in workspace.files}
     return [*changed, *(f for f in old if f.provider in known)]

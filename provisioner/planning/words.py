@@ -1,5 +1,6 @@
-"""A plan in each service's words, computed before anything is rendered (the renderers call no provider):
-the YAML's field names for the API's, and what the changes mean for people (``Service.impact_lines``)."""
+"""A plan in each service's words, computed before anything is rendered (the renderers call no
+provider): the YAML's field names for the API's, and what the changes mean for people
+(``Service.impact_lines``)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from provisioner.providers import registry
 
 
 def field_names(service: str) -> Mapping[str, str]:
-    """The service's field names as the YAML says them, by API name; empty for a service this installation
-    lacks (a saved plan made elsewhere)."""
+    """The service's field names as the YAML says them, by API name; empty for a service this
+    installation lacks (a saved plan made elsewhere)."""
     try:
         return registry.get(service).field_names
     except ConfigError:
@@ -26,8 +27,9 @@ def field_name(change: Change, name: str) -> str:
 
 
 def described(plan: Plan) -> Plan:
-    """``plan`` with its :class:`Words`: field names for every service it changes, and the impact lines of
-    each scope, for the plan as a whole or, with causes (``--base``), for each cause apart."""
+    """``plan`` with its :class:`Words`: field names for every service it changes, and the impact
+    lines of each scope, for the plan as a whole or, with causes (``--base``), for each cause apart.
+    """
     impact: dict[tuple[str | None, str, str], tuple[str, ...]] = {}
     for cause, part in by_cause(plan):  # renderers show a plan with causes one cause at a time
         for scope, changes in by_scope(part):

@@ -1,7 +1,8 @@
-"""``provisioner doctor``: every service (and account) the files use, checked read-only by its own provider.
+"""``provisioner doctor``: every service (and account) the files use, checked read-only by its own
+provider.
 
-Generic: the checks come from each provider's ``doctor`` hook; this module only collects them, adds a row for a
-service whose credentials are missing (``render.doctor`` prints the rows).
+Generic: the checks come from each provider's ``doctor`` hook; this module only collects them, adds
+a row for a service whose credentials are missing (``render.doctor`` prints the rows).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from provisioner.providers.base import Finding, scopes_of
 
 
 def run(workspace: Workspace, env: Mapping[str, str], *, clock: Clock = SYSTEM) -> list[Row]:
-    """``doctor``'s rows: for every service and account the files use, its credentials problem or the
-    findings of its provider's doctor (an unexpected error there is a finding too, not a traceback)."""
+    """``doctor``'s rows: for every service and account the files use, its credentials problem or
+    the findings of its provider's doctor (an unexpected error there is a finding too, not a
+    traceback)."""
     rows: list[Row] = []
     for key, built in registry.build_each(workspace, env, clock=clock).items():
         name, _, account = key.partition("/")

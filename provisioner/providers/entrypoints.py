@@ -1,10 +1,10 @@
 """Entry points of one group, read straight from the installed distributions' ``entry_points.txt``.
 
-``importlib.metadata`` costs about as much to import as the whole of ``provisioner --help`` otherwise does
-(it pulls in the email parser, zipfile, csv...), and the registry only needs ``name = module:attr`` lines of
-one group. Same lookup as ``importlib.metadata.entry_points(group=...)``: every ``*.dist-info`` and
-``*.egg-info`` directory along ``sys.path``, the first distribution of a name wins, and a later entry point of
-the same name replaces an earlier one.
+``importlib.metadata`` costs about as much to import as the whole of ``provisioner --help``
+otherwise does (it pulls in the email parser, zipfile, csv...), and the registry only needs ``name =
+module:attr`` lines of one group. Same lookup as ``importlib.metadata.entry_points(group=...)``:
+every ``*.dist-info`` and ``*.egg-info`` directory along ``sys.path``, the first distribution of a
+name wins, and a later entry point of the same name replaces an earlier one.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ def entry_point_specs(group: str) -> dict[str, str]:
 
 
 def entry_point_owners(group: str) -> dict[str, list[tuple[str, str]]]:
-    """``{name: [(distribution, "module:attr"), ...]}``: every distribution that declares an entry point of
-    ``group`` under that name, in path order, so the registry can refuse two of them instead of taking one."""
+    """``{name: [(distribution, "module:attr"), ...]}``: every distribution that declares an entry
+    point of ``group`` under that name, in path order, so the registry can refuse two of them
+    instead of taking one."""
     found: dict[str, list[tuple[str, str]]] = {}
     seen: set[str] = set()
     for base in sys.path:

@@ -1,5 +1,6 @@
-"""Which services exist: the built-in ones, those other packages register through the ``provisioner.services``
-entry-point group, and any registered at run time (tests). The only generic module that names a service."""
+"""Which services exist: the built-in ones, those other packages register through the
+``provisioner.services`` entry-point group, and any registered at run time (tests). The only generic
+module that names a service."""
 
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ _loaded: dict[str, Service] = {}
 
 
 def register(service: Service) -> None:
-    """Add a service for this process (tests, or an application embedding provisioner). A name another
-    service already has is refused (ConfigError naming both): one `provider:` value, one service."""
+    """Add a service for this process (tests, or an application embedding provisioner). A name
+    another service already has is refused (ConfigError naming both): one `provider:` value, one
+    service."""
     if service.undeclared():
         raise ConfigError(
             f"{type(service).__name__} names no {' and no '.join(service.undeclared())}"
@@ -54,14 +56,17 @@ def unregister(name: str) -> None:
     _loaded.pop(name, None)
 
 
-@cache  # read once per process: the loader asks for every file, and each scan of the installed packages is slow
+# read once per process: the loader asks for every file, and each scan of the installed packages is
+# slow
+@cache
 def _owners() -> dict[str, list[tuple[str, str]]]:
     return entry_point_owners(ENTRY_POINT_GROUP)
 
 
 def _plugins() -> dict[str, str]:
-    """The plug-ins' ``{name: "module:attr"}``; ConfigError when two of them, or a plug-in and a built-in
-    service, share a name (taking one silently would run the other's files through the wrong code)."""
+    """The plug-ins' ``{name: "module:attr"}``; ConfigError when two of them, or a plug-in and a
+    built-in service, share a name (taking one silently would run the other's files through the
+    wrong code)."""
     out = {}
     for name, owners in _owners().items():
         if name in BUILTIN:
@@ -106,7 +111,8 @@ def get(name: str) -> Service:
             raise ConfigError(f"{spec} (provider {name!r}) is not a provisioner Service")
         if service.undeclared():
             raise ConfigError(
-                f"{spec} (service {name!r}) names no {' and no '.join(service.undeclared())}: a Service "
+                f"{spec} (service {name!r}) names no {' and no '.join(service.undeclared())}: a "
+                "Service "
                 "says where its file models and its provider are (docs/plugins.md)"
             )
         if service.name != name:
@@ -130,7 +136,8 @@ def needed(workspace: Workspace) -> list[tuple[str, str | None]]:
 
 
 def account_name(account: str | None) -> str | None:
-    """``--account`` checked as ``account:`` is (a ConfigError for a name that cannot suffix a variable)."""
+    """``--account`` checked as ``account:`` is (a ConfigError for a name that cannot suffix a
+    variable)."""
     if account is None:
         return None
     from provisioner.files.fields import (
@@ -144,10 +151,10 @@ def account_name(account: str | None) -> str | None:
 
 
 def account_env(env: Mapping[str, str], service: Service, account: str | None) -> Mapping[str, str]:
-    """The environment a service's provider reads for one account (docs/api-notes.md, contract §2.1): each of its
-    variables taken from the same name with ``_ACCOUNT`` appended; never from the plain one, so one account's key
-    is never sent to another account's scopes. Variables the service does not declare (PROVISIONER_TIMEOUT) pass
-    through."""
+    """The environment a service's provider reads for one account (docs/api-notes.md, contract
+    §2.1): each of its variables taken from the same name with ``_ACCOUNT`` appended; never from the
+    plain one, so one account's key is never sent to another account's scopes. Variables the service
+    does not declare (PROVISIONER_TIMEOUT) pass through."""
     if account is None:
         return env
     suffix = "_" + account.upper()
@@ -180,9 +187,9 @@ def build(
     *,
     clock: Clock = SYSTEM,
 ) -> dict[str, Provider]:
-    """One provider per (service, account) the files use (of the services in ``only``, when given), keyed
-    "service" or "service/account"; credentials are read here, from the environment only. Providers wait
-    (retries, rate pacing, adoption of ambiguous creates) on ``clock``."""
+    """One provider per (service, account) the files use (of the services in ``only``, when given),
+    keyed "service" or "service/account"; credentials are read here, from the environment only.
+    Providers wait (retries, rate pacing, adoption of ambiguous creates) on ``clock``."""
     from provisioner.core.plan import provider_key  # hashlib and json: not for --help
 
     return {
@@ -195,8 +202,8 @@ def build(
 def build_each(
     workspace: Workspace, env: Mapping[str, str], *, clock: Clock = SYSTEM
 ) -> dict[str, Provider | ConfigError]:
-    """Like :func:`build`, but a service whose set-up fails (missing credentials) gets its error instead, so a
-    report can cover every service (``provisioner doctor``)."""
+    """Like :func:`build`, but a service whose set-up fails (missing credentials) gets its error
+    instead, so a report can cover every service (``provisioner doctor``)."""
     from provisioner.core.plan import provider_key
 
     out: dict[str, Provider | ConfigError] = {}

@@ -1,5 +1,6 @@
-"""Write helpers every provider may use: a create that never duplicates after an ambiguous failure, and a
-delete that tells "already gone" from "no such route". Re-exported by ``providers/contract.py``."""
+"""Write helpers every provider may use: a create that never duplicates after an ambiguous failure,
+and a delete that tells "already gone" from "no such route". Re-exported by
+``providers/contract.py``."""
 
 from __future__ import annotations
 
@@ -27,15 +28,17 @@ def create_adopting(
     tries: int = 3,
     clock: Clock = SYSTEM,
 ) -> Written:
-    """POST a create (``post`` returns the new id); after an ambiguous failure re-read (``adopt`` returns the id
-    of the object when it is there and finished, else None) and only then send it again. Never a blind retry.
+    """POST a create (``post`` returns the new id); after an ambiguous failure re-read (``adopt``
+    returns the id of the object when it is there and finished, else None) and only then send it
+    again. Never a blind retry.
 
-    A request that timed out may still be running on the server, so it gets up to three times the request
-    ``timeout`` to show up before it is sent again; a dropped connection is looked for once, shortly after.
-    An unanswered POST may still commit after that: the result says how many there were and until when to
-    wait for them (one more ``timeout`` after the last: the server gives up on a request about when a client
-    would), so the check after apply can find and remove a late copy. The waits are slept, and ``settle_until``
-    is read, on ``clock`` (the engine's, which waits for it)."""
+    A request that timed out may still be running on the server, so it gets up to three times the
+    request ``timeout`` to show up before it is sent again; a dropped connection is looked for once,
+    shortly after. An unanswered POST may still commit after that: the result says how many there
+    were and until when to wait for them (one more ``timeout`` after the last: the server gives up
+    on a request about when a client would), so the check after apply can find and remove a late
+    copy. The waits are slept, and ``settle_until`` is read, on ``clock`` (the engine's, which waits
+    for it)."""
     unanswered, settle = 0, None
     for attempt in range(tries):
         try:
@@ -54,10 +57,11 @@ def create_adopting(
                         f"{e}; whether it was created is unknown: {down}"
                     ) from down
                 if found is not None:
-                    # The copy found (the lowest id) may be another writer's, made just before ours, with our own
-                    # POST still to land: each unanswered POST still counts as possibly this run's copy, and is
-                    # waited for before the check after apply. A POST that timed out was already waited for
-                    # longer than that while adopting, so only a dropped connection can cost an extra wait.
+                    # The copy found (the lowest id) may be another writer's, made just before ours,
+                    # with our own POST still to land: each unanswered POST still counts as possibly
+                    # this run's copy, and is waited for before the check after apply. A POST that
+                    # timed out was already waited for longer than that while adopting, so only a
+                    # dropped connection can cost an extra wait.
                     return Written(id=found, unanswered=unanswered, settle_until=settle)
             if attempt + 1 == tries:
                 raise
@@ -65,9 +69,9 @@ def create_adopting(
 
 
 def delete_once(client: HttpClient, path: str) -> Written | None:
-    """DELETE one object. A 404 in the service's own (JSON) error format from the object's own URL means it is
-    already gone: a note, not a failure. A 404 without one (an HTML page: no such route, so the delete may never
-    have happened) stays an error."""
+    """DELETE one object. A 404 in the service's own (JSON) error format from the object's own URL
+    means it is already gone: a note, not a failure. A 404 without one (an HTML page: no such route,
+    so the delete may never have happened) stays an error."""
     try:
         client.request("DELETE", path)
     except NotFoundError as e:
@@ -76,8 +80,8 @@ def delete_once(client: HttpClient, path: str) -> Written | None:
 
 
 def already_gone(e: NotFoundError, *, route: bool) -> Written:
-    """What a DELETE answered 404 means: the object is already gone (a note), unless the 404 says there is
-    no such route (``route``), when the delete may never have happened (an ApiError)."""
+    """What a DELETE answered 404 means: the object is already gone (a note), unless the 404 says
+    there is no such route (``route``), when the delete may never have happened (an ApiError)."""
     if route:
         raise ApiError(
             f"{e} — a 404 that is not the API's own answer (no such route?); the delete may not "
@@ -89,8 +93,8 @@ def already_gone(e: NotFoundError, *, route: bool) -> Written:
 
 
 def adopted(change: Change, live: Record | None) -> Record | None:
-    """What the re-read after an ambiguous create found, logged: nothing (the create is sent again) or the
-    object, which the provider finishes and adopts instead of creating a duplicate."""
+    """What the re-read after an ambiguous create found, logged: nothing (the create is sent again)
+    or the object, which the provider finishes and adopts instead of creating a duplicate."""
     if live is None:
         log.warning("%s: create of %r did not commit; retrying", change.scope, change.key)
         return None

@@ -20,10 +20,11 @@ def render(
     note: str = "",
     full: bool = False,
 ) -> None:
-    """``note`` (which scopes were planned, when not all) goes into markdown, where the reviewer reads; text
-    output has it on stderr. JSON (also the saved plan file) keeps the title and the note beside the plan, so
-    that `provisioner show` renders a saved plan exactly as the command that made it did. ``full`` (-v): text
-    lists every item of a long list and every impact line instead of counting them."""
+    """``note`` (which scopes were planned, when not all) goes into markdown, where the reviewer
+    reads; text output has it on stderr. JSON (also the saved plan file) keeps the title and the
+    note beside the plan, so that `provisioner show` renders a saved plan exactly as the command
+    that made it did. ``full`` (-v): text lists every item of a long list and every impact line
+    instead of counting them."""
     if fmt == "json":
         from provisioner.render.json import render_json
 

@@ -1,4 +1,5 @@
-"""A size-limited markdown buffer: whole units only, open blocks always closed, a count of what was left out."""
+"""A size-limited markdown buffer: whole units only, open blocks always closed, a count of what was
+left out."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from collections import Counter
 class SizedBuffer:
     """Collects text up to ``limit`` characters.
 
-    Contract: ``add`` takes one whole unit (a table row, a list item, a block) or nothing. ``open`` starts a
-    block (a table, ``<details>``, a code fence) and records the text that closes it; ``close`` ends the latest
-    block. The first unit that does not fit stops the buffer: every open block is closed there, and from then
-    on units are only counted, by ``kind``, so the caller can say what was left out. ``reserve`` characters
-    stay free for that note, so ``text()`` plus a note of at most ``reserve`` characters fits in ``limit``.
+    Contract: ``add`` takes one whole unit (a table row, a list item, a block) or nothing. ``open``
+    starts a block (a table, ``<details>``, a code fence) and records the text that closes it;
+    ``close`` ends the latest block. The first unit that does not fit stops the buffer: every open
+    block is closed there, and from then on units are only counted, by ``kind``, so the caller can
+    say what was left out. ``reserve`` characters stay free for that note, so ``text()`` plus a note
+    of at most ``reserve`` characters fits in ``limit``.
     """
 
     def __init__(self, limit: int, reserve: int = 600) -> None:
@@ -31,8 +33,8 @@ class SizedBuffer:
         return True
 
     def open(self, text: str, closer: str, kind: str = "") -> bool:
-        """Open a block (``text`` now, ``closer`` when it ends) if both still fit; otherwise count a left-out
-        ``kind`` and return False."""
+        """Open a block (``text`` now, ``closer`` when it ends) if both still fit; otherwise count a
+        left-out ``kind`` and return False."""
         if self.stopped or not self._fits(text + closer):
             self._drop(kind)
             self.closers.append("")
@@ -66,19 +68,21 @@ class SizedBuffer:
         return False
 
 
-# -- cutting finished markdown -----------------------------------------------------------------------------------
+# -- cutting finished markdown
+# -----------------------------------------------------------------------------------
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def fit(text: str, limit: int, note: str = "") -> str:
-    """``text`` if it fits in ``limit`` characters, else its longest prefix of whole lines that fits together
-    with the closers of every block open there (code fences, ``<details>``) and ``note``: whatever the cut
-    point, what is returned is well formed. A caller that puts what matters first (a failure's reason, the
-    result table) keeps it, as long as ``limit`` leaves room for it."""
+    """``text`` if it fits in ``limit`` characters, else its longest prefix of whole lines that fits
+    together with the closers of every block open there (code fences, ``<details>``) and ``note``:
+    whatever the cut point, what is returned is well formed. A caller that puts what matters first
+    (a failure's reason, the result table) keeps it, as long as ``limit`` leaves room for it."""
     if len(text) <= limit:
         return text
-    # Lines end at "\n" only, as markdown's do (splitlines would also break at \f or \u2028 inside a row).
+    # Lines end at "\n" only, as markdown's do (splitlines would also break at \f or \u2028 inside a
+    # row).
     lines = [line + "\n" for line in text.split("\n")]
     if text.endswith("\n"):
         lines.pop()
@@ -96,8 +100,8 @@ def fit(text: str, limit: int, note: str = "") -> str:
 
 
 def _track(line: str, open_blocks: list[str]) -> None:
-    """Update the stack of closers after ``line``: a fence opens or closes (inside a fence nothing else
-    counts), ``<details>`` opens, ``</details>`` closes."""
+    """Update the stack of closers after ``line``: a fence opens or closes (inside a fence nothing
+    else counts), ``<details>`` opens, ``</details>`` closes."""
     m = _FENCE.match(line)
     if (
         open_blocks and open_blocks[-1][0] in "`~"

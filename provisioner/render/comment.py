@@ -1,6 +1,7 @@
-"""The markdown the action posts when a command fails or after an apply: why first, then the result table, then
-the output folded. Built from the command's own output (what a reviewer would read in the log), cut with
-``fit`` so that every fence and ``<details>`` is closed and the reason and results survive any cut."""
+"""The markdown the action posts when a command fails or after an apply: why first, then the result
+table, then the output folded. Built from the command's own output (what a reviewer would read in
+the log), cut with ``fit`` so that every fence and ``<details>`` is closed and the reason and
+results survive any cut."""
 
 from __future__ import annotations
 
@@ -43,8 +44,9 @@ def counts(output: str) -> tuple[int, int, int] | None:
 
 
 def reasons(output: str, errors: str) -> list[str]:
-    """Why the command failed, in its own words: the error and refusal lines of stderr (with the indented lines
-    that continue them) and the UNSAFE lines of the plan it showed; else the last lines of stderr."""
+    """Why the command failed, in its own words: the error and refusal lines of stderr (with the
+    indented lines that continue them) and the UNSAFE lines of the plan it showed; else the last
+    lines of stderr."""
     found: list[str] = []
     for text in (errors, output):
         keep = False
@@ -70,8 +72,8 @@ def apply_comment(
     marker: str = "",
     then: str = "",
 ) -> str:
-    """After `apply`: a heading with the outcome, the reason (when it failed), the counts and the result table,
-    then the output folded."""
+    """After `apply`: a heading with the outcome, the reason (when it failed), the counts and the
+    result table, then the output folded."""
     applied, failed, skipped = counts(output) or (0, 0, 0)
     head = [marker] if marker else []
     if rc == 0:
@@ -83,7 +85,8 @@ def apply_comment(
     if why:
         head += _reason_block(why)
     head.append(
-        f"**Applied {applied:,}, failed {failed:,}, skipped {skipped:,}** ([workflow run]({run_url}))."
+        f"**Applied {applied:,}, failed {failed:,}, skipped {skipped:,}** ([workflow "
+        f"run]({run_url}))."
     )
     head.append("")
     head += _then(then)
@@ -117,8 +120,8 @@ def text_comment(output: str, *, limit: int = LIMIT) -> str:
 
 
 def with_then(markdown: str, then: str) -> str:
-    """A plan or drift report with the "what happens next" line after its summary paragraph (the first bold
-    line), where a reviewer reads first; before everything when there is no such line."""
+    """A plan or drift report with the "what happens next" line after its summary paragraph (the
+    first bold line), where a reviewer reads first; before everything when there is no such line."""
     if not then:
         return markdown
     start = markdown.find("\n**")
@@ -142,12 +145,14 @@ def next_step(command: str, rc: int, event: str, unsafe: bool) -> str:
         if rc == 0:
             return "nothing to do; the drift workflow keeps comparing live with the YAML."
         return (
-            "fix what the reason above says (in the YAML, by a pull request, or in the service), then "
+            "fix what the reason above says (in the YAML, by a pull request, or in the service), "
+            "then "
             "re-run the apply workflow: it plans again, so what was applied is not applied twice."
         )
     if command == "drift" or (command == "show" and rc == 2):
         return (
-            "to make live match the YAML again, run the apply workflow by hand; to keep what live has, "
+            "to make live match the YAML again, run the apply workflow by hand; to keep what live "
+            "has, "
             "change the YAML in a pull request."
         )
     if command != "plan":
@@ -155,19 +160,23 @@ def next_step(command: str, rc: int, event: str, unsafe: bool) -> str:
     if unsafe:
         where = "push a change to this pull request" if on_pr else "push a change"
         return (
-            f"this plan is not sent for approval: `apply` refuses it without `--force`. Change the YAML (or "
-            f"the scope's `safety:`) and {where}; or, deliberately, run the apply workflow by hand with "
+            "this plan is not sent for approval: `apply` refuses it without `--force`. Change the "
+            "YAML (or "
+            f"the scope's `safety:`) and {where}; or, deliberately, run the apply workflow by hand "
+            "with "
             "`force` ticked, which waits for the approval of the `production-force` environment."
         )
     if rc == 0:
         return "nothing: live already matches the YAML." if on_pr else ""
     if on_pr:
         return (
-            "when this pull request is merged, the apply workflow plans it again and applies it once a "
+            "when this pull request is merged, the apply workflow plans it again and applies it "
+            "once a "
             "reviewer of the `production` environment approves."
         )
     return (
-        "the apply job waits for a reviewer of the `production` environment to approve, then applies "
+        "the apply job waits for a reviewer of the `production` environment to approve, then "
+        "applies "
         "exactly this plan (refused whole if live changed since)."
     )
 

@@ -1,4 +1,5 @@
-"""Pieces shared by the text and markdown renderers: scope grouping, names next to ids, field descriptions."""
+"""Pieces shared by the text and markdown renderers: scope grouping, names next to ids, field
+descriptions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ __all__ = ["ScopeId", "by_cause", "by_scope", "natural", "value_text"]
 Labels = dict[str, dict[str, str]]
 
 
-# With `--base`, the changes are shown in two groups (docs/api-notes.md, contract §4), the pull request's first.
+# With `--base`, the changes are shown in two groups (docs/api-notes.md, contract §4), the pull
+# request's first.
 CAUSE_TITLES = {
     "change": "Changes from this pull request",
     "drift": "Drift already in live (would be corrected too)",
@@ -21,8 +23,8 @@ CAUSE_TAGS = {"change": "this PR", "drift": "drift"}
 
 
 def drift_summary(plan: Plan) -> str:
-    """A drift report's summary, in what re-applying would do: drift's ``-`` is live having more than the
-    YAML, not a loss."""
+    """A drift report's summary, in what re-applying would do: drift's ``-`` is live having more
+    than the YAML, not a loss."""
     s = plan.summary
     return (
         f"Drift: re-applying the YAML would create {s['create']}, update {s['update']} and delete "
@@ -31,7 +33,8 @@ def drift_summary(plan: Plan) -> str:
 
 
 def cause_counts(plan: Plan) -> str:
-    """``2 from this pull request, 1 drift already in live`` when the changes carry causes, else empty."""
+    """``2 from this pull request, 1 drift already in live`` when the changes carry causes, else
+    empty."""
     if not any(c.cause for c in plan.changes):
         return ""
     drift = sum(c.cause == "drift" for c in plan.changes)
@@ -39,7 +42,8 @@ def cause_counts(plan: Plan) -> str:
 
 
 def scope_titles(plan: Plan) -> dict[ScopeId, str]:
-    """The scopes' names for people (``Sunday Services · Dec 13 (plan 5678)``), where the run read them."""
+    """The scopes' names for people (``Sunday Services · Dec 13 (plan 5678)``), where the run read
+    them."""
     return {(s.provider, s.scope): s.title for s in plan.scopes if s.title}
 
 
@@ -58,9 +62,10 @@ def label(value: Any, table: dict[str, str]) -> str:
     return f"{name} ({value})" if name and name != str(value) else str(value)
 
 
-# Text from YAML or a live service may hold anything. Line breaks would break a table row, a list item or a
-# code fence; other control characters (ESC starts a terminal escape sequence) and bidi overrides would be
-# invisible or act on the terminal. Renderers pass such text through ``visible`` or ``one_line``.
+# Text from YAML or a live service may hold anything. Line breaks would break a table row, a list
+# item or a code fence; other control characters (ESC starts a terminal escape sequence) and bidi
+# overrides would be invisible or act on the terminal. Renderers pass such text through ``visible``
+# or ``one_line``.
 _BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -74,7 +79,8 @@ def _escape(m: re.Match[str]) -> str:
 
 
 def visible(text: str) -> str:
-    """Control characters as visible escapes (``\\x1b``, ``\\n``): data never moves the cursor or breaks a line."""
+    """Control characters as visible escapes (``\\x1b``, ``\\n``): data never moves the cursor or
+    breaks a line."""
     return _CONTROL.sub(_escape, text)
 
 
@@ -86,7 +92,8 @@ def one_line(text: str) -> str:
 def describe_field(
     name: str, diff: dict[str, Any], labels: Labels, *, minus: str = "-", limit: int | None = None
 ) -> str:
-    """``+Name (13) -Name (2)`` for a list field, ``old → new`` for a scalar; lists cut after ``limit`` items."""
+    """``+Name (13) -Name (2)`` for a list field, ``old → new`` for a scalar; lists cut after
+    ``limit`` items."""
     if "add" not in diff:
         return f"{value_text(diff.get('from'))} → {value_text(diff.get('to'))}"
     table = labels.get(name, {})
@@ -99,9 +106,9 @@ def describe_field(
 
 
 def field_diffs(change: Change, words: Words) -> list[tuple[str, dict[str, Any]]]:
-    """A change's fields by their shown names, as its reason lists them (``reason, response differ``). A plan
-    file stores each change as canonical, key-sorted JSON: an order of their own would not survive it, and
-    `show` must print what `plan` printed."""
+    """A change's fields by their shown names, as its reason lists them (``reason, response
+    differ``). A plan file stores each change as canonical, key-sorted JSON: an order of their own
+    would not survive it, and `show` must print what `plan` printed."""
     return sorted(
         change.fields.items(), key=lambda item: (words.field_name(change, item[0]), item[0])
     )

@@ -6,7 +6,8 @@ from provisioner.core.outcomes import DoctorRow
 
 
 def table(rows: list[DoctorRow]) -> str:
-    """A plain-text table: service, check, status, detail, and what to do on the next line when there is any."""
+    """A plain-text table: service, check, status, detail, and what to do on the next line when
+    there is any."""
     if not rows:
         return "Nothing to check: no files name a service.\n"
     width = max(len(r.service) for r in rows), max(len(r.finding.check) for r in rows)

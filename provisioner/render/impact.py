@@ -1,6 +1,6 @@
-"""What a plan means for people, in the domain's words rather than payloads: each service words its own
-changes (``Service.impact_lines``, computed by the engine into ``Plan.words``); this module picks them by
-scope and names the ids in keys."""
+"""What a plan means for people, in the domain's words rather than payloads: each service words its
+own changes (``Service.impact_lines``, computed by the engine into ``Plan.words``); this module
+picks them by scope and names the ids in keys."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ class ScopeImpact:
 
 
 def plan_impact(plan: Plan, cause: str | None = None) -> list[ScopeImpact]:
-    """The impact lines the engine computed (``plan.words``) for the plan, or for one cause's part of it."""
+    """The impact lines the engine computed (``plan.words``) for the plan, or for one cause's part
+    of it."""
     out = []
     for scope, _ in by_scope(plan):
         lines = plan.words.impact.get((cause, *scope))
@@ -29,8 +30,8 @@ def plan_impact(plan: Plan, cause: str | None = None) -> list[ScopeImpact]:
 
 
 def shown_reason(change: Change, words: Words) -> str:
-    """The reason in the YAML's field names (``reason, response differ``, not the API's ``decline_reason``): the
-    JSON plan keeps the API's names, review output the YAML's."""
+    """The reason in the YAML's field names (``reason, response differ``, not the API's
+    ``decline_reason``): the JSON plan keeps the API's names, review output the YAML's."""
     if (
         change.action == "update"
         and change.fields
@@ -41,7 +42,8 @@ def shown_reason(change: Change, words: Words) -> str:
 
 
 def named_key(change: Change) -> str:
-    """The key with names before the ids its identity holds: ``Jane Doe (person 111) / Band (team 22)``."""
+    """The key with names before the ids its identity holds: ``Jane Doe (person 111) / Band (team
+    22)``."""
     key = change.key
     for name, value in change.identity.items():
         label = change.labels.get(name, {}).get(str(value))

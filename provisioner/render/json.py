@@ -10,10 +10,11 @@ from provisioner.core.plan import Encoded, Plan, Words
 
 
 def render_json(plan: Plan, out: TextIO, *, made_by: str = "plan", note: str = "") -> None:
-    """The plan's JSON, and (format_minor 2) what review output needs beyond it: ``command`` (``plan`` or
-    ``drift``: the title of the report), ``note`` (which scopes were planned, when not all) and ``words``
-    (the plan in its services' words: YAML field names, impact lines), so that `provisioner show` renders
-    the saved plan exactly as it was shown, with no provider and no request."""
+    """The plan's JSON, and (format_minor 2) what review output needs beyond it: ``command``
+    (``plan`` or ``drift``: the title of the report), ``note`` (which scopes were planned, when not
+    all) and ``words`` (the plan in its services' words: YAML field names, impact lines), so that
+    `provisioner show` renders the saved plan exactly as it was shown, with no provider and no
+    request."""
     extra = {"command": made_by, "note": note, "words": words_json(plan.words)}
     write_json({**plan.to_json(encoded=True), **extra}, out)
 
@@ -27,8 +28,9 @@ def words_json(words: Words) -> dict[str, Any]:
 
 
 def read_saved(data: dict[str, Any]) -> tuple[Plan, str, str]:
-    """A saved plan file's JSON back as the plan, its title and its note, for rendering it again. A file
-    without ``words`` (format_minor 1) is shown with the API's field names and no impact lines."""
+    """A saved plan file's JSON back as the plan, its title and its note, for rendering it again. A
+    file without ``words`` (format_minor 1) is shown with the API's field names and no impact lines.
+    """
     words = data.get("words") or {}
     impact = {
         (e.get("cause"), e["provider"], e["scope"]): tuple(e["lines"])
@@ -41,9 +43,9 @@ def read_saved(data: dict[str, Any]) -> tuple[Plan, str, str]:
 
 
 def write_json(data: dict[str, Any], out: TextIO) -> None:
-    """One top-level key a line, and one line per item of a list (a change, a scope): readable and diffable,
-    and each line is encoded by the C encoder (``indent`` falls back to the pure-Python one, which was most
-    of the time of a JSON plan of 10,000 changes)."""
+    """One top-level key a line, and one line per item of a list (a change, a scope): readable and
+    diffable, and each line is encoded by the C encoder (``indent`` falls back to the pure-Python
+    one, which was most of the time of a JSON plan of 10,000 changes)."""
     out.write("{\n")
     for i, (key, value) in enumerate(data.items()):
         out.write(f"  {_dump(key)}: ")

@@ -1,15 +1,16 @@
 """Markdown for pull-request comments and drift issues (docs/api-notes.md, contract §6, "Review").
 
-Order, most important first, so that truncation drops the least useful part: hidden marker, heading, summary,
-unsafe changes, deletes, one table per scope, per-person impact, warnings (the first ``WARNINGS``, then a
-``<details>`` with more), per-change detail. Long lists go into ``<details>`` blocks. The whole stays under
-``LIMIT`` characters: past it, output stops at a row or item boundary, open tables and blocks are closed, and a
-note says what was left out.
+Order, most important first, so that truncation drops the least useful part: hidden marker, heading,
+summary, unsafe changes, deletes, one table per scope, per-person impact, warnings (the first
+``WARNINGS``, then a ``<details>`` with more), per-change detail. Long lists go into ``<details>``
+blocks. The whole stays under ``LIMIT`` characters: past it, output stops at a row or item boundary,
+open tables and blocks are closed, and a note says what was left out.
 
-Every piece of text from YAML or a live service (names, keys, reasons, sources, warnings) is made inert for
-where it goes: ``md`` for markdown (table cells, list items, headings), ``html_text`` inside HTML
-(``<summary>``), ``_code`` for a code span, and one line each inside a code fence longer than any backtick run
-in its content. None of them can end a table row, a list item, a ``<details>`` or a fence early.
+Every piece of text from YAML or a live service (names, keys, reasons, sources, warnings) is made
+inert for where it goes: ``md`` for markdown (table cells, list items, headings), ``html_text``
+inside HTML (``<summary>``), ``_code`` for a code span, and one line each inside a code fence longer
+than any backtick run in its content. None of them can end a table row, a list item, a ``<details>``
+or a fence early.
 """
 
 from __future__ import annotations
@@ -67,9 +68,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#$])")
 _BLOCK_START = re.compile(r"^([-+])|^(\d+)([.)])")  # would start a nested list in a list item
 _REFERENCE = re.compile(r"(?<![\w.])([@#])(?=\w)")  # @mention, #123 issue reference
 _BACKTICKS = re.compile(r"`+")
-# GitHub links every e-mail address in markdown text (including a "+" or "-" sign before it, so "+jane@…" and
-# "−jane@…" become two alike blue links). An empty HTML comment before the "@" splits the text node its
-# autolinker reads, and the address still reads and copies as it was.
+# GitHub links every e-mail address in markdown text (including a "+" or "-" sign before it, so
+# "+jane@…" and "−jane@…" become two alike blue links). An empty HTML comment before the "@" splits
+# the text node its autolinker reads, and the address still reads and copies as it was.
 _EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-])")
 NO_LINK = "<!-- -->"
 
@@ -77,8 +78,8 @@ NO_LINK = "<!-- -->"
 def render_markdown(
     plan: Plan, out: TextIO, *, title: str = "Plan", limit: int = LIMIT, note: str = ""
 ) -> None:
-    """Write the plan (or drift report) as one pull-request comment to ``out``, most important first,
-    within ``limit`` characters (the module docstring says the order and the truncation)."""
+    """Write the plan (or drift report) as one pull-request comment to ``out``, most important
+    first, within ``limit`` characters (the module docstring says the order and the truncation)."""
     drift = title == "Drift"
     b = SizedBuffer(limit)
     marker = DRIFT_MARKER if drift else MARKER
@@ -91,7 +92,8 @@ def render_markdown(
     if plan.duplicates and not plan.empty:  # else only the warnings, at the end, would say so
         why = " (prune is off)" if plan.left_in_place.endswith(("duplicate", "duplicates")) else ""
         b.add(
-            f"_Also {plan.left_in_place} in live that no change removes{why}; see the warnings._\n\n"
+            f"_Also {plan.left_in_place} in live that no change removes{why}; see the "
+            "warnings._\n\n"
         )
     _violations(b, plan)
     _deletes(b, plan)
@@ -119,8 +121,9 @@ def _summary(plan: Plan, drift: bool) -> str:
     return drift_summary(plan)
 
 
-# A drift table lists what re-applying the YAML would do, which is the reverse of what happened in live: a
-# session someone added in live is a "remove" here. Said once, above the tables, so "−" never reads as a loss.
+# A drift table lists what re-applying the YAML would do, which is the reverse of what happened in
+# live: a session someone added in live is a "remove" here. Said once, above the tables, so "−"
+# never reads as a loss.
 DRIFT_READING = (
     "_Live differs from the YAML. Each row says what re-applying the YAML would do to live: "
     "**add** what the YAML has and live lacks, **remove** what live has and the YAML does not._\n\n"
@@ -128,8 +131,9 @@ DRIFT_READING = (
 
 
 def md(text: str, *, item: bool = False) -> str:
-    """Text from YAML or a live service, made inert for markdown: one line, no HTML, no markdown syntax, no
-    @mentions or #references. ``item``: the text starts a list item, so it must not start a nested list."""
+    """Text from YAML or a live service, made inert for markdown: one line, no HTML, no markdown
+    syntax, no @mentions or #references. ``item``: the text starts a list item, so it must not start
+    a nested list."""
     text = _MD_SPECIAL.sub(r"\\\1", html.escape(one_line(text).strip(), quote=False))
     if item:
         text = _BLOCK_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
@@ -137,7 +141,8 @@ def md(text: str, *, item: bool = False) -> str:
 
 
 def html_text(text: str) -> str:
-    """Text from YAML or a live service inside an HTML element (``<summary>``), where markdown is not parsed."""
+    """Text from YAML or a live service inside an HTML element (``<summary>``), where markdown is
+    not parsed."""
     return _REFERENCE.sub("\\1\u200b", html.escape(one_line(text), quote=False))
 
 
@@ -185,8 +190,8 @@ def _deletes(b: SizedBuffer, plan: Plan) -> None:
 
 
 def _warnings(b: SizedBuffer, plan: Plan) -> None:
-    """After the changes and the impact, so that many warnings never crowd them out; at most ``WARNINGS``
-    visible, up to ``FOLDED_WARNINGS`` more in a <details>, and a count of the rest."""
+    """After the changes and the impact, so that many warnings never crowd them out; at most
+    ``WARNINGS`` visible, up to ``FOLDED_WARNINGS`` more in a <details>, and a count of the rest."""
     if not plan.warnings:
         return
     b.add("**Warnings**\n\n")
@@ -203,7 +208,8 @@ def _warnings(b: SizedBuffer, plan: Plan) -> None:
 
 
 def _folded(b: SizedBuffer, items: list[str], shown: int, summary: str, kind: str) -> None:
-    """A list whose first ``shown`` items are visible and the rest folded into <details>; ``summary`` is HTML."""
+    """A list whose first ``shown`` items are visible and the rest folded into <details>;
+    ``summary`` is HTML."""
     _block(b, items[:shown], "", "\n", kind)
     if len(items) > shown:
         b.open(f"<details><summary>{summary}</summary>\n\n", "</details>\n\n")
@@ -231,7 +237,10 @@ def _scope_table(
     rows = [_row(c, words) for c in changes]
     _block(b, rows[:TABLE_ROWS], TABLE_HEAD, "\n", "change")
     if len(rows) > TABLE_ROWS:
-        summary = f"{count(len(rows) - TABLE_ROWS, 'more change')} in {html_text(scope_title(scope, titles))}{flag}"
+        summary = (
+            f"{count(len(rows) - TABLE_ROWS, 'more change')} in "
+            f"{html_text(scope_title(scope, titles))}{flag}"
+        )
         b.open(f"<details><summary>{summary}</summary>\n\n", "</details>\n\n")
         _block(b, rows[TABLE_ROWS:], TABLE_HEAD, "\n", "change")
         b.close()
@@ -250,9 +259,10 @@ def _row(c: Change, words: Words) -> str:
 
 
 def _cell_field(name: str, diff: dict[str, Any], labels: Labels) -> list[str]:
-    """A field's change in a table cell, one line each. A list says in words and signs what it adds and what
-    it removes, on lines of their own (``**add** +Jane (13), +Bob (7)``, ``**remove** −Carol (8)``), so the
-    two never depend on colour; each lists at most ``CELL_ITEMS`` items and counts the rest."""
+    """A field's change in a table cell, one line each. A list says in words and signs what it adds
+    and what it removes, on lines of their own (``**add** +Jane (13), +Bob (7)``, ``**remove**
+    −Carol (8)``), so the two never depend on colour; each lists at most ``CELL_ITEMS`` items and
+    counts the rest."""
     if "add" not in diff:
         return [md(describe_field(name, diff, labels))]
     table = labels.get(name, {})
@@ -274,8 +284,8 @@ def _impact(b: SizedBuffer, plan: Plan, cause: str | None, drift: bool = False) 
     impacts = plan_impact(plan, cause)
     if not impacts:
         return
-    # Folded, with its size in the summary: the tables above already say what changes; this says it per
-    # person, for a reviewer who wants to check someone in particular.
+    # Folded, with its size in the summary: the tables above already say what changes; this says it
+    # per person, for a reviewer who wants to check someone in particular.
     lines = count(sum(len(i.lines) for i in impacts), "line")
     scopes = count(len(impacts), "scope")
     what = "What re-applying would change per person" if drift else "Per-person impact"
@@ -283,7 +293,10 @@ def _impact(b: SizedBuffer, plan: Plan, cause: str | None, drift: bool = False) 
     for impact in impacts:
         title = scope_title(impact.scope, scope_titles(plan))
         b.add(f"**{md(title)}**\n\n")
-        more = f"{count(len(impact.lines) - IMPACT_LINES, 'more person', 'more people')} in {html_text(title)}"
+        more = (
+            f"{count(len(impact.lines) - IMPACT_LINES, 'more person', 'more people')} in "
+            f"{html_text(title)}"
+        )
         _folded(
             b, [f"- {md(line, item=True)}\n" for line in impact.lines], IMPACT_LINES, more, "person"
         )
@@ -301,7 +314,8 @@ def _detail(b: SizedBuffer, plan: Plan) -> None:
     ]
     fence = fence_for(details)
     b.open(
-        f"<details><summary>Change detail ({n} change{'s' if n != 1 else ''})</summary>\n\n{fence}diff\n",
+        f"<details><summary>Change detail ({n} "
+        f"change{'s' if n != 1 else ''})</summary>\n\n{fence}diff\n",
         f"{fence}\n\n</details>\n",
     )
     for detail in details:
@@ -310,7 +324,8 @@ def _detail(b: SizedBuffer, plan: Plan) -> None:
 
 
 def fence_for(texts: list[str]) -> str:
-    """A backtick fence longer than any backtick run in ``texts``, so nothing inside can close it."""
+    """A backtick fence longer than any backtick run in ``texts``, so nothing inside can close
+    it."""
     longest = max((len(run) for text in texts for run in _BACKTICKS.findall(text)), default=0)
     return "`" * max(3, longest + 1)
 
@@ -318,8 +333,9 @@ def fence_for(texts: list[str]) -> str:
 def detail_lines(
     c: Change, words: Words, titles: dict[ScopeId, str] | None = None
 ) -> Iterator[str]:
-    """One change as diff-colored lines: ``+`` what is added or set, ``-`` what is removed or replaced. Each
-    line is one line however the data reads (line breaks collapsed, control characters made visible)."""
+    """One change as diff-colored lines: ``+`` what is added or set, ``-`` what is removed or
+    replaced. Each line is one line however the data reads (line breaks collapsed, control
+    characters made visible)."""
     return (one_line(line) for line in _detail_lines(c, words, titles))
 
 

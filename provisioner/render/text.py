@@ -1,8 +1,10 @@
-"""Terminal output: `+ ~ -` lines per scope, names next to ids, impact, warnings, unsafe scopes, a summary.
+"""Terminal output: `+ ~ -` lines per scope, names next to ids, impact, warnings, unsafe scopes, a
+summary.
 
-Colour only when the caller asks (the CLI does on a TTY without a non-empty NO_COLOR); without it the output is
-plain. Text from YAML or a live service reaches the terminal through ``visible``: a control character in a name
-shows as ``\x1b`` instead of acting on the terminal. At most ``WARNINGS`` warnings are listed.
+Colour only when the caller asks (the CLI does on a TTY without a non-empty NO_COLOR); without it
+the output is plain. Text from YAML or a live service reaches the terminal through ``visible``: a
+control character in a name shows as ``\x1b`` instead of acting on the terminal. At most
+``WARNINGS`` warnings are listed.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ def paint(text: str, *styles: str, color: bool) -> str:
 def render_text(
     plan: Plan, out: TextIO, *, color: bool = False, full: bool = False, title: str = "Plan"
 ) -> None:
-    """``full`` (-v): every item of a long list and every impact line, instead of counts. ``title`` "Drift":
-    the summary says what re-applying the YAML would do."""
+    """``full`` (-v): every item of a long list and every impact line, instead of counts. ``title``
+    "Drift": the summary says what re-applying the YAML would do."""
     for line in text_lines(plan, color=color, full=full, title=title):
         out.write(line + "\n")
 
@@ -84,7 +86,8 @@ def _changes(plan: Plan, color: bool, full: bool = False) -> Iterator[str]:
 def change_lines(
     change: Change, words: Words, color: bool = False, full: bool = False
 ) -> Iterator[str]:
-    """One change: its sign, action and name, cause tag and reason, then one line per changed field."""
+    """One change: its sign, action and name, cause tag and reason, then one line per changed
+    field."""
     sign, style = SIGNS[change.action]
     styles = (style, "bold") if change.action == "delete" else (style,)
     where = f"  ({change.source})" if change.source else ""
@@ -100,8 +103,8 @@ def change_lines(
 
 
 def _field(name: str, diff: dict[str, Any], change: Change, full: bool) -> str:
-    """A field's change on one line: a list of more than ``LIST_ITEMS`` items as counts (a delete of a
-    schedule printed its 200 attendees' e-mails on one line), every item with -v."""
+    """A field's change on one line: a list of more than ``LIST_ITEMS`` items as counts (a delete of
+    a schedule printed its 200 attendees' e-mails on one line), every item with -v."""
     items = len(diff.get("add", ())) + len(diff.get("remove", ()))
     if full or items <= LIST_ITEMS:
         return common.describe_field(name, diff, change.labels)

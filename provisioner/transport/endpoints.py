@@ -1,5 +1,5 @@
-"""A service endpoint's settings from the environment: the base URL (https, or http to loopback only; no
-user info) and the timeouts. Each mistake is one ConfigError naming the variable."""
+"""A service endpoint's settings from the environment: the base URL (https, or http to loopback
+only; no user info) and the timeouts. Each mistake is one ConfigError naming the variable."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from provisioner.transport.credentials import redact_url
 
 
 def check_base_url(url: str, variable: str) -> str:
-    """Refuse cleartext to anything but loopback: the key would travel in clear. User info in the URL is refused
-    (requests would send it as Basic auth in place of the key) and never echoed."""
+    """Refuse cleartext to anything but loopback: the key would travel in clear. User info in the
+    URL is refused (requests would send it as Basic auth in place of the key) and never echoed."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
@@ -30,7 +30,8 @@ def check_base_url(url: str, variable: str) -> str:
     if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
         return url if url.endswith("/") else url + "/"
     raise ConfigError(
-        f"{variable}={redact_url(url)!r} refused: use https://, or http:// only for a loopback host "
+        f"{variable}={redact_url(url)!r} refused: use https://, or http:// only for a loopback "
+        "host "
         "(127.0.0.0/8, localhost, ::1), because the API key would travel in clear"
     )
 

@@ -1,8 +1,8 @@
 """The single HTTP choke point: URL policy, auth, pacing, timeouts, bounded retries, typed errors.
 
 Each layer adds one concern (after pypco's pipeline): ``request`` checks the URL and retries;
-``_attempt`` paces, sends once and turns the answer into a value or a typed error. The policies it applies
-live beside it: endpoints.py (base URL, timeouts), pacing.py (RetryPolicy, RatePacer).
+``_attempt`` paces, sends once and turns the answer into a value or a typed error. The policies it
+applies live beside it: endpoints.py (base URL, timeouts), pacing.py (RetryPolicy, RatePacer).
 """
 
 from __future__ import annotations
@@ -40,12 +40,13 @@ from provisioner.transport.endpoints import timeout_from_env as timeout_from_env
 from provisioner.transport.pacing import RatePacer, RetryPolicy
 
 log = logging.getLogger(__name__)
-# Connection failures in a row to one host (refused, reset, unreachable) after which nothing new is sent
-# to it (contract §6): a server that went away ends the apply in about a minute, not after every change's
-# own retries (issue 23: 548 retry warnings, 12 minutes).
+# Connection failures in a row to one host (refused, reset, unreachable) after which nothing new is
+# sent to it (contract §6): a server that went away ends the apply in about a minute, not after
+# every change's own retries (issue 23: 548 retry warnings, 12 minutes).
 BREAKER = 5
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
-# Called with every answered request/response pair (``--record``); see provisioner/transport/recording.py.
+# Called with every answered request/response pair (``--record``); see
+# provisioner/transport/recording.py.
 EXCHANGE_HOOKS: list[Callable[[requests.Response], None]] = []
 
 
@@ -87,9 +88,10 @@ class HttpClient:
         self._local = threading.local()
         self._stats_lock = threading.Lock()
         self._failures = 0  # connection failures in a row (the circuit breaker), under _stats_lock
-        # Until when (clock.monotonic()) a write whose answer was lost may still be carried out by the server
-        # (a PATCH resent after a timeout can land after a later write to the same object and undo it):
-        # the check after apply waits for it before it looks (issue 23). Under _stats_lock.
+        # Until when (clock.monotonic()) a write whose answer was lost may still be carried out by
+        # the server (a PATCH resent after a timeout can land after a later write to the same object
+        # and undo it): the check after apply waits for it before it looks (issue 23). Under
+        # _stats_lock.
         self._unsettled_until = 0.0
 
     def url(self, path: str) -> str:
@@ -109,8 +111,9 @@ class HttpClient:
         idempotent: bool | None = None,
         form: Any = None,
     ) -> Response:
-        """Send with retries. Non-idempotent writes are never resent after an ambiguous failure. ``form`` sends
-        a form-encoded body instead of ``json`` (lists become repeated keys: ``a=1&a=5``)."""
+        """Send with retries. Non-idempotent writes are never resent after an ambiguous failure.
+        ``form`` sends a form-encoded body instead of ``json`` (lists become repeated keys:
+        ``a=1&a=5``)."""
         url = self.url(path)
         safe = method in IDEMPOTENT if idempotent is None else idempotent
         started = self.clock.monotonic()
@@ -131,7 +134,8 @@ class HttpClient:
         raise AssertionError("unreachable")
 
     def _unsettled(self) -> None:
-        """A write's answer was lost: the server may carry it out within 3× the read timeout (contract §3)."""
+        """A write's answer was lost: the server may carry it out within 3× the read timeout
+        (contract §3)."""
         with self._stats_lock:
             self._unsettled_until = max(
                 self._unsettled_until, self.clock.monotonic() + 3 * self.timeout[1]
@@ -139,8 +143,9 @@ class HttpClient:
 
     @property
     def unsettled_until(self) -> float:
-        """See ``_unsettled_until``; 0 once the host stopped answering (the circuit breaker is open): there
-        is nothing to wait for that could be read back, and the run already ends with exit 1."""
+        """See ``_unsettled_until``; 0 once the host stopped answering (the circuit breaker is
+        open): there is nothing to wait for that could be read back, and the run already ends with
+        exit 1."""
         with self._stats_lock:
             return 0.0 if self._failures >= BREAKER else self._unsettled_until
 
@@ -177,9 +182,10 @@ class HttpClient:
         return (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
 
     def _follow(self, current: str, link: str) -> str:
-        """Never send the credentials to a host a server-supplied link names (a proxy that builds http:// or
-        internal-host `next` links is common). Both APIs page by query (`page`, `offset`) on the same path, so a
-        link elsewhere keeps our own URL and takes only its query; that also survives a proxy path prefix."""
+        """Never send the credentials to a host a server-supplied link names (a proxy that builds
+        http:// or internal-host `next` links is common). Both APIs page by query (`page`, `offset`)
+        on the same path, so a link elsewhere keeps our own URL and takes only its query; that also
+        survives a proxy path prefix."""
         if self._same_origin(link):
             return urljoin(self.base_url, str(link))
         ours = urlsplit(current)
@@ -190,9 +196,10 @@ class HttpClient:
         if session is None:
             session = requests.Session()
             session.headers["User-Agent"] = self.user_agent
-            # Every request goes to base_url's host, so the environment's proxy settings (and a custom CA
-            # bundle) are resolved once here; left to requests they are re-read from os.environ per request,
-            # which cost more CPU than parsing a page of results. .netrc is deliberately not consulted.
+            # Every request goes to base_url's host, so the environment's proxy settings (and a
+            # custom CA bundle) are resolved once here; left to requests they are re-read from
+            # os.environ per request, which cost more CPU than parsing a page of results. .netrc is
+            # deliberately not consulted.
             session.trust_env = False
             # Never a proxy for http://: it is only allowed for loopback, and a proxy would see the
             # Authorization header in clear (HTTP_PROXY / ALL_PROXY apply to http:// URLs too).
@@ -217,7 +224,8 @@ class HttpClient:
             down = self._failures >= BREAKER
         if down:
             raise HostDownError(
-                f"{self.service}: {_host_port(url)} failed {BREAKER} connections in a row (refused, "
+                f"{self.service}: {_host_port(url)} failed {BREAKER} connections in a row "
+                "(refused, "
                 "reset or unreachable); nothing new is started against it",
                 method=method,
                 url=url,
@@ -261,7 +269,8 @@ class HttpClient:
         raise self._status_error(method, url, raw, data, safe)
 
     def _setup_error(self, method: str, url: str, e: Exception) -> ConfigError:
-        """Not the network but our own setup (a proxy URL, a CA bundle path): retrying cannot help."""
+        """Not the network but our own setup (a proxy URL, a CA bundle path): retrying cannot
+        help."""
         said = redact_text(str(e))  # a proxy URL in the message may carry a password
         return ConfigError(
             f"{self.service}: cannot send {method} {_path(url)}: {type(e).__name__}: {said} "
@@ -271,17 +280,20 @@ class HttpClient:
     def _transport_error(
         self, method: str, url: str, e: requests.RequestException, safe: bool
     ) -> ApiError:
-        # Refused connections and connect timeouts never reached the server: safe to resend even a POST.
+        # Refused connections and connect timeouts never reached the server: safe to resend even a
+        # POST.
         unsent = isinstance(e, requests.ConnectTimeout) or "NewConnectionError" in repr(e)
         kind = TransportError if safe or unsent else AmbiguousWriteError
         what = "timed out" if isinstance(e, requests.Timeout) else "connection failed"
-        # Only the exception's class goes into the message: its text can carry the full URL and query.
+        # Only the exception's class goes into the message: its text can carry the full URL and
+        # query.
         said = f"{what} ({type(e).__name__}) talking to {_host_port(url)}"
         proxy = requests.utils.select_proxy(url, self._session().proxies)
         if isinstance(e, requests.exceptions.ProxyError) and proxy:
             # The proxy failed, not the API host (issue 23): name it, never its user info.
             said = (
-                f"could not reach the proxy {_host_port(proxy)} (from {_proxy_var(url)}) on the way "
+                f"could not reach the proxy {_host_port(proxy)} (from {_proxy_var(url)}) on the "
+                "way "
                 f"to {_host_port(url)}"
             )
         error = kind(f"{self.service}: {method} {_path(url)} {said}", method=method, url=url)
@@ -296,7 +308,8 @@ class HttpClient:
         retry_after = _retry_after(raw.headers.get("Retry-After"))
         if status == 431:  # the server's own page (HTML) says no more than this (issue 23)
             message = (
-                f"{self.service}: {method} {_path(url)} answered 431: the request's headers are too "
+                f"{self.service}: {method} {_path(url)} answered 431: the request's headers are "
+                "too "
                 "large for the server"
             )
             if self.auth_hint:
@@ -305,7 +318,10 @@ class HttpClient:
                 )
         elif data is None or data == "":  # say so, rather than "answered 502: None"
             reason = f" {raw.reason}" if raw.reason else ""
-            message = f"{self.service}: {method} {_path(url)} answered {status}{reason} with an empty body"
+            message = (
+                f"{self.service}: {method} {_path(url)} answered {status}{reason} with an "
+                "empty body"
+            )
         else:
             message = (
                 f"{self.service}: {method} {_path(url)} answered {status}: {self.detail(data)}"

@@ -1,6 +1,6 @@
-"""How often and how fast the HTTP client may send: bounded retries with backoff (RetryPolicy) and waiting
-for room in the server's rate-limit window (RatePacer). Both take their time from a Clock, so tests sleep
-nothing."""
+"""How often and how fast the HTTP client may send: bounded retries with backoff (RetryPolicy) and
+waiting for room in the server's rate-limit window (RatePacer). Both take their time from a Clock,
+so tests sleep nothing."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ class RetryPolicy:
 class RatePacer:
     """Waits before a request when the server's rate-limit headers say the window is full.
 
-    Keeps its own log of send times in the window, so pacing works before the first answer and between
-    concurrent threads; the server's count corrects it when other clients share the budget.
+    Keeps its own log of send times in the window, so pacing works before the first answer and
+    between concurrent threads; the server's count corrects it when other clients share the budget.
     """
 
     def __init__(
@@ -63,7 +63,8 @@ class RatePacer:
         self._lock = threading.Lock()
 
     def before(self) -> float:
-        """Wait until the window has room for one more request; returns the time the request is counted at."""
+        """Wait until the window has room for one more request; returns the time the request is
+        counted at."""
         while True:
             with self._lock:
                 now = self.clock.monotonic()

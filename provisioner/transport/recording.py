@@ -1,7 +1,8 @@
-"""``--record DIR``: every request/response exchange as one JSON file, so a user can attach a real run to a bug
-report. What could identify or authorise the user is removed before anything is written: the URL's user info and
-credential-like query parameters, the ``Authorization`` / ``Proxy-Authorization`` / cookie headers (both ways).
-Response bodies are kept whole: they are the point of a recording (they may hold names and emails; README says so).
+"""``--record DIR``: every request/response exchange as one JSON file, so a user can attach a real
+run to a bug report. What could identify or authorise the user is removed before anything is
+written: the URL's user info and credential-like query parameters, the ``Authorization`` /
+``Proxy-Authorization`` / cookie headers (both ways). Response bodies are kept whole: they are the
+point of a recording (they may hold names and emails; README says so).
 """
 
 from __future__ import annotations
@@ -79,9 +80,9 @@ def exchange(raw: requests.Response) -> dict[str, Any]:
 
 
 class Recorder:
-    """Writes ``0001-GET-personalized-schedules.json``, ... in arrival order; safe across threads. A write
-    that fails (a full disk) never fails the request it records: recording stops there, and the command
-    ends with exit 1 saying so once it has run (:func:`recording`; contract §4)."""
+    """Writes ``0001-GET-personalized-schedules.json``, ... in arrival order; safe across threads. A
+    write that fails (a full disk) never fails the request it records: recording stops there, and
+    the command ends with exit 1 saying so once it has run (:func:`recording`; contract §4)."""
 
     def __init__(self, directory: str | Path) -> None:
         self.dir = Path(directory)
@@ -126,15 +127,17 @@ class Recorder:
         """ConfigError when an exchange could not be written."""
         if self.failed:
             raise ConfigError(
-                f"--record {self.dir}: could not write {self.failed}; recording stopped there, after "
-                f"{self.written} exchange{'s' if self.written != 1 else ''} (the command itself ran)"
+                f"--record {self.dir}: could not write {self.failed}; recording stopped there, "
+                "after "
+                f"{self.written} exchange{'s' if self.written != 1 else ''} (the command itself "
+                "ran)"
             )
 
 
 @contextmanager
 def recording(directory: str | Path | None) -> Iterator[Recorder | None]:
-    """Record every exchange of every client while the block runs (nothing when ``directory`` is None);
-    ConfigError at the end when some exchange could not be written."""
+    """Record every exchange of every client while the block runs (nothing when ``directory`` is
+    None); ConfigError at the end when some exchange could not be written."""
     if directory is None:
         yield None
         return

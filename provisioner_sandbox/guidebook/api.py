@@ -1,8 +1,9 @@
-"""Emulation of the Guidebook Open API v1 (see docs/api-notes.md): auth, throttling, routing, paging.
+"""Emulation of the Guidebook Open API v1 (see docs/api-notes.md): auth, throttling, routing,
+paging.
 
-The API is Django REST Framework underneath, so error bodies follow DRF conventions ([G] in the notes):
-``{"detail": ...}`` for auth/404/405/429 and ``{"field": ["message"]}`` for validation. Undocumented points
-follow the current readings (readings.py).
+The API is Django REST Framework underneath, so error bodies follow DRF conventions ([G] in the
+notes): ``{"detail": ...}`` for auth/404/405/429 and ``{"field": ["message"]}`` for validation.
+Undocumented points follow the current readings (readings.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 class GuidebookApi:
     """The Guidebook Open API v1 as the sandbox serves it: ``preflight`` (auth, daily budget), then
-    ``handle`` (routing, body checks, one store transaction per request), DRF pages and error bodies."""
+    ``handle`` (routing, body checks, one store transaction per request), DRF pages and error
+    bodies."""
 
     def __init__(
         self,
@@ -41,7 +43,8 @@ class GuidebookApi:
     ) -> None:
         self.store, self.readings = store, readings
         self.page_size, self.max_page_size, self.daily_limit = page_size, max_page_size, daily_limit
-        self._writes = 0  # successful writes so far: reshuffles the storage order under guidebook.ordering=ignored
+        # successful writes so far: reshuffles the storage order under guidebook.ordering=ignored
+        self._writes = 0
         self.budget = DailyBudget(daily_limit)
         specs: list[tuple[str, dict[str, Handler]]] = [
             (r"guides/", {"GET": self.list_guides}),
@@ -109,7 +112,8 @@ class GuidebookApi:
         return json_response(status, {"detail": messages.get(status, "Injected fault.")})
 
     def handle(self, req: Request) -> Response:
-        """Route and run one request inside a store transaction (rolled back on any error answer)."""
+        """Route and run one request inside a store transaction (rolled back on any error
+        answer)."""
         for pattern, handlers in self.routes:
             match = pattern.match(req.path)
             if not match:
@@ -141,7 +145,8 @@ class GuidebookApi:
         return json_response(404, {"detail": "Not found."})
 
     def _unsupported_media(self, req: Request) -> Response | None:
-        """Under guidebook.body=form-only, a non-form body is DRF's 415 (an empty body is never parsed)."""
+        """Under guidebook.body=form-only, a non-form body is DRF's 415 (an empty body is never
+        parsed)."""
         if self.readings.get(BODY.name) != "form-only" or not req.raw_body.strip():
             return None
         if req.media_type in FORM_TYPES:
@@ -161,7 +166,8 @@ class GuidebookApi:
         order: str,
         serialize: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
     ) -> Response:
-        """DRF page-number pagination over `SELECT * FROM table WHERE ... ORDER BY order` (paging.py)."""
+        """DRF page-number pagination over `SELECT * FROM table WHERE ... ORDER BY order`
+        (paging.py)."""
         size = page_size(req, self.readings, self.page_size, self.max_page_size)
         return drf_page(
             self.store,
@@ -225,7 +231,8 @@ class GuidebookApi:
     # ---- sessions ------------------------------------------------------------------------------
 
     def list_sessions(self, req: Request, _: int | None) -> Response:
-        """The guide's sessions, filtered by guide, id and import_id, ordered as ``ordering`` asks."""
+        """The guide's sessions, filtered by guide, id and import_id, ordered as ``ordering``
+        asks."""
         where, params = res.int_filters(req, {"guide": "guide", "id": "id"})
         if req.q("import_id") is not None:
             where.append("import_id = ?")
@@ -254,7 +261,8 @@ class GuidebookApi:
         return json_response(201, res.session_json(self._get("gb_sessions", cur.lastrowid)))
 
     def patch_session(self, req: Request, session: int | None) -> Response:
-        """PATCH a session's fields (validated against its current values); the session as it is now."""
+        """PATCH a session's fields (validated against its current values); the session as it is
+        now."""
         current = self._get("gb_sessions", session)
         cols = res.validate_session(self.store, req.body or {}, creating=False, current=current)
         if cols:
@@ -273,8 +281,8 @@ class GuidebookApi:
     # ---- attendees -----------------------------------------------------------------------------
 
     def list_attendees(self, req: Request, _: int | None) -> Response:
-        """Attendees filtered by guide, id, status, import_id, e-mail (any case) and revoked, ordered as
-        ``ordering`` asks."""
+        """Attendees filtered by guide, id, status, import_id, e-mail (any case) and revoked,
+        ordered as ``ordering`` asks."""
         where, params = res.int_filters(req, {"guide": "guide", "id": "id", "status": "status"})
         for key, col in (
             ("import_id", "import_id = ?"),
@@ -301,8 +309,8 @@ class GuidebookApi:
         return json_response(200, res.attendee_json(self._get("gb_attendees", attendee)))
 
     def create_attendee(self, req: Request, _: int | None) -> Response:
-        """POST an attendee; one with that e-mail in the guide already is answered as it is (200, the
-        documented idempotency), else 201 with the new one."""
+        """POST an attendee; one with that e-mail in the guide already is answered as it is (200,
+        the documented idempotency), else 201 with the new one."""
         data = req.body or {}
         cols = res.validate_attendee(self.store, data)
         existing = self.store.rows(
@@ -360,8 +368,8 @@ class GuidebookApi:
         return self._schedule_response(200, self._get("gb_schedules", schedule)["id"])
 
     def create_schedule(self, req: Request, _: int | None) -> Response:
-        """POST a personalized schedule (empty lists as guidebook.empty_list reads them; one schedule
-        per attendee as the reading says); 201 with it."""
+        """POST a personalized schedule (empty lists as guidebook.empty_list reads them; one
+        schedule per attendee as the reading says); 201 with it."""
         empty = self.readings.get(EMPTY_LIST.name)
         guide, name, attendees, sessions = res.validate_new_schedule(
             self.store, req.body or {}, empty != "accepted"
@@ -376,8 +384,8 @@ class GuidebookApi:
         return self._schedule_response(201, sid)
 
     def patch_schedule(self, req: Request, schedule: int | None) -> Response:
-        """PATCH a schedule's lists: replaced, or merged under guidebook.patch_lists=merge; attendees it
-        adds are checked for one schedule each."""
+        """PATCH a schedule's lists: replaced, or merged under guidebook.patch_lists=merge;
+        attendees it adds are checked for one schedule each."""
         row = self._get("gb_schedules", schedule)
         refuse_empty = self.readings.get(EMPTY_LIST.name) == "refused"
         attendees, sessions = res.validate_schedule_patch(

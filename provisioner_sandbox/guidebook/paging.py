@@ -1,6 +1,6 @@
-"""DRF page-number pagination as the Guidebook sandbox answers lists: ``count``/``next``/``previous``/
-``results``, ``page=last``, 404 "Invalid page.", and the readings that change it (a fixed page size, no
-``count``, no stable order)."""
+"""DRF page-number pagination as the Guidebook sandbox answers lists:
+``count``/``next``/``previous``/ ``results``, ``page=last``, 404 "Invalid page.", and the readings
+that change it (a fixed page size, no ``count``, no stable order)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ Serialize = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
 class Query(NamedTuple):
-    """What a list reads: `SELECT * FROM table WHERE where... ORDER BY order`, ``params`` for the ``?``s."""
+    """What a list reads: `SELECT * FROM table WHERE where... ORDER BY order`, ``params`` for the
+    ``?``s."""
 
     table: str
     where: list[str]
@@ -27,8 +28,8 @@ class Query(NamedTuple):
 
 
 def page_size(req: Request, readings: Readings, default: int, most: int) -> int:
-    """The page size: the server's own under guidebook.page_size=N, else ``page_size`` capped at ``most``
-    (silently, as DRF does), else ``default``."""
+    """The page size: the server's own under guidebook.page_size=N, else ``page_size`` capped at
+    ``most`` (silently, as DRF does), else ``default``."""
     fixed = readings.get(PAGE_SIZE.name)
     if fixed.isdigit():  # the server decides, whatever page_size asks for
         return int(fixed)
@@ -47,12 +48,13 @@ def drf_page(
     size: int,
     writes: int,
 ) -> Response:
-    """The page ``req`` asks for of ``query``'s rows, ``size`` a page; ``writes`` (successful writes so far)
-    reshuffles the order under guidebook.ordering=ignored."""
+    """The page ``req`` asks for of ``query``'s rows, ``size`` a page; ``writes`` (successful writes
+    so far) reshuffles the order under guidebook.ordering=ignored."""
     order = query.order
     if readings.get(ORDERING.name) == "ignored":
-        # No stable order: a scramble of the id that changes with every write, as an unordered queryset
-        # may come back differently once rows have moved. Pages read between two writes still agree.
+        # No stable order: a scramble of the id that changes with every write, as an unordered
+        # queryset may come back differently once rows have moved. Pages read between two writes
+        # still agree.
         order = f"((id + {writes}) * 2654435761) % 4294967291, id"
     clause = " WHERE " + " AND ".join(query.where) if query.where else ""
     total = store.rows(f"SELECT COUNT(*) AS n FROM {query.table}{clause}", query.params)[0]["n"]

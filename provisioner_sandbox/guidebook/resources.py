@@ -71,8 +71,8 @@ def int_param(name: str, value: str | None) -> int:
 
 
 def int_filters(req: Request, mapping: dict[str, str]) -> tuple[list[str], list[Any]]:
-    """SQL conditions and parameters for the whole-number query filters ``mapping`` names (query key ->
-    column); a value that is not a whole number is DRF's 400."""
+    """SQL conditions and parameters for the whole-number query filters ``mapping`` names (query key
+    -> column); a value that is not a whole number is DRF's 400."""
     where: list[str] = []
     params: list[Any] = []
     for key, col in mapping.items():
@@ -83,7 +83,8 @@ def int_filters(req: Request, mapping: dict[str, str]) -> tuple[list[str], list[
 
 
 def ordering(req: Request, allowed: set[str]) -> str:
-    """DRF OrderingFilter: `?ordering=-start_time,id`; unknown fields are ignored; id breaks ties."""
+    """DRF OrderingFilter: `?ordering=-start_time,id`; unknown fields are ignored; id breaks
+    ties."""
     parts = []
     for item in (req.q("ordering") or "").split(","):
         name = item.strip().lstrip("-")
@@ -263,7 +264,8 @@ def _id_list(
 def validate_new_schedule(
     store: GuidebookStore, data: dict[str, Any], refuse_empty: bool = False
 ) -> tuple[int, str, list[int], list[int]]:
-    """All four fields are required; `refuse_empty` is the reading where [] is refused (allow_empty=False)."""
+    """All four fields are required; `refuse_empty` is the reading where [] is refused
+    (allow_empty=False)."""
     errors: dict[str, list[str]] = {}
     guide = _guide(store, data, errors)
     name = _text(data, "name", errors, required=True)
@@ -284,7 +286,8 @@ def validate_new_schedule(
 def validate_schedule_patch(
     store: GuidebookStore, guide: int, data: dict[str, Any], refuse_empty: bool = False
 ) -> tuple[list[int] | None, ...]:
-    """Only `attendees` and `sessions` may change; each given list replaces (or, merged, joins) the old one."""
+    """Only `attendees` and `sessions` may change; each given list replaces (or, merged, joins) the
+    old one."""
     errors: dict[str, list[str]] = {
         k: [NOT_UPDATABLE] for k in data if k not in ("attendees", "sessions")
     }

@@ -19,7 +19,8 @@
     ("Partner Welcome", ...), attendees 101-110 (101 is alice@example.com again, crm-1001, so lookups
     must be scoped by guide; 102-110 partnerNN@example.com), schedules 13 "Partner Track", 14 "Partner VIP".
 
-``bench:guides=G,schedules=S,sessions=N,attendees=A`` — G premium guides with ids 1001.., each with N
+``bench:guides=G,schedules=S,sessions=N,attendees=A`` — G premium guides with ids 1001.., each with
+N
   sessions, A attendees and S schedules ("Schedule 0001"..) holding ~N/2 sessions each; the attendees are
   dealt out among the schedules (each on exactly one: A/S a schedule, none when S > A).
 """
@@ -131,7 +132,8 @@ def _insert_sessions(store: GuidebookStore, rows: list[tuple[Any, ...]]) -> None
 
 def _insert_attendees(store: GuidebookStore, rows: list[tuple[Any, ...]]) -> None:
     store.conn.executemany(
-        "INSERT INTO gb_attendees(id, guide, email, import_id, first_name, last_name, revoked, status,"
+        "INSERT INTO gb_attendees(id, guide, email, import_id, first_name, last_name, revoked, "
+        "status,"
         " account_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
         [(*r, 5000 + r[0], GB_CREATED) for r in rows],
     )
@@ -159,7 +161,8 @@ def demo(store: GuidebookStore) -> None:
     """Seed the demo data: guides 47 (premium) and 48, their sessions, attendees and schedules."""
     with store.transaction() as c:
         c.executemany(
-            "INSERT INTO gb_guides(id, name, owner, created_at, start_date, end_date, timezone, short_name,"
+            "INSERT INTO gb_guides(id, name, owner, created_at, start_date, end_date, timezone, "
+            "short_name,"
             " description_html, attendees_estimate, privacy, premium, published)"
             " VALUES (?, ?, 1, ?, ?, ?, 'America/New_York', ?, '', ?, 1, ?, 1)",
             [
@@ -216,8 +219,9 @@ def demo(store: GuidebookStore) -> None:
         schedules = [
             (i + 1, 47, name, att, ses) for i, (name, att, ses) in enumerate(_DEMO_SCHEDULES)
         ]
-        # One personalized schedule per attendee (docs/api-notes.md): the generated schedules take people no
-        # other schedule has. The first draw is still made, so the sessions stay what they always were.
+        # One personalized schedule per attendee (docs/api-notes.md): the generated schedules take
+        # people no other schedule has. The first draw is still made, so the sessions stay what they
+        # always were.
         taken = {a for _, att, _ in _DEMO_SCHEDULES for a in att}
         free = [a for a in range(9, 100) if a not in taken]
         random.Random(4747).shuffle(free)
@@ -233,8 +237,8 @@ def demo(store: GuidebookStore) -> None:
 
 
 def bench(store: GuidebookStore, opts: dict[str, int]) -> None:
-    """Seed a large guide set for benchmarks (``opts``: guides, schedules, sessions, attendees), the same
-    data every time (a fixed random seed)."""
+    """Seed a large guide set for benchmarks (``opts``: guides, schedules, sessions, attendees), the
+    same data every time (a fixed random seed)."""
     rng = random.Random(1001)
     n_ses, n_att = opts["sessions"], opts["attendees"]
     with store.transaction() as c:
@@ -264,7 +268,8 @@ def bench(store: GuidebookStore, opts: dict[str, int]) -> None:
                 ],
             )
             ses_ids, att_ids = range(s0, s0 + n_ses), range(a0, a0 + n_att)
-            # One personalized schedule per attendee, as Guidebook keeps it: the attendees are dealt out.
+            # One personalized schedule per attendee, as Guidebook keeps it: the attendees are dealt
+            # out.
             dealt = rng.sample(att_ids, n_att)
             n_sch = opts["schedules"]
             _insert_schedules(

@@ -51,8 +51,8 @@ def gb_now() -> str:
 
 
 class GuidebookStore(Database):
-    """Guidebook's tables: guides, sessions, attendees, personalized schedules and their links, with the
-    helpers tests and seeds use to add rows."""
+    """Guidebook's tables: guides, sessions, attendees, personalized schedules and their links, with
+    the helpers tests and seeds use to add rows."""
 
     def guide(self, guide: int) -> dict[str, Any] | None:
         found = self.rows("SELECT * FROM gb_guides WHERE id = ?", (guide,))
@@ -69,7 +69,8 @@ class GuidebookStore(Database):
         return guide
 
     def set_guide(self, guide: int, **attrs: Any) -> None:
-        """Change guide columns, e.g. `premium=False` or `published=False` to test publish errors."""
+        """Change guide columns, e.g. `premium=False` or `published=False` to test publish
+        errors."""
         self._update("gb_guides", guide, attrs)
 
     def add_session(
@@ -110,7 +111,8 @@ class GuidebookStore(Database):
         """Add an attendee to ``guide``; its id."""
         with self.transaction() as c:
             cur = c.execute(
-                "INSERT INTO gb_attendees(guide, email, import_id, first_name, last_name, created_at)"
+                "INSERT INTO gb_attendees(guide, email, import_id, first_name, last_name, "
+                "created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (guide, email, import_id, first_name, last_name, gb_now()),
             )
@@ -138,7 +140,8 @@ class GuidebookStore(Database):
         attendees: Iterable[int] | None = None,
         sessions: Iterable[int] | None = None,
     ) -> None:
-        """Replace a personalized schedule's attendee and/or session lists wholesale (PATCH semantics)."""
+        """Replace a personalized schedule's attendee and/or session lists wholesale (PATCH
+        semantics)."""
         with self.transaction() as c:
             for table, col, ids in (
                 ("gb_schedule_attendees", "attendee", attendees),
@@ -155,14 +158,16 @@ class GuidebookStore(Database):
     def elsewhere(
         self, guide: int, schedule: int | None, attendees: Iterable[int]
     ) -> list[tuple[int, int, str]]:
-        """(attendee, schedule id, schedule name) for each of ``attendees`` on another schedule of ``guide``."""
+        """(attendee, schedule id, schedule name) for each of ``attendees`` on another schedule of
+        ``guide``."""
         ids = sorted({int(a) for a in attendees})
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
         return self.tuples(
             "SELECT sa.attendee, s.id, s.name FROM gb_schedule_attendees sa JOIN gb_schedules s"
-            f" ON s.id = sa.schedule WHERE s.guide = ? AND s.id IS NOT ? AND sa.attendee IN ({marks})"
+            " ON s.id = sa.schedule WHERE s.guide = ? AND s.id IS NOT ? AND sa.attendee IN "
+            f"({marks})"
             " ORDER BY sa.attendee, s.id",
             [guide, schedule, *ids],
         )
@@ -191,9 +196,13 @@ class GuidebookStore(Database):
             (0, "gb_schedule_attendees", "attendee"),
             (1, "gb_schedule_sessions", "session"),
         ):
-            sql = f"SELECT schedule, group_concat({col}) FROM {table} WHERE schedule IN ({marks}) GROUP BY schedule"
-            # One row per schedule, not per link: a page of 100 large schedules holds ~20,000 links, and
-            # fetching them one by one made the emulator, not the client, the bottleneck of benchmarks.
+            sql = (
+                f"SELECT schedule, group_concat({col}) FROM {table} WHERE schedule IN ({marks}) "
+                "GROUP BY schedule"
+            )
+            # One row per schedule, not per link: a page of 100 large schedules holds ~20,000 links,
+            # and fetching them one by one made the emulator, not the client, the bottleneck of
+            # benchmarks.
             for schedule, members in self.tuples(sql, ids):
                 out[schedule][index].extend(sorted(map(int, members.split(","))) if members else [])
         return out

@@ -1,5 +1,6 @@
-"""Guidebook's daily request budget per API key ([G] "10000 per day", read as a UTC calendar day):
-a request past it is DRF's 429 with a Retry-After until midnight UTC; throttled requests are not counted."""
+"""Guidebook's daily request budget per API key ([G] "10000 per day", read as a UTC calendar day): a
+request past it is DRF's 429 with a Retry-After until midnight UTC; throttled requests are not
+counted."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from ..web import Response, json_response
 
 
 class DailyBudget:
-    """Requests counted per key and UTC day; thread-safe (the server handles requests on threads)."""
+    """Requests counted per key and UTC day; thread-safe (the server handles requests on
+    threads)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -19,7 +21,8 @@ class DailyBudget:
         self._used: dict[str, tuple[str, int]] = {}  # key -> (UTC date, requests used that day)
 
     def spend(self, key: str) -> Response | None:
-        """Count one request of ``key``; the 429 to answer when its day's budget is already used up."""
+        """Count one request of ``key``; the 429 to answer when its day's budget is already used
+        up."""
         now = datetime.now(UTC)
         today = now.date().isoformat()
         with self._lock:
@@ -27,7 +30,8 @@ class DailyBudget:
             if day != today:
                 used = 0
             if used >= self.limit:
-                # [G] "10000 per day" read as a UTC calendar day; throttled requests are not counted (DRF).
+                # [G] "10000 per day" read as a UTC calendar day; throttled requests are not counted
+                # (DRF).
                 midnight = datetime.combine(
                     now.date() + timedelta(days=1), datetime.min.time(), UTC
                 )

@@ -51,9 +51,10 @@ from .store import PlanningCenterStore
 
 
 class PcoApi:
-    """Planning Center Services (and the People endpoints it needs) as the sandbox serves it: ``preflight``
-    (credentials, the rate window), ``handle`` (routing into the resource handlers, one store transaction
-    per request), ``decorate`` (rate headers), JSON:API error bodies and Rails' HTML 404."""
+    """Planning Center Services (and the People endpoints it needs) as the sandbox serves it:
+    ``preflight`` (credentials, the rate window), ``handle`` (routing into the resource handlers,
+    one store transaction per request), ``decorate`` (rate headers), JSON:API error bodies and
+    Rails' HTML 404."""
 
     def __init__(
         self,
@@ -141,7 +142,8 @@ class PcoApi:
         return None
 
     def preflight(self, req: Request) -> Response | None:
-        """Authenticate, then count the request in its credential's fixed window (429 past the limit)."""
+        """Authenticate, then count the request in its credential's fixed window (429 past the
+        limit)."""
         credential = self._credential(req)
         if credential is None:
             req.extras["rate"] = self.windows.peek("anonymous")
@@ -177,7 +179,8 @@ class PcoApi:
         self.windows.reset()
 
     def decorate(self, req: Request, resp: Response) -> None:
-        """Rate headers on every response; the period reads "20" on success, "20 seconds" on errors. [R]"""
+        """Rate headers on every response; the period reads "20" on success, "20 seconds" on errors.
+        [R]"""
         if "rate" not in req.extras:
             req.extras["rate"] = self.windows.peek(self._credential(req) or "anonymous")
         resp.headers["X-PCO-API-Request-Rate-Limit"] = str(self.rate_limit)
@@ -188,8 +191,8 @@ class PcoApi:
         )
 
     def fault_response(self, status: int) -> Response:
-        """An injected fault's answer as Planning Center gives it for ``status`` (a 429 in its rate-limit
-        words)."""
+        """An injected fault's answer as Planning Center gives it for ``status`` (a 429 in its
+        rate-limit words)."""
         if status == 429:
             return error_response(
                 429,
@@ -207,8 +210,8 @@ class PcoApi:
         )
 
     def handle(self, req: Request) -> Response:
-        """Route ``req`` to its handler inside one store transaction; PcoError as a JSON:API error body, an
-        unrouted path (or method) as Rails' HTML 404."""
+        """Route ``req`` to its handler inside one store transaction; PcoError as a JSON:API error
+        body, an unrouted path (or method) as Rails' HTML 404."""
         req.extras["sort_date"] = self.readings.get(SORT_DATE.name)
         req.extras["blockout_times"] = self.readings.get(BLOCKOUT_TIMES.name)
         for pattern, handlers in self.routes:
@@ -245,13 +248,14 @@ class PcoApi:
         return single(service_type_json(req, row, self._permissions()))
 
     def _permissions(self) -> str:
-        """The credentials' permissions on a service type: a scheduler's unless pco.member_writes says not."""
+        """The credentials' permissions on a service type: a scheduler's unless pco.member_writes
+        says not."""
         forbidden = self.readings.get(MEMBER_WRITES.name) == "forbidden"
         return "Scheduled Viewer" if forbidden else "Administrator"
 
     def list_plans(self, req: Request, ids: tuple[int, ...]) -> Response:
-        """The service type's plans, ``future``/``past`` filtered against the store's today, by sort date
-        (``order=-sort_date`` reverses)."""
+        """The service type's plans, ``future``/``past`` filtered against the store's today, by sort
+        date (``order=-sort_date`` reverses)."""
         self._one("pco_service_types", "id = ?", ids)
         sql, params = "SELECT * FROM pco_plans WHERE service_type = ?", list[Any]([ids[0]])
         filters = filter_names(req)
@@ -290,7 +294,10 @@ class PcoApi:
     def list_positions(self, req: Request, ids: tuple[int, ...]) -> Response:
         """The team positions of the service type's teams."""
         self._one("pco_service_types", "id = ?", ids)
-        sql = "SELECT p.* FROM pco_positions p JOIN pco_teams t ON t.id = p.team WHERE t.service_type = ?"
+        sql = (
+            "SELECT p.* FROM pco_positions p JOIN pco_teams t ON t.id = p.team WHERE "
+            "t.service_type = ?"
+        )
         return collection(
             self.store,
             req,
@@ -317,8 +324,8 @@ class PcoApi:
         return single(person_json(req, self._one("pco_people", "id = ?", ids)))
 
     def get_me(self, req: Request, ids: tuple[int, ...]) -> Response:
-        """The People API's current user: the person the sandbox's credentials act as (an administrator unless
-        pco.respond_others=forbidden says the token is not one)."""
+        """The People API's current user: the person the sandbox's credentials act as (an
+        administrator unless pco.respond_others=forbidden says the token is not one)."""
         row = self._one("pco_people", "id = ?", (PCO_PERSON,))
         admin = self.readings.get(RESPOND_OTHERS.name) == "allowed"
         attrs = {

@@ -1,12 +1,14 @@
 """Blockouts: the dates a person said they cannot serve (a Services Person child, read-only here).
 
-``GET /services/v2/people/{id}/blockouts`` (filters ``future``, ``past``) and ``.../blockouts/{id}`` with the
-documented attributes [C PCO-JSON blockout.json]: ``starts_at``, ``ends_at``, ``reason``, ``description``,
-``repeat_frequency`` (``no_repeat`` | ``every_N``), ``repeat_period`` (daily | weekly | monthly | yearly),
-``repeat_interval`` (monthly: ``exact_day_of_month`` | ``week_of_month_N`` | ``week_of_month_last``),
-``repeat_until``, ``time_zone``, ``share``. Planning Center does not stop anyone from scheduling a person on a
-blocked-out day, and neither does the sandbox: blockouts change nothing else it answers. Times are stored in
-UTC; ``pco.blockout_times=local`` serves ``starts_at``/``ends_at`` as New York wall-clock times with a ``Z``.
+``GET /services/v2/people/{id}/blockouts`` (filters ``future``, ``past``) and ``.../blockouts/{id}``
+with the documented attributes [C PCO-JSON blockout.json]: ``starts_at``, ``ends_at``, ``reason``,
+``description``, ``repeat_frequency`` (``no_repeat`` | ``every_N``), ``repeat_period`` (daily |
+weekly | monthly | yearly), ``repeat_interval`` (monthly: ``exact_day_of_month`` |
+``week_of_month_N`` | ``week_of_month_last``), ``repeat_until``, ``time_zone``, ``share``. Planning
+Center does not stop anyone from scheduling a person on a blocked-out day, and neither does the
+sandbox: blockouts change nothing else it answers. Times are stored in UTC;
+``pco.blockout_times=local`` serves ``starts_at``/``ends_at`` as New York wall-clock times with a
+``Z``.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ CREATE INDEX IF NOT EXISTS pco_blockouts_person ON pco_blockouts(person);
 TABLES = ("pco_blockouts",)
 PERIODS = ("daily", "weekly", "monthly", "yearly")
 
-# (id, person, reason, starts_at, ends_at, repeat_frequency, repeat_interval, repeat_period, repeat_until)
+# (id, person, reason, starts_at, ends_at, repeat_frequency, repeat_interval, repeat_period,
+# repeat_until)
 SEED: list[tuple[Any, ...]] = [
-    # Grace Wilson (119) is away the weekend of Advent 4 (Dec 19-20 in New York): on no roster of it yet.
+    # Grace Wilson (119) is away the weekend of Advent 4 (Dec 19-20 in New York): on no roster of it
+    # yet.
     (
         901,
         119,
@@ -51,7 +55,8 @@ SEED: list[tuple[Any, ...]] = [
         None,
         None,
     ),
-    # Peter Clark (124) serves every other Sunday: blocked out every 2 weeks from Nov 29 (Dec 13, Dec 27, ...).
+    # Peter Clark (124) serves every other Sunday: blocked out every 2 weeks from Nov 29 (Dec 13,
+    # Dec 27, ...).
     (
         902,
         124,
@@ -94,8 +99,9 @@ class BlockoutStore(Database):
         repeat_interval: str | None = None,
         repeat_until: str | None = None,
     ) -> int:
-        """Add a blockout (times like "2026-12-20T05:00:00Z"); ``repeat_period`` daily | weekly | monthly |
-        yearly with ``repeat_frequency`` ``every_N`` makes it repeat until ``repeat_until`` (a date) or forever."""
+        """Add a blockout (times like "2026-12-20T05:00:00Z"); ``repeat_period`` daily | weekly |
+        monthly | yearly with ``repeat_frequency`` ``every_N`` makes it repeat until
+        ``repeat_until`` (a date) or forever."""
         if repeat_period is not None and repeat_period not in PERIODS:
             raise ValueError(f"repeat_period must be one of {', '.join(PERIODS)}")
         with self.transaction() as c:
@@ -158,7 +164,8 @@ def blockout_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def served(req: Request, stored: str) -> str:
-    """A blockout time as served under ``pco.blockout_times`` (the handler puts it in ``req.extras``)."""
+    """A blockout time as served under ``pco.blockout_times`` (the handler puts it in
+    ``req.extras``)."""
     return (wall_clock(stored) or stored) if req.extras.get("blockout_times") == "local" else stored
 
 
@@ -171,7 +178,8 @@ class BlockoutHandlers:
         )
 
     def list_blockouts(self, req: Request, ids: tuple[int, ...]) -> Response:
-        """The person's blockouts; ``future`` keeps those that end later or still repeat after today."""
+        """The person's blockouts; ``future`` keeps those that end later or still repeat after
+        today."""
         person = ids[0]
         require_person(self.store, person)
         where, params = "person = ?", [person]

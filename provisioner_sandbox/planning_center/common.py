@@ -59,7 +59,8 @@ def filter_names(req: Request) -> set[str]:
 
 
 def int_or_none(value: str | None) -> int | None:
-    """A `where[...]` id; a malformed one matches nothing (SQL NULL) instead of failing the request."""
+    """A `where[...]` id; a malformed one matches nothing (SQL NULL) instead of failing the
+    request."""
     return int(value) if value is not None and value.strip().isdigit() else None
 
 
@@ -82,7 +83,8 @@ def resource(
     rels: Mapping[str, Ref | Refs],
     path: str,
 ) -> dict[str, Any]:
-    """One JSON:API resource object; ids (own and related) are strings, as the real API sends them."""
+    """One JSON:API resource object; ids (own and related) are strings, as the real API sends
+    them."""
     relationships: dict[str, Any] = {}
     for name, ref in rels.items():
         if ref is not None and isinstance(ref[1], list):
@@ -129,7 +131,8 @@ def collection(
     meta: dict[str, Any],
     include: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
 ) -> Response:
-    """Offset pagination: `links.next`/`meta.next` only when another page exists, `prev` after the first."""
+    """Offset pagination: `links.next`/`meta.next` only when another page exists, `prev` after the
+    first."""
     raw = req.q("per_page")
     per_page = min(100, max(1, int(raw))) if raw and raw.lstrip("-").isdigit() else 25
     raw = req.q("offset")
@@ -173,13 +176,14 @@ def service_type_json(
 
 
 def served_sort_date(req: Request, stored: str | None) -> str | None:
-    """A sort_date as served: stored in UTC; under pco.sort_date=local, the organization's wall-clock time with
-    a Z suffix (the handler puts the reading in ``req.extras``)."""
+    """A sort_date as served: stored in UTC; under pco.sort_date=local, the organization's
+    wall-clock time with a Z suffix (the handler puts the reading in ``req.extras``)."""
     return wall_clock(stored) if req.extras.get("sort_date") == "local" else stored
 
 
 def wall_clock(stored: str | None) -> str | None:
-    """A time stored in UTC as the organization's wall-clock time with a Z suffix (a ``local`` reading)."""
+    """A time stored in UTC as the organization's wall-clock time with a Z suffix (a ``local``
+    reading)."""
     if not stored:
         return stored
     instant = datetime.fromisoformat(stored.replace("Z", "+00:00"))
@@ -278,8 +282,9 @@ def person_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def plan_time_json(req: Request, r: dict[str, Any]) -> dict[str, Any]:
-    """A PlanTime; `r` needs the plan's service_type for the self link. time_type is sent as the word the docs
-    list (rehearsal | service | other) although the vertex types it "integer" [C: PCO-JSON plan_time]."""
+    """A PlanTime; `r` needs the plan's service_type for the self link. time_type is sent as the
+    word the docs list (rehearsal | service | other) although the vertex types it "integer" [C:
+    PCO-JSON plan_time]."""
     attrs = {
         "name": r["name"],
         "time_type": r["time_type"],

@@ -1,6 +1,6 @@
-"""The write side of the PlanPerson endpoints (members.py): who may write (pco.member_writes), which create
-body is accepted (pco.member_create) and how a JSON:API payload becomes column values, every problem in
-Planning Center's own error shape."""
+"""The write side of the PlanPerson endpoints (members.py): who may write (pco.member_writes), which
+create body is accepted (pco.member_create) and how a JSON:API payload becomes column values, every
+problem in Planning Center's own error shape."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ class MemberPayloads:
         self.store, self.readings = store, readings
 
     def scheduler(self) -> None:
-        """pco.member_writes=forbidden: the credentials are not a scheduler's (a volunteer's own token)."""
+        """pco.member_writes=forbidden: the credentials are not a scheduler's (a volunteer's own
+        token)."""
         if self.readings.get(MEMBER_WRITES.name) == "forbidden":
             raise PcoError(
                 403,
@@ -55,8 +56,9 @@ class MemberPayloads:
             )
 
     def payload(self, req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(attributes, relationships) of a write's JSON:API body; PcoError 403/400/422 as the API answers
-        a non-scheduler, a body without ``data``, a malformed one or an attribute it does not assign."""
+        """(attributes, relationships) of a write's JSON:API body; PcoError 403/400/422 as the API
+        answers a non-scheduler, a body without ``data``, a malformed one or an attribute it does
+        not assign."""
         self.scheduler()
         body = req.body
         if req.body_error is not None or not isinstance(body, dict) or "data" not in body:

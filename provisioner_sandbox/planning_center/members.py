@@ -1,7 +1,7 @@
 """PlanPerson ("team members") endpoints of the Planning Center emulation (Schedules: schedules.py).
 
-Which create body is accepted and which lists show declined members follow the readings `pco.member_create`
-and `pco.declined` (readings.py).
+Which create body is accepted and which lists show declined members follow the readings
+`pco.member_create` and `pco.declined` (readings.py).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ FILTER_NOT_DELETED = "not_deleted"
 def member_json(
     req: Request, r: dict[str, Any], via_person: bool = False, declined: list[int] | None = None
 ) -> Any:
-    """A team member (PlanPerson) row as the API shows it, under its plan or (``via_person``) under its
-    person; ``declined`` lists the plan times it declined."""
+    """A team member (PlanPerson) row as the API shows it, under its plan or (``via_person``) under
+    its person; ``declined`` lists the plan times it declined."""
     attrs = {
         "status": r["status"],
         "notes": r["notes"],
@@ -77,8 +77,9 @@ def member_json(
 
 
 class MemberHandlers:
-    """The PlanPerson endpoints, under a plan and under a person: lists (with ``include`` and the declined
-    readings), one member, create, PATCH and DELETE; write bodies are checked by MemberPayloads."""
+    """The PlanPerson endpoints, under a plan and under a person: lists (with ``include`` and the
+    declined readings), one member, create, PATCH and DELETE; write bodies are checked by
+    MemberPayloads."""
 
     def __init__(self, store: PlanningCenterStore, readings: Readings) -> None:
         self.store, self.readings = store, readings
@@ -166,7 +167,8 @@ class MemberHandlers:
     # ---- reads ---------------------------------------------------------------------------------
 
     def list_plan_members(self, req: Request, ids: tuple[int, ...]) -> Response:
-        """A plan's members, declined ones included whatever pco.declined says [3P ISSUE#1464, PCO staff]."""
+        """A plan's members, declined ones included whatever pco.declined says [3P ISSUE#1464, PCO
+        staff]."""
         st, plan = ids
         self._plan(st, plan)
         where, params = "pp.plan = ?", list[Any]([plan])

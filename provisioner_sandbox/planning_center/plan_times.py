@@ -1,7 +1,9 @@
-"""PlanTimes (a plan's service, rehearsal and other times) and the declined times of a partial accept.
+"""PlanTimes (a plan's service, rehearsal and other times) and the declined times of a partial
+accept.
 
-A member's declined times are stored only for an accepted member (a partial accept); a declined member has
-declined every time ("If this is a split time request, all times will be declined" [C]), so those are derived.
+A member's declined times are stored only for an accepted member (a partial accept); a declined
+member has declined every time ("If this is a split time request, all times will be declined" [C]),
+so those are derived.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ def _order(req: Request) -> str:
 def times_collection(
     req: Request, store: PlanningCenterStore, where: str, params: list[Any], parent: Any
 ) -> Response:
-    """A paged list of plan times matching ``where`` (and ``where[time_type]``), under ``parent``."""
+    """A paged list of plan times matching ``where`` (and ``where[time_type]``), under
+    ``parent``."""
     if req.q("where[time_type]") is not None:
         where, params = f"({where}) AND t.time_type = ?", [*params, req.q("where[time_type]")]
     return collection(
@@ -40,7 +43,8 @@ def times_collection(
 
 
 def declined_where(member: dict[str, Any]) -> tuple[str, list[Any]]:
-    """SQL selecting the times a member declined: every time of the plan when the member declined."""
+    """SQL selecting the times a member declined: every time of the plan when the member
+    declined."""
     if member["status"] == "D":
         return "t.plan = ?", [member["plan"]]
     return "t.id IN (SELECT plan_time FROM pco_declined_times WHERE plan_person = ?)", [
@@ -62,7 +66,8 @@ def declined_ids(
 
 
 def time_ids(store: PlanningCenterStore, plans: Iterable[int]) -> dict[int, list[int]]:
-    """Each plan's time ids in time order (a Schedule's `times` relationship), in one query for a page."""
+    """Each plan's time ids in time order (a Schedule's `times` relationship), in one query for a
+    page."""
     wanted = sorted(set(plans))
     out: dict[int, list[int]] = {p: [] for p in wanted}
     if wanted:
@@ -88,15 +93,16 @@ def times_json(
 
 
 def can_accept_partial(row: dict[str, Any]) -> bool:
-    """A schedule's flag: allowed for its member (the seed says no for teams 23 and 24), and a plan with more
-    than one time (one time cannot be split)."""
+    """A schedule's flag: allowed for its member (the seed says no for teams 23 and 24), and a plan
+    with more than one time (one time cannot be split)."""
     return bool(row["partial_allowed"]) and row["time_count"] > 1
 
 
 def partial_accept(
     store: PlanningCenterStore, member: dict[str, Any], declined: list[int]
 ) -> str | None:
-    """Check the times a partial accept declines; the problem as a sentence, or None when they are fine."""
+    """Check the times a partial accept declines; the problem as a sentence, or None when they are
+    fine."""
     plan_times = {
         r["id"]
         for r in store.rows("SELECT id FROM pco_plan_times WHERE plan = ?", (member["plan"],))

@@ -1,5 +1,5 @@
-"""Planning Center's rate limit as the sandbox keeps it: a fixed window per credential (100 requests per
-20 seconds by default), rejected requests counted too (the documented 429 says "118 of 100")."""
+"""Planning Center's rate limit as the sandbox keeps it: a fixed window per credential (100 requests
+per 20 seconds by default), rejected requests counted too (the documented 429 says "118 of 100")."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 
 class RateWindows:
-    """Requests counted per credential in fixed windows of ``period`` seconds on ``monotonic``'s clock."""
+    """Requests counted per credential in fixed windows of ``period`` seconds on ``monotonic``'s
+    clock."""
 
     def __init__(self, period: int, monotonic: Callable[[], float]) -> None:
         self.period = period
@@ -19,7 +20,8 @@ class RateWindows:
         ] = {}  # credential -> (window start, requests in it)
 
     def count(self, credential: str) -> tuple[float, float, int]:
-        """Count one request of ``credential``: (its window's start, now, requests in the window)."""
+        """Count one request of ``credential``: (its window's start, now, requests in the
+        window)."""
         now = self.monotonic()
         with self._lock:
             start, count = self._windows.get(credential, (now, 0))

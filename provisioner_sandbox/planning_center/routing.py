@@ -1,6 +1,6 @@
 """Routing variants of the Planning Center sandbox that follow the readings: which member item path
-exists (pco.member_path), whether another person's lists may be read (pco.read_others), and Rails' HTML 404
-for whatever is not routed."""
+exists (pco.member_path), whether another person's lists may be read (pco.read_others), and Rails'
+HTML 404 for whatever is not routed."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from .readings import MEMBER_PATH, READ_OTHERS
 
 # Rails answers unrouted paths (and any PUT) with its HTML error page, not JSON. [R] test_put.yaml
 HTML_404 = (
-    b"<!DOCTYPE html>\n<html>\n<head>\n  <title>The page you were looking for doesn't exist (404)</title>\n"
+    b"<!DOCTYPE html>\n<html>\n<head>\n  <title>The page you were looking for doesn't exist "
+    b"(404)</title>\n"
     b"</head>\n<body>\n  <h1>The page you were looking for doesn't exist.</h1>\n</body>\n</html>\n"
 )
 Handler = Callable[[Request, tuple[int, ...]], Response]
@@ -40,7 +41,8 @@ def own_only(readings: Readings, handler: Handler) -> Handler:
 
 
 def documented(readings: Readings, handler: Handler) -> Handler:
-    """The documented item path; under pco.member_path=team-members-only it is a Rails HTML 404 instead."""
+    """The documented item path; under pco.member_path=team-members-only it is a Rails HTML 404
+    instead."""
 
     def routed(req: Request, ids: tuple[int, ...]) -> Response:
         if readings.get(MEMBER_PATH.name) == "team-members-only":
@@ -51,7 +53,8 @@ def documented(readings: Readings, handler: Handler) -> Handler:
 
 
 def undocumented(readings: Readings, handler: Handler) -> Handler:
-    """A route the docs do not list: under pco.member_path=documented-only it does not exist (Rails HTML 404)."""
+    """A route the docs do not list: under pco.member_path=documented-only it does not exist (Rails
+    HTML 404)."""
 
     def routed(req: Request, ids: tuple[int, ...]) -> Response:
         if readings.get(MEMBER_PATH.name) == "documented-only":

@@ -1,9 +1,9 @@
 """Schedule endpoints of the Planning Center emulation: a person's view of their PlanPerson rows.
 
-A Schedule is never stored: it is read from the same pco_plan_people row (SCHEDULE_SELECT), so a decline
-through the schedule shows up on the team member and a PATCH of the team member shows up on the schedule.
-Which lists show declined schedules, and whether the credentials may answer for someone else, follow the
-readings `pco.declined` and `pco.respond_others`.
+A Schedule is never stored: it is read from the same pco_plan_people row (SCHEDULE_SELECT), so a
+decline through the schedule shows up on the team member and a PATCH of the team member shows up on
+the schedule. Which lists show declined schedules, and whether the credentials may answer for
+someone else, follow the readings `pco.declined` and `pco.respond_others`.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ CAN_FILTER = [
 
 
 def _iso(value: str | None) -> str | None:
-    """Normalise an after/before parameter to the stored sort_date format so strings compare as times."""
+    """Normalise an after/before parameter to the stored sort_date format so strings compare as
+    times."""
     if not value:
         return None
     try:
@@ -128,8 +129,8 @@ class ScheduleHandlers:
         self.store, self.readings = store, readings
 
     def list_schedules(self, req: Request, ids: tuple[int, ...]) -> Response:
-        """The person's schedules, ``future``/``past`` filtered against the store's today, declined ones
-        as the readings say."""
+        """The person's schedules, ``future``/``past`` filtered against the store's today, declined
+        ones as the readings say."""
         person = ids[0]
         require_person(self.store, person)
         sql, params = SCHEDULE_SELECT + " WHERE pp.person = ?", list[Any]([person])
@@ -204,7 +205,8 @@ class ScheduleHandlers:
         return times.times_collection(req, self.store, "t.plan = ?", [row["plan"]], _parent(row))
 
     def schedule_declined_times(self, req: Request, ids: tuple[int, ...]) -> Response:
-        """The times declined in a partial accept (every time once declined): how a client reads them back."""
+        """The times declined in a partial accept (every time once declined): how a client reads
+        them back."""
         row = self._schedule(*ids)
         where, params = times.declined_where(
             {"id": row["plan_person"], "plan": row["plan"], "status": row["status"]}
@@ -231,16 +233,19 @@ class ScheduleHandlers:
     ) -> Response:
         now = pco_now()
         self.store.conn.execute(
-            "UPDATE pco_plan_people SET status = ?, decline_reason = ?, updated_at = ?, status_updated_at = ?"
+            "UPDATE pco_plan_people SET status = ?, decline_reason = ?, updated_at = ?, "
+            "status_updated_at = ?"
             " WHERE id = ?",
             (status, reason, now, now, row["plan_person"]),
         )
         self.store.set_declined_times(row["plan_person"], sorted(set(declined)))
-        # [G] the real response is undocumented; 204 No Content, clients re-GET to read the new status.
+        # [G] the real response is undocumented; 204 No Content, clients re-GET to read the new
+        # status.
         return empty_response(204)
 
     def accept(self, req: Request, ids: tuple[int, ...]) -> Response:
-        """Accept every time, or (a partial accept) all but `relationships.declined_plan_times`, with a reason."""
+        """Accept every time, or (a partial accept) all but `relationships.declined_plan_times`,
+        with a reason."""
         row = self._answerable(ids)
         declined, reason = _accept_body(req)
         if not declined:

@@ -31,7 +31,8 @@
     on no roster of it); 902 Peter Clark (124) every 2 weeks from Sun Nov 29 until 2027-06-30 (Dec 13, Dec 27,
     ...) "Alternate Sundays"; 903 Jane Doe (111) Oct 4, 2026, long past.
 
-``bench:...,plans=P,members=M`` — the demo data plus, if P > 0, P extra plans (ids 10001..) in service type
+``bench:...,plans=P,members=M`` — the demo data plus, if P > 0, P extra plans (ids 10001..) in
+service type
   1234 with M team members each (no plan times).
 """
 
@@ -67,8 +68,9 @@ _PEOPLE = [
     (128, "Isaac", "Young"),
     (129, "Esther", "King"),
     (130, "Levi", "Wright"),
-    # Names that resolve by name only with care (contract §2.2): two people share one; two differ only in an
-    # accent (133 is stored decomposed, NFD, as some clients send it); one has a double space in it.
+    # Names that resolve by name only with care (contract §2.2): two people share one; two differ
+    # only in an accent (133 is stored decomposed, NFD, as some clients send it); one has a double
+    # space in it.
     (131, "Chris", "Taylor"),
     (132, "Chris", "Taylor"),
     (133, "Zoe\u0308", "Martin"),
@@ -88,8 +90,9 @@ _PLANS = [
     (5679, 1234, "Advent 3", "December 13, 2026", "Dec 13", "2026-12-13T15:00:00Z"),
     (5680, 1234, "Advent 4", "December 20, 2026", "Dec 20", "2026-12-20T15:00:00Z"),
     (7001, 99, "Youth Night", "December 11, 2026", "Dec 11", "2026-12-11T23:00:00Z"),
-    # Near midnight in the organization's time zone (America/New_York): 9001 is on Dec 18 there (Dec 19 in
-    # UTC); 9002 and 9003 are both on Dec 27 there (9003 is Dec 28 in UTC); 9001 and 9003 share a title.
+    # Near midnight in the organization's time zone (America/New_York): 9001 is on Dec 18 there (Dec
+    # 19 in UTC); 9002 and 9003 are both on Dec 27 there (9003 is Dec 28 in UTC); 9001 and 9003
+    # share a title.
     (9001, 2345, "Compline", "December 18, 2026", "Dec 18", "2026-12-19T04:30:00Z"),
     (9002, 2345, "Vespers", "December 27, 2026", "Dec 27", "2026-12-27T22:00:00Z"),
     (9003, 2345, "Compline", "December 27, 2026", "Dec 27", "2026-12-28T03:30:00Z"),
@@ -142,14 +145,16 @@ _TIMES = [
 
 
 def demo(store: PlanningCenterStore) -> None:
-    """Seed the demo data: service types, December 2026 plans, teams, positions, people and members."""
+    """Seed the demo data: service types, December 2026 plans, teams, positions, people and
+    members."""
     with store.transaction() as c:
         c.executemany(
             "INSERT INTO pco_service_types(id, name) VALUES (?, ?)",
             [(1234, "Sunday Services"), (99, "Youth"), (2345, "Evening Prayer")],
         )
         c.executemany(
-            "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, sort_date)"
+            "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, "
+            "sort_date)"
             " VALUES (?, ?, ?, 'Advent', ?, ?, ?)",
             _PLANS,
         )
@@ -164,12 +169,14 @@ def demo(store: PlanningCenterStore) -> None:
         )
         c.executemany("INSERT INTO pco_people(id, first_name, last_name) VALUES (?, ?, ?)", _PEOPLE)
         c.executemany(
-            "INSERT INTO pco_plan_times(id, plan, time_type, name, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pco_plan_times(id, plan, time_type, name, starts_at, ends_at) VALUES (?, "
+            "?, ?, ?, ?, ?)",
             _TIMES,
         )
         _insert_members(store, FIRST_PLAN_PERSON_ID, _MEMBERS)
-        # can_accept_partial is per schedule (part 3 #20): as in a recorded 2018 roster, where 11 of 20
-        # members with several times had it false, team by team, Tech and Hospitality cannot split times.
+        # can_accept_partial is per schedule (part 3 #20): as in a recorded 2018 roster, where 11 of
+        # 20 members with several times had it false, team by team, Tech and Hospitality cannot
+        # split times.
         c.executemany(
             "INSERT INTO pco_whole_only(plan_person) VALUES (?)",
             [
@@ -187,7 +194,8 @@ def _insert_members(
     members: Sequence[tuple[int, int, int, str, str, str | None]],
 ) -> None:
     store.conn.executemany(
-        "INSERT INTO pco_plan_people(id, plan, person, team, team_position_name, status, decline_reason,"
+        "INSERT INTO pco_plan_people(id, plan, person, team, team_position_name, status, "
+        "decline_reason,"
         " notes, prepare_notification, created_at, updated_at, status_updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?)",
         [(first_id + i, *m, PCO_CREATED, PCO_CREATED, PCO_CREATED) for i, m in enumerate(members)],
@@ -212,7 +220,8 @@ def bench(store: PlanningCenterStore, opts: dict[str, int]) -> None:
             for p in range(opts["plans"])
         ]
         c.executemany(
-            "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, sort_date)"
+            "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, "
+            "sort_date)"
             " VALUES (?, ?, ?, 'Bench', ?, ?, ?)",
             plans,
         )

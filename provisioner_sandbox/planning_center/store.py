@@ -1,4 +1,5 @@
-"""Planning Center tables of the sandbox store, and the helpers tests use to arrange or inspect them."""
+"""Planning Center tables of the sandbox store, and the helpers tests use to arrange or inspect
+them."""
 
 from __future__ import annotations
 
@@ -67,8 +68,9 @@ TEAM_MEMBER_FIELDS = (
     "plan",
 )
 
-# How many times the member's plan has, and whether the member's schedule allows a partial accept at all
-# (pco_whole_only lists those that do not): can_accept_partial is a per-schedule flag (part 3 #20).
+# How many times the member's plan has, and whether the member's schedule allows a partial accept at
+# all (pco_whole_only lists those that do not): can_accept_partial is a per-schedule flag (part 3
+# #20).
 _TIME_COUNT = (
     "(SELECT COUNT(*) FROM pco_plan_times t WHERE t.plan = pp.plan) AS time_count, "
     "pp.id NOT IN (SELECT plan_person FROM pco_whole_only) AS partial_allowed"
@@ -90,8 +92,8 @@ MEMBER_SELECT = f"""
 SELECT pp.*, pl.service_type, pe.first_name || ' ' || pe.last_name AS name, {_TIME_COUNT}
 FROM pco_plan_people pp JOIN pco_plans pl ON pl.id = pp.plan LEFT JOIN pco_people pe ON pe.id = pp.person
 """
-# Deleted declined members that a plan's team_members still lists (pco.deleted_declined=listed, ISSUE#663):
-# the same columns as a member, from their own table, so that no other query sees them.
+# Deleted declined members that a plan's team_members still lists (pco.deleted_declined=listed,
+# ISSUE#663): the same columns as a member, from their own table, so that no other query sees them.
 GHOST_SELECT = MEMBER_SELECT.replace("FROM pco_plan_people pp", "FROM pco_ghost_members pp")
 
 
@@ -100,11 +102,11 @@ def pco_now() -> str:
 
 
 class PlanningCenterStore(Database):
-    """Planning Center's tables: service types, plans and their times, teams, positions, people, team
-    members and their declined times, with the helpers tests and seeds use."""
+    """Planning Center's tables: service types, plans and their times, teams, positions, people,
+    team members and their declined times, with the helpers tests and seeds use."""
 
-    # The day the future/past filters take as today (None: the real date). Tests fix it, so that the demo
-    # seed's December 2026 plans stay "future" whatever the date the suite runs on.
+    # The day the future/past filters take as today (None: the real date). Tests fix it, so that the
+    # demo seed's December 2026 plans stay "future" whatever the date the suite runs on.
     today: date | None = None
 
     def filter_now(self) -> str:
@@ -133,7 +135,8 @@ class PlanningCenterStore(Database):
         """Add a plan; `sort_date` like "2026-12-06T15:00:00Z" drives the future/past filters."""
         with self.transaction() as c:
             c.execute(
-                "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, sort_date)"
+                "INSERT INTO pco_plans(id, service_type, title, series_title, dates, short_dates, "
+                "sort_date)"
                 " VALUES (?, ?, ?, '', ?, ?, ?)",
                 (plan, service_type, title, dates, short_dates, sort_date),
             )
@@ -142,12 +145,14 @@ class PlanningCenterStore(Database):
     def add_plan_time(
         self, plan: int, time_type: str, starts_at: str, name: str = "", ends_at: str | None = None
     ) -> int:
-        """Add a PlanTime (`time_type` service | rehearsal | other; times like "2026-12-06T15:00:00Z")."""
+        """Add a PlanTime (`time_type` service | rehearsal | other; times like
+        "2026-12-06T15:00:00Z")."""
         if time_type not in TIME_TYPES:
             raise ValueError(f"time_type must be one of {', '.join(TIME_TYPES)}")
         with self.transaction() as c:
             cur = c.execute(
-                "INSERT INTO pco_plan_times(plan, time_type, name, starts_at, ends_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO pco_plan_times(plan, time_type, name, starts_at, ends_at) VALUES (?, "
+                "?, ?, ?, ?)",
                 (plan, time_type, name, starts_at, ends_at),
             )
         return int(cur.lastrowid or 0)
@@ -179,7 +184,8 @@ class PlanningCenterStore(Database):
         return int(cur.lastrowid or 0)
 
     def set_team_member(self, member: int, **attrs: Any) -> None:
-        """Change PlanPerson columns (status, notes, decline_reason, team_position_name, team, ...)."""
+        """Change PlanPerson columns (status, notes, decline_reason, team_position_name, team,
+        ...)."""
         if "position" in attrs:
             attrs["team_position_name"] = attrs.pop("position")
         unknown = set(attrs) - set(TEAM_MEMBER_FIELDS)
@@ -202,15 +208,16 @@ class PlanningCenterStore(Database):
         )
 
     def set_can_accept_partial(self, member: int, allowed: bool) -> None:
-        """The member's schedule's can_accept_partial flag (the seed sets it false for teams 23 and 24)."""
+        """The member's schedule's can_accept_partial flag (the seed sets it false for teams 23 and
+        24)."""
         with self.transaction() as c:
             c.execute("DELETE FROM pco_whole_only WHERE plan_person = ?", (member,))
             if not allowed:
                 c.execute("INSERT INTO pco_whole_only(plan_person) VALUES (?)", (member,))
 
     def merge_people(self, keep: int, remove: int) -> None:
-        """Merge person ``remove`` into ``keep``, as People does: their team members move over, the old id
-        stops resolving, and ``people/v2/person_mergers`` records it."""
+        """Merge person ``remove`` into ``keep``, as People does: their team members move over, the
+        old id stops resolving, and ``people/v2/person_mergers`` records it."""
         with self.transaction() as c:
             c.execute("UPDATE pco_plan_people SET person = ? WHERE person = ?", (keep, remove))
             c.execute("DELETE FROM pco_people WHERE id = ?", (remove,))
@@ -221,9 +228,11 @@ class PlanningCenterStore(Database):
             )
 
     def ghost_members(self, plan: int) -> list[dict[str, Any]]:
-        """Deleted declined members a plan's team_members still lists (pco.deleted_declined=listed)."""
+        """Deleted declined members a plan's team_members still lists
+        (pco.deleted_declined=listed)."""
         return self.rows(
-            "SELECT id, plan, person, team, status FROM pco_ghost_members WHERE plan = ? ORDER BY id",
+            "SELECT id, plan, person, team, status FROM pco_ghost_members WHERE plan = ? ORDER BY "
+            "id",
             (plan,),
         )
 
@@ -234,7 +243,8 @@ class PlanningCenterStore(Database):
         return member
 
     def bury(self, member: int) -> None:
-        """Turn a member into a ghost: gone from its URLs and every list but the plan's team_members."""
+        """Turn a member into a ghost: gone from its URLs and every list but the plan's
+        team_members."""
         with self.transaction() as c:
             c.execute(
                 "INSERT INTO pco_ghost_members SELECT * FROM pco_plan_people WHERE id = ?",
@@ -261,7 +271,8 @@ class PlanningCenterStore(Database):
             )
 
     def schedules(self, person: int) -> list[dict[str, Any]]:
-        """A person's Schedules as the API derives them (declined ones included), by date then id."""
+        """A person's Schedules as the API derives them (declined ones included), by date then
+        id."""
         return self.rows(
             SCHEDULE_SELECT + " WHERE pp.person = ? ORDER BY pl.sort_date, pp.id", (person,)
         )

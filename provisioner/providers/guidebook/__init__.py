@@ -1,5 +1,6 @@
-"""Guidebook Open API: personalized schedules of a guide. Everything that knows Guidebook lives in this package;
-this module is what the registry imports, so it stays light (the models are imported when files are loaded)."""
+"""Guidebook Open API: personalized schedules of a guide. Everything that knows Guidebook lives in
+this package; this module is what the registry imports, so it stays light (the models are imported
+when files are loaded)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from provisioner.providers.contract import Service
 
 
 class GuidebookService(Service):
-    """Guidebook files: one guide's personalized schedules (the parts named below, imported lazily)."""
+    """Guidebook files: one guide's personalized schedules (the parts named below, imported
+    lazily)."""
 
     name = "guidebook"
     title = "Guidebook"

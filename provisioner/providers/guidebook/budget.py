@@ -17,8 +17,8 @@ DAILY_BUDGET = 10_000  # requests per account per day [C]; PROVISIONER_GUIDEBOOK
 
 
 def budget_from_env(env: Mapping[str, str]) -> int:
-    """PROVISIONER_GUIDEBOOK_BUDGET (suffixed for an account), else DAILY_BUDGET; ConfigError in words for
-    anything but a whole number."""
+    """PROVISIONER_GUIDEBOOK_BUDGET (suffixed for an account), else DAILY_BUDGET; ConfigError in
+    words for anything but a whole number."""
     raw = (env.get("PROVISIONER_GUIDEBOOK_BUDGET") or "").strip()
     if raw and not raw.isdigit():
         raise ConfigError(  # the variable as this account reads it: ..._EAST for `account: east`
@@ -35,10 +35,11 @@ def request_estimate(
     index: GuideIndex | None,
     pages: Callable[[int], int],
 ) -> int:
-    """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when this run
-    did not read them: no ``index``) and the guide (its name titles the changed scope), then writes once per
-    change (twice for a schedule that both loses and gains movers), publishes and re-reads the schedules to
-    verify. ``pages`` turns a number of items into a number of list pages."""
+    """Apply re-reads the schedules and, for names, the sessions and attendees (one page each when
+    this run did not read them: no ``index``) and the guide (its name titles the changed scope),
+    then writes once per change (twice for a schedule that both loses and gains movers), publishes
+    and re-reads the schedules to verify. ``pages`` turns a number of items into a number of list
+    pages."""
     names = pages(len(index.rows["sessions"])) + pages(len(index.rows["attendees"])) if index else 2
     reads = pages(len(live)) + names
     if not changes:

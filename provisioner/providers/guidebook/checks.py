@@ -1,5 +1,6 @@
-"""Checks across Guidebook files: a schedule declared twice, a declared schedule that is also ignored, and an
-attendee declared on two schedules of one guide (Guidebook keeps one personalized schedule per attendee)."""
+"""Checks across Guidebook files: a schedule declared twice, a declared schedule that is also
+ignored, and an attendee declared on two schedules of one guide (Guidebook keeps one personalized
+schedule per attendee)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from provisioner.files.fields import Ref
 from provisioner.providers.base import Claim
 from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSchedule
 
-# Builder's help, "Overview of Preset Schedules" (FAQ): "If you assign multiple preset schedules to one user,
-# the most recently assigned schedule will overwrite any existing scheduled sessions" (docs/api-notes.md).
+# Builder's help, "Overview of Preset Schedules" (FAQ): "If you assign multiple preset schedules to
+# one user, the most recently assigned schedule will overwrite any existing scheduled sessions"
+# (docs/api-notes.md).
 ONE_SCHEDULE = "Guidebook keeps one personalized schedule per attendee: keep them on one of the two"
 
 Place = tuple[Loaded, tuple[str | int, ...], str]  # file, location of the reference, schedule name
@@ -22,7 +24,8 @@ Place = tuple[Loaded, tuple[str | int, ...], str]  # file, location of the refer
 
 def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
     """Guidebook's cross-file checks: each schedule declared once per guide (``claim``), none both
-    declared and matched by an ignore pattern, and no attendee reference on two schedules of a guide."""
+    declared and matched by an ignore pattern, and no attendee reference on two schedules of a
+    guide."""
     diags: list[Diagnostic] = []
     seen: dict[tuple[object, ...], dict[object, Owner]] = {}
     for item in files:
@@ -58,9 +61,9 @@ def _one_schedule_each(
     i: int,
     seen: dict[tuple[object, ...], dict[object, Owner]],
 ) -> list[Diagnostic]:
-    """The same literal attendee reference on two schedules of one guide (an id and the e-mail of the same
-    attendee are found by `plan`, once references resolve). Twice on one schedule is fine: a set. Set
-    operations first, positions only for a clash: 500,000 ids cost 0.74 s one by one."""
+    """The same literal attendee reference on two schedules of one guide (an id and the e-mail of
+    the same attendee are found by `plan`, once references resolve). Twice on one schedule is fine:
+    a set. Set operations first, positions only for a clash: 500,000 ids cost 0.74 s one by one."""
     schedule = doc.schedules[i]
     refs = schedule.attendees or []
     owners = seen.setdefault((item.account, doc.guide), {})
@@ -117,9 +120,10 @@ def resolved_twice(
     resolve: Callable[[int | Ref], int | None],
     describe: Callable[[int], str],
 ) -> list[Diagnostic]:
-    """After references resolve (plan): one attendee on two schedules through different references (an id
-    on one, the e-mail on the other). Each is (file, location, schedule, its resolved attendee ids or None when
-    the schedule does not manage attendees). Positions are looked up only for a clash."""
+    """After references resolve (plan): one attendee on two schedules through different references
+    (an id on one, the e-mail on the other). Each is (file, location, schedule, its resolved
+    attendee ids or None when the schedule does not manage attendees). Positions are looked up only
+    for a clash."""
     first: dict[int, tuple[Loaded, tuple[str | int, ...], GuidebookSchedule]] = {}
     diags: list[Diagnostic] = []
     for item, loc, schedule, ids in schedules:
@@ -139,7 +143,8 @@ def resolved_twice(
 def _position(
     schedule: GuidebookSchedule, person: int, resolve: Callable[[int | Ref], int | None]
 ) -> int:
-    """Where ``person`` is referred to in the schedule's attendees (the first reference that resolves to them)."""
+    """Where ``person`` is referred to in the schedule's attendees (the first reference that
+    resolves to them)."""
     refs = schedule.attendees or []
     literal = next((j for j, ref in enumerate(refs) if ref == person), None)
     if literal is not None:

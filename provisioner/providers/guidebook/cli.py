@@ -1,4 +1,5 @@
-"""`provisioner import guidebook`: the command returns an ImportResult; the generic CLI prints it."""
+"""`provisioner import guidebook`: the command returns an ImportResult; the generic CLI prints
+it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Creating a personalized schedule: one POST, retried and, after an ambiguous failure (the answer was lost),
-adopting the schedule the server did create instead of making a second one."""
+"""Creating a personalized schedule: one POST, retried and, after an ambiguous failure (the answer
+was lost), adopting the schedule the server did create instead of making a second one."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ Read = Callable[[Scope], dict[str, Record]]
 def create_schedule(
     writer: Writer, client: HttpClient, change: Change, read: Read, provider: str
 ) -> Written:
-    """POST the schedule ``change`` creates; ``read`` (the provider's) finds it again for adoption."""
+    """POST the schedule ``change`` creates; ``read`` (the provider's) finds it again for
+    adoption."""
     assert change.after is not None
     body = {"guide": change.target["guide"], "name": change.key, **change.after}
 
@@ -43,7 +44,8 @@ def create_schedule(
 
 
 def _adopt(writer: Writer, change: Change, read: Read, provider: str) -> Any:
-    """After an ambiguous POST: if the server did create the schedule, finish it instead of duplicating."""
+    """After an ambiguous POST: if the server did create the schedule, finish it instead of
+    duplicating."""
     scope: Scope[GuidebookSchedule] = Scope(
         provider, change.scope, {"guide": change.target["guide"]}
     )

@@ -1,5 +1,5 @@
-"""``provisioner doctor`` for Guidebook: read-only checks of the key, the URL, the pages and the guides the files
-name (docs/api-notes.md says which of these behaviours are documented)."""
+"""``provisioner doctor`` for Guidebook: read-only checks of the key, the URL, the pages and the
+guides the files name (docs/api-notes.md says which of these behaviours are documented)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 
 class GuidebookProvider(Protocol):
-    """What the checks use of the provider: a protocol, so that this module (which the provider imports)
-    does not import the provider's module back."""
+    """What the checks use of the provider: a protocol, so that this module (which the provider
+    imports) does not import the provider's module back."""
 
     account: str | None
     client: HttpClient
@@ -44,8 +44,9 @@ RATE_HEADERS = (
 
 
 def doctor(provider: GuidebookProvider, scopes: Sequence[Scope]) -> list[Finding]:
-    """Guidebook's doctor: whether the key is accepted and the base URL answers (one list of the first
-    guide's schedules), what that page says about pagination and rate headers, then each guide's findings."""
+    """Guidebook's doctor: whether the key is accepted and the base URL answers (one list of the
+    first guide's schedules), what that page says about pagination and rate headers, then each
+    guide's findings."""
     first = scopes[0].target["guide"] if scopes else None
     try:
         page = provider.client.request(
@@ -59,7 +60,8 @@ def doctor(provider: GuidebookProvider, scopes: Sequence[Scope]) -> list[Finding
                 "credentials",
                 "problem",
                 f"the API key was refused ({e.status})",
-                f"check {account_var('GUIDEBOOK_API_KEY', provider.account)} (Builder → Account → API)",
+                f"check {account_var('GUIDEBOOK_API_KEY', provider.account)} (Builder → Account → "
+                "API)",
             )
         ]
     except TransportError as e:
@@ -68,7 +70,8 @@ def doctor(provider: GuidebookProvider, scopes: Sequence[Scope]) -> list[Finding
                 "base URL",
                 "problem",
                 f"{provider.client.base_url} cannot be reached: {e}",
-                f"check {account_var('GUIDEBOOK_API_URL', provider.account)}, the network and HTTPS_PROXY",
+                f"check {account_var('GUIDEBOOK_API_URL', provider.account)}, the network and "
+                "HTTPS_PROXY",
             )
         ]
     except ApiError as e:
@@ -77,7 +80,8 @@ def doctor(provider: GuidebookProvider, scopes: Sequence[Scope]) -> list[Finding
                 "base URL",
                 "problem",
                 f"the schedules list answered {e.status}: {e}",
-                f"check {account_var('GUIDEBOOK_API_URL', provider.account)}: it should end in /open-api/v1/",
+                f"check {account_var('GUIDEBOOK_API_URL', provider.account)}: it should end in "
+                "/open-api/v1/",
             )
         ]
     found = [
@@ -102,13 +106,15 @@ def _pages(data: Any) -> Finding:
     size = len(data["results"])
     if data.get("next") and size < 100:
         notes.append(
-            f"page size {size} (100 asked for): page_size is not honoured; request estimates use the size "
+            f"page size {size} (100 asked for): page_size is not honoured; request estimates use "
+            "the size "
             "the server sends"
         )
     missing = [k for k in ("count", "next", "previous") if k not in data]
     if missing:
         notes.append(
-            f"pages lack {', '.join(missing)} (documented: count/next/previous/results); `next` is followed "
+            f"pages lack {', '.join(missing)} (documented: count/next/previous/results); `next` is "
+            "followed "
             "while present"
         )
     if notes:
@@ -174,6 +180,7 @@ def _guide(provider: GuidebookProvider, scope: Scope) -> list[Finding]:
             f"guide {guide}",
             "ok",
             f"exists; {len(live)} schedules, {len(index.rows['sessions'])} sessions, "
-            f"{len(index.rows['attendees'])} attendees; every id and reference in the files resolves",
+            f"{len(index.rows['attendees'])} attendees; every id and reference in the files "
+            "resolves",
         )
     ]

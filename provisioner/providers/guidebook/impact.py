@@ -1,9 +1,10 @@
-"""What Guidebook changes mean for people: per attendee, the sessions gained and lost through the changed
-schedules of a guide (``alice@example.com: +Opening Keynote, −Workshop B``).
+"""What Guidebook changes mean for people: per attendee, the sessions gained and lost through the
+changed schedules of a guide (``alice@example.com: +Opening Keynote, −Workshop B``).
 
-Only changed schedules are in a plan, so a session lost here may still reach the attendee through an unchanged
-schedule; a session both gained and lost through changed schedules (someone moved between two schedules
-holding it) cancels out. The provider's exact rows, computed over the whole guide, are preferred when present.
+Only changed schedules are in a plan, so a session lost here may still reach the attendee through an
+unchanged schedule; a session both gained and lost through changed schedules (someone moved between
+two schedules holding it) cancels out. The provider's exact rows, computed over the whole guide, are
+preferred when present.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ MAX_ITEMS = 12  # sessions named per impact line before "… N more"
 
 
 def impact_lines(changes: Sequence[Change], exact: list[dict[str, Any]] | None) -> list[str]:
-    """The moves between schedules (``alice@example.com: Sales Team → VIP Speakers``), then per attendee the
-    sessions gained and lost."""
+    """The moves between schedules (``alice@example.com: Sales Team → VIP Speakers``), then per
+    attendee the sessions gained and lost."""
     people = (
         guidebook_exact(list(changes), exact)
         if exact is not None
@@ -43,15 +44,16 @@ def move_lines(changes: Sequence[Change]) -> list[str]:
 
 
 def exact_rows(live: dict[str, Record], changes: Sequence[Change]) -> list[dict[str, Any]]:
-    """Exactly which sessions each attendee gains and loses: what the attendee reaches through ALL the guide's
-    schedules (ignored and unchanged ones included) before and after, so a session still reached through
-    another schedule is neither a gain nor a loss.
+    """Exactly which sessions each attendee gains and loses: what the attendee reaches through ALL
+    the guide's schedules (ignored and unchanged ones included) before and after, so a session still
+    reached through another schedule is neither a gain nor a loss.
 
-    Only a pair (person, session) that a change touches can flip, so only the people and sessions the changes
-    name are followed through the guide: building everyone's sessions before and after cost attendees x
-    sessions (12 s and 800 MB for 200 schedules of 2,000 ids when 2 schedules changed). People on the same
-    schedules (before and after) reach the same sessions, so each distinct set of schedules is merged and sorted
-    once and its rows share the lists: the 2,000 people who join one schedule cost one sort, not 2,000."""
+    Only a pair (person, session) that a change touches can flip, so only the people and sessions
+    the changes name are followed through the guide: building everyone's sessions before and after
+    cost attendees x sessions (12 s and 800 MB for 200 schedules of 2,000 ids when 2 schedules
+    changed). People on the same schedules (before and after) reach the same sessions, so each
+    distinct set of schedules is merged and sorted once and its rows share the lists: the 2,000
+    people who join one schedule cost one sort, not 2,000."""
     people: set[int] = set()
     sessions: set[int] = set()
     for change in changes:
@@ -87,10 +89,10 @@ _NONE: frozenset[int] = frozenset()
 def _overwritten(
     live: Mapping[str, Record], changes: Sequence[Change], people: set[int], sessions: set[int]
 ) -> dict[int, list[str]]:
-    """The schedules each attendee joins through ``changes``. One personalized schedule per attendee: "the
-    most recently assigned schedule will overwrite" (Builder's help), so a joiner who stays on a schedule no
-    file manages sees only the new one, and loses that one's sessions too: they are followed as well (added
-    to ``people`` and ``sessions``)."""
+    """The schedules each attendee joins through ``changes``. One personalized schedule per
+    attendee: "the most recently assigned schedule will overwrite" (Builder's help), so a joiner who
+    stays on a schedule no file manages sees only the new one, and loses that one's sessions too:
+    they are followed as well (added to ``people`` and ``sessions``)."""
     joined = dict(joins_and_leaves(changes)[0])
     if joined:
         for values in (r.values for r in live.values()):
@@ -102,8 +104,8 @@ def _overwritten(
 
 
 def _touched(change: Change) -> Iterable[tuple[set[int], set[int]]]:
-    """(people, sessions) whose pairs this change may flip: joiners with the new sessions, leavers with the old
-    ones, and those who stay with the sessions that changed."""
+    """(people, sessions) whose pairs this change may flip: joiners with the new sessions, leavers
+    with the old ones, and those who stay with the sessions that changed."""
     before, after = change.before or {}, change.after or {}
     if change.action == "create":  # nobody leaves and nobody stays: the joiners with every session
         yield set(after.get("attendees") or ()), set(after.get("sessions") or ())
@@ -122,8 +124,9 @@ def _touched(change: Change) -> Iterable[tuple[set[int], set[int]]]:
 def _memberships(
     records: Iterable[tuple[str, dict[str, Any]]], people: set[int], sessions: set[int]
 ) -> tuple[dict[str, set[int]], dict[int, list[str]]]:
-    """Which of ``sessions`` each schedule gives (schedules giving none left out), and which of those schedules
-    each of ``people`` is on: the work grows with the guide's lists, never with people x sessions."""
+    """Which of ``sessions`` each schedule gives (schedules giving none left out), and which of
+    those schedules each of ``people`` is on: the work grows with the guide's lists, never with
+    people x sessions."""
     hits: dict[str, set[int]] = {}
     on: dict[int, list[str]] = defaultdict(list)
     for key, values in records:
@@ -152,9 +155,10 @@ def _delta(
 
 
 def guidebook_impact(changes: list[Change]) -> list[str]:
-    """Per attendee, net sessions gained and lost across the given changes of one guide. The sets of one
-    change are shared by everyone it touches alike, and each distinct (gained, lost) is worded once: the
-    people of a schedule are not each a copy of its sessions (issue 24: 20,000 attendees x 200 sessions)."""
+    """Per attendee, net sessions gained and lost across the given changes of one guide. The sets of
+    one change are shared by everyone it touches alike, and each distinct (gained, lost) is worded
+    once: the people of a schedule are not each a copy of its sessions (issue 24: 20,000 attendees x
+    200 sessions)."""
     effects: dict[str, list[tuple[set[str], set[str]]]] = defaultdict(list)
     for change in changes:
         for attendee, gained, lost in _schedule_effects(change):

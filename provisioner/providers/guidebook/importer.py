@@ -1,8 +1,9 @@
-"""Import a guide's personalized schedules (docs/api-notes.md, contract §2.1) through :class:`GuidebookProvider`.
+"""Import a guide's personalized schedules (docs/api-notes.md, contract §2.1) through
+:class:`GuidebookProvider`.
 
 References are written in the most readable form that is unambiguous within the guide: attendees by
-``email``, else ``import_id``; sessions by ``import_id``, else ``name``; else the bare id with the human
-name as an end-of-line comment.
+``email``, else ``import_id``; sessions by ``import_id``, else ``name``; else the bare id with the
+human name as an end-of-line comment.
 """
 
 from __future__ import annotations
@@ -111,20 +112,24 @@ class GuidebookSource:
         self.several = self._on_several()
 
     def _on_several(self) -> dict[int, list[str]]:
-        """Attendees on more than one schedule: Guidebook keeps one per attendee, so the file written will not
-        validate until the user keeps one (they are marked with a comment, and noted)."""
+        """Attendees on more than one schedule: Guidebook keeps one per attendee, so the file
+        written will not validate until the user keeps one (they are marked with a comment, and
+        noted)."""
         on = memberships((k, r.values) for k, r in self.live.items())
         several = {p: sorted(keys) for p, keys in on.items() if len(keys) > 1}
         for person, keys in sorted(several.items()):
             self.notes.append(
-                f"attendee {self.refs.label('attendees', person)} ({person}) is on {len(keys)} schedules of "
-                f"guide {self.guide} ({', '.join(map(repr, keys))}); Guidebook keeps one per attendee: the "
+                f"attendee {self.refs.label('attendees', person)} ({person}) is on {len(keys)} "
+                "schedules of "
+                f"guide {self.guide} ({', '.join(map(repr, keys))}); Guidebook keeps one per "
+                "attendee: the "
                 "file is marked there and will not validate until you keep one"
             )
         return several
 
     def _unique(self, live: dict[str, Record]) -> dict[str, Record]:
-        """Guidebook allows two schedules with one name; a file cannot say that, so import the first only."""
+        """Guidebook allows two schedules with one name; a file cannot say that, so import the first
+        only."""
         out: dict[str, Record] = {}
         for key, rec in live.items():
             name = rec.twin_of
@@ -139,7 +144,8 @@ class GuidebookSource:
         return out
 
     def fresh(self) -> CommentedMap:
-        """A new file for the guide: provider, guide (its name as a comment) and every live schedule."""
+        """A new file for the guide: provider, guide (its name as a comment) and every live
+        schedule."""
         doc = CommentedMap()
         doc["provider"] = "guidebook"
         doc["guide"] = self.guide
@@ -160,8 +166,8 @@ class GuidebookSource:
 
     @staticmethod
     def _warn(seq: CommentedSeq, j: int, others: list[str]) -> None:
-        """``# WARNING: also on 'B' ...`` after the j-th attendee (a reference's mapping takes it on its key;
-        a bare id keeps its name in front)."""
+        """``# WARNING: also on 'B' ...`` after the j-th attendee (a reference's mapping takes it on
+        its key; a bare id keeps its name in front)."""
         warning = (
             f"WARNING: also on {', '.join(map(repr, others))} "
             "(one personalized schedule per attendee: keep one)"
@@ -201,7 +207,8 @@ class GuidebookSource:
     def update(
         self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]
     ) -> bool:
-        """Merge the live schedule into a file's item (its attendee and session lists); whether it changed."""
+        """Merge the live schedule into a file's item (its attendee and session lists); whether it
+        changed."""
         live = self.live[live_item["name"]]
         changed = False
         for field in FIELDS:

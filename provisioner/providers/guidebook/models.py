@@ -44,20 +44,24 @@ SessionRef = Annotated[
 class GuidebookSchedule(Strict):
     name: Text = Field(
         examples=["Sales Team"],
-        description="The schedule's identity within the guide. The API cannot rename: a new name is a new schedule.",
+        description="The schedule's identity within the guide. The API cannot rename: a new name "
+        "is a new schedule.",
     )
-    # Left out = not managed (its live value is kept), as in Planning Center files; a create needs both.
+    # Left out = not managed (its live value is kept), as in Planning Center files; a create needs
+    # both.
     attendees: Annotated[list[AttendeeRef], REF_LIST] | SkipJsonSchema[None] = Field(
         None,
         examples=[[6, {"email": "alice@example.com"}, {"import_id": "crm-1001"}]],
-        description="Who gets this schedule: a set of attendee ids, {email: ...} or {import_id: ...}; "
+        description="Who gets this schedule: a set of attendee ids, {email: ...} or {import_id: "
+        "...}; "
         "order and duplicates do not matter. Left out: not managed (creating a schedule needs it; "
         "[] for nobody).",
     )
     sessions: Annotated[list[SessionRef], REF_LIST] | SkipJsonSchema[None] = Field(
         None,
         examples=[[13, {"import_id": "sess-keynote"}, {"name": "Opening Keynote"}]],
-        description="The sessions on it: a set of session ids, {import_id: ...} or {name: ...}. Left out: not "
+        description="The sessions on it: a set of session ids, {import_id: ...} or {name: ...}. "
+        "Left out: not "
         "managed (creating a schedule needs it; [] for none).",
     )
 
@@ -88,7 +92,8 @@ class GuidebookFile(Strict):
     )
     publish: Literal["none", "guide", "attendees"] = Field(
         "none",
-        description="After a successful apply, publish personalized schedules: none, the whole guide, "
+        description="After a successful apply, publish personalized schedules: none, the whole "
+        "guide, "
         "or only the attendees whose schedule changed (Premium guides).",
     )
     safety: Safety = Field(

@@ -1,12 +1,13 @@
-"""One personalized schedule per attendee (docs/api-notes.md; Builder's help: "Preset Schedules are limited to
-one per user"): who moves between schedules in a plan, the order of the writes that carry a move out, and
-attendees left on several schedules.
+"""One personalized schedule per attendee (docs/api-notes.md; Builder's help: "Preset Schedules are
+limited to one per user"): who moves between schedules in a plan, the order of the writes that carry
+a move out, and attendees left on several schedules.
 
-A move is an attendee who leaves schedule A (an update removing them, or A's delete) and joins schedule B (an
-update adding them, or B's create) in one plan. The server may keep the attendee on both, move them itself, or
-refuse the addition while they are on A (the readings of ``guidebook.attendee_schedules``); sending A's removal,
-and having it answered, before B's addition is right under all three. A schedule that both loses and gains
-movers (a swap) therefore gets two PATCHes: the removal first, the whole change later."""
+A move is an attendee who leaves schedule A (an update removing them, or A's delete) and joins
+schedule B (an update adding them, or B's create) in one plan. The server may keep the attendee on
+both, move them itself, or refuse the addition while they are on A (the readings of
+``guidebook.attendee_schedules``); sending A's removal, and having it answered, before B's addition
+is right under all three. A schedule that both loses and gains movers (a swap) therefore gets two
+PATCHes: the removal first, the whole change later."""
 
 from __future__ import annotations
 
@@ -44,8 +45,9 @@ def _each(people: People, ids: Iterable[Any], key: str) -> None:
 
 
 def moves(changes: Sequence[Change]) -> list[dict[str, Any]]:
-    """Each attendee who leaves one schedule and joins another: ``{"person", "from", "to"}`` (schedule names,
-    sorted; ``from`` holds several when the attendee was on several schedules in live)."""
+    """Each attendee who leaves one schedule and joins another: ``{"person", "from", "to"}``
+    (schedule names, sorted; ``from`` holds several when the attendee was on several schedules in
+    live)."""
     joined, left = joins_and_leaves(changes)
     return [
         {"person": p, "from": sorted(left[p]), "to": sorted(joined[p])}
@@ -54,8 +56,9 @@ def moves(changes: Sequence[Change]) -> list[dict[str, Any]]:
 
 
 def first_writes(changes: Sequence[Change]) -> list[tuple[Change, Change | None]]:
-    """What must be answered before the rest of the guide's changes: every removal of a mover. A delete or an
-    update that only loses movers goes first whole; one that also gains movers is split (its removal first)."""
+    """What must be answered before the rest of the guide's changes: every removal of a mover. A
+    delete or an update that only loses movers goes first whole; one that also gains movers is split
+    (its removal first)."""
     joined, left = joins_and_leaves(changes)
     movers = joined.keys() & left.keys()
     if not movers:
@@ -78,7 +81,8 @@ def first_writes(changes: Sequence[Change]) -> list[tuple[Change, Change | None]
 
 
 def _release(change: Change, released: set[int]) -> Change:
-    """The first part of ``change``: only its movers taken off (a PATCH of the live list without them)."""
+    """The first part of ``change``: only its movers taken off (a PATCH of the live list without
+    them)."""
     before = [a for a in (change.before or {}).get("attendees") or () if int(a) not in released]
     return replace(
         change,
@@ -100,15 +104,16 @@ def memberships(
 
 
 def live_records(live: Mapping[str, Record]) -> list[tuple[str, Mapping[str, Any]]]:
-    """The live schedules as (key, values), without the copies of a duplicated schedule (reported apart)."""
+    """The live schedules as (key, values), without the copies of a duplicated schedule (reported
+    apart)."""
     return [(k, r.values) for k, r in live.items() if r.twin_of is None]
 
 
 def after_state(
     live: Mapping[str, Record], changes: Sequence[Change]
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(key, values) of the guide's schedules after the changes, as a faithful server would hold them (deletes
-    gone, creates added, updated fields replaced), without making a record of each."""
+    """(key, values) of the guide's schedules after the changes, as a faithful server would hold
+    them (deletes gone, creates added, updated fields replaced), without making a record of each."""
     changed = {c.key: c for c in changes}
     for key, rec in live.items():
         change = changed.pop(key, None)
@@ -129,9 +134,9 @@ def conflicts(
     changes: Sequence[Change],
     who: Callable[[int], str],
 ) -> tuple[list[str], list[str]]:
-    """``attendee_on_several`` warnings: (live ones this plan repairs, ones still there after it). An attendee
-    is still on several schedules after the plan when one of them is a schedule no file manages (``prune:
-    false``, ``ignore``, or a schedule declared without ``attendees``)."""
+    """``attendee_on_several`` warnings: (live ones this plan repairs, ones still there after it).
+    An attendee is still on several schedules after the plan when one of them is a schedule no file
+    manages (``prune: false``, ``ignore``, or a schedule declared without ``attendees``)."""
     now = live_records(live)
     before = on_several(now)
     if changes:
@@ -153,8 +158,9 @@ def conflicts(
 
 
 def on_several(records: Sequence[tuple[str, Mapping[str, Any]]]) -> People:
-    """The attendees on more than one of ``records``, with those schedules' names (sorted). Counted in one
-    pass at C speed first: a guide of 10,000 schedules of 100 attendees took 1.3 s person by person."""
+    """The attendees on more than one of ``records``, with those schedules' names (sorted). Counted
+    in one pass at C speed first: a guide of 10,000 schedules of 100 attendees took 1.3 s person by
+    person."""
     counts = Counter(chain.from_iterable(v.get("attendees") or () for _, v in records))
     several = {p for p, n in counts.items() if n > 1}
     return {p: sorted(keys) for p, keys in memberships(records, several).items()} if several else {}
@@ -180,7 +186,10 @@ def _notice(
             "manages is left as it is: prune: false, ignore, or no `attendees` list)"
         )
     else:
-        text = f"{scope}: attendee {who(person)} is on {len(keys)} schedules in live ({_names(keys)}){tail}"
+        text = (
+            f"{scope}: attendee {who(person)} is on {len(keys)} schedules in live "
+            f"({_names(keys)}){tail}"
+        )
     return Notice(
         text,
         kind="attendee_on_several",

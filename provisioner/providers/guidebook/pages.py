@@ -1,15 +1,16 @@
-"""Reading one Guidebook list (a guide's schedules, sessions or attendees) with its pages in parallel.
+"""Reading one Guidebook list (a guide's schedules, sessions or attendees) with its pages in
+parallel.
 
-Guidebook pages by number (DRF ``PageNumberPagination`` [C]): the first page's ``count`` says how many pages
-there are, so the others can be asked for at once instead of one ``next`` link after another (60 pages at
-20 ms: 1.2 s one after another). We ask for a stable order (``ordering=id``) so that the pages cut the list
-at the same places whichever is read first.
+Guidebook pages by number (DRF ``PageNumberPagination`` [C]): the first page's ``count`` says how
+many pages there are, so the others can be asked for at once instead of one ``next`` link after
+another (60 pages at 20 ms: 1.2 s one after another). We ask for a stable order (``ordering=id``) so
+that the pages cut the list at the same places whichever is read first.
 
-A schedule that a page read misses would be planned as a create (a duplicate), so the parallel read is kept
-only when it is provably whole: every page reports the first page's ``count``, the last page has no ``next``,
-and together the pages hold exactly ``count`` distinct ids. Otherwise (the list changed while it was read,
-the server ignored ``ordering``, a page vanished) or when the first page has no ``count``, the list is read
-again from the start by following ``next`` links, as before.
+A schedule that a page read misses would be planned as a create (a duplicate), so the parallel read
+is kept only when it is provably whole: every page reports the first page's ``count``, the last page
+has no ``next``, and together the pages hold exactly ``count`` distinct ids. Otherwise (the list
+changed while it was read, the server ignored ``ordering``, a page vanished) or when the first page
+has no ``count``, the list is read again from the start by following ``next`` links, as before.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
 WALKS = 3  # page-by-page reads of one list before it is given up as not holding still
-PAGE_SIZE = 100  # the most a page holds (the API's cap); page_size is documented for one v1.1 endpoint only [G]
+# the most a page holds (the API's cap); page_size is documented for one v1.1 endpoint only [G]
+PAGE_SIZE = 100
 
 Rows = list[dict[str, Any]]
 
 
 class PageReader:
-    """Lists of one client, read with at most ``parallelism`` requests in flight across every list."""
+    """Lists of one client, read with at most ``parallelism`` requests in flight across every
+    list."""
 
     def __init__(
         self,
@@ -77,7 +80,8 @@ class PageReader:
         if whole is not None:
             return whole
         log.warning(
-            "%s: the pages of %s did not add up to its %d items (the list changed while it was read, or "
+            "%s: the pages of %s did not add up to its %d items (the list changed while it was "
+            "read, or "
             "the server ignores ordering=id); reading it again page by page",
             self.client.service,
             path,
@@ -86,7 +90,8 @@ class PageReader:
         return self._walk(path, query, tries=WALKS)
 
     def _walk(self, path: str, query: dict[str, Any], *, tries: int) -> Rows:
-        """The list one ``next`` link after another, again while it repeats an id or misses its count."""
+        """The list one ``next`` link after another, again while it repeats an id or misses its
+        count."""
         for _ in range(tries):
             counts: set[Any] = set()
             rows = list(self._iterate(path, query, counts))
@@ -98,15 +103,18 @@ class PageReader:
                 path,
             )
         raise ApiError(
-            f"{self.client.service}: the pages of {path} did not hold still while they were read (an id "
-            f"came twice, or the pages did not add up to their count) in {WALKS} reads one page after "
+            f"{self.client.service}: the pages of {path} did not hold still while they were read "
+            "(an id "
+            f"came twice, or the pages did not add up to their count) in {WALKS} reads one page "
+            "after "
             "another; try again when the guide is not being written to"
         )
 
     def _rest(
         self, path: str, query: dict[str, Any], first: Rows, count: int, pages: int
     ) -> Rows | None:
-        """Pages 2..``pages`` read concurrently; None unless together with ``first`` they are the whole list."""
+        """Pages 2..``pages`` read concurrently; None unless together with ``first`` they are the
+        whole list."""
         try:
             later = list(
                 self._pool_for().map(
@@ -129,7 +137,8 @@ class PageReader:
     def _iterate(
         self, path: str, query: dict[str, Any], counts: set[Any]
     ) -> Iterator[dict[str, Any]]:
-        """The rows of every page; each page's ``count`` (None when absent) is added to ``counts``."""
+        """The rows of every page; each page's ``count`` (None when absent) is added to
+        ``counts``."""
 
         def items(page: Any) -> Rows:
             counts.add(page.get("count") if isinstance(page, dict) else None)
@@ -140,7 +149,8 @@ class PageReader:
             yield from self.client.iterate(path, query, items=items, next_url=_next)
 
     def _follow(self, link: str) -> Iterator[dict[str, Any]]:
-        """The rest of a list from the first page's ``next`` link (the client keeps it on our host)."""
+        """The rest of a list from the first page's ``next`` link (the client keeps it on our
+        host)."""
 
         def items(page: Any) -> Rows:
             self._read(1, 0)
@@ -183,9 +193,10 @@ class PageReader:
 
 
 class Slots:
-    """At most ``n`` requests in flight across every list. A later page of a list already begun takes a
-    free slot before a first page waiting for one: the lists begun finish first, and the first pages of the
-    others (all requested together: Provider.reads_bounded) fill every slot they leave."""
+    """At most ``n`` requests in flight across every list. A later page of a list already begun
+    takes a free slot before a first page waiting for one: the lists begun finish first, and the
+    first pages of the others (all requested together: Provider.reads_bounded) fill every slot they
+    leave."""
 
     def __init__(self, n: int) -> None:
         self._free, self._later = n, 0  # free slots; later pages waiting for one
@@ -210,7 +221,8 @@ class Slots:
 
 
 def _whole(rows: Rows, count: Any) -> bool:
-    """No id twice, and exactly ``count`` rows when the pages gave one count (-1: they disagreed)."""
+    """No id twice, and exactly ``count`` rows when the pages gave one count (-1: they
+    disagreed)."""
     ids = [row.get("id") for row in rows]
     if len(set(ids)) != len(ids) or count == -1:
         return False

@@ -42,8 +42,8 @@ DEFAULT_URL = "https://builder.guidebook.com/open-api/v1/"
 
 
 class GuidebookProvider(Provider):
-    """Personalized schedules of Guidebook guides: one scope per guide (kind ``guide``), read a page at a
-    time, written one schedule per request, published after apply when the files ask for it."""
+    """Personalized schedules of Guidebook guides: one scope per guide (kind ``guide``), read a page
+    at a time, written one schedule per request, published after apply when the files ask for it."""
 
     name = "guidebook"
     title = "Guidebook"
@@ -69,8 +69,8 @@ class GuidebookProvider(Provider):
     def from_env(
         cls, env: Mapping[str, str], retry: RetryPolicy | None = None, *, clock: Clock = SYSTEM
     ) -> GuidebookProvider:
-        """The provider for the credentials in ``env`` (GUIDEBOOK_API_KEY, GUIDEBOOK_API_URL, the budget and
-        publish interval); ConfigError naming the variable when the key is missing."""
+        """The provider for the credentials in ``env`` (GUIDEBOOK_API_KEY, GUIDEBOOK_API_URL, the
+        budget and publish interval); ConfigError naming the variable when the key is missing."""
         key = credential(env, "GUIDEBOOK_API_KEY")
         if not key:
             raise ConfigError(
@@ -88,27 +88,32 @@ class GuidebookProvider(Provider):
             retry=retry or RetryPolicy(),
             timeout=timeout_from_env(env),
             clock=clock,
-            auth_hint=f"check {var(env, 'GUIDEBOOK_API_KEY')}: is it the current key of the account "
+            auth_hint=f"check {var(env, 'GUIDEBOOK_API_KEY')}: is it the current key of the "
+            "account "
             "that owns this guide?",
         )
         return cls(client, budget_from_env(env), publish_interval_from_env(env))
 
-    # -- scopes -------------------------------------------------------------------------------------------
+    # -- scopes
+    # -------------------------------------------------------------------------------------------
 
     def scopes(self, files: Sequence[Loaded]) -> list[Scope]:
         """One scope per guide; several files of one guide merge (scopes.guide_scopes)."""
         return guide_scopes(self.name, files)
 
-    # -- reading ------------------------------------------------------------------------------------------
+    # -- reading
+    # ------------------------------------------------------------------------------------------
 
     def read(self, scope: Scope) -> dict[str, Record]:
-        """The guide's personalized schedules (a paginated list), keyed by name; a name twice is a twin."""
+        """The guide's personalized schedules (a paginated list), keyed by name; a name twice is a
+        twin."""
         guide = scope.target["guide"]
         rows = self._list(SCHEDULES, {"guide": guide})
         records: dict[str, Record] = {}
         for row in sorted(rows, key=lambda r: r["id"]):
             if int(row.get("guide", guide)) != guide:
-                continue  # defensive: a server that ignores the filter must not leak other guides in
+                # defensive: a server that ignores the filter must not leak other guides in
+                continue
             name = nfc(str(row["name"]))
             add_live(
                 records,
@@ -135,12 +140,13 @@ class GuidebookProvider(Provider):
         return True
 
     def guide(self, guide: int) -> Any:
-        """The guide resource itself (import names it in a comment); NotFoundError when it does not exist."""
+        """The guide resource itself (import names it in a comment); NotFoundError when it does not
+        exist."""
         return self.client.request("GET", f"guides/{guide}/").data
 
     def scope_title(self, scope: Scope) -> str | None:
-        """``Summit 2026 (guide 47)``: the guide's name, one GET of the guide (asked only for the scopes text
-        and markdown show, those with changes)."""
+        """``Summit 2026 (guide 47)``: the guide's name, one GET of the guide (asked only for the
+        scopes text and markdown show, those with changes)."""
         data = self.guide(scope.target["guide"])
         name = data.get("name") if isinstance(data, dict) else None
         return f"{nfc(str(name))} ({scope.name})" if name else None
@@ -172,17 +178,19 @@ class GuidebookProvider(Provider):
                 )
             return self._indexes[guide]
 
-    # -- resolving ----------------------------------------------------------------------------------------
+    # -- resolving
+    # ----------------------------------------------------------------------------------------
 
     def desired(
         self, scope: Scope, live: dict[str, Record], *, want_labels: bool = False
     ) -> dict[str, Record]:
-        """The declared schedules, their attendee and session references resolved against the guide's
-        lists (read only when a reference or review labels need them); each unresolved one a PlanError."""
+        """The declared schedules, their attendee and session references resolved against the
+        guide's lists (read only when a reference or review labels need them); each unresolved one a
+        PlanError."""
         guide = scope.target["guide"]
         schedules: list[Declared[GuidebookSchedule]] = scope.items
-        # One pass over the references (a guide can hold hundreds of thousands): ids apart, readable ones kept
-        # with their position for error messages.
+        # One pass over the references (a guide can hold hundreds of thousands): ids apart, readable
+        # ones kept with their position for error messages.
         split = [
             (item, loc, s, split_refs(s.attendees or []), split_refs(s.sessions or []))
             for item, loc, s in schedules
@@ -223,7 +231,8 @@ class GuidebookProvider(Provider):
         said = overlap_warnings(scope.name, desired, index) if index else []
         return said + publish_notice(scope.name, publish_mode(scope), changes)
 
-    # -- one schedule per attendee (moves.py) --------------------------------------------------------------
+    # -- one schedule per attendee (moves.py)
+    # --------------------------------------------------------------
 
     def moves(self, scope: Scope, *, changes: Sequence[Change]) -> list[dict[str, Any]]:
         return moves.moves(changes)
@@ -231,8 +240,8 @@ class GuidebookProvider(Provider):
     def conflicts(
         self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
     ) -> tuple[list[str], list[str]]:
-        """Attendees the changes would leave on two schedules at once, named from the guide's index when
-        it was read (moves.conflicts)."""
+        """Attendees the changes would leave on two schedules at once, named from the guide's index
+        when it was read (moves.conflicts)."""
         index = self._indexes.get(scope.target["guide"])
 
         def who(person: int) -> str:
@@ -244,10 +253,12 @@ class GuidebookProvider(Provider):
     def first_writes(self, changes: Sequence[Change]) -> list[tuple[Change, Change | None]]:
         return moves.first_writes(changes)
 
-    # -- writing ------------------------------------------------------------------------------------------
+    # -- writing
+    # ------------------------------------------------------------------------------------------
 
     def apply(self, change: Change) -> Written | None:
-        """A create (adopting after an ambiguous failure), a PATCH of the changed fields, or a DELETE."""
+        """A create (adopting after an ambiguous failure), a PATCH of the changed fields, or a
+        DELETE."""
         if change.action == "create":
             return create_schedule(self.writer, self.client, change, self.read, self.name)
         if change.action == "update":
@@ -264,7 +275,8 @@ class GuidebookProvider(Provider):
         return doctor(self, scopes)
 
     def explain_unconverged(self, change: Change, *, live: Record | None) -> str | None:
-        """Removals that did not happen while the additions did: the server merged the PATCHed lists."""
+        """Removals that did not happen while the additions did: the server merged the PATCHed
+        lists."""
         if change.action != "update" or live is None:
             return None
         kept = [
@@ -278,15 +290,18 @@ class GuidebookProvider(Provider):
         if not kept:
             return None
         return (
-            f"the {' and '.join(kept)} removed are still there while the additions took: this Guidebook server "
-            "seems to merge PATCHed lists instead of replacing them (docs/api-notes.md); remove them in Builder, "
+            f"the {' and '.join(kept)} removed are still there while the additions took: this "
+            "Guidebook server "
+            "seems to merge PATCHed lists instead of replacing them (docs/api-notes.md); remove "
+            "them in Builder, "
             "or delete and re-create the schedule"
         )
 
     def impact(
         self, scope: Scope, *, live: dict[str, Record], changes: Sequence[Change]
     ) -> list[dict[str, Any]] | None:
-        """Exactly which sessions each attendee gains and loses, over the whole guide (impact.exact_rows)."""
+        """Exactly which sessions each attendee gains and loses, over the whole guide
+        (impact.exact_rows)."""
         if not changes:
             return None
         from provisioner.providers.guidebook.impact import exact_rows
@@ -337,7 +352,8 @@ def _creatable(
     values: dict[str, Any],
     live: dict[str, Record],
 ) -> list[Diagnostic]:
-    """A schedule that does not exist yet needs both lists to be created: the one left out, in words."""
+    """A schedule that does not exist yet needs both lists to be created: the one left out, in
+    words."""
     missing = [f for f in ("attendees", "sessions") if f not in values]
     if not missing or name in live:
         return []
@@ -352,7 +368,8 @@ def _creatable(
 
 
 def _results(page: Any) -> list[dict[str, Any]]:
-    """A DRF page's results; anything else (an HTML page from a proxy, a bare list) is an API error."""
+    """A DRF page's results; anything else (an HTML page from a proxy, a bare list) is an API
+    error."""
     results = page.get("results") if isinstance(page, dict) else None
     if not isinstance(results, list):
         raise ApiError(

@@ -1,5 +1,6 @@
-"""Publishing personalized schedules after an apply (docs/api-notes.md, Guidebook): the whole guide in one call,
-or one call per attendee whose schedule changed, paced, and stopped on a 429 saying who is left."""
+"""Publishing personalized schedules after an apply (docs/api-notes.md, Guidebook): the whole guide
+in one call, or one call per attendee whose schedule changed, paced, and stopped on a 429 saying who
+is left."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from provisioner.core.records import Change
 from provisioner.transport.credentials import var
 from provisioner.transport.http import HttpClient, RetryPolicy
 
-# The publish endpoints' limits are undocumented (the guide's own publish: 2 a minute [C]): per-attendee publish
-# calls are spaced by this many seconds unless PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL says otherwise.
+# The publish endpoints' limits are undocumented (the guide's own publish: 2 a minute [C]):
+# per-attendee publish calls are spaced by this many seconds unless
+# PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL says otherwise.
 PUBLISH_INTERVAL = 2.0
 
 
 def publish(
     client: HttpClient, name: str, guide: int, mode: str, attendees: Iterable[int], interval: float
 ) -> list[str]:
-    """Publish for ``mode`` ("none", "guide" or "attendees"); notes for the user, or an ApiError saying what to do."""
+    """Publish for ``mode`` ("none", "guide" or "attendees"); notes for the user, or an ApiError
+    saying what to do."""
     if mode == "none":
         return []
     # The key has just read and written this guide: a 403 here is about the guide (not Premium, not
@@ -31,7 +34,8 @@ def publish(
         return [f"{name}: published personalized schedules"]
     people = sorted(attendees)
     refused: list[str] = []
-    # A 429 is not waited out: the limit is unknown and may be per minute or per day (see PUBLISH_INTERVAL).
+    # A 429 is not waited out: the limit is unknown and may be per minute or per day (see
+    # PUBLISH_INTERVAL).
     once = dataclasses.replace(client, retry=RetryPolicy(attempts=1))
     for n, attendee in enumerate(
         people
@@ -48,7 +52,8 @@ def publish(
             refused.append(f"attendee {attendee} ({e.status or e})")
     if refused:
         raise ApiError(
-            f"publishing failed for {len(refused)} of {len(people)} attendees: {', '.join(refused[:10])}"
+            f"publishing failed for {len(refused)} of {len(people)} attendees: "
+            f"{', '.join(refused[:10])}"
             " — fix the cause, then `provisioner apply --republish` (or publish from Builder)"
         )
     return [f"{name}: published personalized schedules for {len(people)} attendees"]
@@ -64,7 +69,8 @@ def publish_interval_from_env(env: Mapping[str, str]) -> float:
         value = -1.0
     if not 0 <= value <= 3600:
         raise ConfigError(
-            f"{var(env, 'PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL')}={raw!r} must be a number of seconds between "
+            f"{var(env, 'PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL')}={raw!r} must be a number of "
+            "seconds between "
             "0 and 3600 (the pause between two per-attendee publish calls)"
         )
     return value
@@ -77,15 +83,18 @@ def _stopped(people: list[int], done: int, refused: list[str]) -> str:
     )
     failed = f"; {len(refused)} refused before that" if refused else ""
     return (
-        f"publishing stopped: Guidebook answered 429 (too many requests) after {done - len(refused)} of "
+        "publishing stopped: Guidebook answered 429 (too many requests) after "
+        f"{done - len(refused)} of "
         f"{len(people)} attendees were published{failed}; not published: {len(left)} attendee"
-        f"{'s' if len(left) != 1 else ''} ({shown}). Wait, or raise PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL, "
+        f"{'s' if len(left) != 1 else ''} ({shown}). Wait, or raise "
+        "PROVISIONER_GUIDEBOOK_PUBLISH_INTERVAL, "
         "then `provisioner apply --republish`"
     )
 
 
 def affected_attendees(changes: Sequence[Change]) -> set[int]:
-    """Who sees a different schedule: everyone on a schedule whose sessions changed, plus joiners and leavers."""
+    """Who sees a different schedule: everyone on a schedule whose sessions changed, plus joiners
+    and leavers."""
     people: set[int] = set()
     for c in changes:
         fields = c.fields
@@ -98,8 +107,9 @@ def affected_attendees(changes: Sequence[Change]) -> set[int]:
 
 
 def publish_notice(scope: str, mode: str, changes: Sequence[Change]) -> list[str]:
-    """What publishing after this apply does for people: Builder's help says the first publish e-mails the
-    attendees an invitation (docs/api-notes.md), so a plan of a file with ``publish`` says so."""
+    """What publishing after this apply does for people: Builder's help says the first publish
+    e-mails the attendees an invitation (docs/api-notes.md), so a plan of a file with ``publish``
+    says so."""
     if mode == "none" or not changes:
         return []
     if mode == "guide":
@@ -110,7 +120,8 @@ def publish_notice(scope: str, mode: str, changes: Sequence[Change]) -> list[str
         what = f"the schedules of {count} attendee{'s' if count != 1 else ''} are published"
     return [
         Notice(
-            f"{scope}: publish: {mode} — after this apply {what}; Guidebook e-mails each attendee an "
+            f"{scope}: publish: {mode} — after this apply {what}; Guidebook e-mails each attendee "
+            "an "
             "invitation the first time their schedule is published",
             kind="publish_emails",
             provider="guidebook",

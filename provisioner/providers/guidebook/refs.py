@@ -1,4 +1,5 @@
-"""Resolving YAML references against a guide's sessions and attendees, and schedule sanity checks."""
+"""Resolving YAML references against a guide's sessions and attendees, and schedule sanity
+checks."""
 
 from __future__ import annotations
 
@@ -51,12 +52,14 @@ class GuideIndex:
         if not found:
             return (
                 None,
-                f"no {noun} of guide {self.guide} has {ref.kind} {ref.value!r}{self._hint(field, ref)}",
+                f"no {noun} of guide {self.guide} has {ref.kind} "
+                f"{ref.value!r}{self._hint(field, ref)}",
             )
         listed = ", ".join(f"{i} ({self.describe(field, i)})" for i in found[:5])
         return (
             None,
-            f"{ref.kind} {ref.value!r} matches {len(found)} {field} of guide {self.guide}: {listed}; use an id",
+            f"{ref.kind} {ref.value!r} matches {len(found)} {field} of guide {self.guide}: "
+            f"{listed}; use an id",
         )
 
     def _hint(self, field: str, ref: Ref) -> str:
@@ -74,13 +77,15 @@ class GuideIndex:
         return f"; did you mean {', '.join(repr(c) for c in names)}?" if names else ""
 
     def span(self, session: int) -> tuple[datetime, datetime] | None:
-        """A session's time span, parsed once per run (a plan may check the same sessions on many schedules)."""
+        """A session's time span, parsed once per run (a plan may check the same sessions on many
+        schedules)."""
         if session not in self._spans:
             self._spans[session] = _span(self.rows["sessions"].get(session, {}))
         return self._spans[session]
 
     def describe(self, field: str, rid: int) -> str:
-        """A session's name, or an attendee's e-mail or full name; the id when the guide has none."""
+        """A session's name, or an attendee's e-mail or full name; the id when the guide has
+        none."""
         row = self.rows[field].get(rid, {})
         if field == "sessions":
             return str(row.get("name") or rid)
@@ -115,8 +120,9 @@ def _time(value: str) -> datetime:
 
 
 def overlap_warnings(scope: str, desired: dict[str, Record], index: GuideIndex) -> list[str]:
-    """An ``overlapping_sessions`` warning (DESIGN §6) for each schedule this plan writes whose sessions
-    overlap in time: its attendees are shown two sessions at once, which is probably a mistake."""
+    """An ``overlapping_sessions`` warning (DESIGN §6) for each schedule this plan writes whose
+    sessions overlap in time: its attendees are shown two sessions at once, which is probably a
+    mistake."""
     out: list[str] = []
     for key, rec in sorted(desired.items()):
         spans = sorted((s, rid) for rid in rec.values.get("sessions", []) if (s := index.span(rid)))
@@ -125,7 +131,8 @@ def overlap_warnings(scope: str, desired: dict[str, Record], index: GuideIndex) 
                 out.append(
                     Notice(
                         f"{scope}: schedule {key!r} has overlapping sessions "
-                        f"{index.describe('sessions', ida)!r} and {index.describe('sessions', idb)!r}",
+                        f"{index.describe('sessions', ida)!r} and "
+                        f"{index.describe('sessions', idb)!r}",
                         kind="overlapping_sessions",
                         provider="guidebook",
                         scope=scope,
@@ -157,7 +164,8 @@ def resolve_refs(
     diags: list[Diagnostic],
 ) -> list[int]:
     """The ids ``refs`` name: ids as written when the guide's index was not read; otherwise every id
-    checked and every readable reference resolved against the index, each unknown one a diagnostic."""
+    checked and every readable reference resolved against the index, each unknown one a diagnostic.
+    """
     ids, readable = split
     if (
         index is None

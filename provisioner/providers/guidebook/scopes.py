@@ -1,5 +1,5 @@
-"""Guidebook scope building: one scope per guide, several files of a guide merged (Scope.include), the
-most thorough ``publish`` of its files kept on the scope."""
+"""Guidebook scope building: one scope per guide, several files of a guide merged (Scope.include),
+the most thorough ``publish`` of its files kept on the scope."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from provisioner.providers.guidebook.models import GuidebookFile, GuidebookSched
 
 @dataclass
 class GuideScope(Scope[GuidebookSchedule]):
-    """A guide: the generic scope plus its publish mode (the most thorough of its files' ``publish``)."""
+    """A guide: the generic scope plus its publish mode (the most thorough of its files'
+    ``publish``)."""
 
     publish: str = "none"
 
@@ -25,13 +26,14 @@ PUBLISH_RANK = {
 
 
 def publish_mode(scope: Scope) -> str:
-    """The scope's publish mode; ``none`` for a scope built elsewhere (the importer, older tests)."""
+    """The scope's publish mode; ``none`` for a scope built elsewhere (the importer, older
+    tests)."""
     return scope.publish if isinstance(scope, GuideScope) else "none"
 
 
 def guide_scopes(provider: str, files: Sequence[Loaded]) -> list[Scope]:
-    """One scope per guide the Guidebook files in ``files`` name, in guide order; several files of one guide
-    merge (Scope.include; the most thorough ``publish`` wins)."""
+    """One scope per guide the Guidebook files in ``files`` name, in guide order; several files of
+    one guide merge (Scope.include; the most thorough ``publish`` wins)."""
     by_guide: dict[int, GuideScope] = {}
     for item in files:
         doc = item.doc

@@ -1,10 +1,12 @@
-"""How Guidebook write bodies are sent, and what a refusal of one means (docs/api-notes.md, Guidebook).
+"""How Guidebook write bodies are sent, and what a refusal of one means (docs/api-notes.md,
+Guidebook).
 
-Writes go out as JSON; every official example posts form data instead [C], and whether the API takes JSON is
-not documented [G]. A 415, or a 400 naming the media type, switches this client to form encoding for the rest
-of the run (lists as repeated keys: ``attendees=1&attendees=5``). A form cannot carry an empty list, so such a
-write fails for its schedule with a message saying so. An empty list refused by the server (DRF's
-``allow_empty=False`` on a required list) is also a clear per-schedule error.
+Writes go out as JSON; every official example posts form data instead [C], and whether the API takes
+JSON is not documented [G]. A 415, or a 400 naming the media type, switches this client to form
+encoding for the rest of the run (lists as repeated keys: ``attendees=1&attendees=5``). A form
+cannot carry an empty list, so such a write fails for its schedule with a message saying so. An
+empty list refused by the server (DRF's ``allow_empty=False`` on a required list) is also a clear
+per-schedule error.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ LIST_FIELDS = ("attendees", "sessions")
 
 
 def names_media_type(error: ApiError) -> bool:
-    """A 415, or a 400 whose body speaks of the media type / content type (DRF: 'Unsupported media type')."""
+    """A 415, or a 400 whose body speaks of the media type / content type (DRF: 'Unsupported media
+    type')."""
     if error.status == 415:
         return True
     text = str(error.body).lower()
@@ -39,7 +42,8 @@ def empty_refused(error: ApiError, body: dict[str, Any]) -> list[str]:
 
 
 class Writer:
-    """Sends one client's write bodies; remembers the encoding the server takes (shared across threads)."""
+    """Sends one client's write bodies; remembers the encoding the server takes (shared across
+    threads)."""
 
     def __init__(self, client: HttpClient) -> None:
         self.client = client
@@ -47,7 +51,8 @@ class Writer:
         self._lock = threading.Lock()
 
     def send(self, method: str, path: str, body: dict[str, Any], *, what: str) -> Response:
-        """PATCH or POST ``body``; ``what`` names the schedule in errors ("schedule 'Sales Team'")."""
+        """PATCH or POST ``body``; ``what`` names the schedule in errors ("schedule 'Sales
+        Team'")."""
         return self.sender(method, path, body, what=what)()
 
     def sender(
@@ -76,7 +81,8 @@ class Writer:
         with self._lock:
             if not self.form:
                 log.warning(
-                    "Guidebook refused a JSON body (%s); sending form-encoded bodies for the rest of the "
+                    "Guidebook refused a JSON body (%s); sending form-encoded bodies for the rest "
+                    "of the "
                     "run",
                     error.status,
                 )
@@ -90,8 +96,10 @@ class Writer:
         empty = [f for f in LIST_FIELDS if body.get(f) == []]
         if empty:
             raise BadRequestError(
-                f"Guidebook: {what}: {' and '.join(empty)} would be empty, and this Guidebook server takes only "
-                "form-encoded bodies, which cannot carry an empty list; give it at least one entry, or change it "
+                f"Guidebook: {what}: {' and '.join(empty)} would be empty, and this Guidebook "
+                "server takes only "
+                "form-encoded bodies, which cannot carry an empty list; give it at least one "
+                "entry, or change it "
                 "in Builder"
             )
         return self.client.request(method, path, form=body, idempotent=method != "POST")
@@ -105,7 +113,8 @@ class Writer:
         said = " ".join(map(str, said)) if isinstance(said, list) else str(said)
         return BadRequestError(
             f"Guidebook: {what}: the server refuses an empty {fields} list ({said}); give it at "
-            "least one entry, or leave the schedule out of the file (and out of Builder) until it has some",
+            "least one entry, or leave the schedule out of the file (and out of Builder) until it "
+            "has some",
             status=error.status,
             body=error.body,
             method=error.method,
@@ -114,8 +123,9 @@ class Writer:
 
 
 def drf_detail(body: Any) -> str:
-    """DRF bodies are {"detail": ...} or {field: [messages]} [G]; something else answering on the URL (a proxy,
-    another API under a path prefix) is flattened to its words, never shown as a raw dict."""
+    """DRF bodies are {"detail": ...} or {field: [messages]} [G]; something else answering on the
+    URL (a proxy, another API under a path prefix) is flattened to its words, never shown as a raw
+    dict."""
     if isinstance(body, dict):
         body = {
             k: v for k, v in body.items() if v not in (None, "", [], {})

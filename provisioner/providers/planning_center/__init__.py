@@ -1,6 +1,6 @@
-"""Planning Center Services: plan rosters (team members) and people's responses (the Schedule resource).
-Everything that knows Planning Center lives in this package; this module is what the registry imports, so it
-stays light (the models are imported when files are loaded)."""
+"""Planning Center Services: plan rosters (team members) and people's responses (the Schedule
+resource). Everything that knows Planning Center lives in this package; this module is what the
+registry imports, so it stays light (the models are imported when files are loaded)."""
 
 from __future__ import annotations
 

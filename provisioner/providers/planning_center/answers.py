@@ -1,8 +1,8 @@
-"""Answering a person's schedule (docs/api-notes.md, Planning Center): the accept or decline action (a
-partial accept names ``declined_plan_times`` [C]); a schedule the list hid, found through its PlanPerson
-(hidden_schedules.py), is answered through the PlanPerson's documented ``status``, since the Schedule's id is
-not known. A 403 names the person and the access needed, fitted to whose credentials these are
-(refusals.py)."""
+"""Answering a person's schedule (docs/api-notes.md, Planning Center): the accept or decline action
+(a partial accept names ``declined_plan_times`` [C]); a schedule the list hid, found through its
+PlanPerson (hidden_schedules.py), is answered through the PlanPerson's documented ``status``, since
+the Schedule's id is not known. A 403 names the person and the access needed, fitted to whose
+credentials these are (refusals.py)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def answer(
     members: MemberWriter,
     service_type_of: Callable[[str], str | None],
 ) -> None:
-    """A changed response is an update of the schedule: POST accept or decline (idempotent actions)."""
+    """A changed response is an update of the schedule: POST accept or decline (idempotent
+    actions)."""
     after = change.after or {}
     want = after.get("response")
     if change.action != "update" or want not in ("accepted", "declined"):

@@ -1,21 +1,23 @@
 """Warnings about people on a roster (DESIGN §6): ``blockout`` and ``double_booked``.
 
-Planning Center does not stop anyone from scheduling a person on a day they blocked out ("No conflict type will
-prevent you from scheduling someone", PCO help: Scheduling conflicts and blockouts), so the plan says so itself.
+Planning Center does not stop anyone from scheduling a person on a day they blocked out ("No
+conflict type will prevent you from scheduling someone", PCO help: Scheduling conflicts and
+blockouts), so the plan says so itself.
 
-Reads, the fewest (docs/api-notes.md, point 22): only for a plan that adds someone (a create), its plan times
-once (``service_types/{st}/plans/{plan}/plan_times``), and each added person's blockouts once a run
-(``people/{id}/blockouts``, every page; no filter, so that a blockout that began long ago and repeats is seen).
-A plan that adds nobody costs nothing.
+Reads, the fewest (docs/api-notes.md, point 22): only for a plan that adds someone (a create), its
+plan times once (``service_types/{st}/plans/{plan}/plan_times``), and each added person's blockouts
+once a run (``people/{id}/blockouts``, every page; no filter, so that a blockout that began long ago
+and repeats is seen). A plan that adds nobody costs nothing.
 
-Whether a blockout's ``starts_at``/``ends_at`` are UTC instants or wall-clock times in its ``time_zone`` with a
-``Z`` suffix is not documented [G] (a BlockoutDate has ``starts_at`` beside ``starts_at_utc``; a plan's
-``sort_date`` is such a wall-clock ``Z`` time, ISSUE#987), so each time is read both ways (:func:`readings`)
-unless the data tells: an offset other than ``Z`` is an instant, no offset is a wall-clock time, and when
-exactly one reading puts the start at midnight in the blockout's zone (an all-day blockout) that one is meant.
-Otherwise a warning is advisory, so it is given when either reading overlaps (the conservative union). Repeats
-(``repeat_period`` daily | weekly | monthly | yearly, ``repeat_frequency`` ``every_N``, ``repeat_interval``
-for monthly ones, up to ``repeat_until``) are laid out in its own ``time_zone`` [C: the fields; G: the rule].
+Whether a blockout's ``starts_at``/``ends_at`` are UTC instants or wall-clock times in its
+``time_zone`` with a ``Z`` suffix is not documented [G] (a BlockoutDate has ``starts_at`` beside
+``starts_at_utc``; a plan's ``sort_date`` is such a wall-clock ``Z`` time, ISSUE#987), so each time
+is read both ways (:func:`readings`) unless the data tells: an offset other than ``Z`` is an
+instant, no offset is a wall-clock time, and when exactly one reading puts the start at midnight in
+the blockout's zone (an all-day blockout) that one is meant. Otherwise a warning is advisory, so it
+is given when either reading overlaps (the conservative union). Repeats (``repeat_period`` daily |
+weekly | monthly | yearly, ``repeat_frequency`` ``every_N``, ``repeat_interval`` for monthly ones,
+up to ``repeat_until``) are laid out in its own ``time_zone`` [C: the fields; G: the rule].
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ class Span:
 
 @dataclass(frozen=True)
 class Blockout:
-    """A person's blockout: its first span, reason and repetition (every ``every`` ``interval`` until a
-    day), in the organization's time zone."""
+    """A person's blockout: its first span, reason and repetition (every ``every`` ``interval``
+    until a day), in the organization's time zone."""
 
     id: str
     first: Span
@@ -68,7 +70,8 @@ class Blockout:
     ] = ()  # the first occurrence under the other reading of its times, if still open
 
     def hits(self, times: Sequence[Span]) -> list[Span]:
-        """The plan times some occurrence of this blockout overlaps, under any reading still open."""
+        """The plan times some occurrence of this blockout overlaps, under any reading still
+        open."""
         if not times:
             return []
         last = max(t.end for t in times)
@@ -105,7 +108,8 @@ class Blockout:
 
 
 def parse_blockout(row: Mapping[str, Any]) -> Blockout | None:
-    """A blockout from its JSON:API resource; None when its times cannot be read (it is then not checked)."""
+    """A blockout from its JSON:API resource; None when its times cannot be read (it is then not
+    checked)."""
     attrs = attributes(dict(row))
     zone = _zone(attrs.get("time_zone"))
     spans = readings(attrs.get("starts_at"), attrs.get("ends_at"), zone)
@@ -129,12 +133,12 @@ def parse_blockout(row: Mapping[str, Any]) -> Blockout | None:
 
 
 def readings(starts_at: Any, ends_at: Any, zone: tzinfo) -> list[Span]:
-    """The blockout's first occurrence under each reading of its times the data leaves open, the UTC one
-    first (named ``utc`` / ``local`` in ``Span.name``); empty when ``starts_at`` cannot be read.
+    """The blockout's first occurrence under each reading of its times the data leaves open, the UTC
+    one first (named ``utc`` / ``local`` in ``Span.name``); empty when ``starts_at`` cannot be read.
 
-    ``Z`` (how Planning Center writes every time, wall-clock ones too: ISSUE#987) leaves both open; another
-    offset means an instant, none a wall-clock time. Of two, the one starting at midnight in ``zone`` wins
-    when only one does: an all-day blockout starts at midnight where the person is."""
+    ``Z`` (how Planning Center writes every time, wall-clock ones too: ISSUE#987) leaves both open;
+    another offset means an instant, none a wall-clock time. Of two, the one starting at midnight in
+    ``zone`` wins when only one does: an all-day blockout starts at midnight where the person is."""
     spans: list[Span] = []
     for reading in _forms(starts_at):
         start = _read(starts_at, reading, zone)
@@ -168,7 +172,8 @@ def _read(text: Any, reading: str, zone: tzinfo) -> datetime | None:
 
 
 class Blockouts:
-    """Each person's blockouts and each plan's times, read at most once a run; safe across threads."""
+    """Each person's blockouts and each plan's times, read at most once a run; safe across
+    threads."""
 
     def __init__(self, client: HttpClient, parallelism: int = 1) -> None:
         self.client = client
@@ -193,8 +198,8 @@ class Blockouts:
             return self._people[person]
 
     def read_all(self, people: Sequence[int]) -> None:
-        """Read the blockouts of ``people`` not read yet, ``parallelism`` at a time (one each: the order of
-        these GETs is then not fixed)."""
+        """Read the blockouts of ``people`` not read yet, ``parallelism`` at a time (one each: the
+        order of these GETs is then not fixed)."""
         todo = [p for p in dict.fromkeys(people) if p not in self._people]
         if len(todo) < 2 or self.parallelism < 2:
             return  # read one by one as they are asked for
@@ -234,7 +239,8 @@ def blockout_warnings(
             out.append(
                 Notice(
                     f"{scope}: {who} is {blockout.describe()}, which overlaps "
-                    f"{and_list([t.name or _day(t.start) for t in hit])}; Planning Center schedules "
+                    f"{and_list([t.name or _day(t.start) for t in hit])}; Planning Center "
+                    "schedules "
                     "them anyway",
                     kind="blockout",
                     provider="planning_center",
@@ -269,9 +275,9 @@ def double_booked(
     involved: set[int],
     names: Mapping[str, Any],
 ) -> list[Notice]:
-    """A ``double_booked`` warning for each involved person on several teams of the plan: a member of a team
-    scheduled to the plan serves every time of it, so two teams' times overlap (split teams, scheduled per
-    time, are not told apart: docs/api-notes.md)."""
+    """A ``double_booked`` warning for each involved person on several teams of the plan: a member
+    of a team scheduled to the plan serves every time of it, so two teams' times overlap (split
+    teams, scheduled per time, are not told apart: docs/api-notes.md)."""
     people, team_names = names.get("person", {}), names.get("team", {})
     return [
         Notice(
@@ -304,7 +310,8 @@ def and_list(items: Sequence[str]) -> str:
 
 
 def _nth(local: datetime, period: str | None, n: int, interval: str) -> datetime | None:
-    """The ``n``-th step of a repeat from ``local`` (wall-clock time); None when that month has no such day."""
+    """The ``n``-th step of a repeat from ``local`` (wall-clock time); None when that month has no
+    such day."""
     if n == 0 or period is None:
         return local
     if period in EVERY:

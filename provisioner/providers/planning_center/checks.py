@@ -1,5 +1,5 @@
-"""Checks across Planning Center files: a roster, member or response declared twice, and a roster status
-that contradicts a response."""
+"""Checks across Planning Center files: a roster, member or response declared twice, and a roster
+status that contradicts a response."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
         doc = item.doc
         if isinstance(doc, RostersFile):
             for r, roster in enumerate(doc.rosters):
-                # A plan id names one plan anywhere; a date or title only within the file's service type
-                # (Evening Prayer and Sunday Services both have plans on Dec 27). After names resolve, these
-                # checks run again on ids (provider.resolve), so two forms of one plan are caught there.
+                # A plan id names one plan anywhere; a date or title only within the file's service
+                # type (Evening Prayer and Sunday Services both have plans on Dec 27). After names
+                # resolve, these checks run again on ids (provider.resolve), so two forms of one
+                # plan are caught there.
                 plan = (
                     roster.plan if isinstance(roster.plan, int) else (doc.service_type, roster.plan)
                 )
@@ -30,7 +31,8 @@ def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
                 )
                 claim(("roster", plan), item, ("rosters", r), f"roster of {what}")
                 for m, member in enumerate(roster.team_members):
-                    # One person may hold several positions on a team (section 2.2): each is its own member.
+                    # One person may hold several positions on a team (section 2.2): each is its own
+                    # member.
                     claim(
                         ("member", plan, member.person, member.team, member.position or None),
                         item,
@@ -57,8 +59,9 @@ AGREES = {"C": "accepted", "D": "declined"}  # a roster status that says the sam
 
 
 def _status_conflicts(files: Sequence[Loaded]) -> list[Diagnostic]:
-    """A roster `status` and a response for the same schedule that disagree would fight: each apply would undo
-    the other. Agreeing ones (C with accepted, D with declined, as an import of live state writes) are fine."""
+    """A roster `status` and a response for the same schedule that disagree would fight: each apply
+    would undo the other. Agreeing ones (C with accepted, D with declined, as an import of live
+    state writes) are fine."""
     statuses: dict[tuple[object, object], list[tuple[object, object, str, str]]] = {}
     for item in files:
         if isinstance(item.doc, RostersFile):

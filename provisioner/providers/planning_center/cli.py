@@ -1,4 +1,5 @@
-"""`provisioner import planning-center`: the command returns an ImportResult; the generic CLI prints it."""
+"""`provisioner import planning-center`: the command returns an ImportResult; the generic CLI prints
+it."""
 
 from __future__ import annotations
 

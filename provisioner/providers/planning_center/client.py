@@ -1,6 +1,8 @@
-"""Planning Center Services v2 over HTTP: credentials, JSON:API errors and pagination, request bodies.
+"""Planning Center Services v2 over HTTP: credentials, JSON:API errors and pagination, request
+bodies.
 
-API facts (documented / recorded / assumed) are in docs/api-notes.md; nothing here knows about the YAML.
+API facts (documented / recorded / assumed) are in docs/api-notes.md; nothing here knows about the
+YAML.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ log = logging.getLogger(__name__)
 DEFAULT_URL = "https://api.planningcenteronline.com/"
 SERVICES = "services/v2/"
 PER_PAGE = 100  # the documented maximum [C]
-# [G] The header pins the documented version; the server lists it in its CORS allow-list [R], and recordings
-# without it were processed as 2018-08-01. Sending it costs nothing.
+# [G] The header pins the documented version; the server lists it in its CORS allow-list [R], and
+# recordings without it were processed as 2018-08-01. Sending it costs nothing.
 API_VERSION = "2018-11-01"
 RATE_HEADERS = (
     "X-PCO-API-Request-Rate-Limit",
@@ -38,9 +40,8 @@ RATE_HEADERS = (
 def client_from_env(
     env: Mapping[str, str], retry: RetryPolicy | None = None, *, clock: Clock = SYSTEM
 ) -> HttpClient:
-    """A Services client: a bearer token wins over HTTP Basic (docs/api-notes.md, contract §3); no secret is ever
-    logged.
-    Its retries and its rate pacer wait on ``clock``."""
+    """A Services client: a bearer token wins over HTTP Basic (docs/api-notes.md, contract §3); no
+    secret is ever logged. Its retries and its rate pacer wait on ``clock``."""
     url = check_base_url(env.get("PCO_API_URL") or DEFAULT_URL, var(env, "PCO_API_URL"))
     auth = _auth(env)
     names = (
@@ -82,7 +83,8 @@ def _auth(env: Mapping[str, str]) -> Any:
 
 
 def jsonapi_detail(body: Any) -> str:
-    """One line from a JSON:API ``errors`` array; HTML or text bodies (routing 404s [R]) are summarised."""
+    """One line from a JSON:API ``errors`` array; HTML or text bodies (routing 404s [R]) are
+    summarised."""
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors:
         return "; ".join(_one_error(e) for e in errors[:5]) + (
@@ -106,7 +108,8 @@ def jsonapi_detail(body: Any) -> str:
 def _one_error(err: Any) -> str:
     if not isinstance(err, dict):
         return str(err)[:200]
-    # 429 errors carry only code + detail; others status/title/detail, sometimes a null title [R]/[3P].
+    # 429 errors carry only code + detail; others status/title/detail, sometimes a null title
+    # [R]/[3P].
     title = str(err.get("title") or "")
     detail = " ".join(str(err.get("detail") or "").split())
     text = ": ".join(p for p in (title, detail) if p) or "unknown error"
@@ -137,7 +140,8 @@ def iterate(
 def iterate_from(
     client: HttpClient, path: str, offset: int, params: dict[str, Any] | None = None
 ) -> Iterator[dict[str, Any]]:
-    """The resources of a collection from ``offset`` on: the rest after a first page already read."""
+    """The resources of a collection from ``offset`` on: the rest after a first page already
+    read."""
     return client.iterate(
         SERVICES + path,
         {**(params or {}), "per_page": PER_PAGE, "offset": offset},
@@ -157,10 +161,11 @@ def read_whole(
     included: Callable[[dict[str, Any]], None] | None = None,
     meta: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every resource of a collection, checked: offset pages read across a write can repeat a resource (and
-    miss another), and a repeat taken as a second object would be planned as a delete of the only copy. A
-    read that repeats an id or disagrees with ``meta.total_count`` is read again, at most ``READS`` times.
-    ``meta`` is called with each page's ``meta`` object (``can_filter`` says which filters the list knows)."""
+    """Every resource of a collection, checked: offset pages read across a write can repeat a
+    resource (and miss another), and a repeat taken as a second object would be planned as a delete
+    of the only copy. A read that repeats an id or disagrees with ``meta.total_count`` is read
+    again, at most ``READS`` times. ``meta`` is called with each page's ``meta`` object
+    (``can_filter`` says which filters the list knows)."""
     seen: list[list[str]] = []
     for _ in range(READS):
         totals: set[Any] = set()
@@ -189,13 +194,15 @@ def read_whole(
     twice = sorted({i for i in seen[0] if seen[0].count(i) > 1})
     if twice and all(ids == seen[0] for ids in seen):  # a steady list: no write moved it
         raise ApiError(
-            f"Planning Center: every read of {path} lists id {twice[0]} twice ({READS} reads alike): "
+            f"Planning Center: every read of {path} lists id {twice[0]} twice ({READS} reads "
+            "alike): "
             "the server's list is not one object per id, and a plan made from it could delete the "
             "only copy; nothing was planned (if it stays so, report it to Planning Center support)"
         )
     raise ApiError(
         f"Planning Center: the pages of {path} did not hold still while they were read (an id came "
-        f"twice, or the pages did not add up to their total_count) in {READS} reads; try again when "
+        f"twice, or the pages did not add up to their total_count) in {READS} reads; try again "
+        "when "
         "the plan is not being written to"
     )
 
@@ -220,7 +227,8 @@ def _next(client: HttpClient, page: Any) -> str | None:
     link = links.get("next") if isinstance(links, dict) else None
     if not link:
         return None
-    # links.next keeps our params and can be followed verbatim [R]; HttpClient keeps it on our own host.
+    # links.next keeps our params and can be followed verbatim [R]; HttpClient keeps it on our own
+    # host.
     return str(link)
 
 
@@ -245,8 +253,8 @@ def plan_person_body(
     team: str | None = None,
     rid: str | None = None,
 ) -> dict[str, Any]:
-    """A PlanPerson payload. The team goes as a relationship: the form confirmed by third-party code and a staff
-    answer [3P]; attributes-only bodies were reported to fail (ISSUE#1251)."""
+    """A PlanPerson payload. The team goes as a relationship: the form confirmed by third-party code
+    and a staff answer [3P]; attributes-only bodies were reported to fail (ISSUE#1251)."""
     data: dict[str, Any] = {"type": "PlanPerson", "attributes": attrs}
     if rid is not None:
         data["id"] = rid
@@ -261,9 +269,10 @@ def plan_person_body(
 def member_create_body(
     attrs: dict[str, Any], *, person: str, team: str, forms: str = "both"
 ) -> dict[str, Any]:
-    """A PlanPerson create. ``forms="both"`` names person and team twice: as the documented ``person_id`` /
-    ``team_id`` attributes [C] and as the relationships third-party code and a staff answer use [3P], so either
-    reading of the API finds them; ``"relationships"`` leaves the attributes out (after a 422 refusing them)."""
+    """A PlanPerson create. ``forms="both"`` names person and team twice: as the documented
+    ``person_id`` / ``team_id`` attributes [C] and as the relationships third-party code and a staff
+    answer use [3P], so either reading of the API finds them; ``"relationships"`` leaves the
+    attributes out (after a 422 refusing them)."""
     body = plan_person_body(attrs, person=person, team=team)
     if forms == "both":
         body["data"]["attributes"] = {**attrs, "person_id": person, "team_id": team}
@@ -274,9 +283,9 @@ REFERENCE_ATTRIBUTES = ("person_id", "team_id")
 
 
 def refuses_reference_attributes(body: Any) -> bool:
-    """A 422 naming ``person_id`` or ``team_id`` as an attribute the endpoint does not take ("Forbidden
-    Attribute" [C]); a validation error about the value (``source.parameter: team_id``, "invalid for plan" [3P])
-    is not one: the same team would be refused in any form."""
+    """A 422 naming ``person_id`` or ``team_id`` as an attribute the endpoint does not take
+    ("Forbidden Attribute" [C]); a validation error about the value (``source.parameter: team_id``,
+    "invalid for plan" [3P]) is not one: the same team would be refused in any form."""
     errors = body.get("errors") if isinstance(body, dict) else None
     for err in errors if isinstance(errors, list) else []:
         if not isinstance(err, dict) or str(err.get("title") or "") == "Validation Error":
@@ -293,13 +302,15 @@ def person_member_path(person: object, member: object) -> str:
 
 
 def plan_member_path(service_type: object, plan: object, member: object | None = None) -> str:
-    """A plan's team members (list, create [C]); with ``member``, the undocumented item path [3P/R]."""
+    """A plan's team members (list, create [C]); with ``member``, the undocumented item path
+    [3P/R]."""
     path = f"{SERVICES}service_types/{service_type}/plans/{plan}/team_members"
     return path if member is None else f"{path}/{member}"
 
 
 def is_route_404(body: Any) -> bool:
-    """A routing 404 is an HTML page (Rails) [R]; a JSON:API ``errors`` body means the object is not there."""
+    """A routing 404 is an HTML page (Rails) [R]; a JSON:API ``errors`` body means the object is not
+    there."""
     return not (isinstance(body, dict) and "errors" in body)
 
 
@@ -319,8 +330,9 @@ def accept_body(
     declined_times: list[int] | None = None, reason: str | None = None
 ) -> dict[str, Any]:
     """Accept every time, or (a partial accept) all but ``declined_times``, with a reason [C]."""
-    # The docs say an "empty JSON body" is accepted [C]; a bare {} was answered 400 "does not contain a 'data'
-    # key" on another endpoint [R], so we send an empty but well-formed JSON:API resource instead.
+    # The docs say an "empty JSON body" is accepted [C]; a bare {} was answered 400 "does not
+    # contain a 'data' key" on another endpoint [R], so we send an empty but well-formed JSON:API
+    # resource instead.
     if not declined_times:
         return {"data": {"type": "ScheduleAccept", "attributes": {}}}
     return {

@@ -1,6 +1,7 @@
 """A partial accept's ``declined_times`` (docs/api-notes.md, Planning Center): the plan time ids a
-declaration's entries name (by id, kind, name or start), how a time is named in review output and messages, and
-the problems with such a declaration (a hidden schedule, an entry matching no time, every time declined)."""
+declaration's entries name (by id, kind, name or start), how a time is named in review output and
+messages, and the problems with such a declaration (a hidden schedule, an entry matching no time,
+every time declined)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def declined_ids(
 
 
 def match_times(ref: Ref, table: Mapping[str, dict[str, Any]]) -> set[int]:
-    """The plan time ids a ``declined_times`` entry names: by id, kind (time_type), name or start."""
+    """The plan time ids a ``declined_times`` entry names: by id, kind (time_type), name or
+    start."""
     if ref.kind == "id":
         return {int(ref.value)} if str(ref.value) in table else set()
     if ref.kind == "starts_at":
@@ -87,8 +89,9 @@ def describe_times(table: Mapping[str, dict[str, Any]]) -> dict[str, str]:
 
 
 def describe_time(tid: str, table: Mapping[str, dict[str, Any]]) -> str:
-    """'the rehearsal' when it is the plan's only one of its kind, else 'the 10am service'. A time of type
-    "other" is called by its name ('Carols in the park'): 'the other' would tell a reviewer nothing."""
+    """'the rehearsal' when it is the plan's only one of its kind, else 'the 10am service'. A time
+    of type "other" is called by its name ('Carols in the park'): 'the other' would tell a reviewer
+    nothing."""
     attrs = table[tid]
     kind = str(attrs.get("time_type") or "time")
     label = attrs.get("name") or attrs.get("starts_at") or tid

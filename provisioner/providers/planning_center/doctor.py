@@ -1,7 +1,8 @@
-"""``provisioner doctor`` for Planning Center: checks of the credentials, the URL, pagination, the rate-limit
-headers, the service types (with the credentials' permissions), plans, teams and people the files name, each
-responses file's person's schedules, and the team-member item routes (doctor_access.py); nothing is changed
-(docs/api-notes.md says which of these behaviours are documented)."""
+"""``provisioner doctor`` for Planning Center: checks of the credentials, the URL, pagination, the
+rate-limit headers, the service types (with the credentials' permissions), plans, teams and people
+the files name, each responses file's person's schedules, and the team-member item routes
+(doctor_access.py); nothing is changed (docs/api-notes.md says which of these behaviours are
+documented)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
 
 
 class PlanningCenterProvider(Protocol):
-    """What the checks use of the provider: a protocol, so that this module (which the provider imports)
-    does not import the provider's module back."""
+    """What the checks use of the provider: a protocol, so that this module (which the provider
+    imports) does not import the provider's module back."""
 
     account: str | None
     client: HttpClient
@@ -57,7 +58,8 @@ def doctor(provider: PlanningCenterProvider, scopes: Sequence[Scope]) -> list[Fi
                 "credentials",
                 "problem",
                 f"refused ({e.status}): {e}",
-                f"check {v('PCO_APPLICATION_ID')} / {v('PCO_SECRET')}, or {v('PCO_ACCESS_TOKEN')} (and its "
+                f"check {v('PCO_APPLICATION_ID')} / {v('PCO_SECRET')}, or {v('PCO_ACCESS_TOKEN')} "
+                "(and its "
                 "`services` scope)",
             )
         ]
@@ -248,7 +250,8 @@ def _people(
                     f"person {person} answers",
                     "note",
                     f"these credentials act as {me[1]} (person "
-                    f"{me[0]}): answering someone else's schedules needs Administrator (or team Editor) "
+                    f"{me[0]}): answering someone else's schedules needs Administrator (or team "
+                    "Editor) "
                     "permission in Services",
                     "use an administrator's token, or that person's own "
                     "credentials with `account:`",

@@ -1,10 +1,13 @@
-"""``provisioner doctor`` for Planning Center: what these credentials may do (docs/api-notes.md, point 21).
+"""``provisioner doctor`` for Planning Center: what these credentials may do (docs/api-notes.md,
+point 21).
 
 - every page of the service types, with the credentials' ``permissions`` on each the files use;
-- one page of each responses file's person's schedules: reading another person's can be refused (ISSUE#336);
-- the team-member item routes, read with GET: doctor is read-only (DESIGN's commands table, and the provider
-  contract: it never writes), so whether PATCH and DELETE are routed there is not probed; writes switch to
-  the other path on a route 404 by themselves, and the permissions above say whether they would be refused.
+- one page of each responses file's person's schedules: reading another person's can be refused
+  (ISSUE#336);
+- the team-member item routes, read with GET: doctor is read-only (DESIGN's commands table, and the
+  provider contract: it never writes), so whether PATCH and DELETE are routed there is not probed;
+  writes switch to the other path on a route 404 by themselves, and the permissions above say
+  whether they would be refused.
 """
 
 from __future__ import annotations
@@ -29,13 +32,14 @@ if TYPE_CHECKING:
     from provisioner.core.records import Scope
     from provisioner.transport.http import HttpClient
 
-# Service type permissions below Scheduler cannot schedule people (PCO's levels: Scheduled Viewer, Viewer,
-# Scheduler, Editor, Administrator).
+# Service type permissions below Scheduler cannot schedule people (PCO's levels: Scheduled Viewer,
+# Viewer, Scheduler, Editor, Administrator).
 CANNOT_SCHEDULE = ("Scheduled Viewer", "Viewer")
 
 
 def service_types(client: HttpClient, first: Any) -> dict[str, dict[str, Any]]:
-    """Id → attributes of every service type: the first page already read, then the rest by offset."""
+    """Id → attributes of every service type: the first page already read, then the rest by
+    offset."""
     rows = list(first.get("data") or []) if isinstance(first, dict) else []
     links = first.get("links") if isinstance(first, dict) else None
     if isinstance(links, dict) and links.get("next"):
@@ -44,7 +48,8 @@ def service_types(client: HttpClient, first: Any) -> dict[str, dict[str, Any]]:
 
 
 def permissions(st: object, attrs: dict[str, Any]) -> tuple[str, Finding | None]:
-    """`` (your permissions: Editor)`` for the service type's row, and a note when they cannot schedule."""
+    """`` (your permissions: Editor)`` for the service type's row, and a note when they cannot
+    schedule."""
     level = attrs.get("permissions")
     if not level:
         return "", None
@@ -72,7 +77,8 @@ def schedules(client: HttpClient, person: object, me: tuple[str, str] | None) ->
         if e.status != 403:
             raise
         hint = read_refused(person, me, auth_hint=client.auth_hint or "check the credentials")
-        # the detail only: the client's generic "check ...: are they current" would contradict the hint
+        # the detail only: the client's generic "check ...: are they current" would contradict the
+        # hint
         return Finding(
             check, "problem", f"reading them was refused (403): {jsonapi_detail(e.body)}", hint
         )
@@ -82,8 +88,8 @@ def schedules(client: HttpClient, person: object, me: tuple[str, str] | None) ->
 
 
 def member_routes(client: HttpClient, scope: Scope) -> list[Finding]:
-    """GET on both item paths of one member: routed, not routed, or refused to these credentials. PATCH
-    and DELETE use the documented path and switch on a route 404 at run time."""
+    """GET on both item paths of one member: routed, not routed, or refused to these credentials.
+    PATCH and DELETE use the documented path and switch on a route 404 at run time."""
     st, plan = scope.target["service_type"], scope.target["plan"]
     page = client.request("GET", plan_member_path(st, plan), params={"per_page": 1, "offset": 0})
     rows = page.data.get("data") if isinstance(page.data, dict) else None
@@ -112,7 +118,8 @@ def member_routes(client: HttpClient, scope: Scope) -> list[Finding]:
                 "team-member routes",
                 "problem",
                 said,
-                "these credentials may not read team members: plan, apply and drift of roster files "
+                "these credentials may not read team members: plan, apply and drift of roster "
+                "files "
                 "need at least Viewer on the service type",
             )
         ]
@@ -135,8 +142,8 @@ def _probe(client: HttpClient, path: str) -> str:
     except NotFoundError as e:
         if is_route_404(e.body):
             return "is not routed (HTML 404)"
-        # a JSON:API 404 comes from the API behind a route: the route is there, the member is gone (a
-        # deleted declined member the list still shows, ISSUE#663)
+        # a JSON:API 404 comes from the API behind a route: the route is there, the member is gone
+        # (a deleted declined member the list still shows, ISSUE#663)
         return "is routed (its member answers 404: deleted, though the plan's list shows it)"
     except AuthError as e:
         return f"refused ({e.status}: {jsonapi_detail(e.body)})"

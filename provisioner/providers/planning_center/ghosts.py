@@ -1,17 +1,19 @@
-"""Reading a plan's ``team_members`` without the members Planning Center deleted but still lists (point 19 of
-docs/api-notes.md).
+"""Reading a plan's ``team_members`` without the members Planning Center deleted but still lists
+(point 19 of docs/api-notes.md).
 
-A declined member deleted in Planning Center can stay in the plan's ``team_members`` list while its own URL
-answers 404 (ISSUE#663). Taken as live, such a "ghost" is planned as a delete on every run, and the check after
-apply reports "the server accepted the delete but the object is still there" forever. The list documents a
-``not_deleted`` filter [C], so it is sent. Whether the server honours it is learnt from its answers, once a run:
+A declined member deleted in Planning Center can stay in the plan's ``team_members`` list while its
+own URL answers 404 (ISSUE#663). Taken as live, such a "ghost" is planned as a delete on every run,
+and the check after apply reports "the server accepted the delete but the object is still there"
+forever. The list documents a ``not_deleted`` filter [C], so it is sent. Whether the server honours
+it is learnt from its answers, once a run:
 
 - a 400 or 422 to the filtered read: the filter is refused, the list is read again without it;
-- a page whose ``meta.can_filter`` does not name ``not_deleted``: the filter was silently ignored (Planning
-  Center ignores filters an endpoint does not define, ISSUE#1439).
+- a page whose ``meta.can_filter`` does not name ``not_deleted``: the filter was silently ignored
+  (Planning Center ignores filters an endpoint does not define, ISSUE#1439).
 
-In both cases each declined member of the list is looked up by its own URL (one GET each, declined members
-only): a JSON:API 404 there is a ghost, left out of the live state. Otherwise the filtered list is trusted.
+In both cases each declined member of the list is looked up by its own URL (one GET each, declined
+members only): a JSON:API 404 there is a ghost, left out of the live state. Otherwise the filtered
+list is trusted.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ FILTER = "not_deleted"
 
 
 class RosterReader:
-    """A plan's team members, ghosts left out; what the filter does is learnt once a run (thread-safe)."""
+    """A plan's team members, ghosts left out; what the filter does is learnt once a run
+    (thread-safe)."""
 
     def __init__(self, client: HttpClient) -> None:
         self.client = client
@@ -51,12 +54,13 @@ class RosterReader:
         included: Callable[[dict[str, Any]], None] | None = None,
         only: Callable[[dict[str, Any]], bool] | None = None,
     ) -> list[dict[str, Any]]:
-        """Every member of the plan that still exists (of those ``only`` keeps: only they are looked up),
-        sideloads passed to ``included``."""
+        """Every member of the plan that still exists (of those ``only`` keeps: only they are looked
+        up), sideloads passed to ``included``."""
         path = f"service_types/{service_type}/plans/{plan}/team_members"
         if self.filter == "unknown":
-            # plans are read in parallel: the first read learns what the filter does, the others wait
-            # for it, so a server that refuses the filter answers one 400 a run, not one per plan
+            # plans are read in parallel: the first read learns what the filter does, the others
+            # wait for it, so a server that refuses the filter answers one 400 a run, not one per
+            # plan
             with self._first:
                 if self.filter == "unknown":
                     return self._filtered(service_type, plan, path, params, included, only)
@@ -74,7 +78,8 @@ class RosterReader:
         included: Callable[[dict[str, Any]], None] | None,
         only: Callable[[dict[str, Any]], bool] | None,
     ) -> list[dict[str, Any]]:
-        """The list read with the filter; a refusal or a sign it was ignored switches the run off it."""
+        """The list read with the filter; a refusal or a sign it was ignored switches the run off
+        it."""
         known: list[Any] = []
         try:
             rows = read_whole(
@@ -103,8 +108,10 @@ class RosterReader:
         with self._lock:
             if self.filter != "not honoured":
                 log.warning(
-                    "Planning Center: a plan's team_members list %s; each declined member is looked up "
-                    "by its own URL for the rest of the run (a deleted one can stay listed: ISSUE#663)",
+                    "Planning Center: a plan's team_members list %s; each declined member is "
+                    "looked up "
+                    "by its own URL for the rest of the run (a deleted one can stay listed: "
+                    "ISSUE#663)",
                     why,
                 )
             self.filter = "not honoured"
@@ -124,7 +131,8 @@ class RosterReader:
             if is_route_404(e.body):
                 return False  # the route, not the member, is missing: keep what the list says
             log.info(
-                "plan %s: team member %s is listed but its own URL answers 404 (deleted in Planning "
+                "plan %s: team member %s is listed but its own URL answers 404 (deleted in "
+                "Planning "
                 "Center): left out",
                 plan,
                 row.get("id"),

@@ -1,8 +1,9 @@
-"""A declared schedule the person's schedules list does not show (docs/api-notes.md, Planning Center):
-declined schedules may be missing from ``people/{p}/schedules`` even with ``filter=with_declined`` [3P], so a
-declared plan the list hides is looked up in the plan's ``team_members`` (which lists declined members
-[3P ISSUE#1464]) before it is called missing; and which service type holds a plan, which that lookup and a
-hidden schedule's answer (answers.py) need."""
+"""A declared schedule the person's schedules list does not show (docs/api-notes.md, Planning
+Center): declined schedules may be missing from ``people/{p}/schedules`` even with
+``filter=with_declined`` [3P], so a declared plan the list hides is looked up in the plan's
+``team_members`` (which lists declined members [3P ISSUE#1464]) before it is called missing; and
+which service type holds a plan, which that lookup and a hidden schedule's answer (answers.py) need.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ log = logging.getLogger(__name__)
 
 
 class HiddenSchedules:
-    """Finds a person's schedules on plans their list hid; remembers each plan's service type and date for
-    the run. Thread-safe."""
+    """Finds a person's schedules on plans their list hid; remembers each plan's service type and
+    date for the run. Thread-safe."""
 
     def __init__(self, client: HttpClient, keys: Keys, roster: RosterReader) -> None:
         self.client, self.keys = client, keys
@@ -44,7 +45,8 @@ class HiddenSchedules:
     def lookup(
         self, person: object, plan: str, names: dict[str, dict[str, str]]
     ) -> list[tuple[Record, str | None]]:
-        """The person's PlanPeople on a plan the schedules list did not show (it hides declined ones [3P])."""
+        """The person's PlanPeople on a plan the schedules list did not show (it hides declined ones
+        [3P])."""
         st = self.service_type_of(plan)
         if st is None:
             return []
@@ -69,7 +71,8 @@ class HiddenSchedules:
             position = position_of(attributes(row))
             key, identity = schedule_key(self.keys, plan, team, position, shared)
             log.info(
-                "person %s: plan %s is not in the schedules list; found PlanPerson %s on its roster",
+                "person %s: plan %s is not in the schedules list; found PlanPerson %s on its "
+                "roster",
                 person,
                 plan,
                 row.get("id"),
@@ -84,7 +87,8 @@ class HiddenSchedules:
         return out
 
     def service_type_of(self, plan: str) -> str | None:
-        """Which service type holds ``plan``: the service types are listed once, then asked in turn."""
+        """Which service type holds ``plan``: the service types are listed once, then asked in
+        turn."""
         with self._lock:
             if plan in self._plan_service_type:
                 return self._plan_service_type[plan]

@@ -1,6 +1,6 @@
-"""What Planning Center changes mean for people: one line per roster or response change (``Jane Doe on Dec 6
-Band: added as Vocals (unconfirmed)``, ``Jane Doe: declines Dec 6 Band (Out of town)``), with names from
-``labels`` where known."""
+"""What Planning Center changes mean for people: one line per roster or response change (``Jane Doe
+on Dec 6 Band: added as Vocals (unconfirmed)``, ``Jane Doe: declines Dec 6 Band (Out of town)``),
+with names from ``labels`` where known."""
 
 from __future__ import annotations
 
@@ -109,7 +109,8 @@ def _response_line(change: Change, ids: dict[str, str], person: str) -> str:
     verb = RESPONSE_VERBS.get(str(diff.get("to") or (change.after or {}).get("response")))
     if verb is None:
         return (
-            f"{person or change.scope}: response {value_text(diff.get('from'))} → {value_text(diff.get('to'))} "
+            f"{person or change.scope}: response {value_text(diff.get('from'))} → "
+            f"{value_text(diff.get('to'))} "
             f"for {where}"
         )
     return f"{person or change.scope}: {verb} {where}{_declined_times(change)}" + (
@@ -118,7 +119,8 @@ def _response_line(change: Change, ids: dict[str, str], person: str) -> str:
 
 
 def _declined_times(change: Change) -> str:
-    """ ", declines the rehearsal" for a partial accept; ", every time" when one goes back to accepting all."""
+    """ ", declines the rehearsal" for a partial accept; ", every time" when one goes back to
+    accepting all."""
     if "declined_times" not in change.fields:
         return ""
     declined = (change.after or {}).get("declined_times") or []

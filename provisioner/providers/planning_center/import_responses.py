@@ -1,7 +1,7 @@
-"""Import a person's responses (docs/api-notes.md, contract §2.3) through the provider's reads: accepted and
-declined schedules, with a partial accept's declined times; references written readably (a plan by date, a
-team by name, each with its id in an end-of-line comment) where they name exactly one of the person's own
-schedules. The rules for an existing file are the rosters' (importer.py)."""
+"""Import a person's responses (docs/api-notes.md, contract §2.3) through the provider's reads:
+accepted and declined schedules, with a partial accept's declined times; references written readably
+(a plan by date, a team by name, each with its id in an end-of-line comment) where they name exactly
+one of the person's own schedules. The rules for an existing file are the rosters' (importer.py)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ from provisioner.providers.planning_center.responses import PersonScope
 
 
 class ResponsesSource:
-    """The :class:`~provisioner.importing.importer.Source` of one person's answers: accepted (C) and declined (D)
-    schedules; pending ones are listed in a comment, since a file cannot say "not answered"."""
+    """The :class:`~provisioner.importing.importer.Source` of one person's answers: accepted (C) and
+    declined (D) schedules; pending ones are listed in a comment, since a file cannot say "not
+    answered"."""
 
     list_key = "responses"
     noun = "response"
@@ -39,7 +40,8 @@ class ResponsesSource:
         self.name = attrs.get("full_name") or " ".join(
             filter(None, [attrs.get("first_name"), attrs.get("last_name")])
         )
-        # Every accepted schedule's declined times are read back (one request each): a partial accept is kept.
+        # Every accepted schedule's declined times are read back (one request each): a partial
+        # accept is kept.
         scope = PersonScope(
             provider.name, f"person {person}", {"person": person}, prune=False, all_times=True
         )
@@ -48,8 +50,8 @@ class ResponsesSource:
         self.plan_names, self.team_names = labels.get("plan", {}), labels.get("team", {})
         self.time_names = labels.get("declined_times", {})
         self.readable = Readable(provider.lists, provider.directory)
-        # A plan by date and a team by name match this person's own schedules (contract §2.2): written so
-        # only where they name one schedule's plan / team.
+        # A plan by date and a team by name match this person's own schedules (contract §2.2):
+        # written so only where they name one schedule's plan / team.
         facts = provider.responses.facts(scope)
         mine = [(r, facts.get(k)) for k, r in records.items() if r.twin_of is None]
         self.by_day = unique(
@@ -68,7 +70,8 @@ class ResponsesSource:
             self._add(key, rec)
         if self.pending:
             self.notes.append(
-                f"skipped {len(self.pending)} pending schedule{'s' if len(self.pending) != 1 else ''}"
+                f"skipped {len(self.pending)} pending "
+                f"schedule{'s' if len(self.pending) != 1 else ''}"
                 f" of person {person} (not answered yet): {', '.join(map(_where, self.pending))}"
             )
 
@@ -86,7 +89,8 @@ class ResponsesSource:
             self.pending.append(where)
             return
         plan, team = where
-        # Two positions on one team of the plan are two schedules (DESIGN §2.3): each entry names its own.
+        # Two positions on one team of the plan are two schedules (DESIGN §2.3): each entry names
+        # its own.
         position = rec.identity.get("position")
         pairs: list[tuple[str, Any, str | None]] = [("plan", *self._plan(plan))]
         if team is not None:
@@ -104,8 +108,8 @@ class ResponsesSource:
     def _plan(self, plan: int) -> tuple[Any, str | None]:
         day = self.days.get(plan)
         if day is not None and self.by_day.get(day) == plan:
-            # a date object of its own: the writer anchors one object written twice (`plan: *id001`), as it
-            # would for two schedules (teams or positions) on one plan
+            # a date object of its own: the writer anchors one object written twice (`plan:
+            # *id001`), as it would for two schedules (teams or positions) on one plan
             return date.fromordinal(day.toordinal()), f"plan {plan}"
         return plan, self.plan_names.get(str(plan))
 
@@ -207,8 +211,9 @@ class ResponsesSource:
             and live_item["response"] != "accepted"
         ):
             changes["declined_times"] = ABSENT
-        # A reason is refreshed where the user keeps one, added when the answer flipped to a decline, and
-        # dropped when it no longer applies (PCO ignores a reason on an already declined schedule).
+        # A reason is refreshed where the user keeps one, added when the answer flipped to a
+        # decline, and dropped when it no longer applies (PCO ignores a reason on an already
+        # declined schedule).
         mine, live = existing_item.get("reason", ABSENT), live_item.get("reason", ABSENT)
         if live is not ABSENT and (flipped or mine is not ABSENT) and mine != live:
             changes["reason"] = live

@@ -1,13 +1,13 @@
-"""Import Planning Center rosters (docs/api-notes.md, contract §2.2) through the provider's reads, and the
-helpers the import of a person's responses (§2.3, import_responses.py) shares.
+"""Import Planning Center rosters (docs/api-notes.md, contract §2.2) through the provider's reads,
+and the helpers the import of a person's responses (§2.3, import_responses.py) shares.
 
-References are written readably (contract §2.2): a service type, team or person by name and a plan by date,
-each with its id in an end-of-line comment; where the readable form would not name exactly that object (a
-shared name, two plans on one day) the id is written, with the name in the comment (readable.py). An existing
-file's entries are matched to live ones whichever form they use. Fields the user removed from an item in an
-existing file are "not managed" and stay removed; fields
-the user kept stay, with the live value (``notes: ""`` when live has none). Team members the file declares and
-live lacks are kept and reported, like file-only rosters.
+References are written readably (contract §2.2): a service type, team or person by name and a plan
+by date, each with its id in an end-of-line comment; where the readable form would not name exactly
+that object (a shared name, two plans on one day) the id is written, with the name in the comment
+(readable.py). An existing file's entries are matched to live ones whichever form they use. Fields
+the user removed from an item in an existing file are "not managed" and stay removed; fields the
+user kept stay, with the live value (``notes: ""`` when live has none). Team members the file
+declares and live lacks are kept and reported, like file-only rosters.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from provisioner.providers.planning_center.readable import Readable
 
 _MEMBER_LABEL = "person {} / team {}"  # as the provider keys a team member (its position follows)
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
-# What a kept field says when live has no value: notes may be empty; a position or status cannot, so null.
+# What a kept field says when live has no value: notes may be empty; a position or status cannot, so
+# null.
 _LIVE_EMPTY: dict[str, Any] = {
     "position": None,
     "status": None,
@@ -70,7 +71,8 @@ def commented(pairs: Sequence[tuple[str, Any, str | None]]) -> CommentedMap:
 
 
 class RostersSource:
-    """The :class:`~provisioner.importing.importer.Source` of a service type's plans (all, or the given ones)."""
+    """The :class:`~provisioner.importing.importer.Source` of a service type's plans (all, or the
+    given ones)."""
 
     list_key = "rosters"
     noun = "roster"
@@ -88,8 +90,8 @@ class RostersSource:
         self.title = resource_attributes(
             provider, f"service_types/{service_type}", f"service type {service_type}"
         ).get("name")
-        # A service type with years of history has hundreds of plans, each one roster read: `future` keeps to
-        # the plans still to come (the documented `filter=future`).
+        # A service type with years of history has hundreds of plans, each one roster read: `future`
+        # keeps to the plans still to come (the documented `filter=future`).
         query = {"filter": "future"} if future else None
         listed = {
             int(p["id"]): attributes(p)
@@ -167,7 +169,10 @@ class RostersSource:
         if "rosters" not in existing:
             return "it is not a rosters file (it has no `rosters` key)"
         if self.readable.service_types().read(existing.get("service_type")) != self.service_type:
-            return f"it declares service_type {existing.get('service_type')!r}, not {self.service_type}"
+            return (
+                f"it declares service_type {existing.get('service_type')!r}, not "
+                f"{self.service_type}"
+            )
         return None
 
     def identity(self, item: Any) -> Hashable | None:
@@ -175,7 +180,8 @@ class RostersSource:
         return plans.read(item.get("plan")) if isinstance(item, dict) else None
 
     def member_identity(self, item: Any) -> Hashable | None:
-        """(person, team, position) of a file's or live entry, whichever form its references take."""
+        """(person, team, position) of a file's or live entry, whichever form its references
+        take."""
         if not isinstance(item, dict):
             return None
         person = self.readable.people().read(item.get("person"))
@@ -204,17 +210,20 @@ class RostersSource:
             existing_item.get("team_members") or [], self.members[plan], self.member_identity
         )
         if existing_item.get("prune") is False:
-            # "Only manage the people listed here": live members the roster does not list stay unlisted.
+            # "Only manage the people listed here": live members the roster does not list stay
+            # unlisted.
             listed = {self.member_identity(m) for m in existing_item.get("team_members") or []}
             skipped = [k for k in members if k not in listed]
             if skipped:
                 self.notes.append(
-                    f"plan {plan}: {len(skipped)} live team member{'s' if len(skipped) != 1 else ''} "
+                    f"plan {plan}: {len(skipped)} live team "
+                    f"member{'s' if len(skipped) != 1 else ''} "
                     "not added (the roster has prune: false)"
                 )
             members = {k: v for k, v in members.items() if k in listed}
-        # The members carry their own comments (on person and team), so a new list of them loses nothing.
-        # Members only the file declares stay (they may be about to be added) and are reported, like rosters.
+        # The members carry their own comments (on person and team), so a new list of them loses
+        # nothing. Members only the file declares stay (they may be about to be added) and are
+        # reported, like rosters.
         kept: list[Hashable] = []
         changed = merge_list(
             existing_item,
@@ -254,8 +263,9 @@ def _paired(
     members: dict[MemberKey, CommentedMap],
     identity: Callable[[Any], Hashable | None],
 ) -> dict[MemberKey, CommentedMap]:
-    """Live members keyed as the file's entries they match (section 2.2), so a changed position updates the
-    entry it belongs to, and an entry without `position` keeps matching the member whatever its position."""
+    """Live members keyed as the file's entries they match (section 2.2), so a changed position
+    updates the entry it belongs to, and an entry without `position` keeps matching the member
+    whatever its position."""
     mine = [i for i in (identity(m) for m in existing) if isinstance(i, tuple)]
     live = list(members)
     paired = matching.pair([matching.norm(*i) for i in mine], [matching.norm(*k) for k in live])
@@ -264,8 +274,8 @@ def _paired(
 
 
 def _member_changes(mine: CommentedMap, live: CommentedMap) -> dict[str, Any]:
-    """The user's managed fields (those present) that differ from live. A key the user wrote is never removed:
-    when live has no value it becomes ``""`` (notes) or null (position, status)."""
+    """The user's managed fields (those present) that differ from live. A key the user wrote is
+    never removed: when live has no value it becomes ``""`` (notes) or null (position, status)."""
     changes: dict[str, Any] = {}
     for field in MEMBER_FIELDS:
         if field not in mine:

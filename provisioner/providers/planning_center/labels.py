@@ -1,5 +1,6 @@
-"""Names of the ids a scope's keys mention (people, teams, plans), as this run read them: shared by the two
-kinds of scope and the provider, and written from several threads (scopes are read in parallel)."""
+"""Names of the ids a scope's keys mention (people, teams, plans), as this run read them: shared by
+the two kinds of scope and the provider, and written from several threads (scopes are read in
+parallel)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
-"""The Planning Center lists that readable references resolve against (contract §2.2), each read at most once a
-run and only when asked for: the organization (its time zone), the service types, a service type's plans.
-Teams and people come from :class:`~provisioner.providers.planning_center.refs.PeopleAndTeams`, whose caches
-the roster checks share, so a list read to resolve names is not read again to check them.
+"""The Planning Center lists that readable references resolve against (contract §2.2), each read at
+most once a run and only when asked for: the organization (its time zone), the service types, a
+service type's plans. Teams and people come from
+:class:`~provisioner.providers.planning_center.refs.PeopleAndTeams`, whose caches the roster checks
+share, so a list read to resolve names is not read again to check them.
 
-A plan's calendar day is its ``sort_date`` in the organization's time zone (docs/api-notes.md, "A plan's day").
+A plan's calendar day is its ``sort_date`` in the organization's time zone (docs/api-notes.md, "A
+plan's day").
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def fold(name: str) -> str:
 
 @dataclass(frozen=True)
 class PlanRow:
-    """A plan of a service type as lists read it: id, title and day (in the organization's time zone)."""
+    """A plan of a service type as lists read it: id, title and day (in the organization's time
+    zone)."""
 
     id: int
     title: str
@@ -51,10 +54,10 @@ def short_day(day: date, *, year: bool = False) -> str:
 def plan_day(attrs: dict[str, object], zone: tzinfo) -> date | None:
     """The plan's calendar day in the organization's time zone, from ``sort_date``.
 
-    ``sort_date`` ends in ``Z``; the docs list it among the fields "in the organization's time zone" and a 2022
-    report (ISSUE#987) says it comes as local wall-clock time with a ``Z`` suffix. The two readings give
-    different days only near midnight; there the display dates (``dates`` / ``short_dates``, written in the
-    organization's time zone) say which day is meant."""
+    ``sort_date`` ends in ``Z``; the docs list it among the fields "in the organization's time zone"
+    and a 2022 report (ISSUE#987) says it comes as local wall-clock time with a ``Z`` suffix. The
+    two readings give different days only near midnight; there the display dates (``dates`` /
+    ``short_dates``, written in the organization's time zone) say which day is meant."""
     text = str(attrs.get("sort_date") or "")
     try:
         instant = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
@@ -86,7 +89,8 @@ class Lists:
         self._lock = threading.RLock()
 
     def time_zone(self) -> tuple[tzinfo, str]:
-        """The organization's time zone (``GET /services/v2`` → ``time_zone`` [3P ISSUE#575]); UTC when absent."""
+        """The organization's time zone (``GET /services/v2`` → ``time_zone`` [3P ISSUE#575]); UTC
+        when absent."""
         with self._lock:
             if self._zone is None:
                 body = self.client.request("GET", SERVICES.rstrip("/")).data
@@ -107,8 +111,8 @@ class Lists:
             return self._service_types
 
     def service_type_name(self, service_type: int) -> str | None:
-        """The service type's name for a title: the list, read once; None when it cannot be read. A title is
-        for people only, so a failed read fails nothing and is not tried again this run."""
+        """The service type's name for a title: the list, read once; None when it cannot be read. A
+        title is for people only, so a failed read fails nothing and is not tried again this run."""
         with self._lock:
             if self._service_types is None and not self._unnamed:
                 try:
@@ -150,6 +154,7 @@ def _zone(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as e:
         raise ApiError(
-            f"Planning Center: the organization's time zone {name!r} is not known here (a plan date cannot "
+            f"Planning Center: the organization's time zone {name!r} is not known here (a plan "
+            "date cannot "
             "be placed); install the tzdata package, or write the plan's id"
         ) from e

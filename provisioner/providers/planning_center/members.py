@@ -1,11 +1,13 @@
-"""Writing team members (PlanPerson) where the API's documentation and its users disagree (docs/api-notes.md):
+"""Writing team members (PlanPerson) where the API's documentation and its users disagree
+(docs/api-notes.md):
 
-- create: person and team go both as ``person_id`` / ``team_id`` attributes and as relationships; a 422 refusing
-  those attributes switches this run to relationships only. The created member's team is then checked: the API
-  puts a member whose team it could not read on "the first available team" [3P], which is a failed create, so
-  that member is removed again.
-- PATCH / DELETE: on the documented ``people/{person}/plan_people/{id}``; a routing 404 (HTML) there switches
-  this run to the plan's ``team_members/{id}`` path. A JSON:API 404 is the object missing, never a route.
+- create: person and team go both as ``person_id`` / ``team_id`` attributes and as relationships; a
+  422 refusing those attributes switches this run to relationships only. The created member's team
+  is then checked: the API puts a member whose team it could not read on "the first available team"
+  [3P], which is a failed create, so that member is removed again.
+- PATCH / DELETE: on the documented ``people/{person}/plan_people/{id}``; a routing 404 (HTML) there
+  switches this run to the plan's ``team_members/{id}`` path. A JSON:API 404 is the object missing,
+  never a route.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ CREATE_TRIES = 3
 
 
 class MemberWriter:
-    """The create body and item path this run uses, learnt from the server's answers; safe across threads."""
+    """The create body and item path this run uses, learnt from the server's answers; safe across
+    threads."""
 
     def __init__(self, client: HttpClient) -> None:
         self.client = client
@@ -43,11 +46,12 @@ class MemberWriter:
         self.item_route = "person"  # or "plan" after a routing 404 on the documented path
         self._lock = threading.Lock()
 
-    # -- create -------------------------------------------------------------------------------------------
+    # -- create
+    # -------------------------------------------------------------------------------------------
 
     def create(self, change: Change, adopt: Callable[[], Any]) -> Written:
-        """POST the team member the change declares (person and team from its identity), adopting the one
-        the server made when an answer was lost (``adopt``)."""
+        """POST the team member the change declares (person and team from its identity), adopting
+        the one the server made when an answer was lost (``adopt``)."""
         person, team = change.identity.get("person"), change.identity.get("team")
         if person is None or team is None:
             raise ProvisionerError(
@@ -94,7 +98,8 @@ class MemberWriter:
             with self._lock:
                 if self.forms == "both":
                     log.warning(
-                        "Planning Center refused person_id/team_id attributes (%s); creating team members "
+                        "Planning Center refused person_id/team_id attributes (%s); creating team "
+                        "members "
                         "with relationships only for the rest of the run",
                         e,
                     )
@@ -113,7 +118,8 @@ class MemberWriter:
         if got is None or got == team or rid is None:
             return
         what = (
-            f"{change.scope}: person {person} was created on team {got} instead of team {team}: the server did "
+            f"{change.scope}: person {person} was created on team {got} instead of team {team}: "
+            "the server did "
             "not take the team from the request (it puts such a member on the first available team)"
         )
         try:
@@ -123,11 +129,13 @@ class MemberWriter:
                 f"{what}; removing that member failed too ({e}): the next plan removes it"
             ) from e
         raise ApiError(
-            f"{what}; that member was removed again. Check the team id, and report the request with "
+            f"{what}; that member was removed again. Check the team id, and report the request "
+            "with "
             "`provisioner apply --record DIR` (docs/api-notes.md)"
         )
 
-    # -- update and delete --------------------------------------------------------------------------------
+    # -- update and delete
+    # --------------------------------------------------------------------------------
 
     def update(self, change: Change, attrs: dict[str, Any], member: str | None = None) -> None:
         rid = member or str(change.live_id)
@@ -136,7 +144,8 @@ class MemberWriter:
         )
 
     def delete(self, change: Change) -> Written | None:
-        """A JSON:API 404 from the member's own URL: already gone (a note); a route 404 on both paths fails."""
+        """A JSON:API 404 from the member's own URL: already gone (a note); a route 404 on both
+        paths fails."""
         try:
             self.delete_member(change.target, _person(change), str(change.live_id))
         except NotFoundError as e:
@@ -147,13 +156,15 @@ class MemberWriter:
         self._item("DELETE", target, person, member)
 
     def patch_member(self, target: Mapping[str, Any], person: str, member: str, body: Any) -> None:
-        """A PATCH of one member by its ids (``target``: service_type and plan), on this run's path."""
+        """A PATCH of one member by its ids (``target``: service_type and plan), on this run's
+        path."""
         self._item("PATCH", target, person, member, json=body)
 
     def _item(
         self, method: str, target: Mapping[str, Any], person: str, member: str, json: Any = None
     ) -> None:
-        """One request on the item path this run uses; a routing 404 on the documented path moves to the other."""
+        """One request on the item path this run uses; a routing 404 on the documented path moves to
+        the other."""
         route = self.item_route
         try:
             self.client.request(method, self._path(route, target, person, member), json=json)
@@ -164,7 +175,8 @@ class MemberWriter:
             with self._lock:
                 if self.item_route == "person":
                     log.warning(
-                        "Planning Center does not route %s people/{person}/plan_people/{id} (HTML 404); "
+                        "Planning Center does not route %s people/{person}/plan_people/{id} (HTML "
+                        "404); "
                         "using plans/{plan}/team_members/{id} for the rest of the run",
                         method,
                     )

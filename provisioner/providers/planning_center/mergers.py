@@ -1,8 +1,9 @@
-"""A person id that no longer resolves may belong to a profile merged into another (docs/api-notes.md).
+"""A person id that no longer resolves may belong to a profile merged into another
+(docs/api-notes.md).
 
 People keeps the history of merges (``GET /people/v2/person_mergers``: ``person_to_keep_id``,
-``person_to_remove_id`` [C]); after a merge only the kept id resolves. Asked only once a person id has failed to
-resolve, one request per such id, so that the error can name the id to write instead.
+``person_to_remove_id`` [C]); after a merge only the kept id resolves. Asked only once a person id
+has failed to resolve, one request per such id, so that the error can name the id to write instead.
 """
 
 from __future__ import annotations

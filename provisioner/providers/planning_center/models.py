@@ -1,4 +1,5 @@
-"""Pydantic models of Planning Center files: rosters (docs/api-notes.md, contract §2.2) and responses (section 2.3)."""
+"""Pydantic models of Planning Center files: rosters (docs/api-notes.md, contract §2.2) and
+responses (section 2.3)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from provisioner.providers.planning_center.names import (
     TeamRef,
 )
 
-# One table for the status letters: a roster reads them as confirmed/unconfirmed/declined; the Schedule resource
-# (a person's answer) reads the same letters as accepted/pending/declined.
+# One table for the status letters: a roster reads them as confirmed/unconfirmed/declined; the
+# Schedule resource (a person's answer) reads the same letters as accepted/pending/declined.
 ROSTER_WORDS = {"C": "confirmed", "U": "unconfirmed", "D": "declined"}
 RESPONSE_WORDS = {"C": "accepted", "U": "pending", "D": "declined"}
 _STATUS = {**{k.lower(): k for k in ROSTER_WORDS}, **{w: k for k, w in ROSTER_WORDS.items()}}
@@ -31,7 +32,8 @@ def parse_status(value: Any) -> str:
 Status = Annotated[
     str,
     BeforeValidator(parse_status),
-    # The enum is for completion; the pattern accepts what the parser does (any case, surrounding spaces).
+    # The enum is for completion; the pattern accepts what the parser does (any case, surrounding
+    # spaces).
     WithJsonSchema(
         {
             "anyOf": [
@@ -54,7 +56,8 @@ class TeamMember(Strict):
     )
     team: TeamRef = Field(
         examples=[22, "Band"],
-        description="Team: an id, or the name of a team of the file's service type (or {name: ...}); "
+        description="Team: an id, or the name of a team of the file's service type (or {name: "
+        "...}); "
         "with the person, the member's identity on the plan.",
     )
     position: Text | None = Field(
@@ -78,7 +81,8 @@ class TeamMember(Strict):
 class Roster(Strict):
     plan: RosterPlanRef = Field(
         examples=[5678, "2026-12-13", {"title": "Advent 2"}],
-        description="Plan of the file's service type: an id, a date (the plan whose sort_date falls on "
+        description="Plan of the file's service type: an id, a date (the plan whose sort_date "
+        "falls on "
         "that day in the organization's time zone), {date: ...} or {title: ...}.",
     )
     prune: bool = Field(
@@ -141,18 +145,21 @@ TimeRef = Annotated[
 class ResponseDecl(Strict):
     plan: ResponsePlanRef = Field(
         examples=[5678, "2026-12-13"],
-        description="Plan: an id, or a date (or {date: ...}) matched against the person's own schedules.",
+        description="Plan: an id, or a date (or {date: ...}) matched against the person's own "
+        "schedules.",
     )
     team: TeamRef | None = Field(
         None,
         examples=[22, "Band"],
-        description="Team id or name (matched against the person's schedules); optional when the person "
+        description="Team id or name (matched against the person's schedules); optional when the "
+        "person "
         "has one schedule on that plan.",
     )
     position: Text | None = Field(
         None,
         examples=["Vocals"],
-        description="With two positions on one team of the plan (two schedules), the one this response "
+        description="With two positions on one team of the plan (two schedules), the one this "
+        "response "
         "answers; absent = every schedule of the person on that plan and team.",
     )
     response: Literal["accepted", "declined"] = Field(
@@ -161,8 +168,10 @@ class ResponseDecl(Strict):
     declined_times: list[TimeRef] | None = Field(
         None,
         examples=[[{"type": "rehearsal"}, {"name": "11am"}, 803]],
-        description="With accepted only: accept, but decline these plan times (a partial accept): {type: ...}, "
-        "{name: ...}, {starts_at: ...} or a plan time id; [] accepts every time; absent = not managed.",
+        description="With accepted only: accept, but decline these plan times (a partial accept): "
+        "{type: ...}, "
+        "{name: ...}, {starts_at: ...} or a plan time id; [] accepts every time; absent = not "
+        "managed.",
     )
     reason: str | None = Field(
         None,
@@ -180,7 +189,8 @@ class ResponseDecl(Strict):
             )
         if self.reason is not None and self.response != "declined" and not self.declined_times:
             raise ValueError(
-                "`reason` is sent only with `response: declined` or with `declined_times`; remove it "
+                "`reason` is sent only with `response: declined` or with `declined_times`; remove "
+                "it "
                 "or decline"
             )
         return self
@@ -189,8 +199,10 @@ class ResponseDecl(Strict):
 class ResponsesFile(ServicesFile):
     person: PersonRef = Field(
         examples=[111, "Jane Doe"],
-        description="The person whose answers these are: an id, or their full name (or {name: ...}).",
+        description="The person whose answers these are: an id, or their full name (or {name: "
+        "...}).",
     )
     responses: list[ResponseDecl] = Field(
-        description="Answers to this person's scheduling requests (a schedule cannot be created, only answered)."
+        description="Answers to this person's scheduling requests (a schedule cannot be created, "
+        "only answered)."
     )

@@ -1,8 +1,10 @@
-"""The readable forms of Planning Center references in files (contract §2.2): a service type, team or person
-by name, a plan by date or title. Parsing only; resolution against live lists is resolver.py's.
+"""The readable forms of Planning Center references in files (contract §2.2): a service type, team
+or person by name, a plan by date or title. Parsing only; resolution against live lists is
+resolver.py's.
 
-A reference by id stays the plain int; a readable one is a :class:`Ref` (``name``, ``date`` or ``title``).
-YAML reads an unquoted ``2026-12-13`` as a date, so a plan accepts a date object as well as the string.
+A reference by id stays the plain int; a readable one is a :class:`Ref` (``name``, ``date`` or
+``title``). YAML reads an unquoted ``2026-12-13`` as a date, so a plan accepts a date object as well
+as the string.
 """
 
 from __future__ import annotations
@@ -44,12 +46,14 @@ def parse_named(noun: str) -> BeforeValidator:
 def _name(noun: str, value: Any) -> str:
     if _is_id(value) and not isinstance(value, str):
         raise ValueError(f"a {noun} name is text, got {value!r}")
-    # Whitespace inside a name is folded when compared; text() refuses control characters and padding.
+    # Whitespace inside a name is folded when compared; text() refuses control characters and
+    # padding.
     return text(value)
 
 
 def parse_day(value: Any) -> str:
-    """``2026-12-13`` (a YAML date or a string) as ISO text; a time of day is refused (a plan is a day)."""
+    """``2026-12-13`` (a YAML date or a string) as ISO text; a time of day is refused (a plan is a
+    day)."""
     if isinstance(value, datetime):
         raise ValueError(f"a plan date is a day such as 2026-12-13, not a time ({value})")
     if isinstance(value, date):
@@ -95,7 +99,8 @@ def shown(ref: int | Ref) -> str:
     return repr(ref.value)
 
 
-# -- JSON Schema (editors): mirrors what the parsers accept -------------------------------------------------
+# -- JSON Schema (editors): mirrors what the parsers accept
+# -------------------------------------------------
 
 _ID: list[dict[str, Any]] = [
     {"type": "integer", "minimum": 1, "description": "{noun} id"},

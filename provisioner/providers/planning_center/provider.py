@@ -1,4 +1,5 @@
-"""Planning Center Services: plan rosters (PlanPerson) and people's responses (Schedule accept / decline).
+"""Planning Center Services: plan rosters (PlanPerson) and people's responses (Schedule accept /
+decline).
 
 API facts: docs/api-notes.md. HTTP, pagination and payload shapes: client.py.
 """
@@ -36,9 +37,9 @@ def response_identity(plan: object, team: object | None) -> dict[str, Any]:
 
 
 class PlanningCenterProvider(ByKind):
-    """Planning Center Services: the scopes of kind ``plan`` (a roster: rosters.py) and ``person`` (a
-    person's responses: responses.py), each served by its own handler; names in files resolved to ids first
-    (resolver.py)."""
+    """Planning Center Services: the scopes of kind ``plan`` (a roster: rosters.py) and ``person``
+    (a person's responses: responses.py), each served by its own handler; names in files resolved to
+    ids first (resolver.py)."""
 
     name = "planning_center"
     title = "Planning Center"
@@ -77,8 +78,8 @@ class PlanningCenterProvider(ByKind):
         return cls(client_from_env(env, retry, clock=clock))
 
     def set_parallelism(self, requests: int) -> None:
-        """Reads stay one request at a time each; only the blockouts of the people a plan adds are read
-        ``requests`` people at a time (blockouts.py)."""
+        """Reads stay one request at a time each; only the blockouts of the people a plan adds are
+        read ``requests`` people at a time (blockouts.py)."""
         self.rosters.blockouts.parallelism = max(1, requests)
 
     def doctor(self, scopes: Sequence[Scope]) -> list[Finding]:
@@ -87,7 +88,8 @@ class PlanningCenterProvider(ByKind):
         return doctor(self, scopes)
 
     def resource(self, path: str) -> Any:
-        """One Services resource's body (path below services/v2/); NotFoundError when it does not exist."""
+        """One Services resource's body (path below services/v2/); NotFoundError when it does not
+        exist."""
         return self.client.request("GET", SERVICES + path).data
 
     def listing(
@@ -96,11 +98,12 @@ class PlanningCenterProvider(ByKind):
         """Every row of a Services list endpoint (path below services/v2/), page by page."""
         return iterate(self.client, path, dict(query) if query else None)
 
-    # -- scopes -------------------------------------------------------------------------------------------
+    # -- scopes
+    # -------------------------------------------------------------------------------------------
 
     def resolve(self, files: Sequence[Loaded]) -> Sequence[Loaded]:
-        """Names and dates → ids (resolver.py); then the checks across files again, since two forms of one
-        reference (a plan's id and its date) are the same declaration."""
+        """Names and dates → ids (resolver.py); then the checks across files again, since two forms
+        of one reference (a plan's id and its date) are the same declaration."""
         if not any(has_names(f) for f in files):
             return files
         resolved = Resolver(self.lists, self.directory).files(files)
@@ -130,7 +133,8 @@ class PlanningCenterProvider(ByKind):
                     )
                     out.append(scope)
             elif isinstance(doc, ResponsesFile):
-                # A person's schedules are the service's: never pruned, and two of one plan are normal.
+                # A person's schedules are the service's: never pruned, and two of one plan are
+                # normal.
                 scope = Scope(
                     self.name,
                     f"person {doc.person}",
@@ -149,12 +153,14 @@ class PlanningCenterProvider(ByKind):
         return sorted(out, key=lambda s: (s.name.split()[0], *(int(v) for v in s.target.values())))
 
     def read(self, scope: Scope) -> dict[str, Record]:
-        """The kind's read; a JSON:API 404 on the scope's own list is a PlanError at the file's line."""
+        """The kind's read; a JSON:API 404 on the scope's own list is a PlanError at the file's
+        line."""
         try:
             return super().read(scope)
         except NotFoundError as e:
-            # A JSON:API 404 on the scope's own list means the plan or person id is wrong: say where it is written.
-            # An HTML 404 is a routing problem (a wrong PCO_API_URL) and stays an API error.
+            # A JSON:API 404 on the scope's own list means the plan or person id is wrong: say where
+            # it is written. An HTML 404 is a routing problem (a wrong PCO_API_URL) and stays an API
+            # error.
             if scope.anchor is None or not isinstance(e.body, dict):
                 raise
             item, loc = scope.anchor
@@ -162,5 +168,6 @@ class PlanningCenterProvider(ByKind):
             raise PlanError([item.diagnostic(loc, what)]) from e
 
     def labels(self, scope: Scope) -> dict[str, dict[str, str]]:
-        """Names of the people, teams and plans that keys mention, as read with the live state (no extra request)."""
+        """Names of the people, teams and plans that keys mention, as read with the live state (no
+        extra request)."""
         return self._labels.of(scope)

@@ -1,7 +1,8 @@
-"""What `import planning-center` writes for a reference (contract §2.2): the readable form (a name, a plan's
-date) with the id in a comment, or the id with the name in a comment where the readable form would not resolve
-back to exactly this object (a shared name, two plans on one day). And the way back: any form an existing file
-holds, as the id it names, so a merge pairs the file's entries with live ones however they are written.
+"""What `import planning-center` writes for a reference (contract §2.2): the readable form (a name,
+a plan's date) with the id in a comment, or the id with the name in a comment where the readable
+form would not resolve back to exactly this object (a shared name, two plans on one day). And the
+way back: any form an existing file holds, as the id it names, so a merge pairs the file's entries
+with live ones however they are written.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ def unique(pairs: Iterable[tuple[Hashable, int]]) -> dict[Hashable, int | None]:
 
 
 def writable_name(name: str | None) -> str | None:
-    """The name as a file may hold it (NFC, spaces folded), or None when it cannot be one (digits only: that
-    reads as an id; control characters; too long)."""
+    """The name as a file may hold it (NFC, spaces folded), or None when it cannot be one (digits
+    only: that reads as an id; control characters; too long)."""
     if not name:
         return None
     folded = fold(name)
@@ -59,7 +60,8 @@ class Names:
         return rid, (f"{fold(shared)} (a shared name)" if name else shared) if shared else None
 
     def read(self, value: Any) -> int | None:
-        """The id ``value`` names (an id, or a name compared folded); None when it names nothing known."""
+        """The id ``value`` names (an id, or a name compared folded); None when it names nothing
+        known."""
         try:
             ref = _parse_named(value)  # type: ignore[call-arg]
         except ValueError:
@@ -70,7 +72,8 @@ class Names:
 
 
 class Plans:
-    """A service type's plans: written by date where the day has only this plan, read back by any form."""
+    """A service type's plans: written by date where the day has only this plan, read back by any
+    form."""
 
     def __init__(self, lists: Lists, service_type: int) -> None:
         self.rows = {p.id: p for p in lists.plans(service_type)}
@@ -92,7 +95,8 @@ def read_plan(
     by_day: Callable[[date], int | None],
     by_title: Callable[[str], int | None] = lambda _: None,
 ) -> int | None:
-    """The plan id ``value`` names: an id, a day (``by_day``) or a title (``by_title``); None otherwise."""
+    """The plan id ``value`` names: an id, a day (``by_day``) or a title (``by_title``); None
+    otherwise."""
     try:
         ref = _parse_plan(value)  # type: ignore[call-arg]
     except ValueError:

@@ -1,4 +1,5 @@
-"""Checks of the people and teams a roster adds, against Planning Center, before anything is written."""
+"""Checks of the people and teams a roster adds, against Planning Center, before anything is
+written."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ from provisioner.providers.planning_center.client import SERVICES, attributes, i
 from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
-# Up to this many people are looked up one GET each (the API has no documented way to fetch several people by
-# id); more than that, and the organisation's people list is read in pages of 100 instead, stopping once every
-# wanted person is found. Either way every unknown person is reported in the same run.
+# Up to this many people are looked up one GET each (the API has no documented way to fetch several
+# people by id); more than that, and the organisation's people list is read in pages of 100 instead,
+# stopping once every wanted person is found. Either way every unknown person is reported in the
+# same run.
 MAX_PERSON_LOOKUPS = 25
 MISSING = "\0missing"
 
 
 class PeopleAndTeams:
-    """Teams per service type and people by id, each read at most once per run; safe across threads."""
+    """Teams per service type and people by id, each read at most once per run; safe across
+    threads."""
 
     def __init__(self, client: HttpClient) -> None:
         self.client = client
@@ -39,8 +42,8 @@ class PeopleAndTeams:
             return self._teams[service_type]
 
     def everyone(self) -> dict[int, str]:
-        """Every Services person's id → full name (one paginated list, read at most once a run). Once read, the
-        lookups of people by id below answer from it without a request."""
+        """Every Services person's id → full name (one paginated list, read at most once a run).
+        Once read, the lookups of people by id below answer from it without a request."""
         with self._lock:
             if self._everyone is not None:
                 return self._everyone
@@ -55,8 +58,9 @@ class PeopleAndTeams:
             return found
 
     def people(self, wanted: Iterable[int]) -> dict[int, str | None]:
-        """Each wanted person's name; MISSING for one the server says does not exist (or these credentials cannot
-        see), None for one whose existence could not be told (an HTML 404 is routing, not an answer)."""
+        """Each wanted person's name; MISSING for one the server says does not exist (or these
+        credentials cannot see), None for one whose existence could not be told (an HTML 404 is
+        routing, not an answer)."""
         ids = sorted(set(wanted))
         with self._lock:
             todo = [p for p in ids if p not in self._people]
@@ -74,7 +78,8 @@ class PeopleAndTeams:
             return {p: self._people.get(p) for p in ids}
 
     def _list_people(self, todo: set[int]) -> None:
-        """Page through the people list until every id in ``todo`` is seen; the rest do not exist."""
+        """Page through the people list until every id in ``todo`` is seen; the rest do not
+        exist."""
         found: dict[int, str | None] = {}
         for row in iterate(self.client, "people"):
             rid = int(row["id"]) if str(row.get("id", "")).isdigit() else None
@@ -87,7 +92,8 @@ class PeopleAndTeams:
                 self._people[person] = found.get(person, MISSING)
 
     def person(self, person: int) -> str | None:
-        """The person's name, MISSING when the server says there is no such person, None when it cannot be told."""
+        """The person's name, MISSING when the server says there is no such person, None when it
+        cannot be told."""
         with (
             self._lock
         ):  # the lock guards the cache only: lookups of different people run concurrently

@@ -1,13 +1,14 @@
 """Readable references in Planning Center files → ids, before scopes are made (contract §2.2).
 
-A roster's service type, plans, teams and people, and a responses file's person, may be written by name (a plan
-by date or title). They are resolved here into the ids the rest of the run works with, so scopes, keys and the
-JSON plan are exactly those of the same file written with ids. Each list is read at most once a run and only
-when a file needs it; a file written with ids alone costs nothing. Every reference that matches nothing or
-several things is reported in one run (``file:line:col``, up to five candidates), before anything is written.
+A roster's service type, plans, teams and people, and a responses file's person, may be written by
+name (a plan by date or title). They are resolved here into the ids the rest of the run works with,
+so scopes, keys and the JSON plan are exactly those of the same file written with ids. Each list is
+read at most once a run and only when a file needs it; a file written with ids alone costs nothing.
+Every reference that matches nothing or several things is reported in one run (``file:line:col``, up
+to five candidates), before anything is written.
 
-A responses file's plans (by date) and teams (by name) are matched against the person's own schedules instead,
-with no extra request (response_matching.py).
+A responses file's plans (by date) and teams (by name) are matched against the person's own
+schedules instead, with no extra request (response_matching.py).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ Loc = tuple[str | int, ...]
 
 
 def has_names(item: Loaded) -> bool:
-    """Whether a file holds any readable reference this module resolves (a file of ids is left as it is)."""
+    """Whether a file holds any readable reference this module resolves (a file of ids is left as it
+    is)."""
     doc = item.doc
     if isinstance(doc, ResponsesFile):
         return isinstance(doc.person, Ref)
@@ -50,13 +52,15 @@ def has_names(item: Loaded) -> bool:
 
 
 class Resolver:
-    """Resolves the files of one provider (one account); shares its lists with the provider for the run."""
+    """Resolves the files of one provider (one account); shares its lists with the provider for the
+    run."""
 
     def __init__(self, lists: Lists, directory: PeopleAndTeams) -> None:
         self.lists, self.directory = lists, directory
 
     def files(self, files: Sequence[Loaded]) -> list[Loaded]:
-        """The files with every readable reference replaced by its id; PlanError listing every one that fails."""
+        """The files with every readable reference replaced by its id; PlanError listing every one
+        that fails."""
         diags: list[Diagnostic] = []
         out = [self._file(item, diags) if has_names(item) else item for item in files]
         if diags:
@@ -96,7 +100,8 @@ class Resolver:
             update={"person": person or member.person, "team": team or member.team}
         )
 
-    # -- one reference each ---------------------------------------------------------------------------------
+    # -- one reference each
+    # ---------------------------------------------------------------------------------
 
     def _service_type(self, item: Loaded, ref: int | Ref, diags: list[Diagnostic]) -> int | None:
         if not isinstance(ref, Ref):
@@ -153,7 +158,8 @@ class Resolver:
             teams,
             "team",
             diags,
-            none=f"{self._owner(st)} has no team called {shown(ref)} (a team of another service type "
+            none=f"{self._owner(st)} has no team called {shown(ref)} (a team of another service "
+            "type "
             "cannot be used here)",
             several=f"teams of {self._owner(st)} are called {shown(ref)}",
             every_row="its teams",
@@ -172,7 +178,8 @@ class Resolver:
             people,
             "person",
             diags,
-            none=f"no person in Planning Center Services is called {shown(ref)} (names are compared "
+            none=f"no person in Planning Center Services is called {shown(ref)} (names are "
+            "compared "
             "exactly, accents and case included)",
             several=f"people are called {shown(ref)}: write the person's id",
         )
@@ -194,9 +201,9 @@ def _named(
     several: str,
     every_row: str | None = None,
 ) -> int | None:
-    """The id of the one row (id, name) whose name is ``ref``'s, compared folded; otherwise a diagnostic
-    naming the matches as ``name (noun id)``, else near misses, or every row under the heading
-    ``every_row`` when one is given. ``several`` follows the number of matches."""
+    """The id of the one row (id, name) whose name is ``ref``'s, compared folded; otherwise a
+    diagnostic naming the matches as ``name (noun id)``, else near misses, or every row under the
+    heading ``every_row`` when one is given. ``several`` follows the number of matches."""
     found = [i for i, n in rows if fold(n) == fold(str(ref.value))]
     described = [(n, f"{n} ({noun} {i})") for i, n in rows]
     everyone = [d for _, d in described]
@@ -224,7 +231,8 @@ def _one(
     listed: list[str],
     missing: str = "did you mean",
 ) -> int | None:
-    """The one match, or a diagnostic listing up to five candidates (``missing`` heads them for no match)."""
+    """The one match, or a diagnostic listing up to five candidates (``missing`` heads them for no
+    match)."""
     if len(found) == 1:
         return found[0]
     more = f" (+{len(listed) - CANDIDATES} more)" if len(listed) > CANDIDATES else ""
@@ -235,7 +243,8 @@ def _one(
 
 
 def _plain(text: str) -> str:
-    """For near misses only: without accents, case or extra spaces (``Zoe martin`` is close to ``Zoë Martin``)."""
+    """For near misses only: without accents, case or extra spaces (``Zoe martin`` is close to ``Zoë
+    Martin``)."""
     decomposed = unicodedata.normalize("NFKD", fold(text))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

@@ -1,6 +1,6 @@
-"""Matching a person's response declarations to their schedules (DESIGN §2.3): which schedules a plan (id or
-date), team (id or name) and position name, what is wrong when a declaration matches none or several, and the
-values a matched declaration declares."""
+"""Matching a person's response declarations to their schedules (DESIGN §2.3): which schedules a
+plan (id or date), team (id or name) and position name, what is wrong when a declaration matches
+none or several, and the values a matched declaration declares."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ def matched(
     facts: Mapping[str, Facts],
     positions: Mapping[str, str | None],
 ) -> tuple[list[str], str | None]:
-    """The keys of the schedules a declaration answers (``parsed``: key -> (plan, team)), and what is wrong
-    when it matches none, several it cannot tell apart, or a position the person does not hold."""
+    """The keys of the schedules a declaration answers (``parsed``: key -> (plan, team)), and what
+    is wrong when it matches none, several it cannot tell apart, or a position the person does not
+    hold."""
     found = [
         k
         for k, (plan, team) in parsed.items()
@@ -44,21 +45,23 @@ def whole_only_problem(
     decl: ResponseDecl,
     facts: Facts | None,
 ) -> Diagnostic:
-    """``declined_times`` on a schedule that says ``can_accept_partial: false`` (point 20): what the accept
-    action would do with them there (a 422, or every time accepted) is unknown, so nothing is sent."""
+    """``declined_times`` on a schedule that says ``can_accept_partial: false`` (point 20): what the
+    accept action would do with them there (a 422, or every time accepted) is unknown, so nothing is
+    sent."""
     where = facts[2] if facts else f"plan {shown(decl.plan)}"
     return item.diagnostic(
         (*loc, "declined_times"),
         f"person {person}'s schedule on {where} cannot be accepted partially (Planning Center says "
-        "can_accept_partial: false for it): remove declined_times and accept or decline it whole, or "
+        "can_accept_partial: false for it): remove declined_times and accept or decline it whole, "
+        "or "
         "ask the scheduler to let this team accept some times",
     )
 
 
 def response_values(decl: ResponseDecl, live: Record, declined: list[int] | None) -> dict[str, Any]:
-    """The declared response. A reason rides along only with an answer that changes something: PCO has no way to
-    edit a reason except answering again, and answering again only to reword it would re-notify the scheduler,
-    so a differing reason alone is deliberately not a change."""
+    """The declared response. A reason rides along only with an answer that changes something: PCO
+    has no way to edit a reason except answering again, and answering again only to reword it would
+    re-notify the scheduler, so a differing reason alone is deliberately not a change."""
     values: dict[str, Any] = {"response": decl.response}
     if declined is not None:
         values["declined_times"] = declined
@@ -102,7 +105,8 @@ def _match_problem(
             else "; neither their schedules nor the plan's team members show one"
         )
         return (
-            f"person {person} has no schedule on {where} (a Schedule cannot be created; add them to the roster "
+            f"person {person} has no schedule on {where} (a Schedule cannot be created; add them "
+            "to the roster "
             f"first{looked}){_candidates(parsed, facts) if _readable(decl) else ''}"
         )
     if len(found) == 1 or len({parsed[k] for k in found}) == 1:
@@ -117,7 +121,10 @@ def _match_problem(
         )
     if decl.team is None:
         teams = sorted({str(parsed[k][1]) for k in found}, key=lambda t: (len(t), t))
-        return f"person {person} has {len(found)} schedules on {where} (teams {', '.join(teams)}): add `team:`"
+        return (
+            f"person {person} has {len(found)} schedules on {where} (teams {', '.join(teams)}): "
+            "add `team:`"
+        )
     return f"person {person} has {len(found)} schedules on {where}; cannot tell which one to answer"
 
 
@@ -140,7 +147,8 @@ def _position_problem(
 
 
 def _readable(decl: ResponseDecl) -> bool:
-    """Written with a date or a team name: the message then lists the schedules it could have meant."""
+    """Written with a date or a team name: the message then lists the schedules it could have
+    meant."""
     return isinstance(decl.plan, Ref) or isinstance(decl.team, Ref)
 
 
@@ -150,8 +158,8 @@ def _candidates(
     only: Sequence[str] | None = None,
     label: str = "their schedules",
 ) -> str:
-    """Up to five of the person's schedules (``only`` those), with ids and dates: for a reference that
-    matches none, or several."""
+    """Up to five of the person's schedules (``only`` those), with ids and dates: for a reference
+    that matches none, or several."""
     listed = [
         facts[k][2] + (f" {facts[k][1]} (team {team})" if facts[k][1] else "")
         for k, (_, team) in sorted(

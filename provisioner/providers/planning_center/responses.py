@@ -1,13 +1,16 @@
-"""A person's responses (the Schedule resource), the scopes of kind ``person``: reading their schedules
-(with the declined times of partial accepts) and matching the declared answers to them (docs/api-notes.md,
-Planning Center).
+"""A person's responses (the Schedule resource), the scopes of kind ``person``: reading their
+schedules (with the declined times of partial accepts) and matching the declared answers to them
+(docs/api-notes.md, Planning Center).
 
-- Declined schedules may be missing from ``people/{p}/schedules`` even with ``filter=with_declined`` [3P]; a
-  declared plan the list does not show is looked up on the plan's roster (hidden_schedules.py).
-- A partial accept's declined times are read back from ``.../schedules/{id}/declined_plan_times`` [C], only
-  for the schedules a file manages them on (declined_times.py matches a file's entries to the plan's times).
-- What one schedule row says, and its key: schedule_rows.py; matching declarations: response_matching.py;
-  answering (accept / decline, a hidden schedule's PlanPerson status, a 403 explained): answers.py.
+- Declined schedules may be missing from ``people/{p}/schedules`` even with ``filter=with_declined``
+  [3P]; a declared plan the list does not show is looked up on the plan's roster
+  (hidden_schedules.py).
+- A partial accept's declined times are read back from ``.../schedules/{id}/declined_plan_times``
+  [C], only for the schedules a file manages them on (declined_times.py matches a file's entries to
+  the plan's times).
+- What one schedule row says, and its key: schedule_rows.py; matching declarations:
+  response_matching.py; answering (accept / decline, a hidden schedule's PlanPerson status, a 403
+  explained): answers.py.
 """
 
 from __future__ import annotations
@@ -59,7 +62,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class PersonScope(Scope):
-    """A person's responses; ``all_times`` reads the declined times of every accepted schedule (import)."""
+    """A person's responses; ``all_times`` reads the declined times of every accepted schedule
+    (import)."""
 
     all_times: bool = False
 
@@ -74,18 +78,19 @@ class Responses(KindHandler[ResponseDecl]):
         self, client: HttpClient, keys: Keys, labels: Labels, roster: RosterReader | None = None
     ) -> None:
         self.client, self.keys, self.labels = client, keys, labels
-        # declared schedules the list hides, found on the plan's team_members without deleted-but-listed
-        # members (ghosts.py); also which service type holds a plan
+        # declared schedules the list hides, found on the plan's team_members without
+        # deleted-but-listed members (ghosts.py); also which service type holds a plan
         self.hidden = HiddenSchedules(client, keys, roster or RosterReader(client))
         self.keep_labels = labels.keep
         self.me = Me(client)  # who the credentials act as, read only after a refusal
-        # team-member writes (a hidden schedule's status PATCH): the item path this run uses, shared with
-        # the rosters by the provider, so that a route 404 switches paths once for both
+        # team-member writes (a hidden schedule's status PATCH): the item path this run uses, shared
+        # with the rosters by the provider, so that a route 404 switches paths once for both
         self.members = MemberWriter(client)
         self._times: dict[
             str, dict[str, dict[str, dict[str, Any]]]
         ] = {}  # scope -> key -> time id -> attrs
-        # scope -> schedule key -> (day, team name): what a plan date and a team name match (no extra request)
+        # scope -> schedule key -> (day, team name): what a plan date and a team name match (no
+        # extra request)
         self._facts: dict[str, dict[str, Facts]] = {}
         # scope -> schedule key -> its position (team_position_name): what `position:` matches
         self._positions: dict[str, dict[str, str | None]] = {}
@@ -106,17 +111,19 @@ class Responses(KindHandler[ResponseDecl]):
         name = self.labels.of(scope).get("person", {}).get(str(scope.target["person"]))
         return f"{name} ({scope.name})" if name else None
 
-    # -- reading ------------------------------------------------------------------------------------------
+    # -- reading
+    # ------------------------------------------------------------------------------------------
 
     def read(self, scope: Scope[ResponseDecl]) -> dict[str, Record]:
-        """The person's schedules (with declined ones), keyed by (plan, team); declared plans the list
-        hides are looked up in the plan's team members."""
+        """The person's schedules (with declined ones), keyed by (plan, team); declared plans the
+        list hides are looked up in the plan's team members."""
         person = scope.target["person"]
         decls: list[ResponseDecl] = [d for _, _, d in scope.items]
         everything = isinstance(scope, PersonScope) and scope.all_times
         partial = {str(d.plan) for d in decls if d.declined_times is not None}
-        # Declined schedules vanish from the list without this filter [3P ISSUE#1121]; `with_declined` is only
-        # in the newest docs [G]. The plan times come sideloaded (no extra request) when a file declines some.
+        # Declined schedules vanish from the list without this filter [3P ISSUE#1121];
+        # `with_declined` is only in the newest docs [G]. The plan times come sideloaded (no extra
+        # request) when a file declines some.
         params = {
             "filter": "with_declined",
             **({"include": "plan_times"} if partial or everything else {}),
@@ -146,7 +153,8 @@ class Responses(KindHandler[ResponseDecl]):
             facts[rec.key] = schedule_facts(row, rec)
             if attributes(row).get("can_accept_partial") is False:
                 whole_only.add(rec.key)
-        # A plan written as a date names a schedule of that day: its declined times are read like an id's.
+        # A plan written as a date names a schedule of that day: its declined times are read like an
+        # id's.
         partial |= {
             str(records[k].identity["plan"])
             for d in decls
@@ -231,11 +239,13 @@ class Responses(KindHandler[ResponseDecl]):
         return sorted(int(r["id"]) for r in rows if str(r.get("id")).isdigit())
 
     def facts(self, scope: Scope) -> dict[str, Facts]:
-        """Each schedule's day, team name and title as this run read them (import writes dates and names)."""
+        """Each schedule's day, team name and title as this run read them (import writes dates and
+        names)."""
         with self._lock:
             return dict(self._facts.get(scope.name, {}))
 
-    # -- resolving ----------------------------------------------------------------------------------------
+    # -- resolving
+    # ----------------------------------------------------------------------------------------
 
     def desired(
         self, scope: Scope[ResponseDecl], live: dict[str, Record], *, want_labels: bool = False
@@ -264,7 +274,8 @@ class Responses(KindHandler[ResponseDecl]):
             if problem:
                 diags.append(item.diagnostic(loc, problem))
                 continue
-            # Two positions on one team are two schedules: a response without `position` answers both.
+            # Two positions on one team are two schedules: a response without `position` answers
+            # both.
             for key in found:
                 claimed[key] = item.where(*loc)
                 if decl.declined_times and key in whole_only:
@@ -281,7 +292,8 @@ class Responses(KindHandler[ResponseDecl]):
             raise PlanError(diags)
         return out
 
-    # -- answering ----------------------------------------------------------------------------------------
+    # -- answering
+    # ----------------------------------------------------------------------------------------
 
     def apply(self, change: Change) -> None:
         """A changed response is an update of the schedule: POST accept or decline (answers.py)."""

@@ -1,6 +1,6 @@
-"""Planning Center plan rosters (PlanPerson, "team members"): the ``plan`` kind of scope. Reading a plan's
-roster, matching declarations to live members, checking new people and teams, the warnings about the people a
-roster writes, and writing members (members.py). API facts: docs/api-notes.md."""
+"""Planning Center plan rosters (PlanPerson, "team members"): the ``plan`` kind of scope. Reading a
+plan's roster, matching declarations to live members, checking new people and teams, the warnings
+about the people a roster writes, and writing members (members.py). API facts: docs/api-notes.md."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ from provisioner.transport.http import HttpClient
 
 log = logging.getLogger(__name__)
 PROVIDER = "planning_center"
-# Fields of a PlanPerson the YAML can manage, by YAML name; a desired record holds only those the YAML sets.
+# Fields of a PlanPerson the YAML can manage, by YAML name; a desired record holds only those the
+# YAML sets.
 MEMBER_FIELDS = {"position": "team_position_name", "status": "status", "notes": "notes"}
 
 
@@ -53,7 +54,8 @@ def member_identity(person: object, team: object, position: object = None) -> di
 
 
 def id_value(value: object) -> int | str:
-    """Ids are digit strings in JSON:API [C]; anything else is kept as text rather than refused here."""
+    """Ids are digit strings in JSON:API [C]; anything else is kept as text rather than refused
+    here."""
     text = str(value)
     return int(text) if text.isdigit() else text
 
@@ -64,7 +66,8 @@ def _nfc_or_none(value: Any) -> Any:
 
 
 class Rosters(KindHandler[TeamMember]):
-    """The scopes of kind ``plan``: one plan's roster, ``target = {"service_type": ..., "plan": ...}``."""
+    """The scopes of kind ``plan``: one plan's roster, ``target = {"service_type": ..., "plan":
+    ...}``."""
 
     kind: ClassVar[str] = "plan"
 
@@ -104,16 +107,18 @@ class Rosters(KindHandler[TeamMember]):
             if row and row.day
             else self.labels.of(scope).get("plan", {}).get(str(plan))
         )
-        # A file of ids has not read the service types: one list read names them all (contract §2.2: text
-        # and markdown may); the plan's day came sideloaded with its team members.
+        # A file of ids has not read the service types: one list read names them all (contract §2.2:
+        # text and markdown may); the plan's day came sideloaded with its team members.
         kind = self.lists.service_type_name(st)
         parts = [p for p in (kind, day) if p]
         return f"{' · '.join(parts)} ({scope.name})" if parts else None
 
-    # -- reading ------------------------------------------------------------------------------------------
+    # -- reading
+    # ------------------------------------------------------------------------------------------
 
     def read(self, scope: Scope[TeamMember]) -> dict[str, Record]:
-        """The plan's team members (team and plan names sideloaded), keyed by (person, team, position)."""
+        """The plan's team members (team and plan names sideloaded), keyed by (person, team,
+        position)."""
         st, plan = scope.target["service_type"], scope.target["plan"]
         records: dict[str, Record] = {}
         names: dict[str, dict[str, str]] = {"person": {}, "team": {}, "plan": {}}
@@ -129,7 +134,8 @@ class Rosters(KindHandler[TeamMember]):
         for row in sorted(pages, key=_id_order):
             person, team = rel_id(row, "person"), rel_id(row, "team")
             if person is None or team is None:
-                # Never guess an identity: an unidentifiable member would be pruned as "not declared".
+                # Never guess an identity: an unidentifiable member would be pruned as "not
+                # declared".
                 raise ApiError(
                     f"Planning Center: team member {row.get('id')} of plan {plan} names no person "
                     "or team; refusing to plan against a roster that cannot be identified"
@@ -154,17 +160,20 @@ class Rosters(KindHandler[TeamMember]):
         self.labels.keep(scope, names)
         return records
 
-    # -- resolving ----------------------------------------------------------------------------------------
+    # -- resolving
+    # ----------------------------------------------------------------------------------------
 
     def desired(
         self, scope: Scope[TeamMember], live: dict[str, Record], *, want_labels: bool = False
     ) -> dict[str, Record]:
-        """The declared members; one whose position alone differs from a live member's takes that member's
-        key (an update, not a delete and a create); people and teams new to the plan must exist."""
+        """The declared members; one whose position alone differs from a live member's takes that
+        member's key (an update, not a delete and a create); people and teams new to the plan must
+        exist."""
         out: dict[str, Record] = {}
         members: list[Declared[TeamMember]] = scope.items
-        # Exact (person, team, position) first, then leftovers of one (person, team) pair up (section 2.2):
-        # a paired declaration takes the live member's key, so the diff sees an update, not a delete and a create.
+        # Exact (person, team, position) first, then leftovers of one (person, team) pair up
+        # (section 2.2): a paired declaration takes the live member's key, so the diff sees an
+        # update, not a delete and a create.
         mine = [r for r in live.values() if r.twin_of is None]
         paired = matching.pair(
             [matching.norm(m.person, m.team, m.position) for _, _, m in members],
@@ -194,7 +203,8 @@ class Rosters(KindHandler[TeamMember]):
         return out
 
     def _check_new_members(self, scope: Scope[TeamMember], new: list[Declared[TeamMember]]) -> None:
-        """People and teams a roster adds must exist (and the team be the service type's) before apply."""
+        """People and teams a roster adds must exist (and the team be the service type's) before
+        apply."""
         if not new:
             return
         st = scope.target["service_type"]
@@ -234,10 +244,11 @@ class Rosters(KindHandler[TeamMember]):
         desired: dict[str, Record],
         changes: Sequence[Change] = (),
     ) -> list[str]:
-        """Warnings about people (DESIGN §6, blockouts.py): ``double_booked``, a person this plan writes who
-        is on several teams of the plan (the teams come from the whole declared roster, so adding a second
-        team warns about the first too); ``blockout``, a person this plan adds whose blockout overlaps a time
-        of the plan (their blockouts and the plan's times read only then, once each)."""
+        """Warnings about people (DESIGN §6, blockouts.py): ``double_booked``, a person this plan
+        writes who is on several teams of the plan (the teams come from the whole declared roster,
+        so adding a second team warns about the first too); ``blockout``, a person this plan adds
+        whose blockout overlaps a time of the plan (their blockouts and the plan's times read only
+        then, once each)."""
         teams: dict[int, set[int]] = defaultdict(set)
         for _, _, member in scope.items:
             teams[resolved(member.person)].add(resolved(member.team))
@@ -257,11 +268,12 @@ class Rosters(KindHandler[TeamMember]):
             *blockout_warnings(self.blockouts, where, added, names.get("person", {})),
         ]
 
-    # -- writing ------------------------------------------------------------------------------------------
+    # -- writing
+    # ------------------------------------------------------------------------------------------
 
     def apply(self, change: Change) -> Written | None:
-        """A member's create (adopting after an ambiguous failure), PATCH or DELETE (members.py); a 403 says
-        what these credentials lack (the roster was read with them, so they are valid)."""
+        """A member's create (adopting after an ambiguous failure), PATCH or DELETE (members.py); a
+        403 says what these credentials lack (the roster was read with them, so they are valid)."""
         try:
             return self._write(change)
         except AuthError as e:
@@ -288,7 +300,8 @@ class Rosters(KindHandler[TeamMember]):
         return None
 
     def _adopt(self, change: Change) -> Any:
-        """After an ambiguous POST: if the member did get created, finish it instead of adding a duplicate."""
+        """After an ambiguous POST: if the member did get created, finish it instead of adding a
+        duplicate."""
         target = {"service_type": change.target["service_type"], "plan": change.target["plan"]}
         scope: Scope[TeamMember] = Scope(PROVIDER, change.scope, target, kind=self.kind)
         live = adopted(change, self.read(scope).get(change.key))
@@ -308,7 +321,8 @@ def resolved(ref: object) -> int:
 
 
 def _status_letter(value: Any) -> Any:
-    """Responses carry single letters [R]; tolerate the long words the API also accepts on input [C]."""
+    """Responses carry single letters [R]; tolerate the long words the API also accepts on input
+    [C]."""
     try:
         return parse_status(value)
     except ValueError:

@@ -1,6 +1,6 @@
-"""What one row of a person's schedules list says (the Schedule resource, docs/api-notes.md): its answer,
-its position, its day, team name and title (``Facts``), and its key; the id prefix that marks a schedule the
-list hid and that was found through its PlanPerson (hidden_schedules.py)."""
+"""What one row of a person's schedules list says (the Schedule resource, docs/api-notes.md): its
+answer, its position, its day, team name and title (``Facts``), and its key; the id prefix that
+marks a schedule the list hid and that was found through its PlanPerson (hidden_schedules.py)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,9 @@ def schedule_key(
     position: str | None,
     shared: set[tuple[str, str | None]],
 ) -> tuple[str, dict[str, Any]]:
-    """A schedule's key and identity: (plan, team), and its position when the person holds several on that
-    team of that plan (each is its own schedule, DESIGN §2.3). One position keeps the key it always had."""
+    """A schedule's key and identity: (plan, team), and its position when the person holds several
+    on that team of that plan (each is its own schedule, DESIGN §2.3). One position keeps the key it
+    always had."""
     key, identity = keys(plan, team)
     if (plan, team) in shared and position:
         return f"{key} / {position}", {**identity, "position": position}
@@ -44,8 +45,8 @@ def schedule_key(
 
 
 def schedule_values(attrs: dict[str, Any]) -> dict[str, Any]:
-    """A schedule's (or PlanPerson's) answer as a record's values: its status letter as a word, and its
-    decline reason."""
+    """A schedule's (or PlanPerson's) answer as a record's values: its status letter as a word, and
+    its decline reason."""
     status = attrs.get("status")
     letter = (
         str(status).strip()[:1].upper() if isinstance(status, str) and status.strip() else status
@@ -63,7 +64,8 @@ def keep_time(times: dict[str, dict[str, Any]], resource: dict[str, Any]) -> Non
 
 
 def keep_name(names: dict[str, str], resource: dict[str, Any], kind: str, attr: str) -> None:
-    """Keeps a sideloaded resource's name (``attr``) when it is of ``kind`` (a Team's, for labels)."""
+    """Keeps a sideloaded resource's name (``attr``) when it is of ``kind`` (a Team's, for
+    labels)."""
     if (
         resource.get("type") == kind
         and resource.get("id") is not None
@@ -89,8 +91,8 @@ def position_of(attrs: Mapping[str, Any]) -> str | None:
 
 
 def schedule_facts(row: dict[str, Any], rec: Record) -> Facts:
-    """What a responses file may match a schedule by: its day in the organization's time zone (the schedule
-    carries ``organization_time_zone``, so no request is needed), and its team's name."""
+    """What a responses file may match a schedule by: its day in the organization's time zone (the
+    schedule carries ``organization_time_zone``, so no request is needed), and its team's name."""
     attrs = attributes(row)
     day = plan_day(attrs, _zone(attrs.get("organization_time_zone")))
     plan = rec.identity["plan"]
