@@ -18,6 +18,7 @@ from provisioner.importing import importer
 from provisioner.importing.emit import emit
 from provisioner.importing.merge import eol_comment
 from tests.conftest import Cli
+from tests.helpers import examples
 
 
 def fast(doc: Any) -> str | None:
@@ -161,7 +162,7 @@ def _map(pairs: dict[str, tuple[Any, str | None]]) -> CommentedMap:
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(documents())
 def test_any_document_is_written_as_ruamel_writes_it_or_handed_to_ruamel(doc: CommentedMap) -> None:
     same_as_ruamel(doc)
