@@ -119,7 +119,7 @@ def test_a_json_404_on_delete_while_the_object_is_still_listed_is_a_failure(
     assert victim["id"] in [s["id"] for s in sb.store.guidebook_schedules(47)]
     assert result.exit_code == 1, result.output
     assert (
-        f"FAILED delete guide 47 {victim['name']!r}: the server answered 404 (already gone) but "
+        f"FAILED delete Summit 2026 (guide 47) {victim['name']!r}: the server answered 404 (already gone) but "
         "the "
         f"object is still listed (#{victim['id']})"
     ) in result.stdout
@@ -273,7 +273,7 @@ def test_a_server_that_goes_away_stops_the_apply_within_a_minute(
     assert result.exit_code == 1, result.output
     dropped = [r for r in sb.requests() if r["fault"] == "drop_before"]
     assert len(dropped) == 5  # one change's 5 attempts, then nothing more is sent
-    assert result.stdout.count("skip   update guide 47") == 5
+    assert result.stdout.count("skip   update Summit 2026 (guide 47)") == 5
     assert (
         f"not started: Guidebook: 127.0.0.1:{sb.port} failed 5 connections in a row (refused, "
         "reset "

@@ -40,7 +40,7 @@ def test_another_writers_change_is_not_called_an_update_that_did_not_take_effect
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1, result.output
     assert "did not take effect" not in result.output
-    assert "ok     update guide 47 'Sales Team'" in result.stdout
+    assert "ok     update Summit 2026 (guide 47) 'Sales Team'" in result.stdout
     assert (
         "UNCERTAIN guide 47 'Sales Team': sessions changed while this run applied (not by this "
         "run: "

@@ -155,9 +155,9 @@ def test_persistent_failure_of_one_change_leaves_the_others_applied_and_rerun_co
     assert (
         len(clock.sleeps) == 4 and [m for m, p, _ in log(sb) if p == API + "3/"] == ["PATCH"] * 5
     )  # 5 attempts
-    assert "FAILED update guide 47 'VIP Speakers'" in result.stdout
-    assert "ok     update guide 47 'Sales Team'" in result.stdout
-    assert "ok     create guide 47 'Brand New'" in result.stdout
+    assert "FAILED update Summit 2026 (guide 47) 'VIP Speakers'" in result.stdout
+    assert "ok     update Summit 2026 (guide 47) 'Sales Team'" in result.stdout
+    assert "ok     create Summit 2026 (guide 47) 'Brand New'" in result.stdout
     assert "Applied 2, failed 1, skipped 0." in result.stdout
     assert "Traceback" not in result.output
     sb.clear_faults()
@@ -183,7 +183,7 @@ def test_a_write_the_server_acknowledged_but_did_not_keep_fails_the_apply(
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1
     assert (
-        "FAILED update guide 47 'Sales Team' (" in result.stdout
+        "FAILED update Summit 2026 (guide 47) 'Sales Team' (" in result.stdout
         and "s.yaml:5): the server accepted the update "
         "but it did not take effect: attendees, sessions still differ"
         in result.stdout

@@ -131,7 +131,7 @@ def test_an_empty_list_under_form_encoding_fails_only_that_schedule(
     assert result.exit_code == 1
     assert "Applied 2, failed 1, skipped 0." in result.stdout
     assert (
-        "FAILED create guide 47 'Placeholder'" in result.stdout
+        "FAILED create Summit 2026 (guide 47) 'Placeholder'" in result.stdout
         and "schedule 'Placeholder': attendees would be "
         "empty, and this Guidebook server takes only form-encoded bodies, which cannot carry an "
         "empty list"
@@ -158,7 +158,7 @@ def test_an_empty_list_refused_by_the_server_is_one_clear_error_for_that_schedul
     assert result.exit_code == 1
     assert "Applied 2, failed 1, skipped 0." in result.stdout
     assert (
-        "FAILED create guide 47 'Placeholder'" in result.stdout
+        "FAILED create Summit 2026 (guide 47) 'Placeholder'" in result.stdout
         and "schedule 'Placeholder': the server refuses "
         "an empty sessions list (This list may not be empty.)"
         in result.stdout
@@ -181,7 +181,7 @@ def test_a_merging_patch_is_caught_by_the_check_after_apply(
         assert converged(cli, d)
         return
     assert result.exit_code == 1
-    assert "FAILED update guide 47 'Sales Team' (" in result.stdout
+    assert "FAILED update Summit 2026 (guide 47) 'Sales Team' (" in result.stdout
     assert (
         "the server accepted the update but it did not take effect: attendees, sessions still "
         "differ — the "

@@ -89,7 +89,7 @@ def test_a_member_created_on_another_team_is_removed_and_reported_as_failed(
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1
     assert (
-        "FAILED create plan 5678 'Grace Wilson (person 119) / Tech (team 23) / Audio'"
+        "FAILED create Sunday Services · Dec 6 (plan 5678) 'Grace Wilson (person 119) / Tech (team 23) / Audio'"
         in result.stdout
     )
     assert (
@@ -186,7 +186,7 @@ def test_a_declined_schedule_the_list_hides_is_found_and_answered_another_way(
     assert result.exit_code == 0, result.output
     # named by its date whichever way it was found (measured: a hidden one showed as "plan 5678 /
     # Band (team 22)")
-    assert "ok     update person 114 'Dec 6 (plan 5678) / Band (team 22)'" in result.stdout, (
+    assert "ok     update David Kim (person 114) 'Dec 6 (plan 5678) / Band (team 22)'" in result.stdout, (
         result.stdout
     )
     if (
@@ -232,7 +232,7 @@ def test_answering_for_another_person_refused_names_the_person_and_the_access(
         return
     assert result.exit_code == 1
     assert (
-        "FAILED update person 112 'Dec 13 (plan 5679) / Tech (team 23)'" in result.stdout
+        "FAILED update John Smith (person 112) 'Dec 13 (plan 5679) / Tech (team 23)'" in result.stdout
         and "Planning Center "
         "refused (403) to "
         "let these credentials answer person 112's schedule. Answering for another person needs an "

@@ -221,11 +221,11 @@ def test_one_failed_change_does_not_stop_the_others(
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 1
     assert re.search(
-        r"FAILED create guide 47 'A' \(.*s\.yaml:5\): Guidebook: POST "
+        r"FAILED create Summit 2026 \(guide 47\) 'A' \(.*s\.yaml:5\): Guidebook: POST "
         r"/open-api/v1/personalized-schedules/ answered 400",
         result.stdout,
     )
-    assert "ok     update guide 47 'Sales Team'" in result.stdout
+    assert "ok     update Summit 2026 (guide 47) 'Sales Team'" in result.stdout
     assert "Applied 1, failed 1, skipped 0." in result.stdout
     assert "some changes failed or were skipped; fix the cause" in result.stderr
     assert "run apply again (it converges)" in result.stderr

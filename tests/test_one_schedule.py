@@ -394,7 +394,7 @@ def test_under_reject_adding_someone_kept_on_an_unmanaged_schedule_fails_that_ch
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1
     assert (
-        "FAILED update guide 47 'Sales Team'" in result.stdout
+        "FAILED update Summit 2026 (guide 47) 'Sales Team'" in result.stdout
         and "Attendee 9 already has a personalized schedule (Manual Adjustments)." in result.stdout
     ), result.output
     assert where(sb, 9) == ["Manual Adjustments"]

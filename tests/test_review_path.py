@@ -178,13 +178,13 @@ def test_a_saved_change_not_kept_fails_naming_the_field(
     result = cli("apply", str(d), "--plan", str(plan), "--auto-approve")
     assert result.exit_code == 1
     assert (
-        "FAILED update guide 47 'Sales Team' (" in result.stdout
+        "FAILED update Summit 2026 (guide 47) 'Sales Team' (" in result.stdout
         and "the server accepted the update but it did "
         "not take effect: attendees, sessions still differ"
         in result.stdout
     )
     assert (
-        "FAILED update plan 5678 'Maria Garcia (person 113) / Band (team 22) / Guitar' ("
+        "FAILED update Sunday Services · Dec 6 (plan 5678) 'Maria Garcia (person 113) / Band (team 22) / Guitar' ("
         in result.stdout
         and "did not take effect: position still differs" in result.stdout
     )  # the YAML's name

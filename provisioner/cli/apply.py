@@ -21,6 +21,7 @@ from provisioner.cli.common import (
 from provisioner.cli.options import CHANGED_SINCE, PATHS, RUN, TARGET, root
 from provisioner.cli.plan import budget_lines
 from provisioner.core.outcomes import Interrupted
+from provisioner.render.common import scope_titles
 
 if TYPE_CHECKING:
     from provisioner.core.outcomes import ApplyReport
@@ -88,13 +89,14 @@ def apply(
         return
     if not planned.run.plan.empty:
         budget_lines(planned, lead="This apply will use")
+    titles = scope_titles(planned.run.plan)  # the plan's titles name the outcome rows too
     try:
         report = engine.apply(
             planned, force=force, republish=republish, confirm=None if auto_approve else _confirm
         )
     except Interrupted as e:
-        interrupted(e.report)
-    _report(report)
+        interrupted(e.report, titles)
+    _report(report, titles)
 
 
 def _already(planned: Planned) -> None:
@@ -131,8 +133,8 @@ def _confirm() -> None:
         raise Fail("error: apply cancelled; nothing was written")
 
 
-def _report(report: ApplyReport) -> None:
-    outcome_lines(report)
+def _report(report: ApplyReport, titles: dict[tuple[str, str], str] | None = None) -> None:
+    outcome_lines(report, titles)
     for note in report.notes:
         click.echo(note)
     for step in report.failed_steps:

@@ -19,7 +19,7 @@ from provisioner.render import render
 
 if TYPE_CHECKING:
     from provisioner.core.outcomes import ApplyReport
-    from provisioner.core.plan import Plan
+    from provisioner.core.plan import Change, Plan
     from provisioner.engine import Planned, Settings
 
 # Each command imports what it needs when it runs (the YAML parser and pydantic to load files; the
@@ -79,7 +79,9 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def interrupted(report: ApplyReport | None = None) -> NoReturn:
+def interrupted(
+    report: ApplyReport | None = None, titles: dict[tuple[str, str], str] | None = None
+) -> NoReturn:
     """Ctrl-C, or SIGTERM taken as it: say what happened, exit 130 (143 for SIGTERM; contract
     §4)."""
     from provisioner.cli.edges import signal_exit
@@ -88,7 +90,7 @@ def interrupted(report: ApplyReport | None = None) -> NoReturn:
     if report is None:
         click.echo(f"\n{word}; nothing was written.", err=True)
     else:
-        outcome_lines(report)
+        outcome_lines(report, titles)
         for step in report.failed_steps:
             click.echo(f"FAILED {step}", err=True)
         not_started = sum(o.not_started for o in report.outcomes)
@@ -199,9 +201,10 @@ def said(message: str) -> None:
         click.echo(message, err=True)
 
 
-def outcome_lines(report: ApplyReport) -> None:
+def outcome_lines(report: ApplyReport, titles: dict[tuple[str, str], str] | None = None) -> None:
     """Print the outcome table of an apply: one row a change (ok, FAILED or skip), with where it was
-    declared and what was said about it."""
+    declared and what was said about it. A scope is shown by the title the plan above showed
+    (``titles``: read while planning, so no request here), else by its plain name."""
     from provisioner.render.impact import named_key
 
     click.echo("")
@@ -210,6 +213,10 @@ def outcome_lines(report: ApplyReport) -> None:
         where = f" ({o.change.source})" if o.change.source and o.status != "applied" else ""
         said = o.error or (o.written.note if o.written else None)
         click.echo(
-            f"  {mark} {o.change.action:<6} {o.change.scope} {named_key(o.change)!r}{where}"
+            f"  {mark} {o.change.action:<6} {_scope(o.change, titles)} {named_key(o.change)!r}{where}"
             + (f": {said}" if said else "")
         )
+
+
+def _scope(change: Change, titles: dict[tuple[str, str], str] | None) -> str:
+    return (titles or {}).get((change.provider, change.scope)) or change.scope
