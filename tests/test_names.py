@@ -787,3 +787,47 @@ def test_an_unknown_organization_time_zone_is_an_error_that_says_what_to_do() ->
         "date cannot "
         "be placed); install the tzdata package, or write the plan's id"
     )
+
+
+def test_apply_outcome_rows_carry_the_titles_the_plan_showed_at_no_extra_request(
+    sb: SandboxServer, cli: Cli, write: Write, tmp_path: Path
+) -> None:
+    """apply's outcome rows name each scope as the plan above them did (the titles read for the
+    plan, no request more); apply --plan takes them from the saved plan file when it carries them,
+    and else shows plain names."""
+    rows = [
+        "  ok     update Sunday Services · Dec 13 (plan 5679) "
+        "'Jane Doe (person 111) / Band (team 22) / Vocals'",
+        "  ok     update Sunday Services · Dec 20 (plan 5680) "
+        "'Lydia Lewis (person 125) / Band (team 22) / Guitar'",
+        "  ok     create Sunday Services · Dec 13 (plan 5679) "
+        "'Zoë Martin (person 133) / Tech (team 23) / Video'",
+        "  ok     create Sunday Services · Dec 13 (plan 5679) "
+        "'Mary  Ann Lee (person 135) / Hospitality (team 24) / Greeter'",
+    ]
+
+    def ok_rows(result: Any) -> list[str]:
+        assert result.exit_code == 0, result.stderr
+        lines = result.stdout.splitlines()  # the seed spells Zoë decomposed
+        return [unicodedata.normalize("NFC", x) for x in lines if x.startswith("  ok ")]
+
+    ids = write("ids/roster.yaml", IDS)
+    sb.clear_requests()
+    assert ok_rows(cli("apply", "--auto-approve", str(ids))) == rows
+    assert reads(sb).count((ST, PAGE)) == 1  # the titles' one read, for the plan and the rows
+    # Saved from a text plan: the file carries the titles (only the scopes with changes have any).
+    back = write("back/roster.yaml", IDS.replace("status: C", "status: U"))
+    saved = tmp_path / "plan.json"
+    assert cli("plan", str(back), "--out", str(saved)).exit_code == 0
+    assert ok_rows(cli("apply", "--auto-approve", "--plan", str(saved), str(back))) == [
+        "  ok     update Sunday Services · Dec 13 (plan 5679) "
+        "'Jane Doe (person 111) / Band (team 22) / Vocals'"
+    ]
+    assert "title" in json.loads(saved.read_text())["scopes"][0]
+    # Saved from a JSON plan, which reads no titles: the file has none, the rows plain names.
+    again = write("again/roster.yaml", IDS)
+    plain = tmp_path / "plain.json"
+    assert cli("plan", "--format", "json", str(again), "--out", str(plain)).exit_code == 0
+    assert ok_rows(cli("apply", "--auto-approve", "--plan", str(plain), str(again))) == [
+        "  ok     update plan 5679 'Jane Doe (person 111) / Band (team 22) / Vocals'"
+    ]
