@@ -119,7 +119,8 @@ def test_a_json_404_on_delete_while_the_object_is_still_listed_is_a_failure(
     assert victim["id"] in [s["id"] for s in sb.store.guidebook_schedules(47)]
     assert result.exit_code == 1, result.output
     assert (
-        f"FAILED delete Summit 2026 (guide 47) {victim['name']!r}: the server answered 404 (already gone) but "
+        f"FAILED delete Summit 2026 (guide 47) "
+        f"{victim['name']!r}: the server answered 404 (already gone) but "
         "the "
         f"object is still listed (#{victim['id']})"
     ) in result.stdout

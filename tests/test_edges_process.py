@@ -281,6 +281,8 @@ def test_sigterm_mid_apply_finishes_in_flight_reports_and_exits_143(
     )
     assert applied >= 3 and not_started >= 1 and applied + failed + not_started == len(people)
     assert "Re-running apply converges" in summary[0]
-    assert out.count("  ok     create Sunday Services · Dec 6 (plan 5678)") == applied  # the outcome table, one line each
+    assert (
+        out.count("  ok     create Sunday Services · Dec 6 (plan 5678)") == applied
+    )  # the outcome table, one line each
     creates = [r for r in sb.requests() if r["method"] == "POST"]
     assert len(creates) == applied + failed  # nothing was sent for what is reported as not started

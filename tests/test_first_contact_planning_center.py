@@ -89,8 +89,8 @@ def test_a_member_created_on_another_team_is_removed_and_reported_as_failed(
     result = cli("apply", str(d), "--auto-approve")
     assert result.exit_code == 1
     assert (
-        "FAILED create Sunday Services · Dec 6 (plan 5678) 'Grace Wilson (person 119) / Tech (team 23) / Audio'"
-        in result.stdout
+        "FAILED create Sunday Services · Dec 6 (plan 5678) "
+        "'Grace Wilson (person 119) / Tech (team 23) / Audio'" in result.stdout
     )
     assert (
         "plan 5678: person 119 was created on team 22 instead of team 23: the server did not take "
@@ -186,9 +186,9 @@ def test_a_declined_schedule_the_list_hides_is_found_and_answered_another_way(
     assert result.exit_code == 0, result.output
     # named by its date whichever way it was found (measured: a hidden one showed as "plan 5678 /
     # Band (team 22)")
-    assert "ok     update David Kim (person 114) 'Dec 6 (plan 5678) / Band (team 22)'" in result.stdout, (
-        result.stdout
-    )
+    assert (
+        "ok     update David Kim (person 114) 'Dec 6 (plan 5678) / Band (team 22)'" in result.stdout
+    ), result.stdout
     if (
         reading == "hidden"
     ):  # looked up on the plan's roster, answered through the PlanPerson's status
@@ -232,7 +232,8 @@ def test_answering_for_another_person_refused_names_the_person_and_the_access(
         return
     assert result.exit_code == 1
     assert (
-        "FAILED update John Smith (person 112) 'Dec 13 (plan 5679) / Tech (team 23)'" in result.stdout
+        "FAILED update John Smith (person 112) 'Dec 13 (plan 5679) / Tech (team 23)'"
+        in result.stdout
         and "Planning Center "
         "refused (403) to "
         "let these credentials answer person 112's schedule. Answering for another person needs an "

@@ -686,7 +686,8 @@ ROWS = [
         "apply-result-lines-use-names",
         ("apply", "{tmp}/s", "--auto-approve"),
         0,
-        "ok     create Sunday Services · Dec 6 (plan 5678) 'Grace Wilson (person 119) / Band (team 22) / Vocals'",
+        "ok     create Sunday Services · Dec 6 (plan 5678) "
+        "'Grace Wilson (person 119) / Band (team 22) / Vocals'",
         files={"s/a.yaml": ROSTER},
     ),
 ]

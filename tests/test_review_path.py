@@ -184,7 +184,8 @@ def test_a_saved_change_not_kept_fails_naming_the_field(
         in result.stdout
     )
     assert (
-        "FAILED update Sunday Services · Dec 6 (plan 5678) 'Maria Garcia (person 113) / Band (team 22) / Guitar' ("
+        "FAILED update Sunday Services · Dec 6 (plan 5678) "
+        "'Maria Garcia (person 113) / Band (team 22) / Guitar' ("
         in result.stdout
         and "did not take effect: position still differs" in result.stdout
     )  # the YAML's name

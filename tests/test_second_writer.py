@@ -165,16 +165,23 @@ def test_changes_whose_object_changed_meanwhile_are_skipped_as_stale(
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 1
     out = result.stdout
-    assert "ok     update Sunday Services · Dec 6 (plan 5678) 'Jane Doe (person 111) / Band (team 22) / Vocals'" in out
     assert (
-        "skip   update Sunday Services · Dec 6 (plan 5678) 'Michael Brown (person 116) / Tech (team 23) / Video' (" in out
+        "ok     update Sunday Services · Dec 6 (plan 5678) "
+        "'Jane Doe (person 111) / Band (team 22) / Vocals'" in out
+    )
+    assert (
+        "skip   update Sunday Services · Dec 6 (plan 5678) "
+        "'Michael Brown (person 116) / Tech (team 23) / Video' ("
+        in out
         and "stale: 'person 116 / team 23 / Video' was changed meanwhile (status; another "
         "writer?); not updated — "
         "make a new plan to review it"
         in out
     )
     assert (
-        "skip   create Sunday Services · Dec 6 (plan 5678) 'Grace Wilson (person 119) / Band (team 22) / Guitar' (" in out
+        "skip   create Sunday Services · Dec 6 (plan 5678) "
+        "'Grace Wilson (person 119) / Band (team 22) / Guitar' ("
+        in out
         and "stale: 'person 119 / team 22 / Guitar' was created meanwhile (#" in out
     )
     assert "Applied 1, failed 0, skipped 2." in out
@@ -244,13 +251,15 @@ def test_a_write_acknowledged_but_not_kept_fails_naming_object_and_field(
     result = cli("apply", str(d), "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 1
     assert (
-        "FAILED update Sunday Services · Dec 6 (plan 5678) 'Jane Doe (person 111) / Band (team 22) / Vocals' ("
+        "FAILED update Sunday Services · Dec 6 (plan 5678) "
+        "'Jane Doe (person 111) / Band (team 22) / Vocals' ("
         in result.stdout
         and "the server accepted the update but it did not take effect: status still differs"
         in result.stdout
     )
     assert (
-        "FAILED create Sunday Services · Dec 6 (plan 5678) 'Grace Wilson (person 119) / Band (team 22) / Guitar' ("
+        "FAILED create Sunday Services · Dec 6 (plan 5678) "
+        "'Grace Wilson (person 119) / Band (team 22) / Guitar' ("
         in result.stdout
         and "the server accepted the create but it did not take effect: it is not there"
         in result.stdout
@@ -275,7 +284,8 @@ def test_a_field_not_kept_is_named_as_the_yaml_names_it(cli: Cli, sb: Any, write
     assert result.exit_code == 1
     failed = [line for line in result.stdout.splitlines() if "FAILED" in line]
     assert failed == [
-        f"  FAILED update Sunday Services · Dec 6 (plan 5678) 'Jane Doe (person 111) / Band (team 22) / Vocals' "
+        f"  FAILED update Sunday Services · Dec 6 (plan 5678) "
+        f"'Jane Doe (person 111) / Band (team 22) / Vocals' "
         f"({d}/roster.yaml:7): the server accepted the update but it did not take effect: "
         "position still differs"
     ]
@@ -316,7 +326,8 @@ def test_a_delete_answered_json_404_by_its_own_url_is_already_gone(
     assert result.exit_code == 0, result.output
     assert [r["status"] for r in requests(sb, "DELETE")] == [404]
     assert (
-        "ok     delete Sunday Services · Dec 6 (plan 5678) 'Daniel Lee (person 118) / Hospitality (team 24) / Coffee': "
+        "ok     delete Sunday Services · Dec 6 (plan 5678) "
+        "'Daniel Lee (person 118) / Hospitality (team 24) / Coffee': "
         "already gone "
         "(404 from its own URL)" in result.stdout
     )

@@ -212,8 +212,9 @@ def outcome_lines(report: ApplyReport, titles: dict[tuple[str, str], str] | None
         mark = {"applied": "ok    ", "failed": "FAILED", "skipped": "skip  "}[o.status]
         where = f" ({o.change.source})" if o.change.source and o.status != "applied" else ""
         said = o.error or (o.written.note if o.written else None)
+        scope = _scope(o.change, titles)
         click.echo(
-            f"  {mark} {o.change.action:<6} {_scope(o.change, titles)} {named_key(o.change)!r}{where}"
+            f"  {mark} {o.change.action:<6} {scope} {named_key(o.change)!r}{where}"
             + (f": {said}" if said else "")
         )
 
