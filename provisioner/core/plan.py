@@ -200,6 +200,8 @@ class Plan:
 
     @property
     def fingerprint(self) -> str:
+        """The sha256 of the changes, format version and inputs digest, as a saved plan is
+        checked."""
         # Exactly the text `fingerprint()` hashes (keys sorted: changes, format_version,
         # inputs_digest).
         text = (

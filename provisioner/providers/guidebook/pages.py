@@ -56,6 +56,8 @@ class PageReader:
         self._pool_lock = threading.Lock()
 
     def read(self, path: str, params: dict[str, Any]) -> Rows:
+        """Every row of a list: the first page, then the rest at once by page number, checked (an id
+        twice or a count that does not add up is read again, then fails)."""
         query = {**params, "page_size": PAGE_SIZE, "ordering": "id"}
         first = self._get(path, query, later=False)
         rows = self.results(first)

@@ -13,6 +13,8 @@ from provisioner.providers.planning_center.names import shown
 
 
 def checks(files: Sequence[Loaded], claim: Claim) -> list[Diagnostic]:
+    """Checks across Planning Center files: a roster or a response declared twice, each at its
+    ``file:line:col`` naming the other."""
     for item in files:
         doc = item.doc
         if isinstance(doc, RostersFile):

@@ -41,6 +41,8 @@ class PlanningCenterProvider(Protocol):
 
 
 def doctor(provider: PlanningCenterProvider, scopes: Sequence[Scope]) -> list[Finding]:
+    """Read-only first-contact checks of one account: credentials, pages, rate headers, what the
+    files name, the credentials' permissions and whose schedules they may read."""
     client = provider.client
 
     def v(

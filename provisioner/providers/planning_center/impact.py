@@ -31,6 +31,8 @@ def change_ids(change: Change) -> dict[str, str]:
 
 
 def planning_center_impact(changes: list[Change]) -> list[str]:
+    """One line per change in people's words: who is added, removed or changed on which team, or
+    which schedule a person accepts or declines."""
     rows = []
     for change in changes:
         ids = change_ids(change)

@@ -127,6 +127,7 @@ class ResponsesSource:
         return seq
 
     def fresh(self) -> CommentedMap:
+        """A new responses file: the person, then one entry per answered schedule."""
         doc = commented(
             [
                 ("provider", "planning_center", None),
@@ -153,6 +154,7 @@ class ResponsesSource:
         return ", ".join(p for p in parts if p) or "no name"
 
     def header_problem(self, existing: CommentedMap) -> str | None:
+        """Why ``existing`` is not this person's responses file to merge into (None: it is)."""
         if existing.get("provider") != "planning_center":
             return f"it is a {existing.get('provider')!r} file, not a planning_center one"
         if "responses" not in existing:
@@ -162,6 +164,8 @@ class ResponsesSource:
         return None
 
     def identity(self, item: Any) -> Hashable | None:
+        """What one responses entry answers: (plan, team, position), matched to a schedule; None
+        when it names none of the person's."""
         if not isinstance(item, dict):
             return None
         plan = read_plan(item.get("plan"), self.by_day.get)
@@ -196,6 +200,8 @@ class ResponsesSource:
     def update(
         self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]
     ) -> bool:
+        """Bring one existing entry in line with live (response, reason, declined times), keeping
+        its comments and form; True when it changed."""
         changes: dict[str, Any] = {}
         flipped = existing_item.get("response") != live_item["response"]
         if flipped:

@@ -143,6 +143,7 @@ class RostersSource:
         return out
 
     def fresh(self) -> CommentedMap:
+        """A new rosters file: the service type, then one roster per plan."""
         return commented(
             [
                 ("provider", "planning_center", None),
@@ -164,6 +165,7 @@ class RostersSource:
         )
 
     def header_problem(self, existing: CommentedMap) -> str | None:
+        """Why ``existing`` is not this service type's rosters file to merge into (None: it is)."""
         if existing.get("provider") != "planning_center":
             return f"it is a {existing.get('provider')!r} file, not a planning_center one"
         if "rosters" not in existing:
@@ -204,6 +206,8 @@ class RostersSource:
     def update(
         self, existing_item: CommentedMap, live_item: CommentedMap, *, shared: set[int]
     ) -> bool:
+        """Bring one existing roster in line with live: members paired by person, team and position,
+        kept in the file's order and forms; True when it changed."""
         plan = self.identity(live_item)
         assert isinstance(plan, int)
         members = _paired(
