@@ -47,6 +47,15 @@ def scope_titles(plan: Plan) -> dict[ScopeId, str]:
     return {(s.provider, s.scope): s.title for s in plan.scopes if s.title}
 
 
+def titled_warning(warning: str, titles: dict[ScopeId, str]) -> str:
+    """``plan 5678: ...`` as ``Sunday Services · Dec 6 (plan 5678): ...`` when the plan titled that
+    scope (only scopes with changes have titles); a warning whose prefix is no titled scope's name,
+    or the name of two services' scopes, is kept as it is. The JSON plan keeps the plain text."""
+    head, sep, rest = warning.partition(": ")
+    named = [t for (_, scope), t in titles.items() if scope == head]
+    return f"{named[0]}: {rest}" if sep and len(named) == 1 else warning
+
+
 def scope_title(scope: ScopeId, titles: dict[ScopeId, str] | None = None) -> str:
     """The scope's title from ``titles``, else ``planning_center · plan 5678``."""
     return (titles or {}).get(scope) or f"{scope[0]} · {scope[1]}"

@@ -38,6 +38,7 @@ from provisioner.render.common import (
     one_line,
     scope_title,
     scope_titles,
+    titled_warning,
     unsafe_scopes,
     value_text,
 )
@@ -195,7 +196,11 @@ def _warnings(b: SizedBuffer, plan: Plan) -> None:
     if not plan.warnings:
         return
     b.add("**Warnings**\n\n")
-    items = [f"- ⚠️ {md(w)}\n" for w in plan.warnings[: WARNINGS + FOLDED_WARNINGS]]
+    titles = scope_titles(plan)
+    items = [
+        f"- ⚠️ {md(titled_warning(w, titles))}\n"
+        for w in plan.warnings[: WARNINGS + FOLDED_WARNINGS]
+    ]
     if len(plan.warnings) > len(items):
         items.append(f"- … and {len(plan.warnings) - len(items):,} more (in the JSON plan)\n")
     _folded(

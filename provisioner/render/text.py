@@ -24,6 +24,7 @@ from provisioner.render.common import (
     drift_summary,
     scope_title,
     scope_titles,
+    titled_warning,
     unsafe_scopes,
     visible,
 )
@@ -114,8 +115,9 @@ def _field(name: str, diff: dict[str, Any], change: Change, full: bool) -> str:
 
 
 def warning_lines(plan: Plan, *, color: bool = False, limit: int = WARNINGS) -> Iterator[str]:
+    titles = scope_titles(plan)
     for warning in plan.warnings[:limit]:
-        yield paint(f"warning: {warning}", "yellow", color=color)
+        yield paint(f"warning: {titled_warning(warning, titles)}", "yellow", color=color)
     if len(plan.warnings) > limit:
         more = count(len(plan.warnings) - limit, "more warning")
         yield paint(f"warning: … and {more} (--format json lists them all)", "yellow", color=color)
