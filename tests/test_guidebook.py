@@ -477,8 +477,10 @@ def test_a_plan_that_publishes_says_the_first_publish_e_mails_the_attendees(
         "published; "
         "Guidebook e-mails each attendee an invitation the first time their schedule is published"
     )
-    assert f"warning: {said}\n" in cli("plan", str(d)).output
-    assert said in cli("plan", str(d), "--format", "markdown").stdout
+    # text and markdown title the scope the warning is about; the JSON plan keeps it plain
+    titled = said.replace("guide 47:", "Summit 2026 (guide 47):", 1)
+    assert f"warning: {titled}\n" in cli("plan", str(d)).output
+    assert titled in cli("plan", str(d), "--format", "markdown").stdout
     plan = json.loads(cli("plan", str(d), "--format", "json").stdout)
     assert plan["warning_details"] == [
         {
@@ -492,8 +494,8 @@ def test_a_plan_that_publishes_says_the_first_publish_e_mails_the_attendees(
     ]
     d = write("s.yaml", f"provider: guidebook\nguide: 47\npublish: guide\n{body}")
     assert (
-        "guide 47: publish: guide — after this apply the guide's personalized schedules are "
-        "published; "
+        "Summit 2026 (guide 47): publish: guide — after this apply the guide's personalized "
+        "schedules are published; "
         "Guidebook e-mails each attendee an invitation the first time their schedule is published"
     ) in cli("plan", str(d)).output
     assert cli("apply", str(d), "--auto-approve").exit_code == 0

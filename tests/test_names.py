@@ -831,3 +831,20 @@ def test_apply_outcome_rows_carry_the_titles_the_plan_showed_at_no_extra_request
     assert ok_rows(cli("apply", "--auto-approve", "--plan", str(plain), str(again))) == [
         "  ok     update plan 5679 'Jane Doe (person 111) / Band (team 22) / Vocals'"
     ]
+
+
+def test_a_warning_is_titled_only_by_the_one_titled_scope_it_names() -> None:
+    from provisioner.render.common import titled_warning
+
+    titles = {("planning_center", "plan 5678"): "Sunday Services · Dec 6 (plan 5678)"}
+    assert titled_warning("plan 5678: Jane Doe (person 111) is on teams", titles) == (
+        "Sunday Services · Dec 6 (plan 5678): Jane Doe (person 111) is on teams"
+    )
+    assert titled_warning("plan 5679: not titled (no changes)", titles) == (
+        "plan 5679: not titled (no changes)"
+    )
+    assert titled_warning("plan 5678 without a colon", titles) == "plan 5678 without a colon"
+    both = {**titles, ("other", "plan 5678"): "Other (plan 5678)"}
+    assert titled_warning("plan 5678: two services' scopes", both) == (
+        "plan 5678: two services' scopes"
+    )

@@ -285,7 +285,8 @@ def test_a_live_attendee_on_two_schedules_is_repaired_where_the_files_manage_bot
     plan = cli("plan", str(d))
     assert plan.exit_code == 0
     assert (
-        "warning: guide 47: attendee alice@example.com (6) is on 2 schedules in live ('Sales "
+        "warning: Summit 2026 (guide 47): attendee alice@example.com (6) is on 2 schedules in "
+        "live ('Sales "
         "Team', "
         "'VIP Speakers'); this plan keeps them on 'Sales Team'"
     ) in plan.output

@@ -31,6 +31,8 @@ GRACE = (
     "family), which overlaps Carols in the park, 10am and Noon; Planning Center schedules them "
     "anyway"
 )
+# text and markdown title the scope (the JSON plan keeps `plan 5680`)
+GRACE_TITLED = GRACE.replace("plan 5680:", "Sunday Services · Dec 20 (plan 5680):", 1)
 PETER = (
     "plan 5679: Peter Clark (person 124) is blocked out every 2 weeks from Nov 29, 2026 (Alternate "
     "Sundays), which overlaps 10am and Noon; Planning Center schedules them anyway"
@@ -54,7 +56,7 @@ def test_a_person_added_on_a_blocked_out_day_is_a_blockout_warning_in_text(
     sb.clear_requests()
     result = cli("plan", "--detailed-exitcode", str(path))
     assert result.exit_code == 2  # the create, not the warning: warnings never change an exit code
-    assert f"warning: {GRACE}\n" in result.stdout
+    assert f"warning: {GRACE_TITLED}\n" in result.stdout
     # the roster, the added person's checks, then the plan's times and her blockouts: once each
     assert reads(sb) == [
         (
@@ -75,7 +77,7 @@ def test_the_blockout_warning_is_in_markdown_and_in_the_json_plan_with_its_kind(
     path = grace_roster(write)
     markdown = cli("plan", "--format", "markdown", str(path))
     assert markdown.exit_code == 0
-    assert f"- ⚠️ {GRACE}\n" in markdown.stdout.replace("\\-", "-")
+    assert f"- ⚠️ {GRACE_TITLED}\n" in markdown.stdout.replace("\\-", "-")
     sb.clear_requests()
     result = cli("plan", "--format", "json", str(path))
     assert result.exit_code == 0, result.stderr
@@ -253,7 +255,8 @@ def test_overlapping_sessions_is_a_kind_in_the_json_plan(
     message = (
         "guide 47: schedule 'Workshops' has overlapping sessions 'Workshop A' and 'Workshop B'"
     )
-    assert f"warning: {message}\n" in result.stdout
+    titled = message.replace("guide 47:", "Summit 2026 (guide 47):", 1)  # JSON keeps it plain
+    assert f"warning: {titled}\n" in result.stdout
     assert data["warnings"] == [message]
     assert data["warning_details"] == [
         {

@@ -289,7 +289,7 @@ def test_person_on_two_teams_of_a_plan_is_a_warning(
     assert result.exit_code == 0
     # names where they are known (it said "person 111 is on teams 22, 23 and 24")
     assert (
-        "warning: plan 5679: Jane Doe (person 111) is on teams Band (22), Tech (23) and "
+        "warning: Sunday Services · Dec 13 (plan 5679): Jane Doe (person 111) is on teams Band (22), Tech (23) and "
         "Hospitality (24)\n" in result.stdout
     )
 
