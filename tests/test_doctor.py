@@ -299,3 +299,37 @@ def test_doctor_names_the_kept_id_of_a_merged_person_a_roster_adds(
         "119 "
         "into person 120, and only the kept id resolves: write `person: 120`"
     ) in said, result.stdout
+
+
+def test_doctor_reads_what_name_resolution_read_once(
+    cli: Cli, sb: SandboxServer, write: Write
+) -> None:
+    """Review: a file naming its service type and plans had doctor read the first page of the
+    service types again and GET each plan the resolver's plans list already held (12 requests, now
+    9)."""
+    named = """
+        provider: planning_center
+        service_type: Sunday Services
+        rosters:
+          - plan: 2026-12-06
+            team_members:
+              - {person: 111, team: 22}
+          - plan: 5679
+            team_members: []
+    """
+    result = cli("doctor", str(write("r.yaml", named)))
+    assert result.exit_code == 0, result.output
+    rows = pco_rows(result.stdout)
+    assert rows["service type 1234"] == (
+        "ok",
+        "Sunday Services; 3 teams; your permissions: Administrator",
+    )
+    assert rows["plan 5678"] == ("ok", "December 6, 2026")
+    assert rows["plan 5679"] == ("ok", "December 13, 2026")
+    paths = [r["path"] for r in sb.requests("GET")]
+    st = "/services/v2/service_types"
+    assert paths.count(st) == 1, paths
+    assert paths.count(f"{st}/1234/plans") == 1, paths
+    assert f"{st}/1234/plans/5678" not in paths, paths  # the list's row, not a GET each
+    assert f"{st}/1234/plans/5679" not in paths, paths
+    assert len(sb.requests()) == 9, paths

@@ -16,7 +16,6 @@ from provisioner.providers.planning_center import doctor_access as access
 from provisioner.providers.planning_center.client import (
     PER_PAGE,
     RATE_HEADERS,
-    SERVICES,
     attributes,
 )
 from provisioner.providers.planning_center.mergers import merged_hint
@@ -25,6 +24,7 @@ from provisioner.providers.planning_center.refusals import whoami
 from provisioner.transport.credentials import account_var
 
 if TYPE_CHECKING:
+    from provisioner.providers.planning_center.lists import Lists
     from provisioner.providers.planning_center.refs import PeopleAndTeams
     from provisioner.transport.http import HttpClient
 
@@ -36,6 +36,7 @@ class PlanningCenterProvider(Protocol):
     account: str | None
     client: HttpClient
     directory: PeopleAndTeams
+    lists: Lists
 
     def resource(self, path: str) -> Any: ...
 
@@ -51,9 +52,8 @@ def doctor(provider: PlanningCenterProvider, scopes: Sequence[Scope]) -> list[Fi
         return account_var(name, provider.account)
 
     try:
-        page = client.request(
-            "GET", f"{SERVICES}service_types", params={"per_page": PER_PAGE, "offset": 0}
-        )
+        # the run's list: a file naming its service type has read this page already (resolver.py)
+        page = provider.lists.service_types_page()
     except AuthError as e:
         return [
             Finding(
@@ -94,7 +94,9 @@ def doctor(provider: PlanningCenterProvider, scopes: Sequence[Scope]) -> list[Fi
         _pages(page.data),
         _rate_headers(page.headers),
     ]
-    types = access.service_types(client, page.data)  # every page (an organization may have >100)
+    rows = page.data.get("data") if isinstance(page.data, dict) else None
+    # every page (an organization may have >100), the first one not read again
+    types = provider.lists.service_type_rows() if isinstance(rows, list) else {}
     found += _rosters(provider, [s for s in scopes if s.kind == "plan"], types)
     found += _people(provider, [s for s in scopes if s.kind == "person"], me)
     return found
@@ -213,6 +215,14 @@ def _rosters(
 
 def _plan(provider: PlanningCenterProvider, scope: Scope) -> Finding:
     st, plan = scope.target["service_type"], scope.target["plan"]
+    # the plans list names were resolved against this run, when it holds the plan: no GET of it
+    listed = (
+        provider.lists.known_plan(st, plan)
+        if isinstance(st, int) and isinstance(plan, int)
+        else None
+    )
+    if listed is not None:
+        return Finding(f"plan {plan}", "ok", listed.dates or listed.title or "exists")
     try:
         data = provider.resource(f"service_types/{st}/plans/{plan}")
     except NotFoundError:

@@ -1,7 +1,8 @@
 """``provisioner doctor`` for Planning Center: what these credentials may do (docs/api-notes.md,
 point 21).
 
-- every page of the service types, with the credentials' ``permissions`` on each the files use;
+- the credentials' ``permissions`` on each service type the files use (every page of the list,
+  lists.py);
 - one page of each responses file's person's schedules: reading another person's can be refused
   (ISSUE#336);
 - the team-member item routes, read with GET: doctor is read-only (DESIGN's commands table, and the
@@ -17,10 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from provisioner.core.errors import AuthError, NotFoundError
 from provisioner.providers.base import Finding
 from provisioner.providers.planning_center.client import (
-    PER_PAGE,
-    attributes,
     is_route_404,
-    iterate_from,
     jsonapi_detail,
     person_member_path,
     plan_member_path,
@@ -35,16 +33,6 @@ if TYPE_CHECKING:
 # Service type permissions below Scheduler cannot schedule people (PCO's levels: Scheduled Viewer,
 # Viewer, Scheduler, Editor, Administrator).
 CANNOT_SCHEDULE = ("Scheduled Viewer", "Viewer")
-
-
-def service_types(client: HttpClient, first: Any) -> dict[str, dict[str, Any]]:
-    """Id → attributes of every service type: the first page already read, then the rest by
-    offset."""
-    rows = list(first.get("data") or []) if isinstance(first, dict) else []
-    links = first.get("links") if isinstance(first, dict) else None
-    if isinstance(links, dict) and links.get("next"):
-        rows += list(iterate_from(client, "service_types", PER_PAGE))
-    return {str(r.get("id")): attributes(r) for r in rows if isinstance(r, dict)}
 
 
 def permissions(st: object, attrs: dict[str, Any]) -> tuple[str, Finding | None]:

@@ -15,12 +15,19 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from provisioner.core.errors import ApiError, ProvisionerError
 from provisioner.files.fields import nfc
-from provisioner.providers.planning_center.client import SERVICES, attributes, iterate
-from provisioner.transport.http import HttpClient
+from provisioner.providers.planning_center.client import (
+    PER_PAGE,
+    SERVICES,
+    attributes,
+    iterate,
+    iterate_from,
+)
+from provisioner.transport.http import HttpClient, Response
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +45,7 @@ class PlanRow:
     id: int
     title: str
     day: date | None
+    dates: str = ""  # the plan's ``dates`` as Planning Center shows them (doctor's plan row)
 
     def describe(self) -> str:
         """``Advent 3 · Dec 13, 2026 (plan 5679)``: a candidate in an error message."""
@@ -84,6 +92,8 @@ class Lists:
         self.client = client
         self._zone: tuple[tzinfo, str] | None = None
         self._service_types: dict[int, str] | None = None
+        self._first_service_types: Response | None = None  # the first page, headers and all
+        self._service_type_rows: dict[str, dict[str, Any]] | None = None
         self._unnamed = False  # the service types list could not be read for titles
         self._plans: dict[int, list[PlanRow]] = {}
         self._lock = threading.RLock()
@@ -99,14 +109,45 @@ class Lists:
                 self._zone = (_zone(str(name)), str(name)) if name else (UTC, "UTC")
             return self._zone
 
+    def service_types_page(self) -> Response:
+        """The first page of the service types (doctor reads its meta and rate-limit headers); read
+        once a run, whoever asks first."""
+        with self._lock:
+            if self._first_service_types is None:
+                self._first_service_types = self.client.request(
+                    "GET", f"{SERVICES}service_types", params={"per_page": PER_PAGE, "offset": 0}
+                )
+            return self._first_service_types
+
+    def service_type_rows(self) -> dict[str, dict[str, Any]]:
+        """Id → attributes of every service type: the first page, then the rest by offset (one
+        paginated list, read once a run)."""
+        with self._lock:
+            if self._service_type_rows is None:
+                first = self.service_types_page().data
+                data = first.get("data") if isinstance(first, dict) else None
+                if not isinstance(data, list):
+                    raise ApiError(
+                        "Planning Center: expected a JSON:API collection, got "
+                        f"{type(first).__name__}"
+                    )
+                rows = list(data)
+                links = first.get("links")
+                if isinstance(links, dict) and links.get("next"):
+                    rows += list(iterate_from(self.client, "service_types", PER_PAGE))
+                self._service_type_rows = {
+                    str(r.get("id")): attributes(r) for r in rows if isinstance(r, dict)
+                }
+            return self._service_type_rows
+
     def service_types(self) -> dict[int, str]:
         """Service type id → name (one paginated list)."""
         with self._lock:
             if self._service_types is None:
                 self._service_types = {
-                    int(r["id"]): str(attributes(r).get("name") or r["id"])
-                    for r in iterate(self.client, "service_types")
-                    if str(r.get("id", "")).isdigit()
+                    int(i): str(a.get("name") or i)
+                    for i, a in self.service_type_rows().items()
+                    if i.isdigit()
                 }
             return self._service_types
 
@@ -134,13 +175,20 @@ class Lists:
                 zone, _ = self.time_zone()
                 rows = iterate(self.client, f"service_types/{service_type}/plans")
                 self._plans[service_type] = [
-                    PlanRow(int(r["id"]), _title(r), plan_day(attributes(r), zone))
+                    PlanRow(
+                        int(r["id"]),
+                        _title(r),
+                        plan_day(attributes(r), zone),
+                        str(attributes(r).get("dates") or ""),
+                    )
                     for r in rows
                     if str(r.get("id", "")).isdigit()
                 ]
             return self._plans[service_type]
 
     def known_plan(self, service_type: int, plan: int) -> PlanRow | None:
+        """The plan as the service type's list read it this run (no request); None when the list
+        was not read or does not hold it."""
         with self._lock:
             return next((p for p in self._plans.get(service_type, []) if p.id == plan), None)
 
