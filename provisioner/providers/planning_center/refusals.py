@@ -12,9 +12,22 @@ from __future__ import annotations
 
 import threading
 
-from provisioner.core.errors import ApiError
-from provisioner.providers.planning_center.client import attributes
+from provisioner.core.errors import ApiError, AuthError
+from provisioner.providers.planning_center.client import attributes, jsonapi_detail
 from provisioner.transport.http import HttpClient
+
+
+def reworded(e: AuthError, why: str) -> AuthError:
+    """The refusal ``e`` in our words (``why``, fitted to the credentials), then the server's own;
+    status, body and request kept. Raise it ``from e``."""
+    return AuthError(
+        f"{why} Server said: {jsonapi_detail(e.body)}",
+        status=e.status,
+        body=e.body,
+        method=e.method,
+        url=e.url,
+    )
+
 
 SCHEDULER = "a scheduler's access (Administrator, or Editor on that team, in Services)"
 
