@@ -71,7 +71,7 @@ def answer(
             person,
             me.get(),
             hidden=rid.startswith(VIA_MEMBER),
-            auth_hint=client.auth_hint or "check the credentials",
+            auth_hint=client.auth_hint,
         )
         raise reworded(e, f"{change.scope} {change.key!r}: {why}") from e
 

@@ -29,6 +29,7 @@ def reworded(e: AuthError, why: str) -> AuthError:
     )
 
 
+NO_HINT = "check the credentials"  # when the client has no hint of its own (auth_hint None)
 SCHEDULER = "a scheduler's access (Administrator, or Editor on that team, in Services)"
 
 
@@ -66,7 +67,7 @@ def whoami(client: HttpClient) -> tuple[str, str] | None:
 
 
 def answer_refused(
-    person: object, me: tuple[str, str] | None, *, hidden: bool, auth_hint: str
+    person: object, me: tuple[str, str] | None, *, hidden: bool, auth_hint: str | None
 ) -> str:
     """Why answering ``person``'s schedule was refused and what to do, for these credentials."""
     own = me is not None and me[0] == str(person)
@@ -96,7 +97,7 @@ def answer_refused(
     if own:
         return (
             f"Planning Center refused (403) to let person {person}'s own credentials answer their "
-            f"schedule: {auth_hint} (an OAuth token needs the `services` scope)."
+            f"schedule: {auth_hint or NO_HINT} (an OAuth token needs the `services` scope)."
         )
     return (
         f"Planning Center refused (403) to let these credentials answer person {person}'s "
@@ -107,13 +108,13 @@ def answer_refused(
     )
 
 
-def read_refused(person: object, me: tuple[str, str] | None, *, auth_hint: str) -> str:
+def read_refused(person: object, me: tuple[str, str] | None, *, auth_hint: str | None) -> str:
     """Why reading ``person``'s schedules was refused (ISSUE#336) and what to do, for these
     credentials."""
     if me is not None and me[0] == str(person):
         return (
             f"Planning Center refused (403) to let person {person}'s own credentials read their "
-            f"schedules: {auth_hint} (an OAuth token needs the `services` scope)."
+            f"schedules: {auth_hint or NO_HINT} (an OAuth token needs the `services` scope)."
         )
     acting = f" These credentials act as {me[1]} (person {me[0]})." if me else ""
     return (

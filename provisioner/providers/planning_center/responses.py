@@ -201,8 +201,7 @@ class Responses(KindHandler[ResponseDecl]):
         except AuthError as e:
             if e.status != 403:
                 raise
-            hint = self.client.auth_hint or "check the credentials"
-            why = read_refused(person, self.me.get(), auth_hint=hint)
+            why = read_refused(person, self.me.get(), auth_hint=self.client.auth_hint)
             raise reworded(e, f"person {person}: {why}") from e
 
     def _schedule_record(
