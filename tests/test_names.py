@@ -834,9 +834,10 @@ def test_apply_outcome_rows_carry_the_titles_the_plan_showed_at_no_extra_request
 
 
 def test_a_warning_is_titled_only_by_the_one_titled_scope_it_names() -> None:
-    from provisioner.render.common import titled_warning
+    from provisioner.render.common import titled_warning, warning_titles
 
-    titles = {("planning_center", "plan 5678"): "Sunday Services · Dec 6 (plan 5678)"}
+    scoped = {("planning_center", "plan 5678"): "Sunday Services · Dec 6 (plan 5678)"}
+    titles = warning_titles(scoped)
     assert titled_warning("plan 5678: Jane Doe (person 111) is on teams", titles) == (
         "Sunday Services · Dec 6 (plan 5678): Jane Doe (person 111) is on teams"
     )
@@ -844,7 +845,7 @@ def test_a_warning_is_titled_only_by_the_one_titled_scope_it_names() -> None:
         "plan 5679: not titled (no changes)"
     )
     assert titled_warning("plan 5678 without a colon", titles) == "plan 5678 without a colon"
-    both = {**titles, ("other", "plan 5678"): "Other (plan 5678)"}
+    both = warning_titles({**scoped, ("other", "plan 5678"): "Other (plan 5678)"})
     assert titled_warning("plan 5678: two services' scopes", both) == (
         "plan 5678: two services' scopes"
     )

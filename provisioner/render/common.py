@@ -47,13 +47,22 @@ def scope_titles(plan: Plan) -> dict[ScopeId, str]:
     return {(s.provider, s.scope): s.title for s in plan.scopes if s.title}
 
 
-def titled_warning(warning: str, titles: dict[ScopeId, str]) -> str:
-    """``plan 5678: ...`` as ``Sunday Services · Dec 6 (plan 5678): ...`` when the plan titled that
-    scope (only scopes with changes have titles); a warning whose prefix is no titled scope's name,
-    or the name of two services' scopes, is kept as it is. The JSON plan keeps the plain text."""
+def warning_titles(titles: dict[ScopeId, str]) -> dict[str, str]:
+    """Scope name → title (of :func:`scope_titles`), for :func:`titled_warning`: the titled scopes
+    whose name no other service's scope shares (a warning names its scope by name alone)."""
+    seen: dict[str, list[str]] = {}
+    for (_, scope), title in titles.items():
+        seen.setdefault(scope, []).append(title)
+    return {scope: titles[0] for scope, titles in seen.items() if len(titles) == 1}
+
+
+def titled_warning(warning: str, titles: dict[str, str]) -> str:
+    """``plan 5678: ...`` as ``Sunday Services · Dec 6 (plan 5678): ...`` when ``titles`` (from
+    :func:`warning_titles`) has that scope (only scopes with changes have titles); any other
+    warning is kept as it is. The JSON plan keeps the plain text."""
     head, sep, rest = warning.partition(": ")
-    named = [t for (_, scope), t in titles.items() if scope == head]
-    return f"{named[0]}: {rest}" if sep and len(named) == 1 else warning
+    title = titles.get(head) if sep else None
+    return warning if title is None else f"{title}: {rest}"
 
 
 def scope_title(scope: ScopeId, titles: dict[ScopeId, str] | None = None) -> str:

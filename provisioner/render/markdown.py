@@ -41,6 +41,7 @@ from provisioner.render.common import (
     titled_warning,
     unsafe_scopes,
     value_text,
+    warning_titles,
 )
 from provisioner.render.impact import named_key, plan_impact, shown_reason
 
@@ -98,12 +99,12 @@ def render_markdown(
         )
     _violations(b, plan)
     _deletes(b, plan)
-    unsafe = unsafe_scopes(plan)
+    unsafe, titles = unsafe_scopes(plan), scope_titles(plan)
     for cause, part in by_cause(plan):
         if cause is not None:
             b.add(f"### {CAUSE_TITLES[cause]}\n\n" + ("" if part.changes else "None.\n\n"))
         for scope, changes in by_scope(part):
-            _scope_table(b, scope, changes, scope in unsafe, plan.words, scope_titles(plan))
+            _scope_table(b, scope, changes, scope in unsafe, plan.words, titles)
         _impact(b, part, cause, drift)
     _warnings(b, plan)
     _detail(b, plan)
@@ -196,7 +197,7 @@ def _warnings(b: SizedBuffer, plan: Plan) -> None:
     if not plan.warnings:
         return
     b.add("**Warnings**\n\n")
-    titles = scope_titles(plan)
+    titles = warning_titles(scope_titles(plan))
     items = [
         f"- ⚠️ {md(titled_warning(w, titles))}\n"
         for w in plan.warnings[: WARNINGS + FOLDED_WARNINGS]
@@ -295,8 +296,9 @@ def _impact(b: SizedBuffer, plan: Plan, cause: str | None, drift: bool = False) 
     scopes = count(len(impacts), "scope")
     what = "What re-applying would change per person" if drift else "Per-person impact"
     b.open(f"<details><summary>{what} ({lines} in {scopes})</summary>\n\n", "</details>\n\n")
+    titles = scope_titles(plan)
     for impact in impacts:
-        title = scope_title(impact.scope, scope_titles(plan))
+        title = scope_title(impact.scope, titles)
         b.add(f"**{md(title)}**\n\n")
         more = (
             f"{count(len(impact.lines) - IMPACT_LINES, 'more person', 'more people')} in "

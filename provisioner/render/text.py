@@ -27,6 +27,7 @@ from provisioner.render.common import (
     titled_warning,
     unsafe_scopes,
     visible,
+    warning_titles,
 )
 from provisioner.render.impact import named_key, plan_impact, shown_reason
 
@@ -115,7 +116,7 @@ def _field(name: str, diff: dict[str, Any], change: Change, full: bool) -> str:
 
 
 def warning_lines(plan: Plan, *, color: bool = False, limit: int = WARNINGS) -> Iterator[str]:
-    titles = scope_titles(plan)
+    titles = warning_titles(scope_titles(plan))
     for warning in plan.warnings[:limit]:
         yield paint(f"warning: {titled_warning(warning, titles)}", "yellow", color=color)
     if len(plan.warnings) > limit:
@@ -134,10 +135,11 @@ def impact_lines(
     shown = 0
     total = sum(len(i.lines) for i in impacts)
     limit = total if limit is None else limit
+    titles = scope_titles(plan)
     for impact in impacts:
         if shown >= limit:
             break
-        yield visible(f"  {scope_title(impact.scope, scope_titles(plan))}")
+        yield visible(f"  {scope_title(impact.scope, titles)}")
         for line in impact.lines[: limit - shown]:
             yield visible(f"    {line}")
         shown += min(len(impact.lines), limit - shown)

@@ -15,11 +15,10 @@ from provisioner.providers.planning_center.client import (
     SERVICES,
     accept_body,
     decline_body,
-    jsonapi_detail,
     plan_person_body,
 )
 from provisioner.providers.planning_center.members import MemberWriter
-from provisioner.providers.planning_center.refusals import Me, answer_refused
+from provisioner.providers.planning_center.refusals import Me, answer_refused, reworded
 from provisioner.providers.planning_center.schedule_rows import VIA_MEMBER
 from provisioner.transport.http import HttpClient
 
@@ -72,15 +71,9 @@ def answer(
             person,
             me.get(),
             hidden=rid.startswith(VIA_MEMBER),
-            auth_hint=client.auth_hint or "check the credentials",
+            auth_hint=client.auth_hint,
         )
-        raise AuthError(
-            f"{change.scope} {change.key!r}: {why} Server said: {jsonapi_detail(e.body)}",
-            status=403,
-            body=e.body,
-            method=e.method,
-            url=e.url,
-        ) from e
+        raise reworded(e, f"{change.scope} {change.key!r}: {why}") from e
 
 
 def _answer_member(

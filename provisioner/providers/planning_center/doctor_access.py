@@ -76,7 +76,7 @@ def schedules(client: HttpClient, person: object, me: tuple[str, str] | None) ->
     except AuthError as e:
         if e.status != 403:
             raise
-        hint = read_refused(person, me, auth_hint=client.auth_hint or "check the credentials")
+        hint = read_refused(person, me, auth_hint=client.auth_hint)
         # the detail only: the client's generic "check ...: are they current" would contradict the
         # hint
         return Finding(

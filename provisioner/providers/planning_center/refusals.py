@@ -12,10 +12,24 @@ from __future__ import annotations
 
 import threading
 
-from provisioner.core.errors import ApiError
-from provisioner.providers.planning_center.client import attributes
+from provisioner.core.errors import ApiError, AuthError
+from provisioner.providers.planning_center.client import attributes, jsonapi_detail
 from provisioner.transport.http import HttpClient
 
+
+def reworded(e: AuthError, why: str) -> AuthError:
+    """The refusal ``e`` in our words (``why``, fitted to the credentials), then the server's own;
+    status, body and request kept. Raise it ``from e``."""
+    return AuthError(
+        f"{why} Server said: {jsonapi_detail(e.body)}",
+        status=e.status,
+        body=e.body,
+        method=e.method,
+        url=e.url,
+    )
+
+
+NO_HINT = "check the credentials"  # when the client has no hint of its own (auth_hint None)
 SCHEDULER = "a scheduler's access (Administrator, or Editor on that team, in Services)"
 
 
@@ -53,7 +67,7 @@ def whoami(client: HttpClient) -> tuple[str, str] | None:
 
 
 def answer_refused(
-    person: object, me: tuple[str, str] | None, *, hidden: bool, auth_hint: str
+    person: object, me: tuple[str, str] | None, *, hidden: bool, auth_hint: str | None
 ) -> str:
     """Why answering ``person``'s schedule was refused and what to do, for these credentials."""
     own = me is not None and me[0] == str(person)
@@ -83,7 +97,7 @@ def answer_refused(
     if own:
         return (
             f"Planning Center refused (403) to let person {person}'s own credentials answer their "
-            f"schedule: {auth_hint} (an OAuth token needs the `services` scope)."
+            f"schedule: {auth_hint or NO_HINT} (an OAuth token needs the `services` scope)."
         )
     return (
         f"Planning Center refused (403) to let these credentials answer person {person}'s "
@@ -94,13 +108,13 @@ def answer_refused(
     )
 
 
-def read_refused(person: object, me: tuple[str, str] | None, *, auth_hint: str) -> str:
+def read_refused(person: object, me: tuple[str, str] | None, *, auth_hint: str | None) -> str:
     """Why reading ``person``'s schedules was refused (ISSUE#336) and what to do, for these
     credentials."""
     if me is not None and me[0] == str(person):
         return (
             f"Planning Center refused (403) to let person {person}'s own credentials read their "
-            f"schedules: {auth_hint} (an OAuth token needs the `services` scope)."
+            f"schedules: {auth_hint or NO_HINT} (an OAuth token needs the `services` scope)."
         )
     acting = f" These credentials act as {me[1]} (person {me[0]})." if me else ""
     return (

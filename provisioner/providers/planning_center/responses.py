@@ -27,7 +27,6 @@ from provisioner.providers.planning_center.answers import answer
 from provisioner.providers.planning_center.client import (
     attributes,
     iterate,
-    jsonapi_detail,
     rel_id,
     rel_ids,
 )
@@ -37,7 +36,7 @@ from provisioner.providers.planning_center.hidden_schedules import HiddenSchedul
 from provisioner.providers.planning_center.members import MemberWriter
 from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.models import ResponseDecl
-from provisioner.providers.planning_center.refusals import Me, read_refused
+from provisioner.providers.planning_center.refusals import Me, read_refused, reworded
 from provisioner.providers.planning_center.response_matching import (
     matched,
     response_values,
@@ -202,15 +201,8 @@ class Responses(KindHandler[ResponseDecl]):
         except AuthError as e:
             if e.status != 403:
                 raise
-            hint = self.client.auth_hint or "check the credentials"
-            raise AuthError(
-                f"person {person}: {read_refused(person, self.me.get(), auth_hint=hint)} "
-                f"Server said: {jsonapi_detail(e.body)}",
-                status=403,
-                body=e.body,
-                method=e.method,
-                url=e.url,
-            ) from e
+            why = read_refused(person, self.me.get(), auth_hint=self.client.auth_hint)
+            raise reworded(e, f"person {person}: {why}") from e
 
     def _schedule_record(
         self,

@@ -19,7 +19,7 @@ from provisioner.providers.planning_center.blockouts import (
     blockout_warnings,
     double_booked,
 )
-from provisioner.providers.planning_center.client import attributes, jsonapi_detail, rel_id
+from provisioner.providers.planning_center.client import attributes, rel_id
 from provisioner.providers.planning_center.ghosts import RosterReader
 from provisioner.providers.planning_center.labels import Labels
 from provisioner.providers.planning_center.lists import Lists, short_day
@@ -27,7 +27,7 @@ from provisioner.providers.planning_center.members import MemberWriter
 from provisioner.providers.planning_center.mergers import merged_hint
 from provisioner.providers.planning_center.models import TeamMember, parse_status
 from provisioner.providers.planning_center.refs import MISSING, PeopleAndTeams
-from provisioner.providers.planning_center.refusals import Me, roster_refused
+from provisioner.providers.planning_center.refusals import Me, reworded, roster_refused
 from provisioner.providers.writes import adopted
 from provisioner.transport.http import HttpClient
 
@@ -280,13 +280,7 @@ class Rosters(KindHandler[TeamMember]):
             if e.status != 403:
                 raise
             why = roster_refused(change.target.get("plan"), self.me.get())
-            raise AuthError(
-                f"{why} Server said: {jsonapi_detail(e.body)}",
-                status=403,
-                body=e.body,
-                method=e.method,
-                url=e.url,
-            ) from e
+            raise reworded(e, why) from e
 
     def _write(self, change: Change) -> Written | None:
         if change.action == "create":
