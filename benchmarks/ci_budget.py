@@ -34,7 +34,7 @@ from typing import TextIO
 from click.testing import CliRunner
 
 from provisioner.cli import main as cli_main
-from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
+from provisioner_sandbox import SandboxServer
 
 ON_SCHEDULE = (
     5,
@@ -206,14 +206,7 @@ def measure(day: Day) -> dict[str, Step]:
         _inside(Path(tmp)),
     ):
         _add_schedules(sb, day)
-        env = {
-            "GUIDEBOOK_API_KEY": GUIDEBOOK_KEY,
-            "GUIDEBOOK_API_URL": sb.guidebook_url,
-            "PCO_APPLICATION_ID": PCO_APP_ID,
-            "PCO_SECRET": PCO_SECRET,
-            "PCO_API_URL": sb.pco_url,
-            "NO_COLOR": "1",
-        }
+        env = {**sb.client_env(), "NO_COLOR": "1"}
         schedules = Path("schedules")
         _write_yaml(day, schedules, edited=0)
         _git("init", "-q", "-b", "main")

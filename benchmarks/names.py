@@ -117,23 +117,13 @@ def measure(folders: dict[str, str]) -> dict[str, dict[str, list[list[Any]]]]:
 
     from provisioner.cli import main
     from provisioner.core.clock import FakeClock
-    from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
+    from provisioner_sandbox import SandboxServer
 
     today = {"today": date(2026, 11, 29)}  # the tests' today: the seed's plans are still to come
     kw = today if "today" in inspect.signature(SandboxServer).parameters else {}
     out: dict[str, dict[str, list[list[Any]]]] = {}
     with SandboxServer(seed="demo", **kw) as sb:
-        os.environ.update(
-            {
-                "GUIDEBOOK_API_KEY": GUIDEBOOK_KEY,
-                "GUIDEBOOK_API_URL": sb.guidebook_url,
-                "PCO_APPLICATION_ID": PCO_APP_ID,
-                "PCO_SECRET": PCO_SECRET,
-                "PCO_API_URL": sb.pco_url,
-                "PCO_ACCESS_TOKEN": "",
-                "NO_COLOR": "1",
-            }
-        )
+        os.environ.update({**sb.client_env(), "NO_COLOR": "1"})
         for form, folder in folders.items():
             out[form] = {}
             sb.reset("demo")

@@ -500,7 +500,7 @@ def bench_pco(cfg: Config, tmp: Path) -> None:
         pco_rate_limit=cfg.pco_limit,
         pco_rate_period=cfg.pco_period,
     ) as sb:
-        env = {**os.environ, **sb.env(), "PCO_ACCESS_TOKEN": "", "NO_COLOR": "1"}
+        env = {**os.environ, **sb.env(), "NO_COLOR": "1"}
         cli: Callable[..., subprocess.CompletedProcess[str]] = lambda *args: subprocess.run(  # noqa: E731
             [sys.executable, "-c", "from provisioner.cli import main; main()", *args],
             env=env,

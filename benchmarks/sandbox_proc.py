@@ -15,7 +15,7 @@ import sys
 import urllib.request
 from typing import Any
 
-from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET
+from provisioner_sandbox.credentials import client_env
 
 
 class SandboxProcess:
@@ -71,13 +71,7 @@ class SandboxProcess:
         return self.url + "open-api/v1/"
 
     def env(self) -> dict[str, str]:
-        return {
-            "GUIDEBOOK_API_KEY": GUIDEBOOK_KEY,
-            "GUIDEBOOK_API_URL": self.guidebook_url,
-            "PCO_APPLICATION_ID": PCO_APP_ID,
-            "PCO_SECRET": PCO_SECRET,
-            "PCO_API_URL": self.url,
-        }
+        return client_env(self.guidebook_url, self.url)
 
     def requests(self) -> list[dict[str, Any]]:
         with urllib.request.urlopen(self.url + "_sandbox/requests") as resp:

@@ -58,15 +58,8 @@ TIMEOUT = 1.0  # PROVISIONER_TIMEOUT; every wait is on a fake clock
 
 
 def sandbox_env(sb: Any) -> dict[str, str]:
-    from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET
-
     return {
-        "GUIDEBOOK_API_KEY": GUIDEBOOK_KEY,
-        "GUIDEBOOK_API_URL": sb.guidebook_url,
-        "PCO_APPLICATION_ID": PCO_APP_ID,
-        "PCO_SECRET": PCO_SECRET,
-        "PCO_API_URL": sb.pco_url,
-        "PCO_ACCESS_TOKEN": "",
+        **sb.client_env(),
         "PROVISIONER_TIMEOUT": str(TIMEOUT),
         "NO_COLOR": "1",
     }

@@ -17,7 +17,7 @@ from datetime import date
 from types import TracebackType
 
 from .app import RequestRecord, SandboxApp
-from .credentials import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, PCO_TOKEN
+from .credentials import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, PCO_TOKEN, client_env
 from .errors import SandboxError
 from .faults import FaultRule, Hook
 from .guidebook.api import GuidebookApi
@@ -168,6 +168,11 @@ class SandboxServer:
     @property
     def pco_url(self) -> str:
         return self.url
+
+    def client_env(self) -> dict[str, str]:
+        """The environment variables that point provisioner at this sandbox: GUIDEBOOK_API_KEY and
+        _URL, PCO_APPLICATION_ID, PCO_SECRET, PCO_API_URL, and PCO_ACCESS_TOKEN empty."""
+        return client_env(self.guidebook_url, self.pco_url)
 
     # ---- test controls -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from provisioner.cli import main
 from provisioner.core.clock import FakeClock
-from provisioner_sandbox import GUIDEBOOK_KEY, PCO_APP_ID, PCO_SECRET, SandboxServer
+from provisioner_sandbox import SandboxServer
 from provisioner_sandbox.readings import parse_assignments
 
 # The sandbox's today: a week before the demo seed's first plan (Advent 2, 2026-12-06), so that its
@@ -41,14 +41,7 @@ def sb(sandbox: SandboxServer) -> SandboxServer:
 
 
 def sandbox_env(sb: SandboxServer) -> dict[str, str]:
-    return {
-        "GUIDEBOOK_API_KEY": GUIDEBOOK_KEY,
-        "GUIDEBOOK_API_URL": sb.guidebook_url,
-        "PCO_APPLICATION_ID": PCO_APP_ID,
-        "PCO_SECRET": PCO_SECRET,
-        "PCO_API_URL": sb.pco_url,
-        "PCO_ACCESS_TOKEN": "",
-    }
+    return sb.client_env()
 
 
 Cli = Callable[..., Result]

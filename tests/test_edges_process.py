@@ -22,6 +22,7 @@ from typing import IO, Any
 import pytest
 
 from tests.conftest import Cli, sandbox_env
+from tests.test_hostile import SLOW_ROSTER, apply_slowly_then_signal
 
 HANG_GUARD = 60  # seconds; only a hung process ever gets near it
 RUN = [sys.executable, "-c", "from provisioner.cli import main; main()"]
@@ -246,33 +247,9 @@ def test_sigterm_mid_apply_finishes_in_flight_reports_and_exits_143(
     """Main died at once (SIGTERM's default), with no outcome table: what had been applied was never
     said. Each write is held up a little (a fault); after three are done, SIGTERM. As with Ctrl-C,
     in-flight writes finish, the rest never start, and the report adds up."""
-    people = [(p, t) for p in range(119, 131) for t in (22, 23)]
-    (tmp_path / "roster.yaml").write_text(
-        "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: "
-        "false\n"
-        "    team_members:\n" + "".join(f"      - {{person: {p}, team: {t}}}\n" for p, t in people)
-    )
-    sb.add_fault(method="POST", path="plan_people", mode="delay", delay=0.2, times=-1)
-    with subprocess.Popen(
-        [*RUN, "apply", "-v", "--auto-approve", "--parallelism", "2", str(tmp_path)],
-        env=_env(sb),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as proc:
-        try:
-            assert proc.stderr is not None
-            done = 0
-            for line in proc.stderr:  # blocks until the tool writes: no sleeping here
-                done += " done" in line and "create plan 5678" in line
-                if done == 3:
-                    break
-            proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=HANG_GUARD)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-    assert proc.returncode == 143, err
+    people = SLOW_ROSTER
+    returncode, out, err = apply_slowly_then_signal(sb, tmp_path, signal.SIGTERM)
+    assert returncode == 143, err
     assert "Traceback" not in out + err
     summary = [line for line in err.splitlines() if line.startswith("terminated (SIGTERM): ")]
     assert len(summary) == 1, err

@@ -783,16 +783,17 @@ def test_table_is_large_enough() -> None:
 # -- Ctrl-C during apply
 # -------------------------------------------------------------------------------------
 
+SLOW_ROSTER = [(p, t) for p in range(119, 131) for t in (22, 23)]  # 24 roster changes
 
-def test_ctrl_c_during_apply_says_what_happened_and_exits_130(sb: Any, tmp_path: Path) -> None:
-    """Each write takes a while (a fault delays it); after three are done, SIGINT. In-flight writes
-    finish, the rest never start, and the report says so: applied + failed + not started = all 24.
-    """
-    people = [(p, t) for p in range(119, 131) for t in (22, 23)]
+
+def apply_slowly_then_signal(sb: Any, tmp_path: Path, signum: int) -> tuple[int, str, str]:
+    """`apply` of SLOW_ROSTER in a subprocess, each write held up a little (a fault); after three
+    creates are done, ``signum``. Its exit code, stdout and stderr."""
     (tmp_path / "roster.yaml").write_text(
         "provider: planning_center\nservice_type: 1234\nrosters:\n  - plan: 5678\n    prune: "
         "false\n"
-        "    team_members:\n" + "".join(f"      - {{person: {p}, team: {t}}}\n" for p, t in people)
+        "    team_members:\n"
+        + "".join(f"      - {{person: {p}, team: {t}}}\n" for p, t in SLOW_ROSTER)
     )
     sb.add_fault(method="POST", path="plan_people", mode="delay", delay=0.2, times=-1)
     env = {**os.environ, **sandbox_env(sb), "NO_COLOR": "1"}
@@ -820,11 +821,21 @@ def test_ctrl_c_during_apply_says_what_happened_and_exits_130(sb: Any, tmp_path:
             done += " done" in line and "create plan 5678" in line
             if done == 3:
                 break
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=HANG_GUARD)
     finally:
-        proc.kill()
-    assert proc.returncode == 130, err
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, out, err
+
+
+def test_ctrl_c_during_apply_says_what_happened_and_exits_130(sb: Any, tmp_path: Path) -> None:
+    """Each write takes a while (a fault delays it); after three are done, SIGINT. In-flight writes
+    finish, the rest never start, and the report says so: applied + failed + not started = all 24.
+    """
+    people = SLOW_ROSTER
+    returncode, out, err = apply_slowly_then_signal(sb, tmp_path, signal.SIGINT)
+    assert returncode == 130, err
     assert "Traceback" not in out + err and "Aborted!" not in err
     summary = [line for line in err.splitlines() if line.startswith("interrupted: ")]
     assert len(summary) == 1, err
